@@ -1,0 +1,124 @@
+"""What each role may do. Scope (which rows) is decided separately by the selectors.
+
+The table is the single source of truth for pages and API alike; tests check it against an
+independently written expectation per role and endpoint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.accounts.choices import Role
+from aftersales.core.errors import PermissionDenied
+
+
+class Perm:
+    CUSTOMER_VIEW = "customer.view"
+    CUSTOMER_EDIT = "customer.edit"
+    CUSTOMER_IMPORT = "customer.import"
+    CUSTOMER_EXPORT = "customer.export"
+    PHONE_REVEAL = "customer.reveal_phone"
+    UNIT_VIEW = "unit.view"
+    UNIT_EDIT = "unit.edit"
+    UNIT_IMPORT = "unit.import"
+    UNIT_EXPORT = "unit.export"
+    CATALOG_VIEW = "catalog.view"
+    CATALOG_EDIT = "catalog.edit"
+    PART_IMPORT = "part.import"
+    PART_EXPORT = "part.export"
+    ORG_VIEW = "org.view"
+    ORG_EDIT = "org.edit"
+    AUDIT_VIEW = "audit.view"
+
+
+_ALL_VIEW = {Perm.CUSTOMER_VIEW, Perm.UNIT_VIEW, Perm.CATALOG_VIEW}
+
+ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
+    Role.AGENT: frozenset(
+        _ALL_VIEW
+        | {
+            Perm.CUSTOMER_EDIT,
+            Perm.CUSTOMER_IMPORT,
+            Perm.CUSTOMER_EXPORT,
+            Perm.PHONE_REVEAL,
+            Perm.UNIT_EDIT,
+            Perm.UNIT_IMPORT,
+            Perm.UNIT_EXPORT,
+        }
+    ),
+    Role.DISPATCHER: frozenset(_ALL_VIEW | {Perm.PHONE_REVEAL, Perm.ORG_VIEW}),
+    Role.TECHNICIAN: frozenset(_ALL_VIEW | {Perm.PHONE_REVEAL, Perm.UNIT_EDIT}),
+    Role.STATION_MANAGER: frozenset(
+        _ALL_VIEW
+        | {
+            Perm.CUSTOMER_EDIT,
+            Perm.CUSTOMER_EXPORT,
+            Perm.PHONE_REVEAL,
+            Perm.UNIT_EDIT,
+            Perm.UNIT_EXPORT,
+            Perm.ORG_VIEW,
+        }
+    ),
+    Role.SERVICE_MANAGER: frozenset(
+        _ALL_VIEW
+        | {
+            Perm.CUSTOMER_EDIT,
+            Perm.CUSTOMER_IMPORT,
+            Perm.CUSTOMER_EXPORT,
+            Perm.PHONE_REVEAL,
+            Perm.UNIT_EDIT,
+            Perm.UNIT_IMPORT,
+            Perm.UNIT_EXPORT,
+            Perm.CATALOG_EDIT,
+            Perm.PART_IMPORT,
+            Perm.PART_EXPORT,
+            Perm.ORG_VIEW,
+            Perm.AUDIT_VIEW,
+        }
+    ),
+    Role.FINANCE: frozenset(_ALL_VIEW | {Perm.PART_EXPORT, Perm.CUSTOMER_EXPORT}),
+    Role.DEPARTMENT_HEAD: frozenset(
+        _ALL_VIEW
+        | {
+            Perm.CUSTOMER_EXPORT,
+            Perm.UNIT_EXPORT,
+            Perm.PART_EXPORT,
+            Perm.CATALOG_EDIT,
+            Perm.ORG_VIEW,
+            Perm.AUDIT_VIEW,
+        }
+    ),
+    Role.ADMIN: frozenset(
+        _ALL_VIEW
+        | {
+            Perm.CUSTOMER_EDIT,
+            Perm.CUSTOMER_IMPORT,
+            Perm.CUSTOMER_EXPORT,
+            Perm.UNIT_EDIT,
+            Perm.UNIT_IMPORT,
+            Perm.UNIT_EXPORT,
+            Perm.CATALOG_EDIT,
+            Perm.PART_IMPORT,
+            Perm.PART_EXPORT,
+            Perm.ORG_VIEW,
+            Perm.ORG_EDIT,
+            Perm.AUDIT_VIEW,
+        }
+    ),
+}
+
+
+def has_perm(user: Any, perm: str) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.company_id is None:
+        return False
+    return perm in ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+def require(user: Any, perm: str) -> None:
+    """Raise PermissionDenied (403) unless the user's role grants `perm`."""
+    if not has_perm(user, perm):
+        raise PermissionDenied("forbidden", _("You do not have permission to do this."))

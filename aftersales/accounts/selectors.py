@@ -1,0 +1,46 @@
+"""Scope: which rows a user may see. Station people see their station, regional staff their
+region, everyone else the whole company. Every list and lookup goes through here."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db.models import Model, QuerySet
+
+from aftersales.accounts.choices import STATION_ROLES
+from aftersales.accounts.models import Station
+
+M = TypeVar("M", bound=Model)
+
+
+def scope(
+    user: Any,
+    qs: QuerySet[M],
+    *,
+    company_field: str = "company",
+    region_field: str | None = "region",
+    station_field: str | None = "station",
+) -> QuerySet[M]:
+    if not getattr(user, "is_authenticated", False) or not user.company_id:
+        return qs.none()
+    qs = qs.filter(**{f"{company_field}_id": user.company_id})
+    if user.role in STATION_ROLES or user.station_id:
+        if not user.station_id or station_field is None:
+            return qs.none()
+        return qs.filter(**{f"{station_field}_id": user.station_id})
+    if user.region_id:
+        if region_field is None:
+            return qs.none()
+        return qs.filter(**{f"{region_field}_id": user.region_id})
+    return qs
+
+
+def stations_visible_to(user: Any) -> QuerySet[Station]:
+    if not getattr(user, "is_authenticated", False) or not user.company_id:
+        return Station.objects.none()
+    qs = Station.objects.filter(company_id=user.company_id)
+    if user.role in STATION_ROLES or user.station_id:
+        return qs.filter(id=user.station_id) if user.station_id else qs.none()
+    if user.region_id:
+        return qs.filter(region_id=user.region_id)
+    return qs

@@ -1,0 +1,60 @@
+"""The JSON API, /api/v1/ (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import NinjaAPI, Schema
+
+from aftersales.accounts.permissions import ROLE_PERMISSIONS
+from aftersales.api import errors
+from aftersales.api.auth import AUTH
+from aftersales.api.catalog import router as catalog_router
+from aftersales.api.customers import router as customers_router
+from aftersales.api.transfer import router as transfer_router
+
+api = NinjaAPI(
+    title="Aftersales API",
+    version="1",
+    description=(
+        "After-sales service management. Authenticate with `Authorization: Bearer <token>` "
+        "(tokens are created on the web page *API tokens*) or with the web session and its "
+        'CSRF token. Errors are `{"code": ..., "message": ...}` with a 4xx status; the '
+        "message is in the language of `Accept-Language` (zh-hans or en)."
+    ),
+    auth=AUTH,
+    urls_namespace="api-v1",
+)
+errors.install(api)
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    name: str
+    role: str
+    company_id: int | None
+    region_id: int | None
+    station_id: int | None
+    permissions: list[str]
+
+
+@api.get("/me", response=MeOut, tags=["accounts"])
+def me(request: HttpRequest) -> Any:
+    user: Any = request.user
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "name": user.get_full_name(),
+        "role": user.role,
+        "company_id": user.company_id,
+        "region_id": user.region_id,
+        "station_id": user.station_id,
+        "permissions": sorted(ROLE_PERMISSIONS.get(user.role, ())),
+    }
+
+
+api.add_router("/", customers_router)
+api.add_router("/catalog", catalog_router)
+api.add_router("/", transfer_router)

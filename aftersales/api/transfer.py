@@ -1,0 +1,72 @@
+"""/api/v1/import/{kind} and /api/v1/export/{kind}.xlsx"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from aftersales.accounts.permissions import require
+from aftersales.api.customers import ERRORS
+from aftersales.core.errors import NotFound
+from aftersales.core.excel import read_rows, run_import, write_xlsx
+from aftersales.transfers import KINDS, TransferKind
+
+router = Router(tags=["import/export"])
+
+
+class RowErrorOut(Schema):
+    row: int
+    field: str
+    message: str
+
+
+class ReportOut(Schema):
+    total_rows: int
+    created: int
+    bad_rows: int
+    applied: bool
+    errors: list[RowErrorOut]
+
+
+def _kind(key: str) -> TransferKind:
+    if key not in KINDS:
+        raise NotFound("not_found", _("Not found."))
+    return KINDS[key]
+
+
+@router.post("/import/{kind}", response={200: ReportOut, 422: ReportOut, **ERRORS})
+def import_file(
+    request: HttpRequest,
+    kind: str,
+    file: File[UploadedFile],
+    skip_bad_rows: Form[bool] = False,
+) -> Any:
+    """Import customers, units or parts from an .xlsx file. All-or-nothing unless
+    `skip_bad_rows`; the report lists every bad row with its number and reason (422 if
+    nothing was imported)."""
+    spec = _kind(kind)
+    require(request.user, spec.import_perm)
+    rows = read_rows(file, spec.columns)
+    report = run_import(
+        rows, lambda row: spec.import_row(request.user, row), skip_bad_rows=skip_bad_rows
+    )
+    return Status(200 if report.applied else 422, report.as_dict())
+
+
+@router.get("/export/{kind}.xlsx", response={200: None, **ERRORS})
+def export_file(request: HttpRequest, kind: str) -> Any:
+    spec = _kind(kind)
+    require(request.user, spec.export_perm)
+    content = write_xlsx(spec.export_columns, spec.export_rows(request.user), sheet_title=kind)
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{kind}-{timezone.localdate():%Y%m%d}.xlsx"'
+    )
+    return response

@@ -1,0 +1,53 @@
+"""Read helpers shared by every app's selectors: lookup in a scoped queryset, keyset pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.db.models import Model, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.core.errors import NotFound
+
+M = TypeVar("M", bound=Model)
+
+
+def get_visible(qs: QuerySet[Any], pk: Any) -> Any:
+    """The row with this id if the (already scoped) queryset has it; 404 otherwise, so that an
+    id from another station looks exactly like an id that does not exist."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound("not_found", _("Not found.")) from None
+    obj = qs.filter(pk=pk).first()
+    if obj is None:
+        raise NotFound("not_found", _("Not found."))
+    return obj
+
+
+@dataclass
+class Page(Generic[M]):
+    items: list[M]
+    next_after: int | None
+    has_previous: bool
+
+
+def keyset_page(qs: QuerySet[Any], *, after: Any = None, size: int = 25) -> Page[Any]:
+    """Newest first, `size` rows with id below `after`. Uses the (scope, id) indexes, so the
+    cost does not grow with the table the way OFFSET and COUNT do."""
+    size = max(1, min(int(size), 200))
+    try:
+        after_id = int(after) if after not in (None, "") else None
+    except (TypeError, ValueError):
+        after_id = None
+    if after_id is not None:
+        qs = qs.filter(pk__lt=after_id)
+    rows = list(qs.order_by("-pk")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return Page(
+        items=rows,
+        next_after=rows[-1].pk if more and rows else None,
+        has_previous=after_id is not None,
+    )

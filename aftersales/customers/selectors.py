@@ -1,0 +1,57 @@
+"""Reads of customers and units, always through the user's scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from aftersales.accounts.selectors import scope
+from aftersales.core.phones import normalize_phone
+from aftersales.customers.models import Consent, Customer, InstalledUnit
+
+# The highest code point: "abc" <= x < "abc" + PREFIX_END selects every string starting with
+# "abc" by a range on a plain B-tree index (works on SQLite and PostgreSQL alike).
+PREFIX_END = "\U0010ffff"
+
+
+def customers_visible_to(user: Any) -> QuerySet[Customer]:
+    return scope(user, Customer.objects.all())
+
+
+def units_visible_to(user: Any) -> QuerySet[InstalledUnit]:
+    return scope(user, InstalledUnit.objects.all())
+
+
+def _prefix(field: str, text: str) -> Q:
+    return Q(**{f"{field}__gte": text, f"{field}__lt": text + PREFIX_END})
+
+
+def customer_search(user: Any, query: str) -> QuerySet[Customer]:
+    """By phone (prefix of the digits), or name (prefix). Empty query: everything in scope."""
+    qs = customers_visible_to(user)
+    text = (query or "").strip()
+    if not text:
+        return qs
+    digits = normalize_phone(text)
+    if digits and len(digits) >= 3 and digits == text.replace(" ", "").replace("-", "").lstrip("+"):
+        return qs.filter(_prefix("phone", digits))
+    return qs.filter(_prefix("name", text))
+
+
+def unit_search(user: Any, query: str) -> QuerySet[InstalledUnit]:
+    """By serial number (prefix), or the owner's phone or name."""
+    qs = units_visible_to(user)
+    text = (query or "").strip()
+    if not text:
+        return qs
+    serial = text.upper()
+    by_serial = qs.filter(_prefix("serial", serial))
+    owners = customer_search(user, text).values("pk")
+    return qs.filter(Q(pk__in=by_serial.values("pk")) | Q(customer__in=owners))
+
+
+def consent_in_force(customer: Customer, purpose: str) -> bool | None:
+    """The newest consent for this purpose, or None if never asked."""
+    row = Consent.objects.filter(customer=customer, purpose=purpose).order_by("-at", "-id").first()
+    return None if row is None else row.granted

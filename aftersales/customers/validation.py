@@ -1,0 +1,116 @@
+"""Field rules for customers and units, shared by create and update actions and the importer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.core.phones import is_valid_phone, normalize_phone
+from aftersales.core.validation import Errors
+from aftersales.customers.choices import CustomerKind, UnitStatus
+
+SERIAL_RE = re.compile(r"^[A-Z0-9][A-Z0-9\-/.]{0,63}$")
+
+
+def clean_name(errors: Errors, field: str, value: Any, *, max_length: int = 200) -> str:
+    text = str(value or "").strip()
+    if not text:
+        errors.add(field, _("This field is required."))
+    elif len(text) > max_length:
+        errors.add(field, _("At most %(n)d characters.") % {"n": max_length})
+    return text
+
+
+def clean_phone(errors: Errors, field: str, value: Any, *, required: bool = True) -> str:
+    digits = normalize_phone(str(value or ""))
+    if not digits:
+        if required:
+            errors.add(field, _("This field is required."))
+        return ""
+    if not is_valid_phone(digits):
+        errors.add(field, _("Not a valid phone number."))
+    return digits
+
+
+def clean_email(errors: Errors, field: str, value: Any) -> str:
+    text = str(value or "").strip()
+    if text:
+        try:
+            validate_email(text)
+        except DjangoValidationError:
+            errors.add(field, _("Not a valid e-mail address."))
+    return text
+
+
+def clean_kind(errors: Errors, value: Any) -> str:
+    kind = str(value or CustomerKind.PERSON)
+    if kind not in CustomerKind.values:
+        errors.add("kind", _("Unknown customer kind."))
+    return kind
+
+
+def clean_coordinates(errors: Errors, lat: Any, lng: Any) -> tuple[float | None, float | None]:
+    if lat in (None, "") and lng in (None, ""):
+        return None, None
+    try:
+        flat, flng = float(lat), float(lng)
+    except (TypeError, ValueError):
+        errors.add("latitude", _("Coordinates must be numbers."))
+        return None, None
+    if not (-90 <= flat <= 90 and -180 <= flng <= 180):
+        errors.add("latitude", _("Coordinates are out of range."))
+    return flat, flng
+
+
+def clean_serial(errors: Errors, value: Any) -> str:
+    serial = str(value or "").strip().upper()
+    if not serial:
+        errors.add("serial", _("This field is required."))
+    elif not SERIAL_RE.match(serial):
+        errors.add(
+            "serial",
+            _("A serial number has 1-64 letters, digits, '-', '/' or '.'."),
+        )
+    return serial
+
+
+def clean_date(errors: Errors, field: str, value: Any) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(str(value).strip()[:10])
+        except ValueError:
+            errors.add(field, _("Not a valid date (YYYY-MM-DD)."))
+            return None
+    if value > timezone.localdate():
+        errors.add(field, _("The date is in the future."))
+    if value.year < 1980:
+        errors.add(field, _("The date is too far in the past."))
+    return value
+
+
+def check_unit_dates(
+    errors: Errors,
+    purchase: dt.date | None,
+    invoice: dt.date | None,
+    installation: dt.date | None,
+) -> None:
+    first = min((d for d in (purchase, invoice) if d), default=None)
+    if installation and first and installation < first:
+        errors.add("installation_date", _("Installation cannot be before the purchase."))
+
+
+def clean_status(errors: Errors, value: Any) -> str:
+    status = str(value or UnitStatus.IN_SERVICE)
+    if status not in UnitStatus.values:
+        errors.add("status", _("Unknown status."))
+    return status

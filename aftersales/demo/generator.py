@@ -1,0 +1,457 @@
+"""A realistic Chinese demo data set, reproducible from a seed.
+
+Organisation, staff and catalog go through the actions (they are few and each is audited);
+customers and units, which can number in the thousands, are inserted in bulk in one
+transaction, with one audit entry for the load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from aftersales.accounts import actions as org
+from aftersales.accounts.choices import Role
+from aftersales.accounts.models import Company, Region, Skill, Station, User
+from aftersales.catalog.models import (
+    FaultCode,
+    MainComponent,
+    Part,
+    ProductCategory,
+    ProductModel,
+)
+from aftersales.core.audit import audit_record
+from aftersales.customers.choices import ConsentChannel, ConsentPurpose, CustomerKind
+from aftersales.customers.models import Address, Consent, Customer, InstalledUnit
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建华志强晓东海燕红梅丹玉兰金凤文斌俊杰浩然欣怡子涵梓萱宇轩"
+ORG_SUFFIXES = [
+    "餐饮有限公司",
+    "物业管理有限公司",
+    "酒店",
+    "商贸有限公司",
+    "小学",
+    "超市",
+    "连锁便利店",
+]
+
+# City, region code, centre (lat, lng), districts, streets
+CITIES = [
+    (
+        "上海",
+        "sh",
+        (31.2304, 121.4737),
+        ["浦东新区", "徐汇区", "静安区", "闵行区", "杨浦区"],
+        ["世纪大道", "漕溪北路", "南京西路", "七莘路", "控江路"],
+    ),
+    (
+        "杭州",
+        "hz",
+        (30.2741, 120.1551),
+        ["西湖区", "上城区", "拱墅区", "滨江区"],
+        ["文三路", "解放路", "莫干山路", "江南大道"],
+    ),
+    (
+        "南京",
+        "nj",
+        (32.0603, 118.7969),
+        ["鼓楼区", "玄武区", "秦淮区", "建邺区"],
+        ["中山路", "北京东路", "中华路", "江东中路"],
+    ),
+    (
+        "苏州",
+        "sz",
+        (31.2990, 120.5853),
+        ["姑苏区", "工业园区", "吴中区"],
+        ["人民路", "星湖街", "东吴北路"],
+    ),
+]
+
+# Category code, name, skill, brand prefix, models, main components, parts, fault codes
+CATALOG: list[dict[str, Any]] = [
+    {
+        "code": "ac",
+        "name": "空调",
+        "skill": ("ac", "空调维修"),
+        "prefix": "KF",
+        "models": [
+            ("KFR-35GW", "挂式空调 1.5匹"),
+            ("KFR-72LW", "柜式空调 3匹"),
+            ("KFR-26GW", "挂式空调 1匹"),
+        ],
+        "components": [("compressor", "压缩机"), ("controller", "主控板")],
+        "parts": [
+            ("AC-CMP-01", "压缩机 1.5匹", "1280.00", True, "compressor"),
+            ("AC-PCB-01", "室内机主控板", "260.00", True, "controller"),
+            ("AC-CAP-01", "启动电容", "35.00", False, None),
+            ("AC-FAN-01", "室外风扇电机", "180.00", False, None),
+        ],
+        "faults": [
+            ("E1", "不制冷", True),
+            ("E2", "室内机漏水", False),
+            ("E3", "噪音大", False),
+            ("E4", "通电无反应", True),
+        ],
+    },
+    {
+        "code": "washer",
+        "name": "洗衣机",
+        "skill": ("washer", "洗衣机维修"),
+        "prefix": "XQ",
+        "models": [("XQG100-B14", "滚筒洗衣机 10公斤"), ("XQB80-M1", "波轮洗衣机 8公斤")],
+        "components": [("motor", "电动机"), ("controller", "程控器")],
+        "parts": [
+            ("WS-MTR-01", "变频电机", "420.00", True, "motor"),
+            ("WS-PCB-01", "电脑板", "230.00", True, "controller"),
+            ("WS-PMP-01", "排水泵", "85.00", False, None),
+            ("WS-BLT-01", "传动皮带", "28.00", False, None),
+        ],
+        "faults": [
+            ("F1", "不排水", False),
+            ("F2", "不进水", False),
+            ("F3", "脱水异响", False),
+            ("F4", "漏电", True),
+        ],
+    },
+    {
+        "code": "fridge",
+        "name": "电冰箱",
+        "skill": ("fridge", "冰箱维修"),
+        "prefix": "BC",
+        "models": [("BCD-520W", "对开门冰箱 520升"), ("BCD-216", "三门冰箱 216升")],
+        "components": [("compressor", "压缩机"), ("thermostat", "温控器")],
+        "parts": [
+            ("FR-CMP-01", "冰箱压缩机", "650.00", True, "compressor"),
+            ("FR-THM-01", "温控器", "60.00", False, "thermostat"),
+            ("FR-GSK-01", "门封条", "45.00", False, None),
+        ],
+        "faults": [
+            ("R1", "冷藏不制冷", True),
+            ("R2", "冷冻室结霜", False),
+            ("R3", "压缩机不停机", False),
+        ],
+    },
+    {
+        "code": "tv",
+        "name": "彩色电视机",
+        "skill": ("tv", "彩电维修"),
+        "prefix": "TV",
+        "models": [("LED55-A1", "55英寸液晶电视"), ("LED65-A1", "65英寸液晶电视")],
+        "components": [("panel", "显示屏"), ("mainboard", "主板"), ("power", "电源板")],
+        "parts": [
+            ("TV-PNL-55", "55英寸屏组件", "1650.00", True, "panel"),
+            ("TV-MB-01", "主板", "380.00", True, "mainboard"),
+            ("TV-PWR-01", "电源板", "210.00", True, "power"),
+            ("TV-RC-01", "遥控器", "40.00", False, None),
+        ],
+        "faults": [("T1", "有声无图", False), ("T2", "无法开机", True), ("T3", "屏幕花屏", False)],
+    },
+    {
+        "code": "heater",
+        "name": "热水器",
+        "skill": ("heater", "热水器维修"),
+        "prefix": "JS",
+        "models": [("JSQ25-13", "燃气热水器 13升"), ("EWH-60", "电热水器 60升")],
+        "components": [("exchanger", "热交换器"), ("igniter", "点火器")],
+        "parts": [
+            ("HT-EXC-01", "热交换器", "520.00", True, "exchanger"),
+            ("HT-IGN-01", "脉冲点火器", "75.00", False, "igniter"),
+            ("HT-ROD-01", "镁棒", "30.00", False, None),
+        ],
+        "faults": [("H1", "不点火", True), ("H2", "水不热", False), ("H3", "燃气泄漏", True)],
+    },
+]
+
+DEMO_ROLES = [
+    (Role.AGENT, "agent", "客服", "小美", None),
+    (Role.DISPATCHER, "dispatcher", "调度", "老周", None),
+    (Role.TECHNICIAN, "technician", "王", "师傅", "station"),
+    (Role.STATION_MANAGER, "station", "网点", "李经理", "station"),
+    (Role.SERVICE_MANAGER, "manager", "售后", "主管", None),
+    (Role.FINANCE, "finance", "财务", "张会计", None),
+    (Role.DEPARTMENT_HEAD, "head", "部长", "陈", None),
+    (Role.ADMIN, "admin", "系统", "管理员", None),
+]
+
+
+@dataclass
+class Ctx:
+    rng: random.Random
+    company: Company
+    regions: dict[str, Region]
+    stations: list[Station]
+
+
+def person_name(rng: random.Random) -> str:
+    given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else "")
+    return rng.choice(SURNAMES) + given[:2]
+
+
+def mobile(rng: random.Random) -> str:
+    return rng.choice(["13", "15", "17", "18", "19"]) + f"{rng.randrange(10**9):09d}"
+
+
+def _near(rng: random.Random, centre: tuple[float, float], km: float) -> tuple[float, float]:
+    lat = centre[0] + rng.uniform(-km, km) / 111.0
+    lng = centre[1] + rng.uniform(-km, km) / 96.0
+    return round(lat, 6), round(lng, 6)
+
+
+def _organisation(rng: random.Random) -> Ctx:
+    company = org.company_create(
+        actor=None, name="海川电器售后服务有限公司", code="haichuan", hotline="400-820-8820"
+    )
+    regions: dict[str, Region] = {}
+    stations: list[Station] = []
+    for city, code, centre, districts, _streets in CITIES:
+        region = org.region_create(actor=None, company=company, name=f"{city}大区", code=code)
+        regions[code] = region
+        for i, district in enumerate(districts[:2], start=1):
+            lat, lng = _near(rng, centre, 8)
+            stations.append(
+                org.station_create(
+                    actor=None,
+                    region=region,
+                    name=f"{city}{district}服务网点",
+                    code=f"{code}-{i:02d}",
+                    address=f"{city}市{district}{rng.randint(1, 999)}号",
+                    phone=f"0{rng.randint(10, 99)}-{rng.randint(10**7, 10**8 - 1)}",
+                    latitude=lat,
+                    longitude=lng,
+                )
+            )
+    return Ctx(rng=rng, company=company, regions=regions, stations=stations)
+
+
+def _catalog(ctx: Ctx) -> tuple[list[ProductModel], dict[str, Skill]]:
+    models: list[ProductModel] = []
+    skills: dict[str, Skill] = {}
+    for spec in CATALOG:
+        category = ProductCategory.objects.create(
+            company=ctx.company, code=spec["code"], name=spec["name"]
+        )
+        skill_code, skill_name = spec["skill"]
+        skills[spec["code"]] = Skill.objects.create(
+            company=ctx.company, code=skill_code, name=skill_name
+        )
+        for code, name in spec["models"]:
+            models.append(
+                ProductModel.objects.create(category=category, code=code, name=name, brand="海川")
+            )
+        components = {
+            code: MainComponent.objects.create(category=category, code=code, name=name)
+            for code, name in spec["components"]
+        }
+        for code, name, price, serialised, component in spec["parts"]:
+            Part.objects.create(
+                company=ctx.company,
+                code=code,
+                name=name,
+                category=category,
+                price=Decimal(price),
+                is_serialised=serialised,
+                component=components.get(component) if component else None,
+            )
+        for code, symptom, urgent in spec["faults"]:
+            FaultCode.objects.create(
+                category=category, code=code, symptom=symptom, is_urgent=urgent
+            )
+    return models, skills
+
+
+def _staff(ctx: Ctx, skills: dict[str, Skill]) -> list[dict[str, str]]:
+    accounts: list[dict[str, str]] = []
+    first_station = ctx.stations[0]
+    for role, username, last, first, where in DEMO_ROLES:
+        password = f"{username}-{secrets.token_hex(3)}"
+        user = org.user_create(
+            actor=None,
+            username=username,
+            password=password,
+            role=role,
+            company=ctx.company,
+            last_name=last,
+            first_name=first,
+            station=first_station if where == "station" else None,
+            phone=mobile(ctx.rng),
+        )
+        if role == Role.ADMIN:
+            user.is_staff = user.is_superuser = True
+            user.save(update_fields=["is_staff", "is_superuser"])
+        accounts.append(
+            {
+                "role": str(role),
+                "role_label": str(Role(role).label),
+                "username": username,
+                "password": password,
+            }
+        )
+    # Technicians: the demo technician plus three more per station, with skills and homes.
+    all_skills = list(skills.values())
+    for station in ctx.stations:
+        for i in range(3 if station != first_station else 2):
+            org.user_create(
+                actor=None,
+                username=f"tech-{station.code}-{i}",
+                password=secrets.token_urlsafe(12),
+                role=Role.TECHNICIAN,
+                company=ctx.company,
+                last_name=person_name(ctx.rng)[0],
+                first_name=person_name(ctx.rng)[1:],
+                station=station,
+                phone=mobile(ctx.rng),
+            )
+    for user in User.objects.filter(role=Role.TECHNICIAN).select_related("station"):
+        station = user.station
+        assert station is not None
+        chosen = ctx.rng.sample(all_skills, k=ctx.rng.randint(2, 4))
+        lat, lng = _near(ctx.rng, (station.latitude or 31.2, station.longitude or 121.4), 6)
+        org.technician_profile_set(
+            actor=None,
+            user=user,
+            skills={s: ctx.rng.randint(1, 5) for s in chosen},
+            home_address=f"{station.address.split('区')[0]}区某小区{ctx.rng.randint(1, 30)}栋",
+            home_latitude=lat,
+            home_longitude=lng,
+        )
+    return accounts
+
+
+def serial_for(rng: random.Random, prefix: str, made: dt.date) -> str:
+    """Brand serial: prefix, 2-digit year, 2-digit month, 6 digits (e.g. KF2403012345)."""
+    return f"{prefix}{made:%y%m}{rng.randrange(10**6):06d}"
+
+
+def _customers(ctx: Ctx, models: list[ProductModel], count: int) -> tuple[int, int]:
+    rng = ctx.rng
+    today = timezone.localdate()
+    prefixes = {spec["code"]: spec["prefix"] for spec in CATALOG}
+    stations_by_region: dict[int, list[Station]] = {}
+    for s in ctx.stations:
+        stations_by_region.setdefault(s.region_id, []).append(s)
+    customers: list[Customer] = []
+    addresses: list[tuple[int, dict[str, Any]]] = []
+    for i in range(count):
+        city, code, centre, districts, streets = rng.choice(CITIES)
+        region = ctx.regions[code]
+        station = rng.choice(stations_by_region[region.pk])
+        is_org = rng.random() < 0.12
+        name = (
+            f"{city}{rng.choice(['金桥', '天虹', '锦江', '新世纪', '和平', '东方'])}{rng.choice(ORG_SUFFIXES)}"
+            if is_org
+            else person_name(rng)
+        )
+        customers.append(
+            Customer(
+                company=ctx.company,
+                kind=CustomerKind.ORGANISATION if is_org else CustomerKind.PERSON,
+                name=name,
+                phone=mobile(rng),
+                region=region,
+                station=station,
+            )
+        )
+        lat, lng = _near(rng, centre, 15)
+        district = rng.choice(districts)
+        addresses.append(
+            (
+                i,
+                {
+                    "region": region,
+                    "line": f"{city}市{district}{rng.choice(streets)}{rng.randint(1, 2000)}号"
+                    f"{rng.randint(1, 30)}栋{rng.randint(1, 30)}0{rng.randint(1, 4)}室",
+                    "latitude": lat,
+                    "longitude": lng,
+                    "is_default": True,
+                },
+            )
+        )
+    Customer.objects.bulk_create(customers, batch_size=500)
+    saved = list(Customer.objects.filter(company=ctx.company).order_by("id"))
+    Address.objects.bulk_create(
+        [Address(customer=saved[i], **data) for i, data in addresses], batch_size=500
+    )
+    address_of = {a.customer_id: a for a in Address.objects.filter(customer__company=ctx.company)}
+    Consent.objects.bulk_create(
+        [
+            Consent(
+                customer=c,
+                purpose=ConsentPurpose.SURVEY,
+                granted=rng.random() > 0.05,
+                channel=ConsentChannel.PHONE,
+            )
+            for c in saved
+        ],
+        batch_size=500,
+    )
+    units: list[InstalledUnit] = []
+    seen: set[tuple[int, str]] = set()
+    for customer in saved:
+        for _ in range(rng.choice([1, 1, 1, 2, 2, 3])):
+            model = rng.choice(models)
+            purchase = today - dt.timedelta(days=rng.randint(3, 365 * 4))
+            made = purchase - dt.timedelta(days=rng.randint(15, 120))
+            prefix = prefixes[model.category.code]
+            serial = serial_for(rng, prefix, made)
+            while (model.pk, serial) in seen:
+                serial = serial_for(rng, prefix, made)
+            seen.add((model.pk, serial))
+            has_voucher = rng.random() > 0.1
+            units.append(
+                InstalledUnit(
+                    company=ctx.company,
+                    product_model=model,
+                    serial=serial,
+                    customer=customer,
+                    address=address_of.get(customer.pk),
+                    purchase_date=purchase,
+                    invoice_date=purchase if has_voucher else None,
+                    installation_date=purchase + dt.timedelta(days=rng.randint(0, 7)),
+                    voucher_no=f"SB{purchase:%Y}{rng.randrange(10**8):08d}" if has_voucher else "",
+                    region=customer.region,
+                    station=customer.station,
+                )
+            )
+    InstalledUnit.objects.bulk_create(units, batch_size=500)
+    return len(saved), len(units)
+
+
+@transaction.atomic
+def generate(*, seed: int = 1, customers: int = 300, orders: int = 0) -> dict[str, Any]:
+    rng = random.Random(seed)
+    ctx = _organisation(rng)
+    models, skills = _catalog(ctx)
+    accounts = _staff(ctx, skills)
+    for m in models:
+        m.category  # noqa: B018 - cache the category for serial prefixes
+    n_customers, n_units = _customers(ctx, models, customers)
+    audit_record(
+        actor=None,
+        action="demo.load",
+        obj=ctx.company,
+        changes={"customers": [None, n_customers], "units": [None, n_units]},
+    )
+    path = settings.DATA_DIR / "demo_accounts.json"
+    path.write_text(json.dumps(accounts, ensure_ascii=False, indent=1))
+    path.chmod(0o600)
+    return {
+        "company": ctx.company.name,
+        "regions": len(ctx.regions),
+        "stations": len(ctx.stations),
+        "staff": User.objects.filter(company=ctx.company).count(),
+        "customers": n_customers,
+        "units": n_units,
+        "orders": "service orders are not part of the system yet; --orders is ignored"
+        if orders
+        else 0,
+    }

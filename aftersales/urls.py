@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from aftersales.api.main import api
+from aftersales.core.health import healthz
+
+admin.site.site_header = "Aftersales admin"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("aftersales.web.urls")),
+]
+
+
+def _superuser_only(request):  # type: ignore[no-untyped-def]
+    return request.user.is_active and request.user.is_superuser
+
+
+admin.site.has_permission = _superuser_only  # type: ignore[method-assign]

@@ -1,0 +1,79 @@
+"""Login (with the demo accounts listed), home page, API tokens, audit trail."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from aftersales.accounts import actions
+from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.core.models import AuditEntry
+from aftersales.core.selectors import keyset_page
+from aftersales.customers.selectors import customers_visible_to, units_visible_to
+from aftersales.web.shortcuts import page
+
+
+def demo_accounts() -> list[dict[str, str]]:
+    """The demo accounts written by `aftersales demo`, if this database has them."""
+    path = settings.DATA_DIR / "demo_accounts.json"
+    try:
+        return list(json.loads(path.read_text()))
+    except (OSError, ValueError):
+        return []
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["demo_accounts"] = demo_accounts()
+        return context
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    context: dict[str, Any] = {"role_label": user.get_role_display()}
+    if has_perm(user, Perm.CUSTOMER_VIEW):
+        context["recent_customers"] = customers_visible_to(user).order_by("-id")[:5]
+    if has_perm(user, Perm.UNIT_VIEW):
+        context["recent_units"] = (
+            units_visible_to(user).select_related("product_model").order_by("-id")[:5]
+        )
+    return render(request, "web/home.html", context)
+
+
+@login_required
+def token_list(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    new_key = None
+    if request.method == "POST":
+        _, new_key = actions.api_token_create(actor=user, name=request.POST.get("name", ""))
+    tokens = user.api_tokens.filter(revoked=False).order_by("-id")
+    return render(request, "web/tokens.html", {"tokens": tokens, "new_key": new_key})
+
+
+@require_POST
+@login_required
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    actions.api_token_revoke(actor=request.user, token_id=pk)
+    return redirect("token-list")
+
+
+@page(Perm.AUDIT_VIEW)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    qs = AuditEntry.objects.filter(actor__company_id=user.company_id).select_related("actor")
+    if request.GET.get("object_type"):
+        qs = qs.filter(object_type=request.GET["object_type"])
+    result = keyset_page(qs, after=request.GET.get("after"), size=50)
+    return render(request, "web/audit.html", {"page": result})

@@ -1,0 +1,38 @@
+"""Navigation by role, for every page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.transfers import TRANSFER_PERMS
+
+NAV = [
+    ("home", _("Home"), None),
+    ("customer-list", _("Customers"), Perm.CUSTOMER_VIEW),
+    ("unit-list", _("Units"), Perm.UNIT_VIEW),
+    ("catalog", _("Catalog"), Perm.CATALOG_VIEW),
+    ("transfer", _("Import / export"), "transfer"),
+    ("audit-list", _("Audit trail"), Perm.AUDIT_VIEW),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": []}
+    items = []
+    for name, label, perm in NAV:
+        if perm == "transfer":
+            allowed = any(has_perm(user, p) for p in TRANSFER_PERMS)
+        else:
+            allowed = perm is None or has_perm(user, perm)
+        if allowed:
+            url = reverse(name)
+            active = request.path == url if name == "home" else request.path.startswith(url)
+            items.append({"url": url, "label": label, "active": active})
+    return {"nav": items}

@@ -1,0 +1,281 @@
+"""Pages for customers and installed units: search, lists, detail with history, edit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from aftersales.accounts.models import Region
+from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.accounts.selectors import stations_visible_to
+from aftersales.catalog.selectors import product_models_visible_to
+from aftersales.core.errors import ApplicationError
+from aftersales.core.models import AuditEntry
+from aftersales.core.selectors import get_visible, keyset_page
+from aftersales.customers import actions
+from aftersales.customers.choices import ConsentChannel, ConsentPurpose, CustomerKind, UnitStatus
+from aftersales.customers.models import InstalledUnit
+from aftersales.customers.selectors import (
+    customer_search,
+    customers_visible_to,
+    unit_search,
+    units_visible_to,
+)
+from aftersales.web.shortcuts import apply_errors, page
+
+
+class CustomerForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=CustomerKind.choices)
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    region = forms.ModelChoiceField(
+        label=_("Region"), queryset=Region.objects.none(), required=False
+    )
+    station = forms.ModelChoiceField(
+        label=_("Servicing station"), queryset=Region.objects.none(), required=False
+    )
+    notes = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = Region.objects.filter(company_id=user.company_id)  # type: ignore[attr-defined]
+        self.fields["station"].queryset = stations_visible_to(user)  # type: ignore[attr-defined]
+
+
+class NewCustomerForm(CustomerForm):
+    address_line = forms.CharField(label=_("Address"), max_length=300, required=False)
+    latitude = forms.FloatField(label=_("Latitude"), required=False)
+    longitude = forms.FloatField(label=_("Longitude"), required=False)
+
+
+@page(Perm.CUSTOMER_VIEW)
+def customer_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "")
+    result = keyset_page(
+        customer_search(request.user, q).select_related("station"), after=request.GET.get("after")
+    )
+    template = (
+        "web/customers/_rows.html"
+        if request.headers.get("HX-Request")
+        else "web/customers/list.html"
+    )
+    return render(request, template, {"page": result, "q": q})
+
+
+@page(Perm.CUSTOMER_VIEW)
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_visible(
+        customers_visible_to(request.user).select_related("region", "station"), pk
+    )
+    units = customer.units.select_related("product_model").order_by("-id")[:100]
+    history = AuditEntry.objects.filter(
+        object_type="customers.customer", object_id=str(customer.pk)
+    ).select_related("actor")[:50]
+    return render(
+        request,
+        "web/customers/detail.html",
+        {
+            "customer": customer,
+            "units": units,
+            "history": history,
+            "consents": customer.consents.all()[:20],
+            "can_edit": has_perm(request.user, Perm.CUSTOMER_EDIT),
+            "can_reveal": has_perm(request.user, Perm.PHONE_REVEAL),
+            "purposes": ConsentPurpose.choices,
+            "channels": ConsentChannel.choices,
+        },
+    )
+
+
+@page(Perm.CUSTOMER_EDIT)
+def customer_create(request: HttpRequest) -> HttpResponse:
+    form = NewCustomerForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = actions.customer_create(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_errors(form, exc)
+        else:
+            return redirect("customer-detail", pk=customer.pk)
+    return render(request, "web/form.html", {"form": form, "title": _("New customer")})
+
+
+@page(Perm.CUSTOMER_EDIT)
+def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_visible(customers_visible_to(request.user), pk)
+    initial = {
+        "name": customer.name,
+        "phone": customer.masked_phone,
+        "kind": customer.kind,
+        "email": customer.email,
+        "region": customer.region_id,
+        "station": customer.station_id,
+        "notes": customer.notes,
+    }
+    form = CustomerForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        if data["phone"] == customer.masked_phone:  # unchanged: the form shows it masked
+            data.pop("phone")
+        try:
+            actions.customer_update(
+                actor=request.user,
+                customer=customer,
+                version=int(request.POST.get("version", "0") or 0),
+                **data,
+            )
+        except ApplicationError as exc:
+            apply_errors(form, exc)
+        else:
+            return redirect("customer-detail", pk=customer.pk)
+    return render(
+        request,
+        "web/form.html",
+        {"form": form, "title": _("Edit customer"), "version": customer.version},
+    )
+
+
+@require_POST
+@page(Perm.PHONE_REVEAL)
+def customer_reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_visible(customers_visible_to(request.user), pk)
+    phone = actions.customer_reveal_phone(actor=request.user, customer=customer, reason="web")
+    return render(request, "web/customers/_phone.html", {"phone": phone})
+
+
+@require_POST
+@page(Perm.CUSTOMER_EDIT)
+def customer_consent(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_visible(customers_visible_to(request.user), pk)
+    actions.consent_record(
+        actor=request.user,
+        customer=customer,
+        purpose=request.POST.get("purpose", ""),
+        granted=request.POST.get("granted") == "1",
+        channel=request.POST.get("channel", ""),
+    )
+    return redirect("customer-detail", pk=customer.pk)
+
+
+@require_POST
+@page(Perm.CUSTOMER_EDIT)
+def customer_contact_add(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_visible(customers_visible_to(request.user), pk)
+    actions.contact_add(
+        actor=request.user,
+        customer=customer,
+        name=request.POST.get("name", ""),
+        phone=request.POST.get("phone", ""),
+        title=request.POST.get("title", ""),
+    )
+    return redirect("customer-detail", pk=customer.pk)
+
+
+# --- Units -------------------------------------------------------------------------------------
+
+
+class UnitForm(forms.Form):
+    product_model = forms.ModelChoiceField(label=_("Product model"), queryset=Region.objects.none())
+    serial = forms.CharField(label=_("Serial number"), max_length=64, required=False)
+    purchase_date = forms.DateField(
+        label=_("Purchase date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    invoice_date = forms.DateField(
+        label=_("Invoice date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    installation_date = forms.DateField(
+        label=_("Installation date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    voucher_no = forms.CharField(label=_("Warranty voucher no."), max_length=64, required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product_model"].queryset = product_models_visible_to(user)  # type: ignore[attr-defined]
+
+
+class UnitEditForm(UnitForm):
+    status = forms.ChoiceField(label=_("Status"), choices=UnitStatus.choices)
+
+
+@page(Perm.UNIT_VIEW)
+def unit_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "")
+    qs = unit_search(request.user, q).select_related("product_model", "customer")
+    result = keyset_page(qs, after=request.GET.get("after"))
+    template = (
+        "web/units/_rows.html" if request.headers.get("HX-Request") else "web/units/list.html"
+    )
+    return render(request, template, {"page": result, "q": q})
+
+
+@page(Perm.UNIT_VIEW)
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = get_visible(
+        units_visible_to(request.user).select_related(
+            "product_model__category", "customer", "address", "station"
+        ),
+        pk,
+    )
+    history = AuditEntry.objects.filter(
+        object_type="customers.installedunit", object_id=str(unit.pk)
+    ).select_related("actor")[:100]
+    return render(
+        request,
+        "web/units/detail.html",
+        {"unit": unit, "history": history, "can_edit": has_perm(request.user, Perm.UNIT_EDIT)},
+    )
+
+
+@page(Perm.UNIT_EDIT)
+def unit_create(request: HttpRequest, customer_pk: int) -> HttpResponse:
+    customer = get_visible(customers_visible_to(request.user), customer_pk)
+    form = UnitForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            unit = actions.unit_create(actor=request.user, customer=customer, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_errors(form, exc)
+        else:
+            return redirect("unit-detail", pk=unit.pk)
+    title = _("New unit for %(name)s") % {"name": customer.name}
+    return render(request, "web/form.html", {"form": form, "title": title})
+
+
+@page(Perm.UNIT_EDIT)
+def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    unit: InstalledUnit = get_visible(units_visible_to(request.user), pk)
+    initial = {
+        "product_model": unit.product_model_id,
+        "serial": unit.serial,
+        "purchase_date": unit.purchase_date,
+        "invoice_date": unit.invoice_date,
+        "installation_date": unit.installation_date,
+        "voucher_no": unit.voucher_no,
+        "status": unit.status,
+    }
+    form = UnitEditForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.unit_update(
+                actor=request.user,
+                unit=unit,
+                version=int(request.POST.get("version", "0") or 0),
+                **form.cleaned_data,
+            )
+        except ApplicationError as exc:
+            apply_errors(form, exc)
+        else:
+            return redirect("unit-detail", pk=unit.pk)
+    return render(
+        request, "web/form.html", {"form": form, "title": _("Edit unit"), "version": unit.version}
+    )

@@ -1,0 +1,59 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from aftersales.web import accounts, catalog, customers, transfer
+
+urlpatterns = [
+    path("", accounts.home, name="home"),
+    path("login/", accounts.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("tokens/", accounts.token_list, name="token-list"),
+    path("tokens/<int:pk>/revoke/", accounts.token_revoke, name="token-revoke"),
+    path("audit/", accounts.audit_list, name="audit-list"),
+    path("customers/", customers.customer_list, name="customer-list"),
+    path("customers/new/", customers.customer_create, name="customer-create"),
+    path("customers/<int:pk>/", customers.customer_detail, name="customer-detail"),
+    path("customers/<int:pk>/edit/", customers.customer_edit, name="customer-edit"),
+    path("customers/<int:pk>/phone/", customers.customer_reveal_phone, name="customer-phone"),
+    path("customers/<int:pk>/consent/", customers.customer_consent, name="customer-consent"),
+    path(
+        "customers/<int:pk>/contacts/", customers.customer_contact_add, name="customer-contact-add"
+    ),
+    path("customers/<int:customer_pk>/units/new/", customers.unit_create, name="unit-create"),
+    path("units/", customers.unit_list, name="unit-list"),
+    path("units/<int:pk>/", customers.unit_detail, name="unit-detail"),
+    path("units/<int:pk>/edit/", customers.unit_edit, name="unit-edit"),
+    path("catalog/", catalog.catalog, name="catalog"),
+    path("catalog/categories/new/", catalog.category_edit, name="category-create"),
+    path("catalog/categories/<int:pk>/", catalog.category_edit, name="category-edit"),
+    path(
+        "catalog/categories/<int:category_pk>/models/new/",
+        catalog.product_model_edit,
+        name="model-create",
+    ),
+    path(
+        "catalog/categories/<int:category_pk>/models/<int:pk>/",
+        catalog.product_model_edit,
+        name="model-edit",
+    ),
+    path(
+        "catalog/categories/<int:category_pk>/faults/new/",
+        catalog.fault_code_edit,
+        name="faultcode-create",
+    ),
+    path(
+        "catalog/categories/<int:category_pk>/faults/<int:pk>/",
+        catalog.fault_code_edit,
+        name="faultcode-edit",
+    ),
+    path("catalog/parts/", catalog.part_list, name="part-list"),
+    path("catalog/parts/new/", catalog.part_edit, name="part-create"),
+    path("catalog/parts/<int:pk>/", catalog.part_edit, name="part-edit"),
+]
+
+urlpatterns += [
+    path("transfer/", transfer.transfer, name="transfer"),
+    path("transfer/import/<slug:key>/", transfer.import_file, name="transfer-import"),
+    path("transfer/export/<slug:key>.xlsx", transfer.export_file, name="transfer-export"),
+    path("transfer/template/<slug:key>.xlsx", transfer.template_file, name="transfer-template"),
+]
