@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -14,10 +13,6 @@ from aftersales.accounts import actions as org
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Company, Region, Station, User
 from aftersales.catalog.models import ProductCategory, ProductModel
-
-# Playwright's sync API runs an event loop in the test thread; the ORM calls made by fixtures
-# in that thread are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture

@@ -91,6 +91,10 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    def get_full_name(self) -> str:
+        """Family name first, as Chinese names are written (王师傅, 客服小美)."""
+        return f"{self.last_name}{self.first_name}".strip()
+
     @property
     def is_station_user(self) -> bool:
         return self.role in STATION_ROLES

@@ -144,7 +144,8 @@ class ListParams(Schema):
     limit: int = Field(25, ge=1, le=200)
 
 
-ERRORS: dict[int | tuple[int, ...], Any] = {(400, 401, 403, 404, 409, 422): ErrorOut}
+ERRORS: dict[int | tuple[int, ...], Any] = {(400, 401, 403, 404, 409, 413, 422): ErrorOut}
+ERRORS_BUT_422: dict[int | tuple[int, ...], Any] = {(400, 401, 403, 404, 409, 413): ErrorOut}
 
 
 def _customer_fields(payload: Schema) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from aftersales.accounts.permissions import require
-from aftersales.api.customers import ERRORS
+from aftersales.api.customers import ERRORS, ERRORS_BUT_422
 from aftersales.core.errors import NotFound
 from aftersales.core.excel import read_rows, run_import, write_xlsx
 from aftersales.transfers import KINDS, TransferKind
@@ -39,7 +39,7 @@ def _kind(key: str) -> TransferKind:
     return KINDS[key]
 
 
-@router.post("/import/{kind}", response={200: ReportOut, 422: ReportOut, **ERRORS})
+@router.post("/import/{kind}", response={200: ReportOut, 422: ReportOut, **ERRORS_BUT_422})
 def import_file(
     request: HttpRequest,
     kind: str,

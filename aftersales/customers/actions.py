@@ -155,11 +155,11 @@ def customer_update(
     if "notes" in fields:
         customer.notes = str(fields["notes"] or "")
     if "region" in fields or "station" in fields:
+        new_station = fields.get("station", customer.station)
+        # A new station without a region brings its own region.
+        default_region = None if ("station" in fields and new_station) else customer.region
         region, station = _resolve_org(
-            errors,
-            actor,
-            fields.get("region", customer.region),
-            fields.get("station", customer.station),
+            errors, actor, fields.get("region", default_region), new_station
         )
         customer.region, customer.station = region, station
     errors.raise_if_any()

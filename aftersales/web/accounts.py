@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts import actions
+from aftersales.accounts.choices import Role
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.core.models import AuditEntry
 from aftersales.core.selectors import keyset_page
@@ -24,9 +25,11 @@ def demo_accounts() -> list[dict[str, str]]:
     """The demo accounts written by `aftersales demo`, if this database has them."""
     path = settings.DATA_DIR / "demo_accounts.json"
     try:
-        return list(json.loads(path.read_text()))
+        accounts = list(json.loads(path.read_text()))
     except (OSError, ValueError):
         return []
+    labels = dict(Role.choices)
+    return [{**a, "role_label": labels.get(a.get("role"), a.get("role"))} for a in accounts]
 
 
 class LoginView(auth_views.LoginView):

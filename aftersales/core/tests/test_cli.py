@@ -1,0 +1,50 @@
+"""The `aftersales` command: demo data, forwarding, refusal to overwrite."""
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from aftersales.accounts.choices import Role
+from aftersales.accounts.models import User
+from aftersales.customers.models import Customer, InstalledUnit
+
+
+@pytest.mark.django_db(transaction=False)
+def test_demo_generates_a_chinese_data_set_with_one_account_per_role(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    call_command("demo", customers=40, seed=7)
+    accounts = json.loads((tmp_path / "demo_accounts.json").read_text())
+    assert sorted(a["role"] for a in accounts) == sorted(Role.values)
+    for account in accounts:
+        user = User.objects.get(username=account["username"])
+        assert user.check_password(account["password"])
+    assert Customer.objects.count() == 40
+    assert InstalledUnit.objects.count() >= 40
+    customer = Customer.objects.first()
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in customer.name)
+    unit = InstalledUnit.objects.exclude(address=None).first()
+    assert unit.address.latitude is not None
+    techs = User.objects.filter(role=Role.TECHNICIAN)
+    assert all(t.technician.skills.exists() for t in techs)
+
+
+@pytest.mark.django_db
+def test_demo_refuses_a_database_with_data(settings, tmp_path, org_tree):
+    settings.DATA_DIR = tmp_path
+    with pytest.raises(CommandError):
+        call_command("demo", customers=5)
+
+
+@pytest.mark.django_db
+def test_demo_is_reproducible_from_the_seed(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    call_command("demo", customers=10, seed=3)
+    names = list(Customer.objects.order_by("id").values_list("name", "phone"))
+    serials = list(InstalledUnit.objects.order_by("id").values_list("serial", flat=True))
+    from django.core.management import call_command as cc
+
+    cc("flush", interactive=False)
+    call_command("demo", customers=10, seed=3)
+    assert list(Customer.objects.order_by("id").values_list("name", "phone")) == names
+    assert list(InstalledUnit.objects.order_by("id").values_list("serial", flat=True)) == serials
