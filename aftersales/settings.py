@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "aftersales.accounts",
     "aftersales.catalog",
     "aftersales.customers",
+    "aftersales.calendars",
+    "aftersales.notifications",
+    "aftersales.orders",
     "aftersales.web",
 ]
 

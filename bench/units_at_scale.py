@@ -151,6 +151,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     have = InstalledUnit.objects.count()
     if have == 0:
         t0 = time.perf_counter()

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import STATION_ROLES, Role
@@ -26,8 +27,14 @@ from aftersales.core.validation import Errors
 
 @transaction.atomic
 def company_create(*, actor: User | None, name: str, code: str, hotline: str = "") -> Company:
+    from aftersales.calendars.actions import calendar_load_published_years
+    from aftersales.orders.actions import sla_policies_seed
+
     company = Company.objects.create(name=name, code=code, hotline=hotline)
     audit_record(actor=actor, action="company.create", obj=company, changes={"name": [None, name]})
+    # A new company starts with the published holiday schedules and the default service levels.
+    calendar_load_published_years(company_id=company.pk, since=timezone.localdate().year - 2)
+    sla_policies_seed(company_id=company.pk)
     return company
 
 

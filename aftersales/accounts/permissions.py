@@ -31,9 +31,22 @@ class Perm:
     ORG_VIEW = "org.view"
     ORG_EDIT = "org.edit"
     AUDIT_VIEW = "audit.view"
+    ORDER_VIEW = "order.view"
+    ORDER_CREATE = "order.create"
+    ORDER_EDIT = "order.edit"
+    ORDER_TRIAGE = "order.triage"
+    ORDER_DISPATCH = "order.dispatch"
+    ORDER_ASSIGN = "order.assign"
+    ORDER_WORK = "order.work"
+    ORDER_PAUSE = "order.pause"
+    ORDER_FOLLOW_UP = "order.follow_up"
+    ORDER_CANCEL = "order.cancel"
+    ORDER_REOPEN = "order.reopen"
+    CALENDAR_EDIT = "calendar.edit"
+    SLA_EDIT = "sla.edit"
 
 
-_ALL_VIEW = {Perm.CUSTOMER_VIEW, Perm.UNIT_VIEW, Perm.CATALOG_VIEW}
+_ALL_VIEW = {Perm.CUSTOMER_VIEW, Perm.UNIT_VIEW, Perm.CATALOG_VIEW, Perm.ORDER_VIEW}
 
 ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
     Role.AGENT: frozenset(
@@ -46,10 +59,31 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.UNIT_EDIT,
             Perm.UNIT_IMPORT,
             Perm.UNIT_EXPORT,
+            Perm.ORDER_CREATE,
+            Perm.ORDER_EDIT,
+            Perm.ORDER_TRIAGE,
+            Perm.ORDER_PAUSE,
+            Perm.ORDER_FOLLOW_UP,
+            Perm.ORDER_CANCEL,
+            Perm.ORDER_REOPEN,
         }
     ),
-    Role.DISPATCHER: frozenset(_ALL_VIEW | {Perm.PHONE_REVEAL, Perm.ORG_VIEW}),
-    Role.TECHNICIAN: frozenset(_ALL_VIEW | {Perm.PHONE_REVEAL, Perm.UNIT_EDIT}),
+    Role.DISPATCHER: frozenset(
+        _ALL_VIEW
+        | {
+            Perm.PHONE_REVEAL,
+            Perm.ORG_VIEW,
+            Perm.ORDER_EDIT,
+            Perm.ORDER_TRIAGE,
+            Perm.ORDER_DISPATCH,
+            Perm.ORDER_ASSIGN,
+            Perm.ORDER_PAUSE,
+            Perm.ORDER_CANCEL,
+        }
+    ),
+    Role.TECHNICIAN: frozenset(
+        _ALL_VIEW | {Perm.PHONE_REVEAL, Perm.UNIT_EDIT, Perm.ORDER_WORK, Perm.ORDER_PAUSE}
+    ),
     Role.STATION_MANAGER: frozenset(
         _ALL_VIEW
         | {
@@ -59,6 +93,10 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.UNIT_EDIT,
             Perm.UNIT_EXPORT,
             Perm.ORG_VIEW,
+            Perm.ORDER_CREATE,
+            Perm.ORDER_ASSIGN,
+            Perm.ORDER_WORK,
+            Perm.ORDER_PAUSE,
         }
     ),
     Role.SERVICE_MANAGER: frozenset(
@@ -76,6 +114,17 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.PART_EXPORT,
             Perm.ORG_VIEW,
             Perm.AUDIT_VIEW,
+            Perm.ORDER_CREATE,
+            Perm.ORDER_EDIT,
+            Perm.ORDER_TRIAGE,
+            Perm.ORDER_DISPATCH,
+            Perm.ORDER_ASSIGN,
+            Perm.ORDER_PAUSE,
+            Perm.ORDER_FOLLOW_UP,
+            Perm.ORDER_CANCEL,
+            Perm.ORDER_REOPEN,
+            Perm.CALENDAR_EDIT,
+            Perm.SLA_EDIT,
         }
     ),
     Role.FINANCE: frozenset(_ALL_VIEW | {Perm.PART_EXPORT, Perm.CUSTOMER_EXPORT}),
@@ -88,6 +137,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.CATALOG_EDIT,
             Perm.ORG_VIEW,
             Perm.AUDIT_VIEW,
+            Perm.SLA_EDIT,
         }
     ),
     Role.ADMIN: frozenset(
@@ -105,6 +155,8 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.ORG_VIEW,
             Perm.ORG_EDIT,
             Perm.AUDIT_VIEW,
+            Perm.CALENDAR_EDIT,
+            Perm.SLA_EDIT,
         }
     ),
 }

@@ -50,6 +50,8 @@ class WorkCalendar:
     days_off: frozenset[dt.date] = frozenset()
     # Days worked that would otherwise be off: 调休 make-up working days.
     make_up_days: frozenset[dt.date] = frozenset()
+    # Company closures: days off whether or not the year's statutory schedule is loaded.
+    closures: frozenset[dt.date] = frozenset()
     # Years whose holiday schedule is loaded; other years use the weekly pattern only.
     loaded_years: frozenset[int] | None = None  # None: every year counts as loaded
     round_the_clock_mode: bool = False
@@ -74,6 +76,8 @@ class WorkCalendar:
     def is_working_day(self, day: dt.date) -> bool:
         if self.round_the_clock_mode:
             return True
+        if day in self.closures:
+            return False
         if self.is_loaded(day):
             if day in self.make_up_days:
                 return True

@@ -1,0 +1,63 @@
+"""The outbox: every message is a row first; a worker sends it. The row is the truth."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.accounts.models import Company
+
+
+class OutboxStatus(models.TextChoices):
+    # 待发送: written, waiting for the worker.
+    QUEUED = "queued", _("Queued")
+    # 已发送: the channel accepted it.
+    SENT = "sent", _("Sent")
+    # 发送失败: gave up after the last retry (reason kept).
+    FAILED = "failed", _("Failed")
+
+
+class Channel(models.TextChoices):
+    # 控制台: written to the log; the demo and development channel.
+    CONSOLE = "console", _("Console (log)")
+    # 站内: shown to the user on their home page.
+    IN_APP = "in_app", _("In-app")
+
+
+class OutboxMessage(models.Model):
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.CONSOLE)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    # The same key never produces a second message (escalation steps, alerts).
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.QUEUED
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        constraints = [
+            models.UniqueConstraint(fields=["dedupe_key"], name="outbox_dedupe_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx"),
+            models.Index(fields=["recipient", "-id"], name="outbox_recipient_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

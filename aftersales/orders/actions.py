@@ -1,0 +1,1095 @@
+"""Every write to service orders: creation, each transition, edits, due-time recomputation and
+escalation. Web pages, the API and the background jobs all call these functions.
+
+Each transition locks the order row (SELECT ... FOR UPDATE), checks the guard from the
+transition table, writes the new status and one `OrderEvent`, and recomputes the service-level
+plan where the clock is affected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.accounts.choices import Role
+from aftersales.accounts.models import Station, User
+from aftersales.accounts.permissions import Perm, has_perm, require
+from aftersales.calendars.selectors import round_the_clock, work_calendar
+from aftersales.catalog.models import FaultCode
+from aftersales.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from aftersales.core.validation import Errors
+from aftersales.core.workclock import WorkCalendar
+from aftersales.customers.models import Address, Customer, InstalledUnit
+from aftersales.orders import sla
+from aftersales.orders.choices import (
+    NEEDS_REASON,
+    OPEN,
+    PAUSED,
+    TRANSITIONS,
+    Channel,
+    EventKind,
+    Priority,
+    ServiceType,
+    Status,
+    Target,
+)
+from aftersales.orders.models import (
+    OrderEscalation,
+    OrderEvent,
+    OrderPause,
+    OrderSettings,
+    ServiceOrder,
+    SlaPolicy,
+)
+
+ACTION_PERMS = {
+    "triage": Perm.ORDER_TRIAGE,
+    "dispatch": Perm.ORDER_DISPATCH,
+    "redispatch": Perm.ORDER_DISPATCH,
+    "assign": Perm.ORDER_ASSIGN,
+    "unassign": Perm.ORDER_ASSIGN,
+    "accept": Perm.ORDER_WORK,
+    "depart": Perm.ORDER_WORK,
+    "arrive": Perm.ORDER_WORK,
+    "complete": Perm.ORDER_WORK,
+    "follow_up": Perm.ORDER_FOLLOW_UP,
+    "close": Perm.ORDER_FOLLOW_UP,
+    "wait_parts": Perm.ORDER_PAUSE,
+    "wait_customer": Perm.ORDER_PAUSE,
+    "resume": Perm.ORDER_PAUSE,
+    "cancel": Perm.ORDER_CANCEL,
+    "reopen": Perm.ORDER_REOPEN,
+}
+# Actions a technician may only take on orders assigned to them.
+TECHNICIAN_OWN = frozenset(
+    {"accept", "depart", "arrive", "complete", "wait_parts", "wait_customer", "resume", "unassign"}
+)
+# Escalation levels and who hears about them.
+ESCALATION_ROLES = {1: Role.STATION_MANAGER, 2: Role.SERVICE_MANAGER, 3: Role.DEPARTMENT_HEAD}
+EDIT_FIELDS = (
+    "priority",
+    "service_type",
+    "fault_description",
+    "fault_code",
+    "contract_level",
+    "preferred_start",
+    "preferred_end",
+    "address",
+)
+
+
+# --- service levels ----------------------------------------------------------------------
+
+
+def order_settings(company_id: int) -> OrderSettings:
+    found = OrderSettings.objects.filter(company_id=company_id).first()
+    return found or OrderSettings(company_id=company_id)
+
+
+def _rules(company_id: int) -> list[sla.PolicyRule]:
+    rows = list(SlaPolicy.objects.filter(company_id=company_id, active=True))
+    if not rows and not SlaPolicy.objects.filter(company_id=company_id).exists():
+        return list(sla.DEFAULT_RULES)
+    return [policy_rule(p) for p in rows]
+
+
+def policy_rule(p: SlaPolicy) -> sla.PolicyRule:
+    goals = {}
+    for target in sla.TARGETS:
+        minutes = getattr(p, f"{target}_minutes")
+        if minutes:
+            goals[target] = sla.Goal(minutes, getattr(p, f"{target}_clock"))
+    return sla.PolicyRule(
+        p.pk,
+        p.name,
+        goals,
+        priority=p.priority or None,
+        service_type=p.service_type or None,
+        region_id=p.region_id,
+        contract_level=p.contract_level or None,
+        rank=p.rank,
+    )
+
+
+@transaction.atomic
+def sla_policies_seed(*, company_id: int) -> int:
+    """Give a company editable copies of the default rules (once)."""
+    if SlaPolicy.objects.filter(company_id=company_id).exists():
+        return 0
+    for rule in sla.DEFAULT_RULES:
+        fields: dict[str, Any] = {}
+        for target in sla.TARGETS:
+            goal = rule.goals.get(target)
+            fields[f"{target}_minutes"] = goal.minutes if goal else None
+            fields[f"{target}_clock"] = goal.clock if goal else "working"
+        SlaPolicy.objects.create(
+            company_id=company_id, name=rule.name, priority=rule.priority or "", **fields
+        )
+    return len(sla.DEFAULT_RULES)
+
+
+class Calendars:
+    """The company's working calendar and the 24x7 clock, read once per use."""
+
+    def __init__(self, company_id: int) -> None:
+        self.company_id = company_id
+        self._working: WorkCalendar | None = None
+
+    def __call__(self, clock: str) -> WorkCalendar:
+        if clock == "calendar":
+            return round_the_clock()
+        if self._working is None:
+            self._working = work_calendar(self.company_id)
+        return self._working
+
+
+def _ratios(company_id: int) -> dict[int, float]:
+    s = order_settings(company_id)
+    return {1: s.warn_ratio, 2: 1.0, 3: s.head_ratio}
+
+
+def _pauses(order: ServiceOrder) -> list[sla.Pause]:
+    if order.pk is None:
+        return []
+    return [sla.Pause(p.started_at, p.ended_at) for p in order.pauses.all()]
+
+
+def _goals(order: ServiceOrder) -> dict[str, sla.Goal]:
+    return {t: sla.Goal(int(m), c) for t, (m, c) in (order.sla_goals or {}).items()}
+
+
+MET_FIELD = {"respond": "responded_at", "arrive": "arrived_at", "resolve": "completed_at"}
+
+
+def _apply_plan(order: ServiceOrder, calendars: Calendars | None = None) -> list[str]:
+    """Recompute due times, provisional flag and the next escalation moment on `order`
+    (not saved). Returns the names of the fields set."""
+    calendars = calendars or Calendars(order.company_id)
+    plan = sla.plan_targets(
+        goals=_goals(order),
+        start=order.created_at,
+        pauses=_pauses(order),
+        calendar_for=calendars,
+        ratios=_ratios(order.company_id),
+    )
+    provisional = False
+    next_at: dt.datetime | None = None
+    for target in sla.TARGETS:
+        p = plan.get(target)
+        if p is None:
+            setattr(order, f"{target}_due", None)
+            continue
+        if p.due is not None:  # while paused the last due time stays on display
+            setattr(order, f"{target}_due", p.due)
+        provisional |= p.provisional
+        if getattr(order, MET_FIELD[target]) is None and order.status in OPEN:
+            done = int((order.escalation or {}).get(target, 0))
+            for level, moment in p.steps.items():
+                if level > done and (next_at is None or moment < next_at):
+                    next_at = moment
+    if order.status in PAUSED:
+        next_at = None
+    order.due_provisional = provisional
+    order.next_escalation_at = next_at
+    if provisional:
+        working = calendars("working")
+        last = max((p.due for p in plan.values() if p.due), default=order.created_at)
+        missing = [
+            y
+            for y in range(timezone.localtime(order.created_at).year, last.year + 1)
+            if not working.is_loaded(dt.date(y, 1, 1))
+        ]
+        for year in missing:
+            transaction.on_commit(
+                lambda y=year: _alert_missing_calendar(order.company_id, y)  # type: ignore[misc]
+            )
+    return ["respond_due", "arrive_due", "resolve_due", "due_provisional", "next_escalation_at"]
+
+
+def _alert_missing_calendar(company_id: int, year: int) -> None:
+    """Tell the admins (once per year and person) that a due time ran into an unloaded year."""
+    from aftersales.notifications.actions import notify
+
+    admins = User.objects.filter(
+        company_id=company_id, role__in=[Role.ADMIN, Role.SERVICE_MANAGER], is_active=True
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        for admin in admins:
+            notify(
+                company_id=company_id,
+                recipient=admin,
+                channel="in_app",
+                subject=gettext(
+                    "The holiday schedule for %(year)d is not loaded: due times are provisional"
+                )
+                % {"year": year},
+                body=gettext(
+                    "Load the year on the working calendar page once the State Council "
+                    "publishes it; every provisional due time is then recomputed."
+                ),
+                dedupe_key=f"calendar-missing:{company_id}:{year}:{admin.pk}",
+            )
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _event(
+    order: ServiceOrder,
+    *,
+    actor: User | None,
+    kind: Any,  # EventKind
+    action: str = "",
+    from_status: Any = "",
+    to_status: Any = "",
+    reason: str = "",
+    payload: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> OrderEvent:
+    return OrderEvent.objects.create(
+        order=order,
+        actor=actor if getattr(actor, "pk", None) else None,
+        kind=kind,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        reason=(reason or "")[:500],
+        payload=payload or {},
+        at=at or timezone.now(),
+    )
+
+
+def _locked(order: ServiceOrder | int) -> ServiceOrder:
+    pk = order.pk if isinstance(order, ServiceOrder) else order
+    found = ServiceOrder.objects.select_for_update().filter(pk=pk).first()
+    if found is None:
+        raise NotFound("not_found", _("Not found."))
+    return found
+
+
+def _check_version(order: ServiceOrder, version: int | None) -> None:
+    if version is not None and int(version) != order.version:
+        raise Conflict(
+            "stale_version",
+            _("Someone else changed this order; reload it and try again."),
+            details={"current_version": order.version},
+        )
+
+
+def _check_visible(actor: User, order: ServiceOrder) -> None:
+    from aftersales.orders.selectors import orders_visible_to
+
+    if not orders_visible_to(actor).filter(pk=order.pk).exists():
+        raise NotFound("not_found", _("Not found."))
+
+
+def _refuse(order: ServiceOrder, action: str) -> ApplicationError:
+    return Conflict(
+        "illegal_transition",
+        _("An order in status “%(status)s” cannot be changed this way (%(action)s).")
+        % {"status": Status(order.status).label, "action": action},
+        details={"status": order.status, "action": action},
+    )
+
+
+def _authorize(actor: User | None, order: ServiceOrder, action: str) -> None:
+    if actor is None:  # background jobs
+        return
+    require(actor, ACTION_PERMS[action])
+    _check_visible(actor, order)
+    if (
+        actor.role == Role.TECHNICIAN
+        and action in TECHNICIAN_OWN
+        and order.technician_id != actor.pk
+    ):
+        raise PermissionDenied("not_your_order", _("This order is assigned to someone else."))
+
+
+def _reason(errors: Errors, action: str, reason: str) -> str:
+    reason = (reason or "").strip()
+    if action in NEEDS_REASON and not reason:
+        errors.add("reason", _("Give a reason."))
+    if len(reason) > 500:
+        errors.add("reason", _("At most %(n)d characters.") % {"n": 500})
+    return reason
+
+
+# --- create ----------------------------------------------------------------------------------
+
+
+def _fingerprint(data: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def order_create(
+    *,
+    actor: User,
+    customer: Customer | int,
+    unit: InstalledUnit | int | None = None,
+    channel: str = "phone",
+    service_type: str = "repair",
+    priority: str = "medium",
+    fault_description: str = "",
+    fault_code: FaultCode | int | None = None,
+    contract_level: str = "",
+    preferred_start: dt.datetime | None = None,
+    preferred_end: dt.datetime | None = None,
+    address: Address | int | None = None,
+    allow_duplicate: bool = False,
+    idempotency_key: str | None = None,
+    created_at: dt.datetime | None = None,
+) -> tuple[ServiceOrder, bool]:
+    """Register an order. Returns (order, created); with an idempotency key already used by
+    the same request, returns the existing order and False."""
+    require(actor, Perm.ORDER_CREATE)
+    key = (idempotency_key or "").strip() or None
+    if key is not None and len(key) > 100:
+        raise ApplicationError(
+            "invalid", _("The Idempotency-Key header is longer than 100 characters."), status=422
+        )
+    fingerprint = _fingerprint(
+        {
+            "customer": getattr(customer, "pk", customer),
+            "unit": getattr(unit, "pk", unit),
+            "channel": channel,
+            "service_type": service_type,
+            "priority": priority,
+            "fault_description": fault_description,
+            "fault_code": getattr(fault_code, "pk", fault_code),
+        }
+    )
+    if key is not None:
+        existing = _existing_for_key(actor, key, fingerprint)
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            order = _create(
+                actor=actor,
+                customer=customer,
+                unit=unit,
+                channel=channel,
+                service_type=service_type,
+                priority=priority,
+                fault_description=fault_description,
+                fault_code=fault_code,
+                contract_level=contract_level,
+                preferred_start=preferred_start,
+                preferred_end=preferred_end,
+                address=address,
+                allow_duplicate=allow_duplicate,
+                key=key,
+                fingerprint=fingerprint,
+                created_at=created_at,
+            )
+    except IntegrityError:
+        # Another request with the same key committed first.
+        if key is None:
+            raise
+        existing = _existing_for_key(actor, key, fingerprint)
+        if existing is None:
+            raise
+        return existing, False
+    return order, True
+
+
+def _existing_for_key(actor: User, key: str, fingerprint: str) -> ServiceOrder | None:
+    existing = ServiceOrder.objects.filter(company_id=actor.company_id, idempotency_key=key).first()
+    if existing is not None and existing.request_fingerprint != fingerprint:
+        raise Conflict(
+            "idempotency_key_reused",
+            _("This Idempotency-Key was already used for a different request."),
+        )
+    return existing
+
+
+def _create(
+    *,
+    actor: User,
+    customer: Customer | int,
+    unit: InstalledUnit | int | None,
+    channel: str,
+    service_type: str,
+    priority: str,
+    fault_description: str,
+    fault_code: FaultCode | int | None,
+    contract_level: str,
+    preferred_start: dt.datetime | None,
+    preferred_end: dt.datetime | None,
+    address: Address | int | None,
+    allow_duplicate: bool,
+    key: str | None,
+    fingerprint: str,
+    created_at: dt.datetime | None,
+) -> ServiceOrder:
+    from aftersales.customers.selectors import customers_visible_to, units_visible_to
+
+    errors = Errors()
+    cust = customers_visible_to(actor).filter(pk=getattr(customer, "pk", customer)).first()
+    if cust is None:
+        errors.add("customer", _("Unknown customer."))
+    the_unit = None
+    if unit not in (None, ""):
+        the_unit = (
+            units_visible_to(actor)
+            .select_related("product_model")
+            .filter(pk=getattr(unit, "pk", unit))
+            .first()
+        )
+        if the_unit is None:
+            errors.add("unit", _("Unknown unit."))
+        elif cust is not None and the_unit.customer_id != cust.pk:
+            errors.add("unit", _("The unit belongs to another customer."))
+    if channel not in Channel.values:
+        errors.add("channel", _("Unknown channel."))
+    if service_type not in ServiceType.values:
+        errors.add("service_type", _("Unknown service type."))
+    if priority not in Priority.values:
+        errors.add("priority", _("Unknown priority."))
+    needs_unit = service_type not in (ServiceType.CONSULTATION, ServiceType.INSTALLATION)
+    if needs_unit and the_unit is None and "unit" not in errors.fields:
+        errors.add("unit", _("Choose the unit this request is about."))
+    description = (fault_description or "").strip()
+    if len(description) > 4000:
+        errors.add("fault_description", _("At most %(n)d characters.") % {"n": 4000})
+    if service_type == ServiceType.REPAIR and not description and fault_code in (None, ""):
+        errors.add("fault_description", _("Describe the fault or choose a fault code."))
+    code = None
+    if fault_code not in (None, ""):
+        code = FaultCode.objects.filter(
+            pk=getattr(fault_code, "pk", fault_code), category__company_id=actor.company_id
+        ).first()
+        if code is None:
+            errors.add("fault_code", _("Unknown fault code."))
+        elif the_unit is not None and code.category_id != the_unit.product_model.category_id:
+            errors.add("fault_code", _("This fault code is for another product category."))
+    if len(contract_level or "") > 32:
+        errors.add("contract_level", _("At most %(n)d characters.") % {"n": 32})
+    if preferred_start and preferred_end and preferred_end <= preferred_start:
+        errors.add("preferred_end", _("The window must end after it starts."))
+    addr = None
+    if address not in (None, "") and cust is not None:
+        addr = Address.objects.filter(customer=cust, pk=getattr(address, "pk", address)).first()
+        if addr is None:
+            errors.add("address", _("Unknown address for this customer."))
+    errors.raise_if_any()
+    assert cust is not None
+    if addr is None:
+        addr = (the_unit.address if the_unit and the_unit.address_id else None) or (
+            cust.addresses.filter(is_default=True).first()
+        )
+    raised_from = None
+    if code is not None and code.is_urgent and priority != Priority.HIGH:
+        raised_from, priority = priority, "high"
+    if the_unit is not None and not allow_duplicate:
+        duplicates = list(
+            ServiceOrder.objects.filter(unit=the_unit, status__in=OPEN).values_list("pk", "number")[
+                :5
+            ]
+        )
+        if duplicates:
+            raise Conflict(
+                "possible_duplicate",
+                _("This unit already has an open order (%(numbers)s). Confirm to register another.")
+                % {"numbers": ", ".join(n for _pk, n in duplicates)},
+                details={"orders": [{"id": pk, "number": n} for pk, n in duplicates]},
+            )
+    now = created_at or timezone.now()
+    region_id = (addr.region_id if addr and addr.region_id else None) or cust.region_id
+    rule = sla.select_policy(
+        _rules(actor.company_id),
+        priority=priority,
+        service_type=service_type,
+        region_id=region_id,
+        contract_level=contract_level or "",
+    )
+    order = ServiceOrder(
+        company_id=actor.company_id,
+        channel=channel,
+        service_type=service_type,
+        priority=priority,
+        customer=cust,
+        unit=the_unit,
+        address=addr,
+        fault_description=description,
+        fault_code=code,
+        contract_level=contract_level or "",
+        preferred_start=preferred_start,
+        preferred_end=preferred_end,
+        region_id=region_id,
+        sla_policy_id=rule.id if rule else None,
+        sla_goals={t: [g.minutes, g.clock] for t, g in (rule.goals if rule else {}).items()},
+        idempotency_key=key,
+        request_fingerprint=fingerprint,
+        created_by=actor,
+        created_at=now,
+    )
+    _apply_plan(order)
+    order.save()
+    order.number = f"{timezone.localtime(now):%Y%m%d}{order.pk:06d}"
+    order.save(update_fields=["number"])
+    payload: dict[str, Any] = {
+        "channel": channel,
+        "priority": priority,
+        "policy": rule.name if rule else None,
+        "due": {t: _iso(getattr(order, f"{t}_due")) for t in sla.TARGETS},
+    }
+    if raised_from:
+        payload["priority_raised_from"] = raised_from
+        payload["reason"] = "urgent fault code"
+    _event(
+        order, actor=actor, kind=EventKind.CREATED, to_status=order.status, payload=payload, at=now
+    )
+    return order
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+# --- transitions -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_transition(
+    *,
+    actor: User | None,
+    order: ServiceOrder | int,
+    action: str,
+    reason: str = "",
+    version: int | None = None,
+    station: Station | int | None = None,
+    technician: User | int | None = None,
+    at: dt.datetime | None = None,
+) -> ServiceOrder:
+    """The one function behind every status change in `TRANSITIONS`."""
+    if action not in TRANSITIONS:
+        raise ApplicationError("unknown_action", _("Unknown action."), status=404)
+    locked = _locked(order)
+    _authorize(actor, locked, action)
+    _check_version(locked, version)
+    if not locked.can(action):
+        raise _refuse(locked, action)
+    errors = Errors()
+    reason = _reason(errors, action, reason)
+    now = at or timezone.now()
+    before = locked.status
+    _allowed, target = TRANSITIONS[action]
+    fields = {"status", "version", "updated_at"}
+    payload: dict[str, Any] = {}
+
+    if action in ("dispatch", "redispatch"):
+        found = _station_for(errors, actor, locked, station)
+        errors.raise_if_any()
+        assert found is not None
+        if action == "redispatch" and found.pk == locked.station_id:
+            errors.add("station", _("The order is already at this station."))
+            errors.raise_if_any()
+        payload = {
+            "station": found.pk,
+            "station_name": found.name,
+            "from_station": locked.station_id,
+        }
+        locked.station = found
+        locked.region_id = found.region_id
+        fields |= {"station", "region"}
+    elif action == "assign":
+        tech = _technician_for(errors, locked, technician)
+        errors.raise_if_any()
+        assert tech is not None
+        locked.technician = tech
+        payload = {"technician": tech.pk, "technician_name": tech.get_full_name()}
+        fields.add("technician")
+    elif action == "unassign":
+        errors.raise_if_any()
+        payload = {"technician": locked.technician_id}
+        locked.technician = None
+        fields.add("technician")
+    elif action == "accept":
+        errors.raise_if_any()
+        if locked.responded_at is None:
+            locked.responded_at = now
+            fields.add("responded_at")
+    elif action == "arrive":
+        errors.raise_if_any()
+        if locked.arrived_at is None:
+            locked.arrived_at = now
+            fields.add("arrived_at")
+    elif action == "complete":
+        errors.raise_if_any()
+        locked.completed_at = now
+        fields.add("completed_at")
+    elif action == "close":
+        errors.raise_if_any()
+        locked.closed_at = now
+        fields.add("closed_at")
+    elif action == "cancel":
+        errors.raise_if_any()
+        locked.cancel_reason = reason
+        fields.add("cancel_reason")
+    elif action in ("wait_parts", "wait_customer"):
+        errors.raise_if_any()
+        locked.status_before_pause = before
+        fields.add("status_before_pause")
+        OrderPause.objects.create(order=locked, status=target, started_at=now)
+    elif action == "resume":
+        errors.raise_if_any()
+        target = locked.status_before_pause or "triaged"
+        locked.status_before_pause = ""
+        fields.add("status_before_pause")
+        pause = locked.pauses.filter(ended_at__isnull=True).order_by("-started_at").first()
+        if pause is not None:
+            pause.ended_at = now
+            pause.save(update_fields=["ended_at"])
+            payload = {"paused_minutes": int((now - pause.started_at).total_seconds() // 60)}
+    else:
+        errors.raise_if_any()
+
+    assert target is not None
+    locked.status = target
+    locked.version += 1
+    if action in (
+        "accept",
+        "arrive",
+        "complete",
+        "cancel",
+        "wait_parts",
+        "wait_customer",
+        "resume",
+    ):
+        before_due = {t: getattr(locked, f"{t}_due") for t in sla.TARGETS}
+        fields |= set(_apply_plan(locked))
+        moved = {
+            t: _iso(getattr(locked, f"{t}_due"))
+            for t in sla.TARGETS
+            if getattr(locked, f"{t}_due") != before_due[t]
+        }
+        if moved:
+            payload["due"] = moved
+    locked.save(update_fields=sorted(fields))
+    _event(
+        locked,
+        actor=actor,
+        kind=EventKind.TRANSITION,
+        action=action,
+        from_status=before,
+        to_status=target,
+        reason=reason,
+        payload=payload,
+        at=now,
+    )
+    return locked
+
+
+def _station_for(
+    errors: Errors, actor: User | None, order: ServiceOrder, station: Station | int | None
+) -> Station | None:
+    if station in (None, ""):
+        errors.add("station", _("Choose a service station."))
+        return None
+    found = Station.objects.filter(
+        company_id=order.company_id, pk=getattr(station, "pk", station), is_active=True
+    ).first()
+    if found is None:
+        errors.add("station", _("Unknown service station."))
+    elif actor is not None and actor.region_id and found.region_id != actor.region_id:
+        errors.add("station", _("You can only dispatch to stations in your own region."))
+    return found
+
+
+def _technician_for(
+    errors: Errors, order: ServiceOrder, technician: User | int | None
+) -> User | None:
+    if technician in (None, ""):
+        errors.add("technician", _("Choose a technician."))
+        return None
+    tech = User.objects.filter(
+        pk=getattr(technician, "pk", technician),
+        company_id=order.company_id,
+        role=Role.TECHNICIAN,
+        is_active=True,
+    ).first()
+    if tech is None:
+        errors.add("technician", _("Unknown technician."))
+    elif tech.station_id != order.station_id:
+        errors.add("technician", _("The technician does not work for the order's station."))
+    return tech
+
+
+@transaction.atomic
+def order_reopen(
+    *, actor: User, order: ServiceOrder | int, reason: str, version: int | None = None
+) -> ServiceOrder:
+    """Open a new order linked to a completed/followed-up/closed one, within the window."""
+    locked = _locked(order)
+    _authorize(actor, locked, "reopen")
+    _check_version(locked, version)
+    if not locked.can("reopen"):
+        raise _refuse(locked, "reopen")
+    errors = Errors()
+    reason = _reason(errors, "reopen", reason)
+    errors.raise_if_any()
+    window = order_settings(locked.company_id).reopen_days
+    now = timezone.now()
+    if locked.completed_at and now - locked.completed_at > dt.timedelta(days=window):
+        raise Conflict(
+            "reopen_window_passed",
+            _("Orders can be reopened only within %(days)d days of completion.") % {"days": window},
+        )
+    new = ServiceOrder(
+        company_id=locked.company_id,
+        status=Status.REOPENED,
+        channel=locked.channel,
+        service_type=locked.service_type,
+        priority=locked.priority,
+        customer_id=locked.customer_id,
+        unit_id=locked.unit_id,
+        address_id=locked.address_id,
+        fault_description=locked.fault_description,
+        fault_code_id=locked.fault_code_id,
+        contract_level=locked.contract_level,
+        region_id=locked.region_id,
+        sla_policy_id=locked.sla_policy_id,
+        sla_goals=locked.sla_goals,
+        reopened_from=locked,
+        created_by=actor,
+        created_at=now,
+    )
+    _apply_plan(new)
+    new.save()
+    new.number = f"{timezone.localtime(now):%Y%m%d}{new.pk:06d}"
+    new.save(update_fields=["number"])
+    _event(
+        new,
+        actor=actor,
+        kind=EventKind.CREATED,
+        to_status=Status.REOPENED,
+        reason=reason,
+        payload={"reopened_from": locked.pk, "reopened_from_number": locked.number},
+        at=now,
+    )
+    locked.version += 1
+    locked.save(update_fields=["version", "updated_at"])
+    _event(
+        locked,
+        actor=actor,
+        kind=EventKind.REOPENED_AS,
+        action="reopen",
+        reason=reason,
+        payload={"order": new.pk, "number": new.number},
+        at=now,
+    )
+    return new
+
+
+# --- edits -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_update(
+    *, actor: User, order: ServiceOrder | int, version: int | None, **changes: Any
+) -> ServiceOrder:
+    """Edit the request's details. A changed priority or service type re-selects the policy
+    and recomputes the due times."""
+    require(actor, Perm.ORDER_EDIT)
+    locked = _locked(order)
+    _check_visible(actor, locked)
+    _check_version(locked, version)
+    unknown = set(changes) - set(EDIT_FIELDS)
+    if unknown:
+        raise ApplicationError(
+            "invalid",
+            _("Unknown fields."),
+            status=422,
+            details={"fields": {k: _("Unknown field.") for k in unknown}},
+        )
+    if locked.is_final or locked.status not in OPEN:
+        raise _refuse(locked, "edit")
+    errors = Errors()
+    diff: dict[str, list[Any]] = {}
+    if "priority" in changes and changes["priority"] != locked.priority:
+        if changes["priority"] not in Priority.values:
+            errors.add("priority", _("Unknown priority."))
+        else:
+            diff["priority"] = [locked.priority, changes["priority"]]
+    if "service_type" in changes and changes["service_type"] != locked.service_type:
+        if changes["service_type"] not in ServiceType.values:
+            errors.add("service_type", _("Unknown service type."))
+        else:
+            diff["service_type"] = [locked.service_type, changes["service_type"]]
+    if "fault_description" in changes:
+        text = (changes["fault_description"] or "").strip()
+        if len(text) > 4000:
+            errors.add("fault_description", _("At most %(n)d characters.") % {"n": 4000})
+        elif text != locked.fault_description:
+            diff["fault_description"] = [locked.fault_description, text]
+    if "fault_code" in changes:
+        value = changes["fault_code"]
+        code_id = getattr(value, "pk", value) or None
+        if (
+            code_id is not None
+            and not FaultCode.objects.filter(
+                pk=code_id, category__company_id=locked.company_id
+            ).exists()
+        ):
+            errors.add("fault_code", _("Unknown fault code."))
+        elif code_id != locked.fault_code_id:
+            diff["fault_code"] = [locked.fault_code_id, code_id]
+    if "contract_level" in changes:
+        level = (changes["contract_level"] or "").strip()
+        if len(level) > 32:
+            errors.add("contract_level", _("At most %(n)d characters.") % {"n": 32})
+        elif level != locked.contract_level:
+            diff["contract_level"] = [locked.contract_level, level]
+    for name in ("preferred_start", "preferred_end"):
+        if name in changes and changes[name] != getattr(locked, name):
+            diff[name] = [getattr(locked, name), changes[name]]
+    start = diff.get("preferred_start", [None, locked.preferred_start])[1]
+    end = diff.get("preferred_end", [None, locked.preferred_end])[1]
+    if start and end and end <= start:
+        errors.add("preferred_end", _("The window must end after it starts."))
+    if "address" in changes:
+        value = changes["address"]
+        addr_id = getattr(value, "pk", value) or None
+        if (
+            addr_id is not None
+            and not Address.objects.filter(pk=addr_id, customer_id=locked.customer_id).exists()
+        ):
+            errors.add("address", _("Unknown address for this customer."))
+        elif addr_id != locked.address_id:
+            diff["address"] = [locked.address_id, addr_id]
+    errors.raise_if_any()
+    if not diff:
+        return locked
+    for name, (_old, new) in diff.items():
+        attname = f"{name}_id" if name in ("fault_code", "address") else name
+        setattr(locked, attname, new)
+    fields = {f"{n}_id" if n in ("fault_code", "address") else n for n in diff} | {
+        "version",
+        "updated_at",
+    }
+    if "priority" in diff or "service_type" in diff or "contract_level" in diff:
+        rule = sla.select_policy(
+            _rules(locked.company_id),
+            priority=locked.priority,
+            service_type=locked.service_type,
+            region_id=locked.region_id,
+            contract_level=locked.contract_level,
+        )
+        locked.sla_policy_id = rule.id if rule else None
+        locked.sla_goals = {
+            t: [g.minutes, g.clock] for t, g in (rule.goals if rule else {}).items()
+        }
+        fields |= {"sla_policy", "sla_goals"} | set(_apply_plan(locked))
+        diff["due"] = [None, {t: _iso(getattr(locked, f"{t}_due")) for t in sla.TARGETS}]
+    locked.version += 1
+    locked.save(update_fields=sorted(fields))
+    _event(
+        locked,
+        actor=actor,
+        kind=EventKind.EDIT,
+        action="edit",
+        payload={k: [_plainish(a), _plainish(b)] for k, (a, b) in diff.items()},
+    )
+    return locked
+
+
+def _plainish(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
+
+
+# --- bulk ------------------------------------------------------------------------------------
+
+
+def orders_bulk(*, actor: User, order_ids: list[int], operation: str, value: Any) -> dict[str, Any]:
+    """Apply one operation to many orders, each through its own action and transaction; one
+    refusal does not stop the others. Returns {"done": [ids], "failed": {id: message}}."""
+    done: list[int] = []
+    failed: dict[int, str] = {}
+    for pk in order_ids[:500]:
+        try:
+            if operation == "dispatch":
+                order = ServiceOrder.objects.filter(pk=pk).only("status").first()
+                action = (
+                    "redispatch"
+                    if order is not None and order.status == Status.DISPATCHED
+                    else "dispatch"
+                )
+                order_transition(actor=actor, order=pk, action=action, station=value)
+            elif operation == "priority":
+                order_update(actor=actor, order=pk, version=None, priority=value)
+            else:
+                raise ApplicationError(
+                    "unknown_operation", _("Unknown bulk operation."), status=422
+                )
+        except ApplicationError as exc:
+            failed[pk] = str(exc.message)
+        else:
+            done.append(pk)
+    return {"done": done, "failed": failed}
+
+
+# --- due times and escalation ----------------------------------------------------------------
+
+
+def orders_recompute_due(*, company_id: int, provisional_only: bool) -> int:
+    """Recompute due times of open orders (all, or only provisional ones) after a calendar
+    change; each changed order gets an event. Returns how many changed."""
+    qs = ServiceOrder.objects.filter(company_id=company_id, status__in=OPEN)
+    if provisional_only:
+        qs = qs.filter(due_provisional=True)
+    changed = 0
+    calendars = Calendars(company_id)
+    for pk in qs.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            order = _locked(pk)
+            before = {t: getattr(order, f"{t}_due") for t in sla.TARGETS}
+            was_provisional = order.due_provisional
+            fields = _apply_plan(order, calendars)
+            after = {t: getattr(order, f"{t}_due") for t in sla.TARGETS}
+            if before == after and was_provisional == order.due_provisional:
+                order.save(update_fields=["next_escalation_at"])
+                continue
+            order.save(update_fields=[*fields, "updated_at"])
+            _event(
+                order,
+                actor=None,
+                kind=EventKind.DUE_RECOMPUTED,
+                payload={
+                    "before": {t: _iso(v) for t, v in before.items()},
+                    "after": {t: _iso(v) for t, v in after.items()},
+                    "provisional": order.due_provisional,
+                },
+            )
+            changed += 1
+    return changed
+
+
+def escalation_run(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
+    """Take every escalation step whose moment has come. Idempotent: a step is a unique row,
+    and its message carries a dedupe key, so running twice sends nothing twice."""
+    now = now or timezone.now()
+    steps = 0
+    ids = list(
+        ServiceOrder.objects.filter(next_escalation_at__lte=now, status__in=OPEN)
+        .order_by("next_escalation_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in ids:
+        with transaction.atomic():
+            steps += _escalate(pk, now)
+    return steps
+
+
+def _escalate(pk: int, now: dt.datetime) -> int:
+    order = _locked(pk)
+    if order.status not in OPEN or order.status in PAUSED:
+        return 0
+    plan = sla.plan_targets(
+        goals=_goals(order),
+        start=order.created_at,
+        pauses=_pauses(order),
+        calendar_for=Calendars(order.company_id),
+        ratios=_ratios(order.company_id),
+    )
+    taken = 0
+    escalation = dict(order.escalation or {})
+    for target, p in plan.items():
+        if getattr(order, MET_FIELD[target]) is not None:
+            continue
+        reached = [lvl for lvl, moment in p.steps.items() if moment <= now]
+        if not reached:
+            continue
+        level = max(reached)
+        if level <= int(escalation.get(target, 0)):
+            continue
+        _row, created = OrderEscalation.objects.get_or_create(
+            order=order, target=target, level=level, defaults={"due": p.due, "at": now}
+        )
+        escalation[target] = level
+        if not created:
+            continue
+        taken += 1
+        _event(
+            order,
+            actor=None,
+            kind=EventKind.ESCALATION,
+            action="escalate",
+            payload={
+                "target": target,
+                "level": level,
+                "due": _iso(p.due),
+                "breached": p.due is not None and p.due <= now,
+            },
+            at=now,
+        )
+        transaction.on_commit(lambda o=order.pk, t=target, lv=level: _notify_escalation(o, t, lv))
+    order.escalation = escalation
+    _apply_plan(order)
+    order.save(update_fields=["escalation", "next_escalation_at"])
+    return taken
+
+
+def _notify_escalation(order_id: int, target: str, level: int) -> None:
+    from aftersales.notifications.actions import notify
+
+    order = ServiceOrder.objects.select_related("station").get(pk=order_id)
+    role = ESCALATION_ROLES[level]
+    people = User.objects.filter(company_id=order.company_id, role=role, is_active=True)
+    if role == Role.STATION_MANAGER:
+        people = people.filter(station_id=order.station_id) if order.station_id else people.none()
+    elif order.region_id:
+        people = people.filter(Q(region_id__isnull=True) | Q(region_id=order.region_id))
+    due = getattr(order, f"{target}_due")
+    for person in people:
+        with translation.override(settings.LANGUAGE_CODE):
+            label = Target(target).label
+            if level == 1:
+                subject = gettext("Order %(number)s: %(target)s due soon") % {
+                    "number": order.number,
+                    "target": label,
+                }
+            else:
+                subject = gettext("Order %(number)s: %(target)s overdue (level %(level)d)") % {
+                    "number": order.number,
+                    "target": label,
+                    "level": level,
+                }
+            body = gettext("Due %(due)s. Status: %(status)s.") % {
+                "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "-",
+                "status": Status(order.status).label,
+            }
+            notify(
+                company_id=order.company_id,
+                recipient=person,
+                subject=subject,
+                body=body,
+                dedupe_key=f"escalation:{order.pk}:{target}:{level}:{person.pk}",
+            )
+
+
+def available_actions(actor: User, order: ServiceOrder) -> list[str]:
+    """The transitions this user may take on this order now (for buttons and the API)."""
+    out = []
+    for action in order.allowed_actions():
+        if not has_perm(actor, ACTION_PERMS[action]):
+            continue
+        if (
+            actor.role == Role.TECHNICIAN
+            and action in TECHNICIAN_OWN
+            and order.technician_id != actor.pk
+        ):
+            continue
+        out.append(action)
+    return out

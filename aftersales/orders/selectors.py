@@ -1,0 +1,133 @@
+"""Reads of service orders, always through the user's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from aftersales.accounts.choices import Role
+from aftersales.accounts.selectors import scope
+from aftersales.customers.models import InstalledUnit
+from aftersales.orders.choices import OPEN, PAUSED, Status
+from aftersales.orders.models import OrderEvent, ServiceOrder
+
+QUEUES = (
+    "open",
+    "unassigned",
+    "overdue",
+    "due_soon",
+    "waiting_parts",
+    "waiting_customer",
+    "mine",
+    "to_follow_up",
+    "all",
+)
+
+
+def orders_visible_to(user: Any) -> QuerySet[ServiceOrder]:
+    """Company, region or station scope; a technician sees the orders assigned to them."""
+    qs = scope(user, ServiceOrder.objects.all())
+    if getattr(user, "role", None) == Role.TECHNICIAN:
+        qs = qs.filter(technician_id=user.pk)
+    return qs
+
+
+def breached_q(now: dt.datetime) -> Q:
+    """Orders with a due time passed and its target not met (paused orders excluded)."""
+    return Q(status__in=OPEN - PAUSED) & (
+        Q(respond_due__lt=now, responded_at__isnull=True)
+        | Q(arrive_due__lt=now, arrived_at__isnull=True)
+        | Q(resolve_due__lt=now, completed_at__isnull=True)
+    )
+
+
+def due_soon_q(now: dt.datetime, hours: int = 4) -> Q:
+    soon = now + dt.timedelta(hours=hours)
+    return Q(status__in=OPEN - PAUSED) & (
+        Q(respond_due__range=(now, soon), responded_at__isnull=True)
+        | Q(arrive_due__range=(now, soon), arrived_at__isnull=True)
+        | Q(resolve_due__range=(now, soon), completed_at__isnull=True)
+    )
+
+
+def order_queue(user: Any, queue: str, *, now: dt.datetime | None = None) -> QuerySet[ServiceOrder]:
+    now = now or timezone.now()
+    qs = orders_visible_to(user)
+    if queue == "open":
+        return qs.filter(status__in=OPEN)
+    if queue == "unassigned":
+        # Station people: dispatched to my station, no technician. Others: not yet at a station.
+        if user.station_id:
+            return qs.filter(status=Status.DISPATCHED)
+        return qs.filter(status__in=[Status.REGISTERED, Status.REOPENED, Status.TRIAGED])
+    if queue == "overdue":
+        return qs.filter(breached_q(now))
+    if queue == "due_soon":
+        return qs.filter(due_soon_q(now))
+    if queue == "waiting_parts":
+        return qs.filter(status=Status.WAITING_PARTS)
+    if queue == "waiting_customer":
+        return qs.filter(status=Status.WAITING_CUSTOMER)
+    if queue == "mine":
+        return qs.filter(Q(technician_id=user.pk) | Q(created_by_id=user.pk), status__in=OPEN)
+    if queue == "to_follow_up":
+        return qs.filter(status=Status.COMPLETED)
+    return qs
+
+
+def order_filter(qs: QuerySet[ServiceOrder], params: dict[str, Any]) -> QuerySet[ServiceOrder]:
+    """Filters shared by the list page and the API: status, priority, service type, station,
+    technician, breach, number / serial / phone."""
+    now = timezone.now()
+    if params.get("status"):
+        qs = qs.filter(status=params["status"])
+    if params.get("priority"):
+        qs = qs.filter(priority=params["priority"])
+    if params.get("service_type"):
+        qs = qs.filter(service_type=params["service_type"])
+    if params.get("station"):
+        qs = qs.filter(station_id=_int(params["station"]))
+    if params.get("technician"):
+        qs = qs.filter(technician_id=_int(params["technician"]))
+    if params.get("breach") in ("1", "true", True):
+        qs = qs.filter(breached_q(now))
+    q = (params.get("q") or "").strip()
+    if q:
+        from aftersales.customers.selectors import PREFIX_END
+
+        text = q.upper()
+        units = InstalledUnit.objects.filter(serial__gte=text, serial__lt=text + PREFIX_END).values(
+            "pk"
+        )
+        digits = "".join(ch for ch in q if ch.isdigit())
+        cond = Q(number=text) | Q(unit__in=units)
+        if digits and len(digits) >= 7 and digits == q.replace(" ", "").replace("-", ""):
+            from aftersales.customers.models import Customer
+
+            cond |= Q(
+                customer__in=Customer.objects.filter(
+                    phone__gte=digits, phone__lt=digits + PREFIX_END
+                ).values("pk")
+            )
+        qs = qs.filter(cond)
+    return qs
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+def open_orders_on_unit(user: Any, unit_id: int) -> QuerySet[ServiceOrder]:
+    """Possible duplicates: orders still open on the same unit (within the user's scope for
+    display; the check at creation looks company-wide)."""
+    return orders_visible_to(user).filter(unit_id=unit_id, status__in=OPEN).order_by("-id")
+
+
+def order_timeline(order: ServiceOrder) -> QuerySet[OrderEvent]:
+    return order.events.select_related("actor").order_by("at", "id")

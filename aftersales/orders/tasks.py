@@ -1,0 +1,30 @@
+"""Background jobs of the order flow. They take ids and call actions; the database is the
+truth, so a job that dies is simply picked up by the next periodic run."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from aftersales.accounts.models import Company
+from aftersales.calendars.actions import calendar_load_published_years
+from aftersales.orders.actions import escalation_run, orders_recompute_due
+
+
+@db_periodic_task(crontab(minute="*"))
+def escalation_sweep() -> int:
+    return escalation_run()
+
+
+@db_task()
+def orders_recompute_due_task(company_id: int, *, provisional_only: bool) -> int:
+    return orders_recompute_due(company_id=company_id, provisional_only=provisional_only)
+
+
+@db_periodic_task(crontab(minute="17", hour="3"))
+def calendar_years_sweep() -> int:
+    """Nightly: load any year a newly installed chinese-calendar package publishes."""
+    loaded = 0
+    for company_id in Company.objects.values_list("pk", flat=True):
+        loaded += len(calendar_load_published_years(company_id=company_id))
+    return loaded
