@@ -1,0 +1,270 @@
+"""/api/v1/orders: intake with Idempotency-Key, reads, lists, edits and one endpoint per
+transition. Each endpoint parses, calls one action, answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from aftersales.accounts.permissions import Perm, require
+from aftersales.api.customers import ERRORS
+from aftersales.core.selectors import get_visible, keyset_page
+from aftersales.orders import actions
+from aftersales.orders.choices import TRANSITIONS
+from aftersales.orders.selectors import (
+    QUEUES,
+    open_orders_on_unit,
+    order_filter,
+    order_queue,
+    order_timeline,
+    orders_visible_to,
+)
+
+router = Router(tags=["orders"])
+
+
+class OrderIn(Schema):
+    customer_id: int
+    unit_id: int | None = None
+    channel: str = "api"
+    service_type: str = "repair"
+    priority: str = "medium"
+    fault_description: str = ""
+    fault_code_id: int | None = None
+    contract_level: str = ""
+    preferred_start: dt.datetime | None = None
+    preferred_end: dt.datetime | None = None
+    address_id: int | None = None
+    allow_duplicate: bool = False
+
+
+class DueOut(Schema):
+    target: str
+    due: dt.datetime | None
+    state: str
+
+
+class OrderOut(Schema):
+    id: int
+    number: str
+    status: str
+    channel: str
+    service_type: str
+    priority: str
+    customer_id: int
+    unit_id: int | None
+    address_id: int | None
+    fault_description: str
+    fault_code_id: int | None
+    contract_level: str
+    preferred_start: dt.datetime | None
+    preferred_end: dt.datetime | None
+    region_id: int | None
+    station_id: int | None
+    technician_id: int | None
+    respond_due: dt.datetime | None
+    arrive_due: dt.datetime | None
+    resolve_due: dt.datetime | None
+    due_provisional: bool
+    breached: bool
+    responded_at: dt.datetime | None
+    arrived_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    cancel_reason: str
+    reopened_from_id: int | None
+    created_at: dt.datetime
+    version: int
+
+
+class OrderDetailOut(OrderOut):
+    due: list[DueOut]
+    actions: list[str]
+
+
+class OrderPage(Schema):
+    items: list[OrderOut]
+    next_after: int | None
+
+
+class EventOut(Schema):
+    id: int
+    at: dt.datetime
+    actor_id: int | None
+    kind: str
+    action: str
+    from_status: str
+    to_status: str
+    reason: str
+    payload: dict[str, Any]
+
+
+class OrderPatch(Schema):
+    version: int
+    priority: str | None = None
+    service_type: str | None = None
+    fault_description: str | None = None
+    fault_code_id: int | None = None
+    contract_level: str | None = None
+    preferred_start: dt.datetime | None = None
+    preferred_end: dt.datetime | None = None
+    address_id: int | None = None
+
+
+class TransitionIn(Schema):
+    version: int | None = None
+    reason: str = ""
+    station_id: int | None = None
+    technician_id: int | None = None
+
+
+class ReopenIn(Schema):
+    version: int | None = None
+    reason: str
+
+
+class BulkIn(Schema):
+    ids: list[int] = Field(..., max_length=500)
+    operation: str
+    value: Any
+
+
+class BulkOut(Schema):
+    done: list[int]
+    failed: dict[int, str]
+
+
+class OrderListParams(Schema):
+    queue: str = "all"
+    status: str = ""
+    priority: str = ""
+    service_type: str = ""
+    station: int | None = None
+    technician: int | None = None
+    breach: bool = False
+    q: str = ""
+    after: int | None = None
+    limit: int = Field(25, ge=1, le=200)
+
+
+def _detail(request: HttpRequest, order: Any) -> dict[str, Any]:
+    out = OrderOut.from_orm(order).dict()
+    out["due"] = [
+        {"target": t, "due": getattr(order, f"{t}_due"), "state": order.target_state(t)}
+        for t in ("respond", "arrive", "resolve")
+    ]
+    out["actions"] = actions.available_actions(request.user, order)  # type: ignore[arg-type]
+    return out
+
+
+@router.post("/orders", response={201: OrderDetailOut, 200: OrderDetailOut, **ERRORS})
+def order_create(request: HttpRequest, payload: OrderIn) -> Any:
+    """Register an order. Send `Idempotency-Key: <unique string>`: a retry with the same key
+    and body returns the order already made (200) instead of making a second one."""
+    data = payload.dict()
+    for key in ("customer_id", "unit_id", "fault_code_id", "address_id"):
+        data[key[:-3]] = data.pop(key)
+    order, created = actions.order_create(
+        actor=request.user,  # type: ignore[arg-type]
+        idempotency_key=request.headers.get("Idempotency-Key"),
+        **data,
+    )
+    return Status(201 if created else 200, _detail(request, order))
+
+
+@router.get("/orders", response={200: OrderPage, **ERRORS})
+def order_list(request: HttpRequest, params: Query[OrderListParams]) -> Any:
+    """Queues: open, unassigned, overdue, due_soon, waiting_parts, waiting_customer, mine,
+    to_follow_up, all. Newest first; pass `after` = the previous page's `next_after`."""
+    require(request.user, Perm.ORDER_VIEW)
+    queue = params.queue if params.queue in QUEUES else "all"
+    qs = order_filter(order_queue(request.user, queue), params.dict())
+    page = keyset_page(qs, after=params.after, size=params.limit)
+    return {"items": page.items, "next_after": page.next_after}
+
+
+@router.post("/orders/bulk", response={200: BulkOut, **ERRORS})
+def order_bulk(request: HttpRequest, payload: BulkIn) -> Any:
+    """operation `dispatch` (value: station id) or `priority` (value: high/medium/low)."""
+    require(request.user, Perm.ORDER_VIEW)
+    return actions.orders_bulk(
+        actor=request.user,  # type: ignore[arg-type]
+        order_ids=payload.ids,
+        operation=payload.operation,
+        value=payload.value,
+    )
+
+
+@router.get("/orders/{order_id}", response={200: OrderDetailOut, **ERRORS})
+def order_get(request: HttpRequest, order_id: int) -> Any:
+    require(request.user, Perm.ORDER_VIEW)
+    return _detail(request, get_visible(orders_visible_to(request.user), order_id))
+
+
+@router.patch("/orders/{order_id}", response={200: OrderDetailOut, **ERRORS})
+def order_update(request: HttpRequest, order_id: int, payload: OrderPatch) -> Any:
+    order = get_visible(orders_visible_to(request.user), order_id)
+    data = payload.dict(exclude_unset=True)
+    version = data.pop("version")
+    for key in ("fault_code_id", "address_id"):
+        if key in data:
+            data[key[:-3]] = data.pop(key)
+    updated = actions.order_update(actor=request.user, order=order, version=version, **data)  # type: ignore[arg-type]
+    return _detail(request, updated)
+
+
+@router.get("/orders/{order_id}/events", response={200: list[EventOut], **ERRORS})
+def order_events(request: HttpRequest, order_id: int) -> Any:
+    require(request.user, Perm.ORDER_VIEW)
+    order = get_visible(orders_visible_to(request.user), order_id)
+    return list(order_timeline(order))
+
+
+@router.get("/units/{unit_id}/open-orders", response={200: list[OrderOut], **ERRORS})
+def unit_open_orders(request: HttpRequest, unit_id: int) -> Any:
+    """Possible duplicates: the open orders on a unit."""
+    require(request.user, Perm.ORDER_VIEW)
+    return list(open_orders_on_unit(request.user, unit_id)[:20])
+
+
+@router.post("/orders/{order_id}/reopen", response={201: OrderDetailOut, **ERRORS})
+def order_reopen(request: HttpRequest, order_id: int, payload: ReopenIn) -> Any:
+    order = get_visible(orders_visible_to(request.user), order_id)
+    new = actions.order_reopen(
+        actor=request.user,  # type: ignore[arg-type]
+        order=order,
+        reason=payload.reason,
+        version=payload.version,
+    )
+    return Status(201, _detail(request, new))
+
+
+def _transition_endpoint(action: str) -> Callable[..., Any]:
+    def endpoint(request: HttpRequest, order_id: int, payload: TransitionIn) -> Any:
+        order = get_visible(orders_visible_to(request.user), order_id)
+        changed = actions.order_transition(
+            actor=request.user,  # type: ignore[arg-type]
+            order=order,
+            action=action,
+            reason=payload.reason,
+            version=payload.version,
+            station=payload.station_id,
+            technician=payload.technician_id,
+        )
+        return _detail(request, changed)
+
+    endpoint.__name__ = f"order_{action}"
+    endpoint.__doc__ = f"Transition `{action}`; refused with 409 `illegal_transition` otherwise."
+    return endpoint
+
+
+for _action in TRANSITIONS:
+    router.post(
+        f"/orders/{{order_id}}/{_action.replace('_', '-')}",
+        response={200: OrderDetailOut, **ERRORS},
+        operation_id=f"order_{_action}",
+    )(_transition_endpoint(_action))
