@@ -14,6 +14,9 @@ from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Company, Region, Station, User
 from aftersales.catalog.models import ProductCategory, ProductModel
 
+# Fixtures around orders (people in every role, new_order, walk) for every app's tests.
+pytest_plugins = ["aftersales.orders.tests.fixtures"]
+
 
 @pytest.fixture
 def org_tree(db: Any) -> dict[str, Any]:

@@ -636,6 +636,10 @@ def order_transition(
         errors.raise_if_any()
         locked.cancel_reason = reason
         fields.add("cancel_reason")
+        if before in PAUSED:  # a cancelled order is no longer waiting
+            locked.pauses.filter(ended_at__isnull=True).update(ended_at=now)
+            locked.status_before_pause = ""
+            fields.add("status_before_pause")
     elif action in ("wait_parts", "wait_customer"):
         errors.raise_if_any()
         locked.status_before_pause = before
@@ -1093,3 +1097,81 @@ def available_actions(actor: User, order: ServiceOrder) -> list[str]:
             continue
         out.append(action)
     return out
+
+
+# --- intake helpers --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_attach(*, actor: User, order: ServiceOrder, files: list[Any]) -> list[Any]:
+    """Attach images (checked, re-encoded, stored under generated names)."""
+    from aftersales.orders import uploads
+    from aftersales.orders.models import OrderAttachment
+
+    _check_visible(actor, order)
+    if order.attachments.count() + len(files) > uploads.MAX_FILES:
+        raise ApplicationError(
+            "too_many_files",
+            _("At most %(n)d images per order.") % {"n": uploads.MAX_FILES},
+            status=422,
+        )
+    cleaned = [(f, *uploads.clean_image(f)) for f in files]
+    rows = []
+    for upload, data, content_type, ext in cleaned:
+        name = uploads.store(data, ext)
+        rows.append(
+            OrderAttachment.objects.create(
+                order=order,
+                stored_name=name,
+                original_name=str(getattr(upload, "name", ""))[:200],
+                content_type=content_type,
+                size=len(data),
+                uploaded_by=actor,
+            )
+        )
+    if rows:
+        _event(
+            order,
+            actor=actor,
+            kind=EventKind.NOTE,
+            action="attach",
+            payload={"attachments": [r.pk for r in rows]},
+        )
+    return rows
+
+
+@transaction.atomic
+def order_intake(
+    *,
+    actor: User,
+    new_customer: dict[str, Any] | None = None,
+    new_unit: dict[str, Any] | None = None,
+    files: list[Any] | None = None,
+    **order_fields: Any,
+) -> ServiceOrder:
+    """The agent's intake screen in one transaction: optionally create the customer and the
+    unit inline, register the order, attach the images. Nothing is kept if any part fails."""
+    from aftersales.customers import actions as customer_actions
+
+    if new_customer:
+        customer = customer_actions.customer_create(actor=actor, **new_customer)
+        order_fields["customer"] = customer
+    if new_unit:
+        unit = customer_actions.unit_create(
+            actor=actor, customer=order_fields["customer"], **new_unit
+        )
+        order_fields["unit"] = unit
+    if not order_fields.get("customer") and order_fields.get("unit"):
+        from aftersales.customers.selectors import units_visible_to
+
+        owner = (
+            units_visible_to(actor)
+            .filter(pk=getattr(order_fields["unit"], "pk", order_fields["unit"]))
+            .values_list("customer_id", flat=True)
+            .first()
+        )
+        order_fields["customer"] = owner
+    order, _created = order_create(actor=actor, **order_fields)
+    if files:
+        order_attach(actor=actor, order=order, files=files)
+    return order

@@ -13,9 +13,12 @@ from aftersales.transfers import TRANSFER_PERMS
 
 NAV = [
     ("home", _("Home"), None),
+    ("order-list", _("Orders"), Perm.ORDER_VIEW),
+    ("order-intake", _("Take a call"), Perm.ORDER_CREATE),
     ("customer-list", _("Customers"), Perm.CUSTOMER_VIEW),
     ("unit-list", _("Units"), Perm.UNIT_VIEW),
     ("catalog", _("Catalog"), Perm.CATALOG_VIEW),
+    ("calendar", _("Calendar"), Perm.CALENDAR_EDIT),
     ("transfer", _("Import / export"), "transfer"),
     ("audit-list", _("Audit trail"), Perm.AUDIT_VIEW),
 ]

@@ -26,6 +26,7 @@ from aftersales.customers.selectors import (
     unit_search,
     units_visible_to,
 )
+from aftersales.web.orders import unit_orders
 from aftersales.web.shortcuts import apply_errors, page
 
 
@@ -232,7 +233,13 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "web/units/detail.html",
-        {"unit": unit, "history": history, "can_edit": has_perm(request.user, Perm.UNIT_EDIT)},
+        {
+            "unit": unit,
+            "history": history,
+            "orders": unit_orders(request.user, unit.pk),
+            "can_edit": has_perm(request.user, Perm.UNIT_EDIT),
+            "can_order": has_perm(request.user, Perm.ORDER_CREATE),
+        },
     )
 
 

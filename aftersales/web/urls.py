@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from aftersales.web import accounts, catalog, customers, transfer
+from aftersales.web import accounts, catalog, customers, orders, transfer
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -56,4 +56,22 @@ urlpatterns += [
     path("transfer/import/<slug:key>/", transfer.import_file, name="transfer-import"),
     path("transfer/export/<slug:key>.xlsx", transfer.export_file, name="transfer-export"),
     path("transfer/template/<slug:key>.xlsx", transfer.template_file, name="transfer-template"),
+]
+
+urlpatterns += [
+    path("orders/", orders.order_list, name="order-list"),
+    path("orders/new/", orders.intake, name="order-intake"),
+    path("orders/new/search/", orders.intake_search, name="order-intake-search"),
+    path("orders/bulk/", orders.order_bulk, name="order-bulk"),
+    path("orders/views/", orders.saved_view_save, name="saved-view-save"),
+    path("orders/views/<int:pk>/delete/", orders.saved_view_delete, name="saved-view-delete"),
+    path("orders/<int:pk>/", orders.order_detail, name="order-detail"),
+    path("orders/<int:pk>/act/<slug:action>/", orders.order_act, name="order-act"),
+    path(
+        "orders/<int:pk>/attachments/<int:attachment_pk>/",
+        orders.attachment,
+        name="order-attachment",
+    ),
+    path("units/<int:pk>/qr/", orders.unit_qr, name="unit-qr"),
+    path("calendar/", orders.calendar_page, name="calendar"),
 ]

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from aftersales.orders.models import ServiceOrder
-
-# people / walk fixtures live in the orders tests' conftest
-pytest_plugins = ["aftersales.orders.tests.conftest"]
 
 
 def _create(client, data, **extra):

@@ -11,7 +11,6 @@ from django.db import connection
 from aftersales.orders import actions
 from aftersales.orders.models import OrderEvent, ServiceOrder
 
-pytest_plugins = ["aftersales.orders.tests.conftest"]
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 

@@ -393,3 +393,12 @@ def test_loading_an_unpublished_year_is_refused(people):
     with pytest.raises(ApplicationError) as exc:
         calendar_actions.calendar_year_load(actor=people["admin"], company_id=0, year=2099)
     assert exc.value.code == "schedule_unknown"
+
+
+def test_cancel_while_waiting_closes_the_pause(new_order, walk, people):
+    order = walk(new_order(), "assign")
+    actions.order_transition(actor=people["tech"], order=order, action="wait_parts", reason="缺件")
+    actions.order_transition(actor=people["agent"], order=order, action="cancel", reason="客户放弃")
+    order.refresh_from_db()
+    assert order.status == "cancelled" and order.status_before_pause == ""
+    assert not order.pauses.filter(ended_at__isnull=True).exists()

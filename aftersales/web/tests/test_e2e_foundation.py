@@ -28,13 +28,13 @@ def test_agent_finds_a_unit_by_serial_and_switches_language(page, data, agent):
     history = page.locator("[data-testid=history]")
     assert "unit.update" in history.inner_text()
     assert "SB20240301" in history.inner_text()
-    assert "服务历史" in page.content()
+    assert "变更历史" in page.content()
 
     page.select_option("[data-testid=language-select]", "en")
     page.click("[data-testid=language-submit]")
     page.wait_for_url(f"**/units/{data['u1'].pk}/")
-    assert page.locator("h2", has_text="Service history").count() == 1
-    assert "服务历史" not in page.content()
+    assert page.locator("h2", has_text="Service orders").count() == 1
+    assert "变更历史" not in page.content()
 
 
 def test_pages_fit_a_phone_screen(phone_page, data, agent):

@@ -1,0 +1,496 @@
+"""Pages for service orders: intake, queues with filters and bulk actions, the order page with
+due times and timeline, transitions, attachments, the unit QR code, the working calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from aftersales.accounts.choices import Role
+from aftersales.accounts.models import User
+from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.accounts.selectors import stations_visible_to
+from aftersales.calendars import actions as calendar_actions
+from aftersales.calendars.models import CalendarDay, CalendarYear, DayKind
+from aftersales.calendars.selectors import work_calendar
+from aftersales.catalog.models import FaultCode
+from aftersales.catalog.selectors import product_models_visible_to
+from aftersales.core import holidays
+from aftersales.core.errors import ApplicationError, NotFound
+from aftersales.core.selectors import get_visible, keyset_page
+from aftersales.core.validation import ValidationFailed
+from aftersales.customers.selectors import customer_search, unit_search, units_visible_to
+from aftersales.orders import actions, uploads
+from aftersales.orders.choices import (
+    NEEDS_REASON,
+    TRANSITION_LABELS,
+    Channel,
+    Priority,
+    ServiceType,
+    Status,
+)
+from aftersales.orders.models import OrderAttachment, SavedView, ServiceOrder
+from aftersales.orders.selectors import (
+    QUEUES,
+    open_orders_on_unit,
+    order_filter,
+    order_queue,
+    order_timeline,
+    orders_visible_to,
+)
+from aftersales.web.shortcuts import apply_errors, page
+
+QUEUE_LABELS = {
+    "open": _("Open"),
+    "unassigned": _("Unassigned"),
+    "overdue": _("Overdue"),
+    "due_soon": _("Due soon"),
+    "waiting_parts": _("Waiting for parts"),
+    "waiting_customer": _("Waiting for customer"),
+    "mine": _("Mine"),
+    "to_follow_up": _("To follow up"),
+    "all": _("All"),
+}
+FILTER_KEYS = ("queue", "status", "priority", "service_type", "station", "breach", "q")
+
+
+class IntakeForm(forms.Form):
+    customer = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial="phone")
+    service_type = forms.ChoiceField(label=_("Service type"), choices=ServiceType.choices)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial="medium")
+    fault_code = forms.IntegerField(label=_("Fault code"), required=False)
+    fault_description = forms.CharField(
+        label=_("Fault description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    preferred_start = forms.DateTimeField(
+        label=_("Preferred visit from"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    preferred_end = forms.DateTimeField(
+        label=_("Preferred visit until"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    allow_duplicate = forms.BooleanField(
+        label=_("Register anyway (not a duplicate)"), required=False
+    )
+    # Inline new customer and unit
+    new_name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    new_phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    new_address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    new_model = forms.IntegerField(label=_("Product model"), required=False)
+    new_serial = forms.CharField(label=_("Serial number"), max_length=64, required=False)
+    new_purchase_date = forms.DateField(
+        label=_("Purchase date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+def _intake_context(request: HttpRequest, form: IntakeForm, **extra: Any) -> dict[str, Any]:
+    user: Any = request.user
+    unit = customer = None
+    unit_id = form["unit"].value()
+    customer_id = form["customer"].value()
+    if unit_id:
+        unit = (
+            units_visible_to(user)
+            .select_related("customer", "product_model__category")
+            .filter(pk=_int(unit_id))
+            .first()
+        )
+        if unit is not None:
+            customer = unit.customer
+    if customer is None and customer_id:
+        customer = customer_search(user, "").filter(pk=_int(customer_id)).first()
+    codes = FaultCode.objects.filter(category__company_id=user.company_id)
+    if unit is not None:
+        codes = codes.filter(category_id=unit.product_model.category_id)
+    return {
+        "form": form,
+        "unit": unit,
+        "customer": customer,
+        "customer_units": customer.units.select_related("product_model")[:20] if customer else [],
+        "duplicates": list(open_orders_on_unit(user, unit.pk)[:5]) if unit else [],
+        "fault_codes": codes.order_by("code")[:300],
+        "models": product_models_visible_to(user).order_by("code")[:300],
+        **extra,
+    }
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value)
+    return value
+
+
+@page(Perm.ORDER_CREATE)
+def intake(request: HttpRequest) -> HttpResponse:
+    """报修受理: search, pick or create customer and unit, describe, register."""
+    form = IntakeForm(request.POST or None, initial=request.GET.dict())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        new_customer = new_unit = None
+        if not data["customer"] and not data["unit"] and (data["new_name"] or data["new_phone"]):
+            new_customer = {
+                "name": data["new_name"],
+                "phone": data["new_phone"],
+                "address_line": data["new_address"],
+            }
+        if not data["unit"] and (data["new_serial"] or data["new_model"]):
+            new_unit = {
+                "product_model": data["new_model"],
+                "serial": data["new_serial"],
+                "purchase_date": data["new_purchase_date"],
+            }
+        try:
+            order = actions.order_intake(
+                actor=request.user,  # type: ignore[arg-type]
+                new_customer=new_customer,
+                new_unit=new_unit,
+                files=request.FILES.getlist("attachments"),
+                customer=data["customer"] or None,
+                unit=data["unit"] or None,
+                channel=data["channel"],
+                service_type=data["service_type"],
+                priority=data["priority"],
+                fault_code=data["fault_code"] or None,
+                fault_description=data["fault_description"],
+                preferred_start=_aware(data["preferred_start"]),
+                preferred_end=_aware(data["preferred_end"]),
+                allow_duplicate=data["allow_duplicate"],
+            )
+        except ApplicationError as exc:
+            if isinstance(exc, ValidationFailed):
+                renamed = {
+                    {
+                        "name": "new_name",
+                        "phone": "new_phone",
+                        "serial": "new_serial",
+                        "product_model": "new_model",
+                    }.get(k, k): v
+                    for k, v in exc.errors.items()
+                }
+                exc = ValidationFailed(renamed)
+            apply_errors(form, exc)
+            status = exc.status
+            return render(
+                request,
+                "web/orders/intake.html",
+                _intake_context(request, form, duplicate_error=exc.code == "possible_duplicate"),
+                status=status,
+            )
+        messages.success(request, _("Order %(number)s registered.") % {"number": order.number})
+        return redirect("order-detail", pk=order.pk)
+    return render(request, "web/orders/intake.html", _intake_context(request, form))
+
+
+@page(Perm.ORDER_CREATE)
+def intake_search(request: HttpRequest) -> HttpResponse:
+    """Live results while the agent types a phone number, serial number or name."""
+    q = request.GET.get("q", "").strip()
+    units: list[Any] = []
+    customers: list[Any] = []
+    if len(q) >= 2:
+        units = list(unit_search(request.user, q).select_related("customer", "product_model")[:10])
+        customers = list(customer_search(request.user, q)[:10])
+    return render(
+        request,
+        "web/orders/_intake_results.html",
+        {"units": units, "customers": customers, "q": q},
+    )
+
+
+@page(Perm.ORDER_VIEW)
+def order_list(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    params = {k: request.GET.get(k, "") for k in FILTER_KEYS}
+    queue = params["queue"] if params["queue"] in QUEUES else "open"
+    qs = order_filter(order_queue(user, queue), params).select_related(
+        "customer", "unit__product_model", "station", "technician"
+    )
+    result = keyset_page(qs, after=request.GET.get("after"))
+    now = timezone.now()
+    rows = [(o, _row_state(o, now)) for o in result.items]
+    base = {k: v for k, v in params.items() if v and k != "queue"}
+    return render(
+        request,
+        "web/orders/list.html",
+        {
+            "rows": rows,
+            "page": result,
+            "params": params,
+            "queue": queue,
+            "queues": [
+                (key, QUEUE_LABELS[key], "?" + urlencode({**base, "queue": key})) for key in QUEUES
+            ],
+            "statuses": Status.choices,
+            "priorities": Priority.choices,
+            "service_types": ServiceType.choices,
+            "stations": stations_visible_to(user),
+            "saved_views": SavedView.objects.filter(user=user),
+            "query": urlencode({**base, "queue": queue}),
+            "can_create": has_perm(user, Perm.ORDER_CREATE),
+            "can_dispatch": has_perm(user, Perm.ORDER_DISPATCH),
+            "can_edit": has_perm(user, Perm.ORDER_EDIT),
+        },
+    )
+
+
+def _row_state(order: ServiceOrder, now: dt.datetime) -> str:
+    states = [order.target_state(t, now) for t in ("respond", "arrive", "resolve")]
+    if "breached" in states:
+        return "breached"
+    if order.next_escalation_at is not None and order.next_escalation_at <= now:
+        return "due_soon"
+    if "paused" in states:
+        return "paused"
+    return ""
+
+
+@page(Perm.ORDER_VIEW)
+@require_POST
+def saved_view_save(request: HttpRequest) -> HttpResponse:
+    name = request.POST.get("name", "").strip()[:60]
+    query = request.POST.get("query", "")[:500]
+    if name:
+        SavedView.objects.update_or_create(user=request.user, name=name, defaults={"query": query})
+        messages.success(request, _("View saved."))
+    return redirect(reverse("order-list") + "?" + query)
+
+
+@page(Perm.ORDER_VIEW)
+@require_POST
+def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    SavedView.objects.filter(user=request.user, pk=pk).delete()
+    return redirect("order-list")
+
+
+@page(Perm.ORDER_VIEW)
+@require_POST
+def order_bulk(request: HttpRequest) -> HttpResponse:
+    ids = [_int(v) for v in request.POST.getlist("ids")]
+    operation = request.POST.get("operation", "")
+    value = request.POST.get("station") if operation == "dispatch" else request.POST.get("priority")
+    result = actions.orders_bulk(
+        actor=request.user,  # type: ignore[arg-type]
+        order_ids=[i for i in ids if i > 0],
+        operation=operation,
+        value=value,
+    )
+    messages.info(
+        request,
+        _("%(done)d orders changed, %(failed)d refused.")
+        % {"done": len(result["done"]), "failed": len(result["failed"])},
+    )
+    for pk, message in list(result["failed"].items())[:10]:
+        messages.warning(request, f"#{pk}: {message}")
+    return redirect(reverse("order-list") + "?" + request.POST.get("query", ""))
+
+
+@page(Perm.ORDER_VIEW)
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    order = get_visible(
+        orders_visible_to(user).select_related(
+            "customer",
+            "unit__product_model",
+            "station",
+            "technician",
+            "fault_code",
+            "address",
+            "reopened_from",
+            "sla_policy",
+        ),
+        pk,
+    )
+    now = timezone.now()
+    due = [
+        (label, getattr(order, f"{t}_due"), order.target_state(t, now))
+        for t, label in (
+            ("respond", _("First response")),
+            ("arrive", _("Arrival")),
+            ("resolve", _("Resolution")),
+        )
+    ]
+    allowed = actions.available_actions(user, order)
+    if order.can("reopen") and has_perm(user, Perm.ORDER_REOPEN):
+        allowed.append("reopen")
+    technicians = (
+        User.objects.filter(role=Role.TECHNICIAN, station_id=order.station_id, is_active=True)
+        if order.station_id
+        else User.objects.none()
+    )
+    return render(
+        request,
+        "web/orders/detail.html",
+        {
+            "order": order,
+            "due": due,
+            "buttons": [(a, TRANSITION_LABELS[a], a in NEEDS_REASON) for a in allowed],
+            "events": order_timeline(order),
+            "stations": stations_visible_to(user),
+            "technicians": technicians,
+            "attachments": order.attachments.all(),
+            "reopenings": order.reopenings.all(),
+        },
+    )
+
+
+@page(Perm.ORDER_VIEW)
+@require_POST
+def order_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    order = get_visible(orders_visible_to(request.user), pk)
+    try:
+        if action == "reopen":
+            new = actions.order_reopen(
+                actor=request.user,  # type: ignore[arg-type]
+                order=order,
+                reason=request.POST.get("reason", ""),
+                version=_int(request.POST.get("version")),
+            )
+            return redirect("order-detail", pk=new.pk)
+        actions.order_transition(
+            actor=request.user,  # type: ignore[arg-type]
+            order=order,
+            action=action,
+            reason=request.POST.get("reason", ""),
+            version=_int(request.POST.get("version")),
+            station=request.POST.get("station") or None,
+            technician=request.POST.get("technician") or None,
+        )
+    except ApplicationError as exc:
+        detail = ""
+        if isinstance(exc, ValidationFailed):
+            detail = " ".join(str(m) for m in exc.errors.values())
+        messages.error(request, f"{exc.message} {detail}".strip())
+    return redirect("order-detail", pk=order.pk)
+
+
+@page(Perm.ORDER_VIEW)
+def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    order = get_visible(orders_visible_to(request.user), pk)
+    row = OrderAttachment.objects.filter(order=order, pk=attachment_pk).first()
+    if row is None:
+        raise NotFound("not_found", _("Not found."))
+    try:
+        data = uploads.open_stored(row.stored_name)
+    except FileNotFoundError:
+        raise NotFound("not_found", _("Not found.")) from None
+    response = HttpResponse(data, content_type=row.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@page(Perm.UNIT_VIEW)
+def unit_qr(request: HttpRequest, pk: int) -> HttpResponse:
+    """A printable QR code for the unit; scanning it opens intake with the unit filled in."""
+    import segno
+
+    unit = get_visible(units_visible_to(request.user).select_related("product_model"), pk)
+    target = request.build_absolute_uri(reverse("order-intake") + f"?unit={unit.pk}")
+    qr = segno.make(target, error="m")
+    return render(
+        request,
+        "web/orders/unit_qr.html",
+        {"unit": unit, "target": target, "svg": qr.svg_inline(scale=6, dark="#000", light="#fff")},
+    )
+
+
+# --- working calendar ------------------------------------------------------------------------
+
+
+@page(Perm.ORDER_VIEW)
+def calendar_page(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    year = _int(request.GET.get("year")) if request.GET.get("year") else timezone.localdate().year
+    can_edit = has_perm(user, Perm.CALENDAR_EDIT)
+    if request.method == "POST":
+        if not can_edit:
+            raise NotFound("not_found", _("Not found."))
+        try:
+            op = request.POST.get("op")
+            if op == "load":
+                n = calendar_actions.calendar_year_load(
+                    actor=user, company_id=user.company_id, year=_int(request.POST.get("year"))
+                )
+                messages.success(request, _("%(n)d days loaded.") % {"n": n})
+            elif op == "closure_add":
+                date = dt.date.fromisoformat(request.POST.get("date", ""))
+                calendar_actions.calendar_closure_add(
+                    actor=user, date=date, name=request.POST.get("name", "")
+                )
+            elif op == "closure_remove":
+                date = dt.date.fromisoformat(request.POST.get("date", ""))
+                calendar_actions.calendar_closure_remove(actor=user, date=date)
+        except ValueError:
+            messages.error(request, _("Enter a valid date."))
+        except ApplicationError as exc:
+            detail = ""
+            if isinstance(exc, ValidationFailed):
+                detail = " ".join(str(m) for m in exc.errors.values())
+            messages.error(request, f"{exc.message} {detail}".strip())
+        return redirect(reverse("calendar") + f"?year={year}")
+    loaded = list(CalendarYear.objects.filter(company_id=user.company_id))
+    cal = work_calendar(user.company_id)
+    days = CalendarDay.objects.filter(company_id=user.company_id, date__year=year)
+    provisional = (
+        orders_visible_to(user)
+        .filter(
+            due_provisional=True,
+            status__in=[
+                s
+                for s in Status.values
+                if s not in ("completed", "followed_up", "closed", "cancelled")
+            ],
+        )
+        .count()
+    )
+    return render(
+        request,
+        "web/orders/calendar.html",
+        {
+            "year": year,
+            "loaded": loaded,
+            "loaded_years": {y.year for y in loaded},
+            "published": holidays.published_years(),
+            "days": days,
+            "closure_kind": DayKind.CLOSURE,
+            "intervals": [f"{a:%H:%M}–{b:%H:%M}" for a, b in cal.intervals],
+            "weekdays": sorted(cal.weekdays),
+            "year_loaded": cal.is_loaded(dt.date(year, 1, 1)) if 1900 < year < 3000 else False,
+            "provisional": provisional,
+            "can_edit": can_edit,
+            "years": range(timezone.localdate().year - 2, timezone.localdate().year + 2),
+            "time_zone": settings.TIME_ZONE,
+        },
+    )
+
+
+def unit_orders(user: Any, unit_id: int) -> Any:
+    return orders_visible_to(user).filter(unit_id=unit_id).order_by("-id")[:50]
+
+
+def customer_orders(user: Any, customer_id: int) -> Any:
+    return orders_visible_to(user).filter(Q(customer_id=customer_id)).order_by("-id")[:50]
