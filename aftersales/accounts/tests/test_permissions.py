@@ -26,6 +26,7 @@ UNIT_EDITORS = {A, T, SM, M, ADM}
 PHONE_REVEALERS = {A, D, T, SM, M}
 CATALOG_EDITORS = {M, H, ADM}
 AUDIT_READERS = {M, H, ADM}
+ORDER_CREATORS = {A, SM, M}
 
 
 def _user(make_user, role, org_tree):
@@ -91,6 +92,14 @@ API_CASES = [
         201,
     ),
     ("get", "/me", None, ALL, 200),
+    ("get", "/orders", None, ALL, 200),
+    (
+        "post",
+        "/orders",
+        {"customer_id": "{c1}", "unit_id": "{u1}", "fault_description": "不制冷"},
+        ORDER_CREATORS,
+        201,
+    ),
 ]
 
 
@@ -146,6 +155,10 @@ PAGE_CASES = [
     ("get", "/transfer/export/customers.xlsx", {A, SM, M, F, H, ADM}),
     ("get", "/transfer/export/units.xlsx", {A, SM, M, H, ADM}),
     ("get", "/transfer/export/parts.xlsx", {M, F, H, ADM}),
+    ("get", "/orders/", ALL),
+    ("get", "/orders/new/", ORDER_CREATORS),
+    ("get", "/calendar/", ALL),
+    ("get", "/units/{u1}/qr/", ALL),
 ]
 
 

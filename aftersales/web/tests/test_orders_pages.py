@@ -1,0 +1,209 @@
+"""Order pages through Django's test client: intake, duplicates, photos, lists, bulk actions,
+saved views, the calendar page and the QR code."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from aftersales.customers.models import Customer, InstalledUnit
+from aftersales.orders.models import OrderAttachment, SavedView, ServiceOrder
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _post(client, data, **fields):
+    body = {
+        "unit": data["u1"].pk,
+        "channel": "phone",
+        "service_type": "repair",
+        "priority": "medium",
+        "fault_description": "不制冷",
+    }
+    body.update(fields)
+    return client.post("/orders/new/", body)
+
+
+def test_intake_registers_and_redirects_to_the_order(login, agent, data):
+    response = _post(login(agent), data)
+    order = ServiceOrder.objects.get()
+    assert response.status_code == 302 and response.url == f"/orders/{order.pk}/"
+    assert order.customer == data["c1"] and order.channel == "phone"
+
+
+def test_intake_creates_customer_and_unit_inline(login, agent, data):
+    response = login(agent).post(
+        "/orders/new/",
+        {
+            "channel": "walk_in",
+            "service_type": "repair",
+            "priority": "low",
+            "fault_description": "噪音大",
+            "new_name": "赵六",
+            "new_phone": "13600001111",
+            "new_address": "杭州市西湖区1号",
+            "new_model": data["model"].pk,
+            "new_serial": "kf-new-1",
+        },
+    )
+    assert response.status_code == 302
+    order = ServiceOrder.objects.get()
+    assert order.customer.name == "赵六" and order.unit.serial == "KF-NEW-1"
+
+
+def test_intake_failure_writes_nothing(login, agent, data):
+    response = login(agent).post(
+        "/orders/new/",
+        {
+            "channel": "phone",
+            "service_type": "repair",
+            "priority": "low",
+            "fault_description": "噪音大",
+            "new_name": "赵六",
+            "new_phone": "13600001111",
+            "new_model": data["model"].pk,
+            "new_serial": data["u1"].serial,  # already registered: the unit cannot be created
+        },
+    )
+    assert response.status_code in (409, 422)
+    assert not Customer.objects.filter(name="赵六").exists()
+    assert ServiceOrder.objects.count() == 0
+
+
+def test_second_call_about_the_unit_needs_confirmation(login, agent, data):
+    client = login(agent)
+    _post(client, data)
+    response = _post(client, data)
+    assert response.status_code == 409
+    assert 'data-testid="duplicate-warning"' in response.content.decode()
+    assert ServiceOrder.objects.count() == 1
+    assert _post(client, data, allow_duplicate="on").status_code == 302
+    assert ServiceOrder.objects.count() == 2
+
+
+def test_photos_are_reencoded_and_served_only_in_scope(login, agent, data, people):
+    client = login(agent)
+    upload = SimpleUploadedFile("故障.png", _png(), content_type="image/png")
+    response = client.post(
+        "/orders/new/",
+        {
+            "unit": data["u1"].pk,
+            "channel": "phone",
+            "service_type": "repair",
+            "priority": "medium",
+            "fault_description": "x",
+            "attachments": [upload],
+        },
+    )
+    assert response.status_code == 302
+    photo = OrderAttachment.objects.get()
+    assert photo.original_name == "故障.png" and photo.stored_name != "故障.png"
+    url = f"/orders/{photo.order_id}/attachments/{photo.pk}/"
+    served = client.get(url)
+    assert served.status_code == 200 and served["Content-Type"] == "image/png"
+    assert Image.open(io.BytesIO(served.content)).size == (40, 30)
+    assert login(people["tech_north"]).get(url).status_code == 404
+
+
+def test_a_file_that_is_not_an_image_is_refused_and_nothing_is_saved(login, agent, data):
+    fake = SimpleUploadedFile("photo.jpg", b"#!/bin/sh\necho hi\n", content_type="image/jpeg")
+    response = login(agent).post(
+        "/orders/new/",
+        {
+            "unit": data["u1"].pk,
+            "channel": "phone",
+            "service_type": "repair",
+            "priority": "medium",
+            "fault_description": "x",
+            "attachments": [fake],
+        },
+    )
+    assert response.status_code == 422
+    assert ServiceOrder.objects.count() == 0
+
+
+def test_list_marks_overdue_rows_and_filters_them(login, agent, data, new_order):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    late = new_order(created_at=timezone.now() - dt.timedelta(days=30))
+    fresh = new_order()
+    client = login(agent)
+    page = client.get("/orders/?queue=open").content.decode()
+    assert 'data-state="breached"' in page and late.number in page and fresh.number in page
+    overdue = client.get("/orders/?queue=overdue").content.decode()
+    assert late.number in overdue and fresh.number not in overdue
+
+
+def test_list_query_count_does_not_grow_with_rows(
+    login, agent, data, new_order, django_assert_max_num_queries
+):
+    client = login(agent)
+    for _ in range(3):
+        new_order()
+    client.get("/orders/")
+    with django_assert_max_num_queries(12):
+        client.get("/orders/")
+    for _ in range(20):
+        new_order()
+    with django_assert_max_num_queries(12):
+        client.get("/orders/")
+
+
+def test_bulk_change_priority_from_the_list(login, agent, data, new_order):
+    a, b = new_order(), new_order()
+    response = login(agent).post(
+        "/orders/bulk/", {"ids": [a.pk, b.pk], "operation": "priority", "priority": "high"}
+    )
+    assert response.status_code == 302
+    assert set(ServiceOrder.objects.values_list("priority", flat=True)) == {"high"}
+
+
+def test_saved_view_is_kept_per_user(login, agent, data):
+    client = login(agent)
+    client.post("/orders/views/", {"name": "高优先级", "query": "queue=open&priority=high"})
+    view = SavedView.objects.get(user=agent)
+    assert view.query == "queue=open&priority=high"
+    assert "高优先级" in client.get("/orders/").content.decode()
+
+
+def test_order_page_shows_only_the_users_next_steps(login, people, data, new_order):
+    order = new_order()
+    agent_page = login(people["agent"]).get(f"/orders/{order.pk}/").content.decode()
+    assert "act-triage" in agent_page and "act-dispatch" not in agent_page
+    dispatcher_page = login(people["dispatcher"]).get(f"/orders/{order.pk}/").content.decode()
+    assert "act-dispatch" in dispatcher_page
+
+
+def test_refused_transition_shows_a_message_and_changes_nothing(login, people, data, new_order):
+    order = new_order()
+    client = login(people["agent"])
+    response = client.post(
+        f"/orders/{order.pk}/act/follow_up/", {"version": order.version}, follow=True
+    )
+    assert ServiceOrder.objects.get(pk=order.pk).status == "registered"
+    assert "alert" in response.content.decode()
+
+
+def test_calendar_page_adds_a_closure_for_editors_only(login, people, data):
+    admin = login(people["admin"])
+    admin.post(
+        "/calendar/?year=2026", {"op": "closure_add", "date": "2026-12-24", "name": "年终盘点"}
+    )
+    assert "年终盘点" in admin.get("/calendar/?year=2026").content.decode()
+    tech = login(people["tech"])
+    response = tech.post("/calendar/", {"op": "closure_add", "date": "2026-12-25", "name": "x"})
+    assert response.status_code == 404
+
+
+def test_unit_qr_code_opens_intake_with_the_unit(login, agent, data):
+    page = login(agent).get(f"/units/{data['u1'].pk}/qr/").content.decode()
+    assert "<svg" in page and f"/orders/new/?unit={data['u1'].pk}" in page
+    assert InstalledUnit.objects.count() == 2
