@@ -426,6 +426,101 @@ def _customers(ctx: Ctx, models: list[ProductModel], count: int) -> tuple[int, i
     return len(saved), len(units)
 
 
+FAULTS = [
+    "不制冷，外机不转",
+    "开机无反应",
+    "运行噪音大",
+    "漏水",
+    "显示故障代码",
+    "遥控失灵",
+    "加热慢",
+    "异味",
+]
+# (action, who, minutes after the previous step)
+STEPS = [
+    ("triage", "agent", 10),
+    ("dispatch", "dispatcher", 40),
+    ("assign", "dispatcher", 60),
+    ("accept", "technician", 30),
+    ("depart", "technician", 20 * 60),
+    ("arrive", "technician", 60),
+    ("complete", "technician", 120),
+    ("follow_up", "agent", 24 * 60),
+    ("close", "agent", 60),
+]
+
+
+def _orders(ctx: Ctx, count: int) -> int:
+    """Historical orders over the last 60 days, walked through the real actions so that every
+    one has its events and due times; recent ones are still open."""
+    from aftersales.orders import actions as order_actions
+
+    if count <= 0:
+        return 0
+    rng = ctx.rng
+    agent = User.objects.get(company=ctx.company, username="agent")
+    dispatcher = User.objects.get(company=ctx.company, username="dispatcher")
+    technicians: dict[int, list[User]] = {}
+    for tech in User.objects.filter(company=ctx.company, role=Role.TECHNICIAN):
+        technicians.setdefault(tech.station_id or 0, []).append(tech)
+    units = list(
+        InstalledUnit.objects.filter(company=ctx.company).select_related("product_model")
+    )
+    faults: dict[int, list[FaultCode]] = {}
+    for code in FaultCode.objects.filter(category__company=ctx.company):
+        faults.setdefault(code.category_id, []).append(code)
+    now = timezone.now()
+    made = 0
+    for _ in range(count):
+        unit = rng.choice(units)
+        created = now - dt.timedelta(minutes=rng.randint(5, 60 * 24 * 60))
+        codes = faults.get(unit.product_model.category_id, [])
+        order, _created = order_actions.order_create(
+            actor=agent,
+            customer=unit.customer_id,
+            unit=unit,
+            channel=rng.choice(["phone"] * 6 + ["portal", "email", "walk_in", "api"]),
+            service_type=rng.choice(["repair"] * 7 + ["installation", "maintenance", "inspection"]),
+            priority=rng.choice(["high", "medium", "medium", "medium", "low"]),
+            fault_description=rng.choice(FAULTS),
+            fault_code=rng.choice(codes) if codes and rng.random() < 0.6 else None,
+            allow_duplicate=True,
+            created_at=created,
+        )
+        made += 1
+        at = created
+        station_id = unit.station_id or ctx.stations[0].pk
+        tech = rng.choice(technicians.get(station_id) or [None])
+        people = {"agent": agent, "dispatcher": dispatcher, "technician": tech}
+        stop = rng.choice([None] * 7 + ["cancel", "wait_parts", "stall"])
+        stall_at = rng.choice([a for a, _w, _m in STEPS[:6]])
+        for action, who, minutes in STEPS:
+            if stop == "stall" and action == stall_at:
+                break  # stuck: these become the overdue orders
+            at = at + dt.timedelta(minutes=int(minutes * rng.uniform(0.3, 2.0)))
+            if at >= now or (action == "assign" and tech is None):
+                break
+            if stop == "wait_parts" and action == "complete":
+                order_actions.order_transition(
+                    actor=tech, order=order, action="wait_parts", reason="等待配件", at=at
+                )
+                break
+            if stop == "cancel" and action == "assign":
+                order_actions.order_transition(
+                    actor=agent, order=order, action="cancel", reason="客户已自行解决", at=at
+                )
+                break
+            order_actions.order_transition(
+                actor=people[who],
+                order=order,
+                action=action,
+                station=station_id,
+                technician=tech,
+                at=at,
+            )
+    return made
+
+
 @transaction.atomic
 def generate(*, seed: int = 1, customers: int = 300, orders: int = 0) -> dict[str, Any]:
     rng = random.Random(seed)
@@ -435,6 +530,7 @@ def generate(*, seed: int = 1, customers: int = 300, orders: int = 0) -> dict[st
     for m in models:
         m.category  # noqa: B018 - cache the category for serial prefixes
     n_customers, n_units = _customers(ctx, models, customers)
+    n_orders = _orders(ctx, orders)
     audit_record(
         actor=None,
         action="demo.load",
@@ -451,7 +547,5 @@ def generate(*, seed: int = 1, customers: int = 300, orders: int = 0) -> dict[st
         "staff": User.objects.filter(company=ctx.company).count(),
         "customers": n_customers,
         "units": n_units,
-        "orders": "service orders are not part of the system yet; --orders is ignored"
-        if orders
-        else 0,
+        "orders": n_orders,
     }

@@ -48,3 +48,19 @@ def test_demo_is_reproducible_from_the_seed(settings, tmp_path):
     call_command("demo", customers=10, seed=3)
     assert list(Customer.objects.order_by("id").values_list("name", "phone")) == names
     assert list(InstalledUnit.objects.order_by("id").values_list("serial", flat=True)) == serials
+
+
+@pytest.mark.django_db
+def test_demo_orders_are_walked_through_the_actions(settings, tmp_path):
+    from aftersales.orders.models import OrderEvent, ServiceOrder
+
+    settings.DATA_DIR = tmp_path
+    call_command("demo", customers=30, orders=40, seed=5)
+    assert ServiceOrder.objects.count() == 40
+    statuses = set(ServiceOrder.objects.values_list("status", flat=True))
+    assert "closed" in statuses and len(statuses) >= 3
+    for order in ServiceOrder.objects.all():
+        events = list(OrderEvent.objects.filter(order=order).order_by("at", "id"))
+        assert events[0].kind == "created"
+        assert events[-1].to_status in ("", order.status) or events[-1].kind != "transition"
+        assert [e.at for e in events] == sorted(e.at for e in events)

@@ -39,7 +39,7 @@ class Command(BaseCommand):
             and not Company.objects.exists()
         ):
             self.stdout.write("Empty database: loading demo data ...")
-            call_command("demo", orders=0, seed=1)
+            call_command("demo", orders=120, seed=1)
         call_command("collectstatic", interactive=False, verbosity=0)
 
         accounts = demo_accounts()
