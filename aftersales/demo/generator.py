@@ -463,9 +463,7 @@ def _orders(ctx: Ctx, count: int) -> int:
     technicians: dict[int, list[User]] = {}
     for tech in User.objects.filter(company=ctx.company, role=Role.TECHNICIAN):
         technicians.setdefault(tech.station_id or 0, []).append(tech)
-    units = list(
-        InstalledUnit.objects.filter(company=ctx.company).select_related("product_model")
-    )
+    units = list(InstalledUnit.objects.filter(company=ctx.company).select_related("product_model"))
     faults: dict[int, list[FaultCode]] = {}
     for code in FaultCode.objects.filter(category__company=ctx.company):
         faults.setdefault(code.category_id, []).append(code)

@@ -391,9 +391,10 @@ def order_create(
                 fingerprint=fingerprint,
                 created_at=created_at,
             )
-    except IntegrityError:
-        # Another request with the same key committed first.
-        if key is None:
+    except (IntegrityError, Conflict) as exc:
+        # Another request with the same key committed first: its order is the answer (also
+        # when our duplicate check saw that order before the key check could).
+        if key is None or (isinstance(exc, Conflict) and exc.code != "possible_duplicate"):
             raise
         existing = _existing_for_key(actor, key, fingerprint)
         if existing is None:

@@ -66,5 +66,5 @@ def test_ten_concurrent_creates_with_one_key_make_one_order(people, data, api):
     results = _race(10, create)
     assert ServiceOrder.objects.count() == 1
     only = ServiceOrder.objects.get().pk
-    assert sorted(code for code, _ in results) == [200] * 9 + [201]
+    assert sorted(code for code, _ in results) == [200] * 9 + [201], results
     assert {oid for _, oid in results} == {only}
