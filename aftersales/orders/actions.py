@@ -1176,3 +1176,76 @@ def order_intake(
     if files:
         order_attach(actor=actor, order=order, files=files)
     return order
+
+
+# --- service-level policies ------------------------------------------------------------------
+
+POLICY_FIELDS = (
+    "name",
+    "priority",
+    "service_type",
+    "region",
+    "contract_level",
+    "respond_minutes",
+    "respond_clock",
+    "arrive_minutes",
+    "arrive_clock",
+    "resolve_minutes",
+    "resolve_clock",
+    "rank",
+    "active",
+)
+
+
+@transaction.atomic
+def sla_policy_save(*, actor: User, policy: SlaPolicy | None = None, **fields: Any) -> SlaPolicy:
+    """Create or edit a policy. Orders already taken keep the goals they were promised."""
+    from aftersales.accounts.models import Region
+    from aftersales.core.audit import audit_record, changed, snapshot
+
+    require(actor, Perm.SLA_EDIT)
+    errors = Errors()
+    name = (fields.get("name") or "").strip()
+    if not name or len(name) > 100:
+        errors.add("name", _("Give a name of at most 100 characters."))
+    if fields.get("priority") and fields["priority"] not in Priority.values:
+        errors.add("priority", _("Unknown priority."))
+    if fields.get("service_type") and fields["service_type"] not in ServiceType.values:
+        errors.add("service_type", _("Unknown service type."))
+    region = fields.get("region")
+    region_id = getattr(region, "pk", region) or None
+    if region_id and not Region.objects.filter(pk=region_id, company_id=actor.company_id).exists():
+        errors.add("region", _("Unknown region."))
+    goals = 0
+    for target in sla.TARGETS:
+        minutes = fields.get(f"{target}_minutes")
+        if minutes not in (None, ""):
+            if not isinstance(minutes, int) or not 1 <= minutes <= 365 * 24 * 60:
+                errors.add(f"{target}_minutes", _("Between 1 minute and one year."))
+            goals += 1
+        if fields.get(f"{target}_clock", "working") not in ("working", "calendar"):
+            errors.add(f"{target}_clock", _("Unknown clock."))
+    if not goals:
+        errors.add("respond_minutes", _("Set at least one goal."))
+    errors.raise_if_any()
+    before = snapshot(policy, POLICY_FIELDS) if policy else {}
+    target_policy = policy or SlaPolicy(company_id=actor.company_id)
+    if policy is not None and policy.company_id != actor.company_id:
+        raise NotFound("not_found", _("Not found."))
+    for name_ in POLICY_FIELDS:
+        if name_ == "region":
+            target_policy.region_id = region_id
+        elif name_ in fields:
+            value = fields[name_]
+            if name_ in ("priority", "service_type", "contract_level"):
+                value = value or ""
+            setattr(target_policy, name_, value)
+    target_policy.name = name
+    target_policy.save()
+    audit_record(
+        actor=actor,
+        action="sla_policy.save",
+        obj=target_policy,
+        changes=changed(before, snapshot(target_policy, POLICY_FIELDS)),
+    )
+    return target_policy

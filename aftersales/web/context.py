@@ -19,6 +19,7 @@ NAV = [
     ("unit-list", _("Units"), Perm.UNIT_VIEW),
     ("catalog", _("Catalog"), Perm.CATALOG_VIEW),
     ("calendar", _("Calendar"), Perm.CALENDAR_EDIT),
+    ("sla-list", _("Service levels"), Perm.SLA_EDIT),
     ("transfer", _("Import / export"), "transfer"),
     ("audit-list", _("Audit trail"), Perm.AUDIT_VIEW),
 ]

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from aftersales.web import accounts, catalog, customers, orders, transfer
+from aftersales.web import accounts, catalog, customers, orders, sla, transfer
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -74,4 +74,8 @@ urlpatterns += [
     ),
     path("units/<int:pk>/qr/", orders.unit_qr, name="unit-qr"),
     path("calendar/", orders.calendar_page, name="calendar"),
+    path("calendar/hours/", sla.hours_edit, name="calendar-hours"),
+    path("service-levels/", sla.policy_list, name="sla-list"),
+    path("service-levels/new/", sla.policy_edit, name="sla-create"),
+    path("service-levels/<int:pk>/", sla.policy_edit, name="sla-edit"),
 ]

@@ -159,6 +159,9 @@ PAGE_CASES = [
     ("get", "/orders/new/", ORDER_CREATORS),
     ("get", "/calendar/", ALL),
     ("get", "/units/{u1}/qr/", ALL),
+    ("get", "/service-levels/", {M, H, ADM}),
+    ("get", "/service-levels/new/", {M, H, ADM}),
+    ("get", "/calendar/hours/", {M, ADM}),
 ]
 
 

@@ -402,3 +402,31 @@ def test_cancel_while_waiting_closes_the_pause(new_order, walk, people):
     order.refresh_from_db()
     assert order.status == "cancelled" and order.status_before_pause == ""
     assert not order.pauses.filter(ended_at__isnull=True).exists()
+
+
+# --- policies --------------------------------------------------------------------------------
+
+
+def test_a_region_policy_applies_to_new_orders_only(new_order, people, data):
+    before = new_order(priority="medium", created_at=at(2025, 9, 15, 9))
+    actions.sla_policy_save(
+        actor=people["service_manager"],
+        name="华东加急",
+        priority="medium",
+        region=data["east"],
+        respond_minutes=60,
+        respond_clock="working",
+    )
+    after = new_order(priority="medium", created_at=at(2025, 9, 15, 9))
+    assert after.respond_due == at(2025, 9, 15, 10)
+    assert after.sla_policy.name == "华东加急"
+    before.refresh_from_db()
+    assert before.respond_due == at(2025, 9, 16, 12)
+
+
+def test_policy_needs_a_goal_and_an_editor(people):
+    with pytest.raises(ValidationFailed) as exc:
+        actions.sla_policy_save(actor=people["service_manager"], name="空")
+    assert "respond_minutes" in exc.value.errors
+    with pytest.raises(PermissionDenied):
+        actions.sla_policy_save(actor=people["agent"], name="x", respond_minutes=5)

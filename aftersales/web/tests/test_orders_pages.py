@@ -207,3 +207,37 @@ def test_unit_qr_code_opens_intake_with_the_unit(login, agent, data):
     page = login(agent).get(f"/units/{data['u1'].pk}/qr/").content.decode()
     assert "<svg" in page and f"/orders/new/?unit={data['u1'].pk}" in page
     assert InstalledUnit.objects.count() == 2
+
+
+def test_service_level_policy_is_created_from_the_page(login, people, data):
+    client = login(people["service_manager"])
+    response = client.post(
+        "/service-levels/new/",
+        {
+            "name": "金牌合同",
+            "contract_level": "gold",
+            "respond_minutes": "30",
+            "respond_clock": "calendar",
+            "arrive_clock": "working",
+            "resolve_clock": "working",
+            "rank": "10",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert "金牌合同" in client.get("/service-levels/").content.decode()
+
+
+def test_working_hours_are_edited_on_the_calendar_page(login, people, data):
+    from aftersales.calendars.selectors import work_calendar
+
+    client = login(people["admin"])
+    response = client.post(
+        "/calendar/hours/",
+        {"intervals": "08:30-12:00, 13:00-17:30", "weekdays": ["0", "1", "2", "3", "4", "5"]},
+    )
+    assert response.status_code == 302
+    cal = work_calendar(people["admin"].company_id)
+    assert 5 in cal.weekdays and len(cal.intervals) == 2
+    bad = client.post("/calendar/hours/", {"intervals": "18:00-09:00", "weekdays": ["0"]})
+    assert bad.status_code == 200 and "HH:MM" in bad.content.decode()
