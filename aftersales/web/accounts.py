@@ -10,6 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts import actions
@@ -52,6 +53,20 @@ def home(request: HttpRequest) -> HttpResponse:
         context["recent_units"] = (
             units_visible_to(user).select_related("product_model").order_by("-id")[:5]
         )
+    if has_perm(user, Perm.ORDER_VIEW):
+        from aftersales.orders.selectors import order_queue
+
+        context["queue_counts"] = [
+            (key, label, order_queue(user, key).count())
+            for key, label in (
+                ("overdue", _("Overdue")),
+                ("unassigned", _("Unassigned")),
+                ("mine", _("Mine")),
+            )
+        ]
+    from aftersales.notifications.models import OutboxMessage
+
+    context["inbox"] = OutboxMessage.objects.filter(recipient=user).order_by("-id")[:8]
     return render(request, "web/home.html", context)
 
 

@@ -241,3 +241,20 @@ def test_working_hours_are_edited_on_the_calendar_page(login, people, data):
     assert 5 in cal.weekdays and len(cal.intervals) == 2
     bad = client.post("/calendar/hours/", {"intervals": "18:00-09:00", "weekdays": ["0"]})
     assert bad.status_code == 200 and "HH:MM" in bad.content.decode()
+
+
+def test_admin_sees_the_missing_calendar_alert_on_the_home_page(
+    login, people, org_tree, new_order, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from aftersales.calendars.models import CalendarDay, CalendarYear
+
+    CalendarYear.objects.filter(company=org_tree["company"], year=2025).delete()
+    CalendarDay.objects.filter(company=org_tree["company"], date__year=2025).delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        new_order(created_at=dt.datetime(2025, 9, 30, 16, tzinfo=ZoneInfo("Asia/Shanghai")))
+    home = login(people["admin"]).get("/").content.decode()
+    assert 'data-testid="inbox"' in home and "2025" in home
+    assert 'data-testid="inbox"' not in login(people["agent"]).get("/").content.decode()
