@@ -695,6 +695,15 @@ def order_transition(
     return locked
 
 
+def _as_id(value: Any) -> int:
+    """An object's id, or a number given as text; -1 (matches nothing) for anything else."""
+    value = getattr(value, "pk", value)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
 def _station_for(
     errors: Errors, actor: User | None, order: ServiceOrder, station: Station | int | None
 ) -> Station | None:
@@ -702,7 +711,7 @@ def _station_for(
         errors.add("station", _("Choose a service station."))
         return None
     found = Station.objects.filter(
-        company_id=order.company_id, pk=getattr(station, "pk", station), is_active=True
+        company_id=order.company_id, pk=_as_id(station), is_active=True
     ).first()
     if found is None:
         errors.add("station", _("Unknown service station."))
@@ -718,7 +727,7 @@ def _technician_for(
         errors.add("technician", _("Choose a technician."))
         return None
     tech = User.objects.filter(
-        pk=getattr(technician, "pk", technician),
+        pk=_as_id(technician),
         company_id=order.company_id,
         role=Role.TECHNICIAN,
         is_active=True,

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import User
-from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.accounts.permissions import Perm, has_perm, require
 from aftersales.accounts.selectors import stations_visible_to
 from aftersales.calendars import actions as calendar_actions
 from aftersales.calendars.models import CalendarDay, CalendarYear, DayKind
@@ -427,8 +427,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     year = _int(request.GET.get("year")) if request.GET.get("year") else timezone.localdate().year
     can_edit = has_perm(user, Perm.CALENDAR_EDIT)
     if request.method == "POST":
-        if not can_edit:
-            raise NotFound("not_found", _("Not found."))
+        require(user, Perm.CALENDAR_EDIT)
         try:
             op = request.POST.get("op")
             if op == "load":

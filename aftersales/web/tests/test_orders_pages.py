@@ -200,7 +200,7 @@ def test_calendar_page_adds_a_closure_for_editors_only(login, people, data):
     assert "年终盘点" in admin.get("/calendar/?year=2026").content.decode()
     tech = login(people["tech"])
     response = tech.post("/calendar/", {"op": "closure_add", "date": "2026-12-25", "name": "x"})
-    assert response.status_code == 404
+    assert response.status_code == 403
 
 
 def test_unit_qr_code_opens_intake_with_the_unit(login, agent, data):
@@ -258,3 +258,12 @@ def test_admin_sees_the_missing_calendar_alert_on_the_home_page(
     home = login(people["admin"]).get("/").content.decode()
     assert 'data-testid="inbox"' in home and "2025" in home
     assert 'data-testid="inbox"' not in login(people["agent"]).get("/").content.decode()
+
+
+def test_bulk_dispatch_with_a_bad_station_is_refused_per_order(login, people, data, new_order):
+    order = new_order()
+    response = login(people["dispatcher"]).post(
+        "/orders/bulk/", {"ids": [order.pk], "operation": "dispatch", "station": "abc"}, follow=True
+    )
+    assert response.status_code == 200
+    assert ServiceOrder.objects.get(pk=order.pk).status == "registered"
