@@ -534,10 +534,7 @@ def _create(
         created_by=actor,
         created_at=now,
     )
-    _apply_plan(order)
-    order.save()
-    order.number = f"{timezone.localtime(now):%Y%m%d}{order.pk:06d}"
-    order.save(update_fields=["number"])
+    _insert_numbered(order)
     payload: dict[str, Any] = {
         "channel": channel,
         "priority": priority,
@@ -551,6 +548,15 @@ def _create(
         order, actor=actor, kind=EventKind.CREATED, to_status=order.status, payload=payload, at=now
     )
     return order
+
+
+def _insert_numbered(order: ServiceOrder) -> None:
+    """Plan the due times, insert the row, and number it: date of intake + id (unique, and
+    readable on the phone: 20261122000123)."""
+    _apply_plan(order)
+    order.save()
+    order.number = f"{timezone.localtime(order.created_at):%Y%m%d}{order.pk:06d}"
+    order.save(update_fields=["number"])
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -778,10 +784,7 @@ def order_reopen(
         created_by=actor,
         created_at=now,
     )
-    _apply_plan(new)
-    new.save()
-    new.number = f"{timezone.localtime(now):%Y%m%d}{new.pk:06d}"
-    new.save(update_fields=["number"])
+    _insert_numbered(new)
     _event(
         new,
         actor=actor,
