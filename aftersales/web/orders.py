@@ -63,6 +63,14 @@ QUEUE_LABELS = {
     "to_follow_up": _("To follow up"),
     "all": _("All"),
 }
+# The queue each role starts from.
+DEFAULT_QUEUE = {
+    Role.DISPATCHER: "unassigned",
+    Role.STATION_MANAGER: "unassigned",
+    Role.TECHNICIAN: "mine",
+    Role.SERVICE_MANAGER: "overdue",
+    Role.DEPARTMENT_HEAD: "overdue",
+}
 FILTER_KEYS = ("queue", "status", "priority", "service_type", "station", "breach", "q")
 
 
@@ -225,7 +233,7 @@ def intake_search(request: HttpRequest) -> HttpResponse:
 def order_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     params = {k: request.GET.get(k, "") for k in FILTER_KEYS}
-    queue = params["queue"] if params["queue"] in QUEUES else "open"
+    queue = params["queue"] if params["queue"] in QUEUES else DEFAULT_QUEUE.get(user.role, "open")
     qs = order_filter(order_queue(user, queue), params).select_related(
         "customer", "unit__product_model", "station", "technician"
     )
