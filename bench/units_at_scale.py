@@ -134,6 +134,8 @@ def measure(repeat: int, seed: int) -> dict[str, dict[str, float]]:
             "serial lookup page (/units/?q=<serial>)": f"/units/?q={scoped_serial}",
             "serial prefix page (/units/?q=<prefix>)": f"/units/?q={scoped_serial[:9]}",
             "phone prefix page (/units/?q=138...)": "/units/?q=1381234",
+            # The generator uses 100 distinct names for 500,000 customers: a broad search.
+            "name prefix page (/units/?q=张伟)": "/units/?q=张伟",
             "API serial lookup (/api/v1/units/lookup)": f"/api/v1/units/lookup?serial={scoped_serial}",
             "API list (/api/v1/units)": "/api/v1/units?limit=25",
             "unit detail page": f"/units/{unit_in_scope.order_by('-id').values_list('id', flat=True)[100]}/",

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from aftersales.accounts.selectors import scope
 from aftersales.core.phones import normalize_phone
+from aftersales.core.selectors import matching_ids
 from aftersales.customers.models import Consent, Customer, InstalledUnit
 
 # The highest code point: "abc" <= x < "abc" + PREFIX_END selects every string starting with
@@ -48,9 +49,9 @@ def unit_search(user: Any, query: str) -> QuerySet[InstalledUnit]:
     serial = text.upper()
     by_serial = qs.filter(_prefix("serial", serial)).values("pk")
     by_owner = qs.filter(customer__in=customer_search(user, text).values("pk")).values("pk")
-    # A UNION of two indexed lookups; an OR of the two IN-subqueries makes PostgreSQL scan the
-    # whole table (measured: 360 ms at 1M units, against 10 ms for the UNION).
-    return qs.filter(pk__in=by_serial.union(by_owner))
+    # Two indexed lookups; an OR of the two IN-subqueries makes PostgreSQL scan the whole
+    # table (measured: 360 ms at 1M units).
+    return qs.filter(pk__in=matching_ids(by_serial, by_owner))
 
 
 def consent_in_force(customer: Customer, purpose: str) -> bool | None:

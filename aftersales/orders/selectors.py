@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.selectors import scope
+from aftersales.core.selectors import matching_ids
 from aftersales.customers.models import InstalledUnit
 from aftersales.orders.choices import OPEN, PAUSED, Status
 from aftersales.orders.models import OrderEvent, ServiceOrder
@@ -109,9 +110,9 @@ def order_filter(qs: QuerySet[ServiceOrder], params: dict[str, Any]) -> QuerySet
         if digits and len(digits) >= 7 and digits == q.replace(" ", "").replace("-", ""):
             phones = Customer.objects.filter(phone__gte=digits, phone__lt=digits + PREFIX_END)
             parts.append(qs.filter(customer__in=phones.values("pk")).values("pk"))
-        # A UNION of indexed lookups: an OR of them makes PostgreSQL scan the whole table
-        # (measured: 500 ms at 1M orders).
-        qs = qs.filter(pk__in=parts[0].union(*parts[1:]))
+        # Indexed lookups; an OR of them makes PostgreSQL scan the whole table (measured:
+        # 500 ms at 1M orders).
+        qs = qs.filter(pk__in=matching_ids(*parts))
     return qs
 
 
