@@ -100,6 +100,13 @@ API_CASES = [
         ORDER_CREATORS,
         201,
     ),
+    (
+        "post",
+        "/warranty/evaluate",
+        {"unit": {"invoice_date": "2025-03-01"}, "service_date": "2025-06-01"},
+        ALL,
+        200,
+    ),
 ]
 
 
