@@ -73,7 +73,7 @@ def outbox_send_due(*, limit: int = 200) -> int:
     for pk in ids:
         with transaction.atomic():
             message = (
-                OutboxMessage.objects.select_for_update(skip_locked=True)
+                OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(pk=pk, status=OutboxStatus.QUEUED)
                 .select_related("recipient")
                 .first()
