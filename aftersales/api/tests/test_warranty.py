@@ -37,7 +37,6 @@ def test_inline_policy_with_serial_inference_warns(api, agent, data):
 
 def test_unit_by_id_uses_its_dates_and_scope(api, agent, data, make_user):
     from aftersales.accounts.choices import Role
-
     from aftersales.customers import actions
 
     body = {"unit_id": data["u1"].pk, "service_date": "2024-03-20"}
