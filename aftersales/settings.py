@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "aftersales.calendars",
     "aftersales.notifications",
     "aftersales.orders",
+    "aftersales.warranty",
     "aftersales.web",
 ]
 

@@ -44,6 +44,8 @@ class Perm:
     ORDER_REOPEN = "order.reopen"
     CALENDAR_EDIT = "calendar.edit"
     SLA_EDIT = "sla.edit"
+    WARRANTY_EDIT = "warranty.edit"
+    WARRANTY_OVERRIDE = "warranty.override"
 
 
 _ALL_VIEW = {Perm.CUSTOMER_VIEW, Perm.UNIT_VIEW, Perm.CATALOG_VIEW, Perm.ORDER_VIEW}
@@ -125,6 +127,8 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.ORDER_REOPEN,
             Perm.CALENDAR_EDIT,
             Perm.SLA_EDIT,
+            Perm.WARRANTY_EDIT,
+            Perm.WARRANTY_OVERRIDE,
         }
     ),
     Role.FINANCE: frozenset(_ALL_VIEW | {Perm.PART_EXPORT, Perm.CUSTOMER_EXPORT}),

@@ -77,6 +77,8 @@ class OrderOut(Schema):
     closed_at: dt.datetime | None
     cancel_reason: str
     reopened_from_id: int | None
+    warranty_decision: str
+    warranty_detail: dict[str, Any]
     created_at: dt.datetime
     version: int
 
@@ -124,6 +126,12 @@ class TransitionIn(Schema):
 
 class ReopenIn(Schema):
     version: int | None = None
+    reason: str
+
+
+class WarrantyOverrideIn(Schema):
+    version: int | None = None
+    decision: str
     reason: str
 
 
@@ -241,6 +249,22 @@ def order_reopen(request: HttpRequest, order_id: int, payload: ReopenIn) -> Any:
         version=payload.version,
     )
     return Status(201, _detail(request, new))
+
+
+@router.post("/orders/{order_id}/warranty-override", response={200: OrderDetailOut, **ERRORS})
+def order_warranty_override(
+    request: HttpRequest, order_id: int, payload: WarrantyOverrideIn
+) -> Any:
+    """A service manager replaces the 三包 decision with a reason (recorded and audited)."""
+    order = get_visible(orders_visible_to(request.user), order_id)
+    changed = actions.order_warranty_override(
+        actor=request.user,  # type: ignore[arg-type]
+        order=order,
+        decision=payload.decision,
+        reason=payload.reason,
+        version=payload.version,
+    )
+    return _detail(request, changed)
 
 
 def _transition_endpoint(action: str) -> Callable[..., Any]:

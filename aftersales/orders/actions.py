@@ -535,11 +535,13 @@ def _create(
         created_at=now,
     )
     _insert_numbered(order)
+    _decide_warranty(order)
     payload: dict[str, Any] = {
         "channel": channel,
         "priority": priority,
         "policy": rule.name if rule else None,
         "due": {t: _iso(getattr(order, f"{t}_due")) for t in sla.TARGETS},
+        "warranty": order.warranty_decision,
     }
     if raised_from:
         payload["priority_raised_from"] = raised_from
@@ -557,6 +559,20 @@ def _insert_numbered(order: ServiceOrder) -> None:
     order.save()
     order.number = f"{timezone.localtime(order.created_at):%Y%m%d}{order.pk:06d}"
     order.save(update_fields=["number"])
+
+
+def _decide_warranty(order: ServiceOrder) -> bool:
+    """Store the 三包 decision for the order's unit and fault (not when a manager overrode it).
+    Returns whether it changed."""
+    from aftersales.warranty.actions import decide_for_order
+
+    if (order.warranty_detail or {}).get("override"):
+        return False
+    decision, detail = decide_for_order(order)
+    changed = decision != order.warranty_decision
+    order.warranty_decision, order.warranty_detail = decision, detail
+    order.save(update_fields=["warranty_decision", "warranty_detail"])
+    return changed
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -910,6 +926,10 @@ def order_update(
         diff["due"] = [None, {t: _iso(getattr(locked, f"{t}_due")) for t in sla.TARGETS}]
     locked.version += 1
     locked.save(update_fields=sorted(fields))
+    if "fault_code" in diff:
+        before_warranty = locked.warranty_decision
+        if _decide_warranty(locked):
+            diff["warranty"] = [before_warranty, locked.warranty_decision]
     _event(
         locked,
         actor=actor,
@@ -1261,3 +1281,53 @@ def sla_policy_save(*, actor: User, policy: SlaPolicy | None = None, **fields: A
         changes=changed(before, snapshot(target_policy, POLICY_FIELDS)),
     )
     return target_policy
+
+
+WARRANTY_DECISIONS = ("return", "exchange", "free_repair", "paid_repair")
+
+
+@transaction.atomic
+def order_warranty_override(
+    *, actor: User, order: ServiceOrder | int, decision: str, reason: str, version: int | None
+) -> ServiceOrder:
+    """A service manager replaces the 三包 decision, with a reason (event and audit)."""
+    from aftersales.core.audit import audit_record
+
+    require(actor, Perm.WARRANTY_OVERRIDE)
+    locked = _locked(order)
+    _check_visible(actor, locked)
+    _check_version(locked, version)
+    errors = Errors()
+    if decision not in WARRANTY_DECISIONS:
+        errors.add("decision", _("Choose return, exchange, free repair or paid repair."))
+    reason = (reason or "").strip()
+    if not reason:
+        errors.add("reason", _("Give a reason."))
+    errors.raise_if_any()
+    before = locked.warranty_decision
+    detail = dict(locked.warranty_detail or {})
+    detail["override"] = {
+        "by": actor.pk,
+        "reason": reason[:500],
+        "was": before,
+        "at": timezone.now().isoformat(),
+    }
+    locked.warranty_decision, locked.warranty_detail = decision, detail
+    locked.version += 1
+    locked.save(update_fields=["warranty_decision", "warranty_detail", "version", "updated_at"])
+    _event(
+        locked,
+        actor=actor,
+        kind=EventKind.EDIT,
+        action="warranty_override",
+        reason=reason,
+        payload={"warranty": [before, decision]},
+    )
+    audit_record(
+        actor=actor,
+        action="order.warranty_override",
+        obj=locked,
+        changes={"warranty_decision": [before, decision]},
+        reason=reason,
+    )
+    return locked

@@ -158,6 +158,11 @@ class ServiceOrder(models.Model):
         related_name="reopenings",
         db_index=False,  # partial index below: nearly every row is NULL
     )
+    # The 三包 decision at intake (re-evaluated when the facts change; a service manager may
+    # override it with a reason): return / exchange / free_repair / paid_repair, or
+    # "undetermined" when the facts do not allow a decision.
+    warranty_decision = models.CharField(_("warranty decision"), max_length=16, blank=True)
+    warranty_detail = models.JSONField(default=dict, blank=True)
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
     request_fingerprint = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(

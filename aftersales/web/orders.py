@@ -71,6 +71,13 @@ DEFAULT_QUEUE = {
     Role.SERVICE_MANAGER: "overdue",
     Role.DEPARTMENT_HEAD: "overdue",
 }
+WARRANTY_LABELS = {
+    "return": _("Return (退货)"),
+    "exchange": _("Exchange (换货)"),
+    "free_repair": _("Free repair (保修)"),
+    "paid_repair": _("Paid repair"),
+    "undetermined": _("Undetermined"),
+}
 FILTER_KEYS = ("queue", "status", "priority", "service_type", "station", "breach", "q")
 
 
@@ -133,10 +140,24 @@ def _intake_context(request: HttpRequest, form: IntakeForm, **extra: Any) -> dic
         "customer": customer,
         "customer_units": customer.units.select_related("product_model")[:20] if customer else [],
         "duplicates": list(open_orders_on_unit(user, unit.pk)[:5]) if unit else [],
+        "warranty": _intake_warranty(unit) if unit else None,
         "fault_codes": codes.order_by("code")[:300],
         "models": product_models_visible_to(user).order_by("code")[:300],
         **extra,
     }
+
+
+def _intake_warranty(unit: Any) -> dict[str, Any]:
+    """The decision the order would get today (a performance fault assumed)."""
+    from types import SimpleNamespace
+
+    from aftersales.warranty.actions import decide_for_order
+
+    probe = SimpleNamespace(
+        unit_id=unit.pk, unit=unit, fault_code_id=None, fault_code=None, created_at=timezone.now()
+    )
+    decision, detail = decide_for_order(probe)
+    return {"decision": decision, "label": WARRANTY_LABELS.get(decision, decision), **detail}
 
 
 def _int(value: Any) -> int:
@@ -360,6 +381,9 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "stations": stations_visible_to(user),
             "technicians": technicians,
             "attachments": order.attachments.all(),
+            "can_override": has_perm(user, Perm.WARRANTY_OVERRIDE),
+            "warranty_label": WARRANTY_LABELS.get(order.warranty_decision, "—"),
+            "warranty_choices": WARRANTY_LABELS.items(),
             "reopenings": order.reopenings.all(),
         },
     )
@@ -386,6 +410,26 @@ def order_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             version=_int(request.POST.get("version")),
             station=request.POST.get("station") or None,
             technician=request.POST.get("technician") or None,
+        )
+    except ApplicationError as exc:
+        detail = ""
+        if isinstance(exc, ValidationFailed):
+            detail = " ".join(str(m) for m in exc.errors.values())
+        messages.error(request, f"{exc.message} {detail}".strip())
+    return redirect("order-detail", pk=order.pk)
+
+
+@page(Perm.WARRANTY_OVERRIDE)
+@require_POST
+def warranty_override(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_visible(orders_visible_to(request.user), pk)
+    try:
+        actions.order_warranty_override(
+            actor=request.user,  # type: ignore[arg-type]
+            order=order,
+            decision=request.POST.get("decision", ""),
+            reason=request.POST.get("reason", ""),
+            version=_int(request.POST.get("version")),
         )
     except ApplicationError as exc:
         detail = ""

@@ -67,6 +67,7 @@ urlpatterns += [
     path("orders/views/<int:pk>/delete/", orders.saved_view_delete, name="saved-view-delete"),
     path("orders/<int:pk>/", orders.order_detail, name="order-detail"),
     path("orders/<int:pk>/act/<slug:action>/", orders.order_act, name="order-act"),
+    path("orders/<int:pk>/warranty/", orders.warranty_override, name="order-warranty"),
     path(
         "orders/<int:pk>/attachments/<int:attachment_pk>/",
         orders.attachment,

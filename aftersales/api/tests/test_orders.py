@@ -149,3 +149,17 @@ def test_reopen_endpoint_links_the_new_order(api, people, data, walk):
     walk(ServiceOrder.objects.get(pk=a["id"]), "complete")
     r = client.post(f"/orders/{a['id']}/reopen", {"reason": "又坏了"})
     assert r.status_code == 201 and r.json()["reopened_from_id"] == a["id"]
+
+
+def test_order_carries_its_warranty_decision_and_managers_override_it(api, people, data):
+    order = _create(api(people["agent"]), data).json()
+    assert order["warranty_decision"] == "undetermined"
+    r = api(people["service_manager"]).post(
+        f"/orders/{order['id']}/warranty-override",
+        {"decision": "free_repair", "reason": "凭证已核实"},
+    )
+    assert r.status_code == 200 and r.json()["warranty_decision"] == "free_repair"
+    denied = api(people["agent"]).post(
+        f"/orders/{order['id']}/warranty-override", {"decision": "paid_repair", "reason": "x"}
+    )
+    assert denied.status_code == 403

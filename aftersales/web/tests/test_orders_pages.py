@@ -267,3 +267,38 @@ def test_bulk_dispatch_with_a_bad_station_is_refused_per_order(login, people, da
     )
     assert response.status_code == 200
     assert ServiceOrder.objects.get(pk=order.pk).status == "registered"
+
+
+def test_intake_shows_the_warranty_decision_and_the_order_page_allows_an_override(
+    login, people, data, new_order
+):
+    from aftersales.warranty.actions import warranty_policy_save
+
+    warranty_policy_save(
+        actor=people["service_manager"],
+        name="空调六年",
+        category=data["category"],
+        whole_unit_months=72,
+        serial_format={"year": [2, 4], "month": [4, 6]},
+    )
+    intake_page = login(people["agent"]).get(f"/orders/new/?unit={data['u1'].pk}").content.decode()
+    assert (
+        'data-testid="intake-warranty"' in intake_page
+        and "general.whole_unit_period" in intake_page
+    )
+    order = new_order()
+    manager = login(people["service_manager"])
+    assert (
+        f'action="/orders/{order.pk}/warranty/"'
+        in manager.get(f"/orders/{order.pk}/").content.decode()
+    )
+    manager.post(
+        f"/orders/{order.pk}/warranty/",
+        {"decision": "paid_repair", "reason": "人为损坏", "version": order.version},
+    )
+    order.refresh_from_db()
+    assert order.warranty_decision == "paid_repair"
+    agent_post = login(people["agent"]).post(
+        f"/orders/{order.pk}/warranty/", {"decision": "free_repair", "reason": "x"}
+    )
+    assert agent_post.status_code == 403

@@ -1,0 +1,152 @@
+"""Writes and evaluations of warranty policies; the decision stored on an order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.accounts.models import User
+from aftersales.accounts.permissions import Perm, require
+from aftersales.core.audit import audit_record
+from aftersales.core.errors import ApplicationError
+from aftersales.core.validation import Errors
+from aftersales.warranty import engine
+from aftersales.warranty.models import WarrantyPolicy
+from aftersales.warranty.policies import below_floor, to_engine
+
+REPAIR_DONE = ("completed", "followed_up", "closed")
+
+
+def policy_for_unit(unit: Any) -> engine.Policy:
+    """Model override, then category, then the company default, then the statutory rule."""
+    model = unit.product_model
+    rows = WarrantyPolicy.objects.filter(company_id=unit.company_id).filter(
+        Q(product_model_id=model.pk)
+        | Q(category_id=model.category_id, product_model__isnull=True)
+        | Q(category__isnull=True, product_model__isnull=True)
+    )
+    best = None
+    for row in rows:
+        rank = 2 if row.product_model_id else 1 if row.category_id else 0
+        if best is None or rank > best[0]:
+            best = (rank, row)
+    return to_engine(best[1]) if best else engine.GENERAL
+
+
+def unit_facts(unit: Any, *, before: dt.datetime | None = None) -> engine.UnitFacts:
+    """The unit's dates and documents, and its earlier completed repair orders."""
+    from aftersales.orders.models import ServiceOrder
+
+    done = ServiceOrder.objects.filter(
+        unit_id=unit.pk, service_type="repair", status__in=REPAIR_DONE, completed_at__isnull=False
+    ).select_related("fault_code")
+    if before is not None:
+        done = done.filter(completed_at__lt=before)
+    repairs = tuple(
+        engine.Repair(
+            date=timezone.localtime(o.completed_at).date(),
+            fault=o.fault_code.code if o.fault_code else "",
+            performance=o.fault_code.is_performance_fault if o.fault_code else True,
+            days_in_repair=max(0, (o.completed_at - (o.arrived_at or o.completed_at)).days),
+        )
+        for o in done[:50]
+    )
+    return engine.UnitFacts(
+        invoice_date=unit.invoice_date,
+        sale_date=unit.purchase_date,
+        installation_date=unit.installation_date,
+        has_voucher=bool(unit.voucher_no),
+        has_invoice=unit.invoice_date is not None,
+        serial=unit.serial,
+        repairs=repairs,
+    )
+
+
+def decide_for_order(order: Any) -> tuple[str, dict[str, Any]]:
+    """(decision, detail) for an order's unit and fault on the order's date; never raises:
+    facts that allow no decision give "undetermined" with the reason."""
+    if order.unit_id is None:
+        return "", {}
+    unit = order.unit
+    policy = policy_for_unit(unit)
+    fault = engine.FaultFacts(
+        performance=order.fault_code.is_performance_fault if order.fault_code_id else True,
+        fault=order.fault_code.code if order.fault_code_id else "",
+    )
+    when = timezone.localtime(order.created_at).date()
+    try:
+        result = engine.evaluate(policy, unit_facts(unit, before=order.created_at), fault, when)
+    except engine.WarrantyInputError as exc:
+        return "undetermined", {"policy": policy.name, "error": exc.code, "message": exc.message}
+    return result.decision, {
+        "policy": policy.name,
+        "rule": result.rule,
+        "options": list(result.options),
+        "period_ends": {k: v.isoformat() for k, v in result.period_ends.items()},
+        "warnings": list(result.warnings),
+        "evaluated_at": timezone.now().isoformat(),
+    }
+
+
+FIELDS = (
+    "name",
+    "kind",
+    "category",
+    "product_model",
+    "whole_unit_months",
+    "components",
+    "start_event",
+    "return_days",
+    "exchange_days",
+    "repair_count_threshold",
+    "max_repair_days",
+    "max_parts_wait_days",
+    "depreciation_per_day",
+    "void_without_documents",
+    "serial_format",
+    "shipping_allowance_days",
+)
+
+
+@transaction.atomic
+def warranty_policy_save(
+    *, actor: User, policy: WarrantyPolicy | None = None, **fields: Any
+) -> WarrantyPolicy:
+    """Create or edit a company's promise; refused where it gives less than the law."""
+    require(actor, Perm.WARRANTY_EDIT)
+    row = policy or WarrantyPolicy(company_id=actor.company_id)
+    if row.company_id != actor.company_id:
+        raise ApplicationError("not_found", _("Not found."), status=404)
+    for name in FIELDS:
+        if name in fields:
+            value = fields[name]
+            if name in ("category", "product_model"):
+                setattr(row, f"{name}_id", getattr(value, "pk", value) or None)
+            else:
+                setattr(row, name, value)
+    errors = Errors()
+    if not (row.name or "").strip():
+        errors.add("name", _("Give the policy a name."))
+    if row.category_id and row.category.company_id != actor.company_id:
+        errors.add("category", _("Unknown product category."))
+    if row.product_model_id and row.product_model.category.company_id != actor.company_id:
+        errors.add("product_model", _("Unknown product model."))
+    try:
+        plain = to_engine(row)
+    except (KeyError, TypeError, ValueError):
+        errors.add("serial_format", _("Give the year position, and the month or week position."))
+        plain = None
+    if plain is not None:
+        for name in below_floor(plain):
+            errors.add(name, _("Less than the law requires."))
+    errors.raise_if_any()
+    row.save()
+    audit_record(
+        actor=actor, action="warranty_policy.save", obj=row, changes={"name": [None, row.name]}
+    )
+    return row

@@ -1,0 +1,78 @@
+"""Warranty policies as data: per company, per product category, overridden per model."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.accounts.models import Company
+from aftersales.catalog.models import ProductCategory, ProductModel
+
+
+class WarrantyPolicy(models.Model):
+    """A company's 三包 promise. The most specific row applies to a unit: its model, then its
+    category, then the company's default (neither set); without any, the statutory general rule.
+    A promise may give more than the law, never less (checked when saved)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="warranty_policies")
+    category = models.ForeignKey(
+        ProductCategory,
+        verbose_name=_("product category"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+    )
+    product_model = models.ForeignKey(
+        ProductModel,
+        verbose_name=_("product model"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+    )
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(
+        _("rule"),
+        max_length=16,
+        choices=[("general", _("General (1995)")), ("car", _("Household car"))],
+        default="general",
+    )
+    whole_unit_months = models.PositiveIntegerField(_("whole unit (months)"), default=12)
+    # {"tube": 36, "flyback": 36}
+    components = models.JSONField(_("main components (months)"), default=dict, blank=True)
+    start_event = models.CharField(
+        _("period starts at"),
+        max_length=16,
+        choices=[
+            ("invoice", _("Invoice date")),
+            ("sale", _("Sale date")),
+            ("delivery", _("Delivery date")),
+            ("installation", _("Installation date")),
+        ],
+        default="invoice",
+    )
+    return_days = models.PositiveIntegerField(_("return window (days)"), default=7)
+    exchange_days = models.PositiveIntegerField(_("exchange window (days)"), default=15)
+    repair_count_threshold = models.PositiveIntegerField(_("repairs before exchange"), default=2)
+    max_repair_days = models.PositiveIntegerField(_("max repair days"), default=30)
+    max_parts_wait_days = models.PositiveIntegerField(_("max days waiting for parts"), default=90)
+    depreciation_per_day = models.DecimalField(
+        _("depreciation per day"), max_digits=6, decimal_places=5, default=Decimal("0.0005")
+    )
+    void_without_documents = models.BooleanField(
+        _("void without voucher and invoice"), default=False
+    )
+    # {"year": [2, 4], "month": [4, 6]} or {"year": [0, 2], "week": [2, 4]}
+    serial_format = models.JSONField(_("serial date format"), null=True, blank=True)
+    shipping_allowance_days = models.PositiveIntegerField(
+        _("shipping allowance (days)"), default=30
+    )
+
+    class Meta:
+        verbose_name = _("warranty policy")
+        verbose_name_plural = _("warranty policies")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,54 @@
+"""From database rows to the engine's plain policies, and the statutory floor."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from aftersales.warranty import engine
+
+
+def to_engine(row: Any) -> engine.Policy:
+    base = engine.CAR if row.kind == "car" else engine.GENERAL
+    fmt = row.serial_format or None
+    return replace(
+        base,
+        name=row.name,
+        whole_unit_months=row.whole_unit_months,
+        components={str(k): int(v) for k, v in (row.components or {}).items()},
+        start_event=row.start_event,
+        return_days=row.return_days,
+        exchange_days=row.exchange_days,
+        repair_count_threshold=row.repair_count_threshold,
+        max_repair_days=row.max_repair_days,
+        max_parts_wait_days=row.max_parts_wait_days,
+        depreciation_per_day=row.depreciation_per_day,
+        void_without_documents=row.void_without_documents,
+        serial_format=engine.SerialFormat(
+            year=tuple(fmt["year"]),  # type: ignore[arg-type]
+            month=tuple(fmt["month"]) if fmt.get("month") else None,  # type: ignore[arg-type]
+            week=tuple(fmt["week"]) if fmt.get("week") else None,  # type: ignore[arg-type]
+        )
+        if fmt
+        else None,
+        shipping_allowance_days=row.shipping_allowance_days,
+    )
+
+
+def below_floor(policy: engine.Policy) -> list[str]:
+    """The fields in which a promise gives the customer less than the law."""
+    law = engine.CAR if policy.kind == "car" else engine.GENERAL
+    worse = []
+    if policy.whole_unit_months < law.whole_unit_months:
+        worse.append("whole_unit_months")
+    if policy.return_days < law.return_days:
+        worse.append("return_days")
+    if policy.exchange_days < law.exchange_days:
+        worse.append("exchange_days")
+    if policy.repair_count_threshold > law.repair_count_threshold:
+        worse.append("repair_count_threshold")
+    if policy.max_repair_days > law.max_repair_days:
+        worse.append("max_repair_days")
+    if policy.max_parts_wait_days > law.max_parts_wait_days:
+        worse.append("max_parts_wait_days")
+    return worse

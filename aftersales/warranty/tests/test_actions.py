@@ -1,0 +1,132 @@
+"""Warranty policies as data and the decision stored on orders."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from aftersales.catalog.models import FaultCode, ProductModel
+from aftersales.core.errors import PermissionDenied
+from aftersales.core.validation import ValidationFailed
+from aftersales.customers import actions as customer_actions
+from aftersales.orders import actions as order_actions
+from aftersales.orders.models import OrderEvent
+from aftersales.warranty import engine
+from aftersales.warranty.actions import policy_for_unit, warranty_policy_save
+
+
+def _voucher(agent, unit, **kw):
+    return customer_actions.unit_update(actor=agent, unit=unit, version=unit.version, **kw)
+
+
+def test_without_documents_or_serial_format_the_decision_is_undetermined(new_order):
+    order = new_order()
+    assert order.warranty_decision == "undetermined"
+    assert order.warranty_detail["error"] == "no_serial_format"
+
+
+def test_category_policy_infers_the_start_from_the_serial(new_order, people, data):
+    warranty_policy_save(
+        actor=people["service_manager"],
+        name="空调六年",
+        category=data["category"],
+        whole_unit_months=72,
+        serial_format={"year": [2, 4], "month": [4, 6]},
+    )
+    order = new_order()  # serial KF2401000001: made January 2024
+    assert order.warranty_decision == "free_repair"
+    assert order.warranty_detail["policy"] == "空调六年"
+    assert "no_voucher_start_inferred_from_serial" in order.warranty_detail["warnings"]
+
+
+def test_model_policy_beats_category_and_company_default(people, data):
+    sm = people["service_manager"]
+    warranty_policy_save(actor=sm, name="公司默认", whole_unit_months=18)
+    warranty_policy_save(actor=sm, name="空调", category=data["category"], whole_unit_months=24)
+    assert policy_for_unit(data["u1"]).name == "空调"
+    warranty_policy_save(
+        actor=sm, name="KFR-35GW", product_model=data["model"], whole_unit_months=36
+    )
+    assert policy_for_unit(data["u1"]).name == "KFR-35GW"
+    other = ProductModel.objects.create(category=data["category"], code="M2", name="另一款")
+    data["u2"].product_model = other
+    assert policy_for_unit(data["u2"]).name == "空调"
+
+
+def test_no_policy_means_the_statutory_rule(data):
+    assert policy_for_unit(data["u1"]) == engine.GENERAL
+
+
+def test_a_promise_below_the_law_is_refused(people):
+    with pytest.raises(ValidationFailed) as exc:
+        warranty_policy_save(
+            actor=people["service_manager"],
+            name="缩水",
+            whole_unit_months=6,
+            return_days=3,
+            repair_count_threshold=3,
+        )
+    assert {"whole_unit_months", "return_days", "repair_count_threshold"} <= set(exc.value.errors)
+
+
+def test_only_editors_save_policies(people):
+    with pytest.raises(PermissionDenied):
+        warranty_policy_save(actor=people["agent"], name="x")
+
+
+def test_two_earlier_repairs_make_the_third_an_exchange(new_order, walk, people, data, agent):
+    _voucher(
+        agent,
+        data["u1"],
+        invoice_date=timezone.localdate() - dt.timedelta(days=100),
+        voucher_no="SB1",
+    )
+    for _ in range(2):
+        walk(new_order(), "complete")
+    third = new_order()
+    assert third.warranty_decision == "exchange"
+    assert third.warranty_detail["rule"] == "general.repaired_twice"
+
+
+def test_changing_the_fault_code_reevaluates(new_order, people, data, agent):
+    _voucher(
+        agent,
+        data["u1"],
+        invoice_date=timezone.localdate() - dt.timedelta(days=3),
+        voucher_no="SB1",
+    )
+    cosmetic = FaultCode.objects.create(
+        category=data["category"], code="C1", symptom="外壳划痕", is_performance_fault=False
+    )
+    order = new_order()
+    assert order.warranty_decision == "return"
+    edited = order_actions.order_update(
+        actor=people["agent"], order=order, version=order.version, fault_code=cosmetic
+    )
+    assert edited.warranty_decision == "free_repair"
+    assert edited.events.latest("id").payload["warranty"] == ["return", "free_repair"]
+
+
+def test_manager_override_is_recorded_and_sticks(new_order, people, data):
+    order = new_order()
+    changed = order_actions.order_warranty_override(
+        actor=people["service_manager"],
+        order=order,
+        decision="free_repair",
+        reason="购买凭证已核实",
+        version=order.version,
+    )
+    assert changed.warranty_decision == "free_repair"
+    assert changed.warranty_detail["override"]["was"] == "undetermined"
+    event = OrderEvent.objects.filter(order=order, action="warranty_override").get()
+    assert event.reason == "购买凭证已核实"
+    with pytest.raises(PermissionDenied):
+        order_actions.order_warranty_override(
+            actor=people["agent"], order=order, decision="paid_repair", reason="x", version=None
+        )
+    with pytest.raises(ValidationFailed):
+        order_actions.order_warranty_override(
+            actor=people["service_manager"], order=order, decision="maybe", reason="", version=None
+        )
