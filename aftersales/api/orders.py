@@ -267,6 +267,32 @@ def order_warranty_override(
     return _detail(request, changed)
 
 
+class FulfilIn(Schema):
+    outcome: str
+    new_serial: str = ""
+    reason: str = ""
+
+
+class FulfilOut(Schema):
+    outcome: str
+    new_unit_id: int | None
+
+
+@router.post("/orders/{order_id}/warranty-fulfil", response={200: FulfilOut, **ERRORS})
+def order_warranty_fulfil(request: HttpRequest, order_id: int, payload: FulfilIn) -> Any:
+    """Carry out the exchange (a new unit record whose period starts today) or the return that
+    the order's 三包 decision allows; 409 `not_entitled` otherwise."""
+    order = get_visible(orders_visible_to(request.user), order_id)
+    new_unit = actions.order_warranty_fulfil(
+        actor=request.user,  # type: ignore[arg-type]
+        order=order,
+        outcome=payload.outcome,
+        new_serial=payload.new_serial,
+        reason=payload.reason,
+    )
+    return {"outcome": payload.outcome, "new_unit_id": new_unit.pk if new_unit else None}
+
+
 def _transition_endpoint(action: str) -> Callable[..., Any]:
     def endpoint(request: HttpRequest, order_id: int, payload: TransitionIn) -> Any:
         order = get_visible(orders_visible_to(request.user), order_id)

@@ -1331,3 +1331,82 @@ def order_warranty_override(
         reason=reason,
     )
     return locked
+
+
+@transaction.atomic
+def order_warranty_fulfil(
+    *,
+    actor: User,
+    order: ServiceOrder | int,
+    outcome: str,
+    new_serial: str = "",
+    reason: str = "",
+) -> InstalledUnit | None:
+    """Carry out an exchange or a return the 三包 decision allows. An exchange gives the customer
+    a new unit record whose warranty starts today (the period restarts); the old unit is marked
+    exchanged and points at it. A return marks the unit returned and records the depreciation."""
+    from aftersales.core.audit import audit_record
+    from aftersales.customers.choices import UnitStatus
+
+    require(actor, Perm.WARRANTY_OVERRIDE)
+    locked = _locked(order)
+    _check_visible(actor, locked)
+    allowed = set((locked.warranty_detail or {}).get("options") or [locked.warranty_decision])
+    allowed.add(locked.warranty_decision)
+    if outcome not in ("exchange", "return") or outcome not in allowed:
+        raise Conflict(
+            "not_entitled",
+            _("The warranty decision of this order does not allow this (%(outcome)s).")
+            % {"outcome": outcome},
+        )
+    if locked.unit_id is None:
+        raise Conflict("no_unit", _("The order has no unit."))
+    unit = InstalledUnit.objects.select_for_update().get(pk=locked.unit_id)
+    if unit.status != UnitStatus.IN_SERVICE and unit.status != UnitStatus.IN_WORKSHOP:
+        raise Conflict("unit_not_in_service", _("The unit was already exchanged or returned."))
+    today = timezone.localdate()
+    new_unit = None
+    if outcome == "exchange":
+        from aftersales.customers import actions as customer_actions
+
+        new_unit = customer_actions.unit_create(
+            actor=actor,
+            customer=unit.customer,
+            product_model=unit.product_model,
+            serial=new_serial,
+            address=unit.address,
+            purchase_date=today,
+            invoice_date=today,
+            installation_date=today,
+            voucher_no=unit.voucher_no or f"EX-{locked.number}",
+        )
+        unit.status, unit.replaced_by = UnitStatus.EXCHANGED, new_unit
+    else:
+        unit.status = UnitStatus.RETURNED
+    unit.version += 1
+    unit.save(update_fields=["status", "replaced_by", "version", "updated_at"])
+    payload: dict[str, Any] = {"outcome": outcome, "unit": unit.pk}
+    if new_unit is not None:
+        payload["new_unit"] = new_unit.pk
+        payload["new_serial"] = new_unit.serial
+    evidence = locked.warranty_detail or {}
+    if outcome == "return" and evidence.get("period_ends"):
+        start = unit.invoice_date or unit.purchase_date
+        if start:
+            payload["days_used"] = (today - start).days
+    _event(
+        locked,
+        actor=actor,
+        kind=EventKind.NOTE,
+        action=f"warranty_{outcome}",
+        reason=reason,
+        payload=payload,
+    )
+    audit_record(
+        actor=actor,
+        action=f"unit.{outcome}",
+        obj=unit,
+        changes={"status": ["in_service", unit.status]},
+        reason=reason,
+    )
+    return new_unit

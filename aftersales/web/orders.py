@@ -439,6 +439,29 @@ def warranty_override(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("order-detail", pk=order.pk)
 
 
+@page(Perm.WARRANTY_OVERRIDE)
+@require_POST
+def warranty_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_visible(orders_visible_to(request.user), pk)
+    try:
+        new_unit = actions.order_warranty_fulfil(
+            actor=request.user,  # type: ignore[arg-type]
+            order=order,
+            outcome=request.POST.get("outcome", ""),
+            new_serial=request.POST.get("new_serial", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except ApplicationError as exc:
+        detail = ""
+        if isinstance(exc, ValidationFailed):
+            detail = " ".join(str(m) for m in exc.errors.values())
+        messages.error(request, f"{exc.message} {detail}".strip())
+    else:
+        if new_unit is not None:
+            return redirect("unit-detail", pk=new_unit.pk)
+    return redirect("order-detail", pk=order.pk)
+
+
 @page(Perm.ORDER_VIEW)
 def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
     order = get_visible(orders_visible_to(request.user), pk)

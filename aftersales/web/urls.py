@@ -68,6 +68,7 @@ urlpatterns += [
     path("orders/<int:pk>/", orders.order_detail, name="order-detail"),
     path("orders/<int:pk>/act/<slug:action>/", orders.order_act, name="order-act"),
     path("orders/<int:pk>/warranty/", orders.warranty_override, name="order-warranty"),
+    path("orders/<int:pk>/warranty/fulfil/", orders.warranty_fulfil, name="order-warranty-fulfil"),
     path(
         "orders/<int:pk>/attachments/<int:attachment_pk>/",
         orders.attachment,

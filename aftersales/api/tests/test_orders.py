@@ -163,3 +163,11 @@ def test_order_carries_its_warranty_decision_and_managers_override_it(api, peopl
         f"/orders/{order['id']}/warranty-override", {"decision": "paid_repair", "reason": "x"}
     )
     assert denied.status_code == 403
+
+
+def test_fulfil_refuses_what_the_decision_does_not_allow(api, people, data):
+    order = _create(api(people["agent"]), data).json()
+    r = api(people["service_manager"]).post(
+        f"/orders/{order['id']}/warranty-fulfil", {"outcome": "return"}
+    )
+    assert r.status_code == 409 and r.json()["code"] == "not_entitled"

@@ -130,3 +130,39 @@ def test_manager_override_is_recorded_and_sticks(new_order, people, data):
         order_actions.order_warranty_override(
             actor=people["service_manager"], order=order, decision="maybe", reason="", version=None
         )
+
+
+def test_exchange_creates_a_new_unit_whose_period_restarts(new_order, walk, people, data, agent):
+    from aftersales.customers.models import InstalledUnit
+
+    _voucher(
+        agent,
+        data["u1"],
+        invoice_date=timezone.localdate() - dt.timedelta(days=100),
+        voucher_no="SB1",
+    )
+    for _ in range(2):
+        walk(new_order(), "complete")
+    third = new_order()
+    assert third.warranty_decision == "exchange"
+    new_unit = order_actions.order_warranty_fulfil(
+        actor=people["service_manager"], order=third, outcome="exchange", new_serial="KF2611000009"
+    )
+    old = InstalledUnit.objects.get(pk=data["u1"].pk)
+    assert old.status == "exchanged" and old.replaced_by == new_unit
+    assert new_unit.invoice_date == timezone.localdate()
+    # The new unit's period starts today: a fault now is inside the 7-day return window.
+    fresh_order = new_order(unit=new_unit)
+    assert fresh_order.warranty_decision == "return"
+    assert OrderEvent.objects.filter(order=third, action="warranty_exchange").exists()
+
+
+def test_fulfilment_must_match_the_decision(new_order, people, data):
+    from aftersales.core.errors import Conflict
+
+    order = new_order()  # undetermined
+    with pytest.raises(Conflict) as exc:
+        order_actions.order_warranty_fulfil(
+            actor=people["service_manager"], order=order, outcome="return"
+        )
+    assert exc.value.code == "not_entitled"
