@@ -138,6 +138,9 @@ class InstalledUnit(models.Model):
     station = models.ForeignKey(
         Station, on_delete=models.PROTECT, null=True, blank=True, related_name="units"
     )
+    # The end of the whole-unit (or longest component) warranty period, written by the nightly
+    # warranty batch; None: not evaluated or undeterminable.
+    warranty_until = models.DateField(_("warranty until"), null=True, blank=True)
     replaced_by = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -159,6 +162,7 @@ class InstalledUnit(models.Model):
             models.Index(fields=["company", "id"], name="unit_company_idx"),
             models.Index(fields=["station", "id"], name="unit_station_idx"),
             models.Index(fields=["region", "id"], name="unit_region_idx"),
+            models.Index(fields=["company", "warranty_until"], name="unit_warranty_idx"),
         ]
 
     def __str__(self) -> str:

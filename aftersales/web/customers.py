@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -212,11 +214,16 @@ class UnitEditForm(UnitForm):
 def unit_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")
     qs = unit_search(request.user, q).select_related("product_model", "customer")
+    expiring = request.GET.get("expiring") == "30"
+    if expiring:
+        # Flagged by the nightly warranty batch.
+        today = timezone.localdate()
+        qs = qs.filter(warranty_until__range=(today, today + dt.timedelta(days=30)))
     result = keyset_page(qs, after=request.GET.get("after"))
     template = (
         "web/units/_rows.html" if request.headers.get("HX-Request") else "web/units/list.html"
     )
-    return render(request, template, {"page": result, "q": q})
+    return render(request, template, {"page": result, "q": q, "expiring": expiring})
 
 
 @page(Perm.UNIT_VIEW)

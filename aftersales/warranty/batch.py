@@ -1,0 +1,89 @@
+"""The nightly warranty batch: evaluate every unit of a company with the engine and write the
+end of its warranty period (`InstalledUnit.warranty_until`), so that lists can flag units whose
+warranty expires soon. Reads in chunks by id; policies are resolved once per product model."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from aftersales.customers.models import InstalledUnit
+from aftersales.warranty import engine
+from aftersales.warranty.actions import REPAIR_DONE, policy_for_unit
+
+CHUNK = 2000
+
+
+def warranty_batch(
+    *, company_id: int, today: dt.date | None = None, limit: int | None = None
+) -> dict[str, Any]:
+    """Returns {"units": n, "updated": n, "undetermined": n, "expiring_30_days": n}."""
+    from aftersales.orders.models import ServiceOrder
+
+    today = today or timezone.localdate()
+    policies: dict[int, engine.Policy] = {}
+    stats = {"units": 0, "updated": 0, "undetermined": 0, "expiring_30_days": 0}
+    after = 0
+    fault = engine.FaultFacts(performance=False)
+    while True:
+        rows = list(
+            InstalledUnit.objects.filter(company_id=company_id, pk__gt=after)
+            .order_by("pk")
+            .select_related("product_model")[:CHUNK]
+        )
+        if not rows:
+            break
+        after = rows[-1].pk
+        repairs: dict[int, list[engine.Repair]] = defaultdict(list)
+        for unit_id, completed in ServiceOrder.objects.filter(
+            unit_id__in=[u.pk for u in rows],
+            service_type="repair",
+            status__in=REPAIR_DONE,
+            completed_at__isnull=False,
+        ).values_list("unit_id", "completed_at"):
+            repairs[unit_id].append(engine.Repair(date=timezone.localtime(completed).date()))
+        changed = []
+        for unit in rows:
+            policy = policies.get(unit.product_model_id)
+            if policy is None:
+                policy = policies[unit.product_model_id] = policy_for_unit(unit)
+            facts = engine.UnitFacts(
+                invoice_date=unit.invoice_date,
+                sale_date=unit.purchase_date,
+                installation_date=unit.installation_date,
+                has_voucher=bool(unit.voucher_no),
+                has_invoice=unit.invoice_date is not None,
+                serial=unit.serial,
+                repairs=tuple(repairs.get(unit.pk, ())),
+            )
+            try:
+                ends = engine.evaluate(policy, facts, fault, today).period_ends
+                until = max(
+                    (
+                        v
+                        for k, v in ends.items()
+                        if k == "whole_unit"
+                        or k.startswith("component:")
+                        or k in ("sanbao", "repair_warranty")
+                    ),
+                    default=None,
+                )
+            except engine.WarrantyInputError:
+                until = None
+                stats["undetermined"] += 1
+            if until is not None and today <= until <= today + dt.timedelta(days=30):
+                stats["expiring_30_days"] += 1
+            if unit.warranty_until != until:
+                unit.warranty_until = until
+                changed.append(unit)
+        with transaction.atomic():
+            InstalledUnit.objects.bulk_update(changed, ["warranty_until"], batch_size=500)
+        stats["units"] += len(rows)
+        stats["updated"] += len(changed)
+        if limit is not None and stats["units"] >= limit:
+            break
+    return stats
