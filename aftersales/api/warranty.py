@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from django.http import HttpRequest
@@ -97,6 +98,7 @@ class FaultIn(Schema):
 
 class EvaluateIn(Schema):
     policy: str | PolicyIn = "general"
+    category_id: int | None = None  # the company's policy for this product category
     unit_id: int | None = None
     unit: UnitIn | None = None
     fault: FaultIn | None = None
@@ -134,6 +136,25 @@ def _policy(value: str | PolicyIn) -> engine.Policy:
     return policy
 
 
+def _category_policy(request: HttpRequest, category_id: int) -> engine.Policy:
+    from aftersales.catalog.models import ProductCategory, ProductModel
+    from aftersales.warranty.actions import policy_for_unit
+
+    user: Any = request.user
+    category = ProductCategory.objects.filter(pk=category_id, company_id=user.company_id).first()
+    if category is None:
+        raise ApplicationError(
+            "unknown_category",
+            _("Unknown product category."),
+            status=422,
+            details={"fields": {"category_id": _("Unknown product category.")}},
+        )
+    probe = SimpleNamespace(
+        company_id=user.company_id, product_model=ProductModel(pk=0, category=category)
+    )
+    return policy_for_unit(probe)
+
+
 def _unit_facts(request: HttpRequest, payload: EvaluateIn) -> engine.UnitFacts:
     if payload.unit is not None:
         data = payload.unit.dict()
@@ -153,12 +174,64 @@ def _unit_facts(request: HttpRequest, payload: EvaluateIn) -> engine.UnitFacts:
     )
 
 
-@router.post("/warranty/evaluate", response={200: DecisionOut, **ERRORS})
+EXAMPLES = {
+    "seven_days": {
+        "summary": "Performance fault on day 7 after sale",
+        "value": {
+            "policy": "general",
+            "unit": {"invoice_date": "2025-03-01"},
+            "fault": {"performance": True},
+            "service_date": "2025-03-08",
+        },
+    },
+    "repaired_twice": {
+        "summary": "Repaired twice and failing again",
+        "value": {
+            "policy": "general",
+            "unit": {
+                "invoice_date": "2025-03-01",
+                "repairs": [{"date": "2025-05-01"}, {"date": "2025-07-01"}],
+            },
+            "service_date": "2025-09-01",
+        },
+    },
+    "no_voucher": {
+        "summary": "No voucher, no invoice: start from the serial",
+        "value": {
+            "policy": {"whole_unit_months": 12, "serial_format": {"year": [2, 4], "month": [4, 6]}},
+            "unit": {"has_voucher": False, "has_invoice": False, "serial": "KF2501123456"},
+            "service_date": "2025-06-01",
+        },
+    },
+    "car": {
+        "summary": "Household car, same fault repaired four times",
+        "value": {
+            "policy": "car",
+            "unit": {
+                "invoice_date": "2025-01-10",
+                "mileage_km": 12000,
+                "repairs": [{"date": f"2025-0{m}-01", "fault": "brake"} for m in (3, 4, 5, 6)],
+            },
+            "fault": {"fault": "brake"},
+            "service_date": "2025-08-01",
+        },
+    },
+}
+
+
+@router.post(
+    "/warranty/evaluate",
+    response={200: DecisionOut, **ERRORS},
+    openapi_extra={"requestBody": {"content": {"application/json": {"examples": EXAMPLES}}}},
+)
 def evaluate(request: HttpRequest, payload: EvaluateIn) -> Any:
     """Decide return / exchange / free repair / paid repair under a seeded policy (`general`,
     `car`, `colour_tv`, `bicycle`) or one given inline. Nothing is stored."""
     require(request.user, Perm.UNIT_VIEW)
-    policy = _policy(payload.policy)
+    if payload.category_id is not None:
+        policy = _category_policy(request, payload.category_id)
+    else:
+        policy = _policy(payload.policy)
     facts = _unit_facts(request, payload)
     try:
         result = engine.evaluate(

@@ -450,6 +450,31 @@ STEPS = [
 ]
 
 
+def _warranty_policies(ctx: Ctx) -> None:
+    """The brand's promises: serials carry year and month at positions 2-6 (KF2403012345);
+    air conditioners 6 years on the compressor, TVs 3 years on the panel."""
+    from aftersales.warranty.actions import warranty_policy_save
+
+    manager = User.objects.get(company=ctx.company, username="manager")
+    serials = {"year": [2, 4], "month": [4, 6]}
+    warranty_policy_save(
+        actor=manager, name="海川电器三包承诺", whole_unit_months=12, serial_format=serials
+    )
+    for category in ProductCategory.objects.filter(company=ctx.company):
+        components = {"ac": {"compressor": 72}, "tv": {"panel": 36, "mainboard": 36}}.get(
+            category.code
+        )
+        if components:
+            warranty_policy_save(
+                actor=manager,
+                name=f"{category.name}三包",
+                category=category,
+                whole_unit_months=12,
+                components=components,
+                serial_format=serials,
+            )
+
+
 def _orders(ctx: Ctx, count: int) -> int:
     """Historical orders over the last 60 days, walked through the real actions so that every
     one has its events and due times; recent ones are still open."""
@@ -528,6 +553,7 @@ def generate(*, seed: int = 1, customers: int = 300, orders: int = 0) -> dict[st
     for m in models:
         m.category  # noqa: B018 - cache the category for serial prefixes
     n_customers, n_units = _customers(ctx, models, customers)
+    _warranty_policies(ctx)
     n_orders = _orders(ctx, orders)
     audit_record(
         actor=None,

@@ -70,3 +70,30 @@ def test_impossible_facts_are_422_with_a_clear_code(api, agent, data):
     assert bad_serial.status_code == 422 and bad_serial.json()["code"] == "malformed_serial"
     wrong_type = client.post("/warranty/evaluate", {"unit": {}, "service_date": "not a date"})
     assert wrong_type.status_code == 422 and wrong_type.json()["code"] == "invalid"
+
+
+def test_category_policy_is_used_and_unknown_category_is_422(api, agent, data, people):
+    from aftersales.warranty.actions import warranty_policy_save
+
+    warranty_policy_save(
+        actor=people["service_manager"],
+        name="空调三年",
+        category=data["category"],
+        whole_unit_months=36,
+    )
+    body = {
+        "category_id": data["category"].pk,
+        "unit": {"invoice_date": "2025-03-01"},
+        "service_date": "2027-06-01",
+    }
+    result = api(agent).post("/warranty/evaluate", body).json()
+    assert result["decision"] == "free_repair" and result["evidence"]["policy"] == "空调三年"
+    body["category_id"] = 999999
+    response = api(agent).post("/warranty/evaluate", body)
+    assert response.status_code == 422 and response.json()["code"] == "unknown_category"
+
+
+def test_openapi_documents_the_examples(client, db):
+    schema = client.get("/api/v1/openapi.json").json()
+    body = schema["paths"]["/api/v1/warranty/evaluate"]["post"]["requestBody"]
+    assert "repaired_twice" in body["content"]["application/json"]["examples"]
