@@ -110,6 +110,14 @@ FIELDS = (
     "void_without_documents",
     "serial_format",
     "shipping_allowance_days",
+    "civil_code_days",
+    "car_months",
+    "car_km",
+    "car_repair_months",
+    "car_repair_km",
+    "car_loaner_after_days",
+    "car_max_repair_days",
+    "car_max_same_fault_repairs",
 )
 
 

@@ -68,6 +68,21 @@ class WarrantyPolicy(models.Model):
     shipping_allowance_days = models.PositiveIntegerField(
         _("shipping allowance (days)"), default=30
     )
+    # Civil Code day counting (start day not counted; a last day off moves to the next working
+    # day). Cars count 24-hour periods instead.
+    civil_code_days = models.BooleanField(_("Civil Code day counting"), default=True)
+    # Household cars (rule "car").
+    car_months = models.PositiveIntegerField(_("car: 三包 months"), default=24)
+    car_km = models.PositiveIntegerField(_("car: 三包 km"), default=50_000)
+    car_repair_months = models.PositiveIntegerField(_("car: repair warranty months"), default=36)
+    car_repair_km = models.PositiveIntegerField(_("car: repair warranty km"), default=60_000)
+    car_loaner_after_days = models.PositiveIntegerField(_("car: loaner after days"), default=5)
+    car_max_repair_days = models.PositiveIntegerField(
+        _("car: max cumulative repair days"), default=30
+    )
+    car_max_same_fault_repairs = models.PositiveIntegerField(
+        _("car: max repairs of the same fault"), default=4
+    )
 
     class Meta:
         verbose_name = _("warranty policy")

@@ -32,6 +32,14 @@ def to_engine(row: Any) -> engine.Policy:
         if fmt
         else None,
         shipping_allowance_days=row.shipping_allowance_days,
+        civil_code_days=row.civil_code_days if row.kind != "car" else False,
+        car_months=row.car_months,
+        car_km=row.car_km,
+        car_repair_months=row.car_repair_months,
+        car_repair_km=row.car_repair_km,
+        car_loaner_after_days=row.car_loaner_after_days,
+        car_max_repair_days=row.car_max_repair_days,
+        car_max_same_fault_repairs=row.car_max_same_fault_repairs,
     )
 
 
@@ -51,4 +59,11 @@ def below_floor(policy: engine.Policy) -> list[str]:
         worse.append("max_repair_days")
     if policy.max_parts_wait_days > law.max_parts_wait_days:
         worse.append("max_parts_wait_days")
+    if policy.kind == "car":
+        for name in ("car_months", "car_km", "car_repair_months", "car_repair_km"):
+            if getattr(policy, name) < getattr(law, name):
+                worse.append(name)
+        for name in ("car_loaner_after_days", "car_max_repair_days", "car_max_same_fault_repairs"):
+            if getattr(policy, name) > getattr(law, name):
+                worse.append(name)
     return worse

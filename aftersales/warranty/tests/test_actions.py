@@ -166,3 +166,26 @@ def test_fulfilment_must_match_the_decision(new_order, people, data):
             actor=people["service_manager"], order=order, outcome="return"
         )
     assert exc.value.code == "not_entitled"
+
+
+def test_car_policy_rows_are_checked_against_the_car_law(people, data):
+    with pytest.raises(ValidationFailed) as exc:
+        warranty_policy_save(
+            actor=people["service_manager"],
+            name="车",
+            kind="car",
+            car_months=12,
+            car_max_same_fault_repairs=6,
+        )
+    assert {"car_months", "car_max_same_fault_repairs"} <= set(exc.value.errors)
+    row = warranty_policy_save(
+        actor=people["service_manager"],
+        name="车",
+        kind="car",
+        car_months=36,
+        car_km=100_000,
+        product_model=data["model"],
+    )
+    plain = policy_for_unit(data["u1"])
+    assert (plain.kind, plain.car_months, plain.civil_code_days) == ("car", 36, False)
+    assert row.pk
