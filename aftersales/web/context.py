@@ -20,6 +20,7 @@ NAV = [
     ("catalog", _("Catalog"), Perm.CATALOG_VIEW),
     ("calendar", _("Calendar"), Perm.CALENDAR_EDIT),
     ("sla-list", _("Service levels"), Perm.SLA_EDIT),
+    ("warranty-policies", _("Warranty policies"), Perm.WARRANTY_EDIT),
     ("transfer", _("Import / export"), "transfer"),
     ("audit-list", _("Audit trail"), Perm.AUDIT_VIEW),
 ]

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from aftersales.web import accounts, catalog, customers, orders, sla, transfer
+from aftersales.web import accounts, catalog, customers, orders, sla, transfer, warranty
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -80,4 +80,7 @@ urlpatterns += [
     path("service-levels/", sla.policy_list, name="sla-list"),
     path("service-levels/new/", sla.policy_edit, name="sla-create"),
     path("service-levels/<int:pk>/", sla.policy_edit, name="sla-edit"),
+    path("warranty/", warranty.policy_list, name="warranty-policies"),
+    path("warranty/new/", warranty.policy_edit, name="warranty-policy-create"),
+    path("warranty/<int:pk>/", warranty.policy_edit, name="warranty-policy-edit"),
 ]

@@ -169,6 +169,8 @@ PAGE_CASES = [
     ("get", "/service-levels/", {M, H, ADM}),
     ("get", "/service-levels/new/", {M, H, ADM}),
     ("get", "/calendar/hours/", {M, ADM}),
+    ("get", "/warranty/", {M}),
+    ("get", "/warranty/new/", {M}),
 ]
 
 

@@ -302,3 +302,33 @@ def test_intake_shows_the_warranty_decision_and_the_order_page_allows_an_overrid
         f"/orders/{order.pk}/warranty/", {"decision": "free_repair", "reason": "x"}
     )
     assert agent_post.status_code == 403
+
+
+def test_warranty_policy_is_created_from_the_page_and_the_floor_is_shown(login, people, data):
+    client = login(people["service_manager"])
+    base = {
+        "name": "空调六年",
+        "kind": "general",
+        "category": data["category"].pk,
+        "whole_unit_months": "72",
+        "components": "compressor:72",
+        "start_event": "invoice",
+        "return_days": "7",
+        "exchange_days": "15",
+        "repair_count_threshold": "2",
+        "max_repair_days": "30",
+        "max_parts_wait_days": "90",
+        "serial_year": "2-4",
+        "serial_month": "4-6",
+        "shipping_allowance_days": "30",
+    }
+    assert client.post("/warranty/new/", base).status_code == 302
+    assert "空调六年" in client.get("/warranty/").content.decode()
+    from aftersales.warranty.models import WarrantyPolicy
+
+    row = WarrantyPolicy.objects.get(name="空调六年")
+    assert row.components == {"compressor": 72}
+    assert row.serial_format == {"year": [2, 4], "month": [4, 6]}
+    worse = client.post("/warranty/new/", {**base, "name": "缩水", "return_days": "3"})
+    assert worse.status_code == 200 and not WarrantyPolicy.objects.filter(name="缩水").exists()
+    assert login(people["agent"]).get("/warranty/").status_code == 403

@@ -1,0 +1,163 @@
+"""Pages for the company's warranty (三包) policies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.accounts.permissions import Perm
+from aftersales.catalog.models import ProductCategory, ProductModel
+from aftersales.core.errors import ApplicationError
+from aftersales.core.selectors import get_visible
+from aftersales.warranty.actions import warranty_policy_save
+from aftersales.warranty.models import WarrantyPolicy
+from aftersales.web.shortcuts import apply_errors, page
+
+SPAN_HELP = _("Positions in the serial, e.g. 2-4 (first character = 0)")
+
+
+def _span(text: str) -> list[int] | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    start, _sep, end = text.partition("-")
+    return [int(start), int(end)]
+
+
+class WarrantyPolicyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    kind = forms.ChoiceField(
+        label=_("Rule"), choices=[("general", _("General (1995)")), ("car", _("Household car"))]
+    )
+    category = forms.ModelChoiceField(
+        label=_("Product category"), queryset=ProductCategory.objects.none(), required=False
+    )
+    product_model = forms.ModelChoiceField(
+        label=_("Product model"), queryset=ProductModel.objects.none(), required=False
+    )
+    whole_unit_months = forms.IntegerField(label=_("Whole unit (months)"), min_value=1, initial=12)
+    components = forms.CharField(
+        label=_("Main components (months)"),
+        required=False,
+        help_text=_("e.g. compressor:72, panel:36"),
+    )
+    start_event = forms.ChoiceField(
+        label=_("Period starts at"),
+        choices=[
+            ("invoice", _("Invoice date")),
+            ("sale", _("Sale date")),
+            ("delivery", _("Delivery date")),
+            ("installation", _("Installation date")),
+        ],
+    )
+    return_days = forms.IntegerField(label=_("Return window (days)"), min_value=0, initial=7)
+    exchange_days = forms.IntegerField(label=_("Exchange window (days)"), min_value=0, initial=15)
+    repair_count_threshold = forms.IntegerField(
+        label=_("Repairs before exchange"), min_value=1, initial=2
+    )
+    max_repair_days = forms.IntegerField(label=_("Max repair days"), min_value=1, initial=30)
+    max_parts_wait_days = forms.IntegerField(
+        label=_("Max days waiting for parts"), min_value=1, initial=90
+    )
+    void_without_documents = forms.BooleanField(
+        label=_("Void without voucher and invoice"), required=False
+    )
+    serial_year = forms.CharField(label=_("Serial: year"), required=False, help_text=SPAN_HELP)
+    serial_month = forms.CharField(label=_("Serial: month"), required=False)
+    serial_week = forms.CharField(label=_("Serial: week"), required=False)
+    shipping_allowance_days = forms.IntegerField(
+        label=_("Shipping allowance (days)"), min_value=0, initial=30
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = ProductCategory.objects.filter(  # type: ignore[attr-defined]
+            company_id=user.company_id
+        )
+        self.fields["product_model"].queryset = ProductModel.objects.filter(  # type: ignore[attr-defined]
+            category__company_id=user.company_id
+        )
+
+    def policy_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        components: dict[str, int] = {}
+        for chunk in (data.pop("components") or "").split(","):
+            if chunk.strip():
+                code, _sep, months = chunk.partition(":")
+                try:
+                    components[code.strip()] = int(months)
+                except ValueError:
+                    self.add_error("components", _("Write code:months, separated by commas."))
+        data["components"] = components
+        try:
+            year = _span(data.pop("serial_year"))
+            month = _span(data.pop("serial_month"))
+            week = _span(data.pop("serial_week"))
+        except ValueError:
+            self.add_error("serial_year", SPAN_HELP)
+            year = month = week = None
+        data["serial_format"] = (
+            {
+                "year": year,
+                **({"month": month} if month else {}),
+                **({"week": week} if week else {}),
+            }
+            if year
+            else None
+        )
+        return data
+
+
+@page(Perm.WARRANTY_EDIT)
+def policy_list(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    policies = WarrantyPolicy.objects.filter(company_id=user.company_id).select_related(
+        "category", "product_model"
+    )
+    return render(request, "web/warranty/policies.html", {"policies": policies})
+
+
+@page(Perm.WARRANTY_EDIT)
+def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    user: Any = request.user
+    policy = (
+        get_visible(WarrantyPolicy.objects.filter(company_id=user.company_id), pk) if pk else None
+    )
+    initial: dict[str, Any] = {}
+    if policy is not None:
+        fmt = policy.serial_format or {}
+        initial = {
+            "name": policy.name,
+            "kind": policy.kind,
+            "category": policy.category_id,
+            "product_model": policy.product_model_id,
+            "whole_unit_months": policy.whole_unit_months,
+            "components": ", ".join(f"{k}:{v}" for k, v in (policy.components or {}).items()),
+            "start_event": policy.start_event,
+            "return_days": policy.return_days,
+            "exchange_days": policy.exchange_days,
+            "repair_count_threshold": policy.repair_count_threshold,
+            "max_repair_days": policy.max_repair_days,
+            "max_parts_wait_days": policy.max_parts_wait_days,
+            "void_without_documents": policy.void_without_documents,
+            "serial_year": "-".join(map(str, fmt.get("year") or [])),
+            "serial_month": "-".join(map(str, fmt.get("month") or [])),
+            "serial_week": "-".join(map(str, fmt.get("week") or [])),
+            "shipping_allowance_days": policy.shipping_allowance_days,
+        }
+    form = WarrantyPolicyForm(request.POST or None, initial=initial, user=user)
+    if request.method == "POST" and form.is_valid():
+        fields = form.policy_fields()
+        if not form.errors:
+            try:
+                warranty_policy_save(actor=user, policy=policy, **fields)
+            except ApplicationError as exc:
+                apply_errors(form, exc)
+            else:
+                return redirect("warranty-policies")
+    title = policy.name if policy else _("New warranty policy")
+    return render(request, "web/form.html", {"form": form, "title": title})
