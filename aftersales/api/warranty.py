@@ -163,15 +163,10 @@ def _unit_facts(request: HttpRequest, payload: EvaluateIn) -> engine.UnitFacts:
         return engine.UnitFacts(**data)
     if payload.unit_id is None:
         raise ApplicationError("invalid", _("Give the unit inline or by unit_id."), status=422)
+    from aftersales.warranty.actions import unit_facts
+
     unit = get_visible(units_visible_to(request.user), payload.unit_id)
-    return engine.UnitFacts(
-        invoice_date=unit.invoice_date,
-        sale_date=unit.purchase_date,
-        installation_date=unit.installation_date,
-        has_voucher=bool(unit.voucher_no),
-        has_invoice=unit.invoice_date is not None,
-        serial=unit.serial,
-    )
+    return unit_facts(unit)
 
 
 EXAMPLES = {

@@ -302,8 +302,8 @@ class OrderEscalation(models.Model):
     order = models.ForeignKey(ServiceOrder, on_delete=models.CASCADE, related_name="escalations")
     target = models.CharField(max_length=16)
     level = models.PositiveSmallIntegerField()
-    # The due time this step was computed against: a due time moved by a pause or a calendar
-    # change may escalate again.
+    # The due time this step was computed against (evidence; each level is taken once per
+    # target, even if a pause or a calendar change later moves the due time).
     due = models.DateTimeField(null=True, blank=True)
     at = models.DateTimeField(default=timezone.now)
 

@@ -160,6 +160,14 @@ def _intake_warranty(unit: Any) -> dict[str, Any]:
     return {"decision": decision, "label": WARRANTY_LABELS.get(decision, decision), **detail}
 
 
+def _flash_error(request: HttpRequest, exc: ApplicationError) -> None:
+    """A refused action on a page that redirects: the message, with the field messages."""
+    detail = ""
+    if isinstance(exc, ValidationFailed):
+        detail = " ".join(str(m) for m in exc.errors.values())
+    messages.error(request, f"{exc.message} {detail}".strip())
+
+
 def _int(value: Any) -> int:
     try:
         return int(value)
@@ -412,10 +420,7 @@ def order_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             technician=request.POST.get("technician") or None,
         )
     except ApplicationError as exc:
-        detail = ""
-        if isinstance(exc, ValidationFailed):
-            detail = " ".join(str(m) for m in exc.errors.values())
-        messages.error(request, f"{exc.message} {detail}".strip())
+        _flash_error(request, exc)
     return redirect("order-detail", pk=order.pk)
 
 
@@ -432,10 +437,7 @@ def warranty_override(request: HttpRequest, pk: int) -> HttpResponse:
             version=_int(request.POST.get("version")),
         )
     except ApplicationError as exc:
-        detail = ""
-        if isinstance(exc, ValidationFailed):
-            detail = " ".join(str(m) for m in exc.errors.values())
-        messages.error(request, f"{exc.message} {detail}".strip())
+        _flash_error(request, exc)
     return redirect("order-detail", pk=order.pk)
 
 
@@ -452,10 +454,7 @@ def warranty_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
             reason=request.POST.get("reason", ""),
         )
     except ApplicationError as exc:
-        detail = ""
-        if isinstance(exc, ValidationFailed):
-            detail = " ".join(str(m) for m in exc.errors.values())
-        messages.error(request, f"{exc.message} {detail}".strip())
+        _flash_error(request, exc)
     else:
         if new_unit is not None:
             return redirect("unit-detail", pk=new_unit.pk)
@@ -521,10 +520,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         except ValueError:
             messages.error(request, _("Enter a valid date."))
         except ApplicationError as exc:
-            detail = ""
-            if isinstance(exc, ValidationFailed):
-                detail = " ".join(str(m) for m in exc.errors.values())
-            messages.error(request, f"{exc.message} {detail}".strip())
+            _flash_error(request, exc)
         return redirect(reverse("calendar") + f"?year={year}")
     loaded = list(CalendarYear.objects.filter(company_id=user.company_id))
     cal = work_calendar(user.company_id)
