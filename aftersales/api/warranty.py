@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 
 from django.http import HttpRequest
@@ -137,8 +136,8 @@ def _policy(value: str | PolicyIn) -> engine.Policy:
 
 
 def _category_policy(request: HttpRequest, category_id: int) -> engine.Policy:
-    from aftersales.catalog.models import ProductCategory, ProductModel
-    from aftersales.warranty.actions import policy_for_unit
+    from aftersales.catalog.models import ProductCategory
+    from aftersales.warranty.actions import policy_for
 
     user: Any = request.user
     category = ProductCategory.objects.filter(pk=category_id, company_id=user.company_id).first()
@@ -149,10 +148,7 @@ def _category_policy(request: HttpRequest, category_id: int) -> engine.Policy:
             status=422,
             details={"fields": {"category_id": _("Unknown product category.")}},
         )
-    probe = SimpleNamespace(
-        company_id=user.company_id, product_model=ProductModel(pk=0, category=category)
-    )
-    return policy_for_unit(probe)
+    return policy_for(company_id=user.company_id, product_model_id=None, category_id=category.pk)
 
 
 def _unit_facts(request: HttpRequest, payload: EvaluateIn) -> engine.UnitFacts:

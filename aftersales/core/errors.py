@@ -43,3 +43,9 @@ class PermissionDenied(ApplicationError):
 
 class Conflict(ApplicationError):
     status = 409
+
+
+def check_version(obj: Any, version: Any, message: Any) -> None:
+    """Optimistic locking: refuse (409 `stale_version`) an edit made from an older read."""
+    if version is not None and int(version) != obj.version:
+        raise Conflict("stale_version", message, details={"current_version": obj.version})

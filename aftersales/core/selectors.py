@@ -64,3 +64,12 @@ def matching_ids(first: QuerySet[Any], *more: QuerySet[Any]) -> list[Any]:
     330 ms at 1M units for a serial prefix, against 20 ms)."""
     union = first.union(*more, all=True) if more else first
     return list(union.values_list("pk", flat=True)[:SEARCH_CAP])
+
+
+def as_id(value: Any) -> int:
+    """An object's id, or a number given as text; -1 (matches no row) for anything else."""
+    value = getattr(value, "pk", value)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1

@@ -13,7 +13,7 @@ from aftersales.accounts.permissions import Perm, require
 from aftersales.catalog.models import ProductModel
 from aftersales.core.audit import audit_record, changed, snapshot
 from aftersales.core.deletion import delete_with_audit
-from aftersales.core.errors import Conflict
+from aftersales.core.errors import Conflict, check_version
 from aftersales.core.validation import Errors
 from aftersales.customers import validation as v
 from aftersales.customers.choices import ConsentChannel, ConsentPurpose
@@ -68,12 +68,7 @@ def _resolve_org(
 
 
 def _check_version(obj: Customer | InstalledUnit, version: int | None) -> None:
-    if version is not None and version != obj.version:
-        raise Conflict(
-            "stale_version",
-            _("Someone else changed this record; reload it and try again."),
-            details={"current_version": obj.version},
-        )
+    check_version(obj, version, _("Someone else changed this record; reload it and try again."))
 
 
 @transaction.atomic

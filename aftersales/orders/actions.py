@@ -25,12 +25,20 @@ from aftersales.accounts.models import Station, User
 from aftersales.accounts.permissions import Perm, has_perm, require
 from aftersales.calendars.selectors import round_the_clock, work_calendar
 from aftersales.catalog.models import FaultCode
-from aftersales.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from aftersales.core.errors import (
+    ApplicationError,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    check_version,
+)
+from aftersales.core.selectors import as_id
 from aftersales.core.validation import Errors
 from aftersales.core.workclock import WorkCalendar
 from aftersales.customers.models import Address, Customer, InstalledUnit
 from aftersales.orders import sla
 from aftersales.orders.choices import (
+    MET_FIELD,
     NEEDS_REASON,
     OPEN,
     PAUSED,
@@ -167,9 +175,6 @@ def _goals(order: ServiceOrder) -> dict[str, sla.Goal]:
     return {t: sla.Goal(int(m), c) for t, (m, c) in (order.sla_goals or {}).items()}
 
 
-MET_FIELD = {"respond": "responded_at", "arrive": "arrived_at", "resolve": "completed_at"}
-
-
 def _apply_plan(order: ServiceOrder, calendars: Calendars | None = None) -> list[str]:
     """Recompute due times, provisional flag and the next escalation moment on `order`
     (not saved). Returns the names of the fields set."""
@@ -277,12 +282,7 @@ def _locked(order: ServiceOrder | int) -> ServiceOrder:
 
 
 def _check_version(order: ServiceOrder, version: int | None) -> None:
-    if version is not None and int(version) != order.version:
-        raise Conflict(
-            "stale_version",
-            _("Someone else changed this order; reload it and try again."),
-            details={"current_version": order.version},
-        )
+    check_version(order, version, _("Someone else changed this order; reload it and try again."))
 
 
 def _check_visible(actor: User, order: ServiceOrder) -> None:
@@ -717,15 +717,6 @@ def order_transition(
     return locked
 
 
-def _as_id(value: Any) -> int:
-    """An object's id, or a number given as text; -1 (matches nothing) for anything else."""
-    value = getattr(value, "pk", value)
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
-
-
 def _station_for(
     errors: Errors, actor: User | None, order: ServiceOrder, station: Station | int | None
 ) -> Station | None:
@@ -733,7 +724,7 @@ def _station_for(
         errors.add("station", _("Choose a service station."))
         return None
     found = Station.objects.filter(
-        company_id=order.company_id, pk=_as_id(station), is_active=True
+        company_id=order.company_id, pk=as_id(station), is_active=True
     ).first()
     if found is None:
         errors.add("station", _("Unknown service station."))
@@ -749,7 +740,7 @@ def _technician_for(
         errors.add("technician", _("Choose a technician."))
         return None
     tech = User.objects.filter(
-        pk=_as_id(technician),
+        pk=as_id(technician),
         company_id=order.company_id,
         role=Role.TECHNICIAN,
         is_active=True,

@@ -109,6 +109,10 @@ TRANSITION_LABELS = {
     "reopen": _("Reopen"),
 }
 
+# The moment that meets each service-level target: first response (the technician accepts),
+# arrival (check-in on site), resolution (completed).
+MET_FIELD = {"respond": "responded_at", "arrive": "arrived_at", "resolve": "completed_at"}
+
 # Transitions that must carry a reason.
 NEEDS_REASON = frozenset({"cancel", "unassign", "wait_parts", "wait_customer", "reopen"})
 

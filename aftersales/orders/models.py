@@ -15,6 +15,7 @@ from aftersales.core.models import AppendOnlyModel
 from aftersales.customers.models import Address, Customer, InstalledUnit
 from aftersales.orders.choices import (
     FINAL,
+    MET_FIELD,
     OPEN,
     PAUSED,
     REOPENABLE,
@@ -229,11 +230,7 @@ class ServiceOrder(models.Model):
         """met / met_late / breached / due / paused / none, for one target."""
         now = now or timezone.now()
         due = getattr(self, f"{target}_due")
-        done = {
-            "respond": self.responded_at,
-            "arrive": self.arrived_at,
-            "resolve": self.completed_at,
-        }[target]
+        done = getattr(self, MET_FIELD[target])
         if done is not None:
             if due is None or done <= due:
                 return "met"
@@ -246,9 +243,22 @@ class ServiceOrder(models.Model):
             return "paused"
         return "breached" if due < now else "due"
 
+    def service_level_state(self, now: Any = None) -> str:
+        """For lists: breached (a due time passed) / due_soon (an escalation step is due) /
+        paused / "" (on track or nothing to measure)."""
+        now = now or timezone.now()
+        states = [self.target_state(t, now) for t in MET_FIELD]
+        if "breached" in states:
+            return "breached"
+        if self.next_escalation_at is not None and self.next_escalation_at <= now:
+            return "due_soon"
+        if "paused" in states:
+            return "paused"
+        return ""
+
     @property
     def breached(self) -> bool:
-        return any(self.target_state(t) in ("breached",) for t in ("respond", "arrive", "resolve"))
+        return any(self.target_state(t) == "breached" for t in MET_FIELD)
 
 
 class OrderEvent(AppendOnlyModel):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.selectors import scope
-from aftersales.core.selectors import matching_ids
+from aftersales.core.selectors import as_id, matching_ids
 from aftersales.customers.models import InstalledUnit
 from aftersales.orders.choices import OPEN, PAUSED, Status
 from aftersales.orders.models import OrderEvent, ServiceOrder
@@ -90,25 +90,25 @@ def order_filter(qs: QuerySet[ServiceOrder], params: dict[str, Any]) -> QuerySet
     if params.get("service_type"):
         qs = qs.filter(service_type=params["service_type"])
     if params.get("station"):
-        qs = qs.filter(station_id=_int(params["station"]))
+        qs = qs.filter(station_id=as_id(params["station"]))
     if params.get("technician"):
-        qs = qs.filter(technician_id=_int(params["technician"]))
+        qs = qs.filter(technician_id=as_id(params["technician"]))
     if params.get("breach") in ("1", "true", True):
         qs = qs.filter(breached_q(now))
     q = (params.get("q") or "").strip()
     if q:
         from aftersales.customers.models import Customer
-        from aftersales.customers.selectors import PREFIX_END
+        from aftersales.customers.selectors import prefix_q
 
         text = q.upper()
-        units = InstalledUnit.objects.filter(serial__gte=text, serial__lt=text + PREFIX_END)
+        units = InstalledUnit.objects.filter(prefix_q("serial", text))
         parts = [
             qs.filter(number=text).values("pk"),
             qs.filter(unit__in=units.values("pk")).values("pk"),
         ]
         digits = "".join(ch for ch in q if ch.isdigit())
         if digits and len(digits) >= 7 and digits == q.replace(" ", "").replace("-", ""):
-            phones = Customer.objects.filter(phone__gte=digits, phone__lt=digits + PREFIX_END)
+            phones = Customer.objects.filter(prefix_q("phone", digits))
             parts.append(qs.filter(customer__in=phones.values("pk")).values("pk"))
         # Indexed lookups; an OR of them makes PostgreSQL scan the whole table (measured:
         # 500 ms at 1M orders).
@@ -116,17 +116,15 @@ def order_filter(qs: QuerySet[ServiceOrder], params: dict[str, Any]) -> QuerySet
     return qs
 
 
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
-
-
 def open_orders_on_unit(user: Any, unit_id: int) -> QuerySet[ServiceOrder]:
     """Possible duplicates: orders still open on the same unit (within the user's scope for
     display; the check at creation looks company-wide)."""
     return orders_visible_to(user).filter(unit_id=unit_id, status__in=OPEN).order_by("-id")
+
+
+def orders_of_unit(user: Any, unit_id: int) -> QuerySet[ServiceOrder]:
+    """The unit's service history, newest first."""
+    return orders_visible_to(user).filter(unit_id=unit_id).order_by("-id")
 
 
 def order_timeline(order: ServiceOrder) -> QuerySet[OrderEvent]:

@@ -22,14 +22,16 @@ from aftersales.warranty.policies import below_floor, to_engine
 REPAIR_DONE = ("completed", "followed_up", "closed")
 
 
-def policy_for_unit(unit: Any) -> engine.Policy:
+def policy_for(
+    *, company_id: int, product_model_id: int | None, category_id: int | None
+) -> engine.Policy:
     """Model override, then category, then the company default, then the statutory rule."""
-    model = unit.product_model
-    rows = WarrantyPolicy.objects.filter(company_id=unit.company_id).filter(
-        Q(product_model_id=model.pk)
-        | Q(category_id=model.category_id, product_model__isnull=True)
-        | Q(category__isnull=True, product_model__isnull=True)
-    )
+    match = Q(category__isnull=True, product_model__isnull=True)
+    if category_id is not None:
+        match |= Q(category_id=category_id, product_model__isnull=True)
+    if product_model_id is not None:
+        match |= Q(product_model_id=product_model_id)
+    rows = WarrantyPolicy.objects.filter(company_id=company_id).filter(match)
     best = None
     for row in rows:
         rank = 2 if row.product_model_id else 1 if row.category_id else 0
@@ -38,24 +40,45 @@ def policy_for_unit(unit: Any) -> engine.Policy:
     return to_engine(best[1]) if best else engine.GENERAL
 
 
-def unit_facts(unit: Any, *, before: dt.datetime | None = None) -> engine.UnitFacts:
-    """The unit's dates and documents, and its earlier completed repair orders."""
+def policy_for_unit(unit: Any) -> engine.Policy:
+    return policy_for(
+        company_id=unit.company_id,
+        product_model_id=unit.product_model_id,
+        category_id=unit.product_model.category_id,
+    )
+
+
+def repairs_of(
+    unit_ids: list[int], *, before: dt.datetime | None = None
+) -> dict[int, list[engine.Repair]]:
+    """Earlier completed repair orders of these units, in one query."""
     from aftersales.orders.models import ServiceOrder
 
     done = ServiceOrder.objects.filter(
-        unit_id=unit.pk, service_type="repair", status__in=REPAIR_DONE, completed_at__isnull=False
+        unit_id__in=unit_ids,
+        service_type="repair",
+        status__in=REPAIR_DONE,
+        completed_at__isnull=False,
     ).select_related("fault_code")
     if before is not None:
         done = done.filter(completed_at__lt=before)
-    repairs = tuple(
-        engine.Repair(
-            date=timezone.localtime(o.completed_at).date(),
-            fault=o.fault_code.code if o.fault_code else "",
-            performance=o.fault_code.is_performance_fault if o.fault_code else True,
-            days_in_repair=max(0, (o.completed_at - (o.arrived_at or o.completed_at)).days),
+    out: dict[int, list[engine.Repair]] = {}
+    for o in done:
+        out.setdefault(o.unit_id, []).append(
+            engine.Repair(
+                date=timezone.localtime(o.completed_at).date(),
+                fault=o.fault_code.code if o.fault_code else "",
+                performance=o.fault_code.is_performance_fault if o.fault_code else True,
+                days_in_repair=max(0, (o.completed_at - (o.arrived_at or o.completed_at)).days),
+            )
         )
-        for o in done[:50]
-    )
+    return out
+
+
+def unit_facts(unit: Any, *, repairs: list[engine.Repair] | None = None) -> engine.UnitFacts:
+    """The unit's dates and documents, and its earlier repairs (read if not given)."""
+    if repairs is None:
+        repairs = repairs_of([unit.pk]).get(unit.pk, [])
     return engine.UnitFacts(
         invoice_date=unit.invoice_date,
         sale_date=unit.purchase_date,
@@ -63,24 +86,21 @@ def unit_facts(unit: Any, *, before: dt.datetime | None = None) -> engine.UnitFa
         has_voucher=bool(unit.voucher_no),
         has_invoice=unit.invoice_date is not None,
         serial=unit.serial,
-        repairs=repairs,
+        repairs=tuple(repairs),
     )
 
 
-def decide_for_order(order: Any) -> tuple[str, dict[str, Any]]:
-    """(decision, detail) for an order's unit and fault on the order's date; never raises:
-    facts that allow no decision give "undetermined" with the reason."""
-    if order.unit_id is None:
-        return "", {}
-    unit = order.unit
+def decide_for_unit(unit: Any, *, fault_code: Any, at: dt.datetime) -> tuple[str, dict[str, Any]]:
+    """(decision, detail) for a unit and a fault (a performance fault when no code) at a
+    moment; never raises: facts that allow no decision give "undetermined" with the reason."""
     policy = policy_for_unit(unit)
     fault = engine.FaultFacts(
-        performance=order.fault_code.is_performance_fault if order.fault_code_id else True,
-        fault=order.fault_code.code if order.fault_code_id else "",
+        performance=fault_code.is_performance_fault if fault_code else True,
+        fault=fault_code.code if fault_code else "",
     )
-    when = timezone.localtime(order.created_at).date()
+    facts = unit_facts(unit, repairs=repairs_of([unit.pk], before=at).get(unit.pk, []))
     try:
-        result = engine.evaluate(policy, unit_facts(unit, before=order.created_at), fault, when)
+        result = engine.evaluate(policy, facts, fault, timezone.localtime(at).date())
     except engine.WarrantyInputError as exc:
         return "undetermined", {"policy": policy.name, "error": exc.code, "message": exc.message}
     return result.decision, {
@@ -91,6 +111,13 @@ def decide_for_order(order: Any) -> tuple[str, dict[str, Any]]:
         "warnings": list(result.warnings),
         "evaluated_at": timezone.now().isoformat(),
     }
+
+
+def decide_for_order(order: Any) -> tuple[str, dict[str, Any]]:
+    """The decision for an order's unit and fault on the day it was taken."""
+    if order.unit_id is None:
+        return "", {}
+    return decide_for_unit(order.unit, fault_code=order.fault_code, at=order.created_at)
 
 
 FIELDS = (

@@ -5,7 +5,6 @@ warranty expires soon. Reads in chunks by id; policies are resolved once per pro
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
@@ -13,7 +12,7 @@ from django.utils import timezone
 
 from aftersales.customers.models import InstalledUnit
 from aftersales.warranty import engine
-from aftersales.warranty.actions import REPAIR_DONE, policy_for_unit
+from aftersales.warranty.actions import policy_for_unit, repairs_of, unit_facts
 
 CHUNK = 2000
 
@@ -22,8 +21,6 @@ def warranty_batch(
     *, company_id: int, today: dt.date | None = None, limit: int | None = None
 ) -> dict[str, Any]:
     """Returns {"units": n, "updated": n, "undetermined": n, "expiring_30_days": n}."""
-    from aftersales.orders.models import ServiceOrder
-
     today = today or timezone.localdate()
     policies: dict[int, engine.Policy] = {}
     stats = {"units": 0, "updated": 0, "undetermined": 0, "expiring_30_days": 0}
@@ -38,28 +35,13 @@ def warranty_batch(
         if not rows:
             break
         after = rows[-1].pk
-        repairs: dict[int, list[engine.Repair]] = defaultdict(list)
-        for unit_id, completed in ServiceOrder.objects.filter(
-            unit_id__in=[u.pk for u in rows],
-            service_type="repair",
-            status__in=REPAIR_DONE,
-            completed_at__isnull=False,
-        ).values_list("unit_id", "completed_at"):
-            repairs[unit_id].append(engine.Repair(date=timezone.localtime(completed).date()))
+        repairs = repairs_of([u.pk for u in rows])
         changed = []
         for unit in rows:
             policy = policies.get(unit.product_model_id)
             if policy is None:
                 policy = policies[unit.product_model_id] = policy_for_unit(unit)
-            facts = engine.UnitFacts(
-                invoice_date=unit.invoice_date,
-                sale_date=unit.purchase_date,
-                installation_date=unit.installation_date,
-                has_voucher=bool(unit.voucher_no),
-                has_invoice=unit.invoice_date is not None,
-                serial=unit.serial,
-                repairs=tuple(repairs.get(unit.pk, ())),
-            )
+            facts = unit_facts(unit, repairs=repairs.get(unit.pk, []))
             try:
                 ends = engine.evaluate(policy, facts, fault, today).period_ends
                 until = max(

@@ -28,7 +28,7 @@ from aftersales.customers.selectors import (
     unit_search,
     units_visible_to,
 )
-from aftersales.web.orders import unit_orders
+from aftersales.orders.selectors import orders_of_unit
 from aftersales.web.shortcuts import apply_errors, page
 
 
@@ -243,7 +243,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "unit": unit,
             "history": history,
-            "orders": unit_orders(request.user, unit.pk),
+            "orders": orders_of_unit(request.user, unit.pk)[:50],
             "can_edit": has_perm(request.user, Perm.UNIT_EDIT),
             "can_order": has_perm(request.user, Perm.ORDER_CREATE),
         },

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,19 +28,20 @@ from aftersales.catalog.models import FaultCode
 from aftersales.catalog.selectors import product_models_visible_to
 from aftersales.core import holidays
 from aftersales.core.errors import ApplicationError, NotFound
-from aftersales.core.selectors import get_visible, keyset_page
+from aftersales.core.selectors import as_id, get_visible, keyset_page
 from aftersales.core.validation import ValidationFailed
 from aftersales.customers.selectors import customer_search, unit_search, units_visible_to
 from aftersales.orders import actions, uploads
 from aftersales.orders.choices import (
     NEEDS_REASON,
+    OPEN,
     TRANSITION_LABELS,
     Channel,
     Priority,
     ServiceType,
     Status,
 )
-from aftersales.orders.models import OrderAttachment, SavedView, ServiceOrder
+from aftersales.orders.models import OrderAttachment, SavedView
 from aftersales.orders.selectors import (
     QUEUES,
     open_orders_on_unit,
@@ -124,13 +124,13 @@ def _intake_context(request: HttpRequest, form: IntakeForm, **extra: Any) -> dic
         unit = (
             units_visible_to(user)
             .select_related("customer", "product_model__category")
-            .filter(pk=_int(unit_id))
+            .filter(pk=as_id(unit_id))
             .first()
         )
         if unit is not None:
             customer = unit.customer
     if customer is None and customer_id:
-        customer = customer_search(user, "").filter(pk=_int(customer_id)).first()
+        customer = customer_search(user, "").filter(pk=as_id(customer_id)).first()
     codes = FaultCode.objects.filter(category__company_id=user.company_id)
     if unit is not None:
         codes = codes.filter(category_id=unit.product_model.category_id)
@@ -149,14 +149,9 @@ def _intake_context(request: HttpRequest, form: IntakeForm, **extra: Any) -> dic
 
 def _intake_warranty(unit: Any) -> dict[str, Any]:
     """The decision the order would get today (a performance fault assumed)."""
-    from types import SimpleNamespace
+    from aftersales.warranty.actions import decide_for_unit
 
-    from aftersales.warranty.actions import decide_for_order
-
-    probe = SimpleNamespace(
-        unit_id=unit.pk, unit=unit, fault_code_id=None, fault_code=None, created_at=timezone.now()
-    )
-    decision, detail = decide_for_order(probe)
+    decision, detail = decide_for_unit(unit, fault_code=None, at=timezone.now())
     return {"decision": decision, "label": WARRANTY_LABELS.get(decision, decision), **detail}
 
 
@@ -166,13 +161,6 @@ def _flash_error(request: HttpRequest, exc: ApplicationError) -> None:
     if isinstance(exc, ValidationFailed):
         detail = " ".join(str(m) for m in exc.errors.values())
     messages.error(request, f"{exc.message} {detail}".strip())
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -268,7 +256,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     )
     result = keyset_page(qs, after=request.GET.get("after"))
     now = timezone.now()
-    rows = [(o, _row_state(o, now)) for o in result.items]
+    rows = [(o, o.service_level_state(now)) for o in result.items]
     base = {k: v for k, v in params.items() if v and k != "queue"}
     return render(
         request,
@@ -294,17 +282,6 @@ def order_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _row_state(order: ServiceOrder, now: dt.datetime) -> str:
-    states = [order.target_state(t, now) for t in ("respond", "arrive", "resolve")]
-    if "breached" in states:
-        return "breached"
-    if order.next_escalation_at is not None and order.next_escalation_at <= now:
-        return "due_soon"
-    if "paused" in states:
-        return "paused"
-    return ""
-
-
 @page(Perm.ORDER_VIEW)
 @require_POST
 def saved_view_save(request: HttpRequest) -> HttpResponse:
@@ -326,7 +303,7 @@ def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @page(Perm.ORDER_VIEW)
 @require_POST
 def order_bulk(request: HttpRequest) -> HttpResponse:
-    ids = [_int(v) for v in request.POST.getlist("ids")]
+    ids = [as_id(v) for v in request.POST.getlist("ids")]
     operation = request.POST.get("operation", "")
     value = request.POST.get("station") if operation == "dispatch" else request.POST.get("priority")
     result = actions.orders_bulk(
@@ -407,7 +384,7 @@ def order_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 actor=request.user,  # type: ignore[arg-type]
                 order=order,
                 reason=request.POST.get("reason", ""),
-                version=_int(request.POST.get("version")),
+                version=as_id(request.POST.get("version")),
             )
             return redirect("order-detail", pk=new.pk)
         actions.order_transition(
@@ -415,7 +392,7 @@ def order_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             order=order,
             action=action,
             reason=request.POST.get("reason", ""),
-            version=_int(request.POST.get("version")),
+            version=as_id(request.POST.get("version")),
             station=request.POST.get("station") or None,
             technician=request.POST.get("technician") or None,
         )
@@ -434,7 +411,7 @@ def warranty_override(request: HttpRequest, pk: int) -> HttpResponse:
             order=order,
             decision=request.POST.get("decision", ""),
             reason=request.POST.get("reason", ""),
-            version=_int(request.POST.get("version")),
+            version=as_id(request.POST.get("version")),
         )
     except ApplicationError as exc:
         _flash_error(request, exc)
@@ -498,7 +475,7 @@ def unit_qr(request: HttpRequest, pk: int) -> HttpResponse:
 @page(Perm.ORDER_VIEW)
 def calendar_page(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    year = _int(request.GET.get("year")) if request.GET.get("year") else timezone.localdate().year
+    year = as_id(request.GET.get("year")) if request.GET.get("year") else timezone.localdate().year
     can_edit = has_perm(user, Perm.CALENDAR_EDIT)
     if request.method == "POST":
         require(user, Perm.CALENDAR_EDIT)
@@ -506,7 +483,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
             op = request.POST.get("op")
             if op == "load":
                 n = calendar_actions.calendar_year_load(
-                    actor=user, company_id=user.company_id, year=_int(request.POST.get("year"))
+                    actor=user, company_id=user.company_id, year=as_id(request.POST.get("year"))
                 )
                 messages.success(request, _("%(n)d days loaded.") % {"n": n})
             elif op == "closure_add":
@@ -525,18 +502,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     loaded = list(CalendarYear.objects.filter(company_id=user.company_id))
     cal = work_calendar(user.company_id)
     days = CalendarDay.objects.filter(company_id=user.company_id, date__year=year)
-    provisional = (
-        orders_visible_to(user)
-        .filter(
-            due_provisional=True,
-            status__in=[
-                s
-                for s in Status.values
-                if s not in ("completed", "followed_up", "closed", "cancelled")
-            ],
-        )
-        .count()
-    )
+    provisional = orders_visible_to(user).filter(due_provisional=True, status__in=OPEN).count()
     return render(
         request,
         "web/orders/calendar.html",
@@ -556,11 +522,3 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
             "time_zone": settings.TIME_ZONE,
         },
     )
-
-
-def unit_orders(user: Any, unit_id: int) -> Any:
-    return orders_visible_to(user).filter(unit_id=unit_id).order_by("-id")[:50]
-
-
-def customer_orders(user: Any, customer_id: int) -> Any:
-    return orders_visible_to(user).filter(Q(customer_id=customer_id)).order_by("-id")[:50]

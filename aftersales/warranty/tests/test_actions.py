@@ -189,3 +189,17 @@ def test_car_policy_rows_are_checked_against_the_car_law(people, data):
     plain = policy_for_unit(data["u1"])
     assert (plain.kind, plain.car_months, plain.civil_code_days) == ("car", 36, False)
     assert row.pk
+
+
+def test_category_lookup_ignores_other_categories_policies(people, data, org_tree):
+    from aftersales.catalog.models import ProductCategory
+    from aftersales.warranty.actions import policy_for
+
+    tv = ProductCategory.objects.create(company=org_tree["company"], code="tv", name="电视")
+    warranty_policy_save(
+        actor=people["service_manager"], name="电视", category=tv, whole_unit_months=24
+    )
+    found = policy_for(
+        company_id=org_tree["company"].pk, product_model_id=None, category_id=data["category"].pk
+    )
+    assert found == engine.GENERAL
