@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "aftersales.notifications",
     "aftersales.orders",
     "aftersales.warranty",
+    "aftersales.dispatch",
     "aftersales.web",
 ]
 

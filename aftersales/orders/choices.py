@@ -164,3 +164,5 @@ class EventKind(models.TextChoices):
     DUE_RECOMPUTED = "due_recomputed", _("Due times recomputed")
     REOPENED_AS = "reopened_as", _("Reopened as a new order")
     NOTE = "note", _("Note")
+    APPOINTMENT = "appointment", _("Appointment")
+    PLANNED = "planned", _("Planned")

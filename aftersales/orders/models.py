@@ -116,6 +116,13 @@ class ServiceOrder(models.Model):
     contract_level = models.CharField(_("contract level"), max_length=32, blank=True)
     preferred_start = models.DateTimeField(_("preferred visit from"), null=True, blank=True)
     preferred_end = models.DateTimeField(_("preferred visit until"), null=True, blank=True)
+    # The appointment promised to the customer: the technician arrives inside this window.
+    appointment_start = models.DateTimeField(_("appointment from"), null=True, blank=True)
+    appointment_end = models.DateTimeField(_("appointment until"), null=True, blank=True)
+    # Planning inputs: time on site (None: the company's default for the service type) and
+    # the skills needed, {skill code: minimum level}.
+    duration_minutes = models.PositiveIntegerField(_("time on site (minutes)"), null=True, blank=True)
+    required_skills = models.JSONField(_("skills needed"), default=dict, blank=True)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True)
     station = models.ForeignKey(
         Station,
