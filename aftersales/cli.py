@@ -5,12 +5,17 @@ from __future__ import annotations
 import os
 import sys
 
+# Command names with a hyphen (Django's are module names).
+ALIASES = {"bench-dispatch": "bench_dispatch"}
+
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings")
     from django.core.management import execute_from_command_line
 
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in ALIASES:
+        args[0] = ALIASES[args[0]]
     execute_from_command_line(["aftersales", *args])
 
 

@@ -62,6 +62,9 @@ class ServiceDuration(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.service_type}: {self.minutes} min"
+
 
 class Territory(models.Model):
     """An area a station's technicians cover: regions, postcode prefixes and/or a polygon."""
@@ -75,9 +78,7 @@ class Territory(models.Model):
     )
     # [[longitude, latitude], ...] — a closed ring (the last point joins the first).
     polygon = models.JSONField(_("polygon"), default=list, blank=True)
-    technicians = models.ManyToManyField(
-        TechnicianProfile, blank=True, related_name="territories"
-    )
+    technicians = models.ManyToManyField(TechnicianProfile, blank=True, related_name="territories")
 
     class Meta:
         verbose_name = _("territory")
@@ -92,7 +93,9 @@ class Shift(models.Model):
     """A technician's working hours on one day, overriding the profile's default hours and the
     working calendar (a shift on a holiday means the technician works that day)."""
 
-    technician = models.ForeignKey(TechnicianProfile, on_delete=models.CASCADE, related_name="shifts")
+    technician = models.ForeignKey(
+        TechnicianProfile, on_delete=models.CASCADE, related_name="shifts"
+    )
     day = models.DateField(_("day"))
     start = models.TimeField(_("starts"))
     end = models.TimeField(_("ends"))
@@ -102,12 +105,19 @@ class Shift(models.Model):
         verbose_name = _("shift")
         constraints = [
             models.UniqueConstraint(fields=["technician", "day"], name="shift_unique"),
-            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="shift_order"),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="shift_order"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.technician_id} {self.day} {self.start}-{self.end}"
 
 
 class Leave(models.Model):
-    technician = models.ForeignKey(TechnicianProfile, on_delete=models.CASCADE, related_name="leaves")
+    technician = models.ForeignKey(
+        TechnicianProfile, on_delete=models.CASCADE, related_name="leaves"
+    )
     first_day = models.DateField(_("from"))
     last_day = models.DateField(_("until"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
@@ -120,6 +130,9 @@ class Leave(models.Model):
                 condition=models.Q(last_day__gte=models.F("first_day")), name="leave_order"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.technician_id} {self.first_day}..{self.last_day}"
 
 
 class DispatchPlan(models.Model):
@@ -148,6 +161,9 @@ class DispatchPlan(models.Model):
         verbose_name = _("day plan")
         indexes = [models.Index(fields=["station", "day", "id"], name="plan_station_day_idx")]
 
+    def __str__(self) -> str:
+        return f"plan {self.pk} {self.station_id} {self.day}"
+
 
 class Visit(models.Model):
     """An order's place in a technician's day: reserved by a booking, set by a committed plan
@@ -174,13 +190,18 @@ class Visit(models.Model):
         verbose_name = _("visit")
         constraints = [
             models.UniqueConstraint(
-                fields=["order"], condition=models.Q(ended_at__isnull=True), name="visit_live_unique"
+                fields=["order"],
+                condition=models.Q(ended_at__isnull=True),
+                name="visit_live_unique",
             )
         ]
         indexes = [
             models.Index(fields=["technician", "day", "sequence"], name="visit_tech_day_idx"),
             models.Index(fields=["station", "day"], name="visit_station_day_idx"),
         ]
+
+    def __str__(self) -> str:
+        return f"visit {self.order_id} {self.technician_id} {self.day} #{self.sequence}"
 
 
 class SkillRequirement(models.Model):
@@ -197,3 +218,6 @@ class SkillRequirement(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["category", "skill"], name="skill_requirement_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id} needs {self.skill_id} L{self.level}"

@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
-from aftersales.accounts.models import Station, User
+from aftersales.accounts.models import Skill, Station, User
 from aftersales.accounts.permissions import Perm, has_perm, require
 from aftersales.calendars.selectors import round_the_clock, work_calendar
 from aftersales.catalog.models import FaultCode
@@ -92,6 +92,8 @@ EDIT_FIELDS = (
     "preferred_start",
     "preferred_end",
     "address",
+    "duration_minutes",
+    "required_skills",
 )
 
 
@@ -248,7 +250,7 @@ def _alert_missing_calendar(company_id: int, year: int) -> None:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _event(
+def order_event(
     order: ServiceOrder,
     *,
     actor: User | None,
@@ -546,10 +548,18 @@ def _create(
     if raised_from:
         payload["priority_raised_from"] = raised_from
         payload["reason"] = "urgent fault code"
-    _event(
+    order_event(
         order, actor=actor, kind=EventKind.CREATED, to_status=order.status, payload=payload, at=now
     )
+    transaction.on_commit(lambda: _after_intake(order.pk))
     return order
+
+
+def _after_intake(order_id: int) -> None:
+    """Trigger automatic assignment (the dispatch app decides whether the company wants it)."""
+    from aftersales.dispatch.tasks import auto_assign_task
+
+    auto_assign_task(order_id)
 
 
 def _insert_numbered(order: ServiceOrder) -> None:
@@ -703,7 +713,7 @@ def order_transition(
         if moved:
             payload["due"] = moved
     locked.save(update_fields=sorted(fields))
-    _event(
+    order_event(
         locked,
         actor=actor,
         kind=EventKind.TRANSITION,
@@ -792,7 +802,7 @@ def order_reopen(
         created_at=now,
     )
     _insert_numbered(new)
-    _event(
+    order_event(
         new,
         actor=actor,
         kind=EventKind.CREATED,
@@ -803,7 +813,7 @@ def order_reopen(
     )
     locked.version += 1
     locked.save(update_fields=["version", "updated_at"])
-    _event(
+    order_event(
         locked,
         actor=actor,
         kind=EventKind.REOPENED_AS,
@@ -877,6 +887,20 @@ def order_update(
     for name in ("preferred_start", "preferred_end"):
         if name in changes and changes[name] != getattr(locked, name):
             diff[name] = [getattr(locked, name), changes[name]]
+    if "duration_minutes" in changes:
+        minutes = changes["duration_minutes"]
+        try:
+            minutes = int(minutes) if minutes not in (None, "") else None
+        except (TypeError, ValueError):
+            minutes = -1
+        if minutes is not None and not 5 <= minutes <= 24 * 60:
+            errors.add("duration_minutes", _("Between 5 minutes and 24 hours."))
+        elif minutes != locked.duration_minutes:
+            diff["duration_minutes"] = [locked.duration_minutes, minutes]
+    if "required_skills" in changes:
+        skills = _clean_skills(errors, locked.company_id, changes["required_skills"])
+        if skills is not None and skills != (locked.required_skills or {}):
+            diff["required_skills"] = [locked.required_skills, skills]
     start = diff.get("preferred_start", [None, locked.preferred_start])[1]
     end = diff.get("preferred_end", [None, locked.preferred_end])[1]
     if start and end and end <= start:
@@ -921,7 +945,7 @@ def order_update(
         before_warranty = locked.warranty_decision
         if _decide_warranty(locked):
             diff["warranty"] = [before_warranty, locked.warranty_decision]
-    _event(
+    order_event(
         locked,
         actor=actor,
         kind=EventKind.EDIT,
@@ -929,6 +953,29 @@ def order_update(
         payload={k: [_plainish(a), _plainish(b)] for k, (a, b) in diff.items()},
     )
     return locked
+
+
+def _clean_skills(errors: Errors, company_id: int, value: Any) -> dict[str, int] | None:
+    """{skill code: level 1-5} with codes the company knows."""
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        errors.add("required_skills", _("Give skills as {code: level}."))
+        return None
+    known = set(Skill.objects.filter(company_id=company_id).values_list("code", flat=True))
+    out: dict[str, int] = {}
+    for code, level in value.items():
+        try:
+            lvl = int(level)
+        except (TypeError, ValueError):
+            lvl = 0
+        if str(code) not in known:
+            errors.add("required_skills", _("Unknown skill: %(code)s.") % {"code": code})
+        elif not 1 <= lvl <= 5:
+            errors.add("required_skills", _("A skill level is between 1 and 5."))
+        else:
+            out[str(code)] = lvl
+    return None if errors.fields.get("required_skills") else out
 
 
 def _plainish(value: Any) -> Any:
@@ -990,7 +1037,7 @@ def orders_recompute_due(*, company_id: int, provisional_only: bool) -> int:
                 order.save(update_fields=["next_escalation_at"])
                 continue
             order.save(update_fields=[*fields, "updated_at"])
-            _event(
+            order_event(
                 order,
                 actor=None,
                 kind=EventKind.DUE_RECOMPUTED,
@@ -1049,7 +1096,7 @@ def _escalate(pk: int, now: dt.datetime) -> int:
         if not created:
             continue
         taken += 1
-        _event(
+        order_event(
             order,
             actor=None,
             kind=EventKind.ESCALATION,
@@ -1154,7 +1201,7 @@ def order_attach(*, actor: User, order: ServiceOrder, files: list[Any]) -> list[
             )
         )
     if rows:
-        _event(
+        order_event(
             order,
             actor=actor,
             kind=EventKind.NOTE,
@@ -1306,7 +1353,7 @@ def order_warranty_override(
     locked.warranty_decision, locked.warranty_detail = decision, detail
     locked.version += 1
     locked.save(update_fields=["warranty_decision", "warranty_detail", "version", "updated_at"])
-    _event(
+    order_event(
         locked,
         actor=actor,
         kind=EventKind.EDIT,
@@ -1385,7 +1432,7 @@ def order_warranty_fulfil(
         start = unit.invoice_date or unit.purchase_date
         if start:
             payload["days_used"] = (today - start).days
-    _event(
+    order_event(
         locked,
         actor=actor,
         kind=EventKind.NOTE,

@@ -121,7 +121,9 @@ class ServiceOrder(models.Model):
     appointment_end = models.DateTimeField(_("appointment until"), null=True, blank=True)
     # Planning inputs: time on site (None: the company's default for the service type) and
     # the skills needed, {skill code: minimum level}.
-    duration_minutes = models.PositiveIntegerField(_("time on site (minutes)"), null=True, blank=True)
+    duration_minutes = models.PositiveIntegerField(
+        _("time on site (minutes)"), null=True, blank=True
+    )
     required_skills = models.JSONField(_("skills needed"), default=dict, blank=True)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True)
     station = models.ForeignKey(

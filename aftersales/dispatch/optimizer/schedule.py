@@ -78,7 +78,10 @@ def route_violations(problem: Problem, worker: Worker, route: Route) -> list[str
         out.append("departs before the shift")
     if route.back > worker.shift_end:
         out.append(f"back {route.back} after the shift end {worker.shift_end}")
-    if jobs and route.back - route.depart > worker.shift_end - worker.shift_start - worker.break_seconds:
+    if (
+        jobs
+        and route.back - route.depart > worker.shift_end - worker.shift_start - worker.break_seconds
+    ):
         out.append("no time left for the break")
     if worker.max_visits is not None and len(jobs) > worker.max_visits:
         out.append(f"{len(jobs)} visits > {worker.max_visits}")

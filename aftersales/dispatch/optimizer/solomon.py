@@ -44,8 +44,15 @@ def read(path: str | Path) -> Instance:
     rows = [ln for ln in lines if ln and all(_number(t) for t in ln)]
     vehicles, capacity = (int(v) for v in rows[0][:2])
     customers = [
-        Customer(int(r[0]), float(r[1]), float(r[2]), int(float(r[3])), float(r[4]), float(r[5]),
-                 float(r[6]))
+        Customer(
+            int(r[0]),
+            float(r[1]),
+            float(r[2]),
+            int(float(r[3])),
+            float(r[4]),
+            float(r[5]),
+            float(r[6]),
+        )
         for r in rows[1:]
         if len(r) >= 7
     ]

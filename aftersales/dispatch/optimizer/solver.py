@@ -61,7 +61,6 @@ class Built:
 
 
 def build(problem: Problem) -> Built:
-    points = problem.points
     index = problem.index
     workers = problem.workers
     # Depots: the distinct start and end places of the workers (listed first in `points`).
@@ -181,9 +180,7 @@ def read_routes(problem: Problem, built: Built, solution: Any) -> list[Route]:
     routes = []
     for r in solution.routes():
         worker = problem.workers_by_id[built.vehicles[r.vehicle_type()]]
-        jobs = [
-            problem.jobs_by_id[built.clients[a.idx]] for a in r.schedule() if a.is_client()
-        ]
+        jobs = [problem.jobs_by_id[built.clients[a.idx]] for a in r.schedule() if a.is_client()]
         if jobs:
             routes.append(time_route(problem, worker, jobs))
     return routes

@@ -53,7 +53,10 @@ class HaversineTravel:
         lat = np.radians(np.array([p.y for p in points], dtype=float))
         dlat = lat[:, None] - lat[None, :]
         dlon = lon[:, None] - lon[None, :]
-        h = np.sin(dlat / 2) ** 2 + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin(dlon / 2) ** 2
+        h = (
+            np.sin(dlat / 2) ** 2
+            + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin(dlon / 2) ** 2
+        )
         metres = 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h))) * self.detour
         seconds = metres / (self.speed_kmh / 3.6)
         return np.rint(metres).astype(np.int64), np.ceil(seconds).astype(np.int64)

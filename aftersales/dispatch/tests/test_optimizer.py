@@ -13,7 +13,12 @@ from aftersales.dispatch.optimizer.explain import assignment_reasons
 from aftersales.dispatch.optimizer.problem import Job, Problem, Worker, refusal
 from aftersales.dispatch.optimizer.schedule import best_insertion, plan_violations, time_route
 from aftersales.dispatch.optimizer.solver import solve
-from aftersales.dispatch.optimizer.travel import EuclideanTravel, HaversineTravel, Point, haversine_m
+from aftersales.dispatch.optimizer.travel import (
+    EuclideanTravel,
+    HaversineTravel,
+    Point,
+    haversine_m,
+)
 
 H = 3600
 DAY = ((8 * H, 18 * H),)
@@ -26,13 +31,13 @@ def near(dx_km: float, dy_km: float = 0.0) -> Point:
 
 
 def worker(wid: str, **kw) -> Worker:
-    base = dict(id=wid, start=STATION, end=STATION, shift_start=8 * H, shift_end=18 * H)
+    base = {"id": wid, "start": STATION, "end": STATION, "shift_start": 8 * H, "shift_end": 18 * H}
     base.update(kw)
     return Worker(**base)
 
 
 def job(jid: int, at: Point, **kw) -> Job:
-    base = dict(id=jid, at=at, service=H, windows=DAY)
+    base = {"id": jid, "at": at, "service": H, "windows": DAY}
     base.update(kw)
     return Job(**base)
 
@@ -76,8 +81,12 @@ def test_job_nobody_qualified_for_is_left_out_with_the_skill_reason():
 def test_windows_are_never_violated():
     # Windows spread over the day; the checker re-times every route.
     jobs = [
-        job(i, near((i * 7) % 11 - 5, (i * 3) % 7 - 3), service=40 * 60,
-            windows=((8 * H + (i % 8) * H, 8 * H + (i % 8) * H + 2 * H),))
+        job(
+            i,
+            near((i * 7) % 11 - 5, (i * 3) % 7 - 3),
+            service=40 * 60,
+            windows=((8 * H + (i % 8) * H, 8 * H + (i % 8) * H + 2 * H),),
+        )
         for i in range(1, 25)
     ]
     p = problem(jobs, [worker("a"), worker("b"), worker("c")])
@@ -140,7 +149,9 @@ def test_window_closed_before_any_shift_is_reported_as_window():
 
 def test_territory_excludes_technicians_outside_it():
     jobs = [job(1, near(1), territory_workers=frozenset({"b"}))]
-    plan = solve(problem(jobs, [worker("a"), worker("b", start=near(30), end=near(30))]), seconds=0.3)
+    plan = solve(
+        problem(jobs, [worker("a"), worker("b", start=near(30), end=near(30))]), seconds=0.3
+    )
     assert assigned(plan) == {1: "b"}
     plan = solve(problem(jobs, [worker("a")]), seconds=0.2)
     assert plan.unserved == {1: "territory"}
@@ -173,10 +184,17 @@ def test_assignment_reasons_give_skill_added_travel_and_slack():
 
 def test_best_insertion_finds_a_feasible_position_or_none():
     w = worker("a", shift_start=8 * H, shift_end=12 * H)
-    booked = [job(1, near(1), windows=((8 * H, 9 * H),)), job(2, near(2), windows=((10 * H, 11 * H),))]
+    booked = [
+        job(1, near(1), windows=((8 * H, 9 * H),)),
+        job(2, near(2), windows=((10 * H, 11 * H),)),
+    ]
     p = problem([*booked, job(3, near(1.5)), job(4, near(1.5), service=3 * H)], [w])
     found = best_insertion(p, w, booked, p.jobs_by_id[3])
-    assert found is not None and [s.job for s in found[1].stops] in ([1, 3, 2], [3, 1, 2], [1, 2, 3])
+    assert found is not None and [s.job for s in found[1].stops] in (
+        [1, 3, 2],
+        [3, 1, 2],
+        [1, 2, 3],
+    )
     assert best_insertion(p, w, booked, p.jobs_by_id[4]) is None
 
 
@@ -184,8 +202,12 @@ def test_best_insertion_finds_a_feasible_position_or_none():
 @given(
     st.lists(
         st.tuples(
-            st.floats(-15, 15), st.floats(-15, 15), st.integers(8, 16), st.integers(1, 4),
-            st.sampled_from(["high", "medium", "low"]), st.booleans(),
+            st.floats(-15, 15),
+            st.floats(-15, 15),
+            st.integers(8, 16),
+            st.integers(1, 4),
+            st.sampled_from(["high", "medium", "low"]),
+            st.booleans(),
         ),
         min_size=1,
         max_size=12,
@@ -194,8 +216,14 @@ def test_best_insertion_finds_a_feasible_position_or_none():
 )
 def test_any_plan_breaks_no_rule_and_accounts_for_every_job(rows, n_workers):
     jobs = [
-        job(i, near(x, y), service=30 * 60, windows=((h * H, (h + span) * H),), priority=pr,
-            skills={"ac": 1} if needs else {})
+        job(
+            i,
+            near(x, y),
+            service=30 * 60,
+            windows=((h * H, (h + span) * H),),
+            priority=pr,
+            skills={"ac": 1} if needs else {},
+        )
         for i, (x, y, h, span, pr, needs) in enumerate(rows)
     ]
     workers = [worker(f"w{k}", skills={"ac": 1} if k % 2 else {}) for k in range(n_workers)]

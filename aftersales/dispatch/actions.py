@@ -1,0 +1,776 @@
+"""Dispatch: appointment slots and booking, manual and automatic assignment, the day plan
+(propose → commit) and the dispatcher's moves. Assignments always go through the order
+actions, so every change is an order event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.accounts.models import Station, User
+from aftersales.accounts.permissions import Perm, has_perm, require
+from aftersales.accounts.selectors import stations_visible_to
+from aftersales.core.errors import ApplicationError, Conflict, NotFound
+from aftersales.dispatch import capacity
+from aftersales.dispatch.choices import KEEP_TECHNICIAN, PLANNABLE, STARTED, PlanStatus
+from aftersales.dispatch.lock_objects import lock_orders, lock_plan, lock_technicians
+from aftersales.dispatch.models import DispatchPlan, Visit
+from aftersales.dispatch.optimizer.explain import assignment_reasons
+from aftersales.dispatch.optimizer.problem import Job, Problem, refusal
+from aftersales.dispatch.optimizer.schedule import best_insertion
+from aftersales.dispatch.optimizer.solver import solve
+from aftersales.dispatch.optimizer.travel import HaversineTravel
+from aftersales.dispatch.territory import covers
+from aftersales.notifications.actions import notify
+from aftersales.orders.actions import order_event, order_transition
+from aftersales.orders.choices import EventKind
+from aftersales.orders.models import ServiceOrder
+from aftersales.orders.selectors import orders_visible_to
+
+OPEN_FOR_VISITS = PLANNABLE | KEEP_TECHNICIAN | STARTED
+
+
+def _visible_order(actor: User | None, order: ServiceOrder | int) -> ServiceOrder:
+    pk = order.pk if isinstance(order, ServiceOrder) else int(order)
+    qs = ServiceOrder.objects.all() if actor is None else orders_visible_to(actor)
+    found = (
+        qs.select_related("address", "unit__product_model", "unit__address").filter(pk=pk).first()
+    )
+    if found is None:
+        raise NotFound("not_found", _("Not found."))
+    return found
+
+
+def _visible_station(actor: User, station: Station | int) -> Station:
+    pk = station.pk if isinstance(station, Station) else int(station)
+    found = stations_visible_to(actor).filter(pk=pk).first()
+    if found is None:
+        raise NotFound("not_found", _("Not found."))
+    return found
+
+
+# --- capacity of a technician's day ----------------------------------------------------------
+
+
+def _booked_jobs(
+    tech_ids: list[int], day: dt.date, conf: Any, facts: capacity.OrderFacts, exclude: int | None
+) -> tuple[dict[int, list[Job]], list[Job]]:
+    """The visits each technician already has on `day`, as jobs in time order."""
+    visits = (
+        Visit.objects.filter(day=day, ended_at__isnull=True, order__status__in=OPEN_FOR_VISITS)
+        .select_related("order__address", "order__unit__product_model", "order__unit__address")
+        .order_by("planned_start", "sequence", "id")
+    )
+    by_tech: dict[int, list[Job]] = {t: [] for t in tech_ids}
+    every: list[Job] = []
+    for v in visits:
+        order = v.order
+        owner = order.technician_id or v.technician_id
+        if owner not in by_tech or order.pk == exclude:
+            continue
+        _place, point = capacity.order_place(order)
+        if point is None:
+            continue
+        windows = capacity.order_windows(order, day, conf)
+        if v.locked and v.planned_start:
+            s = capacity.seconds_of(v.planned_start, day)
+            windows = ((s, s + 60),)
+        job = Job(id=order.pk, at=point, service=facts.minutes(order) * 60, windows=windows)
+        by_tech[owner].append(job)
+        every.append(job)
+    return by_tech, every
+
+
+@dataclass(frozen=True)
+class Slot:
+    day: dt.date
+    start: dt.datetime
+    end: dt.datetime
+    technician_id: int  # one technician who can serve it (the witness)
+    added_km: float
+
+
+def _slot_starts(conf: Any) -> list[tuple[int, int]]:
+    length = conf.slot_minutes * 60
+    out = []
+    for a, b in capacity.visiting_windows(conf):
+        t = a
+        while t + length <= b:
+            out.append((t, t + length))
+            t += length
+    return out
+
+
+def _stations_for(order: ServiceOrder) -> list[Station]:
+    if order.station_id:
+        return [order.station] if order.station else []
+    place, _point = capacity.order_place(order)
+    stations = list(Station.objects.filter(company_id=order.company_id, is_active=True))
+    from aftersales.dispatch.models import Territory
+
+    covering = {
+        t.station_id
+        for t in Territory.objects.filter(company_id=order.company_id).prefetch_related("regions")
+        if covers(capacity_area(t), place)
+    }
+    found = [s for s in stations if s.pk in covering]
+    if not found and order.region_id:
+        found = [s for s in stations if s.region_id == order.region_id]
+    return found
+
+
+def capacity_area(t: Any) -> Any:
+    from aftersales.dispatch.territory import Area
+
+    return Area(
+        regions=frozenset(r.pk for r in t.regions.all()),
+        postcode_prefixes=tuple(x.strip() for x in t.postcode_prefixes.split(",") if x.strip()),
+        polygon=tuple((float(a), float(b)) for a, b in (t.polygon or [])),
+    )
+
+
+def _day_slots(
+    order: ServiceOrder, day: dt.date, now: dt.datetime, stations: list[Station]
+) -> list[Slot]:
+    conf = capacity.dispatch_settings(order.company_id)
+    facts = capacity.OrderFacts(order.company_id)
+    place, point = capacity.order_place(order)
+    if point is None:
+        return []
+    techs = [t for t in capacity.technician_days([s.pk for s in stations], day) if t.covers(place)]
+    if not techs:
+        return []
+    booked, every = _booked_jobs([t.user_id for t in techs], day, conf, facts, exclude=order.pk)
+    lead = capacity.seconds_of(now, day) + 3600  # not within the next hour
+    candidates = [
+        Job(
+            id=("slot", a),
+            at=point,
+            service=facts.minutes(order) * 60,
+            windows=((a, b),),
+            skills=facts.skills(order),
+        )
+        for a, b in _slot_starts(conf)
+        if a >= lead
+    ]
+    if not candidates:
+        return []
+    travel = HaversineTravel(detour=conf.detour_factor, speed_kmh=conf.speed_kmh)
+    workers = [t.worker() for t in techs]
+    problem = Problem(jobs=[*every, *candidates], workers=workers, travel=travel)
+    out = []
+    for cand in candidates:
+        best: tuple[int, Hashable] | None = None
+        for w in workers:
+            found = best_insertion(problem, w, booked[_uid(w.id)], cand)
+            if found is not None and (best is None or found[0] < best[0]):
+                best = (found[0], w.id)
+        if best is not None:
+            a, b = cand.windows[0]
+            out.append(
+                Slot(
+                    day,
+                    capacity.at_seconds(day, a),
+                    capacity.at_seconds(day, b),
+                    _uid(best[1]),
+                    round(best[0] / 1000, 1),
+                )
+            )
+    return out
+
+
+def appointment_slots(
+    *,
+    actor: User | None,
+    order: ServiceOrder | int,
+    days: int | None = None,
+    now: dt.datetime | None = None,
+) -> list[Slot]:
+    """Windows the customer may book: each one has a qualified technician in the territory with
+    room for the visit in that day's route (checked by timing the route with it)."""
+    found = _visible_order(actor, order)
+    now = now or timezone.now()
+    conf = capacity.dispatch_settings(found.company_id)
+    stations = _stations_for(found)
+    first = now.astimezone(capacity.tz()).date()
+    out: list[Slot] = []
+    for k in range(days or conf.booking_days):
+        out += _day_slots(found, first + dt.timedelta(days=k), now, stations)
+    return out
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    actor: User | None,
+    order: ServiceOrder | int,
+    start: dt.datetime,
+    end: dt.datetime,
+    version: int | None = None,
+    by_customer: bool = False,
+    reason: str = "",
+    force: bool = False,
+    now: dt.datetime | None = None,
+) -> Visit:
+    """Book (or move) the order's appointment into a window that can be served, reserving a
+    technician's capacity. Moving a visit we promised needs `notice_hours` of notice unless
+    the customer asked; a late move needs a reason and is recorded as late notice."""
+    if actor is not None:
+        require(actor, Perm.ORDER_EDIT)
+    now = now or timezone.now()
+    visible = _visible_order(actor, order)
+    locked = lock_orders([visible.pk])[visible.pk]
+    if version is not None and int(version) != locked.version:
+        raise Conflict(
+            "stale_version",
+            _("Someone else changed this order; reload it and try again."),
+            details={"current_version": locked.version},
+        )
+    if locked.status not in PLANNABLE | KEEP_TECHNICIAN:
+        raise Conflict("not_bookable", _("This order can no longer be given an appointment."))
+    conf = capacity.dispatch_settings(locked.company_id)
+    reason = (reason or "").strip()[:500]
+    late = False
+    old = (locked.appointment_start, locked.appointment_end)
+    short_notice = old[0] is not None and old[0] - now < dt.timedelta(hours=conf.notice_hours)
+    if short_notice and not by_customer:
+        allowed = force and reason and actor is not None and has_perm(actor, Perm.ORDER_ASSIGN)
+        if not allowed:
+            raise Conflict(
+                "late_notice",
+                _(
+                    "The customer must be told at least %(h)d hours before the visit; a later "
+                    "change needs a dispatcher and a reason."
+                )
+                % {"h": conf.notice_hours},
+            )
+        late = True
+    day = start.astimezone(capacity.tz()).date()
+    stations = _stations_for(visible)
+    techs = [t.user_id for t in capacity.technician_days([s.pk for s in stations], day)]
+    lock_technicians(techs)
+    slots = {(s.start, s.end): s for s in _day_slots(visible, day, now, stations)}
+    slot = slots.get((start, end))
+    if slot is None:
+        raise Conflict(
+            "slot_unavailable",
+            _("This window can no longer be served; choose another one."),
+            details={"start": start.isoformat(), "end": end.isoformat()},
+        )
+    Visit.objects.filter(order=locked, ended_at__isnull=True).update(ended_at=now)
+    station_id = locked.station_id or _station_of(slot.technician_id)
+    visit = Visit.objects.create(
+        order=locked,
+        technician_id=locked.technician_id or slot.technician_id,
+        station_id=station_id,
+        day=day,
+        planned_start=start,
+        reasons={"reserved_for": slot.technician_id, "added_km": slot.added_km},
+    )
+    locked.appointment_start, locked.appointment_end = start, end
+    locked.version += 1
+    locked.save(update_fields=["appointment_start", "appointment_end", "version", "updated_at"])
+    order_event(
+        locked,
+        actor=actor,
+        kind=EventKind.APPOINTMENT,
+        action="reschedule" if old[0] else "book",
+        reason=reason,
+        payload={
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "previous": [x.isoformat() if x else None for x in old] if old[0] else None,
+            "by_customer": by_customer,
+            "late_notice": late,
+            "reserved_technician": slot.technician_id,
+        },
+    )
+    if locked.station_id is None:
+        order_transition(actor=None, order=locked, action="dispatch", station=station_id)
+    local = start.astimezone(capacity.tz())
+    transaction.on_commit(
+        lambda: notify(
+            company_id=locked.company_id,
+            recipient=locked.customer,
+            subject=str(_("Your service appointment")),
+            body=str(_("Order %(n)s: a technician will come on %(d)s between %(a)s and %(b)s."))
+            % {
+                "n": locked.number,
+                "d": local.date().isoformat(),
+                "a": local.strftime("%H:%M"),
+                "b": end.astimezone(capacity.tz()).strftime("%H:%M"),
+            },
+            dedupe_key=f"appointment:{locked.pk}:{locked.version}",
+        )
+    )
+    return visit
+
+
+def _uid(worker_id: Hashable) -> int:
+    """Workers of a real day are technicians' user ids."""
+    assert isinstance(worker_id, int)
+    return worker_id
+
+
+def _station_of(user_id: int) -> int:
+    return int(User.objects.filter(pk=user_id).values_list("station_id", flat=True).first() or 0)
+
+
+# --- manual and automatic assignment ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    technician_id: int
+    name: str
+    qualified: bool
+    refusal: str  # "" / skill / territory / not_working
+    visits: int  # load on the day
+    max_visits: int
+    added_minutes: int | None  # travel the visit adds to the best feasible position
+    added_km: float | None
+
+
+def technician_candidates(
+    *, actor: User | None, order: ServiceOrder | int, day: dt.date | None = None
+) -> list[Candidate]:
+    """Who could take the order on `day`: qualification, load, and the travel it would add;
+    best first (qualified, fits, least added travel, least load)."""
+    found = _visible_order(actor, order)
+    if found.station_id is None:
+        return []
+    when = found.appointment_start or found.preferred_start or timezone.now()
+    day = day or when.astimezone(capacity.tz()).date()
+    return _candidates(found, found.station_id, day)
+
+
+def _candidates(found: ServiceOrder, station_id: int, day: dt.date) -> list[Candidate]:
+    conf = capacity.dispatch_settings(found.company_id)
+    facts = capacity.OrderFacts(found.company_id)
+    place, point = capacity.order_place(found)
+    techs = capacity.technician_days([station_id], day)
+    booked, every = _booked_jobs([t.user_id for t in techs], day, conf, facts, exclude=found.pk)
+    out: list[Candidate] = []
+    working = {t.user_id for t in techs}
+    from aftersales.accounts.models import TechnicianProfile
+
+    for p in TechnicianProfile.objects.filter(
+        station_id=station_id, is_active=True, user__is_active=True
+    ).select_related("user"):
+        if p.user_id not in working:
+            out.append(
+                Candidate(
+                    p.user_id, str(p), False, "not_working", 0, p.max_visits_per_day, None, None
+                )
+            )
+    if point is not None and techs:
+        job = Job(
+            id=found.pk,
+            at=point,
+            service=facts.minutes(found) * 60,
+            windows=capacity.order_windows(found, day, conf),
+            skills=facts.skills(found),
+            territory_workers=frozenset(t.user_id for t in techs if t.covers(place)),
+        )
+        travel = HaversineTravel(detour=conf.detour_factor, speed_kmh=conf.speed_kmh)
+        problem = Problem(jobs=[*every, job], workers=[t.worker() for t in techs], travel=travel)
+        for t in techs:
+            w = problem.workers_by_id[t.user_id]
+            why = refusal(w, job) or ""
+            ins = None if why else best_insertion(problem, w, booked[t.user_id], job)
+            added = None
+            if ins is not None:
+                before = capacity_route_travel(problem, w, booked[t.user_id])
+                added = (ins[1].travel - before) // 60
+            out.append(
+                Candidate(
+                    t.user_id,
+                    t.name,
+                    not why,
+                    why,
+                    len(booked[t.user_id]),
+                    t.max_visits,
+                    added,
+                    round(ins[0] / 1000, 1) if ins else None,
+                )
+            )
+    out.sort(
+        key=lambda c: (not c.qualified, c.added_minutes is None, c.added_minutes or 0, c.visits)
+    )
+    return out
+
+
+def capacity_route_travel(problem: Problem, worker: Any, jobs: list[Job]) -> int:
+    from aftersales.dispatch.optimizer.schedule import time_route
+
+    return time_route(problem, worker, jobs).travel
+
+
+@transaction.atomic
+def order_auto_assign(*, order_id: int, now: dt.datetime | None = None) -> ServiceOrder | None:
+    """On intake: territory → skills → workload → distance. Dispatches to the covering station
+    and assigns the best qualified technician who has room; leaves the order for the
+    dispatcher when nobody fits. Records why."""
+    now = now or timezone.now()
+    order = (
+        ServiceOrder.objects.filter(pk=order_id)
+        .select_related("address", "unit__product_model", "unit__address", "station")
+        .first()
+    )
+    if order is None or order.technician_id or order.status not in PLANNABLE:
+        return None
+    if not capacity.dispatch_settings(order.company_id).auto_assign:
+        return None
+    stations = _stations_for(order)
+    day = (order.appointment_start or order.preferred_start or now).astimezone(capacity.tz()).date()
+    best: tuple[tuple[Any, ...], Station, Candidate] | None = None
+    for station in stations:
+        for cand in _candidates(order, station.pk, day):
+            if not cand.qualified or cand.added_minutes is None:
+                continue
+            key = (cand.visits, cand.added_minutes)
+            if best is None or key < best[0]:
+                best = (key, station, cand)
+    if best is None:
+        return None
+    _key, station, cand = best
+    fresh = ServiceOrder.objects.get(pk=order_id)
+    if fresh.status != "dispatched" or fresh.station_id != station.pk:
+        action = "redispatch" if fresh.status == "dispatched" else "dispatch"
+        fresh = order_transition(actor=None, order=fresh, action=action, station=station.pk, at=now)
+    fresh = order_transition(
+        actor=None, order=fresh, action="assign", technician=cand.technician_id, at=now
+    )
+    order_event(
+        fresh,
+        actor=None,
+        kind=EventKind.PLANNED,
+        action="auto_assign",
+        payload={
+            "technician": cand.technician_id,
+            "station": station.pk,
+            "visits_that_day": cand.visits,
+            "added_minutes": cand.added_minutes,
+            "added_km": cand.added_km,
+        },
+        at=now,
+    )
+    return fresh
+
+
+# --- the day plan ----------------------------------------------------------------------------
+
+
+def _hm(day: dt.date, seconds: int) -> str:
+    return capacity.at_seconds(day, seconds).isoformat()
+
+
+@transaction.atomic
+def plan_propose(
+    *,
+    actor: User,
+    station: Station | int,
+    day: dt.date,
+    seconds: float | None = None,
+    now: dt.datetime | None = None,
+    seed: int = 0,
+) -> DispatchPlan:
+    """Optimise a station's day and keep the proposal for review. Nothing is assigned yet."""
+    require(actor, Perm.ORDER_ASSIGN)
+    found = _visible_station(actor, station)
+    now = now or timezone.now()
+    if day < now.astimezone(capacity.tz()).date():
+        raise ApplicationError("day_passed", _("This day is over; it can no longer be planned."))
+    conf = capacity.dispatch_settings(found.company_id)
+    limit = min(float(seconds or conf.optimise_seconds), 60.0)
+    data = capacity.build_day(found, day, now)
+    result = solve(data.problem, seconds=limit, seed=seed)
+    routes = []
+    for route in result.routes:
+        tech = data.techs[_uid(route.worker)]
+        stops = []
+        for k, stop in enumerate(route.stops):
+            oid = _uid(stop.job)
+            order = data.orders[oid]
+            stops.append(
+                {
+                    "order": oid,
+                    "number": order.number,
+                    "priority": order.priority,
+                    "arrive": _hm(day, stop.arrive),
+                    "start": _hm(day, stop.start),
+                    "end": _hm(day, stop.end),
+                    "travel_min": stop.travel // 60,
+                    "reasons": assignment_reasons(data.problem, route, k),
+                }
+            )
+        routes.append(
+            {
+                "technician": tech.user_id,
+                "name": tech.name,
+                "depart": _hm(day, route.depart),
+                "back": _hm(day, route.back),
+                "km": round(route.distance / 1000, 1),
+                "travel_min": route.travel // 60,
+                "started": data.started.get(tech.user_id, []),
+                "stops": stops,
+            }
+        )
+    unserved = [
+        {"order": _uid(j), "number": data.orders[_uid(j)].number, "reason": why}
+        for j, why in result.unserved.items()
+    ] + [
+        {"order": oid, "number": data.orders[oid].number, "reason": "no_location"}
+        for oid in data.no_location
+    ]
+    plan = DispatchPlan.objects.create(
+        company_id=found.company_id,
+        station=found,
+        day=day,
+        created_by=actor,
+        created_at=now,
+        seconds=result.seconds,
+        result={
+            "routes": routes,
+            "unserved": unserved,
+            "versions": {str(o.pk): o.version for o in data.orders.values()},
+            "metrics": {
+                "orders": len(data.orders),
+                "served": result.served,
+                "km": round(result.distance / 1000, 1),
+                "technicians": len(data.techs),
+                "violations": result.violations,
+            },
+        },
+    )
+    return plan
+
+
+def plan_commit(
+    *, actor: User, plan: DispatchPlan | int, now: dt.datetime | None = None
+) -> DispatchPlan:
+    """Commit a proposal: assign each order through the order actions, set its visit (sequence
+    and times), and return orders the plan left out to dispatch. Refused (409) when the plan
+    was already committed or any of its orders changed since it was proposed."""
+    require(actor, Perm.ORDER_ASSIGN)
+    with transaction.atomic():
+        committed, changed = _commit(actor, plan, now)
+    if committed is None:
+        raise _StalePlan(changed)
+    return committed
+
+
+def _commit(
+    actor: User, plan: DispatchPlan | int, now: dt.datetime | None
+) -> tuple[DispatchPlan | None, list[str]]:
+    pk = plan.pk if isinstance(plan, DispatchPlan) else int(plan)
+    if not DispatchPlan.objects.filter(pk=pk, station__in=stations_visible_to(actor)).exists():
+        raise NotFound("not_found", _("Not found."))
+    locked_plan = lock_plan(pk)
+    assert locked_plan is not None
+    if locked_plan.status != PlanStatus.PROPOSED:
+        raise Conflict(
+            "plan_not_proposed",
+            _("This plan is %(status)s and cannot be committed.")
+            % {"status": PlanStatus(locked_plan.status).label},
+        )
+    now = now or timezone.now()
+    versions = {int(k): v for k, v in locked_plan.result.get("versions", {}).items()}
+    orders = lock_orders(versions)
+    changed = [o.number or str(o.pk) for pk, o in orders.items() if o.version != versions[pk]]
+    if changed or len(orders) != len(versions):
+        locked_plan.status = PlanStatus.STALE
+        locked_plan.save(update_fields=["status"])  # kept: the refusal is raised after commit
+        return None, changed
+    day = locked_plan.day
+    planned: set[int] = set()
+    for route in locked_plan.result.get("routes", []):
+        tech_id = route["technician"]
+        for seq, stop in enumerate(route["stops"], start=1):
+            order = orders[stop["order"]]
+            planned.add(order.pk)
+            order = _assign(actor, order, tech_id, locked_plan.station_id, now)
+            Visit.objects.filter(order=order, ended_at__isnull=True).update(ended_at=now)
+            Visit.objects.create(
+                order=order,
+                technician_id=tech_id,
+                station_id=locked_plan.station_id,
+                day=day,
+                sequence=seq,
+                planned_start=dt.datetime.fromisoformat(stop["start"]),
+                planned_end=dt.datetime.fromisoformat(stop["end"]),
+                travel_minutes=stop["travel_min"],
+                locked=bool(stop["reasons"].get("locked")),
+                plan=locked_plan,
+                reasons=stop["reasons"],
+                created_at=now,
+            )
+            order_event(
+                order,
+                actor=actor,
+                kind=EventKind.PLANNED,
+                action="plan",
+                payload={
+                    "plan": locked_plan.pk,
+                    "technician": tech_id,
+                    "sequence": seq,
+                    "eta": stop["start"],
+                    "reasons": stop["reasons"],
+                },
+                at=now,
+            )
+    for item in locked_plan.result.get("unserved", []):
+        order = orders.get(item["order"])
+        if order is None or order.pk in planned:
+            continue
+        if order.status == "assigned":
+            order_transition(
+                actor=actor,
+                order=order,
+                action="unassign",
+                reason=str(_("Not in the day's plan: %(why)s") % {"why": item["reason"]}),
+                at=now,
+            )
+        Visit.objects.filter(order=order, ended_at__isnull=True, day=day).update(ended_at=now)
+    locked_plan.status = PlanStatus.COMMITTED
+    locked_plan.committed_by = actor
+    locked_plan.committed_at = now
+    locked_plan.save(update_fields=["status", "committed_by", "committed_at"])
+    return locked_plan, []
+
+
+class _StalePlan(Conflict):
+    def __init__(self, changed: list[str]) -> None:
+        super().__init__(
+            "plan_stale",
+            _("Orders changed since this plan was proposed (%(orders)s); optimise again.")
+            % {"orders": ", ".join(changed[:10])},
+            details={"changed": changed},
+        )
+
+
+def _assign(
+    actor: User | None, order: ServiceOrder, tech_id: int, station_id: int, now: dt.datetime
+) -> ServiceOrder:
+    """Bring the order to `assigned` to this technician through the order actions."""
+    if order.technician_id == tech_id and order.status in ("assigned", "accepted"):
+        return order
+    if order.status in ("registered", "reopened", "triaged"):
+        order = order_transition(
+            actor=actor, order=order, action="dispatch", station=station_id, at=now
+        )
+    if order.status == "assigned":
+        order = order_transition(
+            actor=actor, order=order, action="unassign", reason=str(_("Re-planned")), at=now
+        )
+    return order_transition(actor=actor, order=order, action="assign", technician=tech_id, at=now)
+
+
+@transaction.atomic
+def plan_discard(*, actor: User, plan: DispatchPlan | int) -> DispatchPlan:
+    require(actor, Perm.ORDER_ASSIGN)
+    pk = plan.pk if isinstance(plan, DispatchPlan) else int(plan)
+    if not DispatchPlan.objects.filter(pk=pk, station__in=stations_visible_to(actor)).exists():
+        raise NotFound("not_found", _("Not found."))
+    locked_plan = lock_plan(pk)
+    assert locked_plan is not None
+    if locked_plan.status == PlanStatus.PROPOSED:
+        locked_plan.status = PlanStatus.DISCARDED
+        locked_plan.save(update_fields=["status"])
+    return locked_plan
+
+
+@transaction.atomic
+def visit_move(
+    *,
+    actor: User,
+    order: ServiceOrder | int,
+    technician: int,
+    start: dt.datetime,
+    now: dt.datetime | None = None,
+) -> Visit:
+    """The dispatcher places a visit by hand: this technician, this start. The visit is locked
+    (the optimiser keeps it) and the order is assigned through the order actions. Refused when
+    the technician is not qualified or the day cannot hold it."""
+    require(actor, Perm.ORDER_ASSIGN)
+    now = now or timezone.now()
+    visible = _visible_order(actor, order)
+    if visible.status not in PLANNABLE or visible.station_id is None:
+        raise Conflict("not_movable", _("Only orders not yet accepted can be moved."))
+    day = start.astimezone(capacity.tz()).date()
+    lock_technicians([technician])
+    locked = lock_orders([visible.pk])[visible.pk]
+    conf = capacity.dispatch_settings(locked.company_id)
+    facts = capacity.OrderFacts(locked.company_id)
+    techs = {t.user_id: t for t in capacity.technician_days([locked.station_id], day)}
+    tech = techs.get(int(technician))
+    if tech is None:
+        raise ApplicationError("not_working", _("This technician does not work on that day."))
+    place, point = capacity.order_place(visible)
+    if point is None:
+        raise ApplicationError("no_location", _("The address has no coordinates."))
+    s = capacity.seconds_of(start, day)
+    job = Job(
+        id=locked.pk,
+        at=point,
+        service=facts.minutes(visible) * 60,
+        windows=((s, s + 60),),
+        skills=facts.skills(visible),
+        territory_workers=None if tech.covers(place) else frozenset(),
+    )
+    booked, every = _booked_jobs([tech.user_id], day, conf, facts, exclude=locked.pk)
+    travel = HaversineTravel(detour=conf.detour_factor, speed_kmh=conf.speed_kmh)
+    problem = Problem(jobs=[*every, job], workers=[tech.worker()], travel=travel)
+    worker = problem.workers_by_id[tech.user_id]
+    why = refusal(worker, job)
+    if why:
+        raise ApplicationError("not_qualified", capacity_reason(why))
+    ins = best_insertion(problem, worker, booked[tech.user_id], job)
+    if ins is None:
+        raise ApplicationError(
+            "does_not_fit",
+            _(
+                "The technician's day cannot take this visit at that time (windows, travel or "
+                "the end of the shift)."
+            ),
+        )
+    order = _assign(actor, locked, tech.user_id, locked.station_id, now)
+    Visit.objects.filter(order=order, ended_at__isnull=True).update(ended_at=now)
+    stop = next(st for st in ins[1].stops if st.job == locked.pk)
+    visit = Visit.objects.create(
+        order=order,
+        technician_id=tech.user_id,
+        station_id=locked.station_id,
+        day=day,
+        sequence=ins[1].jobs.index(locked.pk) + 1,
+        planned_start=capacity.at_seconds(day, stop.start),
+        planned_end=capacity.at_seconds(day, stop.end),
+        travel_minutes=stop.travel // 60,
+        locked=True,
+        created_at=now,
+    )
+    order_event(
+        order,
+        actor=actor,
+        kind=EventKind.PLANNED,
+        action="move",
+        payload={
+            "technician": tech.user_id,
+            "start": visit.planned_start.isoformat(),
+            "locked": True,
+        },
+        at=now,
+    )
+    return visit
+
+
+def capacity_reason(code: str) -> Any:
+    from aftersales.dispatch.choices import REASON_TEXT
+
+    return REASON_TEXT.get(code, code)
