@@ -37,15 +37,25 @@ class Route:
 
 
 def time_route(problem: Problem, worker: Worker, jobs: Sequence[Job]) -> Route:
-    """Earliest-start timing of `jobs` in this order; departs as late as the first job allows."""
-    route = Route(worker=worker.id)
+    """Time `jobs` in this order with the shortest duration: each service starts as early as
+    possible, and the departure is put off by as much waiting as can be absorbed without any
+    start leaving its window (so the route's duration is as PyVRP measures it)."""
+    first = _forward(problem, worker, jobs, worker.shift_start)
+    waited = 0
+    delay = None
+    for job, stop in zip(jobs, first.stops, strict=True):
+        waited += stop.start - stop.arrive
+        room = waited + job.window_end(stop.start) - stop.start
+        delay = room if delay is None else min(delay, room)
+    if delay is None or min(delay, waited) <= 0:
+        return first
+    return _forward(problem, worker, jobs, worker.shift_start + min(delay, waited))
+
+
+def _forward(problem: Problem, worker: Worker, jobs: Sequence[Job], depart: int) -> Route:
+    route = Route(worker=worker.id, depart=depart)
     here = worker.start
-    if jobs:
-        _, first = problem.leg(here, jobs[0].at)
-        route.depart = max(worker.shift_start, jobs[0].early - first)
-    else:
-        route.depart = worker.shift_start
-    now = route.depart
+    now = depart
     for job in jobs:
         dist, dur = problem.leg(here, job.at)
         arrive = now + dur
