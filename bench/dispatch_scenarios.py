@@ -55,9 +55,14 @@ def scenario(rng: random.Random, n_orders: int, n_techs: int, city: int) -> Prob
         home = near(rng, centre, 8)
         workers.append(
             Worker(
-                id=f"{city}-t{k}", start=home, end=home, shift_start=9 * H, shift_end=18 * H,
+                id=f"{city}-t{k}",
+                start=home,
+                end=home,
+                shift_start=9 * H,
+                shift_end=18 * H,
                 skills={s: rng.randint(1, 5) for s in rng.sample(SKILLS, rng.randint(2, 3))},
-                max_visits=8, break_seconds=H,
+                max_visits=8,
+                break_seconds=H,
             )
         )
     jobs = []
@@ -69,7 +74,9 @@ def scenario(rng: random.Random, n_orders: int, n_techs: int, city: int) -> Prob
             windows = ((9 * H, 17 * H),)
         jobs.append(
             Job(
-                id=f"{city}-o{i}", at=near(rng, centre, 15), service=rng.choice([45, 60, 90, 120]) * 60,
+                id=f"{city}-o{i}",
+                at=near(rng, centre, 15),
+                service=rng.choice([45, 60, 90, 120]) * 60,
                 windows=windows,
                 skills={rng.choice(SKILLS): rng.randint(1, 3)} if rng.random() < 0.7 else {},
                 priority=rng.choices(["high", "medium", "low"], [2, 6, 2])[0],
@@ -107,7 +114,9 @@ def ortools(problem: Problem, seconds: float) -> list[Route]:
     # distinct depot nodes per vehicle here to keep the mapping simple).
     nodes = [*starts, *ends, *[problem.index[j.at] for j in jobs]]
     n_w = len(workers)
-    manager = pywrapcp.RoutingIndexManager(len(nodes), n_w, list(range(n_w)), list(range(n_w, 2 * n_w)))
+    manager = pywrapcp.RoutingIndexManager(
+        len(nodes), n_w, list(range(n_w)), list(range(n_w, 2 * n_w))
+    )
     routing = pywrapcp.RoutingModel(manager)
     dist, dur = problem.distance, problem.duration
     service = [0] * (2 * n_w) + [j.service for j in jobs]
@@ -124,7 +133,9 @@ def ortools(problem: Problem, seconds: float) -> list[Route]:
     t_idx = routing.RegisterTransitCallback(time_cb)
     routing.AddDimension(t_idx, 24 * H, 24 * H, False, "time")
     time_dim = routing.GetDimensionOrDie("time")
-    count_idx = routing.RegisterUnaryTransitCallback(lambda i: 0 if manager.IndexToNode(i) < 2 * n_w else 1)
+    count_idx = routing.RegisterUnaryTransitCallback(
+        lambda i: 0 if manager.IndexToNode(i) < 2 * n_w else 1
+    )
     routing.AddDimensionWithVehicleCapacity(
         count_idx, 0, [w.max_visits or len(jobs) for w in workers], True, "visits"
     )
@@ -142,7 +153,9 @@ def ortools(problem: Problem, seconds: float) -> list[Route]:
         routing.AddDisjunction([index], prize(j))
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
-    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    params.local_search_metaheuristic = (
+        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    )
     params.time_limit.FromMilliseconds(int(seconds * 1000))
     solution = routing.SolveWithParameters(params)
     out = []
@@ -184,13 +197,17 @@ def run(problems: list[Problem], seconds: float) -> dict[str, object]:
             t = time.perf_counter()
             routes = fn()
             m = measure(p, routes, time.perf_counter() - t)
-            agg = totals.setdefault(name, {"served": 0, "high_served": 0, "km": 0.0, "violations": 0, "seconds": 0.0})
+            agg = totals.setdefault(
+                name, {"served": 0, "high_served": 0, "km": 0.0, "violations": 0, "seconds": 0.0}
+            )
             for key in agg:
                 agg[key] += m[key]  # type: ignore[operator]
         # time to the first valid plan: build + solve with a short limit
         t = time.perf_counter()
         first = solve(p, seconds=1.0, seed=1)
-        agg = totals.setdefault("pyvrp_1s", {"served": 0, "high_served": 0, "km": 0.0, "violations": 0, "seconds": 0.0})
+        agg = totals.setdefault(
+            "pyvrp_1s", {"served": 0, "high_served": 0, "km": 0.0, "violations": 0, "seconds": 0.0}
+        )
         m = measure(p, first.routes, time.perf_counter() - t)
         for key in agg:
             agg[key] += m[key]  # type: ignore[operator]
@@ -220,11 +237,21 @@ def main() -> None:
     cases = [
         ("100 orders / 10 technicians", [scenario(rng, 100, 10, 0)], args.seconds[0]),
         ("300 orders / 30 technicians", [scenario(rng, 300, 30, 0)], args.seconds[1]),
-        ("2000 orders / 200 technicians, 5 regions", [scenario(rng, 400, 40, c) for c in range(5)], args.seconds[2]),
+        (
+            "2000 orders / 200 technicians, 5 regions",
+            [scenario(rng, 400, 40, c) for c in range(5)],
+            args.seconds[2],
+        ),
     ]
-    out = {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "python": platform.python_version(), "scenarios": []}
+    out = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "python": platform.python_version(),
+        "scenarios": [],
+    }
     for name, problems, seconds in cases:
-        out["scenarios"].append({"name": name, "seconds_per_region": seconds, **run(problems, seconds)})
+        out["scenarios"].append(
+            {"name": name, "seconds_per_region": seconds, **run(problems, seconds)}
+        )
         print(json.dumps(out["scenarios"][-1]), file=sys.stderr, flush=True)
     print(json.dumps(out, indent=1))
 

@@ -626,18 +626,18 @@ def _commit(
                 at=now,
             )
     for item in locked_plan.result.get("unserved", []):
-        order = orders.get(item["order"])
-        if order is None or order.pk in planned:
+        left = orders.get(item["order"])
+        if left is None or left.pk in planned:
             continue
-        if order.status == "assigned":
+        if left.status == "assigned":
             order_transition(
                 actor=actor,
-                order=order,
+                order=left,
                 action="unassign",
                 reason=str(_("Not in the day's plan: %(why)s") % {"why": item["reason"]}),
                 at=now,
             )
-        Visit.objects.filter(order=order, ended_at__isnull=True, day=day).update(ended_at=now)
+        Visit.objects.filter(order=left, ended_at__isnull=True, day=day).update(ended_at=now)
     locked_plan.status = PlanStatus.COMMITTED
     locked_plan.committed_by = actor
     locked_plan.committed_at = now

@@ -15,6 +15,8 @@ NAV = [
     ("home", _("Home"), None),
     ("order-list", _("Orders"), Perm.ORDER_VIEW),
     ("order-intake", _("Take a call"), Perm.ORDER_CREATE),
+    ("dispatch-board", _("Dispatch"), Perm.ORDER_ASSIGN),
+    ("my-day", _("My day"), "technician"),
     ("customer-list", _("Customers"), Perm.CUSTOMER_VIEW),
     ("unit-list", _("Units"), Perm.UNIT_VIEW),
     ("catalog", _("Catalog"), Perm.CATALOG_VIEW),
@@ -32,7 +34,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav": []}
     items = []
     for name, label, perm in NAV:
-        if perm == "transfer":
+        if perm == "technician":
+            allowed = getattr(user, "role", "") == "technician"
+        elif perm == "transfer":
             allowed = any(has_perm(user, p) for p in TRANSFER_PERMS)
         else:
             allowed = perm is None or has_perm(user, perm)

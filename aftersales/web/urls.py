@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from aftersales.web import accounts, catalog, customers, orders, sla, transfer, warranty
+from aftersales.web import accounts, catalog, customers, dispatch, orders, sla, transfer, warranty
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -83,4 +83,14 @@ urlpatterns += [
     path("warranty/", warranty.policy_list, name="warranty-policies"),
     path("warranty/new/", warranty.policy_edit, name="warranty-policy-create"),
     path("warranty/<int:pk>/", warranty.policy_edit, name="warranty-policy-edit"),
+]
+
+urlpatterns += [
+    path("dispatch/", dispatch.board, name="dispatch-board"),
+    path("dispatch/optimise/", dispatch.optimise, name="dispatch-optimise"),
+    path("dispatch/move/", dispatch.move, name="dispatch-move"),
+    path("dispatch/plans/<int:pk>/", dispatch.plan_detail, name="dispatch-plan"),
+    path("dispatch/plans/<int:pk>/commit/", dispatch.plan_commit, name="dispatch-plan-commit"),
+    path("dispatch/plans/<int:pk>/discard/", dispatch.plan_discard, name="dispatch-plan-discard"),
+    path("my/day/", dispatch.my_day, name="my-day"),
 ]

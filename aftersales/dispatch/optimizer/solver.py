@@ -88,9 +88,9 @@ def build(problem: Problem) -> Built:
     visits_dim = n_base + len(eligibility_dims)
     n_dims = visits_dim + (1 if any(w.max_visits is not None for w in workers) else 0)
 
-    clients = []
+    clients: list[pyvrp.Client] = []
     client_jobs: list[Hashable] = []
-    groups = []
+    groups: list[pyvrp.ClientGroup] = []
     for j in jobs:
         delivery = [0] * n_dims
         delivery[:n_base] = j.load
@@ -145,8 +145,8 @@ def build(problem: Problem) -> Built:
         clients=clients,
         depots=[pyvrp.Depot(location=i) for i in range(len(depot_points))],
         vehicle_types=vehicle_types,
-        distance_matrices=[dist],
-        duration_matrices=[dur],
+        distance_matrices=[dist],  # type: ignore[list-item]
+        duration_matrices=[dur],  # type: ignore[list-item]
         groups=groups,
     )
     return Built(data, client_jobs, [w.id for w in workers], left_out)

@@ -13,7 +13,7 @@ from aftersales.dispatch import actions, capacity
 from aftersales.dispatch.choices import PlanStatus
 from aftersales.dispatch.models import DispatchSettings, Leave, Visit
 from aftersales.dispatch.optimizer.travel import HaversineTravel, Point
-from aftersales.dispatch.tests.conftest import DAY, NOW, at, spot
+from aftersales.dispatch.tests.fixtures import DAY, NOW, at, spot
 from aftersales.orders import actions as orders
 from aftersales.orders.models import OrderEvent, ServiceOrder
 
@@ -175,7 +175,7 @@ def test_offered_slots_can_all_be_served(station_day, customer_order):
     station_day["technician"](1)
     # Three visits already booked at set times; 90 minutes each (repair default).
     booked = []
-    for k, (place, hour) in enumerate([(spot(5), 10), (spot(-8, 3), 12), (spot(2, -6), 14)]):
+    for _k, (place, hour) in enumerate([(spot(5), 10), (spot(-8, 3), 12), (spot(2, -6), 14)]):
         o = customer_order(place)
         actions.appointment_book(
             actor=station_day["people"]["agent"], order=o, start=at(hour), end=at(hour + 2), now=NOW
