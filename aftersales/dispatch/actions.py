@@ -13,17 +13,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.accounts.models import Station, User
+from aftersales.accounts.models import Station, TechnicianProfile, User
 from aftersales.accounts.permissions import Perm, has_perm, require
 from aftersales.accounts.selectors import stations_visible_to
-from aftersales.core.errors import ApplicationError, Conflict, NotFound
+from aftersales.core.errors import ApplicationError, Conflict, NotFound, check_version
 from aftersales.dispatch import capacity
-from aftersales.dispatch.choices import KEEP_TECHNICIAN, PLANNABLE, STARTED, PlanStatus
+from aftersales.dispatch.choices import KEEP_TECHNICIAN, PLANNABLE, REASON_TEXT, STARTED, PlanStatus
 from aftersales.dispatch.lock_objects import lock_orders, lock_plan, lock_technicians
-from aftersales.dispatch.models import DispatchPlan, Visit
+from aftersales.dispatch.models import DispatchPlan, DispatchSettings, Territory, Visit
 from aftersales.dispatch.optimizer.explain import assignment_reasons
 from aftersales.dispatch.optimizer.problem import Job, Problem, refusal
-from aftersales.dispatch.optimizer.schedule import best_insertion
+from aftersales.dispatch.optimizer.schedule import best_insertion, time_route
 from aftersales.dispatch.optimizer.solver import solve
 from aftersales.dispatch.optimizer.travel import HaversineTravel
 from aftersales.dispatch.territory import covers
@@ -112,12 +112,10 @@ def _stations_for(order: ServiceOrder) -> list[Station]:
         return [order.station] if order.station else []
     place, _point = capacity.order_place(order)
     stations = list(Station.objects.filter(company_id=order.company_id, is_active=True))
-    from aftersales.dispatch.models import Territory
-
     covering = {
         t.station_id
         for t in Territory.objects.filter(company_id=order.company_id).prefetch_related("regions")
-        if covers(capacity_area(t), place)
+        if covers(capacity.area_of(t), place)
     }
     found = [s for s in stations if s.pk in covering]
     if not found and order.region_id:
@@ -125,21 +123,14 @@ def _stations_for(order: ServiceOrder) -> list[Station]:
     return found
 
 
-def capacity_area(t: Any) -> Any:
-    from aftersales.dispatch.territory import Area
-
-    return Area(
-        regions=frozenset(r.pk for r in t.regions.all()),
-        postcode_prefixes=tuple(x.strip() for x in t.postcode_prefixes.split(",") if x.strip()),
-        polygon=tuple((float(a), float(b)) for a, b in (t.polygon or [])),
-    )
-
-
 def _day_slots(
-    order: ServiceOrder, day: dt.date, now: dt.datetime, stations: list[Station]
+    order: ServiceOrder,
+    day: dt.date,
+    now: dt.datetime,
+    stations: list[Station],
+    conf: DispatchSettings,
+    facts: capacity.OrderFacts,
 ) -> list[Slot]:
-    conf = capacity.dispatch_settings(order.company_id)
-    facts = capacity.OrderFacts(order.company_id)
     place, point = capacity.order_place(order)
     if point is None:
         return []
@@ -199,9 +190,10 @@ def appointment_slots(
     conf = capacity.dispatch_settings(found.company_id)
     stations = _stations_for(found)
     first = now.astimezone(capacity.tz()).date()
+    facts = capacity.OrderFacts(found.company_id)
     out: list[Slot] = []
     for k in range(days or conf.booking_days):
-        out += _day_slots(found, first + dt.timedelta(days=k), now, stations)
+        out += _day_slots(found, first + dt.timedelta(days=k), now, stations, conf, facts)
     return out
 
 
@@ -226,12 +218,7 @@ def appointment_book(
     now = now or timezone.now()
     visible = _visible_order(actor, order)
     locked = lock_orders([visible.pk])[visible.pk]
-    if version is not None and int(version) != locked.version:
-        raise Conflict(
-            "stale_version",
-            _("Someone else changed this order; reload it and try again."),
-            details={"current_version": locked.version},
-        )
+    check_version(locked, version, _("Someone else changed this order; reload it and try again."))
     if locked.status not in PLANNABLE | KEEP_TECHNICIAN:
         raise Conflict("not_bookable", _("This order can no longer be given an appointment."))
     conf = capacity.dispatch_settings(locked.company_id)
@@ -255,7 +242,8 @@ def appointment_book(
     stations = _stations_for(visible)
     techs = [t.user_id for t in capacity.technician_days([s.pk for s in stations], day)]
     lock_technicians(techs)
-    slots = {(s.start, s.end): s for s in _day_slots(visible, day, now, stations)}
+    facts = capacity.OrderFacts(locked.company_id)
+    slots = {(s.start, s.end): s for s in _day_slots(visible, day, now, stations, conf, facts)}
     slot = slots.get((start, end))
     if slot is None:
         raise Conflict(
@@ -358,8 +346,6 @@ def _candidates(found: ServiceOrder, station_id: int, day: dt.date) -> list[Cand
     booked, every = _booked_jobs([t.user_id for t in techs], day, conf, facts, exclude=found.pk)
     out: list[Candidate] = []
     working = {t.user_id for t in techs}
-    from aftersales.accounts.models import TechnicianProfile
-
     for p in TechnicianProfile.objects.filter(
         station_id=station_id, is_active=True, user__is_active=True
     ).select_related("user"):
@@ -386,7 +372,7 @@ def _candidates(found: ServiceOrder, station_id: int, day: dt.date) -> list[Cand
             ins = None if why else best_insertion(problem, w, booked[t.user_id], job)
             added = None
             if ins is not None:
-                before = capacity_route_travel(problem, w, booked[t.user_id])
+                before = time_route(problem, w, booked[t.user_id]).travel
                 added = (ins[1].travel - before) // 60
             out.append(
                 Candidate(
@@ -404,12 +390,6 @@ def _candidates(found: ServiceOrder, station_id: int, day: dt.date) -> list[Cand
         key=lambda c: (not c.qualified, c.added_minutes is None, c.added_minutes or 0, c.visits)
     )
     return out
-
-
-def capacity_route_travel(problem: Problem, worker: Any, jobs: list[Job]) -> int:
-    from aftersales.dispatch.optimizer.schedule import time_route
-
-    return time_route(problem, worker, jobs).travel
 
 
 @transaction.atomic
@@ -730,7 +710,7 @@ def visit_move(
     worker = problem.workers_by_id[tech.user_id]
     why = refusal(worker, job)
     if why:
-        raise ApplicationError("not_qualified", capacity_reason(why))
+        raise ApplicationError("not_qualified", REASON_TEXT.get(why, why))
     ins = best_insertion(problem, worker, booked[tech.user_id], job)
     if ins is None:
         raise ApplicationError(
@@ -768,9 +748,3 @@ def visit_move(
         at=now,
     )
     return visit
-
-
-def capacity_reason(code: str) -> Any:
-    from aftersales.dispatch.choices import REASON_TEXT
-
-    return REASON_TEXT.get(code, code)

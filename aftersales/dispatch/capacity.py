@@ -21,6 +21,7 @@ from aftersales.dispatch.models import (
     ServiceDuration,
     Shift,
     SkillRequirement,
+    Territory,
     Visit,
 )
 from aftersales.dispatch.optimizer.problem import Job, Problem, Worker
@@ -184,19 +185,21 @@ def technician_days(station_ids: Iterable[int], day: dt.date) -> list[TechDay]:
                 break_seconds=brk,
                 skills={ts.skill.code: ts.level for ts in p.technicianskill_set.all()},
                 max_visits=p.max_visits_per_day,
-                areas=[
-                    Area(
-                        regions=frozenset(r.pk for r in t.regions.all()),
-                        postcode_prefixes=tuple(
-                            x.strip() for x in t.postcode_prefixes.split(",") if x.strip()
-                        ),
-                        polygon=tuple((float(a), float(b)) for a, b in (t.polygon or [])),
-                    )
-                    for t in p.territories.all()
-                ],
+                areas=[area_of(t) for t in p.territories.all()],
             )
         )
     return out
+
+
+def area_of(territory: Territory) -> Area:
+    """A territory row as the pure module's area (its regions prefetched, ideally)."""
+    return Area(
+        regions=frozenset(r.pk for r in territory.regions.all()),
+        postcode_prefixes=tuple(
+            x.strip() for x in territory.postcode_prefixes.split(",") if x.strip()
+        ),
+        polygon=tuple((float(a), float(b)) for a, b in (territory.polygon or [])),
+    )
 
 
 class OrderFacts:

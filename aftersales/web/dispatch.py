@@ -22,8 +22,7 @@ from aftersales.dispatch import actions, capacity
 from aftersales.dispatch.choices import REASON_TEXT, PlanStatus
 from aftersales.dispatch.models import DispatchPlan, Visit
 from aftersales.orders.selectors import orders_visible_to
-from aftersales.web.orders import _flash_error
-from aftersales.web.shortcuts import page
+from aftersales.web.shortcuts import flash_error, page
 
 BOARD_FROM, BOARD_TO = 8, 20  # hours shown on the board
 
@@ -110,7 +109,7 @@ def optimise(request: HttpRequest) -> HttpResponse:
             day=day,
         )
     except ApplicationError as exc:
-        _flash_error(request, exc)
+        flash_error(request, exc)
         return redirect(f"{reverse('dispatch-board')}?station={station}&day={day}")
     return redirect("dispatch-plan", pk=plan.pk)
 
@@ -159,7 +158,7 @@ def plan_commit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("The plan is committed; the technicians have their visits."))
         return redirect(f"{reverse('dispatch-board')}?station={plan.station_id}&day={plan.day}")
     except ApplicationError as exc:
-        _flash_error(request, exc)
+        flash_error(request, exc)
     return redirect("dispatch-plan", pk=pk)
 
 
@@ -187,7 +186,7 @@ def move(request: HttpRequest) -> HttpResponse:
     except ValueError:
         messages.error(request, _("Give a time as HH:MM."))
     except ApplicationError as exc:
-        _flash_error(request, exc)
+        flash_error(request, exc)
     return redirect(f"{reverse('dispatch-board')}?station={order.station_id}&day={day}")
 
 

@@ -50,7 +50,7 @@ from aftersales.orders.selectors import (
     order_timeline,
     orders_visible_to,
 )
-from aftersales.web.shortcuts import apply_errors, page
+from aftersales.web.shortcuts import apply_errors, flash_error, page
 
 QUEUE_LABELS = {
     "open": _("Open"),
@@ -153,14 +153,6 @@ def _intake_warranty(unit: Any) -> dict[str, Any]:
 
     decision, detail = decide_for_unit(unit, fault_code=None, at=timezone.now())
     return {"decision": decision, "label": WARRANTY_LABELS.get(decision, decision), **detail}
-
-
-def _flash_error(request: HttpRequest, exc: ApplicationError) -> None:
-    """A refused action on a page that redirects: the message, with the field messages."""
-    detail = ""
-    if isinstance(exc, ValidationFailed):
-        detail = " ".join(str(m) for m in exc.errors.values())
-    messages.error(request, f"{exc.message} {detail}".strip())
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -397,7 +389,7 @@ def order_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             technician=request.POST.get("technician") or None,
         )
     except ApplicationError as exc:
-        _flash_error(request, exc)
+        flash_error(request, exc)
     return redirect("order-detail", pk=order.pk)
 
 
@@ -414,7 +406,7 @@ def warranty_override(request: HttpRequest, pk: int) -> HttpResponse:
             version=as_id(request.POST.get("version")),
         )
     except ApplicationError as exc:
-        _flash_error(request, exc)
+        flash_error(request, exc)
     return redirect("order-detail", pk=order.pk)
 
 
@@ -431,7 +423,7 @@ def warranty_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
             reason=request.POST.get("reason", ""),
         )
     except ApplicationError as exc:
-        _flash_error(request, exc)
+        flash_error(request, exc)
     else:
         if new_unit is not None:
             return redirect("unit-detail", pk=new_unit.pk)
@@ -497,7 +489,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         except ValueError:
             messages.error(request, _("Enter a valid date."))
         except ApplicationError as exc:
-            _flash_error(request, exc)
+            flash_error(request, exc)
         return redirect(reverse("calendar") + f"?year={year}")
     loaded = list(CalendarYear.objects.filter(company_id=user.company_id))
     cal = work_calendar(user.company_id)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -52,3 +53,11 @@ def apply_errors(form: forms.Form, exc: ApplicationError) -> None:
             form.add_error(target, str(message))
     else:
         form.add_error(None, str(exc.message))
+
+
+def flash_error(request: HttpRequest, exc: ApplicationError) -> None:
+    """A refused action on a page that redirects: the message, with the field messages."""
+    detail = ""
+    if isinstance(exc, ValidationFailed):
+        detail = " ".join(str(m) for m in exc.errors.values())
+    messages.error(request, f"{exc.message} {detail}".strip())
