@@ -46,6 +46,10 @@ class Perm:
     SLA_EDIT = "sla.edit"
     WARRANTY_EDIT = "warranty.edit"
     WARRANTY_OVERRIDE = "warranty.override"
+    # Technicians' shifts and leave, territories (station-scoped).
+    CAPACITY_EDIT = "dispatch.capacity"
+    # Company-wide dispatch rules: service durations, skill requirements, settings.
+    DISPATCH_RULES = "dispatch.rules"
 
 
 _ALL_VIEW = {Perm.CUSTOMER_VIEW, Perm.UNIT_VIEW, Perm.CATALOG_VIEW, Perm.ORDER_VIEW}
@@ -81,6 +85,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.ORDER_ASSIGN,
             Perm.ORDER_PAUSE,
             Perm.ORDER_CANCEL,
+            Perm.CAPACITY_EDIT,
         }
     ),
     Role.TECHNICIAN: frozenset(
@@ -99,6 +104,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.ORDER_ASSIGN,
             Perm.ORDER_WORK,
             Perm.ORDER_PAUSE,
+            Perm.CAPACITY_EDIT,
         }
     ),
     Role.SERVICE_MANAGER: frozenset(
@@ -129,6 +135,8 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.SLA_EDIT,
             Perm.WARRANTY_EDIT,
             Perm.WARRANTY_OVERRIDE,
+            Perm.CAPACITY_EDIT,
+            Perm.DISPATCH_RULES,
         }
     ),
     Role.FINANCE: frozenset(_ALL_VIEW | {Perm.PART_EXPORT, Perm.CUSTOMER_EXPORT}),
@@ -161,6 +169,8 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.AUDIT_VIEW,
             Perm.CALENDAR_EDIT,
             Perm.SLA_EDIT,
+            Perm.CAPACITY_EDIT,
+            Perm.DISPATCH_RULES,
         }
     ),
 }

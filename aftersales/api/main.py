@@ -12,6 +12,7 @@ from aftersales.api import errors
 from aftersales.api.auth import AUTH
 from aftersales.api.catalog import router as catalog_router
 from aftersales.api.customers import router as customers_router
+from aftersales.api.dispatch import router as dispatch_router
 from aftersales.api.orders import router as orders_router
 from aftersales.api.transfer import router as transfer_router
 from aftersales.api.warranty import router as warranty_router
@@ -62,3 +63,4 @@ api.add_router("/catalog", catalog_router)
 api.add_router("/", transfer_router)
 api.add_router("/", orders_router)
 api.add_router("/", warranty_router)
+api.add_router("/", dispatch_router)

@@ -13,14 +13,29 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.accounts.models import Station, TechnicianProfile, User
+from aftersales.accounts.choices import Role
+from aftersales.accounts.models import Region, Skill, Station, TechnicianProfile, User
 from aftersales.accounts.permissions import Perm, has_perm, require
 from aftersales.accounts.selectors import stations_visible_to
+from aftersales.catalog.models import ProductCategory, ProductModel
+from aftersales.core.audit import audit_record, changed, snapshot
+from aftersales.core.deletion import delete_with_audit
 from aftersales.core.errors import ApplicationError, Conflict, NotFound, check_version
+from aftersales.core.selectors import as_id
+from aftersales.core.validation import ValidationFailed
 from aftersales.dispatch import capacity
 from aftersales.dispatch.choices import KEEP_TECHNICIAN, PLANNABLE, REASON_TEXT, STARTED, PlanStatus
 from aftersales.dispatch.lock_objects import lock_orders, lock_plan, lock_technicians
-from aftersales.dispatch.models import DispatchPlan, DispatchSettings, Territory, Visit
+from aftersales.dispatch.models import (
+    DispatchPlan,
+    DispatchSettings,
+    Leave,
+    ServiceDuration,
+    Shift,
+    SkillRequirement,
+    Territory,
+    Visit,
+)
 from aftersales.dispatch.optimizer.explain import assignment_reasons
 from aftersales.dispatch.optimizer.problem import Job, Problem, refusal
 from aftersales.dispatch.optimizer.schedule import best_insertion, time_route
@@ -29,7 +44,7 @@ from aftersales.dispatch.optimizer.travel import HaversineTravel
 from aftersales.dispatch.territory import covers
 from aftersales.notifications.actions import notify
 from aftersales.orders.actions import order_event, order_transition
-from aftersales.orders.choices import EventKind
+from aftersales.orders.choices import EventKind, ServiceType
 from aftersales.orders.models import ServiceOrder
 from aftersales.orders.selectors import orders_visible_to
 
@@ -181,18 +196,21 @@ def appointment_slots(
     actor: User | None,
     order: ServiceOrder | int,
     days: int | None = None,
+    first: dt.date | None = None,
     now: dt.datetime | None = None,
 ) -> list[Slot]:
     """Windows the customer may book: each one has a qualified technician in the territory with
-    room for the visit in that day's route (checked by timing the route with it)."""
+    room for the visit in that day's route (checked by timing the route with it). Days from
+    `first` (today by default, never before it), `days` of them (the company's booking days)."""
     found = _visible_order(actor, order)
     now = now or timezone.now()
     conf = capacity.dispatch_settings(found.company_id)
     stations = _stations_for(found)
-    first = now.astimezone(capacity.tz()).date()
+    today = now.astimezone(capacity.tz()).date()
+    first = max(first or today, today)
     facts = capacity.OrderFacts(found.company_id)
     out: list[Slot] = []
-    for k in range(days or conf.booking_days):
+    for k in range(min(days or conf.booking_days, 31)):
         out += _day_slots(found, first + dt.timedelta(days=k), now, stations, conf, facts)
     return out
 
@@ -318,7 +336,7 @@ class Candidate:
     technician_id: int
     name: str
     qualified: bool
-    refusal: str  # "" / skill / territory / not_working
+    refusal: str  # "" / skill / territory / not_working / no_profile
     visits: int  # load on the day
     max_visits: int
     added_minutes: int | None  # travel the visit adds to the best feasible position
@@ -355,6 +373,13 @@ def _candidates(found: ServiceOrder, station_id: int, day: dt.date) -> list[Cand
                     p.user_id, str(p), False, "not_working", 0, p.max_visits_per_day, None, None
                 )
             )
+    profiled = TechnicianProfile.objects.filter(station_id=station_id).values("user_id")
+    for u in User.objects.filter(
+        station_id=station_id, role=Role.TECHNICIAN, is_active=True
+    ).exclude(pk__in=profiled):
+        out.append(
+            Candidate(u.pk, u.get_full_name() or u.username, False, "no_profile", 0, 0, None, None)
+        )
     if point is not None and techs:
         job = Job(
             id=found.pk,
@@ -748,3 +773,339 @@ def visit_move(
         at=now,
     )
     return visit
+
+
+# --- capacity: shifts, leave, territories, durations, skill requirements ---------------------
+
+MAX_LEAVE_DAYS = 366
+
+
+def _visible_technician(actor: User, technician: Any) -> TechnicianProfile:
+    """A technician (by user id) of a station the actor sees."""
+    found = (
+        TechnicianProfile.objects.filter(
+            station__in=stations_visible_to(actor), user_id=as_id(technician)
+        )
+        .select_related("user", "station")
+        .first()
+    )
+    if found is None:
+        raise NotFound("not_found", _("Not found."))
+    return found
+
+
+def _invalid(field: str, message: Any) -> ValidationFailed:
+    return ValidationFailed({field: message})
+
+
+@transaction.atomic
+def shift_set(
+    *,
+    actor: User,
+    technician: Any,
+    day: dt.date,
+    start: dt.time,
+    end: dt.time,
+    break_minutes: int = 60,
+    now: dt.datetime | None = None,
+) -> Shift:
+    """Set a technician's hours on one day (replacing that day's shift). A shift on a day the
+    calendar marks as rest means the technician works it."""
+    require(actor, Perm.CAPACITY_EDIT)
+    profile = _visible_technician(actor, technician)
+    today = (now or timezone.now()).astimezone(capacity.tz()).date()
+    if day < today:
+        raise _invalid("day", _("This day is over."))
+    if end <= start:
+        raise _invalid("end", _("The shift must end after it starts."))
+    length = (dt.datetime.combine(day, end) - dt.datetime.combine(day, start)).seconds // 60
+    if not 0 <= int(break_minutes) <= min(240, length - 30):
+        raise _invalid("break_minutes", _("The break must leave at least 30 minutes of work."))
+    existing = Shift.objects.select_for_update().filter(technician=profile, day=day).first()
+    before = snapshot(existing, ("start", "end", "break_minutes")) if existing else {}
+    shift = existing or Shift(technician=profile, day=day)
+    shift.start, shift.end, shift.break_minutes = start, end, int(break_minutes)
+    shift.save()
+    audit_record(
+        actor=actor,
+        action="shift.set",
+        obj=shift,
+        changes=changed(
+            before,
+            {"technician": profile.user_id, "day": day.isoformat()}
+            | snapshot(shift, ("start", "end", "break_minutes")),
+        ),
+    )
+    return shift
+
+
+@transaction.atomic
+def shift_delete(*, actor: User, shift: Any) -> None:
+    require(actor, Perm.CAPACITY_EDIT)
+    found = Shift.objects.filter(
+        pk=as_id(shift), technician__station__in=stations_visible_to(actor)
+    ).first()
+    if found is None:
+        raise NotFound("not_found", _("Not found."))
+    delete_with_audit(
+        actor=actor, obj=found, fields=("technician", "day", "start", "end", "break_minutes")
+    )
+
+
+@dataclass(frozen=True)
+class LeaveResult:
+    leave: Leave
+    # Live visits already planned on those days: the dispatcher must move them.
+    affected: list[Visit]
+
+
+@transaction.atomic
+def leave_add(
+    *,
+    actor: User,
+    technician: Any,
+    first_day: dt.date,
+    last_day: dt.date,
+    reason: str = "",
+) -> LeaveResult:
+    """Record leave. Overlapping leave is refused; the visits the technician already has on
+    those days are returned so that the dispatcher can move them (they are not moved here)."""
+    require(actor, Perm.CAPACITY_EDIT)
+    profile = _visible_technician(actor, technician)
+    if last_day < first_day:
+        raise _invalid("last_day", _("Leave must end on or after the day it starts."))
+    if (last_day - first_day).days >= MAX_LEAVE_DAYS:
+        raise _invalid("last_day", _("Leave is recorded for at most a year at a time."))
+    TechnicianProfile.objects.select_for_update().filter(pk=profile.pk).first()
+    if Leave.objects.filter(
+        technician=profile, first_day__lte=last_day, last_day__gte=first_day
+    ).exists():
+        raise Conflict("leave_overlaps", _("This technician already has leave on those days."))
+    leave = Leave.objects.create(
+        technician=profile, first_day=first_day, last_day=last_day, reason=reason.strip()[:200]
+    )
+    audit_record(
+        actor=actor,
+        action="leave.add",
+        obj=leave,
+        changes={
+            "technician": [None, profile.user_id],
+            "first_day": [None, first_day.isoformat()],
+            "last_day": [None, last_day.isoformat()],
+        },
+        reason=leave.reason,
+    )
+    affected = list(
+        Visit.objects.filter(
+            technician_id=profile.user_id,
+            day__gte=first_day,
+            day__lte=last_day,
+            ended_at__isnull=True,
+            order__status__in=OPEN_FOR_VISITS,
+        ).select_related("order")
+    )
+    return LeaveResult(leave, affected)
+
+
+@transaction.atomic
+def leave_delete(*, actor: User, leave: Any) -> None:
+    require(actor, Perm.CAPACITY_EDIT)
+    found = Leave.objects.filter(
+        pk=as_id(leave), technician__station__in=stations_visible_to(actor)
+    ).first()
+    if found is None:
+        raise NotFound("not_found", _("Not found."))
+    delete_with_audit(actor=actor, obj=found, fields=("technician", "first_day", "last_day"))
+
+
+def _polygon(value: Any) -> list[list[float]]:
+    if not value:
+        return []
+    try:
+        ring = [[float(p[0]), float(p[1])] for p in value]
+    except (TypeError, ValueError, IndexError, KeyError):
+        raise _invalid("polygon", _("Give the polygon as [[longitude, latitude], ...].")) from None
+    if len(ring) < 3 or len(ring) > 500:
+        raise _invalid("polygon", _("A polygon needs between 3 and 500 points."))
+    if any(not (-180 <= x <= 180 and -90 <= y <= 90) for x, y in ring):
+        raise _invalid("polygon", _("A point is outside the range of longitude or latitude."))
+    return ring
+
+
+def _prefixes(value: str) -> str:
+    parts = [x.strip() for x in (value or "").replace("，", ",").split(",") if x.strip()]
+    if any(not p.isdigit() or len(p) > 6 for p in parts):
+        raise _invalid("postcode_prefixes", _("Postcode prefixes are up to 6 digits each."))
+    return ",".join(parts)
+
+
+@transaction.atomic
+def territory_save(
+    *,
+    actor: User,
+    station: Any,
+    name: str,
+    territory: Any = None,
+    regions: list[int] | None = None,
+    postcode_prefixes: str = "",
+    polygon: Any = None,
+    technicians: list[int] | None = None,
+) -> Territory:
+    """Create or replace a territory: the areas it covers and the station's technicians who
+    work it. A territory that covers nothing is refused."""
+    require(actor, Perm.CAPACITY_EDIT)
+    found_station = _visible_station(actor, station)
+    name = (name or "").strip()[:100]
+    if not name:
+        raise _invalid("name", _("This field is required."))
+    region_rows = list(
+        Region.objects.filter(company_id=found_station.company_id, pk__in=regions or [])
+    )
+    if len(region_rows) != len(set(regions or [])):
+        raise _invalid("regions", _("Unknown region."))
+    prefixes = _prefixes(postcode_prefixes)
+    ring = _polygon(polygon)
+    if not region_rows and not prefixes and not ring:
+        raise _invalid("regions", _("A territory must cover regions, postcodes or a polygon."))
+    techs = list(
+        TechnicianProfile.objects.filter(station=found_station, user_id__in=technicians or [])
+    )
+    if len(techs) != len(set(technicians or [])):
+        raise _invalid("technicians", _("Only this station's technicians can work its territory."))
+    if territory is None:
+        row = Territory(company_id=found_station.company_id, station=found_station)
+        before: dict[str, Any] = {}
+    else:
+        row = (
+            Territory.objects.select_for_update()
+            .filter(pk=as_id(territory), station__in=stations_visible_to(actor))
+            .first()
+        )
+        if row is None:
+            raise NotFound("not_found", _("Not found."))
+        before = snapshot(row, ("station", "name", "postcode_prefixes", "polygon"))
+        before["regions"] = sorted(row.regions.values_list("pk", flat=True))
+        before["technicians"] = sorted(row.technicians.values_list("user_id", flat=True))
+        row.station = found_station
+    row.name, row.postcode_prefixes, row.polygon = name, prefixes, ring
+    row.save()
+    row.regions.set(region_rows)
+    row.technicians.set(techs)
+    after = snapshot(row, ("station", "name", "postcode_prefixes", "polygon"))
+    after["regions"] = sorted(r.pk for r in region_rows)
+    after["technicians"] = sorted(t.user_id for t in techs)
+    audit_record(actor=actor, action="territory.save", obj=row, changes=changed(before, after))
+    return row
+
+
+@transaction.atomic
+def territory_delete(*, actor: User, territory: Any) -> None:
+    require(actor, Perm.CAPACITY_EDIT)
+    found = Territory.objects.filter(
+        pk=as_id(territory), station__in=stations_visible_to(actor)
+    ).first()
+    if found is None:
+        raise NotFound("not_found", _("Not found."))
+    delete_with_audit(actor=actor, obj=found, fields=("station", "name", "postcode_prefixes"))
+
+
+@transaction.atomic
+def service_duration_set(
+    *,
+    actor: User,
+    service_type: str,
+    minutes: int,
+    category: Any = None,
+    product_model: Any = None,
+) -> ServiceDuration:
+    """Time on site for a service type, optionally for a category or a model (the most
+    specific rule wins when an order is planned)."""
+    require(actor, Perm.DISPATCH_RULES)
+    if service_type not in ServiceType.values:
+        raise _invalid("service_type", _("Unknown service type."))
+    if not 5 <= int(minutes) <= 1440:
+        raise _invalid("minutes", _("Between 5 minutes and 24 hours."))
+    cat = _company_row(ProductCategory, actor, category, "category")
+    model = _company_row(ProductModel, actor, product_model, "product_model")
+    row, _created = ServiceDuration.objects.select_for_update().get_or_create(
+        company_id=actor.company_id,
+        service_type=service_type,
+        category=cat,
+        product_model=model,
+        defaults={"minutes": int(minutes)},
+    )
+    before = {} if _created else {"minutes": row.minutes}
+    row.minutes = int(minutes)
+    row.save(update_fields=["minutes"])
+    audit_record(
+        actor=actor,
+        action="service_duration.set",
+        obj=row,
+        changes=changed(before, {"minutes": row.minutes}),
+    )
+    return row
+
+
+def _company_row(model: Any, actor: User, value: Any, field: str) -> Any:
+    if value in (None, ""):
+        return None
+    owner = "category__company_id" if model is ProductModel else "company_id"
+    row = model.objects.filter(**{owner: actor.company_id}, pk=as_id(value)).first()
+    if row is None:
+        raise _invalid(field, _("Not found."))
+    return row
+
+
+@transaction.atomic
+def service_duration_delete(*, actor: User, duration: Any) -> None:
+    require(actor, Perm.DISPATCH_RULES)
+    found = ServiceDuration.objects.filter(company_id=actor.company_id, pk=as_id(duration)).first()
+    if found is None:
+        raise NotFound("not_found", _("Not found."))
+    delete_with_audit(
+        actor=actor,
+        obj=found,
+        fields=("service_type", "category", "product_model", "minutes"),
+    )
+
+
+@transaction.atomic
+def skill_requirement_set(
+    *, actor: User, category: Any, skill: Any, level: int = 1
+) -> SkillRequirement:
+    """Orders for units of this category need this skill at this level or above."""
+    require(actor, Perm.DISPATCH_RULES)
+    cat = _company_row(ProductCategory, actor, category, "category")
+    found_skill = _company_row(Skill, actor, skill, "skill")
+    if cat is None:
+        raise _invalid("category", _("This field is required."))
+    if found_skill is None:
+        raise _invalid("skill", _("This field is required."))
+    if not 1 <= int(level) <= 5:
+        raise _invalid("level", _("Levels go from 1 to 5."))
+    row, created = SkillRequirement.objects.select_for_update().get_or_create(
+        category=cat,
+        skill=found_skill,
+        defaults={"company_id": actor.company_id, "level": int(level)},
+    )
+    before = {} if created else {"level": row.level}
+    row.level = int(level)
+    row.save(update_fields=["level"])
+    audit_record(
+        actor=actor,
+        action="skill_requirement.set",
+        obj=row,
+        changes=changed(before, {"level": row.level}),
+    )
+    return row
+
+
+@transaction.atomic
+def skill_requirement_delete(*, actor: User, requirement: Any) -> None:
+    require(actor, Perm.DISPATCH_RULES)
+    found = SkillRequirement.objects.filter(
+        company_id=actor.company_id, pk=as_id(requirement)
+    ).first()
+    if found is None:
+        raise NotFound("not_found", _("Not found."))
+    delete_with_audit(actor=actor, obj=found, fields=("category", "skill", "level"))

@@ -26,3 +26,12 @@ REASON_TEXT = {
     "capacity": _("Qualified technicians are fully booked with more urgent or nearer visits."),
     "no_location": _("The address has no coordinates."),
 }
+
+# Why a technician cannot take an order (the candidates list).
+REFUSAL_LABELS = {
+    "skill": _("lacks the skill"),
+    "territory": _("outside their territory"),
+    "not_working": _("not working that day"),
+    "locked": _("locked to someone else"),
+    "no_profile": _("no working hours set"),
+}

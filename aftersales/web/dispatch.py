@@ -4,6 +4,7 @@ reasons, the dispatcher's moves, and the technician's own day."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -14,13 +15,24 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from aftersales.accounts.permissions import Perm
+from aftersales.accounts.models import Region, Skill, TechnicianProfile
+from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.accounts.selectors import stations_visible_to
+from aftersales.catalog.models import ProductCategory, ProductModel
 from aftersales.core.errors import ApplicationError
 from aftersales.core.selectors import get_visible
 from aftersales.dispatch import actions, capacity
-from aftersales.dispatch.choices import REASON_TEXT, PlanStatus
-from aftersales.dispatch.models import DispatchPlan, Visit
+from aftersales.dispatch.choices import PLANNABLE, REASON_TEXT, PlanStatus
+from aftersales.dispatch.models import (
+    DispatchPlan,
+    Leave,
+    ServiceDuration,
+    Shift,
+    SkillRequirement,
+    Territory,
+    Visit,
+)
+from aftersales.orders.choices import ServiceType
 from aftersales.orders.selectors import orders_visible_to
 from aftersales.web.shortcuts import flash_error, page
 
@@ -47,9 +59,10 @@ def board(request: HttpRequest) -> HttpResponse:
     day = _day(request.GET.get("day"))
     rows: list[dict[str, Any]] = []
     unplanned: list[Any] = []
+    planned: list[Any] = []
     if station is not None:
         techs = capacity.technician_days([station.pk], day)
-        visits = (
+        visits = list(
             Visit.objects.filter(station=station, day=day, ended_at__isnull=True)
             .select_related("order", "order__customer", "technician")
             .order_by("technician_id", "sequence", "planned_start")
@@ -83,12 +96,17 @@ def board(request: HttpRequest) -> HttpResponse:
                 }
             )
         unplanned = [o for o in capacity.candidate_orders(station, day) if o.pk not in planned_ids]
+        planned = [
+            v for v in visits if v.order.status in PLANNABLE
+        ]  # the ones the dispatcher may still move
     ctx = {
         "stations": stations,
         "station": station,
         "day": day,
         "rows": rows,
         "unplanned": unplanned,
+        "planned": planned,
+        "perms_rules": has_perm(request.user, Perm.DISPATCH_RULES),
         "hours": list(range(BOARD_FROM, BOARD_TO)),
         "plans": DispatchPlan.objects.filter(station=station, day=day).order_by("-id")[:5]
         if station
@@ -207,5 +225,227 @@ def my_day(request: HttpRequest) -> HttpResponse:
             "day": day,
             "prev": day - dt.timedelta(days=1),
             "next": day + dt.timedelta(days=1),
+        },
+    )
+
+
+@page(Perm.ORDER_EDIT)
+def order_appointment(request: HttpRequest, pk: int) -> HttpResponse:
+    """Offer the bookable windows of the coming days and book (or move) the appointment."""
+    order = get_visible(orders_visible_to(request.user), pk)
+    if request.method == "POST":
+        try:
+            a, b = request.POST.get("slot", "").split("/")
+            start, end = dt.datetime.fromisoformat(a), dt.datetime.fromisoformat(b)
+        except ValueError:
+            messages.error(request, _("Choose one of the offered windows."))
+            return redirect("order-appointment", pk=pk)
+        try:
+            actions.appointment_book(
+                actor=request.user,  # type: ignore[arg-type]
+                order=order,
+                start=start,
+                end=end,
+                version=request.POST.get("version") or None,
+                by_customer=request.POST.get("by_customer") == "1",
+                reason=request.POST.get("reason", ""),
+                force=request.POST.get("force") == "1",
+            )
+        except ApplicationError as exc:
+            flash_error(request, exc)
+            return redirect("order-appointment", pk=pk)
+        messages.success(request, _("The appointment is booked; the customer is told."))
+        return redirect("order-detail", pk=pk)
+    first = _day(request.GET.get("first"))
+    slots = actions.appointment_slots(actor=request.user, order=order, first=first)  # type: ignore[arg-type]
+    days: dict[dt.date, list[Any]] = {}
+    for slot in slots:
+        days.setdefault(slot.day, []).append(slot)
+    conf = capacity.dispatch_settings(order.company_id)
+    return render(
+        request,
+        "web/dispatch/appointment.html",
+        {
+            "order": order,
+            "days": sorted(days.items()),
+            "first": first,
+            "later": first + dt.timedelta(days=conf.booking_days),
+            "notice_hours": conf.notice_hours,
+            "can_force": has_perm(request.user, Perm.ORDER_ASSIGN),
+        },
+    )
+
+
+# --- capacity pages --------------------------------------------------------------------------
+
+TEAM_DAYS = 14
+
+
+def _time(value: str | None) -> dt.time:
+    return dt.time.fromisoformat((value or "").strip())
+
+
+def _int(value: str | None, default: int = 0) -> int:
+    try:
+        return int(value or default)
+    except ValueError:
+        return default
+
+
+@page(Perm.CAPACITY_EDIT)
+def team(request: HttpRequest) -> HttpResponse:
+    """A station's technicians: hours and skills, shifts of the coming two weeks, leave, and
+    the territories they cover. Every change goes through the capacity actions."""
+    stations = list(stations_visible_to(request.user).filter(is_active=True).order_by("name"))
+    station = next((s for s in stations if str(s.pk) == request.GET.get("station")), None)
+    station = station or (stations[0] if stations else None)
+    today = timezone.localdate()
+    ctx: dict[str, Any] = {"stations": stations, "station": station, "today": today}
+    if station is not None:
+        ctx["technicians"] = (
+            TechnicianProfile.objects.filter(station=station, is_active=True)
+            .select_related("user")
+            .prefetch_related("technicianskill_set__skill")
+            .order_by("user__username")
+        )
+        ctx["shifts"] = (
+            Shift.objects.filter(
+                technician__station=station,
+                day__gte=today,
+                day__lt=today + dt.timedelta(days=TEAM_DAYS),
+            )
+            .select_related("technician__user")
+            .order_by("day", "technician__user__username")
+        )
+        ctx["leave"] = (
+            Leave.objects.filter(technician__station=station, last_day__gte=today)
+            .select_related("technician__user")
+            .order_by("first_day")
+        )
+        ctx["territories"] = (
+            Territory.objects.filter(station=station)
+            .prefetch_related("regions", "technicians__user")
+            .order_by("name")
+        )
+        ctx["regions"] = Region.objects.filter(company_id=station.company_id).order_by("name")
+        editing = request.GET.get("territory")
+        ctx["editing"] = next((t for t in ctx["territories"] if str(t.pk) == editing), None)
+        if ctx["editing"] is not None:
+            ctx["editing_regions"] = {r.pk for r in ctx["editing"].regions.all()}
+            ctx["editing_techs"] = {p.user_id for p in ctx["editing"].technicians.all()}
+            ctx["editing_polygon"] = json.dumps(ctx["editing"].polygon or [])
+    return render(request, "web/dispatch/team.html", ctx)
+
+
+@page(Perm.CAPACITY_EDIT)
+@require_POST
+def team_change(request: HttpRequest) -> HttpResponse:
+    """One form handler for the team page: `op` names the capacity action."""
+    actor: Any = request.user
+    post = request.POST
+    op = post.get("op", "")
+    try:
+        if op == "shift":
+            actions.shift_set(
+                actor=actor,
+                technician=post.get("technician"),
+                day=dt.date.fromisoformat(post.get("day", "")),
+                start=_time(post.get("start")),
+                end=_time(post.get("end")),
+                break_minutes=_int(post.get("break_minutes"), 60),
+            )
+            messages.success(request, _("Shift saved."))
+        elif op == "shift_delete":
+            actions.shift_delete(actor=actor, shift=post.get("id"))
+        elif op == "leave":
+            done = actions.leave_add(
+                actor=actor,
+                technician=post.get("technician"),
+                first_day=dt.date.fromisoformat(post.get("first_day", "")),
+                last_day=dt.date.fromisoformat(post.get("last_day", "")),
+                reason=post.get("reason", ""),
+            )
+            messages.success(request, _("Leave recorded."))
+            if done.affected:
+                messages.warning(
+                    request,
+                    _("Visits planned on those days must be moved: %(orders)s")
+                    % {"orders": ", ".join(v.order.number for v in done.affected)},
+                )
+        elif op == "leave_delete":
+            actions.leave_delete(actor=actor, leave=post.get("id"))
+        elif op == "territory":
+            polygon = json.loads(post.get("polygon") or "[]")
+            actions.territory_save(
+                actor=actor,
+                station=post.get("station"),
+                territory=post.get("id") or None,
+                name=post.get("name", ""),
+                regions=[_int(x) for x in post.getlist("regions")],
+                postcode_prefixes=post.get("postcode_prefixes", ""),
+                polygon=polygon,
+                technicians=[_int(x) for x in post.getlist("technicians")],
+            )
+            messages.success(request, _("Territory saved."))
+        elif op == "territory_delete":
+            actions.territory_delete(actor=actor, territory=post.get("id"))
+        else:
+            messages.error(request, _("Unknown operation."))
+    except ValueError:
+        messages.error(request, _("Some fields are not valid: check the dates, times and polygon."))
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    return redirect(f"{reverse('dispatch-team')}?station={post.get('station', '')}")
+
+
+@page(Perm.DISPATCH_RULES)
+def rules(request: HttpRequest) -> HttpResponse:
+    """Company-wide: time on site by service type / category / model, and the skills a
+    category of product needs."""
+    actor: Any = request.user
+    if request.method == "POST":
+        post = request.POST
+        op = post.get("op", "")
+        try:
+            if op == "duration":
+                actions.service_duration_set(
+                    actor=actor,
+                    service_type=post.get("service_type", ""),
+                    minutes=_int(post.get("minutes")),
+                    category=post.get("category") or None,
+                    product_model=post.get("product_model") or None,
+                )
+            elif op == "duration_delete":
+                actions.service_duration_delete(actor=actor, duration=post.get("id"))
+            elif op == "requirement":
+                actions.skill_requirement_set(
+                    actor=actor,
+                    category=post.get("category"),
+                    skill=post.get("skill"),
+                    level=_int(post.get("level"), 1),
+                )
+            elif op == "requirement_delete":
+                actions.skill_requirement_delete(actor=actor, requirement=post.get("id"))
+            messages.success(request, _("Saved."))
+        except ApplicationError as exc:
+            flash_error(request, exc)
+        return redirect("dispatch-rules")
+    company = actor.company_id
+    return render(
+        request,
+        "web/dispatch/rules.html",
+        {
+            "durations": ServiceDuration.objects.filter(company_id=company)
+            .select_related("category", "product_model")
+            .order_by("service_type", "category__name", "product_model__code"),
+            "requirements": SkillRequirement.objects.filter(company_id=company)
+            .select_related("category", "skill")
+            .order_by("category__name", "skill__name"),
+            "service_types": ServiceType.choices,
+            "categories": ProductCategory.objects.filter(company_id=company).order_by("name"),
+            "models": ProductModel.objects.filter(category__company_id=company).order_by("code")[
+                :500
+            ],
+            "skills": Skill.objects.filter(company_id=company).order_by("name"),
         },
     )

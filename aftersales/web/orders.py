@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.choices import Role
-from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Perm, has_perm, require
 from aftersales.accounts.selectors import stations_visible_to
 from aftersales.calendars import actions as calendar_actions
@@ -31,6 +30,8 @@ from aftersales.core.errors import ApplicationError, NotFound
 from aftersales.core.selectors import as_id, get_visible, keyset_page
 from aftersales.core.validation import ValidationFailed
 from aftersales.customers.selectors import customer_search, unit_search, units_visible_to
+from aftersales.dispatch import actions as dispatch_actions
+from aftersales.dispatch.choices import KEEP_TECHNICIAN, PLANNABLE, REFUSAL_LABELS
 from aftersales.orders import actions, uploads
 from aftersales.orders.choices import (
     NEEDS_REASON,
@@ -342,10 +343,13 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     allowed = actions.available_actions(user, order)
     if order.can("reopen") and has_perm(user, Perm.ORDER_REOPEN):
         allowed.append("reopen")
-    technicians = (
-        User.objects.filter(role=Role.TECHNICIAN, station_id=order.station_id, is_active=True)
-        if order.station_id
-        else User.objects.none()
+    candidates = (
+        [
+            (c, REFUSAL_LABELS.get(c.refusal, c.refusal))
+            for c in dispatch_actions.technician_candidates(actor=user, order=order)
+        ]
+        if "assign" in allowed and has_perm(user, Perm.ORDER_ASSIGN)
+        else []
     )
     return render(
         request,
@@ -356,7 +360,9 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "buttons": [(a, TRANSITION_LABELS[a], a in NEEDS_REASON) for a in allowed],
             "events": order_timeline(order),
             "stations": stations_visible_to(user),
-            "technicians": technicians,
+            "candidates": candidates,
+            "can_book": has_perm(user, Perm.ORDER_EDIT)
+            and order.status in PLANNABLE | KEEP_TECHNICIAN,
             "attachments": order.attachments.all(),
             "can_override": has_perm(user, Perm.WARRANTY_OVERRIDE),
             "warranty_label": WARRANTY_LABELS.get(order.warranty_decision, "—"),

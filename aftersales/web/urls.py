@@ -92,5 +92,9 @@ urlpatterns += [
     path("dispatch/plans/<int:pk>/", dispatch.plan_detail, name="dispatch-plan"),
     path("dispatch/plans/<int:pk>/commit/", dispatch.plan_commit, name="dispatch-plan-commit"),
     path("dispatch/plans/<int:pk>/discard/", dispatch.plan_discard, name="dispatch-plan-discard"),
+    path("dispatch/team/", dispatch.team, name="dispatch-team"),
+    path("dispatch/team/change/", dispatch.team_change, name="dispatch-team-change"),
+    path("dispatch/rules/", dispatch.rules, name="dispatch-rules"),
     path("my/day/", dispatch.my_day, name="my-day"),
+    path("orders/<int:pk>/appointment/", dispatch.order_appointment, name="order-appointment"),
 ]

@@ -1,0 +1,473 @@
+"""/api/v1 dispatch: appointment slots and booking, candidates, the dispatcher's moves, day
+plans (propose → commit), visits, and capacity (shifts, leave, territories, durations, skill
+requirements). Each endpoint parses, calls one action or selector, answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.selectors import stations_visible_to
+from aftersales.api.customers import ERRORS
+from aftersales.core.selectors import get_visible
+from aftersales.dispatch import actions
+from aftersales.dispatch.models import (
+    DispatchPlan,
+    Leave,
+    ServiceDuration,
+    Shift,
+    SkillRequirement,
+    Territory,
+    Visit,
+)
+
+router = Router(tags=["dispatch"])
+
+
+class SlotOut(Schema):
+    day: dt.date
+    start: dt.datetime
+    end: dt.datetime
+    technician_id: int
+    added_km: float
+
+
+class SlotParams(Schema):
+    first: dt.date | None = None
+    days: int = Field(7, ge=1, le=31)
+
+
+class BookIn(Schema):
+    start: dt.datetime
+    end: dt.datetime
+    version: int | None = None
+    by_customer: bool = False
+    reason: str = Field("", max_length=500)
+    force: bool = False
+
+
+class VisitOut(Schema):
+    id: int
+    order_id: int
+    technician_id: int
+    station_id: int
+    day: dt.date
+    sequence: int
+    planned_start: dt.datetime | None
+    planned_end: dt.datetime | None
+    travel_minutes: int
+    locked: bool
+    plan_id: int | None
+    reasons: dict[str, Any]
+
+
+class CandidateOut(Schema):
+    technician_id: int
+    name: str
+    qualified: bool
+    refusal: str
+    visits: int
+    max_visits: int
+    added_minutes: int | None
+    added_km: float | None
+
+
+class MoveIn(Schema):
+    technician_id: int
+    start: dt.datetime
+
+
+class PlanIn(Schema):
+    station_id: int
+    day: dt.date
+    seconds: float | None = Field(None, gt=0, le=60)
+    seed: int = 0
+
+
+class PlanOut(Schema):
+    id: int
+    station_id: int
+    day: dt.date
+    status: str
+    seconds: float
+    created_at: dt.datetime
+    committed_at: dt.datetime | None
+    result: dict[str, Any]
+
+
+class VisitParams(Schema):
+    station: int
+    day: dt.date
+
+
+@router.get("/orders/{order_id}/slots", response={200: list[SlotOut], **ERRORS})
+def order_slots(request: HttpRequest, order_id: int, params: Query[SlotParams]) -> Any:
+    """Windows that can be booked for the order: each has a qualified technician in the
+    territory with room for the visit (the route is timed with it)."""
+    require(request.user, Perm.ORDER_VIEW)
+    return actions.appointment_slots(
+        actor=request.user,  # type: ignore[arg-type]
+        order=order_id,
+        days=params.days,
+        first=params.first,
+    )
+
+
+@router.post("/orders/{order_id}/appointment", response={200: VisitOut, **ERRORS})
+def order_book(request: HttpRequest, order_id: int, payload: BookIn) -> Any:
+    """Book or move the appointment into one of the offered windows. 409 `slot_unavailable`
+    when the window can no longer be served; 409 `late_notice` when a visit we promised
+    moves less than the notice hours before it (a dispatcher may `force` with a `reason`)."""
+    return actions.appointment_book(
+        actor=request.user,  # type: ignore[arg-type]
+        order=order_id,
+        **payload.dict(),
+    )
+
+
+@router.get("/orders/{order_id}/candidates", response={200: list[CandidateOut], **ERRORS})
+def order_candidates(request: HttpRequest, order_id: int, day: dt.date | None = None) -> Any:
+    """The station's technicians for the order on `day`: qualified or why not, load, and the
+    travel the visit would add; best first."""
+    require(request.user, Perm.ORDER_ASSIGN)
+    return actions.technician_candidates(
+        actor=request.user,  # type: ignore[arg-type]
+        order=order_id,
+        day=day,
+    )
+
+
+@router.post("/orders/{order_id}/visit", response={200: VisitOut, **ERRORS})
+def order_move(request: HttpRequest, order_id: int, payload: MoveIn) -> Any:
+    """Place the visit by hand (technician and start); it is locked for the optimiser."""
+    return actions.visit_move(
+        actor=request.user,  # type: ignore[arg-type]
+        order=order_id,
+        technician=payload.technician_id,
+        start=payload.start,
+    )
+
+
+@router.get("/dispatch/visits", response={200: list[VisitOut], **ERRORS})
+def visit_list(request: HttpRequest, params: Query[VisitParams]) -> Any:
+    """A station's live visits on a day, by technician and sequence."""
+    require(request.user, Perm.ORDER_VIEW)
+    station = get_visible(stations_visible_to(request.user), params.station)
+    return list(
+        Visit.objects.filter(station=station, day=params.day, ended_at__isnull=True).order_by(
+            "technician_id", "sequence", "planned_start"
+        )
+    )
+
+
+@router.post("/dispatch/plans", response={201: PlanOut, **ERRORS})
+def plan_propose(request: HttpRequest, payload: PlanIn) -> Any:
+    """Optimise a station's day within the time limit; nothing is assigned until commit."""
+    plan = actions.plan_propose(
+        actor=request.user,  # type: ignore[arg-type]
+        station=payload.station_id,
+        day=payload.day,
+        seconds=payload.seconds,
+        seed=payload.seed,
+    )
+    return Status(201, plan)
+
+
+def _plan(request: HttpRequest, plan_id: int) -> DispatchPlan:
+    require(request.user, Perm.ORDER_ASSIGN)
+    qs = DispatchPlan.objects.filter(station__in=stations_visible_to(request.user))
+    return get_visible(qs, plan_id)  # type: ignore[no-any-return]
+
+
+@router.get("/dispatch/plans/{plan_id}", response={200: PlanOut, **ERRORS})
+def plan_get(request: HttpRequest, plan_id: int) -> Any:
+    return _plan(request, plan_id)
+
+
+@router.post("/dispatch/plans/{plan_id}/commit", response={200: PlanOut, **ERRORS})
+def plan_commit(request: HttpRequest, plan_id: int) -> Any:
+    """Assign every planned order through the order actions. 409 `plan_stale` when an order
+    changed since the proposal, 409 `plan_not_proposed` when it was already committed."""
+    return actions.plan_commit(actor=request.user, plan=plan_id)  # type: ignore[arg-type]
+
+
+@router.post("/dispatch/plans/{plan_id}/discard", response={200: PlanOut, **ERRORS})
+def plan_discard(request: HttpRequest, plan_id: int) -> Any:
+    return actions.plan_discard(actor=request.user, plan=plan_id)  # type: ignore[arg-type]
+
+
+# --- capacity --------------------------------------------------------------------------------
+
+
+class ShiftIn(Schema):
+    technician_id: int
+    day: dt.date
+    start: dt.time
+    end: dt.time
+    break_minutes: int = Field(60, ge=0, le=240)
+
+
+class ShiftOut(Schema):
+    id: int
+    technician_id: int
+    day: dt.date
+    start: dt.time
+    end: dt.time
+    break_minutes: int
+
+
+class LeaveIn(Schema):
+    technician_id: int
+    first_day: dt.date
+    last_day: dt.date
+    reason: str = Field("", max_length=200)
+
+
+class LeaveOut(Schema):
+    id: int
+    technician_id: int
+    first_day: dt.date
+    last_day: dt.date
+    reason: str
+
+
+class LeaveCreated(LeaveOut):
+    affected_orders: list[int]
+
+
+def _by_user(row: Shift | Leave, fields: tuple[str, ...]) -> dict[str, Any]:
+    """Technicians are named by their user id in the API (as everywhere else)."""
+    out = {f: getattr(row, f) for f in fields}
+    out["id"], out["technician_id"] = row.pk, row.technician.user_id
+    return out
+
+
+SHIFT_FIELDS = ("day", "start", "end", "break_minutes")
+LEAVE_FIELDS = ("first_day", "last_day", "reason")
+
+
+class RangeParams(Schema):
+    station: int
+    first: dt.date
+    last: dt.date
+
+
+@router.get("/dispatch/shifts", response={200: list[ShiftOut], **ERRORS})
+def shift_list(request: HttpRequest, params: Query[RangeParams]) -> Any:
+    require(request.user, Perm.ORDER_VIEW)
+    station = get_visible(stations_visible_to(request.user), params.station)
+    rows = (
+        Shift.objects.filter(
+            technician__station=station, day__gte=params.first, day__lte=params.last
+        )
+        .select_related("technician")
+        .order_by("day", "technician_id")[:2000]
+    )
+    return [_by_user(r, SHIFT_FIELDS) for r in rows]
+
+
+@router.put("/dispatch/shifts", response={200: ShiftOut, **ERRORS})
+def shift_set(request: HttpRequest, payload: ShiftIn) -> Any:
+    """Set a technician's hours on a day (replaces that day's shift)."""
+    shift = actions.shift_set(
+        actor=request.user,  # type: ignore[arg-type]
+        technician=payload.technician_id,
+        day=payload.day,
+        start=payload.start,
+        end=payload.end,
+        break_minutes=payload.break_minutes,
+    )
+    return _by_user(shift, SHIFT_FIELDS)
+
+
+@router.delete("/dispatch/shifts/{shift_id}", response={204: None, **ERRORS})
+def shift_delete(request: HttpRequest, shift_id: int) -> Any:
+    actions.shift_delete(actor=request.user, shift=shift_id)  # type: ignore[arg-type]
+    return Status(204, None)
+
+
+@router.get("/dispatch/leave", response={200: list[LeaveOut], **ERRORS})
+def leave_list(request: HttpRequest, params: Query[RangeParams]) -> Any:
+    require(request.user, Perm.ORDER_VIEW)
+    station = get_visible(stations_visible_to(request.user), params.station)
+    rows = (
+        Leave.objects.filter(
+            technician__station=station, last_day__gte=params.first, first_day__lte=params.last
+        )
+        .select_related("technician")
+        .order_by("first_day", "technician_id")[:2000]
+    )
+    return [_by_user(r, LEAVE_FIELDS) for r in rows]
+
+
+@router.post("/dispatch/leave", response={201: LeaveCreated, **ERRORS})
+def leave_add(request: HttpRequest, payload: LeaveIn) -> Any:
+    """Record leave; `affected_orders` are orders with visits planned on those days, which the
+    dispatcher must move."""
+    done = actions.leave_add(
+        actor=request.user,  # type: ignore[arg-type]
+        technician=payload.technician_id,
+        first_day=payload.first_day,
+        last_day=payload.last_day,
+        reason=payload.reason,
+    )
+    out = _by_user(done.leave, LEAVE_FIELDS)
+    out["affected_orders"] = [v.order_id for v in done.affected]
+    return Status(201, out)
+
+
+@router.delete("/dispatch/leave/{leave_id}", response={204: None, **ERRORS})
+def leave_delete(request: HttpRequest, leave_id: int) -> Any:
+    actions.leave_delete(actor=request.user, leave=leave_id)  # type: ignore[arg-type]
+    return Status(204, None)
+
+
+class TerritoryIn(Schema):
+    station_id: int
+    name: str = Field(..., max_length=100)
+    regions: list[int] = Field(default_factory=list, max_length=200)
+    postcode_prefixes: str = Field("", max_length=500)
+    polygon: list[list[float]] = Field(default_factory=list, max_length=500)
+    technicians: list[int] = Field(default_factory=list, max_length=500)
+
+
+class TerritoryOut(Schema):
+    id: int
+    station_id: int
+    name: str
+    regions: list[int]
+    postcode_prefixes: str
+    polygon: list[list[float]]
+    technicians: list[int]
+
+
+def _territory_out(t: Territory) -> dict[str, Any]:
+    return {
+        "id": t.pk,
+        "station_id": t.station_id,
+        "name": t.name,
+        "regions": sorted(r.pk for r in t.regions.all()),
+        "postcode_prefixes": t.postcode_prefixes,
+        "polygon": t.polygon or [],
+        "technicians": sorted(p.user_id for p in t.technicians.all()),
+    }
+
+
+@router.get("/dispatch/territories", response={200: list[TerritoryOut], **ERRORS})
+def territory_list(request: HttpRequest, station: int | None = None) -> Any:
+    require(request.user, Perm.ORDER_VIEW)
+    qs = Territory.objects.filter(station__in=stations_visible_to(request.user))
+    if station is not None:
+        qs = qs.filter(station_id=station)
+    rows = qs.prefetch_related("regions", "technicians").order_by("station_id", "name")[:1000]
+    return [_territory_out(t) for t in rows]
+
+
+@router.post("/dispatch/territories", response={201: TerritoryOut, **ERRORS})
+def territory_create(request: HttpRequest, payload: TerritoryIn) -> Any:
+    data = payload.dict()
+    row = actions.territory_save(
+        actor=request.user,  # type: ignore[arg-type]
+        station=data.pop("station_id"),
+        **data,
+    )
+    return Status(201, _territory_out(row))
+
+
+@router.put("/dispatch/territories/{territory_id}", response={200: TerritoryOut, **ERRORS})
+def territory_replace(request: HttpRequest, territory_id: int, payload: TerritoryIn) -> Any:
+    data = payload.dict()
+    row = actions.territory_save(
+        actor=request.user,  # type: ignore[arg-type]
+        territory=territory_id,
+        station=data.pop("station_id"),
+        **data,
+    )
+    return _territory_out(row)
+
+
+@router.delete("/dispatch/territories/{territory_id}", response={204: None, **ERRORS})
+def territory_delete(request: HttpRequest, territory_id: int) -> Any:
+    actions.territory_delete(actor=request.user, territory=territory_id)  # type: ignore[arg-type]
+    return Status(204, None)
+
+
+class DurationIn(Schema):
+    service_type: str
+    minutes: int = Field(..., ge=5, le=1440)
+    category_id: int | None = None
+    product_model_id: int | None = None
+
+
+class DurationOut(Schema):
+    id: int
+    service_type: str
+    minutes: int
+    category_id: int | None
+    product_model_id: int | None
+
+
+class RequirementIn(Schema):
+    category_id: int
+    skill_id: int
+    level: int = Field(1, ge=1, le=5)
+
+
+class RequirementOut(Schema):
+    id: int
+    category_id: int
+    skill_id: int
+    level: int
+
+
+@router.get("/dispatch/durations", response={200: list[DurationOut], **ERRORS})
+def duration_list(request: HttpRequest) -> Any:
+    require(request.user, Perm.ORDER_VIEW)
+    return list(ServiceDuration.objects.filter(company_id=request.user.company_id).order_by("id"))  # type: ignore[union-attr]
+
+
+@router.put("/dispatch/durations", response={200: DurationOut, **ERRORS})
+def duration_set(request: HttpRequest, payload: DurationIn) -> Any:
+    """Time on site by service type, optionally for a category or a model (most specific
+    wins); setting an existing rule replaces its minutes."""
+    return actions.service_duration_set(
+        actor=request.user,  # type: ignore[arg-type]
+        service_type=payload.service_type,
+        minutes=payload.minutes,
+        category=payload.category_id,
+        product_model=payload.product_model_id,
+    )
+
+
+@router.delete("/dispatch/durations/{duration_id}", response={204: None, **ERRORS})
+def duration_delete(request: HttpRequest, duration_id: int) -> Any:
+    actions.service_duration_delete(actor=request.user, duration=duration_id)  # type: ignore[arg-type]
+    return Status(204, None)
+
+
+@router.get("/dispatch/skill-requirements", response={200: list[RequirementOut], **ERRORS})
+def requirement_list(request: HttpRequest) -> Any:
+    require(request.user, Perm.ORDER_VIEW)
+    return list(
+        SkillRequirement.objects.filter(company_id=request.user.company_id).order_by("id")  # type: ignore[union-attr]
+    )
+
+
+@router.put("/dispatch/skill-requirements", response={200: RequirementOut, **ERRORS})
+def requirement_set(request: HttpRequest, payload: RequirementIn) -> Any:
+    return actions.skill_requirement_set(
+        actor=request.user,  # type: ignore[arg-type]
+        category=payload.category_id,
+        skill=payload.skill_id,
+        level=payload.level,
+    )
+
+
+@router.delete("/dispatch/skill-requirements/{requirement_id}", response={204: None, **ERRORS})
+def requirement_delete(request: HttpRequest, requirement_id: int) -> Any:
+    actions.skill_requirement_delete(actor=request.user, requirement=requirement_id)  # type: ignore[arg-type]
+    return Status(204, None)
