@@ -235,6 +235,10 @@ def appointment_book(
         require(actor, Perm.ORDER_EDIT)
     now = now or timezone.now()
     visible = _visible_order(actor, order)
+    day = start.astimezone(capacity.tz()).date()
+    stations = _stations_for(visible)
+    # Lock order of dispatch: technicians, then plan, then orders (lock_objects).
+    lock_technicians(t.user_id for t in capacity.technician_days([s.pk for s in stations], day))
     locked = lock_orders([visible.pk])[visible.pk]
     check_version(locked, version, _("Someone else changed this order; reload it and try again."))
     if locked.status not in PLANNABLE | KEEP_TECHNICIAN:
@@ -256,10 +260,6 @@ def appointment_book(
                 % {"h": conf.notice_hours},
             )
         late = True
-    day = start.astimezone(capacity.tz()).date()
-    stations = _stations_for(visible)
-    techs = [t.user_id for t in capacity.technician_days([s.pk for s in stations], day)]
-    lock_technicians(techs)
     facts = capacity.OrderFacts(locked.company_id)
     slots = {(s.start, s.end): s for s in _day_slots(visible, day, now, stations, conf, facts)}
     slot = slots.get((start, end))
@@ -545,6 +545,11 @@ def plan_propose(
             "routes": routes,
             "unserved": unserved,
             "versions": {str(o.pk): o.version for o in data.orders.values()},
+            "visits": sorted(
+                Visit.objects.filter(station=found, day=day, ended_at__isnull=True).values_list(
+                    "pk", flat=True
+                )
+            ),
             "metrics": {
                 "orders": len(data.orders),
                 "served": result.served,
@@ -577,6 +582,10 @@ def _commit(
     pk = plan.pk if isinstance(plan, DispatchPlan) else int(plan)
     if not DispatchPlan.objects.filter(pk=pk, station__in=stations_visible_to(actor)).exists():
         raise NotFound("not_found", _("Not found."))
+    station_id, day = DispatchPlan.objects.filter(pk=pk).values_list("station_id", "day").get()
+    lock_technicians(
+        TechnicianProfile.objects.filter(station_id=station_id).values_list("user_id", flat=True)
+    )
     locked_plan = lock_plan(pk)
     assert locked_plan is not None
     if locked_plan.status != PlanStatus.PROPOSED:
@@ -589,11 +598,19 @@ def _commit(
     versions = {int(k): v for k, v in locked_plan.result.get("versions", {}).items()}
     orders = lock_orders(versions)
     changed = [o.number or str(o.pk) for pk, o in orders.items() if o.version != versions[pk]]
+    # A visit booked or placed on the day after the proposal takes capacity it did not see.
+    seen = set(locked_plan.result.get("visits", []))
+    changed += [
+        v.order.number
+        for v in Visit.objects.filter(station_id=station_id, day=day, ended_at__isnull=True)
+        .exclude(pk__in=seen)
+        .exclude(order_id__in=list(versions))
+        .select_related("order")
+    ]
     if changed or len(orders) != len(versions):
         locked_plan.status = PlanStatus.STALE
         locked_plan.save(update_fields=["status"])  # kept: the refusal is raised after commit
         return None, changed
-    day = locked_plan.day
     planned: set[int] = set()
     for route in locked_plan.result.get("routes", []):
         tech_id = route["technician"]

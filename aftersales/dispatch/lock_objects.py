@@ -1,4 +1,5 @@
-"""Row locks of dispatch, always taken in primary-key order so two planners never deadlock."""
+"""Row locks of dispatch. Every action takes them in one order — technicians, then the plan,
+then orders — and each kind in primary-key order, so two dispatchers never deadlock."""
 
 from __future__ import annotations
 

@@ -10,6 +10,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from aftersales.core.phones import mask_phone
+from aftersales.customers.models import Customer
 from aftersales.notifications.models import Channel, OutboxMessage, OutboxStatus
 
 log = logging.getLogger("aftersales.notifications")
@@ -25,16 +27,19 @@ def notify(
     dedupe_key: str | None = None,
     channel: str = "console",
 ) -> tuple[OutboxMessage, bool]:
-    """Queue one message; with a `dedupe_key` already used, return that row and False."""
+    """Queue one message to a user or a customer; with a `dedupe_key` already used, return that
+    row and False."""
     if dedupe_key:
         existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
         if existing is not None:
             return existing, False
     try:
         with transaction.atomic():
+            to_customer = isinstance(recipient, Customer)
             message = OutboxMessage.objects.create(
                 company_id=company_id,
-                recipient=recipient,
+                recipient=None if to_customer else recipient,
+                customer=recipient if to_customer else None,
                 channel=channel,
                 subject=str(subject)[:200],
                 body=str(body),
@@ -56,7 +61,10 @@ def _trigger_send() -> None:
 def _deliver(message: OutboxMessage) -> None:
     """The channels available before the notifications issue: the log and the in-app inbox."""
     if message.channel == Channel.CONSOLE:
-        to = message.recipient.username if message.recipient else "-"
+        if message.customer_id:
+            to = f"customer {message.customer_id} ({mask_phone(message.customer.phone)})"
+        else:
+            to = message.recipient.username if message.recipient else "-"
         log.info("message to %s: %s\n%s", to, message.subject, message.body)
     # IN_APP: the row itself is the message; nothing to hand over.
 
@@ -75,7 +83,7 @@ def outbox_send_due(*, limit: int = 200) -> int:
             message = (
                 OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(pk=pk, status=OutboxStatus.QUEUED)
-                .select_related("recipient")
+                .select_related("recipient", "customer")
                 .first()
             )
             if message is None:

@@ -34,6 +34,14 @@ class OutboxMessage(models.Model):
         blank=True,
         related_name="messages",
     )
+    # A message to a customer (appointment, ETA) rather than to a user.
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.CONSOLE)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"), blank=True)

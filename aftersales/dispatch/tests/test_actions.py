@@ -14,6 +14,7 @@ from aftersales.dispatch.choices import PlanStatus
 from aftersales.dispatch.models import DispatchSettings, Leave, Visit
 from aftersales.dispatch.optimizer.travel import HaversineTravel, Point
 from aftersales.dispatch.tests.fixtures import DAY, NOW, at, spot
+from aftersales.notifications.models import OutboxMessage
 from aftersales.orders import actions as orders
 from aftersales.orders.models import OrderEvent, ServiceOrder
 
@@ -84,6 +85,26 @@ def test_a_plan_whose_orders_changed_is_stale(station_day, customer_order):
     plan.refresh_from_db()
     assert plan.status == PlanStatus.STALE
     assert not Visit.objects.exists()
+
+
+def test_a_visit_booked_after_the_proposal_makes_the_plan_stale(station_day, customer_order):
+    station_day["technician"](1)
+    customer_order(spot(1))
+    dispatcher = station_day["people"]["dispatcher"]
+    plan = actions.plan_propose(
+        actor=dispatcher, station=station_day["station"], day=DAY, seconds=0.2, now=NOW
+    )
+    late_comer = customer_order(spot(2))
+    actions.appointment_book(
+        actor=station_day["people"]["agent"], order=late_comer, start=at(10), end=at(12), now=NOW
+    )
+
+    with pytest.raises(ApplicationError) as err:
+        actions.plan_commit(actor=dispatcher, plan=plan, now=NOW)
+
+    assert err.value.code == "plan_stale"
+    assert err.value.details["changed"] == [late_comer.number]
+    assert not ServiceOrder.objects.filter(technician__isnull=False).exists()
 
 
 def test_unserved_orders_come_with_the_binding_reason(station_day, customer_order):
@@ -362,3 +383,17 @@ def test_move_to_an_unqualified_technician_is_refused(station_day, customer_orde
         )
     assert err.value.code == "not_qualified"
     assert not Visit.objects.exists()
+
+
+def test_booking_tells_the_customer_through_the_outbox(
+    station_day, customer_order, django_capture_on_commit_callbacks
+):
+    station_day["technician"](1)
+    order = customer_order(spot(1))
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.appointment_book(
+            actor=station_day["people"]["agent"], order=order, start=at(10), end=at(12), now=NOW
+        )
+    message = OutboxMessage.objects.get(customer=order.customer)
+    assert message.recipient is None
+    assert order.number in message.body and "10:00" in message.body
