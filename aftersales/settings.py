@@ -262,3 +262,10 @@ NINJA_PAGINATION_MAX_LIMIT = 200
 # Product settings (company data lives in the database; these are system-wide switches).
 AFTERSALES_DEMO_ON_EMPTY = env_bool("AFTERSALES_DEMO_ON_EMPTY", True)
 AFTERSALES_SITE_NAME = _("Aftersales service management")
+# Route maps on the dispatch board: a slippy-map tile URL with {z}, {x} and {y}, e.g.
+# https://tile.openstreetmap.org/{z}/{x}/{y}.png (respect the server's usage policy). Empty:
+# the board shows no map.
+AFTERSALES_MAP_TILES = os.environ.get("AFTERSALES_MAP_TILES", "").strip()
+AFTERSALES_MAP_ATTRIBUTION = os.environ.get(
+    "AFTERSALES_MAP_ATTRIBUTION", "© OpenStreetMap contributors"
+)

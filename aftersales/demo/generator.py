@@ -544,8 +544,62 @@ def _orders(ctx: Ctx, count: int) -> int:
     return made
 
 
+def _plannable_day(ctx: Ctx, count: int = 14) -> dt.date | None:
+    """Open orders at the first station for its next working day, some with a booked window,
+    so that the dispatch board has a day to optimise. Returns that day."""
+    from aftersales.calendars.selectors import work_calendar
+    from aftersales.dispatch import actions as dispatch_actions
+    from aftersales.orders import actions as order_actions
+
+    rng = ctx.rng
+    station = ctx.stations[0]
+    agent = User.objects.get(company=ctx.company, username="agent")
+    dispatcher = User.objects.get(company=ctx.company, username="dispatcher")
+    calendar = work_calendar(ctx.company.pk)
+    day = timezone.localdate() + dt.timedelta(days=1)
+    while not calendar.is_working_day(day):
+        day += dt.timedelta(days=1)
+    units = list(
+        InstalledUnit.objects.filter(company=ctx.company, station=station).order_by("id")[:300]
+    )
+    if not units:
+        return None
+    tz = timezone.get_current_timezone()
+    for k, unit in enumerate(rng.sample(units, min(count, len(units)))):
+        wished = rng.choice([None, (9, 12), (13, 17), (14, 18)])
+        order, _created = order_actions.order_create(
+            actor=agent,
+            customer=unit.customer_id,
+            unit=unit,
+            channel="phone",
+            service_type=rng.choice(["repair"] * 4 + ["installation", "maintenance"]),
+            priority=rng.choice(["high", "medium", "medium", "low"]),
+            fault_description=rng.choice(FAULTS),
+            preferred_start=dt.datetime.combine(day, dt.time(wished[0]), tzinfo=tz)
+            if wished
+            else None,
+            preferred_end=dt.datetime.combine(day, dt.time(wished[1]), tzinfo=tz)
+            if wished
+            else None,
+            allow_duplicate=True,
+        )
+        order = order_actions.order_transition(
+            actor=dispatcher, order=order, action="dispatch", station=station
+        )
+        if k % 3 == 0:  # a third of them booked a window with the customer
+            slots = dispatch_actions.appointment_slots(actor=agent, order=order, first=day, days=1)
+            if slots:
+                slot = rng.choice(slots)
+                dispatch_actions.appointment_book(
+                    actor=agent, order=order, start=slot.start, end=slot.end
+                )
+    return day
+
+
 @transaction.atomic
-def generate(*, seed: int = 1, customers: int = 300, orders: int = 0) -> dict[str, Any]:
+def generate(
+    *, seed: int = 1, customers: int = 300, orders: int = 0, open_orders: int = 14
+) -> dict[str, Any]:
     rng = random.Random(seed)
     ctx = _organisation(rng)
     models, skills = _catalog(ctx)
@@ -555,6 +609,7 @@ def generate(*, seed: int = 1, customers: int = 300, orders: int = 0) -> dict[st
     n_customers, n_units = _customers(ctx, models, customers)
     _warranty_policies(ctx)
     n_orders = _orders(ctx, orders)
+    plan_day = _plannable_day(ctx, open_orders) if open_orders > 0 else None
     audit_record(
         actor=None,
         action="demo.load",
@@ -572,4 +627,5 @@ def generate(*, seed: int = 1, customers: int = 300, orders: int = 0) -> dict[st
         "customers": n_customers,
         "units": n_units,
         "orders": n_orders,
+        "plannable_day": plan_day.isoformat() if plan_day else None,
     }

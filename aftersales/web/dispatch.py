@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,7 +22,7 @@ from aftersales.accounts.selectors import stations_visible_to
 from aftersales.catalog.models import ProductCategory, ProductModel
 from aftersales.core.errors import ApplicationError
 from aftersales.core.selectors import get_visible
-from aftersales.dispatch import actions, capacity
+from aftersales.dispatch import actions, capacity, tilemap
 from aftersales.dispatch.choices import PLANNABLE, REASON_TEXT, PlanStatus
 from aftersales.dispatch.models import (
     DispatchPlan,
@@ -64,7 +65,9 @@ def board(request: HttpRequest) -> HttpResponse:
         techs = capacity.technician_days([station.pk], day)
         visits = list(
             Visit.objects.filter(station=station, day=day, ended_at__isnull=True)
-            .select_related("order", "order__customer", "technician")
+            .select_related(
+                "order", "order__customer", "order__address", "order__unit__address", "technician"
+            )
             .order_by("technician_id", "sequence", "planned_start")
         )
         by_tech: dict[int, list[dict[str, Any]]] = {}
@@ -106,6 +109,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "unplanned": unplanned,
         "planned": planned,
+        "route_map": _route_map(rows),
         "perms_rules": has_perm(request.user, Perm.DISPATCH_RULES),
         "hours": list(range(BOARD_FROM, BOARD_TO)),
         "plans": DispatchPlan.objects.filter(station=station, day=day).order_by("-id")[:5]
@@ -113,6 +117,45 @@ def board(request: HttpRequest) -> HttpResponse:
         else [],
     }
     return render(request, "web/dispatch/board.html", ctx)
+
+
+ROUTE_COLOURS = ("#0d6efd", "#d63384", "#198754", "#fd7e14", "#6f42c1", "#20c997", "#dc3545")
+
+
+def _route_map(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Each technician's route (start, visits in order, end) over the configured map tiles;
+    None when no tile server is configured or nothing has a place."""
+    template = settings.AFTERSALES_MAP_TILES
+    if not template or not rows:
+        return None
+    routes = []
+    for k, row in enumerate(rows):
+        tech = row["tech"]
+        stops = []
+        for v in row["visits"]:
+            _place, point = capacity.order_place(v["order"])
+            if point is not None:
+                stops.append((v["visit"].sequence, point))
+        routes.append((tech, ROUTE_COLOURS[k % len(ROUTE_COLOURS)], stops))
+    points = [(p.x, p.y) for tech, _c, stops in routes for p in (tech.start, tech.end)] + [
+        (p.x, p.y) for _t, _c, stops in routes for _n, p in stops
+    ]
+    frame = tilemap.fit(points, template)
+    if frame is None:
+        return None
+    drawn = []
+    for tech, colour, stops in routes:
+        path = [tech.start, *(p for _n, p in stops), tech.end]
+        drawn.append(
+            {
+                "name": tech.name,
+                "colour": colour,
+                "line": " ".join("{},{}".format(*frame.project(p.x, p.y)) for p in path),
+                "home": tuple(c - 5 for c in frame.project(tech.start.x, tech.start.y)),
+                "stops": [(n, *frame.project(p.x, p.y)) for n, p in stops],
+            }
+        )
+    return {"frame": frame, "routes": drawn, "attribution": settings.AFTERSALES_MAP_ATTRIBUTION}
 
 
 @page(Perm.ORDER_ASSIGN)

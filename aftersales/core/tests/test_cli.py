@@ -55,7 +55,7 @@ def test_demo_orders_are_walked_through_the_actions(settings, tmp_path):
     from aftersales.orders.models import OrderEvent, ServiceOrder
 
     settings.DATA_DIR = tmp_path
-    call_command("demo", customers=30, orders=40, seed=5)
+    call_command("demo", customers=30, orders=40, open_orders=0, seed=5)
     assert ServiceOrder.objects.count() == 40
     statuses = set(ServiceOrder.objects.values_list("status", flat=True))
     assert "closed" in statuses and len(statuses) >= 3
@@ -64,3 +64,26 @@ def test_demo_orders_are_walked_through_the_actions(settings, tmp_path):
         assert events[0].kind == "created"
         assert events[-1].to_status in ("", order.status) or events[-1].kind != "transition"
         assert [e.at for e in events] == sorted(e.at for e in events)
+
+
+@pytest.mark.django_db
+def test_demo_leaves_a_day_for_the_dispatcher_to_optimise(settings, tmp_path):
+    from aftersales.accounts.models import Station
+    from aftersales.dispatch import actions as dispatch
+    from aftersales.orders.models import ServiceOrder
+
+    settings.DATA_DIR = tmp_path
+    call_command("demo", customers=80, seed=5)
+    station = Station.objects.order_by("id").first()
+    waiting = ServiceOrder.objects.filter(station=station, status="dispatched")
+    assert waiting.count() >= 5
+    assert waiting.filter(appointment_start__isnull=False).exists()
+    day = waiting.filter(appointment_start__isnull=False).first().appointment_start
+    plan = dispatch.plan_propose(
+        actor=User.objects.get(username="dispatcher"),
+        station=station,
+        day=day.astimezone().date(),
+        seconds=0.5,
+    )
+    metrics = plan.result["metrics"]
+    assert metrics["served"] >= 5 and metrics["violations"] == []

@@ -194,3 +194,31 @@ def test_rules_page_is_for_managers(login, crew, catalog):
     )
     page = client.get("/dispatch/rules/").content.decode()
     assert "L9" not in page  # level 9 refused
+
+
+def test_the_board_draws_routes_only_when_a_tile_server_is_configured(
+    login, crew, customer_order, day, settings
+):
+    order = customer_order(spot(2))
+    station = crew["station"].pk
+    url = f"/dispatch/?station={station}&day={day}"
+    client = login(crew["people"]["dispatcher"])
+    client.post(
+        "/dispatch/move/",
+        {"order": order.pk, "day": day, "technician": crew["skilled"].pk, "time": "10:00"},
+    )
+    plain = client.get(url)
+    assert 'data-testid="route-map"' not in plain.content.decode()
+    assert "tiles.example" not in plain.headers["Content-Security-Policy"]
+
+    settings.AFTERSALES_MAP_TILES = "https://tiles.example/{z}/{x}/{y}.png"
+    client = login(crew["people"]["dispatcher"])  # a new client builds the policy again
+    page = client.get(url)
+    html = page.content.decode()
+    assert 'data-testid="route-map"' in html and "https://tiles.example/" in html
+    assert html.count('data-testid="route-line"') == 2  # one per working technician
+    assert "<circle" in html  # the one visit
+    assert (
+        "img-src 'self' data: blob: https://tiles.example"
+        in page.headers["Content-Security-Policy"]
+    )
