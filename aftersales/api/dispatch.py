@@ -14,7 +14,7 @@ from aftersales.accounts.permissions import Perm, require
 from aftersales.accounts.selectors import stations_visible_to
 from aftersales.api.customers import ERRORS
 from aftersales.core.selectors import get_visible
-from aftersales.dispatch import actions
+from aftersales.dispatch import actions, capacity
 from aftersales.dispatch.models import (
     DispatchPlan,
     Leave,
@@ -471,3 +471,52 @@ def requirement_set(request: HttpRequest, payload: RequirementIn) -> Any:
 def requirement_delete(request: HttpRequest, requirement_id: int) -> Any:
     actions.skill_requirement_delete(actor=request.user, requirement=requirement_id)  # type: ignore[arg-type]
     return Status(204, None)
+
+
+class SettingsOut(Schema):
+    slot_minutes: int
+    visits_from: dt.time
+    visits_until: dt.time
+    rest_periods: list[list[str]]
+    notice_hours: int
+    booking_days: int
+    detour_factor: float
+    speed_kmh: float
+    optimise_seconds: float
+    auto_assign: bool
+
+
+class SettingsPatch(Schema):
+    slot_minutes: int | None = None
+    visits_from: str | None = None
+    visits_until: str | None = None
+    rest_periods: list[list[str]] | None = Field(None, max_length=10)
+    notice_hours: int | None = None
+    booking_days: int | None = None
+    detour_factor: float | None = None
+    speed_kmh: float | None = None
+    optimise_seconds: float | None = None
+    auto_assign: bool | None = None
+
+
+def _settings_out(row: Any) -> dict[str, Any]:
+    out = {f: getattr(row, f) for f in actions.SETTINGS_FIELDS}
+    for f in ("visits_from", "visits_until"):
+        out[f] = dt.time.fromisoformat(str(out[f]))
+    return out
+
+
+@router.get("/dispatch/settings", response={200: SettingsOut, **ERRORS})
+def settings_get(request: HttpRequest) -> Any:
+    require(request.user, Perm.ORDER_VIEW)
+    return _settings_out(capacity.dispatch_settings(request.user.company_id))  # type: ignore[union-attr]
+
+
+@router.patch("/dispatch/settings", response={200: SettingsOut, **ERRORS})
+def settings_update(request: HttpRequest, payload: SettingsPatch) -> Any:
+    """Change some of the company's dispatch settings (service manager, administrator)."""
+    row = actions.dispatch_settings_update(
+        actor=request.user,  # type: ignore[arg-type]
+        **payload.dict(exclude_unset=True),
+    )
+    return _settings_out(row)

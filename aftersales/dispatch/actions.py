@@ -5,6 +5,7 @@ actions, so every change is an order event."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,7 @@ from aftersales.core.audit import audit_record, changed, snapshot
 from aftersales.core.deletion import delete_with_audit
 from aftersales.core.errors import ApplicationError, Conflict, NotFound, check_version
 from aftersales.core.selectors import as_id
-from aftersales.core.validation import ValidationFailed
+from aftersales.core.validation import Errors, ValidationFailed
 from aftersales.dispatch import capacity
 from aftersales.dispatch.choices import KEEP_TECHNICIAN, PLANNABLE, REASON_TEXT, STARTED, PlanStatus
 from aftersales.dispatch.lock_objects import lock_orders, lock_plan, lock_technicians
@@ -1126,3 +1127,88 @@ def skill_requirement_delete(*, actor: User, requirement: Any) -> None:
     if found is None:
         raise NotFound("not_found", _("Not found."))
     delete_with_audit(actor=actor, obj=found, fields=("category", "skill", "level"))
+
+
+SETTINGS_FIELDS = (
+    "slot_minutes",
+    "visits_from",
+    "visits_until",
+    "rest_periods",
+    "notice_hours",
+    "booking_days",
+    "detour_factor",
+    "speed_kmh",
+    "optimise_seconds",
+    "auto_assign",
+)
+_SETTINGS_RANGES: dict[str, tuple[float, float]] = {
+    "slot_minutes": (30, 480),
+    "notice_hours": (0, 72),
+    "booking_days": (1, 31),
+    "detour_factor": (1.0, 3.0),
+    "speed_kmh": (5, 120),
+    "optimise_seconds": (0.5, 60),
+}
+
+
+def _hhmm(value: Any) -> dt.time | None:
+    if isinstance(value, dt.time):
+        return value
+    try:
+        return dt.time.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+@transaction.atomic
+def dispatch_settings_update(*, actor: User, **changes: Any) -> DispatchSettings:
+    """Change the company's dispatch settings (slots, visiting hours, customers' rest periods,
+    notice, booking horizon, travel model, optimiser limit, automatic assignment)."""
+    require(actor, Perm.DISPATCH_RULES)
+    unknown = set(changes) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise _invalid(sorted(unknown)[0], _("Unknown field."))
+    DispatchSettings.objects.get_or_create(company_id=actor.company_id)
+    row = DispatchSettings.objects.select_for_update().get(company_id=actor.company_id)
+    before = snapshot(row, SETTINGS_FIELDS)
+    errors = Errors()
+    for name, (low, high) in _SETTINGS_RANGES.items():
+        if name in changes:
+            try:
+                value = float(changes[name])
+            except (TypeError, ValueError):
+                value = math.nan
+            if not low <= value <= high:
+                errors.add(name, _("Between %(low)s and %(high)s.") % {"low": low, "high": high})
+            else:
+                whole = name in ("slot_minutes", "notice_hours", "booking_days")
+                setattr(row, name, int(value) if whole else value)
+    for name in ("visits_from", "visits_until"):
+        if name in changes:
+            parsed = _hhmm(changes[name])
+            if parsed is None:
+                errors.add(name, _("Give a time as HH:MM."))
+            else:
+                setattr(row, name, parsed)
+    if "rest_periods" in changes:
+        periods = []
+        for pair in changes["rest_periods"] or []:
+            a, b = (_hhmm(x) for x in (list(pair) + [None, None])[:2])
+            if a is None or b is None or b <= a:
+                errors.add("rest_periods", _("Each rest period is [start, end] with HH:MM."))
+                break
+            periods.append([a.strftime("%H:%M"), b.strftime("%H:%M")])
+        row.rest_periods = sorted(periods)
+    if "auto_assign" in changes:
+        row.auto_assign = bool(changes["auto_assign"])
+    if _hhmm(row.visits_until) <= _hhmm(row.visits_from):  # type: ignore[operator]
+        errors.add("visits_until", _("Visits must end after they start."))
+    errors.raise_if_any()
+    row.save()
+    audit_record(
+        actor=actor,
+        action="dispatch_settings.update",
+        obj=row,
+        changes=changed(before, snapshot(row, SETTINGS_FIELDS)),
+    )
+    return row

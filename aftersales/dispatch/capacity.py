@@ -42,8 +42,9 @@ DEFAULT_BREAK_MINUTES = 60  # for a default day longer than six hours
 
 
 def dispatch_settings(company_id: int) -> DispatchSettings:
-    found, _created = DispatchSettings.objects.get_or_create(company_id=company_id)
-    return found
+    """The company's settings, or the defaults (unsaved) until someone changes them."""
+    found = DispatchSettings.objects.filter(company_id=company_id).first()
+    return found or DispatchSettings(company_id=company_id)
 
 
 def tz() -> ZoneInfo:

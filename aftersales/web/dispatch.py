@@ -441,6 +441,18 @@ def team_change(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('dispatch-team')}?station={post.get('station', '')}")
 
 
+SETTINGS_FORM_FIELDS = (
+    "slot_minutes",
+    "visits_from",
+    "visits_until",
+    "notice_hours",
+    "booking_days",
+    "detour_factor",
+    "speed_kmh",
+    "optimise_seconds",
+)
+
+
 @page(Perm.DISPATCH_RULES)
 def rules(request: HttpRequest) -> HttpResponse:
     """Company-wide: time on site by service type / category / model, and the skills a
@@ -469,15 +481,30 @@ def rules(request: HttpRequest) -> HttpResponse:
                 )
             elif op == "requirement_delete":
                 actions.skill_requirement_delete(actor=actor, requirement=post.get("id"))
+            elif op == "settings":
+                rest = [
+                    part.strip().split("-", 1)
+                    for part in post.get("rest_periods", "").replace("，", ",").split(",")
+                    if part.strip()
+                ]
+                actions.dispatch_settings_update(
+                    actor=actor,
+                    **{f: post.get(f, "") for f in SETTINGS_FORM_FIELDS},
+                    rest_periods=rest,
+                    auto_assign=post.get("auto_assign") == "1",
+                )
             messages.success(request, _("Saved."))
         except ApplicationError as exc:
             flash_error(request, exc)
         return redirect("dispatch-rules")
     company = actor.company_id
+    conf = capacity.dispatch_settings(company)
     return render(
         request,
         "web/dispatch/rules.html",
         {
+            "conf": conf,
+            "rest_text": ", ".join(f"{a}-{b}" for a, b in conf.rest_periods or []),
             "durations": ServiceDuration.objects.filter(company_id=company)
             .select_related("category", "product_model")
             .order_by("service_type", "category__name", "product_model__code"),

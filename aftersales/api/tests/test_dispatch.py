@@ -322,3 +322,29 @@ def test_durations_and_skill_requirements_need_the_rules_permission(api, crew, c
         manager.delete(f"/dispatch/skill-requirements/{requirement.json()['id']}").status_code
         == 204
     )
+
+
+def test_dispatch_settings_are_read_by_all_and_changed_by_managers(api, crew):
+    agent = api(crew["people"]["agent"])
+    defaults = agent.get("/dispatch/settings")
+    assert defaults.status_code == 200 and defaults.json()["notice_hours"] == 8
+    assert agent.patch("/dispatch/settings", {"notice_hours": 12}).status_code == 403
+
+    manager = api(crew["people"]["service_manager"])
+    changed = manager.patch(
+        "/dispatch/settings",
+        {"notice_hours": 12, "rest_periods": [["12:00", "13:30"]], "visits_from": "09:00"},
+    )
+    assert changed.status_code == 200, changed.json()
+    assert changed.json()["notice_hours"] == 12
+    assert changed.json()["rest_periods"] == [["12:00", "13:30"]]
+    assert agent.get("/dispatch/settings").json()["visits_from"] == "09:00:00"
+
+    bad = manager.patch(
+        "/dispatch/settings",
+        {"booking_days": 0, "rest_periods": [["14:00", "13:00"]], "visits_until": "07:00"},
+    )
+    assert bad.status_code == 422
+    assert set(bad.json()["details"]["fields"]) == {"booking_days", "rest_periods", "visits_until"}
+    assert agent.get("/dispatch/settings").json()["booking_days"] == 7  # nothing half-written
+    assert AuditEntry.objects.filter(action="dispatch_settings.update").count() == 1

@@ -9,7 +9,14 @@ import pytest
 from django.utils import timezone
 
 from aftersales.core.models import AuditEntry
-from aftersales.dispatch.models import Leave, ServiceDuration, Shift, Territory, Visit
+from aftersales.dispatch.models import (
+    DispatchSettings,
+    Leave,
+    ServiceDuration,
+    Shift,
+    Territory,
+    Visit,
+)
 from aftersales.dispatch.tests.fixtures import spot
 
 pytestmark = pytest.mark.django_db
@@ -222,3 +229,30 @@ def test_the_board_draws_routes_only_when_a_tile_server_is_configured(
         "img-src 'self' data: blob: https://tiles.example"
         in page.headers["Content-Security-Policy"]
     )
+
+
+def test_rules_page_changes_the_dispatch_settings(login, crew):
+    client = login(crew["people"]["service_manager"])
+    form = {
+        "op": "settings",
+        "slot_minutes": "90",
+        "visits_from": "08:30",
+        "visits_until": "19:00",
+        "rest_periods": "12:00-13:30， 18:00-18:30",
+        "notice_hours": "8",
+        "booking_days": "10",
+        "detour_factor": "1.4",
+        "speed_kmh": "25",
+        "optimise_seconds": "3",
+        "auto_assign": "1",
+    }
+    client.post("/dispatch/rules/", form)
+    conf = DispatchSettings.objects.get()
+    assert (conf.slot_minutes, conf.booking_days, conf.auto_assign) == (90, 10, True)
+    assert conf.rest_periods == [["12:00", "13:30"], ["18:00", "18:30"]]
+    page = client.get("/dispatch/rules/").content.decode()
+    assert 'value="08:30"' in page and "12:00-13:30, 18:00-18:30" in page
+
+    client.post("/dispatch/rules/", {**form, "slot_minutes": "5", "visits_until": "07:00"})
+    conf.refresh_from_db()
+    assert conf.slot_minutes == 90  # refused whole
