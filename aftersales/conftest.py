@@ -15,7 +15,11 @@ from aftersales.accounts.models import Company, Region, Station, User
 from aftersales.catalog.models import ProductCategory, ProductModel
 
 # Fixtures around orders (people in every role, new_order, walk) for every app's tests.
-pytest_plugins = ["aftersales.orders.tests.fixtures", "aftersales.dispatch.tests.fixtures"]
+pytest_plugins = [
+    "aftersales.orders.tests.fixtures",
+    "aftersales.dispatch.tests.fixtures",
+    "aftersales.parts.tests.fixtures",
+]
 
 
 @pytest.fixture

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "aftersales.orders",
     "aftersales.warranty",
     "aftersales.dispatch",
+    "aftersales.parts",
     "aftersales.web",
 ]
 

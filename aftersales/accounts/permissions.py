@@ -50,9 +50,20 @@ class Perm:
     CAPACITY_EDIT = "dispatch.capacity"
     # Company-wide dispatch rules: service durations, skill requirements, settings.
     DISPATCH_RULES = "dispatch.rules"
+    STOCK_VIEW = "stock.view"
+    # Receive, issue, return, adjust, scrap, ship and receive transfers, reserve (scoped: a
+    # technician moves only their van's stock, a station its own and its vans').
+    STOCK_MOVE = "stock.move"
+    WAREHOUSE_EDIT = "stock.warehouse"
 
 
-_ALL_VIEW = {Perm.CUSTOMER_VIEW, Perm.UNIT_VIEW, Perm.CATALOG_VIEW, Perm.ORDER_VIEW}
+_ALL_VIEW = {
+    Perm.CUSTOMER_VIEW,
+    Perm.UNIT_VIEW,
+    Perm.CATALOG_VIEW,
+    Perm.ORDER_VIEW,
+    Perm.STOCK_VIEW,
+}
 
 ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
     Role.AGENT: frozenset(
@@ -89,7 +100,8 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
         }
     ),
     Role.TECHNICIAN: frozenset(
-        _ALL_VIEW | {Perm.PHONE_REVEAL, Perm.UNIT_EDIT, Perm.ORDER_WORK, Perm.ORDER_PAUSE}
+        _ALL_VIEW
+        | {Perm.PHONE_REVEAL, Perm.UNIT_EDIT, Perm.ORDER_WORK, Perm.ORDER_PAUSE, Perm.STOCK_MOVE}
     ),
     Role.STATION_MANAGER: frozenset(
         _ALL_VIEW
@@ -105,6 +117,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.ORDER_WORK,
             Perm.ORDER_PAUSE,
             Perm.CAPACITY_EDIT,
+            Perm.STOCK_MOVE,
         }
     ),
     Role.SERVICE_MANAGER: frozenset(
@@ -137,6 +150,8 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.WARRANTY_OVERRIDE,
             Perm.CAPACITY_EDIT,
             Perm.DISPATCH_RULES,
+            Perm.STOCK_MOVE,
+            Perm.WAREHOUSE_EDIT,
         }
     ),
     Role.FINANCE: frozenset(_ALL_VIEW | {Perm.PART_EXPORT, Perm.CUSTOMER_EXPORT}),
@@ -171,6 +186,8 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.SLA_EDIT,
             Perm.CAPACITY_EDIT,
             Perm.DISPATCH_RULES,
+            Perm.STOCK_MOVE,
+            Perm.WAREHOUSE_EDIT,
         }
     ),
 }

@@ -1,0 +1,592 @@
+"""Every stock write: warehouses, levels, and the movements of the ledger (receipt, issue to an
+order, return from an order, adjustment, scrap, transfers shipped and received) and
+reservations. Each movement is one immutable ledger row and the level's on-hand changes with
+it in the same transaction, under the level's lock; no balance, now or later, goes negative."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.accounts.choices import Role
+from aftersales.accounts.models import Region, Station, User
+from aftersales.accounts.permissions import Perm, require
+from aftersales.catalog.models import Part
+from aftersales.core.audit import audit_record
+from aftersales.core.errors import Conflict, NotFound, PermissionDenied
+from aftersales.core.selectors import as_id
+from aftersales.core.validation import Errors, ValidationFailed
+from aftersales.orders.models import ServiceOrder
+from aftersales.orders.selectors import orders_visible_to
+from aftersales.parts.choices import (
+    MoveKind,
+    ReservationStatus,
+    TransferStatus,
+    WarehouseKind,
+)
+from aftersales.parts.ledger import headroom
+from aftersales.parts.lock_objects import lock_levels, lock_reservation, lock_transfer
+from aftersales.parts.models import Reservation, StockLevel, StockMove, Transfer, Warehouse
+from aftersales.parts.selectors import warehouses_visible_to
+
+MAX_QUANTITY = 100_000
+BACKDATE_DAYS = 31  # a movement may be dated at most this far back
+CLOSED_ORDER = frozenset({"closed", "cancelled"})
+
+
+# --- lookups and checks ----------------------------------------------------------------------
+
+
+def _warehouse(actor: User, warehouse: Any, *, move: bool = True) -> Warehouse:
+    """A warehouse the actor sees; for a movement, one they may move stock in (a technician:
+    only their own van)."""
+    require(actor, Perm.STOCK_MOVE if move else Perm.STOCK_VIEW)
+    found = warehouses_visible_to(actor).filter(pk=as_id(warehouse)).first()
+    if found is None:
+        raise NotFound("not_found", _("Not found."))
+    if move and actor.role == Role.TECHNICIAN and found.technician_id != actor.pk:
+        raise PermissionDenied("forbidden", _("A technician moves only their own van's stock."))
+    if move and not found.is_active:
+        raise Conflict("warehouse_inactive", _("This warehouse is closed."))
+    return found
+
+
+def _part(actor: User, part: Any) -> Part:
+    found = Part.objects.filter(company_id=actor.company_id, pk=as_id(part)).first()
+    if found is None:
+        raise ValidationFailed({"part": _("Unknown part.")})
+    return found
+
+
+def _order(actor: User, order: Any) -> ServiceOrder:
+    found = orders_visible_to(actor).filter(pk=as_id(order)).first()
+    if found is None:
+        raise ValidationFailed({"order": _("Unknown order.")})
+    if found.status in CLOSED_ORDER:
+        raise Conflict("order_closed", _("Parts cannot be booked on a closed order."))
+    return found
+
+
+def _quantity(value: Any, errors: Errors, *, signed: bool = False) -> int:
+    try:
+        q = int(value)
+    except (TypeError, ValueError):
+        q = 0
+    if q == 0 or abs(q) > MAX_QUANTITY or (q < 0 and not signed):
+        errors.add("quantity", _("Give a whole number of units (1 to 100,000)."))
+    return q
+
+
+def _moment(at: dt.datetime | None, now: dt.datetime, errors: Errors) -> dt.datetime:
+    if at is None:
+        return now
+    if at > now + dt.timedelta(minutes=5):
+        errors.add("at", _("A movement cannot be dated in the future."))
+    elif at < now - dt.timedelta(days=BACKDATE_DAYS):
+        errors.add(
+            "at", _("A movement can be dated at most %(d)d days back.") % {"d": BACKDATE_DAYS}
+        )
+    return at
+
+
+def _serials(part: Part, quantity: int, serial: str, errors: Errors) -> str:
+    serial = (serial or "").strip()[:64]
+    if part.is_serialised and abs(quantity) != 1:
+        errors.add("quantity", _("A serialised part moves one unit at a time."))
+    if part.is_serialised and not serial:
+        errors.add("serial", _("This part is serialised: give its serial number."))
+    return serial
+
+
+def _record(
+    *,
+    actor: User | None,
+    level: StockLevel,
+    kind: Any,  # MoveKind
+    quantity: int,
+    at: dt.datetime,
+    now: dt.datetime,
+    held: int = 0,
+    **fields: Any,
+) -> StockMove:
+    """Append one ledger row and move the level with it. A withdrawal must fit at its moment
+    and at every later one (back-dated), and must not take units reserved for others (`held`
+    is the part of the reservation this very movement consumes)."""
+    if quantity < 0:
+        later = list(
+            StockMove.objects.filter(
+                warehouse_id=level.warehouse_id, part_id=level.part_id, at__gt=at
+            )
+            .order_by("at", "id")
+            .values_list("quantity", flat=True)
+        )
+        room = min(headroom(level.on_hand, later), level.on_hand - (level.reserved - held))
+        if -quantity > room:
+            raise Conflict(
+                "insufficient_stock",
+                _("Not enough stock: %(n)d available for this movement.") % {"n": max(room, 0)},
+                details={"available": max(room, 0), "on_hand": level.on_hand},
+            )
+    move = StockMove.objects.create(
+        company_id=level.warehouse.company_id,
+        warehouse_id=level.warehouse_id,
+        part_id=level.part_id,
+        kind=kind,
+        quantity=quantity,
+        at=at,
+        recorded_at=now,
+        actor=actor if getattr(actor, "pk", None) else None,
+        **fields,
+    )
+    level.on_hand += quantity
+    level.reserved -= held
+    level.save(update_fields=["on_hand", "reserved"])
+    return move
+
+
+def _level(warehouse: Warehouse, part: Part) -> StockLevel:
+    level = lock_levels([(warehouse.pk, part.pk)])[(warehouse.pk, part.pk)]
+    level.warehouse = warehouse
+    return level
+
+
+# --- warehouses and levels -------------------------------------------------------------------
+
+
+@transaction.atomic
+def warehouse_create(
+    *,
+    actor: User,
+    kind: str,
+    code: str,
+    name: str,
+    region: Any = None,
+    station: Any = None,
+    technician: Any = None,
+) -> Warehouse:
+    """A central, regional or station warehouse, or a technician's van (which belongs to the
+    technician's station)."""
+    require(actor, Perm.WAREHOUSE_EDIT)
+    errors = Errors()
+    code, name = (code or "").strip()[:32], (name or "").strip()[:100]
+    if not code:
+        errors.add("code", _("This field is required."))
+    if not name:
+        errors.add("name", _("This field is required."))
+    if kind not in WarehouseKind.values:
+        errors.add("kind", _("Unknown kind."))
+    company = actor.company_id
+    region_row = Region.objects.filter(company_id=company, pk=as_id(region)).first()
+    station_row = Station.objects.filter(company_id=company, pk=as_id(station)).first()
+    tech_row = User.objects.filter(
+        company_id=company, pk=as_id(technician), role=Role.TECHNICIAN
+    ).first()
+    if kind == WarehouseKind.REGIONAL and region_row is None:
+        errors.add("region", _("A regional warehouse needs its region."))
+    if kind == WarehouseKind.STATION and station_row is None:
+        errors.add("station", _("A station warehouse needs its station."))
+    if kind == WarehouseKind.VAN:
+        if tech_row is None or tech_row.station_id is None:
+            errors.add("technician", _("A van needs a technician of a station."))
+        elif Warehouse.objects.filter(technician=tech_row).exists():
+            errors.add("technician", _("This technician already has a van."))
+        else:
+            station_row = tech_row.station
+    if Warehouse.objects.filter(company_id=company, code=code).exists():
+        errors.add("code", _("This code is already used."))
+    errors.raise_if_any()
+    if station_row is not None:
+        region_row = station_row.region
+    row = Warehouse.objects.create(
+        company_id=company,
+        kind=kind,
+        code=code,
+        name=name,
+        region=region_row if kind != WarehouseKind.CENTRAL else None,
+        station=station_row if kind in (WarehouseKind.STATION, WarehouseKind.VAN) else None,
+        technician=tech_row if kind == WarehouseKind.VAN else None,
+    )
+    audit_record(
+        actor=actor,
+        action="warehouse.create",
+        obj=row,
+        changes={"kind": [None, kind], "code": [None, code], "name": [None, name]},
+    )
+    return row
+
+
+@transaction.atomic
+def stock_level_set(
+    *, actor: User, warehouse: Any, part: Any, min_level: int, max_level: int
+) -> StockLevel:
+    """Minimum (alert below it) and maximum (refill up to it) for a part in a warehouse."""
+    found = _warehouse(actor, warehouse)
+    if actor.role == Role.TECHNICIAN:
+        raise PermissionDenied("forbidden", _("You do not have permission to do this."))
+    found_part = _part(actor, part)
+    if not 0 <= int(min_level) <= int(max_level) <= MAX_QUANTITY and int(max_level) != 0:
+        raise ValidationFailed({"max_level": _("The maximum must be at least the minimum.")})
+    level = _level(found, found_part)
+    before = {"min_level": level.min_level, "max_level": level.max_level}
+    level.min_level, level.max_level = int(min_level), int(max_level)
+    level.save(update_fields=["min_level", "max_level"])
+    audit_record(
+        actor=actor,
+        action="stock_level.set",
+        obj=level,
+        changes={k: [v, getattr(level, k)] for k, v in before.items()},
+    )
+    return level
+
+
+# --- movements -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def stock_receive(
+    *,
+    actor: User,
+    warehouse: Any,
+    part: Any,
+    quantity: int,
+    at: dt.datetime | None = None,
+    serial: str = "",
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> StockMove:
+    """Goods received (from a supplier or production)."""
+    now = now or timezone.now()
+    found, found_part = _warehouse(actor, warehouse), _part(actor, part)
+    errors = Errors()
+    q = _quantity(quantity, errors)
+    when = _moment(at, now, errors)
+    serial = _serials(found_part, q, serial, errors)
+    errors.raise_if_any()
+    return _record(
+        actor=actor,
+        level=_level(found, found_part),
+        kind=MoveKind.RECEIPT,
+        quantity=q,
+        at=when,
+        now=now,
+        serial=serial,
+        reason=(reason or "").strip()[:500],
+    )
+
+
+@transaction.atomic
+def stock_issue(
+    *,
+    actor: User,
+    warehouse: Any,
+    part: Any,
+    quantity: int,
+    order: Any,
+    at: dt.datetime | None = None,
+    serial: str = "",
+    old_serial: str = "",
+    reservation: Any = None,
+    now: dt.datetime | None = None,
+) -> StockMove:
+    """Parts used on an order: out of the warehouse (a technician's van), with the new part's
+    serial and the old part's. Consumes the order's reservation when one is given."""
+    now = now or timezone.now()
+    found, found_part = _warehouse(actor, warehouse), _part(actor, part)
+    found_order = _order(actor, order)
+    errors = Errors()
+    q = _quantity(quantity, errors)
+    when = _moment(at, now, errors)
+    serial = _serials(found_part, q, serial, errors)
+    errors.raise_if_any()
+    level = _level(found, found_part)
+    held = 0
+    if reservation is not None:
+        row = lock_reservation(as_id(reservation))
+        if (
+            row is None
+            or row.order_id != found_order.pk
+            or (row.warehouse_id, row.part_id) != (found.pk, found_part.pk)
+        ):
+            raise ValidationFailed({"reservation": _("Not a reservation of this order here.")})
+        if row.status != ReservationStatus.ACTIVE:
+            raise Conflict(
+                "reservation_closed", _("This reservation was already used or released.")
+            )
+        held = min(row.quantity, q)
+        row.status, row.closed_at = ReservationStatus.CONSUMED, now
+        row.save(update_fields=["status", "closed_at"])
+        # Any rest of the reservation that this issue does not use goes back to the shelf.
+        level.reserved -= row.quantity - held
+    return _record(
+        actor=actor,
+        level=level,
+        kind=MoveKind.ISSUE,
+        quantity=-q,
+        at=when,
+        now=now,
+        held=held,
+        order=found_order,
+        serial=serial,
+        old_serial=(old_serial or "").strip()[:64],
+    )
+
+
+@transaction.atomic
+def stock_return(
+    *,
+    actor: User,
+    warehouse: Any,
+    part: Any,
+    quantity: int,
+    order: Any,
+    serial: str = "",
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> StockMove:
+    """An unused part back from an order into stock: never more than the order took."""
+    now = now or timezone.now()
+    found, found_part = _warehouse(actor, warehouse), _part(actor, part)
+    found_order = orders_visible_to(actor).filter(pk=as_id(order)).first()
+    if found_order is None:
+        raise ValidationFailed({"order": _("Unknown order.")})
+    errors = Errors()
+    q = _quantity(quantity, errors)
+    serial = _serials(found_part, q, serial, errors)
+    errors.raise_if_any()
+    level = _level(found, found_part)
+    taken = -(
+        StockMove.objects.filter(
+            order=found_order, part=found_part, kind__in=(MoveKind.ISSUE, MoveKind.RETURN)
+        ).aggregate(total=Sum("quantity"))["total"]
+        or 0
+    )
+    if q > taken:
+        raise Conflict(
+            "more_than_issued",
+            _("Only %(n)d of this part were issued to the order and not yet returned.")
+            % {"n": taken},
+        )
+    return _record(
+        actor=actor,
+        level=level,
+        kind=MoveKind.RETURN,
+        quantity=q,
+        at=now,
+        now=now,
+        order=found_order,
+        serial=serial,
+        reason=(reason or "").strip()[:500],
+    )
+
+
+@transaction.atomic
+def stock_adjust(
+    *,
+    actor: User,
+    warehouse: Any,
+    part: Any,
+    quantity: int,
+    reason: str,
+    at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> StockMove:
+    """A stock-count correction (positive or negative), always with a reason."""
+    return _with_reason(actor, warehouse, part, quantity, reason, at, now, MoveKind.ADJUST)
+
+
+@transaction.atomic
+def stock_scrap(
+    *,
+    actor: User,
+    warehouse: Any,
+    part: Any,
+    quantity: int,
+    reason: str,
+    now: dt.datetime | None = None,
+) -> StockMove:
+    """Write units off (damaged, expired), with a reason."""
+    return _with_reason(
+        actor, warehouse, part, -abs(int(quantity or 0)), reason, None, now, MoveKind.SCRAP
+    )
+
+
+def _with_reason(
+    actor: User,
+    warehouse: Any,
+    part: Any,
+    quantity: int,
+    reason: str,
+    at: dt.datetime | None,
+    now: dt.datetime | None,
+    kind: Any,  # MoveKind
+) -> StockMove:
+    now = now or timezone.now()
+    found, found_part = _warehouse(actor, warehouse), _part(actor, part)
+    if actor.role == Role.TECHNICIAN:
+        raise PermissionDenied("forbidden", _("Adjustments are made by the station or above."))
+    errors = Errors()
+    q = _quantity(quantity, errors, signed=True)
+    when = _moment(at, now, errors)
+    reason = (reason or "").strip()[:500]
+    if not reason:
+        errors.add("reason", _("Give the reason."))
+    errors.raise_if_any()
+    return _record(
+        actor=actor,
+        level=_level(found, found_part),
+        kind=kind,
+        quantity=q,
+        at=when,
+        now=now,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def transfer_ship(
+    *,
+    actor: User,
+    source: Any,
+    target: Any,
+    part: Any,
+    quantity: int,
+    shipment: str = "",
+    now: dt.datetime | None = None,
+) -> Transfer:
+    """Ship units to another warehouse: out of the source now, in transit until received."""
+    now = now or timezone.now()
+    src = _warehouse(actor, source)
+    dst = Warehouse.objects.filter(company_id=actor.company_id, pk=as_id(target)).first()
+    found_part = _part(actor, part)
+    errors = Errors()
+    q = _quantity(quantity, errors)
+    if dst is None or not dst.is_active:
+        errors.add("target", _("Unknown warehouse."))
+    elif dst.pk == src.pk:
+        errors.add("target", _("Ship to another warehouse."))
+    if found_part.is_serialised and q != 1:
+        errors.add("quantity", _("A serialised part moves one unit at a time."))
+    errors.raise_if_any()
+    assert dst is not None
+    level = _level(src, found_part)
+    row = Transfer.objects.create(
+        company_id=actor.company_id,
+        source=src,
+        target=dst,
+        part=found_part,
+        quantity=q,
+        shipment=(shipment or "").strip()[:100],
+        shipped_at=now,
+        shipped_by=actor,
+    )
+    _record(
+        actor=actor,
+        level=level,
+        kind=MoveKind.TRANSFER_OUT,
+        quantity=-q,
+        at=now,
+        now=now,
+        transfer=row,
+    )
+    return row
+
+
+@transaction.atomic
+def transfer_receive(*, actor: User, transfer: Any, now: dt.datetime | None = None) -> Transfer:
+    """Receive a shipment at its target; once only."""
+    now = now or timezone.now()
+    row = Transfer.objects.filter(company_id=actor.company_id, pk=as_id(transfer)).first()
+    if row is None:
+        raise NotFound("not_found", _("Not found."))
+    dst = _warehouse(actor, row.target_id)
+    level = _level(dst, row.part)
+    locked = lock_transfer(row.pk)
+    assert locked is not None
+    if locked.status != TransferStatus.IN_TRANSIT:
+        raise Conflict("already_received", _("This shipment was already received."))
+    locked.status, locked.received_at, locked.received_by = TransferStatus.RECEIVED, now, actor
+    locked.save(update_fields=["status", "received_at", "received_by"])
+    _record(
+        actor=actor,
+        level=level,
+        kind=MoveKind.TRANSFER_IN,
+        quantity=locked.quantity,
+        at=now,
+        now=now,
+        transfer=locked,
+    )
+    return locked
+
+
+# --- reservations ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def stock_reserve(
+    *,
+    actor: User,
+    warehouse: Any,
+    part: Any,
+    quantity: int,
+    order: Any,
+    now: dt.datetime | None = None,
+) -> Reservation:
+    """Hold units for an order's visit; refused when fewer are available."""
+    now = now or timezone.now()
+    found, found_part = _warehouse(actor, warehouse), _part(actor, part)
+    found_order = _order(actor, order)
+    errors = Errors()
+    q = _quantity(quantity, errors)
+    errors.raise_if_any()
+    level = _level(found, found_part)
+    if q > level.available:
+        raise Conflict(
+            "insufficient_stock",
+            _("Not enough stock: %(n)d available for this movement.") % {"n": level.available},
+            details={"available": level.available, "on_hand": level.on_hand},
+        )
+    level.reserved += q
+    level.save(update_fields=["reserved"])
+    row = Reservation.objects.create(
+        company_id=actor.company_id,
+        warehouse=found,
+        part=found_part,
+        order=found_order,
+        quantity=q,
+        created_at=now,
+        created_by=actor,
+    )
+    audit_record(actor=actor, action="reservation.create", obj=row, changes={"quantity": [None, q]})
+    return row
+
+
+@transaction.atomic
+def reservation_release(
+    *, actor: User, reservation: Any, now: dt.datetime | None = None
+) -> Reservation:
+    now = now or timezone.now()
+    row = Reservation.objects.filter(company_id=actor.company_id, pk=as_id(reservation)).first()
+    if row is None:
+        raise NotFound("not_found", _("Not found."))
+    found = _warehouse(actor, row.warehouse_id)
+    level = _level(found, row.part)
+    locked = lock_reservation(row.pk)
+    assert locked is not None
+    if locked.status != ReservationStatus.ACTIVE:
+        raise Conflict("reservation_closed", _("This reservation was already used or released."))
+    locked.status, locked.closed_at = ReservationStatus.RELEASED, now
+    locked.save(update_fields=["status", "closed_at"])
+    level.reserved -= locked.quantity
+    level.save(update_fields=["reserved"])
+    audit_record(
+        actor=actor,
+        action="reservation.release",
+        obj=locked,
+        changes={"status": ["active", "released"]},
+    )
+    return locked

@@ -1,0 +1,178 @@
+"""Warehouses, stock levels (on hand and reserved, kept equal to the ledger), the immutable
+stock ledger, transfers in transit and reservations for booked visits."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.accounts.models import Company, Region, Station
+from aftersales.catalog.models import Part
+from aftersales.core.models import AppendOnlyModel
+from aftersales.orders.models import ServiceOrder
+from aftersales.parts.choices import MoveKind, ReservationStatus, TransferStatus, WarehouseKind
+
+
+class Warehouse(models.Model):
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="warehouses")
+    code = models.CharField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=WarehouseKind.choices)
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="warehouses"
+    )
+    station = models.ForeignKey(
+        Station, on_delete=models.PROTECT, null=True, blank=True, related_name="warehouses"
+    )
+    # The van's technician (kind = van).
+    technician = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="van",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("warehouse")
+        verbose_name_plural = _("warehouses")
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "code"], name="warehouse_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class StockLevel(models.Model):
+    """On hand and reserved for one part in one warehouse. `on_hand` always equals the sum of
+    the ledger's quantities for the pair; both change in the same transaction under a lock."""
+
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="levels")
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="levels")
+    on_hand = models.IntegerField(_("on hand"), default=0)
+    reserved = models.IntegerField(_("reserved"), default=0)
+    min_level = models.PositiveIntegerField(_("minimum"), default=0)
+    max_level = models.PositiveIntegerField(_("maximum"), default=0)
+
+    class Meta:
+        verbose_name = _("stock level")
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "part"], name="stock_level_unique"),
+            models.CheckConstraint(condition=models.Q(on_hand__gte=0), name="stock_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(reserved__gte=0, reserved__lte=models.F("on_hand")),
+                name="stock_reserved_within_on_hand",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.warehouse_id}/{self.part_id}: {self.on_hand}"
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+class StockMove(AppendOnlyModel):
+    """One row of the ledger: never changed or deleted; a mistake is corrected by another
+    movement. `at` is when it happened (may be back-dated), `recorded_at` when it was entered."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="moves")
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="moves")
+    kind = models.CharField(_("kind"), max_length=16, choices=MoveKind.choices)
+    quantity = models.IntegerField(_("quantity"))  # signed: out is negative
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    order = models.ForeignKey(
+        ServiceOrder, on_delete=models.PROTECT, null=True, blank=True, related_name="stock_moves"
+    )
+    transfer = models.ForeignKey(
+        "Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="moves"
+    )
+    serial = models.CharField(_("serial number"), max_length=64, blank=True)
+    old_serial = models.CharField(_("old part's serial"), max_length=64, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("stock movement")
+        verbose_name_plural = _("stock movements")
+        indexes = [
+            models.Index(fields=["warehouse", "part", "at", "id"], name="move_pair_time_idx"),
+            models.Index(fields=["company", "at"], name="move_company_time_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(quantity=0), name="move_not_zero")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.quantity:+d} {self.part_id}@{self.warehouse_id}"
+
+
+class Transfer(models.Model):
+    """Stock shipped from one warehouse to another: out of the source when shipped, into the
+    target when received."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    source = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    target = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=TransferStatus.choices,
+        default=TransferStatus.IN_TRANSIT,
+    )
+    shipment = models.CharField(_("shipment reference"), max_length=100, blank=True)
+    shipped_at = models.DateTimeField(default=timezone.now)
+    shipped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    received_at = models.DateTimeField(null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("transfer")
+        indexes = [models.Index(fields=["target", "status"], name="transfer_target_idx")]
+
+    def __str__(self) -> str:
+        return f"transfer {self.pk} {self.source_id}->{self.target_id} {self.quantity}"
+
+
+class Reservation(models.Model):
+    """Units held in a warehouse for an order's visit; counted in the level's `reserved`."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(ServiceOrder, on_delete=models.PROTECT, related_name="reservations")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ReservationStatus.choices,
+        default=ReservationStatus.ACTIVE,
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reservation")
+        indexes = [models.Index(fields=["order", "status"], name="reservation_order_idx")]
+
+    def __str__(self) -> str:
+        return f"reservation {self.pk} {self.quantity} of {self.part_id} for {self.order_id}"

@@ -1,0 +1,61 @@
+"""Reads of the stock, scoped: station people see their station's warehouses and vans,
+regional staff their region's, everyone else the company's."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import F, Q, QuerySet, Sum
+
+from aftersales.accounts.choices import STATION_ROLES
+from aftersales.parts.models import StockLevel, StockMove, Warehouse
+
+
+def warehouses_visible_to(user: Any) -> QuerySet[Warehouse]:
+    if not getattr(user, "is_authenticated", False) or not user.company_id:
+        return Warehouse.objects.none()
+    qs = Warehouse.objects.filter(company_id=user.company_id)
+    if user.role in STATION_ROLES or user.station_id:
+        return qs.filter(station_id=user.station_id) if user.station_id else qs.none()
+    if user.region_id:
+        return qs.filter(Q(region_id=user.region_id) | Q(station__region_id=user.region_id))
+    return qs
+
+
+def levels_visible_to(user: Any) -> QuerySet[StockLevel]:
+    return StockLevel.objects.filter(warehouse__in=warehouses_visible_to(user))
+
+
+def low_stock(user: Any) -> QuerySet[StockLevel]:
+    """Levels at or below their minimum (a minimum of 0 means no alert)."""
+    return (
+        levels_visible_to(user)
+        .filter(min_level__gt=0, on_hand__lte=F("min_level"))
+        .select_related("warehouse", "part")
+        .order_by("warehouse__code", "part__code")
+    )
+
+
+def on_hand_at(warehouse_id: int, part_id: int, moment: dt.datetime) -> int:
+    """The balance of one part in one warehouse at a moment, from the ledger."""
+    total = StockMove.objects.filter(
+        warehouse_id=warehouse_id, part_id=part_id, at__lte=moment
+    ).aggregate(total=Sum("quantity"))["total"]
+    return int(total or 0)
+
+
+def ledger(user: Any, filters: dict[str, Any]) -> QuerySet[StockMove]:
+    """Ledger rows the user may see, newest first; filters: warehouse, part, kind, order,
+    since, until (dates)."""
+    qs = StockMove.objects.filter(warehouse__in=warehouses_visible_to(user))
+    for key, field in (("warehouse", "warehouse_id"), ("part", "part_id"), ("order", "order_id")):
+        if filters.get(key):
+            qs = qs.filter(**{field: filters[key]})
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
+    if filters.get("since"):
+        qs = qs.filter(at__date__gte=filters["since"])
+    if filters.get("until"):
+        qs = qs.filter(at__date__lte=filters["until"])
+    return qs.select_related("warehouse", "part", "actor", "order").order_by("-at", "-id")

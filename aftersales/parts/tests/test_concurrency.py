@@ -1,0 +1,84 @@
+"""Concurrency on PostgreSQL: fifty technicians' issues against five units, receipts and
+issues interleaved, and one shipment received twice at once."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+
+from aftersales.core.errors import ApplicationError
+from aftersales.parts import actions
+from aftersales.parts.models import StockLevel, StockMove
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _race(n, work):
+    barrier = threading.Barrier(n)
+    results = []
+    lock = threading.Lock()
+
+    def run(i):
+        try:
+            barrier.wait()
+            outcome = work(i)
+        except ApplicationError as exc:
+            outcome = exc.code
+        except Exception as exc:  # collected and asserted below
+            outcome = repr(exc)
+        finally:
+            connection.close()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_fifty_issues_of_one_against_five_units_exactly_five_succeed(stock):
+    m, wh, cap, order = stock["manager"], stock["station"], stock["capacitor"], stock["order"]
+    actions.stock_receive(actor=m, warehouse=wh, part=cap, quantity=5)
+
+    def issue(i):
+        actions.stock_issue(actor=m, warehouse=wh, part=cap, quantity=1, order=order)
+        return "issued"
+
+    outcomes = Counter(_race(50, issue))
+    assert outcomes == {"issued": 5, "insufficient_stock": 45}
+    level = StockLevel.objects.get(warehouse=wh, part=cap)
+    total = StockMove.objects.filter(warehouse=wh, part=cap).aggregate(s=Sum("quantity"))["s"]
+    assert level.on_hand == 0 == total
+
+
+def test_the_first_movement_of_a_new_pair_creates_one_level(stock):
+    m, wh, cap = stock["manager"], stock["central"], stock["capacitor"]
+
+    def receive(i):
+        actions.stock_receive(actor=m, warehouse=wh, part=cap, quantity=1)
+        return "received"
+
+    assert Counter(_race(20, receive)) == {"received": 20}
+    assert StockLevel.objects.filter(warehouse=wh, part=cap).get().on_hand == 20
+
+
+def test_one_shipment_received_twice_at_once_arrives_once(stock):
+    m, cap = stock["manager"], stock["capacitor"]
+    actions.stock_receive(actor=m, warehouse=stock["central"], part=cap, quantity=3)
+    transfer = actions.transfer_ship(
+        actor=m, source=stock["central"], target=stock["station"], part=cap, quantity=3
+    )
+
+    def receive(i):
+        actions.transfer_receive(actor=m, transfer=transfer.pk)
+        return "received"
+
+    assert Counter(_race(8, receive)) == {"received": 1, "already_received": 7}
+    assert StockLevel.objects.get(warehouse=stock["station"], part=cap).on_hand == 3
