@@ -14,6 +14,7 @@ from aftersales.api.catalog import router as catalog_router
 from aftersales.api.customers import router as customers_router
 from aftersales.api.dispatch import router as dispatch_router
 from aftersales.api.orders import router as orders_router
+from aftersales.api.parts import router as parts_router
 from aftersales.api.transfer import router as transfer_router
 from aftersales.api.warranty import router as warranty_router
 
@@ -64,3 +65,4 @@ api.add_router("/", transfer_router)
 api.add_router("/", orders_router)
 api.add_router("/", warranty_router)
 api.add_router("/", dispatch_router)
+api.add_router("/", parts_router)

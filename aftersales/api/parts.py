@@ -1,0 +1,328 @@
+"""/api/v1/stock: warehouses, levels (with low-stock alerts), the ledger, and one endpoint per
+movement (receipt, issue, return, adjustment, scrap, transfer shipped / received) and
+reservation. Each endpoint parses, calls one action or selector, answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from aftersales.accounts.permissions import Perm, require
+from aftersales.api.customers import ERRORS
+from aftersales.core.selectors import keyset_page
+from aftersales.parts import actions
+from aftersales.parts.selectors import ledger, levels_visible_to, low_stock, warehouses_visible_to
+
+router = Router(tags=["stock"])
+
+
+class WarehouseIn(Schema):
+    kind: str
+    code: str = Field(..., max_length=32)
+    name: str = Field(..., max_length=100)
+    region_id: int | None = None
+    station_id: int | None = None
+    technician_id: int | None = None
+
+
+class WarehouseOut(Schema):
+    id: int
+    kind: str
+    code: str
+    name: str
+    region_id: int | None
+    station_id: int | None
+    technician_id: int | None
+    is_active: bool
+
+
+class LevelOut(Schema):
+    warehouse_id: int
+    part_id: int
+    part_code: str = Field(..., alias="part.code")
+    on_hand: int
+    reserved: int
+    available: int
+    min_level: int
+    max_level: int
+
+
+class LevelParams(Schema):
+    warehouse: int | None = None
+    part: int | None = None
+    low: bool = False
+
+
+class LevelSetIn(Schema):
+    warehouse_id: int
+    part_id: int
+    min_level: int = Field(..., ge=0, le=100_000)
+    max_level: int = Field(..., ge=0, le=100_000)
+
+
+class MoveOut(Schema):
+    id: int
+    warehouse_id: int
+    part_id: int
+    kind: str
+    quantity: int
+    at: dt.datetime
+    recorded_at: dt.datetime
+    actor_id: int | None
+    order_id: int | None
+    transfer_id: int | None
+    serial: str
+    old_serial: str
+    reason: str
+
+
+class MovePage(Schema):
+    items: list[MoveOut]
+    next_after: int | None
+
+
+class LedgerParams(Schema):
+    warehouse: int | None = None
+    part: int | None = None
+    kind: str = ""
+    order: int | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    after: int | None = None
+    limit: int = Field(50, ge=1, le=200)
+
+
+class MoveIn(Schema):
+    warehouse_id: int
+    part_id: int
+    quantity: int
+    at: dt.datetime | None = None
+    serial: str = Field("", max_length=64)
+    reason: str = Field("", max_length=500)
+
+
+class IssueIn(Schema):
+    warehouse_id: int
+    part_id: int
+    quantity: int
+    order_id: int
+    at: dt.datetime | None = None
+    serial: str = Field("", max_length=64)
+    old_serial: str = Field("", max_length=64)
+    reservation_id: int | None = None
+
+
+class ReturnIn(Schema):
+    warehouse_id: int
+    part_id: int
+    quantity: int
+    order_id: int
+    serial: str = Field("", max_length=64)
+    reason: str = Field("", max_length=500)
+
+
+class TransferIn(Schema):
+    source_id: int
+    target_id: int
+    part_id: int
+    quantity: int
+    shipment: str = Field("", max_length=100)
+
+
+class TransferOut(Schema):
+    id: int
+    source_id: int
+    target_id: int
+    part_id: int
+    quantity: int
+    status: str
+    shipment: str
+    shipped_at: dt.datetime
+    received_at: dt.datetime | None
+
+
+class ReserveIn(Schema):
+    warehouse_id: int
+    part_id: int
+    quantity: int
+    order_id: int
+
+
+class ReservationOut(Schema):
+    id: int
+    warehouse_id: int
+    part_id: int
+    order_id: int
+    quantity: int
+    status: str
+    created_at: dt.datetime
+
+
+def _actor(request: HttpRequest) -> Any:
+    return request.user
+
+
+@router.get("/stock/warehouses", response={200: list[WarehouseOut], **ERRORS})
+def warehouse_list(request: HttpRequest) -> Any:
+    require(request.user, Perm.STOCK_VIEW)
+    return list(warehouses_visible_to(request.user).order_by("code")[:1000])
+
+
+@router.post("/stock/warehouses", response={201: WarehouseOut, **ERRORS})
+def warehouse_create(request: HttpRequest, payload: WarehouseIn) -> Any:
+    row = actions.warehouse_create(
+        actor=_actor(request),
+        kind=payload.kind,
+        code=payload.code,
+        name=payload.name,
+        region=payload.region_id,
+        station=payload.station_id,
+        technician=payload.technician_id,
+    )
+    return Status(201, row)
+
+
+@router.get("/stock/levels", response={200: list[LevelOut], **ERRORS})
+def level_list(request: HttpRequest, params: Query[LevelParams]) -> Any:
+    """On hand, reserved and available per warehouse and part; `low=true`: at or below the
+    minimum only."""
+    require(request.user, Perm.STOCK_VIEW)
+    qs = low_stock(request.user) if params.low else levels_visible_to(request.user)
+    if params.warehouse:
+        qs = qs.filter(warehouse_id=params.warehouse)
+    if params.part:
+        qs = qs.filter(part_id=params.part)
+    return list(qs.select_related("part").order_by("warehouse_id", "part__code")[:5000])
+
+
+@router.put("/stock/levels", response={200: LevelOut, **ERRORS})
+def level_set(request: HttpRequest, payload: LevelSetIn) -> Any:
+    return actions.stock_level_set(
+        actor=_actor(request),
+        warehouse=payload.warehouse_id,
+        part=payload.part_id,
+        min_level=payload.min_level,
+        max_level=payload.max_level,
+    )
+
+
+@router.get("/stock/moves", response={200: MovePage, **ERRORS})
+def move_list(request: HttpRequest, params: Query[LedgerParams]) -> Any:
+    """The ledger, most recently recorded first (`at` is when a movement happened, which may be
+    earlier); pass `after` = the previous page's `next_after`."""
+    require(request.user, Perm.STOCK_VIEW)
+    page = keyset_page(ledger(request.user, params.dict()), after=params.after, size=params.limit)
+    return {"items": page.items, "next_after": page.next_after}
+
+
+@router.post("/stock/receipts", response={201: MoveOut, **ERRORS})
+def receipt(request: HttpRequest, payload: MoveIn) -> Any:
+    move = actions.stock_receive(
+        actor=_actor(request),
+        warehouse=payload.warehouse_id,
+        part=payload.part_id,
+        quantity=payload.quantity,
+        at=payload.at,
+        serial=payload.serial,
+        reason=payload.reason,
+    )
+    return Status(201, move)
+
+
+@router.post("/stock/issues", response={201: MoveOut, **ERRORS})
+def issue(request: HttpRequest, payload: IssueIn) -> Any:
+    """Parts used on an order. 409 `insufficient_stock` (with `available`) when the stock, at
+    that moment or any later one, would go negative."""
+    move = actions.stock_issue(
+        actor=_actor(request),
+        warehouse=payload.warehouse_id,
+        part=payload.part_id,
+        quantity=payload.quantity,
+        order=payload.order_id,
+        at=payload.at,
+        serial=payload.serial,
+        old_serial=payload.old_serial,
+        reservation=payload.reservation_id,
+    )
+    return Status(201, move)
+
+
+@router.post("/stock/returns", response={201: MoveOut, **ERRORS})
+def order_return(request: HttpRequest, payload: ReturnIn) -> Any:
+    move = actions.stock_return(
+        actor=_actor(request),
+        warehouse=payload.warehouse_id,
+        part=payload.part_id,
+        quantity=payload.quantity,
+        order=payload.order_id,
+        serial=payload.serial,
+        reason=payload.reason,
+    )
+    return Status(201, move)
+
+
+@router.post("/stock/adjustments", response={201: MoveOut, **ERRORS})
+def adjustment(request: HttpRequest, payload: MoveIn) -> Any:
+    """A stock-count correction; `quantity` is signed, `reason` required."""
+    move = actions.stock_adjust(
+        actor=_actor(request),
+        warehouse=payload.warehouse_id,
+        part=payload.part_id,
+        quantity=payload.quantity,
+        reason=payload.reason,
+        at=payload.at,
+    )
+    return Status(201, move)
+
+
+@router.post("/stock/scrap", response={201: MoveOut, **ERRORS})
+def scrap(request: HttpRequest, payload: MoveIn) -> Any:
+    move = actions.stock_scrap(
+        actor=_actor(request),
+        warehouse=payload.warehouse_id,
+        part=payload.part_id,
+        quantity=payload.quantity,
+        reason=payload.reason,
+    )
+    return Status(201, move)
+
+
+@router.post("/stock/transfers", response={201: TransferOut, **ERRORS})
+def transfer_ship(request: HttpRequest, payload: TransferIn) -> Any:
+    row = actions.transfer_ship(
+        actor=_actor(request),
+        source=payload.source_id,
+        target=payload.target_id,
+        part=payload.part_id,
+        quantity=payload.quantity,
+        shipment=payload.shipment,
+    )
+    return Status(201, row)
+
+
+@router.post("/stock/transfers/{transfer_id}/receive", response={200: TransferOut, **ERRORS})
+def transfer_receive(request: HttpRequest, transfer_id: int) -> Any:
+    """Receive at the target; 409 `already_received` the second time."""
+    return actions.transfer_receive(actor=_actor(request), transfer=transfer_id)
+
+
+@router.post("/stock/reservations", response={201: ReservationOut, **ERRORS})
+def reserve(request: HttpRequest, payload: ReserveIn) -> Any:
+    row = actions.stock_reserve(
+        actor=_actor(request),
+        warehouse=payload.warehouse_id,
+        part=payload.part_id,
+        quantity=payload.quantity,
+        order=payload.order_id,
+    )
+    return Status(201, row)
+
+
+@router.post(
+    "/stock/reservations/{reservation_id}/release", response={200: ReservationOut, **ERRORS}
+)
+def release(request: HttpRequest, reservation_id: int) -> Any:
+    return actions.reservation_release(actor=_actor(request), reservation=reservation_id)
