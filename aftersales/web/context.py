@@ -17,6 +17,7 @@ NAV = [
     ("order-intake", _("Take a call"), Perm.ORDER_CREATE),
     ("dispatch-board", _("Dispatch"), Perm.ORDER_ASSIGN),
     ("my-day", _("My day"), "technician"),
+    ("stock", _("Stock"), Perm.STOCK_VIEW),
     ("customer-list", _("Customers"), Perm.CUSTOMER_VIEW),
     ("unit-list", _("Units"), Perm.UNIT_VIEW),
     ("catalog", _("Catalog"), Perm.CATALOG_VIEW),

@@ -61,3 +61,12 @@ def flash_error(request: HttpRequest, exc: ApplicationError) -> None:
     if isinstance(exc, ValidationFailed):
         detail = " ".join(str(m) for m in exc.errors.values())
     messages.error(request, f"{exc.message} {detail}".strip())
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

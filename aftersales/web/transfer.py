@@ -14,9 +14,7 @@ from aftersales.accounts.permissions import has_perm, require
 from aftersales.core.errors import ApplicationError, NotFound, PermissionDenied
 from aftersales.core.excel import read_rows, run_import, write_xlsx
 from aftersales.transfers import KINDS, TRANSFER_PERMS, TransferKind
-from aftersales.web.shortcuts import page
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from aftersales.web.shortcuts import page, xlsx_response
 
 
 def _kind(key: str) -> TransferKind:
@@ -28,12 +26,6 @@ def _kind(key: str) -> TransferKind:
 def _require_any(user: Any) -> None:
     if not any(has_perm(user, p) for p in TRANSFER_PERMS):
         raise PermissionDenied("forbidden", _("You do not have permission to do this."))
-
-
-def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @page()
@@ -75,11 +67,11 @@ def export_file(request: HttpRequest, key: str) -> HttpResponse:
     kind = _kind(key)
     require(request.user, kind.export_perm)
     content = write_xlsx(kind.export_columns, kind.export_rows(request.user), sheet_title=key)
-    return _xlsx_response(content, f"{key}-{timezone.localdate():%Y%m%d}.xlsx")
+    return xlsx_response(content, f"{key}-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 @page()
 def template_file(request: HttpRequest, key: str) -> HttpResponse:
     kind = _kind(key)
     require(request.user, kind.import_perm)
-    return _xlsx_response(write_xlsx(kind.columns, [], sheet_title=key), f"{key}-template.xlsx")
+    return xlsx_response(write_xlsx(kind.columns, [], sheet_title=key), f"{key}-template.xlsx")

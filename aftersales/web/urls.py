@@ -1,7 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from aftersales.web import accounts, catalog, customers, dispatch, orders, sla, transfer, warranty
+from aftersales.web import (
+    accounts,
+    catalog,
+    customers,
+    dispatch,
+    orders,
+    sla,
+    stock,
+    transfer,
+    warranty,
+)
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -96,5 +106,8 @@ urlpatterns += [
     path("dispatch/team/change/", dispatch.team_change, name="dispatch-team-change"),
     path("dispatch/rules/", dispatch.rules, name="dispatch-rules"),
     path("my/day/", dispatch.my_day, name="my-day"),
+    path("stock/", stock.stock, name="stock"),
+    path("stock/change/", stock.stock_change, name="stock-change"),
+    path("stock/export.xlsx", stock.stock_export, name="stock-export"),
     path("orders/<int:pk>/appointment/", dispatch.order_appointment, name="order-appointment"),
 ]

@@ -1,0 +1,178 @@
+"""Stock pages: levels of a warehouse (low-stock highlighted), shipments on the way, the
+ledger, the movement forms, and the levels as Excel. Every change goes through the parts
+actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from aftersales.accounts.choices import Role
+from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.catalog.models import Part
+from aftersales.core.errors import ApplicationError
+from aftersales.core.excel import Column, write_xlsx
+from aftersales.core.selectors import as_id
+from aftersales.orders.selectors import orders_visible_to
+from aftersales.parts import actions
+from aftersales.parts.choices import MoveKind, TransferStatus
+from aftersales.parts.models import Transfer, Warehouse
+from aftersales.parts.selectors import ledger, levels_visible_to, warehouses_visible_to
+from aftersales.web.shortcuts import flash_error, page, xlsx_response
+
+LEDGER_ROWS = 50
+
+
+def _chosen(request: HttpRequest, source: Any) -> tuple[list[Warehouse], Warehouse | None]:
+    warehouses = list(warehouses_visible_to(request.user).filter(is_active=True).order_by("code"))
+    wanted = source.get("warehouse")
+    mine = next(
+        (w for w in warehouses if w.technician_id == getattr(request.user, "pk", None)), None
+    )
+    found = next((w for w in warehouses if str(w.pk) == wanted), None)
+    return warehouses, found or mine or (warehouses[0] if warehouses else None)
+
+
+@page(Perm.STOCK_VIEW)
+def stock(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    warehouses, warehouse = _chosen(request, request.GET)
+    ctx: dict[str, Any] = {"warehouses": warehouses, "warehouse": warehouse, "kinds": MoveKind}
+    if warehouse is not None:
+        levels = (
+            levels_visible_to(user)
+            .filter(warehouse=warehouse)
+            .select_related("part")
+            .order_by("part__code")
+        )
+        if request.GET.get("low") == "1":
+            levels = [lv for lv in levels if lv.min_level and lv.on_hand <= lv.min_level]
+        ctx["levels"] = levels
+        ctx["incoming"] = Transfer.objects.filter(
+            target=warehouse, status=TransferStatus.IN_TRANSIT
+        ).select_related("source", "part")
+        filters = {"warehouse": warehouse.pk, "kind": request.GET.get("kind", "")}
+        ctx["moves"] = ledger(user, filters)[:LEDGER_ROWS]
+        ctx["can_move"] = has_perm(user, Perm.STOCK_MOVE) and (
+            user.role != Role.TECHNICIAN or warehouse.technician_id == user.pk
+        )
+        ctx["can_adjust"] = ctx["can_move"] and user.role != Role.TECHNICIAN
+        ctx["parts"] = Part.objects.filter(company_id=user.company_id, is_active=True).order_by(
+            "code"
+        )[:1000]
+        ctx["targets"] = Warehouse.objects.filter(
+            company_id=user.company_id, is_active=True
+        ).exclude(pk=warehouse.pk)
+    return render(request, "web/stock/stock.html", ctx)
+
+
+def _moment(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    moment = dt.datetime.fromisoformat(value)
+    return moment if moment.tzinfo else timezone.make_aware(moment)
+
+
+@page(Perm.STOCK_MOVE)
+@require_POST
+def stock_change(request: HttpRequest) -> HttpResponse:
+    """One handler for the movement forms: `op` names the action."""
+    actor: Any = request.user
+    post = request.POST
+    wh, part, op = post.get("warehouse"), post.get("part"), post.get("op", "")
+    try:
+        qty = int(post.get("quantity") or 0)
+        if op == "receive":
+            actions.stock_receive(
+                actor=actor,
+                warehouse=wh,
+                part=part,
+                quantity=qty,
+                at=_moment(post.get("at")),
+                serial=post.get("serial", ""),
+                reason=post.get("reason", ""),
+            )
+        elif op == "issue":
+            number = (post.get("order") or "").strip()
+            order = orders_visible_to(actor).filter(number=number).first()
+            actions.stock_issue(
+                actor=actor,
+                warehouse=wh,
+                part=part,
+                quantity=qty,
+                order=order.pk if order else 0,
+                at=_moment(post.get("at")),
+                serial=post.get("serial", ""),
+                old_serial=post.get("old_serial", ""),
+            )
+        elif op == "adjust":
+            actions.stock_adjust(
+                actor=actor, warehouse=wh, part=part, quantity=qty, reason=post.get("reason", "")
+            )
+        elif op == "scrap":
+            actions.stock_scrap(
+                actor=actor, warehouse=wh, part=part, quantity=qty, reason=post.get("reason", "")
+            )
+        elif op == "ship":
+            actions.transfer_ship(
+                actor=actor,
+                source=wh,
+                target=post.get("target"),
+                part=part,
+                quantity=qty,
+                shipment=post.get("shipment", ""),
+            )
+        elif op == "receive_transfer":
+            actions.transfer_receive(actor=actor, transfer=post.get("transfer"))
+        else:
+            messages.error(request, _("Unknown operation."))
+            return redirect(f"{reverse('stock')}?warehouse={wh}")
+        messages.success(request, _("Recorded."))
+    except ValueError:
+        messages.error(request, _("Some fields are not valid: check the quantity and the time."))
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    return redirect(f"{reverse('stock')}?warehouse={wh}")
+
+
+LEVEL_COLUMNS = [
+    Column("warehouse", _("Warehouse")),
+    Column("part", _("Part number")),
+    Column("name", _("Name")),
+    Column("on_hand", _("On hand")),
+    Column("reserved", _("Reserved")),
+    Column("available", _("Available")),
+    Column("min_level", _("Minimum")),
+    Column("max_level", _("Maximum")),
+]
+
+
+@page(Perm.STOCK_VIEW)
+def stock_export(request: HttpRequest) -> HttpResponse:
+    """The levels the user may see (or one warehouse's) as an Excel file."""
+    levels = levels_visible_to(request.user).select_related("warehouse", "part")
+    if request.GET.get("warehouse"):
+        levels = levels.filter(warehouse_id=as_id(request.GET.get("warehouse")))
+    rows = (
+        (
+            lv.warehouse.code,
+            lv.part.code,
+            lv.part.name,
+            lv.on_hand,
+            lv.reserved,
+            lv.available,
+            lv.min_level,
+            lv.max_level,
+        )
+        for lv in levels.order_by("warehouse__code", "part__code").iterator()
+    )
+    content = write_xlsx(LEVEL_COLUMNS, rows, sheet_title="stock")
+    return xlsx_response(content, f"stock-{timezone.localdate():%Y%m%d}.xlsx")

@@ -1,0 +1,69 @@
+"""Stock pages through Django's test client: levels, the movement forms, the ledger, Excel."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from aftersales.parts import actions
+from aftersales.parts.models import StockLevel, StockMove
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_stock_page_shows_levels_and_flags_low_stock(login, stock):
+    m, wh, cap = stock["manager"], stock["station"], stock["capacitor"]
+    actions.stock_receive(actor=m, warehouse=wh, part=cap, quantity=2)
+    actions.stock_level_set(actor=m, warehouse=wh, part=cap, min_level=2, max_level=10)
+    page = login(m).get(f"/stock/?warehouse={wh.pk}").content.decode()
+    row = page[page.index('data-part="CAP-35"') :]
+    assert "table-warning" in page[page.index('data-part="CAP-35"') - 40 :][:120]
+    assert 'data-testid="on-hand">2<' in row
+
+
+def test_issue_form_books_a_part_on_an_order_by_number(login, stock):
+    m, wh, cap, order = stock["manager"], stock["station"], stock["capacitor"], stock["order"]
+    actions.stock_receive(actor=m, warehouse=wh, part=cap, quantity=3)
+    client = login(m)
+    client.post(
+        "/stock/change/",
+        {"op": "issue", "warehouse": wh.pk, "part": cap.pk, "order": order.number, "quantity": 2},
+    )
+    move = StockMove.objects.get(kind="issue")
+    assert (move.order_id, move.quantity) == (order.pk, -2)
+    too_many = client.post(
+        "/stock/change/",
+        {"op": "issue", "warehouse": wh.pk, "part": cap.pk, "order": order.number, "quantity": 5},
+        follow=True,
+    )
+    assert "库存不足" in too_many.content.decode()
+    assert StockLevel.objects.get(warehouse=wh, part=cap).on_hand == 1
+
+
+def test_a_technician_sees_their_van_and_receives_a_shipment(login, stock):
+    m, cap = stock["manager"], stock["capacitor"]
+    actions.stock_receive(actor=m, warehouse=stock["central"], part=cap, quantity=4)
+    transfer = actions.transfer_ship(
+        actor=m, source=stock["central"], target=stock["van"], part=cap, quantity=4
+    )
+    client = login(stock["people"]["tech"])
+    page = client.get("/stock/").content.decode()
+    assert 'data-testid="receive-transfer"' in page  # their van is chosen by default
+    assert 'data-testid="adjust-form"' not in page  # technicians do not adjust
+    client.post(
+        "/stock/change/",
+        {"op": "receive_transfer", "warehouse": stock["van"].pk, "transfer": transfer.pk},
+    )
+    assert StockLevel.objects.get(warehouse=stock["van"], part=cap).on_hand == 4
+
+
+def test_levels_export_to_excel(login, stock):
+    m = stock["manager"]
+    actions.stock_receive(actor=m, warehouse=stock["station"], part=stock["capacitor"], quantity=7)
+    response = login(m).get("/stock/export.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][:4] == ("S1", "CAP-35", "压缩机电容", 7)
