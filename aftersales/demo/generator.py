@@ -544,6 +544,64 @@ def _orders(ctx: Ctx, count: int) -> int:
     return made
 
 
+def _stock(ctx: Ctx) -> int:
+    """A central warehouse, one per station and a van per technician, stocked from the central
+    one by received transfers; non-serialised parts only. Returns the number of warehouses."""
+    from aftersales.parts import actions as stock
+    from aftersales.parts.models import Warehouse
+
+    rng = ctx.rng
+    manager = User.objects.get(company=ctx.company, username="manager")
+    central = stock.warehouse_create(actor=manager, kind="central", code="ZK", name="总库")
+    parts = list(Part.objects.filter(company=ctx.company, is_serialised=False).order_by("code"))
+    for part in parts:
+        stock.stock_receive(
+            actor=manager, warehouse=central, part=part, quantity=200, reason="期初库存"
+        )
+    made = 1
+    for station in ctx.stations:
+        wh = stock.warehouse_create(
+            actor=manager,
+            kind="station",
+            code=f"WD-{station.code}",
+            name=f"{station.name}库",
+            station=station,
+        )
+        made += 1
+        for part in rng.sample(parts, min(6, len(parts))):
+            quantity = rng.randint(3, 12)
+            transfer = stock.transfer_ship(
+                actor=manager, source=central, target=wh, part=part, quantity=quantity
+            )
+            stock.transfer_receive(actor=manager, transfer=transfer)
+            stock.stock_level_set(actor=manager, warehouse=wh, part=part, min_level=4, max_level=20)
+        technicians = User.objects.filter(station=station, role=Role.TECHNICIAN).order_by("id")
+        for tech in technicians:
+            van = stock.warehouse_create(
+                actor=manager,
+                kind="van",
+                code=f"CZ-{tech.username}",
+                name=f"{tech.get_full_name() or tech.username}车载库",
+                technician=tech,
+            )
+            made += 1
+            for part in rng.sample(parts, min(3, len(parts))):
+                transfer = stock.transfer_ship(
+                    actor=manager, source=central, target=van, part=part, quantity=2
+                )
+                stock.transfer_receive(actor=manager, transfer=transfer)
+    # One shipment still on the way to the first station.
+    stock.transfer_ship(
+        actor=manager,
+        source=central,
+        target=Warehouse.objects.get(company=ctx.company, code=f"WD-{ctx.stations[0].code}"),
+        part=parts[0],
+        quantity=5,
+        shipment="SF1234567890",
+    )
+    return made
+
+
 def _plannable_day(ctx: Ctx, count: int = 14) -> dt.date | None:
     """Open orders at the first station for its next working day, some with a booked window,
     so that the dispatch board has a day to optimise. Returns that day."""
@@ -609,6 +667,7 @@ def generate(
     n_customers, n_units = _customers(ctx, models, customers)
     _warranty_policies(ctx)
     n_orders = _orders(ctx, orders)
+    n_warehouses = _stock(ctx)
     plan_day = _plannable_day(ctx, open_orders) if open_orders > 0 else None
     audit_record(
         actor=None,
@@ -627,5 +686,6 @@ def generate(
         "customers": n_customers,
         "units": n_units,
         "orders": n_orders,
+        "warehouses": n_warehouses,
         "plannable_day": plan_day.isoformat() if plan_day else None,
     }

@@ -87,3 +87,21 @@ def test_demo_leaves_a_day_for_the_dispatcher_to_optimise(settings, tmp_path):
     )
     metrics = plan.result["metrics"]
     assert metrics["served"] >= 5 and metrics["violations"] == []
+
+
+@pytest.mark.django_db
+def test_demo_stocks_the_warehouses_from_the_ledger(settings, tmp_path):
+    from django.db.models import Sum
+
+    from aftersales.parts.models import StockLevel, StockMove, Transfer, Warehouse
+
+    settings.DATA_DIR = tmp_path
+    call_command("demo", customers=20, open_orders=0, seed=2)
+    vans = Warehouse.objects.filter(kind="van")
+    assert vans.count() == User.objects.filter(role=Role.TECHNICIAN).count()
+    assert Transfer.objects.filter(status="in_transit").count() == 1
+    for level in StockLevel.objects.all():
+        moved = StockMove.objects.filter(warehouse=level.warehouse, part=level.part).aggregate(
+            s=Sum("quantity")
+        )["s"]
+        assert level.on_hand == moved
