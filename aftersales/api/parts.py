@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
-from aftersales.core.selectors import keyset_page
+from aftersales.core.selectors import get_visible, keyset_page
 from aftersales.parts import actions
 from aftersales.parts.selectors import ledger, levels_visible_to, low_stock, warehouses_visible_to
 
@@ -326,3 +326,170 @@ def reserve(request: HttpRequest, payload: ReserveIn) -> Any:
 )
 def release(request: HttpRequest, reservation_id: int) -> Any:
     return actions.reservation_release(actor=_actor(request), reservation=reservation_id)
+
+
+# --- parts requests --------------------------------------------------------------------------
+
+
+class RequestLineIn(Schema):
+    part_id: int
+    quantity: int
+
+
+class RequestIn(Schema):
+    target_id: int
+    lines: list[RequestLineIn] = Field(..., min_length=1, max_length=50)
+    order_id: int | None = None
+    note: str = Field("", max_length=500)
+
+
+class RequestLineOut(Schema):
+    id: int
+    part_id: int
+    quantity: int
+    approved: int
+    shipped: int
+    received: int
+    backordered: int
+
+
+class RequestEventOut(Schema):
+    at: dt.datetime
+    actor_id: int | None
+    action: str
+    from_status: str
+    to_status: str
+    reason: str
+    payload: dict[str, Any]
+
+
+class RequestOut(Schema):
+    id: int
+    station_id: int
+    target_id: int
+    order_id: int | None
+    warranty: bool
+    value: str
+    approver_level: str
+    status: str
+    note: str
+    requested_by_id: int
+    created_at: dt.datetime
+    decided_by_id: int | None
+    decided_at: dt.datetime | None
+    decision_reason: str
+    lines: list[RequestLineOut]
+    events: list[RequestEventOut]
+
+
+class RequestPage(Schema):
+    items: list[RequestOut]
+    next_after: int | None
+
+
+class ApproveIn(Schema):
+    source_id: int
+    quantities: dict[int, int] | None = None  # line id -> approved units (default: all)
+    reason: str = Field("", max_length=500)
+
+
+class ReasonIn(Schema):
+    reason: str = Field("", max_length=500)
+
+
+class ShipIn(Schema):
+    source_id: int
+
+
+def _request_out(row: Any) -> dict[str, Any]:
+    out = {
+        f: getattr(row, f)
+        for f in (
+            "id",
+            "station_id",
+            "target_id",
+            "order_id",
+            "warranty",
+            "approver_level",
+            "status",
+            "note",
+            "requested_by_id",
+            "created_at",
+            "decided_by_id",
+            "decided_at",
+            "decision_reason",
+        )
+    }
+    out["value"] = str(row.value)
+    out["lines"] = list(row.lines.order_by("id"))
+    out["events"] = list(row.events.order_by("at", "id"))
+    return out
+
+
+@router.get("/stock/requests", response={200: RequestPage, **ERRORS})
+def request_list(
+    request: HttpRequest, status: str = "", after: int | None = None, limit: int = 25
+) -> Any:
+    """The parts requests the user may see (a technician: their own), newest first."""
+    require(request.user, Perm.STOCK_VIEW)
+    qs = actions.requests_visible_to(request.user).prefetch_related("lines", "events")
+    if status:
+        qs = qs.filter(status=status)
+    page = keyset_page(qs, after=after, size=limit)
+    return {"items": [_request_out(r) for r in page.items], "next_after": page.next_after}
+
+
+@router.post("/stock/requests", response={201: RequestOut, **ERRORS})
+def request_submit(request: HttpRequest, payload: RequestIn) -> Any:
+    row = actions.parts_request_submit(
+        actor=_actor(request),
+        target=payload.target_id,
+        lines=[(line.part_id, line.quantity) for line in payload.lines],
+        order=payload.order_id,
+        note=payload.note,
+    )
+    return Status(201, _request_out(row))
+
+
+@router.get("/stock/requests/{request_id}", response={200: RequestOut, **ERRORS})
+def request_get(request: HttpRequest, request_id: int) -> Any:
+    require(request.user, Perm.STOCK_VIEW)
+    return _request_out(get_visible(actions.requests_visible_to(request.user), request_id))
+
+
+@router.post("/stock/requests/{request_id}/approve", response={200: RequestOut, **ERRORS})
+def request_approve(request: HttpRequest, request_id: int, payload: ApproveIn) -> Any:
+    """Approve and ship from `source_id` what it has; the rest on back-order. 403
+    `approver_level` when the value or warranty status needs a higher approver; 409
+    `request_decided` the second time."""
+    row = actions.parts_request_approve(
+        actor=_actor(request),
+        request=request_id,
+        source=payload.source_id,
+        quantities=payload.quantities,
+        reason=payload.reason,
+    )
+    return _request_out(row)
+
+
+@router.post("/stock/requests/{request_id}/reject", response={200: RequestOut, **ERRORS})
+def request_reject(request: HttpRequest, request_id: int, payload: ReasonIn) -> Any:
+    row = actions.parts_request_reject(
+        actor=_actor(request), request=request_id, reason=payload.reason
+    )
+    return _request_out(row)
+
+
+@router.post("/stock/requests/{request_id}/cancel", response={200: RequestOut, **ERRORS})
+def request_cancel(request: HttpRequest, request_id: int, payload: ReasonIn) -> Any:
+    row = actions.parts_request_cancel(
+        actor=_actor(request), request=request_id, reason=payload.reason
+    )
+    return _request_out(row)
+
+
+@router.post("/stock/requests/{request_id}/ship", response={200: RequestOut, **ERRORS})
+def request_ship(request: HttpRequest, request_id: int, payload: ShipIn) -> Any:
+    """Ship the back-order from `source_id`."""
+    actions.parts_request_ship(actor=_actor(request), request=request_id, source=payload.source_id)
+    return _request_out(get_visible(actions.requests_visible_to(request.user), request_id))

@@ -49,3 +49,16 @@ class ReservationStatus(models.TextChoices):
     CONSUMED = "consumed", _("Consumed")
     # 已释放: no longer needed.
     RELEASED = "released", _("Released")
+
+
+class RequestStatus(models.TextChoices):
+    # 待审批: submitted, waiting for the approver its value and warranty status need.
+    SUBMITTED = "submitted", _("Submitted")
+    # 已批准: approved; shipped as stock allows, the rest on back-order.
+    APPROVED = "approved", _("Approved")
+    # 已驳回: refused, with a reason.
+    REJECTED = "rejected", _("Rejected")
+    # 已撤回: withdrawn by the requester before a decision.
+    CANCELLED = "cancelled", _("Cancelled")
+    # 已完成: every approved unit received.
+    FULFILLED = "fulfilled", _("Fulfilled")

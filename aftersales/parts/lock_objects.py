@@ -1,6 +1,6 @@
-"""Row locks of the stock: levels are locked (created first if missing) always in the order
-(warehouse id, part id), so two movements over the same pairs never deadlock. Transfers and
-reservations are locked after the levels."""
+"""Row locks of the stock, always in one order: a parts request first, then stock levels
+(created first if missing) in (warehouse id, part id) order, then transfers and reservations.
+Two movements over the same rows therefore never deadlock."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 
-from aftersales.parts.models import Reservation, StockLevel, Transfer
+from aftersales.parts.models import PartsRequest, Reservation, StockLevel, Transfer
 
 
 def lock_levels(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
@@ -36,3 +36,7 @@ def lock_transfer(pk: int) -> Transfer | None:
 
 def lock_reservation(pk: int) -> Reservation | None:
     return Reservation.objects.select_for_update().filter(pk=pk).first()
+
+
+def lock_request(pk: int) -> PartsRequest | None:
+    return PartsRequest.objects.select_for_update().filter(pk=pk).first()

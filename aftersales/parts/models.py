@@ -12,7 +12,13 @@ from aftersales.accounts.models import Company, Region, Station
 from aftersales.catalog.models import Part
 from aftersales.core.models import AppendOnlyModel
 from aftersales.orders.models import ServiceOrder
-from aftersales.parts.choices import MoveKind, ReservationStatus, TransferStatus, WarehouseKind
+from aftersales.parts.choices import (
+    MoveKind,
+    RequestStatus,
+    ReservationStatus,
+    TransferStatus,
+    WarehouseKind,
+)
 
 
 class Warehouse(models.Model):
@@ -133,6 +139,14 @@ class Transfer(models.Model):
         default=TransferStatus.IN_TRANSIT,
     )
     shipment = models.CharField(_("shipment reference"), max_length=100, blank=True)
+    # The parts request line this shipment fills, if any.
+    request_line = models.ForeignKey(
+        "PartsRequestLine",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers",
+    )
     shipped_at = models.DateTimeField(default=timezone.now)
     shipped_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
@@ -176,3 +190,85 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         return f"reservation {self.pk} {self.quantity} of {self.part_id} for {self.order_id}"
+
+
+class PartsRequest(models.Model):
+    """三包配件申请: parts asked for an order or to refill a van or a station, approved by the
+    level its value and warranty status need, then shipped (what stock allows now, the rest on
+    back-order) and received."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="parts_requests")
+    target = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(
+        ServiceOrder,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="parts_requests",
+    )
+    warranty = models.BooleanField(_("warranty parts"), default=False)
+    value = models.DecimalField(_("value (yuan)"), max_digits=12, decimal_places=2)
+    approver_level = models.CharField(_("approver"), max_length=32)
+    status = models.CharField(
+        _("status"), max_length=16, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("parts request")
+        indexes = [models.Index(fields=["company", "status", "id"], name="request_status_idx")]
+
+    def __str__(self) -> str:
+        return f"parts request {self.pk} ({self.status})"
+
+
+class PartsRequestLine(models.Model):
+    request = models.ForeignKey(PartsRequest, on_delete=models.CASCADE, related_name="lines")
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("requested"))
+    approved = models.PositiveIntegerField(_("approved"), default=0)
+    shipped = models.PositiveIntegerField(_("shipped"), default=0)
+    received = models.PositiveIntegerField(_("received"), default=0)
+
+    class Meta:
+        verbose_name = _("requested part")
+        constraints = [
+            models.UniqueConstraint(fields=["request", "part"], name="request_line_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.part_id} × {self.quantity}"
+
+    @property
+    def backordered(self) -> int:
+        return self.approved - self.shipped
+
+
+class PartsRequestEvent(AppendOnlyModel):
+    request = models.ForeignKey(PartsRequest, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("parts request event")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.action}"

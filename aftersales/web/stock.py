@@ -20,11 +20,12 @@ from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.catalog.models import Part
 from aftersales.core.errors import ApplicationError
 from aftersales.core.excel import Column, write_xlsx
-from aftersales.core.selectors import as_id
+from aftersales.core.selectors import as_id, get_visible
 from aftersales.orders.selectors import orders_visible_to
 from aftersales.parts import actions
-from aftersales.parts.choices import MoveKind, TransferStatus
+from aftersales.parts.choices import MoveKind, RequestStatus, TransferStatus
 from aftersales.parts.models import Transfer, Warehouse
+from aftersales.parts.rules import may_approve
 from aftersales.parts.selectors import ledger, levels_visible_to, warehouses_visible_to
 from aftersales.web.shortcuts import flash_error, page, xlsx_response
 
@@ -176,3 +177,105 @@ def stock_export(request: HttpRequest) -> HttpResponse:
     )
     content = write_xlsx(LEVEL_COLUMNS, rows, sheet_title="stock")
     return xlsx_response(content, f"stock-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+# --- parts requests --------------------------------------------------------------------------
+
+
+@page(Perm.STOCK_VIEW)
+def requests_queue(request: HttpRequest) -> HttpResponse:
+    """Parts requests: the open ones first (submitted, then on back-order), or by status."""
+    status = request.GET.get("status", "open")
+    qs = actions.requests_visible_to(request.user).select_related(
+        "target", "order", "requested_by", "station"
+    )
+    if status == "open":
+        qs = qs.filter(status__in=("submitted", "approved"))
+    elif status in RequestStatus.values:
+        qs = qs.filter(status=status)
+    return render(
+        request,
+        "web/stock/requests.html",
+        {
+            "rows": qs.order_by("-id")[:200],
+            "status": status,
+            "statuses": RequestStatus.choices,
+        },
+    )
+
+
+@page(Perm.STOCK_VIEW)
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    row = get_visible(
+        actions.requests_visible_to(user).select_related("target", "order", "requested_by"), pk
+    )
+    return render(
+        request,
+        "web/stock/request.html",
+        {
+            "row": row,
+            "lines": row.lines.select_related("part").order_by("id"),
+            "events": row.events.select_related("actor").order_by("at", "id"),
+            "can_decide": row.status == "submitted" and may_approve(user.role, row.approver_level),
+            "can_cancel": row.status == "submitted" and row.requested_by_id == user.pk,
+            "can_ship": row.status == "approved" and has_perm(user, Perm.STOCK_MOVE),
+            "sources": Warehouse.objects.filter(company_id=user.company_id, is_active=True)
+            .exclude(pk=row.target_id)
+            .order_by("code"),
+            "level_label": Role(row.approver_level).label,
+        },
+    )
+
+
+@page(Perm.STOCK_VIEW)
+@require_POST
+def request_change(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Submit, approve, reject, withdraw or ship a parts request (`op`)."""
+    actor: Any = request.user
+    post = request.POST
+    op = post.get("op", "")
+    try:
+        if op == "submit":
+            number = (post.get("order") or "").strip()
+            order = orders_visible_to(actor).filter(number=number).first() if number else None
+            if number and order is None:
+                messages.error(request, _("Unknown order."))
+                return redirect(f"{reverse('stock')}?warehouse={post.get('target', '')}")
+            row = actions.parts_request_submit(
+                actor=actor,
+                target=post.get("target"),
+                lines=[(post.get("part"), int(post.get("quantity") or 0))],
+                order=order.pk if order else None,
+                note=post.get("note", ""),
+            )
+            messages.success(request, _("Request sent for approval."))
+            return redirect("stock-request", pk=row.pk)
+        if op == "approve":
+            quantities = {
+                int(key[4:]): int(value or 0)
+                for key, value in post.items()
+                if key.startswith("qty-") and key[4:].isdigit()
+            }
+            actions.parts_request_approve(
+                actor=actor,
+                request=pk,
+                source=post.get("source"),
+                quantities=quantities or None,
+                reason=post.get("reason", ""),
+            )
+        elif op == "reject":
+            actions.parts_request_reject(actor=actor, request=pk, reason=post.get("reason", ""))
+        elif op == "cancel":
+            actions.parts_request_cancel(actor=actor, request=pk, reason=post.get("reason", ""))
+        elif op == "ship":
+            actions.parts_request_ship(actor=actor, request=pk, source=post.get("source"))
+        else:
+            messages.error(request, _("Unknown operation."))
+    except ValueError:
+        messages.error(request, _("Some fields are not valid: check the quantity and the time."))
+    except ApplicationError as exc:
+        flash_error(request, exc)
+        if pk is None:
+            return redirect(f"{reverse('stock')}?warehouse={post.get('target', '')}")
+    return redirect("stock-request", pk=pk) if pk else redirect("stock-requests")

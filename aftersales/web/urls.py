@@ -109,5 +109,9 @@ urlpatterns += [
     path("stock/", stock.stock, name="stock"),
     path("stock/change/", stock.stock_change, name="stock-change"),
     path("stock/export.xlsx", stock.stock_export, name="stock-export"),
+    path("stock/requests/", stock.requests_queue, name="stock-requests"),
+    path("stock/requests/new/", stock.request_change, name="stock-request-new"),
+    path("stock/requests/<int:pk>/", stock.request_detail, name="stock-request"),
+    path("stock/requests/<int:pk>/change/", stock.request_change, name="stock-request-change"),
     path("orders/<int:pk>/appointment/", dispatch.order_appointment, name="order-appointment"),
 ]

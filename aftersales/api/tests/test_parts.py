@@ -116,3 +116,41 @@ def test_scope_other_stations_and_agents(api, stock, make_user):
         "/stock/warehouses", {"kind": "regional", "code": "R-E", "name": "华东库"}
     )
     assert created.status_code == 422 and "region" in created.json()["details"]["fields"]
+
+
+def test_parts_request_through_the_api(api, stock):
+    tech = api(stock["people"]["tech"])
+    manager = api(stock["manager"])
+    cap = stock["capacitor"].pk
+    manager.post(
+        "/stock/receipts", {"warehouse_id": stock["central"].pk, "part_id": cap, "quantity": 1}
+    )
+    submitted = tech.post(
+        "/stock/requests",
+        {"target_id": stock["van"].pk, "lines": [{"part_id": cap, "quantity": 2}]},
+    )
+    assert submitted.status_code == 201, submitted.json()
+    body = submitted.json()
+    assert (body["status"], body["value"], body["approver_level"]) == (
+        "submitted",
+        "70.00",
+        "station_manager",
+    )
+    rid = body["id"]
+    assert [r["id"] for r in tech.get("/stock/requests").json()["items"]] == [rid]
+
+    approved = manager.post(
+        f"/stock/requests/{rid}/approve", {"source_id": stock["central"].pk, "reason": "同意"}
+    )
+    assert approved.status_code == 200
+    line = approved.json()["lines"][0]
+    assert (line["approved"], line["shipped"], line["backordered"]) == (2, 1, 1)
+    assert [e["action"] for e in approved.json()["events"]] == ["submit", "approve", "ship"]
+    again = manager.post(f"/stock/requests/{rid}/approve", {"source_id": stock["central"].pk})
+    assert again.status_code == 409 and again.json()["code"] == "request_decided"
+
+    manager.post(
+        "/stock/receipts", {"warehouse_id": stock["central"].pk, "part_id": cap, "quantity": 3}
+    )
+    shipped = manager.post(f"/stock/requests/{rid}/ship", {"source_id": stock["central"].pk})
+    assert shipped.json()["lines"][0]["backordered"] == 0

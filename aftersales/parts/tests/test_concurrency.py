@@ -82,3 +82,19 @@ def test_one_shipment_received_twice_at_once_arrives_once(stock):
 
     assert Counter(_race(8, receive)) == {"received": 1, "already_received": 7}
     assert StockLevel.objects.get(warehouse=stock["station"], part=cap).on_hand == 3
+
+
+def test_two_approvals_of_one_request_at_once_make_one_transfer(stock):
+    from aftersales.parts.models import Transfer
+
+    m, cap = stock["manager"], stock["capacitor"]
+    actions.stock_receive(actor=m, warehouse=stock["central"], part=cap, quantity=10)
+    request = actions.parts_request_submit(actor=m, target=stock["station"], lines=[(cap, 4)])
+
+    def approve(i):
+        actions.parts_request_approve(actor=m, request=request.pk, source=stock["central"])
+        return "approved"
+
+    assert Counter(_race(2, approve)) == {"approved": 1, "request_decided": 1}
+    assert Transfer.objects.filter(request_line__request=request).count() == 1
+    assert StockLevel.objects.get(warehouse=stock["central"], part=cap).on_hand == 6

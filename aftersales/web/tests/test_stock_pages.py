@@ -67,3 +67,31 @@ def test_levels_export_to_excel(login, stock):
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][:4] == ("S1", "CAP-35", "压缩机电容", 7)
+
+
+def test_request_sent_from_the_stock_page_and_approved_on_its_page(login, stock):
+    from aftersales.parts.models import PartsRequest, Transfer
+
+    people, m, cap = stock["people"], stock["manager"], stock["capacitor"]
+    actions.stock_receive(actor=m, warehouse=stock["central"], part=cap, quantity=10)
+    tech = login(people["tech"])
+    sent = tech.post(
+        "/stock/requests/new/",
+        {"op": "submit", "target": stock["van"].pk, "part": cap.pk, "quantity": 3, "note": "补货"},
+    )
+    request = PartsRequest.objects.get()
+    assert sent.status_code == 302 and sent.url == f"/stock/requests/{request.pk}/"
+    assert 'data-testid="approve"' not in tech.get(sent.url).content.decode()
+
+    manager = login(people["station_manager"])
+    assert f"#{request.pk}" in manager.get("/stock/requests/").content.decode()
+    page = manager.get(f"/stock/requests/{request.pk}/").content.decode()
+    assert 'data-testid="approve"' in page
+    line = request.lines.get()
+    manager.post(
+        f"/stock/requests/{request.pk}/change/",
+        {"op": "approve", "source": stock["central"].pk, f"qty-{line.pk}": "2", "reason": "ok"},
+    )
+    request.refresh_from_db()
+    assert request.status == "approved"
+    assert Transfer.objects.get(request_line=line).quantity == 2
