@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from aftersales.accounts.permissions import Perm, require
@@ -493,3 +494,86 @@ def request_ship(request: HttpRequest, request_id: int, payload: ShipIn) -> Any:
     """Ship the back-order from `source_id`."""
     actions.parts_request_ship(actor=_actor(request), request=request_id, source=payload.source_id)
     return _request_out(get_visible(actions.requests_visible_to(request.user), request_id))
+
+
+# --- old-part returns ------------------------------------------------------------------------
+
+
+class ReturnOut(Schema):
+    id: int
+    order_id: int
+    part_id: int
+    quantity: int
+    old_serial: str
+    station_id: int
+    due: dt.date
+    overdue: bool
+    status: str
+    shipment: str
+    outcome: str
+    chargeback: str | None  # amount, when charged
+
+
+class ReturnShipIn(Schema):
+    shipment: str = Field("", max_length=100)
+
+
+class InspectIn(Schema):
+    outcome: str
+    note: str = Field("", max_length=500)
+
+
+def _return_out(row: Any) -> dict[str, Any]:
+    today = timezone.localdate()
+    charge = getattr(row, "chargeback", None) if hasattr(row, "chargeback") else None
+    return {
+        **{
+            f: getattr(row, f)
+            for f in (
+                "id",
+                "order_id",
+                "part_id",
+                "quantity",
+                "old_serial",
+                "station_id",
+                "due",
+                "status",
+                "shipment",
+                "outcome",
+            )
+        },
+        "overdue": row.overdue(today),
+        "chargeback": str(charge.amount) if charge else None,
+    }
+
+
+@router.get("/stock/returns", response={200: list[ReturnOut], **ERRORS})
+def return_list(request: HttpRequest, status: str = "") -> Any:
+    """Old parts to send back, by deadline (overdue ones are flagged)."""
+    require(request.user, Perm.STOCK_VIEW)
+    qs = actions.returns_visible_to(request.user).select_related("chargeback")
+    if status:
+        qs = qs.filter(status=status)
+    return [_return_out(r) for r in qs.order_by("due", "id")[:500]]
+
+
+@router.post("/stock/returns/{return_id}/ship", response={200: ReturnOut, **ERRORS})
+def return_ship(request: HttpRequest, return_id: int, payload: ReturnShipIn) -> Any:
+    return _return_out(
+        actions.return_ship(actor=_actor(request), obligation=return_id, shipment=payload.shipment)
+    )
+
+
+@router.post("/stock/returns/{return_id}/receive", response={200: ReturnOut, **ERRORS})
+def return_receive(request: HttpRequest, return_id: int) -> Any:
+    return _return_out(actions.return_receive(actor=_actor(request), obligation=return_id))
+
+
+@router.post("/stock/returns/{return_id}/inspect", response={200: ReturnOut, **ERRORS})
+def return_inspect(request: HttpRequest, return_id: int, payload: InspectIn) -> Any:
+    """outcome: confirmed_fault (supplier claim), no_fault_found, wrong_part or misuse (both
+    charged back to the station)."""
+    row = actions.return_inspect(
+        actor=_actor(request), obligation=return_id, outcome=payload.outcome, note=payload.note
+    )
+    return _return_out(actions.returns_visible_to(request.user).get(pk=row.pk))

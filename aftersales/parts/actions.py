@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,9 +25,12 @@ from aftersales.core.validation import Errors, ValidationFailed
 from aftersales.orders.models import ServiceOrder
 from aftersales.orders.selectors import orders_visible_to
 from aftersales.parts.choices import (
+    CHARGED_OUTCOMES,
+    InspectionOutcome,
     MoveKind,
     RequestStatus,
     ReservationStatus,
+    ReturnStatus,
     TransferStatus,
     WarehouseKind,
 )
@@ -39,12 +42,17 @@ from aftersales.parts.lock_objects import (
     lock_transfer,
 )
 from aftersales.parts.models import (
+    Chargeback,
     PartsRequest,
     PartsRequestEvent,
     PartsRequestLine,
+    PartsSettings,
     Reservation,
+    ReturnEvent,
+    ReturnObligation,
     StockLevel,
     StockMove,
+    SupplierClaim,
     Transfer,
     Warehouse,
 )
@@ -339,7 +347,7 @@ def stock_issue(
         row.save(update_fields=["status", "closed_at"])
         # Any rest of the reservation that this issue does not use goes back to the shelf.
         level.reserved -= row.quantity - held
-    return _record(
+    move = _record(
         actor=actor,
         level=level,
         kind=MoveKind.ISSUE,
@@ -351,6 +359,9 @@ def stock_issue(
         serial=serial,
         old_serial=(old_serial or "").strip()[:64],
     )
+    if found_order.warranty_decision in FREE_TO_CUSTOMER:
+        _return_obligation(actor, move, found_order, found, now)
+    return move
 
 
 @transaction.atomic
@@ -945,3 +956,180 @@ def parts_request_cancel(
 
 def _level_label(row: PartsRequest) -> str:
     return str(Role(row.approver_level).label)
+
+
+# --- old-part returns (旧件返还) --------------------------------------------------------------
+
+
+def parts_settings(company_id: int) -> PartsSettings:
+    return PartsSettings.objects.filter(company_id=company_id).first() or PartsSettings(
+        company_id=company_id
+    )
+
+
+def _return_event(
+    row: ReturnObligation,
+    *,
+    actor: User | None,
+    action: str,
+    from_status: str = "",
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> None:
+    ReturnEvent.objects.create(
+        obligation=row,
+        at=at or timezone.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        from_status=from_status,
+        to_status=row.status,
+        reason=reason[:500],
+    )
+
+
+def _return_obligation(
+    actor: User, move: StockMove, order: ServiceOrder, warehouse: Warehouse, now: dt.datetime
+) -> ReturnObligation:
+    """A warranty part was issued: its old part must come back within the company's days."""
+    days = parts_settings(move.company_id).return_days
+    station_id = warehouse.station_id or order.station_id
+    if station_id is None:
+        raise ValidationFailed({"warehouse": _("The part must be issued at a station.")})
+    row = ReturnObligation.objects.create(
+        company_id=move.company_id,
+        issue=move,
+        order=order,
+        part_id=move.part_id,
+        quantity=-move.quantity,
+        old_serial=move.old_serial,
+        station_id=station_id,
+        due=now.astimezone(timezone.get_current_timezone()).date() + dt.timedelta(days=days),
+    )
+    _return_event(row, actor=actor, action="create", at=now)
+    return row
+
+
+def returns_visible_to(user: Any) -> Any:
+    from aftersales.accounts.selectors import stations_visible_to
+
+    return ReturnObligation.objects.filter(station__in=stations_visible_to(user))
+
+
+def _locked_return(actor: User, obligation: Any) -> ReturnObligation:
+    pk = as_id(obligation)
+    if not returns_visible_to(actor).filter(pk=pk).exists():
+        raise NotFound("not_found", _("Not found."))
+    row = ReturnObligation.objects.select_for_update().get(pk=pk)
+    return row
+
+
+@transaction.atomic
+def return_ship(
+    *, actor: User, obligation: Any, shipment: str = "", now: dt.datetime | None = None
+) -> ReturnObligation:
+    """The station sends the old part back (courier reference)."""
+    require(actor, Perm.STOCK_MOVE)
+    now = now or timezone.now()
+    row = _locked_return(actor, obligation)
+    if row.status != ReturnStatus.OPEN:
+        raise Conflict("return_not_open", _("This old part was already sent back."))
+    row.status, row.shipment, row.shipped_at = ReturnStatus.SHIPPED, shipment.strip()[:100], now
+    row.save(update_fields=["status", "shipment", "shipped_at"])
+    _return_event(row, actor=actor, action="ship", from_status="open", reason=row.shipment, at=now)
+    return row
+
+
+@transaction.atomic
+def return_receive(
+    *, actor: User, obligation: Any, now: dt.datetime | None = None
+) -> ReturnObligation:
+    """The returns desk received the old part (service manager and up)."""
+    require(actor, Perm.WAREHOUSE_EDIT)
+    now = now or timezone.now()
+    row = _locked_return(actor, obligation)
+    if row.status not in (ReturnStatus.OPEN, ReturnStatus.SHIPPED):
+        raise Conflict("return_received", _("This old part was already received."))
+    before = row.status
+    row.status, row.received_at = ReturnStatus.RECEIVED, now
+    row.save(update_fields=["status", "received_at"])
+    _return_event(row, actor=actor, action="receive", from_status=str(before), at=now)
+    return row
+
+
+@transaction.atomic
+def return_inspect(
+    *,
+    actor: User,
+    obligation: Any,
+    outcome: str,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> ReturnObligation:
+    """Record the inspection: a confirmed fault is claimed from the supplier; a wrong part or
+    misuse is charged back to the station (once)."""
+    require(actor, Perm.WAREHOUSE_EDIT)
+    now = now or timezone.now()
+    if outcome not in InspectionOutcome.values:
+        raise ValidationFailed({"outcome": _("Unknown inspection outcome.")})
+    row = _locked_return(actor, obligation)
+    if row.status != ReturnStatus.RECEIVED:
+        raise Conflict("return_not_received", _("Inspect the old part after receiving it."))
+    row.status, row.outcome, row.inspected_at = ReturnStatus.INSPECTED, outcome, now
+    row.inspection_note = (note or "").strip()[:500]
+    row.save(update_fields=["status", "outcome", "inspected_at", "inspection_note"])
+    _return_event(
+        row, actor=actor, action="inspect", from_status="received", reason=outcome, at=now
+    )
+    price = Part.objects.filter(pk=row.part_id).values_list("price", flat=True).get()
+    amount = price * row.quantity
+    if outcome == InspectionOutcome.CONFIRMED_FAULT:
+        SupplierClaim.objects.create(
+            company_id=row.company_id,
+            obligation=row,
+            part_id=row.part_id,
+            quantity=row.quantity,
+            amount=amount,
+            created_at=now,
+        )
+    elif outcome in CHARGED_OUTCOMES:
+        _charge(row, amount, outcome, now)
+    return row
+
+
+def _charge(row: ReturnObligation, amount: Decimal, reason: str, now: dt.datetime) -> bool:
+    """One chargeback per return: the unique obligation column makes a second one fail, so
+    two runs (or two workers) at once still make one."""
+    try:
+        with transaction.atomic():
+            Chargeback.objects.create(
+                company_id=row.company_id,
+                station_id=row.station_id,
+                obligation=row,
+                amount=amount,
+                reason=reason,
+                created_at=now,
+            )
+    except IntegrityError:
+        return False
+    _return_event(
+        row, actor=None, action="chargeback", from_status=row.status, reason=reason, at=now
+    )
+    return True
+
+
+def returns_charge_overdue(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
+    """The daily job: old parts not sent back by their deadline are charged to the station.
+    Safe to run twice or concurrently: a return gets at most one chargeback."""
+    now = now or timezone.now()
+    today = now.astimezone(timezone.get_current_timezone()).date()
+    made = 0
+    overdue = (
+        ReturnObligation.objects.filter(status=ReturnStatus.OPEN, due__lt=today, chargeback=None)
+        .select_related("part")
+        .order_by("id")[:limit]
+    )
+    for row in overdue:
+        with transaction.atomic():
+            if _charge(row, row.part.price * row.quantity, "overdue", now):
+                made += 1
+    return made

@@ -62,3 +62,29 @@ class RequestStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
     # 已完成: every approved unit received.
     FULFILLED = "fulfilled", _("Fulfilled")
+
+
+class ReturnStatus(models.TextChoices):
+    # 待返还: the old part must be sent back before the deadline.
+    OPEN = "open", _("To return")
+    # 已寄回: shipped back, on the way.
+    SHIPPED = "shipped", _("Shipped back")
+    # 已收到: received, waiting for inspection.
+    RECEIVED = "received", _("Received")
+    # 已鉴定: inspected; the outcome decides a chargeback or a supplier claim.
+    INSPECTED = "inspected", _("Inspected")
+
+
+class InspectionOutcome(models.TextChoices):
+    # 确认故障: the part was faulty; claimed from the supplier.
+    CONFIRMED_FAULT = "confirmed_fault", _("Confirmed fault")
+    # 未发现故障: nothing wrong with it.
+    NO_FAULT_FOUND = "no_fault_found", _("No fault found")
+    # 非所换件: not the part that was issued.
+    WRONG_PART = "wrong_part", _("Wrong part")
+    # 人为损坏: damaged by misuse (not a warranty case).
+    MISUSE = "misuse", _("Damaged by misuse")
+
+
+# Outcomes charged back to the station (the warranty part was not justified).
+CHARGED_OUTCOMES = frozenset({InspectionOutcome.WRONG_PART, InspectionOutcome.MISUSE})

@@ -13,9 +13,11 @@ from aftersales.catalog.models import Part
 from aftersales.core.models import AppendOnlyModel
 from aftersales.orders.models import ServiceOrder
 from aftersales.parts.choices import (
+    InspectionOutcome,
     MoveKind,
     RequestStatus,
     ReservationStatus,
+    ReturnStatus,
     TransferStatus,
     WarehouseKind,
 )
@@ -272,3 +274,110 @@ class PartsRequestEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.action}"
+
+
+class PartsSettings(models.Model):
+    company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="+")
+    return_days = models.PositiveIntegerField(_("days to return an old part"), default=30)
+
+    class Meta:
+        verbose_name = _("parts settings")
+
+    def __str__(self) -> str:
+        return f"parts settings of {self.company_id}"
+
+
+class ReturnObligation(models.Model):
+    """旧件返还: each warranty part issued must come back (old part) by a deadline."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    issue = models.OneToOneField(StockMove, on_delete=models.PROTECT, related_name="obligation")
+    order = models.ForeignKey(ServiceOrder, on_delete=models.PROTECT, related_name="returns")
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    old_serial = models.CharField(_("old part's serial"), max_length=64, blank=True)
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="+")
+    due = models.DateField(_("return by"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=ReturnStatus.choices, default=ReturnStatus.OPEN
+    )
+    shipment = models.CharField(_("shipment reference"), max_length=100, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(
+        _("inspection"), max_length=16, choices=InspectionOutcome.choices, blank=True
+    )
+    inspected_at = models.DateTimeField(null=True, blank=True)
+    inspection_note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("old-part return")
+        indexes = [models.Index(fields=["company", "status", "due"], name="return_due_idx")]
+
+    def __str__(self) -> str:
+        return f"return {self.pk} ({self.status})"
+
+    def overdue(self, today: object) -> bool:
+        return self.status == ReturnStatus.OPEN and self.due < today  # type: ignore[operator]
+
+
+class ReturnEvent(AppendOnlyModel):
+    obligation = models.ForeignKey(
+        ReturnObligation, on_delete=models.PROTECT, related_name="events"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("old-part return event")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.obligation_id} {self.action}"
+
+
+class Chargeback(models.Model):
+    """An amount charged to a station for a warranty part not justified: old part not returned
+    in time, or rejected at inspection. At most one per return (the database says so);
+    settlement picks them up."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="chargebacks")
+    obligation = models.OneToOneField(
+        ReturnObligation, on_delete=models.PROTECT, related_name="chargeback"
+    )
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=32)  # overdue / wrong_part / misuse
+    created_at = models.DateTimeField(default=timezone.now)
+    settled = models.BooleanField(_("settled"), default=False)
+
+    class Meta:
+        verbose_name = _("chargeback")
+
+    def __str__(self) -> str:
+        return f"chargeback {self.pk} {self.amount}"
+
+
+class SupplierClaim(models.Model):
+    """A confirmed faulty part claimed back from its supplier."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    obligation = models.OneToOneField(
+        ReturnObligation, on_delete=models.PROTECT, related_name="claim"
+    )
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("supplier claim")
+
+    def __str__(self) -> str:
+        return f"claim {self.pk} {self.amount}"

@@ -23,8 +23,14 @@ from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.selectors import as_id, get_visible
 from aftersales.orders.selectors import orders_visible_to
 from aftersales.parts import actions
-from aftersales.parts.choices import MoveKind, RequestStatus, TransferStatus
-from aftersales.parts.models import Transfer, Warehouse
+from aftersales.parts.choices import (
+    InspectionOutcome,
+    MoveKind,
+    RequestStatus,
+    ReturnStatus,
+    TransferStatus,
+)
+from aftersales.parts.models import Chargeback, Transfer, Warehouse
 from aftersales.parts.rules import may_approve
 from aftersales.parts.selectors import ledger, levels_visible_to, warehouses_visible_to
 from aftersales.web.shortcuts import flash_error, page, xlsx_response
@@ -279,3 +285,64 @@ def request_change(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if pk is None:
             return redirect(f"{reverse('stock')}?warehouse={post.get('target', '')}")
     return redirect("stock-request", pk=pk) if pk else redirect("stock-requests")
+
+
+# --- old-part returns ------------------------------------------------------------------------
+
+
+@page(Perm.STOCK_VIEW)
+def returns_queue(request: HttpRequest) -> HttpResponse:
+    """Old parts to send back, earliest deadline first; overdue ones in red."""
+    user: Any = request.user
+    status = request.GET.get("status", "")
+    qs = actions.returns_visible_to(user).select_related("order", "part", "station")
+    qs = (
+        qs.filter(status=status)
+        if status in ReturnStatus.values
+        else qs.exclude(status="inspected")
+    )
+    rows = list(qs.order_by("due", "id")[:300])
+    charged = set(
+        Chargeback.objects.filter(obligation__in=[r.pk for r in rows]).values_list(
+            "obligation_id", flat=True
+        )
+    )
+    today = timezone.localdate()
+    return render(
+        request,
+        "web/stock/returns.html",
+        {
+            "rows": [(r, r.overdue(today), r.pk in charged) for r in rows],
+            "status": status,
+            "statuses": ReturnStatus.choices,
+            "outcomes": InspectionOutcome.choices,
+            "can_ship": has_perm(user, Perm.STOCK_MOVE),
+            "can_inspect": has_perm(user, Perm.WAREHOUSE_EDIT),
+        },
+    )
+
+
+@page(Perm.STOCK_VIEW)
+@require_POST
+def return_change(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: Any = request.user
+    op = request.POST.get("op", "")
+    try:
+        if op == "ship":
+            actions.return_ship(
+                actor=actor, obligation=pk, shipment=request.POST.get("shipment", "")
+            )
+        elif op == "receive":
+            actions.return_receive(actor=actor, obligation=pk)
+        elif op == "inspect":
+            actions.return_inspect(
+                actor=actor,
+                obligation=pk,
+                outcome=request.POST.get("outcome", ""),
+                note=request.POST.get("note", ""),
+            )
+        else:
+            messages.error(request, _("Unknown operation."))
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    return redirect("stock-returns")

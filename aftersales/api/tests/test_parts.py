@@ -154,3 +154,25 @@ def test_parts_request_through_the_api(api, stock):
     )
     shipped = manager.post(f"/stock/requests/{rid}/ship", {"source_id": stock["central"].pk})
     assert shipped.json()["lines"][0]["backordered"] == 0
+
+
+def test_old_part_returns_through_the_api(api, stock):
+    from aftersales.orders.models import ServiceOrder
+
+    manager = api(stock["manager"])
+    wh, cap, order = stock["station"].pk, stock["capacitor"].pk, stock["order"]
+    ServiceOrder.objects.filter(pk=order.pk).update(warranty_decision="free_repair")
+    manager.post("/stock/receipts", {"warehouse_id": wh, "part_id": cap, "quantity": 1})
+    manager.post(
+        "/stock/issues",
+        {"warehouse_id": wh, "part_id": cap, "quantity": 1, "order_id": order.pk},
+    )
+    [row] = manager.get("/stock/returns").json()
+    assert (row["status"], row["overdue"], row["chargeback"]) == ("open", False, None)
+    station = api(stock["people"]["station_manager"])
+    assert station.post(f"/stock/returns/{row['id']}/ship", {"shipment": "SF1"}).status_code == 200
+    assert station.post(f"/stock/returns/{row['id']}/receive").status_code == 403
+    assert manager.post(f"/stock/returns/{row['id']}/receive").status_code == 200
+    inspected = manager.post(f"/stock/returns/{row['id']}/inspect", {"outcome": "wrong_part"})
+    assert inspected.status_code == 200
+    assert (inspected.json()["outcome"], inspected.json()["chargeback"]) == ("wrong_part", "35.00")

@@ -98,3 +98,23 @@ def test_two_approvals_of_one_request_at_once_make_one_transfer(stock):
     assert Counter(_race(2, approve)) == {"approved": 1, "request_decided": 1}
     assert Transfer.objects.filter(request_line__request=request).count() == 1
     assert StockLevel.objects.get(warehouse=stock["central"], part=cap).on_hand == 6
+
+
+def test_the_overdue_job_run_by_four_workers_at_once_charges_once(stock):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from aftersales.orders.models import ServiceOrder
+    from aftersales.parts.models import Chargeback
+
+    m, wh, cap = stock["manager"], stock["station"], stock["capacitor"]
+    ServiceOrder.objects.filter(pk=stock["order"].pk).update(warranty_decision="free_repair")
+    actions.stock_receive(actor=m, warehouse=wh, part=cap, quantity=3)
+    for _ in range(3):
+        actions.stock_issue(actor=m, warehouse=wh, part=cap, quantity=1, order=stock["order"])
+    later = timezone.now() + dt.timedelta(days=60)
+
+    made = _race(4, lambda i: actions.returns_charge_overdue(now=later))
+    assert sum(made) == 3
+    assert Chargeback.objects.count() == 3

@@ -95,3 +95,25 @@ def test_request_sent_from_the_stock_page_and_approved_on_its_page(login, stock)
     request.refresh_from_db()
     assert request.status == "approved"
     assert Transfer.objects.get(request_line=line).quantity == 2
+
+
+def test_returns_queue_colours_overdue_and_records_an_inspection(login, stock):
+    import datetime as dt
+
+    from aftersales.orders.models import ServiceOrder
+    from aftersales.parts.models import Chargeback, ReturnObligation
+
+    m, wh, cap = stock["manager"], stock["station"], stock["capacitor"]
+    ServiceOrder.objects.filter(pk=stock["order"].pk).update(warranty_decision="free_repair")
+    actions.stock_receive(actor=m, warehouse=wh, part=cap, quantity=2)
+    for _ in range(2):
+        actions.stock_issue(actor=m, warehouse=wh, part=cap, quantity=1, order=stock["order"])
+    late, fine = ReturnObligation.objects.order_by("id")
+    ReturnObligation.objects.filter(pk=late.pk).update(due=dt.date(2020, 1, 1))
+
+    client = login(m)
+    page = client.get("/stock/returns/").content.decode()
+    assert page.count('data-overdue="1"') == 1 and page.count('data-overdue="0"') == 1
+    client.post(f"/stock/returns/{fine.pk}/change/", {"op": "receive"})
+    client.post(f"/stock/returns/{fine.pk}/change/", {"op": "inspect", "outcome": "misuse"})
+    assert Chargeback.objects.get().obligation_id == fine.pk
