@@ -60,6 +60,7 @@ from aftersales.parts.rules import approver_level, may_approve
 from aftersales.parts.selectors import warehouses_visible_to
 
 MAX_QUANTITY = 100_000
+FREE_TO_CUSTOMER = frozenset({"free_repair", "exchange", "return"})
 BACKDATE_DAYS = 31  # a movement may be dated at most this far back
 CLOSED_ORDER = frozenset({"closed", "cancelled"})
 
@@ -319,7 +320,9 @@ def stock_issue(
     now: dt.datetime | None = None,
 ) -> StockMove:
     """Parts used on an order: out of the warehouse (a technician's van), with the new part's
-    serial and the old part's. Consumes the order's reservation when one is given."""
+    serial and the old part's. Consumes the order's reservation when one is given. The row
+    keeps the price list's unit price; the customer pays it unless the order's 三包 decision
+    makes the repair free (then the old part must come back: a return obligation)."""
     now = now or timezone.now()
     found, found_part = _warehouse(actor, warehouse), _part(actor, part)
     found_order = _order(actor, order)
@@ -358,6 +361,8 @@ def stock_issue(
         order=found_order,
         serial=serial,
         old_serial=(old_serial or "").strip()[:64],
+        unit_price=found_part.price,
+        charge_customer=found_order.warranty_decision not in FREE_TO_CUSTOMER,
     )
     if found_order.warranty_decision in FREE_TO_CUSTOMER:
         _return_obligation(actor, move, found_order, found, now)
@@ -399,6 +404,11 @@ def stock_return(
             _("Only %(n)d of this part were issued to the order and not yet returned.")
             % {"n": taken},
         )
+    issued = (
+        StockMove.objects.filter(order=found_order, part=found_part, kind=MoveKind.ISSUE)
+        .order_by("-id")
+        .first()
+    )
     return _record(
         actor=actor,
         level=level,
@@ -409,6 +419,9 @@ def stock_return(
         order=found_order,
         serial=serial,
         reason=(reason or "").strip()[:500],
+        # Credited as it was charged.
+        unit_price=issued.unit_price if issued else None,
+        charge_customer=bool(issued and issued.charge_customer),
     )
 
 
@@ -645,7 +658,6 @@ def reservation_release(
 # --- parts requests (三包配件申请) ------------------------------------------------------------
 
 MAX_LINES = 50
-FREE_TO_CUSTOMER = frozenset({"free_repair", "exchange", "return"})
 
 
 def _request_event(

@@ -109,6 +109,12 @@ class StockMove(AppendOnlyModel):
     serial = models.CharField(_("serial number"), max_length=64, blank=True)
     old_serial = models.CharField(_("old part's serial"), max_length=64, blank=True)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # Issues to an order: the price list's unit price at the time, and whether the customer
+    # pays (not under warranty) — the order's charges read these.
+    unit_price = models.DecimalField(
+        _("unit price (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    charge_customer = models.BooleanField(_("charged to the customer"), default=False)
 
     class Meta:
         verbose_name = _("stock movement")

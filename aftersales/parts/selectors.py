@@ -4,6 +4,7 @@ regional staff their region's, everyone else the company's."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import F, Q, QuerySet, Sum
@@ -59,3 +60,25 @@ def ledger(user: Any, filters: dict[str, Any]) -> QuerySet[StockMove]:
     if filters.get("until"):
         qs = qs.filter(at__date__lte=filters["until"])
     return qs.select_related("warehouse", "part", "actor", "order").order_by("-at", "-id")
+
+
+def parts_used(order_id: int) -> list[dict[str, Any]]:
+    """Parts issued to an order net of returns, per part, with what the customer pays (price
+    list at issue time; nothing for warranty parts)."""
+    out: dict[int, dict[str, Any]] = {}
+    moves = (
+        StockMove.objects.filter(order_id=order_id, kind__in=("issue", "return"))
+        .select_related("part")
+        .order_by("id")
+    )
+    for m in moves:
+        row = out.setdefault(
+            m.part_id,
+            {"part": m.part, "quantity": 0, "charged": Decimal("0.00"), "serials": []},
+        )
+        row["quantity"] -= m.quantity
+        if m.charge_customer and m.unit_price is not None:
+            row["charged"] -= m.unit_price * m.quantity
+        if m.serial:
+            row["serials"].append((m.serial, m.old_serial))
+    return [r for r in out.values() if r["quantity"]]

@@ -51,6 +51,7 @@ from aftersales.orders.selectors import (
     order_timeline,
     orders_visible_to,
 )
+from aftersales.parts.selectors import parts_used
 from aftersales.web.shortcuts import apply_errors, flash_error, page
 
 QUEUE_LABELS = {
@@ -361,6 +362,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": order_timeline(order),
             "stations": stations_visible_to(user),
             "candidates": candidates,
+            "parts_used": parts_used(order.pk),
             "can_book": has_perm(user, Perm.ORDER_EDIT)
             and order.status in PLANNABLE | KEEP_TECHNICIAN,
             "attachments": order.attachments.all(),

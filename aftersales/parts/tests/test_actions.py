@@ -310,3 +310,24 @@ def test_a_van_belongs_to_one_technician_of_a_station(stock):
     )
     assert again == "invalid"
     assert stock["van"].station_id == stock["people"]["tech"].station_id
+
+
+def test_parts_used_are_charged_from_the_price_list_unless_under_warranty(stock, new_order):
+    from decimal import Decimal
+
+    from aftersales.orders.models import ServiceOrder
+    from aftersales.parts.selectors import parts_used
+
+    m, wh, cap = stock["manager"], stock["station"], stock["capacitor"]
+    paid, free = stock["order"], new_order()
+    ServiceOrder.objects.filter(pk=paid.pk).update(warranty_decision="paid_repair")
+    ServiceOrder.objects.filter(pk=free.pk).update(warranty_decision="free_repair")
+    actions.stock_receive(actor=m, warehouse=wh, part=cap, quantity=10)
+    actions.stock_issue(actor=m, warehouse=wh, part=cap, quantity=3, order=paid)
+    actions.stock_return(actor=m, warehouse=wh, part=cap, quantity=1, order=paid)
+    actions.stock_issue(actor=m, warehouse=wh, part=cap, quantity=2, order=free)
+
+    [used] = parts_used(paid.pk)
+    assert (used["quantity"], used["charged"]) == (2, Decimal("70.00"))
+    [warranty] = parts_used(free.pk)
+    assert (warranty["quantity"], warranty["charged"]) == (2, Decimal("0.00"))

@@ -332,3 +332,13 @@ def test_warranty_policy_is_created_from_the_page_and_the_floor_is_shown(login, 
     worse = client.post("/warranty/new/", {**base, "name": "缩水", "return_days": "3"})
     assert worse.status_code == 200 and not WarrantyPolicy.objects.filter(name="缩水").exists()
     assert login(people["agent"]).get("/warranty/").status_code == 403
+
+
+def test_the_order_page_shows_events_made_by_the_system(login, people, data, new_order):
+    from aftersales.orders import actions as order_actions
+
+    order = new_order()
+    order_actions.order_transition(actor=None, order=order, action="dispatch", station=data["s1"])
+    response = login(people["dispatcher"]).get(f"/orders/{order.pk}/")
+    assert response.status_code == 200
+    assert "系统" in response.content.decode()
