@@ -577,3 +577,19 @@ def return_inspect(request: HttpRequest, return_id: int, payload: InspectIn) -> 
         actor=_actor(request), obligation=return_id, outcome=payload.outcome, note=payload.note
     )
     return _return_out(actions.returns_visible_to(request.user).get(pk=row.pk))
+
+
+class PartsSettingsIO(Schema):
+    return_days: int
+
+
+@router.get("/stock/settings", response={200: PartsSettingsIO, **ERRORS})
+def settings_get(request: HttpRequest) -> Any:
+    require(request.user, Perm.STOCK_VIEW)
+    return actions.parts_settings(request.user.company_id)  # type: ignore[union-attr]
+
+
+@router.put("/stock/settings", response={200: PartsSettingsIO, **ERRORS})
+def settings_put(request: HttpRequest, payload: PartsSettingsIO) -> Any:
+    """Days to send an old part back (service manager, administrator)."""
+    return actions.parts_settings_update(actor=_actor(request), return_days=payload.return_days)

@@ -1145,3 +1145,28 @@ def returns_charge_overdue(*, now: dt.datetime | None = None, limit: int = 1000)
             if _charge(row, row.part.price * row.quantity, "overdue", now):
                 made += 1
     return made
+
+
+@transaction.atomic
+def parts_settings_update(*, actor: User, return_days: int) -> PartsSettings:
+    """Days a station has to send an old part back (applies to parts issued from now on)."""
+    require(actor, Perm.WAREHOUSE_EDIT)
+    try:
+        days = int(return_days)
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= 365:
+        raise ValidationFailed({"return_days": _("Between 1 and 365 days.")})
+    row, _created = PartsSettings.objects.select_for_update().get_or_create(
+        company_id=actor.company_id
+    )
+    before = row.return_days
+    row.return_days = days
+    row.save(update_fields=["return_days"])
+    audit_record(
+        actor=actor,
+        action="parts_settings.update",
+        obj=row,
+        changes={"return_days": [before, days]},
+    )
+    return row

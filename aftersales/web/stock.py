@@ -4,6 +4,7 @@ actions."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_POST
 from aftersales.accounts.choices import Role
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.catalog.models import Part
-from aftersales.core.errors import ApplicationError
+from aftersales.core.errors import ApplicationError, NotFound
 from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.selectors import as_id, get_visible
 from aftersales.orders.selectors import orders_visible_to
@@ -66,7 +67,8 @@ def stock(request: HttpRequest) -> HttpResponse:
         ctx["incoming"] = Transfer.objects.filter(
             target=warehouse, status=TransferStatus.IN_TRANSIT
         ).select_related("source", "part")
-        filters = {"warehouse": warehouse.pk, "kind": request.GET.get("kind", "")}
+        filters = _ledger_filters(request.GET, warehouse)
+        ctx["filters"] = filters
         ctx["moves"] = ledger(user, filters)[:LEDGER_ROWS]
         ctx["can_move"] = has_perm(user, Perm.STOCK_MOVE) and (
             user.role != Role.TECHNICIAN or warehouse.technician_id == user.pk
@@ -79,6 +81,58 @@ def stock(request: HttpRequest) -> HttpResponse:
             company_id=user.company_id, is_active=True
         ).exclude(pk=warehouse.pk)
     return render(request, "web/stock/stock.html", ctx)
+
+
+def _ledger_filters(source: Any, warehouse: Warehouse) -> dict[str, Any]:
+    out: dict[str, Any] = {"warehouse": warehouse.pk}
+    if source.get("kind") in MoveKind.values:
+        out["kind"] = source.get("kind")
+    if as_id(source.get("part")) > 0:
+        out["part"] = as_id(source.get("part"))
+    for key in ("since", "until"):
+        with contextlib.suppress(ValueError):
+            out[key] = dt.date.fromisoformat(source.get(key) or "")
+    return out
+
+
+LEDGER_COLUMNS = [
+    Column("at", _("Time")),
+    Column("warehouse", _("Warehouse")),
+    Column("kind", _("Kind")),
+    Column("part", _("Part number")),
+    Column("quantity", _("Quantity")),
+    Column("order", _("Order")),
+    Column("serial", _("Serial")),
+    Column("old_serial", _("Old part serial")),
+    Column("actor", _("By")),
+    Column("reason", _("Note")),
+]
+
+
+@page(Perm.STOCK_VIEW)
+def ledger_export(request: HttpRequest) -> HttpResponse:
+    """The ledger of one warehouse with the page's filters, as Excel (at most 100,000 rows)."""
+    _warehouses, warehouse = _chosen(request, request.GET)
+    if warehouse is None:
+        raise NotFound("not_found", _("Not found."))
+    tz = timezone.get_current_timezone()
+    rows = (
+        (
+            m.at.astimezone(tz).replace(tzinfo=None),
+            m.warehouse.code,
+            str(m.get_kind_display()),
+            m.part.code,
+            m.quantity,
+            m.order.number if m.order else "",
+            m.serial,
+            m.old_serial,
+            m.actor.username if m.actor else "",
+            m.reason,
+        )
+        for m in ledger(request.user, _ledger_filters(request.GET, warehouse))[:100_000].iterator()
+    )
+    content = write_xlsx(LEDGER_COLUMNS, rows, sheet_title="ledger")
+    return xlsx_response(content, f"ledger-{warehouse.code}-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 def _moment(value: str | None) -> dt.datetime | None:
@@ -139,6 +193,10 @@ def stock_change(request: HttpRequest) -> HttpResponse:
             )
         elif op == "receive_transfer":
             actions.transfer_receive(actor=actor, transfer=post.get("transfer"))
+        elif op == "return_days":
+            actions.parts_settings_update(actor=actor, return_days=post.get("return_days"))
+            messages.success(request, _("Saved."))
+            return redirect("stock-returns")
         else:
             messages.error(request, _("Unknown operation."))
             return redirect(f"{reverse('stock')}?warehouse={wh}")
@@ -318,6 +376,7 @@ def returns_queue(request: HttpRequest) -> HttpResponse:
             "outcomes": InspectionOutcome.choices,
             "can_ship": has_perm(user, Perm.STOCK_MOVE),
             "can_inspect": has_perm(user, Perm.WAREHOUSE_EDIT),
+            "return_days": actions.parts_settings(user.company_id).return_days,
         },
     )
 

@@ -109,6 +109,7 @@ urlpatterns += [
     path("stock/", stock.stock, name="stock"),
     path("stock/change/", stock.stock_change, name="stock-change"),
     path("stock/export.xlsx", stock.stock_export, name="stock-export"),
+    path("stock/ledger.xlsx", stock.ledger_export, name="stock-ledger-export"),
     path("stock/requests/", stock.requests_queue, name="stock-requests"),
     path("stock/returns/", stock.returns_queue, name="stock-returns"),
     path("stock/returns/<int:pk>/change/", stock.return_change, name="stock-return-change"),

@@ -176,3 +176,13 @@ def test_old_part_returns_through_the_api(api, stock):
     inspected = manager.post(f"/stock/returns/{row['id']}/inspect", {"outcome": "wrong_part"})
     assert inspected.status_code == 200
     assert (inspected.json()["outcome"], inspected.json()["chargeback"]) == ("wrong_part", "35.00")
+
+
+def test_return_days_are_set_by_managers(api, stock):
+    manager = api(stock["manager"])
+    assert manager.get("/stock/settings").json() == {"return_days": 30}
+    assert manager.put("/stock/settings", {"return_days": 10}).json() == {"return_days": 10}
+    assert manager.put("/stock/settings", {"return_days": 0}).status_code == 422
+    station = api(stock["people"]["station_manager"])
+    assert station.put("/stock/settings", {"return_days": 5}).status_code == 403
+    assert station.get("/stock/settings").json() == {"return_days": 10}

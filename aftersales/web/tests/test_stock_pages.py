@@ -117,3 +117,16 @@ def test_returns_queue_colours_overdue_and_records_an_inspection(login, stock):
     client.post(f"/stock/returns/{fine.pk}/change/", {"op": "receive"})
     client.post(f"/stock/returns/{fine.pk}/change/", {"op": "inspect", "outcome": "misuse"})
     assert Chargeback.objects.get().obligation_id == fine.pk
+
+
+def test_the_ledger_is_filtered_and_exported(login, stock):
+    m, wh, cap, order = stock["manager"], stock["station"], stock["capacitor"], stock["order"]
+    actions.stock_receive(actor=m, warehouse=wh, part=cap, quantity=3)
+    actions.stock_issue(actor=m, warehouse=wh, part=cap, quantity=1, order=order, old_serial="O1")
+    client = login(m)
+    page = client.get(f"/stock/?warehouse={wh.pk}&kind=issue").content.decode()
+    assert page.count('data-testid="move"') == 1
+    response = client.get(f"/stock/ledger.xlsx?warehouse={wh.pk}&kind=issue")
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert len(rows) == 2 and rows[1][2:6] == ("工单领用", "CAP-35", -1, order.number)
+    assert rows[1][7] == "O1"  # the old part's serial
