@@ -15,7 +15,14 @@ from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
 from aftersales.core.selectors import get_visible, keyset_page
 from aftersales.parts import actions
-from aftersales.parts.selectors import ledger, levels_visible_to, low_stock, warehouses_visible_to
+from aftersales.parts.selectors import (
+    ledger,
+    levels_visible_to,
+    low_stock,
+    requests_visible_to,
+    returns_visible_to,
+    warehouses_visible_to,
+)
 
 router = Router(tags=["stock"])
 
@@ -433,7 +440,7 @@ def request_list(
 ) -> Any:
     """The parts requests the user may see (a technician: their own), newest first."""
     require(request.user, Perm.STOCK_VIEW)
-    qs = actions.requests_visible_to(request.user).prefetch_related("lines", "events")
+    qs = requests_visible_to(request.user).prefetch_related("lines", "events")
     if status:
         qs = qs.filter(status=status)
     page = keyset_page(qs, after=after, size=limit)
@@ -455,7 +462,7 @@ def request_submit(request: HttpRequest, payload: RequestIn) -> Any:
 @router.get("/stock/requests/{request_id}", response={200: RequestOut, **ERRORS})
 def request_get(request: HttpRequest, request_id: int) -> Any:
     require(request.user, Perm.STOCK_VIEW)
-    return _request_out(get_visible(actions.requests_visible_to(request.user), request_id))
+    return _request_out(get_visible(requests_visible_to(request.user), request_id))
 
 
 @router.post("/stock/requests/{request_id}/approve", response={200: RequestOut, **ERRORS})
@@ -493,7 +500,7 @@ def request_cancel(request: HttpRequest, request_id: int, payload: ReasonIn) -> 
 def request_ship(request: HttpRequest, request_id: int, payload: ShipIn) -> Any:
     """Ship the back-order from `source_id`."""
     actions.parts_request_ship(actor=_actor(request), request=request_id, source=payload.source_id)
-    return _request_out(get_visible(actions.requests_visible_to(request.user), request_id))
+    return _request_out(get_visible(requests_visible_to(request.user), request_id))
 
 
 # --- old-part returns ------------------------------------------------------------------------
@@ -551,7 +558,7 @@ def _return_out(row: Any) -> dict[str, Any]:
 def return_list(request: HttpRequest, status: str = "") -> Any:
     """Old parts to send back, by deadline (overdue ones are flagged)."""
     require(request.user, Perm.STOCK_VIEW)
-    qs = actions.returns_visible_to(request.user).select_related("chargeback")
+    qs = returns_visible_to(request.user).select_related("chargeback")
     if status:
         qs = qs.filter(status=status)
     return [_return_out(r) for r in qs.order_by("due", "id")[:500]]
@@ -576,7 +583,7 @@ def return_inspect(request: HttpRequest, return_id: int, payload: InspectIn) -> 
     row = actions.return_inspect(
         actor=_actor(request), obligation=return_id, outcome=payload.outcome, note=payload.note
     )
-    return _return_out(actions.returns_visible_to(request.user).get(pk=row.pk))
+    return _return_out(returns_visible_to(request.user).get(pk=row.pk))
 
 
 class PartsSettingsIO(Schema):

@@ -57,7 +57,11 @@ from aftersales.parts.models import (
     Warehouse,
 )
 from aftersales.parts.rules import approver_level, may_approve
-from aftersales.parts.selectors import warehouses_visible_to
+from aftersales.parts.selectors import (
+    requests_visible_to,
+    returns_visible_to,
+    warehouses_visible_to,
+)
 
 MAX_QUANTITY = 100_000
 FREE_TO_CUSTOMER = frozenset({"free_repair", "exchange", "return"})
@@ -682,15 +686,6 @@ def _request_event(
     )
 
 
-def requests_visible_to(user: Any) -> Any:
-    from aftersales.accounts.selectors import stations_visible_to
-
-    qs = PartsRequest.objects.filter(station__in=stations_visible_to(user))
-    if getattr(user, "role", "") == Role.TECHNICIAN:
-        qs = qs.filter(requested_by=user)
-    return qs
-
-
 @transaction.atomic
 def parts_request_submit(
     *,
@@ -1019,12 +1014,6 @@ def _return_obligation(
     )
     _return_event(row, actor=actor, action="create", at=now)
     return row
-
-
-def returns_visible_to(user: Any) -> Any:
-    from aftersales.accounts.selectors import stations_visible_to
-
-    return ReturnObligation.objects.filter(station__in=stations_visible_to(user))
 
 
 def _locked_return(actor: User, obligation: Any) -> ReturnObligation:

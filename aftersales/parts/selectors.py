@@ -9,8 +9,15 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet, Sum
 
-from aftersales.accounts.choices import STATION_ROLES
-from aftersales.parts.models import StockLevel, StockMove, Warehouse
+from aftersales.accounts.choices import STATION_ROLES, Role
+from aftersales.accounts.selectors import stations_visible_to
+from aftersales.parts.models import (
+    PartsRequest,
+    ReturnObligation,
+    StockLevel,
+    StockMove,
+    Warehouse,
+)
 
 
 def warehouses_visible_to(user: Any) -> QuerySet[Warehouse]:
@@ -82,3 +89,15 @@ def parts_used(order_id: int) -> list[dict[str, Any]]:
         if m.serial:
             row["serials"].append((m.serial, m.old_serial))
     return [r for r in out.values() if r["quantity"]]
+
+
+def requests_visible_to(user: Any) -> QuerySet[PartsRequest]:
+    """Parts requests of the stations the user sees; a technician sees their own."""
+    qs = PartsRequest.objects.filter(station__in=stations_visible_to(user))
+    if getattr(user, "role", "") == Role.TECHNICIAN:
+        qs = qs.filter(requested_by=user)
+    return qs
+
+
+def returns_visible_to(user: Any) -> QuerySet[ReturnObligation]:
+    return ReturnObligation.objects.filter(station__in=stations_visible_to(user))

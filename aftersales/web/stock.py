@@ -33,7 +33,14 @@ from aftersales.parts.choices import (
 )
 from aftersales.parts.models import Chargeback, Transfer, Warehouse
 from aftersales.parts.rules import may_approve
-from aftersales.parts.selectors import ledger, levels_visible_to, warehouses_visible_to
+from aftersales.parts.selectors import (
+    ledger,
+    levels_visible_to,
+    requests_visible_to,
+    returns_visible_to,
+    warehouses_visible_to,
+)
+from aftersales.web.orders import WARRANTY_LABELS
 from aftersales.web.shortcuts import flash_error, page, xlsx_response
 
 LEDGER_ROWS = 50
@@ -250,7 +257,7 @@ def stock_export(request: HttpRequest) -> HttpResponse:
 def requests_queue(request: HttpRequest) -> HttpResponse:
     """Parts requests: the open ones first (submitted, then on back-order), or by status."""
     status = request.GET.get("status", "open")
-    qs = actions.requests_visible_to(request.user).select_related(
+    qs = requests_visible_to(request.user).select_related(
         "target", "order", "requested_by", "station"
     )
     if status == "open":
@@ -272,7 +279,7 @@ def requests_queue(request: HttpRequest) -> HttpResponse:
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     row = get_visible(
-        actions.requests_visible_to(user).select_related("target", "order", "requested_by"), pk
+        requests_visible_to(user).select_related("target", "order", "requested_by"), pk
     )
     return render(
         request,
@@ -288,6 +295,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .exclude(pk=row.target_id)
             .order_by("code"),
             "level_label": Role(row.approver_level).label,
+            "warranty_label": WARRANTY_LABELS.get(row.order.warranty_decision, "—")
+            if row.order
+            else "",
         },
     )
 
@@ -353,7 +363,7 @@ def returns_queue(request: HttpRequest) -> HttpResponse:
     """Old parts to send back, earliest deadline first; overdue ones in red."""
     user: Any = request.user
     status = request.GET.get("status", "")
-    qs = actions.returns_visible_to(user).select_related("order", "part", "station")
+    qs = returns_visible_to(user).select_related("order", "part", "station")
     qs = (
         qs.filter(status=status)
         if status in ReturnStatus.values

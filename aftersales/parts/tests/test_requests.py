@@ -11,6 +11,7 @@ from aftersales.orders import actions as orders
 from aftersales.orders.models import OrderEvent, ServiceOrder
 from aftersales.parts import actions
 from aftersales.parts.models import PartsRequestEvent, StockLevel, Transfer
+from aftersales.parts.selectors import requests_visible_to
 
 pytestmark = pytest.mark.django_db
 
@@ -156,5 +157,5 @@ def test_a_technician_sees_only_their_own_requests(stock, make_user):
     people, cap = stock["people"], stock["capacitor"]
     mine = actions.parts_request_submit(actor=people["tech"], target=stock["van"], lines=[(cap, 1)])
     colleague = make_user(Role.TECHNICIAN, station=stock["station"].station)
-    assert not actions.requests_visible_to(colleague).filter(pk=mine.pk).exists()
-    assert actions.requests_visible_to(people["station_manager"]).filter(pk=mine.pk).exists()
+    assert not requests_visible_to(colleague).filter(pk=mine.pk).exists()
+    assert requests_visible_to(people["station_manager"]).filter(pk=mine.pk).exists()
