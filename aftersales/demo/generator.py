@@ -603,14 +603,14 @@ def _stock(ctx: Ctx) -> int:
 
 
 def _plannable_day(ctx: Ctx, count: int = 14) -> dt.date | None:
-    """Open orders at the first station for its next working day, some with a booked window,
-    so that the dispatch board has a day to optimise. Returns that day."""
+    """Open orders at one station (the dispatch board's first) for its next working day, some
+    with a booked window, so that the board has a day to optimise. Returns that day."""
     from aftersales.calendars.selectors import work_calendar
     from aftersales.dispatch import actions as dispatch_actions
     from aftersales.orders import actions as order_actions
 
     rng = ctx.rng
-    station = ctx.stations[0]
+    station = min(ctx.stations, key=lambda s: s.name)  # the board shows this one first
     agent = User.objects.get(company=ctx.company, username="agent")
     dispatcher = User.objects.get(company=ctx.company, username="dispatcher")
     calendar = work_calendar(ctx.company.pk)
