@@ -165,3 +165,45 @@ class ApiClient:
 @pytest.fixture
 def api() -> Callable[[User], ApiClient]:
     return ApiClient
+
+
+def run_at_once(n: int, work: Callable[[int], Any]) -> list[Any]:
+    """Run `work(0)` ... `work(n-1)` in n threads released together (each its own database
+    connection). Returns what each returned; a rule refusal (ApplicationError) as its code,
+    any other exception as its repr, so a test sees every outcome."""
+    import threading
+
+    from django.db import connection
+
+    from aftersales.core.errors import ApplicationError
+
+    barrier = threading.Barrier(n)
+    results: list[Any] = []
+    lock = threading.Lock()
+
+    def run(i: int) -> None:
+        outcome: Any
+        try:
+            barrier.wait()
+            outcome = work(i)
+        except ApplicationError as exc:
+            outcome = exc.code
+        except Exception as exc:  # collected and asserted by the test
+            outcome = repr(exc)
+        finally:
+            connection.close()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+@pytest.fixture
+def race() -> Callable[[int, Callable[[int], Any]], list[Any]]:
+    """Concurrency tests (PostgreSQL): `race(n, work)`, see run_at_once."""
+    return run_at_once

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from aftersales.accounts import actions as org
 from aftersales.accounts.choices import Role
@@ -20,17 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def day():
-    return timezone.localdate() + dt.timedelta(days=3)
-
-
-@pytest.fixture
-def crew(station_day, day):
-    skilled = station_day["technician"](2)
-    plain = station_day["technician"](None)
-    for t in (skilled, plain):
-        Shift.objects.create(technician=t.technician, day=day, start=dt.time(8), end=dt.time(20))
-    return {"skilled": skilled, "plain": plain, **station_day}
+def day(soon):
+    return soon
 
 
 def _at(day, hour):

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from aftersales.orders import actions
 from aftersales.orders.models import OrderEvent, ServiceOrder
@@ -14,31 +12,7 @@ from aftersales.orders.models import OrderEvent, ServiceOrder
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _race(n, work):
-    barrier = threading.Barrier(n)
-    results = []
-    lock = threading.Lock()
-
-    def run(i):
-        try:
-            barrier.wait()
-            outcome = work(i)
-        except Exception as exc:  # collected and asserted below
-            outcome = exc
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
-
-
-def test_twenty_concurrent_assigns_one_succeeds(people, data, new_order, api):
+def test_twenty_concurrent_assigns_one_succeeds(people, data, new_order, api, race):
     order = new_order()
     actions.order_transition(
         actor=people["dispatcher"], order=order, action="dispatch", station=data["s1"]
@@ -50,12 +24,12 @@ def test_twenty_concurrent_assigns_one_succeeds(people, data, new_order, api):
         r = clients[i].post(f"/orders/{order.pk}/assign", {"technician_id": techs[i % 2].pk})
         return r.status_code
 
-    codes = Counter(_race(20, assign))
+    codes = Counter(race(20, assign))
     assert codes == {200: 1, 409: 19}
     assert OrderEvent.objects.filter(order=order, action="assign").count() == 1
 
 
-def test_ten_concurrent_creates_with_one_key_make_one_order(people, data, api):
+def test_ten_concurrent_creates_with_one_key_make_one_order(people, data, api, race):
     clients = [api(people["agent"]) for _ in range(10)]
     body = {"customer_id": data["c1"].pk, "unit_id": data["u1"].pk, "fault_description": "x"}
 
@@ -63,7 +37,7 @@ def test_ten_concurrent_creates_with_one_key_make_one_order(people, data, api):
         r = clients[i].post("/orders", body, HTTP_IDEMPOTENCY_KEY="same-key")
         return r.status_code, r.json().get("id")
 
-    results = _race(10, create)
+    results = race(10, create)
     assert ServiceOrder.objects.count() == 1
     only = ServiceOrder.objects.get().pk
     assert sorted(code for code, _ in results) == [200] * 9 + [201], results

@@ -91,3 +91,25 @@ def customer_order(
         return order
 
     return make
+
+
+@pytest.fixture
+def soon() -> dt.date:
+    """A day a few days ahead of the real today (for tests through pages and the API, which
+    run on the real clock)."""
+    from django.utils import timezone
+
+    return timezone.localdate() + dt.timedelta(days=3)
+
+
+@pytest.fixture
+def crew(station_day: dict[str, Any], soon: dt.date) -> dict[str, Any]:
+    """Two technicians of the station working 08:00-20:00 on `soon`, whatever the calendar
+    says: one with the air-conditioning skill at level 2, one without skills."""
+    from aftersales.dispatch.models import Shift
+
+    skilled = station_day["technician"](2)
+    plain = station_day["technician"](None)
+    for t in (skilled, plain):
+        Shift.objects.create(technician=t.technician, day=soon, start=dt.time(8), end=dt.time(20))
+    return {"skilled": skilled, "plain": plain, **station_day}

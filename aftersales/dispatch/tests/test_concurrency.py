@@ -4,13 +4,10 @@ committed by several dispatchers at once, and a booking racing a commit."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
-from aftersales.core.errors import ApplicationError
 from aftersales.dispatch import actions
 from aftersales.dispatch.choices import PlanStatus
 from aftersales.dispatch.models import DispatchPlan, Shift, Visit
@@ -20,33 +17,7 @@ from aftersales.orders.models import OrderEvent
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _race(n, work):
-    barrier = threading.Barrier(n)
-    results = []
-    lock = threading.Lock()
-
-    def run(i):
-        try:
-            barrier.wait()
-            outcome = work(i)
-        except ApplicationError as exc:
-            outcome = exc.code
-        except Exception as exc:  # collected and asserted below
-            outcome = repr(exc)
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
-
-
-def test_ten_bookings_for_the_last_room_of_the_day_one_wins(station_day, customer_order):
+def test_ten_bookings_for_the_last_room_of_the_day_one_wins(station_day, customer_order, race):
     tech = station_day["technician"](1)
     # Two hours of work, visits of 90 minutes: room for exactly one.
     Shift.objects.create(
@@ -59,13 +30,13 @@ def test_ten_bookings_for_the_last_room_of_the_day_one_wins(station_day, custome
         actions.appointment_book(actor=agent, order=orders[i], start=at(10), end=at(12), now=NOW)
         return "booked"
 
-    outcomes = Counter(_race(10, book))
+    outcomes = Counter(race(10, book))
     assert outcomes == {"booked": 1, "slot_unavailable": 9}
     assert Visit.objects.filter(technician=tech, day=DAY, ended_at__isnull=True).count() == 1
     assert OrderEvent.objects.filter(kind="appointment").count() == 1
 
 
-def test_five_dispatchers_commit_one_plan_once(station_day, customer_order, make_user):
+def test_five_dispatchers_commit_one_plan_once(station_day, customer_order, make_user, race):
     station_day["technician"](1)
     station_day["technician"](1)
     orders = [customer_order(spot(k, 1)) for k in range(1, 5)]
@@ -78,7 +49,7 @@ def test_five_dispatchers_commit_one_plan_once(station_day, customer_order, make
         actions.plan_commit(actor=dispatcher, plan=plan.pk, now=NOW)
         return "committed"
 
-    outcomes = Counter(_race(5, commit))
+    outcomes = Counter(race(5, commit))
     assert outcomes == {"committed": 1, "plan_not_proposed": 4}
     assert DispatchPlan.objects.get(pk=plan.pk).status == PlanStatus.COMMITTED
     for o in orders:
@@ -86,7 +57,7 @@ def test_five_dispatchers_commit_one_plan_once(station_day, customer_order, make
         assert Visit.objects.filter(order=o, ended_at__isnull=True).count() == 1
 
 
-def test_a_booking_racing_a_commit_never_double_books(station_day, customer_order):
+def test_a_booking_racing_a_commit_never_double_books(station_day, customer_order, race):
     tech = station_day["technician"](1)
     Shift.objects.create(
         technician=tech.technician, day=DAY, start=dt.time(10), end=dt.time(12), break_minutes=0
@@ -112,7 +83,7 @@ def test_a_booking_racing_a_commit_never_double_books(station_day, customer_orde
         )
         return "booked"
 
-    outcomes = Counter(_race(2, work))
+    outcomes = Counter(race(2, work))
     # Whichever goes first wins; the other is refused. Never both.
     assert outcomes in (
         Counter({"committed": 1, "slot_unavailable": 1}),

@@ -3,47 +3,18 @@ issues interleaved, and one shipment received twice at once."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
-from aftersales.core.errors import ApplicationError
 from aftersales.parts import actions
 from aftersales.parts.models import StockLevel, StockMove
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _race(n, work):
-    barrier = threading.Barrier(n)
-    results = []
-    lock = threading.Lock()
-
-    def run(i):
-        try:
-            barrier.wait()
-            outcome = work(i)
-        except ApplicationError as exc:
-            outcome = exc.code
-        except Exception as exc:  # collected and asserted below
-            outcome = repr(exc)
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
-
-
-def test_fifty_issues_of_one_against_five_units_exactly_five_succeed(stock):
+def test_fifty_issues_of_one_against_five_units_exactly_five_succeed(stock, race):
     m, wh, cap, order = stock["manager"], stock["station"], stock["capacitor"], stock["order"]
     actions.stock_receive(actor=m, warehouse=wh, part=cap, quantity=5)
 
@@ -51,25 +22,25 @@ def test_fifty_issues_of_one_against_five_units_exactly_five_succeed(stock):
         actions.stock_issue(actor=m, warehouse=wh, part=cap, quantity=1, order=order)
         return "issued"
 
-    outcomes = Counter(_race(50, issue))
+    outcomes = Counter(race(50, issue))
     assert outcomes == {"issued": 5, "insufficient_stock": 45}
     level = StockLevel.objects.get(warehouse=wh, part=cap)
     total = StockMove.objects.filter(warehouse=wh, part=cap).aggregate(s=Sum("quantity"))["s"]
     assert level.on_hand == 0 == total
 
 
-def test_the_first_movement_of_a_new_pair_creates_one_level(stock):
+def test_the_first_movement_of_a_new_pair_creates_one_level(stock, race):
     m, wh, cap = stock["manager"], stock["central"], stock["capacitor"]
 
     def receive(i):
         actions.stock_receive(actor=m, warehouse=wh, part=cap, quantity=1)
         return "received"
 
-    assert Counter(_race(20, receive)) == {"received": 20}
+    assert Counter(race(20, receive)) == {"received": 20}
     assert StockLevel.objects.filter(warehouse=wh, part=cap).get().on_hand == 20
 
 
-def test_one_shipment_received_twice_at_once_arrives_once(stock):
+def test_one_shipment_received_twice_at_once_arrives_once(stock, race):
     m, cap = stock["manager"], stock["capacitor"]
     actions.stock_receive(actor=m, warehouse=stock["central"], part=cap, quantity=3)
     transfer = actions.transfer_ship(
@@ -80,11 +51,11 @@ def test_one_shipment_received_twice_at_once_arrives_once(stock):
         actions.transfer_receive(actor=m, transfer=transfer.pk)
         return "received"
 
-    assert Counter(_race(8, receive)) == {"received": 1, "already_received": 7}
+    assert Counter(race(8, receive)) == {"received": 1, "already_received": 7}
     assert StockLevel.objects.get(warehouse=stock["station"], part=cap).on_hand == 3
 
 
-def test_two_approvals_of_one_request_at_once_make_one_transfer(stock):
+def test_two_approvals_of_one_request_at_once_make_one_transfer(stock, race):
     from aftersales.parts.models import Transfer
 
     m, cap = stock["manager"], stock["capacitor"]
@@ -95,12 +66,12 @@ def test_two_approvals_of_one_request_at_once_make_one_transfer(stock):
         actions.parts_request_approve(actor=m, request=request.pk, source=stock["central"])
         return "approved"
 
-    assert Counter(_race(2, approve)) == {"approved": 1, "request_decided": 1}
+    assert Counter(race(2, approve)) == {"approved": 1, "request_decided": 1}
     assert Transfer.objects.filter(request_line__request=request).count() == 1
     assert StockLevel.objects.get(warehouse=stock["central"], part=cap).on_hand == 6
 
 
-def test_the_overdue_job_run_by_four_workers_at_once_charges_once(stock):
+def test_the_overdue_job_run_by_four_workers_at_once_charges_once(stock, race):
     import datetime as dt
 
     from django.utils import timezone
@@ -115,6 +86,6 @@ def test_the_overdue_job_run_by_four_workers_at_once_charges_once(stock):
         actions.stock_issue(actor=m, warehouse=wh, part=cap, quantity=1, order=stock["order"])
     later = timezone.now() + dt.timedelta(days=60)
 
-    made = _race(4, lambda i: actions.returns_charge_overdue(now=later))
+    made = race(4, lambda i: actions.returns_charge_overdue(now=later))
     assert sum(made) == 3
     assert Chargeback.objects.count() == 3

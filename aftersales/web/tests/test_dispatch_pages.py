@@ -23,17 +23,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def day():
-    return timezone.localdate() + dt.timedelta(days=2)
-
-
-@pytest.fixture
-def crew(station_day, day):
-    skilled = station_day["technician"](2)
-    plain = station_day["technician"](None)
-    for t in (skilled, plain):
-        Shift.objects.create(technician=t.technician, day=day, start=dt.time(8), end=dt.time(20))
-    return {"skilled": skilled, "plain": plain, **station_day}
+def day(soon):
+    return soon
 
 
 def test_the_assign_form_ranks_candidates_and_says_why_not(login, crew, customer_order, day):
