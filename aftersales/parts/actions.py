@@ -716,7 +716,7 @@ def parts_request_submit(
     value = sum((p.price * q for p, q in wanted.values()), Decimal("0.00"))
     request = PartsRequest.objects.create(
         company_id=actor.company_id,
-        station_id=dst.station_id or actor.station_id or _station_for(dst),
+        station_id=dst.station_id,
         target=dst,
         order=found_order,
         warranty=warranty,
@@ -742,13 +742,6 @@ def parts_request_submit(
         at=now,
     )
     return request
-
-
-def _station_for(warehouse: Warehouse) -> int:
-    found = Station.objects.filter(company_id=warehouse.company_id).order_by("id").first()
-    if found is None:
-        raise ValidationFailed({"target": _("Unknown warehouse.")})
-    return found.pk
 
 
 def _locked_request(actor: User, request: Any) -> PartsRequest:

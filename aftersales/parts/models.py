@@ -206,7 +206,14 @@ class PartsRequest(models.Model):
     back-order) and received."""
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
-    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="parts_requests")
+    # The requesting station (empty for a central or regional refill).
+    station = models.ForeignKey(
+        Station,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="parts_requests",
+    )
     target = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
     order = models.ForeignKey(
         ServiceOrder,

@@ -92,10 +92,19 @@ def parts_used(order_id: int) -> list[dict[str, Any]]:
 
 
 def requests_visible_to(user: Any) -> QuerySet[PartsRequest]:
-    """Parts requests of the stations the user sees; a technician sees their own."""
-    qs = PartsRequest.objects.filter(station__in=stations_visible_to(user))
-    if getattr(user, "role", "") == Role.TECHNICIAN:
-        qs = qs.filter(requested_by=user)
+    """Parts requests in the user's scope: station people their station's (a technician only
+    their own), regional staff their region's, everyone else the company's (including central
+    and regional refills, which belong to no station)."""
+    if not getattr(user, "is_authenticated", False) or not user.company_id:
+        return PartsRequest.objects.none()
+    qs = PartsRequest.objects.filter(company_id=user.company_id)
+    if user.role in STATION_ROLES or user.station_id:
+        if not user.station_id:
+            return qs.none()
+        qs = qs.filter(station_id=user.station_id)
+        return qs.filter(requested_by=user) if user.role == Role.TECHNICIAN else qs
+    if user.region_id:
+        return qs.filter(Q(station__region_id=user.region_id) | Q(target__region_id=user.region_id))
     return qs
 
 

@@ -159,3 +159,11 @@ def test_a_technician_sees_only_their_own_requests(stock, make_user):
     colleague = make_user(Role.TECHNICIAN, station=stock["station"].station)
     assert not requests_visible_to(colleague).filter(pk=mine.pk).exists()
     assert requests_visible_to(people["station_manager"]).filter(pk=mine.pk).exists()
+
+
+def test_a_central_refill_belongs_to_no_station_and_only_company_staff_see_it(stock):
+    people, m, cap = stock["people"], stock["manager"], stock["capacitor"]
+    refill = actions.parts_request_submit(actor=m, target=stock["central"], lines=[(cap, 50)])
+    assert refill.station_id is None
+    assert requests_visible_to(m).filter(pk=refill.pk).exists()
+    assert not requests_visible_to(people["station_manager"]).filter(pk=refill.pk).exists()
