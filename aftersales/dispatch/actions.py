@@ -598,20 +598,20 @@ def _commit(
     now = now or timezone.now()
     versions = {int(k): v for k, v in locked_plan.result.get("versions", {}).items()}
     orders = lock_orders(versions)
-    changed = [o.number or str(o.pk) for pk, o in orders.items() if o.version != versions[pk]]
+    stale = [o.number or str(o.pk) for pk, o in orders.items() if o.version != versions[pk]]
     # A visit booked or placed on the day after the proposal takes capacity it did not see.
     seen = set(locked_plan.result.get("visits", []))
-    changed += [
+    stale += [
         v.order.number
         for v in Visit.objects.filter(station_id=station_id, day=day, ended_at__isnull=True)
         .exclude(pk__in=seen)
         .exclude(order_id__in=list(versions))
         .select_related("order")
     ]
-    if changed or len(orders) != len(versions):
+    if stale or len(orders) != len(versions):
         locked_plan.status = PlanStatus.STALE
         locked_plan.save(update_fields=["status"])  # kept: the refusal is raised after commit
-        return None, changed
+        return None, stale
     planned: set[int] = set()
     for route in locked_plan.result.get("routes", []):
         tech_id = route["technician"]
