@@ -500,10 +500,7 @@ class SettingsPatch(Schema):
 
 
 def _settings_out(row: Any) -> dict[str, Any]:
-    out = {f: getattr(row, f) for f in actions.SETTINGS_FIELDS}
-    for f in ("visits_from", "visits_until"):
-        out[f] = dt.time.fromisoformat(str(out[f]))
-    return out
+    return {f: getattr(row, f) for f in actions.SETTINGS_FIELDS}
 
 
 @router.get("/dispatch/settings", response={200: SettingsOut, **ERRORS})

@@ -532,7 +532,7 @@ class InspectIn(Schema):
 
 def _return_out(row: Any) -> dict[str, Any]:
     today = timezone.localdate()
-    charge = getattr(row, "chargeback", None) if hasattr(row, "chargeback") else None
+    charge = getattr(row, "chargeback", None)  # none yet: the reverse lookup raises, caught
     return {
         **{
             f: getattr(row, f)

@@ -1201,7 +1201,7 @@ def dispatch_settings_update(*, actor: User, **changes: Any) -> DispatchSettings
         row.rest_periods = sorted(periods)
     if "auto_assign" in changes:
         row.auto_assign = bool(changes["auto_assign"])
-    if _hhmm(row.visits_until) <= _hhmm(row.visits_from):  # type: ignore[operator]
+    if row.visits_until <= row.visits_from:
         errors.add("visits_until", _("Visits must end after they start."))
     errors.raise_if_any()
     row.save()

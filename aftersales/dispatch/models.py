@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -19,8 +21,8 @@ class DispatchSettings(models.Model):
         Company, on_delete=models.CASCADE, related_name="dispatch_settings"
     )
     slot_minutes = models.PositiveIntegerField(_("appointment slot (minutes)"), default=120)
-    visits_from = models.TimeField(_("visits from"), default="08:00")
-    visits_until = models.TimeField(_("visits until"), default="20:00")
+    visits_from = models.TimeField(_("visits from"), default=dt.time(8, 0))
+    visits_until = models.TimeField(_("visits until"), default=dt.time(20, 0))
     # Customers' rest and meal times, no visit starts inside: [["12:00", "13:30"]].
     rest_periods = models.JSONField(_("rest periods"), default=list, blank=True)
     notice_hours = models.PositiveIntegerField(

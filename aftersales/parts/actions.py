@@ -58,6 +58,7 @@ from aftersales.parts.models import (
 )
 from aftersales.parts.rules import approver_level, may_approve
 from aftersales.parts.selectors import (
+    may_move_stock,
     requests_visible_to,
     returns_visible_to,
     warehouses_visible_to,
@@ -79,7 +80,7 @@ def _warehouse(actor: User, warehouse: Any, *, move: bool = True) -> Warehouse:
     found = warehouses_visible_to(actor).filter(pk=as_id(warehouse)).first()
     if found is None:
         raise NotFound("not_found", _("Not found."))
-    if move and actor.role == Role.TECHNICIAN and found.technician_id != actor.pk:
+    if move and not may_move_stock(actor, found):
         raise PermissionDenied("forbidden", _("A technician moves only their own van's stock."))
     if move and not found.is_active:
         raise Conflict("warehouse_inactive", _("This warehouse is closed."))
@@ -259,11 +260,12 @@ def stock_level_set(
     if actor.role == Role.TECHNICIAN:
         raise PermissionDenied("forbidden", _("You do not have permission to do this."))
     found_part = _part(actor, part)
-    if not 0 <= int(min_level) <= int(max_level) <= MAX_QUANTITY and int(max_level) != 0:
+    low, high = int(min_level), int(max_level)  # a maximum of 0: no maximum
+    if not (0 <= low <= MAX_QUANTITY and 0 <= high <= MAX_QUANTITY) or (high and low > high):
         raise ValidationFailed({"max_level": _("The maximum must be at least the minimum.")})
     level = _level(found, found_part)
     before = {"min_level": level.min_level, "max_level": level.max_level}
-    level.min_level, level.max_level = int(min_level), int(max_level)
+    level.min_level, level.max_level = low, high
     level.save(update_fields=["min_level", "max_level"])
     audit_record(
         actor=actor,

@@ -85,6 +85,11 @@ class StockLevel(models.Model):
     def available(self) -> int:
         return self.on_hand - self.reserved
 
+    @property
+    def is_low(self) -> bool:
+        """At or below the minimum (a minimum of 0 means no alert); `low_stock` in SQL."""
+        return bool(self.min_level) and self.on_hand <= self.min_level
+
 
 class StockMove(AppendOnlyModel):
     """One row of the ledger: never changed or deleted; a mistake is corrected by another

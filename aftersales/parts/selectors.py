@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import F, Q, QuerySet, Sum
 
 from aftersales.accounts.choices import STATION_ROLES, Role
+from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.accounts.selectors import stations_visible_to
 from aftersales.parts.models import (
     PartsRequest,
@@ -29,6 +30,13 @@ def warehouses_visible_to(user: Any) -> QuerySet[Warehouse]:
     if user.region_id:
         return qs.filter(Q(region_id=user.region_id) | Q(station__region_id=user.region_id))
     return qs
+
+
+def may_move_stock(user: Any, warehouse: Warehouse) -> bool:
+    """Movements in a visible warehouse: STOCK_MOVE, and a technician only in their own van."""
+    if not has_perm(user, Perm.STOCK_MOVE):
+        return False
+    return user.role != Role.TECHNICIAN or warehouse.technician_id == user.pk
 
 
 def levels_visible_to(user: Any) -> QuerySet[StockLevel]:

@@ -36,6 +36,8 @@ from aftersales.parts.rules import may_approve
 from aftersales.parts.selectors import (
     ledger,
     levels_visible_to,
+    low_stock,
+    may_move_stock,
     requests_visible_to,
     returns_visible_to,
     warehouses_visible_to,
@@ -62,24 +64,17 @@ def stock(request: HttpRequest) -> HttpResponse:
     warehouses, warehouse = _chosen(request, request.GET)
     ctx: dict[str, Any] = {"warehouses": warehouses, "warehouse": warehouse, "kinds": MoveKind}
     if warehouse is not None:
-        levels = (
-            levels_visible_to(user)
-            .filter(warehouse=warehouse)
-            .select_related("part")
-            .order_by("part__code")
+        levels = low_stock(user) if request.GET.get("low") == "1" else levels_visible_to(user)
+        ctx["levels"] = (
+            levels.filter(warehouse=warehouse).select_related("part").order_by("part__code")
         )
-        if request.GET.get("low") == "1":
-            levels = [lv for lv in levels if lv.min_level and lv.on_hand <= lv.min_level]
-        ctx["levels"] = levels
         ctx["incoming"] = Transfer.objects.filter(
             target=warehouse, status=TransferStatus.IN_TRANSIT
         ).select_related("source", "part")
         filters = _ledger_filters(request.GET, warehouse)
         ctx["filters"] = filters
         ctx["moves"] = ledger(user, filters)[:LEDGER_ROWS]
-        ctx["can_move"] = has_perm(user, Perm.STOCK_MOVE) and (
-            user.role != Role.TECHNICIAN or warehouse.technician_id == user.pk
-        )
+        ctx["can_move"] = may_move_stock(user, warehouse)
         ctx["can_adjust"] = ctx["can_move"] and user.role != Role.TECHNICIAN
         ctx["parts"] = Part.objects.filter(company_id=user.company_id, is_active=True).order_by(
             "code"
