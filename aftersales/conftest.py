@@ -19,6 +19,7 @@ pytest_plugins = [
     "aftersales.orders.tests.fixtures",
     "aftersales.dispatch.tests.fixtures",
     "aftersales.parts.tests.fixtures",
+    "aftersales.fieldwork.tests.fixtures",
 ]
 
 

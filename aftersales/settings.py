@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "aftersales.warranty",
     "aftersales.dispatch",
     "aftersales.parts",
+    "aftersales.fieldwork",
     "aftersales.web",
 ]
 

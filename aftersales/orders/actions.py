@@ -38,6 +38,7 @@ from aftersales.core.workclock import WorkCalendar
 from aftersales.customers.models import Address, Customer, InstalledUnit
 from aftersales.orders import sla
 from aftersales.orders.choices import (
+    FIELD_ONLY,
     MET_FIELD,
     NEEDS_REASON,
     OPEN,
@@ -66,6 +67,10 @@ ACTION_PERMS = {
     "assign": Perm.ORDER_ASSIGN,
     "unassign": Perm.ORDER_ASSIGN,
     "accept": Perm.ORDER_WORK,
+    "decline": Perm.ORDER_WORK,
+    "cannot_keep": Perm.ORDER_WORK,
+    "no_show": Perm.ORDER_WORK,
+    "revisit": Perm.ORDER_WORK,
     "depart": Perm.ORDER_WORK,
     "arrive": Perm.ORDER_WORK,
     "complete": Perm.ORDER_WORK,
@@ -79,7 +84,20 @@ ACTION_PERMS = {
 }
 # Actions a technician may only take on orders assigned to them.
 TECHNICIAN_OWN = frozenset(
-    {"accept", "depart", "arrive", "complete", "wait_parts", "wait_customer", "resume", "unassign"}
+    {
+        "accept",
+        "decline",
+        "cannot_keep",
+        "depart",
+        "arrive",
+        "no_show",
+        "revisit",
+        "complete",
+        "wait_parts",
+        "wait_customer",
+        "resume",
+        "unassign",
+    }
 )
 # Escalation levels and who hears about them.
 ESCALATION_ROLES = {1: Role.STATION_MANAGER, 2: Role.SERVICE_MANAGER, 3: Role.DEPARTMENT_HEAD}
@@ -603,10 +621,20 @@ def order_transition(
     station: Station | int | None = None,
     technician: User | int | None = None,
     at: dt.datetime | None = None,
+    field_checked: bool = False,
 ) -> ServiceOrder:
-    """The one function behind every status change in `TRANSITIONS`."""
+    """The one function behind every status change in `TRANSITIONS`.
+
+    The transitions in `FIELD_ONLY` record more than a status (the no-show's wait and call,
+    the visit's record): only the field-work actions take them, saying `field_checked`."""
     if action not in TRANSITIONS:
         raise ApplicationError("unknown_action", _("Unknown action."), status=404)
+    if action in FIELD_ONLY and not field_checked:
+        raise Conflict(
+            "use_field_work",
+            _("Record this on the visit page (the technician's service record)."),
+            details={"action": action},
+        )
     locked = _locked(order)
     _authorize(actor, locked, action)
     _check_version(locked, version)
@@ -642,7 +670,7 @@ def order_transition(
         locked.technician = tech
         payload = {"technician": tech.pk, "technician_name": tech.get_full_name()}
         fields.add("technician")
-    elif action == "unassign":
+    elif action in ("unassign", "decline", "cannot_keep", "no_show"):
         errors.raise_if_any()
         payload = {"technician": locked.technician_id}
         locked.technician = None
@@ -1158,7 +1186,7 @@ def available_actions(actor: User, order: ServiceOrder) -> list[str]:
     """The transitions this user may take on this order now (for buttons and the API)."""
     out = []
     for action in order.allowed_actions():
-        if not has_perm(actor, ACTION_PERMS[action]):
+        if action in FIELD_ONLY or not has_perm(actor, ACTION_PERMS[action]):
             continue
         if (
             actor.role == Role.TECHNICIAN
@@ -1194,7 +1222,7 @@ def order_attach(*, actor: User, order: ServiceOrder, files: list[Any]) -> list[
             OrderAttachment.objects.create(
                 order=order,
                 stored_name=name,
-                original_name=str(getattr(upload, "name", ""))[:200],
+                original_name=uploads.display_name(getattr(upload, "name", "")),
                 content_type=content_type,
                 size=len(data),
                 uploaded_by=actor,

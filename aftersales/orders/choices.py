@@ -79,9 +79,17 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "assign": (frozenset({S.DISPATCHED}), S.ASSIGNED),
     "unassign": (frozenset({S.ASSIGNED, S.ACCEPTED}), S.DISPATCHED),
     "accept": (frozenset({S.ASSIGNED}), S.ACCEPTED),
+    # The technician turns the assignment down (with a reason): back to dispatch.
+    "decline": (frozenset({S.ASSIGNED, S.ACCEPTED}), S.DISPATCHED),
+    # The technician cannot keep the appointment (≥ 8 hours' notice, or flagged late).
+    "cannot_keep": (frozenset({S.ASSIGNED, S.ACCEPTED, S.EN_ROUTE}), S.DISPATCHED),
     "depart": (frozenset({S.ACCEPTED}), S.EN_ROUTE),
     "arrive": (frozenset({S.EN_ROUTE}), S.ON_SITE),
     "complete": (frozenset({S.ON_SITE}), S.COMPLETED),
+    # Customer absent past the wait and unreachable: no-show recorded, back to dispatch.
+    "no_show": (frozenset({S.ON_SITE}), S.DISPATCHED),
+    # The visit ends without finishing (needs parts, second visit): the technician keeps it.
+    "revisit": (frozenset({S.ON_SITE}), S.ACCEPTED),
     "follow_up": (frozenset({S.COMPLETED}), S.FOLLOWED_UP),
     "close": (frozenset({S.FOLLOWED_UP}), S.CLOSED),
     "wait_parts": (PAUSABLE, S.WAITING_PARTS),
@@ -97,6 +105,10 @@ TRANSITION_LABELS = {
     "assign": _("Assign technician"),
     "unassign": _("Return to dispatch"),
     "accept": _("Accept"),
+    "decline": _("Decline"),
+    "cannot_keep": _("Cannot keep the appointment"),
+    "no_show": _("Customer absent"),
+    "revisit": _("Another visit needed"),
     "depart": _("Depart"),
     "arrive": _("Check in on site"),
     "complete": _("Complete"),
@@ -114,7 +126,21 @@ TRANSITION_LABELS = {
 MET_FIELD = {"respond": "responded_at", "arrive": "arrived_at", "resolve": "completed_at"}
 
 # Transitions that must carry a reason.
-NEEDS_REASON = frozenset({"cancel", "unassign", "wait_parts", "wait_customer", "reopen"})
+NEEDS_REASON = frozenset(
+    {
+        "cancel",
+        "unassign",
+        "decline",
+        "cannot_keep",
+        "no_show",
+        "revisit",
+        "wait_parts",
+        "wait_customer",
+        "reopen",
+    }
+)
+# Transitions only the field-work actions take (they record more than a status change).
+FIELD_ONLY = frozenset({"cannot_keep", "no_show", "revisit", "complete"})
 
 
 class Channel(models.TextChoices):
@@ -166,3 +192,4 @@ class EventKind(models.TextChoices):
     NOTE = "note", _("Note")
     APPOINTMENT = "appointment", _("Appointment")
     PLANNED = "planned", _("Planned")
+    FIELD = "field", _("Field work")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import io
 import uuid
+import warnings
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from aftersales.core.validation import ValidationFailed
 
@@ -30,30 +31,50 @@ def upload_dir() -> Path:
     return path
 
 
-def clean_image(upload: Any) -> tuple[bytes, str, str]:
-    """(re-encoded bytes, content type, extension), or ValidationFailed for a non-image."""
-    if upload.size > MAX_BYTES:
-        raise ValidationFailed({"attachments": _("Each image may be at most 10 MB.")})
-    data = upload.read()
+def clean_image(upload: Any, field: str = "attachments") -> tuple[bytes, str, str]:
+    """(re-encoded bytes, content type, extension), or ValidationFailed (on `field`) for
+    anything that is not a plain JPEG, PNG or WebP image of a sane size: the content decides,
+    never the name. Re-encoding drops EXIF (location) and anything appended to the file."""
+    size = getattr(upload, "size", None)
+    if size is not None and size > MAX_BYTES:
+        raise ValidationFailed({field: _("Each image may be at most 10 MB.")})
+    data = upload.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise ValidationFailed({field: _("Each image may be at most 10 MB.")})
+    if not data:
+        raise ValidationFailed({field: _("The file is empty.")})
+    too_large = ValidationFailed({field: _("The image is too large.")})
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as img:
-            if img.format not in FORMATS:
-                raise UnidentifiedImageError(img.format)
-            if img.width * img.height > MAX_PIXELS:
-                raise ValidationFailed({"attachments": _("The image is too large.")})
-            content_type, ext = FORMATS[img.format]
-            out = io.BytesIO()
-            if ext == "png":
-                img.save(out, "PNG", optimize=True)
-            else:
-                img.convert("RGB").save(out, "JPEG", quality=85)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        with warnings.catch_warnings():
+            # A decompression bomb is refused, not merely warned about.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                if probe.format not in FORMATS:
+                    raise UnidentifiedImageError(probe.format)
+                if probe.width * probe.height > MAX_PIXELS:
+                    raise too_large
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as img:
+                content_type, ext = FORMATS[img.format]
+                img = ImageOps.exif_transpose(img)  # keep the photo upright without its EXIF
+                out = io.BytesIO()
+                if ext == "png":
+                    img.save(out, "PNG", optimize=True)
+                else:
+                    img.convert("RGB").save(out, "JPEG", quality=85)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_large from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, KeyError):
         raise ValidationFailed(
-            {"attachments": _("Only JPEG, PNG or WebP images can be attached.")}
+            {field: _("Only JPEG, PNG or WebP images can be attached.")}
         ) from None
     return out.getvalue(), content_type, ext
+
+
+def display_name(name: Any) -> str:
+    """The uploaded file's own name for display only: no folders, no control characters."""
+    base = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in base if ch.isprintable())[:200]
 
 
 def store(data: bytes, ext: str) -> str:

@@ -251,27 +251,6 @@ def move(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('dispatch-board')}?station={order.station_id}&day={day}")
 
 
-@page(Perm.ORDER_VIEW)
-def my_day(request: HttpRequest) -> HttpResponse:
-    day = _day(request.GET.get("day"))
-    visits = (
-        Visit.objects.filter(technician=request.user, day=day, ended_at__isnull=True)
-        .filter(order__in=orders_visible_to(request.user).filter(technician=request.user))
-        .select_related("order__customer", "order__address", "order__unit__product_model")
-        .order_by("sequence", "planned_start")
-    )
-    return render(
-        request,
-        "web/dispatch/my_day.html",
-        {
-            "visits": visits,
-            "day": day,
-            "prev": day - dt.timedelta(days=1),
-            "next": day + dt.timedelta(days=1),
-        },
-    )
-
-
 @page(Perm.ORDER_EDIT)
 def order_appointment(request: HttpRequest, pk: int) -> HttpResponse:
     """Offer the bookable windows of the coming days and book (or move) the appointment."""

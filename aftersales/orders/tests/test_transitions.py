@@ -7,7 +7,7 @@ import pytest
 
 from aftersales.core.errors import Conflict
 from aftersales.orders import actions
-from aftersales.orders.choices import Status
+from aftersales.orders.choices import FIELD_ONLY, NEEDS_REASON, Status
 from aftersales.orders.models import OrderEvent, ServiceOrder
 
 ALL = [s.value for s in Status]
@@ -22,6 +22,10 @@ EXPECTED = {
     "assign": (["dispatched"], "assigned"),
     "unassign": (["assigned", "accepted"], "dispatched"),
     "accept": (["assigned"], "accepted"),
+    "decline": (["assigned", "accepted"], "dispatched"),
+    "cannot_keep": (["assigned", "accepted", "en_route"], "dispatched"),
+    "no_show": (["on_site"], "dispatched"),
+    "revisit": (["on_site"], "accepted"),
     "depart": (["accepted"], "en_route"),
     "arrive": (["en_route"], "on_site"),
     "complete": (["on_site"], "completed"),
@@ -71,7 +75,9 @@ def test_transition_table(action, status, people, data, new_order):
     if action == "assign":
         ServiceOrder.objects.filter(pk=order.pk).update(station=data["s1"], technician=None)
         extra["technician"] = people["tech"]
-    reason = "客户要求" if action in ("cancel", "unassign", "wait_parts", "wait_customer") else ""
+    reason = "客户要求" if action in NEEDS_REASON else ""
+    if action in FIELD_ONLY:  # the table only; the field rules are the field-work tests'
+        extra["field_checked"] = True
     events_before = OrderEvent.objects.filter(order=order).count()
     call = lambda: actions.order_transition(  # noqa: E731
         actor=people[ACTOR.get(action, "tech")], order=order, action=action, reason=reason, **extra
@@ -100,3 +106,14 @@ def test_reopen_only_from_completed_followed_up_or_closed(status, people, data, 
     else:
         with pytest.raises(Conflict):
             actions.order_reopen(actor=people["agent"], order=order, reason="又坏了")
+
+
+@pytest.mark.parametrize("action", sorted(FIELD_ONLY))
+def test_field_transitions_are_refused_outside_the_field_work_actions(
+    action, people, data, new_order
+):
+    order = _put(new_order(), "on_site", people, data)
+    with pytest.raises(Conflict) as exc:
+        actions.order_transition(actor=people["tech"], order=order, action=action, reason="x")
+    assert exc.value.code == "use_field_work"
+    assert ServiceOrder.objects.get(pk=order.pk).status == "on_site"

@@ -1,0 +1,97 @@
+"""Reads of the work on site, always through the order's scope (`orders_visible_to`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+
+from aftersales.dispatch.models import Visit
+from aftersales.fieldwork.choices import QuoteStatus
+from aftersales.fieldwork.models import FeeItem, ServiceRecord, Signature, SitePhoto
+from aftersales.orders.models import ServiceOrder
+from aftersales.orders.selectors import orders_visible_to
+from aftersales.parts.selectors import parts_used
+
+
+def my_visits(user: Any, day: dt.date) -> QuerySet[Visit]:
+    """A technician's live visits of a day, in route order, with what the list shows."""
+    return (
+        Visit.objects.filter(technician=user, day=day, ended_at__isnull=True)
+        .filter(order__in=orders_visible_to(user).filter(technician=user))
+        .select_related(
+            "order__customer", "order__address", "order__unit__product_model", "order__fault_code"
+        )
+        .order_by("sequence", "planned_start", "id")
+    )
+
+
+def van_stock(user: Any) -> list[Any]:
+    """What is on the technician's van (parts with stock on hand)."""
+    from aftersales.parts.models import StockLevel
+
+    return list(
+        StockLevel.objects.filter(
+            warehouse__technician=user, warehouse__is_active=True, on_hand__gt=0
+        )
+        .select_related("part")
+        .order_by("part__code")
+    )
+
+
+def reserved_parts(order_ids: list[int]) -> dict[int, list[Any]]:
+    """Active reservations per order (the parts kept for each visit)."""
+    from aftersales.parts.choices import ReservationStatus
+    from aftersales.parts.models import Reservation
+
+    out: dict[int, list[Any]] = {}
+    rows = Reservation.objects.filter(
+        order_id__in=order_ids, status=ReservationStatus.ACTIVE
+    ).select_related("part")
+    for row in rows:
+        out.setdefault(row.order_id, []).append(row)
+    return out
+
+
+def records_of(order: ServiceOrder) -> QuerySet[ServiceRecord]:
+    return (
+        ServiceRecord.objects.filter(order=order)
+        .select_related("technician")
+        .prefetch_related("fault_codes", "photos", "signatures", "quotes__lines", "quotes__receipt")
+        .order_by("id")
+    )
+
+
+def fee_schedule(company_id: int) -> QuerySet[FeeItem]:
+    return FeeItem.objects.filter(company_id=company_id, is_active=True)
+
+
+def photo_of(user: Any, order_id: int, photo_id: int) -> SitePhoto | None:
+    order = orders_visible_to(user).filter(pk=order_id).first()
+    return SitePhoto.objects.filter(order=order, pk=photo_id).first() if order else None
+
+
+def signature_of(user: Any, order_id: int, signature_id: int) -> Signature | None:
+    order = orders_visible_to(user).filter(pk=order_id).first()
+    if order is None:
+        return None
+    return Signature.objects.filter(record__order=order, pk=signature_id).first()
+
+
+def report(order: ServiceOrder) -> dict[str, Any]:
+    """Everything the service report (维修单) shows, for the page and the PDF alike."""
+    records = list(records_of(order))
+    quotes = [q for r in records for q in r.quotes.all() if q.status != QuoteStatus.VOID]
+    receipts = [q.receipt for q in quotes if hasattr(q, "receipt")]
+    used = parts_used(order.pk)
+    return {
+        "order": order,
+        "company": order.company,
+        "records": records,
+        "quotes": quotes,
+        "receipts": receipts,
+        "parts": used,
+        "charged": sum((q.total for q in quotes), Decimal(0)),
+    }

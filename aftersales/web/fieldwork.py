@@ -1,0 +1,286 @@
+"""The technician's phone pages: the day, the visit (moves and the service record), and the
+service report (page, PDF, the customer's copy). Views parse, call one action, redirect."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from aftersales.accounts.permissions import Perm
+from aftersales.core.errors import ApplicationError, NotFound
+from aftersales.core.selectors import get_visible
+from aftersales.fieldwork import actions, report, selectors, steps
+from aftersales.fieldwork.choices import Cause, PaymentMethod, PhotoKind, QuoteStatus, Result
+from aftersales.orders import uploads
+from aftersales.orders.choices import Status
+from aftersales.orders.selectors import order_timeline, orders_visible_to
+from aftersales.web.orders import WARRANTY_LABELS
+from aftersales.web.shortcuts import flash_error, page
+
+DONE_TEXT = {
+    "accept": _("Accepted."),
+    "decline": _("Declined; the order is back with dispatch."),
+    "depart": _("On the way; the customer is told your arrival time."),
+    "arrive": _("Checked in."),
+    "call": _("Call recorded."),
+    "no_show": _("Recorded as a customer no-show; the order is back with dispatch."),
+    "cannot_keep": _("The customer is told; the order is back with dispatch."),
+    "pause": _("Paused."),
+    "resume": _("Resumed."),
+    "condition": _("Condition check saved."),
+    "diagnosis": _("Diagnosis saved."),
+    "acknowledge": _("Acknowledgement saved."),
+    "photos": _("Photos saved."),
+    "part": _("Part recorded."),
+    "quote": _("Quote ready for the customer."),
+    "quote_accept": _("Quote accepted."),
+    "payment": _("Payment recorded; the receipt is ready."),
+    "finish": _("Visit finished."),
+}
+
+
+def _day(value: str | None) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value or "")
+    except ValueError:
+        return timezone.localdate()
+
+
+@page(Perm.ORDER_WORK)
+def my_day(request: HttpRequest) -> HttpResponse:
+    """Today's visits in route order, for a phone."""
+    day = _day(request.GET.get("day"))
+    visits = list(selectors.my_visits(request.user, day))
+    reserved = selectors.reserved_parts([v.order_id for v in visits])
+    rows = [
+        {
+            "visit": v,
+            "order": v.order,
+            "warranty": WARRANTY_LABELS.get(v.order.warranty_decision, "—"),
+            "reserved": reserved.get(v.order_id, []),
+        }
+        for v in visits
+    ]
+    return render(
+        request,
+        "web/fieldwork/day.html",
+        {
+            "rows": rows,
+            "day": day,
+            "prev": day - dt.timedelta(days=1),
+            "next": day + dt.timedelta(days=1),
+            "van": selectors.van_stock(request.user),
+        },
+    )
+
+
+@page(Perm.ORDER_WORK)
+def visit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The visit on the phone: the next move and the service record."""
+    user: Any = request.user
+    order = get_visible(
+        orders_visible_to(user).select_related(
+            "customer", "address", "unit__product_model__category", "fault_code", "company"
+        ),
+        pk,
+    )
+    record = actions.open_record(order)
+    quote = record.quotes.exclude(status=QuoteStatus.VOID).first() if record else None
+    from aftersales.catalog.models import FaultCode
+
+    category_id = order.unit.product_model.category_id if order.unit else None
+    missing: list[str] = []
+    if record is not None:
+        facts = actions.finish_facts(record, "fixed", "", signed=True)
+        missing = [
+            str(actions.MISSING_TEXT[m])
+            for m in actions.rules.finish_missing(facts)
+            if m not in ("result", "signature")
+        ]
+    return render(
+        request,
+        "web/fieldwork/visit.html",
+        {
+            "order": order,
+            "record": record,
+            "quote": quote,
+            "receipt": getattr(quote, "receipt", None) if quote else None,
+            "warranty": WARRANTY_LABELS.get(order.warranty_decision, "—"),
+            "free_repair": order.warranty_decision in actions.rules.FREE_DECISIONS,
+            "fault_codes": FaultCode.objects.filter(category_id=category_id).order_by("code")
+            if category_id
+            else [],
+            "chosen_codes": {c.pk for c in record.fault_codes.all()} if record else set(),
+            "van": selectors.van_stock(order.technician) if order.technician else [],
+            "fees": selectors.fee_schedule(order.company_id),
+            "photos": record.photos.all() if record else [],
+            "causes": Cause.choices,
+            "results": Result.choices,
+            "photo_kinds": PhotoKind.choices,
+            "methods": PaymentMethod.choices,
+            "missing": missing,
+            "key": uuid.uuid4().hex,
+            "saved": request.GET.get("saved", ""),
+            "own": order.technician_id == user.pk,
+            "S": Status,
+            "can_report": order.status in (Status.COMPLETED, Status.FOLLOWED_UP, Status.CLOSED)
+            or order.records.exists(),
+        },
+    )
+
+
+@page(Perm.ORDER_WORK)
+@require_POST
+def visit_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    order = get_visible(orders_visible_to(request.user), pk)
+    if step not in steps.STEPS:
+        raise NotFound("not_found", _("Not found."))
+    try:
+        steps.run(
+            step,
+            actor=request.user,
+            order=order,
+            form=request.POST,
+            files=request.FILES.getlist("photos"),
+        )
+    except ApplicationError as exc:
+        flash_error(request, exc)
+        return redirect(f"{reverse('field-visit', kwargs={'pk': pk})}#{step}")
+    messages.success(request, DONE_TEXT[step])
+    if step in ("decline", "no_show", "cannot_keep"):
+        return redirect("my-day")
+    return redirect(f"{reverse('field-visit', kwargs={'pk': pk})}?saved={step}#{step}")
+
+
+def _image(row: Any) -> HttpResponse:
+    if row is None:
+        raise NotFound("not_found", _("Not found."))
+    try:
+        data = uploads.open_stored(row.stored_name)
+    except FileNotFoundError:
+        raise NotFound("not_found", _("Not found.")) from None
+    response = HttpResponse(data, content_type=getattr(row, "content_type", "image/png"))
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+@page(Perm.ORDER_VIEW)
+def photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
+    return _image(selectors.photo_of(request.user, pk, photo_pk))
+
+
+@page(Perm.ORDER_VIEW)
+def signature(request: HttpRequest, pk: int, signature_pk: int) -> HttpResponse:
+    return _image(selectors.signature_of(request.user, pk, signature_pk))
+
+
+def _condition_text(record: Any) -> str:
+    if record.condition_at is None:
+        return ""
+    parts = [
+        str(_("complete") if record.condition_complete else _("not complete")),
+        str(_("signs of tampering") if record.condition_tampered else _("no signs of tampering")),
+    ]
+    if record.condition_notes:
+        parts.append(record.condition_notes)
+    return "; ".join(parts)
+
+
+def _labels(order: Any) -> dict[str, Any]:
+    return {
+        "warranty": str(WARRANTY_LABELS.get(order.warranty_decision, "—")),
+        "condition": _condition_text,
+        "header": actions.field_settings(order.company_id).report_header,
+    }
+
+
+def _report_page(
+    request: HttpRequest, order: Any, customer_copy: bool, pdf_url: str
+) -> HttpResponse:
+    data = selectors.report(order)
+    for record in data["records"]:
+        record.condition_text = _condition_text(record)
+    return render(
+        request,
+        "web/fieldwork/report.html",
+        {
+            **data,
+            "customer_copy": customer_copy,
+            "pdf_url": pdf_url,
+            "warranty": _labels(order)["warranty"],
+            "header_lines": _labels(order)["header"].splitlines(),
+            "events": [] if customer_copy else order_timeline(order),
+            "customer_link": None if customer_copy else actions.customer_report_path(order),
+        },
+    )
+
+
+def _pdf(order: Any, customer_copy: bool) -> HttpResponse:
+    content = report.render(selectors.report(order), _labels(order), customer_copy)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="report-{order.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _visible(request: HttpRequest, pk: int) -> Any:
+    return get_visible(
+        orders_visible_to(request.user).select_related(
+            "customer", "address", "unit__product_model", "company"
+        ),
+        pk,
+    )
+
+
+@page(Perm.ORDER_VIEW)
+def report_page(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _visible(request, pk)
+    return _report_page(request, order, False, reverse("service-report-pdf", kwargs={"pk": pk}))
+
+
+@page(Perm.ORDER_VIEW)
+def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return _pdf(_visible(request, pk), customer_copy=False)
+
+
+def _customer_order(token: str) -> Any:
+    order = actions.order_for_report_token(token)
+    return (
+        type(order)
+        .objects.select_related("customer", "address", "unit__product_model", "company")
+        .get(pk=order.pk)
+    )
+
+
+def customer_report(request: HttpRequest, token: str) -> HttpResponse:
+    """The customer's copy (004 第二十四条), by the signed link sent to them: no login."""
+    try:
+        order = _customer_order(token)
+    except ApplicationError as exc:
+        return render(
+            request,
+            "web/error.html",
+            {"code": exc.code, "message": exc.message, "status": exc.status},
+            status=exc.status,
+        )
+    pdf_url = reverse("service-report-customer-pdf", kwargs={"token": token})
+    return _report_page(request, order, True, pdf_url)
+
+
+def customer_report_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        order = _customer_order(token)
+    except ApplicationError as exc:
+        return HttpResponse(str(exc.message), status=exc.status, content_type="text/plain")
+    return _pdf(order, customer_copy=True)
