@@ -123,6 +123,15 @@ def _record(order: ServiceOrder, now: dt.datetime) -> ServiceRecord:
     return found
 
 
+def _latest_record(order: ServiceOrder) -> ServiceRecord:
+    """The record a replayed form wrote to (it may be finished by now)."""
+    return ServiceRecord.objects.filter(order=order).latest("id")
+
+
+def _live_quote(record: ServiceRecord) -> Quote:
+    return record.quotes.exclude(status=QuoteStatus.VOID).latest("id")
+
+
 def _on_site(order: ServiceOrder) -> ServiceRecord:
     if order.status != Status.ON_SITE:
         raise Conflict(
@@ -293,9 +302,9 @@ def _float(value: Any) -> float | None:
 def visit_call(*, actor: User, order: Any, note: str = "", key: str = "") -> ServiceRecord:
     """A call to the customer tried (before a no-show can be recorded)."""
     locked = _lock(actor, order)
-    record = _on_site(locked)
     if not _first_time(locked, key, "call"):
-        return record
+        return _latest_record(locked)
+    record = _on_site(locked)
     record.call_attempts += 1
     _save(record, {"call_attempts"})
     _event(locked, actor, "call_attempt", {"attempts": record.call_attempts}, reason=note)
@@ -437,9 +446,9 @@ def record_condition(
     """The unit's state before work (004 第十三条): complete? tampered? — noted and signed by
     the customer, once per visit."""
     locked = _lock(actor, order)
-    record = _on_site(locked)
     if not _first_time(locked, key, "condition"):
-        return record
+        return _latest_record(locked)
+    record = _on_site(locked)
     if record.condition_at is not None:
         raise Conflict("already_recorded", _("The condition check is already recorded."))
     errors = Errors()
@@ -492,9 +501,9 @@ def record_diagnosis(
     likes while on site. A change of cause to "not a product fault" needs the customer's
     acknowledgement again."""
     locked = _lock(actor, order)
-    record = _on_site(locked)
     if not _first_time(locked, key, "diagnosis"):
-        return record
+        return _latest_record(locked)
+    record = _on_site(locked)
     errors = Errors()
     diagnosis, work_done = (diagnosis or "").strip(), (work_done or "").strip()
     if not diagnosis:
@@ -534,9 +543,9 @@ def record_acknowledge(
     """The customer acknowledges that the fault is not a product fault and the work is
     chargeable (004 第十七条), with a signature."""
     locked = _lock(actor, order)
-    record = _on_site(locked)
     if not _first_time(locked, key, "acknowledge"):
-        return record
+        return _latest_record(locked)
+    record = _on_site(locked)
     if record.cause != Cause.NOT_PRODUCT_FAULT:
         raise Conflict(
             "not_needed", _("Only a fault that is not a product fault needs the acknowledgement.")
@@ -561,9 +570,9 @@ def record_photos(
     """Photos before/after the work: images only (by content), re-encoded without their
     metadata, within the per-visit limit, stored under generated names."""
     locked = _lock(actor, order)
-    record = _on_site(locked)
     if not _first_time(locked, key, "photos"):
-        return list(record.photos.all())
+        return list(_latest_record(locked).photos.all())
+    record = _on_site(locked)
     if kind not in PhotoKind.values:
         raise ValidationFailed({"kind": _("Choose what the photo shows.")})
     if not files:
@@ -607,9 +616,9 @@ def record_part_used(
     from aftersales.parts.models import Reservation, StockMove, Warehouse
 
     locked = _lock(actor, order)
-    _on_site(locked)
     if not _first_time(locked, key, "part"):
         return StockMove.objects.filter(order=locked).order_by("-id").first()
+    _on_site(locked)
     van = Warehouse.objects.filter(technician_id=locked.technician_id, is_active=True).first()
     if van is None:
         raise Conflict("no_van", _("The technician has no van stock."))
@@ -669,12 +678,10 @@ def quote_propose(
     Refused when the cause is not a product fault and the customer has not acknowledged it,
     and on a free-repair order (三包) without a recorded reason."""
     locked = _lock(actor, order)
+    if not _first_time(locked, key, "quote"):
+        return _live_quote(_latest_record(locked))
     record = _on_site(locked)
     live = record.quotes.exclude(status=QuoteStatus.VOID).first()
-    if not _first_time(locked, key, "quote"):
-        if live is None:
-            raise NotFound("not_found", _("Not found."))
-        return live
     if live is not None and live.status == QuoteStatus.PAID:
         raise Conflict("already_paid", _("The charges of this visit are already paid."))
     reason = (reason or "").strip()[:500]
@@ -763,12 +770,12 @@ def quote_accept(
 ) -> Quote:
     """The customer accepts the quote before the work, with a signature."""
     locked = _lock(actor, order)
+    if not _first_time(locked, key, "quote_accept"):
+        return _live_quote(_latest_record(locked))
     record = _on_site(locked)
     quote = record.quotes.exclude(status=QuoteStatus.VOID).first()
     if quote is None:
         raise Conflict("no_quote", _("There is no quote to accept."))
-    if not _first_time(locked, key, "quote_accept"):
-        return quote
     if quote.status != QuoteStatus.PROPOSED:
         raise Conflict("already_accepted", _("The customer already accepted this quote."))
     errors = Errors()
@@ -803,13 +810,10 @@ def payment_record(
 ) -> Receipt:
     """The customer paid the accepted quote: a receipt (收费凭证) with its number, once."""
     locked = _lock(actor, order)
+    if not _first_time(locked, key, "payment"):
+        return Receipt.objects.filter(order=locked).latest("id")
     record = _on_site(locked)
     quote = record.quotes.exclude(status=QuoteStatus.VOID).first()
-    if not _first_time(locked, key, "payment"):
-        found = Receipt.objects.filter(quote=quote).first() if quote else None
-        if found is None:
-            raise NotFound("not_found", _("Not found."))
-        return found
     if quote is None or quote.status == QuoteStatus.PROPOSED:
         raise Conflict("quote_not_accepted", _("The customer has not accepted the quote."))
     if quote.status == QuoteStatus.PAID:
@@ -916,9 +920,9 @@ def visit_finish(
     visit and keep the order with the technician for another one (needs parts also pauses it).
     Refused, with everything missing listed, unless the record has what it needs."""
     locked = _lock(actor, order)
-    record = _on_site(locked)
     if not _first_time(locked, key, "finish"):
         return locked
+    record = _on_site(locked)
     result_note = (result_note or "").strip()[:500]
     workshop_note = (workshop_note or "").strip()[:300]
     errors = Errors()
