@@ -15,7 +15,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from aftersales.orders import uploads
 
@@ -41,7 +41,7 @@ def _when(moment: Any) -> str:
 
 def _grid(rows: list[list[Any]], widths: list[float], header: bool = False) -> Table:
     table = Table(
-        [[c if isinstance(c, Paragraph) else _p(c) for c in row] for row in rows],
+        [[c if isinstance(c, Flowable) else _p(c) for c in row] for row in rows],
         colWidths=widths,
     )
     style = [
@@ -100,7 +100,7 @@ def render(data: dict[str, Any], labels: dict[str, Any], customer_copy: bool) ->
                     order.get_service_type_display(),
                 ],
                 [
-                    _("Unit"),
+                    _("Product"),
                     f"{unit.product_model.name} {unit.product_model.code}" if unit else "",
                     _("Serial number"),
                     unit.serial if unit else "",
