@@ -55,6 +55,8 @@ class Perm:
     # technician moves only their van's stock, a station its own and its vans').
     STOCK_MOVE = "stock.move"
     WAREHOUSE_EDIT = "stock.warehouse"
+    # The fee schedule (收费标准) and the field-work settings (company-wide).
+    FIELD_RULES = "fieldwork.rules"
 
 
 _ALL_VIEW = {
@@ -152,6 +154,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.DISPATCH_RULES,
             Perm.STOCK_MOVE,
             Perm.WAREHOUSE_EDIT,
+            Perm.FIELD_RULES,
         }
     ),
     Role.FINANCE: frozenset(_ALL_VIEW | {Perm.PART_EXPORT, Perm.CUSTOMER_EXPORT}),
@@ -188,6 +191,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.DISPATCH_RULES,
             Perm.STOCK_MOVE,
             Perm.WAREHOUSE_EDIT,
+            Perm.FIELD_RULES,
         }
     ),
 }

@@ -10,14 +10,16 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
 from aftersales.core.errors import NotFound
 from aftersales.core.selectors import get_visible
 from aftersales.fieldwork import actions, rules, steps
 from aftersales.fieldwork.choices import QuoteStatus
+from aftersales.fieldwork.models import FeeItem
 from aftersales.orders.selectors import orders_visible_to
 
 router = Router(tags=["field work"])
@@ -202,3 +204,65 @@ def visit_photos(
         key=key or request.headers.get("Idempotency-Key", ""),
     )
     return _visit(_order(request, order_id))
+
+
+class FeeOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    price: Decimal
+    is_active: bool
+
+
+class FeeIn(Schema):
+    code: str
+    name: str
+    kind: str
+    price: Decimal
+    is_active: bool = True
+
+
+@router.get("/fees", response={200: list[FeeOut], **ERRORS})
+def fee_list(request: HttpRequest) -> Any:
+    """The fee schedule (收费标准) that on-site quotes are made from."""
+    require(request.user, Perm.ORDER_VIEW)
+    user: Any = request.user
+    return list(FeeItem.objects.filter(company_id=user.company_id))
+
+
+@router.post("/fees", response={201: FeeOut, **ERRORS})
+def fee_create(request: HttpRequest, payload: FeeIn) -> Any:
+    row = actions.fee_item_save(actor=request.user, **payload.dict())  # type: ignore[arg-type]
+    return Status(201, row)
+
+
+@router.put("/fees/{fee_id}", response={200: FeeOut, **ERRORS})
+def fee_update(request: HttpRequest, fee_id: int, payload: FeeIn) -> Any:
+    return actions.fee_item_save(actor=request.user, fee_item=fee_id, **payload.dict())  # type: ignore[arg-type]
+
+
+class FieldSettingsOut(Schema):
+    absent_minutes: int
+    photo_limit: int
+    report_header: str
+    customer_link_days: int
+
+
+class FieldSettingsIn(Schema):
+    absent_minutes: int | None = None
+    photo_limit: int | None = None
+    report_header: str | None = None
+    customer_link_days: int | None = None
+
+
+@router.get("/field/settings", response={200: FieldSettingsOut, **ERRORS})
+def field_settings_get(request: HttpRequest) -> Any:
+    require(request.user, Perm.ORDER_VIEW)
+    return actions.field_settings(request.user.company_id)  # type: ignore[union-attr]
+
+
+@router.patch("/field/settings", response={200: FieldSettingsOut, **ERRORS})
+def field_settings_patch(request: HttpRequest, payload: FieldSettingsIn) -> Any:
+    changes = payload.dict(exclude_none=True)
+    return actions.field_settings_update(actor=request.user, **changes)  # type: ignore[arg-type]

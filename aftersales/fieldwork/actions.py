@@ -23,6 +23,7 @@ from aftersales.accounts.choices import Role
 from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Perm, require
 from aftersales.catalog.models import FaultCode, Part
+from aftersales.core.audit import audit_record, changed, snapshot
 from aftersales.core.errors import Conflict, NotFound, PermissionDenied
 from aftersales.core.selectors import as_id
 from aftersales.core.validation import Errors, ValidationFailed
@@ -61,6 +62,114 @@ def field_settings(company_id: int) -> FieldSettings:
     """The company's settings, or the defaults (unsaved) until someone changes them."""
     found = FieldSettings.objects.filter(company_id=company_id).first()
     return found or FieldSettings(company_id=company_id)
+
+
+SETTINGS_FIELDS = ("absent_minutes", "photo_limit", "report_header", "customer_link_days")
+_SETTINGS_RANGES = {
+    "absent_minutes": (30, 240),
+    "photo_limit": (1, 50),
+    "customer_link_days": (7, 3650),
+}
+
+
+@transaction.atomic
+def field_settings_update(*, actor: User, **changes: Any) -> FieldSettings:
+    """Change the company's field-work settings. The wait for an absent customer is never
+    below the 30 minutes of 004 篇2 第十一条."""
+    require(actor, Perm.FIELD_RULES)
+    unknown = set(changes) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise ValidationFailed({sorted(unknown)[0]: _("Unknown field.")})
+    FieldSettings.objects.get_or_create(company_id=actor.company_id)
+    row = FieldSettings.objects.select_for_update().get(company_id=actor.company_id)
+    before = snapshot(row, SETTINGS_FIELDS)
+    errors = Errors()
+    for name, (low, high) in _SETTINGS_RANGES.items():
+        if name in changes:
+            try:
+                value = int(changes[name])
+            except (TypeError, ValueError):
+                value = -1
+            if not low <= value <= high:
+                errors.add(name, _("Between %(low)s and %(high)s.") % {"low": low, "high": high})
+            else:
+                setattr(row, name, value)
+    if "report_header" in changes:
+        header = str(changes["report_header"] or "").strip()
+        if len(header) > 1000:
+            errors.add("report_header", _("At most %(n)d characters.") % {"n": 1000})
+        row.report_header = header
+    errors.raise_if_any()
+    row.save()
+    audit_record(
+        actor=actor,
+        action="field_settings.update",
+        obj=row,
+        changes=changed(before, snapshot(row, SETTINGS_FIELDS)),
+    )
+    return row
+
+
+FEE_FIELDS = ("code", "name", "kind", "price", "is_active")
+
+
+@transaction.atomic
+def fee_item_save(
+    *,
+    actor: User,
+    fee_item: Any = None,
+    code: str,
+    name: str,
+    kind: str,
+    price: Any,
+    is_active: bool = True,
+) -> FeeItem:
+    """Add or change an item of the fee schedule (收费标准). Quotes already made keep the
+    price they were made with."""
+    require(actor, Perm.FIELD_RULES)
+    row = FeeItem(company_id=actor.company_id)
+    if fee_item not in (None, ""):
+        found = (
+            FeeItem.objects.select_for_update()
+            .filter(pk=as_id(fee_item), company_id=actor.company_id)
+            .first()
+        )
+        if found is None:
+            raise NotFound("not_found", _("Not found."))
+        row = found
+    before = snapshot(row, FEE_FIELDS) if row.pk else {}
+    errors = Errors()
+    code, name = (code or "").strip(), (name or "").strip()
+    if not code or len(code) > 32:
+        errors.add("code", _("Give a code of at most 32 characters."))
+    elif FeeItem.objects.filter(company_id=actor.company_id, code=code).exclude(pk=row.pk).exists():
+        errors.add("code", _("This code is already used."))
+    if not name or len(name) > 100:
+        errors.add("name", _("Give a name of at most 100 characters."))
+    if kind not in ChargeKind.values or kind == ChargeKind.PART:
+        errors.add("kind", _("Choose labour, travel or other (parts are priced in the catalog)."))
+    try:
+        amount = rules.money(str(price))
+    except (InvalidOperation, ValueError):
+        amount = Decimal(-1)
+    if not Decimal(0) <= amount <= Decimal("100000"):
+        errors.add("price", _("Give a price between 0 and 100000 yuan."))
+    errors.raise_if_any()
+    row.code, row.name, row.kind, row.price, row.is_active = (
+        code,
+        name,
+        kind,
+        amount,
+        bool(is_active),
+    )
+    row.save()
+    audit_record(
+        actor=actor,
+        action="fee_item.save",
+        obj=row,
+        changes=changed(before, snapshot(row, FEE_FIELDS)),
+    )
+    return row
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -132,20 +241,20 @@ def _live_quote(record: ServiceRecord) -> Quote:
     return record.quotes.exclude(status=QuoteStatus.VOID).latest("id")
 
 
-def _on_site(order: ServiceOrder) -> ServiceRecord:
+def _on_site(order: ServiceOrder, now: dt.datetime | None = None) -> ServiceRecord:
     if order.status != Status.ON_SITE:
         raise Conflict(
             "not_on_site",
             _("Check in at the customer's site first."),
             details={"status": order.status},
         )
-    return _record(order, timezone.now())
+    return _record(order, now or timezone.now())
 
 
 def _signature(
     record: ServiceRecord,
     actor: User,
-    purpose: str,
+    purpose: Any,  # SignaturePurpose
     data_url: str,
     signer_name: str,
     errors: Errors,
@@ -208,7 +317,9 @@ def visit_decline(*, actor: User, order: Any, reason: str, key: str = "") -> Ser
     locked = _lock(actor, order)
     if not _first_time(locked, key, "decline"):
         return locked
-    done = order_transition(actor=actor, order=locked, action="decline", reason=reason)
+    done = order_transition(
+        actor=actor, order=locked, action="decline", reason=reason, field_checked=True
+    )
     _end_visit(done, timezone.now())
     return done
 
@@ -442,13 +553,15 @@ def record_condition(
     signature: str = "",
     signer_name: str = "",
     key: str = "",
+    now: dt.datetime | None = None,
 ) -> ServiceRecord:
     """The unit's state before work (004 第十三条): complete? tampered? — noted and signed by
     the customer, once per visit."""
     locked = _lock(actor, order)
     if not _first_time(locked, key, "condition"):
         return _latest_record(locked)
-    record = _on_site(locked)
+    now = now or timezone.now()
+    record = _on_site(locked, now)
     if record.condition_at is not None:
         raise Conflict("already_recorded", _("The condition check is already recorded."))
     errors = Errors()
@@ -462,7 +575,6 @@ def record_condition(
     if len(notes) > 500:
         errors.add("notes", _("At most %(n)d characters.") % {"n": 500})
     errors.raise_if_any()
-    now = timezone.now()
     signed = _signature(
         record, actor, SignaturePurpose.CONDITION, signature, signer_name, errors, now
     )
@@ -496,6 +608,7 @@ def record_diagnosis(
     work_done: str = "",
     fault_codes: list[Any] | None = None,
     key: str = "",
+    now: dt.datetime | None = None,
 ) -> ServiceRecord:
     """Diagnosis, fault codes, cause and the work done; saved as often as the technician
     likes while on site. A change of cause to "not a product fault" needs the customer's
@@ -503,7 +616,8 @@ def record_diagnosis(
     locked = _lock(actor, order)
     if not _first_time(locked, key, "diagnosis"):
         return _latest_record(locked)
-    record = _on_site(locked)
+    now = now or timezone.now()
+    record = _on_site(locked, now)
     errors = Errors()
     diagnosis, work_done = (diagnosis or "").strip(), (work_done or "").strip()
     if not diagnosis:
@@ -532,6 +646,7 @@ def record_diagnosis(
             "fault_codes": [c.code for c in codes],
             "changed": before["diagnosis"] != diagnosis or before["cause"] != cause,
         },
+        at=now,
     )
     return record
 
@@ -720,7 +835,7 @@ def quote_propose(
             if part is None:
                 errors.add(f"items.{i}", _("Unknown part."))
                 continue
-            line = rules.Line(ChargeKind.PART, f"{part.name} ({part.code})", q, part.price)
+            line = rules.Line(str(ChargeKind.PART), f"{part.name} ({part.code})", q, part.price)
         else:
             errors.add(f"items.{i}", _("Choose a fee item or a part."))
             continue
@@ -912,6 +1027,7 @@ def visit_finish(
     rating: Any = None,
     rating_comment: str = "",
     key: str = "",
+    now: dt.datetime | None = None,
 ) -> ServiceOrder:
     """Finish the visit with the result and the customer's signature (and rating).
 
@@ -922,7 +1038,8 @@ def visit_finish(
     locked = _lock(actor, order)
     if not _first_time(locked, key, "finish"):
         return locked
-    record = _on_site(locked)
+    now = now or timezone.now()
+    record = _on_site(locked, now)
     result_note = (result_note or "").strip()[:500]
     workshop_note = (workshop_note or "").strip()[:300]
     errors = Errors()
@@ -943,9 +1060,9 @@ def visit_finish(
         errors.add(field_of.get(item, item), _("Missing: %(what)s.") % {"what": MISSING_TEXT[item]})
     if errors:
         refused = ValidationFailed(errors.fields)
+        refused.message = _("The visit cannot be finished yet.")
         refused.details["missing"] = missing
         raise refused
-    now = timezone.now()
     signed = _signature(
         record, actor, SignaturePurpose.COMPLETION, signature, signer_name, errors, now
     )

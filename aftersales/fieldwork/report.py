@@ -15,7 +15,15 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    Image,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from aftersales.orders import uploads
 
@@ -184,7 +192,7 @@ def render(data: dict[str, Any], labels: dict[str, Any], customer_copy: bool) ->
         story += [Spacer(1, 3 * mm), _p(_("Parts used"), SECTION)]
         rows = [[_("Part"), _("Quantity"), _("New / old serial")]]
         for row in data["parts"]:
-            serials = "; ".join(f"{a} / {b or '—'}" for a, b in row["serials"])
+            serials = f"{row['serial'] or '—'} / {row['old_serial'] or '—'}"
             rows.append([f"{row['part'].name} ({row['part'].code})", row["quantity"], serials])
         story.append(_grid(rows, [full * 0.5, full * 0.15, full * 0.35], header=True))
     if data["quotes"]:

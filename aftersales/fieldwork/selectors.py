@@ -13,7 +13,6 @@ from aftersales.fieldwork.choices import QuoteStatus
 from aftersales.fieldwork.models import FeeItem, ServiceRecord, Signature, SitePhoto
 from aftersales.orders.models import ServiceOrder
 from aftersales.orders.selectors import orders_visible_to
-from aftersales.parts.selectors import parts_used
 
 
 def my_visits(user: Any, day: dt.date) -> QuerySet[Visit]:
@@ -80,12 +79,44 @@ def signature_of(user: Any, order_id: int, signature_id: int) -> Signature | Non
     return Signature.objects.filter(record__order=order, pk=signature_id).first()
 
 
+def parts_fitted(order_id: int) -> list[dict[str, Any]]:
+    """Each part issued to the order (net of what came back), with its new and old serial."""
+    from aftersales.parts.choices import MoveKind
+    from aftersales.parts.models import StockMove
+
+    rows: list[dict[str, Any]] = []
+    returned: dict[int, int] = {}
+    moves = (
+        StockMove.objects.filter(order_id=order_id, kind__in=(MoveKind.ISSUE, MoveKind.RETURN))
+        .select_related("part")
+        .order_by("id")
+    )
+    for m in moves:
+        if m.kind == MoveKind.RETURN:
+            returned[m.part_id] = returned.get(m.part_id, 0) + m.quantity
+        else:
+            rows.append(
+                {
+                    "part": m.part,
+                    "quantity": -m.quantity,
+                    "serial": m.serial,
+                    "old_serial": m.old_serial,
+                    "at": m.at,
+                }
+            )
+    for row in rows:  # returns cancel the earliest issues of the part first
+        back = min(returned.get(row["part"].pk, 0), row["quantity"])
+        row["quantity"] -= back
+        returned[row["part"].pk] = returned.get(row["part"].pk, 0) - back
+    return [r for r in rows if r["quantity"] > 0]
+
+
 def report(order: ServiceOrder) -> dict[str, Any]:
     """Everything the service report (维修单) shows, for the page and the PDF alike."""
     records = list(records_of(order))
     quotes = [q for r in records for q in r.quotes.all() if q.status != QuoteStatus.VOID]
     receipts = [q.receipt for q in quotes if hasattr(q, "receipt")]
-    used = parts_used(order.pk)
+    used = parts_fitted(order.pk)
     return {
         "order": order,
         "company": order.company,

@@ -140,7 +140,7 @@ NEEDS_REASON = frozenset(
     }
 )
 # Transitions only the field-work actions take (they record more than a status change).
-FIELD_ONLY = frozenset({"cannot_keep", "no_show", "revisit", "complete"})
+FIELD_ONLY = frozenset({"decline", "cannot_keep", "no_show", "revisit", "complete"})
 
 
 class Channel(models.TextChoices):

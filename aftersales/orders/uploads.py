@@ -55,13 +55,13 @@ def clean_image(upload: Any, field: str = "attachments") -> tuple[bytes, str, st
                     raise too_large
                 probe.verify()
             with Image.open(io.BytesIO(data)) as img:
-                content_type, ext = FORMATS[img.format]
-                img = ImageOps.exif_transpose(img)  # keep the photo upright without its EXIF
+                content_type, ext = FORMATS[str(img.format)]
+                upright = ImageOps.exif_transpose(img)  # keep the photo upright, drop its EXIF
                 out = io.BytesIO()
                 if ext == "png":
-                    img.save(out, "PNG", optimize=True)
+                    upright.save(out, "PNG", optimize=True)
                 else:
-                    img.convert("RGB").save(out, "JPEG", quality=85)
+                    upright.convert("RGB").save(out, "JPEG", quality=85)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise too_large from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, KeyError):

@@ -24,6 +24,7 @@ NAV = [
     ("calendar", _("Calendar"), Perm.CALENDAR_EDIT),
     ("sla-list", _("Service levels"), Perm.SLA_EDIT),
     ("warranty-policies", _("Warranty policies"), Perm.WARRANTY_EDIT),
+    ("field-rules", _("Fees and field work"), Perm.FIELD_RULES),
     ("transfer", _("Import / export"), "transfer"),
     ("audit-list", _("Audit trail"), Perm.AUDIT_VIEW),
 ]

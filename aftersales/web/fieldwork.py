@@ -161,6 +161,50 @@ def visit_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     return redirect(f"{reverse('field-visit', kwargs={'pk': pk})}?saved={step}#{step}")
 
 
+@page(Perm.FIELD_RULES)
+def field_rules(request: HttpRequest) -> HttpResponse:
+    """The fee schedule (收费标准) and the field-work settings."""
+    user: Any = request.user
+    if request.method == "POST":
+        post = request.POST
+        try:
+            if post.get("op") == "settings":
+                actions.field_settings_update(
+                    actor=user,
+                    absent_minutes=post.get("absent_minutes"),
+                    photo_limit=post.get("photo_limit"),
+                    customer_link_days=post.get("customer_link_days"),
+                    report_header=post.get("report_header", ""),
+                )
+            else:
+                actions.fee_item_save(
+                    actor=user,
+                    fee_item=post.get("fee_item") or None,
+                    code=post.get("code", ""),
+                    name=post.get("name", ""),
+                    kind=post.get("kind", ""),
+                    price=post.get("price", ""),
+                    is_active=post.get("is_active") == "1",
+                )
+        except ApplicationError as exc:
+            flash_error(request, exc)
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("field-rules")
+    from aftersales.fieldwork.choices import ChargeKind
+    from aftersales.fieldwork.models import FeeItem
+
+    return render(
+        request,
+        "web/fieldwork/rules.html",
+        {
+            "fees": FeeItem.objects.filter(company_id=user.company_id),
+            "kinds": [(v, label) for v, label in ChargeKind.choices if v != ChargeKind.PART],
+            "conf": actions.field_settings(user.company_id),
+        },
+    )
+
+
 def _image(row: Any) -> HttpResponse:
     if row is None:
         raise NotFound("not_found", _("Not found."))

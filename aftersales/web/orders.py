@@ -370,6 +370,9 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "warranty_label": WARRANTY_LABELS.get(order.warranty_decision, "—"),
             "warranty_choices": WARRANTY_LABELS.items(),
             "reopenings": order.reopenings.all(),
+            "can_work": has_perm(user, Perm.ORDER_WORK)
+            and (user.role != Role.TECHNICIAN or order.technician_id == user.pk),
+            "has_records": order.records.exists(),
         },
     )
 

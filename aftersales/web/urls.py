@@ -107,6 +107,7 @@ urlpatterns += [
     path("dispatch/team/change/", dispatch.team_change, name="dispatch-team-change"),
     path("dispatch/rules/", dispatch.rules, name="dispatch-rules"),
     path("my/day/", fieldwork.my_day, name="my-day"),
+    path("field/rules/", fieldwork.field_rules, name="field-rules"),
     path("field/<int:pk>/", fieldwork.visit, name="field-visit"),
     path("field/<int:pk>/<slug:step>/", fieldwork.visit_step, name="field-step"),
     path("orders/<int:pk>/photos/<int:photo_pk>/", fieldwork.photo, name="field-photo"),

@@ -119,15 +119,15 @@ def test_quote_total_is_the_sum_of_rounded_lines():
     assert rules.quote_total([]) == Decimal("0.00")
 
 
-COMPLETE = dict(
-    condition_checked=True,
-    diagnosis="电容老化",
-    cause="product_fault",
-    result="fixed",
-    result_note="",
-    signed=True,
-    parts_issued=0,
-)
+COMPLETE = {
+    "condition_checked": True,
+    "diagnosis": "电容老化",
+    "cause": "product_fault",
+    "result": "fixed",
+    "result_note": "",
+    "signed": True,
+    "parts_issued": 0,
+}
 
 
 def _facts(**kw):

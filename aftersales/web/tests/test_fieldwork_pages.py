@@ -188,3 +188,30 @@ def test_the_customer_copy_opens_by_its_link_without_login(client, people, on_si
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert client.get(f"/r/{token}x/").status_code == 404
     assert client.get(f"/r/{token}x/report.pdf").status_code == 404
+
+
+def test_fee_schedule_page_adds_and_changes_fees(login, people):
+    from aftersales.fieldwork.models import FeeItem
+
+    client = login(people["service_manager"])
+    client.post(
+        "/field/rules/",
+        {"code": "SM", "name": "上门费", "kind": "travel", "price": "50", "is_active": "1"},
+    )
+    fee = FeeItem.objects.get(code="SM")
+    client.post(
+        "/field/rules/",
+        {"fee_item": fee.pk, "code": "SM", "name": "上门费", "kind": "travel", "price": "55"},
+    )
+    fee.refresh_from_db()
+    assert (fee.price, fee.is_active) == (55, False)
+    page = client.post(
+        "/field/rules/",
+        {"op": "settings", "absent_minutes": "5", "photo_limit": "12", "customer_link_days": "90"},
+        follow=True,
+    )
+    assert (
+        "30" in page.content.decode()
+        and actions.field_settings(fee.company_id).absent_minutes == 30
+    )
+    assert login(people["tech"]).get("/field/rules/").status_code == 403
