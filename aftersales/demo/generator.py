@@ -523,6 +523,14 @@ def _orders(ctx: Ctx, count: int) -> int:
             at = at + dt.timedelta(minutes=int(minutes * rng.uniform(0.3, 2.0)))
             if at >= now or (action == "assign" and tech is None):
                 break
+            if action == "complete":
+                if stop == "wait_parts":
+                    order_actions.order_transition(
+                        actor=tech, order=order, action="wait_parts", reason="等待配件", at=at
+                    )
+                    break
+                _finish_visit(ctx, tech, order, at)
+                continue
             if stop == "wait_parts" and action == "complete":
                 order_actions.order_transition(
                     actor=tech, order=order, action="wait_parts", reason="等待配件", at=at
@@ -542,6 +550,113 @@ def _orders(ctx: Ctx, count: int) -> int:
                 at=at,
             )
     return made
+
+
+DIAGNOSES = [
+    ("压缩机启动电容老化", "product_fault", "更换启动电容，试机正常"),
+    ("排水管堵塞", "not_product_fault", "疏通排水管，清洗滤网"),
+    ("主控板继电器损坏", "product_fault", "更换主控板"),
+    ("遥控器电池耗尽", "not_product_fault", "更换电池，讲解使用方法"),
+    ("温度传感器接触不良", "product_fault", "重新插接传感器并固定"),
+]
+
+
+def _signature_png() -> str:
+    """A drawn signature as the phone page sends it (a PNG data URL)."""
+    import base64
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
+    ImageDraw.Draw(img).line(
+        [(15, 70), (70, 20), (130, 80), (210, 25), (285, 60)], fill="black", width=4
+    )
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def _finish_visit(ctx: Ctx, tech: Any, order: Any, at: dt.datetime) -> None:
+    """The on-site record of a historical visit, through the field-work actions, at `at`."""
+    from aftersales.fieldwork import actions as field
+
+    rng = ctx.rng
+    diagnosis, cause, work = rng.choice(DIAGNOSES)
+    signature = _signature_png()
+    field.record_condition(
+        actor=tech, order=order, complete=True, tampered=False, signature=signature, now=at
+    )
+    field.record_diagnosis(
+        actor=tech, order=order, diagnosis=diagnosis, cause=cause, work_done=work, now=at
+    )
+    field.visit_finish(
+        actor=tech,
+        order=order,
+        result="fixed",
+        signature=signature,
+        rating=rng.choice([5, 5, 5, 4, 4, 3, 2]),
+        now=at,
+    )
+
+
+def _fees(ctx: Ctx) -> None:
+    """The fee schedule (收费标准) that on-site quotes are made from."""
+    from aftersales.fieldwork.actions import fee_item_save
+
+    manager = User.objects.get(company=ctx.company, username="manager")
+    for code, name, kind, price in [
+        ("SM", "上门服务费", "travel", "50.00"),
+        ("JC", "检测费", "labour", "30.00"),
+        ("WX", "维修工时费", "labour", "80.00"),
+        ("QX", "清洗保养", "other", "120.00"),
+        ("YC", "远程上门附加费（每10公里）", "travel", "20.00"),
+    ]:
+        fee_item_save(actor=manager, code=code, name=name, kind=kind, price=price)
+
+
+def _technician_day(ctx: Ctx, count: int = 4) -> dt.date | None:
+    """Orders assigned to the demo technician with visits placed on their day (today, or the
+    next day when today is nearly over), so that "My day" has work to open."""
+    from aftersales.core.errors import ApplicationError
+    from aftersales.dispatch import actions as dispatch_actions
+    from aftersales.orders import actions as order_actions
+
+    tech = User.objects.get(company=ctx.company, username="technician")
+    agent = User.objects.get(company=ctx.company, username="agent")
+    dispatcher = User.objects.get(company=ctx.company, username="dispatcher")
+    tz = timezone.get_current_timezone()
+    now = timezone.localtime()
+    day = now.date() if now.hour < 15 else now.date() + dt.timedelta(days=1)
+    dispatch_actions.shift_set(
+        actor=dispatcher, technician=tech, day=day, start=dt.time(8), end=dt.time(20)
+    )
+    first = max(9, now.hour + 1) if day == now.date() else 9
+    units = list(InstalledUnit.objects.filter(company=ctx.company, station=tech.station_id)[:50])
+    placed = 0
+    for k, unit in enumerate(ctx.rng.sample(units, min(count, len(units)))):
+        order, _created = order_actions.order_create(
+            actor=agent,
+            customer=unit.customer_id,
+            unit=unit,
+            channel="phone",
+            service_type="repair",
+            priority="medium",
+            fault_description=ctx.rng.choice(FAULTS),
+            allow_duplicate=True,
+        )
+        order = order_actions.order_transition(
+            actor=dispatcher, order=order, action="dispatch", station=tech.station_id
+        )
+        start = dt.datetime.combine(day, dt.time(min(first + 2 * k, 18)), tzinfo=tz)
+        try:
+            dispatch_actions.visit_move(
+                actor=dispatcher, order=order, technician=tech.pk, start=start
+            )
+            placed += 1
+        except ApplicationError:
+            continue  # the day is full or over; the order waits on the board
+    return day if placed else None
 
 
 def _stock(ctx: Ctx) -> int:
@@ -667,8 +782,10 @@ def generate(
     n_customers, n_units = _customers(ctx, models, customers)
     _warranty_policies(ctx)
     n_orders = _orders(ctx, orders)
+    _fees(ctx)
     n_warehouses = _stock(ctx)
     plan_day = _plannable_day(ctx, open_orders) if open_orders > 0 else None
+    tech_day = _technician_day(ctx) if open_orders > 0 else None
     audit_record(
         actor=None,
         action="demo.load",
@@ -688,4 +805,5 @@ def generate(
         "orders": n_orders,
         "warehouses": n_warehouses,
         "plannable_day": plan_day.isoformat() if plan_day else None,
+        "technician_day": tech_day.isoformat() if tech_day else None,
     }

@@ -105,3 +105,26 @@ def test_demo_stocks_the_warehouses_from_the_ledger(settings, tmp_path):
             s=Sum("quantity")
         )["s"]
         assert level.on_hand == moved
+
+
+@pytest.mark.django_db
+def test_demo_gives_the_demo_technician_visits_and_finished_orders_a_record(settings, tmp_path):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from aftersales.dispatch.models import Visit
+    from aftersales.fieldwork.models import FeeItem, ServiceRecord
+    from aftersales.orders.models import ServiceOrder
+
+    settings.DATA_DIR = tmp_path
+    call_command("demo", customers=30, orders=40, open_orders=3, seed=5)
+    day = Visit.objects.filter(technician__username="technician", ended_at__isnull=True)
+    assert day.count() >= 1
+    today = timezone.localdate()
+    assert {v.day for v in day} <= {today, today + dt.timedelta(days=1)}
+    for order in ServiceOrder.objects.filter(completed_at__isnull=False):
+        record = ServiceRecord.objects.get(order=order)
+        assert record.result == "fixed" and record.signatures.count() == 2
+        assert record.finished_at == order.completed_at
+    assert FeeItem.objects.count() == 5
