@@ -92,8 +92,9 @@ def render(data: dict[str, Any], labels: dict[str, Any], customer_copy: bool) ->
     story: list[Any] = [_p(company.name, HEAD)]
     header = [company.address, company.hotline and f"{_('Service hotline')}: {company.hotline}"]
     header += (labels.get("header") or "").splitlines()
-    story.append(_p(" · ".join(h for h in header if h), SMALL))
-    title = _("Service report (维修单)") + (f" · {_('Customer copy')}" if customer_copy else "")
+    if any(header):
+        story.append(_p(" | ".join(h for h in header if h), SMALL))
+    title = _("Service report (维修单)") + (f" | {_('Customer copy')}" if customer_copy else "")
     story += [Spacer(1, 3 * mm), _p(title, SECTION)]
     unit = order.unit
     story.append(
@@ -181,7 +182,7 @@ def render(data: dict[str, Any], labels: dict[str, Any], customer_copy: bool) ->
                 signed.append(
                     [
                         _p(
-                            f"{sig.get_purpose_display()} · {sig.signer_name} · {_when(sig.signed_at)}"
+                            f"{sig.get_purpose_display()} | {sig.signer_name} | {_when(sig.signed_at)}"
                         ),
                         pic,
                     ]
@@ -215,8 +216,8 @@ def render(data: dict[str, Any], labels: dict[str, Any], customer_copy: bool) ->
         for receipt in data["receipts"]:
             story.append(
                 _p(
-                    f"{_('Receipt no.')} {receipt.number} · ¥{receipt.amount} · "
-                    f"{receipt.get_method_display()} {receipt.reference} · {_when(receipt.paid_at)}"
+                    f"{_('Receipt no.')} {receipt.number} | ¥{receipt.amount} | "
+                    f"{receipt.get_method_display()} {receipt.reference} | {_when(receipt.paid_at)}"
                 )
             )
     story += [Spacer(1, 4 * mm), _p(_("Printed %(t)s") % {"t": _when(timezone.now())}, SMALL)]

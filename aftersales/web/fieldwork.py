@@ -15,16 +15,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from aftersales.accounts.choices import Role
 from aftersales.accounts.permissions import Perm
 from aftersales.core.errors import ApplicationError, NotFound
 from aftersales.core.selectors import get_visible
 from aftersales.fieldwork import actions, report, selectors, steps
 from aftersales.fieldwork.choices import Cause, PaymentMethod, PhotoKind, QuoteStatus, Result
-from aftersales.orders import uploads
 from aftersales.orders.choices import Status
 from aftersales.orders.selectors import order_timeline, orders_visible_to
 from aftersales.web.orders import WARRANTY_LABELS
-from aftersales.web.shortcuts import flash_error, page
+from aftersales.web.shortcuts import error_page, flash_error, page, stored_image
 
 DONE_TEXT = {
     "accept": _("Accepted."),
@@ -130,7 +130,10 @@ def visit(request: HttpRequest, pk: int) -> HttpResponse:
             "missing": missing,
             "key": uuid.uuid4().hex,
             "saved": request.GET.get("saved", ""),
-            "own": order.technician_id == user.pk,
+            # The assigned technician works the visit; their station manager may record it for
+            # them (a phone that died on site).
+            "own": order.technician_id == user.pk
+            or (user.role == Role.STATION_MANAGER and order.technician_id is not None),
             "S": Status,
             "can_report": order.status in (Status.COMPLETED, Status.FOLLOWED_UP, Status.CLOSED)
             or order.records.exists(),
@@ -205,28 +208,14 @@ def field_rules(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _image(row: Any) -> HttpResponse:
-    if row is None:
-        raise NotFound("not_found", _("Not found."))
-    try:
-        data = uploads.open_stored(row.stored_name)
-    except FileNotFoundError:
-        raise NotFound("not_found", _("Not found.")) from None
-    response = HttpResponse(data, content_type=getattr(row, "content_type", "image/png"))
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    response["Content-Disposition"] = "inline"
-    return response
-
-
 @page(Perm.ORDER_VIEW)
 def photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
-    return _image(selectors.photo_of(request.user, pk, photo_pk))
+    return stored_image(selectors.photo_of(request.user, pk, photo_pk))
 
 
 @page(Perm.ORDER_VIEW)
 def signature(request: HttpRequest, pk: int, signature_pk: int) -> HttpResponse:
-    return _image(selectors.signature_of(request.user, pk, signature_pk))
+    return stored_image(selectors.signature_of(request.user, pk, signature_pk))
 
 
 def _condition_text(record: Any) -> str:
@@ -312,12 +301,7 @@ def customer_report(request: HttpRequest, token: str) -> HttpResponse:
     try:
         order = _customer_order(token)
     except ApplicationError as exc:
-        return render(
-            request,
-            "web/error.html",
-            {"code": exc.code, "message": exc.message, "status": exc.status},
-            status=exc.status,
-        )
+        return error_page(request, exc)
     pdf_url = reverse("service-report-customer-pdf", kwargs={"token": token})
     return _report_page(request, order, True, pdf_url)
 

@@ -26,13 +26,13 @@ from aftersales.calendars.selectors import work_calendar
 from aftersales.catalog.models import FaultCode
 from aftersales.catalog.selectors import product_models_visible_to
 from aftersales.core import holidays
-from aftersales.core.errors import ApplicationError, NotFound
+from aftersales.core.errors import ApplicationError
 from aftersales.core.selectors import as_id, get_visible, keyset_page
 from aftersales.core.validation import ValidationFailed
 from aftersales.customers.selectors import customer_search, unit_search, units_visible_to
 from aftersales.dispatch import actions as dispatch_actions
 from aftersales.dispatch.choices import KEEP_TECHNICIAN, PLANNABLE, REFUSAL_LABELS
-from aftersales.orders import actions, uploads
+from aftersales.orders import actions
 from aftersales.orders.choices import (
     NEEDS_REASON,
     OPEN,
@@ -52,7 +52,7 @@ from aftersales.orders.selectors import (
     orders_visible_to,
 )
 from aftersales.parts.selectors import parts_used
-from aftersales.web.shortcuts import apply_errors, flash_error, page
+from aftersales.web.shortcuts import apply_errors, flash_error, page, stored_image
 
 QUEUE_LABELS = {
     "open": _("Open"),
@@ -444,17 +444,7 @@ def warranty_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
 @page(Perm.ORDER_VIEW)
 def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
     order = get_visible(orders_visible_to(request.user), pk)
-    row = OrderAttachment.objects.filter(order=order, pk=attachment_pk).first()
-    if row is None:
-        raise NotFound("not_found", _("Not found."))
-    try:
-        data = uploads.open_stored(row.stored_name)
-    except FileNotFoundError:
-        raise NotFound("not_found", _("Not found.")) from None
-    response = HttpResponse(data, content_type=row.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return stored_image(OrderAttachment.objects.filter(order=order, pk=attachment_pk).first())
 
 
 @page(Perm.UNIT_VIEW)

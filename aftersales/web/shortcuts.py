@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.permissions import require
 from aftersales.core.errors import ApplicationError
@@ -31,16 +32,40 @@ def page(perm: str | None = None) -> Callable[[View], View]:
                     require(request.user, perm)
                 return view(request, *args, **kwargs)
             except ApplicationError as exc:
-                return render(
-                    request,
-                    "web/error.html",
-                    {"code": exc.code, "message": exc.message, "status": exc.status},
-                    status=exc.status,
-                )
+                return error_page(request, exc)
 
         return login_required(wrapper)
 
     return decorate
+
+
+def error_page(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    """A refused request as a page with the error's status (403, 404, 409...)."""
+    return render(
+        request,
+        "web/error.html",
+        {"code": exc.code, "message": exc.message, "status": exc.status},
+        status=exc.status,
+    )
+
+
+def stored_image(row: Any) -> HttpResponse:
+    """An uploaded image (attachment, photo, signature) from outside the static root: never
+    sniffed as anything else, cached only by the user's browser. The caller checked scope."""
+    from aftersales.core.errors import NotFound
+    from aftersales.orders import uploads
+
+    if row is None:
+        raise NotFound("not_found", _("Not found."))
+    try:
+        data = uploads.open_stored(row.stored_name)
+    except FileNotFoundError:
+        raise NotFound("not_found", _("Not found.")) from None
+    response = HttpResponse(data, content_type=getattr(row, "content_type", "image/png"))
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Disposition"] = "inline"
+    return response
 
 
 def apply_errors(form: forms.Form, exc: ApplicationError) -> None:

@@ -15,17 +15,9 @@ from aftersales.fieldwork.models import ServiceRecord, Signature, SitePhoto
 from aftersales.orders.models import ServiceOrder
 from aftersales.parts import actions as stock_actions
 from aftersales.parts.models import StockMove
+from aftersales.web.tests.browser import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, user):
-    page.context.clear_cookies()
-    page.goto("/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", "pw-for-tests-1")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
 
 
 def _sign(page, form):
@@ -62,7 +54,7 @@ def test_technician_works_a_visit_on_the_phone(phone_page, stock, walk, people, 
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"latitude": 31.2304, "longitude": 121.4737, "accuracy": 15})
 
-    _login(page, tech)
+    sign_in(page, tech)
     page.goto("/my/day/")
     visit = page.locator(f"[data-testid=my-visit][data-order='{order.number}']")
     expect(visit).to_contain_text("张三")
@@ -79,6 +71,8 @@ def test_technician_works_a_visit_on_the_phone(phone_page, stock, walk, people, 
     expect(page.locator("[data-testid=visit-status]")).to_have_text("已到场")
     record = ServiceRecord.objects.get(order=order)
     assert record.latitude == pytest.approx(31.2304)
+    # The on-site page fits the phone: nothing wider than the screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
     # Condition before work, signed by the customer.
     form = page.locator("[data-testid=form-condition]")
@@ -160,5 +154,4 @@ def test_technician_works_a_visit_on_the_phone(phone_page, stock, walk, people, 
         "Array.from(document.querySelectorAll('[data-testid=report] img')).every(i => i.naturalWidth > 0)"
     )
     assert loaded
-    # The page fits the phone: nothing wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360

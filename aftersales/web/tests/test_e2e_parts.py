@@ -15,17 +15,9 @@ from aftersales.parts.models import (
     StockMove,
     SupplierClaim,
 )
+from aftersales.web.tests.browser import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, user):
-    page.context.clear_cookies()
-    page.goto("/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", "pw-for-tests-1")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
 
 
 def test_request_approve_receive_consume_return_inspect(page, stock):
@@ -44,7 +36,7 @@ def test_request_approve_receive_consume_return_inspect(page, stock):
     actions.stock_receive(actor=manager, warehouse=stock["central"], part=cap, quantity=10)
 
     # The technician asks for the part for the order.
-    _login(page, tech)
+    sign_in(page, tech)
     page.goto("/stock/")
     form = page.locator("[data-testid=request-form]")
     form.locator("select[name=part]").select_option(str(cap.pk))
@@ -54,7 +46,7 @@ def test_request_approve_receive_consume_return_inspect(page, stock):
     request = PartsRequest.objects.get()
 
     # The service manager approves it from the central warehouse.
-    _login(page, manager)
+    sign_in(page, manager)
     page.goto(f"/stock/requests/{request.pk}/")
     page.locator("[data-testid=approve-form] select[name=source]").select_option(
         str(stock["central"].pk)
@@ -63,7 +55,7 @@ def test_request_approve_receive_consume_return_inspect(page, stock):
     expect(page.locator("[data-testid=request-status]")).to_have_text("已批准")
 
     # The technician receives it in the van and uses it on the order.
-    _login(page, tech)
+    sign_in(page, tech)
     page.goto("/stock/")
     page.click("[data-testid=receive-transfer]")
     expect(
@@ -79,13 +71,13 @@ def test_request_approve_receive_consume_return_inspect(page, stock):
     )
 
     # The station sends the old part back; the returns desk receives and inspects it.
-    _login(page, people["station_manager"])
+    sign_in(page, people["station_manager"])
     page.goto("/stock/returns/")
     row = page.locator("[data-testid=return-row]")
     expect(row).to_contain_text("OLD-CAP-7")
     row.locator("input[name=shipment]").fill("SF0001")
     row.locator("button[type=submit]").click()
-    _login(page, manager)
+    sign_in(page, manager)
     page.goto("/stock/returns/")
     page.click("[data-testid=return-receive]")
     page.locator("select[name=outcome]").select_option("confirmed_fault")
