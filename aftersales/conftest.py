@@ -20,6 +20,7 @@ pytest_plugins = [
     "aftersales.dispatch.tests.fixtures",
     "aftersales.parts.tests.fixtures",
     "aftersales.fieldwork.tests.fixtures",
+    "aftersales.notifications.tests.fixtures",
 ]
 
 

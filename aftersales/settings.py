@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "aftersales.dispatch",
     "aftersales.parts",
     "aftersales.fieldwork",
+    "aftersales.feedback",
+    "aftersales.portal",
     "aftersales.web",
 ]
 
@@ -271,3 +273,27 @@ AFTERSALES_MAP_TILES = os.environ.get("AFTERSALES_MAP_TILES", "").strip()
 AFTERSALES_MAP_ATTRIBUTION = os.environ.get(
     "AFTERSALES_MAP_ATTRIBUTION", "© OpenStreetMap contributors"
 )
+# Links in messages to customers (report copies, survey links) start with this address.
+AFTERSALES_BASE_URL = os.environ.get("AFTERSALES_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# How customers are told by default (a customer's own preference wins): console (the log, for
+# the demo), sms, email, webhook.
+AFTERSALES_CUSTOMER_CHANNEL = os.environ.get("AFTERSALES_CUSTOMER_CHANNEL", "console")
+# The SMS gateway: an HTTP endpoint taking POST {"id", "to", "text"} (bearer token optional).
+AFTERSALES_SMS_URL = os.environ.get("AFTERSALES_SMS_URL", "").strip()
+AFTERSALES_SMS_TOKEN = os.environ.get("AFTERSALES_SMS_TOKEN", "")
+# A webhook receiving every message to customers as JSON, signed with HMAC-SHA256.
+AFTERSALES_WEBHOOK_URL = os.environ.get("AFTERSALES_WEBHOOK_URL", "").strip()
+AFTERSALES_WEBHOOK_SECRET = os.environ.get("AFTERSALES_WEBHOOK_SECRET", "")
+# E-mail: SMTP when EMAIL_HOST is set, else the console (the log).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "aftersales@localhost")
+if not TESTING:
+    EMAIL_BACKEND = (
+        "django.core.mail.backends.smtp.EmailBackend"
+        if EMAIL_HOST
+        else "django.core.mail.backends.console.EmailBackend"
+    )

@@ -57,6 +57,10 @@ class Perm:
     WAREHOUSE_EDIT = "stock.warehouse"
     # The fee schedule (收费标准) and the field-work settings (company-wide).
     FIELD_RULES = "fieldwork.rules"
+    # Register and handle complaints (投诉), scoped like orders.
+    COMPLAINT_HANDLE = "complaint.handle"
+    # The follow-up script, complaint deadlines and message templates (company-wide).
+    FEEDBACK_RULES = "feedback.rules"
 
 
 _ALL_VIEW = {
@@ -85,6 +89,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.ORDER_FOLLOW_UP,
             Perm.ORDER_CANCEL,
             Perm.ORDER_REOPEN,
+            Perm.COMPLAINT_HANDLE,
         }
     ),
     Role.DISPATCHER: frozenset(
@@ -120,6 +125,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.ORDER_PAUSE,
             Perm.CAPACITY_EDIT,
             Perm.STOCK_MOVE,
+            Perm.COMPLAINT_HANDLE,
         }
     ),
     Role.SERVICE_MANAGER: frozenset(
@@ -155,6 +161,8 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.STOCK_MOVE,
             Perm.WAREHOUSE_EDIT,
             Perm.FIELD_RULES,
+            Perm.COMPLAINT_HANDLE,
+            Perm.FEEDBACK_RULES,
         }
     ),
     Role.FINANCE: frozenset(_ALL_VIEW | {Perm.PART_EXPORT, Perm.CUSTOMER_EXPORT}),
@@ -168,6 +176,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.ORG_VIEW,
             Perm.AUDIT_VIEW,
             Perm.SLA_EDIT,
+            Perm.COMPLAINT_HANDLE,
         }
     ),
     Role.ADMIN: frozenset(
@@ -192,6 +201,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.STOCK_MOVE,
             Perm.WAREHOUSE_EDIT,
             Perm.FIELD_RULES,
+            Perm.FEEDBACK_RULES,
         }
     ),
 }

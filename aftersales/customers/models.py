@@ -33,6 +33,19 @@ class Customer(models.Model):
         related_name="customers",
     )
     notes = models.TextField(_("notes"), blank=True)
+    # How and in which language the customer wants messages ("" = the company's default).
+    notify_channel = models.CharField(
+        _("messages by"),
+        max_length=16,
+        blank=True,
+        choices=[("sms", _("SMS")), ("email", _("E-mail")), ("console", _("Console (log)"))],
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        choices=[("zh-hans", "简体中文"), ("en", "English")],
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(default=1)

@@ -43,7 +43,7 @@ from aftersales.dispatch.optimizer.schedule import best_insertion, time_route
 from aftersales.dispatch.optimizer.solver import solve
 from aftersales.dispatch.optimizer.travel import HaversineTravel
 from aftersales.dispatch.territory import covers
-from aftersales.notifications.actions import notify
+from aftersales.notifications.actions import notify_customer
 from aftersales.orders.actions import order_event, order_transition
 from aftersales.orders.choices import EventKind, ServiceType
 from aftersales.orders.models import ServiceOrder
@@ -302,16 +302,15 @@ def appointment_book(
         order_transition(actor=None, order=locked, action="dispatch", station=station_id)
     local = start.astimezone(capacity.tz())
     transaction.on_commit(
-        lambda: notify(
+        lambda: notify_customer(
             company_id=locked.company_id,
-            recipient=locked.customer,
-            subject=str(_("Your service appointment")),
-            body=str(_("Order %(n)s: a technician will come on %(d)s between %(a)s and %(b)s."))
-            % {
-                "n": locked.number,
-                "d": local.date().isoformat(),
-                "a": local.strftime("%H:%M"),
-                "b": end.astimezone(capacity.tz()).strftime("%H:%M"),
+            customer=locked.customer,
+            event="appointment",
+            context={
+                "number": locked.number,
+                "day": local.date().isoformat(),
+                "start": local.strftime("%H:%M"),
+                "end": end.astimezone(capacity.tz()).strftime("%H:%M"),
             },
             dedupe_key=f"appointment:{locked.pk}:{locked.version}",
         )

@@ -13,6 +13,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
@@ -48,7 +49,7 @@ from aftersales.fieldwork.models import (
     SitePhoto,
     Submission,
 )
-from aftersales.notifications.actions import notify
+from aftersales.notifications.actions import notify_customer
 from aftersales.orders import uploads
 from aftersales.orders.actions import order_event, order_transition
 from aftersales.orders.choices import EventKind, Status
@@ -284,13 +285,14 @@ def _save(record: ServiceRecord, fields: set[str]) -> None:
     record.save(update_fields=sorted(fields | {"version"}))
 
 
-def _tell_customer(order: ServiceOrder, subject: Any, body: str, key: str) -> None:
+def _tell_customer(order: ServiceOrder, event: str, context: dict[str, Any], key: str) -> None:
+    """A message to the order's customer after commit (template per event and language)."""
     transaction.on_commit(
-        lambda: notify(
+        lambda: notify_customer(
             company_id=order.company_id,
-            recipient=order.customer,
-            subject=str(subject),
-            body=body,
+            customer=order.customer,
+            event=event,
+            context={"number": order.number, **context},
             dedupe_key=key,
         )
     )
@@ -355,9 +357,8 @@ def visit_depart(
     name = actor.get_full_name() or actor.username
     _tell_customer(
         done,
-        _("Your technician is on the way"),
-        gettext("Order %(n)s: %(who)s is on the way and expects to arrive at about %(t)s.")
-        % {"n": done.number, "who": name, "t": eta_local.strftime("%H:%M")},
+        "eta",
+        {"technician": name, "eta": eta_local.strftime("%H:%M")},
         f"eta:{done.pk}:{done.version}",
     )
     return done
@@ -455,15 +456,7 @@ def visit_no_show(*, actor: User, order: Any, reason: str = "", key: str = "") -
     record.finished_at = now
     _save(record, {"finished_at"})
     _end_visit(done, now)
-    _tell_customer(
-        done,
-        _("We missed you"),
-        gettext(
-            "Order %(n)s: our technician came but could not reach you. We will call to book a new visit."
-        )
-        % {"n": done.number},
-        f"noshow:{done.pk}:{done.version}",
-    )
+    _tell_customer(done, "no_show", {}, f"noshow:{done.pk}:{done.version}")
     return done
 
 
@@ -505,15 +498,7 @@ def visit_cannot_keep(
         record.finished_at = now
         _save(record, {"finished_at"})
     _end_visit(done, now)
-    _tell_customer(
-        done,
-        _("Your appointment has to move"),
-        gettext(
-            "Order %(n)s: our technician cannot come as agreed. We will call to book a new time."
-        )
-        % {"n": done.number},
-        f"cannot_keep:{done.pk}:{done.version}",
-    )
+    _tell_customer(done, "cannot_keep", {}, f"cannot_keep:{done.pk}:{done.version}")
     return done
 
 
@@ -1103,13 +1088,11 @@ def visit_finish(
         done = order_transition(
             actor=actor, order=locked, action="complete", at=now, field_checked=True
         )
-        _tell_customer(
-            done,
-            _("Your service report"),
-            gettext("Order %(n)s is completed. Your copy of the service report: %(link)s")
-            % {"n": done.number, "link": customer_report_path(done)},
-            f"report:{done.pk}:{record.pk}",
-        )
+        link = settings.AFTERSALES_BASE_URL + customer_report_path(done)
+        _tell_customer(done, "report", {"link": link}, f"report:{done.pk}:{record.pk}")
+        from aftersales.feedback.actions import follow_up_open
+
+        follow_up_open(order=done, now=now)
         return done
     label = str(Result(result).label)
     done = order_transition(

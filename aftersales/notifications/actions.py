@@ -1,21 +1,33 @@
-"""Queue messages in the outbox and send them. Sending is at most once per row: the row is
-locked and marked in the same transaction that hands it to the channel."""
+"""Queue messages in the outbox and send them.
+
+Every message is a row first (queued); a worker claims it (sending, committed), hands it to the
+channel, and marks it sent — or back to queued with back-off, or failed with the reason after
+the last try. Two workers never claim the same row (row lock, SKIP LOCKED). A worker that dies
+between the claim and the mark leaves a stale "sending" row: on channels that drop a repeated
+idempotency key (SMS gateway, webhook) the sweep sends it again with the same key; on the
+others it is marked failed ("interrupted") rather than risk a second copy. Nothing is lost
+and nothing is sent twice."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from aftersales.core.phones import mask_phone
 from aftersales.customers.models import Customer
-from aftersales.notifications.models import Channel, OutboxMessage, OutboxStatus
+from aftersales.notifications import channels, rendering
+from aftersales.notifications.models import (
+    MessageTemplate,
+    NotificationSettings,
+    OutboxMessage,
+    OutboxStatus,
+)
 
-log = logging.getLogger("aftersales.notifications")
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 6
+STALE_AFTER = dt.timedelta(minutes=10)
 
 
 def notify(
@@ -26,6 +38,9 @@ def notify(
     body: str = "",
     dedupe_key: str | None = None,
     channel: str = "console",
+    event: str = "",
+    language: str = "",
+    send_at: dt.datetime | None = None,
 ) -> tuple[OutboxMessage, bool]:
     """Queue one message to a user or a customer; with a `dedupe_key` already used, return that
     row and False."""
@@ -41,15 +56,75 @@ def notify(
                 recipient=None if to_customer else recipient,
                 customer=recipient if to_customer else None,
                 channel=channel,
+                event=event,
+                language=language,
                 subject=str(subject)[:200],
                 body=str(body),
                 dedupe_key=dedupe_key or None,
-                next_attempt_at=timezone.now(),
+                next_attempt_at=send_at or timezone.now(),
             )
     except IntegrityError:
         return OutboxMessage.objects.get(dedupe_key=dedupe_key), False
     transaction.on_commit(_trigger_send)
     return message, True
+
+
+def may_contact(customer: Customer, purpose: str) -> bool:
+    """Whether the customer may get a message of this purpose: service and survey messages
+    unless the customer withdrew that consent; marketing only with consent given."""
+    latest = customer.consents.filter(purpose=purpose).order_by("-at", "-id").first()
+    if purpose == "marketing":
+        return bool(latest and latest.granted)
+    return latest is None or latest.granted
+
+
+def notification_settings(company_id: int) -> NotificationSettings:
+    found = NotificationSettings.objects.filter(company_id=company_id).first()
+    return found or NotificationSettings(company_id=company_id)
+
+
+def _quiet(company_id: int) -> rendering.QuietHours | None:
+    conf = notification_settings(company_id)
+    if conf.quiet_from is None or conf.quiet_until is None:
+        return None
+    return rendering.QuietHours(conf.quiet_from, conf.quiet_until)
+
+
+def notify_customer(
+    *,
+    company_id: int,
+    customer: Customer,
+    event: str,
+    context: dict[str, Any],
+    dedupe_key: str | None = None,
+    channel: str | None = None,
+) -> OutboxMessage | None:
+    """A message to a customer about `event`, in their language, by their channel (or the one
+    given), worded by
+    the company's template (else the default), held until the quiet hours end unless urgent.
+    None when the customer withdrew consent for this kind of message."""
+    if not may_contact(customer, rendering.PURPOSE.get(event, "service")):
+        return None
+    language = customer.language or settings.LANGUAGE_CODE
+    custom = {
+        (t.event, t.language): (t.subject, t.body)
+        for t in MessageTemplate.objects.filter(company_id=company_id, event=event)
+    }
+    subject, body = rendering.template_for(event, language, custom)
+    now = timezone.localtime()
+    send_at = rendering.send_after(now, _quiet(company_id), event)
+    message, _created = notify(
+        company_id=company_id,
+        recipient=customer,
+        subject=rendering.render(subject, context),
+        body=rendering.render(body, context),
+        dedupe_key=dedupe_key,
+        channel=channel or customer.notify_channel or settings.AFTERSALES_CUSTOMER_CHANNEL,
+        event=event,
+        language=language,
+        send_at=send_at,
+    )
+    return message
 
 
 def _trigger_send() -> None:
@@ -58,15 +133,36 @@ def _trigger_send() -> None:
     tasks.outbox_send_task()
 
 
-def _deliver(message: OutboxMessage) -> None:
-    """The channels available before the notifications issue: the log and the in-app inbox."""
-    if message.channel == Channel.CONSOLE:
-        if message.customer_id:
-            to = f"customer {message.customer_id} ({mask_phone(message.customer.phone)})"
+def _claim(pk: int, now: dt.datetime) -> OutboxMessage | None:
+    with transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk=pk, status=OutboxStatus.QUEUED, next_attempt_at__lte=now)
+            .select_related("recipient", "customer")
+            .first()
+        )
+        if message is None:
+            return None
+        message.status, message.claimed_at = OutboxStatus.SENDING, now
+        message.attempts += 1
+        message.save(update_fields=["status", "claimed_at", "attempts"])
+    return message
+
+
+def _finish(message: OutboxMessage, error: str | None) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        row = OutboxMessage.objects.select_for_update().get(pk=message.pk)
+        if row.status != OutboxStatus.SENDING or row.claimed_at != message.claimed_at:
+            return  # the sweep already dealt with it
+        if error is None:
+            row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, ""
+        elif row.attempts >= MAX_ATTEMPTS:
+            row.status, row.last_error = OutboxStatus.FAILED, error[:500]
         else:
-            to = message.recipient.username if message.recipient else "-"
-        log.info("message to %s: %s\n%s", to, message.subject, message.body)
-    # IN_APP: the row itself is the message; nothing to hand over.
+            row.status, row.last_error = OutboxStatus.QUEUED, error[:500]
+            row.next_attempt_at = now + rendering.backoff(row.attempts)
+        row.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at"])
 
 
 def outbox_send_due(*, limit: int = 200) -> int:
@@ -75,33 +171,50 @@ def outbox_send_due(*, limit: int = 200) -> int:
     now = timezone.now()
     ids = list(
         OutboxMessage.objects.filter(status=OutboxStatus.QUEUED, next_attempt_at__lte=now)
-        .order_by("id")
+        .order_by("next_attempt_at", "id")
         .values_list("id", flat=True)[:limit]
     )
     for pk in ids:
+        message = _claim(pk, now)
+        if message is None:
+            continue  # another worker has it, or it is no longer due
+        try:
+            channels.deliver(message)
+        except channels.DeliveryError as exc:
+            _finish(message, str(exc))
+        except Exception as exc:  # a channel bug is recorded like a failure, never raised
+            _finish(message, f"{type(exc).__name__}: {exc}")
+        else:
+            _finish(message, None)
+            sent += 1
+    return sent
+
+
+def outbox_recover_stale(*, now: dt.datetime | None = None) -> int:
+    """Messages a dead worker left "sending": again (same idempotency key) where the channel
+    drops repeats, otherwise failed — never a second copy. Returns how many were touched."""
+    now = now or timezone.now()
+    stale = OutboxMessage.objects.filter(
+        status=OutboxStatus.SENDING, claimed_at__lt=now - STALE_AFTER
+    )
+    touched = 0
+    for pk in stale.values_list("id", flat=True):
         with transaction.atomic():
-            message = (
-                OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(pk=pk, status=OutboxStatus.QUEUED)
-                .select_related("recipient", "customer")
+            row = (
+                OutboxMessage.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status=OutboxStatus.SENDING, claimed_at__lt=now - STALE_AFTER)
                 .first()
             )
-            if message is None:
+            if row is None:
                 continue
-            message.attempts += 1
-            try:
-                _deliver(message)
-            except Exception as exc:  # a channel failure is recorded, never raised
-                message.last_error = str(exc)[:500]
-                if message.attempts >= MAX_ATTEMPTS:
-                    message.status = OutboxStatus.FAILED
-                else:
-                    message.next_attempt_at = now + dt.timedelta(minutes=2**message.attempts)
+            if row.channel in channels.IDEMPOTENT and row.attempts < MAX_ATTEMPTS:
+                row.status, row.next_attempt_at = OutboxStatus.QUEUED, now
+                row.last_error = "worker stopped during delivery; sent again with the same key"
             else:
-                message.status = OutboxStatus.SENT
-                message.sent_at = timezone.now()
-                sent += 1
-            message.save(
-                update_fields=["attempts", "last_error", "status", "next_attempt_at", "sent_at"]
-            )
-    return sent
+                row.status = OutboxStatus.FAILED
+                row.last_error = (
+                    "worker stopped during delivery; not sent again (it may have gone out)"
+                )
+            row.save(update_fields=["status", "next_attempt_at", "last_error"])
+            touched += 1
+    return touched

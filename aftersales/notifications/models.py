@@ -12,6 +12,8 @@ from aftersales.accounts.models import Company
 class OutboxStatus(models.TextChoices):
     # 待发送: written, waiting for the worker.
     QUEUED = "queued", _("Queued")
+    # 发送中: a worker took it and is handing it to the channel.
+    SENDING = "sending", _("Sending")
     # 已发送: the channel accepted it.
     SENT = "sent", _("Sent")
     # 发送失败: gave up after the last retry (reason kept).
@@ -23,6 +25,12 @@ class Channel(models.TextChoices):
     CONSOLE = "console", _("Console (log)")
     # 站内: shown to the user on their home page.
     IN_APP = "in_app", _("In-app")
+    # 短信: the SMS gateway.
+    SMS = "sms", _("SMS")
+    # 电子邮件: Django's mail.
+    EMAIL = "email", _("E-mail")
+    # 回调: a JSON webhook.
+    WEBHOOK = "webhook", _("Webhook")
 
 
 class OutboxMessage(models.Model):
@@ -43,6 +51,9 @@ class OutboxMessage(models.Model):
         related_name="messages",
     )
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.CONSOLE)
+    # The event the message is about (its template): appointment, eta, survey...
+    event = models.CharField(_("event"), max_length=32, blank=True)
+    language = models.CharField(max_length=8, blank=True)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"), blank=True)
     # The same key never produces a second message (escalation steps, alerts).
@@ -53,6 +64,8 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When a worker took it for delivery (a stale one means the worker died).
+    claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -69,3 +82,39 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class NotificationSettings(models.Model):
+    """Per-company quiet hours: messages that can wait are sent when they end."""
+
+    company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="+")
+    quiet_from = models.TimeField(_("quiet hours from"), null=True, blank=True)
+    quiet_until = models.TimeField(_("quiet hours until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+
+    def __str__(self) -> str:
+        return f"notification settings of {self.company_id}"
+
+
+class MessageTemplate(models.Model):
+    """A company's own wording of a message (else the built-in default), per language."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    event = models.CharField(_("event"), max_length=32)
+    language = models.CharField(_("language"), max_length=8)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"))
+
+    class Meta:
+        verbose_name = _("message template")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "event", "language"], name="message_template_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.language}"

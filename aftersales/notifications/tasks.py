@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from aftersales.notifications.actions import outbox_send_due
+from aftersales.notifications.actions import outbox_recover_stale, outbox_send_due
 
 
 @db_task()
@@ -15,4 +15,5 @@ def outbox_send_task() -> int:
 
 @db_periodic_task(crontab(minute="*"))
 def outbox_sweep() -> int:
+    outbox_recover_stale()
     return outbox_send_due()

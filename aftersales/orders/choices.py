@@ -193,3 +193,4 @@ class EventKind(models.TextChoices):
     APPOINTMENT = "appointment", _("Appointment")
     PLANNED = "planned", _("Planned")
     FIELD = "field", _("Field work")
+    FOLLOW_UP = "follow_up", _("Follow-up")

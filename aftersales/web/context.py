@@ -17,6 +17,8 @@ NAV = [
     ("order-intake", _("Take a call"), Perm.ORDER_CREATE),
     ("dispatch-board", _("Dispatch"), Perm.ORDER_ASSIGN),
     ("my-day", _("My day"), "technician"),
+    ("follow-up-queue", _("Follow-up"), Perm.ORDER_FOLLOW_UP),
+    ("complaint-list", _("Complaints"), Perm.COMPLAINT_HANDLE),
     ("stock", _("Stock"), Perm.STOCK_VIEW),
     ("customer-list", _("Customers"), Perm.CUSTOMER_VIEW),
     ("unit-list", _("Units"), Perm.UNIT_VIEW),
@@ -33,7 +35,8 @@ NAV = [
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav": []}
+        session = getattr(request, "session", None)
+        return {"nav": [], "portal_signed_in": bool(session and session.get("portal"))}
     items = []
     for name, label, perm in NAV:
         if perm == "technician":
@@ -46,4 +49,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             url = reverse(name)
             active = request.path == url if name == "home" else request.path.startswith(url)
             items.append({"url": url, "label": label, "active": active})
-    return {"nav": items}
+    session = getattr(request, "session", None)
+    return {"nav": items, "portal_signed_in": bool(session and session.get("portal"))}

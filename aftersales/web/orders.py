@@ -373,6 +373,10 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_work": has_perm(user, Perm.ORDER_WORK)
             and (user.role != Role.TECHNICIAN or order.technician_id == user.pk),
             "has_records": order.records.exists(),
+            "follow_up_link": getattr(getattr(order, "follow_up", None), "pk", None)
+            if has_perm(user, Perm.ORDER_FOLLOW_UP)
+            else None,
+            "can_complain": has_perm(user, Perm.COMPLAINT_HANDLE),
         },
     )
 

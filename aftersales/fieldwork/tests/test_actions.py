@@ -428,9 +428,7 @@ def test_quote_accept_pay_receipt_and_finish(
         )
     assert done.status == "completed"
     assert _field_events(order)[-4:] == ["quote", "quote_accepted", "payment", "finish"]
-    report = OutboxMessage.objects.filter(customer=order.customer, subject__contains="").latest(
-        "id"
-    )
+    report = OutboxMessage.objects.get(customer=order.customer, event="report")
     assert "/r/" in report.body
 
 

@@ -175,7 +175,9 @@ def test_happy_path_records_response_arrival_and_resolution(new_order, walk):
     order = walk(new_order(), "close")
     assert order.status == "closed"
     assert order.responded_at and order.arrived_at and order.completed_at and order.closed_at
-    kinds = list(order.events.exclude(kind="field").values_list("action", flat=True))
+    kinds = list(
+        order.events.filter(kind__in=("created", "transition")).values_list("action", flat=True)
+    )
     assert kinds == [
         "",
         "triage",

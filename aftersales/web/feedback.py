@@ -1,0 +1,255 @@
+"""Follow-up (回访) queue and script, the customer's survey page, complaints (投诉)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from aftersales.accounts.permissions import Perm
+from aftersales.core.errors import ApplicationError
+from aftersales.core.selectors import get_visible
+from aftersales.feedback import actions, rules
+from aftersales.feedback.choices import (
+    AttemptOutcome,
+    ComplaintCategory,
+    ComplaintSource,
+    ComplaintStatus,
+    Severity,
+)
+from aftersales.feedback.selectors import (
+    complaints_visible_to,
+    follow_up_queue,
+    follow_ups_visible_to,
+)
+from aftersales.orders.selectors import orders_visible_to
+from aftersales.web.shortcuts import error_page, flash_error, page
+
+ACTION_LABELS = {
+    "investigate": _("Investigate"),
+    "propose": _("Propose a solution"),
+    "feedback_accepted": _("Customer accepts"),
+    "feedback_rejected": _("Customer does not accept"),
+    "escalate": _("Escalate"),
+    "close": _("Close and tell the customer"),
+}
+
+EVENT_LABELS = {
+    "received": pgettext_lazy("complaint", "Received"),
+    "deadline_escalation": _("Escalated: the deadline passed"),
+}
+
+
+def _script(company_id: int) -> list[dict[str, Any]]:
+    """The questions with their text in the page's language."""
+    language = get_language() or "zh-hans"
+    out = []
+    for q in actions.feedback_settings(company_id).questions or rules.DEFAULT_QUESTIONS:
+        out.append({**q, "text": q.get(language) or q.get("zh-hans") or q.get("en") or q["code"]})
+    return out
+
+
+def _answers(post: Any, script: list[dict[str, Any]]) -> dict[str, Any]:
+    return {q["code"]: post.get(q["code"]) for q in script}
+
+
+@page(Perm.ORDER_FOLLOW_UP)
+def queue(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    rows = list(follow_up_queue(user)[:200])
+    return render(
+        request,
+        "web/feedback/queue.html",
+        {"rows": rows, "now": timezone.now(), "outcomes": AttemptOutcome.choices},
+    )
+
+
+@page(Perm.ORDER_FOLLOW_UP)
+def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+    """One follow-up: the order, the calls so far, the script to fill in."""
+    user: Any = request.user
+    task = get_visible(
+        follow_ups_visible_to(user).select_related(
+            "order__customer", "order__technician", "order__unit__product_model"
+        ),
+        pk,
+    )
+    if request.method == "POST":
+        script = (
+            task.results.last().questions if task.results.exists() else _script(task.company_id)
+        )
+        try:
+            if request.POST.get("op") == "call":
+                actions.follow_up_call(
+                    actor=user,
+                    follow_up=task,
+                    outcome=request.POST.get("outcome", ""),
+                    note=request.POST.get("note", ""),
+                )
+                messages.success(request, _("Call recorded."))
+            elif request.POST.get("op") == "amend":
+                actions.follow_up_amend(
+                    actor=user,
+                    result=request.POST.get("result"),
+                    answers=_answers(request.POST, script),
+                    reason=request.POST.get("reason", ""),
+                )
+                messages.success(request, _("Amendment saved."))
+            else:
+                actions.follow_up_record(
+                    actor=user, follow_up=task, answers=_answers(request.POST, script)
+                )
+                messages.success(request, _("Follow-up saved."))
+        except ApplicationError as exc:
+            flash_error(request, exc)
+        return redirect("follow-up", pk=pk)
+    results = list(task.results.select_related("recorded_by", "amends"))
+    return render(
+        request,
+        "web/feedback/follow_up.html",
+        {
+            "task": task,
+            "order": task.order,
+            "calls": task.calls.select_related("by"),
+            "results": results,
+            "latest": next((r for r in reversed(results) if not hasattr(r, "amended_by")), None),
+            "script": _script(task.company_id),
+            "outcomes": AttemptOutcome.choices,
+            "complaint": getattr(task, "complaint", None),
+        },
+    )
+
+
+def survey(request: HttpRequest, token: str) -> HttpResponse:
+    """The customer's survey by the link sent to them: no login, answered once."""
+    try:
+        invite = actions.survey_invite(token)
+    except ApplicationError as exc:
+        return error_page(request, exc)
+    order = invite.follow_up.order
+    script = _script(order.company_id)
+    if request.method == "POST":
+        try:
+            actions.survey_answer(token=token, answers=_answers(request.POST, script))
+        except ApplicationError as exc:
+            flash_error(request, exc)
+            return redirect("survey", token=token)
+        return render(request, "web/feedback/survey_done.html", {"order": order})
+    return render(request, "web/feedback/survey.html", {"order": order, "script": script})
+
+
+# --- complaints ------------------------------------------------------------------------------
+
+
+@page(Perm.COMPLAINT_HANDLE)
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    status = request.GET.get("status", "open")
+    qs = complaints_visible_to(user).select_related("customer", "order", "station")
+    if status == "open":
+        qs = qs.filter(status__in=rules.OPEN_COMPLAINT)
+    elif status in ComplaintStatus.values:
+        qs = qs.filter(status=status)
+    return render(
+        request,
+        "web/feedback/complaints.html",
+        {
+            "rows": qs.order_by("due_at", "id")[:200],
+            "status": status,
+            "statuses": ComplaintStatus.choices,
+            "now": timezone.now(),
+        },
+    )
+
+
+@page(Perm.COMPLAINT_HANDLE)
+def complaint_new(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    order = None
+    if request.GET.get("order"):
+        order = orders_visible_to(user).filter(pk=request.GET["order"]).first()
+    if request.method == "POST":
+        customer = request.POST.get("customer")
+        if not customer and request.POST.get("phone"):
+            from aftersales.core.phones import normalize_phone
+            from aftersales.customers.selectors import customers_visible_to
+
+            found = (
+                customers_visible_to(user)
+                .filter(phone=normalize_phone(request.POST["phone"]))
+                .first()
+            )
+            customer = found.pk if found else None
+        try:
+            row = actions.complaint_create(
+                actor=user,
+                customer=customer,
+                order=request.POST.get("order") or None,
+                source=request.POST.get("source", ""),
+                category=request.POST.get("category", ""),
+                severity=request.POST.get("severity", ""),
+                description=request.POST.get("description", ""),
+            )
+        except ApplicationError as exc:
+            flash_error(request, exc)
+            return redirect(request.get_full_path())
+        messages.success(request, _("Complaint registered; the customer is told the deadline."))
+        return redirect("complaint-detail", pk=row.pk)
+    return render(
+        request,
+        "web/feedback/complaint_new.html",
+        {
+            "order": order,
+            "sources": [c for c in ComplaintSource.choices if c[0] in ("hotline", "agent")],
+            "categories": ComplaintCategory.choices,
+            "severities": Severity.choices,
+        },
+    )
+
+
+@page(Perm.COMPLAINT_HANDLE)
+def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    row = get_visible(
+        complaints_visible_to(user).select_related("customer", "order", "technician", "station"),
+        pk,
+    )
+    allowed = [(a, ACTION_LABELS[a]) for a in rules.COMPLAINT_TRANSITIONS if row.can(a)]
+    events = list(row.events.select_related("actor").order_by("at", "id"))
+    for event in events:
+        event.label = EVENT_LABELS.get(event.action) or ACTION_LABELS.get(
+            event.action, event.action
+        )
+    return render(
+        request,
+        "web/feedback/complaint.html",
+        {
+            "row": row,
+            "events": events,
+            "allowed": allowed,
+            "now": timezone.now(),
+        },
+    )
+
+
+@page(Perm.COMPLAINT_HANDLE)
+@require_POST
+def complaint_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    row = get_visible(complaints_visible_to(request.user), pk)
+    try:
+        actions.complaint_transition(
+            actor=request.user,  # type: ignore[arg-type]
+            complaint=row,
+            action=action,
+            text=request.POST.get("text", ""),
+            version=request.POST.get("version") or None,
+        )
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    return redirect("complaint-detail", pk=pk)

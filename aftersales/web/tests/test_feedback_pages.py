@@ -1,0 +1,112 @@
+"""Follow-up and complaint pages through Django's test client; the survey page by its link."""
+
+from __future__ import annotations
+
+import pytest
+
+from aftersales.feedback import actions
+from aftersales.feedback.models import Complaint, FollowUp, SurveyInvite
+from aftersales.fieldwork.tests.fixtures import finish_simply
+from aftersales.orders.models import ServiceOrder
+
+pytestmark = pytest.mark.django_db
+GOOD = {
+    "fixed": "yes",
+    "on_time": "yes",
+    "polite": "yes",
+    "charged_correctly": "yes",
+    "satisfaction": "5",
+}
+
+
+@pytest.fixture
+def completed(on_site, people, django_capture_on_commit_callbacks):
+    order = on_site()
+    with django_capture_on_commit_callbacks(execute=True):
+        return finish_simply(order, people["tech"])
+
+
+def test_the_queue_lists_open_follow_ups_and_the_script_records_them(login, people, completed):
+    client = login(people["agent"])
+    html = client.get("/follow-ups/").content.decode()
+    assert completed.number in html
+    task = FollowUp.objects.get(order=completed)
+    page = client.get(f"/follow-ups/{task.pk}/").content.decode()
+    assert "故障是否已排除" in page  # the script, in Chinese
+    client.post(f"/follow-ups/{task.pk}/", {"op": "result", **GOOD, "satisfaction": "1"})
+    task.refresh_from_db()
+    assert task.status == "done"
+    assert Complaint.objects.filter(follow_up=task).count() == 1
+    assert completed.number not in client.get("/follow-ups/").content.decode()
+
+
+def test_a_call_without_answer_is_recorded(login, people, completed):
+    task = FollowUp.objects.get(order=completed)
+    login(people["agent"]).post(f"/follow-ups/{task.pk}/", {"op": "call", "outcome": "no_answer"})
+    assert FollowUp.objects.get(pk=task.pk).attempts == 1
+
+
+def test_follow_ups_are_not_for_technicians_or_other_regions(
+    login, people, completed, make_user, data
+):
+    task = FollowUp.objects.get(order=completed)
+    assert login(people["tech"]).get("/follow-ups/").status_code == 403
+    north_agent = make_user("agent", region=data["north"])
+    assert login(north_agent).get(f"/follow-ups/{task.pk}/").status_code == 404
+
+
+def test_the_survey_page_works_once_without_login(client, completed):
+    invite = SurveyInvite.objects.get(follow_up__order=completed)
+    url = f"/s/{actions._survey_token(invite)}/"
+    assert "满意度" in client.get(url).content.decode()
+    done = client.post(url, GOOD)
+    assert 'data-testid="survey-thanks"' in done.content.decode()
+    again = client.get(url)
+    assert again.status_code == 409
+    assert ServiceOrder.objects.get(pk=completed.pk).status == "followed_up"
+    assert client.get("/s/forged/").status_code == 404
+
+
+def test_complaints_register_and_walk_through_the_pages(login, people, completed):
+    client = login(people["agent"])
+    client.post(
+        "/complaints/new/",
+        {
+            "customer": completed.customer_id,
+            "order": completed.pk,
+            "source": "hotline",
+            "category": "attitude",
+            "severity": "high",
+            "description": "工程师迟到且态度不好",
+        },
+    )
+    complaint = Complaint.objects.get(order=completed)
+    assert complaint.technician_id == people["tech"].pk
+    for action, text in (
+        ("investigate", ""),
+        ("propose", "道歉并免上门费"),
+        ("feedback_accepted", "接受"),
+        ("close", "已道歉并退还上门费"),
+    ):
+        client.post(f"/complaints/{complaint.pk}/act/{action}/", {"text": text})
+    complaint.refresh_from_db()
+    assert complaint.status == "closed"
+    html = client.get(f"/complaints/{complaint.pk}/").content.decode()
+    assert "已道歉并退还上门费" in html and "已受理" in html
+
+
+def test_a_complaint_by_phone_and_scope(login, people, data, make_user):
+    client = login(people["agent"])
+    client.post(
+        "/complaints/new/",
+        {
+            "phone": "139-8765-4321",
+            "source": "hotline",
+            "category": "other",
+            "severity": "low",
+            "description": "咨询无人回复",
+        },
+    )
+    complaint = Complaint.objects.get(customer=data["c2"])
+    assert login(people["station_manager"]).get(f"/complaints/{complaint.pk}/").status_code == 404
+    assert login(people["tech"]).get("/complaints/").status_code == 403

@@ -1,0 +1,140 @@
+"""The customer portal through Django's test client: sign-in, the customer's own pages, and
+another customer's ids refused on every page and form."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from PIL import Image
+
+from aftersales.feedback.models import Complaint
+from aftersales.notifications.models import OutboxMessage
+from aftersales.orders.models import ServiceOrder
+from aftersales.portal import actions
+
+pytestmark = pytest.mark.django_db
+
+
+def _photo(name="fault.jpg"):
+    out = io.BytesIO()
+    Image.new("RGB", (30, 30), (200, 0, 0)).save(out, "JPEG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
+
+
+def _signed_in(phone: str) -> Client:
+    client = Client()
+    client.post("/portal/login/", {"phone": phone})
+    message = OutboxMessage.objects.filter(event="otp", customer__phone=phone).latest("id")
+    code = re.search(r"\d{6}", message.body).group()
+    response = client.post("/portal/verify/", {"code": code})
+    assert response.status_code == 302 and response["Location"] == "/portal/"
+    return client
+
+
+def test_sign_in_with_a_code_and_see_only_ones_own(data, new_order):
+    mine = new_order()
+    theirs = new_order(customer=data["c2"], unit=data["u2"])
+    client = _signed_in("13812345678")
+    html = client.get("/portal/").content.decode()
+    assert mine.number in html and theirs.number not in html
+    assert data["u1"].serial in html and data["u2"].serial not in html
+
+
+def test_pages_need_the_portal_sign_in(data, new_order):
+    order = new_order()
+    for url in (
+        "/portal/",
+        f"/portal/orders/{order.pk}/",
+        "/portal/report/",
+        "/portal/complaints/new/",
+    ):
+        response = Client().get(url)
+        assert response.status_code == 302 and response["Location"] == "/portal/login/"
+
+
+def test_a_wrong_code_is_refused_and_says_so(data):
+    client = Client()
+    client.post("/portal/login/", {"phone": "13812345678"})
+    page = client.post("/portal/verify/", {"code": "000000"})
+    assert page.status_code in (422, 200) and "不正确" in page.content.decode()
+    assert client.get("/portal/").status_code == 302
+
+
+def test_report_a_fault_with_a_photo(data):
+    client = _signed_in("13812345678")
+    response = client.post(
+        "/portal/report/", {"unit": data["u1"].pk, "fault_description": "漏水", "photos": _photo()}
+    )
+    order = ServiceOrder.objects.get(channel="portal")
+    assert response["Location"] == f"/portal/orders/{order.pk}/"
+    attachment = order.attachments.get()
+    assert (
+        client.get(f"/portal/orders/{order.pk}/photos/{attachment.pk}/")["Content-Type"]
+        == "image/jpeg"
+    )
+
+
+def test_another_customers_ids_are_refused_everywhere(data, new_order, walk, on_site, people):
+    from aftersales.fieldwork.tests.fixtures import finish_simply
+    from aftersales.orders.actions import order_attach
+
+    theirs = walk(new_order(customer=data["c2"], unit=data["u2"]), "triage")
+    [attachment] = order_attach(actor=people["agent"], order=theirs, files=[_photo()])
+    finished = finish_simply(on_site(customer=data["c2"], unit=data["u2"]), people["tech"])
+    complaint = actions.complaint_file(
+        customer_ids=[data["c2"].pk], description="他的投诉", category="other"
+    )
+    client = _signed_in("13812345678")
+    gets = [
+        f"/portal/orders/{theirs.pk}/",
+        f"/portal/orders/{finished.pk}/",
+        f"/portal/orders/{theirs.pk}/photos/{attachment.pk}/",
+        f"/portal/complaints/{complaint.pk}/",
+    ]
+    for url in gets:
+        assert client.get(url).status_code == 404, url
+    posts = [
+        (f"/portal/orders/{theirs.pk}/cancel/", {"reason": "x"}),
+        (
+            f"/portal/orders/{theirs.pk}/book/",
+            {"slot": "2030-01-01T09:00:00+08:00/2030-01-01T11:00:00+08:00"},
+        ),
+        (f"/portal/orders/{finished.pk}/rate/", {"satisfaction": "1"}),
+        ("/portal/complaints/new/", {"order": theirs.pk, "category": "other", "description": "x"}),
+    ]
+    for url, body in posts:
+        assert client.post(url, body).status_code == 404, url
+    assert (
+        client.post(
+            "/portal/report/", {"unit": data["u2"].pk, "fault_description": "x"}
+        ).status_code
+        == 302
+    )
+    assert not ServiceOrder.objects.filter(channel="portal").exists()
+    assert ServiceOrder.objects.get(pk=theirs.pk).status == "triaged"
+    assert Complaint.objects.filter(customer=data["c1"]).count() == 0
+    assert not finished.follow_up.results.exists()
+    # Staff pages are not reachable with a portal session either.
+    assert client.get(f"/orders/{theirs.pk}/report/").status_code == 302
+
+
+def test_file_and_follow_a_complaint(data, new_order):
+    order = new_order()
+    client = _signed_in("13812345678")
+    client.post(
+        "/portal/complaints/new/",
+        {"order": order.pk, "category": "delay", "description": "一直没人联系我"},
+    )
+    complaint = Complaint.objects.get(customer=data["c1"])
+    assert complaint.source == "portal" and complaint.order_id == order.pk
+    assert "一直没人联系我" in client.get(f"/portal/complaints/{complaint.pk}/").content.decode()
+
+
+def test_sign_out_ends_the_portal_session(data):
+    client = _signed_in("13812345678")
+    client.post("/portal/logout/")
+    assert client.get("/portal/").status_code == 302
