@@ -531,6 +531,9 @@ def _orders(ctx: Ctx, count: int) -> int:
                     break
                 _finish_visit(ctx, tech, order, at)
                 continue
+            if action == "follow_up":
+                _follow_up(ctx, agent, order, at)
+                continue
             if stop == "wait_parts" and action == "complete":
                 order_actions.order_transition(
                     actor=tech, order=order, action="wait_parts", reason="等待配件", at=at
@@ -598,6 +601,25 @@ def _finish_visit(ctx: Ctx, tech: Any, order: Any, at: dt.datetime) -> None:
         rating=rng.choice([5, 5, 5, 4, 4, 3, 2]),
         now=at,
     )
+
+
+def _follow_up(ctx: Ctx, agent: Any, order: Any, at: dt.datetime) -> None:
+    """The follow-up call of a historical order, through the follow-up actions: most
+    customers are satisfied, a few are not (and those open complaints)."""
+    from aftersales.feedback import actions as feedback
+
+    rng = ctx.rng
+    task = feedback.follow_up_open(order=order, now=at)
+    score = rng.choice([5] * 6 + [4] * 3 + [3, 2, 1])
+    answers = {
+        "fixed": rng.random() > 0.05,
+        "on_time": rng.random() > 0.1,
+        "polite": score > 2 or rng.random() > 0.5,
+        "charged_correctly": rng.random() > 0.03,
+        "satisfaction": score,
+        "comment": "" if score > 2 else "上门晚了，服务一般",
+    }
+    feedback.follow_up_record(actor=agent, follow_up=task, answers=answers, now=at)
 
 
 def _fees(ctx: Ctx) -> None:

@@ -27,7 +27,7 @@ from aftersales.accounts.choices import Role
 from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Perm, require
 from aftersales.calendars.selectors import work_calendar
-from aftersales.core.errors import Conflict, NotFound
+from aftersales.core.errors import ApplicationError, Conflict, NotFound
 from aftersales.core.selectors import as_id
 from aftersales.core.validation import Errors, ValidationFailed
 from aftersales.core.workclock import add_working_time, working_time_between
@@ -211,7 +211,9 @@ def _record(
         task.version += 1
         task.save(update_fields=["status", "closed_at", "version"])
         if order.status == Status.COMPLETED:
-            order = order_transition(actor=actor, order=order, action="follow_up", at=now)
+            order = order_transition(
+                actor=actor, order=order, action="follow_up", at=now, recorded=True
+            )
     _act_on(task, order, answers, actor, now)
     return result
 
@@ -226,21 +228,33 @@ def _act_on(
     """Not fixed → the order reopens (once); low score / overcharge → one complaint."""
     conf = feedback_settings(task.company_id)
     then = rules.consequences(answers, conf.low_score)
+    reasons = list(then.reasons)
+    category = then.complaint_category
     if then.reopen and not order.reopenings.exists() and order.can("reopen"):
-        order_reopen(actor=actor, order=order, reason=str(_("Follow-up: the fault is not fixed")))  # type: ignore[arg-type]
-    if then.complaint and not Complaint.objects.filter(follow_up=task).exists():
+        try:
+            with transaction.atomic():
+                order_reopen(
+                    actor=actor,  # type: ignore[arg-type]
+                    order=order,
+                    reason=str(_("Follow-up: the fault is not fixed")),
+                )
+        except ApplicationError:  # past the reopen window: a complaint carries it instead
+            reasons.append("not_fixed")
+            category = category or "quality"
+    if reasons and not Complaint.objects.filter(follow_up=task).exists():
         words = {
             "overcharge": str(_("the customer says the charges were not right")),
             "low_score": str(_("satisfaction %(n)s of 5") % {"n": answers.get("satisfaction")}),
+            "not_fixed": str(_("the fault is not fixed and the order can no longer be reopened")),
         }
-        text = "; ".join(words[r] for r in then.reasons)
+        text = "; ".join(words[r] for r in reasons)
         comment = answers.get("comment")
         complaint_create(
             actor=None,
             customer=order.customer_id,
             order=order,
             source=ComplaintSource.SURVEY if actor is None else ComplaintSource.FOLLOW_UP,
-            category=then.complaint_category,
+            category=category,
             severity=Severity.MEDIUM,
             description=f"{_('Follow-up')}: {text}" + (f"\n{comment}" if comment else ""),
             follow_up=task,

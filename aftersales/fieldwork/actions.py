@@ -320,7 +320,7 @@ def visit_decline(*, actor: User, order: Any, reason: str, key: str = "") -> Ser
     if not _first_time(locked, key, "decline"):
         return locked
     done = order_transition(
-        actor=actor, order=locked, action="decline", reason=reason, field_checked=True
+        actor=actor, order=locked, action="decline", reason=reason, recorded=True
     )
     _end_visit(done, timezone.now())
     return done
@@ -451,7 +451,7 @@ def visit_no_show(*, actor: User, order: Any, reason: str = "", key: str = "") -
         raise Conflict(code, messages[code])
     reason = (reason or "").strip() or gettext("Customer absent and unreachable")
     done = order_transition(
-        actor=actor, order=locked, action="no_show", reason=reason, at=now, field_checked=True
+        actor=actor, order=locked, action="no_show", reason=reason, at=now, recorded=True
     )
     record.finished_at = now
     _save(record, {"finished_at"})
@@ -484,7 +484,7 @@ def visit_cannot_keep(
         )
     given = rules.notice_hours_given(now, locked.appointment_start)
     done = order_transition(
-        actor=actor, order=locked, action="cannot_keep", reason=reason, at=now, field_checked=True
+        actor=actor, order=locked, action="cannot_keep", reason=reason, at=now, recorded=True
     )
     _event(
         done,
@@ -1085,9 +1085,7 @@ def visit_finish(
     )
     _end_visit(locked, now)
     if result in rules.FINISHING_RESULTS:
-        done = order_transition(
-            actor=actor, order=locked, action="complete", at=now, field_checked=True
-        )
+        done = order_transition(actor=actor, order=locked, action="complete", at=now, recorded=True)
         link = settings.AFTERSALES_BASE_URL + customer_report_path(done)
         _tell_customer(done, "report", {"link": link}, f"report:{done.pk}:{record.pk}")
         from aftersales.feedback.actions import follow_up_open
@@ -1101,7 +1099,7 @@ def visit_finish(
         action="revisit",
         reason=result_note or label,
         at=now,
-        field_checked=True,
+        recorded=True,
     )
     if result == Result.NEEDS_PARTS:
         done = order_transition(

@@ -39,10 +39,12 @@ from aftersales.customers.models import Address, Customer, InstalledUnit
 from aftersales.orders import sla
 from aftersales.orders.choices import (
     FIELD_ONLY,
+    FOLLOW_UP_ONLY,
     MET_FIELD,
     NEEDS_REASON,
     OPEN,
     PAUSED,
+    RECORDED_ONLY,
     TRANSITIONS,
     Channel,
     EventKind,
@@ -621,25 +623,32 @@ def order_transition(
     station: Station | int | None = None,
     technician: User | int | None = None,
     at: dt.datetime | None = None,
-    field_checked: bool = False,
+    recorded: bool = False,
 ) -> ServiceOrder:
     """The one function behind every status change in `TRANSITIONS`.
 
-    The transitions in `FIELD_ONLY` record more than a status (the no-show's wait and call,
-    the visit's record): only the field-work actions take them, saying `field_checked`."""
+    The transitions in `RECORDED_ONLY` come with more than a status (the no-show's wait and
+    call, the visit's record, the follow-up's answers): only the field-work and follow-up
+    actions take them, saying `recorded`."""
     if action not in TRANSITIONS:
         raise ApplicationError("unknown_action", _("Unknown action."), status=404)
-    if action in FIELD_ONLY and not field_checked:
-        raise Conflict(
-            "use_field_work",
-            _("Record this on the visit page (the technician's service record)."),
-            details={"action": action},
-        )
     locked = _locked(order)
     _authorize(actor, locked, action)
     _check_version(locked, version)
     if not locked.can(action):
         raise _refuse(locked, action)
+    if action in FIELD_ONLY and not recorded:
+        raise Conflict(
+            "use_field_work",
+            _("Record this on the visit page (the technician's service record)."),
+            details={"action": action},
+        )
+    if action in FOLLOW_UP_ONLY and not recorded:
+        raise Conflict(
+            "use_follow_up",
+            _("Record the follow-up's answers (follow-up queue)."),
+            details={"action": action},
+        )
     errors = Errors()
     reason = _reason(errors, action, reason)
     now = at or timezone.now()
@@ -1186,7 +1195,7 @@ def available_actions(actor: User, order: ServiceOrder) -> list[str]:
     """The transitions this user may take on this order now (for buttons and the API)."""
     out = []
     for action in order.allowed_actions():
-        if action in FIELD_ONLY or not has_perm(actor, ACTION_PERMS[action]):
+        if action in RECORDED_ONLY or not has_perm(actor, ACTION_PERMS[action]):
             continue
         if (
             actor.role == Role.TECHNICIAN

@@ -141,6 +141,9 @@ NEEDS_REASON = frozenset(
 )
 # Transitions only the field-work actions take (they record more than a status change).
 FIELD_ONLY = frozenset({"decline", "cannot_keep", "no_show", "revisit", "complete"})
+# The follow-up transition comes with the follow-up's recorded answers (feedback actions).
+FOLLOW_UP_ONLY = frozenset({"follow_up"})
+RECORDED_ONLY = FIELD_ONLY | FOLLOW_UP_ONLY
 
 
 class Channel(models.TextChoices):

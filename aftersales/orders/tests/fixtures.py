@@ -45,6 +45,15 @@ def new_order(data: dict[str, Any], people: dict[str, Any]) -> Callable[..., Ser
     return make
 
 
+SATISFIED = {
+    "fixed": True,
+    "on_time": True,
+    "polite": True,
+    "charged_correctly": True,
+    "satisfaction": 5,
+}
+
+
 @pytest.fixture
 def walk(people: dict[str, Any], data: dict[str, Any]) -> Callable[..., ServiceOrder]:
     """Take an order through the happy path up to (and including) `until`."""
@@ -66,6 +75,15 @@ def walk(people: dict[str, Any], data: dict[str, Any]) -> Callable[..., ServiceO
                 from aftersales.fieldwork.tests.fixtures import finish_simply
 
                 order = finish_simply(order, people[who])
+                if action == until:
+                    break
+                continue
+            if action == "follow_up":  # with the customer's answers, as in the queue
+                from aftersales.feedback.actions import follow_up_open, follow_up_record
+
+                task = follow_up_open(order=order)
+                follow_up_record(actor=people[who], follow_up=task, answers=SATISFIED)
+                order = type(order).objects.get(pk=order.pk)
                 if action == until:
                     break
                 continue

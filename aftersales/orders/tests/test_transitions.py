@@ -7,7 +7,7 @@ import pytest
 
 from aftersales.core.errors import Conflict
 from aftersales.orders import actions
-from aftersales.orders.choices import FIELD_ONLY, NEEDS_REASON, Status
+from aftersales.orders.choices import FIELD_ONLY, NEEDS_REASON, RECORDED_ONLY, Status
 from aftersales.orders.models import OrderEvent, ServiceOrder
 
 ALL = [s.value for s in Status]
@@ -76,8 +76,8 @@ def test_transition_table(action, status, people, data, new_order):
         ServiceOrder.objects.filter(pk=order.pk).update(station=data["s1"], technician=None)
         extra["technician"] = people["tech"]
     reason = "客户要求" if action in NEEDS_REASON else ""
-    if action in FIELD_ONLY:  # the table only; the field rules are the field-work tests'
-        extra["field_checked"] = True
+    if action in RECORDED_ONLY:  # the table only; their rules are the field / follow-up tests'
+        extra["recorded"] = True
     events_before = OrderEvent.objects.filter(order=order).count()
     call = lambda: actions.order_transition(  # noqa: E731
         actor=people[ACTOR.get(action, "tech")], order=order, action=action, reason=reason, **extra
@@ -112,8 +112,16 @@ def test_reopen_only_from_completed_followed_up_or_closed(status, people, data, 
 def test_field_transitions_are_refused_outside_the_field_work_actions(
     action, people, data, new_order
 ):
-    order = _put(new_order(), "on_site", people, data)
+    status = sorted(EXPECTED[action][0])[0]  # a status the action may start from
+    order = _put(new_order(), status, people, data)
     with pytest.raises(Conflict) as exc:
         actions.order_transition(actor=people["tech"], order=order, action=action, reason="x")
     assert exc.value.code == "use_field_work"
-    assert ServiceOrder.objects.get(pk=order.pk).status == "on_site"
+    assert ServiceOrder.objects.get(pk=order.pk).status == status
+
+
+def test_follow_up_is_refused_outside_the_follow_up_actions(people, data, new_order):
+    order = _put(new_order(), "completed", people, data)
+    with pytest.raises(Conflict) as exc:
+        actions.order_transition(actor=people["agent"], order=order, action="follow_up")
+    assert exc.value.code == "use_follow_up"
