@@ -13,6 +13,7 @@ from aftersales.api.auth import AUTH
 from aftersales.api.catalog import router as catalog_router
 from aftersales.api.customers import router as customers_router
 from aftersales.api.dispatch import router as dispatch_router
+from aftersales.api.feedback import router as feedback_router
 from aftersales.api.fieldwork import router as fieldwork_router
 from aftersales.api.orders import router as orders_router
 from aftersales.api.parts import router as parts_router
@@ -68,3 +69,4 @@ api.add_router("/", warranty_router)
 api.add_router("/", dispatch_router)
 api.add_router("/", parts_router)
 api.add_router("/", fieldwork_router)
+api.add_router("/", feedback_router)

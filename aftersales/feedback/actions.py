@@ -66,6 +66,81 @@ def feedback_settings(company_id: int) -> FeedbackSettings:
     return found or FeedbackSettings(company_id=company_id)
 
 
+SETTINGS_FIELDS = (
+    "due_hours",
+    "max_attempts",
+    "low_score",
+    "survey_days",
+    "questions",
+    "complaint_minutes",
+    "repeat_days",
+)
+_RANGES = {
+    "max_attempts": (1, 10),
+    "low_score": (1, 4),
+    "survey_days": (1, 60),
+    "repeat_days": (1, 365),
+}
+
+
+@transaction.atomic
+def feedback_settings_update(*, actor: User, **changes: Any) -> FeedbackSettings:
+    """Change the follow-up rules, the script and the complaint deadlines (audited)."""
+    from aftersales.core.audit import audit_record, changed, snapshot
+    from aftersales.orders.choices import ServiceType
+
+    require(actor, Perm.FEEDBACK_RULES)
+    unknown = set(changes) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise ValidationFailed({sorted(unknown)[0]: _("Unknown field.")})
+    FeedbackSettings.objects.get_or_create(company_id=actor.company_id)
+    row = FeedbackSettings.objects.select_for_update().get(company_id=actor.company_id)
+    before = snapshot(row, SETTINGS_FIELDS)
+    errors = Errors()
+    for name, (low, high) in _RANGES.items():
+        if name in changes:
+            try:
+                value = int(changes[name])
+            except (TypeError, ValueError):
+                value = -1
+            if not low <= value <= high:
+                errors.add(name, _("Between %(low)s and %(high)s.") % {"low": low, "high": high})
+            else:
+                setattr(row, name, value)
+    for name, keys, (low, high) in (
+        ("due_hours", {"default", *ServiceType.values}, (1, 24 * 30)),
+        ("complaint_minutes", set(Severity.values), (30, 60 * 24 * 30)),
+    ):
+        if name in changes:
+            table = changes[name] or {}
+            if not isinstance(table, dict) or set(table) - keys:
+                errors.add(name, _("Unknown key."))
+                continue
+            try:
+                cleaned = {k: int(v) for k, v in table.items()}
+            except (TypeError, ValueError):
+                cleaned = {"": -1}
+            if any(not low <= v <= high for v in cleaned.values()):
+                errors.add(name, _("Between %(low)s and %(high)s.") % {"low": low, "high": high})
+            else:
+                setattr(row, name, cleaned)
+    if "questions" in changes:
+        problems = rules.check_script(changes["questions"])
+        if problems:
+            errors.add("questions", "; ".join(problems))
+        else:
+            row.questions = changes["questions"]
+    errors.raise_if_any()
+    row.save()
+    audit_record(
+        actor=actor,
+        action="feedback_settings.update",
+        obj=row,
+        changes=changed(before, snapshot(row, SETTINGS_FIELDS)),
+    )
+    return row
+
+
 # --- follow-up tasks -------------------------------------------------------------------------
 
 

@@ -218,3 +218,69 @@ def outbox_recover_stale(*, now: dt.datetime | None = None) -> int:
             row.save(update_fields=["status", "next_attempt_at", "last_error"])
             touched += 1
     return touched
+
+
+@transaction.atomic
+def notification_settings_update(
+    *, actor: Any, quiet_from: dt.time | None, quiet_until: dt.time | None
+) -> NotificationSettings:
+    """Set or clear the company's quiet hours (both or neither)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from aftersales.accounts.permissions import Perm, require
+    from aftersales.core.audit import audit_record
+    from aftersales.core.validation import ValidationFailed
+
+    require(actor, Perm.FEEDBACK_RULES)
+    if (quiet_from is None) != (quiet_until is None):
+        raise ValidationFailed({"quiet_until": _("Give both ends of the quiet hours, or neither.")})
+    row, _created = NotificationSettings.objects.get_or_create(company_id=actor.company_id)
+    before = [str(row.quiet_from), str(row.quiet_until)]
+    row.quiet_from, row.quiet_until = quiet_from, quiet_until
+    row.save()
+    audit_record(
+        actor=actor,
+        action="notification_settings.update",
+        obj=row,
+        changes={"quiet_hours": [before, [str(quiet_from), str(quiet_until)]]},
+    )
+    return row
+
+
+@transaction.atomic
+def message_template_save(
+    *, actor: Any, event: str, language: str, subject: str, body: str
+) -> MessageTemplate | None:
+    """The company's own wording of an event's message in a language; an empty body goes back
+    to the default."""
+    from django.utils.translation import gettext_lazy as _
+
+    from aftersales.accounts.permissions import Perm, require
+    from aftersales.core.audit import audit_record
+    from aftersales.core.validation import Errors
+
+    require(actor, Perm.FEEDBACK_RULES)
+    errors = Errors()
+    if event not in rendering.EVENTS:
+        errors.add("event", _("Unknown event."))
+    if language not in ("zh-hans", "en"):
+        errors.add("language", _("Unknown language."))
+    subject, body = (subject or "").strip(), (body or "").strip()
+    if body and not subject:
+        errors.add("subject", _("Give a subject."))
+    if len(subject) > 200 or len(body) > 1000:
+        errors.add("body", _("At most %(n)d characters.") % {"n": 1000})
+    errors.raise_if_any()
+    found = MessageTemplate.objects.filter(
+        company_id=actor.company_id, event=event, language=language
+    ).first()
+    if not body:
+        if found is not None:
+            audit_record(actor=actor, action="message_template.reset", obj=found)
+            found.delete()
+        return None
+    row = found or MessageTemplate(company_id=actor.company_id, event=event, language=language)
+    row.subject, row.body = subject, body
+    row.save()
+    audit_record(actor=actor, action="message_template.save", obj=row)
+    return row

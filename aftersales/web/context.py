@@ -27,6 +27,7 @@ NAV = [
     ("sla-list", _("Service levels"), Perm.SLA_EDIT),
     ("warranty-policies", _("Warranty policies"), Perm.WARRANTY_EDIT),
     ("field-rules", _("Fees and field work"), Perm.FIELD_RULES),
+    ("feedback-settings", _("Follow-up and messages"), Perm.FEEDBACK_RULES),
     ("transfer", _("Import / export"), "transfer"),
     ("audit-list", _("Audit trail"), Perm.AUDIT_VIEW),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -253,3 +254,112 @@ def complaint_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except ApplicationError as exc:
         flash_error(request, exc)
     return redirect("complaint-detail", pk=pk)
+
+
+def _hhmm(value: str) -> dt.time | None:
+    try:
+        return dt.time.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@page(Perm.FEEDBACK_RULES)
+def settings_page(request: HttpRequest) -> HttpResponse:
+    """The follow-up rules and script, the complaint deadlines, quiet hours and the wording of
+    the messages to customers."""
+    import json
+
+    from aftersales.notifications import rendering
+    from aftersales.notifications.actions import (
+        message_template_save,
+        notification_settings,
+        notification_settings_update,
+    )
+    from aftersales.notifications.models import MessageTemplate
+    from aftersales.orders.choices import ServiceType
+
+    user: Any = request.user
+    if request.method == "POST":
+        post = request.POST
+        op = post.get("op")
+        try:
+            if op == "rules":
+                actions.feedback_settings_update(
+                    actor=user,
+                    max_attempts=post.get("max_attempts"),
+                    low_score=post.get("low_score"),
+                    survey_days=post.get("survey_days"),
+                    repeat_days=post.get("repeat_days"),
+                    due_hours={
+                        k: post[f"due_{k}"]
+                        for k in ("default", *ServiceType.values)
+                        if post.get(f"due_{k}")
+                    },
+                    complaint_minutes={
+                        k: int(float(post[f"complaint_{k}"]) * 60)
+                        for k in Severity.values
+                        if post.get(f"complaint_{k}")
+                    },
+                )
+            elif op == "script":
+                try:
+                    questions = json.loads(post.get("questions", ""))
+                except ValueError:
+                    questions = None
+                actions.feedback_settings_update(actor=user, questions=questions)
+            elif op == "quiet":
+                notification_settings_update(
+                    actor=user,
+                    quiet_from=_hhmm(post.get("quiet_from", "")),
+                    quiet_until=_hhmm(post.get("quiet_until", "")),
+                )
+            else:
+                message_template_save(
+                    actor=user,
+                    event=post.get("event", ""),
+                    language=post.get("language", ""),
+                    subject=post.get("subject", ""),
+                    body=post.get("body", ""),
+                )
+        except (ApplicationError, ValueError) as exc:
+            if isinstance(exc, ApplicationError):
+                flash_error(request, exc)
+            else:
+                messages.error(request, _("Give numbers."))
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("feedback-settings")
+    conf = actions.feedback_settings(user.company_id)
+    due = {**rules.DEFAULT_DUE_HOURS, **(conf.due_hours or {})}
+    minutes = {**rules.DEFAULT_COMPLAINT_MINUTES, **(conf.complaint_minutes or {})}
+    custom = {
+        (t.event, t.language): t for t in MessageTemplate.objects.filter(company_id=user.company_id)
+    }
+    templates = []
+    for event in rendering.EVENTS:
+        for language in ("zh-hans", "en"):
+            own = custom.get((event, language))
+            subject, body = rendering.template_for(event, language)
+            templates.append(
+                {
+                    "event": event,
+                    "language": language,
+                    "variables": ", ".join("{" + v + "}" for v in rendering.EVENTS[event]),
+                    "subject": own.subject if own else subject,
+                    "body": own.body if own else body,
+                    "custom": own is not None,
+                }
+            )
+    quiet = notification_settings(user.company_id)
+    return render(
+        request,
+        "web/feedback/settings.html",
+        {
+            "conf": conf,
+            "due": [(k, due.get(k, due["default"])) for k in ("default", *ServiceType.values)],
+            "complaint_hours": [(k, minutes[k] / 60) for k in Severity.values],
+            "questions": json.dumps(conf.questions, ensure_ascii=False, indent=1),
+            "quiet": quiet,
+            "templates": templates,
+        },
+    )

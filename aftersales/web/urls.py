@@ -111,6 +111,7 @@ urlpatterns += [
     path("my/day/", fieldwork.my_day, name="my-day"),
     path("field/rules/", fieldwork.field_rules, name="field-rules"),
     path("follow-ups/", feedback.queue, name="follow-up-queue"),
+    path("follow-ups/settings/", feedback.settings_page, name="feedback-settings"),
     path("follow-ups/<int:pk>/", feedback.follow_up, name="follow-up"),
     path("s/<str:token>/", feedback.survey, name="survey"),
     path("portal/", portal.home, name="portal-home"),

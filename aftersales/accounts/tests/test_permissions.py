@@ -107,6 +107,24 @@ API_CASES = [
         ALL,
         200,
     ),
+    ("get", "/fees", None, ALL, 200),
+    (
+        "post",
+        "/fees",
+        {"code": "SM", "name": "上门费", "kind": "travel", "price": "50"},
+        {M, ADM},
+        201,
+    ),
+    ("get", "/field/settings", None, ALL, 200),
+    ("get", "/follow-ups", None, {A, M}, 200),
+    ("get", "/complaints", None, {A, SM, M, H}, 200),
+    (
+        "post",
+        "/complaints",
+        {"customer_id": "{c1}", "category": "delay", "description": "慢"},
+        {A, SM, M, H},
+        201,
+    ),
 ]
 
 
@@ -171,6 +189,12 @@ PAGE_CASES = [
     ("get", "/calendar/hours/", {M, ADM}),
     ("get", "/warranty/", {M}),
     ("get", "/warranty/new/", {M}),
+    ("get", "/my/day/", {T, SM}),
+    ("get", "/field/rules/", {M, ADM}),
+    ("get", "/follow-ups/", {A, M}),
+    ("get", "/follow-ups/settings/", {M, ADM}),
+    ("get", "/complaints/", {A, SM, M, H}),
+    ("get", "/complaints/new/", {A, SM, M, H}),
 ]
 
 

@@ -110,3 +110,76 @@ def test_a_complaint_by_phone_and_scope(login, people, data, make_user):
     complaint = Complaint.objects.get(customer=data["c2"])
     assert login(people["station_manager"]).get(f"/complaints/{complaint.pk}/").status_code == 404
     assert login(people["tech"]).get("/complaints/").status_code == 403
+
+
+def test_settings_change_the_script_deadlines_quiet_hours_and_wording(login, people, data):
+    import json
+
+    from aftersales.feedback.actions import feedback_settings
+    from aftersales.notifications.actions import notification_settings, notify_customer
+    from aftersales.notifications.models import MessageTemplate
+
+    client = login(people["service_manager"])
+    assert "故障是否已排除" in client.get("/follow-ups/settings/").content.decode()
+    client.post(
+        "/follow-ups/settings/",
+        {
+            "op": "rules",
+            "max_attempts": "2",
+            "low_score": "3",
+            "survey_days": "5",
+            "repeat_days": "30",
+            "due_default": "24",
+            "complaint_high": "4",
+        },
+    )
+    conf = feedback_settings(data["company"].pk)
+    assert (
+        conf.max_attempts,
+        conf.low_score,
+        conf.due_hours["default"],
+        conf.complaint_minutes["high"],
+    ) == (2, 3, 24, 240)
+    script = [
+        {"code": "fixed", "kind": "yes_no", "zh-hans": "修好了吗？"},
+        {"code": "satisfaction", "kind": "score", "zh-hans": "满意度"},
+    ]
+    client.post("/follow-ups/settings/", {"op": "script", "questions": json.dumps(script)})
+    assert [q["code"] for q in feedback_settings(data["company"].pk).questions] == [
+        "fixed",
+        "satisfaction",
+    ]
+    broken = client.post(
+        "/follow-ups/settings/",
+        {"op": "script", "questions": '[{"code": "fixed", "kind": "yes_no", "en": "?"}]'},
+        follow=True,
+    )
+    assert "satisfaction" in broken.content.decode()
+    assert len(feedback_settings(data["company"].pk).questions) == 2
+    client.post(
+        "/follow-ups/settings/", {"op": "quiet", "quiet_from": "21:30", "quiet_until": "08:00"}
+    )
+    assert str(notification_settings(data["company"].pk).quiet_from) == "21:30:00"
+    client.post(
+        "/follow-ups/settings/",
+        {
+            "op": "template",
+            "event": "report",
+            "language": "zh-hans",
+            "subject": "维修单",
+            "body": "您的工单{number}：{link}",
+        },
+    )
+    message = notify_customer(
+        company_id=data["company"].pk,
+        customer=data["c1"],
+        event="report",
+        context={"number": "N1", "link": "L"},
+    )
+    assert message.body == "您的工单N1：L"
+    client.post(
+        "/follow-ups/settings/",
+        {"op": "template", "event": "report", "language": "zh-hans", "subject": "", "body": ""},
+    )
+    assert not MessageTemplate.objects.exists()
+    assert login(people["agent"]).get("/follow-ups/settings/").status_code == 403
