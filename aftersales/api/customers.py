@@ -54,6 +54,8 @@ class CustomerOut(Schema):
     region_id: int | None
     station_id: int | None
     notes: str
+    notify_channel: str
+    language: str
     version: int
     created_at: dt.datetime
 
@@ -94,6 +96,9 @@ class CustomerPatch(Schema):
     region_id: int | None = None
     station_id: int | None = None
     notes: str | None = None
+    # How and in which language the customer gets messages ("" = the company's default).
+    notify_channel: str | None = None
+    language: str | None = None
 
 
 class CustomerPage(Schema):

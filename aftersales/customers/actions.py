@@ -19,7 +19,17 @@ from aftersales.customers import validation as v
 from aftersales.customers.choices import ConsentChannel, ConsentPurpose
 from aftersales.customers.models import Address, Consent, Contact, Customer, InstalledUnit
 
-CUSTOMER_FIELDS = ("kind", "name", "phone", "email", "region", "station", "notes")
+CUSTOMER_FIELDS = (
+    "kind",
+    "name",
+    "phone",
+    "email",
+    "region",
+    "station",
+    "notes",
+    "notify_channel",
+    "language",
+)
 UNIT_FIELDS = (
     "product_model",
     "serial",
@@ -149,6 +159,20 @@ def customer_update(
         customer.email = v.clean_email(errors, "email", fields["email"])
     if "notes" in fields:
         customer.notes = str(fields["notes"] or "")
+    if "notify_channel" in fields:
+        channel = fields["notify_channel"] or ""
+        if channel not in ("", "sms", "email", "console"):
+            errors.add("notify_channel", _("Unknown channel."))
+        elif channel == "email" and not (fields.get("email") or customer.email):
+            errors.add("notify_channel", _("Give an e-mail address for messages by e-mail."))
+        else:
+            customer.notify_channel = channel
+    if "language" in fields:
+        language = fields["language"] or ""
+        if language not in ("", "zh-hans", "en"):
+            errors.add("language", _("Unknown language."))
+        else:
+            customer.language = language
     if "region" in fields or "station" in fields:
         new_station = fields.get("station", customer.station)
         # A new station without a region brings its own region.

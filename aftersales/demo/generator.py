@@ -814,6 +814,18 @@ def generate(
         obj=ctx.company,
         changes={"customers": [None, n_customers], "units": [None, n_units]},
     )
+    portal = (
+        Customer.objects.filter(company=ctx.company, units__isnull=False).order_by("id").first()
+    )
+    if portal is not None:  # a customer to try the portal with (the code is in the log)
+        accounts.append(
+            {
+                "role": "portal",
+                "role_label": "客户门户 /portal/",
+                "username": portal.phone,
+                "password": "验证码见日志",
+            }
+        )
     path = settings.DATA_DIR / "demo_accounts.json"
     path.write_text(json.dumps(accounts, ensure_ascii=False, indent=1))
     path.chmod(0o600)

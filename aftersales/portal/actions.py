@@ -319,3 +319,37 @@ def complaint_file(
         severity="medium",
         description=description,
     )
+
+
+@transaction.atomic
+def preferences_set(
+    *, customer_ids: list[int], notify_channel: str, language: str, surveys: bool
+) -> None:
+    """The customer's own choices: how and in which language we write, and whether they want
+    follow-up surveys (recorded as a consent given or withdrawn from the portal)."""
+    from aftersales.core.audit import audit_record
+    from aftersales.customers.actions import consent_record
+    from aftersales.notifications.actions import may_contact
+
+    if notify_channel not in ("", "sms", "email") or language not in ("", "zh-hans", "en"):
+        raise ValidationFailed({"notify_channel": _("Choose one of the offered options.")})
+    for customer in Customer.objects.select_for_update().filter(pk__in=customer_ids):
+        if notify_channel == "email" and not customer.email:
+            raise ValidationFailed(
+                {"notify_channel": _("We have no e-mail address for you; call us to add one.")}
+            )
+        before = [customer.notify_channel, customer.language]
+        customer.notify_channel, customer.language = notify_channel, language
+        customer.save(update_fields=["notify_channel", "language", "updated_at"])
+        if before != [notify_channel, language]:
+            audit_record(
+                actor=None,
+                action="customer.preferences",
+                obj=customer,
+                changes={"preferences": [before, [notify_channel, language]]},
+                reason="portal",
+            )
+        if may_contact(customer, "survey") != surveys:
+            consent_record(
+                actor=None, customer=customer, purpose="survey", granted=surveys, channel="portal"
+            )

@@ -30,7 +30,10 @@ def demo_accounts() -> list[dict[str, str]]:
     except (OSError, ValueError):
         return []
     labels = dict(Role.choices)
-    return [{**a, "role_label": labels.get(a.get("role"), a.get("role"))} for a in accounts]
+    return [
+        {**a, "role_label": labels.get(a.get("role"), a.get("role_label", a.get("role")))}
+        for a in accounts
+    ]
 
 
 class LoginView(auth_views.LoginView):

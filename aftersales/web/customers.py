@@ -53,6 +53,19 @@ class CustomerForm(forms.Form):
         self.fields["station"].queryset = stations_visible_to(user)  # type: ignore[attr-defined]
 
 
+class EditCustomerForm(CustomerForm):
+    notify_channel = forms.ChoiceField(
+        label=_("messages by"),
+        required=False,
+        choices=[("", _("The company's default")), ("sms", _("SMS")), ("email", _("E-mail"))],
+    )
+    language = forms.ChoiceField(
+        label=_("language"),
+        required=False,
+        choices=[("", _("The company's default")), ("zh-hans", "简体中文"), ("en", "English")],
+    )
+
+
 class NewCustomerForm(CustomerForm):
     address_line = forms.CharField(label=_("Address"), max_length=300, required=False)
     latitude = forms.FloatField(label=_("Latitude"), required=False)
@@ -122,8 +135,10 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "region": customer.region_id,
         "station": customer.station_id,
         "notes": customer.notes,
+        "notify_channel": customer.notify_channel,
+        "language": customer.language,
     }
-    form = CustomerForm(request.POST or None, user=request.user, initial=initial)
+    form = EditCustomerForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         if data["phone"] == customer.masked_phone:  # unchanged: the form shows it masked

@@ -285,3 +285,30 @@ def complaint(request: HttpRequest, ids: list[int], pk: int) -> HttpResponse:
     if row is None:
         raise NotFound("not_found", _("Not found."))
     return render(request, "web/portal/complaint.html", {"row": row})
+
+
+@portal_page
+def preferences(request: HttpRequest, ids: list[int]) -> HttpResponse:
+    """How we contact the customer, in which language, and whether they want surveys."""
+    from aftersales.customers.models import Customer
+    from aftersales.notifications.actions import may_contact
+
+    if request.method == "POST":
+        try:
+            actions.preferences_set(
+                customer_ids=ids,
+                notify_channel=request.POST.get("notify_channel", ""),
+                language=request.POST.get("language", ""),
+                surveys=request.POST.get("surveys") == "1",
+            )
+        except ApplicationError as exc:
+            flash_error(request, exc)
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("portal-preferences")
+    customer = Customer.objects.filter(pk__in=ids).order_by("id").first()
+    return render(
+        request,
+        "web/portal/preferences.html",
+        {"customer": customer, "surveys": bool(customer and may_contact(customer, "survey"))},
+    )

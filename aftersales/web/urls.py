@@ -119,6 +119,7 @@ urlpatterns += [
     path("portal/verify/", portal.verify, name="portal-verify"),
     path("portal/logout/", portal.logout, name="portal-logout"),
     path("portal/units/new/", portal.unit_new, name="portal-unit-new"),
+    path("portal/preferences/", portal.preferences, name="portal-preferences"),
     path("portal/report/", portal.fault_new, name="portal-fault-new"),
     path("portal/orders/<int:pk>/", portal.order, name="portal-order"),
     path("portal/orders/<int:pk>/book/", portal.order_book, name="portal-order-book"),

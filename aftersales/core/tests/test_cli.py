@@ -15,10 +15,14 @@ def test_demo_generates_a_chinese_data_set_with_one_account_per_role(settings, t
     settings.DATA_DIR = tmp_path
     call_command("demo", customers=40, seed=7)
     accounts = json.loads((tmp_path / "demo_accounts.json").read_text())
-    assert sorted(a["role"] for a in accounts) == sorted(Role.values)
-    for account in accounts:
+    staff = [a for a in accounts if a["role"] != "portal"]
+    assert sorted(a["role"] for a in staff) == sorted(Role.values)
+    for account in staff:
         user = User.objects.get(username=account["username"])
         assert user.check_password(account["password"])
+    # One customer to try the portal with: their phone, the code comes by the log.
+    [portal] = [a for a in accounts if a["role"] == "portal"]
+    assert Customer.objects.filter(phone=portal["username"], units__isnull=False).exists()
     assert Customer.objects.count() == 40
     assert InstalledUnit.objects.count() >= 40
     customer = Customer.objects.first()

@@ -196,3 +196,20 @@ def test_consent_newest_row_is_in_force(data, agent):
         actor=agent, customer=data["c1"], purpose="survey", granted=False, channel="sms"
     )
     assert consent_in_force(data["c1"], "survey") is False
+
+
+def test_message_preferences_are_checked(data, agent):
+    from aftersales.core.validation import ValidationFailed
+
+    customer = data["c1"]
+    with pytest.raises(ValidationFailed) as exc:
+        actions.customer_update(
+            actor=agent, customer=customer, notify_channel="pigeon", language="fr"
+        )
+    assert set(exc.value.errors) == {"notify_channel", "language"}
+    with pytest.raises(ValidationFailed):
+        actions.customer_update(actor=agent, customer=customer, notify_channel="email")
+    updated = actions.customer_update(
+        actor=agent, customer=customer, email="z@example.com", notify_channel="email", language="en"
+    )
+    assert (updated.notify_channel, updated.language) == ("email", "en")

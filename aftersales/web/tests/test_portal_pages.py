@@ -138,3 +138,19 @@ def test_sign_out_ends_the_portal_session(data):
     client = _signed_in("13812345678")
     client.post("/portal/logout/")
     assert client.get("/portal/").status_code == 302
+
+
+def test_the_customer_sets_channel_language_and_withdraws_surveys(data):
+    from aftersales.notifications.actions import may_contact
+
+    client = _signed_in("13812345678")
+    client.post("/portal/preferences/", {"notify_channel": "sms", "language": "en"})
+    customer = type(data["c1"]).objects.get(pk=data["c1"].pk)
+    assert (customer.notify_channel, customer.language) == ("sms", "en")
+    assert may_contact(customer, "survey") is False  # the box was not ticked: withdrawn
+    assert customer.consents.latest("at").channel == "portal"
+    refused = client.post(
+        "/portal/preferences/", {"notify_channel": "email", "surveys": "1"}, follow=True
+    )
+    assert "e-mail" in refused.content.decode().lower() or "邮" in refused.content.decode()
+    assert type(data["c1"]).objects.get(pk=data["c1"].pk).notify_channel == "sms"
