@@ -34,3 +34,21 @@ class Errors:
 
     def __bool__(self) -> bool:
         return bool(self.fields)
+
+
+def set_whole_numbers(
+    row: Any, changes: dict[str, Any], ranges: dict[str, tuple[int, int]], errors: Errors
+) -> None:
+    """For each of `ranges` present in `changes`: set it on `row` when it is a whole number in
+    its range, else add an error naming the range."""
+    for name, (low, high) in ranges.items():
+        if name not in changes:
+            continue
+        try:
+            value = int(changes[name])
+        except (TypeError, ValueError):
+            value = low - 1
+        if not low <= value <= high:
+            errors.add(name, _("Between %(low)s and %(high)s.") % {"low": low, "high": high})
+        else:
+            setattr(row, name, value)

@@ -29,7 +29,7 @@ from aftersales.accounts.permissions import Perm, require
 from aftersales.calendars.selectors import work_calendar
 from aftersales.core.errors import ApplicationError, Conflict, NotFound
 from aftersales.core.selectors import as_id
-from aftersales.core.validation import Errors, ValidationFailed
+from aftersales.core.validation import Errors, ValidationFailed, set_whole_numbers
 from aftersales.core.workclock import add_working_time, working_time_between
 from aftersales.customers.models import Customer
 from aftersales.feedback import rules
@@ -97,16 +97,7 @@ def feedback_settings_update(*, actor: User, **changes: Any) -> FeedbackSettings
     row = FeedbackSettings.objects.select_for_update().get(company_id=actor.company_id)
     before = snapshot(row, SETTINGS_FIELDS)
     errors = Errors()
-    for name, (low, high) in _RANGES.items():
-        if name in changes:
-            try:
-                value = int(changes[name])
-            except (TypeError, ValueError):
-                value = -1
-            if not low <= value <= high:
-                errors.add(name, _("Between %(low)s and %(high)s.") % {"low": low, "high": high})
-            else:
-                setattr(row, name, value)
+    set_whole_numbers(row, changes, _RANGES, errors)
     for name, keys, (low, high) in (
         ("due_hours", {"default", *ServiceType.values}, (1, 24 * 30)),
         ("complaint_minutes", set(Severity.values), (30, 60 * 24 * 30)),
@@ -191,18 +182,24 @@ def follow_ups_open_missing(*, limit: int = 1000) -> int:
     return made
 
 
-def _locked_task(actor: User | None, follow_up: Any) -> FollowUp:
-    from aftersales.feedback.selectors import follow_ups_visible_to
-
-    pk = as_id(follow_up.pk if isinstance(follow_up, FollowUp) else follow_up)
+def _locked_row(model: Any, actor: User | None, obj: Any, perm: str, visible: Any) -> Any:
+    """The row, locked, if the actor (None: the system) may act on it: `perm` and in the
+    scope of `visible(actor)`; otherwise 403 / 404."""
+    pk = as_id(obj.pk if isinstance(obj, model) else obj)
     if actor is not None:
-        require(actor, Perm.ORDER_FOLLOW_UP)
-        if pk is None or not follow_ups_visible_to(actor).filter(pk=pk).exists():
+        require(actor, perm)
+        if pk is None or not visible(actor).filter(pk=pk).exists():
             raise NotFound("not_found", _("Not found."))
-    found = FollowUp.objects.select_for_update().filter(pk=pk).first()
+    found = model.objects.select_for_update().filter(pk=pk).first()
     if found is None:
         raise NotFound("not_found", _("Not found."))
     return found
+
+
+def _locked_task(actor: User | None, follow_up: Any) -> FollowUp:
+    from aftersales.feedback.selectors import follow_ups_visible_to
+
+    return _locked_row(FollowUp, actor, follow_up, Perm.ORDER_FOLLOW_UP, follow_ups_visible_to)
 
 
 @transaction.atomic
@@ -639,15 +636,7 @@ def complaint_create(
 def _locked_complaint(actor: User | None, complaint: Any) -> Complaint:
     from aftersales.feedback.selectors import complaints_visible_to
 
-    pk = as_id(complaint.pk if isinstance(complaint, Complaint) else complaint)
-    if actor is not None:
-        require(actor, Perm.COMPLAINT_HANDLE)
-        if pk is None or not complaints_visible_to(actor).filter(pk=pk).exists():
-            raise NotFound("not_found", _("Not found."))
-    found = Complaint.objects.select_for_update().filter(pk=pk).first()
-    if found is None:
-        raise NotFound("not_found", _("Not found."))
-    return found
+    return _locked_row(Complaint, actor, complaint, Perm.COMPLAINT_HANDLE, complaints_visible_to)
 
 
 TEXT_FIELD = {

@@ -27,7 +27,7 @@ from aftersales.catalog.models import FaultCode, Part
 from aftersales.core.audit import audit_record, changed, snapshot
 from aftersales.core.errors import Conflict, NotFound, PermissionDenied
 from aftersales.core.selectors import as_id
-from aftersales.core.validation import Errors, ValidationFailed
+from aftersales.core.validation import Errors, ValidationFailed, set_whole_numbers
 from aftersales.fieldwork import rules, signatures
 from aftersales.fieldwork.choices import (
     Cause,
@@ -85,16 +85,7 @@ def field_settings_update(*, actor: User, **changes: Any) -> FieldSettings:
     row = FieldSettings.objects.select_for_update().get(company_id=actor.company_id)
     before = snapshot(row, SETTINGS_FIELDS)
     errors = Errors()
-    for name, (low, high) in _SETTINGS_RANGES.items():
-        if name in changes:
-            try:
-                value = int(changes[name])
-            except (TypeError, ValueError):
-                value = -1
-            if not low <= value <= high:
-                errors.add(name, _("Between %(low)s and %(high)s.") % {"low": low, "high": high})
-            else:
-                setattr(row, name, value)
+    set_whole_numbers(row, changes, _SETTINGS_RANGES, errors)
     if "report_header" in changes:
         header = str(changes["report_header"] or "").strip()
         if len(header) > 1000:

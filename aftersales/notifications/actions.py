@@ -157,12 +157,16 @@ def _finish(message: OutboxMessage, error: str | None) -> None:
             return  # the sweep already dealt with it
         if error is None:
             row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, ""
+            if row.event in rendering.SECRET:  # a sign-in code is not kept once handed over
+                row.body = ""
         elif row.attempts >= MAX_ATTEMPTS:
             row.status, row.last_error = OutboxStatus.FAILED, error[:500]
+            if row.event in rendering.SECRET:
+                row.body = ""
         else:
             row.status, row.last_error = OutboxStatus.QUEUED, error[:500]
             row.next_attempt_at = now + rendering.backoff(row.attempts)
-        row.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at"])
+        row.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at", "body"])
 
 
 def outbox_send_due(*, limit: int = 200) -> int:

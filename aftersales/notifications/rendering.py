@@ -25,6 +25,8 @@ EVENTS: dict[str, tuple[str, ...]] = {
 # Events whose messages need the customer's consent to surveys / marketing; all others are
 # service messages about the customer's own orders.
 PURPOSE = {"survey": "survey"}
+# Events whose text is a secret: the body is cleared once the channel has it.
+SECRET = frozenset({"otp"})
 # Events sent at once even in quiet hours (the customer is waiting for them).
 URGENT = frozenset({"otp", "eta", "no_show", "cannot_keep"})
 

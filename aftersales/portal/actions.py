@@ -236,13 +236,23 @@ def fault_report(
     if not (fault_description or "").strip():
         raise ValidationFailed({"fault_description": _("Describe the fault.")})
     actor = portal_user(found.company_id)
-    order, _created = order_create(
-        actor=actor,
-        customer=found.customer,
-        unit=found,
-        channel="portal",
-        fault_description=fault_description.strip()[:2000],
-    )
+    try:
+        order, _created = order_create(
+            actor=actor,
+            customer=found.customer,
+            unit=found,
+            channel="portal",
+            fault_description=fault_description.strip()[:2000],
+        )
+    except Conflict as exc:
+        if exc.code != "possible_duplicate":
+            raise
+        numbers = ", ".join(o["number"] for o in exc.details.get("orders", []))
+        raise Conflict(
+            "open_request",
+            _("This unit already has an open request (%(numbers)s); follow it under My requests.")
+            % {"numbers": numbers},
+        ) from None
     if photos:
         order_attach(actor=actor, order=order, files=photos)
     return order

@@ -20,6 +20,7 @@ PHONE = "13812345678"  # customer c1
 
 
 def _code(phone=PHONE):
+    """The code of the queued (not yet sent) message."""
     message = OutboxMessage.objects.filter(event="otp", customer__phone=phone).latest("id")
     return re.search(r"\d{6}", message.body).group()
 
@@ -134,3 +135,15 @@ def test_cancel_only_before_the_technician_sets_off_and_only_ones_own(data, walk
         actions.order_cancel(customer_ids=[data["c1"].pk], order=on_the_way, reason="")
     assert exc.value.code == "too_late"
     assert ServiceOrder.objects.get(pk=on_the_way.pk).status == "en_route"
+
+
+def test_the_code_is_not_kept_in_the_outbox_once_sent(
+    data, caplog, django_capture_on_commit_callbacks
+):
+    caplog.set_level("INFO", logger="aftersales.notifications")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.code_request(phone=PHONE)
+    message = OutboxMessage.objects.get(event="otp")
+    assert message.status == "sent" and message.body == ""
+    code = re.search(r"验证码是(\d{6})", caplog.text).group(1)  # the demo's SMS: the log
+    assert actions.code_verify(phone=PHONE, code=code) == [data["c1"].pk]

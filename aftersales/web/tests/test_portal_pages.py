@@ -4,7 +4,6 @@ another customer's ids refused on every page and form."""
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,9 +11,9 @@ from django.test import Client
 from PIL import Image
 
 from aftersales.feedback.models import Complaint
-from aftersales.notifications.models import OutboxMessage
 from aftersales.orders.models import ServiceOrder
 from aftersales.portal import actions
+from aftersales.portal.tests.codes import code_from_log
 
 pytestmark = pytest.mark.django_db
 
@@ -25,20 +24,31 @@ def _photo(name="fault.jpg"):
     return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
 
 
-def _signed_in(phone: str) -> Client:
-    client = Client()
-    client.post("/portal/login/", {"phone": phone})
-    message = OutboxMessage.objects.filter(event="otp", customer__phone=phone).latest("id")
-    code = re.search(r"\d{6}", message.body).group()
-    response = client.post("/portal/verify/", {"code": code})
-    assert response.status_code == 302 and response["Location"] == "/portal/"
-    return client
+@pytest.fixture(autouse=True)
+def _log(caplog):
+    caplog.set_level("INFO", logger="aftersales.notifications")
 
 
-def test_sign_in_with_a_code_and_see_only_ones_own(data, new_order):
+@pytest.fixture
+def signed_in(caplog, django_capture_on_commit_callbacks):
+    """A client signed in to the portal the way a customer does: the phone, then the code
+    the SMS channel delivered (the log, in the demo)."""
+
+    def make(phone: str) -> Client:
+        client = Client()
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/portal/login/", {"phone": phone})
+        response = client.post("/portal/verify/", {"code": code_from_log(caplog, phone)})
+        assert response.status_code == 302 and response["Location"] == "/portal/"
+        return client
+
+    return make
+
+
+def test_sign_in_with_a_code_and_see_only_ones_own(signed_in, data, new_order):
     mine = new_order()
     theirs = new_order(customer=data["c2"], unit=data["u2"])
-    client = _signed_in("13812345678")
+    client = signed_in("13812345678")
     html = client.get("/portal/").content.decode()
     assert mine.number in html and theirs.number not in html
     assert data["u1"].serial in html and data["u2"].serial not in html
@@ -64,8 +74,8 @@ def test_a_wrong_code_is_refused_and_says_so(data):
     assert client.get("/portal/").status_code == 302
 
 
-def test_report_a_fault_with_a_photo(data):
-    client = _signed_in("13812345678")
+def test_report_a_fault_with_a_photo(signed_in, data):
+    client = signed_in("13812345678")
     response = client.post(
         "/portal/report/", {"unit": data["u1"].pk, "fault_description": "漏水", "photos": _photo()}
     )
@@ -78,7 +88,9 @@ def test_report_a_fault_with_a_photo(data):
     )
 
 
-def test_another_customers_ids_are_refused_everywhere(data, new_order, walk, on_site, people):
+def test_another_customers_ids_are_refused_everywhere(
+    signed_in, data, new_order, walk, on_site, people
+):
     from aftersales.fieldwork.tests.fixtures import finish_simply
     from aftersales.orders.actions import order_attach
 
@@ -88,7 +100,7 @@ def test_another_customers_ids_are_refused_everywhere(data, new_order, walk, on_
     complaint = actions.complaint_file(
         customer_ids=[data["c2"].pk], description="他的投诉", category="other"
     )
-    client = _signed_in("13812345678")
+    client = signed_in("13812345678")
     gets = [
         f"/portal/orders/{theirs.pk}/",
         f"/portal/orders/{finished.pk}/",
@@ -122,9 +134,9 @@ def test_another_customers_ids_are_refused_everywhere(data, new_order, walk, on_
     assert client.get(f"/orders/{theirs.pk}/report/").status_code == 302
 
 
-def test_file_and_follow_a_complaint(data, new_order):
+def test_file_and_follow_a_complaint(signed_in, data, new_order):
     order = new_order()
-    client = _signed_in("13812345678")
+    client = signed_in("13812345678")
     client.post(
         "/portal/complaints/new/",
         {"order": order.pk, "category": "delay", "description": "一直没人联系我"},
@@ -134,16 +146,16 @@ def test_file_and_follow_a_complaint(data, new_order):
     assert "一直没人联系我" in client.get(f"/portal/complaints/{complaint.pk}/").content.decode()
 
 
-def test_sign_out_ends_the_portal_session(data):
-    client = _signed_in("13812345678")
+def test_sign_out_ends_the_portal_session(signed_in, data):
+    client = signed_in("13812345678")
     client.post("/portal/logout/")
     assert client.get("/portal/").status_code == 302
 
 
-def test_the_customer_sets_channel_language_and_withdraws_surveys(data):
+def test_the_customer_sets_channel_language_and_withdraws_surveys(signed_in, data):
     from aftersales.notifications.actions import may_contact
 
-    client = _signed_in("13812345678")
+    client = signed_in("13812345678")
     client.post("/portal/preferences/", {"notify_channel": "sms", "language": "en"})
     customer = type(data["c1"]).objects.get(pk=data["c1"].pk)
     assert (customer.notify_channel, customer.language) == ("sms", "en")
@@ -154,3 +166,14 @@ def test_the_customer_sets_channel_language_and_withdraws_surveys(data):
     )
     assert "e-mail" in refused.content.decode().lower() or "邮" in refused.content.decode()
     assert type(data["c1"]).objects.get(pk=data["c1"].pk).notify_channel == "sms"
+
+
+def test_a_second_report_for_a_unit_with_an_open_request_is_pointed_to_it(signed_in, data):
+    client = signed_in("13812345678")
+    client.post("/portal/report/", {"unit": data["u1"].pk, "fault_description": "不制冷"})
+    again = client.post(
+        "/portal/report/", {"unit": data["u1"].pk, "fault_description": "还是不制冷"}, follow=True
+    )
+    first = ServiceOrder.objects.get(channel="portal")
+    assert first.number in again.content.decode() and "我的报修" in again.content.decode()
+    assert ServiceOrder.objects.filter(channel="portal").count() == 1
