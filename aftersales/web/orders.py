@@ -453,11 +453,12 @@ def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpRespons
 
 @page(Perm.UNIT_VIEW)
 def unit_qr(request: HttpRequest, pk: int) -> HttpResponse:
-    """A printable QR code for the unit; scanning it opens intake with the unit filled in."""
+    """A printable QR code for the unit's label: scanning it opens intake with the unit for
+    staff, and for the customer the portal's fault report (or registration) of the unit."""
     import segno
 
     unit = get_visible(units_visible_to(request.user).select_related("product_model"), pk)
-    target = request.build_absolute_uri(reverse("order-intake") + f"?unit={unit.pk}")
+    target = request.build_absolute_uri(reverse("unit-scan", kwargs={"serial": unit.serial}))
     qr = segno.make(target, error="m")
     return render(
         request,

@@ -79,9 +79,12 @@ def verify(request: HttpRequest) -> HttpResponse:
         if not ids:
             messages.error(request, _("We have no customer with this number yet; call us."))
             return redirect("portal-login")
+        after = str(request.session.pop("portal_next", "") or "")
         request.session.cycle_key()
         request.session[SESSION_KEY] = {"customers": ids, "at": timezone.now().isoformat()}
         request.session.set_expiry(SESSION_HOURS * 3600)
+        if after.startswith("/q/"):  # back to the scanned unit (only our own scan links)
+            return redirect(after)
         return redirect("portal-home")
     return render(request, "web/portal/verify.html", {"phone": phone})
 
@@ -312,3 +315,27 @@ def preferences(request: HttpRequest, ids: list[int]) -> HttpResponse:
         "web/portal/preferences.html",
         {"customer": customer, "surveys": bool(customer and may_contact(customer, "survey"))},
     )
+
+
+def scan(request: HttpRequest, serial: str) -> HttpResponse:
+    """Where a unit's QR label leads: staff to intake with the unit, the customer to a fault
+    report for it (or to register it when it is not theirs yet), after signing in."""
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    from aftersales.accounts.permissions import Perm, has_perm
+    from aftersales.customers.selectors import units_visible_to
+
+    user = request.user
+    if user.is_authenticated and has_perm(user, Perm.ORDER_CREATE):
+        unit = units_visible_to(user).filter(serial=serial).first()
+        query = {"unit": unit.pk} if unit else {"q": serial}
+        return redirect(f"{reverse('order-intake')}?{urlencode(query)}")
+    ids = _ids(request)
+    if not ids:
+        request.session["portal_next"] = request.path
+        return redirect("portal-login")
+    unit = selectors.units_of(ids).filter(serial=serial).first()
+    if unit is not None:
+        return redirect(f"{reverse('portal-fault-new')}?{urlencode({'unit': unit.pk})}")
+    return redirect(f"{reverse('portal-unit-new')}?{urlencode({'serial': serial})}")

@@ -114,6 +114,7 @@ urlpatterns += [
     path("follow-ups/settings/", feedback.settings_page, name="feedback-settings"),
     path("follow-ups/<int:pk>/", feedback.follow_up, name="follow-up"),
     path("s/<str:token>/", feedback.survey, name="survey"),
+    path("q/<str:serial>/", portal.scan, name="unit-scan"),
     path("portal/", portal.home, name="portal-home"),
     path("portal/login/", portal.login, name="portal-login"),
     path("portal/verify/", portal.verify, name="portal-verify"),

@@ -204,8 +204,12 @@ def test_calendar_page_adds_a_closure_for_editors_only(login, people, data):
 
 
 def test_unit_qr_code_opens_intake_with_the_unit(login, agent, data):
-    page = login(agent).get(f"/units/{data['u1'].pk}/qr/").content.decode()
-    assert "<svg" in page and f"/orders/new/?unit={data['u1'].pk}" in page
+    client = login(agent)
+    page = client.get(f"/units/{data['u1'].pk}/qr/").content.decode()
+    assert "<svg" in page and f"/q/{data['u1'].serial}/" in page
+    assert (
+        client.get(f"/q/{data['u1'].serial}/")["Location"] == f"/orders/new/?unit={data['u1'].pk}"
+    )
     assert InstalledUnit.objects.count() == 2
 
 

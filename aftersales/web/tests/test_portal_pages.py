@@ -177,3 +177,32 @@ def test_a_second_report_for_a_unit_with_an_open_request_is_pointed_to_it(signed
     first = ServiceOrder.objects.get(channel="portal")
     assert first.number in again.content.decode() and "我的报修" in again.content.decode()
     assert ServiceOrder.objects.filter(channel="portal").count() == 1
+
+
+def test_the_unit_label_leads_staff_to_intake_and_the_customer_to_the_portal(
+    signed_in, login, people, data
+):
+    url = f"/q/{data['u1'].serial}/"
+    staff = login(people["agent"]).get(url)
+    assert staff["Location"] == f"/orders/new/?unit={data['u1'].pk}"
+    anonymous = Client().get(url)
+    assert anonymous["Location"] == "/portal/login/"
+    customer = signed_in("13812345678")
+    mine = customer.get(url)
+    assert mine["Location"] == f"/portal/report/?unit={data['u1'].pk}"
+    new = customer.get("/q/KF-NEW-123/")
+    assert new["Location"] == "/portal/units/new/?serial=KF-NEW-123"
+    theirs = customer.get(f"/q/{data['u2'].serial}/")  # not theirs: register
+    assert theirs["Location"] == f"/portal/units/new/?serial={data['u2'].serial}"
+
+
+def test_after_signing_in_the_scan_goes_on_to_the_unit(
+    data, caplog, django_capture_on_commit_callbacks
+):
+    client = Client()
+    client.get(f"/q/{data['u1'].serial}/")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/portal/login/", {"phone": "13812345678"})
+    response = client.post("/portal/verify/", {"code": code_from_log(caplog, "13812345678")})
+    assert response["Location"] == f"/q/{data['u1'].serial}/"
+    assert client.get(response["Location"])["Location"] == f"/portal/report/?unit={data['u1'].pk}"
