@@ -17,8 +17,7 @@ from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
 from aftersales.core.errors import NotFound
 from aftersales.core.selectors import get_visible
-from aftersales.fieldwork import actions, rules, steps
-from aftersales.fieldwork.choices import QuoteStatus
+from aftersales.fieldwork import actions, steps
 from aftersales.fieldwork.models import FeeItem
 from aftersales.orders.selectors import orders_visible_to
 
@@ -124,7 +123,7 @@ def _visit(order: Any) -> dict[str, Any]:
     }
     if record is None:
         return out
-    quote = record.quotes.exclude(status=QuoteStatus.VOID).first()
+    quote = record.live_quote()
     receipt = getattr(quote, "receipt", None) if quote else None
     out["record"] = {
         "id": record.pk,
@@ -151,8 +150,7 @@ def _visit(order: Any) -> dict[str, Any]:
         if quote
         else None,
     }
-    facts = actions.finish_facts(record, "fixed", "", signed=True)
-    out["missing"] = [m for m in rules.finish_missing(facts) if m not in ("result", "signature")]
+    out["missing"] = actions.still_missing(record)
     return out
 
 

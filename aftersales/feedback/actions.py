@@ -27,6 +27,7 @@ from aftersales.accounts.choices import Role
 from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Perm, require
 from aftersales.calendars.selectors import work_calendar
+from aftersales.core.audit import audit_record, changed, snapshot
 from aftersales.core.errors import ApplicationError, Conflict, NotFound
 from aftersales.core.selectors import as_id
 from aftersales.core.validation import Errors, ValidationFailed, set_whole_numbers
@@ -51,19 +52,19 @@ from aftersales.feedback.models import (
     FollowUpResult,
     SurveyInvite,
 )
+from aftersales.feedback.selectors import (
+    complaints_visible_to,
+    feedback_settings,
+    follow_ups_visible_to,
+    questions_of,
+)
 from aftersales.notifications.actions import notify, notify_customer
 from aftersales.orders.actions import order_event, order_reopen, order_transition
-from aftersales.orders.choices import EventKind, Status
+from aftersales.orders.choices import EventKind, ServiceType, Status
 from aftersales.orders.models import ServiceOrder
 
 SURVEY_SALT = "aftersales.feedback.survey"
 ESCALATION_ROLES = {1: Role.STATION_MANAGER, 2: Role.SERVICE_MANAGER, 3: Role.DEPARTMENT_HEAD}
-
-
-def feedback_settings(company_id: int) -> FeedbackSettings:
-    """The company's settings, or the defaults (unsaved) until someone changes them."""
-    found = FeedbackSettings.objects.filter(company_id=company_id).first()
-    return found or FeedbackSettings(company_id=company_id)
 
 
 SETTINGS_FIELDS = (
@@ -86,9 +87,6 @@ _RANGES = {
 @transaction.atomic
 def feedback_settings_update(*, actor: User, **changes: Any) -> FeedbackSettings:
     """Change the follow-up rules, the script and the complaint deadlines (audited)."""
-    from aftersales.core.audit import audit_record, changed, snapshot
-    from aftersales.orders.choices import ServiceType
-
     require(actor, Perm.FEEDBACK_RULES)
     unknown = set(changes) - set(SETTINGS_FIELDS)
     if unknown:
@@ -197,8 +195,6 @@ def _locked_row(model: Any, actor: User | None, obj: Any, perm: str, visible: An
 
 
 def _locked_task(actor: User | None, follow_up: Any) -> FollowUp:
-    from aftersales.feedback.selectors import follow_ups_visible_to
-
     return _locked_row(FollowUp, actor, follow_up, Perm.ORDER_FOLLOW_UP, follow_ups_visible_to)
 
 
@@ -237,11 +233,6 @@ def follow_up_call(
     return task
 
 
-def _questions(company_id: int) -> list[dict[str, Any]]:
-    questions = feedback_settings(company_id).questions or rules.DEFAULT_QUESTIONS
-    return [dict(q) for q in questions]
-
-
 def _record(
     task: FollowUp,
     *,
@@ -252,7 +243,7 @@ def _record(
     amends: FollowUpResult | None = None,
     reason: str = "",
 ) -> FollowUpResult:
-    questions = amends.questions if amends is not None else _questions(task.company_id)
+    questions = amends.questions if amends is not None else questions_of(task.company_id)
     answers, problems = rules.clean_answers(questions, raw)
     if problems:
         raise ValidationFailed({code: _("Answer this question.") for code in problems})
@@ -634,8 +625,6 @@ def complaint_create(
 
 
 def _locked_complaint(actor: User | None, complaint: Any) -> Complaint:
-    from aftersales.feedback.selectors import complaints_visible_to
-
     return _locked_row(Complaint, actor, complaint, Perm.COMPLAINT_HANDLE, complaints_visible_to)
 
 

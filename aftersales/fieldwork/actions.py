@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,9 @@ from aftersales.core.audit import audit_record, changed, snapshot
 from aftersales.core.errors import Conflict, NotFound, PermissionDenied
 from aftersales.core.selectors import as_id
 from aftersales.core.validation import Errors, ValidationFailed, set_whole_numbers
+from aftersales.dispatch.capacity import dispatch_settings
+from aftersales.dispatch.models import Visit
+from aftersales.feedback.actions import follow_up_open
 from aftersales.fieldwork import rules, signatures
 from aftersales.fieldwork.choices import (
     Cause,
@@ -55,6 +59,9 @@ from aftersales.orders.actions import order_event, order_transition
 from aftersales.orders.choices import EventKind, Status
 from aftersales.orders.models import ServiceOrder
 from aftersales.orders.selectors import orders_visible_to
+from aftersales.parts import actions as stock
+from aftersales.parts.choices import MoveKind, ReservationStatus
+from aftersales.parts.models import Reservation, StockMove, Warehouse
 
 REPORT_SALT = "aftersales.fieldwork.report"
 
@@ -198,14 +205,10 @@ def _event(order: ServiceOrder, actor: User, action: str, payload: dict[str, Any
 
 
 def _live_visit(order: ServiceOrder) -> Any:
-    from aftersales.dispatch.models import Visit
-
     return Visit.objects.filter(order=order, ended_at__isnull=True).first()
 
 
 def _end_visit(order: ServiceOrder, now: dt.datetime) -> None:
-    from aftersales.dispatch.models import Visit
-
     Visit.objects.filter(order=order, ended_at__isnull=True).update(ended_at=now)
 
 
@@ -227,10 +230,6 @@ def _record(order: ServiceOrder, now: dt.datetime) -> ServiceRecord:
 def _latest_record(order: ServiceOrder) -> ServiceRecord:
     """The record a replayed form wrote to (it may be finished by now)."""
     return ServiceRecord.objects.filter(order=order).latest("id")
-
-
-def _live_quote(record: ServiceRecord) -> Quote:
-    return record.quotes.exclude(status=QuoteStatus.VOID).latest("id")
 
 
 def _on_site(order: ServiceOrder, now: dt.datetime | None = None) -> ServiceRecord:
@@ -461,8 +460,6 @@ def visit_cannot_keep(
     locked = _lock(actor, order)
     if not _first_time(locked, key, "cannot_keep"):
         return locked
-    from aftersales.dispatch.capacity import dispatch_settings
-
     now = timezone.now()
     notice = dispatch_settings(locked.company_id).notice_hours
     late = rules.late_notice(now, locked.appointment_start, notice)
@@ -702,10 +699,6 @@ def record_part_used(
 ) -> Any:
     """A part fitted on site, out of the technician's van (the order's reservation there is
     used first), with the new and the old part's serial."""
-    from aftersales.parts import actions as stock
-    from aftersales.parts.choices import ReservationStatus
-    from aftersales.parts.models import Reservation, StockMove, Warehouse
-
     locked = _lock(actor, order)
     if not _first_time(locked, key, "part"):
         return StockMove.objects.filter(order=locked).order_by("-id").first()
@@ -770,9 +763,9 @@ def quote_propose(
     and on a free-repair order (三包) without a recorded reason."""
     locked = _lock(actor, order)
     if not _first_time(locked, key, "quote"):
-        return _live_quote(_latest_record(locked))
+        return _latest_record(locked).live_quote()  # type: ignore[return-value]
     record = _on_site(locked)
-    live = record.quotes.exclude(status=QuoteStatus.VOID).first()
+    live = record.live_quote()
     if live is not None and live.status == QuoteStatus.PAID:
         raise Conflict("already_paid", _("The charges of this visit are already paid."))
     reason = (reason or "").strip()[:500]
@@ -862,9 +855,9 @@ def quote_accept(
     """The customer accepts the quote before the work, with a signature."""
     locked = _lock(actor, order)
     if not _first_time(locked, key, "quote_accept"):
-        return _live_quote(_latest_record(locked))
+        return _latest_record(locked).live_quote()  # type: ignore[return-value]
     record = _on_site(locked)
-    quote = record.quotes.exclude(status=QuoteStatus.VOID).first()
+    quote = record.live_quote()
     if quote is None:
         raise Conflict("no_quote", _("There is no quote to accept."))
     if quote.status != QuoteStatus.PROPOSED:
@@ -904,7 +897,7 @@ def payment_record(
     if not _first_time(locked, key, "payment"):
         return Receipt.objects.filter(order=locked).latest("id")
     record = _on_site(locked)
-    quote = record.quotes.exclude(status=QuoteStatus.VOID).first()
+    quote = record.live_quote()
     if quote is None or quote.status == QuoteStatus.PROPOSED:
         raise Conflict("quote_not_accepted", _("The customer has not accepted the quote."))
     if quote.status == QuoteStatus.PAID:
@@ -964,13 +957,17 @@ MISSING_TEXT = {
 }
 
 
+def still_missing(record: ServiceRecord) -> list[str]:
+    """What the open record still lacks before the visit can be finished, besides the result
+    and the signature that come with the finish itself (codes, in the page's order)."""
+    facts = finish_facts(record, "fixed", "", signed=True)
+    return [m for m in rules.finish_missing(facts) if m not in ("result", "signature")]
+
+
 def finish_facts(
     record: ServiceRecord, result: str, result_note: str, signed: bool
 ) -> rules.FinishFacts:
-    from aftersales.parts.choices import MoveKind
-    from aftersales.parts.models import StockMove
-
-    quote = record.quotes.exclude(status=QuoteStatus.VOID).first()
+    quote = record.live_quote()
     issued = -sum(
         StockMove.objects.filter(
             order=record.order, kind__in=(MoveKind.ISSUE, MoveKind.RETURN)
@@ -1079,8 +1076,6 @@ def visit_finish(
         done = order_transition(actor=actor, order=locked, action="complete", at=now, recorded=True)
         link = settings.AFTERSALES_BASE_URL + customer_report_path(done)
         _tell_customer(done, "report", {"link": link}, f"report:{done.pk}:{record.pk}")
-        from aftersales.feedback.actions import follow_up_open
-
         follow_up_open(order=done, now=now)
         return done
     label = str(Result(result).label)
@@ -1107,8 +1102,6 @@ def report_token(order: ServiceOrder) -> str:
 
 
 def customer_report_path(order: ServiceOrder) -> str:
-    from django.urls import reverse
-
     return reverse("service-report-customer", kwargs={"token": report_token(order)})
 
 

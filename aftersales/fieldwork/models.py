@@ -130,6 +130,10 @@ class ServiceRecord(models.Model):
     def is_open(self) -> bool:
         return self.finished_at is None
 
+    def live_quote(self) -> Quote | None:
+        """The quote in force (proposed, accepted or paid); replaced ones are void."""
+        return self.quotes.exclude(status=QuoteStatus.VOID).order_by("-id").first()
+
 
 class Signature(models.Model):
     """A signature drawn on the technician's screen: a PNG stored outside the static root.

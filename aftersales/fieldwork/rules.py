@@ -18,8 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-# The 三包 decisions under which the customer pays nothing for the repair.
-FREE_DECISIONS = frozenset({"free_repair", "exchange", "return"})
+from aftersales.dispatch.optimizer.travel import Point, haversine_m
+from aftersales.warranty.engine import FREE_TO_CUSTOMER
+
 CENT = Decimal("0.01")
 
 
@@ -32,13 +33,7 @@ def money(value: Decimal | int | str) -> Decimal:
 
 def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle distance in metres between two (latitude, longitude) points."""
-    lat1, lng1 = map(math.radians, a)
-    lat2, lng2 = map(math.radians, b)
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
-    )
-    return 2 * 6_371_000 * math.asin(min(1.0, math.sqrt(h)))
+    return haversine_m(Point(x=a[1], y=a[0]), Point(x=b[1], y=b[0]))
 
 
 def valid_position(lat: float | None, lng: float | None) -> bool:
@@ -118,7 +113,7 @@ def charge_refusal(*, decision: str, cause: str, acknowledged: bool, reason: str
     """
     if cause == "not_product_fault" and not acknowledged:
         return "acknowledgement_required"
-    if decision in FREE_DECISIONS and not reason.strip():
+    if decision in FREE_TO_CUSTOMER and not reason.strip():
         return "free_repair_reason_required"
     return None
 

@@ -63,6 +63,17 @@ def records_of(order: ServiceOrder) -> QuerySet[ServiceRecord]:
     )
 
 
+def fault_codes_for(order: ServiceOrder) -> QuerySet[Any]:
+    """The fault codes of the order's unit's category (none without a unit)."""
+    from aftersales.catalog.models import FaultCode
+
+    if order.unit is None:
+        return FaultCode.objects.none()
+    return FaultCode.objects.filter(category_id=order.unit.product_model.category_id).order_by(
+        "code"
+    )
+
+
 def fee_schedule(company_id: int) -> QuerySet[FeeItem]:
     return FeeItem.objects.filter(company_id=company_id, is_active=True)
 

@@ -16,7 +16,11 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from aftersales.accounts.permissions import Perm, require
+from aftersales.core.audit import audit_record
+from aftersales.core.validation import Errors, ValidationFailed
 from aftersales.customers.models import Customer
 from aftersales.notifications import channels, rendering
 from aftersales.notifications.models import (
@@ -25,6 +29,7 @@ from aftersales.notifications.models import (
     OutboxMessage,
     OutboxStatus,
 )
+from aftersales.notifications.selectors import company_wording, notification_settings
 
 MAX_ATTEMPTS = 6
 STALE_AFTER = dt.timedelta(minutes=10)
@@ -78,11 +83,6 @@ def may_contact(customer: Customer, purpose: str) -> bool:
     return latest is None or latest.granted
 
 
-def notification_settings(company_id: int) -> NotificationSettings:
-    found = NotificationSettings.objects.filter(company_id=company_id).first()
-    return found or NotificationSettings(company_id=company_id)
-
-
 def _quiet(company_id: int) -> rendering.QuietHours | None:
     conf = notification_settings(company_id)
     if conf.quiet_from is None or conf.quiet_until is None:
@@ -106,10 +106,7 @@ def notify_customer(
     if not may_contact(customer, rendering.PURPOSE.get(event, "service")):
         return None
     language = customer.language or settings.LANGUAGE_CODE
-    custom = {
-        (t.event, t.language): (t.subject, t.body)
-        for t in MessageTemplate.objects.filter(company_id=company_id, event=event)
-    }
+    custom = {k: (t.subject, t.body) for k, t in company_wording(company_id, event).items()}
     subject, body = rendering.template_for(event, language, custom)
     now = timezone.localtime()
     send_at = rendering.send_after(now, _quiet(company_id), event)
@@ -229,12 +226,6 @@ def notification_settings_update(
     *, actor: Any, quiet_from: dt.time | None, quiet_until: dt.time | None
 ) -> NotificationSettings:
     """Set or clear the company's quiet hours (both or neither)."""
-    from django.utils.translation import gettext_lazy as _
-
-    from aftersales.accounts.permissions import Perm, require
-    from aftersales.core.audit import audit_record
-    from aftersales.core.validation import ValidationFailed
-
     require(actor, Perm.FEEDBACK_RULES)
     if (quiet_from is None) != (quiet_until is None):
         raise ValidationFailed({"quiet_until": _("Give both ends of the quiet hours, or neither.")})
@@ -257,12 +248,6 @@ def message_template_save(
 ) -> MessageTemplate | None:
     """The company's own wording of an event's message in a language; an empty body goes back
     to the default."""
-    from django.utils.translation import gettext_lazy as _
-
-    from aftersales.accounts.permissions import Perm, require
-    from aftersales.core.audit import audit_record
-    from aftersales.core.validation import Errors
-
     require(actor, Perm.FEEDBACK_RULES)
     errors = Errors()
     if event not in rendering.EVENTS:

@@ -63,9 +63,9 @@ from aftersales.parts.selectors import (
     returns_visible_to,
     warehouses_visible_to,
 )
+from aftersales.warranty.engine import FREE_TO_CUSTOMER
 
 MAX_QUANTITY = 100_000
-FREE_TO_CUSTOMER = frozenset({"free_repair", "exchange", "return"})
 BACKDATE_DAYS = 31  # a movement may be dated at most this far back
 CLOSED_ORDER = frozenset({"closed", "cancelled"})
 

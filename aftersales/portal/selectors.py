@@ -7,9 +7,10 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.catalog.models import ProductModel
 from aftersales.core.errors import NotFound
 from aftersales.core.phones import mask_phone
-from aftersales.customers.models import InstalledUnit
+from aftersales.customers.models import Customer, InstalledUnit
 from aftersales.orders.models import OrderAttachment, ServiceOrder
 
 # Steps of an order as the customer reads them (status reached -> text).
@@ -60,6 +61,23 @@ def complaints_of(customer_ids: list[int]) -> QuerySet[Any]:
     from aftersales.feedback.models import Complaint
 
     return Complaint.objects.filter(customer_id__in=customer_ids).select_related("order")
+
+
+def complaint_of(customer_ids: list[int], pk: Any) -> Any:
+    found = complaints_of(customer_ids).filter(pk=pk).first()
+    if found is None:
+        raise NotFound("not_found", _("Not found."))
+    return found
+
+
+def product_models_for(customer_ids: list[int]) -> QuerySet[ProductModel]:
+    """The models a customer may register: their companies' active ones."""
+    companies = Customer.objects.filter(pk__in=customer_ids).values("company_id")
+    return (
+        ProductModel.objects.filter(category__company_id__in=companies, is_active=True)
+        .select_related("category")
+        .order_by("category__name", "name")
+    )
 
 
 def timeline(order: ServiceOrder) -> list[dict[str, Any]]:

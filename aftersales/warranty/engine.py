@@ -33,6 +33,8 @@ from decimal import Decimal
 from typing import Any
 
 RETURN, EXCHANGE, FREE_REPAIR, PAID_REPAIR = "return", "exchange", "free_repair", "paid_repair"
+# The decisions under which the customer pays nothing for the repair and its parts.
+FREE_TO_CUSTOMER = frozenset({RETURN, EXCHANGE, FREE_REPAIR})
 START_EVENTS = ("invoice", "sale", "delivery", "installation")
 
 

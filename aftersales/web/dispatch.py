@@ -35,16 +35,9 @@ from aftersales.dispatch.models import (
 )
 from aftersales.orders.choices import ServiceType
 from aftersales.orders.selectors import orders_visible_to
-from aftersales.web.shortcuts import flash_error, page
+from aftersales.web.shortcuts import day_param, flash_error, page
 
 BOARD_FROM, BOARD_TO = 8, 20  # hours shown on the board
-
-
-def _day(value: str | None) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value or "")
-    except ValueError:
-        return timezone.localdate()
 
 
 def _pct(moment: dt.datetime, day: dt.date) -> float:
@@ -57,7 +50,7 @@ def board(request: HttpRequest) -> HttpResponse:
     stations = list(stations_visible_to(request.user).filter(is_active=True).order_by("name"))
     station = next((s for s in stations if str(s.pk) == request.GET.get("station")), None)
     station = station or (stations[0] if stations else None)
-    day = _day(request.GET.get("day"))
+    day = day_param(request.GET.get("day"))
     rows: list[dict[str, Any]] = []
     unplanned: list[Any] = []
     planned: list[Any] = []
@@ -161,7 +154,7 @@ def _route_map(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
 @page(Perm.ORDER_ASSIGN)
 @require_POST
 def optimise(request: HttpRequest) -> HttpResponse:
-    day = _day(request.POST.get("day"))
+    day = day_param(request.POST.get("day"))
     station = request.POST.get("station", "")
     try:
         plan = actions.plan_propose(
@@ -234,7 +227,7 @@ def plan_discard(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def move(request: HttpRequest) -> HttpResponse:
     order = get_visible(orders_visible_to(request.user), request.POST.get("order") or 0)
-    day = _day(request.POST.get("day"))
+    day = day_param(request.POST.get("day"))
     try:
         hours, minutes = (int(x) for x in (request.POST.get("time") or "").split(":")[:2])
         start = dt.datetime.combine(day, dt.time(hours, minutes), tzinfo=capacity.tz())
@@ -278,7 +271,7 @@ def order_appointment(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("order-appointment", pk=pk)
         messages.success(request, _("The appointment is booked; the customer is told."))
         return redirect("order-detail", pk=pk)
-    first = _day(request.GET.get("first"))
+    first = day_param(request.GET.get("first"))
     slots = actions.appointment_slots(actor=request.user, order=order, first=first)  # type: ignore[arg-type]
     days: dict[dt.date, list[Any]] = {}
     for slot in slots:

@@ -25,9 +25,12 @@ from aftersales.feedback.choices import (
     Severity,
 )
 from aftersales.feedback.selectors import (
+    answers_from,
     complaints_visible_to,
+    feedback_settings,
     follow_up_queue,
     follow_ups_visible_to,
+    script,
 )
 from aftersales.orders.selectors import orders_visible_to
 from aftersales.web.shortcuts import error_page, flash_error, page
@@ -48,16 +51,8 @@ EVENT_LABELS = {
 
 
 def _script(company_id: int) -> list[dict[str, Any]]:
-    """The questions with their text in the page's language."""
-    language = get_language() or "zh-hans"
-    out = []
-    for q in actions.feedback_settings(company_id).questions or rules.DEFAULT_QUESTIONS:
-        out.append({**q, "text": q.get(language) or q.get("zh-hans") or q.get("en") or q["code"]})
-    return out
-
-
-def _answers(post: Any, script: list[dict[str, Any]]) -> dict[str, Any]:
-    return {q["code"]: post.get(q["code"]) for q in script}
+    """The script in the page's language."""
+    return script(company_id, get_language() or "zh-hans")
 
 
 @page(Perm.ORDER_FOLLOW_UP)
@@ -82,7 +77,7 @@ def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
     )
     if request.method == "POST":
-        script = (
+        questions = (
             task.results.last().questions if task.results.exists() else _script(task.company_id)
         )
         try:
@@ -98,13 +93,13 @@ def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
                 actions.follow_up_amend(
                     actor=user,
                     result=request.POST.get("result"),
-                    answers=_answers(request.POST, script),
+                    answers=answers_from(request.POST, questions),
                     reason=request.POST.get("reason", ""),
                 )
                 messages.success(request, _("Amendment saved."))
             else:
                 actions.follow_up_record(
-                    actor=user, follow_up=task, answers=_answers(request.POST, script)
+                    actor=user, follow_up=task, answers=answers_from(request.POST, questions)
                 )
                 messages.success(request, _("Follow-up saved."))
         except ApplicationError as exc:
@@ -134,15 +129,15 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     except ApplicationError as exc:
         return error_page(request, exc)
     order = invite.follow_up.order
-    script = _script(order.company_id)
+    questions = _script(order.company_id)
     if request.method == "POST":
         try:
-            actions.survey_answer(token=token, answers=_answers(request.POST, script))
+            actions.survey_answer(token=token, answers=answers_from(request.POST, questions))
         except ApplicationError as exc:
             flash_error(request, exc)
             return redirect("survey", token=token)
         return render(request, "web/feedback/survey_done.html", {"order": order})
-    return render(request, "web/feedback/survey.html", {"order": order, "script": script})
+    return render(request, "web/feedback/survey.html", {"order": order, "script": questions})
 
 
 # --- complaints ------------------------------------------------------------------------------
@@ -269,13 +264,11 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     the messages to customers."""
     import json
 
-    from aftersales.notifications import rendering
     from aftersales.notifications.actions import (
         message_template_save,
-        notification_settings,
         notification_settings_update,
     )
-    from aftersales.notifications.models import MessageTemplate
+    from aftersales.notifications.selectors import notification_settings, template_rows
     from aftersales.orders.choices import ServiceType
 
     user: Any = request.user
@@ -329,27 +322,9 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
         return redirect("feedback-settings")
-    conf = actions.feedback_settings(user.company_id)
+    conf = feedback_settings(user.company_id)
     due = {**rules.DEFAULT_DUE_HOURS, **(conf.due_hours or {})}
     minutes = {**rules.DEFAULT_COMPLAINT_MINUTES, **(conf.complaint_minutes or {})}
-    custom = {
-        (t.event, t.language): t for t in MessageTemplate.objects.filter(company_id=user.company_id)
-    }
-    templates = []
-    for event in rendering.EVENTS:
-        for language in ("zh-hans", "en"):
-            own = custom.get((event, language))
-            subject, body = rendering.template_for(event, language)
-            templates.append(
-                {
-                    "event": event,
-                    "language": language,
-                    "variables": ", ".join("{" + v + "}" for v in rendering.EVENTS[event]),
-                    "subject": own.subject if own else subject,
-                    "body": own.body if own else body,
-                    "custom": own is not None,
-                }
-            )
     quiet = notification_settings(user.company_id)
     return render(
         request,
@@ -360,6 +335,6 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             "complaint_hours": [(k, minutes[k] / 60) for k in Severity.values],
             "questions": json.dumps(conf.questions, ensure_ascii=False, indent=1),
             "quiet": quiet,
-            "templates": templates,
+            "templates": template_rows(user.company_id),
         },
     )

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -20,11 +19,13 @@ from aftersales.accounts.permissions import Perm
 from aftersales.core.errors import ApplicationError, NotFound
 from aftersales.core.selectors import get_visible
 from aftersales.fieldwork import actions, report, selectors, steps
-from aftersales.fieldwork.choices import Cause, PaymentMethod, PhotoKind, QuoteStatus, Result
+from aftersales.fieldwork.choices import Cause, ChargeKind, PaymentMethod, PhotoKind, Result
+from aftersales.fieldwork.models import FeeItem
 from aftersales.orders.choices import Status
 from aftersales.orders.selectors import order_timeline, orders_visible_to
+from aftersales.warranty.engine import FREE_TO_CUSTOMER
 from aftersales.web.orders import WARRANTY_LABELS
-from aftersales.web.shortcuts import error_page, flash_error, page, stored_image
+from aftersales.web.shortcuts import day_param, error_page, flash_error, page, stored_image
 
 DONE_TEXT = {
     "accept": _("Accepted."),
@@ -48,17 +49,10 @@ DONE_TEXT = {
 }
 
 
-def _day(value: str | None) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value or "")
-    except ValueError:
-        return timezone.localdate()
-
-
 @page(Perm.ORDER_WORK)
 def my_day(request: HttpRequest) -> HttpResponse:
     """Today's visits in route order, for a phone."""
-    day = _day(request.GET.get("day"))
+    day = day_param(request.GET.get("day"))
     visits = list(selectors.my_visits(request.user, day))
     reserved = selectors.reserved_parts([v.order_id for v in visits])
     rows = [
@@ -94,18 +88,10 @@ def visit(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
     )
     record = actions.open_record(order)
-    quote = record.quotes.exclude(status=QuoteStatus.VOID).first() if record else None
-    from aftersales.catalog.models import FaultCode
-
-    category_id = order.unit.product_model.category_id if order.unit else None
-    missing: list[str] = []
-    if record is not None:
-        facts = actions.finish_facts(record, "fixed", "", signed=True)
-        missing = [
-            str(actions.MISSING_TEXT[m])
-            for m in actions.rules.finish_missing(facts)
-            if m not in ("result", "signature")
-        ]
+    quote = record.live_quote() if record else None
+    missing = (
+        [str(actions.MISSING_TEXT[m]) for m in actions.still_missing(record)] if record else []
+    )
     return render(
         request,
         "web/fieldwork/visit.html",
@@ -115,10 +101,8 @@ def visit(request: HttpRequest, pk: int) -> HttpResponse:
             "quote": quote,
             "receipt": getattr(quote, "receipt", None) if quote else None,
             "warranty": WARRANTY_LABELS.get(order.warranty_decision, "—"),
-            "free_repair": order.warranty_decision in actions.rules.FREE_DECISIONS,
-            "fault_codes": FaultCode.objects.filter(category_id=category_id).order_by("code")
-            if category_id
-            else [],
+            "free_repair": order.warranty_decision in FREE_TO_CUSTOMER,
+            "fault_codes": selectors.fault_codes_for(order),
             "chosen_codes": {c.pk for c in record.fault_codes.all()} if record else set(),
             "van": selectors.van_stock(order.technician) if order.technician else [],
             "fees": selectors.fee_schedule(order.company_id),
@@ -194,9 +178,6 @@ def field_rules(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
         return redirect("field-rules")
-    from aftersales.fieldwork.choices import ChargeKind
-    from aftersales.fieldwork.models import FeeItem
-
     return render(
         request,
         "web/fieldwork/rules.html",

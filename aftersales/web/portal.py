@@ -13,14 +13,14 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from aftersales.catalog.models import ProductModel
 from aftersales.core.errors import ApplicationError
 from aftersales.feedback.choices import ComplaintCategory, FollowUpStatus
+from aftersales.feedback.selectors import answers_from, questions_of, script
 from aftersales.portal import actions, selectors
-from aftersales.web.feedback import _answers, _script
 from aftersales.web.shortcuts import error_page, flash_error, stored_image
 
 SESSION_KEY = "portal"
@@ -127,17 +127,12 @@ def unit_new(request: HttpRequest, ids: list[int]) -> HttpResponse:
             return redirect("portal-unit-new")
         messages.success(request, _("Your unit is registered."))
         return redirect("portal-home")
-    from aftersales.customers.models import Customer
 
-    companies = Customer.objects.filter(pk__in=ids).values_list("company_id", flat=True)
-    models = ProductModel.objects.filter(
-        category__company_id__in=companies, is_active=True
-    ).select_related("category")
     return render(
         request,
         "web/portal/unit_new.html",
         {
-            "models": models.order_by("category__name", "name"),
+            "models": selectors.product_models_for(ids),
             "serial": request.GET.get("serial", ""),
         },
     )
@@ -188,7 +183,7 @@ def order(request: HttpRequest, ids: list[int], pk: int) -> HttpResponse:
             "days": sorted(days.items()),
             "may_change": found.status in actions.CUSTOMER_MAY_CHANGE,
             "can_rate": task is not None and task.status == FollowUpStatus.OPEN,
-            "script": _script(found.company_id),
+            "script": script(found.company_id, get_language() or "zh-hans"),
             "report_link": report_link,
             "attachments": found.attachments.all(),
             "receipts": found.receipts.all(),
@@ -236,7 +231,9 @@ def order_rate(request: HttpRequest, ids: list[int], pk: int) -> HttpResponse:
     found = selectors.order_of(ids, pk)
     try:
         actions.visit_rate(
-            customer_ids=ids, order=found, answers=_answers(request.POST, _script(found.company_id))
+            customer_ids=ids,
+            order=found,
+            answers=answers_from(request.POST, questions_of(found.company_id)),
         )
     except ApplicationError as exc:
         flash_error(request, exc)
@@ -282,12 +279,7 @@ def complaint_new(request: HttpRequest, ids: list[int]) -> HttpResponse:
 
 @portal_page
 def complaint(request: HttpRequest, ids: list[int], pk: int) -> HttpResponse:
-    from aftersales.core.errors import NotFound
-
-    row = selectors.complaints_of(ids).filter(pk=pk).first()
-    if row is None:
-        raise NotFound("not_found", _("Not found."))
-    return render(request, "web/portal/complaint.html", {"row": row})
+    return render(request, "web/portal/complaint.html", {"row": selectors.complaint_of(ids, pk)})
 
 
 @portal_page

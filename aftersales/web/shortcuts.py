@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -11,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.permissions import require
@@ -86,6 +88,14 @@ def flash_error(request: HttpRequest, exc: ApplicationError) -> None:
     if isinstance(exc, ValidationFailed):
         detail = " ".join(str(m) for m in exc.errors.values())
     messages.error(request, f"{exc.message} {detail}".strip())
+
+
+def day_param(value: str | None) -> dt.date:
+    """A `?day=YYYY-MM-DD` parameter, or today (local) when missing or not a date."""
+    try:
+        return dt.date.fromisoformat(value or "")
+    except ValueError:
+        return timezone.localdate()
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -115,7 +115,7 @@ def test_a_complaint_by_phone_and_scope(login, people, data, make_user):
 def test_settings_change_the_script_deadlines_quiet_hours_and_wording(login, people, data):
     import json
 
-    from aftersales.feedback.actions import feedback_settings
+    from aftersales.feedback.selectors import feedback_settings
     from aftersales.notifications.actions import notification_settings, notify_customer
     from aftersales.notifications.models import MessageTemplate
 
