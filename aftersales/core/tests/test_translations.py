@@ -11,6 +11,14 @@ PACKAGE = Path(aftersales.__file__).parent
 PO = PACKAGE / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 
 
+def _catalogues(root):
+    """The project's catalogue and each app's own (apps may keep their strings in
+    `<app>/locale/`, which Django loads after LOCALE_PATHS)."""
+    return sorted(root.glob("locale/zh_Hans/LC_MESSAGES/django.po")) + sorted(
+        root.glob("*/locale/zh_Hans/LC_MESSAGES/django.po")
+    )
+
+
 def _entries(text):
     """(msgid, msgstr, flags) for each entry of a .po file."""
     entries, msgid, msgstr, flags, current = [], None, None, "", None
@@ -33,7 +41,7 @@ def _entries(text):
 
 
 def test_every_message_has_a_chinese_translation():
-    entries = [e for e in _entries(PO.read_text()) if e[0]]
+    entries = [e for po in _catalogues(PACKAGE) for e in _entries(po.read_text()) if e[0]]
     assert len(entries) > 200
     untranslated = [m for m, s, f in entries if not s or "fuzzy" in f]
     assert untranslated == []
@@ -69,11 +77,9 @@ def test_catalogue_is_up_to_date_with_the_source(tmp_path):
             "PYTHONPATH": str(tmp_path),
         },
     )
-    fresh = {
-        m
-        for m, _s, _f in _entries((target / "locale/zh_Hans/LC_MESSAGES/django.po").read_text())
-        if m
+    fresh = {m for po in _catalogues(target) for m, _s, _f in _entries(po.read_text()) if m}
+    translated = {
+        m for po in _catalogues(PACKAGE) for m, s, _f in _entries(po.read_text()) if m and s
     }
-    translated = {m for m, s, _f in _entries(PO.read_text()) if m and s}
     assert len(fresh) > 200
     assert fresh - translated == set()
