@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -36,6 +37,35 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("history rows are append-only")
+
+
+class TransitionEvent(AppendOnlyModel):
+    """Base of every entity's event rows (the transition kernel, `core/transitions.py`).
+
+    One row per thing that happened: a transition (from and to filled) or a step that changes
+    no status (a note, an edit). The same columns everywhere, so the KPIs, the timelines and
+    the history import read every entity's history alike. A subclass adds the foreign key to
+    its entity (`on_delete=PROTECT`, `related_name="events"`) and an index on (entity, at).
+    """
+
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=32)
+    from_status = models.CharField(_("from"), max_length=32, blank=True)
+    to_status = models.CharField(_("to"), max_length=32, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    payload = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]
 
 
 class AuditEntry(AppendOnlyModel):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Region, Station, User
@@ -13,11 +15,20 @@ from aftersales.accounts.permissions import Perm, require
 from aftersales.catalog.models import ProductModel
 from aftersales.core.audit import audit_record, changed, snapshot
 from aftersales.core.deletion import delete_with_audit
-from aftersales.core.errors import Conflict, check_version
+from aftersales.core.errors import Conflict, NotFound, check_version
 from aftersales.core.validation import Errors
+from aftersales.customers import meters
 from aftersales.customers import validation as v
-from aftersales.customers.choices import ConsentChannel, ConsentPurpose
-from aftersales.customers.models import Address, Consent, Contact, Customer, InstalledUnit
+from aftersales.customers.choices import ConsentChannel, ConsentPurpose, MeterKind, MeterSource
+from aftersales.customers.models import (
+    Address,
+    Consent,
+    Contact,
+    Customer,
+    InstalledUnit,
+    MeterReading,
+)
+from aftersales.customers.selectors import meter_history, units_visible_to
 
 CUSTOMER_FIELDS = (
     "kind",
@@ -455,3 +466,87 @@ def customer_delete(*, actor: User, customer: Customer) -> None:
 def unit_delete(*, actor: User, unit: InstalledUnit) -> None:
     require(actor, Perm.UNIT_EDIT)
     delete_with_audit(actor=actor, obj=unit, fields=UNIT_FIELDS)
+
+
+@transaction.atomic
+def unit_meter_record(
+    *,
+    actor: User | None,
+    unit: InstalledUnit | int,
+    kind: str,
+    value: Decimal | int | str,
+    read_on: dt.date,
+    source: str,
+    reference: str = "",
+    meter_replaced: bool = False,
+    note: str = "",
+) -> MeterReading:
+    """Record a meter reading (km or running hours) of a unit.
+
+    Readings never go down: one lower than the reading before it (or higher than a later one,
+    for a back-dated reading) is refused unless marked as a new meter. `actor` None is the
+    system (an import, the portal on the customer's behalf); staff need the unit-edit right and
+    the unit in their scope. The unit row is locked so two readings at once are ordered."""
+    errors = Errors()
+    if actor is not None:
+        require(actor, Perm.UNIT_EDIT)
+    unit_id = unit.pk if isinstance(unit, InstalledUnit) else unit
+    base = InstalledUnit.objects.all() if actor is None else units_visible_to(actor)
+    locked = base.select_for_update().filter(pk=unit_id).first()
+    if locked is None:
+        raise NotFound("not_found", _("Unknown unit."))
+    if kind not in MeterKind.values:
+        errors.add("kind", _("Choose kilometres or running hours."))
+    if source not in MeterSource.values:
+        errors.add("source", _("Unknown source of the reading."))
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.1"))
+    except (InvalidOperation, ValueError):
+        errors.add("value", _("Enter a number."))
+        amount = Decimal(0)
+    if not amount.is_finite() or amount >= Decimal("1e11"):
+        errors.add("value", _("Enter a number."))
+    if read_on > timezone.localdate():
+        errors.add("read_on", _("A reading cannot be dated in the future."))
+    errors.raise_if_any()
+    try:
+        meters.check_new(
+            meter_history(locked.pk, kind),
+            meters.Reading(on=read_on, value=amount, replaced=meter_replaced),
+        )
+    except meters.MeterError as exc:
+        messages = {
+            "negative": _("A reading cannot be negative."),
+            "lower": _(
+                "The meter read %(bound)s before this date; a lower reading needs "
+                "“new meter” ticked."
+            ),
+            "higher": _("A later reading is %(bound)s; this one cannot be higher."),
+        }
+        errors.add("value", messages[exc.code] % {"bound": exc.bound})
+        errors.raise_if_any()
+    reading = MeterReading.objects.create(
+        unit=locked,
+        kind=kind,
+        value=amount,
+        read_on=read_on,
+        source=source,
+        reference=(reference or "")[:64],
+        meter_replaced=meter_replaced,
+        note=(note or "")[:200],
+        recorded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="unit.meter_reading",
+        obj=locked,
+        changes={"meter": [None, f"{kind} {amount} @ {read_on}"]},
+    )
+    for hook in METER_HOOKS:
+        transaction.on_commit(lambda hook=hook: hook(reading.pk))
+    return reading
+
+
+# Functions (taking the reading's id) run after a reading is committed: higher apps (the
+# maintenance plans) register theirs in `AppConfig.ready()` to re-project due dates.
+METER_HOOKS: list[Any] = []

@@ -37,3 +37,21 @@ class ConsentChannel(models.TextChoices):
     PORTAL = "portal", _("Portal")
     PAPER = "paper", _("Paper form")
     EMAIL = "email", _("E-mail")
+
+
+class MeterKind(models.TextChoices):
+    # 里程: a vehicle's odometer, in km.
+    KM = "km", _("Kilometres")
+    # 运行小时: an engine's or machine's hour meter.
+    HOURS = "hours", _("Running hours")
+
+
+class MeterSource(models.TextChoices):
+    # Read by the technician on a visit (or at the workshop).
+    VISIT = "visit", _("Visit")
+    # Told by the customer (phone, portal).
+    CUSTOMER = "customer", _("Customer")
+    # Entered by staff from a document.
+    STAFF = "staff", _("Staff")
+    # Brought in by a data import.
+    IMPORT = "import", _("Import")

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Company, Region, Station
 from aftersales.catalog.models import ProductModel
 from aftersales.core.models import AppendOnlyModel
 from aftersales.core.phones import mask_phone
-from aftersales.customers.choices import ConsentChannel, ConsentPurpose, CustomerKind, UnitStatus
+from aftersales.customers.choices import (
+    ConsentChannel,
+    ConsentPurpose,
+    CustomerKind,
+    MeterKind,
+    MeterSource,
+    UnitStatus,
+)
 
 
 class Customer(models.Model):
@@ -180,3 +188,33 @@ class InstalledUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_model.code} {self.serial}"
+
+
+class MeterReading(AppendOnlyModel):
+    """One reading of a unit's meter (km or running hours): never edited; a wrong reading is
+    superseded by a later one, a new meter is marked as a replacement."""
+
+    unit = models.ForeignKey(InstalledUnit, on_delete=models.PROTECT, related_name="meter_readings")
+    kind = models.CharField(_("meter"), max_length=8, choices=MeterKind.choices)
+    value = models.DecimalField(_("reading"), max_digits=12, decimal_places=1)
+    read_on = models.DateField(_("read on"))
+    source = models.CharField(_("source"), max_length=12, choices=MeterSource.choices)
+    # Where it was read: an order number, an import row; free text for people.
+    reference = models.CharField(_("reference"), max_length=64, blank=True)
+    meter_replaced = models.BooleanField(_("new meter"), default=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("meter reading")
+        verbose_name_plural = _("meter readings")
+        ordering = ["read_on", "id"]
+        indexes = [
+            models.Index(fields=["unit", "kind", "read_on", "id"], name="meter_unit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.kind} {self.value} @ {self.read_on}"

@@ -9,7 +9,8 @@ from django.db.models import Q, QuerySet
 from aftersales.accounts.selectors import scope
 from aftersales.core.phones import normalize_phone
 from aftersales.core.selectors import matching_ids
-from aftersales.customers.models import Consent, Customer, InstalledUnit
+from aftersales.customers import meters
+from aftersales.customers.models import Consent, Customer, InstalledUnit, MeterReading
 
 # The highest code point: "abc" <= x < "abc" + PREFIX_END selects every string starting with
 # "abc" by a range on a plain B-tree index (works on SQLite and PostgreSQL alike).
@@ -59,3 +60,20 @@ def consent_in_force(customer: Customer, purpose: str) -> bool | None:
     """The newest consent for this purpose, or None if never asked."""
     row = Consent.objects.filter(customer=customer, purpose=purpose).order_by("-at", "-id").first()
     return None if row is None else row.granted
+
+
+def meter_history(unit: InstalledUnit | int, kind: str) -> list[meters.Reading]:
+    """The unit's readings of one meter as plain data for the pure rules (oldest first)."""
+    unit_id = unit.pk if isinstance(unit, InstalledUnit) else unit
+    return [
+        meters.Reading(on=r.read_on, value=r.value, replaced=r.meter_replaced, seq=r.pk)
+        for r in MeterReading.objects.filter(unit_id=unit_id, kind=kind).order_by("read_on", "id")
+    ]
+
+
+def latest_meter(unit: InstalledUnit | int, kind: str) -> MeterReading | None:
+    """The newest reading of the unit's meter (by date, then entry), or None."""
+    unit_id = unit.pk if isinstance(unit, InstalledUnit) else unit
+    return (
+        MeterReading.objects.filter(unit_id=unit_id, kind=kind).order_by("-read_on", "-id").first()
+    )
