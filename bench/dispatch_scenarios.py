@@ -215,15 +215,19 @@ def run(problems: list[Problem], seconds: float) -> dict[str, object]:
         agg["km"] = round(agg["km"], 1)
         agg["seconds"] = round(agg["seconds"], 2)
     p, g, o = totals["pyvrp"], totals["greedy"], totals["ortools"]
+
+    def ratio(a: float, b: float) -> float | None:
+        return round(a / b, 3) if b else None
+
     return {
         **totals,
         "ratios": {
             "travel_vs_greedy": round(p["km"] / g["km"], 3) if g["km"] else None,
             "travel_vs_ortools": round(p["km"] / o["km"], 3) if o["km"] else None,
-            "km_per_visit_vs_greedy": round((p["km"] / p["served"]) / (g["km"] / g["served"]), 3),
-            "km_per_visit_vs_ortools": round((p["km"] / p["served"]) / (o["km"] / o["served"]), 3),
-            "served_vs_greedy": round(p["served"] / g["served"], 3),
-            "served_vs_ortools": round(p["served"] / o["served"], 3),
+            "km_per_visit_vs_greedy": ratio(p["km"] * g["served"], g["km"] * p["served"]),
+            "km_per_visit_vs_ortools": ratio(p["km"] * o["served"], o["km"] * p["served"]),
+            "served_vs_greedy": ratio(p["served"], g["served"]),
+            "served_vs_ortools": ratio(p["served"], o["served"]),
         },
     }
 

@@ -45,7 +45,7 @@ from aftersales.parts.selectors import on_hand_at  # noqa: E402
 WAREHOUSES, PARTS = 20, 5000
 
 
-def load(rows: int) -> None:
+def load(rows: int, parts_count: int = 5000) -> None:
     if StockMove.objects.exists():
         return
     company = Company.objects.create(name="bench", code="bench")
@@ -54,14 +54,14 @@ def load(rows: int) -> None:
         for i in range(WAREHOUSES)
     )
     parts = Part.objects.bulk_create(
-        (Part(company=company, code=f"P{i:05d}", name=f"part {i}") for i in range(PARTS)),
+        (Part(company=company, code=f"P{i:05d}", name=f"part {i}") for i in range(parts_count)),
         batch_size=5000,
     )
     rng = random.Random(1)
     now = timezone.now()
-    per_pair = rows // (WAREHOUSES * PARTS)
+    per_pair = max(1, rows // (WAREHOUSES * parts_count))
     year = 365 * 24 * 3600
-    cols = "company_id, warehouse_id, part_id, kind, quantity, at, recorded_at, serial, old_serial, reason"
+    cols = "company_id, warehouse_id, part_id, kind, quantity, at, recorded_at, serial, old_serial, reason, charge_customer"
     with (
         connection.cursor() as cur,
         cur.connection.cursor().copy(f"COPY parts_stockmove ({cols}) FROM STDIN") as copy,
@@ -80,7 +80,7 @@ def load(rows: int) -> None:
                         q = rng.randint(1, 10)
                         kind = "receipt"
                     balance += q
-                    copy.write_row((company.pk, w.pk, p.pk, kind, q, at, at, "", "", ""))
+                    copy.write_row((company.pk, w.pk, p.pk, kind, q, at, at, "", "", "", False))
     with connection.cursor() as cur:
         cur.execute(
             "INSERT INTO parts_stocklevel (warehouse_id, part_id, on_hand, reserved, min_level, max_level) "
@@ -102,12 +102,13 @@ def timed(fn, runs: int = 20) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--parts", type=int, default=PARTS, help="parts per warehouse")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database.")
     call_command("migrate", verbosity=0)
     t = time.perf_counter()
-    load(args.rows)
+    load(args.rows, args.parts)
     loaded = time.perf_counter() - t
     rng = random.Random(2)
     whs = list(Warehouse.objects.values_list("pk", flat=True))

@@ -565,12 +565,16 @@ def transfer_receive(*, actor: User, transfer: Any, now: dt.datetime | None = No
     if row is None:
         raise NotFound("not_found", _("Not found."))
     dst = _warehouse(actor, row.target_id)
-    if row.request_line_id:  # the request first (lock order: request, levels, transfer)
-        lock_request(
-            PartsRequestLine.objects.filter(pk=row.request_line_id).values_list(
-                "request_id", flat=True
-            )[0]
-        )
+    if row.request_line_id:
+        # Global lock order (docs/architecture.md): the order the request is for (receiving it
+        # may resume that order), then the request, the levels, the transfer. A technician
+        # recording a part on the same order takes the order, then the level: same order.
+        request_id, order_id = PartsRequestLine.objects.filter(pk=row.request_line_id).values_list(
+            "request_id", "request__order_id"
+        )[0]
+        if order_id:
+            ServiceOrder.objects.select_for_update().filter(pk=order_id).first()
+        lock_request(request_id)
     level = _level(dst, row.part)
     locked = lock_transfer(row.pk)
     assert locked is not None

@@ -90,3 +90,46 @@ def test_a_part_form_sent_five_times_at_once_takes_one_part(stock, on_site, peop
     assert Counter(race(5, use)) == {"used": 5}
     assert StockMove.objects.filter(order=order, kind="issue").count() == 1
     assert StockLevel.objects.get(warehouse=stock["van"], part=stock["capacitor"]).on_hand == 4
+
+
+def test_receiving_parts_for_an_order_while_its_technician_uses_one_never_deadlocks(
+    stock, on_site, people, race
+):
+    """The van receives the shipment of a request for the order (which resumes the order
+    waiting for it) while the technician records a part from the same van on that order: both
+    lock the order and the van's stock level. The global lock order (order, request, levels,
+    transfer: docs/architecture.md) makes them queue, round after round, with no deadlock and
+    no lost movement: the part is used when the receipt came first, refused while the order
+    still waits otherwise."""
+    tech, manager = people["tech"], people["service_manager"]
+    cap = stock["capacitor"]
+    stock_actions.stock_receive(actor=manager, warehouse=stock["central"], part=cap, quantity=50)
+    stock_actions.stock_receive(actor=manager, warehouse=stock["van"], part=cap, quantity=20)
+    order = on_site()
+    used = 0
+    for round_ in range(8):
+        request = stock_actions.parts_request_submit(
+            actor=tech, target=stock["van"], lines=[(cap, 1)], order=order, note="补货"
+        )
+        stock_actions.parts_request_approve(actor=manager, request=request, source=stock["central"])
+        transfer = request.lines.get().transfers.get()
+
+        def work(i, transfer=transfer, round_=round_):
+            if i == 0:
+                stock_actions.transfer_receive(actor=tech, transfer=transfer)
+                return "received"
+            actions.record_part_used(actor=tech, order=order, part=cap, key=f"use-{round_}")
+            return "used"
+
+        outcome = sorted(race(2, work))
+        assert outcome in (["received", "used"], ["not_on_site", "received"]), outcome
+        used += outcome.count("used")
+        order.refresh_from_db()
+        assert order.status == "on_site"
+    level = StockLevel.objects.get(warehouse=stock["van"], part=cap)
+    ledger = sum(
+        StockMove.objects.filter(warehouse=stock["van"], part=cap).values_list(
+            "quantity", flat=True
+        )
+    )
+    assert level.on_hand == ledger == 20 + 8 - used
