@@ -240,6 +240,25 @@ STORAGES = {
         )
     },
 }
+# Uploads in shared object storage (S3 or an S3-compatible server such as MinIO): needed as soon
+# as there is more than one web machine, so each sees the others' photos and signatures.
+AFTERSALES_S3_BUCKET = os.environ.get("AFTERSALES_S3_BUCKET", "").strip()
+if AFTERSALES_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AFTERSALES_S3_BUCKET,
+            "endpoint_url": os.environ.get("AFTERSALES_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("AFTERSALES_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("AFTERSALES_S3_SECRET_KEY") or None,
+            "region_name": os.environ.get("AFTERSALES_S3_REGION") or None,
+            "addressing_style": os.environ.get("AFTERSALES_S3_ADDRESSING_STYLE", "path"),
+            # Files are served through the application (scope checks), never by public URLs.
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 WHITENOISE_USE_FINDERS = TESTING or DEBUG
 MEDIA_ROOT = DATA_DIR / "uploads"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

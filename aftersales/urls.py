@@ -5,6 +5,8 @@ from aftersales.api.main import api
 from aftersales.core.health import healthz
 
 admin.site.site_header = "Aftersales admin"
+# A database restarting or unreachable answers 503 with Retry-After instead of 500.
+handler500 = "aftersales.core.unavailable.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -29,6 +29,7 @@ from aftersales.accounts.permissions import Perm, require
 from aftersales.calendars.selectors import work_calendar
 from aftersales.core.audit import audit_record, changed, snapshot
 from aftersales.core.errors import ApplicationError, Conflict, NotFound
+from aftersales.core.queue import trigger
 from aftersales.core.selectors import as_id
 from aftersales.core.validation import Errors, ValidationFailed, set_whole_numbers
 from aftersales.core.workclock import add_working_time, working_time_between
@@ -165,7 +166,7 @@ def follow_up_open(*, order: ServiceOrder, now: dt.datetime | None = None) -> Fo
 def _send_survey_later(follow_up_id: int) -> None:
     from aftersales.feedback import tasks
 
-    tasks.survey_send_task(follow_up_id)
+    trigger(tasks.survey_send_task, follow_up_id)
 
 
 def follow_ups_open_missing(*, limit: int = 1000) -> int:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.permissions import Perm, require
 from aftersales.core.audit import audit_record
+from aftersales.core.queue import trigger
 from aftersales.core.validation import Errors, ValidationFailed
 from aftersales.customers.models import Customer
 from aftersales.notifications import channels, rendering
@@ -127,7 +128,7 @@ def notify_customer(
 def _trigger_send() -> None:
     from aftersales.notifications import tasks
 
-    tasks.outbox_send_task()
+    trigger(tasks.outbox_send_task)
 
 
 def _claim(pk: int, now: dt.datetime) -> OutboxMessage | None:

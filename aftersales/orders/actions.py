@@ -32,6 +32,7 @@ from aftersales.core.errors import (
     PermissionDenied,
     check_version,
 )
+from aftersales.core.queue import trigger
 from aftersales.core.selectors import as_id
 from aftersales.core.validation import Errors
 from aftersales.core.workclock import WorkCalendar
@@ -579,7 +580,7 @@ def _after_intake(order_id: int) -> None:
     """Trigger automatic assignment (the dispatch app decides whether the company wants it)."""
     from aftersales.dispatch.tasks import auto_assign_task
 
-    auto_assign_task(order_id)
+    trigger(auto_assign_task, order_id)
 
 
 def _insert_numbered(order: ServiceOrder) -> None:
