@@ -1,12 +1,18 @@
-"""API authentication: a bearer token (Authorization: Bearer as_...) or the web session."""
+"""API authentication: a bearer token (Authorization: Bearer as_...) or the web session.
+
+A request with neither (or with a token that is unknown, revoked or of an inactive user) is
+answered 401 `unauthenticated`, reads and writes alike; the session's CSRF check applies only
+to a request that does carry a signed-in session (then a missing CSRF token is a 403)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer
+from ninja.security.apikey import APIKeyCookie
 
 from aftersales.accounts.models import ApiToken
 
@@ -26,4 +32,20 @@ class BearerToken(HttpBearer):
         return row.user
 
 
-AUTH = [BearerToken(), django_auth]
+class SessionCookie(APIKeyCookie):
+    """Django's session, with its CSRF check only once there is a signed-in user."""
+
+    param_name: str = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if request.user.is_authenticated:
+            return request.user
+        return None
+
+
+AUTH = [BearerToken(), SessionCookie()]

@@ -16,6 +16,7 @@ from aftersales.api.dispatch import router as dispatch_router
 from aftersales.api.feedback import router as feedback_router
 from aftersales.api.fieldwork import router as fieldwork_router
 from aftersales.api.orders import router as orders_router
+from aftersales.api.parser import InputParser
 from aftersales.api.parts import router as parts_router
 from aftersales.api.transfer import router as transfer_router
 from aftersales.api.warranty import router as warranty_router
@@ -33,6 +34,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
 )
 errors.install(api)
+api.parser = InputParser()
 
 
 class MeOut(Schema):

@@ -12,9 +12,11 @@ from ninja import Field, Query, Router, Schema, Status
 
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
+from aftersales.api.types import Id, known_filter
 from aftersales.core.selectors import get_visible, keyset_page
 from aftersales.orders import actions
-from aftersales.orders.choices import TRANSITIONS
+from aftersales.orders.choices import TRANSITIONS, Priority, ServiceType
+from aftersales.orders.choices import Status as OrderStatus
 from aftersales.orders.selectors import (
     QUEUES,
     open_orders_on_unit,
@@ -151,11 +153,11 @@ class OrderListParams(Schema):
     status: str = ""
     priority: str = ""
     service_type: str = ""
-    station: int | None = None
-    technician: int | None = None
+    station: Id | None = None
+    technician: Id | None = None
     breach: bool = False
     q: str = ""
-    after: int | None = None
+    after: Id | None = None
     limit: int = Field(25, ge=1, le=200)
 
 
@@ -189,7 +191,11 @@ def order_list(request: HttpRequest, params: Query[OrderListParams]) -> Any:
     """Queues: open, unassigned, overdue, due_soon, waiting_parts, waiting_customer, mine,
     to_follow_up, all. Newest first; pass `after` = the previous page's `next_after`."""
     require(request.user, Perm.ORDER_VIEW)
-    queue = params.queue if params.queue in QUEUES else "all"
+    known_filter("queue", params.queue, QUEUES)
+    known_filter("status", params.status, OrderStatus.values)
+    known_filter("priority", params.priority, Priority.values)
+    known_filter("service_type", params.service_type, ServiceType.values)
+    queue = params.queue
     qs = order_filter(order_queue(request.user, queue), params.dict())
     page = keyset_page(qs, after=params.after, size=params.limit)
     return {"items": page.items, "next_after": page.next_after}
