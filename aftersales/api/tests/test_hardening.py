@@ -243,3 +243,46 @@ def test_validation_details_are_in_english_under_en(api, people, data):
 def test_a_limit_out_of_bounds_says_the_bound(api, people, data):
     response = api(people["agent"]).get("/orders?limit=500", **ZH)
     assert _error(response, 422)["details"]["fields"] == {"limit": "不能大于 200。"}
+
+
+# Idempotency keys
+
+
+def test_another_users_idempotency_key_neither_returns_their_order_nor_reveals_it(
+    api, people, data, make_user
+):
+    mine = api(people["agent"]).post("/orders", _order_body(data), HTTP_IDEMPOTENCY_KEY="call-7")
+    assert mine.status_code == 201
+    same_body = api(make_user("agent")).post(
+        "/orders", _order_body(data, allow_duplicate=True), HTTP_IDEMPOTENCY_KEY="call-7"
+    )
+    assert same_body.status_code == 201, same_body.json()
+    assert same_body.json()["id"] != mine.json()["id"]
+    other_body = api(make_user("agent")).post(
+        "/orders",
+        _order_body(data, fault_description="噪音大", allow_duplicate=True),
+        HTTP_IDEMPOTENCY_KEY="call-7",
+    )
+    assert other_body.status_code == 201  # not 409 idempotency_key_reused: nothing leaks
+    assert ServiceOrder.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"contract_level": "gold"},
+        {
+            "preferred_start": "2026-05-01T09:00:00+08:00",
+            "preferred_end": "2026-05-01T12:00:00+08:00",
+        },
+        {"channel": "phone"},
+        {"allow_duplicate": True},
+    ],
+)
+def test_the_key_fingerprint_covers_every_field(api, people, data, change):
+    client = api(people["agent"])
+    first = client.post("/orders", _order_body(data), HTTP_IDEMPOTENCY_KEY="call-8")
+    assert first.status_code == 201
+    again = client.post("/orders", _order_body(data, **change), HTTP_IDEMPOTENCY_KEY="call-8")
+    _error(again, 409, "idempotency_key_reused")
+    assert ServiceOrder.objects.count() == 1
