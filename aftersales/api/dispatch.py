@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from aftersales.accounts.permissions import Perm, require
 from aftersales.accounts.selectors import stations_visible_to
 from aftersales.api.customers import ERRORS
-from aftersales.api.types import Id
+from aftersales.api.types import Id, LocalTime
 from aftersales.core.selectors import get_visible
 from aftersales.dispatch import actions, capacity
 from aftersales.dispatch.models import (
@@ -207,8 +207,8 @@ def plan_discard(request: HttpRequest, plan_id: int) -> Any:
 class ShiftIn(Schema):
     technician_id: int
     day: dt.date
-    start: dt.time
-    end: dt.time
+    start: LocalTime
+    end: LocalTime
     break_minutes: int = Field(60, ge=0, le=240)
 
 
@@ -216,8 +216,8 @@ class ShiftOut(Schema):
     id: int
     technician_id: int
     day: dt.date
-    start: dt.time
-    end: dt.time
+    start: LocalTime
+    end: LocalTime
     break_minutes: int
 
 
@@ -476,8 +476,8 @@ def requirement_delete(request: HttpRequest, requirement_id: int) -> Any:
 
 class SettingsOut(Schema):
     slot_minutes: int
-    visits_from: dt.time
-    visits_until: dt.time
+    visits_from: LocalTime
+    visits_until: LocalTime
     rest_periods: list[list[str]]
     notice_hours: int
     booking_days: int

@@ -3,11 +3,12 @@ larger number is a 422 naming the field instead of a query on a value no row can
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Annotated
 
 from django.utils.translation import gettext as _
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
 from aftersales.api.parser import INT_MAX, INT_MIN
 from aftersales.core.errors import ApplicationError
@@ -30,3 +31,13 @@ def known_filter(field: str, value: str, allowed: Iterable[str]) -> None:
                 }
             },
         )
+
+
+# A wall-clock time of day ("08:00" or "08:00:00"), documented as such: JSON Schema's
+# `format: time` demands a UTC offset, which a shift's or the booking window's time has not.
+LocalTime = Annotated[
+    dt.time,
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "example": "08:00:00"}
+    ),
+]
