@@ -8,12 +8,15 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
 
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
 from aftersales.api.types import Id, known_filter
+from aftersales.core.errors import check_version
 from aftersales.core.selectors import get_visible, keyset_page
+from aftersales.fieldwork.actions import visit_accept, visit_arrive, visit_depart
 from aftersales.orders import actions
 from aftersales.orders.choices import TRANSITIONS, Priority, ServiceType
 from aftersales.orders.choices import Status as OrderStatus
@@ -299,9 +302,25 @@ def order_warranty_fulfil(request: HttpRequest, order_id: int, payload: FulfilIn
     return {"outcome": payload.outcome, "new_unit_id": new_unit.pk if new_unit else None}
 
 
+# The technician's steps that are more than a status change: accepting, setting off (the
+# service record opens, the customer is told the ETA) and arriving (the check-in time and
+# position). Their generic endpoints run the same field-work step as /field/{step}, which
+# also takes the ETA and the position.
+FIELD_STEPS = {"accept": visit_accept, "depart": visit_depart, "arrive": visit_arrive}
+
+
 def _transition_endpoint(action: str) -> Callable[..., Any]:
     def endpoint(request: HttpRequest, order_id: int, payload: TransitionIn) -> Any:
         order = get_visible(orders_visible_to(request.user), order_id)
+        if action in FIELD_STEPS:
+            check_version(
+                order,
+                payload.version,
+                _("Someone else changed this order; reload it and try again."),
+            )
+            step = FIELD_STEPS[action]
+            done = step(actor=request.user, order=order)  # type: ignore[operator]
+            return _detail(request, done)
         changed = actions.order_transition(
             actor=request.user,  # type: ignore[arg-type]
             order=order,
@@ -315,6 +334,11 @@ def _transition_endpoint(action: str) -> Callable[..., Any]:
 
     endpoint.__name__ = f"order_{action}"
     endpoint.__doc__ = f"Transition `{action}`; refused with 409 `illegal_transition` otherwise."
+    if action in FIELD_STEPS:
+        endpoint.__doc__ += (
+            f" Runs the field-work step `{action}` (as `POST /orders/{{order_id}}/field/{action}`,"
+            " which also takes `eta_minutes` or the position)."
+        )
     return endpoint
 
 

@@ -5,6 +5,7 @@ bearer token of a service manager, a handful of examples per operation (bounded 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +22,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from aftersales.accounts import actions as org
+
+# CI runs a bounded, repeatable sample; AFTERSALES_FUZZ_EXAMPLES=200 digs deeper (random seed).
+DEEP = "AFTERSALES_FUZZ_EXAMPLES" in os.environ
+EXAMPLES = int(os.environ.get("AFTERSALES_FUZZ_EXAMPLES", "10"))
 
 
 @pytest.fixture
@@ -59,7 +64,12 @@ schema = _load_schema()
 
 
 @schema.parametrize()
-@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=not DEEP,
+)
 def test_no_server_error_and_responses_match_their_schema(
     case: Any, token: str, in_process: None
 ) -> None:

@@ -1,0 +1,65 @@
+"""What an integrator reads and drives: the organisation (scoped, paged) and the technician's
+generic steps doing what the field-work steps do."""
+
+from __future__ import annotations
+
+from aftersales.accounts.models import Skill, TechnicianProfile, TechnicianSkill
+from aftersales.fieldwork.models import ServiceRecord
+from aftersales.orders.models import ServiceOrder
+
+
+def _ids(response):
+    assert response.status_code == 200, response.content
+    return [row["id"] for row in response.json()["items"]]
+
+
+def test_stations_and_regions_are_listed_within_the_callers_scope(api, people, data):
+    everyone = api(people["service_manager"])
+    assert sorted(_ids(everyone.get("/stations"))) == sorted([data["s1"].pk, data["s2"].pk])
+    assert sorted(_ids(everyone.get("/regions"))) == sorted([data["east"].pk, data["north"].pk])
+    station = api(people["station_manager"])
+    assert _ids(station.get("/stations")) == [data["s1"].pk]
+    assert _ids(station.get("/regions")) == [data["east"].pk]
+
+
+def test_technicians_are_listed_with_skills_within_scope(api, people, data):
+    skill = Skill.objects.create(company=data["company"], code="ac", name="空调")
+    profile = TechnicianProfile.objects.create(user=people["tech"], station=data["s1"])
+    TechnicianSkill.objects.create(technician=profile, skill=skill)
+    everyone = api(people["service_manager"]).get("/technicians").json()["items"]
+    by_id = {row["id"]: row for row in everyone}
+    assert set(by_id) == {people[k].pk for k in ("tech", "tech_b", "tech_north")}
+    assert by_id[people["tech"].pk]["skills"] == ["ac"]
+    station = _ids(api(people["station_manager"]).get("/technicians"))
+    assert set(station) == {people["tech"].pk, people["tech_b"].pk}
+
+
+def test_organisation_lists_are_paged_like_every_list(api, people, data):
+    client = api(people["service_manager"])
+    first = client.get("/technicians?limit=2").json()
+    assert len(first["items"]) == 2 and first["next_after"] == first["items"][-1]["id"]
+    rest = client.get(f"/technicians?limit=2&after={first['next_after']}").json()
+    assert len(rest["items"]) == 1 and rest["next_after"] is None
+
+
+def test_generic_depart_and_arrive_do_what_the_field_steps_do(api, people, data, new_order, walk):
+    order = new_order()
+    walk(order, "assign")
+    tech = api(people["tech"])
+    assert tech.post(f"/orders/{order.pk}/accept", {}).json()["status"] == "accepted"
+    departed = tech.post(f"/orders/{order.pk}/depart", {})
+    assert departed.status_code == 200 and departed.json()["status"] == "en_route"
+    record = ServiceRecord.objects.get(order=order)
+    assert record.departed_at is not None and record.eta is not None
+    assert tech.post(f"/orders/{order.pk}/arrive", {}).json()["status"] == "on_site"
+    record.refresh_from_db()
+    assert record.arrived_at is not None
+    assert {"eta", "check_in"} <= set(order.events.values_list("action", flat=True))
+
+
+def test_generic_step_with_a_stale_version_is_409(api, people, data, new_order, walk):
+    order = new_order()
+    walk(order, "assign")
+    response = api(people["tech"]).post(f"/orders/{order.pk}/accept", {"version": 1})
+    assert response.status_code == 409 and response.json()["code"] == "stale_version"
+    assert ServiceOrder.objects.get(pk=order.pk).status == "assigned"
