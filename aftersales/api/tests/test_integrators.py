@@ -63,3 +63,58 @@ def test_generic_step_with_a_stale_version_is_409(api, people, data, new_order, 
     response = api(people["tech"]).post(f"/orders/{order.pk}/accept", {"version": 1})
     assert response.status_code == 409 and response.json()["code"] == "stale_version"
     assert ServiceOrder.objects.get(pk=order.pk).status == "assigned"
+
+
+def test_a_read_only_token_reads_but_may_not_write(db, people, data):
+    from django.test import Client
+
+    from aftersales.accounts import actions as org
+
+    _, key = org.api_token_create(actor=people["agent"], name="bi", scope="read")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_ACCEPT_LANGUAGE="en")
+    assert client.get("/api/v1/orders").status_code == 200
+    response = client.post(
+        "/api/v1/orders",
+        {"customer_id": data["c1"].pk, "unit_id": data["u1"].pk, "fault_description": "x"},
+        content_type="application/json",
+    )
+    assert response.status_code == 403 and response.json()["code"] == "read_only_token"
+    assert ServiceOrder.objects.count() == 0
+
+
+def test_an_expired_token_is_401(db, people, data):
+    import datetime as dt
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from aftersales.accounts import actions as org
+    from aftersales.accounts.models import ApiToken
+
+    token, key = org.api_token_create(
+        actor=people["agent"], name="temp", expires_at=timezone.now() + dt.timedelta(hours=1)
+    )
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert client.get("/api/v1/me").status_code == 200
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401 and response.json()["code"] == "unauthenticated"
+
+
+def test_a_token_cannot_be_made_already_expired_or_with_an_unknown_scope(db, people):
+    import datetime as dt
+
+    import pytest
+    from django.utils import timezone
+
+    from aftersales.accounts import actions as org
+    from aftersales.core.validation import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as exc:
+        org.api_token_create(
+            actor=people["agent"],
+            name="x",
+            scope="admin",
+            expires_at=timezone.now() - dt.timedelta(days=1),
+        )
+    assert set(exc.value.errors) == {"scope", "expires_at"}
