@@ -19,6 +19,7 @@ from aftersales.api.orders import router as orders_router
 from aftersales.api.organisation import router as organisation_router
 from aftersales.api.parser import InputParser
 from aftersales.api.parts import router as parts_router
+from aftersales.api.reports import router as reports_router
 from aftersales.api.transfer import router as transfer_router
 from aftersales.api.warranty import router as warranty_router
 
@@ -74,3 +75,4 @@ api.add_router("/", parts_router)
 api.add_router("/", fieldwork_router)
 api.add_router("/", feedback_router)
 api.add_router("/", organisation_router)
+api.add_router("/", reports_router)

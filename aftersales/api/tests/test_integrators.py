@@ -118,3 +118,12 @@ def test_a_token_cannot_be_made_already_expired_or_with_an_unknown_scope(db, peo
             expires_at=timezone.now() - dt.timedelta(days=1),
         )
     assert set(exc.value.errors) == {"scope", "expires_at"}
+
+
+def test_the_service_report_pdf_comes_with_a_token(api, people, data, new_order, walk):
+    order = walk(new_order(), "complete")
+    response = api(people["service_manager"]).get(f"/orders/{order.pk}/report.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf" and response.content[:5] == b"%PDF-"
+    other = api(people["tech_north"]).get(f"/orders/{order.pk}/report.pdf")
+    assert other.status_code == 404 and other.json()["code"] == "not_found"
