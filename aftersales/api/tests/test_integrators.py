@@ -127,3 +127,23 @@ def test_the_service_report_pdf_comes_with_a_token(api, people, data, new_order,
     assert response["Content-Type"] == "application/pdf" and response.content[:5] == b"%PDF-"
     other = api(people["tech_north"]).get(f"/orders/{order.pk}/report.pdf")
     assert other.status_code == 404 and other.json()["code"] == "not_found"
+
+
+def test_orders_carry_updated_at_and_filter_on_updated_since(api, people, data, new_order):
+    import datetime as dt
+    from urllib.parse import urlencode
+
+    from django.utils import timezone
+
+    old, fresh = new_order(), new_order()
+    long_ago = timezone.now() - dt.timedelta(days=3)
+    ServiceOrder.objects.filter(pk=old.pk).update(updated_at=long_ago)
+    client = api(people["agent"])
+    since = (timezone.now() - dt.timedelta(hours=1)).isoformat()
+    page = client.get(f"/orders?{urlencode({'updated_since': since})}").json()
+    assert [o["id"] for o in page["items"]] == [fresh.pk]
+    assert page["items"][0]["updated_at"]
+    everything = client.get("/orders").json()["items"]
+    assert {o["id"] for o in everything} == {old.pk, fresh.pk}
+    bad = client.get("/orders?updated_since=yesterday")
+    assert bad.status_code == 422 and "updated_since" in bad.json()["details"]["fields"]
