@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import math
-import unicodedata
 from typing import Any, cast
 
 from django.http import HttpRequest
@@ -16,21 +15,10 @@ from django.utils.translation import gettext as _
 from ninja.parser import Parser
 from ninja.types import DictStrAny
 
+from aftersales.core.characters import bad_character
 from aftersales.core.errors import ApplicationError
 
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
-# Tab, line feed and carriage return are text; every other control character is not.
-ALLOWED_CONTROLS = frozenset("\t\n\r")
-
-
-def bad_character(text: str) -> bool:
-    """True when `text` holds a control character (other than tab and line breaks) or a lone
-    surrogate."""
-    return any(
-        unicodedata.category(ch) in ("Cc", "Cs") and ch not in ALLOWED_CONTROLS
-        for ch in text
-        if ch < " " or "\x7f" <= ch <= "\x9f" or "\ud800" <= ch <= "\udfff"
-    )
 
 
 def _refuse(field: str, message: Any, code: str = "invalid") -> ApplicationError:

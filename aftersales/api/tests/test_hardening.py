@@ -286,3 +286,12 @@ def test_the_key_fingerprint_covers_every_field(api, people, data, change):
     again = client.post("/orders", _order_body(data, **change), HTTP_IDEMPOTENCY_KEY="call-8")
     _error(again, 409, "idempotency_key_reused")
     assert ServiceOrder.objects.count() == 1
+
+
+def test_names_with_control_characters_are_refused_on_pages_too(people, data):
+    from aftersales.core.validation import ValidationFailed
+    from aftersales.customers import actions
+
+    with pytest.raises(ValidationFailed) as exc:
+        actions.customer_create(actor=people["agent"], name="王\x1b五", phone="13800000009")
+    assert set(exc.value.errors) == {"name"}
