@@ -295,3 +295,35 @@ def test_names_with_control_characters_are_refused_on_pages_too(people, data):
     with pytest.raises(ValidationFailed) as exc:
         actions.customer_create(actor=people["agent"], name="王\x1b五", phone="13800000009")
     assert set(exc.value.errors) == {"name"}
+
+
+# The OpenAPI document
+
+
+def test_every_schema_name_in_the_openapi_document_is_one_model():
+    """ninja names a component after its class: two classes of one name would be documented
+    as one (wrong fields for one of the endpoints)."""
+    import inspect
+    import pkgutil
+    from importlib import import_module
+
+    from pydantic import BaseModel
+
+    import aftersales.api
+    from aftersales.api.main import api as ninja_api
+
+    owners: dict[str, set[str]] = {}
+    for info in pkgutil.iter_modules(aftersales.api.__path__):
+        module = import_module(f"aftersales.api.{info.name}")
+        for name, obj in vars(module).items():
+            if (
+                inspect.isclass(obj)
+                and issubclass(obj, BaseModel)
+                and obj.__module__ == module.__name__
+            ):
+                owners.setdefault(name, set()).add(module.__name__)
+    assert {n: m for n, m in owners.items() if len(m) > 1} == {}
+    components = ninja_api.get_openapi_schema()["components"]["schemas"]
+    assert {"UnitIn", "WarrantyUnitIn", "VisitMoveIn", "StockMoveIn", "FieldVisitOut"} <= set(
+        components
+    )
