@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.accounts.choices import STATION_ROLES, Role
+from aftersales.accounts.choices import STATION_ROLES, Role, TokenScope
 from aftersales.accounts.models import (
     ApiToken,
     Company,
@@ -157,14 +157,29 @@ def technician_profile_set(
 
 
 @transaction.atomic
-def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
-    """A new token; the key is returned once and only its hash is kept."""
+def api_token_create(
+    *,
+    actor: User,
+    name: str,
+    scope: str = "full",
+    expires_at: dt.datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """A new token; the key is returned once and only its hash is kept. A `read` token only
+    reads; a token with `expires_at` stops working then."""
+    errors = Errors()
+    if scope not in TokenScope.values:
+        errors.add("scope", _("Unknown scope."))
+    if expires_at is not None and expires_at <= timezone.now():
+        errors.add("expires_at", _("The expiry must be in the future."))
+    errors.raise_if_any()
     key = ApiToken.new_key()
     token = ApiToken.objects.create(
         user=actor,
         name=(name or "token").strip()[:100],
         key_hash=ApiToken.hash_key(key),
         prefix=key[:8],
+        scope=scope,
+        expires_at=expires_at,
     )
     audit_record(actor=actor, action="api_token.create", obj=token)
     return token, key

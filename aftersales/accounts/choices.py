@@ -23,3 +23,10 @@ class Role(models.TextChoices):
 
 # Roles whose users work for one service station and see only that station's data.
 STATION_ROLES = frozenset({Role.TECHNICIAN, Role.STATION_MANAGER})
+
+
+class TokenScope(models.TextChoices):
+    # Reads only: GET/HEAD/OPTIONS; any write is refused (403 read_only_token).
+    READ = "read", _("Read only")
+    # Everything the token's user may do.
+    FULL = "full", _("Full access")

@@ -10,7 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.accounts.choices import STATION_ROLES, Role
+from aftersales.accounts.choices import STATION_ROLES, Role, TokenScope
 
 
 class Company(models.Model):
@@ -164,6 +164,11 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
+    scope = models.CharField(
+        _("scope"), max_length=8, choices=TokenScope.choices, default=TokenScope.FULL
+    )
+    # After this moment the token no longer authenticates (401); empty = until revoked.
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")

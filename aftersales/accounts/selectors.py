@@ -7,8 +7,8 @@ from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
 
-from aftersales.accounts.choices import STATION_ROLES
-from aftersales.accounts.models import Station
+from aftersales.accounts.choices import STATION_ROLES, Role
+from aftersales.accounts.models import Region, Station, User
 
 M = TypeVar("M", bound=Model)
 
@@ -44,3 +44,24 @@ def stations_visible_to(user: Any) -> QuerySet[Station]:
     if user.region_id:
         return qs.filter(region_id=user.region_id)
     return qs
+
+
+def regions_visible_to(user: Any) -> QuerySet[Region]:
+    """The company's regions; regional and station people see their own region."""
+    if not getattr(user, "is_authenticated", False) or not user.company_id:
+        return Region.objects.none()
+    qs = Region.objects.filter(company_id=user.company_id)
+    if user.role in STATION_ROLES or user.station_id:
+        if not user.station_id:
+            return qs.none()
+        return qs.filter(stations__id=user.station_id)
+    if user.region_id:
+        return qs.filter(id=user.region_id)
+    return qs
+
+
+def technicians_visible_to(user: Any) -> QuerySet[User]:
+    """The technicians of the stations the user sees."""
+    return User.objects.filter(
+        role=Role.TECHNICIAN, station__in=stations_visible_to(user).values("pk")
+    )

@@ -10,6 +10,7 @@ from ninja import Query, Router, Schema, Status
 
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS, ListParams
+from aftersales.api.types import Id
 from aftersales.catalog import actions
 from aftersales.catalog import selectors as sel
 from aftersales.core.selectors import get_visible, keyset_page
@@ -138,7 +139,7 @@ def category_delete(request: HttpRequest, pk: int) -> Any:
 
 
 @router.get("/models", response={200: list[ProductModelOut], **ERRORS})
-def model_list(request: HttpRequest, category_id: int | None = None) -> Any:
+def model_list(request: HttpRequest, category_id: Id | None = None) -> Any:
     require(request.user, Perm.CATALOG_VIEW)
     qs = sel.product_models_visible_to(request.user)
     if category_id:
@@ -178,7 +179,7 @@ def model_delete(request: HttpRequest, pk: int) -> Any:
 
 
 @router.get("/components", response={200: list[ComponentOut], **ERRORS})
-def component_list(request: HttpRequest, category_id: int | None = None) -> Any:
+def component_list(request: HttpRequest, category_id: Id | None = None) -> Any:
     require(request.user, Perm.CATALOG_VIEW)
     qs = sel.components_visible_to(request.user)
     if category_id:
@@ -248,7 +249,7 @@ def part_delete(request: HttpRequest, pk: int) -> Any:
 
 
 @router.get("/fault-codes", response={200: list[FaultCodeOut], **ERRORS})
-def fault_code_list(request: HttpRequest, category_id: int | None = None) -> Any:
+def fault_code_list(request: HttpRequest, category_id: Id | None = None) -> Any:
     require(request.user, Perm.CATALOG_VIEW)
     qs = sel.fault_codes_visible_to(request.user)
     if category_id:

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from aftersales.accounts.permissions import Perm, require
+from aftersales.api.types import Id
 from aftersales.core.selectors import get_visible, keyset_page
 from aftersales.customers import actions
 from aftersales.customers.models import Customer, InstalledUnit
@@ -145,7 +146,7 @@ class ConsentOut(Schema):
 
 class ListParams(Schema):
     q: str = ""
-    after: int | None = None
+    after: Id | None = None
     limit: int = Field(25, ge=1, le=200)
 
 

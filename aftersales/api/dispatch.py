@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from aftersales.accounts.permissions import Perm, require
 from aftersales.accounts.selectors import stations_visible_to
 from aftersales.api.customers import ERRORS
+from aftersales.api.types import Id, LocalTime
 from aftersales.core.selectors import get_visible
 from aftersales.dispatch import actions, capacity
 from aftersales.dispatch.models import (
@@ -50,7 +51,7 @@ class BookIn(Schema):
     force: bool = False
 
 
-class VisitOut(Schema):
+class AppointmentVisitOut(Schema):
     id: int
     order_id: int
     technician_id: int
@@ -76,7 +77,7 @@ class CandidateOut(Schema):
     added_km: float | None
 
 
-class MoveIn(Schema):
+class VisitMoveIn(Schema):
     technician_id: int
     start: dt.datetime
 
@@ -100,7 +101,7 @@ class PlanOut(Schema):
 
 
 class VisitParams(Schema):
-    station: int
+    station: Id
     day: dt.date
 
 
@@ -117,7 +118,7 @@ def order_slots(request: HttpRequest, order_id: int, params: Query[SlotParams]) 
     )
 
 
-@router.post("/orders/{order_id}/appointment", response={200: VisitOut, **ERRORS})
+@router.post("/orders/{order_id}/appointment", response={200: AppointmentVisitOut, **ERRORS})
 def order_book(request: HttpRequest, order_id: int, payload: BookIn) -> Any:
     """Book or move the appointment into one of the offered windows. 409 `slot_unavailable`
     when the window can no longer be served; 409 `late_notice` when a visit we promised
@@ -141,8 +142,8 @@ def order_candidates(request: HttpRequest, order_id: int, day: dt.date | None = 
     )
 
 
-@router.post("/orders/{order_id}/visit", response={200: VisitOut, **ERRORS})
-def order_move(request: HttpRequest, order_id: int, payload: MoveIn) -> Any:
+@router.post("/orders/{order_id}/visit", response={200: AppointmentVisitOut, **ERRORS})
+def order_move(request: HttpRequest, order_id: int, payload: VisitMoveIn) -> Any:
     """Place the visit by hand (technician and start); it is locked for the optimiser."""
     return actions.visit_move(
         actor=request.user,  # type: ignore[arg-type]
@@ -152,7 +153,7 @@ def order_move(request: HttpRequest, order_id: int, payload: MoveIn) -> Any:
     )
 
 
-@router.get("/dispatch/visits", response={200: list[VisitOut], **ERRORS})
+@router.get("/dispatch/visits", response={200: list[AppointmentVisitOut], **ERRORS})
 def visit_list(request: HttpRequest, params: Query[VisitParams]) -> Any:
     """A station's live visits on a day, by technician and sequence."""
     require(request.user, Perm.ORDER_VIEW)
@@ -206,8 +207,8 @@ def plan_discard(request: HttpRequest, plan_id: int) -> Any:
 class ShiftIn(Schema):
     technician_id: int
     day: dt.date
-    start: dt.time
-    end: dt.time
+    start: LocalTime
+    end: LocalTime
     break_minutes: int = Field(60, ge=0, le=240)
 
 
@@ -215,8 +216,8 @@ class ShiftOut(Schema):
     id: int
     technician_id: int
     day: dt.date
-    start: dt.time
-    end: dt.time
+    start: LocalTime
+    end: LocalTime
     break_minutes: int
 
 
@@ -251,7 +252,7 @@ LEAVE_FIELDS = ("first_day", "last_day", "reason")
 
 
 class RangeParams(Schema):
-    station: int
+    station: Id
     first: dt.date
     last: dt.date
 
@@ -358,7 +359,7 @@ def _territory_out(t: Territory) -> dict[str, Any]:
 
 
 @router.get("/dispatch/territories", response={200: list[TerritoryOut], **ERRORS})
-def territory_list(request: HttpRequest, station: int | None = None) -> Any:
+def territory_list(request: HttpRequest, station: Id | None = None) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     qs = Territory.objects.filter(station__in=stations_visible_to(request.user))
     if station is not None:
@@ -475,8 +476,8 @@ def requirement_delete(request: HttpRequest, requirement_id: int) -> Any:
 
 class SettingsOut(Schema):
     slot_minutes: int
-    visits_from: dt.time
-    visits_until: dt.time
+    visits_from: LocalTime
+    visits_until: LocalTime
     rest_periods: list[list[str]]
     notice_hours: int
     booking_days: int

@@ -11,9 +11,11 @@ from ninja import Router, Schema, Status
 
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
+from aftersales.api.types import known_filter
 from aftersales.core.errors import NotFound
 from aftersales.core.selectors import get_visible
 from aftersales.feedback import actions, rules
+from aftersales.feedback.choices import ComplaintStatus
 from aftersales.feedback.selectors import (
     complaints_visible_to,
     follow_up_queue,
@@ -151,6 +153,7 @@ class ComplaintStepIn(Schema):
 @router.get("/complaints", response={200: list[ComplaintOut], **ERRORS})
 def complaint_list(request: HttpRequest, status: str = "open") -> Any:
     require(request.user, Perm.COMPLAINT_HANDLE)
+    known_filter("status", status, ["open", "all", *ComplaintStatus.values])
     qs = complaints_visible_to(request.user)
     if status == "open":
         qs = qs.filter(status__in=rules.OPEN_COMPLAINT)

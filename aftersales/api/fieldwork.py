@@ -60,7 +60,7 @@ class RecordOut(Schema):
     quote: QuoteOut | None
 
 
-class VisitOut(Schema):
+class FieldVisitOut(Schema):
     order_id: int
     number: str
     status: str
@@ -158,13 +158,13 @@ def _order(request: HttpRequest, order_id: int) -> Any:
     return get_visible(orders_visible_to(request.user), order_id)
 
 
-@router.get("/orders/{order_id}/field", response={200: VisitOut, **ERRORS})
+@router.get("/orders/{order_id}/field", response={200: FieldVisitOut, **ERRORS})
 def visit_state(request: HttpRequest, order_id: int) -> Any:
     """The visit's state: status, the open service record, what finishing still needs."""
     return _visit(_order(request, order_id))
 
 
-@router.post("/orders/{order_id}/field/{step}", response={200: VisitOut, **ERRORS})
+@router.post("/orders/{order_id}/field/{step}", response={200: FieldVisitOut, **ERRORS})
 def visit_step(request: HttpRequest, order_id: int, step: str, payload: StepIn) -> Any:
     """One step of the visit: accept, decline, depart, arrive, call, no-show, cannot-keep,
     pause, resume, condition, diagnosis, acknowledge, part, quote, quote-accept, payment,
@@ -184,7 +184,7 @@ def visit_step(request: HttpRequest, order_id: int, step: str, payload: StepIn) 
     return _visit(_order(request, order_id))
 
 
-@router.post("/orders/{order_id}/field-photos", response={200: VisitOut, **ERRORS})
+@router.post("/orders/{order_id}/field-photos", response={200: FieldVisitOut, **ERRORS})
 def visit_photos(
     request: HttpRequest,
     order_id: int,

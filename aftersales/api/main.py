@@ -16,7 +16,10 @@ from aftersales.api.dispatch import router as dispatch_router
 from aftersales.api.feedback import router as feedback_router
 from aftersales.api.fieldwork import router as fieldwork_router
 from aftersales.api.orders import router as orders_router
+from aftersales.api.organisation import router as organisation_router
+from aftersales.api.parser import InputParser
 from aftersales.api.parts import router as parts_router
+from aftersales.api.reports import router as reports_router
 from aftersales.api.transfer import router as transfer_router
 from aftersales.api.warranty import router as warranty_router
 
@@ -33,6 +36,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
 )
 errors.install(api)
+api.parser = InputParser()
 
 
 class MeOut(Schema):
@@ -70,3 +74,5 @@ api.add_router("/", dispatch_router)
 api.add_router("/", parts_router)
 api.add_router("/", fieldwork_router)
 api.add_router("/", feedback_router)
+api.add_router("/", organisation_router)
+api.add_router("/", reports_router)

@@ -8,13 +8,19 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
 
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
+from aftersales.api.types import Id, known_filter
+from aftersales.core.errors import check_version
 from aftersales.core.selectors import get_visible, keyset_page
+from aftersales.fieldwork.actions import visit_accept, visit_arrive, visit_depart
 from aftersales.orders import actions
-from aftersales.orders.choices import TRANSITIONS
+from aftersales.orders.choices import TRANSITIONS, Priority, ServiceType
+from aftersales.orders.choices import Status as OrderStatus
 from aftersales.orders.selectors import (
     QUEUES,
     open_orders_on_unit,
@@ -80,6 +86,7 @@ class OrderOut(Schema):
     warranty_decision: str
     warranty_detail: dict[str, Any]
     created_at: dt.datetime
+    updated_at: dt.datetime
     version: int
 
 
@@ -151,11 +158,12 @@ class OrderListParams(Schema):
     status: str = ""
     priority: str = ""
     service_type: str = ""
-    station: int | None = None
-    technician: int | None = None
+    station: Id | None = None
+    technician: Id | None = None
     breach: bool = False
     q: str = ""
-    after: int | None = None
+    updated_since: dt.datetime | None = None
+    after: Id | None = None
     limit: int = Field(25, ge=1, le=200)
 
 
@@ -187,10 +195,21 @@ def order_create(request: HttpRequest, payload: OrderIn) -> Any:
 @router.get("/orders", response={200: OrderPage, **ERRORS})
 def order_list(request: HttpRequest, params: Query[OrderListParams]) -> Any:
     """Queues: open, unassigned, overdue, due_soon, waiting_parts, waiting_customer, mine,
-    to_follow_up, all. Newest first; pass `after` = the previous page's `next_after`."""
+    to_follow_up, all. Newest first; pass `after` = the previous page's `next_after`.
+    `updated_since` (ISO 8601; without an offset, Beijing time) keeps the orders changed at or
+    after that moment: poll with the time of the previous poll to sync."""
     require(request.user, Perm.ORDER_VIEW)
-    queue = params.queue if params.queue in QUEUES else "all"
+    known_filter("queue", params.queue, QUEUES)
+    known_filter("status", params.status, OrderStatus.values)
+    known_filter("priority", params.priority, Priority.values)
+    known_filter("service_type", params.service_type, ServiceType.values)
+    queue = params.queue
     qs = order_filter(order_queue(request.user, queue), params.dict())
+    if params.updated_since is not None:
+        since = params.updated_since
+        if timezone.is_naive(since):
+            since = timezone.make_aware(since)
+        qs = qs.filter(updated_at__gte=since)
     page = keyset_page(qs, after=params.after, size=params.limit)
     return {"items": page.items, "next_after": page.next_after}
 
@@ -293,9 +312,25 @@ def order_warranty_fulfil(request: HttpRequest, order_id: int, payload: FulfilIn
     return {"outcome": payload.outcome, "new_unit_id": new_unit.pk if new_unit else None}
 
 
+# The technician's steps that are more than a status change: accepting, setting off (the
+# service record opens, the customer is told the ETA) and arriving (the check-in time and
+# position). Their generic endpoints run the same field-work step as /field/{step}, which
+# also takes the ETA and the position.
+FIELD_STEPS = {"accept": visit_accept, "depart": visit_depart, "arrive": visit_arrive}
+
+
 def _transition_endpoint(action: str) -> Callable[..., Any]:
     def endpoint(request: HttpRequest, order_id: int, payload: TransitionIn) -> Any:
         order = get_visible(orders_visible_to(request.user), order_id)
+        if action in FIELD_STEPS:
+            check_version(
+                order,
+                payload.version,
+                _("Someone else changed this order; reload it and try again."),
+            )
+            step = FIELD_STEPS[action]
+            done = step(actor=request.user, order=order)  # type: ignore[operator]
+            return _detail(request, done)
         changed = actions.order_transition(
             actor=request.user,  # type: ignore[arg-type]
             order=order,
@@ -309,6 +344,11 @@ def _transition_endpoint(action: str) -> Callable[..., Any]:
 
     endpoint.__name__ = f"order_{action}"
     endpoint.__doc__ = f"Transition `{action}`; refused with 409 `illegal_transition` otherwise."
+    if action in FIELD_STEPS:
+        endpoint.__doc__ += (
+            f" Runs the field-work step `{action}` (as `POST /orders/{{order_id}}/field/{action}`,"
+            " which also takes `eta_minutes` or the position)."
+        )
     return endpoint
 
 

@@ -13,8 +13,10 @@ from ninja import Field, Query, Router, Schema, Status
 
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
+from aftersales.api.types import Id, known_filter
 from aftersales.core.selectors import get_visible, keyset_page
 from aftersales.parts import actions
+from aftersales.parts.choices import MoveKind, RequestStatus, ReturnStatus
 from aftersales.parts.selectors import (
     ledger,
     levels_visible_to,
@@ -59,8 +61,8 @@ class LevelOut(Schema):
 
 
 class LevelParams(Schema):
-    warehouse: int | None = None
-    part: int | None = None
+    warehouse: Id | None = None
+    part: Id | None = None
     low: bool = False
 
 
@@ -93,17 +95,17 @@ class MovePage(Schema):
 
 
 class LedgerParams(Schema):
-    warehouse: int | None = None
-    part: int | None = None
+    warehouse: Id | None = None
+    part: Id | None = None
     kind: str = ""
-    order: int | None = None
+    order: Id | None = None
     since: dt.date | None = None
     until: dt.date | None = None
-    after: int | None = None
+    after: Id | None = None
     limit: int = Field(50, ge=1, le=200)
 
 
-class MoveIn(Schema):
+class StockMoveIn(Schema):
     warehouse_id: int
     part_id: int
     quantity: int
@@ -222,12 +224,13 @@ def move_list(request: HttpRequest, params: Query[LedgerParams]) -> Any:
     """The ledger, most recently recorded first (`at` is when a movement happened, which may be
     earlier); pass `after` = the previous page's `next_after`."""
     require(request.user, Perm.STOCK_VIEW)
+    known_filter("kind", params.kind, MoveKind.values)
     page = keyset_page(ledger(request.user, params.dict()), after=params.after, size=params.limit)
     return {"items": page.items, "next_after": page.next_after}
 
 
 @router.post("/stock/receipts", response={201: MoveOut, **ERRORS})
-def receipt(request: HttpRequest, payload: MoveIn) -> Any:
+def receipt(request: HttpRequest, payload: StockMoveIn) -> Any:
     move = actions.stock_receive(
         actor=_actor(request),
         warehouse=payload.warehouse_id,
@@ -273,7 +276,7 @@ def order_return(request: HttpRequest, payload: ReturnIn) -> Any:
 
 
 @router.post("/stock/adjustments", response={201: MoveOut, **ERRORS})
-def adjustment(request: HttpRequest, payload: MoveIn) -> Any:
+def adjustment(request: HttpRequest, payload: StockMoveIn) -> Any:
     """A stock-count correction; `quantity` is signed, `reason` required."""
     move = actions.stock_adjust(
         actor=_actor(request),
@@ -287,7 +290,7 @@ def adjustment(request: HttpRequest, payload: MoveIn) -> Any:
 
 
 @router.post("/stock/scrap", response={201: MoveOut, **ERRORS})
-def scrap(request: HttpRequest, payload: MoveIn) -> Any:
+def scrap(request: HttpRequest, payload: StockMoveIn) -> Any:
     move = actions.stock_scrap(
         actor=_actor(request),
         warehouse=payload.warehouse_id,
@@ -436,10 +439,11 @@ def _request_out(row: Any) -> dict[str, Any]:
 
 @router.get("/stock/requests", response={200: RequestPage, **ERRORS})
 def request_list(
-    request: HttpRequest, status: str = "", after: int | None = None, limit: int = 25
+    request: HttpRequest, status: str = "", after: Id | None = None, limit: int = 25
 ) -> Any:
     """The parts requests the user may see (a technician: their own), newest first."""
     require(request.user, Perm.STOCK_VIEW)
+    known_filter("status", status, RequestStatus.values)
     qs = requests_visible_to(request.user).prefetch_related("lines", "events")
     if status:
         qs = qs.filter(status=status)
@@ -558,6 +562,7 @@ def _return_out(row: Any) -> dict[str, Any]:
 def return_list(request: HttpRequest, status: str = "") -> Any:
     """Old parts to send back, by deadline (overdue ones are flagged)."""
     require(request.user, Perm.STOCK_VIEW)
+    known_filter("status", status, ReturnStatus.values)
     qs = returns_visible_to(request.user).select_related("chargeback")
     if status:
         qs = qs.filter(status=status)

@@ -39,7 +39,21 @@ def _kind(key: str) -> TransferKind:
     return KINDS[key]
 
 
-@router.post("/import/{kind}", response={200: ReportOut, 422: ReportOut, **ERRORS_BUT_422})
+class ReportRefusedOut(Schema):
+    """422: either the import's report (nothing applied, every bad row listed) or, for a
+    request that is not a valid upload at all, the usual error."""
+
+    code: str
+    message: str
+    details: dict[str, Any] | None = None
+    total_rows: int | None = None
+    created: int | None = None
+    bad_rows: int | None = None
+    applied: bool | None = None
+    errors: list[RowErrorOut] | None = None
+
+
+@router.post("/import/{kind}", response={200: ReportOut, 422: ReportRefusedOut, **ERRORS_BUT_422})
 def import_file(
     request: HttpRequest,
     kind: str,
@@ -55,7 +69,13 @@ def import_file(
     report = run_import(
         rows, lambda row: spec.import_row(request.user, row), skip_bad_rows=skip_bad_rows
     )
-    return Status(200 if report.applied else 422, report.as_dict())
+    if report.applied:
+        return report.as_dict()
+    refused = {
+        "code": "import_refused",
+        "message": str(_("Nothing was imported: correct the rows listed and try again.")),
+    }
+    return Status(422, {**refused, **report.as_dict()})
 
 
 @router.get("/export/{kind}.xlsx", response={200: None, **ERRORS})

@@ -69,7 +69,7 @@ class RepairIn(Schema):
     days_waiting_parts: float = Field(0, ge=0)
 
 
-class UnitIn(Schema):
+class WarrantyUnitIn(Schema):
     invoice_date: dt.date | None = None
     sale_date: dt.date | None = None
     delivery_date: dt.date | None = None
@@ -99,7 +99,7 @@ class EvaluateIn(Schema):
     policy: str | PolicyIn = "general"
     category_id: int | None = None  # the company's policy for this product category
     unit_id: int | None = None
-    unit: UnitIn | None = None
+    unit: WarrantyUnitIn | None = None
     fault: FaultIn | None = None
     service_date: dt.date
 

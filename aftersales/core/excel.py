@@ -20,6 +20,8 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.exceptions import InvalidFileException
 
 from aftersales.core.errors import ApplicationError
@@ -173,14 +175,26 @@ def run_import(
     return report
 
 
+def export_cell(sheet: Any, value: Any) -> Any:
+    """A value as an export cell: text without the control characters XML cannot hold (a
+    name saved before they were refused still exports), and text starting with "=" kept as
+    text, never run as a formula."""
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("", value))
+    if value.startswith("="):
+        cell.data_type = "s"
+    return cell
+
+
 def write_xlsx(
     columns: Sequence[Column], rows: Iterable[Sequence[Any]], *, sheet_title: str = "data"
 ) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=sheet_title[:31])
-    sheet.append([str(c.label) for c in columns])
+    sheet.append([export_cell(sheet, str(c.label)) for c in columns])
     for row in rows:
-        sheet.append([str(v) if isinstance(v, Decimal) else v for v in row])
+        sheet.append([export_cell(sheet, str(v) if isinstance(v, Decimal) else v) for v in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

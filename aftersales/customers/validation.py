@@ -11,6 +11,7 @@ from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.characters import bad_character
 from aftersales.core.phones import is_valid_phone, normalize_phone
 from aftersales.core.validation import Errors
 from aftersales.customers.choices import CustomerKind, UnitStatus
@@ -24,6 +25,8 @@ def clean_name(errors: Errors, field: str, value: Any, *, max_length: int = 200)
         errors.add(field, _("This field is required."))
     elif len(text) > max_length:
         errors.add(field, _("At most %(n)d characters.") % {"n": max_length})
+    elif bad_character(text):
+        errors.add(field, _("Control characters are not allowed."))
     return text
 
 

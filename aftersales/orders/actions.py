@@ -379,6 +379,9 @@ def order_create(
         raise ApplicationError(
             "invalid", _("The Idempotency-Key header is longer than 100 characters."), status=422
         )
+    if key is not None:
+        key = caller_key(actor, key)
+    # Every field of the request: a retry must repeat it exactly to get the order back.
     fingerprint = _fingerprint(
         {
             "customer": getattr(customer, "pk", customer),
@@ -388,6 +391,11 @@ def order_create(
             "priority": priority,
             "fault_description": fault_description,
             "fault_code": getattr(fault_code, "pk", fault_code),
+            "contract_level": contract_level,
+            "preferred_start": preferred_start,
+            "preferred_end": preferred_end,
+            "address": getattr(address, "pk", address),
+            "allow_duplicate": allow_duplicate,
         }
     )
     if key is not None:
@@ -424,6 +432,13 @@ def order_create(
             raise
         return existing, False
     return order, True
+
+
+def caller_key(actor: User, key: str) -> str:
+    """The stored form of an Idempotency-Key: scoped to the caller (another user sending the
+    same key neither gets this order back nor learns the key was used) and hashed, so a key
+    of any content fits the column."""
+    return f"u{actor.pk}:{hashlib.sha256(key.encode('utf-8', 'replace')).hexdigest()}"
 
 
 def _existing_for_key(actor: User, key: str, fingerprint: str) -> ServiceOrder | None:
