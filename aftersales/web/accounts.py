@@ -19,6 +19,7 @@ from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.core.models import AuditEntry
 from aftersales.core.selectors import keyset_page
 from aftersales.customers.selectors import customers_visible_to, units_visible_to
+from aftersales.web.navigation import landing_url
 from aftersales.web.shortcuts import page
 
 
@@ -44,6 +45,10 @@ class LoginView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context["demo_accounts"] = demo_accounts()
         return context
+
+    def get_default_redirect_url(self) -> str:
+        # Without a `next`, each role lands on its work page (navigation.LANDING).
+        return landing_url(self.request.user)
 
 
 @login_required

@@ -20,6 +20,7 @@ def test_agent_finds_a_unit_by_serial_and_switches_language(page, data, agent):
     page.wait_for_url("**/")
     assert "欢迎" in page.content()
 
+    page.click("[data-testid=nav-people]")  # the menu group holding customers and units
     page.click("text=设备")
     page.fill("[data-testid=unit-search]", "KF2401000001")
     expect(page.locator("[data-testid=unit-link]")).to_have_count(1)
