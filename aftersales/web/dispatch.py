@@ -33,7 +33,7 @@ from aftersales.dispatch.models import (
     Territory,
     Visit,
 )
-from aftersales.orders.choices import ServiceType
+from aftersales.orders.choices import Priority, ServiceType
 from aftersales.orders.selectors import orders_visible_to
 from aftersales.web.shortcuts import day_param, flash_error, page
 
@@ -176,6 +176,10 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk,
     )
+    priorities = dict(Priority.choices)
+    skills = dict(
+        Skill.objects.filter(company_id=plan.station.company_id).values_list("code", "name")
+    )
     routes = []
     for r in plan.result.get("routes", []):
         stops = [
@@ -183,6 +187,11 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 **s,
                 "start_t": dt.datetime.fromisoformat(s["start"]),
                 "end_t": dt.datetime.fromisoformat(s["end"]),
+                "priority_label": priorities.get(s.get("priority"), ""),
+                "skill_rows": [
+                    (skills.get(code, code), level)
+                    for code, level in ((s.get("reasons") or {}).get("skills") or {}).items()
+                ],
             }
             for s in r["stops"]
         ]

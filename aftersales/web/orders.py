@@ -52,6 +52,7 @@ from aftersales.orders.selectors import (
     orders_visible_to,
 )
 from aftersales.parts.selectors import parts_used
+from aftersales.warranty import labels as warranty_labels
 from aftersales.web.shortcuts import apply_errors, flash_error, page, stored_image
 
 QUEUE_LABELS = {
@@ -73,13 +74,7 @@ DEFAULT_QUEUE = {
     Role.SERVICE_MANAGER: "overdue",
     Role.DEPARTMENT_HEAD: "overdue",
 }
-WARRANTY_LABELS = {
-    "return": _("Return (退货)"),
-    "exchange": _("Exchange (换货)"),
-    "free_repair": _("Free repair (保修)"),
-    "paid_repair": _("Paid repair"),
-    "undetermined": _("Undetermined"),
-}
+WARRANTY_LABELS = warranty_labels.DECISIONS
 FILTER_KEYS = ("queue", "status", "priority", "service_type", "station", "breach", "q")
 
 
@@ -154,7 +149,11 @@ def _intake_warranty(unit: Any) -> dict[str, Any]:
     from aftersales.warranty.actions import decide_for_unit
 
     decision, detail = decide_for_unit(unit, fault_code=None, at=timezone.now())
-    return {"decision": decision, "label": WARRANTY_LABELS.get(decision, decision), **detail}
+    return {
+        "decision": decision,
+        "label": warranty_labels.decision_label(decision),
+        **warranty_labels.described(detail),
+    }
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -367,7 +366,8 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and order.status in PLANNABLE | KEEP_TECHNICIAN,
             "attachments": order.attachments.all(),
             "can_override": has_perm(user, Perm.WARRANTY_OVERRIDE),
-            "warranty_label": WARRANTY_LABELS.get(order.warranty_decision, "—"),
+            "warranty_label": warranty_labels.decision_label(order.warranty_decision),
+            "warranty": warranty_labels.described(order.warranty_detail or {}),
             "warranty_choices": WARRANTY_LABELS.items(),
             "reopenings": order.reopenings.all(),
             "can_work": has_perm(user, Perm.ORDER_WORK)

@@ -27,7 +27,7 @@ def test_agent_finds_a_unit_by_serial_and_switches_language(page, data, agent):
     page.click("[data-testid=unit-link]")
     page.wait_for_url(f"**/units/{data['u1'].pk}/")
     history = page.locator("[data-testid=history]")
-    assert "unit.update" in history.inner_text()
+    assert "修改：设备档案" in history.inner_text()  # the action's label, not unit.update
     assert "SB20240301" in history.inner_text()
     assert "变更历史" in page.content()
 
