@@ -144,3 +144,10 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             "filter_query": urlencode(filters),
         },
     )
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on every site: the icon in the static files."""
+    from django.templatetags.static import static
+
+    return redirect(static("favicon.svg"), permanent=True)

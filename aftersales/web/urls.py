@@ -18,6 +18,7 @@ from aftersales.web import (
 
 urlpatterns = [
     path("", accounts.home, name="home"),
+    path("favicon.ico", accounts.favicon, name="favicon"),
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("tokens/", accounts.token_list, name="token-list"),

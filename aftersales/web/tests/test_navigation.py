@@ -86,3 +86,11 @@ def test_the_page_renders_the_groups_and_log_out(login, make_user):
     assert 'data-testid="nav-settings"' in html
     assert 'data-testid="logout"' in html
     assert "工作" in html and "报表" in html
+
+
+def test_the_favicon_is_linked_and_served(client):
+    page = client.get("/login/").content.decode()
+    assert 'rel="icon"' in page and "favicon.svg" in page
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
+    assert client.get(response["Location"]).status_code == 200
