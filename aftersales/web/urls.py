@@ -77,6 +77,7 @@ urlpatterns += [
     path("orders/new/", orders.intake, name="order-intake"),
     path("orders/new/search/", orders.intake_search, name="order-intake-search"),
     path("orders/bulk/", orders.order_bulk, name="order-bulk"),
+    path("orders/export.xlsx", orders.order_export, name="order-export"),
     path("orders/views/", orders.saved_view_save, name="saved-view-save"),
     path("orders/views/<int:pk>/delete/", orders.saved_view_delete, name="saved-view-delete"),
     path("orders/<int:pk>/", orders.order_detail, name="order-detail"),
