@@ -95,7 +95,24 @@ def board(request: HttpRequest) -> HttpResponse:
         planned = [
             v for v in visits if v.order.status in PLANNABLE
         ]  # the ones the dispatcher may still move
+    unplanned_rows = []
+    if station is not None and unplanned:
+        facts = capacity.OrderFacts(station.company_id)
+        names = dict(
+            Skill.objects.filter(company_id=station.company_id).values_list("code", "name")
+        )
+        for o in unplanned:
+            unplanned_rows.append(
+                {
+                    "order": o,
+                    "address": o.address or (o.unit.address if o.unit_id and o.unit else None),
+                    "due": o.arrive_due or o.resolve_due,
+                    "minutes": facts.minutes(o),
+                    "skills": [(names.get(c, c), lvl) for c, lvl in facts.skills(o).items()],
+                }
+            )
     ctx = {
+        "unplanned_rows": unplanned_rows,
         "stations": stations,
         "station": station,
         "day": day,
