@@ -146,11 +146,24 @@ def _intake_context(request: HttpRequest, form: IntakeForm, **extra: Any) -> dic
         "customer": customer,
         "customer_units": customer.units.select_related("product_model")[:20] if customer else [],
         "duplicates": list(open_orders_on_unit(user, unit.pk)[:5]) if unit else [],
+        "recent_orders": _recent_orders(user, customer, unit),
         "warranty": _intake_warranty(unit) if unit else None,
         "fault_codes": codes.order_by("code")[:300],
         "models": product_models_visible_to(user).order_by("code")[:300],
         **extra,
     }
+
+
+def _recent_orders(user: Any, customer: Any, unit: Any) -> list[Any]:
+    """The caller's and the unit's last orders, any status (what happened before)."""
+    if customer is None and unit is None:
+        return []
+    qs = orders_visible_to(user).select_related("unit")
+    if unit is not None:
+        wanted = qs.filter(unit_id=unit.pk) | qs.filter(customer_id=unit.customer_id)
+    else:
+        wanted = qs.filter(customer_id=customer.pk)
+    return list(wanted.order_by("-created_at", "-id")[:5])
 
 
 def _intake_warranty(unit: Any) -> dict[str, Any]:

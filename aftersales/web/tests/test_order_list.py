@@ -83,3 +83,10 @@ def test_the_excel_export_has_the_lists_filters_and_labels(login, people, new_or
 
 def test_the_export_refuses_who_may_not_see_orders(client):
     assert client.get("/orders/export.xlsx").status_code == 302  # to the login page
+
+
+def test_the_intake_shows_the_callers_and_the_units_recent_orders(login, people, data, new_order):
+    earlier = new_order()
+    page = login(people["agent"]).get("/orders/new/", {"unit": data["u1"].pk}).content.decode()
+    recent = page[page.index('data-testid="recent-orders"') :]
+    assert earlier.number in recent
