@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Cause(models.TextChoices):
@@ -56,7 +57,7 @@ class QuoteStatus(models.TextChoices):
     # 待确认: shown to the customer, not yet accepted.
     PROPOSED = "proposed", _("Proposed")
     # 已确认: the customer accepted (signed) before the work.
-    ACCEPTED = "accepted", _("Accepted")
+    ACCEPTED = "accepted", pgettext_lazy("quote", "Accepted")
     # 已收费: payment recorded, receipt issued.
     PAID = "paid", _("Paid")
     # 已作废: replaced or withdrawn before payment.

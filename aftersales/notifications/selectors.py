@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aftersales.notifications import rendering
+from aftersales.notifications import labels, rendering
 from aftersales.notifications.models import MessageTemplate, NotificationSettings
 
 
@@ -33,7 +33,9 @@ def template_rows(company_id: int) -> list[dict[str, Any]]:
             rows.append(
                 {
                     "event": event,
+                    "event_label": labels.EVENTS.get(event, event),
                     "language": language,
+                    "language_label": labels.LANGUAGES.get(language, language),
                     "variables": ", ".join("{" + v + "}" for v in variables),
                     "subject": mine.subject if mine else subject,
                     "body": mine.body if mine else body,

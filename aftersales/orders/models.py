@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.accounts.models import Company, Region, Station
 from aftersales.catalog.models import FaultCode
@@ -81,7 +82,20 @@ class SlaPolicy(models.Model):
         ordering = ["rank", "id"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name, in the reader's language while it is still a default rule's name."""
+        return str(DEFAULT_POLICY_NAMES.get(self.name, self.name))
+
+
+# The names the default rules (orders/sla.py) are seeded with, as each language reads them.
+DEFAULT_POLICY_NAMES = {
+    "High priority": _("High priority"),
+    "Medium priority": _("Medium priority"),
+    "Low priority": _("Low priority"),
+}
 
 
 class ServiceOrder(models.Model):
@@ -100,7 +114,7 @@ class ServiceOrder(models.Model):
     )
     unit = models.ForeignKey(
         InstalledUnit,
-        verbose_name=_("unit"),
+        verbose_name=pgettext_lazy("installed unit", "unit"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -16,6 +16,7 @@ from aftersales.accounts.models import Region
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.accounts.selectors import stations_visible_to
 from aftersales.catalog.selectors import product_models_visible_to
+from aftersales.core.audit_labels import audit_rows
 from aftersales.core.errors import ApplicationError
 from aftersales.core.models import AuditEntry
 from aftersales.core.selectors import get_visible, keyset_page
@@ -101,7 +102,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "customer": customer,
             "units": units,
-            "history": history,
+            "history": audit_rows(history),
             "consents": customer.consents.all()[:20],
             "can_edit": has_perm(request.user, Perm.CUSTOMER_EDIT),
             "can_reveal": has_perm(request.user, Perm.PHONE_REVEAL),
@@ -257,7 +258,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "web/units/detail.html",
         {
             "unit": unit,
-            "history": history,
+            "history": audit_rows(history),
             "orders": orders_of_unit(request.user, unit.pk)[:50],
             "can_edit": has_perm(request.user, Perm.UNIT_EDIT),
             "can_order": has_perm(request.user, Perm.ORDER_CREATE),

@@ -33,7 +33,7 @@ from aftersales.dispatch.models import (
     Territory,
     Visit,
 )
-from aftersales.orders.choices import ServiceType
+from aftersales.orders.choices import Priority, ServiceType
 from aftersales.orders.selectors import orders_visible_to
 from aftersales.web.shortcuts import day_param, flash_error, page
 
@@ -95,7 +95,24 @@ def board(request: HttpRequest) -> HttpResponse:
         planned = [
             v for v in visits if v.order.status in PLANNABLE
         ]  # the ones the dispatcher may still move
+    unplanned_rows = []
+    if station is not None and unplanned:
+        facts = capacity.OrderFacts(station.company_id)
+        names = dict(
+            Skill.objects.filter(company_id=station.company_id).values_list("code", "name")
+        )
+        for o in unplanned:
+            unplanned_rows.append(
+                {
+                    "order": o,
+                    "address": o.address or (o.unit.address if o.unit_id and o.unit else None),
+                    "due": o.arrive_due or o.resolve_due,
+                    "minutes": facts.minutes(o),
+                    "skills": [(names.get(c, c), lvl) for c, lvl in facts.skills(o).items()],
+                }
+            )
     ctx = {
+        "unplanned_rows": unplanned_rows,
         "stations": stations,
         "station": station,
         "day": day,
@@ -176,6 +193,10 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk,
     )
+    priorities = dict(Priority.choices)
+    skills = dict(
+        Skill.objects.filter(company_id=plan.station.company_id).values_list("code", "name")
+    )
     routes = []
     for r in plan.result.get("routes", []):
         stops = [
@@ -183,6 +204,11 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 **s,
                 "start_t": dt.datetime.fromisoformat(s["start"]),
                 "end_t": dt.datetime.fromisoformat(s["end"]),
+                "priority_label": priorities.get(s.get("priority"), ""),
+                "skill_rows": [
+                    (skills.get(code, code), level)
+                    for code, level in ((s.get("reasons") or {}).get("skills") or {}).items()
+                ],
             }
             for s in r["stops"]
         ]

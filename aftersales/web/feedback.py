@@ -258,11 +258,45 @@ def _hhmm(value: str) -> dt.time | None:
         return None
 
 
+QUESTION_KIND_LABELS = {
+    "yes_no": _("Yes or no"),
+    "score": _("Score 1–5"),
+    "text": _("Free text"),
+}
+
+
+def _script_from(post: Any) -> list[dict[str, Any]]:
+    """The follow-up script from the settings form's rows (one per question, new ones at the
+    end, ticked ones removed); a new question gets the next free code."""
+    rows = zip(
+        post.getlist("code"),
+        post.getlist("kind"),
+        post.getlist("text_zh"),
+        post.getlist("text_en"),
+        strict=False,
+    )
+    removed = set(post.getlist("remove"))
+    questions: list[dict[str, Any]] = []
+    for code, kind, zh, en in rows:
+        zh, en = zh.strip(), en.strip()
+        if code in removed or not (code or zh or en):
+            continue
+        questions.append({"code": code, "kind": kind, "zh-hans": zh, "en": en})
+    used = {q["code"] for q in questions if q["code"]}
+    n = 1
+    for q in questions:
+        if not q["code"]:
+            while f"q{n}" in used:
+                n += 1
+            q["code"] = f"q{n}"
+            used.add(q["code"])
+    return questions
+
+
 @page(Perm.FEEDBACK_RULES)
 def settings_page(request: HttpRequest) -> HttpResponse:
     """The follow-up rules and script, the complaint deadlines, quiet hours and the wording of
     the messages to customers."""
-    import json
 
     from aftersales.notifications.actions import (
         message_template_save,
@@ -295,11 +329,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                     },
                 )
             elif op == "script":
-                try:
-                    questions = json.loads(post.get("questions", ""))
-                except ValueError:
-                    questions = None
-                actions.feedback_settings_update(actor=user, questions=questions)
+                actions.feedback_settings_update(actor=user, questions=_script_from(post))
             elif op == "quiet":
                 notification_settings_update(
                     actor=user,
@@ -323,6 +353,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Saved."))
         return redirect("feedback-settings")
     conf = feedback_settings(user.company_id)
+    service_types = dict(ServiceType.choices)
+    severities = dict(Severity.choices)
     due = {**rules.DEFAULT_DUE_HOURS, **(conf.due_hours or {})}
     minutes = {**rules.DEFAULT_COMPLAINT_MINUTES, **(conf.complaint_minutes or {})}
     quiet = notification_settings(user.company_id)
@@ -331,9 +363,21 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "web/feedback/settings.html",
         {
             "conf": conf,
-            "due": [(k, due.get(k, due["default"])) for k in ("default", *ServiceType.values)],
-            "complaint_hours": [(k, minutes[k] / 60) for k in Severity.values],
-            "questions": json.dumps(conf.questions, ensure_ascii=False, indent=1),
+            "due": [
+                (k, service_types.get(k, _("Other service types")), due.get(k, due["default"]))
+                for k in ("default", *ServiceType.values)
+            ],
+            "complaint_hours": [(k, severities[k], minutes[k] / 60) for k in Severity.values],
+            "questions": [
+                {
+                    **q,
+                    "zh": q.get("zh-hans", ""),
+                    "required": q.get("code") in rules.REQUIRED_CODES,
+                }
+                for q in conf.questions or []
+            ],
+            "blank_questions": range(3),
+            "question_kinds": QUESTION_KIND_LABELS.items(),
             "quiet": quiet,
             "templates": template_rows(user.company_id),
         },

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,7 +28,8 @@ from aftersales.catalog.models import FaultCode
 from aftersales.catalog.selectors import product_models_visible_to
 from aftersales.core import holidays
 from aftersales.core.errors import ApplicationError
-from aftersales.core.selectors import as_id, get_visible, keyset_page
+from aftersales.core.excel import Column, write_xlsx
+from aftersales.core.selectors import as_id, get_visible
 from aftersales.core.validation import ValidationFailed
 from aftersales.customers.selectors import customer_search, unit_search, units_visible_to
 from aftersales.dispatch import actions as dispatch_actions
@@ -52,7 +54,15 @@ from aftersales.orders.selectors import (
     orders_visible_to,
 )
 from aftersales.parts.selectors import parts_used
-from aftersales.web.shortcuts import apply_errors, flash_error, page, stored_image
+from aftersales.warranty import labels as warranty_labels
+from aftersales.web.listing import sorted_page
+from aftersales.web.shortcuts import (
+    apply_errors,
+    flash_error,
+    page,
+    stored_image,
+    xlsx_response,
+)
 
 QUEUE_LABELS = {
     "open": _("Open"),
@@ -73,13 +83,7 @@ DEFAULT_QUEUE = {
     Role.SERVICE_MANAGER: "overdue",
     Role.DEPARTMENT_HEAD: "overdue",
 }
-WARRANTY_LABELS = {
-    "return": _("Return (退货)"),
-    "exchange": _("Exchange (换货)"),
-    "free_repair": _("Free repair (保修)"),
-    "paid_repair": _("Paid repair"),
-    "undetermined": _("Undetermined"),
-}
+WARRANTY_LABELS = warranty_labels.DECISIONS
 FILTER_KEYS = ("queue", "status", "priority", "service_type", "station", "breach", "q")
 
 
@@ -142,6 +146,7 @@ def _intake_context(request: HttpRequest, form: IntakeForm, **extra: Any) -> dic
         "customer": customer,
         "customer_units": customer.units.select_related("product_model")[:20] if customer else [],
         "duplicates": list(open_orders_on_unit(user, unit.pk)[:5]) if unit else [],
+        "recent_orders": _recent_orders(user, customer, unit),
         "warranty": _intake_warranty(unit) if unit else None,
         "fault_codes": codes.order_by("code")[:300],
         "models": product_models_visible_to(user).order_by("code")[:300],
@@ -149,12 +154,28 @@ def _intake_context(request: HttpRequest, form: IntakeForm, **extra: Any) -> dic
     }
 
 
+def _recent_orders(user: Any, customer: Any, unit: Any) -> list[Any]:
+    """The caller's and the unit's last orders, any status (what happened before)."""
+    if customer is None and unit is None:
+        return []
+    qs = orders_visible_to(user).select_related("unit")
+    if unit is not None:
+        wanted = qs.filter(unit_id=unit.pk) | qs.filter(customer_id=unit.customer_id)
+    else:
+        wanted = qs.filter(customer_id=customer.pk)
+    return list(wanted.order_by("-created_at", "-id")[:5])
+
+
 def _intake_warranty(unit: Any) -> dict[str, Any]:
     """The decision the order would get today (a performance fault assumed)."""
     from aftersales.warranty.actions import decide_for_unit
 
     decision, detail = decide_for_unit(unit, fault_code=None, at=timezone.now())
-    return {"decision": decision, "label": WARRANTY_LABELS.get(decision, decision), **detail}
+    return {
+        "decision": decision,
+        "label": warranty_labels.decision_label(decision),
+        **warranty_labels.described(detail),
+    }
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -248,10 +269,17 @@ def order_list(request: HttpRequest) -> HttpResponse:
     qs = order_filter(order_queue(user, queue), params).select_related(
         "customer", "unit__product_model", "station", "technician"
     )
-    result = keyset_page(qs, after=request.GET.get("after"))
+    result = sorted_page(
+        _sortable(qs),
+        sorts=ORDER_SORTS,
+        sort=request.GET.get("sort", ""),
+        page=request.GET.get("page"),
+    )
     now = timezone.now()
     rows = [(o, o.service_level_state(now)) for o in result.items]
     base = {k: v for k, v in params.items() if v and k != "queue"}
+    filtered = {**base, "queue": queue}
+    sorted_query = urlencode({**filtered, "sort": result.sort})
     return render(
         request,
         "web/orders/list.html",
@@ -268,12 +296,119 @@ def order_list(request: HttpRequest) -> HttpResponse:
             "service_types": ServiceType.choices,
             "stations": stations_visible_to(user),
             "saved_views": SavedView.objects.filter(user=user),
-            "query": urlencode({**base, "queue": queue}),
+            "query": urlencode(filtered),
+            "sorted_query": sorted_query,
+            "sort_links": {
+                column: "?" + urlencode({**filtered, "sort": _toggled(result.sort, column)})
+                for column in ("number", "status", "priority", "customer", "station", "due")
+            },
+            "sort": result.sort,
             "can_create": has_perm(user, Perm.ORDER_CREATE),
             "can_dispatch": has_perm(user, Perm.ORDER_DISPATCH),
             "can_edit": has_perm(user, Perm.ORDER_EDIT),
         },
     )
+
+
+# Sorts of the orders list: name -> ordering (the id breaks ties). The first is the default.
+ORDER_SORTS: dict[str, tuple[str, ...]] = {
+    "-number": ("-pk",),
+    "number": ("pk",),
+    "status": ("status",),
+    "-status": ("-status",),
+    "priority": ("priority_rank",),
+    "-priority": ("-priority_rank",),
+    "customer": ("customer__name",),
+    "-customer": ("-customer__name",),
+    "station": ("station__name",),
+    "-station": ("-station__name",),
+    "due": ("resolve_due",),
+    "-due": ("-resolve_due",),
+}
+
+
+def _sortable(qs: Any) -> Any:
+    """Priority sorts by urgency (high first), not by its stored word."""
+    return qs.annotate(
+        priority_rank=Case(
+            When(priority=Priority.HIGH, then=Value(0)),
+            When(priority=Priority.MEDIUM, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+    )
+
+
+def _toggled(current: str, column: str) -> str:
+    """The sort a column's header asks for: its own, reversed when it is the current one."""
+    if column == "number":  # newest first unless asked otherwise
+        return "number" if current == "-number" else "-number"
+    return f"-{column}" if current == column else column
+
+
+ORDER_EXPORT_COLUMNS = [
+    Column("number", _("Order no.")),
+    Column("status", _("Status")),
+    Column("priority", _("Priority")),
+    Column("service_type", _("Service type")),
+    Column("customer", _("Customer")),
+    Column("phone", _("Phone")),
+    Column("serial", _("Serial number")),
+    Column("model", _("Model")),
+    Column("station", _("Station")),
+    Column("technician", _("Technician")),
+    Column("created", _("Created at")),
+    Column("resolve_due", _("Resolve by")),
+    Column("completed", _("Completed at")),
+]
+EXPORT_LIMIT = 10_000
+
+
+def _local(value: dt.datetime | None) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+@page(Perm.ORDER_VIEW)
+def order_export(request: HttpRequest) -> HttpResponse:
+    """The orders list as an Excel file: the same queue, filters and sort as on the page (at
+    most 10,000 rows; phones masked as on the page)."""
+    user: Any = request.user
+    params = {k: request.GET.get(k, "") for k in FILTER_KEYS}
+    queue = params["queue"] if params["queue"] in QUEUES else DEFAULT_QUEUE.get(user.role, "open")
+    qs = _sortable(order_filter(order_queue(user, queue), params)).select_related(
+        "customer", "unit__product_model", "station", "technician"
+    )
+    sort = request.GET.get("sort", "")
+    ordering = ORDER_SORTS.get(sort, next(iter(ORDER_SORTS.values())))
+    rows = (
+        (
+            o.number,
+            o.get_status_display(),
+            o.get_priority_display(),
+            o.get_service_type_display(),
+            o.customer.name,
+            o.customer.masked_phone,
+            o.unit.serial if o.unit else "",
+            o.unit.product_model.name if o.unit else "",
+            o.station.name if o.station else "",
+            (o.technician.get_full_name() or o.technician.username) if o.technician else "",
+            _local(o.created_at),
+            _local(o.resolve_due),
+            _local(o.completed_at),
+        )
+        for o in qs.order_by(*ordering, "-pk")[:EXPORT_LIMIT]
+    )
+    content = write_xlsx(
+        ORDER_EXPORT_COLUMNS, ([_printable(v) for v in r] for r in rows), sheet_title="orders"
+    )
+    return xlsx_response(content, f"orders-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+def _printable(value: Any) -> Any:
+    """Text without control characters (which the xlsx format cannot hold)."""
+    if isinstance(value, str):
+        return "".join(ch for ch in value if ch >= " " or ch in "\t\n")
+    return value
 
 
 @page(Perm.ORDER_VIEW)
@@ -367,7 +502,8 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and order.status in PLANNABLE | KEEP_TECHNICIAN,
             "attachments": order.attachments.all(),
             "can_override": has_perm(user, Perm.WARRANTY_OVERRIDE),
-            "warranty_label": WARRANTY_LABELS.get(order.warranty_decision, "—"),
+            "warranty_label": warranty_labels.decision_label(order.warranty_decision),
+            "warranty": warranty_labels.described(order.warranty_detail or {}),
             "warranty_choices": WARRANTY_LABELS.items(),
             "reopenings": order.reopenings.all(),
             "can_work": has_perm(user, Perm.ORDER_WORK)

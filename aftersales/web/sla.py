@@ -71,7 +71,7 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             apply_errors(form, exc)
         else:
             return redirect("sla-list")
-    title = policy.name if policy else _("New service-level policy")
+    title = policy.label if policy else _("New service-level policy")
     return render(request, "web/form.html", {"form": form, "title": title})
 
 

@@ -18,6 +18,7 @@ from aftersales.web import (
 
 urlpatterns = [
     path("", accounts.home, name="home"),
+    path("favicon.ico", accounts.favicon, name="favicon"),
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("tokens/", accounts.token_list, name="token-list"),
@@ -76,6 +77,7 @@ urlpatterns += [
     path("orders/new/", orders.intake, name="order-intake"),
     path("orders/new/search/", orders.intake_search, name="order-intake-search"),
     path("orders/bulk/", orders.order_bulk, name="order-bulk"),
+    path("orders/export.xlsx", orders.order_export, name="order-export"),
     path("orders/views/", orders.saved_view_save, name="saved-view-save"),
     path("orders/views/<int:pk>/delete/", orders.saved_view_delete, name="saved-view-delete"),
     path("orders/<int:pk>/", orders.order_detail, name="order-detail"),

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.permissions import Perm
-from aftersales.catalog.models import ProductCategory, ProductModel
+from aftersales.catalog.models import MainComponent, ProductCategory, ProductModel
 from aftersales.core.errors import ApplicationError
 from aftersales.core.selectors import get_visible
 from aftersales.warranty.actions import warranty_policy_save
@@ -115,9 +115,23 @@ class WarrantyPolicyForm(forms.Form):
 @page(Perm.WARRANTY_EDIT)
 def policy_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    policies = WarrantyPolicy.objects.filter(company_id=user.company_id).select_related(
-        "category", "product_model"
+    policies = list(
+        WarrantyPolicy.objects.filter(company_id=user.company_id).select_related(
+            "category", "product_model"
+        )
     )
+    # Main components by their names (a policy stores their codes).
+    names = {
+        (c.category_id, c.code): c.name
+        for c in MainComponent.objects.filter(category__company_id=user.company_id)
+    }
+    any_name = {code: name for (_cat, code), name in names.items()}
+    for p in policies:
+        category_id = p.category_id or (p.product_model.category_id if p.product_model else None)
+        p.component_rows = [
+            (names.get((category_id, code)) or any_name.get(code) or code, months)
+            for code, months in (p.components or {}).items()
+        ]
     return render(request, "web/warranty/policies.html", {"policies": policies})
 
 

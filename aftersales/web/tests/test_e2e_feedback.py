@@ -69,7 +69,8 @@ def test_customer_reports_books_and_rates_in_the_portal(
     page.fill("textarea[name=fault_description]", "室内机漏水")
     page.set_input_files("input[name=photos]", str(_photo(tmp_path)))
     page.click("[data-testid=send-fault]")
-    expect(page.locator("[data-testid=portal-status]")).to_have_text("已登记")
+    # the customer-facing status
+    expect(page.locator("[data-testid=portal-status]")).to_have_text("已受理报修")
     order = ServiceOrder.objects.get(customer=customer)
     assert (order.channel, order.unit_id, order.attachments.count()) == ("portal", unit.pk, 1)
 
@@ -96,7 +97,8 @@ def test_customer_reports_books_and_rates_in_the_portal(
 
     # Later the customer rates the visit.
     page.reload()
-    expect(page.locator("[data-testid=portal-status]")).to_have_text("已完工")
+    # the customer-facing status
+    expect(page.locator("[data-testid=portal-status]")).to_have_text("服务已完成")
     expect(page.locator("[data-testid=portal-timeline]")).to_contain_text("工程师已出发")
     form = page.locator("[data-testid=portal-rate]")
     for code in ("fixed", "on_time", "polite", "charged_correctly"):

@@ -20,13 +20,14 @@ def test_agent_finds_a_unit_by_serial_and_switches_language(page, data, agent):
     page.wait_for_url("**/")
     assert "欢迎" in page.content()
 
+    page.click("[data-testid=nav-people]")  # the menu group holding customers and units
     page.click("text=设备")
     page.fill("[data-testid=unit-search]", "KF2401000001")
     expect(page.locator("[data-testid=unit-link]")).to_have_count(1)
     page.click("[data-testid=unit-link]")
     page.wait_for_url(f"**/units/{data['u1'].pk}/")
     history = page.locator("[data-testid=history]")
-    assert "unit.update" in history.inner_text()
+    assert "修改：设备档案" in history.inner_text()  # the action's label, not unit.update
     assert "SB20240301" in history.inner_text()
     assert "变更历史" in page.content()
 

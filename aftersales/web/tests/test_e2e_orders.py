@@ -22,6 +22,8 @@ def _login(page, user):
 
 def test_agent_takes_a_call_and_registers_an_order(page, data, agent, make_user):
     _login(page, agent)
+    page.goto("/")
+    page.click("[data-testid=nav-work]")  # the menu group holding the intake page
     page.click("text=受理报修")
     page.fill("[data-testid=intake-search]", "1381234")  # the caller's phone number
     expect(page.locator("[data-testid=pick-unit]")).to_have_count(1)

@@ -113,7 +113,6 @@ def test_a_complaint_by_phone_and_scope(login, people, data, make_user):
 
 
 def test_settings_change_the_script_deadlines_quiet_hours_and_wording(login, people, data):
-    import json
 
     from aftersales.feedback.selectors import feedback_settings
     from aftersales.notifications.actions import notification_settings, notify_customer
@@ -140,22 +139,33 @@ def test_settings_change_the_script_deadlines_quiet_hours_and_wording(login, peo
         conf.due_hours["default"],
         conf.complaint_minutes["high"],
     ) == (2, 3, 24, 240)
-    script = [
-        {"code": "fixed", "kind": "yes_no", "zh-hans": "修好了吗？"},
-        {"code": "satisfaction", "kind": "score", "zh-hans": "满意度"},
-    ]
-    client.post("/follow-ups/settings/", {"op": "script", "questions": json.dumps(script)})
-    assert [q["code"] for q in feedback_settings(data["company"].pk).questions] == [
-        "fixed",
-        "satisfaction",
+    # The script is edited as rows of questions (no JSON): a blank row adds one, a tick removes.
+    client.post(
+        "/follow-ups/settings/",
+        {
+            "op": "script",
+            "code": ["fixed", "on_time", "satisfaction", ""],
+            "kind": ["yes_no", "yes_no", "score", "text"],
+            "text_zh": ["修好了吗？", "准时吗？", "满意度", "还有什么意见？"],
+            "text_en": ["", "", "", ""],
+            "remove": ["on_time"],
+        },
+    )
+    assert [
+        (q["code"], q["kind"], q["zh-hans"])
+        for q in feedback_settings(data["company"].pk).questions
+    ] == [
+        ("fixed", "yes_no", "修好了吗？"),
+        ("satisfaction", "score", "满意度"),
+        ("q1", "text", "还有什么意见？"),
     ]
     broken = client.post(
         "/follow-ups/settings/",
-        {"op": "script", "questions": '[{"code": "fixed", "kind": "yes_no", "en": "?"}]'},
+        {"op": "script", "code": ["fixed"], "kind": ["yes_no"], "text_zh": [""], "text_en": ["?"]},
         follow=True,
     )
     assert "satisfaction" in broken.content.decode()
-    assert len(feedback_settings(data["company"].pk).questions) == 2
+    assert len(feedback_settings(data["company"].pk).questions) == 3
     client.post(
         "/follow-ups/settings/", {"op": "quiet", "quiet_from": "21:30", "quiet_until": "08:00"}
     )

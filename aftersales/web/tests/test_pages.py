@@ -88,7 +88,8 @@ def test_unit_page_shows_history(data, agent, login):
 
     actions.unit_update(actor=agent, unit=data["u1"], version=1, voucher_no="SB-9")
     page = login(agent).get(f"/units/{data['u1'].pk}/").content.decode()
-    assert "unit.update" in page and "SB-9" in page
+    # The action by its label (issue 14), no longer the code unit.update.
+    assert "修改：设备档案" in page and "SB-9" in page and "unit.update" not in page
 
 
 def test_reveal_phone_fragment(data, agent, login):

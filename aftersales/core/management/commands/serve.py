@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -13,6 +14,22 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+
+def use_base_url(host: str, port: int) -> str:
+    """The address in links sent to customers: AFTERSALES_BASE_URL when set, else this
+    server's own address (the machine's name when listening on every interface). Set for this
+    process and, through the environment, for the web server and the worker it starts."""
+    given = os.environ.get("AFTERSALES_BASE_URL", "").strip().rstrip("/")
+    if not given:
+        if host in ("", "0.0.0.0", "::", "[::]"):  # noqa: S104 - naming, not binding
+            host = socket.gethostname()
+        elif ":" in host and not host.startswith("["):
+            host = f"[{host}]"  # an IPv6 address
+        given = f"http://{host}:{port}"
+    os.environ["AFTERSALES_BASE_URL"] = given
+    settings.AFTERSALES_BASE_URL = given
+    return given
 
 
 class Command(BaseCommand):
@@ -31,6 +48,8 @@ class Command(BaseCommand):
         from aftersales.accounts.models import Company
         from aftersales.web.accounts import demo_accounts
 
+        base_url = use_base_url(options["host"], options["port"])
+        self.stdout.write(f"Links sent to customers start with {base_url}")
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database ready.")
         if (

@@ -1,0 +1,169 @@
+"""The audit trail as people read it: what was done to which kind of record, and each changed
+field by its name with its values' labels. Audit rows keep their codes (`unit.update`,
+`parts.stocklevel`, `min_level`); pages show these labels instead."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
+
+VERBS = {
+    "create": _("Created"),
+    "update": _("Changed"),
+    "save": _("Saved"),
+    "delete": _("Deleted"),
+    "set": _("Set"),
+    "add": _("Added"),
+    "reset": _("Reset to the default"),
+    "release": _("Released"),
+    "load": _("Loaded"),
+}
+
+# Actions that read better as a whole than as verb + record.
+ACTIONS = {
+    "customer.reveal_phone": _("Full phone number viewed"),
+    "customer.preferences": _("Message preferences changed"),
+    "demo.load": _("Demo data loaded"),
+    "order.warranty_override": _("Warranty decision overridden"),
+    "unit.repaired": _("Unit repaired"),
+    "unit.exchanged": _("Unit exchanged"),
+    "unit.returned": _("Unit returned"),
+}
+
+# Change keys that are not a field of the record (or are better named here).
+FIELDS = {
+    "customers": _("customers"),
+    "units": _("units"),
+    "phone": _("phone"),
+    "password": _("password"),
+    "questions": _("follow-up script"),
+    "due_hours": _("follow-up due (hours)"),
+    "complaint_minutes": _("complaint deadlines"),
+    "components": _("main components (months)"),
+    "technician": _("technician"),
+    "skills": _("skills"),
+    "days": _("days"),
+}
+
+
+@dataclass
+class Change:
+    field: str
+    before: str
+    after: str
+
+
+@dataclass
+class AuditRow:
+    at: Any
+    actor: Any
+    action: str
+    record: str
+    object_id: str
+    changes: list[Change]
+    reason: str
+
+
+def _model(object_type: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def record_label(object_type: str) -> str:
+    model = _model(object_type)
+    return str(model._meta.verbose_name) if model is not None else pgettext("audit", "Record")
+
+
+def action_label(action: str, object_type: str) -> str:
+    if action in ACTIONS:
+        return str(ACTIONS[action])
+    verb = action.rsplit(".", 1)[-1]
+    if verb in VERBS:
+        return gettext("%(verb)s: %(record)s") % {
+            "verb": VERBS[verb],
+            "record": record_label(object_type),
+        }
+    return gettext("Changed: %(record)s") % {"record": record_label(object_type)}
+
+
+def _field(model: type[models.Model] | None, key: str) -> Any:
+    if model is None:
+        return None
+    for name in (key, key.removesuffix("_id")):
+        try:
+            return model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+    return None
+
+
+def field_label(object_type: str, key: str) -> str:
+    if key in FIELDS:
+        return str(FIELDS[key])
+    f = _field(_model(object_type), key)
+    if f is not None and getattr(f, "verbose_name", None):
+        return str(f.verbose_name)
+    return gettext("other detail")
+
+
+def value_label(object_type: str, key: str, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    f = _field(_model(object_type), key)
+    choices = dict(getattr(f, "flatchoices", None) or []) if f is not None else {}
+    if isinstance(value, str) and value in choices:
+        return str(choices[value])
+    if f is not None and f.is_relation and f.related_model is not None and f.many_to_one:
+        related = f.related_model._default_manager.filter(pk=value).first()
+        if related is not None:
+            full_name = getattr(related, "get_full_name", None)
+            return str((full_name() if full_name else "") or related)
+    if isinstance(value, list):
+        return ", ".join(value_label(object_type, key, v) for v in value)
+    if isinstance(value, dict):
+        return gettext("%(n)d entries") % {"n": len(value)}
+    return str(value)
+
+
+def audit_rows(entries: Any) -> list[AuditRow]:
+    rows = []
+    for e in entries:
+        changes = []
+        for key, pair in (e.changes or {}).items():
+            before, after = (
+                pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
+            )
+            changes.append(
+                Change(
+                    field_label(e.object_type, key),
+                    value_label(e.object_type, key, before),
+                    value_label(e.object_type, key, after),
+                )
+            )
+        rows.append(
+            AuditRow(
+                at=e.at,
+                actor=e.actor,
+                action=action_label(e.action, e.object_type),
+                record=record_label(e.object_type),
+                object_id=e.object_id,
+                changes=changes,
+                reason=e.reason,
+            )
+        )
+    return rows
+
+
+def record_choices(object_types: Any) -> list[tuple[str, str]]:
+    """(object type, label) for a filter, sorted by label."""
+    return sorted(((t, record_label(t)) for t in set(object_types)), key=lambda c: c[1])

@@ -1,0 +1,107 @@
+"""Pages show labels, never keys: the audit trail (and its filters), the warranty engine's
+rules and warnings, message events, customer-facing statuses, the service department's words."""
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from django.utils import timezone, translation
+
+from aftersales.core.audit import audit_record
+from aftersales.core.audit_labels import action_label, audit_rows, field_label, value_label
+from aftersales.warranty import engine
+from aftersales.warranty import labels as warranty_labels
+
+pytestmark = pytest.mark.django_db
+
+
+def test_audit_entries_read_as_labels(data, agent):
+    with translation.override("zh-hans"):
+        assert action_label("unit.update", "customers.installedunit") == "修改：设备档案"
+        assert action_label("customer.reveal_phone", "customers.customer") == "查看完整电话"
+        assert field_label("accounts.user", "role") == "角色"
+        assert value_label("accounts.user", "role", "dispatcher") == "调度员"
+        assert value_label("x.y", "is_active", True) == "是"
+        assert field_label("x.y", "nothing_like_this") == "其他信息"
+    with translation.override("en"):
+        assert action_label("stock_level.set", "parts.stocklevel") == "Set: stock level"
+
+
+def test_the_audit_page_filters_by_person_record_and_date(login, people, data, agent):
+    manager = people["service_manager"]
+    audit_record(
+        actor=manager, action="customer.update", obj=data["c1"], changes={"name": ["a", "b"]}
+    )
+    audit_record(
+        actor=agent, action="unit.update", obj=data["u1"], changes={"voucher_no": [None, "SB-1"]}
+    )
+    client = login(manager)
+    page = client.get(f"/audit/?actor={manager.pk}").content.decode()
+    assert "修改：客户" in page and "修改：设备档案" not in page
+    page = client.get("/audit/?object_type=customers.installedunit").content.decode()
+    assert "修改：设备档案" in page and "SB-1" in page and "修改：客户" not in page
+    page = client.get(f"/audit/?object_type=customers.customer&object_id={data['c1'].pk}")
+    assert "修改：客户" in page.content.decode()
+    today = timezone.localdate()
+    later = (today + dt.timedelta(days=1)).isoformat()
+    assert "修改：客户" not in client.get(f"/audit/?since={later}").content.decode()
+    page = client.get(f"/audit/?since={today.isoformat()}&until={today.isoformat()}")
+    assert "修改：客户" in page.content.decode()
+    assert client.get("/audit/?since=not-a-date&actor=x").status_code == 200
+
+
+def test_audit_rows_keep_values_of_fields_without_choices(data, agent):
+    entry = audit_record(
+        actor=agent, action="unit.update", obj=data["u1"], changes={"voucher_no": [None, "SB-2"]}
+    )
+    (row,) = audit_rows([entry])
+    assert (row.changes[0].before, row.changes[0].after) == ("—", "SB-2")
+
+
+def test_every_rule_and_warning_of_the_warranty_engine_has_a_label():
+    source = Path(engine.__file__).read_text()
+    rules = set(re.findall(r'"((?:general|car|void)\.[a-z0-9_]+)"', source))
+    voids = {f"void.{v}" for v in re.findall(r'return "([a-z_]+)"', source)}
+    assert rules and voids
+    assert rules | voids <= set(warranty_labels.RULES)
+    warnings = set(re.findall(r'warnings\.append\("([a-z0-9_]+)"\)', source))
+    assert warnings <= set(warranty_labels.WARNINGS)
+    with translation.override("zh-hans"):
+        assert warranty_labels.rule_label("general.period_expired") == "已过三包有效期"
+        text = warranty_labels.warning_label("start_event_missing_used_sale")
+        assert "销售日期" in text and "start_event" not in text
+
+
+def test_every_message_event_has_a_label():
+    from aftersales.notifications import labels, rendering
+
+    assert set(rendering.EVENTS) <= set(labels.EVENTS)
+
+
+def test_a_service_department_reads_its_own_words(data):
+    from aftersales.fieldwork.choices import QuoteStatus
+    from aftersales.orders.models import ServiceOrder
+
+    with translation.override("zh-hans"):
+        assert str(QuoteStatus.ACCEPTED.label) == "已确认"
+        assert str(ServiceOrder._meta.get_field("unit").verbose_name) == "设备"
+
+
+def test_the_customer_sees_customer_facing_statuses(data, people, new_order):
+    from aftersales.web.templatetags.portal_labels import customer_status
+
+    order = new_order()
+    order.status = "dispatched"
+    with translation.override("zh-hans"):
+        assert customer_status(order) == "已派至服务网点"
+        assert customer_status(order) != order.get_status_display()
+
+
+def test_default_service_levels_are_named_in_the_readers_language(data):
+    from aftersales.orders.models import SlaPolicy
+
+    policy = SlaPolicy(name="High priority")
+    with translation.override("zh-hans"):
+        assert policy.label == "高优先级"
+    assert SlaPolicy(name="大客户").label == "大客户"
