@@ -410,6 +410,31 @@ class Contribution:
     dims: Dims
 
 
+def attributed(
+    events: Iterable[Event], fallback: Dims, region_of: Mapping[int, int] | None = None
+) -> Dims:
+    """The station and technician the events last handed the order to (dispatch / redispatch,
+    assign), the region of that station; the order's own columns only where no event says."""
+    station, technician = fallback.station, fallback.technician
+    for e in sorted(events, key=lambda e: e.at):
+        if e.kind != "transition":
+            continue
+        if e.action in ("dispatch", "redispatch") and e.payload.get("station"):
+            station = int(e.payload["station"])
+        elif e.action == "assign" and e.payload.get("technician"):
+            technician = int(e.payload["technician"])
+    region = (region_of or {}).get(station, fallback.region) if station else fallback.region
+    return Dims(
+        station=station,
+        technician=technician,
+        region=region,
+        model=fallback.model,
+        fault_code=fallback.fault_code,
+        category=fallback.category,
+        service_type=fallback.service_type,
+    )
+
+
 # --- facts of one order from its events ------------------------------------------------------
 
 
@@ -548,6 +573,8 @@ def sla_outcome(facts: OrderFacts, target: str, as_of: dt.datetime) -> bool | No
     if done is not None:
         due = facts.due_at_met.get(target)
         return due is None or done <= due
+    if facts.status in NOT_BACKLOG:  # finished without meeting it: missed, whatever the clock
+        return False
     if facts.paused:  # the clock stands still: nothing is decided while it waits
         return None
     due = facts.due_now.get(target)
@@ -608,7 +635,7 @@ def order_contributions(
 
     for r in rows:
         f = facts[r.id]
-        if f.excluded:
+        if f.excluded or not r.events:
             continue
 
         def add(

@@ -523,3 +523,31 @@ def test_backlog_and_ageing_from_events() -> None:
     assert got.buckets["7-30d"] == (1,)
     # before the repair was completed it was backlog too
     assert f.backlog(rows, t0 + 2 * H).open_ids == (1, 3)
+
+
+def test_station_and_technician_come_from_the_events() -> None:
+    start = at(2025, 11, 3, 9)
+    events = (
+        created(start),
+        move(start + H, "dispatch", "dispatched", station=1),
+        move(start + 2 * H, "redispatch", "dispatched", station=2),
+        move(start + 3 * H, "assign", "assigned", technician=8),
+    )
+    got = f.attributed(events, Dims(station=9, technician=9, region=9), {2: 20})
+    assert (got.station, got.technician, got.region) == (2, 8, 20)
+    assert f.attributed((created(start),), Dims(station=9)).station == 9
+
+
+def test_completed_order_that_never_arrived_missed_its_arrival_goal() -> None:
+    start = at(2025, 11, 3, 9)
+    events = (
+        created(start, arrive=start + 100 * H),
+        move(start + H, "accept", "accepted"),
+        move(start + 2 * H, "complete", "completed"),
+    )
+    got = fig("sla_arrive", contribs(OrderRow(1, events), as_of=start + 3 * H))
+    assert (got.numerator, got.denominator) == (0, 1)
+
+
+def test_order_without_events_adds_nothing() -> None:
+    assert contribs(OrderRow(1, ())) == []

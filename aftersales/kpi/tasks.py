@@ -1,0 +1,14 @@
+"""Background jobs: keep the KPI facts and daily sums current."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from aftersales.kpi import actions
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def kpi_refresh_job() -> int:
+    """Read the events written since the last run (idempotent: a rerun rewrites the same rows)."""
+    return actions.kpi_refresh_all()
