@@ -1,0 +1,281 @@
+"""KPI pages: the company dashboard, a KPI by group, the drill-down to orders, the station and
+technician scorecards; each chart with its table and an xlsx export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.accounts.choices import Role
+from aftersales.accounts.models import Region, User
+from aftersales.accounts.permissions import Perm
+from aftersales.accounts.selectors import stations_visible_to
+from aftersales.catalog.models import ProductCategory
+from aftersales.core.errors import NotFound
+from aftersales.core.excel import Column, write_xlsx
+from aftersales.kpi import dashboards, selectors
+from aftersales.kpi.formulas import BY_CODE, DEFINITIONS
+from aftersales.orders.choices import ServiceType
+from aftersales.web.shortcuts import page, xlsx_response
+
+PARTS = {
+    "numerator": _("In the numerator"),
+    "denominator": _("In the denominator"),
+    "missed": _("Counted but not met"),
+}
+GROUP_LABELS = {
+    "station": _("Station"),
+    "technician": _("Technician"),
+    "region": _("Region"),
+    "model": _("Product model"),
+    "fault_code": _("Fault code"),
+    "category": _("Product category"),
+    "service_type": _("Service type"),
+    "month": _("Month"),
+}
+SUBJECT_LABELS = {
+    "order": _("Order"),
+    "complaint": _("Complaint"),
+    "return": _("Old-part return"),
+    "training": _("Training record"),
+}
+
+
+def _date(text: str | None, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text) if text else default
+    except ValueError:
+        return default
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text else None
+    except ValueError:
+        return None
+
+
+def _params(request: HttpRequest) -> tuple[tuple[dt.date, dt.date], dict[str, Any]]:
+    today = timezone.localdate()
+    end = _date(request.GET.get("period_to"), today)
+    start = _date(request.GET.get("period_from"), end.replace(day=1))
+    if start > end:
+        start = end
+    filters: dict[str, Any] = {
+        name: _int(request.GET.get(name))
+        for name in ("station", "region", "technician", "category", "model", "fault_code")
+    }
+    service_type = request.GET.get("service_type") or None
+    filters["service_type"] = service_type if service_type in ServiceType.values else None
+    return (start, end), filters
+
+
+def _query(period: tuple[dt.date, dt.date], filters: dict[str, Any], **extra: Any) -> str:
+    values = {"period_from": period[0].isoformat(), "period_to": period[1].isoformat()}
+    values.update({k: v for k, v in filters.items() if v not in (None, "")})
+    values.update({k: v for k, v in extra.items() if v not in (None, "")})
+    return urlencode(values)
+
+
+def _filter_choices(user: Any) -> dict[str, Any]:
+    regions = Region.objects.filter(company_id=user.company_id).order_by("name")
+    if user.region_id:
+        regions = regions.filter(pk=user.region_id)
+    if user.station_id:
+        regions = regions.none()
+    return {
+        "regions": regions,
+        "stations": stations_visible_to(user).order_by("name"),
+        "categories": ProductCategory.objects.filter(company_id=user.company_id).order_by("name"),
+        "service_types": ServiceType.choices,
+    }
+
+
+def _context(request: HttpRequest, **more: Any) -> dict[str, Any]:
+    period, filters = _params(request)
+    user: Any = request.user
+    return {
+        "period": period,
+        "filters": filters,
+        "query": _query(period, filters),
+        **_filter_choices(user),
+        **more,
+    }
+
+
+@page(Perm.KPI_VIEW)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The company dashboard (a station manager's shows their station, a technician's their
+    own work: the selectors scope every number)."""
+    user: Any = request.user
+    period, filters = _params(request)
+    data = dashboards.company_dashboard(user, period, filters)
+    charts = data["charts"]
+    return render(
+        request,
+        "web/kpi/dashboard.html",
+        _context(
+            request,
+            headline=data["headline"],
+            charts=charts,
+            chart_specs=[c.as_dict() for c in charts],
+        ),
+    )
+
+
+@page(Perm.KPI_VIEW)
+def chart_export(request: HttpRequest, chart_id: str) -> HttpResponse:
+    user: Any = request.user
+    period, filters = _params(request)
+    chart = dashboards.chart_by_id(user, chart_id, period, filters)
+    if chart is None:
+        raise NotFound("not_found", _("Not found."))
+    columns = [Column(f"c{i}", str(name)) for i, name in enumerate(chart.columns)]
+    content = write_xlsx(columns, chart.rows, sheet_title=chart_id)
+    return xlsx_response(content, f"{chart_id}-{period[0]:%Y%m%d}-{period[1]:%Y%m%d}.xlsx")
+
+
+@page(Perm.KPI_VIEW)
+def kpi_detail(request: HttpRequest, code: str) -> HttpResponse:
+    user: Any = request.user
+    d = selectors.definition(code)
+    period, filters = _params(request)
+    group_by = request.GET.get("group_by") or "station"
+    if group_by not in GROUP_LABELS:
+        group_by = "station"
+    chart = dashboards.by_group(user, code, period, filters, group_by)
+    if request.GET.get("format") == "xlsx":
+        columns = [Column(f"c{i}", str(name)) for i, name in enumerate(chart.columns)]
+        content = write_xlsx(columns, chart.rows, sheet_title=code)
+        return xlsx_response(content, f"{code}-{group_by}-{period[0]:%Y%m%d}.xlsx")
+    total = dashboards.headline(user, period, filters, [code])[0]
+    return render(
+        request,
+        "web/kpi/detail.html",
+        _context(
+            request,
+            d=d,
+            name=selectors.kpi_name(d),
+            total=total,
+            chart=chart,
+            chart_specs=[chart.as_dict()],
+            group_by=group_by,
+            groups=GROUP_LABELS,
+            rows=list(zip(chart.keys, chart.rows, strict=True)),
+        ),
+    )
+
+
+DRILL_COLUMNS = [
+    Column("subject", _("Kind")),
+    Column("number", _("Order no.")),
+    Column("day", _("Day")),
+    Column("num", _("Numerator")),
+    Column("den", _("Denominator")),
+]
+
+
+@page(Perm.KPI_VIEW)
+def kpi_orders(request: HttpRequest, code: str) -> HttpResponse:
+    """The drill-down: the orders (or complaints, returns...) behind a figure."""
+    user: Any = request.user
+    d = selectors.definition(code)
+    period, filters = _params(request)
+    part = request.GET.get("part") or "denominator"
+    if part not in PARTS:
+        part = "denominator"
+    rows = selectors.drilldown(
+        user=user, code=code, period_from=period[0], period_to=period[1], part=part, filters=filters
+    )
+    for r in rows:
+        r["subject_label"] = str(SUBJECT_LABELS.get(r["subject"], r["subject"]))
+    if request.GET.get("format") == "xlsx":
+        content = write_xlsx(
+            DRILL_COLUMNS,
+            ([r["subject_label"], r["order_number"], r["day"], r["num"], r["den"]] for r in rows),
+            sheet_title=code,
+        )
+        return xlsx_response(content, f"{code}-{part}-{period[0]:%Y%m%d}.xlsx")
+    return render(
+        request,
+        "web/kpi/orders.html",
+        _context(
+            request,
+            d=d,
+            name=selectors.kpi_name(d),
+            rows=rows,
+            part=part,
+            part_label=PARTS[part],
+            parts=PARTS,
+        ),
+    )
+
+
+@page(Perm.KPI_VIEW)
+def station_scorecard(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    station = stations_visible_to(user).filter(pk=pk).first()
+    if station is None or user.role == Role.TECHNICIAN:
+        raise NotFound("not_found", _("Not found."))
+    period, filters = _params(request)
+    filters = {**filters, "station": station.pk}
+    figures = dashboards.scorecard(user, period, filters)
+    techs = dashboards.by_group(user, "first_time_fix", period, filters, "technician")
+    people = [
+        (key, name, dashboards.headline(user, period, {**filters, "technician": key}))
+        for key, name in zip(techs.keys, techs.categories, strict=True)
+    ]
+    return render(
+        request,
+        "web/kpi/scorecard.html",
+        _context(
+            request,
+            subject=station.name,
+            figures=figures,
+            people=people,
+            headline_names=[selectors.kpi_name(BY_CODE[c]) for c in dashboards.HEADLINE],
+            query=_query(period, filters),
+        ),
+    )
+
+
+@page(Perm.KPI_VIEW)
+def technician_scorecard(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    tech = User.objects.filter(pk=pk, company_id=user.company_id, role=Role.TECHNICIAN).first()
+    allowed = tech is not None and (
+        (user.role == Role.TECHNICIAN and tech.pk == user.pk)
+        or (
+            user.role != Role.TECHNICIAN
+            and (not user.station_id or tech.station_id == user.station_id)
+            and (not user.region_id or tech.region_id in (None, user.region_id))
+        )
+    )
+    if not allowed:
+        raise NotFound("not_found", _("Not found."))
+    assert tech is not None
+    period, filters = _params(request)
+    filters = {**filters, "technician": tech.pk}
+    return render(
+        request,
+        "web/kpi/scorecard.html",
+        _context(
+            request,
+            subject=tech.get_full_name() or tech.username,
+            figures=dashboards.scorecard(user, period, filters),
+            people=[],
+            query=_query(period, filters),
+        ),
+    )
+
+
+@page(Perm.KPI_VIEW)
+def definitions(request: HttpRequest) -> HttpResponse:
+    rows = [{"d": d, "name": selectors.kpi_name(d)} for d in DEFINITIONS]
+    return render(request, "web/kpi/definitions.html", {"rows": rows})

@@ -1,0 +1,100 @@
+"""KPI pages through the test client: dashboard, detail, drill-down, scorecards, exports,
+and scope (a station manager sees only their station)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from aftersales.kpi import actions
+from aftersales.orders import actions as order_actions
+
+
+@pytest.fixture
+def history(new_order: Any, walk: Any, people: dict[str, Any], data: dict[str, Any]) -> Any:
+    done = walk(new_order(), "follow_up")
+    north = new_order(unit=data["u2"], customer=data["c2"])
+    for action, who, kw in (
+        ("dispatch", "dispatcher", {"station": data["s2"]}),
+        ("assign", "dispatcher", {"technician": people["tech_north"]}),
+        ("accept", "tech_north", {}),
+    ):
+        north = order_actions.order_transition(actor=people[who], order=north, action=action, **kw)
+    actions.kpi_refresh(company_id=data["company"].pk)
+    return {"done": done, "north": north}
+
+
+def test_dashboard_shows_figures_charts_and_tables(
+    login: Any, people: dict[str, Any], history: Any
+) -> None:
+    page = login(people["department_head"]).get("/kpi/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    for chart in ("trend", "sla", "backlog", "satisfaction", "complaints", "pareto-model"):
+        assert f'data-testid="chart-{chart}"' in html
+    assert 'id="kpi-charts"' in html
+    assert "<script>" not in html.replace('<script type="application/json"', "")
+    assert "上海一站" in html and "北京一站" in html
+
+
+def test_station_manager_dashboard_shows_only_their_station(
+    login: Any, people: dict[str, Any], history: Any
+) -> None:
+    html = login(people["station_manager"]).get("/kpi/").content.decode()
+    assert "上海一站" in html
+    assert "北京一站" not in html
+
+
+def test_drilldown_lists_the_orders_behind_first_time_fix(
+    login: Any, people: dict[str, Any], history: Any, data: dict[str, Any]
+) -> None:
+    client = login(people["department_head"])
+    page = client.get(f"/kpi/first_time_fix/orders/?part=numerator&station={data['s1'].pk}")
+    assert page.status_code == 200
+    assert history["done"].number in page.content.decode()
+    other = client.get(f"/kpi/first_time_fix/orders/?part=numerator&station={data['s2'].pk}")
+    assert history["done"].number not in other.content.decode()
+
+
+def test_exports_are_xlsx_with_the_table(login: Any, people: dict[str, Any], history: Any) -> None:
+    client = login(people["department_head"])
+    got = client.get("/kpi/export/sla/")
+    assert got.status_code == 200
+    sheet = load_workbook(io.BytesIO(got.content)).active
+    assert sheet is not None
+    values = list(sheet.iter_rows(values_only=True))
+    assert len(values) == 5  # header + four targets
+    drill = client.get("/kpi/first_time_fix/orders/?part=numerator&format=xlsx")
+    rows = list(load_workbook(io.BytesIO(drill.content)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert rows[1][1] == history["done"].number
+    detail = client.get("/kpi/timely_response/?group_by=technician&format=xlsx")
+    assert detail.status_code == 200
+
+
+@pytest.mark.parametrize("group_by", ["station", "technician", "region", "model", "month"])
+def test_kpi_detail_by_each_group(
+    login: Any, people: dict[str, Any], history: Any, group_by: str
+) -> None:
+    page = login(people["department_head"]).get(f"/kpi/timely_response/?group_by={group_by}")
+    assert page.status_code == 200
+
+
+def test_scorecards_and_their_scope(
+    login: Any, people: dict[str, Any], history: Any, data: dict[str, Any]
+) -> None:
+    head = login(people["department_head"])
+    assert head.get(f"/kpi/stations/{data['s1'].pk}/").status_code == 200
+    assert head.get(f"/kpi/technicians/{people['tech'].pk}/").status_code == 200
+    manager = login(people["station_manager"])
+    assert manager.get(f"/kpi/stations/{data['s2'].pk}/").status_code == 404
+    assert manager.get(f"/kpi/technicians/{people['tech_north'].pk}/").status_code == 404
+    tech = login(people["tech"])
+    assert tech.get(f"/kpi/technicians/{people['tech'].pk}/").status_code == 200
+    assert tech.get(f"/kpi/technicians/{people['tech_b'].pk}/").status_code == 404
+
+
+def test_agent_may_not_open_the_dashboard(login: Any, people: dict[str, Any]) -> None:
+    assert login(people["agent"]).get("/kpi/").status_code == 403
