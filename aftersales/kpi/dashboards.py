@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from aftersales.kpi import formulas, selectors
 from aftersales.kpi.formulas import BY_CODE, DEFINITIONS
@@ -145,7 +146,13 @@ def sla(user: Any, period: tuple[dt.date, dt.date], filters: dict[str, Any]) -> 
             {"name": _("Attained"), "data": [f["value"] for f in figs]},
             {"name": _("Target"), "data": [f["target"] for f in figs]},
         ],
-        columns=[_("Target"), _("Numerator"), _("Denominator"), _("Value"), _("Goal")],
+        columns=[
+            _("Figure"),
+            _("Numerator"),
+            _("Denominator"),
+            pgettext("kpi", "Value"),
+            _("Goal"),
+        ],
         rows=[[f["name"], f["numerator"], f["denominator"], f["value"], f["target"]] for f in figs],
         keys=[f["code"] for f in figs],
         drill_kpi="*",
@@ -183,7 +190,13 @@ def by_group(
         series=[
             {"name": selectors.kpi_name(d), "data": [r["value"] for r in rows]},
         ],
-        columns=[_("Group"), _("Numerator"), _("Denominator"), _("Value"), _("Target")],
+        columns=[
+            _("Group"),
+            _("Numerator"),
+            _("Denominator"),
+            pgettext("kpi", "Value"),
+            _("Target"),
+        ],
         rows=[
             [c, r["numerator"], r["denominator"], r["value"], r["target"]]
             for c, r in zip(cats, rows, strict=True)
