@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from aftersales.accounts.permissions import Perm, require
@@ -194,3 +195,127 @@ def training_create(request: HttpRequest, payload: TrainingIn) -> Any:
         date=payload.date,
     )
     return Status(201, row)
+
+
+class RunIn(Schema):
+    scheme_id: int
+    period_from: dt.date
+    period_to: dt.date
+
+
+class RunOut(Schema):
+    id: int
+    scheme_id: int
+    scheme_name: str
+    subject: str
+    period_from: dt.date
+    period_to: dt.date
+    status: str
+    version: int
+
+
+class ResultOut(Schema):
+    id: int
+    subject_id: int
+    subject_name: str
+    score: Decimal
+    grade: str
+    figures: dict[str, Any]
+    manual: dict[str, Any]
+    lines: list[dict[str, Any]]
+
+
+class ManualIn(Schema):
+    code: str
+    value: Decimal
+
+
+class AdjustIn(Schema):
+    points: Decimal
+    reason: str
+
+
+class MoveIn(Schema):
+    verb: str
+    reason: str = ""
+
+
+def _run(run: Any) -> dict[str, Any]:
+    return {
+        "id": run.pk,
+        "scheme_id": run.scheme_id,
+        "scheme_name": run.scheme.name,
+        "subject": run.subject,
+        "period_from": run.period_from,
+        "period_to": run.period_to,
+        "status": run.status,
+        "version": run.version,
+    }
+
+
+def _visible_run(request: HttpRequest, run_id: int) -> Any:
+    from aftersales.core.errors import NotFound
+
+    run = selectors.assessment_runs_visible_to(request.user).filter(pk=run_id).first()
+    if run is None:
+        raise NotFound("not_found", _("Not found."))
+    return run
+
+
+@router.get("/assessment-runs", response={200: list[RunOut], **ERRORS})
+def run_list(request: HttpRequest) -> Any:
+    require(request.user, Perm.KPI_VIEW)
+    return [_run(r) for r in selectors.assessment_runs_visible_to(request.user)[:200]]
+
+
+@router.post("/assessment-runs", response={201: RunOut, **ERRORS})
+def run_create(request: HttpRequest, payload: RunIn) -> Any:
+    """Score a closed period with a scheme (from frozen KPI snapshots); the same scheme and
+    period again answers the run already made."""
+    run = actions.assessment_run_create(
+        actor=request.user,  # type: ignore[arg-type]
+        scheme=payload.scheme_id,
+        period_from=payload.period_from,
+        period_to=payload.period_to,
+    )
+    return Status(201, _run(run))
+
+
+@router.get("/assessment-runs/{run_id}/results", response={200: list[ResultOut], **ERRORS})
+def run_results(request: HttpRequest, run_id: int) -> Any:
+    """Each station's or technician's score, grade and the arithmetic per line."""
+    require(request.user, Perm.KPI_VIEW)
+    run = _visible_run(request, run_id)
+    return list(selectors.results_visible_to(request.user, run))
+
+
+@router.post("/assessment-results/{result_id}/manual", response={200: ResultOut, **ERRORS})
+def result_manual(request: HttpRequest, result_id: int, payload: ManualIn) -> Any:
+    return actions.assessment_manual_set(
+        actor=request.user,  # type: ignore[arg-type]
+        result=result_id,
+        code=payload.code,
+        value=payload.value,
+    )
+
+
+@router.post("/assessment-results/{result_id}/adjustments", response={200: ResultOut, **ERRORS})
+def result_adjust(request: HttpRequest, result_id: int, payload: AdjustIn) -> Any:
+    return actions.assessment_adjust(
+        actor=request.user,  # type: ignore[arg-type]
+        result=result_id,
+        points=payload.points,
+        reason=payload.reason,
+    )
+
+
+@router.post("/assessment-runs/{run_id}/moves", response={200: RunOut, **ERRORS})
+def run_move(request: HttpRequest, run_id: int, payload: MoveIn) -> Any:
+    """review, send_back (with a reason) or approve (the department head)."""
+    run = actions.assessment_run_move(
+        actor=request.user,  # type: ignore[arg-type]
+        run=run_id,
+        verb=payload.verb,
+        reason=payload.reason,
+    )
+    return _run(run)

@@ -23,12 +23,23 @@ from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Perm, require
 from aftersales.calendars.selectors import work_calendar
 from aftersales.core.audit import audit_record
-from aftersales.core.errors import Conflict
-from aftersales.core.validation import Errors
+from aftersales.core.errors import Conflict, NotFound
+from aftersales.core.validation import Errors, ValidationFailed
 from aftersales.feedback.models import ComplaintEvent
-from aftersales.kpi import formulas, selectors
+from aftersales.kpi import assessment, formulas, selectors
 from aftersales.kpi.formulas import Contribution
-from aftersales.kpi.models import KpiCursor, KpiDaily, KpiFact, KpiSnapshot, TrainingRecord
+from aftersales.kpi.models import (
+    AssessmentAdjustment,
+    AssessmentEvent,
+    AssessmentResult,
+    AssessmentRun,
+    AssessmentScheme,
+    KpiCursor,
+    KpiDaily,
+    KpiFact,
+    KpiSnapshot,
+    TrainingRecord,
+)
 from aftersales.orders.choices import OPEN
 from aftersales.orders.models import OrderEvent, ServiceOrder
 from aftersales.parts.choices import ReturnStatus
@@ -364,5 +375,303 @@ def training_record_add(
         action="training.create",
         obj=row,
         changes={"course": [None, row.course], "hours": [None, str(hours)]},
+    )
+    return row
+
+
+# --- assessment (考核) -----------------------------------------------------------------------
+
+
+def _scheme_errors(definition: dict[str, Any]) -> None:
+    problems = assessment.check_scheme(definition)
+    if problems:
+        raise ValidationFailed(
+            {
+                "definition": _("The scheme is not complete: %(what)s")
+                % {"what": ", ".join(problems)}
+            }
+        )
+
+
+@transaction.atomic
+def assessment_scheme_save(
+    *,
+    actor: User,
+    name: str,
+    period_kind: str,
+    definition: dict[str, Any],
+    scheme: AssessmentScheme | int | None = None,
+) -> AssessmentScheme:
+    """Create or change a scheme (runs already made keep the data they were made with)."""
+    require(actor, Perm.ASSESSMENT_EDIT)
+    errors = Errors()
+    if not name.strip():
+        errors.add("name", _("Give it a name."))
+    if period_kind not in AssessmentScheme.PeriodKind.values:
+        errors.add("period_kind", _("Choose a period."))
+    errors.raise_if_any()
+    _scheme_errors(definition)
+    if scheme is None:
+        row = AssessmentScheme(company_id=actor.company_id, created_by=actor)
+        before: dict[str, Any] = {}
+    else:
+        pk = scheme.pk if isinstance(scheme, AssessmentScheme) else scheme
+        found = AssessmentScheme.objects.filter(pk=pk, company_id=actor.company_id).first()
+        if found is None:
+            raise NotFound("not_found", _("Not found."))
+        row = found
+        before = {"definition": row.definition, "name": row.name}
+    row.name = name.strip()[:100]
+    row.period_kind = period_kind
+    row.subject = definition["subject"]
+    row.definition = definition
+    row.save()
+    audit_record(
+        actor=actor,
+        action="assessment_scheme.save",
+        obj=row,
+        changes={
+            "name": [before.get("name"), row.name],
+            "definition": [before.get("definition"), definition],
+        },
+    )
+    return row
+
+
+def _kpis_of(definition: dict[str, Any]) -> list[str]:
+    codes = [i["kpi"] for i in definition["items"] if not i.get("manual")]
+    codes += [r["kpi"] for r in definition.get("rules") or [] if not r.get("manual")]
+    return sorted(set(codes))
+
+
+def _subjects(company_id: int, subject: str) -> list[tuple[int, str]]:
+    from aftersales.accounts.models import Station
+
+    if subject == "station":
+        return list(
+            Station.objects.filter(company_id=company_id, is_active=True)
+            .order_by("pk")
+            .values_list("pk", "name")
+        )
+    return [
+        (u.pk, u.get_full_name() or u.username)
+        for u in User.objects.filter(company_id=company_id, role=Role.TECHNICIAN).order_by("pk")
+    ]
+
+
+def _figures_of(run: AssessmentRun, subject_id: int) -> dict[str, assessment.Figure | None]:
+    out: dict[str, assessment.Figure | None] = {}
+    for code, snap_id in run.snapshots.items():
+        snap = KpiSnapshot.objects.get(pk=snap_id)
+        row = next((r for r in snap.rows if r["key"] == subject_id), None)
+        out[code] = (
+            None
+            if row is None
+            else assessment.Figure(
+                Decimal(row["numerator"]),
+                Decimal(row["denominator"]),
+                Decimal(row["value"]) if row["value"] is not None else None,
+            )
+        )
+    return out
+
+
+def _rescore(result: AssessmentResult) -> None:
+    run = result.run
+    figures = _figures_of(run, result.subject_id)
+    adjustments = [(a.points, a.reason) for a in result.adjustments.order_by("at", "id")]
+    got = assessment.score(run.scheme_data, figures, result.manual, adjustments)
+    result.figures = {
+        k: None
+        if v is None
+        else {
+            "numerator": str(v.numerator),
+            "denominator": str(v.denominator),
+            "value": None if v.value is None else str(v.value),
+        }
+        for k, v in figures.items()
+    }
+    result.score = got.total
+    result.grade = got.grade
+    result.lines = got.as_dict()["lines"]
+    result.save(update_fields=["figures", "score", "grade", "lines"])
+
+
+def _run_event(
+    run: AssessmentRun,
+    actor: User | None,
+    action: str,
+    *,
+    before: str = "",
+    reason: str = "",
+    **payload: Any,
+) -> None:
+    AssessmentEvent.objects.create(
+        run=run,
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        from_status=before,
+        to_status=run.status,
+        reason=reason[:500],
+        payload=payload,
+    )
+
+
+@transaction.atomic
+def assessment_run_create(
+    *, actor: User, scheme: AssessmentScheme | int, period_from: dt.date, period_to: dt.date
+) -> AssessmentRun:
+    """Score every station (or technician) for a closed period from frozen KPI snapshots.
+    Asked again for the same scheme and period, it returns the run already made."""
+    require(actor, Perm.ASSESSMENT_EDIT)
+    pk = scheme.pk if isinstance(scheme, AssessmentScheme) else scheme
+    row = AssessmentScheme.objects.filter(pk=pk, company_id=actor.company_id).first()
+    if row is None:
+        raise NotFound("not_found", _("Not found."))
+    if period_to < period_from:
+        raise ValidationFailed({"period_to": _("The period ends before it starts.")})
+    found = AssessmentRun.objects.filter(
+        scheme=row, period_from=period_from, period_to=period_to
+    ).first()
+    if found is not None:
+        return found
+    definition = row.definition
+    _scheme_errors(definition)
+    snapshots = {
+        code: kpi_snapshot_take(
+            actor=actor,
+            company_id=row.company_id,
+            code=code,
+            period_from=period_from,
+            period_to=period_to,
+            group_by=definition["subject"],
+        ).pk
+        for code in _kpis_of(definition)
+    }
+    run = AssessmentRun.objects.create(
+        company_id=row.company_id,
+        scheme=row,
+        scheme_data=definition,
+        subject=definition["subject"],
+        period_from=period_from,
+        period_to=period_to,
+        snapshots=snapshots,
+        created_by=actor,
+    )
+    for subject_id, name in _subjects(row.company_id, definition["subject"]):
+        result = AssessmentResult(
+            run=run, subject_id=subject_id, subject_name=name, score=Decimal(0), grade=""
+        )
+        result.save()
+        _rescore(result)
+    _run_event(run, actor, "create", snapshots=snapshots)
+    audit_record(
+        actor=actor, action="assessment_run.create", obj=run, changes={"status": [None, run.status]}
+    )
+    return run
+
+
+def _draft_result(actor: User, result: AssessmentResult | int) -> AssessmentResult:
+    require(actor, Perm.ASSESSMENT_EDIT)
+    pk = result.pk if isinstance(result, AssessmentResult) else result
+    found = (
+        AssessmentResult.objects.select_for_update()
+        .select_related("run")
+        .filter(pk=pk, run__company_id=actor.company_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound("not_found", _("Not found."))
+    if found.run.status != AssessmentRun.Status.DRAFT:
+        raise Conflict("run_not_draft", _("Only a draft run can be changed."))
+    return found
+
+
+@transaction.atomic
+def assessment_manual_set(
+    *, actor: User, result: AssessmentResult | int, code: str, value: Decimal
+) -> AssessmentResult:
+    """Enter a manual item's points (e.g. service attitude) or a manual rule's count."""
+    row = _draft_result(actor, result)
+    scheme = row.run.scheme_data
+    manual_codes = {i["code"] for i in scheme["items"] if i.get("manual")}
+    manual_codes |= {r["code"] for r in scheme.get("rules") or [] if r.get("manual")}
+    if code not in manual_codes:
+        raise ValidationFailed({"code": _("This line is not scored by hand.")})
+    if value < 0 or value > 1000:
+        raise ValidationFailed({"value": _("Enter a number between 0 and 1000.")})
+    before = row.manual.get(code)
+    row.manual = {**row.manual, code: str(value)}
+    row.save(update_fields=["manual"])
+    _rescore(row)
+    _run_event(row.run, actor, "manual", result=row.pk, code=code, value=str(value))
+    audit_record(
+        actor=actor,
+        action="assessment_result.manual",
+        obj=row,
+        changes={code: [before, str(value)]},
+    )
+    return row
+
+
+@transaction.atomic
+def assessment_adjust(
+    *, actor: User, result: AssessmentResult | int, points: Decimal, reason: str
+) -> AssessmentResult:
+    """A manual adjustment with a reason (kept; a correction is another adjustment)."""
+    row = _draft_result(actor, result)
+    if not reason.strip():
+        raise ValidationFailed({"reason": _("Give a reason.")})
+    if points == 0 or abs(points) > 100:
+        raise ValidationFailed({"points": _("Enter points between -100 and 100 (not 0).")})
+    AssessmentAdjustment.objects.create(
+        result=row, points=points, reason=reason.strip(), actor=actor
+    )
+    before = str(row.score)
+    _rescore(row)
+    _run_event(row.run, actor, "adjust", reason=reason, result=row.pk, points=str(points))
+    audit_record(
+        actor=actor,
+        action="assessment_result.adjust",
+        obj=row,
+        changes={"score": [before, str(row.score)]},
+        reason=reason,
+    )
+    return row
+
+
+@transaction.atomic
+def assessment_run_move(
+    *, actor: User, run: AssessmentRun | int, verb: str, reason: str = ""
+) -> AssessmentRun:
+    """review / send_back (with a reason) / approve (the department head)."""
+    require(actor, Perm.ASSESSMENT_APPROVE if verb == "approve" else Perm.ASSESSMENT_EDIT)
+    pk = run.pk if isinstance(run, AssessmentRun) else run
+    row = (
+        AssessmentRun.objects.select_for_update().filter(pk=pk, company_id=actor.company_id).first()
+    )
+    if row is None:
+        raise NotFound("not_found", _("Not found."))
+    if verb not in assessment.RUN_TRANSITIONS:
+        raise ValidationFailed({"verb": _("Unknown step.")})
+    if not assessment.can(row.status, verb):
+        raise Conflict(
+            "illegal_transition",
+            _("This step is not possible now (status: %(status)s).")
+            % {"status": row.get_status_display()},
+        )
+    if verb in assessment.RUN_NEEDS_REASON and not reason.strip():
+        raise ValidationFailed({"reason": _("Give a reason.")})
+    before = row.status
+    row.status = assessment.RUN_TRANSITIONS[verb][1]
+    row.version += 1
+    row.save(update_fields=["status", "version"])
+    _run_event(row, actor, verb, before=before, reason=reason)
+    audit_record(
+        actor=actor,
+        action=f"assessment_run.{verb}",
+        obj=row,
+        changes={"status": [before, row.status]},
+        reason=reason,
     )
     return row

@@ -139,3 +139,143 @@ class KpiSnapshot(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.kpi} {self.period_from}..{self.period_to} by {self.group_by}"
+
+
+# --- assessment (考核) -----------------------------------------------------------------------
+
+
+class AssessmentScheme(models.Model):
+    """Items with weights and bands, bonus and deduction rules, grades (see kpi.assessment)."""
+
+    class Subject(models.TextChoices):
+        STATION = "station", _("Station")
+        TECHNICIAN = "technician", _("Technician")
+
+    class PeriodKind(models.TextChoices):
+        MONTH = "month", _("Month")
+        QUARTER = "quarter", _("Quarter")
+        YEAR = "year", _("Year")
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    subject = models.CharField(_("assessed"), max_length=16, choices=Subject.choices)
+    period_kind = models.CharField(_("period"), max_length=8, choices=PeriodKind.choices)
+    definition = models.JSONField(_("items, rules and grades"))
+    active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("assessment scheme")
+        verbose_name_plural = _("assessment schemes")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssessmentRun(models.Model):
+    """A scheme applied to a closed period, from frozen KPI snapshots; the scheme's data is
+    copied in, so a later edit of the scheme does not change a run."""
+
+    class Status(models.TextChoices):
+        # 草稿: scored; manual scores and adjustments may be entered.
+        DRAFT = "draft", _("Draft")
+        # 已复核: checked; sent back to draft or approved.
+        REVIEWED = "reviewed", _("Reviewed")
+        # 已批准: final; settlement reads it.
+        APPROVED = "approved", _("Approved")
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    scheme = models.ForeignKey(AssessmentScheme, on_delete=models.PROTECT, related_name="runs")
+    scheme_data = models.JSONField()
+    subject = models.CharField(max_length=16)
+    period_from = models.DateField(_("from"))
+    period_to = models.DateField(_("until"))
+    # {kpi code: snapshot id}: the frozen figures this run read
+    snapshots = models.JSONField(default=dict)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("assessment run")
+        verbose_name_plural = _("assessment runs")
+        ordering = ["-period_from", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "period_from", "period_to"], name="assessment_run_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme_id} {self.period_from}..{self.period_to}"
+
+
+class AssessmentResult(models.Model):
+    """One station's or technician's score in a run, with the arithmetic per line."""
+
+    run = models.ForeignKey(AssessmentRun, on_delete=models.CASCADE, related_name="results")
+    subject_id = models.BigIntegerField()
+    subject_name = models.CharField(max_length=200)
+    figures = models.JSONField(default=dict)  # {kpi: {"numerator", "denominator", "value"}}
+    manual = models.JSONField(default=dict)  # {item or rule code: entered value}
+    score = models.DecimalField(max_digits=8, decimal_places=2)
+    grade = models.CharField(max_length=8)
+    lines = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-score", "subject_name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "subject_id"], name="assessment_result_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_name} {self.score} {self.grade}"
+
+
+class AssessmentAdjustment(AppendOnlyModel):
+    """A manual adjustment of a result, with its reason (never changed; a correction is
+    another adjustment)."""
+
+    result = models.ForeignKey(
+        AssessmentResult, on_delete=models.PROTECT, related_name="adjustments"
+    )
+    points = models.DecimalField(_("points"), max_digits=8, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=500)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.points} {self.reason}"
+
+
+class AssessmentEvent(AppendOnlyModel):
+    """Each step of a run: created, manual score, adjusted, reviewed, sent back, approved."""
+
+    run = models.ForeignKey(AssessmentRun, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    action = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.at:%Y-%m-%d %H:%M}"

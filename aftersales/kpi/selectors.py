@@ -496,3 +496,53 @@ def training_visible_to(user: Any) -> QuerySet[TrainingRecord]:
     if user.region_id:
         return qs.filter(technician__region_id=user.region_id)
     return qs
+
+
+# --- assessment ------------------------------------------------------------------------------
+
+
+def assessment_runs_visible_to(user: Any) -> QuerySet[Any]:
+    """Runs of the user's company (the results inside are scoped by `results_visible_to`)."""
+    from aftersales.kpi.models import AssessmentRun
+
+    return AssessmentRun.objects.filter(company_id=user.company_id).select_related("scheme")
+
+
+def results_visible_to(user: Any, run: Any) -> QuerySet[Any]:
+    """A station manager sees their station's result (station runs) or their technicians'; a
+    technician their own; company and region people all of them."""
+    qs = run.results.all()
+    if getattr(user, "role", None) == Role.TECHNICIAN:
+        return qs.filter(subject_id=user.pk) if run.subject == "technician" else qs.none()
+    if user.station_id:
+        if run.subject == "station":
+            return qs.filter(subject_id=user.station_id)
+        techs = User.objects.filter(station_id=user.station_id).values_list("pk", flat=True)
+        return qs.filter(subject_id__in=list(techs))
+    return qs
+
+
+def approved_results(
+    company_id: int, period_from: dt.date, period_to: dt.date, subject: str = "station"
+) -> list[dict[str, Any]]:
+    """What settlement reads: the approved runs' scores and grades for the period."""
+    from aftersales.kpi.models import AssessmentResult
+
+    rows = AssessmentResult.objects.filter(
+        run__company_id=company_id,
+        run__status="approved",
+        run__subject=subject,
+        run__period_from=period_from,
+        run__period_to=period_to,
+    ).order_by("run_id", "subject_id")
+    return [
+        {
+            "run": r.run_id,
+            "subject_id": r.subject_id,
+            "subject_name": r.subject_name,
+            "score": r.score,
+            "grade": r.grade,
+            "lines": r.lines,
+        }
+        for r in rows
+    ]

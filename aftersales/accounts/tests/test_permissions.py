@@ -129,6 +129,7 @@ API_CASES = [
     ("get", "/kpis/first_time_fix?group_by=station", None, {T, SM, M, F, H}, 200),
     ("get", "/kpis/first_time_fix/orders", None, {T, SM, M, F, H}, 200),
     ("get", "/training-records", None, {T, SM, M, F, H}, 200),
+    ("get", "/assessment-runs", None, {T, SM, M, F, H}, 200),
 ]
 
 

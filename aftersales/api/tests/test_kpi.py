@@ -103,3 +103,51 @@ def test_training_record_by_station_manager(
     fig = api(people["tech"]).get("/kpis/training_hours").json()
     assert fig["rows"][0]["numerator"] == "16"
     assert fig["rows"][0]["value"] == "16.00"
+
+
+def test_assessment_run_over_the_api(
+    api: Any, new_order: Any, walk: Any, people: dict[str, Any], data: dict[str, Any]
+) -> None:
+    import datetime as dt
+
+    from aftersales.kpi.assessment import DEFAULT_SCHEME
+
+    _two_stations(new_order, walk, people, data)
+    head = people["department_head"]
+    scheme = actions.assessment_scheme_save(
+        actor=head, name="月度", period_kind="month", definition=DEFAULT_SCHEME
+    )
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    body = {
+        "scheme_id": scheme.pk,
+        "period_from": (yesterday - dt.timedelta(days=30)).isoformat(),
+        "period_to": yesterday.isoformat(),
+    }
+    client = api(head)
+    made = client.post("/assessment-runs", body)
+    assert made.status_code == 201, made.content
+    run_id = made.json()["id"]
+    assert client.post("/assessment-runs", body).json()["id"] == run_id
+    results = client.get(f"/assessment-runs/{run_id}/results").json()
+    assert {r["subject_name"] for r in results} == {"上海一站", "北京一站"}
+    one = results[0]["id"]
+    got = client.post(f"/assessment-results/{one}/adjustments", {"points": "-3", "reason": ""})
+    assert got.status_code == 422
+    got = client.post(f"/assessment-results/{one}/adjustments", {"points": "-3", "reason": "迟报"})
+    assert got.status_code == 200 and got.json()["lines"][-1]["points"] == "-3.00"
+    mine = api(people["station_manager"]).get(f"/assessment-runs/{run_id}/results").json()
+    assert [r["subject_name"] for r in mine] == ["上海一站"]
+    assert api(people["station_manager"]).post("/assessment-runs", body).status_code == 403
+    moved = client.post(f"/assessment-runs/{run_id}/moves", {"verb": "approve"})
+    assert moved.status_code == 409
+    assert client.post(f"/assessment-runs/{run_id}/moves", {"verb": "review"}).status_code == 200
+    assert (
+        client.post(f"/assessment-runs/{run_id}/moves", {"verb": "approve"}).json()["status"]
+        == "approved"
+    )
+    from aftersales.kpi.selectors import approved_results
+
+    settled = approved_results(
+        data["company"].pk, yesterday - dt.timedelta(days=30), yesterday, "station"
+    )
+    assert len(settled) == 2

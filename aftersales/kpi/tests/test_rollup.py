@@ -342,3 +342,85 @@ def test_frozen_snapshot_does_not_change_when_late_events_arrive(
         group_by="station",
     )
     assert again.pk == snap.pk and again.rows == snap.rows
+
+
+def test_assessment_run_twice_gives_the_same_result_and_ignores_late_events(
+    data: dict[str, Any], people: dict[str, Any], faults: list[FaultCode]
+) -> None:
+    from aftersales.core.errors import Conflict
+    from aftersales.kpi.assessment import DEFAULT_SCHEME
+    from aftersales.kpi.models import AssessmentEvent, AssessmentRun
+
+    company_id = data["company"].pk
+    head = people["department_head"]
+    plan = {
+        "unit": "u1",
+        "fault": 0,
+        "station": "s1",
+        "start_h": 0,
+        "steps": len(PATH),
+        "revisit": False,
+        "cancel": False,
+        "pause": False,
+        "gap_h": 1,
+        "score": 5,
+        "late": "half",
+    }
+    order = ServiceOrder.objects.create(
+        company=data["company"],
+        channel="phone",
+        service_type="repair",
+        priority="medium",
+        customer=data["c1"],
+        unit=data["u1"],
+        fault_code=faults[0],
+    )
+    evs = _events(plan, data, people["tech"])
+    _insert(order, [e for late, e in evs if e["kind"] != "follow_up"])
+    actions.kpi_refresh(company_id=company_id)
+    june = (dt.date(2025, 6, 1), dt.date(2025, 6, 30))
+    scheme = actions.assessment_scheme_save(
+        actor=head, name="网点月度考核", period_kind="month", definition=DEFAULT_SCHEME
+    )
+    run = actions.assessment_run_create(
+        actor=head, scheme=scheme, period_from=june[0], period_to=june[1]
+    )
+    first = {r.subject_id: (r.score, r.grade, r.lines) for r in run.results.all()}
+    assert set(first) == {data["s1"].pk, data["s2"].pk}
+    s1 = run.results.get(subject_id=data["s1"].pk)
+    assert s1.figures["first_time_fix"]["value"] == "100.00"
+    # late events arrive; a second run of the same scheme and period reads the same snapshots
+    _insert(order, [e for late, e in evs if e["kind"] == "follow_up"])
+    actions.kpi_refresh(company_id=company_id)
+    again = actions.assessment_run_create(
+        actor=head, scheme=scheme, period_from=june[0], period_to=june[1]
+    )
+    assert again.pk == run.pk
+    twin = actions.assessment_scheme_save(
+        actor=head, name="副本", period_kind="month", definition=DEFAULT_SCHEME
+    )
+    copy = actions.assessment_run_create(
+        actor=head, scheme=twin, period_from=june[0], period_to=june[1]
+    )
+    assert {r.subject_id: (r.score, r.grade, r.lines) for r in copy.results.all()} == first
+
+    # manual score, adjustment with a reason, review, approval; then nothing changes
+    s1 = actions.assessment_manual_set(actor=head, result=s1, code="attitude", value=Decimal(90))
+    s1 = actions.assessment_adjust(actor=head, result=s1, points=Decimal(-2), reason="资料不全")
+    assert s1.lines[-1]["kind"] == "adjustment" and s1.lines[-1]["points"] == "-2.00"
+    run = actions.assessment_run_move(actor=people["service_manager"], run=run, verb="review")
+    with pytest.raises(Conflict):
+        actions.assessment_adjust(actor=head, result=s1, points=Decimal(1), reason="再改")
+    from aftersales.core.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        actions.assessment_run_move(actor=people["service_manager"], run=run, verb="approve")
+    run = actions.assessment_run_move(actor=head, run=run, verb="approve")
+    assert run.status == AssessmentRun.Status.APPROVED
+    assert [e.action for e in AssessmentEvent.objects.filter(run=run)] == [
+        "create",
+        "manual",
+        "adjust",
+        "review",
+        "approve",
+    ]
