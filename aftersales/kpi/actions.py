@@ -382,7 +382,11 @@ def training_record_add(
 # --- assessment (考核) -----------------------------------------------------------------------
 
 
-def _scheme_errors(definition: dict[str, Any]) -> None:
+def _scheme_errors(definition: Any) -> None:
+    if not isinstance(definition, dict):
+        raise ValidationFailed(
+            {"definition": _("The scheme is not complete: %(what)s") % {"what": "{}"}}
+        )
     problems = assessment.check_scheme(definition)
     if problems:
         raise ValidationFailed(

@@ -64,6 +64,13 @@ def _d(value: Any) -> Decimal:
 
 def check_scheme(scheme: Mapping[str, Any]) -> list[str]:
     """Problems with a scheme's data ([] when usable)."""
+    try:
+        return _check(scheme)
+    except (AttributeError, TypeError, KeyError, ValueError, ArithmeticError):
+        return ["definition"]
+
+
+def _check(scheme: Mapping[str, Any]) -> list[str]:
     problems = []
     if scheme.get("subject") not in ("station", "technician"):
         problems.append("subject")
@@ -89,8 +96,15 @@ def check_scheme(scheme: Mapping[str, Any]) -> list[str]:
     for rule in scheme.get("rules") or []:
         if not rule.get("manual") and rule.get("kpi") not in BY_CODE:
             problems.append(f"rules.{rule.get('code')}.kpi")
-    if not scheme.get("grades"):
+    grades = scheme.get("grades")
+    if not grades:
         problems.append("grades")
+    else:
+        for threshold, _grade in grades:
+            _d(threshold)
+    for item in items:
+        for threshold, points in item.get("bands") or []:
+            _d(threshold), _d(points)
     return problems
 
 

@@ -4,25 +4,31 @@ technician scorecards; each chart with its table and an xlsx export."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Region, User
-from aftersales.accounts.permissions import Perm
+from aftersales.accounts.permissions import Perm, has_perm, require
 from aftersales.accounts.selectors import stations_visible_to
 from aftersales.catalog.models import ProductCategory
-from aftersales.core.errors import NotFound
+from aftersales.core.errors import ApplicationError, NotFound
 from aftersales.core.excel import Column, write_xlsx
-from aftersales.kpi import dashboards, selectors
+from aftersales.core.validation import ValidationFailed
+from aftersales.kpi import actions, assessment, dashboards, selectors
+from aftersales.kpi.assessment import DEFAULT_SCHEME
 from aftersales.kpi.formulas import BY_CODE, DEFINITIONS
+from aftersales.kpi.models import AssessmentScheme
 from aftersales.orders.choices import ServiceType
-from aftersales.web.shortcuts import page, xlsx_response
+from aftersales.web.shortcuts import flash_error, page, xlsx_response
 
 PARTS = {
     "numerator": _("In the numerator"),
@@ -279,3 +285,197 @@ def technician_scorecard(request: HttpRequest, pk: int) -> HttpResponse:
 def definitions(request: HttpRequest) -> HttpResponse:
     rows = [{"d": d, "name": selectors.kpi_name(d)} for d in DEFINITIONS]
     return render(request, "web/kpi/definitions.html", {"rows": rows})
+
+
+# --- assessment (考核) -----------------------------------------------------------------------
+
+RUN_VERBS = {
+    "review": _("Mark as reviewed"),
+    "send_back": _("Send back to draft"),
+    "approve": _("Approve"),
+}
+LINE_KINDS = {
+    "item": _("Item"),
+    "rule": _("Bonus or deduction"),
+    "adjustment": _("Adjustment"),
+    "note": _("Note"),
+}
+
+
+def _last_month() -> tuple[dt.date, dt.date]:
+    first = timezone.localdate().replace(day=1)
+    end = first - dt.timedelta(days=1)
+    return end.replace(day=1), end
+
+
+@page(Perm.KPI_VIEW)
+def assessment_list(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if request.method == "POST":
+        require(user, Perm.ASSESSMENT_EDIT)
+        try:
+            if request.POST.get("op") == "scheme":
+                actions.assessment_scheme_save(
+                    actor=user,
+                    name=request.POST.get("name", ""),
+                    period_kind=request.POST.get("period_kind", "month"),
+                    definition=json.loads(request.POST.get("definition") or "{}"),
+                )
+                messages.success(request, _("Scheme saved."))
+                return redirect("assessment-list")
+            default = _last_month()
+            run = actions.assessment_run_create(
+                actor=user,
+                scheme=_int(request.POST.get("scheme")) or 0,
+                period_from=_date(request.POST.get("period_from"), default[0]),
+                period_to=_date(request.POST.get("period_to"), default[1]),
+            )
+            return redirect("assessment-detail", pk=run.pk)
+        except json.JSONDecodeError:
+            messages.error(request, _("The scheme is not valid JSON."))
+        except ApplicationError as exc:
+            flash_error(request, exc)
+        return redirect("assessment-list")
+    schemes = AssessmentScheme.objects.filter(company_id=user.company_id, active=True)
+    start, end = _last_month()
+    return render(
+        request,
+        "web/kpi/assessments.html",
+        {
+            "runs": selectors.assessment_runs_visible_to(user)[:100],
+            "schemes": schemes,
+            "may_edit": has_perm(user, Perm.ASSESSMENT_EDIT),
+            "period": (start, end),
+            "default_scheme": json.dumps(DEFAULT_SCHEME, ensure_ascii=False, indent=1),
+            "period_kinds": AssessmentScheme.PeriodKind.choices,
+        },
+    )
+
+
+@page(Perm.KPI_VIEW)
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    run = selectors.assessment_runs_visible_to(user).filter(pk=pk).first()
+    if run is None:
+        raise NotFound("not_found", _("Not found."))
+    if request.method == "POST":
+        op = request.POST.get("op")
+        try:
+            if op == "manual":
+                actions.assessment_manual_set(
+                    actor=user,
+                    result=_int(request.POST.get("result")) or 0,
+                    code=request.POST.get("code", ""),
+                    value=_decimal(request.POST.get("value")),
+                )
+                messages.success(request, _("Score saved."))
+            elif op == "adjust":
+                actions.assessment_adjust(
+                    actor=user,
+                    result=_int(request.POST.get("result")) or 0,
+                    points=_decimal(request.POST.get("points")),
+                    reason=request.POST.get("reason", ""),
+                )
+                messages.success(request, _("Adjustment saved."))
+            elif op in RUN_VERBS:
+                actions.assessment_run_move(
+                    actor=user, run=run, verb=op, reason=request.POST.get("reason", "")
+                )
+                messages.success(request, _("Saved."))
+        except ApplicationError as exc:
+            flash_error(request, exc)
+        return redirect("assessment-detail", pk=pk)
+    results = list(selectors.results_visible_to(user, run))
+    if request.GET.get("format") == "xlsx":
+        columns = [
+            Column("name", _("Assessed")),
+            Column("score", _("Score")),
+            Column("grade", _("Grade")),
+            Column("lines", _("Arithmetic")),
+        ]
+        content = write_xlsx(
+            columns,
+            (
+                [
+                    r.subject_name,
+                    r.score,
+                    r.grade,
+                    "; ".join(f"{ln['name']}: {ln['detail']} = {ln['points']}" for ln in r.lines),
+                ]
+                for r in results
+            ),
+            sheet_title="assessment",
+        )
+        return xlsx_response(content, f"assessment-{run.pk}-{run.period_from:%Y%m}.xlsx")
+    scheme = run.scheme_data
+    manual = [(i["code"], i.get("name", i["code"])) for i in scheme["items"] if i.get("manual")]
+    manual += [
+        (r["code"], r.get("name", r["code"])) for r in scheme.get("rules") or [] if r.get("manual")
+    ]
+    verbs = [(v, RUN_VERBS[v]) for v in RUN_VERBS if assessment.can(run.status, v)]
+    return render(
+        request,
+        "web/kpi/assessment.html",
+        {
+            "run": run,
+            "results": results,
+            "manual": manual,
+            "line_kinds": LINE_KINDS,
+            "verbs": verbs,
+            "may_edit": has_perm(user, Perm.ASSESSMENT_EDIT) and run.status == "draft",
+            "may_move": has_perm(user, Perm.ASSESSMENT_EDIT),
+            "events": run.events.select_related("actor"),
+        },
+    )
+
+
+def _decimal(text: str | None) -> Decimal:
+    try:
+        return Decimal((text or "").strip() or "0")
+    except InvalidOperation:
+        raise ValidationFailed({"value": _("Enter a number.")}) from None
+
+
+@page(Perm.KPI_VIEW)
+def training_list(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if request.method == "POST":
+        require(user, Perm.TRAINING_EDIT)
+        try:
+            actions.training_record_add(
+                actor=user,
+                technician=_int(request.POST.get("technician")) or 0,
+                course=request.POST.get("course", ""),
+                hours=_decimal(request.POST.get("hours")),
+                date=_date(request.POST.get("date"), timezone.localdate()),
+            )
+            messages.success(request, _("Training recorded."))
+        except ApplicationError as exc:
+            flash_error(request, exc)
+        return redirect("training-list")
+    year = timezone.localdate().year
+    rows = selectors.training_visible_to(user).select_related("technician")
+    totals: dict[Any, Decimal] = {}
+    for r in rows.filter(date__year=year):
+        totals[r.technician] = totals.get(r.technician, Decimal(0)) + r.hours
+    techs = User.objects.filter(company_id=user.company_id, role=Role.TECHNICIAN, is_active=True)
+    if user.station_id:
+        techs = techs.filter(station_id=user.station_id)
+    if user.role == Role.TECHNICIAN:
+        techs = techs.filter(pk=user.pk)
+    people = [
+        (t, totals.get(t, Decimal(0))) for t in techs.order_by("last_name", "first_name", "pk")
+    ]
+    return render(
+        request,
+        "web/kpi/training.html",
+        {
+            "rows": rows[:300],
+            "people": people,
+            "target": BY_CODE["training_hours"].target,
+            "year": year,
+            "may_edit": has_perm(user, Perm.TRAINING_EDIT),
+            "technicians": techs.order_by("last_name", "first_name", "pk"),
+            "today": timezone.localdate(),
+        },
+    )

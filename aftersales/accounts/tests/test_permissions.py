@@ -204,6 +204,8 @@ PAGE_CASES = [
     ("get", "/kpi/definitions/", {T, SM, M, F, H}),
     ("get", "/kpi/first_time_fix/", {T, SM, M, F, H}),
     ("get", "/kpi/first_time_fix/orders/", {T, SM, M, F, H}),
+    ("get", "/kpi/assessments/", {T, SM, M, F, H}),
+    ("get", "/kpi/training/", {T, SM, M, F, H}),
 ]
 
 

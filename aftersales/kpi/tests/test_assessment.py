@@ -114,3 +114,10 @@ def test_same_input_same_score_and_lines_add_up(
     assert one == two
     assert one.total == sum(ln.points for ln in one.lines).quantize(D("0.01"))
     assert D(-20) <= one.total <= D(100)
+
+
+@pytest.mark.parametrize(
+    "bad", [{"items": [1]}, {"subject": "station", "items": "x"}, {"grades": [[1]]}]
+)
+def test_malformed_scheme_is_reported_not_raised(bad: Any) -> None:
+    assert a.check_scheme(bad)

@@ -98,3 +98,62 @@ def test_scorecards_and_their_scope(
 
 def test_agent_may_not_open_the_dashboard(login: Any, people: dict[str, Any]) -> None:
     assert login(people["agent"]).get("/kpi/").status_code == 403
+
+
+def test_assessment_pages_score_adjust_review_approve(
+    login: Any, people: dict[str, Any], history: Any, data: dict[str, Any]
+) -> None:
+    import datetime as dt
+    import json
+
+    from django.utils import timezone
+
+    from aftersales.kpi.assessment import DEFAULT_SCHEME
+    from aftersales.kpi.models import AssessmentRun, AssessmentScheme
+
+    head = login(people["department_head"])
+    assert head.get("/kpi/assessments/").status_code == 200
+    got = head.post(
+        "/kpi/assessments/",
+        {
+            "op": "scheme",
+            "name": "网点月度",
+            "period_kind": "month",
+            "definition": json.dumps(DEFAULT_SCHEME),
+        },
+    )
+    assert got.status_code == 302
+    scheme = AssessmentScheme.objects.get()
+    bad = head.post("/kpi/assessments/", {"op": "scheme", "name": "x", "definition": "[1"})
+    assert bad.status_code == 302 and AssessmentScheme.objects.count() == 1
+    end = timezone.localdate() - dt.timedelta(days=1)
+    got = head.post(
+        "/kpi/assessments/",
+        {"scheme": scheme.pk, "period_from": (end - dt.timedelta(days=30)), "period_to": end},
+    )
+    run = AssessmentRun.objects.get()
+    assert got.url == f"/kpi/assessments/{run.pk}/"
+    result = run.results.get(subject_id=data["s1"].pk)
+    head.post(got.url, {"op": "adjust", "result": result.pk, "points": "-2", "reason": "资料不全"})
+    page = head.get(got.url).content.decode()
+    assert "资料不全" in page and "-2.00" in page
+    manager = login(people["station_manager"])
+    assert manager.get(got.url).status_code == 200
+    assert manager.post(got.url, {"op": "review"}).status_code == 302
+    assert AssessmentRun.objects.get().status == "draft"
+    head.post(got.url, {"op": "review"})
+    head.post(got.url, {"op": "approve"})
+    assert AssessmentRun.objects.get().status == "approved"
+    assert head.get(got.url + "?format=xlsx").status_code == 200
+
+
+def test_training_page_records_hours(login: Any, people: dict[str, Any]) -> None:
+    manager = login(people["station_manager"])
+    got = manager.post(
+        "/kpi/training/",
+        {"technician": people["tech"].pk, "course": "安全规范", "hours": "8", "date": "2026-01-05"},
+    )
+    assert got.status_code == 302
+    page = manager.get("/kpi/training/").content.decode()
+    assert "安全规范" in page
+    assert login(people["tech"]).post("/kpi/training/", {}).status_code == 403
