@@ -210,9 +210,7 @@ def score(
             )
         )
     if unscored:
-        lines.append(
-            Line("unscored", ", ".join(unscored), "note", "no figure: weight shared", Decimal(0))
-        )
+        lines.append(Line("unscored", ", ".join(unscored), "note", "—", Decimal(0)))
     for rule in scheme.get("rules") or []:
         code, name = rule["code"], rule.get("name", rule["code"])
         if rule.get("manual"):
@@ -226,7 +224,9 @@ def score(
             cap = _d(rule["cap"])
             added = max(added, cap) if per < 0 else min(added, cap)
         added = added.quantize(TWO, ROUND_HALF_UP) + 0  # no "-0.00"
-        cap_text = f", cap {rule['cap']}" if rule.get("cap") is not None else ""
+        cap_text = ""
+        if rule.get("cap") is not None:
+            cap_text = f" ({'≥' if per < 0 else '≤'} {rule['cap']})"
         lines.append(Line(code, name, "rule", f"{count} × {per}{cap_text}", added))
     for points, reason in adjustments:
         lines.append(Line("adjustment", reason, "adjustment", reason, _d(points).quantize(TWO)))

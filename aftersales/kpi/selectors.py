@@ -208,6 +208,15 @@ def training_rows(company_id: int, ids: Iterable[int] | None = None) -> list[for
     return out
 
 
+def plain(value: Decimal | None) -> Decimal:
+    """A stored amount without trailing zeros and never in exponent form (30, not 3E+1)."""
+    if not value:
+        return Decimal(0)
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
 # --- what a user may see ---------------------------------------------------------------------
 
 
@@ -328,8 +337,8 @@ def _row(
     value = formulas.value_of(d, num, den)
     return {
         "key": key,
-        "numerator": num.normalize() if num else Decimal(0),
-        "denominator": den.normalize() if den else Decimal(0),
+        "numerator": plain(num),
+        "denominator": plain(den),
         "value": value,
         "target": d.target,
         "meets": d.meets(value),
@@ -432,8 +441,8 @@ def drilldown(
     )
     for f in facts:
         f["order_number"] = numbers.get(f["order_id"], "")
-        f["num"] = f["num"].normalize() if f["num"] else Decimal(0)
-        f["den"] = f["den"].normalize() if f["den"] else Decimal(0)
+        f["num"] = plain(f["num"])
+        f["den"] = plain(f["den"])
     return facts
 
 

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Region, User
@@ -297,8 +298,8 @@ RUN_VERBS = {
 LINE_KINDS = {
     "item": _("Item"),
     "rule": _("Bonus or deduction"),
-    "adjustment": _("Adjustment"),
-    "note": _("Note"),
+    "adjustment": pgettext_lazy("assessment", "Adjustment"),
+    "note": _("No figure for the period: its weight is shared among the other items"),
 }
 
 

@@ -424,3 +424,9 @@ def test_assessment_run_twice_gives_the_same_result_and_ignores_late_events(
         "review",
         "approve",
     ]
+
+
+def test_amounts_are_shown_plain() -> None:
+    assert str(selectors.plain(Decimal("30.0000"))) == "30"
+    assert str(selectors.plain(Decimal("2.5000"))) == "2.5"
+    assert str(selectors.plain(None)) == "0"
