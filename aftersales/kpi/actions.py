@@ -26,7 +26,7 @@ from aftersales.core.audit import audit_record
 from aftersales.core.errors import Conflict, NotFound
 from aftersales.core.validation import Errors, ValidationFailed
 from aftersales.feedback.models import ComplaintEvent
-from aftersales.kpi import assessment, formulas, selectors
+from aftersales.kpi import assessment, formulas, gbt27922, selectors
 from aftersales.kpi.formulas import Contribution
 from aftersales.kpi.models import (
     AssessmentAdjustment,
@@ -38,6 +38,7 @@ from aftersales.kpi.models import (
     KpiDaily,
     KpiFact,
     KpiSnapshot,
+    SelfAssessment,
     TrainingRecord,
 )
 from aftersales.orders.choices import OPEN
@@ -677,5 +678,50 @@ def assessment_run_move(
         obj=row,
         changes={"status": [before, row.status]},
         reason=reason,
+    )
+    return row
+
+
+# --- GB/T 27922 self-assessment ----------------------------------------------------------------
+
+
+@transaction.atomic
+def self_assessment_save(
+    *,
+    actor: User,
+    answers: dict[str, dict[str, str]],
+    table: list[dict[str, Any]] | None = None,
+) -> SelfAssessment:
+    """Save the answers (yes / partly / no / na, with evidence) as a new version."""
+    require(actor, Perm.ASSESSMENT_EDIT)
+    latest = SelfAssessment.objects.filter(company_id=actor.company_id).first()
+    used = table or (latest.table if latest else [dict(i) for i in gbt27922.DEFAULT_TABLE])
+    codes = {i["code"] for i in used}
+    errors = Errors()
+    clean: dict[str, dict[str, str]] = {}
+    for code, entry in answers.items():
+        if code not in codes:
+            errors.add(code, _("Unknown item."))
+            continue
+        answer = entry.get("answer", "")
+        if answer not in gbt27922.ANSWERS:
+            errors.add(code, _("Choose yes, partly, no or not applicable."))
+            continue
+        clean[code] = {"answer": answer, "evidence": (entry.get("evidence") or "").strip()[:2000]}
+    errors.raise_if_any()
+    result = gbt27922.evaluate(used, {c: e["answer"] for c, e in clean.items()})
+    row = SelfAssessment.objects.create(
+        company_id=actor.company_id,
+        table=used,
+        answers=clean,
+        score=result.score,
+        level=result.level,
+        saved_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="self_assessment.save",
+        obj=row,
+        changes={"score": [str(latest.score) if latest else None, str(result.score)]},
     )
     return row

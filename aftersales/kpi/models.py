@@ -279,3 +279,27 @@ class AssessmentEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class SelfAssessment(AppendOnlyModel):
+    """A GB/T 27922 self-assessment as saved: the point table used, each item's answer and
+    evidence, and the score. Each save is a new row (the history is the list of them)."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    table = models.JSONField()
+    # {item code: {"answer": yes/partly/no/na, "evidence": "..."}}
+    answers = models.JSONField()
+    score = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    level = models.CharField(max_length=16, blank=True)
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("GB/T 27922 self-assessment")
+        verbose_name_plural = _("GB/T 27922 self-assessments")
+        ordering = ["-saved_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.saved_at:%Y-%m-%d} {self.score}"

@@ -555,3 +555,34 @@ def approved_results(
         }
         for r in rows
     ]
+
+
+# --- GB/T 27922 self-assessment --------------------------------------------------------------
+
+
+def self_assessment_evidence(company_id: int, today: dt.date) -> dict[str, dict[str, Any]]:
+    """What the system knows for the items it has evidence for, over the last 12 months:
+    {evidence key: {"value", "numerator", "denominator", "count", "suggest"}}."""
+    from aftersales.kpi import gbt27922
+
+    start = today.replace(year=today.year - 1) + dt.timedelta(days=1)
+    out: dict[str, dict[str, Any]] = {}
+    for key in ("training_hours", "first_time_fix", "old_part_return_on_time", "follow_up_rate"):
+        row = figures(company_id=company_id, code=key, period_from=start, period_to=today)[0]
+        out[key] = {**row, "suggest": gbt27922.suggest(key, row["value"])}
+    complaints = Complaint.objects.filter(company_id=company_id, created_at__date__gte=start)
+    count = complaints.count()
+    closed = complaints.filter(status="closed").count()
+    out["complaints"] = {
+        "count": count,
+        "closed": closed,
+        "value": None,
+        "suggest": gbt27922.suggest("complaints", None, count),
+    }
+    return out
+
+
+def latest_self_assessment(company_id: int) -> Any:
+    from aftersales.kpi.models import SelfAssessment
+
+    return SelfAssessment.objects.filter(company_id=company_id).first()

@@ -13,18 +13,18 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Region, User
 from aftersales.accounts.permissions import Perm, has_perm, require
 from aftersales.accounts.selectors import stations_visible_to
 from aftersales.catalog.models import ProductCategory
-from aftersales.core.errors import ApplicationError, NotFound
+from aftersales.core.errors import ApplicationError, NotFound, PermissionDenied
 from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.validation import ValidationFailed
-from aftersales.kpi import actions, assessment, dashboards, selectors
+from aftersales.kpi import actions, assessment, dashboards, gbt27922, selectors
 from aftersales.kpi.assessment import DEFAULT_SCHEME
 from aftersales.kpi.formulas import BY_CODE, DEFINITIONS
 from aftersales.kpi.models import AssessmentScheme
@@ -478,5 +478,87 @@ def training_list(request: HttpRequest) -> HttpResponse:
             "may_edit": has_perm(user, Perm.TRAINING_EDIT),
             "technicians": techs.order_by("last_name", "first_name", "pk"),
             "today": timezone.localdate(),
+        },
+    )
+
+
+# --- GB/T 27922 self-assessment --------------------------------------------------------------
+
+ANSWER_LABELS = {
+    "yes": pgettext_lazy("conformity", "Yes"),
+    "partly": _("Partly"),
+    "no": pgettext_lazy("conformity", "No"),
+    "na": _("Not applicable"),
+}
+LEVEL_LABELS = {
+    "": _("Not yet compliant (below 70)"),
+    "compliant": _("Compliant (70 and above)"),
+    "three_stars": _("Three stars (80 and above)"),
+    "four_stars": _("Four stars (90 and above)"),
+    "five_stars": _("Five stars (95 and above)"),
+}
+
+
+@page(Perm.KPI_VIEW)
+def self_assessment(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if user.station_id or user.role == Role.TECHNICIAN:  # a company-level page
+        raise PermissionDenied("forbidden", _("You do not have permission to do this."))
+    latest = selectors.latest_self_assessment(user.company_id)
+    table = latest.table if latest else [dict(i) for i in gbt27922.DEFAULT_TABLE]
+    if request.method == "POST":
+        require(user, Perm.ASSESSMENT_EDIT)
+        answers = {
+            item["code"]: {
+                "answer": request.POST.get(f"answer-{item['code']}", "no"),
+                "evidence": request.POST.get(f"evidence-{item['code']}", ""),
+            }
+            for item in table
+        }
+        try:
+            actions.self_assessment_save(actor=user, answers=answers)
+            messages.success(request, _("Self-assessment saved."))
+        except ApplicationError as exc:
+            flash_error(request, exc)
+        return redirect("self-assessment")
+    evidence = selectors.self_assessment_evidence(user.company_id, timezone.localdate())
+    saved = latest.answers if latest else {}
+    zh = (get_language() or "").startswith("zh")
+    groups: dict[str, dict[str, Any]] = {}
+    chosen: dict[str, str] = {}
+    for item in table:
+        key = item.get("evidence", "")
+        known = evidence.get(key) if key else None
+        entry = saved.get(item["code"]) or {}
+        answer = entry.get("answer") or (known or {}).get("suggest") or "no"
+        chosen[item["code"]] = answer
+        group = groups.setdefault(
+            item["group"],
+            {"name": gbt27922.GROUPS[item["group"]][0 if zh else 1], "items": []},
+        )
+        group["items"].append(
+            {
+                "code": item["code"],
+                "name": item["zh"] if zh else item["en"],
+                "points": item["points"],
+                "answer": answer,
+                "evidence": entry.get("evidence", ""),
+                "key": key,
+                "known": known,
+                "suggested": not entry and bool(known and known.get("suggest")),
+            }
+        )
+    result = gbt27922.evaluate(table, chosen)
+    return render(
+        request,
+        "web/kpi/self_assessment.html",
+        {
+            "groups": list(groups.values()),
+            "result": result,
+            "level": LEVEL_LABELS[result.level],
+            "next_level": LEVEL_LABELS[result.next_level] if result.next_level else "",
+            "answer_labels": ANSWER_LABELS,
+            "latest": latest,
+            "may_edit": has_perm(user, Perm.ASSESSMENT_EDIT),
         },
     )

@@ -172,6 +172,7 @@ urlpatterns += [
     path("kpi/assessments/", kpi.assessment_list, name="assessment-list"),
     path("kpi/assessments/<int:pk>/", kpi.assessment_detail, name="assessment-detail"),
     path("kpi/training/", kpi.training_list, name="training-list"),
+    path("kpi/gbt27922/", kpi.self_assessment, name="self-assessment"),
     path("kpi/technicians/<int:pk>/", kpi.technician_scorecard, name="kpi-technician"),
     path("kpi/<slug:code>/", kpi.kpi_detail, name="kpi-detail"),
     path("kpi/<slug:code>/orders/", kpi.kpi_orders, name="kpi-orders"),

@@ -206,6 +206,7 @@ PAGE_CASES = [
     ("get", "/kpi/first_time_fix/orders/", {T, SM, M, F, H}),
     ("get", "/kpi/assessments/", {T, SM, M, F, H}),
     ("get", "/kpi/training/", {T, SM, M, F, H}),
+    ("get", "/kpi/gbt27922/", {M, F, H}),
 ]
 
 

@@ -157,3 +157,23 @@ def test_training_page_records_hours(login: Any, people: dict[str, Any]) -> None
     page = manager.get("/kpi/training/").content.decode()
     assert "安全规范" in page
     assert login(people["tech"]).post("/kpi/training/", {}).status_code == 403
+
+
+def test_self_assessment_prefills_from_the_system_and_saves(
+    login: Any, people: dict[str, Any], history: Any
+) -> None:
+    from aftersales.kpi.models import SelfAssessment
+
+    head = login(people["department_head"])
+    page = head.get("/kpi/gbt27922/").content.decode()
+    assert "投诉处理" in page and 'data-testid="self-score"' in page
+    form = {f"answer-{c}": "yes" for c in ("1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7")}
+    form.update({"answer-1.8": "partly", "evidence-1.8": "年度培训计划", "answer-2.7": "na"})
+    assert head.post("/kpi/gbt27922/", form).status_code == 302
+    saved = SelfAssessment.objects.get()
+    assert saved.answers["1.8"] == {"answer": "partly", "evidence": "年度培训计划"}
+    assert str(saved.score) == "39.47"  # (35 + 2.5) × 100 / 95
+    bad = head.post("/kpi/gbt27922/", {"answer-1.1": "maybe"})
+    assert bad.status_code == 302 and SelfAssessment.objects.count() == 1
+    assert login(people["station_manager"]).get("/kpi/gbt27922/").status_code == 403
+    assert login(people["finance"]).post("/kpi/gbt27922/", form).status_code == 403
