@@ -43,7 +43,7 @@ from aftersales.kpi.models import (
 from aftersales.orders.choices import OPEN
 from aftersales.orders.models import OrderEvent, ServiceOrder
 from aftersales.parts.choices import ReturnStatus
-from aftersales.parts.models import ReturnEvent, ReturnObligation
+from aftersales.parts.models import PartsRequestEvent, ReturnEvent, ReturnObligation
 
 DIM_COLUMNS = (
     "station_id",
@@ -164,8 +164,13 @@ def _recompute(
     returns: set[int] | None,
     trainings: set[int] | None,
     as_of: dt.datetime,
+    requests: set[int] | None = None,
 ) -> set[tuple[str, dt.date]]:
     touched: set[tuple[str, dt.date]] = set()
+    if requests is None or requests:
+        found_p = selectors.parts_request_rows(company_id, requests)
+        ids = set(requests) if requests is not None else {r.id for r in found_p}
+        touched |= _replace_facts(company_id, "parts", ids, formulas.parts_contributions(found_p))
     if orders:
         ids = selectors.related_orders(company_id, orders)
         rows = selectors.order_rows(company_id, ids)
@@ -243,6 +248,11 @@ def kpi_refresh(*, company_id: int, as_of: dt.datetime | None = None) -> int:
             company_id=company_id, status=ReturnStatus.OPEN
         ).values_list("pk", flat=True)
     )
+    request_events = list(
+        PartsRequestEvent.objects.filter(
+            request__company_id=company_id, pk__gt=cursor.parts_request_event_id
+        ).values_list("pk", "request_id")
+    )
     trainings = set(
         TrainingRecord.objects.filter(company_id=company_id, pk__gt=cursor.training_id).values_list(
             "pk", flat=True
@@ -255,12 +265,16 @@ def kpi_refresh(*, company_id: int, as_of: dt.datetime | None = None) -> int:
         returns=returns,
         trainings=trainings,
         as_of=now,
+        requests={r for _pk, r in request_events},
     )
     written = _rebuild_daily(company_id, touched)
     cursor.order_event_id = top_order_event
     cursor.complaint_event_id = max([cursor.complaint_event_id, *(p for p, _c in complaint_events)])
     cursor.return_event_id = max([cursor.return_event_id, *(p for p, _r in return_events)])
     cursor.training_id = max([cursor.training_id, *trainings])
+    cursor.parts_request_event_id = max(
+        [cursor.parts_request_event_id, *(p for p, _r in request_events)]
+    )
     cursor.ran_at = now
     cursor.save()
     return written

@@ -312,6 +312,21 @@ DEFINITIONS: tuple[KpiDefinition, ...] = (
         exclusions=(),
     ),
     KpiDefinition(
+        code="parts_turnaround",
+        name_en="Parts turnaround (hours)",
+        name_zh="备件周转时长（小时）",
+        numerator="sum of hours from a parts request's submission to its fulfilment",
+        denominator="parts requests fulfilled",
+        start_event="parts request submit",
+        end_event="parts request fulfil",
+        anchor="fulfilment",
+        unit="hours",
+        target=Decimal(72),
+        direction="lower",
+        exclusions=("rejected", "cancelled"),
+        clock="calendar",
+    ),
+    KpiDefinition(
         code="training_hours",
         name_en="Training hours per technician",
         name_zh="人均培训学时",
@@ -332,7 +347,13 @@ BY_CODE: dict[str, KpiDefinition] = {d.code: d for d in DEFINITIONS}
 ORDER_KPIS = tuple(
     d.code
     for d in DEFINITIONS
-    if d.code not in {"old_part_return_on_time", "training_hours", "complaints_per_10k_units"}
+    if d.code
+    not in {
+        "old_part_return_on_time",
+        "training_hours",
+        "complaints_per_10k_units",
+        "parts_turnaround",
+    }
 )
 
 
@@ -386,6 +407,15 @@ class ReturnRow:
     order: int | None
     due: dt.date
     shipped_at: dt.datetime | None
+    dims: Dims = field(default_factory=Dims)
+
+
+@dataclass(frozen=True)
+class PartsRequestRow:
+    id: int
+    order: int | None
+    submitted_at: dt.datetime | None
+    fulfilled_at: dt.datetime | None
     dims: Dims = field(default_factory=Dims)
 
 
@@ -729,6 +759,29 @@ def return_contributions(rows: Iterable[ReturnRow], *, as_of: dt.datetime) -> li
                 r.order,
                 r.due,
                 Decimal(int(on_time)),
+                Decimal(1),
+                r.dims,
+            )
+        )
+    return out
+
+
+def parts_contributions(rows: Iterable[PartsRequestRow]) -> list[Contribution]:
+    """Hours from submission to fulfilment, per fulfilled request (rejected or cancelled
+    requests are never fulfilled and add nothing)."""
+    out = []
+    for r in rows:
+        if r.submitted_at is None or r.fulfilled_at is None:
+            continue
+        hours = _hours(r.fulfilled_at - r.submitted_at)
+        out.append(
+            Contribution(
+                "parts_turnaround",
+                "parts",
+                r.id,
+                r.order,
+                local_day(r.fulfilled_at),
+                hours,
                 Decimal(1),
                 r.dims,
             )

@@ -105,6 +105,7 @@ class KpiCursor(models.Model):
     complaint_event_id = models.BigIntegerField(default=0)
     return_event_id = models.BigIntegerField(default=0)
     training_id = models.BigIntegerField(default=0)
+    parts_request_event_id = models.BigIntegerField(default=0)
     ran_at = models.DateTimeField(null=True)
 
     def __str__(self) -> str:

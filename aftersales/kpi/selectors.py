@@ -195,6 +195,52 @@ def return_rows(company_id: int, ids: Iterable[int] | None = None) -> list[formu
     return out
 
 
+def parts_request_rows(
+    company_id: int, ids: Iterable[int] | None = None
+) -> list[formulas.PartsRequestRow]:
+    """Parts requests with the moments of their submit and fulfil events."""
+    from aftersales.parts.models import PartsRequest, PartsRequestEvent
+
+    qs = PartsRequest.objects.filter(company_id=company_id)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    found = list(qs.values("id", "order_id", "station_id"))
+    moments: dict[tuple[int, str], dt.datetime] = {}
+    for rid, action, at in (
+        PartsRequestEvent.objects.filter(
+            request_id__in=[r["id"] for r in found], action__in=["submit", "fulfil"]
+        )
+        .order_by("at", "id")
+        .values_list("request_id", "action", "at")
+    ):
+        moments.setdefault((rid, action), at)
+    order_dims = _order_dims(company_id, [r["order_id"] for r in found if r["order_id"]])
+    regions = station_regions(company_id)
+    out = []
+    for r in found:
+        base = order_dims.get(r["order_id"], Dims())
+        station = r["station_id"] or base.station
+        dims = Dims(
+            station=station,
+            technician=base.technician,
+            region=regions.get(station) if station else base.region,
+            model=base.model,
+            fault_code=base.fault_code,
+            category=base.category,
+            service_type=base.service_type,
+        )
+        out.append(
+            formulas.PartsRequestRow(
+                r["id"],
+                r["order_id"],
+                moments.get((r["id"], "submit")),
+                moments.get((r["id"], "fulfil")),
+                dims,
+            )
+        )
+    return out
+
+
 def training_rows(company_id: int, ids: Iterable[int] | None = None) -> list[formulas.TrainingRow]:
     qs = TrainingRecord.objects.filter(company_id=company_id)
     if ids is not None:

@@ -551,3 +551,17 @@ def test_completed_order_that_never_arrived_missed_its_arrival_goal() -> None:
 
 def test_order_without_events_adds_nothing() -> None:
     assert contribs(OrderRow(1, ())) == []
+
+
+def test_parts_turnaround_counts_fulfilled_requests() -> None:
+    t = at(2025, 11, 3, 9)
+    rows = f.parts_contributions(
+        [
+            f.PartsRequestRow(1, 11, t, t + 30 * H),
+            f.PartsRequestRow(2, None, t, t + 10 * H),
+            f.PartsRequestRow(3, 13, t, None),  # still open, rejected or cancelled
+        ]
+    )
+    got = fig("parts_turnaround", rows)
+    assert (got.numerator, got.denominator, got.value) == (40, 2, Decimal(20))
+    assert got.numerator_ids == (2, 11)

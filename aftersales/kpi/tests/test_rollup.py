@@ -430,3 +430,21 @@ def test_amounts_are_shown_plain() -> None:
     assert str(selectors.plain(Decimal("30.0000"))) == "30"
     assert str(selectors.plain(Decimal("2.5000"))) == "2.5"
     assert str(selectors.plain(None)) == "0"
+
+
+def test_parts_turnaround_from_the_request_events(stock: dict[str, Any]) -> None:
+    from aftersales.parts import actions as parts
+    from aftersales.parts.models import Transfer
+
+    people, m, cap = stock["people"], stock["manager"], stock["capacitor"]
+    parts.stock_receive(actor=m, warehouse=stock["central"], part=cap, quantity=5)
+    request = parts.parts_request_submit(
+        actor=people["tech"], target=stock["van"], lines=[(cap, 2)]
+    )
+    parts.parts_request_approve(actor=m, request=request, source=stock["central"])
+    actions.kpi_refresh(company_id=m.company_id)
+    assert not KpiFact.objects.filter(kpi="parts_turnaround").exists()  # not yet received
+    parts.transfer_receive(actor=people["tech"], transfer=Transfer.objects.get())
+    actions.kpi_refresh(company_id=m.company_id)
+    fact = KpiFact.objects.get(kpi="parts_turnaround")
+    assert (fact.subject, fact.subject_id, fact.den) == ("parts", request.pk, 1)
