@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +38,7 @@ from aftersales.kpi.models import (
     KpiDaily,
     KpiFact,
     KpiSnapshot,
+    KpiSubscription,
     SelfAssessment,
     TrainingRecord,
 )
@@ -767,3 +769,80 @@ def self_assessment_save(
         changes={"score": [str(latest.score) if latest else None, str(result.score)]},
     )
     return row
+
+
+# --- the monthly report ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def kpi_subscribe(*, actor: User, channel: str | None) -> KpiSubscription | None:
+    """Receive the monthly report (in_app / email), or stop it (None)."""
+    require(actor, Perm.KPI_VIEW)
+    if channel is None:
+        KpiSubscription.objects.filter(user=actor).delete()
+        audit_record(actor=actor, action="kpi.unsubscribe", obj=actor)
+        return None
+    if channel not in KpiSubscription.Channel.values:
+        raise ValidationFailed({"channel": _("Choose in-app or e-mail.")})
+    row, _created = KpiSubscription.objects.update_or_create(
+        user=actor, defaults={"channel": channel}
+    )
+    audit_record(
+        actor=actor, action="kpi.subscribe", obj=actor, changes={"channel": [None, channel]}
+    )
+    return row
+
+
+def monthly_report_text(user: User, month_start: dt.date, month_end: dt.date) -> str:
+    from aftersales.kpi.dashboards import HEADLINE
+
+    lines = []
+    for code in (*HEADLINE, "training_hours"):
+        d = selectors.definition(code)
+        row = selectors.figures(
+            company_id=user.company_id,  # type: ignore[arg-type]
+            code=code,
+            period_from=month_start,
+            period_to=month_end,
+            user=user,
+        )[0]
+        value = "—" if row["value"] is None else str(row["value"])
+        lines.append(
+            f"{selectors.kpi_name(d)}: {value} ({row['numerator']}/{row['denominator']}; "
+            f"{_('target')} {d.target})"
+        )
+    return "\n".join(lines)
+
+
+def kpi_monthly_reports(*, today: dt.date | None = None) -> int:
+    """Send last month's figures to every subscriber, once per month (the outbox's dedupe
+    key makes a rerun send nothing twice). Returns the number queued."""
+    from django.utils import translation
+
+    from aftersales.notifications.actions import notify
+
+    today = today or timezone.localdate()
+    end = today.replace(day=1) - dt.timedelta(days=1)
+    start = end.replace(day=1)
+    sent = 0
+    from aftersales.notifications.models import OutboxMessage
+
+    for sub in KpiSubscription.objects.select_related("user").filter(user__is_active=True):
+        user = sub.user
+        key = f"kpi-month-{user.pk}-{start:%Y-%m}"
+        if OutboxMessage.objects.filter(dedupe_key=key).exists():
+            continue
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = _("Service figures for %(month)s") % {"month": start.strftime("%Y-%m")}
+            body = monthly_report_text(user, start, end)
+        _msg, created = notify(
+            company_id=user.company_id,  # type: ignore[arg-type]
+            recipient=user,
+            subject=subject,
+            body=body,
+            dedupe_key=key,
+            channel=sub.channel,
+            event="kpi_monthly",
+        )
+        sent += int(created)
+    return sent

@@ -304,3 +304,20 @@ class SelfAssessment(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.saved_at:%Y-%m-%d} {self.score}"
+
+
+class KpiSubscription(models.Model):
+    """A user who receives the monthly KPI report (their own scope) in-app or by e-mail."""
+
+    class Channel(models.TextChoices):
+        IN_APP = "in_app", _("In-app")
+        EMAIL = "email", _("E-mail")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="kpi_subscription"
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.channel}"

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Region, User
@@ -27,7 +28,7 @@ from aftersales.core.validation import ValidationFailed
 from aftersales.kpi import actions, assessment, dashboards, gbt27922, selectors
 from aftersales.kpi.assessment import DEFAULT_SCHEME
 from aftersales.kpi.formulas import BY_CODE, DEFINITIONS
-from aftersales.kpi.models import AssessmentScheme
+from aftersales.kpi.models import AssessmentScheme, KpiSubscription
 from aftersales.orders.choices import ServiceType
 from aftersales.web.shortcuts import flash_error, page, xlsx_response
 
@@ -132,8 +133,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             headline=data["headline"],
             charts=charts,
             chart_specs=[c.as_dict() for c in charts],
+            subscribed=KpiSubscription.objects.filter(user=user).first(),
         ),
     )
+
+
+@page(Perm.KPI_VIEW)
+@require_POST
+def subscription(request: HttpRequest) -> HttpResponse:
+    """Receive the monthly report in-app or by e-mail, or stop it."""
+    user: Any = request.user
+    channel = request.POST.get("channel") or None
+    try:
+        actions.kpi_subscribe(actor=user, channel=None if channel == "off" else channel)
+        messages.success(request, _("Saved."))
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    return redirect("kpi-dashboard")
 
 
 @page(Perm.KPI_VIEW)

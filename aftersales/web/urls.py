@@ -167,6 +167,7 @@ urlpatterns += [
     path("orders/<int:pk>/appointment/", dispatch.order_appointment, name="order-appointment"),
     path("kpi/", kpi.dashboard, name="kpi-dashboard"),
     path("kpi/definitions/", kpi.definitions, name="kpi-definitions"),
+    path("kpi/subscription/", kpi.subscription, name="kpi-subscription"),
     path("kpi/export/<slug:chart_id>/", kpi.chart_export, name="kpi-export"),
     path("kpi/stations/<int:pk>/", kpi.station_scorecard, name="kpi-station"),
     path("kpi/assessments/", kpi.assessment_list, name="assessment-list"),

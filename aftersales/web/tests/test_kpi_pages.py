@@ -177,3 +177,30 @@ def test_self_assessment_prefills_from_the_system_and_saves(
     assert bad.status_code == 302 and SelfAssessment.objects.count() == 1
     assert login(people["station_manager"]).get("/kpi/gbt27922/").status_code == 403
     assert login(people["finance"]).post("/kpi/gbt27922/", form).status_code == 403
+
+
+def test_monthly_report_to_subscribers_once(
+    login: Any, people: dict[str, Any], history: Any
+) -> None:
+    import datetime as dt
+
+    from aftersales.kpi.actions import kpi_monthly_reports
+    from aftersales.notifications.models import OutboxMessage
+
+    manager = login(people["station_manager"])
+    assert manager.post("/kpi/subscription/", {"channel": "in_app"}).status_code == 302
+    assert 'value="in_app" selected' in manager.get("/kpi/").content.decode()
+    next_month = (timezone_today().replace(day=28) + dt.timedelta(days=5)).replace(day=1)
+    assert kpi_monthly_reports(today=next_month) == 1
+    assert kpi_monthly_reports(today=next_month) == 0
+    message = OutboxMessage.objects.get(event="kpi_monthly")
+    assert message.recipient_id == people["station_manager"].pk
+    assert "一次修复率" in message.body
+    manager.post("/kpi/subscription/", {"channel": "off"})
+    assert kpi_monthly_reports(today=next_month + dt.timedelta(days=31)) == 0
+
+
+def timezone_today() -> Any:
+    from django.utils import timezone
+
+    return timezone.localdate()
