@@ -61,6 +61,14 @@ class Perm:
     COMPLAINT_HANDLE = "complaint.handle"
     # The follow-up script, complaint deadlines and message templates (company-wide).
     FEEDBACK_RULES = "feedback.rules"
+    # KPI figures, dashboards and scorecards (scoped: a station its own, a technician their own).
+    KPI_VIEW = "kpi.view"
+    # Record technicians' training hours (station-scoped for a station manager).
+    TRAINING_EDIT = "kpi.training"
+    # Assessment (考核) schemes and runs: create, score, adjust with a reason, review.
+    ASSESSMENT_EDIT = "assessment.edit"
+    # Approve an assessment run (what settlement then reads).
+    ASSESSMENT_APPROVE = "assessment.approve"
 
 
 _ALL_VIEW = {
@@ -205,6 +213,22 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
         }
     ),
 }
+
+# KPIs and assessment (issue 17), kept apart so parallel additions to the table above merge.
+_KPI_PERMISSIONS: dict[Any, set[str]] = {
+    Role.TECHNICIAN: {Perm.KPI_VIEW},
+    Role.STATION_MANAGER: {Perm.KPI_VIEW, Perm.TRAINING_EDIT},
+    Role.SERVICE_MANAGER: {Perm.KPI_VIEW, Perm.TRAINING_EDIT, Perm.ASSESSMENT_EDIT},
+    Role.FINANCE: {Perm.KPI_VIEW},
+    Role.DEPARTMENT_HEAD: {
+        Perm.KPI_VIEW,
+        Perm.TRAINING_EDIT,
+        Perm.ASSESSMENT_EDIT,
+        Perm.ASSESSMENT_APPROVE,
+    },
+}
+for _role, _extra in _KPI_PERMISSIONS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _extra
 
 
 def has_perm(user: Any, perm: str) -> bool:

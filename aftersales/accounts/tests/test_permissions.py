@@ -125,6 +125,11 @@ API_CASES = [
         {A, SM, M, H},
         201,
     ),
+    ("get", "/kpis", None, {T, SM, M, F, H}, 200),
+    ("get", "/kpis/first_time_fix?group_by=station", None, {T, SM, M, F, H}, 200),
+    ("get", "/kpis/first_time_fix/orders", None, {T, SM, M, F, H}, 200),
+    ("get", "/training-records", None, {T, SM, M, F, H}, 200),
+    ("get", "/assessment-runs", None, {T, SM, M, F, H}, 200),
 ]
 
 
@@ -195,6 +200,13 @@ PAGE_CASES = [
     ("get", "/follow-ups/settings/", {M, ADM}),
     ("get", "/complaints/", {A, SM, M, H}),
     ("get", "/complaints/new/", {A, SM, M, H}),
+    ("get", "/kpi/", {T, SM, M, F, H}),
+    ("get", "/kpi/definitions/", {T, SM, M, F, H}),
+    ("get", "/kpi/first_time_fix/", {T, SM, M, F, H}),
+    ("get", "/kpi/first_time_fix/orders/", {T, SM, M, F, H}),
+    ("get", "/kpi/assessments/", {T, SM, M, F, H}),
+    ("get", "/kpi/training/", {T, SM, M, F, H}),
+    ("get", "/kpi/gbt27922/", {M, F, H}),
 ]
 
 

@@ -1,0 +1,634 @@
+"""KPI reads: the event rows the pure core takes (plain data), and the figures, trends and
+drill-down lists a user may see (a station manager only their station, a technician only
+their own work)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from aftersales.accounts.choices import Role
+from aftersales.accounts.models import Region, Station, User
+from aftersales.accounts.selectors import scope
+from aftersales.catalog.models import FaultCode, ProductCategory, ProductModel
+from aftersales.core.errors import NotFound
+from aftersales.core.validation import ValidationFailed
+from aftersales.customers.models import InstalledUnit
+from aftersales.feedback.models import Complaint, ComplaintEvent
+from aftersales.kpi import formulas
+from aftersales.kpi.formulas import BY_CODE, Dims, Event, KpiDefinition, OrderRow
+from aftersales.kpi.models import KpiDaily, KpiFact, KpiSnapshot, TrainingRecord
+from aftersales.orders.models import OrderEvent, ServiceOrder
+from aftersales.parts.models import ReturnEvent, ReturnObligation
+
+GROUPS = ("station", "technician", "region", "model", "fault_code", "category", "service_type")
+FILTERS = GROUPS
+CHUNK = 2000
+
+
+# --- event rows for the pure core ------------------------------------------------------------
+
+
+def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
+    ids = sorted(set(ids))
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i : i + CHUNK]
+
+
+def station_regions(company_id: int) -> dict[int, int]:
+    return dict(Station.objects.filter(company_id=company_id).values_list("id", "region_id"))
+
+
+def order_rows(company_id: int, order_ids: Iterable[int]) -> list[OrderRow]:
+    """The orders with their events, as plain rows (station and technician from the events)."""
+    regions = station_regions(company_id)
+    out: list[OrderRow] = []
+    for chunk in _chunks(order_ids):
+        events: dict[int, list[Event]] = {}
+        for ev in (
+            OrderEvent.objects.filter(order_id__in=chunk)
+            .order_by("at", "id")
+            .values_list("order_id", "at", "kind", "action", "from_status", "to_status", "payload")
+        ):
+            events.setdefault(ev[0], []).append(Event(*ev[1:]))
+        for o in ServiceOrder.objects.filter(company_id=company_id, pk__in=chunk).values(
+            "id",
+            "service_type",
+            "unit_id",
+            "unit__product_model_id",
+            "unit__product_model__category_id",
+            "fault_code_id",
+            "station_id",
+            "technician_id",
+            "region_id",
+        ):
+            own = events.get(o["id"], [])
+            fallback = Dims(
+                station=o["station_id"],
+                technician=o["technician_id"],
+                region=o["region_id"],
+                model=o["unit__product_model_id"],
+                fault_code=o["fault_code_id"],
+                category=o["unit__product_model__category_id"],
+                service_type=o["service_type"],
+            )
+            out.append(
+                OrderRow(
+                    id=o["id"],
+                    events=tuple(own),
+                    service_type=o["service_type"],
+                    unit=o["unit_id"],
+                    dims=formulas.attributed(own, fallback, regions),
+                )
+            )
+    return out
+
+
+def related_orders(company_id: int, order_ids: Iterable[int]) -> set[int]:
+    """The orders plus every order on the same units and the orders they were reopened from:
+    a comeback changes the repeat-repair figures of the earlier orders of the unit."""
+    ids = set(order_ids)
+    units: set[int] = set()
+    originals: set[int] = set()
+    for chunk in _chunks(ids):
+        for unit_id, from_id in ServiceOrder.objects.filter(pk__in=chunk).values_list(
+            "unit_id", "reopened_from_id"
+        ):
+            if unit_id:
+                units.add(unit_id)
+            if from_id:
+                originals.add(from_id)
+    ids |= originals
+    for chunk in _chunks(units):
+        ids |= set(
+            ServiceOrder.objects.filter(company_id=company_id, unit_id__in=chunk).values_list(
+                "pk", flat=True
+            )
+        )
+    return ids
+
+
+def _order_dims(company_id: int, order_ids: Iterable[int]) -> dict[int, Dims]:
+    return {r.id: r.dims for r in order_rows(company_id, order_ids)}
+
+
+def complaint_rows(
+    company_id: int, ids: Iterable[int] | None = None
+) -> list[formulas.ComplaintRow]:
+    qs = Complaint.objects.filter(company_id=company_id)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    found = list(qs.values("id", "order_id", "station_id", "technician_id"))
+    received: dict[int, dt.datetime] = {}
+    invalid: set[int] = set()
+    for cid, action, at in (
+        ComplaintEvent.objects.filter(complaint_id__in=[c["id"] for c in found])
+        .order_by("at", "id")
+        .values_list("complaint_id", "action", "at")
+    ):
+        if action == "received":
+            received.setdefault(cid, at)
+        elif action in ("invalidate", "withdraw"):
+            invalid.add(cid)
+    order_dims = _order_dims(company_id, [c["order_id"] for c in found if c["order_id"]])
+    regions = station_regions(company_id)
+    out = []
+    for c in found:
+        if c["id"] not in received:
+            continue
+        base = order_dims.get(c["order_id"], Dims())
+        station = c["station_id"] or base.station
+        out.append(
+            formulas.ComplaintRow(
+                id=c["id"],
+                received_at=received[c["id"]],
+                order=c["order_id"],
+                valid=c["id"] not in invalid,
+                dims=Dims(
+                    station=station,
+                    technician=c["technician_id"] or base.technician,
+                    region=regions.get(station, base.region) if station else base.region,
+                    model=base.model,
+                    fault_code=base.fault_code,
+                    category=base.category,
+                    service_type=base.service_type,
+                ),
+            )
+        )
+    return out
+
+
+def return_rows(company_id: int, ids: Iterable[int] | None = None) -> list[formulas.ReturnRow]:
+    qs = ReturnObligation.objects.filter(company_id=company_id)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    found = list(qs.values("id", "order_id", "due", "station_id"))
+    shipped: dict[int, dt.datetime] = {}
+    for oid, at in (
+        ReturnEvent.objects.filter(obligation_id__in=[r["id"] for r in found], action="ship")
+        .order_by("at", "id")
+        .values_list("obligation_id", "at")
+    ):
+        shipped.setdefault(oid, at)
+    order_dims = _order_dims(company_id, [r["order_id"] for r in found])
+    regions = station_regions(company_id)
+    out = []
+    for r in found:
+        base = order_dims.get(r["order_id"], Dims())
+        dims = Dims(
+            station=r["station_id"],
+            technician=base.technician,
+            region=regions.get(r["station_id"]),
+            model=base.model,
+            fault_code=base.fault_code,
+            category=base.category,
+            service_type=base.service_type,
+        )
+        out.append(formulas.ReturnRow(r["id"], r["order_id"], r["due"], shipped.get(r["id"]), dims))
+    return out
+
+
+def parts_request_rows(
+    company_id: int, ids: Iterable[int] | None = None
+) -> list[formulas.PartsRequestRow]:
+    """Parts requests with the moments of their submit and fulfil events."""
+    from aftersales.parts.models import PartsRequest, PartsRequestEvent
+
+    qs = PartsRequest.objects.filter(company_id=company_id)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    found = list(qs.values("id", "order_id", "station_id"))
+    moments: dict[tuple[int, str], dt.datetime] = {}
+    for rid, action, at in (
+        PartsRequestEvent.objects.filter(
+            request_id__in=[r["id"] for r in found], action__in=["submit", "fulfil"]
+        )
+        .order_by("at", "id")
+        .values_list("request_id", "action", "at")
+    ):
+        moments.setdefault((rid, action), at)
+    order_dims = _order_dims(company_id, [r["order_id"] for r in found if r["order_id"]])
+    regions = station_regions(company_id)
+    out = []
+    for r in found:
+        base = order_dims.get(r["order_id"], Dims())
+        station = r["station_id"] or base.station
+        dims = Dims(
+            station=station,
+            technician=base.technician,
+            region=regions.get(station) if station else base.region,
+            model=base.model,
+            fault_code=base.fault_code,
+            category=base.category,
+            service_type=base.service_type,
+        )
+        out.append(
+            formulas.PartsRequestRow(
+                r["id"],
+                r["order_id"],
+                moments.get((r["id"], "submit")),
+                moments.get((r["id"], "fulfil")),
+                dims,
+            )
+        )
+    return out
+
+
+def training_rows(company_id: int, ids: Iterable[int] | None = None) -> list[formulas.TrainingRow]:
+    qs = TrainingRecord.objects.filter(company_id=company_id)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    regions = station_regions(company_id)
+    out = []
+    for t in qs.values("id", "technician_id", "hours", "date", "technician__station_id"):
+        station = t["technician__station_id"]
+        dims = Dims(station=station, technician=t["technician_id"], region=regions.get(station))
+        out.append(formulas.TrainingRow(t["id"], t["technician_id"], t["hours"], t["date"], dims))
+    return out
+
+
+def plain(value: Decimal | None) -> Decimal:
+    """A stored amount without trailing zeros and never in exponent form (30, not 3E+1)."""
+    if not value:
+        return Decimal(0)
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+# --- what a user may see ---------------------------------------------------------------------
+
+
+def may_view_kpis(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.company_id)
+
+
+def scoped(user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Company, region or station scope; a technician sees only their own figures."""
+    qs = scope(user, qs)
+    if getattr(user, "role", None) == Role.TECHNICIAN:
+        qs = qs.filter(technician_id=user.pk)
+    return qs
+
+
+def definition(code: str) -> KpiDefinition:
+    found = BY_CODE.get(code)
+    if found is None:
+        raise NotFound("kpi_not_found", _("Unknown KPI."))
+    return found
+
+
+def _filters(filters: dict[str, Any] | None) -> Q:
+    q = Q()
+    for name, value in (filters or {}).items():
+        if value in (None, "", []):
+            continue
+        if name not in FILTERS:
+            raise ValidationFailed({name: _("Unknown filter.")})
+        column = name if name == "service_type" else f"{name}_id"
+        q &= Q(**{column: value})
+    return q
+
+
+def _check_period(period_from: dt.date, period_to: dt.date) -> None:
+    if period_to < period_from:
+        raise ValidationFailed({"period_to": _("The period ends before it starts.")})
+
+
+def units_in_service(
+    company_id: int,
+    at: dt.date,
+    group_by: str | None,
+    filters: dict[str, Any] | None = None,
+    base: Q | None = None,
+) -> dict[Any, int]:
+    """Units installed (or bought) on or before `at`, per group (None: one total)."""
+    qs = InstalledUnit.objects.filter(company_id=company_id).filter(
+        Q(installation_date__lte=at)
+        | Q(installation_date__isnull=True, purchase_date__lte=at)
+        | Q(installation_date__isnull=True, purchase_date__isnull=True)
+    )
+    if base is not None:
+        qs = qs.filter(base)
+    columns = {
+        "station": "station_id",
+        "region": "region_id",
+        "model": "product_model_id",
+        "category": "product_model__category_id",
+    }
+    for name, value in (filters or {}).items():
+        if value not in (None, "") and name in columns:
+            qs = qs.filter(**{columns[name]: value})
+    if group_by in columns:
+        col = columns[group_by]
+        return dict(qs.values_list(col).annotate(n=Count("id")).values_list(col, "n"))
+    return {None: qs.count()}
+
+
+def technicians_in(
+    company_id: int, group_by: str | None, filters: dict[str, Any] | None = None
+) -> dict[Any, int]:
+    qs = User.objects.filter(company_id=company_id, role=Role.TECHNICIAN, is_active=True)
+    for name in ("station", "region"):
+        value = (filters or {}).get(name)
+        if value not in (None, ""):
+            qs = qs.filter(**{f"{name}_id": value})
+    if group_by == "technician":
+        return dict.fromkeys(qs.values_list("pk", flat=True), 1)
+    if group_by in ("station", "region"):
+        col = f"{group_by}_id"
+        return dict(qs.values_list(col).annotate(n=Count("id")).values_list(col, "n"))
+    return {None: qs.count()}
+
+
+def _stock(
+    company_id: int,
+    d: KpiDefinition,
+    period_to: dt.date,
+    group_by: str | None,
+    filters: dict[str, Any] | None,
+    user: Any = None,
+) -> dict[Any, int] | None:
+    if d.stock_denominator == "units":
+        base = None
+        if user is not None and getattr(user, "station_id", None):
+            base = Q(station_id=user.station_id)
+        elif user is not None and getattr(user, "region_id", None):
+            base = Q(region_id=user.region_id)
+        return units_in_service(company_id, period_to, group_by, filters, base)
+    if d.stock_denominator == "technicians":
+        if user is not None and getattr(user, "role", None) == Role.TECHNICIAN:
+            return {user.pk if group_by == "technician" else None: 1}
+        scoped_filters = dict(filters or {})
+        if user is not None and getattr(user, "station_id", None):
+            scoped_filters["station"] = user.station_id
+        elif user is not None and getattr(user, "region_id", None):
+            scoped_filters["region"] = user.region_id
+        return technicians_in(company_id, group_by, scoped_filters)
+    return None
+
+
+def _row(
+    d: KpiDefinition, key: Any, num: Decimal, den: Decimal, stock: dict[Any, int] | None
+) -> dict[str, Any]:
+    if stock is not None:
+        den = Decimal(stock.get(key, stock.get(None, 0)) if len(stock) == 1 else stock.get(key, 0))
+    value = formulas.value_of(d, num, den)
+    return {
+        "key": key,
+        "numerator": plain(num),
+        "denominator": plain(den),
+        "value": value,
+        "target": d.target,
+        "meets": d.meets(value),
+        "version": d.version,
+    }
+
+
+def figures(
+    *,
+    company_id: int,
+    code: str,
+    period_from: dt.date,
+    period_to: dt.date,
+    group_by: str | None = None,
+    filters: dict[str, Any] | None = None,
+    user: Any = None,
+) -> list[dict[str, Any]]:
+    """Per group: numerator, denominator, value, target, whether it meets it, the version.
+    With `user`, only what that user may see."""
+    d = definition(code)
+    _check_period(period_from, period_to)
+    if group_by not in (None, "", *GROUPS, "month"):
+        raise ValidationFailed({"group_by": _("Unknown grouping.")})
+    qs = KpiDaily.objects.filter(
+        company_id=company_id, kpi=code, day__gte=period_from, day__lte=period_to
+    ).filter(_filters(filters))
+    if user is not None:
+        qs = scoped(user, qs)
+    stock = None
+    if group_by == "month":
+        rows = (
+            qs.annotate(month=TruncMonth("day"))
+            .values("month")
+            .annotate(n=Sum("num"), d=Sum("den"))
+            .order_by("month")
+        )
+        out = []
+        for r in rows:
+            month = r["month"]
+            month = month.date() if isinstance(month, dt.datetime) else month
+            end = _month_end(month)
+            stock = _stock(company_id, d, min(end, period_to), None, filters, user)
+            out.append(_row(d, month, r["n"] or Decimal(0), r["d"] or Decimal(0), stock))
+        return out
+    stock = _stock(company_id, d, period_to, group_by or None, filters, user)
+    if not group_by:
+        total = qs.aggregate(n=Sum("num"), d=Sum("den"))
+        return [_row(d, None, total["n"] or Decimal(0), total["d"] or Decimal(0), stock)]
+    column = group_by if group_by == "service_type" else f"{group_by}_id"
+    rows = qs.values(column).annotate(n=Sum("num"), d=Sum("den")).order_by(column)
+    out = [_row(d, r[column], r["n"] or Decimal(0), r["d"] or Decimal(0), stock) for r in rows]
+    if stock is not None:
+        seen = {r["key"] for r in out}
+        out += [_row(d, k, Decimal(0), Decimal(0), stock) for k in stock if k not in seen and k]
+    return out
+
+
+def _month_end(month: dt.date) -> dt.date:
+    nxt = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return nxt - dt.timedelta(days=1)
+
+
+def drilldown(
+    *,
+    user: Any,
+    code: str,
+    period_from: dt.date,
+    period_to: dt.date,
+    part: str = "denominator",
+    filters: dict[str, Any] | None = None,
+    limit: int = 500,
+) -> list[dict[str, Any]]:
+    """The subjects behind a figure: each order (or complaint, return, training record) with
+    what it adds to the numerator and the denominator."""
+    definition(code)
+    _check_period(period_from, period_to)
+    qs = scoped(
+        user,
+        KpiFact.objects.filter(
+            company_id=user.company_id, kpi=code, day__gte=period_from, day__lte=period_to
+        ).filter(_filters(filters)),
+    )
+    if part == "numerator":
+        qs = qs.exclude(num=0)
+    elif part == "denominator":
+        qs = qs.exclude(den=0)
+    elif part == "missed":
+        qs = qs.exclude(den=0).filter(num=0)
+    else:
+        raise ValidationFailed({"part": _("Unknown part.")})
+    facts = list(
+        qs.order_by("day", "subject_id").values(
+            "subject", "subject_id", "order_id", "day", "num", "den", "station_id", "technician_id"
+        )[:limit]
+    )
+    numbers = dict(
+        ServiceOrder.objects.filter(
+            pk__in=[f["order_id"] for f in facts if f["order_id"]]
+        ).values_list("pk", "number")
+    )
+    for f in facts:
+        f["order_number"] = numbers.get(f["order_id"], "")
+        f["num"] = plain(f["num"])
+        f["den"] = plain(f["den"])
+    return facts
+
+
+def labels(group_by: str | None, keys: Iterable[Any]) -> dict[Any, str]:
+    """Names people read for group keys (station names, technicians' names, ...)."""
+    keys = [k for k in keys if k is not None]
+    if group_by == "station":
+        return dict(Station.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if group_by == "region":
+        return dict(Region.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if group_by == "technician":
+        return {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=keys)}
+    if group_by == "model":
+        return {
+            pk: f"{code} {name}"
+            for pk, code, name in ProductModel.objects.filter(pk__in=keys).values_list(
+                "pk", "code", "name"
+            )
+        }
+    if group_by == "fault_code":
+        return {
+            pk: f"{code} {symptom}"
+            for pk, code, symptom in FaultCode.objects.filter(pk__in=keys).values_list(
+                "pk", "code", "symptom"
+            )
+        }
+    if group_by == "category":
+        return dict(ProductCategory.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if group_by == "service_type":
+        from aftersales.orders.choices import ServiceType
+
+        return {k: str(ServiceType(k).label) for k in keys if k in ServiceType.values}
+    if group_by == "month":
+        return {k: k.strftime("%Y-%m") for k in keys}
+    return {}
+
+
+def kpi_name(d: KpiDefinition) -> str:
+    return d.name_zh if (get_language() or "").startswith("zh") else d.name_en
+
+
+def snapshot(
+    company_id: int, code: str, period_from: dt.date, period_to: dt.date, group_by: str
+) -> KpiSnapshot | None:
+    return KpiSnapshot.objects.filter(
+        company_id=company_id,
+        kpi=code,
+        period_from=period_from,
+        period_to=period_to,
+        group_by=group_by,
+    ).first()
+
+
+def training_visible_to(user: Any) -> QuerySet[TrainingRecord]:
+    qs = TrainingRecord.objects.filter(company_id=user.company_id)
+    if getattr(user, "role", None) == Role.TECHNICIAN:
+        return qs.filter(technician_id=user.pk)
+    if user.station_id:
+        return qs.filter(technician__station_id=user.station_id)
+    if user.region_id:
+        return qs.filter(technician__region_id=user.region_id)
+    return qs
+
+
+# --- assessment ------------------------------------------------------------------------------
+
+
+def assessment_runs_visible_to(user: Any) -> QuerySet[Any]:
+    """Runs of the user's company (the results inside are scoped by `results_visible_to`)."""
+    from aftersales.kpi.models import AssessmentRun
+
+    return AssessmentRun.objects.filter(company_id=user.company_id).select_related("scheme")
+
+
+def results_visible_to(user: Any, run: Any) -> QuerySet[Any]:
+    """A station manager sees their station's result (station runs) or their technicians'; a
+    technician their own; company and region people all of them."""
+    qs = run.results.all()
+    if getattr(user, "role", None) == Role.TECHNICIAN:
+        return qs.filter(subject_id=user.pk) if run.subject == "technician" else qs.none()
+    if user.station_id:
+        if run.subject == "station":
+            return qs.filter(subject_id=user.station_id)
+        techs = User.objects.filter(station_id=user.station_id).values_list("pk", flat=True)
+        return qs.filter(subject_id__in=list(techs))
+    return qs
+
+
+def approved_results(
+    company_id: int, period_from: dt.date, period_to: dt.date, subject: str = "station"
+) -> list[dict[str, Any]]:
+    """What settlement reads: the approved runs' scores and grades for the period."""
+    from aftersales.kpi.models import AssessmentResult
+
+    rows = AssessmentResult.objects.filter(
+        run__company_id=company_id,
+        run__status="approved",
+        run__subject=subject,
+        run__period_from=period_from,
+        run__period_to=period_to,
+    ).order_by("run_id", "subject_id")
+    return [
+        {
+            "run": r.run_id,
+            "subject_id": r.subject_id,
+            "subject_name": r.subject_name,
+            "score": r.score,
+            "grade": r.grade,
+            "lines": r.lines,
+        }
+        for r in rows
+    ]
+
+
+# --- GB/T 27922 self-assessment --------------------------------------------------------------
+
+
+def self_assessment_evidence(company_id: int, today: dt.date) -> dict[str, dict[str, Any]]:
+    """What the system knows for the items it has evidence for, over the last 12 months:
+    {evidence key: {"value", "numerator", "denominator", "count", "suggest"}}."""
+    from aftersales.kpi import gbt27922
+
+    start = today.replace(year=today.year - 1) + dt.timedelta(days=1)
+    out: dict[str, dict[str, Any]] = {}
+    for key in ("training_hours", "first_time_fix", "old_part_return_on_time", "follow_up_rate"):
+        row = figures(company_id=company_id, code=key, period_from=start, period_to=today)[0]
+        out[key] = {**row, "suggest": gbt27922.suggest(key, row["value"])}
+    complaints = Complaint.objects.filter(company_id=company_id, created_at__date__gte=start)
+    count = complaints.count()
+    closed = complaints.filter(status="closed").count()
+    out["complaints"] = {
+        "count": count,
+        "closed": closed,
+        "value": None,
+        "suggest": gbt27922.suggest("complaints", None, count),
+    }
+    return out
+
+
+def latest_self_assessment(company_id: int) -> Any:
+    from aftersales.kpi.models import SelfAssessment
+
+    return SelfAssessment.objects.filter(company_id=company_id).first()
