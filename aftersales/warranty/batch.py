@@ -12,7 +12,12 @@ from django.utils import timezone
 
 from aftersales.customers.models import InstalledUnit
 from aftersales.warranty import engine
-from aftersales.warranty.actions import policy_for_unit, repairs_of, unit_facts
+from aftersales.warranty.actions import (
+    policy_for_unit,
+    repairs_of,
+    statutory_day_off,
+    unit_facts,
+)
 
 CHUNK = 2000
 
@@ -20,10 +25,18 @@ CHUNK = 2000
 def warranty_batch(
     *, company_id: int, today: dt.date | None = None, limit: int | None = None
 ) -> dict[str, Any]:
-    """Returns {"units": n, "updated": n, "undetermined": n, "expiring_30_days": n}."""
+    """Returns {"units": n, "updated": n, "undetermined": n, "no_documents": n,
+    "expiring_30_days": n}; a unit without voucher and invoice is outside 三包 (no end)."""
     today = today or timezone.localdate()
     policies: dict[int, engine.Policy] = {}
-    stats = {"units": 0, "updated": 0, "undetermined": 0, "expiring_30_days": 0}
+    stats = {
+        "units": 0,
+        "updated": 0,
+        "undetermined": 0,
+        "no_documents": 0,
+        "expiring_30_days": 0,
+    }
+    day_off = statutory_day_off(company_id)
     after = 0
     fault = engine.FaultFacts(performance=False)
     while True:
@@ -43,7 +56,10 @@ def warranty_batch(
                 policy = policies[unit.product_model_id] = policy_for_unit(unit)
             facts = unit_facts(unit, repairs=repairs.get(unit.pk, []))
             try:
-                ends = engine.evaluate(policy, facts, fault, today).period_ends
+                result = engine.evaluate(policy, facts, fault, today, is_day_off=day_off)
+                ends = result.period_ends
+                if result.rule in ("void.no_documents", "car.no_documents"):
+                    stats["no_documents"] += 1
                 until = max(
                     (
                         v

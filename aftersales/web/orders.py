@@ -52,6 +52,7 @@ from aftersales.orders.selectors import (
     orders_visible_to,
 )
 from aftersales.parts.selectors import parts_used
+from aftersales.warranty.explain import explain as explain_warranty
 from aftersales.web.shortcuts import apply_errors, flash_error, page, stored_image
 
 QUEUE_LABELS = {
@@ -154,7 +155,7 @@ def _intake_warranty(unit: Any) -> dict[str, Any]:
     from aftersales.warranty.actions import decide_for_unit
 
     decision, detail = decide_for_unit(unit, fault_code=None, at=timezone.now())
-    return {"decision": decision, "label": WARRANTY_LABELS.get(decision, decision), **detail}
+    return explain_warranty(decision, detail)
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -368,6 +369,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attachments": order.attachments.all(),
             "can_override": has_perm(user, Perm.WARRANTY_OVERRIDE),
             "warranty_label": WARRANTY_LABELS.get(order.warranty_decision, "—"),
+            "warranty_explained": explain_warranty(order.warranty_decision, order.warranty_detail),
             "warranty_choices": WARRANTY_LABELS.items(),
             "reopenings": order.reopenings.all(),
             "can_work": has_perm(user, Perm.ORDER_WORK)

@@ -21,10 +21,14 @@ def _voucher(agent, unit, **kw):
     return customer_actions.unit_update(actor=agent, unit=unit, version=unit.version, **kw)
 
 
-def test_without_documents_or_serial_format_the_decision_is_undetermined(new_order):
+def test_without_documents_or_serial_format_the_decision_is_paid_repair_with_its_reason(
+    new_order,
+):
     order = new_order()
-    assert order.warranty_decision == "undetermined"
-    assert order.warranty_detail["error"] == "no_serial_format"
+    assert order.warranty_decision == "paid_repair"
+    assert order.warranty_detail["rule"] == "void.no_documents"
+    assert "第十三条" in order.warranty_detail["clause"]
+    assert order.warranty_detail["evidence"]["documents"] == "none"
 
 
 def test_category_policy_infers_the_start_from_the_serial(new_order, people, data):
@@ -119,7 +123,7 @@ def test_manager_override_is_recorded_and_sticks(new_order, people, data):
         version=order.version,
     )
     assert changed.warranty_decision == "free_repair"
-    assert changed.warranty_detail["override"]["was"] == "undetermined"
+    assert changed.warranty_detail["override"]["was"] == "paid_repair"
     event = OrderEvent.objects.filter(order=order, action="warranty_override").get()
     assert event.reason == "购买凭证已核实"
     with pytest.raises(PermissionDenied):
@@ -151,16 +155,23 @@ def test_exchange_creates_a_new_unit_whose_period_restarts(new_order, walk, peop
     old = InstalledUnit.objects.get(pk=data["u1"].pk)
     assert old.status == "exchanged" and old.replaced_by == new_unit
     assert new_unit.invoice_date == timezone.localdate()
-    # The new unit's period starts today: a fault now is inside the 7-day return window.
+    # The new unit's period starts today, but the 7- and 15-day windows still count from the
+    # first sale (issue 15): a fault now is a free repair, not a return.
     fresh_order = new_order(unit=new_unit)
-    assert fresh_order.warranty_decision == "return"
+    assert fresh_order.warranty_decision == "free_repair"
+    assert fresh_order.warranty_detail["evidence"]["restarted_on_exchange"] == str(
+        timezone.localdate()
+    )
+    assert fresh_order.warranty_detail["period_ends"]["whole_unit"] >= str(
+        engine.add_months(timezone.localdate(), 12)
+    )
     assert OrderEvent.objects.filter(order=third, action="warranty_exchange").exists()
 
 
 def test_fulfilment_must_match_the_decision(new_order, people, data):
     from aftersales.core.errors import Conflict
 
-    order = new_order()  # undetermined
+    order = new_order()  # paid repair: no documents
     with pytest.raises(Conflict) as exc:
         order_actions.order_warranty_fulfil(
             actor=people["service_manager"], order=order, outcome="return"

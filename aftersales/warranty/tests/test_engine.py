@@ -292,10 +292,20 @@ CASES = [
         FREE_REPAIR,
         "general.whole_unit_period",
     ),
-    # An exchange restarts the period on the exchange date (第十一条).
+    # An exchange restarts the period on the exchange date (第十一条), but not the 7- and
+    # 15-day windows counted from the sale (issue 15; this case used to expect a return).
     (
         "exchange-restart-7d",
         GENERAL,
+        replace(UNIT, exchanges=(D(2025, 9, 1),)),
+        PERF,
+        D(2025, 9, 5),
+        FREE_REPAIR,
+        "general.whole_unit_period",
+    ),
+    (
+        "exchange-restart-7d-promised",
+        replace(GENERAL, windows_restart_on_exchange=True),
         replace(UNIT, exchanges=(D(2025, 9, 1),)),
         PERF,
         D(2025, 9, 5),
@@ -563,16 +573,6 @@ def test_car_loaner_is_due_after_five_days():
     [
         (UNIT, D(2025, 2, 1), "service_before_start"),
         (UnitFacts(invoice_date=None), D(2025, 6, 1), "no_start_date"),
-        (
-            UnitFacts(has_voucher=False, has_invoice=False, serial="KF"),
-            D(2025, 6, 1),
-            "malformed_serial",
-        ),
-        (
-            UnitFacts(has_voucher=False, has_invoice=False, serial="KF25ZZ0001"),
-            D(2025, 6, 1),
-            "malformed_serial",
-        ),
     ],
 )
 def test_impossible_facts_are_refused(unit, service, code):
@@ -580,6 +580,25 @@ def test_impossible_facts_are_refused(unit, service, code):
     with pytest.raises(WarrantyInputError) as exc:
         evaluate(policy, unit, PERF, service)
     assert exc.value.code == code
+
+
+@pytest.mark.parametrize("serial", ["KF", "KF25ZZ0001"])
+def test_a_serial_without_a_date_leaves_the_law_s_answer(serial):
+    """No documents and a serial the format cannot read: not an error (it used to raise
+    malformed_serial) but the law's decision, paid repair outside 三包."""
+    policy = replace(GENERAL, serial_format=SERIALS)
+    unit = UnitFacts(has_voucher=False, has_invoice=False, serial=serial)
+    result = evaluate(policy, unit, PERF, D(2025, 6, 1))
+    assert (result.decision, result.rule) == (PAID_REPAIR, "void.no_documents")
+    assert "serial_without_date" in result.warnings
+
+
+def test_no_documents_and_no_serial_format_is_paid_repair_with_its_clause():
+    unit = UnitFacts(has_voucher=False, has_invoice=False, serial="KF2501123456")
+    result = evaluate(GENERAL, unit, PERF, D(2025, 3, 5))
+    assert (result.decision, result.options) == (PAID_REPAIR, (PAID_REPAIR,))
+    assert result.rule == "void.no_documents" and "第十三条" in result.clause
+    assert result.evidence["documents"] == "none"
 
 
 def test_civil_code_day_counting():

@@ -288,7 +288,8 @@ def test_intake_shows_the_warranty_decision_and_the_order_page_allows_an_overrid
     intake_page = login(people["agent"]).get(f"/orders/new/?unit={data['u1'].pk}").content.decode()
     assert (
         'data-testid="intake-warranty"' in intake_page
-        and "general.whole_unit_period" in intake_page
+        and "在整机三包有效期内：免费修理。" in intake_page
+        and "general.whole_unit_period" not in intake_page
     )
     order = new_order()
     manager = login(people["service_manager"])
