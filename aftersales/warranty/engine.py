@@ -266,6 +266,10 @@ CLAUSES: dict[str, str] = {
     "car.forbidden_modification": f"{CAR_RULE} 第三十条?",
     "car.wear_part_expired": f"{CAR_RULE} 第三十条?",
     "car.no_documents": f"{CAR_RULE} 第三十一条?",
+    "car.misuse": f"{CAR_RULE} 第三十条?",
+    "car.unauthorised_disassembly": f"{CAR_RULE} 第三十条?",
+    "car.force_majeure": f"{CAR_RULE} 第三十条?",
+    "car.voucher_mismatch": f"{CAR_RULE} 第三十一条?",
 }
 CLAUSES.update(
     {
@@ -657,7 +661,7 @@ def _car(
     void = _void(unit, fault)
     if void:
         evidence["void"] = void
-        return decide(PAID_REPAIR, (PAID_REPAIR,), f"void.{void}")
+        return decide(PAID_REPAIR, (PAID_REPAIR,), f"car.{void}")
     for flag, rule in (
         (unit.commercial_use, "car.commercial_use"),
         (fault.defect_disclosed, "car.defect_disclosed"),

@@ -132,6 +132,8 @@ RULES = {
         "Car without a valid invoice and 三包 voucher: outside 三包, paid repair."
     ),
 }
+for _cause in ("misuse", "unauthorised_disassembly", "force_majeure", "voucher_mismatch"):
+    RULES[f"car.{_cause}"] = RULES[f"void.{_cause}"]
 
 WARNINGS = {
     "no_voucher_start_inferred_from_serial": gettext_lazy(
