@@ -216,6 +216,8 @@ FIELDS = (
     "product_model",
     "whole_unit_months",
     "components",
+    "accessories",
+    "windows_restart_on_exchange",
     "start_event",
     "return_days",
     "exchange_days",
@@ -234,6 +236,8 @@ FIELDS = (
     "car_loaner_after_days",
     "car_max_repair_days",
     "car_max_same_fault_repairs",
+    "car_use_rate",
+    "wear_parts",
 )
 
 
