@@ -214,3 +214,41 @@ def test_category_lookup_ignores_other_categories_policies(people, data, org_tre
         company_id=org_tree["company"].pk, product_model_id=None, category_id=data["category"].pk
     )
     assert found == engine.GENERAL
+
+
+def test_the_order_decision_moves_a_last_day_off_by_the_company_calendar(
+    new_order, agent, data, org_tree
+):
+    """民法典 第二百零三条 with the company calendar: the 7-day window's last day is made a
+    statutory holiday; the window ends on the next working day."""
+    from aftersales.calendars.models import CalendarDay
+
+    invoice = timezone.localdate() - dt.timedelta(days=3)
+    last = invoice + dt.timedelta(days=7)
+    CalendarDay.objects.update_or_create(
+        company=org_tree["company"], date=last, defaults={"kind": "holiday", "name": "节"}
+    )
+    _voucher(agent, data["u1"], invoice_date=invoice, voucher_no="SB1")
+    order = new_order()
+    from aftersales.warranty.actions import statutory_day_off
+
+    off = statutory_day_off(org_tree["company"].pk)
+    expected = last + dt.timedelta(days=1)
+    while off(expected):
+        expected += dt.timedelta(days=1)
+    assert order.warranty_detail["period_ends"]["return_window"] == expected.isoformat()
+    assert order.warranty_decision == "return"
+
+
+def test_statutory_days_off_are_weekends_and_holidays_not_make_up_days_or_closures(org_tree):
+    from aftersales.calendars.models import CalendarDay
+    from aftersales.warranty.actions import statutory_day_off
+
+    company = org_tree["company"]
+    saturday, sunday, monday = dt.date(2025, 11, 15), dt.date(2025, 11, 16), dt.date(2025, 11, 17)
+    holiday = dt.date(2025, 11, 20)
+    for day, kind in ((saturday, "make_up"), (holiday, "holiday"), (monday, "closure")):
+        CalendarDay.objects.update_or_create(company=company, date=day, defaults={"kind": kind})
+    off = statutory_day_off(company.pk)
+    assert not off(saturday) and off(sunday) and off(holiday)
+    assert not off(monday) and not off(dt.date(2025, 11, 18))
