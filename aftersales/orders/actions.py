@@ -1255,10 +1255,13 @@ def order_intake(
     new_customer: dict[str, Any] | None = None,
     new_unit: dict[str, Any] | None = None,
     files: list[Any] | None = None,
+    meter_km: Any = None,
     **order_fields: Any,
 ) -> ServiceOrder:
     """The agent's intake screen in one transaction: optionally create the customer and the
-    unit inline, register the order, attach the images. Nothing is kept if any part fails."""
+    unit inline, record the unit's km reading where the warranty needs it (before the 三包
+    decision is taken), register the order, attach the images. Nothing is kept if any part
+    fails."""
     from aftersales.customers import actions as customer_actions
 
     if new_customer:
@@ -1279,6 +1282,16 @@ def order_intake(
             .first()
         )
         order_fields["customer"] = owner
+    if meter_km not in (None, "") and order_fields.get("unit"):
+        customer_actions.unit_meter_record(
+            actor=actor,
+            unit=order_fields["unit"],
+            kind="km",
+            value=meter_km,
+            read_on=timezone.localdate(),
+            source="customer",
+            reference="intake",
+        )
     order, _created = order_create(actor=actor, **order_fields)
     if files:
         order_attach(actor=actor, order=order, files=files)

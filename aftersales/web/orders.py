@@ -116,6 +116,9 @@ class IntakeForm(forms.Form):
     new_purchase_date = forms.DateField(
         label=_("Purchase date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    meter_km = forms.DecimalField(
+        label=_("Odometer (km)"), required=False, min_value=0, max_digits=12, decimal_places=1
+    )
 
 
 def _intake_context(request: HttpRequest, form: IntakeForm, **extra: Any) -> dict[str, Any]:
@@ -144,10 +147,18 @@ def _intake_context(request: HttpRequest, form: IntakeForm, **extra: Any) -> dic
         "customer_units": customer.units.select_related("product_model")[:20] if customer else [],
         "duplicates": list(open_orders_on_unit(user, unit.pk)[:5]) if unit else [],
         "warranty": _intake_warranty(unit) if unit else None,
+        "needs_km": unit is not None and _needs_km(unit),
         "fault_codes": codes.order_by("code")[:300],
         "models": product_models_visible_to(user).order_by("code")[:300],
         **extra,
     }
+
+
+def _needs_km(unit: Any) -> bool:
+    """The unit's 三包 policy decides by km (household cars): intake asks for the reading."""
+    from aftersales.warranty.actions import policy_for_unit
+
+    return policy_for_unit(unit).kind == "car"
 
 
 def _intake_warranty(unit: Any) -> dict[str, Any]:
@@ -199,6 +210,7 @@ def intake(request: HttpRequest) -> HttpResponse:
                 preferred_start=_aware(data["preferred_start"]),
                 preferred_end=_aware(data["preferred_end"]),
                 allow_duplicate=data["allow_duplicate"],
+                meter_km=data["meter_km"],
             )
         except ApplicationError as exc:
             if isinstance(exc, ValidationFailed):
@@ -208,6 +220,8 @@ def intake(request: HttpRequest) -> HttpResponse:
                         "phone": "new_phone",
                         "serial": "new_serial",
                         "product_model": "new_model",
+                        "value": "meter_km",
+                        "read_on": "meter_km",
                     }.get(k, k): v
                     for k, v in exc.errors.items()
                 }
