@@ -143,3 +143,25 @@ def test_evaluate_by_unit_uses_the_latest_km_reading_and_accepts_one(api, agent,
     assert result["rule"] == "car.repair_warranty" and result["evidence"]["mileage_km"] == 51000
     result = api(agent).post("/warranty/evaluate", {**body, "mileage_km": 20_000}).json()
     assert result["rule"] == "car.sanbao_period"
+
+
+def test_an_order_read_through_the_api_explains_its_decision(api, agent, data):
+    created = api(agent).post(
+        "/orders",
+        {
+            "customer_id": data["c1"].pk,
+            "unit_id": data["u1"].pk,
+            "service_type": "repair",
+            "priority": "low",
+            "channel": "phone",
+            "fault_description": "不制冷",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert created.status_code == 201, created.json()
+    order = api(agent).get(f"/orders/{created.json()['id']}", HTTP_ACCEPT_LANGUAGE="en").json()
+    explained = order["warranty_explanation"]
+    assert order["warranty_decision"] == "paid_repair"
+    assert explained["decision"] == "Paid repair"
+    assert explained["reason"].startswith("Neither 三包 voucher nor invoice")
+    assert "第十三条" in explained["clause"]
