@@ -82,17 +82,18 @@ def unit_facts(
     *,
     repairs: list[engine.Repair] | None = None,
     mileage_km: int | None = None,
+    follow_exchanges: bool = True,
 ) -> engine.UnitFacts:
     """The unit's dates and documents, and its earlier repairs (read if not given). A unit
     given as an exchange keeps the first unit's start for the 7/15-day windows (the engine
-    restarts only the period on the exchange date). `mileage_km`: the reading to decide with;
-    without it, the last km reading recorded (customers' meter readings), if any."""
+    restarts only the period on the exchange date; `follow_exchanges=False` when the caller
+    knows the unit replaced none). `mileage_km`: the km reading to decide with."""
     from aftersales.customers.models import InstalledUnit
 
     if repairs is None:
         repairs = repairs_of([unit.pk]).get(unit.pk, [])
     root, exchanges = unit, []
-    for _step in range(20):
+    for _step in range(20 if follow_exchanges else 0):
         before = InstalledUnit.objects.filter(replaced_by_id=root.pk).first()
         if before is None:
             break

@@ -49,12 +49,20 @@ def warranty_batch(
             break
         after = rows[-1].pk
         repairs = repairs_of([u.pk for u in rows])
+        # Units given as an exchange keep the first unit's 7/15-day windows.
+        replacing = set(
+            InstalledUnit.objects.filter(replaced_by_id__in=[u.pk for u in rows]).values_list(
+                "replaced_by_id", flat=True
+            )
+        )
         changed = []
         for unit in rows:
             policy = policies.get(unit.product_model_id)
             if policy is None:
                 policy = policies[unit.product_model_id] = policy_for_unit(unit)
-            facts = unit_facts(unit, repairs=repairs.get(unit.pk, []))
+            facts = unit_facts(
+                unit, repairs=repairs.get(unit.pk, []), follow_exchanges=unit.pk in replacing
+            )
             try:
                 result = engine.evaluate(policy, facts, fault, today, is_day_off=day_off)
                 ends = result.period_ends
