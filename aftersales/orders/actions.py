@@ -1449,6 +1449,13 @@ def order_warranty_fulfil(
         )
     if locked.unit_id is None:
         raise Conflict("no_unit", _("The order has no unit."))
+    scope = str(((locked.warranty_detail or {}).get("evidence") or {}).get("scope", ""))
+    if scope.startswith("accessory:"):
+        # A phone accessory's exchange or return concerns the accessory, not the unit.
+        raise Conflict(
+            "accessory_only",
+            _("The decision concerns an accessory: exchange or refund the accessory itself."),
+        )
     unit = InstalledUnit.objects.select_for_update().get(pk=locked.unit_id)
     if unit.status != UnitStatus.IN_SERVICE and unit.status != UnitStatus.IN_WORKSHOP:
         raise Conflict("unit_not_in_service", _("The unit was already exchanged or returned."))

@@ -252,3 +252,23 @@ def test_statutory_days_off_are_weekends_and_holidays_not_make_up_days_or_closur
     off = statutory_day_off(company.pk)
     assert not off(saturday) and off(sunday) and off(holiday)
     assert not off(monday) and not off(dt.date(2025, 11, 18))
+
+
+def test_an_accessory_decision_is_not_carried_out_on_the_whole_unit(new_order, people):
+    from aftersales.core.errors import Conflict
+    from aftersales.orders.models import ServiceOrder
+
+    order = new_order()
+    ServiceOrder.objects.filter(pk=order.pk).update(
+        warranty_decision="return",
+        warranty_detail={
+            "rule": "phone.accessory_replaced_twice",
+            "options": ["return"],
+            "evidence": {"scope": "accessory:battery"},
+        },
+    )
+    with pytest.raises(Conflict) as exc:
+        order_actions.order_warranty_fulfil(
+            actor=people["service_manager"], order=order.pk, outcome="return"
+        )
+    assert exc.value.code == "accessory_only"
