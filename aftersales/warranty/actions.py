@@ -65,6 +65,8 @@ def repairs_of(
     if before is not None:
         done = done.filter(completed_at__lt=before)
     out: dict[int, list[engine.Repair]] = {}
+    done = list(done)
+    replaced = _replaced_components([o.pk for o in done])
     for o in done:
         out.setdefault(o.unit_id, []).append(
             engine.Repair(
@@ -72,8 +74,32 @@ def repairs_of(
                 fault=o.fault_code.code if o.fault_code else "",
                 performance=o.fault_code.is_performance_fault if o.fault_code else True,
                 days_in_repair=max(0, (o.completed_at - (o.arrived_at or o.completed_at)).days),
+                replaced_parts=tuple(sorted(replaced.get(o.pk, ()))),
             )
         )
+    return out
+
+
+def _replaced_components(order_ids: list[int]) -> dict[int, set[str]]:
+    """The main components (and accessories) each order replaced: parts issued to it, net of
+    returns, whose catalogue part belongs to a main component. One query."""
+    from django.db.models import Sum
+
+    from aftersales.parts.models import StockMove
+
+    if not order_ids:
+        return {}
+    rows = (
+        StockMove.objects.filter(
+            order_id__in=order_ids, kind__in=("issue", "return"), part__component__isnull=False
+        )
+        .values("order_id", "part__component__code")
+        .annotate(net=Sum("quantity"))
+    )
+    out: dict[int, set[str]] = {}
+    for row in rows:
+        if row["net"] < 0:  # issues are negative: more issued than returned
+            out.setdefault(row["order_id"], set()).add(row["part__component__code"])
     return out
 
 

@@ -155,6 +155,8 @@ class Repair:
     component: str | None = None  # the part repaired or replaced (a main part, an accessory)
     system: str | None = None  # cars: the system it belongs to (engine, braking, ...)
     replaced: bool = False  # the part (or the whole assembly) was replaced, not repaired
+    # Main components and accessories replaced on this repair (codes), from the parts used.
+    replaced_parts: tuple[str, ...] = ()
     serious_safety: bool = False  # cars: a serious safety fault
     days_in_repair: float = 0  # days the unit was with the repairer (cars: 24-hour periods)
     days_waiting_parts: float = 0  # of which waiting for the maker's parts
@@ -577,11 +579,16 @@ def _accessory(
     evidence["scope"] = f"accessory:{code}"
     if service_date > ends[f"accessory:{code}"]:
         return decide(PAID_REPAIR, (PAID_REPAIR,), "phone.accessory_expired")
-    replaced = [r for r in repairs if r.component == code and r.replaced]
+    replaced = [r for r in repairs if _was_replaced(r, code)]
     evidence["accessory_replacements"] = len(replaced)
     if fault.performance and len(replaced) >= policy.accessory_replacements_before_return:
         return decide(RETURN, (RETURN,), "phone.accessory_replaced_twice")
     return decide(FREE_REPAIR, (FREE_REPAIR,), "phone.accessory_exchange")
+
+
+def _was_replaced(repair: Repair, code: str) -> bool:
+    """Whether a repair replaced the part `code` (recorded on the repair, or a part used)."""
+    return (repair.replaced and repair.component == code) or code in repair.replaced_parts
 
 
 def _void(unit: UnitFacts, fault: FaultFacts) -> str:
@@ -712,7 +719,8 @@ def _car(
             assemblies = [
                 r
                 for r in repairs
-                if r.replaced and r.system == system and r.component in (None, "", system)
+                if (r.replaced and r.system == system and r.component in (None, "", system))
+                or system in r.replaced_parts
             ]
             evidence["assembly_replacements"] = len(assemblies)
             if len(assemblies) >= threshold:
@@ -721,7 +729,8 @@ def _car(
             parts = [
                 r
                 for r in repairs
-                if r.replaced and r.system == system and r.component == fault.component
+                if (r.replaced and r.system == system and r.component == fault.component)
+                or fault.component in r.replaced_parts
             ]
             evidence["part_replacements"] = len(parts)
             if len(parts) >= threshold:

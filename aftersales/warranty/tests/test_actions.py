@@ -272,3 +272,33 @@ def test_an_accessory_decision_is_not_carried_out_on_the_whole_unit(new_order, p
             actor=people["service_manager"], order=order.pk, outcome="return"
         )
     assert exc.value.code == "accessory_only"
+
+
+def test_parts_of_a_main_component_used_on_a_repair_count_as_a_replacement(
+    stock, walk, data, org_tree
+):
+    """The service record says replaced: a part of a main component issued to a completed
+    repair (net of returns) marks that component replaced on the unit's repair history."""
+    from aftersales.catalog.models import MainComponent, Part
+    from aftersales.parts.models import StockMove
+    from aftersales.warranty.actions import repairs_of
+
+    compressor = MainComponent.objects.create(
+        category=data["category"], code="compressor", name="压缩机"
+    )
+    part = Part.objects.create(
+        company=org_tree["company"], code="CMP-1", name="压缩机", component=compressor
+    )
+    order = stock["order"]
+    for kind, quantity, p in (("issue", -1, part), ("issue", -1, stock["capacitor"])):
+        StockMove.objects.create(
+            company=org_tree["company"],
+            warehouse=stock["station"],
+            part=p,
+            kind=kind,
+            quantity=quantity,
+            order=order,
+        )
+    walk(order, "complete")
+    history = repairs_of([order.unit_id])[order.unit_id]
+    assert history[0].replaced_parts == ("compressor",)

@@ -627,3 +627,15 @@ def test_without_a_km_reading_only_time_is_checked():
 def test_at_least_forty_car_cases():
     assert len(CASES) + len(WEAR_CASES) >= 40
     assert len({c[0] for c in CASES}) == len(CASES)
+
+
+def test_assemblies_replaced_as_parts_used_count_as_replacements():
+    unit = replace(
+        CAR_UNIT,
+        repairs=(
+            Repair(D(2025, 5, 1), replaced_parts=("transmission",)),
+            Repair(D(2025, 6, 1), replaced_parts=("transmission",)),
+        ),
+    )
+    result = evaluate(CAR, unit, FaultFacts(system="transmission"), D(2025, 7, 1))
+    assert result.rule == "car.major_assembly_replaced_twice"

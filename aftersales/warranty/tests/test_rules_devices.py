@@ -276,3 +276,15 @@ def test_a_promise_below_the_phone_rule_is_refused():
     ]
     assert below_floor(replace(COMPUTER, components={"hard_disk": 12})) == ["components"]
     assert below_floor(replace(PHONE, accessories={**PHONE.accessories, "battery": 12})) == []
+
+
+def test_an_accessory_replaced_as_a_part_used_counts_too():
+    unit = replace(
+        UNIT,
+        repairs=(
+            Repair(D(2025, 4, 1), replaced_parts=("battery",)),
+            Repair(D(2025, 5, 1), replaced_parts=("battery", "charger")),
+        ),
+    )
+    result = evaluate(PHONE, unit, acc("battery"), D(2025, 6, 1))
+    assert (result.decision, result.rule) == (RETURN, "phone.accessory_replaced_twice")
