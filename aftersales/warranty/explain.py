@@ -164,6 +164,15 @@ WARNINGS = {
     ),
 }
 
+# Facts that allow no decision ("undetermined"), by the engine's error code.
+ERRORS = {
+    "no_start_date": gettext_lazy(
+        "The unit has a voucher or invoice but no invoice, sale, delivery or installation "
+        "date: enter one to decide."
+    ),
+    "service_before_start": gettext_lazy("The service date is before the warranty start date."),
+}
+
 PERIODS = {
     "return_window": gettext_lazy("Return window until"),
     "exchange_window": gettext_lazy("Exchange window until"),
@@ -248,7 +257,7 @@ def explain(decision: str, detail: dict[str, Any] | None) -> dict[str, Any]:
     rule = detail.get("rule", "")
     reason = RULES.get(rule)
     if reason is None:
-        reason = detail.get("message") or ""
+        reason = ERRORS.get(detail.get("error", "")) or detail.get("message") or ""
     facts = []
     for key, label in FACTS.items():
         if key in evidence and evidence[key] not in (None, ""):

@@ -302,3 +302,19 @@ def test_parts_of_a_main_component_used_on_a_repair_count_as_a_replacement(
     walk(order, "complete")
     history = repairs_of([order.unit_id])[order.unit_id]
     assert history[0].replaced_parts == ("compressor",)
+
+
+def test_an_undetermined_decision_explains_itself_in_the_reader_s_language(data, agent):
+    from django.utils import translation
+
+    from aftersales.warranty.actions import decide_for_unit
+    from aftersales.warranty.explain import explain
+
+    unit = _voucher(agent, data["u1"], voucher_no="SB1")  # a voucher, but no date at all
+    unit.purchase_date = None
+    decision, detail = decide_for_unit(unit, fault_code=None, at=timezone.now())
+    assert decision == "undetermined" and detail["error"] == "no_start_date"
+    with translation.override("zh-hans"):
+        explained = explain(decision, detail)
+    assert explained["decision"] == "无法判定"
+    assert "No invoice" not in explained["reason"]

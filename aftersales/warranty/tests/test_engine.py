@@ -527,6 +527,7 @@ CASES = [
 def test_regulation_cases(policy, unit, fault, service, decision, rule):
     result = evaluate(policy, unit, fault, service, is_day_off=NATIONAL_DAY.__contains__)
     assert (result.decision, result.rule) == (decision, rule)
+    assert result.clause  # every decision names the clause that decided it
 
 
 def test_there_are_at_least_forty_cases():
