@@ -222,6 +222,38 @@ EXAMPLES = {
             "service_date": "2025-06-01",
         },
     },
+    "no_documents": {
+        "summary": "Neither voucher nor invoice, no serial format: paid repair, outside 三包",
+        "value": {
+            "policy": "general",
+            "unit": {"has_voucher": False, "has_invoice": False, "serial": "KF2501123456"},
+            "service_date": "2025-06-01",
+        },
+    },
+    "car_first_week": {
+        "summary": "Car: engine to be replaced on day 3 — exchange or return, with use compensation",
+        "value": {
+            "policy": "car",
+            "unit": {"invoice_date": "2025-03-01", "mileage_km": 300, "price": "150000.00"},
+            "fault": {"system": "engine", "needs_replacement": True},
+            "service_date": "2025-03-03",
+        },
+    },
+    "phone_battery": {
+        "summary": "Phone battery replaced twice and failing again: the battery is returned",
+        "value": {
+            "policy": "phone",
+            "unit": {
+                "invoice_date": "2025-03-01",
+                "repairs": [
+                    {"date": "2025-04-01", "component": "battery", "replaced": True},
+                    {"date": "2025-05-01", "component": "battery", "replaced": True},
+                ],
+            },
+            "fault": {"component": "battery"},
+            "service_date": "2025-06-01",
+        },
+    },
     "car": {
         "summary": "Household car, same fault repaired four times",
         "value": {

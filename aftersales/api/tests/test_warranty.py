@@ -165,3 +165,20 @@ def test_an_order_read_through_the_api_explains_its_decision(api, agent, data):
     assert explained["decision"] == "Paid repair"
     assert explained["reason"].startswith("Neither 三包 voucher nor invoice")
     assert "第十三条" in explained["clause"]
+
+
+def test_every_documented_example_is_answered(api, agent, data):
+    from aftersales.api.warranty import EXAMPLES
+
+    expected = {
+        "no_documents": "void.no_documents",
+        "car_first_week": "car.first_7_days_major_part",
+        "phone_battery": "phone.accessory_replaced_twice",
+    }
+    for name, example in EXAMPLES.items():
+        response = api(agent).post("/warranty/evaluate", example["value"])
+        assert response.status_code == 200, (name, response.json())
+        if name in expected:
+            assert response.json()["rule"] == expected[name], name
+    car = api(agent).post("/warranty/evaluate", EXAMPLES["car_first_week"]["value"]).json()
+    assert car["evidence"]["use_compensation"] == "225.00"  # 150000 × 300 ÷ 1000 × 0.005
