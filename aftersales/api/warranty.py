@@ -61,6 +61,7 @@ class RepairIn(Schema):
     serious_safety: bool = False
     days_in_repair: float = Field(0, ge=0)
     days_waiting_parts: float = Field(0, ge=0)
+    hours_in_repair: float | None = Field(None, ge=0)  # cars: whole days, under 24 h is one
 
 
 class UnitIn(Schema):

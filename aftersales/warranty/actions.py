@@ -74,6 +74,9 @@ def repairs_of(
                 fault=o.fault_code.code if o.fault_code else "",
                 performance=o.fault_code.is_performance_fault if o.fault_code else True,
                 days_in_repair=max(0, (o.completed_at - (o.arrived_at or o.completed_at)).days),
+                hours_in_repair=max(
+                    0.0, (o.completed_at - (o.arrived_at or o.completed_at)).total_seconds() / 3600
+                ),
                 replaced_parts=tuple(sorted(replaced.get(o.pk, ()))),
             )
         )

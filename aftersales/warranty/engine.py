@@ -160,6 +160,16 @@ class Repair:
     serious_safety: bool = False  # cars: a serious safety fault
     days_in_repair: float = 0  # days the unit was with the repairer (cars: 24-hour periods)
     days_waiting_parts: float = 0  # of which waiting for the maker's parts
+    # The exact time with the repairer, in hours, where known (cars count whole days of it).
+    hours_in_repair: float | None = None
+
+
+def _car_days_of(repair: Repair) -> int:
+    """A finished car repair's whole days: from its hours where known, else its days; every
+    repair counts at least one day."""
+    if repair.hours_in_repair is not None:
+        return car_repair_days(repair.hours_in_repair / 24) or 1
+    return car_repair_days(repair.days_in_repair) or 1
 
 
 @dataclass(frozen=True)
@@ -705,7 +715,7 @@ def _car(
         evidence["early_failure"] = fault.early_failure
         return decide(RETURN, (RETURN, EXCHANGE), "car.early_60_days_failure")
     if in_sanbao:
-        total_days = sum(car_repair_days(r.days_in_repair) or 1 for r in repairs) + current_days
+        total_days = sum(_car_days_of(r) for r in repairs) + current_days
         same = [r for r in repairs if fault.fault and r.fault == fault.fault]
         evidence["cumulative_repair_days"] = total_days
         evidence["same_fault_repairs"] = len(same)

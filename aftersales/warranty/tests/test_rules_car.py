@@ -639,3 +639,15 @@ def test_assemblies_replaced_as_parts_used_count_as_replacements():
     )
     result = evaluate(CAR, unit, FaultFacts(system="transmission"), D(2025, 7, 1))
     assert result.rule == "car.major_assembly_replaced_twice"
+
+
+def test_repair_hours_count_as_whole_days_each():
+    """30 repairs of 3 hours each are 30 days (under 24 hours is one day); with a 25-hour
+    repair (two days) the total passes 30."""
+    short = tuple(Repair(D(2025, 4, d), hours_in_repair=3) for d in range(1, 31))
+    unit = replace(CAR_UNIT, repairs=short)
+    assert evaluate(CAR, unit, PERF, D(2025, 6, 1)).rule == "car.sanbao_period"
+    longer = replace(unit, repairs=(*short[:-1], Repair(D(2025, 4, 30), hours_in_repair=25)))
+    result = evaluate(CAR, longer, PERF, D(2025, 6, 1))
+    assert result.rule == "car.cumulative_repair_over_30_days"
+    assert result.evidence["cumulative_repair_days"] == 31
