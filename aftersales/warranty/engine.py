@@ -239,60 +239,84 @@ PHONE_RULE = "《移动电话机商品修理更换退货责任规定》(2001)"
 COMPUTER_RULE = "《微型计算机商品修理更换退货责任规定》(2002)"
 CAR_RULE = "《家用汽车产品修理更换退货责任规定》(2021)"
 
-# Rule code -> the clause that decides it. Article numbers marked "?" are not confirmed
-# against the official text (see docs/warranty.md, "Sources").
+# Rule code -> the clause that decides it, shown to customers (intake, order page, report,
+# PDF, API). Article numbers are given only where they were confirmed against public copies of
+# the regulation's text (docs/warranty.md, "Sources", names them). Where an article number
+# could not be confirmed the clause is the regulation's name alone: UNVERIFIED lists those rule
+# codes, with the article the project believes applies (unconfirmed: never shown).
+UNVERIFIED: dict[str, str] = {
+    # 1995: the list "不实行三包，但是可以实行收费修理" (misuse, unauthorised disassembly, no
+    # voucher and invoice, voucher not matching or altered, force majeure): article not found.
+    "void.misuse": "第十八条?",
+    "void.unauthorised_disassembly": "第十八条?",
+    "void.force_majeure": "第十八条?",
+    "void.voucher_mismatch": "第十八条?",
+    "void.no_documents": "第十八条?",
+    "general.component_period": "附件?",
+    "general.period_expired": "第八条 / 附件?",
+    # 2001 phones: the accessory article (replaced free, returned after two replacements) and
+    # the periods' appendix.
+    "phone.accessory_exchange": "第十四条?",
+    "phone.accessory_replaced_twice": "第十四条?",
+    "phone.accessory_expired": "附录?",
+    "phone.whole_unit_period": "附录?",
+    "phone.period_expired": "附录?",
+    # 2002 computers: the 7/15-day and repaired-twice articles, the periods' appendix.
+    "computer.return_7_days": "第十一条?",
+    "computer.exchange_15_days": "第十二条?",
+    "computer.repaired_twice": "第十三条?",
+    "computer.period_expired": "附件?",
+    # 2021 cars: the periods and their start, the 7-day clause, the exclusions, the documents.
+    "car.first_7_days_major_part": "第二十二条?",
+    "car.sanbao_period": "第十八条?",
+    "car.repair_warranty": "第十八条?",
+    "car.period_expired": "第十八条?",
+    "car.commercial_use": "第三十条?",
+    "car.defect_disclosed": "第三十条?",
+    "car.forbidden_modification": "第三十条?",
+    "car.wear_part_expired": "第三十条?",
+    "car.misuse": "第三十条?",
+    "car.unauthorised_disassembly": "第三十条?",
+    "car.force_majeure": "第三十条?",
+    "car.no_documents": "第三十条?",
+    "car.voucher_mismatch": "第三十条?",
+}
 CLAUSES: dict[str, str] = {
-    "general.return_7_days": f"{GENERAL_RULE} 第八条",
-    "general.exchange_15_days": f"{GENERAL_RULE} 第九条",
-    "general.whole_unit_period": f"{GENERAL_RULE} 第九条 / 附件 三包有效期",
-    "general.component_period": f"{GENERAL_RULE} 附件 主要部件三包有效期",
-    "general.repaired_twice": f"{GENERAL_RULE} 第十条",
-    "general.repair_over_30_days": f"{GENERAL_RULE} 第十二条?",
-    "general.parts_wait_over_90_days": f"{GENERAL_RULE} 第十二条?",
-    "general.period_expired": f"{GENERAL_RULE} 附件 三包有效期",
-    "void.misuse": f"{GENERAL_RULE} 第十三条?",
-    "void.unauthorised_disassembly": f"{GENERAL_RULE} 第十三条?",
-    "void.force_majeure": f"{GENERAL_RULE} 第十三条?",
-    "void.voucher_mismatch": f"{GENERAL_RULE} 第十三条?",
-    "void.no_documents": f"{GENERAL_RULE} 第十三条?",
+    # 1995, confirmed: 第八条 the period from the invoice less repair time; 第九条 7 days;
+    # 第十条 15 days; 第十一条 repaired twice; 第十二条 90 days (maker's parts) / 30 days
+    # (repairer's delay); 第十三条 return with depreciation; 第十四条 exchange restarts the period.
+    "general.return_7_days": f"{GENERAL_RULE} 第九条",
+    "general.exchange_15_days": f"{GENERAL_RULE} 第十条",
+    "general.whole_unit_period": f"{GENERAL_RULE} 第八条",
+    "general.repaired_twice": f"{GENERAL_RULE} 第十一条、第十三条",
+    "general.repair_over_30_days": f"{GENERAL_RULE} 第十二条",
+    "general.parts_wait_over_90_days": f"{GENERAL_RULE} 第十二条",
+    # 2001, confirmed: 第十一条 7 days; 第十二条 day 8 to 15; 第十三条 handset repaired twice.
     "phone.return_7_days": f"{PHONE_RULE} 第十一条",
     "phone.exchange_15_days": f"{PHONE_RULE} 第十二条",
-    "phone.accessory_exchange": f"{PHONE_RULE} 第十三条?",
-    "phone.accessory_replaced_twice": f"{PHONE_RULE} 第十三条?",
-    "phone.accessory_expired": f"{PHONE_RULE} 附录 三包有效期",
-    "computer.return_7_days": f"{COMPUTER_RULE} 第十一条?",
-    "computer.exchange_15_days": f"{COMPUTER_RULE} 第十二条?",
+    "phone.repaired_twice": f"{PHONE_RULE} 第十三条",
+    # 2002, confirmed: 第十条 whole unit and main parts free repair in their periods.
     "computer.main_part_period": f"{COMPUTER_RULE} 第十条",
-    "car.first_7_days_major_part": f"{CAR_RULE} 第二十二条?",
-    "car.early_60_days_failure": f"{CAR_RULE} 第二十三条?",
-    "car.serious_safety_repaired_twice": f"{CAR_RULE} 第二十四条(一)?",
-    "car.major_assembly_replaced_twice": f"{CAR_RULE} 第二十四条(二)?",
-    "car.same_main_part_replaced_twice": f"{CAR_RULE} 第二十四条(三)?",
-    "car.cumulative_repair_over_30_days": f"{CAR_RULE} 第二十四条(四)?",
-    "car.same_fault_repaired_over_4_times": f"{CAR_RULE} 第二十四条(四)?",
-    "car.sanbao_period": f"{CAR_RULE} 第十八条?",
-    "car.repair_warranty": f"{CAR_RULE} 第十八条?",
-    "car.period_expired": f"{CAR_RULE} 第十八条?",
-    "car.commercial_use": f"{CAR_RULE} 第三十条?",
-    "car.defect_disclosed": f"{CAR_RULE} 第三十条?",
-    "car.forbidden_modification": f"{CAR_RULE} 第三十条?",
-    "car.wear_part_expired": f"{CAR_RULE} 第三十条?",
-    "car.no_documents": f"{CAR_RULE} 第三十一条?",
-    "car.misuse": f"{CAR_RULE} 第三十条?",
-    "car.unauthorised_disassembly": f"{CAR_RULE} 第三十条?",
-    "car.force_majeure": f"{CAR_RULE} 第三十条?",
-    "car.voucher_mismatch": f"{CAR_RULE} 第三十一条?",
+    "computer.whole_unit_period": f"{COMPUTER_RULE} 第十条",
+    # 2021, confirmed: 第二十三条 60 days / 3,000 km; 第二十四条 (一)–(四).
+    "car.early_60_days_failure": f"{CAR_RULE} 第二十三条",
+    "car.serious_safety_repaired_twice": f"{CAR_RULE} 第二十四条第一款第(一)项",
+    "car.major_assembly_replaced_twice": f"{CAR_RULE} 第二十四条第一款第(二)项",
+    "car.same_main_part_replaced_twice": f"{CAR_RULE} 第二十四条第一款第(三)项",
+    "car.cumulative_repair_over_30_days": f"{CAR_RULE} 第二十四条第一款第(四)项",
+    "car.same_fault_repaired_over_4_times": f"{CAR_RULE} 第二十四条第一款第(四)项",
 }
-CLAUSES.update(
-    {
-        "phone.repaired_twice": f"{PHONE_RULE} 第十四条?",
-        "phone.whole_unit_period": f"{PHONE_RULE} 附录 三包有效期",
-        "phone.period_expired": f"{PHONE_RULE} 附录 三包有效期",
-        "computer.repaired_twice": f"{COMPUTER_RULE} 第十三条?",
-        "computer.whole_unit_period": f"{COMPUTER_RULE} 第十条",
-        "computer.period_expired": f"{COMPUTER_RULE} 附件 三包有效期",
-    }
-)
+_RULE_NAMES = {
+    "general": GENERAL_RULE,
+    "void": GENERAL_RULE,
+    "phone": PHONE_RULE,
+    "computer": COMPUTER_RULE,
+    "car": CAR_RULE,
+}
+# Unconfirmed article numbers are not shown: the regulation's name alone.
+CLAUSES.update({code: _RULE_NAMES[code.partition(".")[0]] for code in UNVERIFIED})
+# The loaner from day 6 of a car repair (a warning, not a decision): confirmed.
+CAR_LOANER_CLAUSE = f"{CAR_RULE} 第二十一条"
 
 
 # --- day counting ---------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aftersales.warranty.engine import CLAUSES
+
 DECISIONS = {
     "return": gettext_lazy("Return (退货)"),
     "exchange": gettext_lazy("Exchange (换货)"),
@@ -248,6 +250,14 @@ def _period_label(key: str) -> str:
     return key
 
 
+def _clause(rule: str, stored: str) -> str:
+    """The clause as the engine cites it now (a decision stored before an article number was
+    confirmed or withdrawn shows the current text); never an unconfirmed "?" article."""
+    if rule in CLAUSES:
+        return CLAUSES[rule]
+    return stored if "?" not in stored else stored.split(" ")[0]
+
+
 def explain(decision: str, detail: dict[str, Any] | None) -> dict[str, Any]:
     """{"decision", "reason", "clause", "policy", "facts": [(label, value)], "periods":
     [(label, date)], "options": [label], "warnings": [text], "override"} for a stored
@@ -271,7 +281,7 @@ def explain(decision: str, detail: dict[str, Any] | None) -> dict[str, Any]:
         "decision": str(DECISIONS.get(decision, DECISIONS["undetermined"])) if decision else "—",
         "code": decision,
         "reason": str(reason),
-        "clause": detail.get("clause", ""),
+        "clause": _clause(rule, detail.get("clause", "")),
         "policy": detail.get("policy", ""),
         "facts": facts,
         "periods": [(_period_label(k), v) for k, v in (detail.get("period_ends") or {}).items()],

@@ -8,7 +8,7 @@ from pypdf import PdfReader
 
 
 def test_the_report_page_and_pdf_explain_the_decision(login, people, new_order):
-    order = new_order()  # the unit has neither voucher nor invoice: paid repair, 第十三条
+    order = new_order()  # the unit has neither voucher nor invoice: paid repair, the 1995 rule
     client = login(people["service_manager"])
     page = client.get(f"/orders/{order.pk}/report/")
     assert page.status_code == 200
@@ -18,5 +18,5 @@ def test_the_report_page_and_pdf_explain_the_decision(login, people, new_order):
     pdf = client.get(f"/orders/{order.pk}/report.pdf")
     assert pdf["Content-Type"] == "application/pdf"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
-    assert "既无三包凭证也无有效发票" in text and "第十三条" in text
+    assert "既无三包凭证也无有效发票" in text and "《部分商品修理更换退货责任规定》(1995)" in text
     assert "void." not in text

@@ -49,7 +49,7 @@ def test_car_intake_records_the_km_and_the_order_page_explains_the_decision(
     assert order.warranty_detail["evidence"]["mileage_km"] == 52000
     box = page.locator("[data-testid=warranty]")
     expect(box).to_contain_text("包修期内")
-    expect(box).to_contain_text("第十八条")
+    expect(box).to_contain_text("《家用汽车产品修理更换退货责任规定》(2021)")
     page.click("[data-testid=warranty] summary")
     expect(page.locator("[data-testid=warranty-facts]")).to_contain_text("52000")
     assert "car.repair_warranty" not in page.content()
