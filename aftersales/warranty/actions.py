@@ -133,7 +133,11 @@ def unit_facts(
     return engine.UnitFacts(
         invoice_date=root.invoice_date,
         sale_date=root.purchase_date,
+        # Cars: the first unit's delivery (an exchange restarts the period on its own date).
+        delivery_date=getattr(root, "delivery_date", None),
         installation_date=root.installation_date,
+        price=getattr(unit, "purchase_price", None) or getattr(root, "purchase_price", None),
+        commercial_use=getattr(unit, "use", "") == "commercial",
         has_voucher=bool(unit.voucher_no),
         has_invoice=unit.invoice_date is not None,
         serial=unit.serial,
