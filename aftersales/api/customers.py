@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
@@ -254,6 +255,9 @@ class UnitOut(Schema):
     installation_date: dt.date | None
     voucher_no: str
     status: str
+    delivery_date: dt.date | None
+    purchase_price: Decimal | None
+    use: str
     station_id: int | None
     region_id: int | None
     version: int
@@ -268,6 +272,10 @@ class UnitIn(Schema):
     installation_date: dt.date | None = None
     voucher_no: str = ""
     address_id: int | None = None
+    # Household cars: delivery date, purchase price (yuan), use ("private" or "commercial").
+    delivery_date: dt.date | None = None
+    purchase_price: Decimal | None = None
+    use: str = "private"
 
 
 class UnitPatch(Schema):
@@ -281,6 +289,9 @@ class UnitPatch(Schema):
     installation_date: dt.date | None = None
     voucher_no: str | None = None
     status: str | None = None
+    delivery_date: dt.date | None = None
+    purchase_price: Decimal | None = None
+    use: str | None = None
 
 
 class UnitPage(Schema):

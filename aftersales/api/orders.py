@@ -29,6 +29,7 @@ from aftersales.orders.selectors import (
     order_timeline,
     orders_visible_to,
 )
+from aftersales.warranty.explain import explain as explain_warranty
 
 router = Router(tags=["orders"])
 
@@ -93,6 +94,9 @@ class OrderOut(Schema):
 class OrderDetailOut(OrderOut):
     due: list[DueOut]
     actions: list[str]
+    # The 三包 decision in the caller's language: decision, reason, clause, policy, facts,
+    # periods, options, warnings (warranty.explain).
+    warranty_explanation: dict[str, Any]
 
 
 class OrderPage(Schema):
@@ -174,6 +178,7 @@ def _detail(request: HttpRequest, order: Any) -> dict[str, Any]:
         for t in ("respond", "arrive", "resolve")
     ]
     out["actions"] = actions.available_actions(request.user, order)  # type: ignore[arg-type]
+    out["warranty_explanation"] = explain_warranty(order.warranty_decision, order.warranty_detail)
     return out
 
 

@@ -20,20 +20,7 @@ from aftersales.warranty import engine
 
 router = Router(tags=["warranty"])
 
-SEEDED = {
-    "general": engine.GENERAL,
-    "car": engine.CAR,
-    "colour_tv": engine.COLOUR_TV,
-    "bicycle": engine.BICYCLE,
-}
-
-WARNINGS = {
-    "no_voucher_start_inferred_from_serial": _(
-        "No voucher and no invoice: the start date is inferred from the serial number."
-    ),
-    "mileage_unknown": _("Mileage unknown: only the time limits were checked."),
-    "loaner_due_from_day_6": _("The repair takes over 5 days: a loaner car is due from day 6."),
-}
+SEEDED = engine.SEEDED
 
 
 class SerialFormatIn(Schema):
@@ -44,9 +31,11 @@ class SerialFormatIn(Schema):
 
 class PolicyIn(Schema):
     name: str = "inline"
-    kind: str = Field("general", pattern="^(general|car)$")
+    kind: str = Field("general", pattern="^(general|car|phone|computer)$")
     whole_unit_months: int = Field(12, ge=1, le=240)
     components: dict[str, int] = {}
+    accessories: dict[str, int] = {}
+    windows_restart_on_exchange: bool = False
     start_event: str = Field("invoice", pattern="^(invoice|sale|delivery|installation)$")
     return_days: int = Field(7, ge=0, le=365)
     exchange_days: int = Field(15, ge=0, le=365)
@@ -58,6 +47,8 @@ class PolicyIn(Schema):
     void_without_documents: bool = False
     serial_format: SerialFormatIn | None = None
     shipping_allowance_days: int = Field(30, ge=0, le=365)
+    car_use_rate: Decimal = Field(engine.CAR_USE_RATE_MAX, ge=0, le=engine.CAR_USE_RATE_MAX)
+    wear_parts: dict[str, tuple[int, int]] = {}
 
 
 class RepairIn(Schema):
@@ -65,8 +56,12 @@ class RepairIn(Schema):
     fault: str = ""
     performance: bool = True
     component: str | None = None
+    system: str | None = None
+    replaced: bool = False  # the part (or assembly) was replaced, not repaired
+    serious_safety: bool = False
     days_in_repair: float = Field(0, ge=0)
     days_waiting_parts: float = Field(0, ge=0)
+    hours_in_repair: float | None = Field(None, ge=0)  # cars: whole days, under 24 h is one
 
 
 class WarrantyUnitIn(Schema):
@@ -80,6 +75,8 @@ class WarrantyUnitIn(Schema):
     voucher_altered: bool = False
     serial: str = ""
     mileage_km: int | None = Field(None, ge=0)
+    price: Decimal | None = Field(None, ge=0, decimal_places=2)
+    commercial_use: bool = False
     repairs: list[RepairIn] = []
     exchanges: list[dt.date] = []
 
@@ -93,6 +90,15 @@ class FaultIn(Schema):
     force_majeure: bool = False
     days_in_repair: float = Field(0, ge=0)
     days_waiting_parts: float = Field(0, ge=0)
+    brought_in: dt.date | None = None
+    delay_cause: str = Field("", pattern="^(|repairer|parts)$")
+    system: str | None = None
+    needs_replacement: bool = False
+    early_failure: str = ""
+    serious_safety: bool = False
+    defect_disclosed: bool = False
+    forbidden_modification: bool = False
+    wear_part: str = ""
 
 
 class EvaluateIn(Schema):
@@ -102,6 +108,21 @@ class EvaluateIn(Schema):
     unit: WarrantyUnitIn | None = None
     fault: FaultIn | None = None
     service_date: dt.date
+    # With unit_id: the km reading to decide with (default: the unit's last recorded reading).
+    mileage_km: int | None = Field(None, ge=0)
+    # Move a last day off a statutory day off by the company calendar (Civil Code art. 203).
+    use_calendar: bool = True
+
+
+class ExplanationOut(Schema):
+    decision: str
+    reason: str
+    clause: str
+    policy: str
+    facts: list[tuple[str, str]]
+    periods: list[tuple[str, str]]
+    options: list[str]
+    warnings: list[str]
 
 
 class WarningOut(Schema):
@@ -113,9 +134,11 @@ class DecisionOut(Schema):
     decision: str
     options: list[str]
     rule: str
+    clause: str
     period_ends: dict[str, dt.date]
     evidence: dict[str, Any]
     warnings: list[WarningOut]
+    explanation: ExplanationOut
 
 
 def _policy(value: str | PolicyIn) -> engine.Policy:
@@ -129,6 +152,7 @@ def _policy(value: str | PolicyIn) -> engine.Policy:
         return SEEDED[value]
     data = value.dict()
     fmt = data.pop("serial_format")
+    data["wear_parts"] = {k: tuple(v) for k, v in data["wear_parts"].items()}
     policy = engine.Policy(**data)
     if fmt:
         policy = replace(policy, serial_format=engine.SerialFormat(**fmt))
@@ -151,7 +175,9 @@ def _category_policy(request: HttpRequest, category_id: int) -> engine.Policy:
     return policy_for(company_id=user.company_id, product_model_id=None, category_id=category.pk)
 
 
-def _unit_facts(request: HttpRequest, payload: EvaluateIn) -> engine.UnitFacts:
+def _unit_facts(
+    request: HttpRequest, payload: EvaluateIn, policy: engine.Policy
+) -> engine.UnitFacts:
     if payload.unit is not None:
         data = payload.unit.dict()
         data["repairs"] = tuple(engine.Repair(**r) for r in data["repairs"])
@@ -159,10 +185,13 @@ def _unit_facts(request: HttpRequest, payload: EvaluateIn) -> engine.UnitFacts:
         return engine.UnitFacts(**data)
     if payload.unit_id is None:
         raise ApplicationError("invalid", _("Give the unit inline or by unit_id."), status=422)
-    from aftersales.warranty.actions import unit_facts
+    from aftersales.warranty.actions import km_on, unit_facts
 
     unit = get_visible(units_visible_to(request.user), payload.unit_id)
-    return unit_facts(unit)
+    km = payload.mileage_km
+    if km is None and policy.kind == "car":
+        km, _read_on = km_on(unit, payload.service_date)
+    return unit_facts(unit, mileage_km=km)
 
 
 EXAMPLES = {
@@ -194,6 +223,38 @@ EXAMPLES = {
             "service_date": "2025-06-01",
         },
     },
+    "no_documents": {
+        "summary": "Neither voucher nor invoice, no serial format: paid repair, outside 三包",
+        "value": {
+            "policy": "general",
+            "unit": {"has_voucher": False, "has_invoice": False, "serial": "KF2501123456"},
+            "service_date": "2025-06-01",
+        },
+    },
+    "car_first_week": {
+        "summary": "Car: engine to be replaced on day 3 — exchange or return, with use compensation",
+        "value": {
+            "policy": "car",
+            "unit": {"invoice_date": "2025-03-01", "mileage_km": 300, "price": "150000.00"},
+            "fault": {"system": "engine", "needs_replacement": True},
+            "service_date": "2025-03-03",
+        },
+    },
+    "phone_battery": {
+        "summary": "Phone battery replaced twice and failing again: the battery is returned",
+        "value": {
+            "policy": "phone",
+            "unit": {
+                "invoice_date": "2025-03-01",
+                "repairs": [
+                    {"date": "2025-04-01", "component": "battery", "replaced": True},
+                    {"date": "2025-05-01", "component": "battery", "replaced": True},
+                ],
+            },
+            "fault": {"component": "battery"},
+            "service_date": "2025-06-01",
+        },
+    },
     "car": {
         "summary": "Household car, same fault repaired four times",
         "value": {
@@ -217,34 +278,47 @@ EXAMPLES = {
 )
 def evaluate(request: HttpRequest, payload: EvaluateIn) -> Any:
     """Decide return / exchange / free repair / paid repair under a seeded policy (`general`,
-    `car`, `colour_tv`, `bicycle`) or one given inline. Nothing is stored."""
-    require(request.user, Perm.UNIT_VIEW)
+    `car`, `phone`, `computer`, `colour_tv`, `bicycle`), one given inline, the company's policy
+    for a category, or (with `unit_id` and no policy) the unit's own policy. A unit without
+    voucher and invoice gets the law's decision (paid repair, outside 三包), not an error.
+    The company calendar moves a last day off a statutory day off. `explanation` says it all
+    in the caller's language. Nothing is stored."""
+    from aftersales.warranty.actions import decision_detail, statutory_day_off
+    from aftersales.warranty.explain import WARNINGS, explain
+
+    user: Any = request.user
+    require(user, Perm.UNIT_VIEW)
     if payload.category_id is not None:
         policy = _category_policy(request, payload.category_id)
+    elif payload.unit_id is not None and payload.unit is None and payload.policy == "general":
+        from aftersales.warranty.actions import policy_for_unit
+
+        policy = policy_for_unit(get_visible(units_visible_to(user), payload.unit_id))
     else:
         policy = _policy(payload.policy)
-    facts = _unit_facts(request, payload)
+    facts = _unit_facts(request, payload, policy)
     try:
         result = engine.evaluate(
             policy,
             facts,
             engine.FaultFacts(**payload.fault.dict()) if payload.fault else engine.FaultFacts(),
             payload.service_date,
+            is_day_off=statutory_day_off(user.company_id) if payload.use_calendar else None,
         )
     except engine.WarrantyInputError as exc:
         raise ApplicationError(
             exc.code, exc.message, status=422, details={"fields": {exc.field: exc.message}}
         ) from None
+    detail = decision_detail(policy, result)
     return {
         "decision": result.decision,
         "options": list(result.options),
         "rule": result.rule,
+        "clause": result.clause,
         "period_ends": result.period_ends,
-        "evidence": {
-            k: str(v) if not isinstance(v, bool | int | None) else v
-            for k, v in result.evidence.items()
-        },
+        "evidence": detail["evidence"],
         "warnings": [
             {"code": code, "message": str(WARNINGS.get(code, code))} for code in result.warnings
         ],
+        "explanation": explain(result.decision, detail),
     }

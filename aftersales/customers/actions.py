@@ -51,6 +51,9 @@ UNIT_FIELDS = (
     "installation_date",
     "voucher_no",
     "status",
+    "delivery_date",
+    "purchase_price",
+    "use",
 )
 
 
@@ -321,7 +324,11 @@ def _clean_unit_fields(
         if found is None:
             errors.add("customer", _("Unknown customer."))
         out["customer"] = found
-    for name in ("purchase_date", "invoice_date", "installation_date"):
+    if "purchase_price" in fields:
+        out["purchase_price"] = v.clean_price(errors, "purchase_price", fields["purchase_price"])
+    if "use" in fields:
+        out["use"] = v.clean_use(errors, fields["use"])
+    for name in ("purchase_date", "invoice_date", "installation_date", "delivery_date"):
         if name in fields:
             out[name] = v.clean_date(errors, name, fields[name])
     if "voucher_no" in fields:
@@ -353,6 +360,9 @@ def _clean_unit_fields(
     v.check_unit_dates(
         errors, pick("purchase_date"), pick("invoice_date"), pick("installation_date")
     )
+    delivery, bought = pick("delivery_date"), pick("purchase_date")
+    if delivery and bought and delivery < bought:
+        errors.add("delivery_date", _("Delivery cannot be before the purchase."))
     return out
 
 
@@ -375,6 +385,9 @@ def unit_create(
     installation_date: dt.date | str | None = None,
     voucher_no: str = "",
     address: Address | int | None = None,
+    delivery_date: dt.date | str | None = None,
+    purchase_price: Decimal | str | None = None,
+    use: str = "",
 ) -> InstalledUnit:
     require(actor, Perm.UNIT_EDIT)
     errors = Errors()
@@ -390,6 +403,9 @@ def unit_create(
             "installation_date": installation_date,
             "voucher_no": voucher_no,
             "address": address,
+            "delivery_date": delivery_date,
+            "purchase_price": purchase_price,
+            "use": use,
         },
         None,
     )

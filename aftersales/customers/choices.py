@@ -9,6 +9,14 @@ class CustomerKind(models.TextChoices):
     ORGANISATION = "organisation", _("Organisation")
 
 
+class UnitUse(models.TextChoices):
+    """What a unit is used for (the household-car 三包 rule excludes taxi and other commercial
+    use)."""
+
+    PRIVATE = "private", _("Private use")
+    COMMERCIAL = "commercial", _("Taxi or other commercial use")
+
+
 class UnitStatus(models.TextChoices):
     # Installed and working at the customer's site.
     IN_SERVICE = "in_service", _("In service")

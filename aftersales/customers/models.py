@@ -18,6 +18,7 @@ from aftersales.customers.choices import (
     MeterKind,
     MeterSource,
     UnitStatus,
+    UnitUse,
 )
 
 
@@ -151,6 +152,15 @@ class InstalledUnit(models.Model):
     invoice_date = models.DateField(_("invoice date"), null=True, blank=True)
     installation_date = models.DateField(_("installation date"), null=True, blank=True)
     voucher_no = models.CharField(_("warranty voucher no. (三包凭证)"), max_length=64, blank=True)
+    # Household cars (三包 2021): the period starts at delivery when that differs from the
+    # invoice; a return owes use compensation on the purchase price; commercial use is excluded.
+    delivery_date = models.DateField(_("delivery date"), null=True, blank=True)
+    purchase_price = models.DecimalField(
+        _("purchase price (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    use = models.CharField(
+        _("use"), max_length=16, choices=UnitUse.choices, default=UnitUse.PRIVATE
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=UnitStatus.choices, default=UnitStatus.IN_SERVICE
     )

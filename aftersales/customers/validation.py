@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.core.characters import bad_character
 from aftersales.core.phones import is_valid_phone, normalize_phone
 from aftersales.core.validation import Errors
-from aftersales.customers.choices import CustomerKind, UnitStatus
+from aftersales.customers.choices import CustomerKind, UnitStatus, UnitUse
 
 SERIAL_RE = re.compile(r"^[A-Z0-9][A-Z0-9\-/.]{0,63}$")
 
@@ -110,6 +111,34 @@ def check_unit_dates(
     first = min((d for d in (purchase, invoice) if d), default=None)
     if installation and first and installation < first:
         errors.add("installation_date", _("Installation cannot be before the purchase."))
+
+
+def clean_use(errors: Errors, value: Any) -> str:
+    use = str(value or UnitUse.PRIVATE)
+    if use not in UnitUse.values:
+        errors.add("use", _("Unknown use."))
+    return use
+
+
+def clean_price(errors: Errors, field: str, value: Any) -> Decimal | None:
+    """A price in yuan: not negative, at most 2 decimal places; empty is unknown."""
+    if value in (None, ""):
+        return None
+    try:
+        price = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        errors.add(field, _("Not a valid amount."))
+        return None
+    if not price.is_finite() or price < 0:
+        errors.add(field, _("The amount cannot be negative."))
+        return None
+    if price != price.quantize(Decimal("0.01")):
+        errors.add(field, _("At most 2 decimal places."))
+        return None
+    if price >= Decimal("10000000000"):
+        errors.add(field, _("The amount is too large."))
+        return None
+    return price.quantize(Decimal("0.01"))
 
 
 def clean_status(errors: Errors, value: Any) -> str:

@@ -73,6 +73,24 @@ def _picture(stored_name: str, width: float, height: float) -> Image | None:
     return picture
 
 
+def warranty_lines(explained: dict[str, Any]) -> list[Any]:
+    """The 三包 decision as the report prints it: decision and reason, the clause, the options,
+    then the dates and counts it used (from warranty.explain, in the reader's language)."""
+    lines = [_p(f"{explained['decision']}: {explained['reason']}")]
+    if explained.get("clause"):
+        lines.append(_p(f"{_('Rule')}: {explained['clause']}", SMALL))
+    if explained.get("options"):
+        lines.append(
+            _p(f"{_('The customer may choose:')} {' / '.join(explained['options'])}", SMALL)
+        )
+    facts = [*explained.get("periods", []), *explained.get("facts", [])]
+    if facts:
+        lines.append(_p(" | ".join(f"{label}: {value}" for label, value in facts), SMALL))
+    for warning in explained.get("warnings", []):
+        lines.append(_p(warning, SMALL))
+    return lines
+
+
 def render(data: dict[str, Any], labels: dict[str, Any], customer_copy: bool) -> bytes:
     """The PDF bytes of a report (`data` from selectors.report, `labels` the display texts
     the page uses too)."""
@@ -120,6 +138,10 @@ def render(data: dict[str, Any], labels: dict[str, Any], customer_copy: bool) ->
             [full * 0.15, full * 0.35, full * 0.15, full * 0.35],
         )
     )
+    explained = labels.get("warranty_explained")
+    if explained:
+        story += [Spacer(1, 2 * mm), _p(_("Warranty (三包)"), SECTION)]
+        story += warranty_lines(explained)
     for i, record in enumerate(data["records"], start=1):
         story += [Spacer(1, 3 * mm), _p(f"{_('Visit')} {i}", SECTION)]
         condition = labels["condition"](record)

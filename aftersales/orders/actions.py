@@ -1271,10 +1271,13 @@ def order_intake(
     new_customer: dict[str, Any] | None = None,
     new_unit: dict[str, Any] | None = None,
     files: list[Any] | None = None,
+    meter_km: Any = None,
     **order_fields: Any,
 ) -> ServiceOrder:
     """The agent's intake screen in one transaction: optionally create the customer and the
-    unit inline, register the order, attach the images. Nothing is kept if any part fails."""
+    unit inline, record the unit's km reading where the warranty needs it (before the 三包
+    decision is taken), register the order, attach the images. Nothing is kept if any part
+    fails."""
     from aftersales.customers import actions as customer_actions
 
     if new_customer:
@@ -1295,6 +1298,16 @@ def order_intake(
             .first()
         )
         order_fields["customer"] = owner
+    if meter_km not in (None, "") and order_fields.get("unit"):
+        customer_actions.unit_meter_record(
+            actor=actor,
+            unit=order_fields["unit"],
+            kind="km",
+            value=meter_km,
+            read_on=timezone.localdate(),
+            source="customer",
+            reference="intake",
+        )
     order, _created = order_create(actor=actor, **order_fields)
     if files:
         order_attach(actor=actor, order=order, files=files)
@@ -1452,6 +1465,13 @@ def order_warranty_fulfil(
         )
     if locked.unit_id is None:
         raise Conflict("no_unit", _("The order has no unit."))
+    scope = str(((locked.warranty_detail or {}).get("evidence") or {}).get("scope", ""))
+    if scope.startswith("accessory:"):
+        # A phone accessory's exchange or return concerns the accessory, not the unit.
+        raise Conflict(
+            "accessory_only",
+            _("The decision concerns an accessory: exchange or refund the accessory itself."),
+        )
     unit = InstalledUnit.objects.select_for_update().get(pk=locked.unit_id)
     if unit.status != UnitStatus.IN_SERVICE and unit.status != UnitStatus.IN_WORKSHOP:
         raise Conflict("unit_not_in_service", _("The unit was already exchanged or returned."))

@@ -12,7 +12,12 @@ from django.utils import timezone
 
 from aftersales.customers.models import InstalledUnit
 from aftersales.warranty import engine
-from aftersales.warranty.actions import policy_for_unit, repairs_of, unit_facts
+from aftersales.warranty.actions import (
+    policy_for_unit,
+    repairs_of,
+    statutory_day_off,
+    unit_facts,
+)
 
 CHUNK = 2000
 
@@ -20,10 +25,18 @@ CHUNK = 2000
 def warranty_batch(
     *, company_id: int, today: dt.date | None = None, limit: int | None = None
 ) -> dict[str, Any]:
-    """Returns {"units": n, "updated": n, "undetermined": n, "expiring_30_days": n}."""
+    """Returns {"units": n, "updated": n, "undetermined": n, "no_documents": n,
+    "expiring_30_days": n}; a unit without voucher and invoice is outside 三包 (no end)."""
     today = today or timezone.localdate()
     policies: dict[int, engine.Policy] = {}
-    stats = {"units": 0, "updated": 0, "undetermined": 0, "expiring_30_days": 0}
+    stats = {
+        "units": 0,
+        "updated": 0,
+        "undetermined": 0,
+        "no_documents": 0,
+        "expiring_30_days": 0,
+    }
+    day_off = statutory_day_off(company_id)
     after = 0
     fault = engine.FaultFacts(performance=False)
     while True:
@@ -36,14 +49,25 @@ def warranty_batch(
             break
         after = rows[-1].pk
         repairs = repairs_of([u.pk for u in rows])
+        # Units given as an exchange keep the first unit's 7/15-day windows.
+        replacing = set(
+            InstalledUnit.objects.filter(replaced_by_id__in=[u.pk for u in rows]).values_list(
+                "replaced_by_id", flat=True
+            )
+        )
         changed = []
         for unit in rows:
             policy = policies.get(unit.product_model_id)
             if policy is None:
                 policy = policies[unit.product_model_id] = policy_for_unit(unit)
-            facts = unit_facts(unit, repairs=repairs.get(unit.pk, []))
+            facts = unit_facts(
+                unit, repairs=repairs.get(unit.pk, []), follow_exchanges=unit.pk in replacing
+            )
             try:
-                ends = engine.evaluate(policy, facts, fault, today).period_ends
+                result = engine.evaluate(policy, facts, fault, today, is_day_off=day_off)
+                ends = result.period_ends
+                if result.rule in ("void.no_documents", "car.no_documents"):
+                    stats["no_documents"] += 1
                 until = max(
                     (
                         v

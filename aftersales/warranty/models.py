@@ -10,6 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts.models import Company
 from aftersales.catalog.models import ProductCategory, ProductModel
 
+KIND_CHOICES = [
+    ("general", _("General (1995)")),
+    ("car", _("Household car (2021)")),
+    ("phone", _("Mobile phone (2001)")),
+    ("computer", _("Microcomputer (2002)")),
+]
+
 
 class WarrantyPolicy(models.Model):
     """A company's 三包 promise. The most specific row applies to a unit: its model, then its
@@ -35,12 +42,18 @@ class WarrantyPolicy(models.Model):
     kind = models.CharField(
         _("rule"),
         max_length=16,
-        choices=[("general", _("General (1995)")), ("car", _("Household car"))],
+        choices=KIND_CHOICES,
         default="general",
     )
     whole_unit_months = models.PositiveIntegerField(_("whole unit (months)"), default=12)
     # {"tube": 36, "flyback": 36}
     components = models.JSONField(_("main components (months)"), default=dict, blank=True)
+    # {"battery": 6, "charger": 12}: replaced free inside their own period
+    accessories = models.JSONField(_("accessories (months)"), default=dict, blank=True)
+    # A promise beyond the law: the 7/15-day windows restart with an exchanged unit.
+    windows_restart_on_exchange = models.BooleanField(
+        _("7/15-day windows restart on exchange"), default=False
+    )
     start_event = models.CharField(
         _("period starts at"),
         max_length=16,
@@ -83,6 +96,15 @@ class WarrantyPolicy(models.Model):
     car_max_same_fault_repairs = models.PositiveIntegerField(
         _("car: max repairs of the same fault"), default=4
     )
+    # n in price × km ÷ 1000 × n (the use compensation of a car return), at most 0.5 %.
+    car_use_rate = models.DecimalField(
+        _("car: use compensation rate n"),
+        max_digits=6,
+        decimal_places=5,
+        default=Decimal("0.005"),
+    )
+    # {"brake_pad": [6, 10000]}: months and km (0 = no km limit) of each wear part
+    wear_parts = models.JSONField(_("car: wear parts (months, km)"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("warranty policy")

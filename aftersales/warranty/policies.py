@@ -9,13 +9,18 @@ from aftersales.warranty import engine
 
 
 def to_engine(row: Any) -> engine.Policy:
-    base = engine.CAR if row.kind == "car" else engine.GENERAL
+    base = LAWS.get(row.kind, engine.GENERAL)
     fmt = row.serial_format or None
     return replace(
         base,
         name=row.name,
+        kind=row.kind,
         whole_unit_months=row.whole_unit_months,
         components={str(k): int(v) for k, v in (row.components or {}).items()},
+        accessories={str(k): int(v) for k, v in (row.accessories or {}).items()},
+        windows_restart_on_exchange=row.windows_restart_on_exchange,
+        car_use_rate=row.car_use_rate,
+        wear_parts={str(k): (int(v[0]), int(v[1])) for k, v in (row.wear_parts or {}).items()},
         start_event=row.start_event,
         return_days=row.return_days,
         exchange_days=row.exchange_days,
@@ -43,10 +48,23 @@ def to_engine(row: Any) -> engine.Policy:
     )
 
 
+# The statutory floor of each kind of rule.
+LAWS = {
+    "general": engine.GENERAL,
+    "car": engine.CAR,
+    "phone": engine.PHONE,
+    "computer": engine.COMPUTER,
+}
+
+
 def below_floor(policy: engine.Policy) -> list[str]:
     """The fields in which a promise gives the customer less than the law."""
-    law = engine.CAR if policy.kind == "car" else engine.GENERAL
+    law = LAWS.get(policy.kind, engine.GENERAL)
     worse = []
+    if any(policy.components.get(code, 0) < months for code, months in law.components.items()):
+        worse.append("components")
+    if any(policy.accessories.get(code, 0) < months for code, months in law.accessories.items()):
+        worse.append("accessories")
     if policy.whole_unit_months < law.whole_unit_months:
         worse.append("whole_unit_months")
     if policy.return_days < law.return_days:
@@ -66,4 +84,6 @@ def below_floor(policy: engine.Policy) -> list[str]:
         for name in ("car_loaner_after_days", "car_max_repair_days", "car_max_same_fault_repairs"):
             if getattr(policy, name) > getattr(law, name):
                 worse.append(name)
+        if policy.car_use_rate > engine.CAR_USE_RATE_MAX or policy.car_use_rate < 0:
+            worse.append("car_use_rate")
     return worse

@@ -21,7 +21,13 @@ from aftersales.core.errors import ApplicationError
 from aftersales.core.models import AuditEntry
 from aftersales.core.selectors import get_visible, keyset_page
 from aftersales.customers import actions
-from aftersales.customers.choices import ConsentChannel, ConsentPurpose, CustomerKind, UnitStatus
+from aftersales.customers.choices import (
+    ConsentChannel,
+    ConsentPurpose,
+    CustomerKind,
+    UnitStatus,
+    UnitUse,
+)
 from aftersales.customers.models import InstalledUnit
 from aftersales.customers.selectors import (
     customer_search,
@@ -216,6 +222,28 @@ class UnitForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     voucher_no = forms.CharField(label=_("Warranty voucher no."), max_length=64, required=False)
+    # Household cars (三包 2021).
+    delivery_date = forms.DateField(
+        label=_("Delivery date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Cars: the 三包 period starts at delivery when it differs from the invoice."),
+    )
+    purchase_price = forms.DecimalField(
+        label=_("Purchase price (yuan)"),
+        required=False,
+        min_value=0,
+        decimal_places=2,
+        max_digits=12,
+        help_text=_("Cars: the use compensation on a return is calculated from it."),
+    )
+    use = forms.ChoiceField(
+        label=_("Use"),
+        choices=UnitUse.choices,
+        initial=UnitUse.PRIVATE,
+        required=False,  # unset: private
+        help_text=_("Cars used as a taxi or for other commercial purposes are outside 三包."),
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -292,6 +320,9 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "installation_date": unit.installation_date,
         "voucher_no": unit.voucher_no,
         "status": unit.status,
+        "delivery_date": unit.delivery_date,
+        "purchase_price": unit.purchase_price,
+        "use": unit.use,
     }
     form = UnitEditForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():

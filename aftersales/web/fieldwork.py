@@ -24,6 +24,7 @@ from aftersales.fieldwork.models import FeeItem
 from aftersales.orders.choices import Status
 from aftersales.orders.selectors import order_timeline, orders_visible_to
 from aftersales.warranty.engine import FREE_TO_CUSTOMER
+from aftersales.warranty.explain import explain as explain_warranty
 from aftersales.web.orders import WARRANTY_LABELS
 from aftersales.web.shortcuts import day_param, error_page, flash_error, page, stored_image
 
@@ -214,6 +215,9 @@ def _condition_text(record: Any) -> str:
 def _labels(order: Any) -> dict[str, Any]:
     return {
         "warranty": str(WARRANTY_LABELS.get(order.warranty_decision, "—")),
+        "warranty_explained": explain_warranty(order.warranty_decision, order.warranty_detail)
+        if order.warranty_decision
+        else None,
         "condition": _condition_text,
         "header": actions.field_settings(order.company_id).report_header,
     }
@@ -233,6 +237,7 @@ def _report_page(
             "customer_copy": customer_copy,
             "pdf_url": pdf_url,
             "warranty": _labels(order)["warranty"],
+            "warranty_explained": _labels(order)["warranty_explained"],
             "header_lines": _labels(order)["header"].splitlines(),
             "events": [] if customer_copy else order_timeline(order),
             "customer_link": None if customer_copy else actions.customer_report_path(order),

@@ -54,7 +54,8 @@ from aftersales.orders.selectors import (
     orders_visible_to,
 )
 from aftersales.parts.selectors import parts_used
-from aftersales.warranty import labels as warranty_labels
+from aftersales.warranty.explain import DECISIONS as WARRANTY_DECISIONS
+from aftersales.warranty.explain import explain as explain_warranty
 from aftersales.web.listing import sorted_page
 from aftersales.web.shortcuts import (
     apply_errors,
@@ -83,7 +84,7 @@ DEFAULT_QUEUE = {
     Role.SERVICE_MANAGER: "overdue",
     Role.DEPARTMENT_HEAD: "overdue",
 }
-WARRANTY_LABELS = warranty_labels.DECISIONS
+WARRANTY_LABELS = WARRANTY_DECISIONS
 FILTER_KEYS = ("queue", "status", "priority", "service_type", "station", "breach", "q")
 
 
@@ -119,6 +120,9 @@ class IntakeForm(forms.Form):
     new_purchase_date = forms.DateField(
         label=_("Purchase date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    meter_km = forms.DecimalField(
+        label=_("Odometer (km)"), required=False, min_value=0, max_digits=12, decimal_places=1
+    )
 
 
 def _intake_context(request: HttpRequest, form: IntakeForm, **extra: Any) -> dict[str, Any]:
@@ -148,6 +152,7 @@ def _intake_context(request: HttpRequest, form: IntakeForm, **extra: Any) -> dic
         "duplicates": list(open_orders_on_unit(user, unit.pk)[:5]) if unit else [],
         "recent_orders": _recent_orders(user, customer, unit),
         "warranty": _intake_warranty(unit) if unit else None,
+        "needs_km": unit is not None and _needs_km(unit),
         "fault_codes": codes.order_by("code")[:300],
         "models": product_models_visible_to(user).order_by("code")[:300],
         **extra,
@@ -166,16 +171,19 @@ def _recent_orders(user: Any, customer: Any, unit: Any) -> list[Any]:
     return list(wanted.order_by("-created_at", "-id")[:5])
 
 
+def _needs_km(unit: Any) -> bool:
+    """The unit's 三包 policy decides by km (household cars): intake asks for the reading."""
+    from aftersales.warranty.actions import policy_for_unit
+
+    return policy_for_unit(unit).kind == "car"
+
+
 def _intake_warranty(unit: Any) -> dict[str, Any]:
     """The decision the order would get today (a performance fault assumed)."""
     from aftersales.warranty.actions import decide_for_unit
 
     decision, detail = decide_for_unit(unit, fault_code=None, at=timezone.now())
-    return {
-        "decision": decision,
-        "label": warranty_labels.decision_label(decision),
-        **warranty_labels.described(detail),
-    }
+    return explain_warranty(decision, detail)
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -219,6 +227,7 @@ def intake(request: HttpRequest) -> HttpResponse:
                 preferred_start=_aware(data["preferred_start"]),
                 preferred_end=_aware(data["preferred_end"]),
                 allow_duplicate=data["allow_duplicate"],
+                meter_km=data["meter_km"],
             )
         except ApplicationError as exc:
             if isinstance(exc, ValidationFailed):
@@ -228,6 +237,8 @@ def intake(request: HttpRequest) -> HttpResponse:
                         "phone": "new_phone",
                         "serial": "new_serial",
                         "product_model": "new_model",
+                        "value": "meter_km",
+                        "read_on": "meter_km",
                     }.get(k, k): v
                     for k, v in exc.errors.items()
                 }
@@ -502,8 +513,8 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and order.status in PLANNABLE | KEEP_TECHNICIAN,
             "attachments": order.attachments.all(),
             "can_override": has_perm(user, Perm.WARRANTY_OVERRIDE),
-            "warranty_label": warranty_labels.decision_label(order.warranty_decision),
-            "warranty": warranty_labels.described(order.warranty_detail or {}),
+            "warranty_label": WARRANTY_LABELS.get(order.warranty_decision, "—"),
+            "warranty_explained": explain_warranty(order.warranty_decision, order.warranty_detail),
             "warranty_choices": WARRANTY_LABELS.items(),
             "reopenings": order.reopenings.all(),
             "can_work": has_perm(user, Perm.ORDER_WORK)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -14,7 +15,7 @@ from aftersales.catalog.models import MainComponent, ProductCategory, ProductMod
 from aftersales.core.errors import ApplicationError
 from aftersales.core.selectors import get_visible
 from aftersales.warranty.actions import warranty_policy_save
-from aftersales.warranty.models import WarrantyPolicy
+from aftersales.warranty.models import KIND_CHOICES, WarrantyPolicy
 from aftersales.web.shortcuts import apply_errors, page
 
 SPAN_HELP = _("Positions in the serial, e.g. 2-4 (first character = 0)")
@@ -30,9 +31,7 @@ def _span(text: str) -> list[int] | None:
 
 class WarrantyPolicyForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
-    kind = forms.ChoiceField(
-        label=_("Rule"), choices=[("general", _("General (1995)")), ("car", _("Household car"))]
-    )
+    kind = forms.ChoiceField(label=_("Rule"), choices=KIND_CHOICES)
     category = forms.ModelChoiceField(
         label=_("Product category"), queryset=ProductCategory.objects.none(), required=False
     )
@@ -44,6 +43,11 @@ class WarrantyPolicyForm(forms.Form):
         label=_("Main components (months)"),
         required=False,
         help_text=_("e.g. compressor:72, panel:36"),
+    )
+    accessories = forms.CharField(
+        label=_("Accessories (months)"),
+        required=False,
+        help_text=_("e.g. battery:6, charger:12, wired_headset:3"),
     )
     start_event = forms.ChoiceField(
         label=_("Period starts at"),
@@ -63,8 +67,21 @@ class WarrantyPolicyForm(forms.Form):
     max_parts_wait_days = forms.IntegerField(
         label=_("Max days waiting for parts"), min_value=1, initial=90
     )
+    windows_restart_on_exchange = forms.BooleanField(
+        label=_("The 7/15-day windows restart on an exchange (more than the law)"),
+        required=False,
+    )
     void_without_documents = forms.BooleanField(
         label=_("Void without voucher and invoice"), required=False
+    )
+    car_use_rate = forms.DecimalField(
+        label=_("Car: use compensation rate n"),
+        min_value=Decimal(0),
+        max_value=Decimal("0.005"),
+        decimal_places=5,
+        initial=Decimal("0.005"),
+        required=False,
+        help_text=_("A car return owes price × km ÷ 1000 × n; at most 0.005 (0.5 %)."),
     )
     serial_year = forms.CharField(label=_("Serial: year"), required=False, help_text=SPAN_HELP)
     serial_month = forms.CharField(label=_("Serial: month"), required=False)
@@ -82,17 +99,23 @@ class WarrantyPolicyForm(forms.Form):
             category__company_id=user.company_id
         )
 
-    def policy_fields(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
-        components: dict[str, int] = {}
-        for chunk in (data.pop("components") or "").split(","):
+    def _months(self, data: dict[str, Any], name: str) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for chunk in (data.pop(name) or "").split(","):
             if chunk.strip():
                 code, _sep, months = chunk.partition(":")
                 try:
-                    components[code.strip()] = int(months)
+                    out[code.strip()] = int(months)
                 except ValueError:
-                    self.add_error("components", _("Write code:months, separated by commas."))
-        data["components"] = components
+                    self.add_error(name, _("Write code:months, separated by commas."))
+        return out
+
+    def policy_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["components"] = self._months(data, "components")
+        data["accessories"] = self._months(data, "accessories")
+        if data.get("car_use_rate") is None:
+            data["car_use_rate"] = Decimal("0.005")
         try:
             year = _span(data.pop("serial_year"))
             month = _span(data.pop("serial_month"))
@@ -151,6 +174,9 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "product_model": policy.product_model_id,
             "whole_unit_months": policy.whole_unit_months,
             "components": ", ".join(f"{k}:{v}" for k, v in (policy.components or {}).items()),
+            "accessories": ", ".join(f"{k}:{v}" for k, v in (policy.accessories or {}).items()),
+            "windows_restart_on_exchange": policy.windows_restart_on_exchange,
+            "car_use_rate": policy.car_use_rate,
             "start_event": policy.start_event,
             "return_days": policy.return_days,
             "exchange_days": policy.exchange_days,

@@ -155,7 +155,7 @@ def test_reopen_endpoint_links_the_new_order(api, people, data, walk):
 
 def test_order_carries_its_warranty_decision_and_managers_override_it(api, people, data):
     order = _create(api(people["agent"]), data).json()
-    assert order["warranty_decision"] == "undetermined"
+    assert order["warranty_decision"] == "paid_repair"  # no voucher, no invoice
     r = api(people["service_manager"]).post(
         f"/orders/{order['id']}/warranty-override",
         {"decision": "free_repair", "reason": "凭证已核实"},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 
 def test_seeded_policy_decides_return_within_seven_days(api, agent, data):
     body = {
@@ -16,7 +18,11 @@ def test_seeded_policy_decides_return_within_seven_days(api, agent, data):
     assert result["decision"] == "return"
     assert result["options"] == ["return", "exchange", "free_repair"]
     assert result["rule"] == "general.return_7_days"
-    assert result["period_ends"]["return_window"] == "2025-03-08"
+    # 8 March 2025 is a Saturday: with the company calendar the last day moves to Monday
+    # (民法典 第二百零三条); without it, it stays.
+    assert result["period_ends"]["return_window"] == "2025-03-10"
+    plain = api(agent).post("/warranty/evaluate", {**body, "use_calendar": False}).json()
+    assert plain["period_ends"]["return_window"] == "2025-03-08"
 
 
 def test_inline_policy_with_serial_inference_warns(api, agent, data):
@@ -40,8 +46,10 @@ def test_unit_by_id_uses_its_dates_and_scope(api, agent, data, make_user):
     from aftersales.customers import actions
 
     body = {"unit_id": data["u1"].pk, "service_date": "2024-03-20"}
-    # Neither voucher nor invoice, and the general rule has no serial format: cannot decide.
-    assert api(agent).post("/warranty/evaluate", body).json()["code"] == "no_serial_format"
+    # Neither voucher nor invoice, and the general rule has no serial format: the law decides
+    # (outside 三包, paid repair), with the reason.
+    response = api(agent).post("/warranty/evaluate", body)
+    assert response.status_code == 200 and response.json()["decision"] == "paid_repair"
     actions.unit_update(actor=agent, unit=data["u1"], version=1, voucher_no="SB1")
     result = api(agent).post("/warranty/evaluate", body).json()
     assert result["decision"] == "free_repair"  # purchased 2024-03-01: the 15 days have passed
@@ -59,15 +67,6 @@ def test_impossible_facts_are_422_with_a_clear_code(api, agent, data):
         "/warranty/evaluate", {"policy": "microwave", "unit": {}, "service_date": "2025-02-01"}
     )
     assert unknown.status_code == 422 and unknown.json()["code"] == "unknown_policy"
-    bad_serial = client.post(
-        "/warranty/evaluate",
-        {
-            "policy": {"serial_format": {"year": [2, 4], "month": [4, 6]}},
-            "unit": {"has_voucher": False, "has_invoice": False, "serial": "X"},
-            "service_date": "2025-02-01",
-        },
-    )
-    assert bad_serial.status_code == 422 and bad_serial.json()["code"] == "malformed_serial"
     wrong_type = client.post("/warranty/evaluate", {"unit": {}, "service_date": "not a date"})
     assert wrong_type.status_code == 422 and wrong_type.json()["code"] == "invalid"
 
@@ -97,3 +96,89 @@ def test_openapi_documents_the_examples(client, db):
     schema = client.get("/api/v1/openapi.json").json()
     body = schema["paths"]["/api/v1/warranty/evaluate"]["post"]["requestBody"]
     assert "repaired_twice" in body["content"]["application/json"]["examples"]
+
+
+def test_no_documents_is_a_paid_decision_with_its_reason_never_422(api, agent, data):
+    """Issue 15 item 1: neither voucher nor invoice, and no serial format (or a serial without
+    a readable date): the law's answer, paid repair outside 三包, with the reason."""
+    client = api(agent)
+    for policy in ("general", {"serial_format": {"year": [2, 4], "month": [4, 6]}}):
+        response = client.post(
+            "/warranty/evaluate",
+            {
+                "policy": policy,
+                "unit": {"has_voucher": False, "has_invoice": False, "serial": "X"},
+                "service_date": "2025-02-01",
+            },
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        )
+        assert response.status_code == 200, response.json()
+        result = response.json()
+        assert (result["decision"], result["rule"]) == ("paid_repair", "void.no_documents")
+        assert result["clause"] == "《部分商品修理更换退货责任规定》(1995)"
+        assert result["explanation"]["decision"] == "收费维修"
+        assert "三包凭证" in result["explanation"]["reason"]
+        assert "void." not in str(result["explanation"])
+
+
+def test_evaluate_by_unit_uses_the_latest_km_reading_and_accepts_one(api, agent, data, people):
+    from aftersales.customers.actions import unit_meter_record
+
+    warranty_policy = {"kind": "car"}
+    unit = data["u1"]
+    from aftersales.customers import actions
+
+    actions.unit_update(
+        actor=agent,
+        unit=unit,
+        version=unit.version,
+        voucher_no="SB1",
+        invoice_date=dt.date(2025, 1, 10),
+    )
+    unit_meter_record(
+        actor=agent, unit=unit, kind="km", value=51_000, read_on=dt.date(2025, 6, 1), source="visit"
+    )
+    body = {"policy": warranty_policy, "unit_id": unit.pk, "service_date": "2025-07-01"}
+    result = api(agent).post("/warranty/evaluate", body).json()
+    assert result["rule"] == "car.repair_warranty" and result["evidence"]["mileage_km"] == 51000
+    result = api(agent).post("/warranty/evaluate", {**body, "mileage_km": 20_000}).json()
+    assert result["rule"] == "car.sanbao_period"
+
+
+def test_an_order_read_through_the_api_explains_its_decision(api, agent, data):
+    created = api(agent).post(
+        "/orders",
+        {
+            "customer_id": data["c1"].pk,
+            "unit_id": data["u1"].pk,
+            "service_type": "repair",
+            "priority": "low",
+            "channel": "phone",
+            "fault_description": "不制冷",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert created.status_code == 201, created.json()
+    order = api(agent).get(f"/orders/{created.json()['id']}", HTTP_ACCEPT_LANGUAGE="en").json()
+    explained = order["warranty_explanation"]
+    assert order["warranty_decision"] == "paid_repair"
+    assert explained["decision"] == "Paid repair"
+    assert explained["reason"].startswith("Neither 三包 voucher nor invoice")
+    assert explained["clause"] == "《部分商品修理更换退货责任规定》(1995)"
+
+
+def test_every_documented_example_is_answered(api, agent, data):
+    from aftersales.api.warranty import EXAMPLES
+
+    expected = {
+        "no_documents": "void.no_documents",
+        "car_first_week": "car.first_7_days_major_part",
+        "phone_battery": "phone.accessory_replaced_twice",
+    }
+    for name, example in EXAMPLES.items():
+        response = api(agent).post("/warranty/evaluate", example["value"])
+        assert response.status_code == 200, (name, response.json())
+        if name in expected:
+            assert response.json()["rule"] == expected[name], name
+    car = api(agent).post("/warranty/evaluate", EXAMPLES["car_first_week"]["value"]).json()
+    assert car["evidence"]["use_compensation"] == "225.00"  # 150000 × 300 ÷ 1000 × 0.005

@@ -21,10 +21,14 @@ def _voucher(agent, unit, **kw):
     return customer_actions.unit_update(actor=agent, unit=unit, version=unit.version, **kw)
 
 
-def test_without_documents_or_serial_format_the_decision_is_undetermined(new_order):
+def test_without_documents_or_serial_format_the_decision_is_paid_repair_with_its_reason(
+    new_order,
+):
     order = new_order()
-    assert order.warranty_decision == "undetermined"
-    assert order.warranty_detail["error"] == "no_serial_format"
+    assert order.warranty_decision == "paid_repair"
+    assert order.warranty_detail["rule"] == "void.no_documents"
+    assert order.warranty_detail["clause"] == "《部分商品修理更换退货责任规定》(1995)"
+    assert order.warranty_detail["evidence"]["documents"] == "none"
 
 
 def test_category_policy_infers_the_start_from_the_serial(new_order, people, data):
@@ -119,7 +123,7 @@ def test_manager_override_is_recorded_and_sticks(new_order, people, data):
         version=order.version,
     )
     assert changed.warranty_decision == "free_repair"
-    assert changed.warranty_detail["override"]["was"] == "undetermined"
+    assert changed.warranty_detail["override"]["was"] == "paid_repair"
     event = OrderEvent.objects.filter(order=order, action="warranty_override").get()
     assert event.reason == "购买凭证已核实"
     with pytest.raises(PermissionDenied):
@@ -151,16 +155,23 @@ def test_exchange_creates_a_new_unit_whose_period_restarts(new_order, walk, peop
     old = InstalledUnit.objects.get(pk=data["u1"].pk)
     assert old.status == "exchanged" and old.replaced_by == new_unit
     assert new_unit.invoice_date == timezone.localdate()
-    # The new unit's period starts today: a fault now is inside the 7-day return window.
+    # The new unit's period starts today, but the 7- and 15-day windows still count from the
+    # first sale (issue 15): a fault now is a free repair, not a return.
     fresh_order = new_order(unit=new_unit)
-    assert fresh_order.warranty_decision == "return"
+    assert fresh_order.warranty_decision == "free_repair"
+    assert fresh_order.warranty_detail["evidence"]["restarted_on_exchange"] == str(
+        timezone.localdate()
+    )
+    assert fresh_order.warranty_detail["period_ends"]["whole_unit"] >= str(
+        engine.add_months(timezone.localdate(), 12)
+    )
     assert OrderEvent.objects.filter(order=third, action="warranty_exchange").exists()
 
 
 def test_fulfilment_must_match_the_decision(new_order, people, data):
     from aftersales.core.errors import Conflict
 
-    order = new_order()  # undetermined
+    order = new_order()  # paid repair: no documents
     with pytest.raises(Conflict) as exc:
         order_actions.order_warranty_fulfil(
             actor=people["service_manager"], order=order, outcome="return"
@@ -203,3 +214,107 @@ def test_category_lookup_ignores_other_categories_policies(people, data, org_tre
         company_id=org_tree["company"].pk, product_model_id=None, category_id=data["category"].pk
     )
     assert found == engine.GENERAL
+
+
+def test_the_order_decision_moves_a_last_day_off_by_the_company_calendar(
+    new_order, agent, data, org_tree
+):
+    """民法典 第二百零三条 with the company calendar: the 7-day window's last day is made a
+    statutory holiday; the window ends on the next working day."""
+    from aftersales.calendars.models import CalendarDay
+
+    invoice = timezone.localdate() - dt.timedelta(days=3)
+    last = invoice + dt.timedelta(days=7)
+    CalendarDay.objects.update_or_create(
+        company=org_tree["company"], date=last, defaults={"kind": "holiday", "name": "节"}
+    )
+    _voucher(agent, data["u1"], invoice_date=invoice, voucher_no="SB1")
+    order = new_order()
+    from aftersales.warranty.actions import statutory_day_off
+
+    off = statutory_day_off(org_tree["company"].pk)
+    expected = last + dt.timedelta(days=1)
+    while off(expected):
+        expected += dt.timedelta(days=1)
+    assert order.warranty_detail["period_ends"]["return_window"] == expected.isoformat()
+    assert order.warranty_decision == "return"
+
+
+def test_statutory_days_off_are_weekends_and_holidays_not_make_up_days_or_closures(org_tree):
+    from aftersales.calendars.models import CalendarDay
+    from aftersales.warranty.actions import statutory_day_off
+
+    company = org_tree["company"]
+    saturday, sunday, monday = dt.date(2025, 11, 15), dt.date(2025, 11, 16), dt.date(2025, 11, 17)
+    holiday = dt.date(2025, 11, 20)
+    for day, kind in ((saturday, "make_up"), (holiday, "holiday"), (monday, "closure")):
+        CalendarDay.objects.update_or_create(company=company, date=day, defaults={"kind": kind})
+    off = statutory_day_off(company.pk)
+    assert not off(saturday) and off(sunday) and off(holiday)
+    assert not off(monday) and not off(dt.date(2025, 11, 18))
+
+
+def test_an_accessory_decision_is_not_carried_out_on_the_whole_unit(new_order, people):
+    from aftersales.core.errors import Conflict
+    from aftersales.orders.models import ServiceOrder
+
+    order = new_order()
+    ServiceOrder.objects.filter(pk=order.pk).update(
+        warranty_decision="return",
+        warranty_detail={
+            "rule": "phone.accessory_replaced_twice",
+            "options": ["return"],
+            "evidence": {"scope": "accessory:battery"},
+        },
+    )
+    with pytest.raises(Conflict) as exc:
+        order_actions.order_warranty_fulfil(
+            actor=people["service_manager"], order=order.pk, outcome="return"
+        )
+    assert exc.value.code == "accessory_only"
+
+
+def test_parts_of_a_main_component_used_on_a_repair_count_as_a_replacement(
+    stock, walk, data, org_tree
+):
+    """The service record says replaced: a part of a main component issued to a completed
+    repair (net of returns) marks that component replaced on the unit's repair history."""
+    from aftersales.catalog.models import MainComponent, Part
+    from aftersales.parts.models import StockMove
+    from aftersales.warranty.actions import repairs_of
+
+    compressor = MainComponent.objects.create(
+        category=data["category"], code="compressor", name="压缩机"
+    )
+    part = Part.objects.create(
+        company=org_tree["company"], code="CMP-1", name="压缩机", component=compressor
+    )
+    order = stock["order"]
+    for kind, quantity, p in (("issue", -1, part), ("issue", -1, stock["capacitor"])):
+        StockMove.objects.create(
+            company=org_tree["company"],
+            warehouse=stock["station"],
+            part=p,
+            kind=kind,
+            quantity=quantity,
+            order=order,
+        )
+    walk(order, "complete")
+    history = repairs_of([order.unit_id])[order.unit_id]
+    assert history[0].replaced_parts == ("compressor",)
+
+
+def test_an_undetermined_decision_explains_itself_in_the_reader_s_language(data, agent):
+    from django.utils import translation
+
+    from aftersales.warranty.actions import decide_for_unit
+    from aftersales.warranty.explain import explain
+
+    unit = _voucher(agent, data["u1"], voucher_no="SB1")  # a voucher, but no date at all
+    unit.purchase_date = None
+    decision, detail = decide_for_unit(unit, fault_code=None, at=timezone.now())
+    assert decision == "undetermined" and detail["error"] == "no_start_date"
+    with translation.override("zh-hans"):
+        explained = explain(decision, detail)
+    assert explained["decision"] == "无法判定"
+    assert "No invoice" not in explained["reason"]

@@ -23,7 +23,8 @@ def test_batch_writes_warranty_ends_and_counts_the_expiring(data, agent, org_tre
     )
     stats = warranty_batch(company_id=org_tree["company"].pk)
     assert stats["units"] == 2 and stats["expiring_30_days"] == 1
-    assert stats["undetermined"] == 1  # u2: neither voucher nor invoice, no serial format
+    # u2: neither voucher nor invoice, no serial format: outside 三包 (a decision, no end).
+    assert stats["undetermined"] == 0 and stats["no_documents"] == 1
     u1 = InstalledUnit.objects.get(pk=data["u1"].pk)
     assert u1.warranty_until == today - dt.timedelta(days=350) + dt.timedelta(days=365)
     assert InstalledUnit.objects.get(pk=data["u2"].pk).warranty_until is None

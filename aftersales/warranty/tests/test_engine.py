@@ -44,7 +44,7 @@ def rep(day, **kw):
 
 # (case id, policy, unit, fault, service date, decision, rule)
 CASES = [
-    # 7-day return window (第八条): the day of sale is not counted.
+    # 7-day return window (第九条): the day of sale is not counted.
     ("7d-day0", GENERAL, UNIT, PERF, SOLD, RETURN, "general.return_7_days"),
     ("7d-last-day", GENERAL, UNIT, PERF, D(2025, 3, 8), RETURN, "general.return_7_days"),
     ("7d-day-after", GENERAL, UNIT, PERF, D(2025, 3, 9), EXCHANGE, "general.exchange_15_days"),
@@ -57,7 +57,7 @@ CASES = [
         FREE_REPAIR,
         "general.whole_unit_period",
     ),
-    # 15-day exchange window (第九条).
+    # 15-day exchange window (第十条).
     ("15d-last-day", GENERAL, UNIT, PERF, D(2025, 3, 16), EXCHANGE, "general.exchange_15_days"),
     (
         "15d-day-after",
@@ -164,7 +164,7 @@ CASES = [
         FREE_REPAIR,
         "general.component_period",
     ),
-    # Repair time extends the period (第十三条).
+    # Repair time extends the period (第八条).
     (
         "extension-inside",
         GENERAL,
@@ -206,7 +206,7 @@ CASES = [
         FREE_REPAIR,
         "general.whole_unit_period",
     ),
-    # Repaired twice for performance faults and still failing → exchange (第十条).
+    # Repaired twice for performance faults and still failing → exchange (第十一条).
     (
         "repaired-twice",
         GENERAL,
@@ -292,10 +292,20 @@ CASES = [
         FREE_REPAIR,
         "general.whole_unit_period",
     ),
-    # An exchange restarts the period on the exchange date (第十一条).
+    # An exchange restarts the period on the exchange date (第十四条), but not the 7- and
+    # 15-day windows counted from the sale (issue 15; this case used to expect a return).
     (
         "exchange-restart-7d",
         GENERAL,
+        replace(UNIT, exchanges=(D(2025, 9, 1),)),
+        PERF,
+        D(2025, 9, 5),
+        FREE_REPAIR,
+        "general.whole_unit_period",
+    ),
+    (
+        "exchange-restart-7d-promised",
+        replace(GENERAL, windows_restart_on_exchange=True),
         replace(UNIT, exchanges=(D(2025, 9, 1),)),
         PERF,
         D(2025, 9, 5),
@@ -320,7 +330,7 @@ CASES = [
         FREE_REPAIR,
         "general.whole_unit_period",
     ),
-    # Void conditions (第十三条): the repair becomes paid.
+    # Void conditions (article not confirmed): the repair becomes paid.
     (
         "void-misuse",
         GENERAL,
@@ -517,6 +527,7 @@ CASES = [
 def test_regulation_cases(policy, unit, fault, service, decision, rule):
     result = evaluate(policy, unit, fault, service, is_day_off=NATIONAL_DAY.__contains__)
     assert (result.decision, result.rule) == (decision, rule)
+    assert result.clause  # every decision names the clause that decided it
 
 
 def test_there_are_at_least_forty_cases():
@@ -563,16 +574,6 @@ def test_car_loaner_is_due_after_five_days():
     [
         (UNIT, D(2025, 2, 1), "service_before_start"),
         (UnitFacts(invoice_date=None), D(2025, 6, 1), "no_start_date"),
-        (
-            UnitFacts(has_voucher=False, has_invoice=False, serial="KF"),
-            D(2025, 6, 1),
-            "malformed_serial",
-        ),
-        (
-            UnitFacts(has_voucher=False, has_invoice=False, serial="KF25ZZ0001"),
-            D(2025, 6, 1),
-            "malformed_serial",
-        ),
     ],
 )
 def test_impossible_facts_are_refused(unit, service, code):
@@ -580,6 +581,28 @@ def test_impossible_facts_are_refused(unit, service, code):
     with pytest.raises(WarrantyInputError) as exc:
         evaluate(policy, unit, PERF, service)
     assert exc.value.code == code
+
+
+@pytest.mark.parametrize("serial", ["KF", "KF25ZZ0001"])
+def test_a_serial_without_a_date_leaves_the_law_s_answer(serial):
+    """No documents and a serial the format cannot read: not an error (it used to raise
+    malformed_serial) but the law's decision, paid repair outside 三包."""
+    policy = replace(GENERAL, serial_format=SERIALS)
+    unit = UnitFacts(has_voucher=False, has_invoice=False, serial=serial)
+    result = evaluate(policy, unit, PERF, D(2025, 6, 1))
+    assert (result.decision, result.rule) == (PAID_REPAIR, "void.no_documents")
+    assert "serial_without_date" in result.warnings
+
+
+def test_no_documents_and_no_serial_format_is_paid_repair_with_its_clause():
+    unit = UnitFacts(has_voucher=False, has_invoice=False, serial="KF2501123456")
+    result = evaluate(GENERAL, unit, PERF, D(2025, 3, 5))
+    assert (result.decision, result.options) == (PAID_REPAIR, (PAID_REPAIR,))
+    assert (
+        result.rule == "void.no_documents"
+        and result.clause == "《部分商品修理更换退货责任规定》(1995)"
+    )
+    assert result.evidence["documents"] == "none"
 
 
 def test_civil_code_day_counting():
@@ -659,3 +682,27 @@ def test_adding_repair_time_never_shortens_a_period(policy, sold, reps, extra, s
     more = evaluate(policy, longer, COSMETIC, when)
     for key, end in base.period_ends.items():
         assert more.period_ends[key] >= end
+
+
+def test_no_clause_shown_to_customers_carries_an_unconfirmed_article():
+    """Every clause is the regulation's name, with an article number only where it was
+    confirmed (docs/warranty.md, "Sources"); never a "?"."""
+    from aftersales.warranty.engine import CLAUSES, UNVERIFIED
+
+    for rule, clause in CLAUSES.items():
+        assert "?" not in clause, rule
+        assert clause.startswith("《"), rule
+        if rule in UNVERIFIED:
+            assert "第" not in clause and "附" not in clause, rule
+
+
+def test_a_decision_stored_with_an_unconfirmed_article_is_shown_without_it():
+    from aftersales.warranty.explain import explain
+
+    old = {
+        "rule": "car.sanbao_period",
+        "clause": "《家用汽车产品修理更换退货责任规定》(2021) 第十八条?",
+    }
+    assert explain("free_repair", old)["clause"] == "《家用汽车产品修理更换退货责任规定》(2021)"
+    gone = {"rule": "gone.rule", "clause": "《部分商品修理更换退货责任规定》(1995) 第十三条?"}
+    assert explain("paid_repair", gone)["clause"] == "《部分商品修理更换退货责任规定》(1995)"

@@ -286,9 +286,11 @@ def test_intake_shows_the_warranty_decision_and_the_order_page_allows_an_overrid
         serial_format={"year": [2, 4], "month": [4, 6]},
     )
     intake_page = login(people["agent"]).get(f"/orders/new/?unit={data['u1'].pk}").content.decode()
-    # The rule is shown by its label (issue 14), no longer as the key general.whole_unit_period.
-    assert 'data-testid="intake-warranty"' in intake_page and "在整机三包有效期内" in intake_page
-    assert "general.whole_unit_period" not in intake_page
+    assert (
+        'data-testid="intake-warranty"' in intake_page
+        and "在整机三包有效期内：免费修理。" in intake_page
+        and "general.whole_unit_period" not in intake_page
+    )
     order = new_order()
     manager = login(people["service_manager"])
     assert (

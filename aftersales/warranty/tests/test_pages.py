@@ -1,0 +1,60 @@
+"""The policy page offers the phone and computer rules and their accessories."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from aftersales.warranty.actions import policy_for
+from aftersales.warranty.models import WarrantyPolicy
+
+
+def test_a_phone_policy_with_accessories_is_saved_and_applied(login, people, data):
+    manager = login(people["service_manager"])
+    page = manager.get("/warranty/new/").content.decode()
+    assert "移动电话机" in page and 'name="accessories"' in page
+    response = manager.post(
+        "/warranty/new/",
+        {
+            "name": "手机",
+            "kind": "phone",
+            "category": data["category"].pk,
+            "whole_unit_months": 12,
+            "accessories": "battery:6, charger:12, wired_headset:3, terminal_card:12, data_card:12",
+            "start_event": "invoice",
+            "return_days": 7,
+            "exchange_days": 15,
+            "repair_count_threshold": 2,
+            "max_repair_days": 30,
+            "max_parts_wait_days": 90,
+            "shipping_allowance_days": 30,
+            "car_use_rate": "0.004",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    row = WarrantyPolicy.objects.get(name="手机")
+    assert row.accessories["battery"] == 6 and row.car_use_rate == Decimal("0.004")
+    policy = policy_for(
+        company_id=row.company_id, product_model_id=None, category_id=data["category"].pk
+    )
+    assert policy.kind == "phone" and policy.accessories["wired_headset"] == 3
+
+
+def test_a_phone_policy_shorter_than_the_rule_is_refused(login, people, data):
+    response = login(people["service_manager"]).post(
+        "/warranty/new/",
+        {
+            "name": "手机",
+            "kind": "phone",
+            "whole_unit_months": 12,
+            "accessories": "battery:3",
+            "start_event": "invoice",
+            "return_days": 7,
+            "exchange_days": 15,
+            "repair_count_threshold": 2,
+            "max_repair_days": 30,
+            "max_parts_wait_days": 90,
+            "shipping_allowance_days": 30,
+        },
+    )
+    assert response.status_code == 200
+    assert not WarrantyPolicy.objects.filter(name="手机").exists()
