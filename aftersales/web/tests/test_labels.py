@@ -10,8 +10,7 @@ from django.utils import timezone, translation
 
 from aftersales.core.audit import audit_record
 from aftersales.core.audit_labels import action_label, audit_rows, field_label, value_label
-from aftersales.warranty import engine
-from aftersales.warranty import explain
+from aftersales.warranty import engine, explain
 
 pytestmark = pytest.mark.django_db
 
