@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "aftersales.parts",
     "aftersales.fieldwork",
     "aftersales.feedback",
+    "aftersales.maintenance",
     "aftersales.portal",
     "aftersales.web",
 ]

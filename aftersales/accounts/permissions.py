@@ -61,6 +61,10 @@ class Perm:
     COMPLAINT_HANDLE = "complaint.handle"
     # The follow-up script, complaint deadlines and message templates (company-wide).
     FEEDBACK_RULES = "feedback.rules"
+    # Maintenance plans, their rules, levels and tasks, unit overrides, generation runs.
+    MAINTENANCE_PLANS = "maintenance.plans"
+    # Service contracts (服务合同): create, activate, renew, terminate.
+    CONTRACT_EDIT = "maintenance.contracts"
 
 
 _ALL_VIEW = {
@@ -90,6 +94,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.ORDER_CANCEL,
             Perm.ORDER_REOPEN,
             Perm.COMPLAINT_HANDLE,
+            Perm.CONTRACT_EDIT,
         }
     ),
     Role.DISPATCHER: frozenset(
@@ -163,6 +168,8 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.FIELD_RULES,
             Perm.COMPLAINT_HANDLE,
             Perm.FEEDBACK_RULES,
+            Perm.MAINTENANCE_PLANS,
+            Perm.CONTRACT_EDIT,
         }
     ),
     Role.FINANCE: frozenset(_ALL_VIEW | {Perm.PART_EXPORT, Perm.CUSTOMER_EXPORT}),
@@ -202,6 +209,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.WAREHOUSE_EDIT,
             Perm.FIELD_RULES,
             Perm.FEEDBACK_RULES,
+            Perm.MAINTENANCE_PLANS,
         }
     ),
 }

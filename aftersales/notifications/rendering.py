@@ -21,6 +21,8 @@ EVENTS: dict[str, tuple[str, ...]] = {
     "complaint_received": ("number", "due"),
     "complaint_outcome": ("number", "outcome"),
     "otp": ("code", "minutes"),
+    "maintenance_due": ("number", "plan", "start", "end"),
+    "contract_renewal": ("number", "ends_on"),
 }
 # Events whose messages need the customer's consent to surveys / marketing; all others are
 # service messages about the customer's own orders.
@@ -96,6 +98,23 @@ DEFAULTS: dict[tuple[str, str], tuple[str, str]] = {
     ("otp", "en"): (
         "Your sign-in code",
         "Your code is {code}. It is valid for {minutes} minutes; do not share it.",
+    ),
+    ("maintenance_due", "zh-hans"): (
+        "保养提醒",
+        "您的设备即将进行{plan}保养（工单{number}），建议时间{start}至{end}，我们将与您预约上门时间。",
+    ),
+    ("maintenance_due", "en"): (
+        "Your maintenance is due",
+        "Your unit's {plan} service is due (order {number}) between {start} and {end}; "
+        "we will call to book the visit.",
+    ),
+    ("contract_renewal", "zh-hans"): (
+        "服务合同即将到期",
+        "您的服务合同{number}将于{ends_on}到期，请联系我们续签。",
+    ),
+    ("contract_renewal", "en"): (
+        "Your service contract ends soon",
+        "Your service contract {number} ends on {ends_on}; contact us to renew it.",
     ),
 }
 
