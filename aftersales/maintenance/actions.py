@@ -758,6 +758,7 @@ def unit_generate(
         )
         state: Any = ScheduleState.WAITING
         reason: Any = ""
+        ordered = False
         if open_visit is not None:
             state = ScheduleState.ORDERED
         elif due is None:
@@ -774,7 +775,7 @@ def unit_generate(
                 try:
                     with transaction.atomic():
                         _create_order(locked, the_plan, due, attempt)
-                    state = ScheduleState.ORDERED
+                    state, ordered = ScheduleState.ORDERED, True
                 except ApplicationError:
                     state, reason = ScheduleState.BLOCKED, BlockReason.REFUSED
         row, _created = UnitSchedule.objects.update_or_create(
@@ -793,6 +794,7 @@ def unit_generate(
                 "updated_at": timezone.now(),
             },
         )
+        row.just_ordered = ordered  # type: ignore[attr-defined]
         return row
 
 
@@ -805,14 +807,13 @@ def plan_generate(*, plan: MaintenancePlan | int, today: dt.date | None = None) 
     blocked: Counter[str] = Counter()
     units = created = 0
     for unit_id in units_for_plan(the_plan).iterator(chunk_size=2000):
-        before = MaintenanceVisit.objects.filter(unit_id=unit_id, plan=the_plan).count()
         row = unit_generate(unit=unit_id, plan=the_plan, today=today, is_working=is_working)
         units += 1
         if row is None:
             continue
         if row.state == ScheduleState.BLOCKED or row.state == ScheduleState.UNKNOWN:
             blocked[str(row.reason)] += 1
-        elif MaintenanceVisit.objects.filter(unit_id=unit_id, plan=the_plan).count() > before:
+        elif getattr(row, "just_ordered", False):
             created += 1
     run.finished_at = timezone.now()
     run.units, run.created, run.blocked = units, created, dict(blocked)

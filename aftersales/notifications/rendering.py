@@ -101,7 +101,7 @@ DEFAULTS: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("maintenance_due", "zh-hans"): (
         "保养提醒",
-        "您的设备即将进行{plan}保养（工单{number}），建议时间{start}至{end}，我们将与您预约上门时间。",
+        "您的设备已到保养时间（{plan}，工单{number}），建议{start}至{end}上门，我们将与您预约时间。",
     ),
     ("maintenance_due", "en"): (
         "Your maintenance is due",
