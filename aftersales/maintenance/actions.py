@@ -1234,6 +1234,13 @@ def _tell_renewal(contract_id: int) -> None:
     )
 
 
+def contract_level_for_unit(unit: InstalledUnit) -> str:
+    """CONTRACT_LEVEL_HOOKS: a new order on a unit under an active contract carries the
+    contract's number as its contract level (service-level policies may name it)."""
+    found = _active_contract(unit, timezone.localdate())
+    return found.number if found else ""
+
+
 def contract_for_order(order: ServiceOrder) -> ServiceContract | None:
     """The active contract covering the order's unit on the order's day."""
     if not order.unit_id:

@@ -8,6 +8,7 @@ from aftersales.web import (
     dispatch,
     feedback,
     fieldwork,
+    maintenance,
     orders,
     portal,
     sla,
@@ -164,4 +165,20 @@ urlpatterns += [
     path("stock/requests/<int:pk>/", stock.request_detail, name="stock-request"),
     path("stock/requests/<int:pk>/change/", stock.request_change, name="stock-request-change"),
     path("orders/<int:pk>/appointment/", dispatch.order_appointment, name="order-appointment"),
+    path("maintenance/plans/", maintenance.plans, name="maint-plans"),
+    path("maintenance/plans/<int:pk>/", maintenance.plan, name="maint-plan"),
+    path("maintenance/runs/", maintenance.runs, name="maint-runs"),
+    path("maintenance/units/<int:pk>/", maintenance.unit_schedule, name="maint-unit"),
+    path("maintenance/contracts/", maintenance.contracts, name="maint-contracts"),
+    path("maintenance/contracts/<int:pk>/", maintenance.contract, name="maint-contract"),
+    path(
+        "maintenance/visit/<int:pk>/checklist/",
+        maintenance.checklist_save,
+        name="maint-checklist",
+    ),
+    path(
+        "maintenance/visit/<int:pk>/checklist/<int:entry>/repair/",
+        maintenance.checklist_repair,
+        name="maint-checklist-repair",
+    ),
 ]
