@@ -125,6 +125,24 @@ API_CASES = [
         {A, SM, M, H},
         201,
     ),
+    ("get", "/maintenance/plans", None, ALL, 200),
+    ("post", "/maintenance/plans", {"name": "年检", "category_id": "{category}"}, {M, ADM}, 201),
+    ("get", "/maintenance/runs", None, ALL, 200),
+    ("get", "/units/{u1}/maintenance", None, ALL, 200),
+    ("get", "/maintenance/contracts", None, ALL, 200),
+    (
+        "post",
+        "/maintenance/contracts",
+        {
+            "customer_id": "{c1}",
+            "unit_ids": [],
+            "number": "HT-1",
+            "starts_on": "2026-01-01",
+            "ends_on": "2026-12-31",
+        },
+        {A, M},
+        201,
+    ),
 ]
 
 
@@ -195,6 +213,10 @@ PAGE_CASES = [
     ("get", "/follow-ups/settings/", {M, ADM}),
     ("get", "/complaints/", {A, SM, M, H}),
     ("get", "/complaints/new/", {A, SM, M, H}),
+    ("get", "/maintenance/plans/", ALL),
+    ("get", "/maintenance/runs/", ALL),
+    ("get", "/maintenance/contracts/", ALL),
+    ("get", "/maintenance/units/{u1}/", ALL),
 ]
 
 
