@@ -798,28 +798,147 @@ def unit_generate(
         return row
 
 
+CHUNK = 2000
+
+
 def plan_generate(*, plan: MaintenancePlan | int, today: dt.date | None = None) -> GenerationRun:
     """One generation run over a plan's units; the run's row is the log (created, blocked by
-    reason)."""
+    reason).
+
+    Units are read in chunks with their readings and services, and projected in memory; only
+    a unit whose service is to be ordered now, or whose open service's order has finished or
+    been cancelled, takes the locked path (`unit_generate`, which checks again). The others'
+    projections are written in bulk."""
     the_plan = MaintenancePlan.objects.get(pk=as_id(plan))
     run = GenerationRun.objects.create(plan=the_plan)
+    today = today or timezone.localdate()
     is_working = working_days(the_plan.company_id)
+    rules = rules_of(the_plan)
     blocked: Counter[str] = Counter()
     units = created = 0
-    for unit_id in units_for_plan(the_plan).iterator(chunk_size=2000):
-        row = unit_generate(unit=unit_id, plan=the_plan, today=today, is_working=is_working)
-        units += 1
-        if row is None:
-            continue
-        if row.state == ScheduleState.BLOCKED or row.state == ScheduleState.UNKNOWN:
-            blocked[str(row.reason)] += 1
-        elif getattr(row, "just_ordered", False):
-            created += 1
+    ids = list(units_for_plan(the_plan))
+    for k in range(0, len(ids), CHUNK):
+        chunk = ids[k : k + CHUNK]
+        units += len(chunk)
+        slow, rows = _project_chunk(the_plan, chunk, rules, today, is_working)
+        for unit_id in slow:
+            row = unit_generate(unit=unit_id, plan=the_plan, today=today, is_working=is_working)
+            if row is not None:
+                rows = [r for r in rows if r.unit_id != unit_id]
+                if getattr(row, "just_ordered", False):
+                    created += 1
+                if row.state in (ScheduleState.BLOCKED, ScheduleState.UNKNOWN):
+                    blocked[str(row.reason)] += 1
+        for row in rows:
+            if row.state in (ScheduleState.BLOCKED, ScheduleState.UNKNOWN):
+                blocked[str(row.reason)] += 1
+        UnitSchedule.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["unit", "plan"],
+            update_fields=[
+                "seq",
+                "rule",
+                "level",
+                "due_on",
+                "due_by",
+                "meter_at",
+                "state",
+                "reason",
+                "updated_at",
+            ],
+        )
     run.finished_at = timezone.now()
     run.units, run.created, run.blocked = units, created, dict(blocked)
     run.save(update_fields=["finished_at", "units", "created", "blocked"])
     MaintenancePlan.objects.filter(pk=the_plan.pk).update(last_run_at=run.finished_at)
     return run
+
+
+def _project_chunk(
+    plan: MaintenancePlan,
+    chunk: list[int],
+    rules: list[schedule.Rule],
+    today: dt.date,
+    is_working: Callable[[dt.date], bool],
+) -> tuple[list[int], list[UnitSchedule]]:
+    """(units for the locked path, schedule rows of the others) for one chunk of units."""
+    from aftersales.customers import meters
+
+    units = InstalledUnit.objects.filter(pk__in=chunk).values_list(
+        "id", "installation_date", "purchase_date", "invoice_date"
+    )
+    readings: dict[int, list[meters.Reading]] = {}
+    for unit_id, on, value, replaced, pk in (
+        MeterReading.objects.filter(unit_id__in=chunk, kind=plan.meter_kind)
+        .order_by("unit_id", "read_on", "id")
+        .values_list("unit_id", "read_on", "value", "meter_replaced", "id")
+    ):
+        readings.setdefault(unit_id, []).append(
+            meters.Reading(on=on, value=value, replaced=replaced, seq=pk)
+        )
+    last_done: dict[int, schedule.Done] = {}
+    open_units: set[int] = set()
+    slow: list[int] = []
+    for unit_id, seq, visit_state, done_on, due_on, done_meter, order_status in (
+        MaintenanceVisit.objects.filter(unit_id__in=chunk, plan=plan)
+        .exclude(state=VisitState.CANCELLED)
+        .order_by("unit_id", "seq")
+        .values_list("unit_id", "seq", "state", "done_on", "due_on", "done_meter", "order__status")
+    ):
+        if visit_state == VisitState.DONE:
+            last_done[unit_id] = schedule.Done(seq=seq, on=done_on or due_on, meter=done_meter)
+        elif order_status in REOPENABLE or order_status == Status.CANCELLED:
+            slow.append(unit_id)  # to be reconciled under the lock
+        else:
+            open_units.add(unit_id)
+    overrides = dict(
+        UnitPlanOverride.objects.filter(unit_id__in=chunk).values_list("unit_id", "blackout_months")
+    )
+    base = set(plan.blackout_months or [])
+    now = timezone.now()
+    rows: list[UnitSchedule] = []
+    for unit_id, installed, bought, invoiced in units:
+        if unit_id in slow:
+            continue
+        timing = schedule.Timing(
+            window_days=plan.window_days,
+            horizon_days=plan.horizon_days,
+            working_days_only=plan.working_days_only,
+            blackout_months=frozenset(int(m) for m in base | set(overrides.get(unit_id) or [])),
+        )
+        facts = schedule.UnitFacts(
+            start=installed or bought or invoiced,
+            readings=readings.get(unit_id, []),
+            last_done=last_done.get(unit_id),
+        )
+        due = schedule.next_due(rules, facts, timing, is_working=is_working)
+        state: Any = ScheduleState.WAITING
+        reason: Any = ""
+        if unit_id in open_units:
+            state = ScheduleState.ORDERED
+        elif due is None:
+            state, reason = ScheduleState.UNKNOWN, BlockReason.NO_START
+        elif schedule.should_create(due, today=today, timing=timing, open_order=False):
+            slow.append(unit_id)
+            continue
+        rows.append(
+            UnitSchedule(
+                company_id=plan.company_id,
+                unit_id=unit_id,
+                plan=plan,
+                seq=due.seq if due else 1,
+                rule_id=due.rule if due else None,
+                level_id=due.level if due else None,
+                due_on=due.on if due else None,
+                due_by=due.by if due else "",
+                meter_at=due.meter_at if due else None,
+                state=state,
+                reason=reason,
+                updated_at=now,
+            )
+        )
+    return slow, rows
 
 
 def generation_run(*, today: dt.date | None = None) -> list[GenerationRun]:
