@@ -36,11 +36,14 @@ from aftersales.core.validation import Errors
 from aftersales.customers.choices import MeterKind, UnitStatus
 from aftersales.customers.models import Address, InstalledUnit, MeterReading
 from aftersales.customers.selectors import meter_history
-from aftersales.maintenance import checklist, schedule
+from aftersales.maintenance import campaigns, checklist, schedule
 from aftersales.maintenance.choices import (
+    CAMPAIGN_MACHINE,
     CONTRACT_MACHINE,
     PLAN_MACHINE,
     BlockReason,
+    CampaignKind,
+    CampaignStatus,
     ContractStatus,
     PlanStatus,
     RuleKind,
@@ -49,6 +52,9 @@ from aftersales.maintenance.choices import (
     VisitState,
 )
 from aftersales.maintenance.models import (
+    Campaign,
+    CampaignEvent,
+    CampaignUnit,
     ChecklistEntry,
     ContractEvent,
     GenerationRun,
@@ -1388,3 +1394,284 @@ def covered_price(
         travel=travel,
         pct=(contract.parts_pct, contract.labour_pct, contract.travel_pct),
     )
+
+
+# --- recall and service campaigns ------------------------------------------------------------
+
+
+def _selection(campaign: Campaign) -> campaigns.Selection:
+    return campaigns.Selection(
+        models=frozenset(campaign.product_models.values_list("id", flat=True)),
+        serial_from=campaign.serial_from,
+        serial_to=campaign.serial_to,
+        sold_from=campaign.sold_from,
+        sold_to=campaign.sold_to,
+        serials=frozenset(campaign.serials or []),
+    )
+
+
+def campaign_units_query(campaign: Campaign) -> Any:
+    """The units the campaign selects (the ORM form of `campaigns.selects`)."""
+    from django.db.models import Q
+    from django.db.models.functions import Coalesce
+
+    s = _selection(campaign)
+    units = InstalledUnit.objects.filter(company_id=campaign.company_id)
+    listed = Q(serial__in=sorted(s.serials)) if s.serials else Q(pk__in=[])
+    criteria = s.models or s.serial_from or s.serial_to or s.sold_from or s.sold_to
+    if not criteria:
+        return units.filter(listed)
+    match = Q()
+    if s.models:
+        match &= Q(product_model_id__in=sorted(s.models))
+    if s.serial_from:
+        match &= Q(serial__gte=s.serial_from)
+    if s.serial_to:
+        match &= Q(serial__lte=s.serial_to)
+    if s.sold_from or s.sold_to:
+        units = units.annotate(sold=Coalesce("purchase_date", "invoice_date"))
+        if s.sold_from:
+            match &= Q(sold__gte=s.sold_from)
+        if s.sold_to:
+            match &= Q(sold__lte=s.sold_to)
+    return units.filter(listed | match)
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    actor: User,
+    name: str,
+    kind: str,
+    work: str,
+    product_models: list[Any] | None = None,
+    serial_from: str = "",
+    serial_to: str = "",
+    sold_from: dt.date | None = None,
+    sold_to: dt.date | None = None,
+    serials: list[str] | None = None,
+) -> Campaign:
+    """A draft campaign and its selection (model, serial range, sale dates, a serial list)."""
+    from aftersales.catalog.models import ProductModel
+
+    require(actor, Perm.MAINTENANCE_PLANS)
+    errors = Errors()
+    name = (name or "").strip()[:100]
+    if not name:
+        errors.add("name", gettext("Give the campaign a name."))
+    if kind not in CampaignKind.values:
+        errors.add("kind", gettext("Choose recall or service campaign."))
+    work = (work or "").strip()[:2000]
+    if not work:
+        errors.add("work", gettext("Describe the work to do on each unit."))
+    ids = [as_id(m) for m in product_models or []]
+    models_found = list(
+        ProductModel.objects.filter(pk__in=ids, category__company_id=actor.company_id)
+    )
+    if len(models_found) != len(set(ids)):
+        errors.add("product_models", gettext("Unknown product model."))
+    listed = sorted({s.strip() for s in serials or [] if s and s.strip()})
+    if len(listed) > 10000:
+        errors.add("serials", gettext("At most 10,000 serial numbers."))
+    if sold_from and sold_to and sold_to < sold_from:
+        errors.add("sold_to", gettext("The range must end after it starts."))
+    selection = campaigns.Selection(
+        models=frozenset(ids),
+        serial_from=serial_from.strip(),
+        serial_to=serial_to.strip(),
+        sold_from=sold_from,
+        sold_to=sold_to,
+        serials=frozenset(listed),
+    )
+    if selection.empty:
+        errors.add("product_models", gettext("Choose the units: a model, a range or a list."))
+    errors.raise_if_any()
+    campaign = Campaign.objects.create(
+        company_id=actor.company_id,
+        name=name,
+        kind=kind,
+        work=work,
+        serial_from=selection.serial_from[:64],
+        serial_to=selection.serial_to[:64],
+        sold_from=sold_from,
+        sold_to=sold_to,
+        serials=listed,
+    )
+    campaign.product_models.set(models_found)
+    transitions.record(
+        CampaignEvent,
+        subject_field="campaign",
+        subject=campaign,
+        actor=actor,
+        action="create",
+        to_status=campaign.status,
+        payload={"units": campaign_units_query(campaign).count()},
+    )
+    return campaign
+
+
+def _locked_campaign(actor: User, campaign: Any) -> Campaign:
+    found = (
+        Campaign.objects.select_for_update()
+        .filter(pk=as_id(campaign), company_id=actor.company_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound("not_found", _("Unknown campaign."))
+    return found
+
+
+@transaction.atomic
+def campaign_launch(*, actor: User, campaign: Any) -> Campaign:
+    """Launch: every selected unit joins (once); the orders are created by a job (idempotent,
+    picked up again by the sweep if a worker dies) and each owner is told."""
+    require(actor, Perm.MAINTENANCE_PLANS)
+    locked = _locked_campaign(actor, campaign)
+    ids = list(campaign_units_query(locked).values_list("id", flat=True))
+    if not ids:
+        raise Conflict("no_units", _("The selection takes no unit."))
+    transitions.apply(
+        CAMPAIGN_MACHINE,
+        locked,
+        "launch",
+        event_model=CampaignEvent,
+        subject_field="campaign",
+        actor=actor,
+        payload={"units": len(ids)},
+    )
+    CampaignUnit.objects.bulk_create(
+        [CampaignUnit(campaign=locked, unit_id=pk) for pk in ids],
+        ignore_conflicts=True,
+        batch_size=5000,
+    )
+    transaction.on_commit(lambda: _campaign_trigger(locked.pk))
+    return locked
+
+
+def _campaign_trigger(campaign_id: int) -> None:
+    from aftersales.maintenance.tasks import campaign_orders_task
+
+    campaign_orders_task(campaign_id)
+
+
+def campaign_orders_create(*, campaign: Any, limit: int = 100000) -> int:
+    """Create the missing orders of a launched campaign, one per unit (each in its own
+    transaction, the row locked; the order's idempotency key makes a rerun find it)."""
+    found = Campaign.objects.filter(pk=as_id(campaign), status=CampaignStatus.LAUNCHED).first()
+    if found is None:
+        return 0
+    made = 0
+    pending = CampaignUnit.objects.filter(campaign=found, order__isnull=True).values_list(
+        "id", flat=True
+    )[:limit]
+    for pk in list(pending):
+        with transaction.atomic():
+            row = (
+                CampaignUnit.objects.select_for_update()
+                .select_related("unit")
+                .filter(pk=pk, order__isnull=True)
+                .first()
+            )
+            if row is None:
+                continue
+            try:
+                with transaction.atomic():
+                    order = _campaign_order(found, row.unit)
+            except ApplicationError as exc:
+                row.note = str(exc.message)[:200]
+                row.save(update_fields=["note"])
+                continue
+            row.order = order
+            row.save(update_fields=["order"])
+            transaction.on_commit(lambda pk=row.pk: _campaign_tell(pk))
+            made += 1
+    return made
+
+
+def _campaign_order(campaign: Campaign, unit: InstalledUnit) -> ServiceOrder:
+    from aftersales.orders.actions import order_create
+
+    order, _created = order_create(
+        actor=planner_user(campaign.company_id),
+        customer=unit.customer_id,
+        unit=unit,
+        channel="maintenance_plan",
+        service_type="repair" if campaign.kind == CampaignKind.RECALL else "inspection",
+        priority="medium" if campaign.kind == CampaignKind.RECALL else "low",
+        fault_description=f"{campaign.name}\n{campaign.work}",
+        allow_duplicate=True,
+        idempotency_key=f"campaign:{campaign.pk}:{unit.pk}",
+    )
+    return order
+
+
+def _campaign_tell(campaign_unit_id: int) -> None:
+    from aftersales.notifications.actions import notify_customer
+
+    row = CampaignUnit.objects.select_related("campaign", "order__customer", "unit").get(
+        pk=campaign_unit_id
+    )
+    assert row.order is not None
+    message = notify_customer(
+        company_id=row.campaign.company_id,
+        customer=row.order.customer,
+        event="campaign",
+        context={"number": row.order.number, "name": row.campaign.name, "serial": row.unit.serial},
+        dedupe_key=f"campaign:{row.pk}",
+    )
+    if message is not None:
+        CampaignUnit.objects.filter(pk=row.pk).update(told=True)
+
+
+def campaigns_sweep() -> int:
+    """The periodic job: orders a dead worker left uncreated."""
+    return sum(
+        campaign_orders_create(campaign=pk)
+        for pk in Campaign.objects.filter(status=CampaignStatus.LAUNCHED, units__order__isnull=True)
+        .distinct()
+        .values_list("id", flat=True)
+    )
+
+
+@transaction.atomic
+def campaign_unit_mark(
+    *, actor: User, campaign_unit: Any, unreachable: bool, note: str = ""
+) -> CampaignUnit:
+    """An agent marks an owner unreachable (or reached after all)."""
+    require(actor, Perm.ORDER_EDIT)
+    row = (
+        CampaignUnit.objects.select_for_update()
+        .filter(pk=as_id(campaign_unit), campaign__company_id=actor.company_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("not_found", _("Not found."))
+    row.unreachable = bool(unreachable)
+    row.note = (note or "").strip()[:200]
+    row.save(update_fields=["unreachable", "note"])
+    transitions.record(
+        CampaignEvent,
+        subject_field="campaign",
+        subject=row.campaign,
+        actor=actor,
+        action="unreachable" if unreachable else "reached",
+        payload={"unit": row.unit_id},
+        reason=row.note,
+    )
+    return row
+
+
+@transaction.atomic
+def campaign_close(*, actor: User, campaign: Any, reason: str) -> Campaign:
+    require(actor, Perm.MAINTENANCE_PLANS)
+    locked = _locked_campaign(actor, campaign)
+    transitions.apply(
+        CAMPAIGN_MACHINE,
+        locked,
+        "close",
+        event_model=CampaignEvent,
+        subject_field="campaign",
+        actor=actor,
+        reason=reason,
+    )
+    return locked

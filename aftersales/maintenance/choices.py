@@ -113,3 +113,48 @@ CONTRACT_MACHINE = Machine(
         "terminate": _("Terminate"),
     },
 )
+
+
+class CampaignKind(models.TextChoices):
+    # 产品召回: a safety or quality recall; the work is a repair at no charge.
+    RECALL = "recall", _("Recall")
+    # 服务活动: a service campaign (inspection, upgrade, cleaning).
+    SERVICE = "service", _("Service campaign")
+
+
+class CampaignStatus(models.TextChoices):
+    # 草稿: units being chosen.
+    DRAFT = "draft", pgettext_lazy("campaign", "Draft")
+    # 进行中: orders created, owners told.
+    LAUNCHED = "launched", pgettext_lazy("campaign", "Launched")
+    # 已结束
+    CLOSED = "closed", pgettext_lazy("campaign", "Closed")
+
+
+K: Any = CampaignStatus
+
+CAMPAIGN_MACHINE = Machine(
+    name="campaign",
+    statuses=dict(CampaignStatus.choices),
+    table={
+        "launch": (frozenset({K.DRAFT}), K.LAUNCHED),
+        "close": (frozenset({K.LAUNCHED}), K.CLOSED),
+    },
+    needs_reason=frozenset({"close"}),
+    labels={"launch": _("Launch"), "close": _("Close")},
+)
+
+
+class CampaignProgress(models.TextChoices):
+    # No order yet (being created).
+    PENDING = "pending", _("Pending")
+    # Order created, the owner told (or not allowed to be told: see the outbox).
+    REACHED = "reached", _("Owner told")
+    # A visit is booked.
+    BOOKED = "booked", _("Booked")
+    # The work is done (order completed).
+    DONE = "done", pgettext_lazy("campaign", "Done")
+    # The owner could not be reached (marked by an agent).
+    UNREACHABLE = "unreachable", _("Unreachable")
+    # The order was cancelled.
+    CANCELLED = "cancelled", pgettext_lazy("campaign", "Cancelled")

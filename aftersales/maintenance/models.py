@@ -18,6 +18,8 @@ from aftersales.customers.choices import MeterKind
 from aftersales.customers.models import Customer, InstalledUnit
 from aftersales.maintenance.choices import (
     BlockReason,
+    CampaignKind,
+    CampaignStatus,
     ContractStatus,
     PlanStatus,
     RuleKind,
@@ -351,3 +353,62 @@ class ContractEvent(TransitionEvent):
 
     class Meta(TransitionEvent.Meta):
         indexes = [models.Index(fields=["contract", "at"], name="maint_contract_event_idx")]
+
+
+class Campaign(models.Model):
+    """A recall (产品召回) or service campaign (服务活动): the units it selects each get one
+    order; progress is followed per unit."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=CampaignKind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
+    work = models.TextField(_("work to do"))
+    product_models = models.ManyToManyField(
+        ProductModel, verbose_name=_("product models"), blank=True, related_name="+"
+    )
+    serial_from = models.CharField(_("serial from"), max_length=64, blank=True)
+    serial_to = models.CharField(_("serial to"), max_length=64, blank=True)
+    sold_from = models.DateField(_("sold from"), null=True, blank=True)
+    sold_to = models.DateField(_("sold until"), null=True, blank=True)
+    serials = models.JSONField(_("serial list"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignEvent(TransitionEvent):
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="events")
+
+    class Meta(TransitionEvent.Meta):
+        indexes = [models.Index(fields=["campaign", "at"], name="maint_campaign_event_idx")]
+
+
+class CampaignUnit(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="units")
+    unit = models.ForeignKey(InstalledUnit, on_delete=models.PROTECT, related_name="+")
+    order = models.OneToOneField(
+        ServiceOrder, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    told = models.BooleanField(_("owner told"), default=False)
+    unreachable = models.BooleanField(_("unreachable"), default=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["campaign", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "unit"], name="maint_campaign_unit_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.unit_id}"

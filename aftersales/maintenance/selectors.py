@@ -10,8 +10,16 @@ from django.db.models import Count, Q, QuerySet
 from aftersales.customers.models import InstalledUnit
 from aftersales.customers.selectors import latest_meter, units_visible_to
 from aftersales.maintenance import actions, schedule
-from aftersales.maintenance.choices import PLAN_MACHINE, PlanStatus, ScheduleState, TaskKind
+from aftersales.maintenance.choices import (
+    PLAN_MACHINE,
+    CampaignProgress,
+    PlanStatus,
+    ScheduleState,
+    TaskKind,
+)
 from aftersales.maintenance.models import (
+    Campaign,
+    CampaignUnit,
     ChecklistEntry,
     GenerationRun,
     MaintenancePlan,
@@ -158,3 +166,35 @@ def maintenance_for_order(order: ServiceOrder) -> dict[str, Any] | None:
     if visit is None and contract is None:
         return None
     return {"visit": visit, "contract": contract}
+
+
+def campaigns_visible_to(user: Any) -> QuerySet[Campaign]:
+    if not getattr(user, "is_authenticated", False) or not user.company_id:
+        return Campaign.objects.none()
+    return Campaign.objects.filter(company_id=user.company_id).annotate(unit_count=Count("units"))
+
+
+def campaign_progress(campaign: Campaign, *, user: Any = None) -> dict[str, Any]:
+    """Each unit's state (pending, owner told, booked, done, unreachable, cancelled) and the
+    counts; the units limited to the user's scope when a user is given."""
+    from aftersales.maintenance import campaigns
+
+    qs = CampaignUnit.objects.filter(campaign=campaign).select_related(
+        "unit__product_model", "unit__customer", "order"
+    )
+    if user is not None:
+        qs = qs.filter(unit__in=units_visible_to(user))
+    rows = []
+    counts = dict.fromkeys(CampaignProgress.values, 0)
+    for row in qs.order_by("id"):
+        order = row.order
+        state = campaigns.progress(
+            has_order=order is not None,
+            told=row.told,
+            unreachable=row.unreachable,
+            status=order.status if order else "",
+            booked=bool(order and order.appointment_start),
+        )
+        counts[state] += 1
+        rows.append({"row": row, "state": state, "label": CampaignProgress(state).label})
+    return {"rows": rows, "counts": counts}

@@ -25,3 +25,14 @@ def contracts_sweep() -> dict[str, int]:
     """Contracts ending within 30 days: renewal task and customer message (once); past their
     end: expired."""
     return actions.contracts_sweep()
+
+
+@db_task()
+def campaign_orders_task(campaign_id: int) -> int:
+    return actions.campaign_orders_create(campaign=campaign_id)
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def campaigns_sweep() -> int:
+    """Campaign orders a dead worker left uncreated."""
+    return actions.campaigns_sweep()

@@ -23,6 +23,7 @@ EVENTS: dict[str, tuple[str, ...]] = {
     "otp": ("code", "minutes"),
     "maintenance_due": ("number", "plan", "start", "end"),
     "contract_renewal": ("number", "ends_on"),
+    "campaign": ("number", "name", "serial"),
 }
 # Events whose messages need the customer's consent to surveys / marketing; all others are
 # service messages about the customer's own orders.
@@ -107,6 +108,15 @@ DEFAULTS: dict[tuple[str, str], tuple[str, str]] = {
         "Your maintenance is due",
         "Your unit's {plan} service is due (order {number}) between {start} and {end}; "
         "we will call to book the visit.",
+    ),
+    ("campaign", "zh-hans"): (
+        "服务通知：{name}",
+        "您的设备（序列号{serial}）在{name}范围内，我们已为您登记服务工单{number}，将与您预约免费上门。",
+    ),
+    ("campaign", "en"): (
+        "Service notice: {name}",
+        "Your unit {serial} is covered by {name}. We registered order {number} and will call "
+        "to book a free visit.",
     ),
     ("contract_renewal", "zh-hans"): (
         "服务合同即将到期",

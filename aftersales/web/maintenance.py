@@ -3,6 +3,7 @@ contracts, and the checklist on the technician's visit. Views parse, call one ac
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,8 @@ from aftersales.customers.selectors import customers_visible_to
 from aftersales.maintenance import actions, selectors
 from aftersales.maintenance.choices import (
     CONTRACT_MACHINE,
+    CampaignKind,
+    CampaignProgress,
     RuleKind,
     ScheduleState,
     TaskKind,
@@ -412,5 +415,119 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "may_renew": found.status in ("active", "expired"),
             "example": example,
+        },
+    )
+
+
+# --- recall and service campaigns ------------------------------------------------------------
+
+CAMPAIGN_COLUMNS = [
+    Column("serial", _("Serial number")),
+    Column("model", _("Product model")),
+    Column("customer", _("Customer")),
+    Column("order", _("Order")),
+    Column("state", _("Progress")),
+    Column("note", _("Note")),
+]
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@page(Perm.ORDER_VIEW)
+def campaigns(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if request.method == "POST":
+        post = request.POST
+        try:
+            campaign = actions.campaign_create(
+                actor=user,
+                name=post.get("name", ""),
+                kind=post.get("kind", ""),
+                work=post.get("work", ""),
+                product_models=[m for m in post.getlist("product_models") if m],
+                serial_from=post.get("serial_from", ""),
+                serial_to=post.get("serial_to", ""),
+                sold_from=_date(post.get("sold_from")),
+                sold_to=_date(post.get("sold_to")),
+                serials=post.get("serials", "").split(),
+            )
+        except ApplicationError as exc:
+            flash_error(request, exc)
+            return redirect("maint-campaigns")
+        messages.success(request, _("Campaign saved as a draft; check the units and launch it."))
+        return redirect("maint-campaign", pk=campaign.pk)
+    return render(
+        request,
+        "web/maintenance/campaigns.html",
+        {
+            "rows": selectors.campaigns_visible_to(user),
+            "may_edit": has_perm(user, Perm.MAINTENANCE_PLANS),
+            "kinds": CampaignKind.choices,
+            "models": ProductModel.objects.filter(category__company_id=user.company_id),
+        },
+    )
+
+
+@page(Perm.ORDER_VIEW)
+def campaign(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    found = get_visible(selectors.campaigns_visible_to(user), pk)
+    if request.method == "POST":
+        post = request.POST
+        try:
+            if post.get("op") == "launch":
+                actions.campaign_launch(actor=user, campaign=found)
+            elif post.get("op") == "close":
+                actions.campaign_close(actor=user, campaign=found, reason=post.get("reason", ""))
+            else:
+                actions.campaign_unit_mark(
+                    actor=user,
+                    campaign_unit=post.get("row"),
+                    unreachable=post.get("op") == "unreachable",
+                    note=post.get("note", ""),
+                )
+        except ApplicationError as exc:
+            flash_error(request, exc)
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("maint-campaign", pk=pk)
+    progress = selectors.campaign_progress(found, user=user)
+    if request.GET.get("format") == "xlsx":
+        content = write_xlsx(
+            CAMPAIGN_COLUMNS,
+            [
+                [
+                    r["row"].unit.serial,
+                    r["row"].unit.product_model.code,
+                    r["row"].unit.customer.name,
+                    r["row"].order.number if r["row"].order else "",
+                    str(r["label"]),
+                    r["row"].note,
+                ]
+                for r in progress["rows"]
+            ],
+            sheet_title="campaign",
+        )
+        return xlsx_response(content, f"campaign-{found.pk}-{timezone.localdate():%Y%m%d}.xlsx")
+    preview = None
+    if found.status == "draft":
+        preview = actions.campaign_units_query(found).count()
+    return render(
+        request,
+        "web/maintenance/campaign.html",
+        {
+            "campaign": found,
+            "progress": progress,
+            "counts": [
+                (label, progress["counts"][value]) for value, label in CampaignProgress.choices
+            ],
+            "preview": preview,
+            "may_edit": has_perm(user, Perm.MAINTENANCE_PLANS),
+            "may_mark": has_perm(user, Perm.ORDER_EDIT),
         },
     )

@@ -171,6 +171,8 @@ urlpatterns += [
     path("maintenance/units/<int:pk>/", maintenance.unit_schedule, name="maint-unit"),
     path("maintenance/contracts/", maintenance.contracts, name="maint-contracts"),
     path("maintenance/contracts/<int:pk>/", maintenance.contract, name="maint-contract"),
+    path("maintenance/campaigns/", maintenance.campaigns, name="maint-campaigns"),
+    path("maintenance/campaigns/<int:pk>/", maintenance.campaign, name="maint-campaign"),
     path(
         "maintenance/visit/<int:pk>/checklist/",
         maintenance.checklist_save,

@@ -217,6 +217,7 @@ PAGE_CASES = [
     ("get", "/maintenance/runs/", ALL),
     ("get", "/maintenance/contracts/", ALL),
     ("get", "/maintenance/units/{u1}/", ALL),
+    ("get", "/maintenance/campaigns/", ALL),
 ]
 
 

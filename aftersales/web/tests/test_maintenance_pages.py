@@ -144,3 +144,28 @@ def test_contracts_are_created_activated_and_renewed_on_the_pages(data, people, 
     assert 'data-testid="coverage"' in page
     export = client.get("/maintenance/contracts/?format=xlsx")
     assert export.status_code == 200
+
+
+def test_a_campaign_is_created_launched_and_followed_on_the_pages(
+    data, people, login, django_capture_on_commit_callbacks
+):
+    client = login(people["service_manager"])
+    response = client.post(
+        "/maintenance/campaigns/",
+        {
+            "name": "电容召回",
+            "kind": "recall",
+            "work": "更换启动电容",
+            "product_models": [data["model"].pk],
+        },
+    )
+    assert response.status_code == 302
+    url = response["Location"]
+    assert 'data-testid="preview"' in client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"op": "launch"})
+    page = client.get(url).content.decode()
+    assert page.count("/orders/") >= 2 and "已告知" in page or "Owner told" in page
+    export = client.get(url + "?format=xlsx")
+    assert export.status_code == 200
+    assert client.get("/maintenance/campaigns/").status_code == 200
