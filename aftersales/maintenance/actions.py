@@ -826,34 +826,32 @@ def plan_generate(*, plan: MaintenancePlan | int, today: dt.date | None = None) 
     for k in range(0, len(ids), CHUNK):
         chunk = ids[k : k + CHUNK]
         units += len(chunk)
-        slow, rows = _project_chunk(the_plan, chunk, rules, today, is_working)
+        slow, rows, counted = _project_chunk(the_plan, chunk, rules, today, is_working)
+        blocked.update(counted)
         for unit_id in slow:
             row = unit_generate(unit=unit_id, plan=the_plan, today=today, is_working=is_working)
             if row is not None:
-                rows = [r for r in rows if r.unit_id != unit_id]
                 if getattr(row, "just_ordered", False):
                     created += 1
                 if row.state in (ScheduleState.BLOCKED, ScheduleState.UNKNOWN):
                     blocked[str(row.reason)] += 1
-        for row in rows:
-            if row.state in (ScheduleState.BLOCKED, ScheduleState.UNKNOWN):
-                blocked[str(row.reason)] += 1
-        UnitSchedule.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["unit", "plan"],
-            update_fields=[
-                "seq",
-                "rule",
-                "level",
-                "due_on",
-                "due_by",
-                "meter_at",
-                "state",
-                "reason",
-                "updated_at",
-            ],
-        )
+        if rows:
+            UnitSchedule.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["unit", "plan"],
+                update_fields=[
+                    "seq",
+                    "rule",
+                    "level",
+                    "due_on",
+                    "due_by",
+                    "meter_at",
+                    "state",
+                    "reason",
+                    "updated_at",
+                ],
+            )
     run.finished_at = timezone.now()
     run.units, run.created, run.blocked = units, created, dict(blocked)
     run.save(update_fields=["finished_at", "units", "created", "blocked"])
@@ -867,19 +865,28 @@ def _project_chunk(
     rules: list[schedule.Rule],
     today: dt.date,
     is_working: Callable[[dt.date], bool],
-) -> tuple[list[int], list[UnitSchedule]]:
-    """(units for the locked path, schedule rows of the others) for one chunk of units."""
+) -> tuple[list[int], list[UnitSchedule], Counter[str]]:
+    """(units for the locked path, the others' schedule rows that changed, the others' blocked
+    reasons counted) for one chunk of units."""
     from aftersales.customers import meters
 
-    units = InstalledUnit.objects.filter(pk__in=chunk).values_list(
-        "id", "installation_date", "purchase_date", "invoice_date"
-    )
+    # Id ranges rather than long IN lists (chunks are consecutive ids of the plan's units).
+    lo, hi, members = chunk[0], chunk[-1], set(chunk)
+    units = [
+        u
+        for u in InstalledUnit.objects.filter(pk__gte=lo, pk__lte=hi).values_list(
+            "id", "installation_date", "purchase_date", "invoice_date"
+        )
+        if u[0] in members
+    ]
     readings: dict[int, list[meters.Reading]] = {}
     for unit_id, on, value, replaced, pk in (
-        MeterReading.objects.filter(unit_id__in=chunk, kind=plan.meter_kind)
+        MeterReading.objects.filter(unit_id__gte=lo, unit_id__lte=hi, kind=plan.meter_kind)
         .order_by("unit_id", "read_on", "id")
         .values_list("unit_id", "read_on", "value", "meter_replaced", "id")
     ):
+        if unit_id not in members:
+            continue
         readings.setdefault(unit_id, []).append(
             meters.Reading(on=on, value=value, replaced=replaced, seq=pk)
         )
@@ -887,11 +894,13 @@ def _project_chunk(
     open_units: set[int] = set()
     slow: list[int] = []
     for unit_id, seq, visit_state, done_on, due_on, done_meter, order_status in (
-        MaintenanceVisit.objects.filter(unit_id__in=chunk, plan=plan)
+        MaintenanceVisit.objects.filter(unit_id__gte=lo, unit_id__lte=hi, plan=plan)
         .exclude(state=VisitState.CANCELLED)
         .order_by("unit_id", "seq")
         .values_list("unit_id", "seq", "state", "done_on", "due_on", "done_meter", "order__status")
     ):
+        if unit_id not in members:
+            continue
         if visit_state == VisitState.DONE:
             last_done[unit_id] = schedule.Done(seq=seq, on=done_on or due_on, meter=done_meter)
         elif order_status in REOPENABLE or order_status == Status.CANCELLED:
@@ -899,11 +908,30 @@ def _project_chunk(
         else:
             open_units.add(unit_id)
     overrides = dict(
-        UnitPlanOverride.objects.filter(unit_id__in=chunk).values_list("unit_id", "blackout_months")
+        UnitPlanOverride.objects.filter(unit_id__gte=lo, unit_id__lte=hi).values_list(
+            "unit_id", "blackout_months"
+        )
     )
     base = set(plan.blackout_months or [])
+    stored = {
+        row[0]: row[1:]
+        for row in UnitSchedule.objects.filter(
+            plan=plan, unit_id__gte=lo, unit_id__lte=hi
+        ).values_list(
+            "unit_id",
+            "seq",
+            "rule_id",
+            "level_id",
+            "due_on",
+            "due_by",
+            "meter_at",
+            "state",
+            "reason",
+        )
+    }
     now = timezone.now()
     rows: list[UnitSchedule] = []
+    blocked: Counter[str] = Counter()
     for unit_id, installed, bought, invoiced in units:
         if unit_id in slow:
             continue
@@ -928,6 +956,20 @@ def _project_chunk(
         elif schedule.should_create(due, today=today, timing=timing, open_order=False):
             slow.append(unit_id)
             continue
+        values = (
+            due.seq if due else 1,
+            due.rule if due else None,
+            due.level if due else None,
+            due.on if due else None,
+            due.by if due else "",
+            due.meter_at if due else None,
+            str(state),
+            str(reason),
+        )
+        if reason:
+            blocked[str(reason)] += 1
+        if stored.get(unit_id) == values:
+            continue  # unchanged: nothing to write
         rows.append(
             UnitSchedule(
                 company_id=plan.company_id,
@@ -944,7 +986,7 @@ def _project_chunk(
                 updated_at=now,
             )
         )
-    return slow, rows
+    return slow, rows, blocked
 
 
 def generation_run(*, today: dt.date | None = None) -> list[GenerationRun]:
