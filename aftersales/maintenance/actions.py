@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts import actions as org
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Company, User
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.permissions import Perm, has_perm, require
 from aftersales.calendars.selectors import work_calendar
 from aftersales.core import transitions
 from aftersales.core.audit import audit_record
@@ -38,9 +38,11 @@ from aftersales.customers.models import Address, InstalledUnit, MeterReading
 from aftersales.customers.selectors import meter_history
 from aftersales.maintenance import campaigns, checklist, schedule
 from aftersales.maintenance.choices import (
+    ACCEPTANCE_MACHINE,
     CAMPAIGN_MACHINE,
     CONTRACT_MACHINE,
     PLAN_MACHINE,
+    AcceptanceStatus,
     BlockReason,
     CampaignKind,
     CampaignStatus,
@@ -52,6 +54,9 @@ from aftersales.maintenance.choices import (
     VisitState,
 )
 from aftersales.maintenance.models import (
+    AcceptanceDefect,
+    AcceptanceEvent,
+    AcceptanceRecord,
     Campaign,
     CampaignEvent,
     CampaignUnit,
@@ -1717,3 +1722,176 @@ def campaign_close(*, actor: User, campaign: Any, reason: str) -> Campaign:
         reason=reason,
     )
     return locked
+
+
+# --- installation and acceptance -------------------------------------------------------------
+
+ACCEPTANCE_TYPES = ("installation", "acceptance")
+
+
+def _acceptance_order(actor: User, order: Any) -> ServiceOrder:
+    from aftersales.orders.selectors import orders_visible_to
+
+    if not (has_perm(actor, Perm.ORDER_WORK) or has_perm(actor, Perm.ORDER_EDIT)):
+        require(actor, Perm.ORDER_WORK)
+    found = orders_visible_to(actor).select_for_update().filter(pk=as_id(order)).first()
+    if found is None:
+        raise NotFound("not_found", _("Not found."))
+    if found.service_type not in ACCEPTANCE_TYPES:
+        raise Conflict("not_acceptance", _("Only installation and acceptance orders are accepted."))
+    return found
+
+
+def _clean_acceptance(
+    checklist: list[dict[str, Any]], measurements: list[dict[str, Any]], errors: Errors
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    items = []
+    for k, row in enumerate(checklist or []):
+        text = str(row.get("item") or "").strip()[:200]
+        if text:
+            items.append(
+                {"item": text, "ok": bool(row.get("ok")), "note": str(row.get("note") or "")[:200]}
+            )
+        elif row.get("ok"):
+            errors.add(f"checklist_{k}", _("Describe the item."))
+    values = []
+    for k, row in enumerate(measurements or []):
+        name = str(row.get("name") or "").strip()[:100]
+        raw = row.get("value")
+        if not name and raw in (None, ""):
+            continue
+        number = _decimal(raw, errors, f"measurement_{k}", positive=False)
+        if not name:
+            errors.add(f"measurement_{k}", _("Name the measurement."))
+        values.append(
+            {
+                "name": name,
+                "value": str(number) if number is not None else "",
+                "unit": str(row.get("unit") or "")[:16],
+            }
+        )
+    if not items:
+        errors.add("checklist", _("Record the acceptance checklist."))
+    return items, values
+
+
+def _store_signature(record: AcceptanceRecord, signature: str, signer_name: str) -> None:
+    from aftersales.fieldwork import signatures
+    from aftersales.orders import uploads
+
+    data = signatures.decode(signature)
+    record.signature = uploads.store(data, "png")
+    record.signer_name = (signer_name or "").strip()[:100] or record.order.customer.name
+
+
+@transaction.atomic
+def acceptance_record(
+    *,
+    actor: User,
+    order: Any,
+    checklist: list[dict[str, Any]],
+    measurements: list[dict[str, Any]] | None = None,
+    defects: list[str] | None = None,
+    signature: str = "",
+    signer_name: str = "",
+) -> AcceptanceRecord:
+    """The acceptance on site: the checklist and measurements; failed items and listed defects
+    become follow-on repair orders (acceptance waits for them); with none, the customer's
+    signature accepts and the certificate is issued."""
+    locked = _acceptance_order(actor, order)
+    record, _created = AcceptanceRecord.objects.select_for_update().get_or_create(order=locked)
+    if record.status == AcceptanceStatus.ACCEPTED:
+        raise Conflict("already_accepted", _("This installation is already accepted."))
+    errors = Errors()
+    items, values = _clean_acceptance(checklist, measurements or [], errors)
+    listed = [d.strip()[:300] for d in defects or [] if d and d.strip()]
+    listed += [i["item"] for i in items if not i["ok"] and i["item"] not in listed]
+    if not listed and not (signature or "").strip():
+        errors.add("signature", _("The customer's signature is missing."))
+    errors.raise_if_any()
+    record.checklist, record.measurements, record.recorded_by = items, values, actor
+    known = set(record.defects.values_list("text", flat=True))
+    if listed:
+        from aftersales.orders.actions import order_create
+
+        for text in listed:
+            if text in known:
+                continue
+            follow_on, _made = order_create(
+                actor=planner_user(locked.company_id),
+                customer=locked.customer_id,
+                unit=locked.unit_id,
+                channel="maintenance_plan",
+                service_type="repair",
+                priority="medium",
+                fault_description=gettext("Acceptance defect (order %(number)s): %(text)s")
+                % {"number": locked.number, "text": text},
+                allow_duplicate=True,
+                idempotency_key=f"acceptance:{record.pk}:{len(known)}",
+            )
+            AcceptanceDefect.objects.create(record=record, text=text, order=follow_on)
+            known.add(text)
+        if signature:
+            _store_signature(record, signature, signer_name)
+        record.save()
+        transitions.apply(
+            ACCEPTANCE_MACHINE,
+            record,
+            "defects",
+            event_model=AcceptanceEvent,
+            subject_field="record",
+            actor=actor,
+            payload={"defects": listed},
+        )
+        return record
+    _store_signature(record, signature, signer_name)
+    return _accept(record, actor)
+
+
+def _accept(record: AcceptanceRecord, actor: User) -> AcceptanceRecord:
+    record.accepted_at = timezone.now()
+    record.certificate_no = f"YS{record.order.number}"
+    record.save()
+    transitions.apply(
+        ACCEPTANCE_MACHINE,
+        record,
+        "accept",
+        event_model=AcceptanceEvent,
+        subject_field="record",
+        actor=actor,
+        payload={"certificate": record.certificate_no},
+    )
+    from aftersales.orders.actions import order_event
+
+    order_event(
+        record.order,
+        actor=actor,
+        kind="field",
+        payload={"action": "accepted", "certificate": record.certificate_no},
+    )
+    return record
+
+
+@transaction.atomic
+def acceptance_accept(
+    *, actor: User, order: Any, signature: str, signer_name: str = ""
+) -> AcceptanceRecord:
+    """The customer accepts once every defect's order is done (their signature)."""
+    locked = _acceptance_order(actor, order)
+    record = AcceptanceRecord.objects.select_for_update().filter(order=locked).first()
+    if record is None:
+        raise NotFound("not_found", _("Record the acceptance checklist first."))
+    if record.status == AcceptanceStatus.ACCEPTED:
+        raise Conflict("already_accepted", _("This installation is already accepted."))
+    waiting = [
+        d.order.number
+        for d in record.defects.select_related("order")
+        if d.order.status not in REOPENABLE
+    ]
+    if waiting:
+        raise Conflict(
+            "defects_open",
+            _("Defects are still being fixed (%(numbers)s).") % {"numbers": ", ".join(waiting)},
+        )
+    _store_signature(record, signature, signer_name)
+    return _accept(record, actor)

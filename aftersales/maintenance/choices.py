@@ -158,3 +158,35 @@ class CampaignProgress(models.TextChoices):
     UNREACHABLE = "unreachable", _("Unreachable")
     # The order was cancelled.
     CANCELLED = "cancelled", pgettext_lazy("campaign", "Cancelled")
+
+
+class AcceptanceStatus(models.TextChoices):
+    # 待验收: the record is being filled in on site.
+    OPEN = "open", _("To be accepted")
+    # 有缺陷: defects listed; each is a follow-on order; accepted once they are closed.
+    DEFECTS = "defects", _("Defects to fix")
+    # 已验收: the customer signed the acceptance; the certificate is issued.
+    ACCEPTED = "accepted", _("Accepted")
+
+
+Q_: Any = AcceptanceStatus
+
+ACCEPTANCE_MACHINE = Machine(
+    name="acceptance",
+    statuses=dict(AcceptanceStatus.choices),
+    table={
+        "defects": (frozenset({Q_.OPEN, Q_.DEFECTS}), Q_.DEFECTS),
+        "accept": (frozenset({Q_.OPEN, Q_.DEFECTS}), Q_.ACCEPTED),
+    },
+    labels={"defects": _("Defects listed"), "accept": _("Accepted")},
+)
+
+# The checklist an acceptance starts from (工程验收).
+ACCEPTANCE_ITEMS = (
+    _("Installed firmly and level, as drawn"),
+    _("Appearance intact, no damage"),
+    _("Power, piping and wiring to standard"),
+    _("Trial run normal"),
+    _("User trained in operation and care"),
+    _("Manuals, warranty card and accessories handed over"),
+)

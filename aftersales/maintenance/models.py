@@ -17,6 +17,7 @@ from aftersales.core.models import TransitionEvent
 from aftersales.customers.choices import MeterKind
 from aftersales.customers.models import Customer, InstalledUnit
 from aftersales.maintenance.choices import (
+    AcceptanceStatus,
     BlockReason,
     CampaignKind,
     CampaignStatus,
@@ -412,3 +413,51 @@ class CampaignUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}: {self.unit_id}"
+
+
+class AcceptanceRecord(models.Model):
+    """The acceptance (验收) of an installation or acceptance order: the checklist, the
+    measurements, the defects (each a follow-on order), the customer's signature, the
+    certificate."""
+
+    order = models.OneToOneField(ServiceOrder, on_delete=models.PROTECT, related_name="acceptance")
+    status = models.CharField(
+        _("status"), max_length=10, choices=AcceptanceStatus.choices, default=AcceptanceStatus.OPEN
+    )
+    checklist = models.JSONField(_("checklist"), default=list, blank=True)
+    measurements = models.JSONField(_("measurements"), default=list, blank=True)
+    signer_name = models.CharField(_("signed by"), max_length=100, blank=True)
+    signature = models.CharField(max_length=100, blank=True)  # stored upload name
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    certificate_no = models.CharField(_("certificate no."), max_length=32, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("acceptance")
+        verbose_name_plural = _("acceptances")
+
+    def __str__(self) -> str:
+        return self.certificate_no or str(self.order_id)
+
+
+class AcceptanceEvent(TransitionEvent):
+    record = models.ForeignKey(AcceptanceRecord, on_delete=models.PROTECT, related_name="events")
+
+    class Meta(TransitionEvent.Meta):
+        indexes = [models.Index(fields=["record", "at"], name="maint_acceptance_event_idx")]
+
+
+class AcceptanceDefect(models.Model):
+    record = models.ForeignKey(AcceptanceRecord, on_delete=models.CASCADE, related_name="defects")
+    text = models.CharField(_("defect"), max_length=300)
+    order = models.OneToOneField(ServiceOrder, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["record", "id"]
+
+    def __str__(self) -> str:
+        return self.text

@@ -18,6 +18,7 @@ from aftersales.maintenance.choices import (
     TaskKind,
 )
 from aftersales.maintenance.models import (
+    AcceptanceRecord,
     Campaign,
     CampaignUnit,
     ChecklistEntry,
@@ -198,3 +199,29 @@ def campaign_progress(campaign: Campaign, *, user: Any = None) -> dict[str, Any]
         counts[state] += 1
         rows.append({"row": row, "state": state, "label": CampaignProgress(state).label})
     return {"rows": rows, "counts": counts}
+
+
+def acceptance_for(order: ServiceOrder) -> dict[str, Any] | None:
+    """An installation or acceptance order's acceptance: the record (if any), the checklist to
+    start from, the defects with their orders, and whether it can be accepted now."""
+    from aftersales.maintenance.choices import ACCEPTANCE_ITEMS
+    from aftersales.orders.choices import REOPENABLE
+
+    if order.service_type not in actions.ACCEPTANCE_TYPES:
+        return None
+    record = AcceptanceRecord.objects.filter(order_id=order.pk).first()
+    defects = list(record.defects.select_related("order")) if record else []
+    items = (
+        record.checklist
+        if record and record.checklist
+        else [{"item": str(text), "ok": False, "note": ""} for text in ACCEPTANCE_ITEMS]
+    )
+    return {
+        "record": record,
+        "items": items,
+        "measurements": (record.measurements if record else []) + [{}] * 3,
+        "defects": defects,
+        "ready": bool(record)
+        and record.status == "defects"
+        and all(d.order.status in REOPENABLE for d in defects),
+    }

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.catalog.models import Part, ProductCategory, ProductModel
-from aftersales.core.errors import ApplicationError
+from aftersales.core.errors import ApplicationError, NotFound
 from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.selectors import get_visible
 from aftersales.customers.choices import MeterKind
@@ -531,3 +531,92 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
             "may_mark": has_perm(user, Perm.ORDER_EDIT),
         },
     )
+
+
+# --- installation and acceptance -------------------------------------------------------------
+
+
+def _acceptance_form(post: Any) -> dict[str, Any]:
+    checklist = []
+    k = 0
+    while f"item_{k}" in post:
+        checklist.append(
+            {"item": post.get(f"item_{k}", ""), "ok": post.get(f"ok_{k}") == "1", "note": ""}
+        )
+        k += 1
+    measurements = []
+    k = 0
+    while f"m_name_{k}" in post:
+        measurements.append(
+            {
+                "name": post.get(f"m_name_{k}", ""),
+                "value": post.get(f"m_value_{k}", ""),
+                "unit": post.get(f"m_unit_{k}", ""),
+            }
+        )
+        k += 1
+    return {
+        "checklist": checklist,
+        "measurements": measurements,
+        "defects": post.get("defects", "").splitlines(),
+        "signature": post.get("signature", ""),
+        "signer_name": post.get("signer_name", ""),
+    }
+
+
+@page(Perm.ORDER_VIEW)
+@require_POST
+def acceptance_save(request: HttpRequest, pk: int) -> HttpResponse:
+    """The acceptance on site (from the visit page) or, once the defects are fixed, the
+    customer's acceptance (from the acceptance page)."""
+    order = get_visible(orders_visible_to(request.user), pk)
+    form = _acceptance_form(request.POST)
+    try:
+        if request.POST.get("op") == "accept":
+            record = actions.acceptance_accept(
+                actor=request.user,  # type: ignore[arg-type]
+                order=order,
+                signature=form["signature"],
+                signer_name=form["signer_name"],
+            )
+        else:
+            record = actions.acceptance_record(actor=request.user, order=order, **form)  # type: ignore[arg-type]
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Accepted; the certificate is issued.")
+            if record.status == "accepted"
+            else _("Defects recorded; each has a follow-on order."),
+        )
+    back = request.POST.get("back") or "visit"
+    if back == "page":
+        return redirect("maint-acceptance", pk=pk)
+    return redirect(f"{reverse('field-visit', kwargs={'pk': pk})}#acceptance")
+
+
+@page(Perm.ORDER_VIEW)
+def acceptance_page(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_visible(
+        orders_visible_to(request.user).select_related("customer", "unit__product_model"), pk
+    )
+    data = selectors.acceptance_for(order)
+    if data is None:
+        raise NotFound("not_found", _("Only installation and acceptance orders are accepted."))
+    return render(request, "web/maintenance/acceptance.html", {"order": order, "acceptance": data})
+
+
+@page(Perm.ORDER_VIEW)
+def acceptance_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from aftersales.maintenance import certificate
+    from aftersales.maintenance.models import AcceptanceRecord
+
+    order = get_visible(orders_visible_to(request.user), pk)
+    record = AcceptanceRecord.objects.filter(order=order, status="accepted").first()
+    if record is None:
+        raise NotFound("not_found", _("Not accepted yet."))
+    response = HttpResponse(certificate.render(record), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="acceptance-{order.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -172,6 +172,17 @@ urlpatterns += [
     path("maintenance/contracts/", maintenance.contracts, name="maint-contracts"),
     path("maintenance/contracts/<int:pk>/", maintenance.contract, name="maint-contract"),
     path("maintenance/campaigns/", maintenance.campaigns, name="maint-campaigns"),
+    path("maintenance/acceptance/<int:pk>/", maintenance.acceptance_page, name="maint-acceptance"),
+    path(
+        "maintenance/acceptance/<int:pk>/save/",
+        maintenance.acceptance_save,
+        name="maint-acceptance-save",
+    ),
+    path(
+        "maintenance/acceptance/<int:pk>/certificate.pdf",
+        maintenance.acceptance_pdf,
+        name="maint-acceptance-pdf",
+    ),
     path("maintenance/campaigns/<int:pk>/", maintenance.campaign, name="maint-campaign"),
     path(
         "maintenance/visit/<int:pk>/checklist/",
