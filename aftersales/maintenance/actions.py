@@ -1849,6 +1849,17 @@ def acceptance_record(
 
 
 def _accept(record: AcceptanceRecord, actor: User) -> AcceptanceRecord:
+    from aftersales.customers.actions import unit_update
+
+    order = record.order
+    if order.service_type == "installation" and order.unit_id:
+        unit = InstalledUnit.objects.get(pk=order.unit_id)
+        if unit.installation_date is None:  # the installation date the plans count from
+            unit_update(
+                actor=planner_user(order.company_id),
+                unit=unit,
+                installation_date=timezone.localdate(),
+            )
     record.accepted_at = timezone.now()
     record.certificate_no = f"YS{record.order.number}"
     record.save()

@@ -164,9 +164,10 @@ def maintenance_for_order(order: ServiceOrder) -> dict[str, Any] | None:
         .first()
     )
     contract = actions.contract_for_order(order)
-    if visit is None and contract is None:
+    acceptance = order.service_type in actions.ACCEPTANCE_TYPES
+    if visit is None and contract is None and not acceptance:
         return None
-    return {"visit": visit, "contract": contract}
+    return {"visit": visit, "contract": contract, "acceptance": acceptance}
 
 
 def campaigns_visible_to(user: Any) -> QuerySet[Campaign]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.utils import timezone
 from pypdf import PdfReader
 
 from aftersales.core.errors import ApplicationError
@@ -37,6 +38,8 @@ def test_accepted_at_once_with_the_signature(installation, people):
         signer_name="张三",
     )
     assert (record.status, record.certificate_no) == ("accepted", f"YS{installation.number}")
+    installation.unit.refresh_from_db()
+    assert installation.unit.installation_date == timezone.localdate()
     text = PdfReader(io.BytesIO(certificate.render(record))).pages[0].extract_text()
     assert "安装牢固" in text and "绝缘电阻" in text and record.certificate_no in text
     with pytest.raises(ApplicationError) as again:
