@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "aftersales.fieldwork",
     "aftersales.feedback",
     "aftersales.kpi",
+    "aftersales.maintenance",
     "aftersales.portal",
     "aftersales.web",
     "aftersales.api",

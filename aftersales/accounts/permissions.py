@@ -69,6 +69,10 @@ class Perm:
     ASSESSMENT_EDIT = "assessment.edit"
     # Approve an assessment run (what settlement then reads).
     ASSESSMENT_APPROVE = "assessment.approve"
+    # Maintenance plans, their rules, levels and tasks, unit overrides, generation runs.
+    MAINTENANCE_PLANS = "maintenance.plans"
+    # Service contracts (服务合同): create, activate, renew, terminate.
+    CONTRACT_EDIT = "maintenance.contracts"
 
 
 _ALL_VIEW = {
@@ -98,6 +102,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.ORDER_CANCEL,
             Perm.ORDER_REOPEN,
             Perm.COMPLAINT_HANDLE,
+            Perm.CONTRACT_EDIT,
         }
     ),
     Role.DISPATCHER: frozenset(
@@ -171,6 +176,8 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.FIELD_RULES,
             Perm.COMPLAINT_HANDLE,
             Perm.FEEDBACK_RULES,
+            Perm.MAINTENANCE_PLANS,
+            Perm.CONTRACT_EDIT,
         }
     ),
     Role.FINANCE: frozenset(_ALL_VIEW | {Perm.PART_EXPORT, Perm.CUSTOMER_EXPORT}),
@@ -210,6 +217,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.WAREHOUSE_EDIT,
             Perm.FIELD_RULES,
             Perm.FEEDBACK_RULES,
+            Perm.MAINTENANCE_PLANS,
         }
     ),
 }

@@ -21,6 +21,9 @@ EVENTS: dict[str, tuple[str, ...]] = {
     "complaint_received": ("number", "due"),
     "complaint_outcome": ("number", "outcome"),
     "otp": ("code", "minutes"),
+    "maintenance_due": ("number", "plan", "start", "end"),
+    "contract_renewal": ("number", "ends_on"),
+    "campaign": ("number", "name", "serial"),
 }
 # Events whose messages need the customer's consent to surveys / marketing; all others are
 # service messages about the customer's own orders.
@@ -96,6 +99,32 @@ DEFAULTS: dict[tuple[str, str], tuple[str, str]] = {
     ("otp", "en"): (
         "Your sign-in code",
         "Your code is {code}. It is valid for {minutes} minutes; do not share it.",
+    ),
+    ("maintenance_due", "zh-hans"): (
+        "保养提醒",
+        "您的设备已到保养时间（{plan}，工单{number}），建议{start}至{end}上门，我们将与您预约时间。",
+    ),
+    ("maintenance_due", "en"): (
+        "Your maintenance is due",
+        "Your unit's {plan} service is due (order {number}) between {start} and {end}; "
+        "we will call to book the visit.",
+    ),
+    ("campaign", "zh-hans"): (
+        "服务通知：{name}",
+        "您的设备（序列号{serial}）在{name}范围内，我们已为您登记服务工单{number}，将与您预约免费上门。",
+    ),
+    ("campaign", "en"): (
+        "Service notice: {name}",
+        "Your unit {serial} is covered by {name}. We registered order {number} and will call "
+        "to book a free visit.",
+    ),
+    ("contract_renewal", "zh-hans"): (
+        "服务合同即将到期",
+        "您的服务合同{number}将于{ends_on}到期，请联系我们续签。",
+    ),
+    ("contract_renewal", "en"): (
+        "Your service contract ends soon",
+        "Your service contract {number} ends on {ends_on}; contact us to renew it.",
     ),
 }
 

@@ -542,6 +542,9 @@ def _create(
                 % {"numbers": ", ".join(n for _pk, n in duplicates)},
                 details={"orders": [{"id": pk, "number": n} for pk, n in duplicates]},
             )
+    if not contract_level and the_unit is not None:
+        for hook in CONTRACT_LEVEL_HOOKS:  # a service contract covering the unit (maintenance)
+            contract_level = hook(the_unit) or contract_level
     now = created_at or timezone.now()
     region_id = (addr.region_id if addr and addr.region_id else None) or cust.region_id
     rule = sla.select_policy(
@@ -589,6 +592,12 @@ def _create(
     )
     transaction.on_commit(lambda: _after_intake(order.pk))
     return order
+
+
+# Functions (taking the unit) that name the contract level of a new order on a unit when the
+# caller gave none: higher apps (maintenance's service contracts) register theirs in
+# `AppConfig.ready()`.
+CONTRACT_LEVEL_HOOKS: list[Any] = []
 
 
 def _after_intake(order_id: int) -> None:

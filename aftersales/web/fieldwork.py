@@ -21,6 +21,7 @@ from aftersales.core.selectors import get_visible
 from aftersales.fieldwork import actions, report, selectors, steps
 from aftersales.fieldwork.choices import Cause, ChargeKind, PaymentMethod, PhotoKind, Result
 from aftersales.fieldwork.models import FeeItem
+from aftersales.maintenance.selectors import acceptance_for, checklist_for
 from aftersales.orders.choices import Status
 from aftersales.orders.selectors import order_timeline, orders_visible_to
 from aftersales.warranty.engine import FREE_TO_CUSTOMER
@@ -122,6 +123,8 @@ def visit(request: HttpRequest, pk: int) -> HttpResponse:
             "S": Status,
             "can_report": order.status in (Status.COMPLETED, Status.FOLLOWED_UP, Status.CLOSED)
             or order.records.exists(),
+            "checklist": checklist_for(order),
+            "acceptance": acceptance_for(order),
         },
     )
 
@@ -241,6 +244,7 @@ def _report_page(
             "header_lines": _labels(order)["header"].splitlines(),
             "events": [] if customer_copy else order_timeline(order),
             "customer_link": None if customer_copy else actions.customer_report_path(order),
+            "checklist": checklist_for(order),
         },
     )
 

@@ -34,6 +34,7 @@ from aftersales.core.validation import ValidationFailed
 from aftersales.customers.selectors import customer_search, unit_search, units_visible_to
 from aftersales.dispatch import actions as dispatch_actions
 from aftersales.dispatch.choices import KEEP_TECHNICIAN, PLANNABLE, REFUSAL_LABELS
+from aftersales.maintenance.selectors import maintenance_for_order
 from aftersales.orders import actions
 from aftersales.orders.choices import (
     NEEDS_REASON,
@@ -524,6 +525,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if has_perm(user, Perm.ORDER_FOLLOW_UP)
             else None,
             "can_complain": has_perm(user, Perm.COMPLAINT_HANDLE),
+            "maintenance": maintenance_for_order(order),
         },
     )
 

@@ -130,6 +130,24 @@ API_CASES = [
     ("get", "/kpis/first_time_fix/orders", None, {T, SM, M, F, H}, 200),
     ("get", "/training-records", None, {T, SM, M, F, H}, 200),
     ("get", "/assessment-runs", None, {T, SM, M, F, H}, 200),
+    ("get", "/maintenance/plans", None, ALL, 200),
+    ("post", "/maintenance/plans", {"name": "年检", "category_id": "{category}"}, {M, ADM}, 201),
+    ("get", "/maintenance/runs", None, ALL, 200),
+    ("get", "/units/{u1}/maintenance", None, ALL, 200),
+    ("get", "/maintenance/contracts", None, ALL, 200),
+    (
+        "post",
+        "/maintenance/contracts",
+        {
+            "customer_id": "{c1}",
+            "unit_ids": [],
+            "number": "HT-1",
+            "starts_on": "2026-01-01",
+            "ends_on": "2026-12-31",
+        },
+        {A, M},
+        201,
+    ),
 ]
 
 
@@ -207,6 +225,11 @@ PAGE_CASES = [
     ("get", "/kpi/assessments/", {T, SM, M, F, H}),
     ("get", "/kpi/training/", {T, SM, M, F, H}),
     ("get", "/kpi/gbt27922/", {M, F, H}),
+    ("get", "/maintenance/plans/", ALL),
+    ("get", "/maintenance/runs/", ALL),
+    ("get", "/maintenance/contracts/", ALL),
+    ("get", "/maintenance/units/{u1}/", ALL),
+    ("get", "/maintenance/campaigns/", ALL),
 ]
 
 

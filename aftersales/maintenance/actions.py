@@ -1,0 +1,1908 @@
+"""Every write of maintenance plans, their generated services, checklists and contracts.
+
+Generation: for each unit a plan covers, the pure schedule (`schedule.py`) says when the next
+service is due; when its window opens within the plan's horizon and no service of the plan is
+open, an order of type maintenance is created through the order actions, linked to the plan,
+the rule and the level by a `MaintenanceVisit` row whose key (plan, unit, service number,
+attempt) is unique. The unit row is locked for the check and the create, so two runs at once,
+a rerun, or a run after a crash make each order once. A cancelled order frees its service: the
+next run orders it again (a new attempt).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections import Counter
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.accounts import actions as org
+from aftersales.accounts.choices import Role
+from aftersales.accounts.models import Company, User
+from aftersales.accounts.permissions import Perm, has_perm, require
+from aftersales.calendars.selectors import work_calendar
+from aftersales.core import transitions
+from aftersales.core.audit import audit_record
+from aftersales.core.errors import ApplicationError, Conflict, NotFound
+from aftersales.core.selectors import as_id
+from aftersales.core.validation import Errors
+from aftersales.customers.choices import MeterKind, UnitStatus
+from aftersales.customers.models import Address, InstalledUnit, MeterReading
+from aftersales.customers.selectors import meter_history
+from aftersales.maintenance import campaigns, checklist, schedule
+from aftersales.maintenance.choices import (
+    ACCEPTANCE_MACHINE,
+    CAMPAIGN_MACHINE,
+    CONTRACT_MACHINE,
+    PLAN_MACHINE,
+    AcceptanceStatus,
+    BlockReason,
+    CampaignKind,
+    CampaignStatus,
+    ContractStatus,
+    PlanStatus,
+    RuleKind,
+    ScheduleState,
+    TaskKind,
+    VisitState,
+)
+from aftersales.maintenance.models import (
+    AcceptanceDefect,
+    AcceptanceEvent,
+    AcceptanceRecord,
+    Campaign,
+    CampaignEvent,
+    CampaignUnit,
+    ChecklistEntry,
+    ContractEvent,
+    GenerationRun,
+    LevelTask,
+    MaintenanceLevel,
+    MaintenancePlan,
+    MaintenanceRule,
+    MaintenanceVisit,
+    PlanEvent,
+    ServiceContract,
+    UnitPlanOverride,
+    UnitSchedule,
+)
+from aftersales.orders.choices import REOPENABLE, Priority, Status
+from aftersales.orders.models import ServiceOrder
+
+# --- plans -----------------------------------------------------------------------------------
+
+PLAN_FIELDS = (
+    "name",
+    "meter_kind",
+    "window_days",
+    "horizon_days",
+    "working_days_only",
+    "blackout_months",
+    "priority",
+    "needs_contract",
+)
+
+
+def _months(value: Any, errors: Errors, field: str = "blackout_months") -> list[int]:
+    try:
+        months = sorted({int(m) for m in (value or [])})
+    except (TypeError, ValueError):
+        errors.add(field, _("Months are numbers 1 to 12."))
+        return []
+    if any(not 1 <= m <= 12 for m in months):
+        errors.add(field, _("Months are numbers 1 to 12."))
+    if len(months) >= 12:
+        errors.add(field, _("At least one month must allow visits."))
+    return months
+
+
+def _plan_values(plan: MaintenancePlan, fields: dict[str, Any], errors: Errors) -> None:
+    if "name" in fields:
+        plan.name = (fields["name"] or "").strip()[:100]
+        if not plan.name:
+            errors.add("name", _("Give the plan a name."))
+    if "meter_kind" in fields:
+        if fields["meter_kind"] not in MeterKind.values:
+            errors.add("meter_kind", _("Choose kilometres or running hours."))
+        else:
+            plan.meter_kind = fields["meter_kind"]
+    for name, high in (("window_days", 60), ("horizon_days", 365)):
+        if name in fields:
+            try:
+                number = int(fields[name])
+            except (TypeError, ValueError):
+                number = -1
+            if not 0 <= number <= high:
+                errors.add(name, _("Between %(low)s and %(high)s.") % {"low": 0, "high": high})
+            else:
+                setattr(plan, name, number)
+    for name in ("working_days_only", "needs_contract"):
+        if name in fields:
+            setattr(plan, name, bool(fields[name]))
+    if "blackout_months" in fields:
+        plan.blackout_months = _months(fields["blackout_months"], errors)
+    if "priority" in fields:
+        if fields["priority"] not in Priority.values:
+            errors.add("priority", _("Unknown priority."))
+        else:
+            plan.priority = fields["priority"]
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    actor: User,
+    name: str,
+    product_model: Any = None,
+    category: Any = None,
+    **fields: Any,
+) -> MaintenancePlan:
+    """A new plan (draft) for a product model or a category."""
+    from aftersales.catalog.models import ProductCategory, ProductModel
+
+    require(actor, Perm.MAINTENANCE_PLANS)
+    errors = Errors()
+    plan = MaintenancePlan(company_id=actor.company_id)
+    unknown = set(fields) - set(PLAN_FIELDS)
+    if unknown:
+        errors.add(sorted(unknown)[0], _("Unknown field."))
+    _plan_values(plan, {"name": name, **fields}, errors)
+    if product_model not in (None, ""):
+        plan.product_model = ProductModel.objects.filter(
+            pk=as_id(product_model), category__company_id=actor.company_id
+        ).first()
+        if plan.product_model is None:
+            errors.add("product_model", _("Unknown product model."))
+    if category not in (None, ""):
+        plan.category = ProductCategory.objects.filter(
+            pk=as_id(category), company_id=actor.company_id
+        ).first()
+        if plan.category is None:
+            errors.add("category", _("Unknown product category."))
+    if product_model in (None, "") and category in (None, ""):
+        errors.add("product_model", _("Choose a product model or a category."))
+    errors.raise_if_any()
+    plan.save()
+    transitions.record(
+        PlanEvent,
+        subject_field="plan",
+        subject=plan,
+        actor=actor,
+        action="create",
+        to_status=plan.status,
+    )
+    return plan
+
+
+def _locked_plan(actor: User, plan: Any) -> MaintenancePlan:
+    found = (
+        MaintenancePlan.objects.select_for_update()
+        .filter(pk=as_id(plan), company_id=actor.company_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound("not_found", _("Unknown maintenance plan."))
+    return found
+
+
+@transaction.atomic
+def plan_update(*, actor: User, plan: Any, **fields: Any) -> MaintenancePlan:
+    require(actor, Perm.MAINTENANCE_PLANS)
+    locked = _locked_plan(actor, plan)
+    errors = Errors()
+    unknown = set(fields) - set(PLAN_FIELDS)
+    if unknown:
+        errors.add(sorted(unknown)[0], _("Unknown field."))
+    before = {f: getattr(locked, f) for f in PLAN_FIELDS}
+    _plan_values(locked, fields, errors)
+    errors.raise_if_any()
+    changes = {
+        f: [before[f], getattr(locked, f)] for f in PLAN_FIELDS if before[f] != getattr(locked, f)
+    }
+    locked.version += 1
+    locked.save(update_fields=[*PLAN_FIELDS, "version", "updated_at"])
+    transitions.record(
+        PlanEvent,
+        subject_field="plan",
+        subject=locked,
+        actor=actor,
+        action="edit",
+        payload={"changes": {k: [str(a), str(b)] for k, (a, b) in changes.items()}},
+    )
+    return locked
+
+
+@transaction.atomic
+def plan_transition(*, actor: User, plan: Any, action: str, reason: str = "") -> MaintenancePlan:
+    """Activate, pause or retire a plan (the transition kernel). A plan is activated only with
+    a rule that can date a service."""
+    require(actor, Perm.MAINTENANCE_PLANS)
+    locked = _locked_plan(actor, plan)
+    if action == "activate":
+        rules = list(locked.rules.all())
+        if not any(r.days or r.months or r.meter for r in rules):
+            raise Conflict("no_rules", _("Add a rule with days, months or a meter interval first."))
+    transitions.apply(
+        PLAN_MACHINE,
+        locked,
+        action,
+        event_model=PlanEvent,
+        subject_field="plan",
+        actor=actor,
+        reason=reason,
+    )
+    return locked
+
+
+def _decimal(value: Any, errors: Errors, field: str, *, positive: bool = True) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        errors.add(field, _("Enter a number."))
+        return None
+    if not number.is_finite() or abs(number) >= Decimal("1e9") or (positive and number <= 0):
+        errors.add(field, _("Enter a positive number."))
+        return None
+    return number
+
+
+def _whole(value: Any, errors: Errors, field: str, low: int, high: int) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = low - 1
+    if not low <= number <= high:
+        errors.add(field, _("Between %(low)s and %(high)s.") % {"low": low, "high": high})
+        return None
+    return number
+
+
+@transaction.atomic
+def rule_save(
+    *,
+    actor: User,
+    plan: Any,
+    kind: str,
+    days: Any = None,
+    months: Any = None,
+    meter: Any = None,
+    nth: Any = None,
+    weekday: Any = None,
+) -> MaintenanceRule:
+    """Set the plan's first-service or periodic rule (one of each); it gets a base level."""
+    require(actor, Perm.MAINTENANCE_PLANS)
+    locked = _locked_plan(actor, plan)
+    errors = Errors()
+    if kind not in RuleKind.values:
+        errors.add("kind", _("Choose first service or periodic service."))
+    the_days = _whole(days, errors, "days", 1, 3650)
+    the_months = _whole(months, errors, "months", 1, 120)
+    the_meter = _decimal(meter, errors, "meter")
+    the_nth = _whole(nth, errors, "nth", -1, 5)
+    the_weekday = _whole(weekday, errors, "weekday", 0, 6)
+    if the_nth == 0:
+        errors.add("nth", _("Between %(low)s and %(high)s.") % {"low": -1, "high": 5})
+    if kind == RuleKind.FIRST and the_months:
+        errors.add("months", _("The first service is counted in days."))
+    if not (the_days or the_months or the_meter) and "kind" not in errors.fields:
+        errors.add("days", _("Give days, months or a meter interval (whichever comes first)."))
+    if (the_nth is None) != (the_weekday is None):
+        errors.add("weekday", _("Give both the nth and the weekday, or neither."))
+    errors.raise_if_any()
+    rule, created = MaintenanceRule.objects.get_or_create(plan=locked, kind=kind)
+    rule.days, rule.months, rule.meter = the_days, the_months, the_meter
+    rule.nth, rule.weekday = the_nth, the_weekday
+    rule.save()
+    if created:
+        name = gettext("First service") if kind == RuleKind.FIRST else gettext("Periodic service")
+        MaintenanceLevel.objects.create(rule=rule, name=name)
+    transitions.record(
+        PlanEvent,
+        subject_field="plan",
+        subject=locked,
+        actor=actor,
+        action="rule",
+        payload={
+            "kind": kind,
+            "days": the_days,
+            "months": the_months,
+            "meter": str(the_meter or ""),
+        },
+    )
+    return rule
+
+
+@transaction.atomic
+def level_save(
+    *,
+    actor: User,
+    rule: Any,
+    name: str,
+    at_meter: Any = None,
+    every_nth: Any = None,
+    duration_minutes: Any = 60,
+    level: Any = None,
+) -> MaintenanceLevel:
+    """Add (or edit) a level of a rule: at a meter position or every nth service (neither: the
+    base level, which each rule has once)."""
+    require(actor, Perm.MAINTENANCE_PLANS)
+    the_rule = MaintenanceRule.objects.filter(
+        pk=as_id(rule), plan__company_id=actor.company_id
+    ).first()
+    if the_rule is None:
+        raise NotFound("not_found", _("Unknown rule."))
+    _locked_plan(actor, the_rule.plan_id)
+    errors = Errors()
+    name = (name or "").strip()[:100]
+    if not name:
+        errors.add("name", _("Give the level a name."))
+    position = _decimal(at_meter, errors, "at_meter")
+    nth = _whole(every_nth, errors, "every_nth", 1, 1000)
+    duration = _whole(duration_minutes, errors, "duration_minutes", 5, 24 * 60)
+    if position is not None and nth is not None:
+        errors.add("every_nth", _("Give a meter position or every nth service, not both."))
+    if position is not None and the_rule.meter and position % the_rule.meter != 0:
+        errors.add("at_meter", _("The position must be a multiple of the rule's interval."))
+    if position is not None and not the_rule.meter:
+        errors.add("at_meter", _("The rule has no meter interval; use every nth service."))
+    errors.raise_if_any()
+    row = (
+        MaintenanceLevel.objects.filter(pk=as_id(level), rule=the_rule).first()
+        if level not in (None, "")
+        else MaintenanceLevel(rule=the_rule)
+    )
+    if row is None:
+        raise NotFound("not_found", _("Unknown level."))
+    row.name, row.at_meter, row.every_nth = name, position, nth
+    row.duration_minutes = duration or 60
+    row.save()
+    return row
+
+
+@transaction.atomic
+def task_save(
+    *,
+    actor: User,
+    level: Any,
+    kind: str,
+    text: str,
+    unit_label: str = "",
+    low: Any = None,
+    high: Any = None,
+    part: Any = None,
+    quantity: Any = 1,
+    position: Any = None,
+) -> LevelTask:
+    """Add a task to a level: check, measure (with limits) or replace (with the kit's part)."""
+    from aftersales.catalog.models import Part
+
+    require(actor, Perm.MAINTENANCE_PLANS)
+    the_level = (
+        MaintenanceLevel.objects.select_related("rule")
+        .filter(pk=as_id(level), rule__plan__company_id=actor.company_id)
+        .first()
+    )
+    if the_level is None:
+        raise NotFound("not_found", _("Unknown level."))
+    _locked_plan(actor, the_level.rule.plan_id)
+    errors = Errors()
+    if kind not in TaskKind.values:
+        errors.add("kind", _("Choose check, measure or replace."))
+    text = (text or "").strip()[:200]
+    if not text:
+        errors.add("text", _("Describe the task."))
+    the_low = _decimal(low, errors, "low", positive=False)
+    the_high = _decimal(high, errors, "high", positive=False)
+    if the_low is not None and the_high is not None and the_low > the_high:
+        errors.add("high", _("The highest limit must not be below the lowest."))
+    if kind == TaskKind.MEASURE and the_low is None and the_high is None:
+        errors.add("low", _("A measurement needs a lowest or a highest limit."))
+    the_part = None
+    if kind == TaskKind.REPLACE:
+        the_part = Part.objects.filter(pk=as_id(part), company_id=actor.company_id).first()
+        if the_part is None:
+            errors.add("part", _("Choose the part to replace."))
+    amount = _decimal(quantity, errors, "quantity") or Decimal(1)
+    errors.raise_if_any()
+    order = _whole(position, errors, "position", 0, 999)
+    if order is None:
+        order = the_level.tasks.count() + 1
+    return LevelTask.objects.create(
+        level=the_level,
+        position=order,
+        kind=kind,
+        text=text,
+        unit_label=(unit_label or "").strip()[:16],
+        low=the_low,
+        high=the_high,
+        part=the_part,
+        quantity=amount,
+    )
+
+
+@transaction.atomic
+def unit_plan_override(
+    *, actor: User, unit: Any, plan: Any = None, blackout_months: Any = None
+) -> UnitPlanOverride:
+    """Give a unit its own plan (empty: none) and the customer's blackout months."""
+    from aftersales.customers.selectors import units_visible_to
+
+    require(actor, Perm.MAINTENANCE_PLANS)
+    found = units_visible_to(actor).filter(pk=as_id(unit)).first()
+    if found is None:
+        raise NotFound("not_found", _("Unknown unit."))
+    errors = Errors()
+    the_plan = None
+    if plan not in (None, ""):
+        the_plan = MaintenancePlan.objects.filter(
+            pk=as_id(plan), company_id=actor.company_id
+        ).first()
+        if the_plan is None:
+            errors.add("plan", _("Unknown maintenance plan."))
+    months = _months(blackout_months, errors)
+    errors.raise_if_any()
+    row, _created = UnitPlanOverride.objects.update_or_create(
+        unit=found, defaults={"plan": the_plan, "blackout_months": months}
+    )
+    audit_record(
+        actor=actor,
+        action="maintenance.unit_override",
+        obj=found,
+        changes={"plan": [None, the_plan.pk if the_plan else None], "blackout": [None, months]},
+    )
+    return row
+
+
+# --- the system's actor ----------------------------------------------------------------------
+
+
+def planner_user(company_id: int) -> User:
+    """The company's maintenance planner account: the actor of generated orders (it has no
+    password and cannot sign in)."""
+    company = Company.objects.get(pk=company_id)
+    username = f"planner-{company.code}"
+    found = User.objects.filter(username=username).first()
+    if found is not None:
+        return found
+    user = org.user_create(
+        actor=None,
+        username=username,
+        password=secrets.token_urlsafe(24),
+        role=Role.AGENT,
+        company=company,
+        first_name=gettext("Maintenance planner"),
+    )
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    return user
+
+
+# --- which plan, which facts -----------------------------------------------------------------
+
+
+def plan_for_unit(unit: InstalledUnit) -> MaintenancePlan | None:
+    """The unit's plan: its override (which may be none), else the active plan of its model,
+    else of its category."""
+    override = UnitPlanOverride.objects.filter(unit=unit).select_related("plan").first()
+    if override is not None:
+        return override.plan
+    plans = MaintenancePlan.objects.filter(company_id=unit.company_id, status=PlanStatus.ACTIVE)
+    found = plans.filter(product_model_id=unit.product_model_id).order_by("id").first()
+    if found is None:
+        found = (
+            plans.filter(category_id=unit.product_model.category_id, product_model__isnull=True)
+            .order_by("id")
+            .first()
+        )
+    return found
+
+
+def units_for_plan(plan: MaintenancePlan) -> Any:
+    """The ids of the units the plan covers (overrides included and excluded)."""
+    overridden = UnitPlanOverride.objects.values("unit_id")
+    units = InstalledUnit.objects.filter(company_id=plan.company_id)
+    if plan.product_model_id:
+        base = units.filter(product_model_id=plan.product_model_id)
+    else:
+        own_plans = MaintenancePlan.objects.filter(
+            company_id=plan.company_id, status=PlanStatus.ACTIVE, product_model__isnull=False
+        ).values("product_model_id")
+        base = units.filter(product_model__category_id=plan.category_id).exclude(
+            product_model_id__in=own_plans
+        )
+    active = plan.status == PlanStatus.ACTIVE
+    base = base.exclude(pk__in=overridden) if active else base.none()
+    chosen = UnitPlanOverride.objects.filter(plan=plan).values("unit_id")
+    return (base | units.filter(pk__in=chosen)).order_by("id").values_list("id", flat=True)
+
+
+def rules_of(plan: MaintenancePlan) -> list[schedule.Rule]:
+    out = []
+    for rule in plan.rules.prefetch_related("levels").all():
+        levels = list(rule.levels.all())
+        base = next((lv.pk for lv in levels if lv.is_base), None)
+        out.append(
+            schedule.Rule(
+                key=rule.pk,
+                kind=rule.kind,
+                days=rule.days,
+                months=rule.months,
+                meter=rule.meter,
+                base_level=base,
+                tiers=tuple(
+                    schedule.Tier(key=lv.pk, at=lv.at_meter, nth=lv.every_nth)
+                    for lv in levels
+                    if not lv.is_base
+                ),
+                nth_weekday=(rule.nth, rule.weekday)
+                if rule.nth is not None and rule.weekday is not None
+                else None,
+            )
+        )
+    return out
+
+
+def timing_of(plan: MaintenancePlan, unit: InstalledUnit) -> schedule.Timing:
+    override = UnitPlanOverride.objects.filter(unit=unit).first()
+    months = set(plan.blackout_months or []) | set(override.blackout_months if override else [])
+    return schedule.Timing(
+        window_days=plan.window_days,
+        horizon_days=plan.horizon_days,
+        working_days_only=plan.working_days_only,
+        blackout_months=frozenset(int(m) for m in months),
+    )
+
+
+def _start(unit: InstalledUnit) -> dt.date | None:
+    return unit.installation_date or unit.purchase_date or unit.invoice_date
+
+
+def _done_meter(visit: MaintenanceVisit, kind: str) -> Decimal | None:
+    reading = (
+        MeterReading.objects.filter(unit_id=visit.unit_id, kind=kind, reference=visit.order.number)
+        .order_by("-read_on", "-id")
+        .first()
+    )
+    return reading.value if reading else None
+
+
+def _reconcile(unit: InstalledUnit, plan: MaintenancePlan) -> None:
+    """Open services whose order was completed become done (date, meter read on the visit);
+    cancelled ones are freed (the service is ordered again)."""
+    for visit in MaintenanceVisit.objects.select_related("order").filter(
+        unit=unit, plan=plan, state=VisitState.OPEN
+    ):
+        if visit.order.status in REOPENABLE:
+            visit.state = VisitState.DONE
+            done_at = visit.order.completed_at or timezone.now()
+            visit.done_on = timezone.localtime(done_at).date()
+            visit.done_meter = _done_meter(visit, plan.meter_kind)
+            visit.save(update_fields=["state", "done_on", "done_meter"])
+        elif visit.order.status == Status.CANCELLED:
+            visit.state = VisitState.CANCELLED
+            visit.save(update_fields=["state"])
+
+
+def facts_for(
+    unit: InstalledUnit, plan: MaintenancePlan, *, live: bool = False
+) -> schedule.UnitFacts:
+    """The unit's facts for the schedule. `live` reads a completed order as done even before
+    the next run has recorded it (the pages)."""
+    readings = meter_history(unit.pk, plan.meter_kind)
+    visits = MaintenanceVisit.objects.select_related("order").filter(unit=unit, plan=plan)
+    last: schedule.Done | None = None
+    for visit in visits.order_by("seq", "attempt"):
+        if visit.state == VisitState.DONE:
+            last = schedule.Done(
+                seq=visit.seq, on=visit.done_on or visit.due_on, meter=visit.done_meter
+            )
+        elif live and visit.state == VisitState.OPEN and visit.order.status in REOPENABLE:
+            done_at = visit.order.completed_at or timezone.now()
+            last = schedule.Done(
+                seq=visit.seq,
+                on=timezone.localtime(done_at).date(),
+                meter=_done_meter(visit, plan.meter_kind),
+            )
+    return schedule.UnitFacts(start=_start(unit), readings=readings, last_done=last)
+
+
+def working_days(company_id: int) -> Callable[[dt.date], bool]:
+    return work_calendar(company_id).is_working_day
+
+
+# --- generation ------------------------------------------------------------------------------
+
+
+def _active_contract(unit: InstalledUnit, on: dt.date) -> ServiceContract | None:
+    return (
+        ServiceContract.objects.filter(
+            units=unit, status=ContractStatus.ACTIVE, starts_on__lte=on, ends_on__gte=on
+        )
+        .order_by("-starts_on", "-id")
+        .first()
+    )
+
+
+def _blocked(unit: InstalledUnit, plan: MaintenancePlan, due: schedule.Due) -> Any:
+    if unit.status != UnitStatus.IN_SERVICE:
+        return BlockReason.UNIT_RETIRED
+    has_address = unit.address_id or Address.objects.filter(customer_id=unit.customer_id).exists()
+    if not has_address:
+        return BlockReason.NO_ADDRESS
+    if plan.needs_contract and _active_contract(unit, due.on) is None:
+        return BlockReason.CONTRACT_EXPIRED
+    return ""
+
+
+def _window(due: schedule.Due) -> tuple[dt.datetime, dt.datetime]:
+    tz = timezone.get_default_timezone()
+    start = dt.datetime.combine(due.window_start, dt.time(9), tzinfo=tz)
+    end = dt.datetime.combine(due.window_end, dt.time(18), tzinfo=tz)
+    return start, end
+
+
+def _describe(plan: MaintenancePlan, level: MaintenanceLevel | None, due: schedule.Due) -> str:
+    lines = [f"{plan.name} · {level.name if level else ''}".strip(" ·")]
+    if due.meter_at is not None:
+        lines.append(
+            f"{gettext('Due at')} {due.meter_at.normalize():f} {MeterKind(plan.meter_kind).label}"
+        )
+    if level is not None:
+        lines += [f"- {t.text}" for t in level.tasks.all()]
+    return "\n".join(lines)
+
+
+def _create_order(
+    unit: InstalledUnit, plan: MaintenancePlan, due: schedule.Due, attempt: int
+) -> MaintenanceVisit:
+    from aftersales.orders.actions import order_create
+
+    level = MaintenanceLevel.objects.filter(pk=due.level).first() if due.level else None
+    key = f"maint:{plan.pk}:{unit.pk}:{due.seq}:{attempt}"
+    start, end = _window(due)
+    contract = _active_contract(unit, due.on)
+    order, _created = order_create(
+        actor=planner_user(unit.company_id),
+        customer=unit.customer_id,
+        unit=unit,
+        channel="maintenance_plan",
+        service_type="maintenance",
+        priority=str(plan.priority),
+        fault_description=_describe(plan, level, due),
+        contract_level=contract.number if contract else "",
+        preferred_start=start,
+        preferred_end=end,
+        allow_duplicate=True,
+        idempotency_key=key,
+    )
+    visit, _made = MaintenanceVisit.objects.get_or_create(
+        key=key,
+        defaults={
+            "company_id": unit.company_id,
+            "unit": unit,
+            "plan": plan,
+            "rule_id": due.rule,
+            "level": level,
+            "seq": due.seq,
+            "attempt": attempt,
+            "order": order,
+            "due_on": due.on,
+            "due_by": due.by,
+            "meter_at": due.meter_at,
+        },
+    )
+    if _made:
+        transaction.on_commit(lambda: _remind(visit.pk))
+    return visit
+
+
+def _remind(visit_id: int) -> None:
+    """Tell the customer the service is due and when (their channel, with their consent; the
+    portal lists the order)."""
+    from aftersales.notifications.actions import notify_customer
+
+    visit = MaintenanceVisit.objects.select_related("order__customer", "plan").get(pk=visit_id)
+    notify_customer(
+        company_id=visit.company_id,
+        customer=visit.order.customer,
+        event="maintenance_due",
+        context={
+            "number": visit.order.number,
+            "plan": visit.plan.name,
+            "start": visit.due_on.isoformat()
+            if not visit.order.preferred_start
+            else timezone.localtime(visit.order.preferred_start).date().isoformat(),
+            "end": timezone.localtime(visit.order.preferred_end).date().isoformat()
+            if visit.order.preferred_end
+            else visit.due_on.isoformat(),
+        },
+        dedupe_key=f"maintenance-due:{visit.pk}",
+    )
+
+
+def unit_generate(
+    *,
+    unit: InstalledUnit | int,
+    plan: MaintenancePlan | None = None,
+    today: dt.date | None = None,
+    is_working: Callable[[dt.date], bool] | None = None,
+) -> UnitSchedule | None:
+    """Project one unit's next service and order it when due (idempotent; the unit row is
+    locked). Returns the unit's schedule row (None when it has no active plan)."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = (
+            InstalledUnit.objects.select_for_update()
+            .select_related("product_model")
+            .filter(pk=as_id(unit))
+            .first()
+        )
+        if locked is None:
+            return None
+        the_plan = plan or plan_for_unit(locked)
+        if the_plan is None or the_plan.status != PlanStatus.ACTIVE:
+            return None
+        _reconcile(locked, the_plan)
+        facts = facts_for(locked, the_plan)
+        timing = timing_of(the_plan, locked)
+        due = schedule.next_due(
+            rules_of(the_plan),
+            facts,
+            timing,
+            is_working=is_working or working_days(locked.company_id),
+        )
+        open_visit = (
+            MaintenanceVisit.objects.filter(unit=locked, plan=the_plan, state=VisitState.OPEN)
+            .order_by("-seq")
+            .first()
+        )
+        state: Any = ScheduleState.WAITING
+        reason: Any = ""
+        ordered = False
+        if open_visit is not None:
+            state = ScheduleState.ORDERED
+        elif due is None:
+            state, reason = ScheduleState.UNKNOWN, BlockReason.NO_START
+        elif schedule.should_create(due, today=today, timing=timing, open_order=False):
+            reason = _blocked(locked, the_plan, due)
+            if reason:
+                state = ScheduleState.BLOCKED
+            else:
+                attempt = (
+                    MaintenanceVisit.objects.filter(unit=locked, plan=the_plan, seq=due.seq).count()
+                    + 1
+                )
+                try:
+                    with transaction.atomic():
+                        _create_order(locked, the_plan, due, attempt)
+                    state, ordered = ScheduleState.ORDERED, True
+                except ApplicationError:
+                    state, reason = ScheduleState.BLOCKED, BlockReason.REFUSED
+        row, _created = UnitSchedule.objects.update_or_create(
+            unit=locked,
+            plan=the_plan,
+            defaults={
+                "company_id": locked.company_id,
+                "seq": due.seq if due else 1,
+                "rule_id": due.rule if due else None,
+                "level_id": due.level if due else None,
+                "due_on": due.on if due else None,
+                "due_by": due.by if due else "",
+                "meter_at": due.meter_at if due else None,
+                "state": state,
+                "reason": reason,
+                "updated_at": timezone.now(),
+            },
+        )
+        row.just_ordered = ordered  # type: ignore[attr-defined]
+        return row
+
+
+CHUNK = 2000
+
+
+def plan_generate(*, plan: MaintenancePlan | int, today: dt.date | None = None) -> GenerationRun:
+    """One generation run over a plan's units; the run's row is the log (created, blocked by
+    reason).
+
+    Units are read in chunks with their readings and services, and projected in memory; only
+    a unit whose service is to be ordered now, or whose open service's order has finished or
+    been cancelled, takes the locked path (`unit_generate`, which checks again). The others'
+    projections are written in bulk."""
+    the_plan = MaintenancePlan.objects.get(pk=as_id(plan))
+    run = GenerationRun.objects.create(plan=the_plan)
+    today = today or timezone.localdate()
+    is_working = working_days(the_plan.company_id)
+    rules = rules_of(the_plan)
+    blocked: Counter[str] = Counter()
+    units = created = 0
+    ids = list(units_for_plan(the_plan))
+    for k in range(0, len(ids), CHUNK):
+        chunk = ids[k : k + CHUNK]
+        units += len(chunk)
+        slow, rows, counted = _project_chunk(the_plan, chunk, rules, today, is_working)
+        blocked.update(counted)
+        for unit_id in slow:
+            row = unit_generate(unit=unit_id, plan=the_plan, today=today, is_working=is_working)
+            if row is not None:
+                if getattr(row, "just_ordered", False):
+                    created += 1
+                if row.state in (ScheduleState.BLOCKED, ScheduleState.UNKNOWN):
+                    blocked[str(row.reason)] += 1
+        if rows:
+            UnitSchedule.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["unit", "plan"],
+                update_fields=[
+                    "seq",
+                    "rule",
+                    "level",
+                    "due_on",
+                    "due_by",
+                    "meter_at",
+                    "state",
+                    "reason",
+                    "updated_at",
+                ],
+            )
+    run.finished_at = timezone.now()
+    run.units, run.created, run.blocked = units, created, dict(blocked)
+    run.save(update_fields=["finished_at", "units", "created", "blocked"])
+    MaintenancePlan.objects.filter(pk=the_plan.pk).update(last_run_at=run.finished_at)
+    return run
+
+
+def _project_chunk(
+    plan: MaintenancePlan,
+    chunk: list[int],
+    rules: list[schedule.Rule],
+    today: dt.date,
+    is_working: Callable[[dt.date], bool],
+) -> tuple[list[int], list[UnitSchedule], Counter[str]]:
+    """(units for the locked path, the others' schedule rows that changed, the others' blocked
+    reasons counted) for one chunk of units."""
+    from aftersales.customers import meters
+
+    # Id ranges rather than long IN lists (chunks are consecutive ids of the plan's units).
+    lo, hi, members = chunk[0], chunk[-1], set(chunk)
+    units = [
+        u
+        for u in InstalledUnit.objects.filter(pk__gte=lo, pk__lte=hi).values_list(
+            "id", "installation_date", "purchase_date", "invoice_date"
+        )
+        if u[0] in members
+    ]
+    readings: dict[int, list[meters.Reading]] = {}
+    for unit_id, on, value, replaced, pk in (
+        MeterReading.objects.filter(unit_id__gte=lo, unit_id__lte=hi, kind=plan.meter_kind)
+        .order_by("unit_id", "read_on", "id")
+        .values_list("unit_id", "read_on", "value", "meter_replaced", "id")
+    ):
+        if unit_id not in members:
+            continue
+        readings.setdefault(unit_id, []).append(
+            meters.Reading(on=on, value=value, replaced=replaced, seq=pk)
+        )
+    last_done: dict[int, schedule.Done] = {}
+    open_units: set[int] = set()
+    slow: list[int] = []
+    for unit_id, seq, visit_state, done_on, due_on, done_meter, order_status in (
+        MaintenanceVisit.objects.filter(unit_id__gte=lo, unit_id__lte=hi, plan=plan)
+        .exclude(state=VisitState.CANCELLED)
+        .order_by("unit_id", "seq")
+        .values_list("unit_id", "seq", "state", "done_on", "due_on", "done_meter", "order__status")
+    ):
+        if unit_id not in members:
+            continue
+        if visit_state == VisitState.DONE:
+            last_done[unit_id] = schedule.Done(seq=seq, on=done_on or due_on, meter=done_meter)
+        elif order_status in REOPENABLE or order_status == Status.CANCELLED:
+            slow.append(unit_id)  # to be reconciled under the lock
+        else:
+            open_units.add(unit_id)
+    overrides = dict(
+        UnitPlanOverride.objects.filter(unit_id__gte=lo, unit_id__lte=hi).values_list(
+            "unit_id", "blackout_months"
+        )
+    )
+    base = set(plan.blackout_months or [])
+    stored = {
+        row[0]: row[1:]
+        for row in UnitSchedule.objects.filter(
+            plan=plan, unit_id__gte=lo, unit_id__lte=hi
+        ).values_list(
+            "unit_id",
+            "seq",
+            "rule_id",
+            "level_id",
+            "due_on",
+            "due_by",
+            "meter_at",
+            "state",
+            "reason",
+        )
+    }
+    now = timezone.now()
+    rows: list[UnitSchedule] = []
+    blocked: Counter[str] = Counter()
+    for unit_id, installed, bought, invoiced in units:
+        if unit_id in slow:
+            continue
+        timing = schedule.Timing(
+            window_days=plan.window_days,
+            horizon_days=plan.horizon_days,
+            working_days_only=plan.working_days_only,
+            blackout_months=frozenset(int(m) for m in base | set(overrides.get(unit_id) or [])),
+        )
+        facts = schedule.UnitFacts(
+            start=installed or bought or invoiced,
+            readings=readings.get(unit_id, []),
+            last_done=last_done.get(unit_id),
+        )
+        due = schedule.next_due(rules, facts, timing, is_working=is_working)
+        state: Any = ScheduleState.WAITING
+        reason: Any = ""
+        if unit_id in open_units:
+            state = ScheduleState.ORDERED
+        elif due is None:
+            state, reason = ScheduleState.UNKNOWN, BlockReason.NO_START
+        elif schedule.should_create(due, today=today, timing=timing, open_order=False):
+            slow.append(unit_id)
+            continue
+        values = (
+            due.seq if due else 1,
+            due.rule if due else None,
+            due.level if due else None,
+            due.on if due else None,
+            due.by if due else "",
+            due.meter_at if due else None,
+            str(state),
+            str(reason),
+        )
+        if reason:
+            blocked[str(reason)] += 1
+        if stored.get(unit_id) == values:
+            continue  # unchanged: nothing to write
+        rows.append(
+            UnitSchedule(
+                company_id=plan.company_id,
+                unit_id=unit_id,
+                plan=plan,
+                seq=due.seq if due else 1,
+                rule_id=due.rule if due else None,
+                level_id=due.level if due else None,
+                due_on=due.on if due else None,
+                due_by=due.by if due else "",
+                meter_at=due.meter_at if due else None,
+                state=state,
+                reason=reason,
+                updated_at=now,
+            )
+        )
+    return slow, rows, blocked
+
+
+def generation_run(*, today: dt.date | None = None) -> list[GenerationRun]:
+    """The periodic job: every active plan of every company."""
+    return [
+        plan_generate(plan=pk, today=today)
+        for pk in MaintenancePlan.objects.filter(status=PlanStatus.ACTIVE)
+        .order_by("id")
+        .values_list("id", flat=True)
+    ]
+
+
+def reading_arrived(reading_id: int) -> None:
+    """METER_HOOKS: a new reading re-projects the unit's next service (and orders it when the
+    meter brought it within the horizon)."""
+    unit_id = MeterReading.objects.filter(pk=reading_id).values_list("unit_id", flat=True).first()
+    if unit_id is not None:
+        unit_generate(unit=unit_id)
+
+
+def plan_generate_now(*, actor: User, plan: Any) -> GenerationRun:
+    """A manager starts a run of one plan from its page."""
+    require(actor, Perm.MAINTENANCE_PLANS)
+    found = MaintenancePlan.objects.filter(pk=as_id(plan), company_id=actor.company_id).first()
+    if found is None:
+        raise NotFound("not_found", _("Unknown maintenance plan."))
+    if found.status != PlanStatus.ACTIVE:
+        raise Conflict("plan_not_active", _("Only an active plan generates orders."))
+    return plan_generate(plan=found)
+
+
+# --- the checklist on site -------------------------------------------------------------------
+
+
+def _visit_for(actor: User, order: Any) -> MaintenanceVisit:
+    from aftersales.orders.selectors import orders_visible_to
+
+    require(actor, Perm.ORDER_WORK)
+    found = orders_visible_to(actor).filter(pk=as_id(order)).first()
+    visit = (
+        MaintenanceVisit.objects.select_related("plan", "level", "order", "unit")
+        .filter(order=found)
+        .first()
+    )
+    if found is None or visit is None:
+        raise NotFound("not_found", _("This order has no maintenance checklist."))
+    return visit
+
+
+@transaction.atomic
+def checklist_record(
+    *,
+    actor: User,
+    order: Any,
+    answers: dict[int, dict[str, Any]],
+    reading: Any = None,
+    today: dt.date | None = None,
+) -> list[ChecklistEntry]:
+    """The technician's answers to the level's tasks (task id -> done, value, note), and the
+    meter read on the visit (it moves the next service). Measurements outside their limits are
+    flagged. Only on site."""
+    from aftersales.customers.actions import unit_meter_record
+
+    visit = _visit_for(actor, order)
+    locked = ServiceOrder.objects.select_for_update().get(pk=visit.order_id)
+    if locked.status != Status.ON_SITE:
+        raise Conflict("not_on_site", _("Check in on site before recording the checklist."))
+    tasks = {t.pk: t for t in (visit.level.tasks.all() if visit.level else [])}
+    errors = Errors()
+    rows: list[ChecklistEntry] = []
+    for task_id, answer in answers.items():
+        task = tasks.get(as_id(task_id))
+        if task is None:
+            errors.add(f"task_{task_id}", _("Not a task of this service."))
+            continue
+        value = _decimal(answer.get("value"), errors, f"value_{task.pk}", positive=False)
+        done = bool(answer.get("done")) or (task.kind == TaskKind.MEASURE and value is not None)
+        flagged = task.kind == TaskKind.MEASURE and checklist.out_of_limits(
+            value, task.low, task.high
+        )
+        entry, _created = ChecklistEntry.objects.update_or_create(
+            visit=visit,
+            task=task,
+            defaults={
+                "done": done,
+                "value": value,
+                "out_of_limits": flagged,
+                "note": (answer.get("note") or "").strip()[:200],
+                "recorded_by": actor,
+                "recorded_at": timezone.now(),
+            },
+        )
+        rows.append(entry)
+    errors.raise_if_any()
+    if reading not in (None, ""):
+        unit_meter_record(
+            actor=actor,
+            unit=visit.unit_id,
+            kind=visit.plan.meter_kind,
+            value=reading,
+            read_on=today or timezone.localdate(),
+            source="visit",
+            reference=locked.number,
+        )
+    from aftersales.orders.actions import order_event
+
+    order_event(
+        locked,
+        actor=actor,
+        kind="field",
+        payload={
+            "action": "checklist",
+            "done": sum(1 for r in rows if r.done),
+            "out_of_limits": [r.task_id for r in rows if r.out_of_limits],
+            "reading": str(reading) if reading not in (None, "") else None,
+        },
+    )
+    return rows
+
+
+def checklist_missing(visit: MaintenanceVisit) -> list[LevelTask]:
+    """The level's tasks not answered yet (the finish page lists them)."""
+    entries = {e.task_id: e for e in visit.entries.all()}
+    out = []
+    for task in visit.level.tasks.all() if visit.level else []:
+        entry = entries.get(task.pk)
+        if entry is None or checklist.missing(task.kind, entry.done, entry.value):
+            out.append(task)
+    return out
+
+
+@transaction.atomic
+def checklist_open_repair(*, actor: User, entry: Any) -> ServiceOrder:
+    """A measurement out of limits opens a repair order for the unit (once per entry)."""
+    from aftersales.orders.actions import order_create
+
+    found = (
+        ChecklistEntry.objects.select_related("visit", "task", "visit__order")
+        .filter(pk=as_id(entry))
+        .first()
+    )
+    if found is None:
+        raise NotFound("not_found", _("Unknown checklist entry."))
+    _visit_for(actor, found.visit.order_id)
+    locked = ChecklistEntry.objects.select_for_update().get(pk=found.pk)
+    if locked.repair_order_id:
+        return ServiceOrder.objects.get(pk=locked.repair_order_id)
+    if not found.out_of_limits:
+        raise Conflict("within_limits", _("Only a measurement out of limits opens a repair."))
+    task = found.task
+    limits = f"{task.low if task.low is not None else '—'} – {task.high if task.high is not None else '—'}"
+    text = gettext(
+        "Out of limits on maintenance %(order)s: %(task)s = %(value)s %(unit)s (limits %(limits)s)"
+    ) % {
+        "order": found.visit.order.number,
+        "task": task.text,
+        "value": found.value,
+        "unit": task.unit_label,
+        "limits": limits,
+    }
+    order, _created = order_create(
+        actor=planner_user(found.visit.company_id),
+        customer=found.visit.order.customer_id,
+        unit=found.visit.unit_id,
+        channel="maintenance_plan",
+        service_type="repair",
+        priority="medium",
+        fault_description=text,
+        allow_duplicate=True,
+        idempotency_key=f"maint-repair:{found.pk}",
+    )
+    locked.repair_order = order
+    locked.save(update_fields=["repair_order"])
+    audit_record(
+        actor=actor,
+        action="maintenance.repair_opened",
+        obj=order,
+        changes={"entry": [None, found.pk]},
+    )
+    return order
+
+
+# --- service contracts -----------------------------------------------------------------------
+
+CONTRACT_FIELDS = (
+    "number",
+    "starts_on",
+    "ends_on",
+    "respond_minutes",
+    "arrive_minutes",
+    "resolve_minutes",
+    "parts_pct",
+    "labour_pct",
+    "travel_pct",
+    "visits_per_year",
+    "price",
+)
+
+
+def _contract_values(contract: ServiceContract, fields: dict[str, Any], errors: Errors) -> None:
+    if "number" in fields:
+        contract.number = (fields["number"] or "").strip()[:32]
+        if not contract.number:
+            errors.add("number", _("Give the contract a number."))
+    for name in ("starts_on", "ends_on"):
+        if name in fields:
+            value = fields[name]
+            if isinstance(value, str):
+                try:
+                    value = dt.date.fromisoformat(value)
+                except ValueError:
+                    value = None
+            if not isinstance(value, dt.date):
+                errors.add(name, _("Enter a date."))
+            else:
+                setattr(contract, name, value)
+    if contract.starts_on and contract.ends_on and contract.ends_on <= contract.starts_on:
+        errors.add("ends_on", _("The contract must end after it starts."))
+    for name in ("respond_minutes", "arrive_minutes", "resolve_minutes"):
+        if name in fields:
+            setattr(contract, name, _whole(fields[name], errors, name, 1, 60 * 24 * 60))
+    for name in ("parts_pct", "labour_pct", "travel_pct"):
+        if name in fields:
+            setattr(contract, name, _whole(fields[name], errors, name, 0, 100) or 0)
+    if "visits_per_year" in fields:
+        contract.visits_per_year = (
+            _whole(fields["visits_per_year"], errors, "visits_per_year", 0, 365) or 0
+        )
+    if "price" in fields:
+        price = _decimal(fields["price"], errors, "price", positive=False)
+        if price is not None and price < 0:
+            errors.add("price", _("Enter a positive number."))
+        contract.price = (price or Decimal(0)).quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def contract_create(
+    *, actor: User, customer: Any, units: list[Any] | None = None, **fields: Any
+) -> ServiceContract:
+    """A draft contract for a customer's units."""
+    from aftersales.customers.selectors import customers_visible_to
+
+    require(actor, Perm.CONTRACT_EDIT)
+    errors = Errors()
+    cust = customers_visible_to(actor).filter(pk=as_id(customer)).first()
+    if cust is None:
+        errors.add("customer", _("Unknown customer."))
+    unknown = set(fields) - set(CONTRACT_FIELDS)
+    if unknown:
+        errors.add(sorted(unknown)[0], _("Unknown field."))
+    contract = ServiceContract(company_id=actor.company_id)
+    for required in ("number", "starts_on", "ends_on"):
+        fields.setdefault(required, None)
+    _contract_values(contract, fields, errors)
+    covered = []
+    if cust is not None:
+        ids = [as_id(u) for u in units or []]
+        covered = list(InstalledUnit.objects.filter(customer=cust, pk__in=ids))
+        if len(covered) != len(set(ids)):
+            errors.add("units", _("Choose units of this customer."))
+    if ServiceContract.objects.filter(company_id=actor.company_id, number=contract.number).exists():
+        errors.add("number", _("This contract number is taken."))
+    errors.raise_if_any()
+    assert cust is not None
+    contract.customer = cust
+    contract.save()
+    contract.units.set(covered)
+    transitions.record(
+        ContractEvent,
+        subject_field="contract",
+        subject=contract,
+        actor=actor,
+        action="create",
+        to_status=contract.status,
+    )
+    return contract
+
+
+def _locked_contract(actor: User, contract: Any) -> ServiceContract:
+    found = (
+        ServiceContract.objects.select_for_update()
+        .filter(pk=as_id(contract), company_id=actor.company_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound("not_found", _("Unknown contract."))
+    return found
+
+
+@transaction.atomic
+def contract_transition(
+    *, actor: User, contract: Any, action: str, reason: str = ""
+) -> ServiceContract:
+    """Activate or terminate a contract (expiry and renewal have their own actions)."""
+    require(actor, Perm.CONTRACT_EDIT)
+    locked = _locked_contract(actor, contract)
+    if action not in ("activate", "terminate"):
+        raise NotFound("unknown_action", _("Unknown action."))
+    if action == "activate" and not locked.units.exists():
+        raise Conflict("no_units", _("Add the covered units first."))
+    transitions.apply(
+        CONTRACT_MACHINE,
+        locked,
+        action,
+        event_model=ContractEvent,
+        subject_field="contract",
+        actor=actor,
+        reason=reason,
+    )
+    return locked
+
+
+@transaction.atomic
+def contract_renew(
+    *, actor: User, contract: Any, number: str, ends_on: Any, price: Any = None
+) -> ServiceContract:
+    """Renew: a new active contract from the day after the old one ends, same units and terms."""
+    require(actor, Perm.CONTRACT_EDIT)
+    old = _locked_contract(actor, contract)
+    fields = {f: getattr(old, f) for f in CONTRACT_FIELDS}
+    fields.update(number=number, starts_on=old.ends_on + dt.timedelta(days=1), ends_on=ends_on)
+    if price not in (None, ""):
+        fields["price"] = price
+    new = contract_create(
+        actor=actor,
+        customer=old.customer_id,
+        units=list(old.units.values_list("id", flat=True)),
+        **fields,
+    )
+    transitions.apply(
+        CONTRACT_MACHINE,
+        new,
+        "activate",
+        event_model=ContractEvent,
+        subject_field="contract",
+        actor=actor,
+    )
+    old.renewed_by = new
+    transitions.apply(
+        CONTRACT_MACHINE,
+        old,
+        "renew",
+        event_model=ContractEvent,
+        subject_field="contract",
+        actor=actor,
+        payload={"renewed_by": new.number},
+        extra_fields=["renewed_by"],
+    )
+    return new
+
+
+RENEWAL_DAYS = 30
+
+
+def contracts_sweep(*, today: dt.date | None = None) -> dict[str, int]:
+    """The daily job: contracts ending within 30 days get a renewal task (an event on the
+    contract, listed on the contracts page) and the customer a message, once; contracts past
+    their end expire."""
+    today = today or timezone.localdate()
+    told = expired = 0
+    soon = ServiceContract.objects.filter(
+        status=ContractStatus.ACTIVE,
+        renewal_notified_at__isnull=True,
+        ends_on__lte=today + dt.timedelta(days=RENEWAL_DAYS),
+        ends_on__gte=today,
+    ).values_list("id", flat=True)
+    for pk in list(soon):
+        with transaction.atomic():
+            row = ServiceContract.objects.select_for_update().select_related("customer").get(pk=pk)
+            if row.renewal_notified_at is not None:
+                continue
+            row.renewal_notified_at = timezone.now()
+            row.save(update_fields=["renewal_notified_at"])
+            transitions.record(
+                ContractEvent,
+                subject_field="contract",
+                subject=row,
+                action="renewal_due",
+                payload={"ends_on": row.ends_on.isoformat()},
+            )
+            transaction.on_commit(lambda row=row: _tell_renewal(row.pk))
+            told += 1
+    for pk in list(
+        ServiceContract.objects.filter(status=ContractStatus.ACTIVE, ends_on__lt=today).values_list(
+            "id", flat=True
+        )
+    ):
+        with transaction.atomic():
+            row = ServiceContract.objects.select_for_update().get(pk=pk)
+            if row.status == ContractStatus.ACTIVE:
+                transitions.apply(
+                    CONTRACT_MACHINE,
+                    row,
+                    "expire",
+                    event_model=ContractEvent,
+                    subject_field="contract",
+                )
+                expired += 1
+    return {"renewal_due": told, "expired": expired}
+
+
+def _tell_renewal(contract_id: int) -> None:
+    from aftersales.notifications.actions import notify_customer
+
+    row = ServiceContract.objects.select_related("customer").get(pk=contract_id)
+    notify_customer(
+        company_id=row.company_id,
+        customer=row.customer,
+        event="contract_renewal",
+        context={"number": row.number, "ends_on": row.ends_on.isoformat()},
+        dedupe_key=f"contract-renewal:{row.pk}",
+    )
+
+
+def contract_level_for_unit(unit: InstalledUnit) -> str:
+    """CONTRACT_LEVEL_HOOKS: a new order on a unit under an active contract carries the
+    contract's number as its contract level (service-level policies may name it)."""
+    found = _active_contract(unit, timezone.localdate())
+    return found.number if found else ""
+
+
+def contract_for_order(order: ServiceOrder) -> ServiceContract | None:
+    """The active contract covering the order's unit on the order's day."""
+    if not order.unit_id:
+        return None
+    on = timezone.localtime(order.created_at).date() if order.created_at else timezone.localdate()
+    return (
+        ServiceContract.objects.filter(
+            units=order.unit_id, status=ContractStatus.ACTIVE, starts_on__lte=on, ends_on__gte=on
+        )
+        .order_by("-starts_on", "-id")
+        .first()
+    )
+
+
+def covered_price(
+    contract: ServiceContract | None, *, parts: Decimal, labour: Decimal, travel: Decimal
+) -> dict[str, Decimal]:
+    """What the customer pays with the contract's coverage (parts %, labour %, travel %)."""
+    from aftersales.maintenance.contracts import price_with_coverage
+
+    if contract is None:
+        return price_with_coverage(parts=parts, labour=labour, travel=travel, pct=(0, 0, 0))
+    return price_with_coverage(
+        parts=parts,
+        labour=labour,
+        travel=travel,
+        pct=(contract.parts_pct, contract.labour_pct, contract.travel_pct),
+    )
+
+
+# --- recall and service campaigns ------------------------------------------------------------
+
+
+def _selection(campaign: Campaign) -> campaigns.Selection:
+    return campaigns.Selection(
+        models=frozenset(campaign.product_models.values_list("id", flat=True)),
+        serial_from=campaign.serial_from,
+        serial_to=campaign.serial_to,
+        sold_from=campaign.sold_from,
+        sold_to=campaign.sold_to,
+        serials=frozenset(campaign.serials or []),
+    )
+
+
+def campaign_units_query(campaign: Campaign) -> Any:
+    """The units the campaign selects (the ORM form of `campaigns.selects`)."""
+    from django.db.models import Q
+    from django.db.models.functions import Coalesce
+
+    s = _selection(campaign)
+    units = InstalledUnit.objects.filter(company_id=campaign.company_id)
+    listed = Q(serial__in=sorted(s.serials)) if s.serials else Q(pk__in=[])
+    criteria = s.models or s.serial_from or s.serial_to or s.sold_from or s.sold_to
+    if not criteria:
+        return units.filter(listed)
+    match = Q()
+    if s.models:
+        match &= Q(product_model_id__in=sorted(s.models))
+    if s.serial_from:
+        match &= Q(serial__gte=s.serial_from)
+    if s.serial_to:
+        match &= Q(serial__lte=s.serial_to)
+    if s.sold_from or s.sold_to:
+        units = units.annotate(sold=Coalesce("purchase_date", "invoice_date"))
+        if s.sold_from:
+            match &= Q(sold__gte=s.sold_from)
+        if s.sold_to:
+            match &= Q(sold__lte=s.sold_to)
+    return units.filter(listed | match)
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    actor: User,
+    name: str,
+    kind: str,
+    work: str,
+    product_models: list[Any] | None = None,
+    serial_from: str = "",
+    serial_to: str = "",
+    sold_from: dt.date | None = None,
+    sold_to: dt.date | None = None,
+    serials: list[str] | None = None,
+) -> Campaign:
+    """A draft campaign and its selection (model, serial range, sale dates, a serial list)."""
+    from aftersales.catalog.models import ProductModel
+
+    require(actor, Perm.MAINTENANCE_PLANS)
+    errors = Errors()
+    name = (name or "").strip()[:100]
+    if not name:
+        errors.add("name", gettext("Give the campaign a name."))
+    if kind not in CampaignKind.values:
+        errors.add("kind", gettext("Choose recall or service campaign."))
+    work = (work or "").strip()[:2000]
+    if not work:
+        errors.add("work", gettext("Describe the work to do on each unit."))
+    ids = [as_id(m) for m in product_models or []]
+    models_found = list(
+        ProductModel.objects.filter(pk__in=ids, category__company_id=actor.company_id)
+    )
+    if len(models_found) != len(set(ids)):
+        errors.add("product_models", gettext("Unknown product model."))
+    listed = sorted({s.strip() for s in serials or [] if s and s.strip()})
+    if len(listed) > 10000:
+        errors.add("serials", gettext("At most 10,000 serial numbers."))
+    if sold_from and sold_to and sold_to < sold_from:
+        errors.add("sold_to", gettext("The range must end after it starts."))
+    selection = campaigns.Selection(
+        models=frozenset(ids),
+        serial_from=serial_from.strip(),
+        serial_to=serial_to.strip(),
+        sold_from=sold_from,
+        sold_to=sold_to,
+        serials=frozenset(listed),
+    )
+    if selection.empty:
+        errors.add("product_models", gettext("Choose the units: a model, a range or a list."))
+    errors.raise_if_any()
+    campaign = Campaign.objects.create(
+        company_id=actor.company_id,
+        name=name,
+        kind=kind,
+        work=work,
+        serial_from=selection.serial_from[:64],
+        serial_to=selection.serial_to[:64],
+        sold_from=sold_from,
+        sold_to=sold_to,
+        serials=listed,
+    )
+    campaign.product_models.set(models_found)
+    transitions.record(
+        CampaignEvent,
+        subject_field="campaign",
+        subject=campaign,
+        actor=actor,
+        action="create",
+        to_status=campaign.status,
+        payload={"units": campaign_units_query(campaign).count()},
+    )
+    return campaign
+
+
+def _locked_campaign(actor: User, campaign: Any) -> Campaign:
+    found = (
+        Campaign.objects.select_for_update()
+        .filter(pk=as_id(campaign), company_id=actor.company_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound("not_found", _("Unknown campaign."))
+    return found
+
+
+@transaction.atomic
+def campaign_launch(*, actor: User, campaign: Any) -> Campaign:
+    """Launch: every selected unit joins (once); the orders are created by a job (idempotent,
+    picked up again by the sweep if a worker dies) and each owner is told."""
+    require(actor, Perm.MAINTENANCE_PLANS)
+    locked = _locked_campaign(actor, campaign)
+    ids = list(campaign_units_query(locked).values_list("id", flat=True))
+    if not ids:
+        raise Conflict("no_units", _("The selection takes no unit."))
+    transitions.apply(
+        CAMPAIGN_MACHINE,
+        locked,
+        "launch",
+        event_model=CampaignEvent,
+        subject_field="campaign",
+        actor=actor,
+        payload={"units": len(ids)},
+    )
+    CampaignUnit.objects.bulk_create(
+        [CampaignUnit(campaign=locked, unit_id=pk) for pk in ids],
+        ignore_conflicts=True,
+        batch_size=5000,
+    )
+    transaction.on_commit(lambda: _campaign_trigger(locked.pk))
+    return locked
+
+
+def _campaign_trigger(campaign_id: int) -> None:
+    from aftersales.maintenance.tasks import campaign_orders_task
+
+    campaign_orders_task(campaign_id)
+
+
+def campaign_orders_create(*, campaign: Any, limit: int = 100000) -> int:
+    """Create the missing orders of a launched campaign, one per unit (each in its own
+    transaction, the row locked; the order's idempotency key makes a rerun find it)."""
+    found = Campaign.objects.filter(pk=as_id(campaign), status=CampaignStatus.LAUNCHED).first()
+    if found is None:
+        return 0
+    made = 0
+    pending = CampaignUnit.objects.filter(campaign=found, order__isnull=True).values_list(
+        "id", flat=True
+    )[:limit]
+    for pk in list(pending):
+        with transaction.atomic():
+            row = (
+                CampaignUnit.objects.select_for_update()
+                .select_related("unit")
+                .filter(pk=pk, order__isnull=True)
+                .first()
+            )
+            if row is None:
+                continue
+            try:
+                with transaction.atomic():
+                    order = _campaign_order(found, row.unit)
+            except ApplicationError as exc:
+                row.note = str(exc.message)[:200]
+                row.save(update_fields=["note"])
+                continue
+            row.order = order
+            row.save(update_fields=["order"])
+            transaction.on_commit(lambda pk=row.pk: _campaign_tell(pk))
+            made += 1
+    return made
+
+
+def _campaign_order(campaign: Campaign, unit: InstalledUnit) -> ServiceOrder:
+    from aftersales.orders.actions import order_create
+
+    order, _created = order_create(
+        actor=planner_user(campaign.company_id),
+        customer=unit.customer_id,
+        unit=unit,
+        channel="maintenance_plan",
+        service_type="repair" if campaign.kind == CampaignKind.RECALL else "inspection",
+        priority="medium" if campaign.kind == CampaignKind.RECALL else "low",
+        fault_description=f"{campaign.name}\n{campaign.work}",
+        allow_duplicate=True,
+        idempotency_key=f"campaign:{campaign.pk}:{unit.pk}",
+    )
+    return order
+
+
+def _campaign_tell(campaign_unit_id: int) -> None:
+    from aftersales.notifications.actions import notify_customer
+
+    row = CampaignUnit.objects.select_related("campaign", "order__customer", "unit").get(
+        pk=campaign_unit_id
+    )
+    assert row.order is not None
+    message = notify_customer(
+        company_id=row.campaign.company_id,
+        customer=row.order.customer,
+        event="campaign",
+        context={"number": row.order.number, "name": row.campaign.name, "serial": row.unit.serial},
+        dedupe_key=f"campaign:{row.pk}",
+    )
+    if message is not None:
+        CampaignUnit.objects.filter(pk=row.pk).update(told=True)
+
+
+def campaigns_sweep() -> int:
+    """The periodic job: orders a dead worker left uncreated."""
+    return sum(
+        campaign_orders_create(campaign=pk)
+        for pk in Campaign.objects.filter(status=CampaignStatus.LAUNCHED, units__order__isnull=True)
+        .distinct()
+        .values_list("id", flat=True)
+    )
+
+
+@transaction.atomic
+def campaign_unit_mark(
+    *, actor: User, campaign_unit: Any, unreachable: bool, note: str = ""
+) -> CampaignUnit:
+    """An agent marks an owner unreachable (or reached after all)."""
+    require(actor, Perm.ORDER_EDIT)
+    row = (
+        CampaignUnit.objects.select_for_update()
+        .filter(pk=as_id(campaign_unit), campaign__company_id=actor.company_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("not_found", _("Not found."))
+    row.unreachable = bool(unreachable)
+    row.note = (note or "").strip()[:200]
+    row.save(update_fields=["unreachable", "note"])
+    transitions.record(
+        CampaignEvent,
+        subject_field="campaign",
+        subject=row.campaign,
+        actor=actor,
+        action="unreachable" if unreachable else "reached",
+        payload={"unit": row.unit_id},
+        reason=row.note,
+    )
+    return row
+
+
+@transaction.atomic
+def campaign_close(*, actor: User, campaign: Any, reason: str) -> Campaign:
+    require(actor, Perm.MAINTENANCE_PLANS)
+    locked = _locked_campaign(actor, campaign)
+    transitions.apply(
+        CAMPAIGN_MACHINE,
+        locked,
+        "close",
+        event_model=CampaignEvent,
+        subject_field="campaign",
+        actor=actor,
+        reason=reason,
+    )
+    return locked
+
+
+# --- installation and acceptance -------------------------------------------------------------
+
+ACCEPTANCE_TYPES = ("installation", "acceptance")
+
+
+def _acceptance_order(actor: User, order: Any) -> ServiceOrder:
+    from aftersales.orders.selectors import orders_visible_to
+
+    if not (has_perm(actor, Perm.ORDER_WORK) or has_perm(actor, Perm.ORDER_EDIT)):
+        require(actor, Perm.ORDER_WORK)
+    found = orders_visible_to(actor).select_for_update().filter(pk=as_id(order)).first()
+    if found is None:
+        raise NotFound("not_found", _("Not found."))
+    if found.service_type not in ACCEPTANCE_TYPES:
+        raise Conflict("not_acceptance", _("Only installation and acceptance orders are accepted."))
+    return found
+
+
+def _clean_acceptance(
+    checklist: list[dict[str, Any]], measurements: list[dict[str, Any]], errors: Errors
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    items = []
+    for k, row in enumerate(checklist or []):
+        text = str(row.get("item") or "").strip()[:200]
+        if text:
+            items.append(
+                {"item": text, "ok": bool(row.get("ok")), "note": str(row.get("note") or "")[:200]}
+            )
+        elif row.get("ok"):
+            errors.add(f"checklist_{k}", _("Describe the item."))
+    values = []
+    for k, row in enumerate(measurements or []):
+        name = str(row.get("name") or "").strip()[:100]
+        raw = row.get("value")
+        if not name and raw in (None, ""):
+            continue
+        number = _decimal(raw, errors, f"measurement_{k}", positive=False)
+        if not name:
+            errors.add(f"measurement_{k}", _("Name the measurement."))
+        values.append(
+            {
+                "name": name,
+                "value": str(number) if number is not None else "",
+                "unit": str(row.get("unit") or "")[:16],
+            }
+        )
+    if not items:
+        errors.add("checklist", _("Record the acceptance checklist."))
+    return items, values
+
+
+def _store_signature(record: AcceptanceRecord, signature: str, signer_name: str) -> None:
+    from aftersales.fieldwork import signatures
+    from aftersales.orders import uploads
+
+    data = signatures.decode(signature)
+    record.signature = uploads.store(data, "png")
+    record.signer_name = (signer_name or "").strip()[:100] or record.order.customer.name
+
+
+@transaction.atomic
+def acceptance_record(
+    *,
+    actor: User,
+    order: Any,
+    checklist: list[dict[str, Any]],
+    measurements: list[dict[str, Any]] | None = None,
+    defects: list[str] | None = None,
+    signature: str = "",
+    signer_name: str = "",
+) -> AcceptanceRecord:
+    """The acceptance on site: the checklist and measurements; failed items and listed defects
+    become follow-on repair orders (acceptance waits for them); with none, the customer's
+    signature accepts and the certificate is issued."""
+    locked = _acceptance_order(actor, order)
+    record, _created = AcceptanceRecord.objects.select_for_update().get_or_create(order=locked)
+    if record.status == AcceptanceStatus.ACCEPTED:
+        raise Conflict("already_accepted", _("This installation is already accepted."))
+    errors = Errors()
+    items, values = _clean_acceptance(checklist, measurements or [], errors)
+    listed = [d.strip()[:300] for d in defects or [] if d and d.strip()]
+    listed += [i["item"] for i in items if not i["ok"] and i["item"] not in listed]
+    if not listed and not (signature or "").strip():
+        errors.add("signature", _("The customer's signature is missing."))
+    errors.raise_if_any()
+    record.checklist, record.measurements, record.recorded_by = items, values, actor
+    known = set(record.defects.values_list("text", flat=True))
+    if listed:
+        from aftersales.orders.actions import order_create
+
+        for text in listed:
+            if text in known:
+                continue
+            follow_on, _made = order_create(
+                actor=planner_user(locked.company_id),
+                customer=locked.customer_id,
+                unit=locked.unit_id,
+                channel="maintenance_plan",
+                service_type="repair",
+                priority="medium",
+                fault_description=gettext("Acceptance defect (order %(number)s): %(text)s")
+                % {"number": locked.number, "text": text},
+                allow_duplicate=True,
+                idempotency_key=f"acceptance:{record.pk}:{len(known)}",
+            )
+            AcceptanceDefect.objects.create(record=record, text=text, order=follow_on)
+            known.add(text)
+        if signature:
+            _store_signature(record, signature, signer_name)
+        record.save()
+        transitions.apply(
+            ACCEPTANCE_MACHINE,
+            record,
+            "defects",
+            event_model=AcceptanceEvent,
+            subject_field="record",
+            actor=actor,
+            payload={"defects": listed},
+        )
+        return record
+    _store_signature(record, signature, signer_name)
+    return _accept(record, actor)
+
+
+def _accept(record: AcceptanceRecord, actor: User) -> AcceptanceRecord:
+    from aftersales.customers.actions import unit_update
+
+    order = record.order
+    if order.service_type == "installation" and order.unit_id:
+        unit = InstalledUnit.objects.get(pk=order.unit_id)
+        if unit.installation_date is None:  # the installation date the plans count from
+            unit_update(
+                actor=planner_user(order.company_id),
+                unit=unit,
+                installation_date=timezone.localdate(),
+            )
+    record.accepted_at = timezone.now()
+    record.certificate_no = f"YS{record.order.number}"
+    record.save()
+    transitions.apply(
+        ACCEPTANCE_MACHINE,
+        record,
+        "accept",
+        event_model=AcceptanceEvent,
+        subject_field="record",
+        actor=actor,
+        payload={"certificate": record.certificate_no},
+    )
+    from aftersales.orders.actions import order_event
+
+    order_event(
+        record.order,
+        actor=actor,
+        kind="field",
+        payload={"action": "accepted", "certificate": record.certificate_no},
+    )
+    return record
+
+
+@transaction.atomic
+def acceptance_accept(
+    *, actor: User, order: Any, signature: str, signer_name: str = ""
+) -> AcceptanceRecord:
+    """The customer accepts once every defect's order is done (their signature)."""
+    locked = _acceptance_order(actor, order)
+    record = AcceptanceRecord.objects.select_for_update().filter(order=locked).first()
+    if record is None:
+        raise NotFound("not_found", _("Record the acceptance checklist first."))
+    if record.status == AcceptanceStatus.ACCEPTED:
+        raise Conflict("already_accepted", _("This installation is already accepted."))
+    waiting = [
+        d.order.number
+        for d in record.defects.select_related("order")
+        if d.order.status not in REOPENABLE
+    ]
+    if waiting:
+        raise Conflict(
+            "defects_open",
+            _("Defects are still being fixed (%(numbers)s).") % {"numbers": ", ".join(waiting)},
+        )
+    _store_signature(record, signature, signer_name)
+    return _accept(record, actor)

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MaintenanceConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "aftersales.maintenance"
+    verbose_name = _("Maintenance plans and contracts")
+
+    def ready(self) -> None:
+        from aftersales.customers.actions import METER_HOOKS
+        from aftersales.maintenance.actions import contract_level_for_unit, reading_arrived
+        from aftersales.orders.actions import CONTRACT_LEVEL_HOOKS
+
+        if reading_arrived not in METER_HOOKS:
+            METER_HOOKS.append(reading_arrived)
+        if contract_level_for_unit not in CONTRACT_LEVEL_HOOKS:
+            CONTRACT_LEVEL_HOOKS.append(contract_level_for_unit)

@@ -1,0 +1,622 @@
+"""Maintenance pages: plans and their rules, a unit's schedule, the generation log, service
+contracts, and the checklist on the technician's visit. Views parse, call one action, redirect."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.catalog.models import Part, ProductCategory, ProductModel
+from aftersales.core.errors import ApplicationError, NotFound
+from aftersales.core.excel import Column, write_xlsx
+from aftersales.core.selectors import get_visible
+from aftersales.customers.choices import MeterKind
+from aftersales.customers.selectors import customers_visible_to
+from aftersales.maintenance import actions, selectors
+from aftersales.maintenance.choices import (
+    CONTRACT_MACHINE,
+    CampaignKind,
+    CampaignProgress,
+    RuleKind,
+    ScheduleState,
+    TaskKind,
+)
+from aftersales.orders.choices import Priority
+from aftersales.orders.selectors import orders_visible_to
+from aftersales.web.shortcuts import flash_error, page, xlsx_response
+
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+NTH = [(1, _("first")), (2, _("second")), (3, _("third")), (4, _("fourth")), (-1, _("last"))]
+RUN_COLUMNS = [
+    Column("plan", _("Plan")),
+    Column("started", _("Started")),
+    Column("finished", _("Finished")),
+    Column("units", _("Units")),
+    Column("created", _("Orders created")),
+    Column("blocked", _("Not ordered")),
+]
+CONTRACT_COLUMNS = [
+    Column("number", _("Contract no.")),
+    Column("customer", _("Customer")),
+    Column("status", _("Status")),
+    Column("from", _("From")),
+    Column("until", _("Until")),
+    Column("units", _("Units")),
+    Column("price", _("Price")),
+]
+EVENT_LABELS = {
+    "create": _("Created"),
+    "renewal_due": _("Renewal due: the customer is told"),
+}
+DUE_BY = {"days": _("by date"), "meter": _("by meter")}
+
+
+def _months(post: Any) -> list[int]:
+    return [int(m) for m in post.getlist("blackout_months") if m.isdigit()]
+
+
+# --- plans -----------------------------------------------------------------------------------
+
+
+@page(Perm.ORDER_VIEW)
+def plans(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if request.method == "POST":
+        post = request.POST
+        try:
+            plan = actions.plan_create(
+                actor=user,
+                name=post.get("name", ""),
+                product_model=post.get("product_model") or None,
+                category=post.get("category") or None,
+                meter_kind=post.get("meter_kind", "hours"),
+                window_days=post.get("window_days") or 7,
+                horizon_days=post.get("horizon_days") or 14,
+                working_days_only=post.get("working_days_only") == "1",
+                priority=post.get("priority", "low"),
+            )
+        except ApplicationError as exc:
+            flash_error(request, exc)
+            return redirect("maint-plans")
+        messages.success(request, _("Plan created; add its rules."))
+        return redirect("maint-plan", pk=plan.pk)
+    return render(
+        request,
+        "web/maintenance/plans.html",
+        {
+            "rows": selectors.plans_visible_to(user),
+            "may_edit": has_perm(user, Perm.MAINTENANCE_PLANS),
+            "models": ProductModel.objects.filter(category__company_id=user.company_id),
+            "categories": ProductCategory.objects.filter(company_id=user.company_id),
+            "meter_kinds": MeterKind.choices,
+            "priorities": Priority.choices,
+        },
+    )
+
+
+def _plan_post(user: Any, plan: Any, post: Any) -> Any:
+    op = post.get("op")
+    if op == "settings":
+        return actions.plan_update(
+            actor=user,
+            plan=plan,
+            name=post.get("name", ""),
+            meter_kind=post.get("meter_kind", ""),
+            window_days=post.get("window_days"),
+            horizon_days=post.get("horizon_days"),
+            working_days_only=post.get("working_days_only") == "1",
+            needs_contract=post.get("needs_contract") == "1",
+            blackout_months=_months(post),
+            priority=post.get("priority", ""),
+        )
+    if op == "rule":
+        return actions.rule_save(
+            actor=user,
+            plan=plan,
+            kind=post.get("kind", ""),
+            days=post.get("days"),
+            months=post.get("months"),
+            meter=post.get("meter"),
+            nth=post.get("nth"),
+            weekday=post.get("weekday"),
+        )
+    if op == "level":
+        return actions.level_save(
+            actor=user,
+            rule=post.get("rule"),
+            name=post.get("name", ""),
+            at_meter=post.get("at_meter"),
+            every_nth=post.get("every_nth"),
+            duration_minutes=post.get("duration_minutes") or 60,
+        )
+    if op == "task":
+        return actions.task_save(
+            actor=user,
+            level=post.get("level"),
+            kind=post.get("kind", ""),
+            text=post.get("text", ""),
+            unit_label=post.get("unit_label", ""),
+            low=post.get("low"),
+            high=post.get("high"),
+            part=post.get("part"),
+            quantity=post.get("quantity") or 1,
+        )
+    if op == "generate":
+        run = actions.plan_generate_now(actor=user, plan=plan)
+        return _("Generation finished: %(n)s orders created.") % {"n": run.created}
+    return actions.plan_transition(
+        actor=user, plan=plan, action=op or "", reason=post.get("reason", "")
+    )
+
+
+@page(Perm.ORDER_VIEW)
+def plan(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    found = get_visible(selectors.plans_visible_to(user), pk)
+    if request.method == "POST":
+        try:
+            result = _plan_post(user, found, request.POST)
+        except ApplicationError as exc:
+            flash_error(request, exc)
+        else:
+            messages.success(request, result if isinstance(result, str) else _("Saved."))
+        return redirect("maint-plan", pk=pk)
+    return render(
+        request,
+        "web/maintenance/plan.html",
+        {
+            **selectors.plan_detail(found),
+            "may_edit": has_perm(user, Perm.MAINTENANCE_PLANS),
+            "rule_kinds": RuleKind.choices,
+            "task_kinds": TaskKind.choices,
+            "meter_kinds": MeterKind.choices,
+            "priorities": Priority.choices,
+            "parts": Part.objects.filter(company_id=user.company_id, is_active=True),
+            "weekdays": WEEKDAYS,
+            "nths": NTH,
+            "months": range(1, 13),
+            "state_labels": dict(ScheduleState.choices),
+        },
+    )
+
+
+@page(Perm.ORDER_VIEW)
+def runs(request: HttpRequest) -> HttpResponse:
+    """The generation log: every run, what it created and why units could not be ordered."""
+    from aftersales.maintenance.choices import BlockReason
+
+    labels = dict(BlockReason.choices)
+    rows = list(selectors.generation_log(request.user)[:200])
+    for run in rows:
+        run.reasons = [(labels.get(k, k), n) for k, n in (run.blocked or {}).items()]
+    if request.GET.get("format") == "xlsx":
+        content = write_xlsx(
+            RUN_COLUMNS,
+            [
+                [
+                    r.plan.name,
+                    timezone.localtime(r.started_at).strftime("%Y-%m-%d %H:%M"),
+                    timezone.localtime(r.finished_at).strftime("%Y-%m-%d %H:%M")
+                    if r.finished_at
+                    else "",
+                    r.units,
+                    r.created,
+                    "; ".join(f"{label}: {n}" for label, n in r.reasons),
+                ]
+                for r in rows
+            ],
+            sheet_title="runs",
+        )
+        return xlsx_response(content, f"maintenance-runs-{timezone.localdate():%Y%m%d}.xlsx")
+    return render(request, "web/maintenance/runs.html", {"rows": rows})
+
+
+# --- a unit's schedule -----------------------------------------------------------------------
+
+
+@page(Perm.UNIT_VIEW)
+def unit_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    if request.method == "POST":
+        try:
+            actions.unit_plan_override(
+                actor=user,
+                unit=pk,
+                plan=request.POST.get("plan") or None,
+                blackout_months=_months(request.POST),
+            )
+        except ApplicationError as exc:
+            flash_error(request, exc)
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("maint-unit", pk=pk)
+    data = selectors.unit_schedule(user, pk)
+    for row in data["upcoming"]:
+        row["by"] = DUE_BY.get(row["due"].by, "")
+    return render(
+        request,
+        "web/maintenance/unit.html",
+        {
+            **data,
+            "may_edit": has_perm(user, Perm.MAINTENANCE_PLANS),
+            "plans": selectors.active_plans(user),
+            "months": range(1, 13),
+        },
+    )
+
+
+# --- the checklist on the visit --------------------------------------------------------------
+
+
+@page(Perm.ORDER_WORK)
+@require_POST
+def checklist_save(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_visible(orders_visible_to(request.user), pk)
+    post = request.POST
+    answers: dict[int, dict[str, Any]] = {}
+    for name in post:
+        if name.startswith("task_") and name[5:].isdigit():
+            task = int(name[5:])
+            answers[task] = {
+                "done": post.get(f"done_{task}") == "1",
+                "value": post.get(f"value_{task}") or None,
+                "note": post.get(f"note_{task}", ""),
+            }
+    try:
+        actions.checklist_record(
+            actor=request.user, order=order, answers=answers, reading=post.get("reading") or None
+        )
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    else:
+        messages.success(request, _("Checklist saved."))
+    return redirect(f"{reverse('field-visit', kwargs={'pk': pk})}#checklist")
+
+
+@page(Perm.ORDER_WORK)
+@require_POST
+def checklist_repair(request: HttpRequest, pk: int, entry: int) -> HttpResponse:
+    get_visible(orders_visible_to(request.user), pk)
+    try:
+        repair = actions.checklist_open_repair(actor=request.user, entry=entry)
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    else:
+        messages.success(request, _("Repair order %(number)s opened.") % {"number": repair.number})
+    return redirect(f"{reverse('field-visit', kwargs={'pk': pk})}#checklist")
+
+
+# --- contracts -------------------------------------------------------------------------------
+
+
+@page(Perm.ORDER_VIEW)
+def contracts(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if request.method == "POST":
+        post = request.POST
+        try:
+            contract = actions.contract_create(
+                actor=user,
+                customer=post.get("customer"),
+                units=[u for u in post.getlist("units") if u],
+                number=post.get("number", ""),
+                starts_on=post.get("starts_on", ""),
+                ends_on=post.get("ends_on", ""),
+                respond_minutes=post.get("respond_minutes") or None,
+                arrive_minutes=post.get("arrive_minutes") or None,
+                resolve_minutes=post.get("resolve_minutes") or None,
+                parts_pct=post.get("parts_pct") or 0,
+                labour_pct=post.get("labour_pct") or 0,
+                travel_pct=post.get("travel_pct") or 0,
+                visits_per_year=post.get("visits_per_year") or 0,
+                price=post.get("price") or 0,
+            )
+        except ApplicationError as exc:
+            flash_error(request, exc)
+            return redirect("maint-contracts")
+        messages.success(request, _("Contract saved as a draft."))
+        return redirect("maint-contract", pk=contract.pk)
+    rows = selectors.contracts_visible_to(user)
+    if request.GET.get("format") == "xlsx":
+        content = write_xlsx(
+            CONTRACT_COLUMNS,
+            [
+                [
+                    c.number,
+                    c.customer.name,
+                    str(c.get_status_display()),
+                    c.starts_on,
+                    c.ends_on,
+                    c.unit_count,
+                    c.price,
+                ]
+                for c in rows
+            ],
+            sheet_title="contracts",
+        )
+        return xlsx_response(content, f"contracts-{timezone.localdate():%Y%m%d}.xlsx")
+    customer = None
+    if request.GET.get("customer"):
+        customer = customers_visible_to(user).filter(pk=request.GET["customer"]).first()
+    return render(
+        request,
+        "web/maintenance/contracts.html",
+        {
+            "rows": rows,
+            "may_edit": has_perm(user, Perm.CONTRACT_EDIT),
+            "customer": customer,
+            "units": customer.units.select_related("product_model") if customer else [],
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@page(Perm.ORDER_VIEW)
+def contract(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    found = get_visible(selectors.contracts_visible_to(user), pk)
+    if request.method == "POST":
+        post = request.POST
+        try:
+            if post.get("op") == "renew":
+                new = actions.contract_renew(
+                    actor=user,
+                    contract=found,
+                    number=post.get("number", ""),
+                    ends_on=post.get("ends_on", ""),
+                    price=post.get("price") or None,
+                )
+                messages.success(request, _("Renewed."))
+                return redirect("maint-contract", pk=new.pk)
+            actions.contract_transition(
+                actor=user, contract=found, action=post.get("op", ""), reason=post.get("reason", "")
+            )
+        except ApplicationError as exc:
+            flash_error(request, exc)
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("maint-contract", pk=pk)
+    example = actions.covered_price(
+        found, parts=Decimal("100.00"), labour=Decimal("100.00"), travel=Decimal("100.00")
+    )
+    return render(
+        request,
+        "web/maintenance/contract.html",
+        {
+            "contract": found,
+            "units": found.units.select_related("product_model"),
+            "events": [
+                (e, EVENT_LABELS.get(e.action) or CONTRACT_MACHINE.verb_label(e.action))
+                for e in found.events.select_related("actor").order_by("-at", "-id")
+            ],
+            "may_edit": has_perm(user, Perm.CONTRACT_EDIT),
+            "actions": [
+                (v, CONTRACT_MACHINE.verb_label(v))
+                for v in CONTRACT_MACHINE.available(found.status)
+                if v in ("activate", "terminate")
+            ],
+            "may_renew": found.status in ("active", "expired"),
+            "example": example,
+        },
+    )
+
+
+# --- recall and service campaigns ------------------------------------------------------------
+
+CAMPAIGN_COLUMNS = [
+    Column("serial", _("Serial number")),
+    Column("model", _("Product model")),
+    Column("customer", _("Customer")),
+    Column("order", _("Order")),
+    Column("state", _("Progress")),
+    Column("note", _("Note")),
+]
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@page(Perm.ORDER_VIEW)
+def campaigns(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if request.method == "POST":
+        post = request.POST
+        try:
+            campaign = actions.campaign_create(
+                actor=user,
+                name=post.get("name", ""),
+                kind=post.get("kind", ""),
+                work=post.get("work", ""),
+                product_models=[m for m in post.getlist("product_models") if m],
+                serial_from=post.get("serial_from", ""),
+                serial_to=post.get("serial_to", ""),
+                sold_from=_date(post.get("sold_from")),
+                sold_to=_date(post.get("sold_to")),
+                serials=post.get("serials", "").split(),
+            )
+        except ApplicationError as exc:
+            flash_error(request, exc)
+            return redirect("maint-campaigns")
+        messages.success(request, _("Campaign saved as a draft; check the units and launch it."))
+        return redirect("maint-campaign", pk=campaign.pk)
+    return render(
+        request,
+        "web/maintenance/campaigns.html",
+        {
+            "rows": selectors.campaigns_visible_to(user),
+            "may_edit": has_perm(user, Perm.MAINTENANCE_PLANS),
+            "kinds": CampaignKind.choices,
+            "models": ProductModel.objects.filter(category__company_id=user.company_id),
+        },
+    )
+
+
+@page(Perm.ORDER_VIEW)
+def campaign(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    found = get_visible(selectors.campaigns_visible_to(user), pk)
+    if request.method == "POST":
+        post = request.POST
+        try:
+            if post.get("op") == "launch":
+                actions.campaign_launch(actor=user, campaign=found)
+            elif post.get("op") == "close":
+                actions.campaign_close(actor=user, campaign=found, reason=post.get("reason", ""))
+            else:
+                actions.campaign_unit_mark(
+                    actor=user,
+                    campaign_unit=post.get("row"),
+                    unreachable=post.get("op") == "unreachable",
+                    note=post.get("note", ""),
+                )
+        except ApplicationError as exc:
+            flash_error(request, exc)
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("maint-campaign", pk=pk)
+    progress = selectors.campaign_progress(found, user=user)
+    if request.GET.get("format") == "xlsx":
+        content = write_xlsx(
+            CAMPAIGN_COLUMNS,
+            [
+                [
+                    r["row"].unit.serial,
+                    r["row"].unit.product_model.code,
+                    r["row"].unit.customer.name,
+                    r["row"].order.number if r["row"].order else "",
+                    str(r["label"]),
+                    r["row"].note,
+                ]
+                for r in progress["rows"]
+            ],
+            sheet_title="campaign",
+        )
+        return xlsx_response(content, f"campaign-{found.pk}-{timezone.localdate():%Y%m%d}.xlsx")
+    preview = None
+    if found.status == "draft":
+        preview = actions.campaign_units_query(found).count()
+    return render(
+        request,
+        "web/maintenance/campaign.html",
+        {
+            "campaign": found,
+            "progress": progress,
+            "counts": [
+                (label, progress["counts"][value]) for value, label in CampaignProgress.choices
+            ],
+            "preview": preview,
+            "may_edit": has_perm(user, Perm.MAINTENANCE_PLANS),
+            "may_mark": has_perm(user, Perm.ORDER_EDIT),
+        },
+    )
+
+
+# --- installation and acceptance -------------------------------------------------------------
+
+
+def _acceptance_form(post: Any) -> dict[str, Any]:
+    checklist = []
+    k = 0
+    while f"item_{k}" in post:
+        checklist.append(
+            {"item": post.get(f"item_{k}", ""), "ok": post.get(f"ok_{k}") == "1", "note": ""}
+        )
+        k += 1
+    measurements = []
+    k = 0
+    while f"m_name_{k}" in post:
+        measurements.append(
+            {
+                "name": post.get(f"m_name_{k}", ""),
+                "value": post.get(f"m_value_{k}", ""),
+                "unit": post.get(f"m_unit_{k}", ""),
+            }
+        )
+        k += 1
+    return {
+        "checklist": checklist,
+        "measurements": measurements,
+        "defects": post.get("defects", "").splitlines(),
+        "signature": post.get("signature", ""),
+        "signer_name": post.get("signer_name", ""),
+    }
+
+
+@page(Perm.ORDER_VIEW)
+@require_POST
+def acceptance_save(request: HttpRequest, pk: int) -> HttpResponse:
+    """The acceptance on site (from the visit page) or, once the defects are fixed, the
+    customer's acceptance (from the acceptance page)."""
+    order = get_visible(orders_visible_to(request.user), pk)
+    form = _acceptance_form(request.POST)
+    try:
+        if request.POST.get("op") == "accept":
+            record = actions.acceptance_accept(
+                actor=request.user,  # type: ignore[arg-type]
+                order=order,
+                signature=form["signature"],
+                signer_name=form["signer_name"],
+            )
+        else:
+            record = actions.acceptance_record(actor=request.user, order=order, **form)  # type: ignore[arg-type]
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Accepted; the certificate is issued.")
+            if record.status == "accepted"
+            else _("Defects recorded; each has a follow-on order."),
+        )
+    back = request.POST.get("back") or "visit"
+    if back == "page":
+        return redirect("maint-acceptance", pk=pk)
+    return redirect(f"{reverse('field-visit', kwargs={'pk': pk})}#acceptance")
+
+
+@page(Perm.ORDER_VIEW)
+def acceptance_page(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_visible(
+        orders_visible_to(request.user).select_related("customer", "unit__product_model"), pk
+    )
+    data = selectors.acceptance_for(order)
+    if data is None:
+        raise NotFound("not_found", _("Only installation and acceptance orders are accepted."))
+    return render(request, "web/maintenance/acceptance.html", {"order": order, "acceptance": data})
+
+
+@page(Perm.ORDER_VIEW)
+def acceptance_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from aftersales.maintenance import certificate
+    from aftersales.maintenance.models import AcceptanceRecord
+
+    order = get_visible(orders_visible_to(request.user), pk)
+    record = AcceptanceRecord.objects.filter(order=order, status="accepted").first()
+    if record is None:
+        raise NotFound("not_found", _("Not accepted yet."))
+    response = HttpResponse(certificate.render(record), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="acceptance-{order.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,171 @@
+"""Maintenance pages through the client: plans, a unit's schedule, the log, contracts, the
+checklist on the visit page and in the report, the plan and contract on the order page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from aftersales.fieldwork import actions as field
+from aftersales.maintenance import actions
+from aftersales.maintenance.models import ChecklistEntry, MaintenanceVisit, ServiceContract
+
+pytestmark = pytest.mark.django_db
+
+
+def _visit(data):
+    return MaintenanceVisit.objects.get(unit=data["u1"])
+
+
+def test_the_pages_render_for_the_manager(plan, data, people, login):
+    actions.plan_generate(plan=plan["plan"])
+    client = login(people["service_manager"])
+    for url in (
+        "/maintenance/plans/",
+        f"/maintenance/plans/{plan['plan'].pk}/",
+        "/maintenance/runs/",
+        f"/maintenance/units/{data['u1'].pk}/",
+        "/maintenance/contracts/",
+        f"/maintenance/contracts/?customer={data['c1'].pk}",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    page = client.get(f"/maintenance/units/{data['u1'].pk}/").content.decode()
+    assert "WP12 保养" in page and 'data-testid="upcoming-row"' in page
+    runs = client.get("/maintenance/runs/?format=xlsx")
+    assert runs["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_a_manager_builds_a_plan_on_the_page(data, people, login):
+    client = login(people["service_manager"])
+    response = client.post(
+        "/maintenance/plans/",
+        {"name": "空调年检", "category": data["category"].pk, "meter_kind": "hours"},
+    )
+    assert response.status_code == 302
+    url = response["Location"]
+    client.post(url, {"op": "rule", "kind": "periodic", "months": "12"})
+    client.post(url, {"op": "activate"})
+    page = client.get(url).content.decode()
+    assert "定期保养" in page or "Periodic service" in page
+    assert 'data-testid="plan-status">生效' in page or ">Active<" in page
+
+
+def test_an_agent_sees_plans_but_cannot_write_them(plan, people, login):
+    client = login(people["agent"])
+    assert client.get("/maintenance/plans/").status_code == 200
+    client.post(f"/maintenance/plans/{plan['plan'].pk}/", {"op": "pause", "reason": "x"})
+    assert plan["plan"].__class__.objects.get(pk=plan["plan"].pk).status == "active"
+
+
+def test_the_technician_fills_the_checklist_on_the_visit_page(plan, data, people, walk, login):
+    actions.unit_generate(unit=data["u1"])
+    order = walk(_visit(data).order, "accept")
+    field.visit_depart(actor=people["tech"], order=order, eta_minutes=20)
+    field.visit_arrive(actor=people["tech"], order=order, latitude=31.23, longitude=121.47)
+    client = login(people["tech"])
+    page = client.get(f"/field/{order.pk}/").content.decode()
+    assert 'data-testid="form-checklist"' in page and "机油滤清器" in page
+    tasks = {t.kind: t for t in plan["first_level"].tasks.all()}
+    response = client.post(
+        f"/maintenance/visit/{order.pk}/checklist/",
+        {
+            f"task_{tasks['check'].pk}": "1",
+            f"done_{tasks['check'].pk}": "1",
+            f"task_{tasks['measure'].pk}": "1",
+            f"value_{tasks['measure'].pk}": "600",
+            f"task_{tasks['replace'].pk}": "1",
+            f"done_{tasks['replace'].pk}": "1",
+            "reading": "45",
+        },
+    )
+    assert response.status_code == 302
+    entry = ChecklistEntry.objects.get(task=tasks["measure"])
+    assert entry.out_of_limits
+    page = client.get(f"/field/{order.pk}/").content.decode()
+    assert 'data-testid="out-of-limits"' in page and 'data-testid="open-repair"' in page
+    client.post(f"/maintenance/visit/{order.pk}/checklist/{entry.pk}/repair/")
+    assert ChecklistEntry.objects.get(pk=entry.pk).repair_order is not None
+    report = client.get(f"/orders/{order.pk}/report/").content.decode()
+    assert 'data-testid="report-checklist"' in report and "机油压力" in report
+
+
+def test_another_technician_cannot_record_the_checklist(plan, data, people, walk, login):
+    actions.unit_generate(unit=data["u1"])
+    order = _visit(data).order
+    client = login(people["tech_b"])
+    response = client.post(f"/maintenance/visit/{order.pk}/checklist/", {"reading": "5"})
+    assert response.status_code == 404
+
+
+def test_the_order_page_shows_the_plan_and_the_contract(plan, data, people, login):
+    today = timezone.localdate()
+    contract = actions.contract_create(
+        actor=people["agent"],
+        customer=data["c1"],
+        units=[data["u1"].pk],
+        number="HT-9",
+        starts_on=today - dt.timedelta(days=10),
+        ends_on=today + dt.timedelta(days=355),
+        parts_pct=100,
+        labour_pct=50,
+    )
+    actions.contract_transition(actor=people["agent"], contract=contract, action="activate")
+    actions.unit_generate(unit=data["u1"])
+    order = _visit(data).order
+    assert order.contract_level == "HT-9"
+    page = login(people["agent"]).get(f"/orders/{order.pk}/").content.decode()
+    assert 'data-testid="order-plan"' in page and 'data-testid="order-contract"' in page
+    assert "HT-9" in page
+
+
+def test_contracts_are_created_activated_and_renewed_on_the_pages(data, people, login):
+    client = login(people["agent"])
+    today = timezone.localdate()
+    response = client.post(
+        "/maintenance/contracts/",
+        {
+            "customer": data["c1"].pk,
+            "units": [data["u1"].pk],
+            "number": "HT-100",
+            "starts_on": today.isoformat(),
+            "ends_on": (today + dt.timedelta(days=365)).isoformat(),
+            "parts_pct": "80",
+            "price": "1200",
+        },
+    )
+    assert response.status_code == 302
+    contract = ServiceContract.objects.get(number="HT-100")
+    client.post(f"/maintenance/contracts/{contract.pk}/", {"op": "activate"})
+    assert ServiceContract.objects.get(pk=contract.pk).status == "active"
+    page = client.get(f"/maintenance/contracts/{contract.pk}/").content.decode()
+    assert 'data-testid="coverage"' in page
+    export = client.get("/maintenance/contracts/?format=xlsx")
+    assert export.status_code == 200
+
+
+def test_a_campaign_is_created_launched_and_followed_on_the_pages(
+    data, people, login, django_capture_on_commit_callbacks
+):
+    client = login(people["service_manager"])
+    response = client.post(
+        "/maintenance/campaigns/",
+        {
+            "name": "电容召回",
+            "kind": "recall",
+            "work": "更换启动电容",
+            "product_models": [data["model"].pk],
+        },
+    )
+    assert response.status_code == 302
+    url = response["Location"]
+    assert 'data-testid="preview"' in client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"op": "launch"})
+    page = client.get(url).content.decode()
+    assert page.count("/orders/") >= 2 and "已告知" in page or "Owner told" in page
+    export = client.get(url + "?format=xlsx")
+    assert export.status_code == 200
+    assert client.get("/maintenance/campaigns/").status_code == 200
