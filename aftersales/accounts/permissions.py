@@ -61,6 +61,12 @@ class Perm:
     COMPLAINT_HANDLE = "complaint.handle"
     # The follow-up script, complaint deadlines and message templates (company-wide).
     FEEDBACK_RULES = "feedback.rules"
+    # Read published knowledge articles (and one's own drafts).
+    KNOWLEDGE_VIEW = "knowledge.view"
+    # Write drafts (solutions, cases from orders, answers) and give feedback on articles.
+    KNOWLEDGE_DRAFT = "knowledge.draft"
+    # Review, publish, retire, mark 优质案例 and export them; the synonym list.
+    KNOWLEDGE_REVIEW = "knowledge.review"
 
 
 _ALL_VIEW = {
@@ -69,6 +75,7 @@ _ALL_VIEW = {
     Perm.CATALOG_VIEW,
     Perm.ORDER_VIEW,
     Perm.STOCK_VIEW,
+    Perm.KNOWLEDGE_VIEW,
 }
 
 ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
@@ -90,6 +97,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.ORDER_CANCEL,
             Perm.ORDER_REOPEN,
             Perm.COMPLAINT_HANDLE,
+            Perm.KNOWLEDGE_DRAFT,
         }
     ),
     Role.DISPATCHER: frozenset(
@@ -109,6 +117,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
     Role.TECHNICIAN: frozenset(
         _ALL_VIEW
         | {Perm.PHONE_REVEAL, Perm.UNIT_EDIT, Perm.ORDER_WORK, Perm.ORDER_PAUSE, Perm.STOCK_MOVE}
+        | {Perm.KNOWLEDGE_DRAFT}
     ),
     Role.STATION_MANAGER: frozenset(
         _ALL_VIEW
@@ -126,6 +135,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.CAPACITY_EDIT,
             Perm.STOCK_MOVE,
             Perm.COMPLAINT_HANDLE,
+            Perm.KNOWLEDGE_DRAFT,
         }
     ),
     Role.SERVICE_MANAGER: frozenset(
@@ -163,6 +173,8 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.FIELD_RULES,
             Perm.COMPLAINT_HANDLE,
             Perm.FEEDBACK_RULES,
+            Perm.KNOWLEDGE_DRAFT,
+            Perm.KNOWLEDGE_REVIEW,
         }
     ),
     Role.FINANCE: frozenset(_ALL_VIEW | {Perm.PART_EXPORT, Perm.CUSTOMER_EXPORT}),

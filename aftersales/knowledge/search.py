@@ -1,0 +1,188 @@
+"""Full-text search over the derived token columns, on SQLite and PostgreSQL
+(docs/adr/0002-knowledge-search.md).
+
+1. The query is parsed by the one tokenizer (`tokens.parse_query`), with the company's synonyms.
+2. The database finds candidates: SQLite through the FTS5 table `knowledge_article_fts`
+   (unicode61 over the space-separated tokens, bm25 with column weights), PostgreSQL through
+   the GIN index on `PG_VECTOR` (`simple` configuration, phrase operators, ts_rank_cd); both
+   keep the best `CANDIDATES`. A query with a lone Han character (not in the bigram index)
+   scans instead: the newest `SCAN_ROWS` rows at most.
+3. `ranking.rank` orders the candidates the same way on both databases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from aftersales.knowledge.ranking import Doc, rank
+from aftersales.knowledge.tokens import Clause, Query, codes_text, index_text
+
+# Keep in step with migrations/0002_search_index.py (a test compares them).
+PG_VECTOR = (
+    "setweight(to_tsvector('simple'::regconfig, search_title), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, search_codes), 'B') || "
+    "setweight(to_tsvector('simple'::regconfig, search_tags), 'C') || "
+    "setweight(to_tsvector('simple'::regconfig, search_body), 'D')"
+)
+FTS_TABLE = "knowledge_article_fts"
+# bm25 weights in the FTS5 table's column order: title, body, tags, codes.
+FTS_WEIGHTS = (4.0, 1.0, 2.0, 3.0)
+CANDIDATES = 1000
+SCAN_ROWS = 20_000
+COLUMNS = ("search_title", "search_body", "search_tags", "search_codes")
+
+
+def derived_columns(*, title: str, body: str, tags: str, codes: Iterable[str]) -> dict[str, str]:
+    """The derived token columns of an article's content."""
+    return {
+        "search_title": index_text(title),
+        "search_body": index_text(body),
+        "search_tags": index_text(tags),
+        "search_codes": codes_text(codes),
+    }
+
+
+# --- keeping the SQLite index in step --------------------------------------------------------
+
+
+def fts_sync(article_id: int, old: dict[str, str] | None, new: dict[str, str]) -> None:
+    """Replace one article's entry in the FTS5 external-content table (SQLite only).
+
+    `old` must be what the index holds now (the columns as stored before the change; None for
+    a new article): an external-content table removes an entry by its old tokens."""
+    if connection.vendor != "sqlite":
+        return
+    cols = ", ".join(COLUMNS)
+    marks = ", ".join(["%s"] * len(COLUMNS))
+    with connection.cursor() as cur:
+        if old is not None:
+            cur.execute(
+                f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {cols}) VALUES ('delete', %s, {marks})",  # noqa: S608
+                [article_id, *(old[c] for c in COLUMNS)],
+            )
+        cur.execute(
+            f"INSERT INTO {FTS_TABLE}(rowid, {cols}) VALUES (%s, {marks})",  # noqa: S608
+            [article_id, *(new[c] for c in COLUMNS)],
+        )
+
+
+def fts_rebuild() -> None:
+    """Rebuild the SQLite index from the table (after a bulk load; `manage.py` shell)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")  # noqa: S608
+
+
+# --- query expressions -----------------------------------------------------------------------
+
+
+def fts5_expression(query: Query, *, require_all: bool = True) -> str:
+    """The FTS5 MATCH expression: each clause any of its phrases (a fault code also as a
+    prefix of the codes column); clauses joined by AND (or OR)."""
+    parts = []
+    for clause in query.clauses:
+        alts = ['"' + " ".join(p) + '"' for p in clause.phrases]
+        if clause.code:
+            alts.append(f'search_codes : "{clause.code}" *')
+        parts.append("(" + " OR ".join(alts) + ")")
+    return (" AND " if require_all else " OR ").join(parts)
+
+
+def tsquery_expression(query: Query, *, require_all: bool = True) -> str:
+    """The PostgreSQL tsquery (`simple`): phrases with <->, a fault code also as a prefix of
+    the codes (weight B); clauses joined by & (or |)."""
+    parts = []
+    for clause in query.clauses:
+        alts = [" <-> ".join(f"'{t}'" for t in p) for p in clause.phrases]
+        if clause.code:
+            alts.append(f"'{clause.code}':*B")
+        parts.append("(" + " | ".join(alts) + ")")
+    return (" & " if require_all else " | ").join(parts)
+
+
+# --- candidates ------------------------------------------------------------------------------
+
+
+def _subquery(qs: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    sql, params = qs.order_by().values("id").query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _indexed_ids(qs: QuerySet[Any], query: Query, require_all: bool, limit: int) -> list[int]:
+    within, params = _subquery(qs)
+    with connection.cursor() as cur:
+        if connection.vendor == "sqlite":
+            weights = ", ".join(str(w) for w in FTS_WEIGHTS)
+            # Identifiers are this module's constants; every value is a parameter.
+            sql = "".join(
+                [
+                    f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s ",  # noqa: S608
+                    f"AND rowid IN ({within}) ",
+                    f"ORDER BY bm25({FTS_TABLE}, {weights}) LIMIT %s",
+                ]
+            )
+            cur.execute(sql, [fts5_expression(query, require_all=require_all), *params, limit])
+        else:
+            tsq = tsquery_expression(query, require_all=require_all)
+            sql = "".join(
+                [
+                    f"SELECT id FROM knowledge_article WHERE ({PG_VECTOR}) ",  # noqa: S608
+                    "@@ to_tsquery('simple', %s) ",
+                    f"AND id IN ({within}) ",
+                    f"ORDER BY ts_rank_cd(({PG_VECTOR}), to_tsquery('simple', %s)) DESC, id ",
+                    "LIMIT %s",
+                ]
+            )
+            cur.execute(sql, [tsq, *params, tsq, limit])
+        return [row[0] for row in cur.fetchall()]
+
+
+def _clause_q(clause: Clause) -> Q:
+    q = Q()
+    for phrase in clause.phrases:
+        text = " ".join(phrase)
+        for col in COLUMNS:
+            q |= Q(**{f"{col}__contains": text})
+    if clause.code:
+        q |= Q(search_codes__contains=clause.code)
+    return q
+
+
+def _scanned_ids(qs: QuerySet[Any], query: Query, require_all: bool, limit: int) -> list[int]:
+    """The bounded scan for queries with a lone Han character: the newest SCAN_ROWS rows."""
+    newest = qs.order_by("-id").values_list("id", flat=True).first()
+    if newest is None:
+        return []
+    combined = Q()
+    for clause in query.clauses:
+        combined = (combined & _clause_q(clause)) if require_all else (combined | _clause_q(clause))
+    rows = qs.filter(combined, id__gt=newest - SCAN_ROWS).order_by("-id")
+    return list(rows.values_list("id", flat=True)[:limit])
+
+
+def search_ids(
+    qs: QuerySet[Any],
+    query: Query,
+    *,
+    require_all: bool = True,
+    limit: int = 20,
+    candidates: int = CANDIDATES,
+) -> list[tuple[int, float]]:
+    """The best `limit` article ids (with scores) of `qs` (already scoped and filtered)."""
+    if query.empty:
+        return []
+    if query.needs_scan:
+        ids = _scanned_ids(qs, query, require_all, candidates)
+    else:
+        ids = _indexed_ids(qs, query, require_all, candidates)
+    if not ids:
+        return []
+    rows = qs.model.objects.filter(pk__in=ids).values_list(
+        "id", *COLUMNS, "helped_count", "not_helped_count"
+    )
+    docs = [Doc.from_columns(*row) for row in rows]
+    return rank(docs, query, require_all=require_all)[:limit]
