@@ -21,6 +21,7 @@ pytest_plugins = [
     "aftersales.parts.tests.fixtures",
     "aftersales.fieldwork.tests.fixtures",
     "aftersales.notifications.tests.fixtures",
+    "aftersales.knowledge.tests.fixtures",
 ]
 
 

@@ -15,6 +15,7 @@ from aftersales.api.customers import router as customers_router
 from aftersales.api.dispatch import router as dispatch_router
 from aftersales.api.feedback import router as feedback_router
 from aftersales.api.fieldwork import router as fieldwork_router
+from aftersales.api.knowledge import router as knowledge_router
 from aftersales.api.orders import router as orders_router
 from aftersales.api.parts import router as parts_router
 from aftersales.api.transfer import router as transfer_router
@@ -70,3 +71,4 @@ api.add_router("/", dispatch_router)
 api.add_router("/", parts_router)
 api.add_router("/", fieldwork_router)
 api.add_router("/", feedback_router)
+api.add_router("/", knowledge_router)

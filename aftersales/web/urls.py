@@ -8,6 +8,7 @@ from aftersales.web import (
     dispatch,
     feedback,
     fieldwork,
+    knowledge,
     orders,
     portal,
     sla,
@@ -164,4 +165,22 @@ urlpatterns += [
     path("stock/requests/<int:pk>/", stock.request_detail, name="stock-request"),
     path("stock/requests/<int:pk>/change/", stock.request_change, name="stock-request-change"),
     path("orders/<int:pk>/appointment/", dispatch.order_appointment, name="order-appointment"),
+]
+
+urlpatterns += [
+    path("knowledge/", knowledge.search_page, name="knowledge"),
+    path("knowledge/new/", knowledge.article_edit, name="knowledge-new"),
+    path("knowledge/preview/", knowledge.preview, name="knowledge-preview"),
+    path("knowledge/suggest/", knowledge.suggest, name="knowledge-suggest"),
+    path("knowledge/review/", knowledge.review, name="knowledge-review"),
+    path("knowledge/synonyms/", knowledge.synonyms, name="knowledge-synonyms"),
+    path("knowledge/featured.xlsx", knowledge.featured_export, name="knowledge-featured-export"),
+    path("knowledge/<int:pk>/", knowledge.article_page, name="knowledge-article"),
+    path("knowledge/<int:pk>/edit/", knowledge.article_edit, name="knowledge-edit"),
+    path("knowledge/<int:pk>/feature/", knowledge.article_feature, name="knowledge-feature"),
+    path("knowledge/<int:pk>/feedback/", knowledge.article_feedback, name="knowledge-feedback"),
+    path("knowledge/<int:pk>/<slug:verb>/", knowledge.article_step, name="knowledge-step"),
+    path("knowledge/photos/<int:pk>/", knowledge.photo, name="knowledge-photo"),
+    path("knowledge/orders/<int:pk>/", knowledge.for_order, name="knowledge-for-order"),
+    path("orders/<int:pk>/case/", knowledge.case_from_order, name="knowledge-case-from-order"),
 ]

@@ -125,6 +125,8 @@ API_CASES = [
         {A, SM, M, H},
         201,
     ),
+    ("get", "/knowledge/search?q=压缩", None, ALL, 200),
+    ("post", "/knowledge/articles", {"kind": "answer", "title": "问"}, {A, T, SM, M}, 201),
 ]
 
 
@@ -195,6 +197,11 @@ PAGE_CASES = [
     ("get", "/follow-ups/settings/", {M, ADM}),
     ("get", "/complaints/", {A, SM, M, H}),
     ("get", "/complaints/new/", {A, SM, M, H}),
+    ("get", "/knowledge/", ALL),
+    ("get", "/knowledge/new/", {A, T, SM, M}),
+    ("get", "/knowledge/review/", {M}),
+    ("get", "/knowledge/featured.xlsx", {M}),
+    ("get", "/knowledge/synonyms/", {M}),
 ]
 
 

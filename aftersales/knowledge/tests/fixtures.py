@@ -1,4 +1,4 @@
-"""Knowledge fixtures: people come from the orders fixtures (`people`)."""
+"""Knowledge fixtures (fault codes, a published article); people come from the orders fixtures."""
 
 from __future__ import annotations
 
