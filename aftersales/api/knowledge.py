@@ -143,7 +143,7 @@ def _hit(a: Any, score: float) -> dict[str, Any]:
         "status": a.status,
         "score": score,
         "helped": a.helped_count,
-        "snippet": a.body[:160],
+        "snippet": a.snippet,
     }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 
@@ -28,11 +29,29 @@ def _parser() -> MarkdownIt:
         tokens[idx].attrSet("rel", "nofollow noopener noreferrer")
         return self.renderToken(tokens, idx, options, env)  # type: ignore[no-any-return]
 
+    def heading_open(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+        # Headings inside an article are small (the page has its own title).
+        tokens[idx].attrSet("class", "h5 mt-3" if tokens[idx].tag in ("h1", "h2") else "h6 mt-2")
+        return self.renderToken(tokens, idx, options, env)  # type: ignore[no-any-return]
+
+    def table_open(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+        tokens[idx].attrSet("class", "table table-sm table-bordered w-auto")
+        return self.renderToken(tokens, idx, options, env)  # type: ignore[no-any-return]
+
     md.add_render_rule("link_open", link_open)
+    md.add_render_rule("heading_open", heading_open)
+    md.add_render_rule("table_open", table_open)
     return md
 
 
 _MD = _parser()
+
+
+def plain(text: str, length: int = 120) -> str:
+    """The text without its Markdown, for a one-line snippet in lists."""
+    words = strip_tags(_MD.render(text or "")).split()
+    joined = " ".join(words)
+    return joined if len(joined) <= length else joined[: length - 1] + "…"
 
 
 def render(text: str) -> SafeString:

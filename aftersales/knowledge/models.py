@@ -84,6 +84,12 @@ class Article(models.Model):
         return self.title
 
     @property
+    def snippet(self) -> str:
+        from aftersales.knowledge.markdown import plain
+
+        return plain(self.body)
+
+    @property
     def tag_list(self) -> list[str]:
         return [t for t in (x.strip() for x in self.tags.split(",")) if t]
 

@@ -166,10 +166,10 @@ def test_markdown_renders_headings_lists_links_and_tables():
     html = render(
         "## 检查\n\n1. 电容\n2. 绕组\n\n[手册](https://example.com/m)\n\n|a|b|\n|-|-|\n|1|2|"
     )
-    assert "<h2>检查</h2>" in html
+    assert '<h2 class="h5 mt-3">检查</h2>' in html
     assert "<ol>" in html
     assert 'href="https://example.com/m"' in html and "noopener" in html
-    assert "<table>" in html
+    assert "<table class=" in html
 
 
 # --- cases from orders -----------------------------------------------------------------------
