@@ -26,11 +26,13 @@ B = 0.6
 
 @dataclass(frozen=True)
 class Doc:
+    """An article's token columns as stored (tokens separated by single spaces)."""
+
     id: int
-    title: Sequence[str]
-    body: Sequence[str]
-    tags: Sequence[str]
-    codes: Sequence[str]
+    title: str
+    body: str
+    tags: str
+    codes: str
     helped: int = 0
     not_helped: int = 0
 
@@ -45,41 +47,33 @@ class Doc:
         helped: int = 0,
         not_helped: int = 0,
     ) -> Doc:
-        return cls(
-            id=id,
-            title=title.split(),
-            body=body.split(),
-            tags=tags.split(),
-            codes=codes.split(),
-            helped=helped,
-            not_helped=not_helped,
-        )
+        return cls(id, title, body, tags, codes, helped, not_helped)
 
-    def field(self, name: str) -> Sequence[str]:
+    def field(self, name: str) -> str:
         return getattr(self, name)  # type: ignore[no-any-return]
 
 
-def phrase_count(tokens: Sequence[str], phrase: Sequence[str]) -> int:
-    n = len(phrase)
-    if n == 0:
+def length(text: str) -> int:
+    return text.count(" ") + 1 if text else 0
+
+
+def phrase_count(text: str, phrase: Sequence[str]) -> int:
+    """Occurrences of the consecutive tokens `phrase` in a space-separated token string."""
+    if not phrase or not text:
         return 0
-    if n == 1:
-        return sum(1 for t in tokens if t == phrase[0])
-    return sum(1 for i in range(len(tokens) - n + 1) if tuple(tokens[i : i + n]) == tuple(phrase))
+    return f" {text} ".count(" " + " ".join(phrase) + " ")
 
 
-def clause_count(clause: Clause, name: str, tokens: Sequence[str]) -> int:
-    """How often `clause` occurs in one field's tokens."""
+def clause_count(clause: Clause, name: str, text: str) -> int:
+    """How often `clause` occurs in one field's token string."""
+    if not text:
+        return 0
     if clause.single:
-        return sum(1 for t in tokens if clause.single in t)
-    count = sum(phrase_count(tokens, p) for p in clause.phrases)
+        return sum(1 for t in text.split() if clause.single in t)
+    count = sum(phrase_count(text, p) for p in clause.phrases)
     if clause.code and name == "codes":
-        count += sum(1 for t in tokens if t.startswith(clause.code) and t != clause.code)
+        count += sum(1 for t in text.split() if t.startswith(clause.code) and t != clause.code)
     return count
-
-
-def matches(clause: Clause, doc: Doc) -> bool:
-    return any(clause_count(clause, name, doc.field(name)) for name in WEIGHTS)
 
 
 def feedback_factor(helped: int, not_helped: int) -> float:
@@ -87,15 +81,13 @@ def feedback_factor(helped: int, not_helped: int) -> float:
     return 0.5 + (helped + 1) / (helped + not_helped + 2)
 
 
-def clause_score(clause: Clause, doc: Doc) -> float:
+def clause_score(counts: dict[str, int], doc: Doc) -> float:
     total = 0.0
-    for name, weight in WEIGHTS.items():
-        tokens = doc.field(name)
-        tf = clause_count(clause, name, tokens)
+    for name, tf in counts.items():
         if not tf:
             continue
-        norm = 1 - B + B * len(tokens) / TYPICAL_LENGTH[name]
-        total += weight * tf * (K1 + 1) / (tf + K1 * norm)
+        norm = 1 - B + B * length(doc.field(name)) / TYPICAL_LENGTH[name]
+        total += WEIGHTS[name] * tf * (K1 + 1) / (tf + K1 * norm)
     return total
 
 
@@ -104,15 +96,22 @@ def rank(docs: Sequence[Doc], query: Query, *, require_all: bool = True) -> list
     clause (the search page); otherwise any (suggestions from a free description)."""
     if not docs or query.empty:
         return []
-    present = {c: [matches(c, d) for d in docs] for c in query.clauses}
+    counts = [
+        {
+            c: {name: clause_count(c, name, doc.field(name)) for name in WEIGHTS}
+            for c in query.clauses
+        }
+        for doc in docs
+    ]
     n = len(docs)
-    idf = {c: math.log(1 + (n + 1) / (1 + sum(hits))) for c, hits in present.items()}
+    df = {c: sum(1 for per_doc in counts if any(per_doc[c].values())) for c in query.clauses}
+    idf = {c: math.log(1 + (n + 1) / (1 + df[c])) for c in query.clauses}
     out: list[tuple[int, float]] = []
-    for i, doc in enumerate(docs):
-        hit = [c for c in query.clauses if present[c][i]]
+    for doc, per_doc in zip(docs, counts, strict=True):
+        hit = [c for c in query.clauses if any(per_doc[c].values())]
         if not hit or (require_all and len(hit) < len(query.clauses)):
             continue
-        score = sum(idf[c] * clause_score(c, doc) for c in hit)
+        score = sum(idf[c] * clause_score(per_doc[c], doc) for c in hit)
         score *= feedback_factor(doc.helped, doc.not_helped)
         out.append((doc.id, round(score, 9)))
     out.sort(key=lambda pair: (-pair[1], pair[0]))

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from aftersales.knowledge.ranking import Doc, rank
 from aftersales.knowledge.tokens import Clause, Query, codes_text, index_text
@@ -31,7 +32,7 @@ PG_VECTOR = (
 FTS_TABLE = "knowledge_article_fts"
 # bm25 weights in the FTS5 table's column order: title, body, tags, codes.
 FTS_WEIGHTS = (4.0, 1.0, 2.0, 3.0)
-CANDIDATES = 1000
+CANDIDATES = 300
 SCAN_ROWS = 20_000
 COLUMNS = ("search_title", "search_body", "search_tags", "search_codes")
 
@@ -107,38 +108,64 @@ def tsquery_expression(query: Query, *, require_all: bool = True) -> str:
 # --- candidates ------------------------------------------------------------------------------
 
 
-def _subquery(qs: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
-    sql, params = qs.order_by().values("id").query.sql_with_params()
-    return sql, tuple(params)
+def _correlated(qs: QuerySet[Any], outer_id: str) -> tuple[str, tuple[Any, ...]]:
+    """`EXISTS (the scoped queryset's row with id = outer_id)` as SQL and parameters."""
+    inner = qs.order_by().filter(pk=RawSQL(outer_id, ())).values("id")  # noqa: S611 - a constant
+    sql, params = inner.query.sql_with_params()
+    return f"EXISTS ({sql})", tuple(params)
 
 
-def _indexed_ids(qs: QuerySet[Any], query: Query, require_all: bool, limit: int) -> list[int]:
-    within, params = _subquery(qs)
+def _top(query: Query, require_all: bool, limit: int, within: QuerySet[Any] | None) -> list[int]:
+    """The best `limit` ids by the database's own rank (bm25 / ts_rank_cd), within the scoped
+    queryset `within` (checked row by row for each match) or over the whole index."""
     with connection.cursor() as cur:
         if connection.vendor == "sqlite":
             weights = ", ".join(str(w) for w in FTS_WEIGHTS)
+            scope, params = (
+                _correlated(within, f"{FTS_TABLE}.rowid") if within is not None else ("1", ())
+            )
             # Identifiers are this module's constants; every value is a parameter.
             sql = "".join(
                 [
                     f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s ",  # noqa: S608
-                    f"AND rowid IN ({within}) ",
+                    f"AND {scope} ",
                     f"ORDER BY bm25({FTS_TABLE}, {weights}) LIMIT %s",
                 ]
             )
             cur.execute(sql, [fts5_expression(query, require_all=require_all), *params, limit])
         else:
             tsq = tsquery_expression(query, require_all=require_all)
+            scope, params = _correlated(within, "ka.id") if within is not None else ("TRUE", ())
             sql = "".join(
                 [
-                    f"SELECT id FROM knowledge_article WHERE ({PG_VECTOR}) ",  # noqa: S608
+                    f"SELECT ka.id FROM knowledge_article ka WHERE ({PG_VECTOR}) ",  # noqa: S608
                     "@@ to_tsquery('simple', %s) ",
-                    f"AND id IN ({within}) ",
-                    f"ORDER BY ts_rank_cd(({PG_VECTOR}), to_tsquery('simple', %s)) DESC, id ",
+                    f"AND {scope} ",
+                    f"ORDER BY ts_rank_cd(({PG_VECTOR}), to_tsquery('simple', %s)) DESC, ka.id ",
                     "LIMIT %s",
                 ]
             )
             cur.execute(sql, [tsq, *params, tsq, limit])
         return [row[0] for row in cur.fetchall()]
+
+
+# When the unscoped top list was cut and fewer than this many of it are in scope, the search
+# runs again within the scope (slower: every match is checked against the scope).
+ENOUGH_IN_SCOPE = 50
+
+
+def _indexed_ids(qs: QuerySet[Any], query: Query, require_all: bool, limit: int) -> list[int]:
+    """Candidates from the index: the best `limit` over the whole index, kept when in scope;
+    if the list was cut and too few of it are in scope (filters, other companies' articles,
+    drafts), the best `limit` within the scope instead."""
+    ids = _top(query, require_all, limit, None)
+    if not ids:
+        return []
+    allowed = set(qs.filter(pk__in=ids).values_list("id", flat=True))
+    kept = [i for i in ids if i in allowed]
+    if len(ids) < limit or len(kept) >= min(limit, ENOUGH_IN_SCOPE):
+        return kept
+    return _top(query, require_all, limit, qs)
 
 
 def _clause_q(clause: Clause) -> Q:

@@ -133,3 +133,25 @@ def test_sqlite_trigram_tokenizer_drops_short_chinese_terms_which_is_why_bigrams
         cur.execute("SELECT count(*) FROM temp.tri WHERE tri MATCH '压缩'")
         assert cur.fetchone()[0] == 0
         cur.execute("DROP TABLE temp.tri")
+
+
+def test_a_cut_top_list_mostly_out_of_scope_searches_again_within_the_scope(
+    people, publish, data, monkeypatch, make_user
+):
+    """Other companies' articles crowd the unscoped top list: the search runs again within
+    the scope and still finds this company's article."""
+    from aftersales.knowledge.selectors import articles_visible_to
+    from aftersales.knowledge.tokens import parse_query
+
+    monkeypatch.setattr(search, "ENOUGH_IN_SCOPE", 2)
+    stranger = make_user("service_manager", company=data["other"])
+    for i in range(5):
+        art = actions.article_create(
+            actor=stranger, kind="solution", title=f"漏水漏水{i}", body="漏水漏水漏水"
+        )
+        actions.article_transition(actor=stranger, article=art, verb="publish")
+    mine = publish("漏水一次")
+    found = search.search_ids(
+        articles_visible_to(people["tech"]), parse_query("漏水"), candidates=3
+    )
+    assert [pk for pk, _score in found] == [mine.pk]
