@@ -32,7 +32,7 @@ PG_VECTOR = (
 FTS_TABLE = "knowledge_article_fts"
 # bm25 weights in the FTS5 table's column order: title, body, tags, codes.
 FTS_WEIGHTS = (4.0, 1.0, 2.0, 3.0)
-CANDIDATES = 300
+CANDIDATES = 200
 SCAN_ROWS = 20_000
 COLUMNS = ("search_title", "search_body", "search_tags", "search_codes")
 
@@ -117,55 +117,49 @@ def _correlated(qs: QuerySet[Any], outer_id: str) -> tuple[str, tuple[Any, ...]]
 
 def _top(query: Query, require_all: bool, limit: int, within: QuerySet[Any] | None) -> list[int]:
     """The best `limit` ids by the database's own rank (bm25 / ts_rank_cd), within the scoped
-    queryset `within` (checked row by row for each match) or over the whole index."""
+    queryset `within` (checked row by row for each match) or over the whole index.
+
+    SQLite looks at title and code matches first: when they alone fill the list (a common
+    word in a large collection), bm25 need not score and sort every body match."""
+    if connection.vendor == "sqlite":
+        expression = fts5_expression(query, require_all=require_all)
+        ids = _fts5_top(f"{{search_title search_codes}} : ({expression})", limit, within)
+        return ids if len(ids) >= limit else _fts5_top(expression, limit, within)
+    tsq = tsquery_expression(query, require_all=require_all)
+    scope, params = _correlated(within, "ka.id") if within is not None else ("TRUE", ())
+    sql = "".join(
+        [
+            f"SELECT ka.id FROM knowledge_article ka WHERE ({PG_VECTOR}) ",  # noqa: S608
+            "@@ to_tsquery('simple', %s) ",
+            f"AND {scope} ",
+            f"ORDER BY ts_rank_cd(({PG_VECTOR}), to_tsquery('simple', %s)) DESC, ka.id ",
+            "LIMIT %s",
+        ]
+    )
     with connection.cursor() as cur:
-        if connection.vendor == "sqlite":
-            weights = ", ".join(str(w) for w in FTS_WEIGHTS)
-            scope, params = (
-                _correlated(within, f"{FTS_TABLE}.rowid") if within is not None else ("1", ())
-            )
-            # Identifiers are this module's constants; every value is a parameter.
-            sql = "".join(
-                [
-                    f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s ",  # noqa: S608
-                    f"AND {scope} ",
-                    f"ORDER BY bm25({FTS_TABLE}, {weights}) LIMIT %s",
-                ]
-            )
-            cur.execute(sql, [fts5_expression(query, require_all=require_all), *params, limit])
-        else:
-            tsq = tsquery_expression(query, require_all=require_all)
-            scope, params = _correlated(within, "ka.id") if within is not None else ("TRUE", ())
-            sql = "".join(
-                [
-                    f"SELECT ka.id FROM knowledge_article ka WHERE ({PG_VECTOR}) ",  # noqa: S608
-                    "@@ to_tsquery('simple', %s) ",
-                    f"AND {scope} ",
-                    f"ORDER BY ts_rank_cd(({PG_VECTOR}), to_tsquery('simple', %s)) DESC, ka.id ",
-                    "LIMIT %s",
-                ]
-            )
-            cur.execute(sql, [tsq, *params, tsq, limit])
+        cur.execute(sql, [tsq, *params, tsq, limit])
+        return [row[0] for row in cur.fetchall()]
+
+
+def _fts5_top(expression: str, limit: int, within: QuerySet[Any] | None) -> list[int]:
+    weights = ", ".join(str(w) for w in FTS_WEIGHTS)
+    scope, params = _correlated(within, f"{FTS_TABLE}.rowid") if within is not None else ("1", ())
+    # Identifiers are this module's constants; every value is a parameter.
+    sql = "".join(
+        [
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s ",  # noqa: S608
+            f"AND {scope} ",
+            f"ORDER BY bm25({FTS_TABLE}, {weights}) LIMIT %s",
+        ]
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [expression, *params, limit])
         return [row[0] for row in cur.fetchall()]
 
 
 # When the unscoped top list was cut and fewer than this many of it are in scope, the search
 # runs again within the scope (slower: every match is checked against the scope).
 ENOUGH_IN_SCOPE = 50
-
-
-def _indexed_ids(qs: QuerySet[Any], query: Query, require_all: bool, limit: int) -> list[int]:
-    """Candidates from the index: the best `limit` over the whole index, kept when in scope;
-    if the list was cut and too few of it are in scope (filters, other companies' articles,
-    drafts), the best `limit` within the scope instead."""
-    ids = _top(query, require_all, limit, None)
-    if not ids:
-        return []
-    allowed = set(qs.filter(pk__in=ids).values_list("id", flat=True))
-    kept = [i for i in ids if i in allowed]
-    if len(ids) < limit or len(kept) >= min(limit, ENOUGH_IN_SCOPE):
-        return kept
-    return _top(query, require_all, limit, qs)
 
 
 def _clause_q(clause: Clause) -> Q:
@@ -191,6 +185,31 @@ def _scanned_ids(qs: QuerySet[Any], query: Query, require_all: bool, limit: int)
     return list(rows.values_list("id", flat=True)[:limit])
 
 
+Row = tuple[Any, ...]
+
+
+def _rows(qs: QuerySet[Any], ids: list[int]) -> list[Row]:
+    """The token columns and feedback counts of those of `ids` that are in `qs`."""
+    if not ids:
+        return []
+    return list(
+        qs.order_by()
+        .filter(pk__in=ids)
+        .values_list("id", *COLUMNS, "helped_count", "not_helped_count")
+    )
+
+
+def _indexed_rows(qs: QuerySet[Any], query: Query, require_all: bool, limit: int) -> list[Row]:
+    """Candidates from the index: the best `limit` over the whole index, kept when in scope;
+    if the list was cut and too few of it are in scope (filters, other companies' articles,
+    drafts), the best `limit` within the scope instead."""
+    ids = _top(query, require_all, limit, None)
+    rows = _rows(qs, ids)
+    if len(ids) < limit or len(rows) >= min(limit, ENOUGH_IN_SCOPE):
+        return rows
+    return _rows(qs, _top(query, require_all, limit, qs))
+
+
 def search_ids(
     qs: QuerySet[Any],
     query: Query,
@@ -203,13 +222,8 @@ def search_ids(
     if query.empty:
         return []
     if query.needs_scan:
-        ids = _scanned_ids(qs, query, require_all, candidates)
+        rows = _rows(qs, _scanned_ids(qs, query, require_all, candidates))
     else:
-        ids = _indexed_ids(qs, query, require_all, candidates)
-    if not ids:
-        return []
-    rows = qs.model.objects.filter(pk__in=ids).values_list(
-        "id", *COLUMNS, "helped_count", "not_helped_count"
-    )
+        rows = _indexed_rows(qs, query, require_all, candidates)
     docs = [Doc.from_columns(*row) for row in rows]
     return rank(docs, query, require_all=require_all)[:limit]
