@@ -22,13 +22,10 @@ from django.db.models.expressions import RawSQL
 from aftersales.knowledge.ranking import Doc, rank
 from aftersales.knowledge.tokens import Clause, Query, codes_text, index_text
 
-# Keep in step with migrations/0002_search_index.py (a test compares them).
-PG_VECTOR = (
-    "setweight(to_tsvector('simple'::regconfig, search_title), 'A') || "
-    "setweight(to_tsvector('simple'::regconfig, search_codes), 'B') || "
-    "setweight(to_tsvector('simple'::regconfig, search_tags), 'C') || "
-    "setweight(to_tsvector('simple'::regconfig, search_body), 'D')"
-)
+# PostgreSQL: stored generated tsvector columns with GIN indexes (migration 0002): all four
+# columns weighted (title A, codes B, tags C, body D), and the title and codes alone.
+PG_VECTOR = "search_vector"
+PG_HEAD = "search_vector_head"
 FTS_TABLE = "knowledge_article_fts"
 # bm25 weights in the FTS5 table's column order: title, body, tags, codes.
 FTS_WEIGHTS = (4.0, 1.0, 2.0, 3.0)
@@ -119,20 +116,25 @@ def _top(query: Query, require_all: bool, limit: int, within: QuerySet[Any] | No
     """The best `limit` ids by the database's own rank (bm25 / ts_rank_cd), within the scoped
     queryset `within` (checked row by row for each match) or over the whole index.
 
-    SQLite looks at title and code matches first: when they alone fill the list (a common
-    word in a large collection), bm25 need not score and sort every body match."""
+    Title and code matches are ranked first: when they alone fill the list (a common word in
+    a large collection), the database need not score and sort every body match."""
     if connection.vendor == "sqlite":
         expression = fts5_expression(query, require_all=require_all)
         ids = _fts5_top(f"{{search_title search_codes}} : ({expression})", limit, within)
         return ids if len(ids) >= limit else _fts5_top(expression, limit, within)
     tsq = tsquery_expression(query, require_all=require_all)
+    ids = _pg_top(PG_HEAD, tsq, limit, within)
+    return ids if len(ids) >= limit else _pg_top(PG_VECTOR, tsq, limit, within)
+
+
+def _pg_top(column: str, tsq: str, limit: int, within: QuerySet[Any] | None) -> list[int]:
     scope, params = _correlated(within, "ka.id") if within is not None else ("TRUE", ())
     sql = "".join(
         [
-            f"SELECT ka.id FROM knowledge_article ka WHERE ({PG_VECTOR}) ",  # noqa: S608
+            f"SELECT ka.id FROM knowledge_article ka WHERE ka.{column} ",  # noqa: S608
             "@@ to_tsquery('simple', %s) ",
             f"AND {scope} ",
-            f"ORDER BY ts_rank_cd(({PG_VECTOR}), to_tsquery('simple', %s)) DESC, ka.id ",
+            f"ORDER BY ts_rank_cd(ka.{column}, to_tsquery('simple', %s)) DESC, ka.id ",
             "LIMIT %s",
         ]
     )

@@ -1,8 +1,9 @@
 """The full-text indexes over the derived token columns (docs/adr/0002-knowledge-search.md).
 
 SQLite: an FTS5 external-content table (unicode61) over the four token columns; the actions
-keep it in step (`search.reindex`). PostgreSQL: a GIN index on the weighted `simple`
-tsvector of the same columns (no sync needed). Each statement runs on its own database only.
+keep it in step (`search.fts_sync`). PostgreSQL: two stored generated tsvector columns (the
+weighted `simple` vector of all four columns, and of the title and codes alone) with a GIN
+index each; PostgreSQL keeps them in step. Each statement runs on its own database only.
 """
 
 from typing import Any
@@ -11,8 +12,12 @@ from django.db import migrations
 
 
 
-# The same expression as `search.PG_VECTOR` (a test checks they match): the planner uses the
-# index only for queries that repeat it exactly.
+# Stored, not an expression index: phrase and weight queries recheck every match, and ranking
+# reads the vector, which an expression index would recompute per row.
+PG_HEAD = (
+    "setweight(to_tsvector('simple'::regconfig, search_title), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, search_codes), 'B')"
+)
 PG_VECTOR = (
     "setweight(to_tsvector('simple'::regconfig, search_title), 'A') || "
     "setweight(to_tsvector('simple'::regconfig, search_codes), 'B') || "
@@ -58,7 +63,19 @@ class Migration(migrations.Migration):
         ),
         VendorSQL(
             "postgresql",
-            [f"CREATE INDEX knowledge_article_search_gin ON knowledge_article USING GIN (({PG_VECTOR}))"],
-            ["DROP INDEX knowledge_article_search_gin"],
+            [
+                "ALTER TABLE knowledge_article ADD COLUMN search_vector tsvector "
+                f"GENERATED ALWAYS AS ({PG_VECTOR}) STORED",
+                "ALTER TABLE knowledge_article ADD COLUMN search_vector_head tsvector "
+                f"GENERATED ALWAYS AS ({PG_HEAD}) STORED",
+                "CREATE INDEX knowledge_article_vector_gin ON knowledge_article "
+                "USING GIN (search_vector)",
+                "CREATE INDEX knowledge_article_head_gin ON knowledge_article "
+                "USING GIN (search_vector_head)",
+            ],
+            [
+                "ALTER TABLE knowledge_article DROP COLUMN search_vector_head",
+                "ALTER TABLE knowledge_article DROP COLUMN search_vector",
+            ],
         ),
     ]

@@ -114,11 +114,15 @@ def test_markup_in_the_query_is_not_an_operator(people, publish):
         article_search(people["tech"], text)  # no error
 
 
-def test_pg_vector_expression_matches_the_migration():
-    import importlib
-
-    migration = importlib.import_module("aftersales.knowledge.migrations.0002_search_index")
-    assert migration.PG_VECTOR == search.PG_VECTOR
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL behaviour")
+def test_postgresql_keeps_the_stored_vectors_in_step(people, publish):
+    art = publish("压缩机不启动")
+    actions.article_update(actor=people["service_manager"], article=art, title="电容鼓包")
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT search_vector_head::text FROM knowledge_article WHERE id = %s", [art.pk]
+        )
+        assert cur.fetchone()[0] == "'容鼓':2A '电容':1A '鼓包':3A"
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite behaviour")
