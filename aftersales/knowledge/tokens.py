@@ -188,4 +188,8 @@ def parse_query(text: str, synonyms: Sequence[Sequence[str]] = (), *, loose: boo
             clauses.extend(Clause(phrases=((t,),)) for t in run_tokens(run))
         else:
             clauses.append(Clause(phrases=(_phrase(run.text),)))
+    # A lone character beside words (了 in 不制冷了, 大 in 异响大, or 坏 in 压缩机 坏) would turn
+    # the whole query into a scan for little gain: only a query of lone characters keeps them.
+    if any(not c.single for c in clauses):
+        clauses = [c for c in clauses if not c.single]
     return Query(clauses=tuple(dict.fromkeys(clauses)))

@@ -100,6 +100,14 @@ def test_query_single_character_is_marked_for_the_scan():
     assert not parse_query("制冷").needs_scan
 
 
+def test_a_lone_character_beside_words_is_dropped():
+    q = parse_query("不制冷了", [["不制冷", "不冷"]])
+    assert q.clauses == (Clause(phrases=(("不制", "制冷"), ("不冷",))),)
+    assert not q.needs_scan
+    assert parse_query("压缩机 坏").clauses == (Clause(phrases=(("压缩", "缩机"),)),)
+    assert parse_query("冷 热").needs_scan
+
+
 def test_loose_query_makes_each_bigram_a_clause():
     q = parse_query("外机不转", loose=True)
     assert [c.phrases for c in q.clauses] == [(("外机",),), (("机不",),), (("不转",),)]
