@@ -158,11 +158,18 @@ def index_size() -> dict[str, int]:
             fts = sum(v for k, v in sizes.items() if k.startswith("knowledge_article_fts"))
             return {"fts5_index_bytes": fts, "article_table_bytes": sizes["knowledge_article"]}
         cur.execute(
-            "SELECT pg_relation_size('knowledge_article_search_gin'), "
-            "pg_total_relation_size('knowledge_article')"
+            "SELECT pg_relation_size('knowledge_article_vector_gin'), "
+            "pg_relation_size('knowledge_article_head_gin'), "
+            "SUM(pg_column_size(search_vector) + pg_column_size(search_vector_head)), "
+            "pg_total_relation_size('knowledge_article') FROM knowledge_article"
         )
-        gin, table = cur.fetchone()
-        return {"gin_index_bytes": gin, "article_table_total_bytes": table}
+        gin, head, vectors, table = cur.fetchone()
+        return {
+            "gin_index_bytes": gin,
+            "head_gin_index_bytes": head,
+            "stored_vectors_bytes": int(vectors or 0),
+            "article_table_total_bytes": table,
+        }
 
 
 def measure(repeat: int) -> dict[str, dict[str, float]]:
