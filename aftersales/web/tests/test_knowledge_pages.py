@@ -127,3 +127,28 @@ def test_order_panel_offers_a_case_for_a_completed_order(login, people, new_orde
     art = Article.objects.get(source_order=order)
     assert res["Location"] == f"/knowledge/{art.pk}/edit/"
     assert "张三" not in art.body and "13812345678" not in art.body
+
+
+def test_editor_attaches_photos_and_the_article_page_shows_them(login, people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 20, 20)).save(out, "JPEG")
+    art = actions.article_create(actor=people["tech"], kind="solution", title="电容", body="换")
+    client = login(people["tech"])
+    res = client.post(
+        f"/knowledge/{art.pk}/edit/",
+        {
+            "kind": "solution",
+            "title": "电容鼓包",
+            "body": "换",
+            "language": "zh-hans",
+            "version": art.version,
+            "photos": SimpleUploadedFile("c.jpg", out.getvalue(), content_type="image/jpeg"),
+        },
+    )
+    assert res.status_code == 302
+    photo = art.photos.get()
+    assert client.get(f"/knowledge/photos/{photo.pk}/")["Content-Type"] == "image/jpeg"
+    assert login(people["agent"]).get(f"/knowledge/photos/{photo.pk}/").status_code == 404
