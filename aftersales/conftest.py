@@ -22,6 +22,7 @@ pytest_plugins = [
     "aftersales.fieldwork.tests.fixtures",
     "aftersales.notifications.tests.fixtures",
     "aftersales.maintenance.tests.fixtures",
+    "aftersales.knowledge.tests.fixtures",
 ]
 
 

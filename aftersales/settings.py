@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "aftersales.kpi",
     "aftersales.maintenance",
     "aftersales.portal",
+    "aftersales.knowledge",
     "aftersales.web",
     "aftersales.api",
 ]

@@ -73,6 +73,12 @@ class Perm:
     MAINTENANCE_PLANS = "maintenance.plans"
     # Service contracts (服务合同): create, activate, renew, terminate.
     CONTRACT_EDIT = "maintenance.contracts"
+    # Read published knowledge articles (and one's own drafts).
+    KNOWLEDGE_VIEW = "knowledge.view"
+    # Write drafts (solutions, cases from orders, answers) and give feedback on articles.
+    KNOWLEDGE_DRAFT = "knowledge.draft"
+    # Review, publish, retire, mark 优质案例 and export them; the synonym list.
+    KNOWLEDGE_REVIEW = "knowledge.review"
 
 
 _ALL_VIEW = {
@@ -81,6 +87,7 @@ _ALL_VIEW = {
     Perm.CATALOG_VIEW,
     Perm.ORDER_VIEW,
     Perm.STOCK_VIEW,
+    Perm.KNOWLEDGE_VIEW,
 }
 
 ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
@@ -103,6 +110,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.ORDER_REOPEN,
             Perm.COMPLAINT_HANDLE,
             Perm.CONTRACT_EDIT,
+            Perm.KNOWLEDGE_DRAFT,
         }
     ),
     Role.DISPATCHER: frozenset(
@@ -122,6 +130,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
     Role.TECHNICIAN: frozenset(
         _ALL_VIEW
         | {Perm.PHONE_REVEAL, Perm.UNIT_EDIT, Perm.ORDER_WORK, Perm.ORDER_PAUSE, Perm.STOCK_MOVE}
+        | {Perm.KNOWLEDGE_DRAFT}
     ),
     Role.STATION_MANAGER: frozenset(
         _ALL_VIEW
@@ -139,6 +148,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.CAPACITY_EDIT,
             Perm.STOCK_MOVE,
             Perm.COMPLAINT_HANDLE,
+            Perm.KNOWLEDGE_DRAFT,
         }
     ),
     Role.SERVICE_MANAGER: frozenset(
@@ -178,6 +188,8 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.FEEDBACK_RULES,
             Perm.MAINTENANCE_PLANS,
             Perm.CONTRACT_EDIT,
+            Perm.KNOWLEDGE_DRAFT,
+            Perm.KNOWLEDGE_REVIEW,
         }
     ),
     Role.FINANCE: frozenset(_ALL_VIEW | {Perm.PART_EXPORT, Perm.CUSTOMER_EXPORT}),

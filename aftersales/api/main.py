@@ -15,6 +15,7 @@ from aftersales.api.customers import router as customers_router
 from aftersales.api.dispatch import router as dispatch_router
 from aftersales.api.feedback import router as feedback_router
 from aftersales.api.fieldwork import router as fieldwork_router
+from aftersales.api.knowledge import router as knowledge_router
 from aftersales.api.kpi import router as kpi_router
 from aftersales.api.maintenance import router as maintenance_router
 from aftersales.api.orders import router as orders_router
@@ -80,3 +81,4 @@ api.add_router("/", organisation_router)
 api.add_router("/", reports_router)
 api.add_router("/", kpi_router)
 api.add_router("/", maintenance_router)
+api.add_router("/", knowledge_router)

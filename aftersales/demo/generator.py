@@ -32,6 +32,7 @@ from aftersales.catalog.models import (
 from aftersales.core.audit import audit_record
 from aftersales.customers.choices import ConsentChannel, ConsentPurpose, CustomerKind
 from aftersales.customers.models import Address, Consent, Customer, InstalledUnit
+from aftersales.knowledge import demo as knowledge_demo
 from aftersales.kpi.demo import kpi_demo
 from aftersales.maintenance.demo import demo_maintenance
 
@@ -807,6 +808,7 @@ def generate(
     _warranty_policies(ctx)
     n_orders = _orders(ctx, orders)
     _fees(ctx)
+    knowledge_demo.load(ctx.company)
     n_warehouses = _stock(ctx)
     plan_day = _plannable_day(ctx, open_orders) if open_orders > 0 else None
     tech_day = _technician_day(ctx) if open_orders > 0 else None

@@ -84,6 +84,7 @@ ACTION_PERMS = {
     "resume": Perm.ORDER_PAUSE,
     "cancel": Perm.ORDER_CANCEL,
     "reopen": Perm.ORDER_REOPEN,
+    "solve_remotely": Perm.ORDER_TRIAGE,
 }
 # Actions a technician may only take on orders assigned to them.
 TECHNICIAN_OWN = frozenset(
@@ -727,6 +728,13 @@ def order_transition(
         errors.raise_if_any()
         locked.closed_at = now
         fields.add("closed_at")
+    elif action == "solve_remotely":
+        errors.raise_if_any()
+        locked.completed_at = locked.closed_at = now
+        fields |= {"completed_at", "closed_at"}
+        if locked.responded_at is None:  # the agent's answer was the response
+            locked.responded_at = now
+            fields.add("responded_at")
     elif action == "cancel":
         errors.raise_if_any()
         locked.cancel_reason = reason
@@ -760,6 +768,7 @@ def order_transition(
         "accept",
         "arrive",
         "complete",
+        "solve_remotely",
         "cancel",
         "wait_parts",
         "wait_customer",

@@ -96,6 +96,9 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "wait_customer": (PAUSABLE, S.WAITING_CUSTOMER),
     "resume": (PAUSED, None),
     "cancel": (OPEN, S.CANCELLED),
+    # Solved on the phone (the agent read a knowledge-base solution to the customer): the
+    # order closes without a visit, resolved at that moment.
+    "solve_remotely": (frozenset({S.REGISTERED, S.REOPENED, S.TRIAGED}), S.CLOSED),
 }
 
 TRANSITION_LABELS = {
@@ -119,6 +122,7 @@ TRANSITION_LABELS = {
     "resume": _("Resume"),
     "cancel": _("Cancel"),
     "reopen": _("Reopen"),
+    "solve_remotely": _("Solved on the phone"),
 }
 
 # The moment that meets each service-level target: first response (the technician accepts),

@@ -253,6 +253,17 @@ def intake(request: HttpRequest) -> HttpResponse:
                 status=status,
             )
         messages.success(request, _("Order %(number)s registered.") % {"number": order.number})
+        if request.POST.get("solved_by"):  # a knowledge-base solution read to the customer
+            from aftersales.knowledge.actions import order_solved_by_phone
+
+            try:
+                order_solved_by_phone(
+                    actor=request.user,  # type: ignore[arg-type]
+                    order=order,
+                    article=int(request.POST["solved_by"]),
+                )
+            except (ApplicationError, ValueError) as exc:
+                messages.error(request, getattr(exc, "message", str(exc)))
         return redirect("order-detail", pk=order.pk)
     return render(request, "web/orders/intake.html", _intake_context(request, form))
 

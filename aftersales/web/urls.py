@@ -8,6 +8,7 @@ from aftersales.web import (
     dispatch,
     feedback,
     fieldwork,
+    knowledge,
     kpi,
     maintenance,
     orders,
@@ -209,4 +210,22 @@ urlpatterns += [
         maintenance.checklist_repair,
         name="maint-checklist-repair",
     ),
+]
+
+urlpatterns += [
+    path("knowledge/", knowledge.search_page, name="knowledge"),
+    path("knowledge/new/", knowledge.article_edit, name="knowledge-new"),
+    path("knowledge/preview/", knowledge.preview, name="knowledge-preview"),
+    path("knowledge/suggest/", knowledge.suggest, name="knowledge-suggest"),
+    path("knowledge/review/", knowledge.review, name="knowledge-review"),
+    path("knowledge/synonyms/", knowledge.synonyms, name="knowledge-synonyms"),
+    path("knowledge/featured.xlsx", knowledge.featured_export, name="knowledge-featured-export"),
+    path("knowledge/<int:pk>/", knowledge.article_page, name="knowledge-article"),
+    path("knowledge/<int:pk>/edit/", knowledge.article_edit, name="knowledge-edit"),
+    path("knowledge/<int:pk>/feature/", knowledge.article_feature, name="knowledge-feature"),
+    path("knowledge/<int:pk>/feedback/", knowledge.article_feedback, name="knowledge-feedback"),
+    path("knowledge/<int:pk>/<slug:verb>/", knowledge.article_step, name="knowledge-step"),
+    path("knowledge/photos/<int:pk>/", knowledge.photo, name="knowledge-photo"),
+    path("knowledge/orders/<int:pk>/", knowledge.for_order, name="knowledge-for-order"),
+    path("orders/<int:pk>/case/", knowledge.case_from_order, name="knowledge-case-from-order"),
 ]

@@ -148,6 +148,8 @@ API_CASES = [
         {A, M},
         201,
     ),
+    ("get", "/knowledge/search?q=压缩", None, ALL, 200),
+    ("post", "/knowledge/articles", {"kind": "answer", "title": "问"}, {A, T, SM, M}, 201),
 ]
 
 
@@ -230,6 +232,11 @@ PAGE_CASES = [
     ("get", "/maintenance/contracts/", ALL),
     ("get", "/maintenance/units/{u1}/", ALL),
     ("get", "/maintenance/campaigns/", ALL),
+    ("get", "/knowledge/", ALL),
+    ("get", "/knowledge/new/", {A, T, SM, M}),
+    ("get", "/knowledge/review/", {M}),
+    ("get", "/knowledge/featured.xlsx", {M}),
+    ("get", "/knowledge/synonyms/", {M}),
 ]
 
 
