@@ -61,6 +61,13 @@ class Perm:
     COMPLAINT_HANDLE = "complaint.handle"
     # The follow-up script, complaint deadlines and message templates (company-wide).
     FEEDBACK_RULES = "feedback.rules"
+    # Workshop counter: queue numbers, intake, mail-in requests and shipments, handover,
+    # loaners lent and returned (scoped like orders).
+    WORKSHOP_COUNTER = "workshop.counter"
+    # Workshop bench: diagnosis, repair, quality check (station-scoped).
+    WORKSHOP_BENCH = "workshop.bench"
+    # Workshop settings, stations' workshops and the loaner pool.
+    WORKSHOP_RULES = "workshop.rules"
 
 
 _ALL_VIEW = {
@@ -90,6 +97,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.ORDER_CANCEL,
             Perm.ORDER_REOPEN,
             Perm.COMPLAINT_HANDLE,
+            Perm.WORKSHOP_COUNTER,
         }
     ),
     Role.DISPATCHER: frozenset(
@@ -109,6 +117,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
     Role.TECHNICIAN: frozenset(
         _ALL_VIEW
         | {Perm.PHONE_REVEAL, Perm.UNIT_EDIT, Perm.ORDER_WORK, Perm.ORDER_PAUSE, Perm.STOCK_MOVE}
+        | {Perm.WORKSHOP_COUNTER, Perm.WORKSHOP_BENCH}
     ),
     Role.STATION_MANAGER: frozenset(
         _ALL_VIEW
@@ -126,6 +135,9 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.CAPACITY_EDIT,
             Perm.STOCK_MOVE,
             Perm.COMPLAINT_HANDLE,
+            Perm.WORKSHOP_COUNTER,
+            Perm.WORKSHOP_BENCH,
+            Perm.WORKSHOP_RULES,
         }
     ),
     Role.SERVICE_MANAGER: frozenset(
@@ -163,6 +175,8 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.FIELD_RULES,
             Perm.COMPLAINT_HANDLE,
             Perm.FEEDBACK_RULES,
+            Perm.WORKSHOP_COUNTER,
+            Perm.WORKSHOP_RULES,
         }
     ),
     Role.FINANCE: frozenset(_ALL_VIEW | {Perm.PART_EXPORT, Perm.CUSTOMER_EXPORT}),

@@ -96,6 +96,9 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "wait_customer": (PAUSABLE, S.WAITING_CUSTOMER),
     "resume": (PAUSED, None),
     "cancel": (OPEN, S.CANCELLED),
+    # The unit is in a workshop's hands (送修 / 寄修 received, or taken back from a visit): the
+    # order is worked on the bench from here; again to name the bench technician.
+    "bring_in": (OPEN - PAUSED, S.ON_SITE),
 }
 
 TRANSITION_LABELS = {
@@ -119,6 +122,7 @@ TRANSITION_LABELS = {
     "resume": _("Resume"),
     "cancel": _("Cancel"),
     "reopen": _("Reopen"),
+    "bring_in": _("In the workshop"),
 }
 
 # The moment that meets each service-level target: first response (the technician accepts),
@@ -144,6 +148,9 @@ FIELD_ONLY = frozenset({"decline", "cannot_keep", "no_show", "revisit", "complet
 # The follow-up transition comes with the follow-up's recorded answers (feedback actions).
 FOLLOW_UP_ONLY = frozenset({"follow_up"})
 RECORDED_ONLY = FIELD_ONLY | FOLLOW_UP_ONLY
+# The workshop's bring-in comes with the workshop job (workshop actions).
+WORKSHOP_ONLY = frozenset({"bring_in"})
+RECORDED_ONLY = RECORDED_ONLY | WORKSHOP_ONLY
 
 
 class Channel(models.TextChoices):
