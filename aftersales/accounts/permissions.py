@@ -64,7 +64,7 @@ class Perm:
     # Workshop counter: queue numbers, intake, mail-in requests and shipments, handover,
     # loaners lent and returned (scoped like orders).
     WORKSHOP_COUNTER = "workshop.counter"
-    # Workshop bench: diagnosis, repair, quality check (station-scoped).
+    # Workshop bench: diagnosis, quote, parts, repair, quality check (station-scoped).
     WORKSHOP_BENCH = "workshop.bench"
     # Workshop settings, stations' workshops and the loaner pool.
     WORKSHOP_RULES = "workshop.rules"
@@ -117,7 +117,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
     Role.TECHNICIAN: frozenset(
         _ALL_VIEW
         | {Perm.PHONE_REVEAL, Perm.UNIT_EDIT, Perm.ORDER_WORK, Perm.ORDER_PAUSE, Perm.STOCK_MOVE}
-        | {Perm.WORKSHOP_COUNTER, Perm.WORKSHOP_BENCH}
+        | {Perm.WORKSHOP_BENCH}
     ),
     Role.STATION_MANAGER: frozenset(
         _ALL_VIEW

@@ -15,6 +15,7 @@ from aftersales.web import (
     transfer,
     warranty,
 )
+from aftersales.web import workshop as workshop_pages
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -164,4 +165,36 @@ urlpatterns += [
     path("stock/requests/<int:pk>/", stock.request_detail, name="stock-request"),
     path("stock/requests/<int:pk>/change/", stock.request_change, name="stock-request-change"),
     path("orders/<int:pk>/appointment/", dispatch.order_appointment, name="order-appointment"),
+    path("workshop/counter/", workshop_pages.counter, name="workshop-counter"),
+    path("workshop/counter/take/", workshop_pages.ticket_take, name="workshop-ticket-take"),
+    path("workshop/counter/call/", workshop_pages.ticket_call, name="workshop-ticket-call"),
+    path(
+        "workshop/counter/tickets/<int:pk>/close/",
+        workshop_pages.ticket_close,
+        name="workshop-ticket-close",
+    ),
+    path("workshop/counter/intake/", workshop_pages.intake, name="workshop-intake"),
+    path("workshop/hall/<int:station_pk>/", workshop_pages.hall, name="workshop-hall"),
+    path("workshop/board/", workshop_pages.board, name="workshop-board"),
+    path("workshop/jobs/<int:pk>/", workshop_pages.job_detail, name="workshop-job"),
+    path("workshop/jobs/<int:pk>/step/<slug:verb>/", workshop_pages.job_step, name="workshop-step"),
+    path(
+        "workshop/jobs/<int:pk>/hand-over/",
+        workshop_pages.job_hand_over,
+        name="workshop-hand-over",
+    ),
+    path("workshop/jobs/<int:pk>/receipt.pdf", workshop_pages.receipt_pdf, name="workshop-receipt"),
+    path(
+        "workshop/jobs/<int:pk>/photos/<int:photo_pk>/",
+        workshop_pages.job_photo,
+        name="workshop-photo",
+    ),
+    path(
+        "workshop/jobs/<int:pk>/signature/<slug:which>/",
+        workshop_pages.job_signature,
+        name="workshop-signature",
+    ),
+    path(
+        "w/<str:token>/receipt.pdf", workshop_pages.receipt_public, name="workshop-receipt-public"
+    ),
 ]

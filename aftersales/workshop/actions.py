@@ -8,20 +8,30 @@ moves the service order as `rules.ORDER_STEP` says (docs/workshop.md)."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Station, User
 from aftersales.accounts.permissions import Perm, require
-from aftersales.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from aftersales.core.errors import (
+    ApplicationError,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+)
 from aftersales.core.selectors import as_id
 from aftersales.core.transitions import apply, record
-from aftersales.orders.actions import order_transition
+from aftersales.core.validation import Errors, ValidationFailed
+from aftersales.orders import uploads
+from aftersales.orders.actions import order_create, order_transition
 from aftersales.orders.choices import Status
 from aftersales.orders.models import ServiceOrder
 from aftersales.workshop import rules
@@ -31,9 +41,11 @@ from aftersales.workshop.choices import (
     Outcome,
     ReturnMethod,
     Route,
+    TicketPurpose,
+    TicketStatus,
 )
-from aftersales.workshop.lock_objects import lock_job
-from aftersales.workshop.models import WorkshopEvent, WorkshopJob
+from aftersales.workshop.lock_objects import lock_job, lock_ticket
+from aftersales.workshop.models import IntakePhoto, QueueTicket, WorkshopEvent, WorkshopJob
 from aftersales.workshop.selectors import jobs_visible_to, station_workshop
 
 COUNTER_VERBS = frozenset(
@@ -46,6 +58,8 @@ VERB_PERMS = {
 # Verbs that come with more than a status (their own action records it).
 RECORDED_VERBS = frozenset({"receive", "hand_over", "ship_back", "deliver"})
 FREE_DECISIONS = frozenset({"return", "exchange", "free_repair"})
+RECEIPT_SALT = "workshop.receipt"
+RECEIPT_LINK_DAYS = 180
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -345,3 +359,433 @@ def bench_available(actor: User, job: WorkshopJob) -> list[str]:
 
 def pickup_secret() -> str:
     return settings.SECRET_KEY
+
+
+# --- the counter: queue numbers ------------------------------------------------------------
+
+
+def _station_for(actor: User, station: Any) -> Station:
+    from aftersales.workshop.selectors import workshop_stations
+
+    found = workshop_stations(actor).filter(pk=as_id(station)).first()
+    if found is None:
+        raise NotFound("not_found", _("Not found."))
+    return found
+
+
+def ticket_take(*, actor: User, station: Any, purpose: str, phone: str = "") -> QueueTicket:
+    """Take a number (叫号机): the next one of the day for the purpose at the station."""
+    require(actor, Perm.WORKSHOP_COUNTER)
+    found = _station_for(actor, station)
+    if purpose not in TicketPurpose.values:
+        raise ValidationFailed({"purpose": _("Choose what the visit is for.")})
+    day = timezone.localdate()
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                last = (
+                    QueueTicket.objects.filter(station=found, day=day, purpose=purpose)
+                    .order_by("-number")
+                    .values_list("number", flat=True)
+                    .first()
+                )
+                number = (last or 0) + 1
+                return QueueTicket.objects.create(
+                    station=found,
+                    day=day,
+                    purpose=purpose,
+                    number=number,
+                    label=rules.ticket_label(purpose, number),
+                    phone=(phone or "").strip()[:30],
+                )
+        except IntegrityError:
+            continue  # another number was taken at the same moment: take the next
+    raise Conflict("busy", _("Please try again."))
+
+
+@transaction.atomic
+def ticket_call_next(
+    *, actor: User, station: Any, desk: str, purpose: str | None = None
+) -> QueueTicket | None:
+    """Call the longest-waiting number (of a purpose, or any) to a desk; None if nobody waits."""
+    require(actor, Perm.WORKSHOP_COUNTER)
+    found = _station_for(actor, station)
+    desk = (desk or "").strip()[:20]
+    if not desk:
+        raise ValidationFailed({"desk": _("Say which desk calls.")})
+    waiting = QueueTicket.objects.select_for_update().filter(
+        station=found, day=timezone.localdate(), status=TicketStatus.WAITING
+    )
+    if purpose:
+        waiting = waiting.filter(purpose=purpose)
+    ticket = waiting.order_by("taken_at", "id").first()
+    if ticket is None:
+        return None
+    ticket.status, ticket.desk = TicketStatus.CALLED, desk
+    ticket.called_at, ticket.called_by = timezone.now(), actor
+    ticket.save(update_fields=["status", "desk", "called_at", "called_by"])
+    return ticket
+
+
+@transaction.atomic
+def ticket_close(*, actor: User, ticket: Any, served: bool = True) -> QueueTicket:
+    """The called number was served at the desk (or did not come: skipped)."""
+    require(actor, Perm.WORKSHOP_COUNTER)
+    from aftersales.workshop.selectors import tickets_visible_to
+
+    if not tickets_visible_to(actor).filter(pk=as_id(ticket)).exists():
+        raise NotFound("not_found", _("Not found."))
+    locked = lock_ticket(as_id(ticket))
+    assert locked is not None
+    if locked.status != TicketStatus.CALLED:
+        raise Conflict("not_called", _("This number has not been called."))
+    locked.status = TicketStatus.SERVED if served else TicketStatus.SKIPPED
+    locked.served_at = timezone.now()
+    locked.save(update_fields=["status", "served_at"])
+    return locked
+
+
+# --- the counter: intake ---------------------------------------------------------------------
+
+
+def _signature_png(data_url: str, field: str, errors: Errors) -> str:
+    from aftersales.fieldwork import signatures
+
+    try:
+        png = signatures.decode(data_url, field=field)
+    except ValidationFailed as exc:
+        for name, message in exc.errors.items():
+            errors.add(name, message)
+        return ""
+    return uploads.store(png, "png")
+
+
+def receipt_token(job: WorkshopJob) -> str:
+    return signing.dumps({"job": job.pk}, salt=RECEIPT_SALT)
+
+
+def job_for_receipt_token(token: str) -> WorkshopJob:
+    try:
+        data = signing.loads(token, salt=RECEIPT_SALT, max_age=RECEIPT_LINK_DAYS * 86400)
+    except signing.BadSignature:
+        raise NotFound("not_found", _("Not found.")) from None
+    job = WorkshopJob.objects.filter(pk=data.get("job")).first()
+    if job is None:
+        raise NotFound("not_found", _("Not found."))
+    return job
+
+
+def customer_receipt_path(job: WorkshopJob) -> str:
+    return reverse("workshop-receipt-public", args=[receipt_token(job)])
+
+
+def _new_code(job: WorkshopJob) -> str:
+    code = rules.new_pickup_code()
+    job.pickup_code_digest = rules.code_digest(str(job.pk), code, pickup_secret())
+    job.save(update_fields=["pickup_code_digest"])
+    return code
+
+
+@transaction.atomic
+def counter_intake(
+    *,
+    actor: User,
+    station: Any,
+    customer: Any,
+    unit: Any,
+    fault_description: str,
+    condition: str,
+    signature: str,
+    signer_name: str = "",
+    accessories: list[str] | None = None,
+    has_data: bool = False,
+    data_backup_acknowledged: bool = False,
+    photos: list[Any] | None = None,
+    fault_code: Any = None,
+    order: Any = None,
+    ticket: Any = None,
+    return_method: str = "pickup",
+    return_address: str = "",
+    priority: str = "medium",
+    allow_duplicate: bool = False,
+) -> tuple[WorkshopJob, str]:
+    """A walk-in customer hands over a unit at the counter: the order (or the one already
+    registered for it), the job received now (the brought-in date), condition and accessories
+    with photos, the customer's signature and, for a unit with data, the backup
+    acknowledgement. Returns the job and its pickup code (shown once, sent by message)."""
+    require(actor, Perm.WORKSHOP_COUNTER)
+    found = _station_for(actor, station)
+    errors = Errors()
+    condition = (condition or "").strip()
+    if not condition:
+        errors.add("condition", _("Describe the unit's condition as handed over."))
+    if len(condition) > 2000:
+        errors.add("condition", _("At most %(n)d characters.") % {"n": 2000})
+    items = [a.strip()[:60] for a in (accessories or []) if a and a.strip()][:30]
+    if has_data and not data_backup_acknowledged:
+        errors.add(
+            "data_backup_acknowledged",
+            _("The customer must acknowledge that their data is backed up (or may be lost)."),
+        )
+    if return_method not in ReturnMethod.values:
+        errors.add("return_method", _("Unknown return method."))
+    elif return_method == ReturnMethod.SHIP and not (return_address or "").strip():
+        errors.add("return_address", _("Give the address to ship the unit back to."))
+    cleaned = []
+    for f in photos or []:
+        try:
+            cleaned.append((f, *uploads.clean_image(f, field="photos")))
+        except ValidationFailed as exc:
+            for name, message in exc.errors.items():
+                errors.add(name, message)
+    stored_signature = _signature_png(signature, "signature", errors)
+    errors.raise_if_any()
+    if order not in (None, ""):
+        from aftersales.orders.selectors import orders_visible_to
+
+        the_order = orders_visible_to(actor).filter(pk=as_id(order)).first()
+        if the_order is None:
+            raise NotFound("not_found", _("Not found."))
+    else:
+        the_order, _created = order_create(
+            actor=actor,
+            customer=customer,
+            unit=unit,
+            channel="walk_in",
+            priority=priority,
+            fault_description=fault_description,
+            fault_code=fault_code,
+            allow_duplicate=allow_duplicate,
+        )
+    job = job_create(
+        actor=actor,
+        order=the_order,
+        station=found,
+        route="counter",
+        return_method=return_method,
+        return_address=return_address,
+    )
+    now = job.received_at or timezone.now()
+    job.condition, job.accessories, job.has_data = condition, items, bool(has_data)
+    job.data_backup_acknowledged_at = now if has_data else None
+    job.intake_signature = stored_signature
+    job.intake_signed_by = (signer_name or "").strip()[:100] or the_order.customer.name
+    job.save(
+        update_fields=[
+            "condition",
+            "accessories",
+            "has_data",
+            "data_backup_acknowledged_at",
+            "intake_signature",
+            "intake_signed_by",
+        ]
+    )
+    rows = [
+        IntakePhoto(
+            job=job,
+            stored_name=uploads.store(data, ext),
+            original_name=uploads.display_name(getattr(f, "name", "")),
+            content_type=content_type,
+            size=len(data),
+            uploaded_by=actor,
+        )
+        for f, data, content_type, ext in cleaned
+    ]
+    IntakePhoto.objects.bulk_create(rows)
+    if ticket not in (None, ""):
+        QueueTicket.objects.filter(
+            pk=as_id(ticket), station=found, status=TicketStatus.CALLED
+        ).update(status=TicketStatus.SERVED, served_at=now, job=job)
+    code = _new_code(job)
+    job_event(
+        job,
+        actor=actor,
+        action="intake",
+        payload={
+            "accessories": items,
+            "photos": len(rows),
+            "has_data": bool(has_data),
+            "signed_by": job.intake_signed_by,
+        },
+    )
+    link = settings.AFTERSALES_BASE_URL + customer_receipt_path(job)
+    _tell_customer(
+        job,
+        "workshop_received",
+        {"station": found.name, "code": code, "link": link},
+        f"ws-received:{job.pk}",
+    )
+    return job, code
+
+
+# --- handover --------------------------------------------------------------------------------
+
+
+def unpaid_quote(job: WorkshopJob) -> Any:
+    """The accepted quote of repaired paid work that still waits for its payment, if any."""
+    from aftersales.fieldwork.choices import QuoteStatus
+    from aftersales.fieldwork.models import Quote
+
+    if job.outcome != Outcome.REPAIRED:
+        return None
+    return (
+        Quote.objects.filter(order_id=job.order_id)
+        .exclude(status__in=[QuoteStatus.VOID, QuoteStatus.PAID])
+        .order_by("-id")
+        .first()
+    )
+
+
+def _payment(job: WorkshopJob, actor: User, quote: Any, method: str, amount: Any, ref: str):
+    """The customer pays the accepted quote at pickup: the same receipt (收费凭证) as on site,
+    numbered alike, once."""
+    from aftersales.fieldwork import rules as field_rules
+    from aftersales.fieldwork.choices import PaymentMethod, QuoteStatus
+    from aftersales.fieldwork.models import Receipt
+
+    errors = Errors()
+    ref = (ref or "").strip()[:100]
+    if method not in PaymentMethod.values:
+        errors.add("method", _("Choose how the customer paid."))
+    elif method != PaymentMethod.CASH and not ref:
+        errors.add("reference", _("Give the transfer or QR payment reference."))
+    try:
+        paid = field_rules.money(str(amount))
+    except (InvalidOperation, ValueError):
+        paid = Decimal(-1)
+    if paid != quote.total:
+        errors.add(
+            "amount", _("The amount must be the quote's total, ¥%(t)s.") % {"t": quote.total}
+        )
+    errors.raise_if_any()
+    order = job.order
+    count = Receipt.objects.filter(order=order).count()
+    receipt = Receipt.objects.create(
+        company_id=order.company_id,
+        quote=quote,
+        order=order,
+        number=f"SF-{order.number}-{count + 1}",
+        amount=quote.total,
+        method=method,
+        reference=ref,
+        paid_at=timezone.now(),
+        recorded_by=actor,
+    )
+    quote.status = QuoteStatus.PAID
+    quote.save(update_fields=["status"])
+    return receipt
+
+
+@transaction.atomic
+def job_hand_over(
+    *,
+    actor: User,
+    job: Any,
+    signature: str,
+    code: str = "",
+    id_document: str = "",
+    picked_up_by: str = "",
+    payment_method: str = "",
+    amount: Any = None,
+    reference: str = "",
+    loaner_returned: bool = False,
+) -> WorkshopJob:
+    """The customer picks the unit up: with the pickup code (once, and only for this job) or an
+    ID document recorded instead, a signature, the payment of paid work, the loaner back."""
+    locked = _locked(actor, job, Perm.WORKSHOP_COUNTER)
+    MACHINE.target(locked.status, "hand_over")  # refuses before anything is checked
+    if locked.return_method != ReturnMethod.PICKUP:
+        raise Conflict("ships_back", _("This unit is to be shipped back, not picked up."))
+    errors = Errors()
+    code, id_document = (code or "").strip(), (id_document or "").strip()[:60]
+    if code:
+        if locked.picked_up_at is not None or not rules.code_matches(
+            str(locked.pk), code, pickup_secret(), locked.pickup_code_digest
+        ):
+            errors.add("code", _("This pickup code is not valid for this unit."))
+    elif not id_document:
+        errors.add("code", _("Give the pickup code, or record the customer's ID document."))
+    stored = _signature_png(signature, "signature", errors)
+    open_loans = list(locked.loans.filter(returned_at__isnull=True))
+    if open_loans and not loaner_returned:
+        errors.add("loaner_returned", _("The loaner must be returned first."))
+    errors.raise_if_any()
+    quote = unpaid_quote(locked)
+    receipt = _payment(locked, actor, quote, payment_method, amount, reference) if quote else None
+    now = timezone.now()
+    for loan in open_loans:
+        _loan_return(loan, actor, now)
+    locked.picked_up_at, locked.returned_at = now, now
+    locked.picked_up_by = (picked_up_by or "").strip()[:100] or locked.order.customer.name
+    locked.pickup_id_document = id_document if not code else ""
+    locked.pickup_signature = stored
+    locked.pickup_code_digest = ""  # used: the code opens nothing any more
+    _move(
+        locked,
+        "hand_over",
+        actor=actor,
+        now=now,
+        payload={
+            "by_code": bool(code),
+            "id_document": bool(id_document and not code),
+            "picked_up_by": locked.picked_up_by,
+            "receipt": receipt.number if receipt else None,
+        },
+        extra_fields=(
+            "picked_up_at",
+            "returned_at",
+            "picked_up_by",
+            "pickup_id_document",
+            "pickup_signature",
+            "pickup_code_digest",
+        ),
+    )
+    return locked
+
+
+def _loan_return(loan: Any, actor: User, now: dt.datetime) -> None:
+    """Placeholder until loaners are built: close the loan and free the loaner."""
+    loan.returned_at, loan.returned_to = now, actor
+    loan.save(update_fields=["returned_at", "returned_to"])
+
+
+def unclaimed_remind(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Remind customers of units ready for pickup and not collected (company setting)."""
+    from aftersales.workshop.selectors import workshop_settings
+
+    now = now or timezone.now()
+    sent = 0
+    ids = list(
+        WorkshopJob.objects.filter(
+            status=JobStatus.READY, return_method=ReturnMethod.PICKUP, ready_at__isnull=False
+        )
+        .order_by("ready_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in ids:
+        with transaction.atomic():
+            job = lock_job(pk)
+            if job is None or job.status != JobStatus.READY or job.ready_at is None:
+                continue
+            cfg = workshop_settings(job.company_id)
+            if not rules.reminder_due(
+                ready_at=job.ready_at,
+                now=now,
+                last_reminder_at=job.last_reminder_at,
+                after_days=cfg.unclaimed_after_days,
+                repeat_days=cfg.reminder_repeat_days,
+            ):
+                continue
+            job.last_reminder_at, job.reminders_sent = now, job.reminders_sent + 1
+            job.save(update_fields=["last_reminder_at", "reminders_sent"])
+            days = (now - job.ready_at).days
+            job_event(job, actor=None, action="reminder", payload={"days": days})
+            station = Station.objects.get(pk=job.station_id)
+            _tell_customer(
+                job,
+                "workshop_reminder",
+                {"station": station.name, "days": days},
+                f"ws-remind:{job.pk}:{job.reminders_sent}",
+            )
+            sent += 1
+    return sent

@@ -79,7 +79,12 @@ def station_workshop(station_id: int) -> WorkshopStation:
 def tickets_visible_to(user: Any) -> QuerySet[QueueTicket]:
     if not may_use_workshop(user):
         return QueueTicket.objects.none()
-    return scope(user, QueueTicket.objects.all(), region_field="station__region")
+    return scope(
+        user,
+        QueueTicket.objects.all(),
+        company_field="station__company",
+        region_field="station__region",
+    )
 
 
 def hall_display(station_id: int, *, day: dt.date | None = None) -> dict[str, Any]:

@@ -32,3 +32,37 @@ def step(people: dict[str, Any]) -> Callable[..., WorkshopJob]:
         return actions.job_step(actor=people[who], job=job, verb=verb, reason=reason)
 
     return run
+
+
+def photo(name: str = "front.png") -> Any:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(out, "PNG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
+
+
+@pytest.fixture
+def intake(data: dict[str, Any], people: dict[str, Any]) -> Callable[..., Any]:
+    """A walk-in intake at s1's counter by the station manager; returns (job, code)."""
+    from aftersales.fieldwork.tests.fixtures import drawn_signature
+
+    def run(**kw: Any) -> Any:
+        fields: dict[str, Any] = {
+            "actor": people["station_manager"],
+            "station": data["s1"],
+            "customer": data["c1"],
+            "unit": data["u1"],
+            "fault_description": "不开机",
+            "condition": "外壳有划痕",
+            "accessories": ["电源线", "遥控器"],
+            "signature": drawn_signature(),
+            "photos": [photo()],
+        }
+        fields.update(kw)
+        return actions.counter_intake(**fields)
+
+    return run

@@ -1,0 +1,360 @@
+"""Workshop pages: the counter (queue numbers, intake, handover), the hall display, the
+workshop board, a job's page with its steps, the receipt PDF. Views parse, call one action,
+redirect or render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.core.errors import ApplicationError, NotFound
+from aftersales.core.selectors import as_id, get_visible
+from aftersales.customers.selectors import units_visible_to
+from aftersales.fieldwork.choices import PaymentMethod
+from aftersales.web.orders import WARRANTY_LABELS
+from aftersales.web.shortcuts import error_page, flash_error, page, stored_image
+from aftersales.workshop import actions, receipt, rules, selectors
+from aftersales.workshop.choices import (
+    MACHINE,
+    JobStatus,
+    ReturnMethod,
+    TicketPurpose,
+    TicketStatus,
+)
+from aftersales.workshop.models import WorkshopJob
+
+AGE_LABELS = {
+    "lt1": _("under a day"),
+    "1to3": _("1–3 days"),
+    "3to7": _("3–7 days"),
+    "over7": _("over 7 days"),
+}
+
+
+def _station(request: HttpRequest) -> Any:
+    stations = list(selectors.workshop_stations(request.user))
+    wanted = as_id(request.GET.get("station") or request.POST.get("station") or 0)
+    for s in stations:
+        if s.pk == wanted:
+            return s, stations
+    own = [s for s in stations if s.pk == request.user.station_id]
+    if own:
+        return own[0], stations
+    if not stations:
+        raise NotFound("not_found", _("Not found."))
+    return stations[0], stations
+
+
+def _counter_url(station: Any) -> str:
+    return reverse("workshop-counter") + f"?station={station.pk}"
+
+
+@page(Perm.WORKSHOP_COUNTER)
+def counter(request: HttpRequest) -> HttpResponse:
+    """The service desk on a tablet or phone: numbers, the called customer, lookup, pickups."""
+    station, stations = _station(request)
+    today = timezone.localdate()
+    tickets = selectors.tickets_visible_to(request.user).filter(station=station, day=today)
+    query = (request.GET.get("q") or "").strip()
+    units = (
+        list(
+            units_visible_to(request.user)
+            .filter(serial__iexact=query)
+            .select_related("customer", "product_model")[:5]
+        )
+        if query
+        else []
+    )
+    ready = (
+        selectors.jobs_visible_to(request.user)
+        .filter(station=station, status=JobStatus.READY)
+        .select_related("order", "order__customer")
+        .order_by("ready_at")[:50]
+    )
+    return render(
+        request,
+        "web/workshop/counter.html",
+        {
+            "station": station,
+            "stations": stations,
+            "waiting": tickets.filter(status=TicketStatus.WAITING).order_by("taken_at", "id"),
+            "called": tickets.filter(status=TicketStatus.CALLED).order_by("-called_at"),
+            "purposes": TicketPurpose.choices,
+            "query": query,
+            "units": units,
+            "ready": ready,
+            "desk": request.session.get("workshop_desk", "1"),
+        },
+    )
+
+
+@require_POST
+@page(Perm.WORKSHOP_COUNTER)
+def ticket_take(request: HttpRequest) -> HttpResponse:
+    station, _stations = _station(request)
+    try:
+        ticket = actions.ticket_take(
+            actor=request.user,
+            station=station,
+            purpose=request.POST.get("purpose", ""),
+            phone=request.POST.get("phone", ""),
+        )
+        messages.success(request, _("Number %(label)s taken.") % {"label": ticket.label})
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    return redirect(_counter_url(station))
+
+
+@require_POST
+@page(Perm.WORKSHOP_COUNTER)
+def ticket_call(request: HttpRequest) -> HttpResponse:
+    station, _stations = _station(request)
+    desk = request.POST.get("desk", "")
+    request.session["workshop_desk"] = desk
+    try:
+        ticket = actions.ticket_call_next(actor=request.user, station=station, desk=desk)
+        if ticket is None:
+            messages.info(request, _("Nobody is waiting."))
+        else:
+            messages.success(
+                request,
+                _("%(label)s called to desk %(desk)s.") % {"label": ticket.label, "desk": desk},
+            )
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    return redirect(_counter_url(station))
+
+
+@require_POST
+@page(Perm.WORKSHOP_COUNTER)
+def ticket_close(request: HttpRequest, pk: int) -> HttpResponse:
+    station, _stations = _station(request)
+    try:
+        actions.ticket_close(
+            actor=request.user, ticket=pk, served=request.POST.get("served") != "0"
+        )
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    return redirect(_counter_url(station))
+
+
+@page(Perm.WORKSHOP_COUNTER)
+def intake(request: HttpRequest) -> HttpResponse:
+    """Hand a unit in: condition, accessories, photos, data backup, signature."""
+    station, _stations = _station(request)
+    source = request.POST if request.method == "POST" else request.GET
+    unit = get_visible(
+        units_visible_to(request.user).select_related("customer", "product_model"),
+        source.get("unit"),
+    )
+    ticket = source.get("ticket") or ""
+    errors: dict[str, Any] = {}
+    if request.method == "POST":
+        p = request.POST
+        try:
+            job, code = actions.counter_intake(
+                actor=request.user,
+                station=station,
+                customer=unit.customer_id,
+                unit=unit.pk,
+                fault_description=p.get("fault_description", ""),
+                condition=p.get("condition", ""),
+                accessories=p.get("accessories", "").replace("，", ",").split(","),
+                has_data=p.get("has_data") == "1",
+                data_backup_acknowledged=p.get("data_backup_acknowledged") == "1",
+                photos=request.FILES.getlist("photos"),
+                signature=p.get("signature", ""),
+                signer_name=p.get("signer_name", ""),
+                ticket=ticket or None,
+                return_method=p.get("return_method", "pickup"),
+                return_address=p.get("return_address", ""),
+            )
+        except ApplicationError as exc:
+            errors = dict(getattr(exc, "errors", {}) or {})
+            messages.error(request, str(exc.message))
+        else:
+            request.session[f"workshop_code_{job.pk}"] = code
+            return redirect("workshop-job", pk=job.pk)
+    return render(
+        request,
+        "web/workshop/intake.html",
+        {
+            "station": station,
+            "unit": unit,
+            "order": {"customer": unit.customer},
+            "ticket": ticket,
+            "errors": errors,
+            "form": request.POST,
+            "return_methods": ReturnMethod.choices,
+        },
+        status=422 if errors else 200,
+    )
+
+
+def _job(request: HttpRequest, pk: int) -> WorkshopJob:
+    return get_visible(
+        selectors.jobs_visible_to(request.user).select_related(
+            "order", "order__customer", "order__unit__product_model", "station", "technician"
+        ),
+        pk,
+    )
+
+
+def _warranty(job: WorkshopJob) -> str:
+    return str(WARRANTY_LABELS.get(actions.effective_decision(job), "—"))
+
+
+@page()
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    if not selectors.may_use_workshop(request.user):
+        raise NotFound("not_found", _("Not found."))
+    job = _job(request, pk)
+    code = request.session.pop(f"workshop_code_{job.pk}", None)
+    verbs = [(v, MACHINE.verb_label(v)) for v in actions.bench_available(request.user, job)]
+    counter_ok = has_perm(request.user, Perm.WORKSHOP_COUNTER)
+    return render(
+        request,
+        "web/workshop/job.html",
+        {
+            "job": job,
+            "order": job.order,
+            "code": code,
+            "verbs": verbs,
+            "needs_reason": MACHINE.needs_reason,
+            "warranty": _warranty(job),
+            "events": job.events.select_related("actor").order_by("at", "id"),
+            "status_labels": dict(JobStatus.choices),
+            "verb_labels": MACHINE.labels,
+            "can_hand_over": counter_ok
+            and job.status == JobStatus.READY
+            and job.return_method == ReturnMethod.PICKUP,
+            "unpaid": actions.unpaid_quote(job) if job.status == JobStatus.READY else None,
+            "payment_methods": PaymentMethod.choices,
+            "open_loans": job.loans.filter(returned_at__isnull=True).select_related("loaner"),
+        },
+    )
+
+
+@require_POST
+@page()
+def job_step(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+    try:
+        actions.job_step(
+            actor=request.user, job=pk, verb=verb, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, str(MACHINE.verb_label(verb)))
+    except ApplicationError as exc:
+        if exc.status == 404:
+            return error_page(request, exc)
+        flash_error(request, exc)
+    return redirect("workshop-job", pk=pk)
+
+
+@require_POST
+@page(Perm.WORKSHOP_COUNTER)
+def job_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
+    p = request.POST
+    try:
+        actions.job_hand_over(
+            actor=request.user,
+            job=pk,
+            code=p.get("code", ""),
+            id_document=p.get("id_document", ""),
+            picked_up_by=p.get("signer_name", ""),
+            signature=p.get("signature", ""),
+            payment_method=p.get("payment_method", ""),
+            amount=p.get("amount") or None,
+            reference=p.get("reference", ""),
+            loaner_returned=p.get("loaner_returned") == "1",
+        )
+        messages.success(request, _("Handed over."))
+    except ApplicationError as exc:
+        if exc.status == 404:
+            return error_page(request, exc)
+        flash_error(request, exc)
+    return redirect("workshop-job", pk=pk)
+
+
+def _pdf(job: WorkshopJob, customer_copy: bool) -> HttpResponse:
+    data = receipt.render(job, warranty_label=_warranty(job), customer_copy=customer_copy)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{job.order.number}.pdf"'
+    return response
+
+
+@page()
+def receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    if not selectors.may_use_workshop(request.user):
+        raise NotFound("not_found", _("Not found."))
+    return _pdf(_job(request, pk), customer_copy=False)
+
+
+def receipt_public(request: HttpRequest, token: str) -> HttpResponse:
+    """The customer's copy by the signed link in the intake message: no login."""
+    try:
+        job = actions.job_for_receipt_token(token)
+    except ApplicationError as exc:
+        return HttpResponse(str(exc.message), status=exc.status, content_type="text/plain")
+    return _pdf(job, customer_copy=True)
+
+
+@page()
+def job_photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
+    if not selectors.may_use_workshop(request.user):
+        raise NotFound("not_found", _("Not found."))
+    job = _job(request, pk)
+    return stored_image(job.photos.filter(pk=photo_pk).first())
+
+
+@page()
+def job_signature(request: HttpRequest, pk: int, which: str) -> HttpResponse:
+    if not selectors.may_use_workshop(request.user):
+        raise NotFound("not_found", _("Not found."))
+    job = _job(request, pk)
+    name = job.intake_signature if which == "intake" else job.pickup_signature
+    return stored_image(type("Stored", (), {"stored_name": name})() if name else None)
+
+
+@page()
+def board(request: HttpRequest) -> HttpResponse:
+    """The workshop board: the jobs at the workshop by step, with how long each has waited."""
+    if not selectors.may_use_workshop(request.user):
+        raise NotFound("not_found", _("Not found."))
+    stations = list(selectors.workshop_stations(request.user))
+    station_id = as_id(request.GET.get("station") or 0)
+    if station_id not in {s.pk for s in stations}:
+        station_id = 0
+    now = timezone.now()
+    columns = []
+    for status, jobs in selectors.board(request.user, station_id=station_id or None).items():
+        for j in jobs:
+            j.age = rules.age_bucket(j.status_since, now)  # type: ignore[attr-defined]
+            j.age_label = AGE_LABELS[j.age]  # type: ignore[attr-defined]
+        columns.append({"status": status, "label": JobStatus(status).label, "jobs": jobs})
+    return render(
+        request,
+        "web/workshop/board.html",
+        {"columns": columns, "stations": stations, "station_id": station_id},
+    )
+
+
+@page(Perm.WORKSHOP_COUNTER)
+def hall(request: HttpRequest, station_pk: int) -> HttpResponse:
+    """The hall's screen (a logged-in display at the station): the numbers called, to which
+    desk, and how many wait. Refreshes itself."""
+    station = get_visible(selectors.workshop_stations(request.user), station_pk)
+    data = selectors.hall_display(station.pk)
+    template = (
+        "web/workshop/_hall_numbers.html"
+        if request.headers.get("HX-Request")
+        else ("web/workshop/hall.html")
+    )
+    return render(request, template, {"station": station, **data})
