@@ -179,6 +179,11 @@ urlpatterns += [
     path("workshop/jobs/<int:pk>/", workshop_pages.job_detail, name="workshop-job"),
     path("workshop/jobs/<int:pk>/step/<slug:verb>/", workshop_pages.job_step, name="workshop-step"),
     path(
+        "workshop/jobs/<int:pk>/bench/<slug:what>/",
+        workshop_pages.bench_form,
+        name="workshop-bench",
+    ),
+    path(
         "workshop/jobs/<int:pk>/hand-over/",
         workshop_pages.job_hand_over,
         name="workshop-hand-over",

@@ -18,7 +18,8 @@ from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.core.errors import ApplicationError, NotFound
 from aftersales.core.selectors import as_id, get_visible
 from aftersales.customers.selectors import units_visible_to
-from aftersales.fieldwork.choices import PaymentMethod
+from aftersales.fieldwork.choices import Cause, PaymentMethod, PhotoKind
+from aftersales.fieldwork.models import FeeItem
 from aftersales.web.orders import WARRANTY_LABELS
 from aftersales.web.shortcuts import error_page, flash_error, page, stored_image
 from aftersales.workshop import actions, receipt, rules, selectors
@@ -220,6 +221,10 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     code = request.session.pop(f"workshop_code_{job.pk}", None)
     verbs = [(v, MACHINE.verb_label(v)) for v in actions.bench_available(request.user, job)]
     counter_ok = has_perm(request.user, Perm.WORKSHOP_COUNTER)
+    bench_ok = has_perm(request.user, Perm.WORKSHOP_BENCH) and job.status in actions.BENCH_WORK | {
+        JobStatus.QUALITY_CHECK
+    }
+    shelf = actions.station_shelf(job.station_id) if bench_ok else None
     return render(
         request,
         "web/workshop/job.html",
@@ -239,6 +244,16 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "unpaid": actions.unpaid_quote(job) if job.status == JobStatus.READY else None,
             "payment_methods": PaymentMethod.choices,
             "open_loans": job.loans.filter(returned_at__isnull=True).select_related("loaner"),
+            "bench": bench_ok,
+            "causes": Cause.choices,
+            "photo_kinds": PhotoKind.choices,
+            "fee_items": FeeItem.objects.filter(company_id=job.company_id, is_active=True)
+            if bench_ok
+            else [],
+            "shelf_levels": shelf.levels.filter(on_hand__gt=0).select_related("part")
+            if shelf is not None
+            else [],
+            "tests": job.events.filter(action__in=["test", "part_used"]).order_by("at", "id"),
         },
     )
 
@@ -358,3 +373,60 @@ def hall(request: HttpRequest, station_pk: int) -> HttpResponse:
         else ("web/workshop/hall.html")
     )
     return render(request, template, {"station": station, **data})
+
+
+@require_POST
+@page(Perm.WORKSHOP_BENCH)
+def bench_form(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+    """The bench's forms on the job page: diagnosis, quote, part, test, photos."""
+    p, user = request.POST, request.user
+    try:
+        if what == "diagnosis":
+            actions.bench_diagnosis(
+                actor=user,
+                job=pk,
+                diagnosis=p.get("diagnosis", ""),
+                cause=p.get("cause", ""),
+                work_done=p.get("work_done", ""),
+            )
+        elif what == "quote":
+            items = [
+                {"fee_item": fee, "quantity": p.get(f"qty_{fee}") or 1}
+                for fee in p.getlist("fee_item")
+                if fee
+            ]
+            actions.bench_quote(actor=user, job=pk, items=items, reason=p.get("reason", ""))
+        elif what == "part":
+            actions.bench_part_used(
+                actor=user,
+                job=pk,
+                part=p.get("part"),
+                quantity=int(p.get("quantity") or 1),
+                serial=p.get("serial", ""),
+                old_serial=p.get("old_serial", ""),
+            )
+        elif what == "test":
+            actions.bench_test(
+                actor=user,
+                job=pk,
+                name=p.get("name", ""),
+                passed=p.get("passed") == "1",
+                note=p.get("note", ""),
+            )
+        elif what == "photos":
+            actions.bench_photos(
+                actor=user,
+                job=pk,
+                kind=p.get("kind", "before"),
+                files=request.FILES.getlist("photos"),
+            )
+        else:
+            raise NotFound("not_found", _("Not found."))
+        messages.success(request, _("Saved."))
+    except ValueError:
+        messages.error(request, str(_("Give a whole number.")))
+    except ApplicationError as exc:
+        if exc.status == 404:
+            return error_page(request, exc)
+        flash_error(request, exc)
+    return redirect("workshop-job", pk=pk)

@@ -37,6 +37,7 @@ from aftersales.orders.models import ServiceOrder
 from aftersales.workshop import rules
 from aftersales.workshop.choices import (
     MACHINE,
+    J,
     JobStatus,
     Outcome,
     ReturnMethod,
@@ -56,7 +57,7 @@ VERB_PERMS = {
     for verb in MACHINE.table
 }
 # Verbs that come with more than a status (their own action records it).
-RECORDED_VERBS = frozenset({"receive", "hand_over", "ship_back", "deliver"})
+RECORDED_VERBS = frozenset({"receive", "quote", "hand_over", "ship_back", "deliver"})
 FREE_DECISIONS = frozenset({"return", "exchange", "free_repair"})
 RECEIPT_SALT = "workshop.receipt"
 RECEIPT_LINK_DAYS = 180
@@ -789,3 +790,147 @@ def unclaimed_remind(*, now: dt.datetime | None = None, limit: int = 500) -> int
             )
             sent += 1
     return sent
+
+
+# --- the bench -------------------------------------------------------------------------------
+
+BENCH_WORK = frozenset({J.DIAGNOSING, J.APPROVED, J.IN_REPAIR})
+
+
+def _on_bench(locked: WorkshopJob, allowed: frozenset[str]) -> None:
+    if locked.status not in allowed:
+        raise Conflict(
+            "not_on_bench",
+            _("This cannot be done while the status is “%(status)s”.")
+            % {"status": JobStatus(locked.status).label},
+        )
+
+
+@transaction.atomic
+def bench_diagnosis(
+    *,
+    actor: User,
+    job: Any,
+    diagnosis: str,
+    cause: str,
+    work_done: str = "",
+    fault_codes: list[Any] | None = None,
+) -> Any:
+    """The bench diagnosis on the order's service record (the same record and report as a
+    visit): what was found, the cause, the fault codes."""
+    from aftersales.fieldwork.actions import record_diagnosis
+
+    locked = _locked(actor, job, Perm.WORKSHOP_BENCH)
+    _on_bench(locked, BENCH_WORK)
+    return record_diagnosis(
+        actor=actor,
+        order=locked.order_id,
+        diagnosis=diagnosis,
+        cause=cause,
+        work_done=work_done,
+        fault_codes=fault_codes,
+    )
+
+
+@transaction.atomic
+def bench_photos(*, actor: User, job: Any, kind: str, files: list[Any]) -> list[Any]:
+    """Photos on the bench (before / after), on the order's service record."""
+    from aftersales.fieldwork.actions import record_photos
+
+    locked = _locked(actor, job, Perm.WORKSHOP_BENCH)
+    _on_bench(locked, BENCH_WORK | {J.QUALITY_CHECK})
+    return record_photos(actor=actor, order=locked.order_id, kind=kind, files=files)
+
+
+@transaction.atomic
+def bench_quote(
+    *, actor: User, job: Any, items: list[dict[str, Any]], reason: str = ""
+) -> WorkshopJob:
+    """The quote from the fee schedule and the price list (the field-work quote), sent to the
+    customer for acceptance: the job waits for it."""
+    from aftersales.fieldwork.actions import quote_propose
+
+    locked = _locked(actor, job, Perm.WORKSHOP_BENCH)
+    MACHINE.target(locked.status, "quote")
+    quote = quote_propose(actor=actor, order=locked.order_id, items=items, reason=reason)
+    _move(
+        locked,
+        "quote",
+        actor=actor,
+        now=timezone.now(),
+        payload={"quote": quote.pk, "total": str(quote.total)},
+    )
+    return locked
+
+
+def station_shelf(station_id: int) -> Any:
+    """The station's own warehouse (not a van) the bench takes parts from."""
+    from aftersales.parts.models import Warehouse
+
+    return (
+        Warehouse.objects.filter(station_id=station_id, technician__isnull=True, is_active=True)
+        .order_by("id")
+        .first()
+    )
+
+
+@transaction.atomic
+def bench_part_used(
+    *,
+    actor: User,
+    job: Any,
+    part: Any,
+    quantity: int = 1,
+    serial: str = "",
+    old_serial: str = "",
+) -> Any:
+    """A part fitted on the bench, out of the station's stock (not a van); the old part's
+    return obligation follows the 三包 decision as on site."""
+    from aftersales.parts.actions import stock_issue
+
+    locked = _locked(actor, job, Perm.WORKSHOP_BENCH)
+    _on_bench(locked, frozenset({J.APPROVED, J.IN_REPAIR}))
+    shelf = station_shelf(locked.station_id)
+    if shelf is None:
+        raise Conflict("no_station_stock", _("The station has no stock of its own."))
+    move = stock_issue(
+        actor=actor,
+        warehouse=shelf,
+        part=part,
+        quantity=quantity,
+        order=locked.order_id,
+        serial=serial,
+        old_serial=old_serial,
+        bench=True,
+    )
+    job_event(
+        locked,
+        actor=actor,
+        action="part_used",
+        payload={
+            "part": move.part.code,
+            "name": move.part.name,
+            "quantity": -move.quantity,
+            "serial": move.serial,
+            "old_serial": move.old_serial,
+            "warehouse": shelf.pk,
+        },
+    )
+    return move
+
+
+@transaction.atomic
+def bench_test(*, actor: User, job: Any, name: str, passed: bool, note: str = "") -> WorkshopJob:
+    """A test result on the bench (power-on, function, burn-in...)."""
+    locked = _locked(actor, job, Perm.WORKSHOP_BENCH)
+    _on_bench(locked, frozenset({J.DIAGNOSING, J.IN_REPAIR, J.QUALITY_CHECK}))
+    name = (name or "").strip()[:100]
+    if not name:
+        raise ValidationFailed({"name": _("Name the test.")})
+    job_event(
+        locked,
+        actor=actor,
+        action="test",
+        payload={"name": name, "passed": bool(passed), "note": (note or "").strip()[:500]},
+    )
+    return locked

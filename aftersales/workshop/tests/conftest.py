@@ -66,3 +66,26 @@ def intake(data: dict[str, Any], people: dict[str, Any]) -> Callable[..., Any]:
         return actions.counter_intake(**fields)
 
     return run
+
+
+@pytest.fixture
+def fee(data: dict[str, Any]) -> Any:
+    from decimal import Decimal
+
+    from aftersales.fieldwork.models import FeeItem
+
+    return FeeItem.objects.create(
+        company=data["company"], code="L1", name="维修工时", kind="labour", price=Decimal("80.00")
+    )
+
+
+@pytest.fixture
+def quoted(people: dict[str, Any], fee: Any) -> Callable[..., WorkshopJob]:
+    """A diagnosed job with a quote from the fee schedule sent to the customer."""
+
+    def run(job: WorkshopJob, who: str = "tech") -> WorkshopJob:
+        return actions.bench_quote(
+            actor=people[who], job=job, items=[{"fee_item": fee.pk, "quantity": 1}], reason="维修"
+        )
+
+    return run

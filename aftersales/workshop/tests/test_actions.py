@@ -54,8 +54,8 @@ def test_illegal_step_is_refused_and_nothing_written(new_job, step) -> None:
     assert WorkshopEvent.objects.filter(job=job).count() == 1
 
 
-def test_waiting_for_parts_pauses_the_order_clock(new_job, step) -> None:
-    job = step(step(step(new_job(), "diagnose"), "quote"), "accept_quote", who="agent")
+def test_waiting_for_parts_pauses_the_order_clock(new_job, step, quoted) -> None:
+    job = step(quoted(step(new_job(), "diagnose")), "accept_quote", who="agent")
     job = step(job, "wait_parts", reason="主板缺货")
     order = _order(job)
     assert order.status == Status.WAITING_PARTS
@@ -67,15 +67,15 @@ def test_waiting_for_parts_pauses_the_order_clock(new_job, step) -> None:
     assert not OrderPause.objects.filter(order=order, ended_at__isnull=True).exists()
 
 
-def test_wait_parts_needs_a_reason(new_job, step) -> None:
-    job = step(step(step(new_job(), "diagnose"), "quote"), "accept_quote", who="agent")
+def test_wait_parts_needs_a_reason(new_job, step, quoted) -> None:
+    job = step(quoted(step(new_job(), "diagnose")), "accept_quote", who="agent")
     with pytest.raises(ApplicationError) as exc:
         step(job, "wait_parts")
     assert exc.value.code == "reason_required"
 
 
-def test_qc_loop_then_pass_completes_the_order(new_job, step) -> None:
-    job = step(step(step(new_job(), "diagnose"), "quote"), "accept_quote", who="agent")
+def test_qc_loop_then_pass_completes_the_order(new_job, step, quoted) -> None:
+    job = step(quoted(step(new_job(), "diagnose")), "accept_quote", who="agent")
     job = step(step(job, "start_repair"), "finish_repair")
     job = step(job, "qc_fail", reason="仍有异响")
     assert job.status == JobStatus.IN_REPAIR
@@ -88,9 +88,9 @@ def test_qc_loop_then_pass_completes_the_order(new_job, step) -> None:
     assert actions_seen.count("qc_fail") == 1 and actions_seen[-1] == "qc_pass"
 
 
-def test_qc_by_another_person_where_the_station_requires_it(new_job, step, data) -> None:
+def test_qc_by_another_person_where_the_station_requires_it(new_job, step, data, quoted) -> None:
     WorkshopStation.objects.create(station=data["s1"], qc_by_other=True)
-    job = step(step(step(new_job(), "diagnose"), "quote"), "accept_quote", who="agent")
+    job = step(quoted(step(new_job(), "diagnose")), "accept_quote", who="agent")
     job = step(step(job, "start_repair"), "finish_repair")
     with pytest.raises(ApplicationError) as exc:
         step(job, "qc_pass")
@@ -99,8 +99,8 @@ def test_qc_by_another_person_where_the_station_requires_it(new_job, step, data)
     assert job.status == JobStatus.READY
 
 
-def test_same_person_may_check_where_not_required(new_job, step) -> None:
-    job = step(step(step(new_job(), "diagnose"), "quote"), "accept_quote", who="agent")
+def test_same_person_may_check_where_not_required(new_job, step, quoted) -> None:
+    job = step(quoted(step(new_job(), "diagnose")), "accept_quote", who="agent")
     job = step(step(step(job, "start_repair"), "finish_repair"), "qc_pass")
     assert job.status == JobStatus.READY
 
@@ -117,8 +117,8 @@ def test_warranty_confirmed_only_when_free(new_job, step) -> None:
     assert step(job, "confirm_warranty").status == JobStatus.APPROVED
 
 
-def test_declined_quote_returns_unrepaired_and_cancels_the_order(new_job, step) -> None:
-    job = step(step(new_job(), "diagnose"), "quote")
+def test_declined_quote_returns_unrepaired_and_cancels_the_order(new_job, step, quoted) -> None:
+    job = quoted(step(new_job(), "diagnose"))
     job = step(job, "decline_quote", who="agent", reason="太贵")
     assert job.status == JobStatus.READY and job.outcome == "unrepaired"
     assert _order(job).status == Status.CANCELLED

@@ -102,9 +102,9 @@ def test_bench_steps_and_handover_through_the_pages(intake, people) -> None:
     assert job.status == JobStatus.HANDED_OVER and job.picked_up_by == "张三"
 
 
-def test_wrong_code_is_refused_on_the_page(intake, people, step) -> None:
+def test_wrong_code_is_refused_on_the_page(intake, people, step, quoted) -> None:
     job, code = intake()
-    job = step(step(step(job, "diagnose"), "quote"), "decline_quote", who="agent", reason="贵")
+    job = step(quoted(step(job, "diagnose")), "decline_quote", who="agent", reason="贵")
     c = _client(people["station_manager"])
     c.post(
         reverse("workshop-hand-over", args=[job.pk]),
