@@ -202,4 +202,14 @@ urlpatterns += [
     path(
         "w/<str:token>/receipt.pdf", workshop_pages.receipt_public, name="workshop-receipt-public"
     ),
+    path("workshop/mail-in/", workshop_pages.mail_in, name="workshop-mail-in"),
+    path("workshop/mail-in/new/", workshop_pages.mail_in_new, name="workshop-mail-in-new"),
+    path("workshop/mail-in/match/", workshop_pages.mail_in_match, name="workshop-mail-in-match"),
+    path(
+        "workshop/jobs/<int:pk>/counter/<slug:what>/",
+        workshop_pages.job_counter_form,
+        name="workshop-counter-form",
+    ),
+    path("portal/mail-in/", workshop_pages.portal_mail_in, name="portal-mail-in"),
+    path("portal/mail-in/<int:pk>/", workshop_pages.portal_mail_in_job, name="portal-mail-in-job"),
 ]

@@ -21,6 +21,7 @@ from aftersales.customers.selectors import units_visible_to
 from aftersales.fieldwork.choices import Cause, PaymentMethod, PhotoKind
 from aftersales.fieldwork.models import FeeItem
 from aftersales.web.orders import WARRANTY_LABELS
+from aftersales.web.portal import portal_page
 from aftersales.web.shortcuts import error_page, flash_error, page, stored_image
 from aftersales.workshop import actions, receipt, rules, selectors
 from aftersales.workshop.choices import (
@@ -254,6 +255,11 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if shelf is not None
             else [],
             "tests": job.events.filter(action__in=["test", "part_used"]).order_by("at", "id"),
+            "counter": counter_ok,
+            "shipments": [(s, selectors.tracking_url(s.tracking_no)) for s in job.shipments.all()],
+            "unpaid_any": actions.unpaid_quote(job)
+            if job.status == JobStatus.READY and job.return_method == ReturnMethod.SHIP
+            else None,
         },
     )
 
@@ -430,3 +436,221 @@ def bench_form(request: HttpRequest, pk: int, what: str) -> HttpResponse:
             return error_page(request, exc)
         flash_error(request, exc)
     return redirect("workshop-job", pk=pk)
+
+
+# --- mail-in -----------------------------------------------------------------------------------
+
+
+@page(Perm.WORKSHOP_COUNTER)
+def mail_in(request: HttpRequest) -> HttpResponse:
+    """Mail-in requests: register one for a unit, match an arrived parcel, the list waiting."""
+    query = (request.GET.get("q") or "").strip()
+    units = (
+        list(
+            units_visible_to(request.user)
+            .filter(serial__iexact=query)
+            .select_related("customer", "product_model")[:5]
+        )
+        if query
+        else []
+    )
+    now = timezone.now()
+    waiting = list(selectors.awaiting_units(request.user)[:200])
+    for j in waiting:
+        j.age_label = AGE_LABELS[rules.age_bucket(j.created_at, now)]  # type: ignore[attr-defined]
+    return render(
+        request,
+        "web/workshop/mail_in.html",
+        {
+            "query": query,
+            "units": units,
+            "waiting": waiting,
+            "stations": actions.mail_in_stations(request.user.company_id),
+        },
+    )
+
+
+@require_POST
+@page(Perm.WORKSHOP_COUNTER)
+def mail_in_new(request: HttpRequest) -> HttpResponse:
+    p = request.POST
+    unit = get_visible(units_visible_to(request.user), p.get("unit"))
+    try:
+        job = actions.mail_in_request(
+            actor=request.user,
+            station=p.get("station"),
+            customer=unit.customer_id,
+            unit=unit.pk,
+            fault_description=p.get("fault_description", ""),
+            return_address=p.get("return_address", ""),
+        )
+    except ApplicationError as exc:
+        flash_error(request, exc)
+        return redirect(reverse("workshop-mail-in") + f"?q={unit.serial}")
+    messages.success(request, _("Mail-in request registered; the customer has the address."))
+    return redirect("workshop-job", pk=job.pk)
+
+
+@require_POST
+@page(Perm.WORKSHOP_COUNTER)
+def mail_in_match(request: HttpRequest) -> HttpResponse:
+    try:
+        job = actions.mail_in_match(actor=request.user, reference=request.POST.get("reference", ""))
+    except ApplicationError as exc:
+        flash_error(request, exc)
+        return redirect("workshop-mail-in")
+    return redirect(reverse("workshop-job", args=[job.pk]) + "#receive")
+
+
+@require_POST
+@page(Perm.WORKSHOP_COUNTER)
+def job_counter_form(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+    """The counter's forms on a job: inbound parcel, receive, ship back, delivered, payment,
+    cancel."""
+    p, user = request.POST, request.user
+    try:
+        if what == "inbound":
+            actions.inbound_shipment_record(
+                actor=user,
+                job=pk,
+                carrier=p.get("carrier", ""),
+                tracking_no=p.get("tracking_no", ""),
+                weight_kg=p.get("weight_kg"),
+                cost=p.get("cost"),
+            )
+        elif what == "receive":
+            job, code = actions.mail_in_receive(
+                actor=user,
+                job=pk,
+                condition=p.get("condition", ""),
+                accessories=p.get("accessories", "").replace("，", ",").split(","),
+                photos=request.FILES.getlist("photos"),
+                has_data=p.get("has_data") == "1",
+            )
+            request.session[f"workshop_code_{job.pk}"] = code
+        elif what == "ship":
+            actions.job_ship_back(
+                actor=user,
+                job=pk,
+                carrier=p.get("carrier", ""),
+                tracking_no=p.get("tracking_no", ""),
+                weight_kg=p.get("weight_kg"),
+                cost=p.get("cost"),
+            )
+        elif what == "deliver":
+            actions.job_deliver(actor=user, job=pk)
+        elif what == "payment":
+            actions.job_payment(
+                actor=user,
+                job=pk,
+                method=p.get("payment_method", ""),
+                amount=p.get("amount"),
+                reference=p.get("reference", ""),
+            )
+        elif what == "cancel":
+            actions.mail_in_cancel(actor=user, job=pk, reason=p.get("reason", ""))
+        else:
+            raise NotFound("not_found", _("Not found."))
+        messages.success(request, _("Saved."))
+    except ApplicationError as exc:
+        if exc.status == 404 and exc.code == "not_found":
+            return error_page(request, exc)
+        flash_error(request, exc)
+    return redirect("workshop-job", pk=pk)
+
+
+# --- the portal's mail-in --------------------------------------------------------------------
+
+
+@portal_page
+def portal_mail_in(request: HttpRequest, ids: list[int]) -> HttpResponse:
+    """The customer's mail-in requests and a new one."""
+    from aftersales.portal import selectors as portal_selectors
+
+    if request.method == "POST":
+        p = request.POST
+        try:
+            job = actions.portal_mail_in(
+                customer_ids=ids,
+                station=p.get("station"),
+                unit=p.get("unit"),
+                fault_description=p.get("fault_description", ""),
+                return_address=p.get("return_address", ""),
+            )
+        except ApplicationError as exc:
+            flash_error(request, exc)
+            return redirect("portal-mail-in")
+        messages.success(
+            request, _("Your mail-in request is registered; send the unit to the address below.")
+        )
+        return redirect("portal-mail-in-job", pk=job.pk)
+    from aftersales.customers.models import Customer
+
+    units = portal_selectors.units_of(ids)
+    company_ids = set(Customer.objects.filter(pk__in=ids).values_list("company_id", flat=True))
+    stations = [s for c in company_ids for s in actions.mail_in_stations(c)]
+    return render(
+        request,
+        "web/workshop/portal_mail_in.html",
+        {"jobs": selectors.portal_jobs(ids), "units": units, "stations": stations},
+    )
+
+
+@portal_page
+def portal_mail_in_job(request: HttpRequest, ids: list[int], pk: int) -> HttpResponse:
+    """One mail-in request's progress: where to send it, the parcels both ways, each step."""
+    job = get_visible(selectors.portal_jobs(ids), pk)
+    if request.method == "POST":
+        try:
+            actions.portal_inbound_shipment(
+                customer_ids=ids,
+                job=job.pk,
+                carrier=request.POST.get("carrier", ""),
+                tracking_no=request.POST.get("tracking_no", ""),
+            )
+            messages.success(request, _("Thank you; we will tell you when it arrives."))
+        except ApplicationError as exc:
+            flash_error(request, exc)
+        return redirect("portal-mail-in-job", pk=job.pk)
+    return render(
+        request,
+        "web/workshop/portal_mail_in_job.html",
+        {
+            "job": job,
+            "shop": selectors.station_workshop(job.station_id),
+            "shipments": [(s, selectors.tracking_url(s.tracking_no)) for s in job.shipments.all()],
+            "steps": _progress(job),
+        },
+    )
+
+
+PORTAL_STEPS = (
+    ("awaiting_unit", _("Send the unit")),
+    ("received", _("Received at the workshop")),
+    ("repair", _("In repair")),
+    ("ready", _("Repaired and checked")),
+    ("shipped_back", _("Shipped back")),
+    ("delivered", _("Delivered")),
+)
+STEP_OF = {
+    "awaiting_unit": 0,
+    "received": 1,
+    "diagnosing": 2,
+    "awaiting_approval": 2,
+    "approved": 2,
+    "waiting_parts": 2,
+    "in_repair": 2,
+    "quality_check": 2,
+    "ready": 3,
+    "shipped_back": 4,
+    "delivered": 5,
+    "handed_over": 5,
+}
+
+
+def _progress(job: WorkshopJob) -> list[dict[str, Any]]:
+    at = STEP_OF.get(job.status, -1)
+    return [
+        {"label": label, "done": i < at, "current": i == at}
+        for i, (_key, label) in enumerate(PORTAL_STEPS)
+    ]

@@ -37,6 +37,7 @@ from aftersales.orders.models import ServiceOrder
 from aftersales.workshop import rules
 from aftersales.workshop.choices import (
     MACHINE,
+    Direction,
     J,
     JobStatus,
     Outcome,
@@ -46,7 +47,13 @@ from aftersales.workshop.choices import (
     TicketStatus,
 )
 from aftersales.workshop.lock_objects import lock_job, lock_ticket
-from aftersales.workshop.models import IntakePhoto, QueueTicket, WorkshopEvent, WorkshopJob
+from aftersales.workshop.models import (
+    IntakePhoto,
+    QueueTicket,
+    Shipment,
+    WorkshopEvent,
+    WorkshopJob,
+)
 from aftersales.workshop.selectors import jobs_visible_to, station_workshop
 
 COUNTER_VERBS = frozenset(
@@ -934,3 +941,389 @@ def bench_test(*, actor: User, job: Any, name: str, passed: bool, note: str = ""
         payload={"name": name, "passed": bool(passed), "note": (note or "").strip()[:500]},
     )
     return locked
+
+
+# --- mail-in (寄修) ----------------------------------------------------------------------------
+
+
+def mail_in_stations(company_id: int) -> Any:
+    """Stations that take mail-in units (their workshop has a mail-in address)."""
+    return Station.objects.filter(
+        company_id=company_id, is_active=True, workshop__mail_in_address__gt=""
+    ).order_by("name")
+
+
+def _mail_in(
+    *,
+    actor: User,
+    station: Any,
+    customer: Any,
+    unit: Any,
+    fault_description: str,
+    return_address: str,
+    channel: str,
+) -> WorkshopJob:
+    found = mail_in_stations(actor.company_id).filter(pk=as_id(station)).first()
+    errors = Errors()
+    if found is None:
+        errors.add("station", _("Choose a workshop that takes mail-in units."))
+    if not (return_address or "").strip():
+        errors.add("return_address", _("Give the address to ship the unit back to."))
+    errors.raise_if_any()
+    assert found is not None
+    order, _created = order_create(
+        actor=actor,
+        customer=customer,
+        unit=unit,
+        channel=channel,
+        fault_description=fault_description,
+    )
+    job = job_create(
+        actor=actor,
+        order=order,
+        station=found,
+        route="courier",
+        return_method="ship",
+        return_address=return_address,
+    )
+    shop = station_workshop(found.pk)
+    _tell_customer(
+        job,
+        "mail_in_request",
+        {
+            "address": shop.mail_in_address,
+            "recipient": shop.mail_in_recipient or found.name,
+            "phone": shop.mail_in_phone,
+        },
+        f"ws-mailin:{job.pk}",
+    )
+    return job
+
+
+@transaction.atomic
+def mail_in_request(
+    *,
+    actor: User,
+    station: Any,
+    customer: Any,
+    unit: Any,
+    fault_description: str,
+    return_address: str,
+    channel: str = "phone",
+) -> WorkshopJob:
+    """An agent registers a mail-in request: the customer gets the workshop's address and the
+    request number (the order number) to put in the parcel."""
+    require(actor, Perm.WORKSHOP_COUNTER)
+    return _mail_in(
+        actor=actor,
+        station=station,
+        customer=customer,
+        unit=unit,
+        fault_description=fault_description,
+        return_address=return_address,
+        channel=channel,
+    )
+
+
+@transaction.atomic
+def portal_mail_in(
+    *,
+    customer_ids: list[int],
+    station: Any,
+    unit: Any,
+    fault_description: str,
+    return_address: str,
+) -> WorkshopJob:
+    """A customer asks for a mail-in repair of one of their units in the portal."""
+    from aftersales.customers.models import InstalledUnit
+    from aftersales.portal.actions import portal_user
+
+    found = (
+        InstalledUnit.objects.filter(pk=as_id(unit), customer_id__in=customer_ids)
+        .select_related("customer")
+        .first()
+    )
+    if found is None:
+        raise ValidationFailed({"unit": _("Choose one of your units.")})
+    if not (fault_description or "").strip():
+        raise ValidationFailed({"fault_description": _("Describe the fault.")})
+    return _mail_in(
+        actor=portal_user(found.customer.company_id),
+        station=station,
+        customer=found.customer,
+        unit=found,
+        fault_description=fault_description.strip()[:2000],
+        return_address=return_address,
+        channel="portal",
+    )
+
+
+def _shipment_fields(
+    carrier: str, tracking_no: str, weight_kg: Any, cost: Any, errors: Errors
+) -> dict[str, Any]:
+    carrier, tracking_no = (carrier or "").strip()[:40], (tracking_no or "").strip()[:60]
+    if not carrier:
+        errors.add("carrier", _("Give the carrier."))
+    if not tracking_no:
+        errors.add("tracking_no", _("Give the tracking number."))
+    weight = None
+    if weight_kg not in (None, ""):
+        try:
+            weight = Decimal(str(weight_kg)).quantize(Decimal("0.01"))
+            if weight <= 0 or weight > 1000:
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            errors.add("weight_kg", _("Give the weight in kilograms (up to 1000)."))
+    money = Decimal("0.00")
+    if cost not in (None, ""):
+        try:
+            money = Decimal(str(cost)).quantize(Decimal("0.01"))
+            if money < 0 or money > 100000:
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            errors.add("cost", _("Give the cost in yuan."))
+    return {"carrier": carrier, "tracking_no": tracking_no, "weight_kg": weight, "cost": money}
+
+
+def _inbound(
+    job: WorkshopJob, actor: User | None, fields: dict[str, Any], now: dt.datetime
+) -> Shipment:
+    shipment = Shipment.objects.create(
+        job=job,
+        direction=Direction.INBOUND,
+        shipped_at=now,
+        recorded_by=actor if getattr(actor, "pk", None) else None,
+        **fields,
+    )
+    job_event(
+        job,
+        actor=actor,
+        action="shipment",
+        payload={
+            "direction": "inbound",
+            "carrier": fields["carrier"],
+            "tracking": fields["tracking_no"],
+        },
+    )
+    return shipment
+
+
+@transaction.atomic
+def inbound_shipment_record(
+    *,
+    actor: User,
+    job: Any,
+    carrier: str,
+    tracking_no: str,
+    weight_kg: Any = None,
+    cost: Any = None,
+) -> Shipment:
+    """The parcel the customer sent (carrier, tracking no., weight, cost), recorded by staff."""
+    locked = _locked(actor, job, Perm.WORKSHOP_COUNTER)
+    if locked.status != JobStatus.AWAITING_UNIT:
+        raise Conflict("not_awaiting", _("This unit is not expected by courier."))
+    errors = Errors()
+    fields = _shipment_fields(carrier, tracking_no, weight_kg, cost, errors)
+    errors.raise_if_any()
+    return _inbound(locked, actor, fields, timezone.now())
+
+
+@transaction.atomic
+def portal_inbound_shipment(
+    *, customer_ids: list[int], job: Any, carrier: str, tracking_no: str
+) -> Shipment:
+    """The customer tells the tracking number of the parcel they sent."""
+    found = WorkshopJob.objects.filter(pk=as_id(job), order__customer_id__in=customer_ids).first()
+    if found is None:
+        raise NotFound("not_found", _("Not found."))
+    locked = lock_job(found.pk)
+    assert locked is not None
+    if locked.status != JobStatus.AWAITING_UNIT:
+        raise Conflict("not_awaiting", _("This unit is not expected by courier."))
+    errors = Errors()
+    fields = _shipment_fields(carrier, tracking_no, None, None, errors)
+    errors.raise_if_any()
+    return _inbound(locked, None, fields, timezone.now())
+
+
+def mail_in_match(*, actor: User, reference: str) -> WorkshopJob:
+    """The request a parcel at the workshop belongs to: by the request (order) number written
+    in the parcel, or by the inbound tracking number. Only requests still expecting a unit."""
+    require(actor, Perm.WORKSHOP_COUNTER)
+    ref = (reference or "").strip()
+    if not ref:
+        raise ValidationFailed({"reference": _("Give the request number or the tracking number.")})
+    expecting = jobs_visible_to(actor).filter(status=JobStatus.AWAITING_UNIT)
+    found = list(expecting.filter(order__number=ref)[:2]) or list(
+        expecting.filter(
+            shipments__tracking_no=ref, shipments__direction=Direction.INBOUND
+        ).distinct()[:2]
+    )
+    if len(found) != 1:
+        raise NotFound("no_match", _("No mail-in request waits for this parcel."))
+    return found[0]
+
+
+@transaction.atomic
+def mail_in_receive(
+    *,
+    actor: User,
+    job: Any,
+    condition: str,
+    accessories: list[str] | None = None,
+    photos: list[Any] | None = None,
+    has_data: bool = False,
+) -> tuple[WorkshopJob, str]:
+    """The parcel arrived and is opened: the unit is received (the brought-in date for 三包),
+    its condition and accessories with photos; the inbound shipment is marked received.
+    Returns the job and a pickup code (in case the customer collects it instead)."""
+    locked = _locked(actor, job, Perm.WORKSHOP_COUNTER)
+    MACHINE.target(locked.status, "receive")
+    errors = Errors()
+    condition = (condition or "").strip()[:2000]
+    if not condition:
+        errors.add("condition", _("Describe the unit's condition as handed over."))
+    cleaned = []
+    for f in photos or []:
+        try:
+            cleaned.append((f, *uploads.clean_image(f, field="photos")))
+        except ValidationFailed as exc:
+            for name, message in exc.errors.items():
+                errors.add(name, message)
+    errors.raise_if_any()
+    now = timezone.now()
+    locked.received_at = now
+    locked.condition = condition
+    locked.accessories = [a.strip()[:60] for a in (accessories or []) if a and a.strip()][:30]
+    locked.has_data = bool(has_data)
+    _move(
+        locked,
+        "receive",
+        actor=actor,
+        now=now,
+        extra_fields=("received_at", "condition", "accessories", "has_data"),
+    )
+    Shipment.objects.filter(
+        job=locked, direction=Direction.INBOUND, received_at__isnull=True
+    ).update(received_at=now)
+    IntakePhoto.objects.bulk_create(
+        [
+            IntakePhoto(
+                job=locked,
+                stored_name=uploads.store(data, ext),
+                original_name=uploads.display_name(getattr(f, "name", "")),
+                content_type=content_type,
+                size=len(data),
+                uploaded_by=actor,
+            )
+            for f, data, content_type, ext in cleaned
+        ]
+    )
+    decide_warranty(locked)
+    code = _new_code(locked)
+    return locked, code
+
+
+@transaction.atomic
+def job_ship_back(
+    *,
+    actor: User,
+    job: Any,
+    carrier: str,
+    tracking_no: str,
+    weight_kg: Any = None,
+    cost: Any = None,
+) -> WorkshopJob:
+    """The unit goes back to the customer by courier; the customer gets the tracking number."""
+    locked = _locked(actor, job, Perm.WORKSHOP_COUNTER)
+    MACHINE.target(locked.status, "ship_back")
+    errors = Errors()
+    fields = _shipment_fields(carrier, tracking_no, weight_kg, cost, errors)
+    if not locked.return_address:
+        errors.add("return_address", _("Give the address to ship the unit back to."))
+    if unpaid_quote(locked) is not None:
+        errors.add("payment", _("The charges must be paid before the unit is shipped back."))
+    errors.raise_if_any()
+    now = timezone.now()
+    shipment = Shipment.objects.create(
+        job=locked, direction=Direction.OUTBOUND, shipped_at=now, recorded_by=actor, **fields
+    )
+    locked.returned_at = now
+    _move(
+        locked,
+        "ship_back",
+        actor=actor,
+        now=now,
+        payload={"carrier": shipment.carrier, "tracking": shipment.tracking_no},
+        extra_fields=("returned_at",),
+    )
+    _tell_customer(
+        locked,
+        "workshop_shipped",
+        {"carrier": shipment.carrier, "tracking": shipment.tracking_no},
+        f"ws-shipped:{locked.pk}:{shipment.pk}",
+    )
+    return locked
+
+
+@transaction.atomic
+def job_deliver(*, actor: User, job: Any) -> WorkshopJob:
+    """The courier delivered the unit back (as its tracking shows)."""
+    locked = _locked(actor, job, Perm.WORKSHOP_COUNTER)
+    now = timezone.now()
+    _move(locked, "deliver", actor=actor, now=now)
+    Shipment.objects.filter(
+        job=locked, direction=Direction.OUTBOUND, received_at__isnull=True
+    ).update(received_at=now)
+    return locked
+
+
+@transaction.atomic
+def mail_in_cancel(*, actor: User, job: Any, reason: str) -> WorkshopJob:
+    """A mail-in request whose unit will not come (the customer withdrew, never sent)."""
+    locked = _locked(actor, job, Perm.WORKSHOP_COUNTER)
+    _move(locked, "cancel", actor=actor, now=timezone.now(), reason=reason)
+    return locked
+
+
+def never_sent_follow_up(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Remind customers of mail-in requests whose unit has not arrived after the company's
+    days (once per request); the list for a call is the same query."""
+    from aftersales.workshop.selectors import workshop_settings
+
+    now = now or timezone.now()
+    sent = 0
+    for pk in list(
+        WorkshopJob.objects.filter(status=JobStatus.AWAITING_UNIT, reminders_sent=0)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    ):
+        with transaction.atomic():
+            job = lock_job(pk)
+            if job is None or job.status != JobStatus.AWAITING_UNIT or job.reminders_sent:
+                continue
+            days = workshop_settings(job.company_id).never_sent_days
+            if days <= 0 or now < job.created_at + dt.timedelta(days=days):
+                continue
+            job.last_reminder_at, job.reminders_sent = now, 1
+            job.save(update_fields=["last_reminder_at", "reminders_sent"])
+            job_event(job, actor=None, action="reminder", payload={"never_sent_days": days})
+            shop = station_workshop(job.station_id)
+            _tell_customer(
+                job, "mail_in_reminder", {"address": shop.mail_in_address}, f"ws-unsent:{job.pk}"
+            )
+            sent += 1
+    return sent
+
+
+@transaction.atomic
+def job_payment(*, actor: User, job: Any, method: str, amount: Any, reference: str = "") -> Any:
+    """The customer paid a repaired mail-in unit's quote (transfer or QR) before it is shipped
+    back: the same receipt as at the counter."""
+    locked = _locked(actor, job, Perm.WORKSHOP_COUNTER)
+    quote = unpaid_quote(locked)
+    if quote is None:
+        raise Conflict("nothing_to_pay", _("Nothing is waiting to be paid."))
+    receipt = _payment(locked, actor, quote, method, amount, reference)
+    job_event(locked, actor=actor, action="payment", payload={"receipt": receipt.number})
+    return receipt

@@ -124,3 +124,29 @@ def overdue_loans(user: Any, *, now: dt.datetime | None = None) -> QuerySet[Loan
         .select_related("loaner", "job", "job__order", "job__order__customer")
         .order_by("due_at", "id")
     )
+
+
+def awaiting_units(user: Any) -> QuerySet[WorkshopJob]:
+    """Mail-in requests whose unit has not arrived, oldest first."""
+    return (
+        jobs_visible_to(user)
+        .filter(status=JobStatus.AWAITING_UNIT)
+        .select_related("order", "order__customer", "station")
+        .order_by("created_at", "id")
+    )
+
+
+def portal_jobs(customer_ids: list[int]) -> QuerySet[WorkshopJob]:
+    """A portal customer's own workshop jobs."""
+    return (
+        WorkshopJob.objects.filter(order__customer_id__in=customer_ids)
+        .select_related("order", "order__unit__product_model", "station")
+        .order_by("-id")
+    )
+
+
+def tracking_url(tracking_no: str) -> str:
+    """Where a tracking number is looked up (no courier integration: the number links out)."""
+    from urllib.parse import quote
+
+    return f"https://www.kuaidi100.com/chaxun?nu={quote(tracking_no)}"

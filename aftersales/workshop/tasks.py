@@ -12,3 +12,9 @@ from aftersales.workshop import actions
 def unclaimed_reminders() -> int:
     """Remind customers of units ready and not collected (company setting: after N days)."""
     return actions.unclaimed_remind()
+
+
+@db_periodic_task(crontab(minute="45", hour="9"))
+def never_sent_follow_ups() -> int:
+    """Mail-in requests whose unit never came: the customer is reminded once."""
+    return actions.never_sent_follow_up()

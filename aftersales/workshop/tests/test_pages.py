@@ -149,3 +149,78 @@ def test_another_station_sees_no_job(intake, people, data, make_user) -> None:
 
 def test_technician_cannot_use_the_counter(people) -> None:
     assert _client(people["tech"]).get(reverse("workshop-counter")).status_code == 403
+
+
+def _portal(customer: Any) -> Client:
+    c = Client()
+    session = c.session
+    session["portal"] = {"customers": [customer.pk]}
+    session.save()
+    return c
+
+
+def test_mail_in_pages_staff_and_portal(people, data, step) -> None:
+    from aftersales.workshop.models import WorkshopStation
+
+    WorkshopStation.objects.create(station=data["s1"], mail_in_address="上海维修中心")
+    portal = _portal(data["c1"])
+    page = portal.get(reverse("portal-mail-in"))
+    assert page.status_code == 200 and "KF2401000001" in page.content.decode()
+    done = portal.post(
+        reverse("portal-mail-in"),
+        {
+            "unit": data["u1"].pk,
+            "station": data["s1"].pk,
+            "fault_description": "无法充电",
+            "return_address": "上海市世纪大道100号",
+        },
+        follow=True,
+    )
+    job = WorkshopJob.objects.get()
+    assert "上海维修中心" in done.content.decode() and job.order.number in done.content.decode()
+    portal.post(
+        reverse("portal-mail-in-job", args=[job.pk]), {"carrier": "顺丰", "tracking_no": "SF9"}
+    )
+    staff = _client(people["station_manager"])
+    assert job.order.number in staff.get(reverse("workshop-mail-in")).content.decode()
+    matched = staff.post(reverse("workshop-mail-in-match"), {"reference": "SF9"})
+    assert matched["Location"].startswith(reverse("workshop-job", args=[job.pk]))
+    staff.post(
+        reverse("workshop-counter-form", args=[job.pk, "receive"]),
+        {"condition": "完好", "accessories": "充电器"},
+    )
+    job.refresh_from_db()
+    assert job.status == JobStatus.RECEIVED
+    job = step(job, "diagnose")
+    job.warranty_decision = "free_repair"
+    job.save(update_fields=["warranty_decision"])
+    for verb in ("confirm_warranty", "start_repair", "finish_repair", "qc_pass"):
+        job = step(job, verb)
+    staff.post(
+        reverse("workshop-counter-form", args=[job.pk, "ship"]),
+        {"carrier": "顺丰", "tracking_no": "SF10", "weight_kg": "0.8", "cost": "15"},
+    )
+    progress = portal.get(reverse("portal-mail-in-job", args=[job.pk])).content.decode()
+    assert "SF9" in progress and "SF10" in progress and "kuaidi100.com" in progress
+    # Another customer sees none of it.
+    other = _portal(data["c2"])
+    assert other.get(reverse("portal-mail-in-job", args=[job.pk])).status_code == 404
+    north = _client(make_north(people, data))
+    assert north.post(reverse("workshop-counter-form", args=[job.pk, "deliver"])).status_code == 404
+
+
+def make_north(people: dict[str, Any], data: dict[str, Any]) -> Any:
+    from aftersales.accounts import actions as org
+
+    return org.user_create(
+        actor=None,
+        username="north-manager",
+        password="pw-for-tests-1",
+        role=Role.STATION_MANAGER,
+        company=data["company"],
+        station=data["s2"],
+    )
+
+
+def test_portal_pages_need_the_sign_in(data) -> None:
+    assert Client().get(reverse("portal-mail-in")).status_code == 302
