@@ -212,4 +212,12 @@ urlpatterns += [
     ),
     path("portal/mail-in/", workshop_pages.portal_mail_in, name="portal-mail-in"),
     path("portal/mail-in/<int:pk>/", workshop_pages.portal_mail_in_job, name="portal-mail-in-job"),
+    path("workshop/loaners/", workshop_pages.loaners, name="workshop-loaners"),
+    path("workshop/loaners/save/", workshop_pages.loaner_add, name="workshop-loaner-save"),
+    path("workshop/jobs/<int:pk>/loaner/", workshop_pages.loaner_lend, name="workshop-loaner-lend"),
+    path(
+        "workshop/jobs/<int:pk>/loaner/<int:loan_pk>/return/",
+        workshop_pages.loaner_return,
+        name="workshop-loaner-return",
+    ),
 ]

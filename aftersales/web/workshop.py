@@ -25,6 +25,7 @@ from aftersales.web.portal import portal_page
 from aftersales.web.shortcuts import error_page, flash_error, page, stored_image
 from aftersales.workshop import actions, receipt, rules, selectors
 from aftersales.workshop.choices import (
+    AT_WORKSHOP,
     MACHINE,
     JobStatus,
     ReturnMethod,
@@ -257,6 +258,11 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tests": job.events.filter(action__in=["test", "part_used"]).order_by("at", "id"),
             "counter": counter_ok,
             "shipments": [(s, selectors.tracking_url(s.tracking_no)) for s in job.shipments.all()],
+            "available_loaners": selectors.loaners_visible_to(request.user).filter(
+                station_id=job.station_id, status="available"
+            )
+            if counter_ok and job.status in AT_WORKSHOP and job.status != JobStatus.READY
+            else [],
             "unpaid_any": actions.unpaid_quote(job)
             if job.status == JobStatus.READY and job.return_method == ReturnMethod.SHIP
             else None,
@@ -654,3 +660,105 @@ def _progress(job: WorkshopJob) -> list[dict[str, Any]]:
         {"label": label, "done": i < at, "current": i == at}
         for i, (_key, label) in enumerate(PORTAL_STEPS)
     ]
+
+
+# --- loaners ---------------------------------------------------------------------------------
+
+
+@page(Perm.WORKSHOP_COUNTER)
+def loaners(request: HttpRequest) -> HttpResponse:
+    """The loaner pools of the stations in scope and the loans overdue (xlsx export)."""
+    from aftersales.core.excel import Column, write_xlsx
+    from aftersales.web.shortcuts import xlsx_response
+
+    overdue = list(selectors.overdue_loans(request.user))
+    if request.GET.get("export") == "xlsx":
+        columns = [
+            Column("order", _("Order no.")),
+            Column("customer", _("Customer")),
+            Column("loaner", _("Loaner")),
+            Column("serial", _("serial no.")),
+            Column("lent", _("Lent")),
+            Column("due", _("due back")),
+            Column("deposit", _("deposit")),
+        ]
+        rows = [
+            [
+                loan.job.order.number,
+                loan.job.order.customer.name,
+                loan.loaner.name,
+                loan.loaner.serial,
+                timezone.localtime(loan.lent_at).strftime("%Y-%m-%d %H:%M"),
+                timezone.localtime(loan.due_at).strftime("%Y-%m-%d %H:%M") if loan.due_at else "",
+                loan.deposit,
+            ]
+            for loan in overdue
+        ]
+        return xlsx_response(
+            write_xlsx(columns, rows, sheet_title="overdue"), "loaners-overdue.xlsx"
+        )
+    pool = selectors.loaners_visible_to(request.user).select_related("station")
+    return render(
+        request,
+        "web/workshop/loaners.html",
+        {
+            "pool": pool,
+            "overdue": overdue,
+            "stations": selectors.workshop_stations(request.user),
+            "can_edit": has_perm(request.user, Perm.WORKSHOP_RULES),
+        },
+    )
+
+
+@require_POST
+@page(Perm.WORKSHOP_RULES)
+def loaner_add(request: HttpRequest) -> HttpResponse:
+    p = request.POST
+    try:
+        actions.loaner_save(
+            actor=request.user,
+            station=p.get("station"),
+            name=p.get("name", ""),
+            serial=p.get("serial", ""),
+            loaner=p.get("loaner") or None,
+            retire=p.get("retire") == "1",
+        )
+        messages.success(request, _("Saved."))
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    return redirect("workshop-loaners")
+
+
+@require_POST
+@page(Perm.WORKSHOP_COUNTER)
+def loaner_lend(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        actions.loaner_lend(
+            actor=request.user,
+            job=pk,
+            loaner=request.POST.get("loaner"),
+            deposit=request.POST.get("deposit") or "0",
+        )
+        messages.success(request, _("Loaner lent."))
+    except ApplicationError as exc:
+        if exc.status == 404:
+            return error_page(request, exc)
+        flash_error(request, exc)
+    return redirect("workshop-job", pk=pk)
+
+
+@require_POST
+@page(Perm.WORKSHOP_COUNTER)
+def loaner_return(request: HttpRequest, pk: int, loan_pk: int) -> HttpResponse:
+    try:
+        actions.loaner_return(
+            actor=request.user,
+            loan=loan_pk,
+            deposit_refunded=request.POST.get("deposit_refunded") or None,
+        )
+        messages.success(request, _("Loaner returned"))
+    except ApplicationError as exc:
+        if exc.status == 404:
+            return error_page(request, exc)
+        flash_error(request, exc)
+    return redirect("workshop-job", pk=pk)

@@ -36,19 +36,23 @@ from aftersales.orders.choices import Status
 from aftersales.orders.models import ServiceOrder
 from aftersales.workshop import rules
 from aftersales.workshop.choices import (
+    AT_WORKSHOP,
     MACHINE,
     Direction,
     J,
     JobStatus,
+    LoanerStatus,
     Outcome,
     ReturnMethod,
     Route,
     TicketPurpose,
     TicketStatus,
 )
-from aftersales.workshop.lock_objects import lock_job, lock_ticket
+from aftersales.workshop.lock_objects import lock_job, lock_loaner, lock_ticket
 from aftersales.workshop.models import (
     IntakePhoto,
+    Loaner,
+    LoanerLoan,
     QueueTicket,
     Shipment,
     WorkshopEvent,
@@ -751,10 +755,24 @@ def job_hand_over(
     return locked
 
 
-def _loan_return(loan: Any, actor: User, now: dt.datetime) -> None:
-    """Placeholder until loaners are built: close the loan and free the loaner."""
+def _loan_return(loan: Any, actor: User, now: dt.datetime, deposit_refunded: Any = None) -> None:
+    """Close the loan and put the loaner back in the pool (the caller holds the job's lock)."""
+    loaner = lock_loaner(loan.loaner_id)
+    assert loaner is not None
+    refund = loan.deposit if deposit_refunded in (None, "") else Decimal(str(deposit_refunded))
     loan.returned_at, loan.returned_to = now, actor
-    loan.save(update_fields=["returned_at", "returned_to"])
+    loan.deposit_refunded = refund.quantize(Decimal("0.01"))
+    loan.save(update_fields=["returned_at", "returned_to", "deposit_refunded"])
+    if loaner.status == LoanerStatus.LENT:
+        loaner.status = LoanerStatus.AVAILABLE
+        loaner.version += 1
+        loaner.save(update_fields=["status", "version"])
+    job_event(
+        loan.job,
+        actor=actor,
+        action="loaner_returned",
+        payload={"loaner": loaner.serial, "deposit_refunded": str(loan.deposit_refunded)},
+    )
 
 
 def unclaimed_remind(*, now: dt.datetime | None = None, limit: int = 500) -> int:
@@ -1327,3 +1345,99 @@ def job_payment(*, actor: User, job: Any, method: str, amount: Any, reference: s
     receipt = _payment(locked, actor, quote, method, amount, reference)
     job_event(locked, actor=actor, action="payment", payload={"receipt": receipt.number})
     return receipt
+
+
+# --- loaners (备用机) ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def loaner_save(
+    *, actor: User, station: Any, name: str, serial: str, loaner: Any = None, retire: bool = False
+) -> Loaner:
+    """Add a loaner to a station's pool, rename it, or retire it (not while lent)."""
+    require(actor, Perm.WORKSHOP_RULES)
+    found = _station_for(actor, station)
+    errors = Errors()
+    name, serial = (name or "").strip()[:100], (serial or "").strip()[:60]
+    if not name:
+        errors.add("name", _("Name the loaner."))
+    if not serial:
+        errors.add("serial", _("Give the loaner's serial number."))
+    errors.raise_if_any()
+    if loaner not in (None, ""):
+        row = lock_loaner(as_id(loaner))
+        if row is None or row.station_id != found.pk:
+            raise NotFound("not_found", _("Not found."))
+    else:
+        row = Loaner(station=found)
+    if Loaner.objects.filter(station=found, serial=serial).exclude(pk=row.pk).exists():
+        raise ValidationFailed({"serial": _("This station already has a loaner with this serial.")})
+    row.name, row.serial = name, serial
+    if retire:
+        if row.status == LoanerStatus.LENT:
+            raise Conflict("loaner_lent", _("The loaner is lent; it can be retired once returned."))
+        row.status = LoanerStatus.RETIRED
+    row.version = (row.version or 0) + 1
+    row.save()
+    return row
+
+
+@transaction.atomic
+def loaner_lend(
+    *, actor: User, job: Any, loaner: Any, deposit: Any = "0", days: int | None = None
+) -> LoanerLoan:
+    """Lend a loaner from the job's station's pool while the unit is at the workshop, with the
+    deposit taken; due back after the company's loaner days (or `days`)."""
+    from aftersales.workshop.selectors import workshop_settings
+
+    locked = _locked(actor, job, Perm.WORKSHOP_COUNTER)
+    if locked.status not in AT_WORKSHOP - {JobStatus.READY}:
+        raise Conflict("not_at_workshop", _("A loaner is lent while the unit is at the workshop."))
+    row = lock_loaner(as_id(loaner))
+    if row is None or row.station_id != locked.station_id:
+        raise ValidationFailed({"loaner": _("Choose a loaner of this station.")})
+    if row.status != LoanerStatus.AVAILABLE:
+        raise Conflict("loaner_unavailable", _("This loaner is not available."))
+    try:
+        money = Decimal(str(deposit or "0")).quantize(Decimal("0.01"))
+        if money < 0 or money > 1_000_000:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed({"deposit": _("Give the deposit in yuan.")}) from None
+    now = timezone.now()
+    period = days if days is not None else workshop_settings(locked.company_id).loaner_days
+    loan = LoanerLoan.objects.create(
+        loaner=row,
+        job=locked,
+        lent_at=now,
+        due_at=now + dt.timedelta(days=max(1, int(period))),
+        deposit=money,
+        lent_by=actor,
+    )
+    row.status = LoanerStatus.LENT
+    row.version += 1
+    row.save(update_fields=["status", "version"])
+    job_event(
+        locked,
+        actor=actor,
+        action="loaner",
+        payload={"loaner": row.serial, "deposit": str(money), "due": loan.due_at.isoformat()},
+    )
+    return loan
+
+
+@transaction.atomic
+def loaner_return(*, actor: User, loan: Any, deposit_refunded: Any = None) -> LoanerLoan:
+    """The loaner comes back (at pickup, or earlier): once; the deposit refunded is recorded."""
+    found = LoanerLoan.objects.filter(pk=as_id(loan)).first()
+    if found is None:
+        raise NotFound("not_found", _("Not found."))
+    _locked(actor, found.job_id, Perm.WORKSHOP_COUNTER)
+    row = LoanerLoan.objects.select_for_update().get(pk=found.pk)
+    if row.returned_at is not None:
+        raise Conflict("already_returned", _("This loaner was already returned."))
+    try:
+        _loan_return(row, actor, timezone.now(), deposit_refunded)
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed({"deposit_refunded": _("Give the deposit in yuan.")}) from None
+    return row
