@@ -19,6 +19,7 @@ from aftersales.api.orders import router as orders_router
 from aftersales.api.parts import router as parts_router
 from aftersales.api.transfer import router as transfer_router
 from aftersales.api.warranty import router as warranty_router
+from aftersales.api.workshop import router as workshop_router
 
 api = NinjaAPI(
     title="Aftersales API",
@@ -70,3 +71,4 @@ api.add_router("/", dispatch_router)
 api.add_router("/", parts_router)
 api.add_router("/", fieldwork_router)
 api.add_router("/", feedback_router)
+api.add_router("/", workshop_router)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.permissions import Perm, has_perm
-from aftersales.core.errors import ApplicationError, NotFound
+from aftersales.core.errors import ApplicationError, NotFound, PermissionDenied
 from aftersales.core.selectors import as_id, get_visible
 from aftersales.customers.selectors import units_visible_to
 from aftersales.fieldwork.choices import Cause, PaymentMethod, PhotoKind
@@ -54,6 +54,11 @@ def _station(request: HttpRequest) -> Any:
     if not stations:
         raise NotFound("not_found", _("Not found."))
     return stations[0], stations
+
+
+def _workshop_user(request: HttpRequest) -> None:
+    if not selectors.may_use_workshop(request.user):
+        raise PermissionDenied("forbidden", _("You do not have permission to do this."))
 
 
 def _counter_url(station: Any) -> str:
@@ -217,8 +222,7 @@ def _warranty(job: WorkshopJob) -> str:
 
 @page()
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    if not selectors.may_use_workshop(request.user):
-        raise NotFound("not_found", _("Not found."))
+    _workshop_user(request)
     job = _job(request, pk)
     code = request.session.pop(f"workshop_code_{job.pk}", None)
     verbs = [(v, MACHINE.verb_label(v)) for v in actions.bench_available(request.user, job)]
@@ -319,8 +323,7 @@ def _pdf(job: WorkshopJob, customer_copy: bool) -> HttpResponse:
 
 @page()
 def receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    if not selectors.may_use_workshop(request.user):
-        raise NotFound("not_found", _("Not found."))
+    _workshop_user(request)
     return _pdf(_job(request, pk), customer_copy=False)
 
 
@@ -335,16 +338,14 @@ def receipt_public(request: HttpRequest, token: str) -> HttpResponse:
 
 @page()
 def job_photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
-    if not selectors.may_use_workshop(request.user):
-        raise NotFound("not_found", _("Not found."))
+    _workshop_user(request)
     job = _job(request, pk)
     return stored_image(job.photos.filter(pk=photo_pk).first())
 
 
 @page()
 def job_signature(request: HttpRequest, pk: int, which: str) -> HttpResponse:
-    if not selectors.may_use_workshop(request.user):
-        raise NotFound("not_found", _("Not found."))
+    _workshop_user(request)
     job = _job(request, pk)
     name = job.intake_signature if which == "intake" else job.pickup_signature
     return stored_image(type("Stored", (), {"stored_name": name})() if name else None)
@@ -353,8 +354,7 @@ def job_signature(request: HttpRequest, pk: int, which: str) -> HttpResponse:
 @page()
 def board(request: HttpRequest) -> HttpResponse:
     """The workshop board: the jobs at the workshop by step, with how long each has waited."""
-    if not selectors.may_use_workshop(request.user):
-        raise NotFound("not_found", _("Not found."))
+    _workshop_user(request)
     stations = list(selectors.workshop_stations(request.user))
     station_id = as_id(request.GET.get("station") or 0)
     if station_id not in {s.pk for s in stations}:

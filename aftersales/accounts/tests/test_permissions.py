@@ -125,6 +125,9 @@ API_CASES = [
         {A, SM, M, H},
         201,
     ),
+    ("get", "/workshop/jobs", None, {A, T, SM, M}, 200),
+    ("post", "/workshop/tickets", {"station_id": "{s1}", "purpose": "enquiry"}, {A, SM, M}, 201),
+    ("get", "/workshop/loans/overdue", None, {A, SM, M}, 200),
 ]
 
 
@@ -134,6 +137,7 @@ def _fill(value, data):
         "u1": data["u1"].pk,
         "model": data["model"].pk,
         "category": data["category"].pk,
+        "s1": data["s1"].pk,
     }
     if isinstance(value, str):
         for key, pk in ids.items():
@@ -195,6 +199,10 @@ PAGE_CASES = [
     ("get", "/follow-ups/settings/", {M, ADM}),
     ("get", "/complaints/", {A, SM, M, H}),
     ("get", "/complaints/new/", {A, SM, M, H}),
+    ("get", "/workshop/counter/", {A, SM, M}),
+    ("get", "/workshop/board/", {A, T, SM, M}),
+    ("get", "/workshop/mail-in/", {A, SM, M}),
+    ("get", "/workshop/loaners/", {A, SM, M}),
 ]
 
 
