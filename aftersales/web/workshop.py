@@ -165,6 +165,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     )
     ticket = source.get("ticket") or ""
     errors: dict[str, Any] = {}
+    duplicates: list[dict[str, Any]] = []
     if request.method == "POST":
         p = request.POST
         try:
@@ -184,9 +185,14 @@ def intake(request: HttpRequest) -> HttpResponse:
                 ticket=ticket or None,
                 return_method=p.get("return_method", "pickup"),
                 return_address=p.get("return_address", ""),
+                order=p.get("order") if p.get("order") not in (None, "", "new") else None,
+                allow_duplicate=p.get("order") == "new",
             )
         except ApplicationError as exc:
             errors = dict(getattr(exc, "errors", {}) or {})
+            if exc.code == "possible_duplicate":
+                duplicates = exc.details.get("orders", [])
+                errors["order"] = exc.message
             messages.error(request, str(exc.message))
         else:
             request.session[f"workshop_code_{job.pk}"] = code
@@ -202,6 +208,7 @@ def intake(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "form": request.POST,
             "return_methods": ReturnMethod.choices,
+            "duplicates": duplicates,
         },
         status=422 if errors else 200,
     )

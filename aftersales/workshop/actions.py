@@ -491,6 +491,31 @@ def customer_receipt_path(job: WorkshopJob) -> str:
     return reverse("workshop-receipt-public", args=[receipt_token(job)])
 
 
+def _open_order_for_counter(actor: User, station: Station, order: Any, unit: Any) -> ServiceOrder:
+    """An open order of the unit the customer brings in (registered by phone or the portal):
+    one the actor sees, or one not yet given to any station (or given to this one)."""
+    from django.db.models import Q
+
+    from aftersales.customers.selectors import units_visible_to
+    from aftersales.orders.choices import OPEN
+    from aftersales.orders.selectors import orders_visible_to
+
+    candidates = ServiceOrder.objects.filter(
+        pk=as_id(order), unit_id=as_id(unit), status__in=OPEN
+    ).filter(
+        Q(pk__in=orders_visible_to(actor).values("pk"))
+        | Q(
+            unit__in=units_visible_to(actor).values("pk"),
+            station__isnull=True,
+        )
+        | Q(unit__in=units_visible_to(actor).values("pk"), station_id=station.pk)
+    )
+    found = candidates.first()
+    if found is None:
+        raise NotFound("not_found", _("Not found."))
+    return found
+
+
 def _new_code(job: WorkshopJob) -> str:
     code = rules.new_pickup_code()
     job.pickup_code_digest = rules.code_digest(str(job.pk), code, pickup_secret())
@@ -553,11 +578,7 @@ def counter_intake(
     stored_signature = _signature_png(signature, "signature", errors)
     errors.raise_if_any()
     if order not in (None, ""):
-        from aftersales.orders.selectors import orders_visible_to
-
-        the_order = orders_visible_to(actor).filter(pk=as_id(order)).first()
-        if the_order is None:
-            raise NotFound("not_found", _("Not found."))
+        the_order = _open_order_for_counter(actor, found, order, unit)
     else:
         the_order, _created = order_create(
             actor=actor,

@@ -19,7 +19,7 @@ class JobStatus(models.TextChoices):
     # 待寄达: a mail-in request; the customer has not sent the unit yet (or it is on its way).
     AWAITING_UNIT = "awaiting_unit", _("Awaiting the unit")
     # 已接收: the unit is at the workshop (counter, courier or taken back from a visit).
-    RECEIVED = "received", _("Received")
+    RECEIVED = "received", _("Unit received")
     # 检测中: on the bench, being diagnosed.
     DIAGNOSING = "diagnosing", _("Bench diagnosis")
     # 待确认报价: paid work; the quote waits for the customer's acceptance.
