@@ -363,6 +363,7 @@ class MailInIn(Schema):
     unit_id: int
     fault_description: str
     return_address: str
+    allow_duplicate: bool = False
 
 
 @router.post("/workshop/mail-in", response={201: JobDetailOut, **ERRORS})
@@ -374,6 +375,7 @@ def mail_in(request: HttpRequest, payload: MailInIn) -> Any:
         unit=payload.unit_id,
         fault_description=payload.fault_description,
         return_address=payload.return_address,
+        allow_duplicate=payload.allow_duplicate,
     )
     return Status(201, _detail(request, job.pk))
 

@@ -496,6 +496,7 @@ def mail_in_new(request: HttpRequest) -> HttpResponse:
             unit=unit.pk,
             fault_description=p.get("fault_description", ""),
             return_address=p.get("return_address", ""),
+            allow_duplicate=p.get("allow_duplicate") == "1",
         )
     except ApplicationError as exc:
         flash_error(request, exc)

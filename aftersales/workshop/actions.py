@@ -68,7 +68,7 @@ VERB_PERMS = {
     for verb in MACHINE.table
 }
 # Verbs that come with more than a status (their own action records it).
-RECORDED_VERBS = frozenset({"receive", "quote", "hand_over", "ship_back", "deliver"})
+RECORDED_VERBS = frozenset({"receive", "quote", "hand_over", "ship_back", "deliver", "cancel"})
 FREE_DECISIONS = frozenset({"return", "exchange", "free_repair"})
 RECEIPT_SALT = "workshop.receipt"
 RECEIPT_LINK_DAYS = 180
@@ -365,7 +365,9 @@ def bench_available(actor: User, job: WorkshopJob) -> list[str]:
     return [
         v
         for v in MACHINE.available(job.status)
-        if v not in RECORDED_VERBS and has_perm(actor, VERB_PERMS[v])
+        if v not in RECORDED_VERBS
+        and has_perm(actor, VERB_PERMS[v])
+        and (v != "confirm_warranty" or effective_decision(job) in FREE_DECISIONS)
     ]
 
 
@@ -1001,6 +1003,7 @@ def _mail_in(
     fault_description: str,
     return_address: str,
     channel: str,
+    allow_duplicate: bool = False,
 ) -> WorkshopJob:
     found = mail_in_stations(actor.company_id).filter(pk=as_id(station)).first()
     errors = Errors()
@@ -1016,6 +1019,7 @@ def _mail_in(
         unit=unit,
         channel=channel,
         fault_description=fault_description,
+        allow_duplicate=allow_duplicate,
     )
     job = job_create(
         actor=actor,
@@ -1049,6 +1053,7 @@ def mail_in_request(
     fault_description: str,
     return_address: str,
     channel: str = "phone",
+    allow_duplicate: bool = False,
 ) -> WorkshopJob:
     """An agent registers a mail-in request: the customer gets the workshop's address and the
     request number (the order number) to put in the parcel."""
@@ -1061,6 +1066,7 @@ def mail_in_request(
         fault_description=fault_description,
         return_address=return_address,
         channel=channel,
+        allow_duplicate=allow_duplicate,
     )
 
 
@@ -1086,15 +1092,23 @@ def portal_mail_in(
         raise ValidationFailed({"unit": _("Choose one of your units.")})
     if not (fault_description or "").strip():
         raise ValidationFailed({"fault_description": _("Describe the fault.")})
-    return _mail_in(
-        actor=portal_user(found.customer.company_id),
-        station=station,
-        customer=found.customer,
-        unit=found,
-        fault_description=fault_description.strip()[:2000],
-        return_address=return_address,
-        channel="portal",
-    )
+    try:
+        return _mail_in(
+            actor=portal_user(found.customer.company_id),
+            station=station,
+            customer=found.customer,
+            unit=found,
+            fault_description=fault_description.strip()[:2000],
+            return_address=return_address,
+            channel="portal",
+        )
+    except Conflict as exc:
+        if exc.code != "possible_duplicate":
+            raise
+        raise Conflict(
+            "open_request",
+            _("This unit already has an open request; follow it under My requests."),
+        ) from None
 
 
 def _shipment_fields(
