@@ -220,4 +220,5 @@ urlpatterns += [
         workshop_pages.loaner_return,
         name="workshop-loaner-return",
     ),
+    path("workshop/settings/", workshop_pages.settings_page, name="workshop-settings"),
 ]

@@ -770,3 +770,45 @@ def loaner_return(request: HttpRequest, pk: int, loan_pk: int) -> HttpResponse:
             return error_page(request, exc)
         flash_error(request, exc)
     return redirect("workshop-job", pk=pk)
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+
+@page(Perm.WORKSHOP_RULES)
+def settings_page(request: HttpRequest) -> HttpResponse:
+    """The company's workshop settings (company-level managers) and each station's workshop."""
+    user = request.user
+    if request.method == "POST":
+        p = request.POST
+        try:
+            if p.get("form") == "company":
+                actions.workshop_settings_update(
+                    actor=user, **{f: p.get(f, "") for f in actions.SETTING_FIELDS}
+                )
+            else:
+                actions.station_workshop_update(
+                    actor=user,
+                    station=p.get("station"),
+                    mail_in_address=p.get("mail_in_address", ""),
+                    mail_in_recipient=p.get("mail_in_recipient", ""),
+                    mail_in_phone=p.get("mail_in_phone", ""),
+                    qc_by_other=p.get("qc_by_other") == "1",
+                )
+            messages.success(request, _("Saved."))
+        except ApplicationError as exc:
+            flash_error(request, exc)
+        return redirect("workshop-settings")
+    stations = [
+        (s, selectors.station_workshop(s.pk)) for s in selectors.workshop_stations(user)[:200]
+    ]
+    return render(
+        request,
+        "web/workshop/settings.html",
+        {
+            "company_settings": selectors.workshop_settings(user.company_id)
+            if not (user.station_id or user.region_id)
+            else None,
+            "stations": stations,
+        },
+    )

@@ -1476,3 +1476,79 @@ def loaner_return(*, actor: User, loan: Any, deposit_refunded: Any = None) -> Lo
     except (InvalidOperation, ValueError):
         raise ValidationFailed({"deposit_refunded": _("Give the deposit in yuan.")}) from None
     return row
+
+
+# --- settings --------------------------------------------------------------------------------
+
+SETTING_FIELDS = ("unclaimed_after_days", "reminder_repeat_days", "never_sent_days", "loaner_days")
+
+
+@transaction.atomic
+def workshop_settings_update(*, actor: User, **changes: Any) -> Any:
+    """The company's workshop knobs (whole days, 0-365): reminders, unsent follow-up, loans."""
+    from aftersales.core.audit import audit_record
+    from aftersales.workshop.selectors import workshop_settings
+
+    require(actor, Perm.WORKSHOP_RULES)
+    if actor.station_id or actor.region_id:
+        raise PermissionDenied("forbidden", _("You do not have permission to do this."))
+    row = workshop_settings(actor.company_id)
+    errors = Errors()
+    before = {f: getattr(row, f) for f in SETTING_FIELDS}
+    for name, value in changes.items():
+        if name not in SETTING_FIELDS:
+            errors.add(name, _("Unknown field."))
+            continue
+        try:
+            days = int(value)
+        except (TypeError, ValueError):
+            days = -1
+        if not 0 <= days <= 365:
+            errors.add(name, _("Give a whole number of days from 0 to 365."))
+            continue
+        setattr(row, name, days)
+    errors.raise_if_any()
+    row.save()
+    after = {f: getattr(row, f) for f in SETTING_FIELDS}
+    audit_record(
+        actor=actor,
+        action="workshop.settings",
+        obj=row,
+        changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
+    )
+    return row
+
+
+@transaction.atomic
+def station_workshop_update(
+    *,
+    actor: User,
+    station: Any,
+    mail_in_address: str = "",
+    mail_in_recipient: str = "",
+    mail_in_phone: str = "",
+    qc_by_other: bool = False,
+) -> Any:
+    """A station's workshop: where mail-in units go (empty: no mail-in) and whether the
+    quality check needs another person."""
+    require(actor, Perm.WORKSHOP_RULES)
+    found = _station_for(actor, station)
+    row = station_workshop(found.pk)
+    row.mail_in_address = (mail_in_address or "").strip()[:300]
+    row.mail_in_recipient = (mail_in_recipient or "").strip()[:100]
+    row.mail_in_phone = (mail_in_phone or "").strip()[:30]
+    before = {"address": row.mail_in_address, "qc_by_other": row.qc_by_other}
+    row.qc_by_other = bool(qc_by_other)
+    row.save()
+    from aftersales.core.audit import audit_record
+
+    audit_record(
+        actor=actor,
+        action="workshop.station",
+        obj=row,
+        changes={
+            "address": [before["address"], row.mail_in_address],
+            "qc_by_other": [before["qc_by_other"], row.qc_by_other],
+        },
+    )
+    return row

@@ -67,13 +67,17 @@ def bench_queue(user: Any) -> QuerySet[WorkshopJob]:
 
 
 def workshop_settings(company_id: int) -> WorkshopSettings:
-    row, _created = WorkshopSettings.objects.get_or_create(company_id=company_id)
-    return row
+    """The company's settings, or the defaults (unsaved) when none were saved."""
+    return WorkshopSettings.objects.filter(company_id=company_id).first() or WorkshopSettings(
+        company_id=company_id
+    )
 
 
 def station_workshop(station_id: int) -> WorkshopStation:
-    row, _created = WorkshopStation.objects.get_or_create(station_id=station_id)
-    return row
+    """The station's workshop settings, or the defaults (unsaved)."""
+    return WorkshopStation.objects.filter(station_id=station_id).first() or WorkshopStation(
+        station_id=station_id
+    )
 
 
 def tickets_visible_to(user: Any) -> QuerySet[QueueTicket]:

@@ -203,6 +203,7 @@ PAGE_CASES = [
     ("get", "/workshop/board/", {A, T, SM, M}),
     ("get", "/workshop/mail-in/", {A, SM, M}),
     ("get", "/workshop/loaners/", {A, SM, M}),
+    ("get", "/workshop/settings/", {SM, M}),
 ]
 
 

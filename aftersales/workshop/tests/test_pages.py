@@ -224,3 +224,41 @@ def make_north(people: dict[str, Any], data: dict[str, Any]) -> Any:
 
 def test_portal_pages_need_the_sign_in(data) -> None:
     assert Client().get(reverse("portal-mail-in")).status_code == 302
+
+
+def test_settings_company_and_station(people, data) -> None:
+    from aftersales.workshop.models import WorkshopSettings, WorkshopStation
+
+    m = _client(people["service_manager"])
+    assert m.get(reverse("workshop-settings")).status_code == 200
+    m.post(
+        reverse("workshop-settings"),
+        {
+            "form": "company",
+            "unclaimed_after_days": "5",
+            "reminder_repeat_days": "0",
+            "never_sent_days": "3",
+            "loaner_days": "10",
+        },
+    )
+    row = WorkshopSettings.objects.get(company=data["company"])
+    assert (row.unclaimed_after_days, row.loaner_days) == (5, 10)
+    sm = _client(people["station_manager"])
+    sm.post(
+        reverse("workshop-settings"),
+        {"form": "company", "unclaimed_after_days": "1"},
+    )
+    assert WorkshopSettings.objects.get(company=data["company"]).unclaimed_after_days == 5
+    sm.post(
+        reverse("workshop-settings"),
+        {
+            "form": "station",
+            "station": data["s1"].pk,
+            "mail_in_address": "地址",
+            "qc_by_other": "1",
+        },
+    )
+    assert WorkshopStation.objects.get(station=data["s1"]).qc_by_other
+    sm.post(reverse("workshop-settings"), {"form": "station", "station": data["s2"].pk})
+    assert not WorkshopStation.objects.filter(station=data["s2"]).exists()
+    assert _client(people["agent"]).get(reverse("workshop-settings")).status_code == 403
