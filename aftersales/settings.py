@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "aftersales.maintenance",
     "aftersales.portal",
     "aftersales.knowledge",
+    "aftersales.workshop",
     "aftersales.web",
     "aftersales.api",
 ]

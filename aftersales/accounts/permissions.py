@@ -79,6 +79,13 @@ class Perm:
     KNOWLEDGE_DRAFT = "knowledge.draft"
     # Review, publish, retire, mark 优质案例 and export them; the synonym list.
     KNOWLEDGE_REVIEW = "knowledge.review"
+    # Workshop counter: queue numbers, intake, mail-in requests and shipments, handover,
+    # loaners lent and returned (scoped like orders).
+    WORKSHOP_COUNTER = "workshop.counter"
+    # Workshop bench: diagnosis, quote, parts, repair, quality check (station-scoped).
+    WORKSHOP_BENCH = "workshop.bench"
+    # Workshop settings, stations' workshops and the loaner pool.
+    WORKSHOP_RULES = "workshop.rules"
 
 
 _ALL_VIEW = {
@@ -111,6 +118,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.COMPLAINT_HANDLE,
             Perm.CONTRACT_EDIT,
             Perm.KNOWLEDGE_DRAFT,
+            Perm.WORKSHOP_COUNTER,
         }
     ),
     Role.DISPATCHER: frozenset(
@@ -131,6 +139,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
         _ALL_VIEW
         | {Perm.PHONE_REVEAL, Perm.UNIT_EDIT, Perm.ORDER_WORK, Perm.ORDER_PAUSE, Perm.STOCK_MOVE}
         | {Perm.KNOWLEDGE_DRAFT}
+        | {Perm.WORKSHOP_BENCH}
     ),
     Role.STATION_MANAGER: frozenset(
         _ALL_VIEW
@@ -149,6 +158,9 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.STOCK_MOVE,
             Perm.COMPLAINT_HANDLE,
             Perm.KNOWLEDGE_DRAFT,
+            Perm.WORKSHOP_COUNTER,
+            Perm.WORKSHOP_BENCH,
+            Perm.WORKSHOP_RULES,
         }
     ),
     Role.SERVICE_MANAGER: frozenset(
@@ -190,6 +202,8 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.CONTRACT_EDIT,
             Perm.KNOWLEDGE_DRAFT,
             Perm.KNOWLEDGE_REVIEW,
+            Perm.WORKSHOP_COUNTER,
+            Perm.WORKSHOP_RULES,
         }
     ),
     Role.FINANCE: frozenset(_ALL_VIEW | {Perm.PART_EXPORT, Perm.CUSTOMER_EXPORT}),

@@ -25,6 +25,7 @@ from aftersales.api.parts import router as parts_router
 from aftersales.api.reports import router as reports_router
 from aftersales.api.transfer import router as transfer_router
 from aftersales.api.warranty import router as warranty_router
+from aftersales.api.workshop import router as workshop_router
 
 api = NinjaAPI(
     title="Aftersales API",
@@ -82,3 +83,4 @@ api.add_router("/", reports_router)
 api.add_router("/", kpi_router)
 api.add_router("/", maintenance_router)
 api.add_router("/", knowledge_router)
+api.add_router("/", workshop_router)

@@ -47,6 +47,7 @@ from aftersales.orders.choices import (
     PAUSED,
     RECORDED_ONLY,
     TRANSITIONS,
+    WORKSHOP_ONLY,
     Channel,
     EventKind,
     Priority,
@@ -85,6 +86,7 @@ ACTION_PERMS = {
     "cancel": Perm.ORDER_CANCEL,
     "reopen": Perm.ORDER_REOPEN,
     "solve_remotely": Perm.ORDER_TRIAGE,
+    "bring_in": Perm.ORDER_WORK,
 }
 # Actions a technician may only take on orders assigned to them.
 TECHNICIAN_OWN = frozenset(
@@ -675,6 +677,12 @@ def order_transition(
             _("Record the follow-up's answers (follow-up queue)."),
             details={"action": action},
         )
+    if action in WORKSHOP_ONLY and not recorded:
+        raise Conflict(
+            "use_workshop",
+            _("Record this on the workshop job (counter or bench)."),
+            details={"action": action},
+        )
     errors = Errors()
     reason = _reason(errors, action, reason)
     now = at or timezone.now()
@@ -710,6 +718,27 @@ def order_transition(
         payload = {"technician": locked.technician_id}
         locked.technician = None
         fields.add("technician")
+    elif action == "bring_in":
+        # The workshop received the unit at `now` (its brought-in time): first response and
+        # arrival are met then; the station is the workshop's, the technician the bench's.
+        found = _station_for(errors, actor, locked, station)
+        errors.raise_if_any()
+        assert found is not None
+        payload = {"station": found.pk, "station_name": found.name}
+        locked.station, locked.region_id = found, found.region_id
+        fields |= {"station", "region"}
+        if technician:
+            tech = _technician_for(errors, locked, technician)
+            errors.raise_if_any()
+            locked.technician = tech
+            payload["technician"] = getattr(tech, "pk", None)
+            fields.add("technician")
+        if locked.responded_at is None:
+            locked.responded_at = now
+            fields.add("responded_at")
+        if locked.arrived_at is None:
+            locked.arrived_at = now
+            fields.add("arrived_at")
     elif action == "accept":
         errors.raise_if_any()
         if locked.responded_at is None:
@@ -765,6 +794,7 @@ def order_transition(
     locked.status = target
     locked.version += 1
     if action in (
+        "bring_in",
         "accept",
         "arrive",
         "complete",

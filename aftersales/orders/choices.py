@@ -99,6 +99,9 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     # Solved on the phone (the agent read a knowledge-base solution to the customer): the
     # order closes without a visit, resolved at that moment.
     "solve_remotely": (frozenset({S.REGISTERED, S.REOPENED, S.TRIAGED}), S.CLOSED),
+    # The unit is in a workshop's hands (送修 / 寄修 received, or taken back from a visit): the
+    # order is worked on the bench from here; again to name the bench technician.
+    "bring_in": (OPEN - PAUSED, S.ON_SITE),
 }
 
 TRANSITION_LABELS = {
@@ -123,6 +126,7 @@ TRANSITION_LABELS = {
     "cancel": _("Cancel"),
     "reopen": _("Reopen"),
     "solve_remotely": _("Solved on the phone"),
+    "bring_in": _("In the workshop"),
 }
 
 # The moment that meets each service-level target: first response (the technician accepts),
@@ -148,6 +152,9 @@ FIELD_ONLY = frozenset({"decline", "cannot_keep", "no_show", "revisit", "complet
 # The follow-up transition comes with the follow-up's recorded answers (feedback actions).
 FOLLOW_UP_ONLY = frozenset({"follow_up"})
 RECORDED_ONLY = FIELD_ONLY | FOLLOW_UP_ONLY
+# The workshop's bring-in comes with the workshop job (workshop actions).
+WORKSHOP_ONLY = frozenset({"bring_in"})
+RECORDED_ONLY = RECORDED_ONLY | WORKSHOP_ONLY
 
 
 class Channel(models.TextChoices):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Region, Station, User
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.permissions import Perm, has_perm, require
 from aftersales.catalog.models import Part
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import Conflict, NotFound, PermissionDenied
@@ -73,14 +73,21 @@ CLOSED_ORDER = frozenset({"closed", "cancelled"})
 # --- lookups and checks ----------------------------------------------------------------------
 
 
-def _warehouse(actor: User, warehouse: Any, *, move: bool = True) -> Warehouse:
+def _warehouse(actor: User, warehouse: Any, *, move: bool = True, bench: bool = False) -> Warehouse:
     """A warehouse the actor sees; for a movement, one they may move stock in (a technician:
-    only their own van)."""
+    only their own van; at a workshop bench, also their station's shelf for an issue)."""
     require(actor, Perm.STOCK_MOVE if move else Perm.STOCK_VIEW)
     found = warehouses_visible_to(actor).filter(pk=as_id(warehouse)).first()
     if found is None:
         raise NotFound("not_found", _("Not found."))
-    if move and not may_move_stock(actor, found):
+    bench_shelf = (
+        bench
+        and has_perm(actor, Perm.WORKSHOP_BENCH)
+        and found.technician_id is None
+        and found.station_id is not None
+        and found.station_id == actor.station_id
+    )
+    if move and not bench_shelf and not may_move_stock(actor, found):
         raise PermissionDenied("forbidden", _("A technician moves only their own van's stock."))
     if move and not found.is_active:
         raise Conflict("warehouse_inactive", _("This warehouse is closed."))
@@ -324,13 +331,16 @@ def stock_issue(
     old_serial: str = "",
     reservation: Any = None,
     now: dt.datetime | None = None,
+    bench: bool = False,
 ) -> StockMove:
     """Parts used on an order: out of the warehouse (a technician's van), with the new part's
     serial and the old part's. Consumes the order's reservation when one is given. The row
     keeps the price list's unit price; the customer pays it unless the order's 三包 decision
-    makes the repair free (then the old part must come back: a return obligation)."""
+    makes the repair free (then the old part must come back: a return obligation).
+    `bench`: a workshop bench issue (the workshop's action checked the job), from the
+    technician's station shelf."""
     now = now or timezone.now()
-    found, found_part = _warehouse(actor, warehouse), _part(actor, part)
+    found, found_part = _warehouse(actor, warehouse, bench=bench), _part(actor, part)
     found_order = _order(actor, order)
     errors = Errors()
     q = _quantity(quantity, errors)

@@ -18,6 +18,7 @@ from aftersales.web import (
     transfer,
     warranty,
 )
+from aftersales.web import workshop as workshop_pages
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -228,4 +229,60 @@ urlpatterns += [
     path("knowledge/photos/<int:pk>/", knowledge.photo, name="knowledge-photo"),
     path("knowledge/orders/<int:pk>/", knowledge.for_order, name="knowledge-for-order"),
     path("orders/<int:pk>/case/", knowledge.case_from_order, name="knowledge-case-from-order"),
+    path("workshop/counter/", workshop_pages.counter, name="workshop-counter"),
+    path("workshop/counter/take/", workshop_pages.ticket_take, name="workshop-ticket-take"),
+    path("workshop/counter/call/", workshop_pages.ticket_call, name="workshop-ticket-call"),
+    path(
+        "workshop/counter/tickets/<int:pk>/close/",
+        workshop_pages.ticket_close,
+        name="workshop-ticket-close",
+    ),
+    path("workshop/counter/intake/", workshop_pages.intake, name="workshop-intake"),
+    path("workshop/hall/<int:station_pk>/", workshop_pages.hall, name="workshop-hall"),
+    path("workshop/board/", workshop_pages.board, name="workshop-board"),
+    path("workshop/jobs/<int:pk>/", workshop_pages.job_detail, name="workshop-job"),
+    path("workshop/jobs/<int:pk>/step/<slug:verb>/", workshop_pages.job_step, name="workshop-step"),
+    path(
+        "workshop/jobs/<int:pk>/bench/<slug:what>/",
+        workshop_pages.bench_form,
+        name="workshop-bench",
+    ),
+    path(
+        "workshop/jobs/<int:pk>/hand-over/",
+        workshop_pages.job_hand_over,
+        name="workshop-hand-over",
+    ),
+    path("workshop/jobs/<int:pk>/receipt.pdf", workshop_pages.receipt_pdf, name="workshop-receipt"),
+    path(
+        "workshop/jobs/<int:pk>/photos/<int:photo_pk>/",
+        workshop_pages.job_photo,
+        name="workshop-photo",
+    ),
+    path(
+        "workshop/jobs/<int:pk>/signature/<slug:which>/",
+        workshop_pages.job_signature,
+        name="workshop-signature",
+    ),
+    path(
+        "w/<str:token>/receipt.pdf", workshop_pages.receipt_public, name="workshop-receipt-public"
+    ),
+    path("workshop/mail-in/", workshop_pages.mail_in, name="workshop-mail-in"),
+    path("workshop/mail-in/new/", workshop_pages.mail_in_new, name="workshop-mail-in-new"),
+    path("workshop/mail-in/match/", workshop_pages.mail_in_match, name="workshop-mail-in-match"),
+    path(
+        "workshop/jobs/<int:pk>/counter/<slug:what>/",
+        workshop_pages.job_counter_form,
+        name="workshop-counter-form",
+    ),
+    path("portal/mail-in/", workshop_pages.portal_mail_in, name="portal-mail-in"),
+    path("portal/mail-in/<int:pk>/", workshop_pages.portal_mail_in_job, name="portal-mail-in-job"),
+    path("workshop/loaners/", workshop_pages.loaners, name="workshop-loaners"),
+    path("workshop/loaners/save/", workshop_pages.loaner_add, name="workshop-loaner-save"),
+    path("workshop/jobs/<int:pk>/loaner/", workshop_pages.loaner_lend, name="workshop-loaner-lend"),
+    path(
+        "workshop/jobs/<int:pk>/loaner/<int:loan_pk>/return/",
+        workshop_pages.loaner_return,
+        name="workshop-loaner-return",
+    ),
+    path("workshop/settings/", workshop_pages.settings_page, name="workshop-settings"),
 ]

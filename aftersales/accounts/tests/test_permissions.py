@@ -150,6 +150,9 @@ API_CASES = [
     ),
     ("get", "/knowledge/search?q=压缩", None, ALL, 200),
     ("post", "/knowledge/articles", {"kind": "answer", "title": "问"}, {A, T, SM, M}, 201),
+    ("get", "/workshop/jobs", None, {A, T, SM, M}, 200),
+    ("post", "/workshop/tickets", {"station_id": "{s1}", "purpose": "enquiry"}, {A, SM, M}, 201),
+    ("get", "/workshop/loans/overdue", None, {A, SM, M}, 200),
 ]
 
 
@@ -159,6 +162,7 @@ def _fill(value, data):
         "u1": data["u1"].pk,
         "model": data["model"].pk,
         "category": data["category"].pk,
+        "s1": data["s1"].pk,
     }
     if isinstance(value, str):
         for key, pk in ids.items():
@@ -237,6 +241,11 @@ PAGE_CASES = [
     ("get", "/knowledge/review/", {M}),
     ("get", "/knowledge/featured.xlsx", {M}),
     ("get", "/knowledge/synonyms/", {M}),
+    ("get", "/workshop/counter/", {A, SM, M}),
+    ("get", "/workshop/board/", {A, T, SM, M}),
+    ("get", "/workshop/mail-in/", {A, SM, M}),
+    ("get", "/workshop/loaners/", {A, SM, M}),
+    ("get", "/workshop/settings/", {SM, M}),
 ]
 
 

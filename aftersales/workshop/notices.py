@@ -1,0 +1,75 @@
+"""The workshop's customer messages: events and default wording, registered with the
+notifications app when the app is ready (the notifications app imports nothing of ours)."""
+
+from __future__ import annotations
+
+EVENTS: dict[str, tuple[str, ...]] = {
+    "workshop_received": ("number", "station", "code", "link"),
+    "workshop_ready": ("number", "station"),
+    "workshop_reminder": ("number", "station", "days"),
+    "workshop_shipped": ("number", "carrier", "tracking"),
+    "mail_in_request": ("number", "address", "recipient", "phone"),
+    "mail_in_reminder": ("number", "address"),
+}
+# Texts holding the pickup code are not kept once the channel has them.
+SECRET = frozenset({"workshop_received"})
+
+DEFAULTS: dict[tuple[str, str], tuple[str, str]] = {
+    ("workshop_received", "zh-hans"): (
+        "送修受理单",
+        "工单{number}：{station}已收到您的送修机器。取件码{code}，请凭取件码取件。受理单：{link}",
+    ),
+    ("workshop_received", "en"): (
+        "Your repair receipt",
+        "Order {number}: {station} has received your unit. Pickup code {code}. Receipt: {link}",
+    ),
+    ("workshop_ready", "zh-hans"): (
+        "您的机器可以取件了",
+        "工单{number}：您的机器已在{station}等候取件，请凭取件码或身份证件取件。",
+    ),
+    ("workshop_ready", "en"): (
+        "Your unit is ready for pickup",
+        "Order {number}: your unit is ready at {station}. Bring your pickup code or ID.",
+    ),
+    ("workshop_reminder", "zh-hans"): (
+        "取件提醒",
+        "工单{number}：您的机器已在{station}等候{days}天，请尽快取件。",
+    ),
+    ("workshop_reminder", "en"): (
+        "Please collect your unit",
+        "Order {number}: your unit has been waiting at {station} for {days} days.",
+    ),
+    ("workshop_shipped", "zh-hans"): (
+        "维修机器已寄回",
+        "工单{number}：您的机器已由{carrier}寄回，运单号{tracking}。",
+    ),
+    ("workshop_shipped", "en"): (
+        "Your unit is on its way back",
+        "Order {number}: your unit was shipped back by {carrier}, tracking no. {tracking}.",
+    ),
+    ("mail_in_request", "zh-hans"): (
+        "寄修申请已受理",
+        "寄修单{number}：请将机器寄至{address}（{recipient}，{phone}），并在包裹内注明寄修单号。",
+    ),
+    ("mail_in_request", "en"): (
+        "Your mail-in request",
+        "Request {number}: please send the unit to {address} ({recipient}, {phone}) "
+        "with the request number inside the parcel.",
+    ),
+    ("mail_in_reminder", "zh-hans"): (
+        "寄修提醒",
+        "寄修单{number}：我们尚未收到您的机器，请寄至{address}。如不再需要，请联系我们取消。",
+    ),
+    ("mail_in_reminder", "en"): (
+        "We have not received your unit",
+        "Request {number}: we have not received your unit yet. Please send it to {address}.",
+    ),
+}
+
+
+def register() -> None:
+    from aftersales.notifications import rendering
+
+    rendering.EVENTS.update(EVENTS)
+    rendering.DEFAULTS.update(DEFAULTS)
+    rendering.SECRET = rendering.SECRET | SECRET

@@ -1,0 +1,156 @@
+"""Permission-scoped reads of the workshop: a station sees its own jobs, queue, shipments
+and loaners; a region its stations'; the company all."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.accounts.selectors import scope, stations_visible_to
+from aftersales.workshop.choices import AT_WORKSHOP, JobStatus, TicketStatus
+from aftersales.workshop.models import (
+    Loaner,
+    LoanerLoan,
+    QueueTicket,
+    Shipment,
+    WorkshopJob,
+    WorkshopSettings,
+    WorkshopStation,
+)
+
+WORKSHOP_PERMS = (Perm.WORKSHOP_COUNTER, Perm.WORKSHOP_BENCH, Perm.WORKSHOP_RULES)
+
+
+def may_use_workshop(user: Any) -> bool:
+    return any(has_perm(user, p) for p in WORKSHOP_PERMS)
+
+
+def jobs_visible_to(user: Any) -> QuerySet[WorkshopJob]:
+    if not may_use_workshop(user):
+        return WorkshopJob.objects.none()
+    return scope(user, WorkshopJob.objects.all(), region_field="station__region")
+
+
+def workshop_stations(user: Any) -> QuerySet[Any]:
+    """The stations whose counter or bench the user may work."""
+    if not may_use_workshop(user):
+        return stations_visible_to(user).none()
+    return stations_visible_to(user).filter(is_active=True).order_by("name")
+
+
+def board(user: Any, *, station_id: int | None = None) -> dict[str, list[WorkshopJob]]:
+    """Jobs at the workshop by step, oldest in its step first."""
+    qs = jobs_visible_to(user).filter(status__in=AT_WORKSHOP)
+    if station_id:
+        qs = qs.filter(station_id=station_id)
+    qs = qs.select_related("order", "order__customer", "order__unit", "technician").order_by(
+        "status_since", "id"
+    )
+    columns: dict[str, list[WorkshopJob]] = {s: [] for s in JobStatus.values if s in AT_WORKSHOP}
+    for job in qs[:2000]:
+        columns[job.status].append(job)
+    return columns
+
+
+def bench_queue(user: Any) -> QuerySet[WorkshopJob]:
+    """The bench's work: received units waiting for a technician and the jobs in repair."""
+    return (
+        jobs_visible_to(user)
+        .filter(status__in=AT_WORKSHOP - {JobStatus.READY})
+        .select_related("order", "order__unit", "order__customer", "technician")
+        .order_by("status_since", "id")
+    )
+
+
+def workshop_settings(company_id: int) -> WorkshopSettings:
+    """The company's settings, or the defaults (unsaved) when none were saved."""
+    return WorkshopSettings.objects.filter(company_id=company_id).first() or WorkshopSettings(
+        company_id=company_id
+    )
+
+
+def station_workshop(station_id: int) -> WorkshopStation:
+    """The station's workshop settings, or the defaults (unsaved)."""
+    return WorkshopStation.objects.filter(station_id=station_id).first() or WorkshopStation(
+        station_id=station_id
+    )
+
+
+def tickets_visible_to(user: Any) -> QuerySet[QueueTicket]:
+    if not may_use_workshop(user):
+        return QueueTicket.objects.none()
+    return scope(
+        user,
+        QueueTicket.objects.all(),
+        company_field="station__company",
+        region_field="station__region",
+    )
+
+
+def hall_display(station_id: int, *, day: dt.date | None = None) -> dict[str, Any]:
+    """What the hall's screen shows: the numbers called last (with their desk) and how many
+    wait. Public within the station's hall (no personal data)."""
+    day = day or timezone.localdate()
+    qs = QueueTicket.objects.filter(station_id=station_id, day=day)
+    called = list(
+        qs.filter(status=TicketStatus.CALLED)
+        .order_by("-called_at", "-id")
+        .values("label", "desk")[:6]
+    )
+    waiting = qs.filter(status=TicketStatus.WAITING).count()
+    return {"called": called, "waiting": waiting}
+
+
+def shipments_visible_to(user: Any) -> QuerySet[Shipment]:
+    return Shipment.objects.filter(job__in=jobs_visible_to(user).values("pk"))
+
+
+def loaners_visible_to(user: Any) -> QuerySet[Loaner]:
+    if not may_use_workshop(user):
+        return Loaner.objects.none()
+    return scope(
+        user, Loaner.objects.all(), company_field="station__company", region_field="station__region"
+    )
+
+
+def overdue_loans(user: Any, *, now: dt.datetime | None = None) -> QuerySet[LoanerLoan]:
+    now = now or timezone.now()
+    return (
+        LoanerLoan.objects.filter(
+            loaner__in=loaners_visible_to(user).values("pk"),
+            returned_at__isnull=True,
+            due_at__lt=now,
+        )
+        .select_related("loaner", "job", "job__order", "job__order__customer")
+        .order_by("due_at", "id")
+    )
+
+
+def awaiting_units(user: Any) -> QuerySet[WorkshopJob]:
+    """Mail-in requests whose unit has not arrived, oldest first."""
+    return (
+        jobs_visible_to(user)
+        .filter(status=JobStatus.AWAITING_UNIT)
+        .select_related("order", "order__customer", "station")
+        .order_by("created_at", "id")
+    )
+
+
+def portal_jobs(customer_ids: list[int]) -> QuerySet[WorkshopJob]:
+    """A portal customer's own workshop jobs."""
+    return (
+        WorkshopJob.objects.filter(order__customer_id__in=customer_ids)
+        .select_related("order", "order__unit__product_model", "station")
+        .order_by("-id")
+    )
+
+
+def tracking_url(tracking_no: str) -> str:
+    """Where a tracking number is looked up (no courier integration: the number links out)."""
+    from urllib.parse import quote
+
+    return f"https://www.kuaidi100.com/chaxun?nu={quote(tracking_no)}"

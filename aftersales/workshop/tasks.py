@@ -1,0 +1,20 @@
+"""Background jobs of the workshop: take ids or nothing, call an action."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from aftersales.workshop import actions
+
+
+@db_periodic_task(crontab(minute="15", hour="*"))
+def unclaimed_reminders() -> int:
+    """Remind customers of units ready and not collected (company setting: after N days)."""
+    return actions.unclaimed_remind()
+
+
+@db_periodic_task(crontab(minute="45", hour="9"))
+def never_sent_follow_ups() -> int:
+    """Mail-in requests whose unit never came: the customer is reminded once."""
+    return actions.never_sent_follow_up()
