@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "aftersales.fieldwork",
     "aftersales.feedback",
     "aftersales.portal",
+    "aftersales.billing",
     "aftersales.web",
 ]
 
