@@ -24,6 +24,7 @@ from aftersales.accounts.permissions import Perm, require
 from aftersales.billing import fees, selectors
 from aftersales.billing.choices import (
     MANUAL_KINDS,
+    REFUND_MACHINE,
     STATEMENT_MACHINE,
     DisputeAnswer,
     FeeKind,
@@ -31,14 +32,18 @@ from aftersales.billing.choices import (
     LineKind,
     LineStatus,
     PayoutMode,
+    RefundStatus,
     StatementStatus,
     TravelPer,
 )
 from aftersales.billing.lock_objects import lock_statement, lock_statement_of
 from aftersales.billing.models import (
     FeeRule,
+    InvoiceRecord,
     LedgerEntry,
     Payout,
+    Refund,
+    RefundEvent,
     Statement,
     StatementEvent,
     StatementLine,
@@ -812,3 +817,135 @@ def statement_pay(*, actor: Any, statement_id: int, reference: str = "") -> Payo
 def check_station(actor: Any, station_id: int) -> None:
     if getattr(actor, "is_station_user", False) and actor.station_id != station_id:
         raise PermissionDenied("forbidden", _("You do not have permission to do this."))
+
+
+# -- customer money --------------------------------------------------------------------------
+
+
+def refund_request(*, actor: Any, receipt_id: int, amount: Any, reason: str) -> Refund:
+    """Ask to give money back against a receipt (at most what was paid, less earlier refunds
+    not rejected); finance approves or rejects it."""
+    from aftersales.fieldwork.models import Receipt
+    from aftersales.orders.selectors import orders_visible_to
+
+    require(actor, Perm.ORDER_VIEW)
+    value = _money(amount, "amount")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(
+            "reason_required", _("Please give a reason for this step."), status=422
+        )
+    if value <= 0:
+        raise ApplicationError(
+            "invalid_amount", _("The amount must be more than zero."), status=422
+        )
+    with transaction.atomic():
+        receipt = (
+            Receipt.objects.select_for_update()
+            .filter(pk=receipt_id, order__in=orders_visible_to(actor))
+            .select_related("order")
+            .first()
+        )
+        if receipt is None:
+            raise NotFound("not_found", _("Receipt not found."))
+        taken = sum(
+            (
+                r.amount
+                for r in Refund.objects.filter(receipt=receipt).exclude(
+                    status=RefundStatus.REJECTED
+                )
+            ),
+            ZERO,
+        )
+        if taken + value > receipt.amount:
+            raise Conflict(
+                "refund_exceeds_payment",
+                _("Refunds may not exceed what was paid (%(left)s yuan left).")
+                % {"left": receipt.amount - taken},
+            )
+        refund = Refund.objects.create(
+            company_id=receipt.company_id,
+            receipt=receipt,
+            order=receipt.order,
+            customer_id=receipt.order.customer_id,
+            amount=value,
+            reason=reason,
+            requested_by=actor,
+        )
+        record(
+            RefundEvent,
+            subject_field="refund",
+            subject=refund,
+            actor=actor,
+            action="request",
+            to_status=refund.status,
+            reason=reason,
+            payload={"amount": str(value)},
+        )
+    return refund
+
+
+def refund_decide(*, actor: Any, refund_id: int, approve: bool, reason: str = "") -> Refund:
+    require(actor, Perm.SETTLEMENT_MANAGE)
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().filter(pk=refund_id).first()
+        if refund is None or refund.company_id != actor.company_id:
+            raise NotFound("not_found", _("Refund not found."))
+        apply(
+            REFUND_MACHINE,
+            refund,
+            "approve" if approve else "reject",
+            event_model=RefundEvent,
+            subject_field="refund",
+            actor=actor,
+            reason=reason,
+        )
+    return refund
+
+
+def invoice_record(
+    *,
+    actor: Any,
+    order_id: int,
+    title: str,
+    tax_number: str,
+    amount: Any,
+    number: str,
+    issued_on: dt.date,
+    receipt_id: int | None = None,
+) -> InvoiceRecord:
+    """Record an invoice (发票) as the company's invoicing system issued it."""
+    from aftersales.orders.selectors import orders_visible_to
+
+    require(actor, Perm.SETTLEMENT_MANAGE)
+    title, number, tax_number = title.strip(), number.strip(), tax_number.strip().upper()
+    if not title or not number:
+        raise ApplicationError(
+            "invalid_invoice", _("An invoice needs its title and number."), status=422
+        )
+    value = _money(amount, "amount")
+    with transaction.atomic():
+        order = orders_visible_to(actor).filter(pk=order_id).first()
+        if order is None:
+            raise NotFound("not_found", _("Order not found."))
+        if InvoiceRecord.objects.filter(company_id=order.company_id, number=number).exists():
+            raise Conflict("invoice_exists", _("An invoice with this number is recorded."))
+        invoice = InvoiceRecord.objects.create(
+            company_id=order.company_id,
+            customer_id=order.customer_id,
+            order=order,
+            receipt_id=receipt_id,
+            title=title,
+            tax_number=tax_number,
+            amount=value,
+            number=number,
+            issued_on=issued_on,
+            recorded_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="invoice.record",
+            obj=invoice,
+            changes={"number": number, "amount": str(value)},
+        )
+    return invoice

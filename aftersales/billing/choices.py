@@ -124,3 +124,26 @@ class DisputeAnswer(models.TextChoices):
 class LedgerKind(models.TextChoices):
     PAYOUT = "payout", _("Statement paid")
     CREDIT = "credit", _("Statement credited")
+
+
+class RefundStatus(models.TextChoices):
+    # 待审批: asked for, waiting for finance.
+    REQUESTED = "requested", _("Requested")
+    # 已批准: approved; the money goes back to the customer.
+    APPROVED = "approved", _("Approved")
+    # 已驳回: refused with a reason.
+    REJECTED = "rejected", _("Rejected")
+
+
+R: Any = RefundStatus
+
+REFUND_MACHINE = Machine(
+    name="refund",
+    statuses=dict(RefundStatus.choices),
+    table={
+        "approve": (frozenset({R.REQUESTED}), R.APPROVED),
+        "reject": (frozenset({R.REQUESTED}), R.REJECTED),
+    },
+    needs_reason=frozenset({"reject"}),
+    labels={"approve": _("Approve the refund"), "reject": _("Reject the refund")},
+)

@@ -17,6 +17,7 @@ from aftersales.billing.choices import (
     LineKind,
     LineStatus,
     PayoutMode,
+    RefundStatus,
     StatementStatus,
     TravelPer,
 )
@@ -294,3 +295,67 @@ class LedgerEntry(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.station_id} {self.amount}"
+
+
+class Refund(models.Model):
+    """Money given back to a customer against a receipt, after finance approves."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    receipt = models.ForeignKey("fieldwork.Receipt", on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(ServiceOrder, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="+")
+    amount = _money(_("amount (yuan)"))
+    reason = models.CharField(_("reason"), max_length=500)
+    status = models.CharField(
+        _("status"), max_length=16, choices=RefundStatus.choices, default=RefundStatus.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("refund")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"refund {self.pk} {self.amount}"
+
+
+class RefundEvent(TransitionEvent):
+    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="events")
+
+    class Meta(TransitionEvent.Meta):
+        verbose_name = _("refund event")
+        indexes = [models.Index(fields=["refund", "at"], name="refund_event_idx")]
+
+
+class InvoiceRecord(models.Model):
+    """发票 as issued by the company's invoicing system (recorded here, not issued here)."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(ServiceOrder, on_delete=models.PROTECT, related_name="+")
+    receipt = models.ForeignKey(
+        "fieldwork.Receipt", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    title = models.CharField(_("invoice title"), max_length=200)
+    tax_number = models.CharField(_("tax number"), max_length=32, blank=True)
+    amount = _money(_("amount (yuan)"))
+    number = models.CharField(_("invoice no."), max_length=40)
+    issued_on = models.DateField(_("issued on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("invoice record")
+        ordering = ["-issued_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "number"], name="invoice_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.number
