@@ -208,3 +208,35 @@ def account_entries(user: Any, station_id: int) -> QuerySet[LedgerEntry]:
 
 def line_total(lines: Iterable[Any]) -> Decimal:
     return sum((line.final_amount for line in lines), Decimal("0.00"))
+
+
+def voucher_lines(user: Any, start: dt.date, end: dt.date) -> list[Any]:
+    """The vouchers of statements settled from `start` to `end` (inclusive, Shanghai dates)."""
+    from aftersales.billing.models import Payout
+    from aftersales.billing.vouchers import Accounts, Settlement, vouchers
+
+    tz = ZoneInfo(settings.TIME_ZONE)
+    lo = dt.datetime.combine(start, dt.time(), tz)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz)
+    cfg = billing_settings(user.company_id)
+    payouts = Payout.objects.filter(
+        statement__in=statements_visible_to(user), at__gte=lo, at__lt=hi
+    ).select_related("statement__station")
+    settled = [
+        Settlement(
+            day=p.at.astimezone(tz).date(),
+            statement_number=p.statement.number,
+            station_code=p.statement.station.code,
+            station_name=p.statement.station.name,
+            amount=p.amount,
+            credited=p.mode == "credit",
+        )
+        for p in payouts
+    ]
+    accounts = Accounts(
+        voucher_type=cfg.voucher_type,
+        expense=cfg.account_expense,
+        payable=cfg.account_payable,
+        bank=cfg.account_bank,
+    )
+    return vouchers(settled, accounts)
