@@ -74,7 +74,7 @@ def _money(value: Any, field: str) -> Decimal:
             status=422,
             details={"field": field},
         )
-    return amount
+    return amount.quantize(fees.CENT)
 
 
 def period_start(day: dt.date) -> dt.date:

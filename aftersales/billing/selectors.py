@@ -240,3 +240,31 @@ def voucher_lines(user: Any, start: dt.date, end: dt.date) -> list[Any]:
         bank=cfg.account_bank,
     )
     return vouchers(settled, accounts)
+
+
+def preview(user: Any, order_id: int) -> dict[str, Any]:
+    """How an order is (or would be) priced for its station: its facts, the lines with their
+    formulas, and per kind the matching rules with the winner first."""
+    from aftersales.core.selectors import get_visible
+    from aftersales.orders.selectors import orders_visible_to
+
+    order = get_visible(orders_visible_to(user), order_id)
+    if order.station_id is None or order.completed_at is None:
+        from django.utils import timezone
+
+        order.completed_at = order.completed_at or timezone.now()
+        if order.station_id is None:
+            raise NotFound("not_priced", "the order has no station yet")
+    loaded = orders_to_price(ServiceOrder.objects.filter(pk=order.pk))
+    loaded[0].completed_at = order.completed_at
+    rules = fee_rules(user.company_id)
+    facts = order_facts(loaded, company_id=user.company_id)[order.pk]
+    lines = fees.price_order(rules, facts)
+    return {
+        "order": order,
+        "facts": facts_as_json(facts),
+        "lines": lines,
+        "total": fees.total(lines),
+        "explain": fees.explain(rules, facts),
+        "rules": {r.id: r for r in rules},
+    }
