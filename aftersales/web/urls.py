@@ -3,6 +3,7 @@ from django.urls import path
 
 from aftersales.web import (
     accounts,
+    billing,
     catalog,
     customers,
     dispatch,
@@ -164,4 +165,18 @@ urlpatterns += [
     path("stock/requests/<int:pk>/", stock.request_detail, name="stock-request"),
     path("stock/requests/<int:pk>/change/", stock.request_change, name="stock-request-change"),
     path("orders/<int:pk>/appointment/", dispatch.order_appointment, name="order-appointment"),
+    path("settlement/", billing.statement_list, name="statement-list"),
+    path("settlement/<int:pk>/", billing.statement_detail, name="statement-detail"),
+    path("settlement/<int:pk>/act/<slug:step>/", billing.statement_act, name="statement-act"),
+    path("settlement/<int:pk>/statement.pdf", billing.statement_pdf, name="statement-pdf"),
+    path("settlement/<int:pk>/statement.xlsx", billing.statement_xlsx, name="statement-xlsx"),
+    path("settlement/vouchers.xlsx", billing.voucher_xlsx, name="voucher-xlsx"),
+    path("settlement/fee-rules/", billing.fee_rules, name="fee-rules"),
+    path(
+        "settlement/stations/<int:station_id>/account/",
+        billing.station_account,
+        name="station-account",
+    ),
+    path("billing/outstanding/", billing.outstanding, name="billing-outstanding"),
+    path("billing/customers/<int:pk>/", billing.customer_account, name="customer-account"),
 ]
