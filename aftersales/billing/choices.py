@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.core.transitions import Machine
 
@@ -47,7 +48,7 @@ class StatementStatus(models.TextChoices):
     # 已审批: approved by finance.
     APPROVED = "approved", _("Approved")
     # 已付款: paid to the station.
-    PAID = "paid", _("Paid")
+    PAID = "paid", pgettext_lazy("statement", "Paid")
     # 已挂账: credited to the station's account.
     CREDITED = "credited", _("Credited")
     # 结转: the amount was under the threshold and carried to the next period.
