@@ -203,6 +203,15 @@ PARAMS = [
 ]
 
 
+def _criterion(name: str, value: str) -> str:
+    """A criterion's value as people read it (the service type's label, not its code)."""
+    if name == "service_type":
+        from aftersales.orders.choices import ServiceType
+
+        return str(dict(ServiceType.choices).get(value, value))
+    return value
+
+
 @page(Perm.SETTLEMENT_VIEW)
 def fee_rules(request: HttpRequest) -> HttpResponse:
     """The fee rules (结算标准) and a preview of how an order is priced."""
@@ -251,7 +260,7 @@ def fee_rules(request: HttpRequest) -> HttpResponse:
     rows = []
     for r in FeeRule.objects.filter(company_id=user.company_id).order_by("kind", "code", "version"):
         r.criteria_text = " · ".join(  # type: ignore[attr-defined]
-            f"{label}={getattr(r, c)}" for c, label in CRITERIA if getattr(r, c)
+            f"{label}={_criterion(c, getattr(r, c))}" for c, label in CRITERIA if getattr(r, c)
         )
         r.params_text = " · ".join(  # type: ignore[attr-defined]
             f"{label} {getattr(r, p)}" for p, label in PARAMS if getattr(r, p)
