@@ -23,9 +23,13 @@ from aftersales.accounts.models import Station
 from aftersales.accounts.permissions import Perm, require
 from aftersales.billing import fees, selectors
 from aftersales.billing.choices import (
+    CLAIM_MACHINE,
     MANUAL_KINDS,
     REFUND_MACHINE,
     STATEMENT_MACHINE,
+    ClaimDecision,
+    ClaimReason,
+    ClaimStatus,
     DisputeAnswer,
     FeeKind,
     LedgerKind,
@@ -38,6 +42,8 @@ from aftersales.billing.choices import (
 )
 from aftersales.billing.lock_objects import lock_statement, lock_statement_of
 from aftersales.billing.models import (
+    ClaimEvent,
+    ClaimLine,
     FeeRule,
     InvoiceRecord,
     LedgerEntry,
@@ -49,6 +55,7 @@ from aftersales.billing.models import (
     StatementLine,
     StatementOrder,
     StationTerms,
+    WarrantyClaim,
 )
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
@@ -58,6 +65,7 @@ from aftersales.orders.models import ServiceOrder
 ZERO = Decimal("0.00")
 # Members as plain strings (the type checker has no Django plugin).
 LK: Any = LineKind
+CR: Any = ClaimReason
 
 
 def _money(value: Any, field: str) -> Decimal:
@@ -949,3 +957,223 @@ def invoice_record(
             changes={"number": number, "amount": str(value)},
         )
     return invoice
+
+
+# -- warranty claims to the manufacturer or supplier -----------------------------------------
+
+
+def _require_claims(actor: Any) -> None:
+    from aftersales.accounts.permissions import has_perm
+
+    if not (has_perm(actor, Perm.SETTLEMENT_MANAGE) or has_perm(actor, Perm.SETTLEMENT_ANSWER)):
+        raise PermissionDenied("forbidden", _("You do not have permission to do this."))
+
+
+def claim_create(*, actor: Any, order_id: int) -> WarrantyClaim:
+    """Draft the warranty claim of a completed 三包 order: its fees at the claim rules (the
+    fee rules in force on the completion date) and its warranty parts at their price. One
+    claim per order: a second is refused as a duplicate."""
+    from aftersales.orders.selectors import orders_visible_to
+    from aftersales.parts.models import ReturnObligation
+    from aftersales.warranty.engine import FREE_TO_CUSTOMER
+
+    _require_claims(actor)
+    with transaction.atomic():
+        order = (
+            orders_visible_to(actor)
+            .select_for_update()
+            .filter(pk=order_id, status__in=selectors.DONE)
+            .first()
+        )
+        if order is None or order.station_id is None:
+            raise NotFound("not_found", _("Order not found."))
+        if order.warranty_decision not in FREE_TO_CUSTOMER:
+            raise Conflict("not_warranty", _("Only 三包 (free) work is claimed."))
+        if WarrantyClaim.objects.filter(order=order).exists():
+            raise Conflict("duplicate", CR.DUPLICATE.label)
+        loaded = selectors.orders_to_price(ServiceOrder.objects.filter(pk=order.pk))
+        facts = selectors.order_facts(loaded, company_id=order.company_id)[order.pk]
+        priced = fees.price_order(selectors.fee_rules(order.company_id), facts)
+        claim = WarrantyClaim.objects.create(
+            company_id=order.company_id,
+            station_id=order.station_id,
+            order=order,
+            number=f"SB{order.number or order.pk}",
+        )
+        kinds = {fees.LABOUR: "labour", fees.TRAVEL: "travel"}
+        lines = [
+            ClaimLine(
+                claim=claim,
+                kind=kinds.get(p.kind, "other"),
+                description=str(FeeKind(p.kind).label),
+                amount=p.amount,
+                formula=p.formula,
+            )
+            for p in priced
+        ]
+        for ob in (
+            ReturnObligation.objects.filter(order=order).select_related("part").order_by("id")
+        ):
+            amount = fees.money((ob.part.price or ZERO) * ob.quantity)
+            lines.append(
+                ClaimLine(
+                    claim=claim,
+                    kind="part",
+                    description=f"{ob.part.code} {ob.part.name}",
+                    amount=amount,
+                    formula=f"{ob.quantity} × {ob.part.price or ZERO} = {amount}",
+                    obligation=ob,
+                )
+            )
+        ClaimLine.objects.bulk_create(lines)
+        claim.claimed = sum((line.amount for line in lines), ZERO)
+        claim.save(update_fields=["claimed"])
+        record(
+            ClaimEvent,
+            subject_field="claim",
+            subject=claim,
+            actor=actor,
+            action="create",
+            to_status=claim.status,
+            payload={"claimed": str(claim.claimed)},
+        )
+    return claim
+
+
+def _claim_close_if_done(claim: WarrantyClaim, actor: Any) -> None:
+    lines = list(claim.lines.all())
+    claim.approved = sum((line.approved_amount for line in lines), ZERO)
+    if all(line.decision != ClaimDecision.PENDING for line in lines):
+        apply(
+            CLAIM_MACHINE,
+            claim,
+            "decide",
+            event_model=ClaimEvent,
+            subject_field="claim",
+            actor=actor,
+            payload={"approved": str(claim.approved)},
+            extra_fields=["approved"],
+        )
+    else:
+        claim.save(update_fields=["approved"])
+
+
+def claim_submit(*, actor: Any, claim_id: int, today: dt.date | None = None) -> WarrantyClaim:
+    """Submit a claim. It waits (409 `waiting_for_return`) while an old part is still due
+    back; a part line whose return is overdue is rejected (part not returned in time); a
+    claim past the submission window is rejected line by line (submitted too late)."""
+    from aftersales.parts.choices import ReturnStatus
+
+    _require_claims(actor)
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        claim = WarrantyClaim.objects.select_for_update().filter(pk=claim_id).first()
+        if claim is None or claim.company_id != actor.company_id:
+            raise NotFound("not_found", _("Claim not found."))
+        cfg = selectors.billing_settings(claim.company_id)
+        order = claim.order
+        completed = timezone.localtime(order.completed_at).date() if order.completed_at else today
+        lines = list(claim.lines.select_related("obligation"))
+        late = (today - completed).days > cfg.claim_days
+        if not late:
+            waiting = [
+                line
+                for line in lines
+                if line.obligation is not None
+                and line.obligation.status == ReturnStatus.OPEN
+                and not line.obligation.overdue(today)
+            ]
+            if waiting:
+                raise Conflict(
+                    "waiting_for_return",
+                    _("The claim waits for the old part to come back (due %(due)s).")
+                    % {"due": min(line.obligation.due for line in waiting).isoformat()},  # type: ignore[union-attr]
+                )
+        claim.submitted_at = timezone.now()
+        apply(
+            CLAIM_MACHINE,
+            claim,
+            "submit",
+            event_model=ClaimEvent,
+            subject_field="claim",
+            actor=actor,
+            extra_fields=["submitted_at"],
+        )
+        for line in lines:
+            code = ""
+            if late:
+                code = CR.SUBMITTED_LATE
+            elif (
+                line.obligation is not None
+                and line.obligation.status == ReturnStatus.OPEN
+                and line.obligation.overdue(today)
+            ):
+                code = CR.PART_NOT_RETURNED
+            if code:
+                line.decision = ClaimDecision.REJECTED
+                line.reason_code = code
+                line.approved_amount = ZERO
+                line.save(update_fields=["decision", "reason_code", "approved_amount"])
+        _claim_close_if_done(claim, actor)
+    return claim
+
+
+def claim_line_decide(
+    *,
+    actor: Any,
+    line_id: int,
+    decision: str,
+    amount: Any = None,
+    reason_code: str = "",
+    note: str = "",
+) -> ClaimLine:
+    """The manufacturer's decision on one line, as recorded: approved (the amount claimed),
+    partly (an amount, with a reason), rejected or sent back (with a reason)."""
+    _require_claims(actor)
+    if decision not in ClaimDecision.values or decision == ClaimDecision.PENDING:
+        raise ApplicationError("invalid_decision", _("Unknown decision."), status=422)
+    if decision != ClaimDecision.APPROVED and reason_code not in ClaimReason.values:
+        raise ApplicationError(
+            "reason_required", _("Please give a reason for this step."), status=422
+        )
+    with transaction.atomic():
+        claim_id = ClaimLine.objects.filter(pk=line_id).values_list("claim_id", flat=True).first()
+        claim = WarrantyClaim.objects.select_for_update().filter(pk=claim_id).first()
+        if claim is None or claim.company_id != actor.company_id:
+            raise NotFound("not_found", _("Line not found."))
+        if claim.status != ClaimStatus.SUBMITTED:
+            raise Conflict("not_submitted", _("Only a submitted claim is decided."))
+        line = claim.lines.get(pk=line_id)
+        if decision == ClaimDecision.APPROVED:
+            approved = line.amount
+        elif decision == ClaimDecision.PARTLY:
+            approved = _money(amount, "amount") if amount not in (None, "") else None
+            if approved is None or not (ZERO <= approved <= line.amount):
+                raise ApplicationError(
+                    "invalid_amount",
+                    _("Give an amount between zero and the amount claimed."),
+                    status=422,
+                )
+        else:
+            approved = ZERO
+        line.decision = decision
+        line.reason_code = "" if decision == ClaimDecision.APPROVED else reason_code
+        line.note = (note or "").strip()
+        line.approved_amount = approved
+        line.save(update_fields=["decision", "reason_code", "note", "approved_amount"])
+        record(
+            ClaimEvent,
+            subject_field="claim",
+            subject=claim,
+            actor=actor,
+            action="decide_line",
+            reason=line.note,
+            payload={
+                "line": line.pk,
+                "decision": decision,
+                "reason_code": reason_code,
+                "amount": str(approved),
+            },
+        )
+        _claim_close_if_done(claim, actor)
+    return line

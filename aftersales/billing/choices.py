@@ -148,3 +148,48 @@ REFUND_MACHINE = Machine(
     needs_reason=frozenset({"reject"}),
     labels={"approve": _("Approve the refund"), "reject": _("Reject the refund")},
 )
+
+
+class ClaimStatus(models.TextChoices):
+    # 待提交: drafted from the warranty order; waits for the old parts to come back.
+    OPEN = "open", _("Open")
+    # 已提交: sent to the manufacturer or supplier.
+    SUBMITTED = "submitted", _("Submitted")
+    # 已裁定: every line decided.
+    DECIDED = "decided", _("Decided")
+
+
+C: Any = ClaimStatus
+
+CLAIM_MACHINE = Machine(
+    name="claim",
+    statuses=dict(ClaimStatus.choices),
+    table={
+        "submit": (frozenset({C.OPEN}), C.SUBMITTED),
+        "decide": (frozenset({C.SUBMITTED}), C.DECIDED),
+    },
+    labels={"submit": _("Submit the claim"), "decide": _("Decided")},
+)
+
+
+class ClaimLineKind(models.TextChoices):
+    LABOUR = "labour", _("Labour (工时费)")
+    TRAVEL = "travel", _("Travel (里程费)")
+    PART = "part", _("Part")
+    OTHER = "other", _("Other fee")
+
+
+class ClaimDecision(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    PARTLY = "partly", _("Partly approved")
+    SENT_BACK = "sent_back", _("Sent back for correction")
+
+
+class ClaimReason(models.TextChoices):
+    EXCESSIVE_LABOUR = "excessive_labour", _("Excessive labour hours or rate")
+    PART_COST = "part_cost", _("Part cost too high")
+    PART_NOT_RETURNED = "part_not_returned", _("Old part not returned in time")
+    SUBMITTED_LATE = "submitted_late", _("Submitted too late")
+    DUPLICATE = "duplicate", _("Duplicate claim")

@@ -12,6 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Company, Station
 from aftersales.billing.choices import (
+    ClaimDecision,
+    ClaimLineKind,
+    ClaimReason,
+    ClaimStatus,
     FeeKind,
     LedgerKind,
     LineKind,
@@ -41,6 +45,8 @@ class BillingSettings(models.Model):
     )
     dispute_days = models.PositiveSmallIntegerField(_("days to dispute a statement"), default=7)
     answer_days = models.PositiveSmallIntegerField(_("days to answer a dispute"), default=7)
+    # Warranty claims to the manufacturer must be submitted within this many days of completion.
+    claim_days = models.PositiveSmallIntegerField(_("days to submit a warranty claim"), default=60)
     # Complaint penalty by severity (high / medium / low), charged for a closed complaint.
     penalty_high = _money(_("penalty for a serious complaint"), default=Decimal("200.00"))
     penalty_medium = _money(_("penalty for a medium complaint"), default=Decimal("100.00"))
@@ -359,3 +365,67 @@ class InvoiceRecord(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class WarrantyClaim(models.Model):
+    """A claim to the manufacturer or supplier for a station's 三包 work on one order: labour,
+    travel and parts at the claim rules (the fee rules), each line decided on its own."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="+")
+    # One claim per order: a second one is a duplicate (the database says so).
+    order = models.OneToOneField(ServiceOrder, on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(_("claim no."), max_length=32)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.OPEN
+    )
+    claimed = _money(_("claimed (yuan)"), default=ZERO)
+    approved = _money(_("approved (yuan)"), default=ZERO)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("warranty claim")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ClaimLine(models.Model):
+    claim = models.ForeignKey(WarrantyClaim, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(_("kind"), max_length=16, choices=ClaimLineKind.choices)
+    description = models.CharField(_("item"), max_length=300)
+    amount = _money(_("claimed (yuan)"))
+    formula = models.CharField(_("formula"), max_length=300, blank=True)
+    obligation = models.ForeignKey(
+        "parts.ReturnObligation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decision = models.CharField(
+        _("decision"), max_length=16, choices=ClaimDecision.choices, default=ClaimDecision.PENDING
+    )
+    reason_code = models.CharField(
+        _("reason"), max_length=24, choices=ClaimReason.choices, blank=True
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    approved_amount = _money(_("approved (yuan)"), default=ZERO)
+
+    class Meta:
+        verbose_name = _("claim line")
+        ordering = ["claim_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.description}"
+
+
+class ClaimEvent(TransitionEvent):
+    claim = models.ForeignKey(WarrantyClaim, on_delete=models.PROTECT, related_name="events")
+
+    class Meta(TransitionEvent.Meta):
+        verbose_name = _("warranty claim event")
+        indexes = [models.Index(fields=["claim", "at"], name="claim_event_idx")]

@@ -268,3 +268,16 @@ def preview(user: Any, order_id: int) -> dict[str, Any]:
         "explain": fees.explain(rules, facts),
         "rules": {r.id: r for r in rules},
     }
+
+
+def supplier_recovery(claim: Any) -> list[dict[str, Any]]:
+    """The parts of a claim confirmed faulty at inspection, with what is claimed back from
+    their supplier (parts.SupplierClaim)."""
+    from aftersales.parts.models import SupplierClaim
+
+    out = []
+    for line in claim.lines.filter(obligation__isnull=False).select_related("obligation"):
+        found = SupplierClaim.objects.filter(obligation_id=line.obligation_id).first()
+        if found is not None:
+            out.append({"line": line, "amount": found.amount, "quantity": found.quantity})
+    return out
