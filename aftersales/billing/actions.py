@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -253,11 +253,14 @@ def _build_lines(
     _start, end = period_bounds(period)
     cfg = selectors.billing_settings(company_id)
     rules = selectors.fee_rules(company_id)
-    settled_elsewhere = StatementOrder.objects.exclude(statement_id=statement_id)
+    # Not settled by another statement (the unique index on the order answers each probe).
+    settled_elsewhere = StatementOrder.objects.filter(order_id=OuterRef("pk")).exclude(
+        statement_id=statement_id
+    )
     orders = selectors.orders_to_price(
         ServiceOrder.objects.filter(
             station=station, status__in=selectors.DONE, completed_at__lt=end
-        ).exclude(pk__in=settled_elsewhere.values("order_id"))
+        ).exclude(Exists(settled_elsewhere))
     )
     facts = selectors.order_facts(orders, company_id=company_id)
     lines: list[_Line] = []
@@ -377,6 +380,39 @@ def _build_lines(
     return lines, snapshots, carried_periods
 
 
+def _insert(model: Any, fields: list[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Insert many rows with one prepared statement (executemany): the statement's lines and
+    snapshot are written in bulk without building a model instance per row. JSON columns are
+    prepared by their field for the database in use."""
+    from django.db import connection
+
+    meta = model._meta
+    columns = [meta.get_field(name).column for name in fields]
+    json_at = [
+        i
+        for i, name in enumerate(fields)
+        if meta.get_field(name).get_internal_type() == "JSONField"
+    ]
+    json_fields = {i: meta.get_field(fields[i]) for i in json_at}
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from the model, quoted)
+        connection.ops.quote_name(meta.db_table),
+        ", ".join(connection.ops.quote_name(c) for c in columns),
+        ", ".join(["%s"] * len(columns)),
+    )
+    batch: list[list[Any]] = []
+    with connection.cursor() as cursor:
+        for row in rows:
+            values = list(row)
+            for i, field in json_fields.items():
+                values[i] = field.get_db_prep_save(values[i], connection)
+            batch.append(values)
+            if len(batch) >= 2000:
+                cursor.executemany(sql, batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+
+
 def _digest(lines: Sequence[_Line]) -> str:
     text = json.dumps([line.key() for line in lines], ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -412,28 +448,51 @@ def statement_generate(*, actor: Any, station: Station, period: dt.date) -> Stat
             statement.lines.exclude(kind__in=MANUAL_KINDS).delete()
             event_verb = "regenerate"
         manual = list(statement.lines.filter(kind__in=MANUAL_KINDS).order_by("id"))
-        StatementLine.objects.bulk_create(
+        _insert(
+            StatementLine,
             [
-                StatementLine(
-                    statement=statement,
-                    position=i,
-                    kind=line.kind,
-                    fee_kind=line.fee_kind,
-                    order_id=line.order_id,
-                    amount=line.amount,
-                    final_amount=line.amount,
-                    formula=line.formula,
-                    rule_id=line.rule_id,
-                    rule_version=line.rule_version,
-                    basis=line.basis or {},
-                    reason=line.reason,
-                    chargeback_id=line.chargeback_id,
-                    complaint_id=line.complaint_id,
-                    carried_from_id=line.carried_from_id,
+                "statement_id",
+                "position",
+                "kind",
+                "fee_kind",
+                "order_id",
+                "amount",
+                "final_amount",
+                "formula",
+                "rule_id",
+                "rule_version",
+                "basis",
+                "reason",
+                "chargeback_id",
+                "complaint_id",
+                "carried_from_id",
+                "status",
+                "dispute_reason",
+                "answer_reason",
+            ],
+            [
+                (
+                    statement.pk,
+                    i,
+                    line.kind,
+                    line.fee_kind,
+                    line.order_id,
+                    line.amount,
+                    line.amount,
+                    line.formula,
+                    line.rule_id,
+                    line.rule_version,
+                    line.basis or {},
+                    line.reason,
+                    line.chargeback_id,
+                    line.complaint_id,
+                    line.carried_from_id,
+                    LineStatus.OPEN,
+                    "",
+                    "",
                 )
                 for i, line in enumerate(lines, start=1)
             ],
-            batch_size=2000,
         )
         for i, line in enumerate(manual, start=len(lines) + 1):
             # Positions of manual lines follow the automatic ones (free first: no clash).
@@ -442,12 +501,10 @@ def statement_generate(*, actor: Any, station: Station, period: dt.date) -> Stat
         for i, line in enumerate(manual, start=len(lines) + 1):
             line.position = i
             line.save(update_fields=["position"])
-        StatementOrder.objects.bulk_create(
-            [
-                StatementOrder(statement=statement, order_id=oid, facts=f, amount=amount)
-                for oid, f, amount in snapshots
-            ],
-            batch_size=2000,
+        _insert(
+            StatementOrder,
+            ["statement_id", "order_id", "facts", "amount"],
+            [(statement.pk, oid, f, amount) for oid, f, amount in snapshots],
         )
         statement.digest = _digest(lines)
         statement.carried_periods = carried

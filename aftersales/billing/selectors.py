@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.billing import fees
@@ -155,13 +155,28 @@ def order_facts(orders: Sequence[ServiceOrder], *, company_id: int) -> dict[int,
 
 
 def orders_to_price(queryset: QuerySet[ServiceOrder]) -> list[ServiceOrder]:
-    return list(
+    """The orders with what pricing reads (station, region, address, model, fault code) and
+    their number of finished visits (`billing_visits`, one grouped query)."""
+    from aftersales.fieldwork.models import ServiceRecord
+
+    orders = list(
         queryset.select_related(
             "station__region", "address", "unit__product_model__category", "fault_code"
-        )
-        .annotate(billing_visits=Count("records", filter=Q(records__finished_at__isnull=False)))
-        .order_by("completed_at", "id")
+        ).order_by("completed_at", "id")
     )
+    visits: dict[int, int] = {}
+    ids = [o.pk for o in orders]
+    for i in range(0, len(ids), 5000):
+        visits.update(
+            ServiceRecord.objects.filter(order_id__in=ids[i : i + 5000], finished_at__isnull=False)
+            .values("order_id")
+            .annotate(n=Count("id"))
+            .values_list("order_id", "n")
+            .order_by()
+        )
+    for o in orders:
+        o.billing_visits = visits.get(o.pk, 1)  # type: ignore[attr-defined]
+    return orders
 
 
 def facts_as_json(facts: fees.OrderFacts) -> dict[str, Any]:
@@ -207,6 +222,10 @@ def account_entries(user: Any, station_id: int) -> QuerySet[LedgerEntry]:
 
 
 def line_total(lines: Iterable[Any]) -> Decimal:
+    """The sum of the lines' final amounts (a queryset is summed in the database)."""
+    if isinstance(lines, QuerySet):
+        found = lines.aggregate(s=Sum("final_amount"))["s"]
+        return (found or Decimal("0.00")).quantize(Decimal("0.01"))
     return sum((line.final_amount for line in lines), Decimal("0.00"))
 
 
