@@ -484,3 +484,75 @@ class InvoiceIn(Schema):
 def invoice_record(request: HttpRequest, payload: InvoiceIn) -> Any:
     inv = actions.invoice_record(actor=request.user, **payload.dict())
     return Status(201, {"id": inv.pk, "number": inv.number, "amount": str(inv.amount)})
+
+
+# -- warranty claims ------------------------------------------------------------------------
+
+
+class ClaimLineOut(Schema):
+    id: int
+    kind: str
+    description: str
+    amount: Decimal
+    formula: str
+    decision: str
+    reason_code: str
+    approved_amount: Decimal
+
+
+class ClaimOut(Schema):
+    id: int
+    number: str
+    order_id: int
+    status: str
+    claimed: Decimal
+    approved: Decimal
+    lines: list[ClaimLineOut]
+
+
+def _claim(c: Any) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "number": c.number,
+        "order_id": c.order_id,
+        "status": c.status,
+        "claimed": c.claimed,
+        "approved": c.approved,
+        "lines": list(c.lines.order_by("id").values(*ClaimLineOut.model_fields)),
+    }
+
+
+class ClaimIn(Schema):
+    order_id: int
+
+
+@router.post("/billing/claims", response={201: ClaimOut, **ERRORS})
+def claim_create(request: HttpRequest, payload: ClaimIn) -> Any:
+    """Draft the warranty claim of a completed 三包 order (one per order)."""
+    return Status(201, _claim(actions.claim_create(actor=request.user, order_id=payload.order_id)))
+
+
+@router.post("/billing/claims/{claim_id}/submit", response={200: ClaimOut, **ERRORS})
+def claim_submit(request: HttpRequest, claim_id: int) -> Any:
+    """409 `waiting_for_return` while an old part is still due back."""
+    return _claim(actions.claim_submit(actor=request.user, claim_id=claim_id))
+
+
+class ClaimDecisionIn(Schema):
+    decision: str
+    amount: Decimal | None = None
+    reason_code: str = ""
+    note: str = ""
+
+
+@router.post("/billing/claim-lines/{line_id}/decision", response={200: ClaimOut, **ERRORS})
+def claim_line_decide(request: HttpRequest, line_id: int, payload: ClaimDecisionIn) -> Any:
+    line = actions.claim_line_decide(
+        actor=request.user,
+        line_id=line_id,
+        decision=payload.decision,
+        amount=payload.amount,
+        reason_code=payload.reason_code,
+        note=payload.note,
+    )
+    return _claim(line.claim)

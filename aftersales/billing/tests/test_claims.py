@@ -120,3 +120,20 @@ def test_a_returned_confirmed_fault_is_recovered_from_the_supplier(
     assert claim.status == "submitted"
     assert [r["amount"] for r in selectors.supplier_recovery(claim)] == [D("280")]
     assert ServiceOrder.objects.get(pk=claim.order_id).warranty_decision == "free_repair"
+
+
+def test_claims_through_the_api(
+    warranty_order: dict[str, Any], people: dict[str, Any], api: Any
+) -> None:
+    client = api(people["service_manager"])
+    r = client.post("/billing/claims", {"order_id": warranty_order["order"].pk})
+    assert r.status_code == 201, r.content
+    claim = r.json()
+    assert claim["claimed"] == "398.00"
+    assert (
+        client.post("/billing/claims", {"order_id": warranty_order["order"].pk}).json()["code"]
+        == "duplicate"
+    )
+    assert (
+        api(people["station_manager"]).post("/billing/claims", {"order_id": 1}).status_code == 403
+    )
