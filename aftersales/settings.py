@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "aftersales.portal",
     "aftersales.knowledge",
     "aftersales.workshop",
+    "aftersales.billing",
     "aftersales.web",
     "aftersales.api",
 ]

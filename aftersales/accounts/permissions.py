@@ -86,6 +86,16 @@ class Perm:
     WORKSHOP_BENCH = "workshop.bench"
     # Workshop settings, stations' workshops and the loaner pool.
     WORKSHOP_RULES = "workshop.rules"
+    # Settlement (结算): see statements and the station account (scoped: a station its own).
+    SETTLEMENT_VIEW = "settlement.view"
+    # Generate, send, approve and pay statements; manual lines; customer refunds and invoices.
+    SETTLEMENT_MANAGE = "settlement.manage"
+    # The station confirms or disputes its statement's lines (对账).
+    SETTLEMENT_RECONCILE = "settlement.reconcile"
+    # Answer a station's disputes.
+    SETTLEMENT_ANSWER = "settlement.answer"
+    # The fee rules (结算标准), company-wide.
+    FEE_RULES = "settlement.fee_rules"
 
 
 _ALL_VIEW = {
@@ -161,6 +171,8 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.WORKSHOP_COUNTER,
             Perm.WORKSHOP_BENCH,
             Perm.WORKSHOP_RULES,
+            Perm.SETTLEMENT_VIEW,
+            Perm.SETTLEMENT_RECONCILE,
         }
     ),
     Role.SERVICE_MANAGER: frozenset(
@@ -204,9 +216,21 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.KNOWLEDGE_REVIEW,
             Perm.WORKSHOP_COUNTER,
             Perm.WORKSHOP_RULES,
+            Perm.SETTLEMENT_VIEW,
+            Perm.SETTLEMENT_ANSWER,
+            Perm.FEE_RULES,
         }
     ),
-    Role.FINANCE: frozenset(_ALL_VIEW | {Perm.PART_EXPORT, Perm.CUSTOMER_EXPORT}),
+    Role.FINANCE: frozenset(
+        _ALL_VIEW
+        | {
+            Perm.PART_EXPORT,
+            Perm.CUSTOMER_EXPORT,
+            Perm.SETTLEMENT_VIEW,
+            Perm.SETTLEMENT_MANAGE,
+            Perm.FEE_RULES,
+        }
+    ),
     Role.DEPARTMENT_HEAD: frozenset(
         _ALL_VIEW
         | {
@@ -218,6 +242,7 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.AUDIT_VIEW,
             Perm.SLA_EDIT,
             Perm.COMPLAINT_HANDLE,
+            Perm.SETTLEMENT_VIEW,
         }
     ),
     Role.ADMIN: frozenset(

@@ -10,6 +10,7 @@ from ninja import NinjaAPI, Schema
 from aftersales.accounts.permissions import ROLE_PERMISSIONS
 from aftersales.api import errors
 from aftersales.api.auth import AUTH
+from aftersales.api.billing import router as billing_router
 from aftersales.api.catalog import router as catalog_router
 from aftersales.api.customers import router as customers_router
 from aftersales.api.dispatch import router as dispatch_router
@@ -84,3 +85,4 @@ api.add_router("/", kpi_router)
 api.add_router("/", maintenance_router)
 api.add_router("/", knowledge_router)
 api.add_router("/", workshop_router)
+api.add_router("/", billing_router)

@@ -3,6 +3,7 @@ from django.urls import path
 
 from aftersales.web import (
     accounts,
+    billing,
     catalog,
     customers,
     dispatch,
@@ -285,4 +286,18 @@ urlpatterns += [
         name="workshop-loaner-return",
     ),
     path("workshop/settings/", workshop_pages.settings_page, name="workshop-settings"),
+    path("settlement/", billing.statement_list, name="statement-list"),
+    path("settlement/<int:pk>/", billing.statement_detail, name="statement-detail"),
+    path("settlement/<int:pk>/act/<slug:step>/", billing.statement_act, name="statement-act"),
+    path("settlement/<int:pk>/statement.pdf", billing.statement_pdf, name="statement-pdf"),
+    path("settlement/<int:pk>/statement.xlsx", billing.statement_xlsx, name="statement-xlsx"),
+    path("settlement/vouchers.xlsx", billing.voucher_xlsx, name="voucher-xlsx"),
+    path("settlement/fee-rules/", billing.fee_rules, name="fee-rules"),
+    path(
+        "settlement/stations/<int:station_id>/account/",
+        billing.station_account,
+        name="station-account",
+    ),
+    path("billing/outstanding/", billing.outstanding, name="billing-outstanding"),
+    path("billing/customers/<int:pk>/", billing.customer_account, name="customer-account"),
 ]

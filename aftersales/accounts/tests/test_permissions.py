@@ -27,6 +27,7 @@ PHONE_REVEALERS = {A, D, T, SM, M}
 CATALOG_EDITORS = {M, H, ADM}
 AUDIT_READERS = {M, H, ADM}
 ORDER_CREATORS = {A, SM, M}
+SETTLEMENT_VIEWERS = {SM, M, F, H}
 
 
 def _user(make_user, role, org_tree):
@@ -118,6 +119,9 @@ API_CASES = [
     ("get", "/field/settings", None, ALL, 200),
     ("get", "/follow-ups", None, {A, M}, 200),
     ("get", "/complaints", None, {A, SM, M, H}, 200),
+    ("get", "/settlement/statements", None, SETTLEMENT_VIEWERS, 200),
+    ("get", "/settlement/fee-rules", None, SETTLEMENT_VIEWERS, 200),
+    ("post", "/settlement/statements/generate", {"period": "2026-11-01"}, {F}, 200),
     (
         "post",
         "/complaints",
@@ -191,6 +195,9 @@ def test_api_role_matrix(role, method, path, body, allowed, ok_status, data, mak
 
 PAGE_CASES = [
     ("get", "/", ALL),
+    ("get", "/settlement/", SETTLEMENT_VIEWERS),
+    ("get", "/settlement/fee-rules/", SETTLEMENT_VIEWERS),
+    ("get", "/billing/outstanding/", ALL),
     ("get", "/customers/", ALL),
     ("get", "/customers/{c1}/", ALL),
     ("get", "/customers/new/", CUSTOMER_EDITORS),

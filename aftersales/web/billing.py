@@ -1,0 +1,363 @@
+"""Settlement pages: statements (generate, send, reconcile, answer, approve, pay), their
+exports, the fee rules with a pricing preview, the station account; customer balances."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from aftersales.accounts.models import Station
+from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.billing import actions, customers, exports, selectors
+from aftersales.billing.choices import (
+    MANUAL_KINDS,
+    STATEMENT_MACHINE,
+    DisputeAnswer,
+    FeeKind,
+    LineKind,
+    LineStatus,
+    TravelPer,
+)
+from aftersales.billing.models import FeeRule
+from aftersales.core.errors import ApplicationError
+from aftersales.core.selectors import get_visible
+from aftersales.customers.selectors import customers_visible_to
+from aftersales.orders.selectors import orders_visible_to
+from aftersales.web.shortcuts import flash_error, page, xlsx_response
+
+EVENT_LABELS = {
+    "generate": _("Generated"),
+    "line_add": _("Line added"),
+    "answer_line": _("Line answered"),
+}
+
+
+def _period(value: str | None) -> dt.date:
+    """`?period=YYYY-MM`, or last month."""
+    try:
+        return dt.date.fromisoformat(f"{value}-01")
+    except (TypeError, ValueError):
+        return (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+@page(Perm.SETTLEMENT_VIEW)
+def statement_list(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    period = _period(request.GET.get("period"))
+    if request.method == "POST":
+        try:
+            period = _period(request.POST.get("period"))
+            made = actions.statements_generate(actor=user, period=period)
+            messages.success(request, _("%(n)d statements generated.") % {"n": len(made)})
+        except ApplicationError as exc:
+            flash_error(request, exc)
+        return redirect(f"{request.path}?period={period:%Y-%m}")
+    rows = list(
+        selectors.statements_visible_to(user).filter(period=period).order_by("station__code")
+    )
+    return render(
+        request,
+        "web/billing/statements.html",
+        {
+            "rows": rows,
+            "period": period,
+            "can_manage": has_perm(user, Perm.SETTLEMENT_MANAGE),
+        },
+    )
+
+
+@page(Perm.SETTLEMENT_VIEW)
+def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    st = selectors.statement_for(user, pk)
+    lines = list(st.lines.select_related("order").order_by("position"))
+    events = list(st.events.select_related("actor"))
+    for e in events:
+        e.label = EVENT_LABELS.get(e.action) or STATEMENT_MACHINE.verb_label(e.action)  # type: ignore[attr-defined]
+    steps = [
+        (verb, STATEMENT_MACHINE.verb_label(verb))
+        for verb in STATEMENT_MACHINE.available(st.status)
+        if (verb in ("send", "approve", "pay", "credit") and has_perm(user, Perm.SETTLEMENT_MANAGE))
+        or (verb == "confirm" and has_perm(user, Perm.SETTLEMENT_RECONCILE))
+    ]
+    # "pay" and "credit" are one button: the station's terms decide.
+    steps = [(v, label) for v, label in steps if v != "credit"]
+    return render(
+        request,
+        "web/billing/statement.html",
+        {
+            "st": st,
+            "lines": lines,
+            "events": events,
+            "steps": steps,
+            "can_dispute": st.status == "sent" and has_perm(user, Perm.SETTLEMENT_RECONCILE),
+            "can_answer": st.status == "disputed" and has_perm(user, Perm.SETTLEMENT_ANSWER),
+            "can_add": st.status == "generated" and has_perm(user, Perm.SETTLEMENT_MANAGE),
+            "manual_kinds": [(k, LineKind(k).label) for k in LineKind.values if k in MANUAL_KINDS],
+            "answers": DisputeAnswer.choices,
+            "disputed": LineStatus.DISPUTED,
+        },
+    )
+
+
+@require_POST
+@page(Perm.SETTLEMENT_VIEW)
+def statement_act(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    user: Any = request.user
+    selectors.statement_for(user, pk)
+    post = request.POST
+    try:
+        if step == "send":
+            actions.statement_send(actor=user, statement_id=pk)
+        elif step == "confirm":
+            actions.statement_confirm(actor=user, statement_id=pk)
+        elif step == "approve":
+            actions.statement_approve(actor=user, statement_id=pk)
+        elif step == "pay":
+            actions.statement_pay(actor=user, statement_id=pk, reference=post.get("reference", ""))
+        elif step == "dispute":
+            disputes = [
+                actions.LineDispute(
+                    int(line_id),
+                    post.get(f"reason-{line_id}", ""),
+                    post.get(f"claimed-{line_id}") or None,
+                )
+                for line_id in post.getlist("line")
+            ]
+            actions.statement_dispute(actor=user, statement_id=pk, disputes=disputes)
+        elif step == "answer":
+            actions.statement_dispute_answer(
+                actor=user,
+                line_id=int(post.get("line", "0")),
+                answer=post.get("answer", ""),
+                amount=post.get("amount") or None,
+                reason=post.get("reason", ""),
+            )
+        elif step == "line":
+            actions.statement_line_add(
+                actor=user,
+                statement_id=pk,
+                kind=post.get("kind", ""),
+                amount=post.get("amount", ""),
+                reason=post.get("reason", ""),
+            )
+        elif step == "regenerate":
+            st = selectors.statement_for(user, pk)
+            actions.statement_generate(actor=user, station=st.station, period=st.period)
+        else:
+            messages.error(request, _("Unknown action."))
+    except (ApplicationError, ValueError) as exc:
+        if isinstance(exc, ApplicationError):
+            flash_error(request, exc)
+        else:
+            messages.error(request, _("Please check the form."))
+    return redirect("statement-detail", pk=pk)
+
+
+@page(Perm.SETTLEMENT_VIEW)
+def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    st = selectors.statement_for(request.user, pk)
+    response = HttpResponse(exports.statement_pdf(st), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{st.number}.pdf"'
+    return response
+
+
+@page(Perm.SETTLEMENT_VIEW)
+def statement_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    st = selectors.statement_for(request.user, pk)
+    return xlsx_response(exports.statement_xlsx(st), f"{st.number}.xlsx")
+
+
+@page(Perm.SETTLEMENT_MANAGE)
+def voucher_xlsx(request: HttpRequest) -> HttpResponse:
+    period = _period(request.GET.get("period"))
+    following = (period.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    lines = selectors.voucher_lines(request.user, period, following - dt.timedelta(days=1))
+    return xlsx_response(exports.voucher_xlsx(lines), f"vouchers-{period:%Y-%m}.xlsx")
+
+
+CRITERIA = [
+    ("service_type", _("service type")),
+    ("category", _("product category")),
+    ("product_model", _("product model")),
+    ("fault_code", _("fault code")),
+    ("repair_level", _("repair level")),
+    ("station_grade", _("station grade")),
+    ("region", _("region")),
+]
+PARAMS = [
+    ("amount", _("amount (yuan)")),
+    ("hours", _("standard hours")),
+    ("rate", _("rate per hour")),
+    ("free_km", _("free distance (km)")),
+    ("per_km", _("per km")),
+    ("min_km", _("from distance (km)")),
+    ("percent", _("percent")),
+]
+
+
+def _criterion(name: str, value: str) -> str:
+    """A criterion's value as people read it (the service type's label, not its code)."""
+    if name == "service_type":
+        from aftersales.orders.choices import ServiceType
+
+        return str(dict(ServiceType.choices).get(value, value))
+    return value
+
+
+@page(Perm.SETTLEMENT_VIEW)
+def fee_rules(request: HttpRequest) -> HttpResponse:
+    """The fee rules (结算标准) and a preview of how an order is priced."""
+    user: Any = request.user
+    if request.method == "POST":
+        post = request.POST
+        try:
+            bands = [
+                [a.strip(), b.strip()]
+                for a, b in (
+                    pair.split(":", 1) for pair in post.get("bands", "").split(",") if ":" in pair
+                )
+            ]
+            actions.fee_rule_create(
+                actor=user,
+                code=post.get("code", "").strip(),
+                name=post.get("name", "").strip(),
+                kind=post.get("kind", ""),
+                valid_from=dt.date.fromisoformat(post.get("valid_from", "")),
+                criteria={c: post.get(c, "") for c, _label in CRITERIA},
+                params={
+                    **{p: post.get(p, "") for p, _label in PARAMS},
+                    "per": post.get("per", ""),
+                    "bands": bands,
+                },
+            )
+            messages.success(request, _("Fee rule saved."))
+        except ApplicationError as exc:
+            flash_error(request, exc)
+        except ValueError:
+            messages.error(request, _("Please check the form."))
+        return redirect("fee-rules")
+    preview = None
+    order_no = request.GET.get("order", "").strip()
+    if order_no:
+        order = orders_visible_to(user).filter(number=order_no).first() or (
+            orders_visible_to(user).filter(pk=order_no).first() if order_no.isdigit() else None
+        )
+        if order is None:
+            messages.error(request, _("Order not found."))
+        else:
+            try:
+                preview = selectors.preview(user, order.pk)
+            except ApplicationError as exc:
+                flash_error(request, exc)
+    rows = []
+    for r in FeeRule.objects.filter(company_id=user.company_id).order_by("kind", "code", "version"):
+        r.criteria_text = " · ".join(  # type: ignore[attr-defined]
+            f"{label}={_criterion(c, getattr(r, c))}" for c, label in CRITERIA if getattr(r, c)
+        )
+        r.params_text = " · ".join(  # type: ignore[attr-defined]
+            f"{label} {getattr(r, p)}" for p, label in PARAMS if getattr(r, p)
+        )
+        rows.append(r)
+    if preview is not None:
+        kind_labels = dict(FeeKind.choices)
+        preview["rows"] = [
+            {
+                "kind": kind_labels.get(line.kind, line.kind),
+                "formula": line.formula,
+                "rule": preview["rules"][line.rule_id].name,
+                "version": line.rule_version,
+            }
+            for line in preview["lines"]
+        ]
+        preview["why"] = [
+            {
+                "kind": kind_labels.get(item["kind"], item["kind"]),
+                "chain": " › ".join(f"{c['name']} v{c['version']}" for c in item["candidates"]),
+            }
+            for item in preview["explain"]
+            if len(item["candidates"]) > 1
+        ]
+    return render(
+        request,
+        "web/billing/fee_rules.html",
+        {
+            "rows": rows,
+            "kinds": FeeKind.choices,
+            "pers": TravelPer.choices,
+            "criteria": CRITERIA,
+            "params": PARAMS,
+            "preview": preview,
+            "order_no": order_no,
+            "can_edit": has_perm(user, Perm.FEE_RULES),
+            "kind_labels": dict(FeeKind.choices),
+        },
+    )
+
+
+@page(Perm.SETTLEMENT_VIEW)
+def station_account(request: HttpRequest, station_id: int) -> HttpResponse:
+    user: Any = request.user
+    station = get_visible(Station.objects.filter(company_id=user.company_id), station_id)
+    entries = list(selectors.account_entries(user, station.pk).select_related("statement"))
+    if user.is_station_user and user.station_id != station.pk:
+        from aftersales.core.errors import NotFound
+
+        raise NotFound("not_found", _("Not found."))
+    return render(
+        request,
+        "web/billing/account.html",
+        {"station": station, "entries": entries, "balance": sum(e.amount for e in entries)},
+    )
+
+
+@page(Perm.ORDER_VIEW)
+def outstanding(request: HttpRequest) -> HttpResponse:
+    rows = customers.outstanding(orders_visible_to(request.user))
+    if request.GET.get("format") == "xlsx":
+        from aftersales.core.excel import Column, write_xlsx
+
+        columns = [
+            Column("order", _("Order")),
+            Column("customer", _("Customer")),
+            Column("amount", _("Amount")),
+            Column("since", _("Accepted")),
+        ]
+        content = write_xlsx(
+            columns,
+            (
+                [
+                    r["order"].number,
+                    r["customer"].name,
+                    r["amount"],
+                    timezone.localtime(r["since"]).strftime("%Y-%m-%d %H:%M"),
+                ]
+                for r in rows
+            ),
+            sheet_title="outstanding",
+        )
+        return xlsx_response(content, "outstanding.xlsx")
+    return render(
+        request,
+        "web/billing/outstanding.html",
+        {"rows": rows, "total": sum(r["amount"] for r in rows)},
+    )
+
+
+@page(Perm.ORDER_VIEW)
+def customer_account(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    customer = get_visible(customers_visible_to(user), pk)
+    account = customers.customer_account(customer, orders_visible_to(user))
+    return render(
+        request,
+        "web/billing/customer_account.html",
+        {"customer": customer, "account": account},
+    )
