@@ -1,4 +1,6 @@
-"""Names of the message events and languages as people read them (settings pages)."""
+"""Names of the message events and languages as people read them (settings pages).
+
+Apps that add message events (the workshop) add their names here from `AppConfig.ready()`."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +14,9 @@ EVENTS = {
     "complaint_received": _("Complaint received"),
     "complaint_outcome": _("Complaint outcome"),
     "otp": _("Sign-in code"),
+    "maintenance_due": _("Maintenance due"),
+    "contract_renewal": _("Service contract renewal"),
+    "campaign": _("Recall or service campaign"),
 }
 
 # Languages in their own names, as the language switcher shows them.

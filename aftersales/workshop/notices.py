@@ -3,6 +3,8 @@ notifications app when the app is ready (the notifications app imports nothing o
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 EVENTS: dict[str, tuple[str, ...]] = {
     "workshop_received": ("number", "station", "code", "link"),
     "workshop_ready": ("number", "station"),
@@ -67,9 +69,21 @@ DEFAULTS: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 
+# What the settings pages call each event.
+LABELS = {
+    "workshop_received": _("Unit received at the workshop"),
+    "workshop_ready": _("Unit ready for pickup"),
+    "workshop_shipped": _("Unit shipped back"),
+    "workshop_reminder": _("Unit waiting for pickup (reminder)"),
+    "mail_in_request": _("Mail-in request"),
+    "mail_in_reminder": _("Mail-in unit not received (reminder)"),
+}
+
+
 def register() -> None:
-    from aftersales.notifications import rendering
+    from aftersales.notifications import labels, rendering
 
     rendering.EVENTS.update(EVENTS)
+    labels.EVENTS.update(LABELS)
     rendering.DEFAULTS.update(DEFAULTS)
     rendering.SECRET = rendering.SECRET | SECRET
