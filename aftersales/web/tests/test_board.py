@@ -38,3 +38,29 @@ def test_visits_are_numbered_and_the_marks_have_a_legend(login, crew, customer_o
     assert 'data-testid="board-legend"' in board
     assert "⚠" not in board and "🔒" not in board
     assert "data-once" in board and "data-busy=" in board  # Optimise cannot be sent twice
+
+
+def test_a_territory_boundary_is_pasted_as_lines_and_checked(login, crew, org_tree):
+    from aftersales.dispatch.models import Territory
+    from aftersales.web.dispatch import polygon_from_text
+
+    assert polygon_from_text("121.4, 31.1\n121.6，31.1\n121.6 31.3") == [
+        [121.4, 31.1],
+        [121.6, 31.1],
+        [121.6, 31.3],
+    ]
+    assert polygon_from_text("[[121.4, 31.1]]") == [[121.4, 31.1]]
+    assert polygon_from_text("北 31.1") == "北 31.1"  # refused by the action, with its message
+    client = login(crew["people"]["dispatcher"])
+    base = {"op": "territory", "station": crew["station"].pk, "regions": [org_tree["east"].pk]}
+    client.post("/dispatch/team/change/", {**base, "name": "两点", "polygon": "121.4, 31.1\n1, 2"})
+    assert not Territory.objects.exists()
+    page = client.post(
+        "/dispatch/team/change/",
+        {**base, "name": "徐汇", "polygon": "121.4, 31.1\n121.6, 31.1\n121.6, 31.3"},
+        follow=True,
+    ).content.decode()
+    assert Territory.objects.get().polygon == [[121.4, 31.1], [121.6, 31.1], [121.6, 31.3]]
+    t = Territory.objects.get()
+    page = client.get(f"/dispatch/team/?station={crew['station'].pk}&territory={t.pk}")
+    assert "121.4, 31.1\n121.6, 31.1" in page.content.decode()
