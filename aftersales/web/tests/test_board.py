@@ -64,3 +64,25 @@ def test_a_territory_boundary_is_pasted_as_lines_and_checked(login, crew, org_tr
     t = Territory.objects.get()
     page = client.get(f"/dispatch/team/?station={crew['station'].pk}&territory={t.pk}")
     assert "121.4, 31.1\n121.6, 31.1" in page.content.decode()
+
+
+def test_windows_after_the_promised_arrival_are_marked_and_the_reason_is_kept(
+    login, crew, customer_order, soon
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    order = customer_order(spot(2))
+    order.arrive_due = timezone.now() + dt.timedelta(hours=1)
+    order.save(update_fields=["arrive_due"])
+    client = login(crew["people"]["agent"])
+    html = client.get(f"/orders/{order.pk}/appointment/?first={soon.isoformat()}").content.decode()
+    assert 'data-testid="arrive-due"' in html and 'data-late="1"' in html
+    value = html.split('data-late="1"', 1)[0].rsplit('name="slot" value="', 1)[1].split('"')[0]
+    client.post(
+        f"/orders/{order.pk}/appointment/",
+        {"slot": value, "version": order.version, "reason": "客户出差，下周才在家"},
+    )
+    event = order.events.order_by("-id").first()
+    assert event.reason == "客户出差，下周才在家"
