@@ -333,6 +333,30 @@ def _int(value: str | None, default: int = 0) -> int:
         return default
 
 
+def polygon_from_text(text: str) -> Any:
+    """A territory's boundary as pasted: one "longitude, latitude" point per line (or
+    separated by semicolons), or JSON [[longitude, latitude], ...]. What cannot be read is
+    passed on as it is, for the action to refuse with its message."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    points = []
+    for chunk in text.replace(";", "\n").splitlines():
+        if not chunk.strip():
+            continue
+        parts = chunk.replace("，", ",").replace(",", " ").split()
+        try:
+            points.append([float(parts[0]), float(parts[1])])
+        except (IndexError, ValueError):
+            return text
+    return points
+
+
 @page(Perm.CAPACITY_EDIT)
 def team(request: HttpRequest) -> HttpResponse:
     """A station's technicians: hours and skills, shifts of the coming two weeks, leave, and
@@ -374,7 +398,9 @@ def team(request: HttpRequest) -> HttpResponse:
         if ctx["editing"] is not None:
             ctx["editing_regions"] = {r.pk for r in ctx["editing"].regions.all()}
             ctx["editing_techs"] = {p.user_id for p in ctx["editing"].technicians.all()}
-            ctx["editing_polygon"] = json.dumps(ctx["editing"].polygon or [])
+            ctx["editing_polygon"] = "\n".join(
+                f"{lng}, {lat}" for lng, lat in (ctx["editing"].polygon or [])
+            )
     return render(request, "web/dispatch/team.html", ctx)
 
 
@@ -416,7 +442,7 @@ def team_change(request: HttpRequest) -> HttpResponse:
         elif op == "leave_delete":
             actions.leave_delete(actor=actor, leave=post.get("id"))
         elif op == "territory":
-            polygon = json.loads(post.get("polygon") or "[]")
+            polygon = polygon_from_text(post.get("polygon", ""))
             actions.territory_save(
                 actor=actor,
                 station=post.get("station"),

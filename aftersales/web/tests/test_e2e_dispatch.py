@@ -39,10 +39,11 @@ def test_dispatcher_optimises_and_commits_a_day(page, station_day, customer_orde
 
     expect(page.locator("[data-testid=plan-status]")).to_have_text("建议")
     expect(page.locator("[data-testid=plan-stop]")).to_have_count(6)
-    # The skilled orders are explained with the skill level of the chosen technician.
+    # The skilled orders are explained with the skill (by its name, not its code "ac") and the
+    # level of the chosen technician.
     expect(
         page.locator(f"[data-testid=plan-route][data-technician='{techs[0].pk}']")
-    ).to_contain_text("ac L2")
+    ).to_contain_text("空调 L2")
     page.click("[data-testid=commit]")
 
     expect(page.locator("[data-testid=board-visit]")).to_have_count(6)
