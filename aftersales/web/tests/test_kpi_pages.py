@@ -204,3 +204,17 @@ def timezone_today() -> Any:
     from django.utils import timezone
 
     return timezone.localdate()
+
+
+def test_home_figures_tag_shows_the_users_own_month(
+    rf: Any, people: dict[str, Any], history: Any
+) -> None:
+    from django.template import Context, Template
+
+    tpl = Template("{% load kpi_tags %}{% kpi_home_figures %}")
+    request = rf.get("/")
+    request.user = people["tech"]
+    html = tpl.render(Context({"request": request}))
+    assert 'data-testid="home-figures"' in html and "100.00 %" in html
+    request.user = people["agent"]
+    assert "home-figures" not in tpl.render(Context({"request": request}))

@@ -1,0 +1,27 @@
+"""`{% kpi_home_figures %}`: the user's own figures for this month (a technician their own
+work, a station manager their station, the head the company), for a home page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils import timezone
+
+from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.kpi import dashboards
+
+register = template.Library()
+
+HOME = ("first_time_fix", "timely_response", "satisfaction", "mttr_working")
+
+
+@register.inclusion_tag("web/kpi/_home_figures.html", takes_context=True)
+def kpi_home_figures(context: Any) -> dict[str, Any]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not has_perm(user, Perm.KPI_VIEW):
+        return {"figures": []}
+    today = timezone.localdate()
+    period = (today.replace(day=1), today)
+    return {"figures": dashboards.headline(user, period, {}, HOME), "period": period}
