@@ -113,6 +113,8 @@ def test_unit_page_edits_and_shows_the_car_facts(login, agent, data):
     client = login(agent)
     form = client.get(f"/units/{unit.pk}/edit/").content.decode()
     assert 'name="delivery_date"' in form and 'name="purchase_price"' in form
+    # The date inputs carry their value (ISO, as type="date" needs), so saving keeps it.
+    assert 'name="purchase_date" value="2024-03-01"' in form
     assert "出租或其他营运" in form
     response = client.post(
         f"/units/{unit.pk}/edit/",
