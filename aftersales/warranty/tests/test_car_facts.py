@@ -219,3 +219,21 @@ def test_order_path_starts_a_car_at_delivery_and_excludes_commercial_use(
     second = ServiceOrder.objects.latest("pk")
     assert second.warranty_decision == "paid_repair"
     assert second.warranty_detail["rule"] == "car.commercial_use"
+
+
+def test_the_evaluate_api_by_unit_uses_the_units_car_facts(people, data, agent, api):
+    _car(people, data)
+    unit = _set(
+        agent,
+        data["u1"],
+        voucher_no="SB1",
+        invoice_date=timezone.localdate() - dt.timedelta(days=20),
+        use="commercial",
+    )
+    result = api(agent).post(
+        "/warranty/evaluate",
+        {"unit_id": unit.pk, "service_date": timezone.localdate().isoformat(), "mileage_km": 900},
+    )
+    assert result.status_code == 200, result.content
+    assert result.json()["rule"] == "car.commercial_use"
+    assert result.json()["decision"] == "paid_repair"
