@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
@@ -49,6 +49,14 @@ class PolicyIn(Schema):
     shipping_allowance_days: int = Field(30, ge=0, le=365)
     car_use_rate: Decimal = Field(engine.CAR_USE_RATE_MAX, ge=0, le=engine.CAR_USE_RATE_MAX)
     wear_parts: dict[str, tuple[int, int]] = {}
+    # Cars: periods and limits; never less than the 2021 rule (422 below_floor).
+    car_months: int = Field(24, ge=24, le=240)
+    car_km: int = Field(50_000, ge=50_000)
+    car_repair_months: int = Field(36, ge=36, le=240)
+    car_repair_km: int = Field(60_000, ge=60_000)
+    car_loaner_after_days: int = Field(5, ge=0, le=5)
+    car_max_repair_days: int = Field(30, ge=1, le=30)
+    car_max_same_fault_repairs: int = Field(4, ge=1, le=4)
 
 
 class RepairIn(Schema):
@@ -322,3 +330,124 @@ def evaluate(request: HttpRequest, payload: EvaluateIn) -> Any:
         ],
         "explanation": explain(result.decision, detail),
     }
+
+
+# --- The company's stored policies ------------------------------------------------------------
+
+
+class StoredPolicyOut(Schema):
+    id: int
+    name: str
+    kind: str
+    category_id: int | None
+    product_model_id: int | None
+    whole_unit_months: int
+    components: dict[str, int]
+    accessories: dict[str, int]
+    windows_restart_on_exchange: bool
+    start_event: str
+    return_days: int
+    exchange_days: int
+    repair_count_threshold: int
+    max_repair_days: int
+    max_parts_wait_days: int
+    depreciation_per_day: Decimal
+    void_without_documents: bool
+    serial_format: dict[str, Any] | None
+    shipping_allowance_days: int
+    civil_code_days: bool
+    car_months: int
+    car_km: int
+    car_repair_months: int
+    car_repair_km: int
+    car_loaner_after_days: int
+    car_max_repair_days: int
+    car_max_same_fault_repairs: int
+    car_use_rate: Decimal
+    # {code: [months, km]}: a wear part's own period (km 0: no km limit).
+    wear_parts: dict[str, list[int]]
+
+
+class StoredPolicyIn(Schema):
+    """A company promise. Every field may be given; what is not given keeps its value (or the
+    rule's default on a new policy). A promise below the law is refused (422 with the fields)."""
+
+    name: str | None = None
+    kind: str | None = Field(None, pattern="^(general|car|phone|computer)$")
+    category_id: int | None = None
+    product_model_id: int | None = None
+    whole_unit_months: int | None = Field(None, ge=1, le=240)
+    components: dict[str, int] | None = None
+    accessories: dict[str, int] | None = None
+    windows_restart_on_exchange: bool | None = None
+    start_event: str | None = Field(None, pattern="^(invoice|sale|delivery|installation)$")
+    return_days: int | None = Field(None, ge=0, le=365)
+    exchange_days: int | None = Field(None, ge=0, le=365)
+    repair_count_threshold: int | None = Field(None, ge=1, le=20)
+    max_repair_days: int | None = Field(None, ge=1, le=365)
+    max_parts_wait_days: int | None = Field(None, ge=1, le=365)
+    depreciation_per_day: Decimal | None = Field(None, ge=0, le=Decimal("0.01"))
+    void_without_documents: bool | None = None
+    serial_format: SerialFormatIn | None = None
+    shipping_allowance_days: int | None = Field(None, ge=0, le=365)
+    civil_code_days: bool | None = None
+    car_months: int | None = Field(None, ge=1, le=240)
+    car_km: int | None = Field(None, ge=1, le=10_000_000)
+    car_repair_months: int | None = Field(None, ge=1, le=240)
+    car_repair_km: int | None = Field(None, ge=1, le=10_000_000)
+    car_loaner_after_days: int | None = Field(None, ge=0, le=365)
+    car_max_repair_days: int | None = Field(None, ge=1, le=365)
+    car_max_same_fault_repairs: int | None = Field(None, ge=1, le=100)
+    car_use_rate: Decimal | None = Field(None, ge=0, le=engine.CAR_USE_RATE_MAX)
+    wear_parts: dict[str, tuple[int, int]] | None = None
+
+
+def _stored_fields(payload: StoredPolicyIn) -> dict[str, Any]:
+    data = payload.dict(exclude_unset=True)
+    for ref in ("category_id", "product_model_id"):
+        if ref in data:
+            data[ref[:-3]] = data.pop(ref)
+    if "wear_parts" in data and data["wear_parts"] is not None:
+        data["wear_parts"] = {k: list(v) for k, v in data["wear_parts"].items()}
+    for name in ("components", "accessories", "wear_parts"):
+        if name in data and data[name] is None:
+            data[name] = {}
+    return data
+
+
+def _stored(request: HttpRequest) -> Any:
+    from aftersales.warranty.models import WarrantyPolicy
+
+    user: Any = request.user
+    require(user, Perm.WARRANTY_EDIT)
+    return WarrantyPolicy.objects.filter(company_id=user.company_id)
+
+
+@router.get("/warranty/policies", response={200: list[StoredPolicyOut], **ERRORS})
+def policy_list(request: HttpRequest) -> Any:
+    """The company's 三包 policies (by product model, category or company default)."""
+    return list(_stored(request).order_by("pk"))
+
+
+@router.get("/warranty/policies/{policy_id}", response={200: StoredPolicyOut, **ERRORS})
+def policy_get(request: HttpRequest, policy_id: int) -> Any:
+    return get_visible(_stored(request), policy_id)
+
+
+@router.post("/warranty/policies", response={201: StoredPolicyOut, **ERRORS})
+def policy_create(request: HttpRequest, payload: StoredPolicyIn) -> Any:
+    """A new promise. A car policy's periods, km, loaner day, repair-day and repeat limits and
+    its wear parts are checked against the 2021 car rule: never less than the law."""
+    from aftersales.warranty.actions import warranty_policy_save
+
+    _stored(request)
+    row = warranty_policy_save(actor=request.user, **_stored_fields(payload))
+    return Status(201, row)
+
+
+@router.patch("/warranty/policies/{policy_id}", response={200: StoredPolicyOut, **ERRORS})
+def policy_update(request: HttpRequest, policy_id: int, payload: StoredPolicyIn) -> Any:
+    from aftersales.warranty.actions import warranty_policy_save
+
+    row = get_visible(_stored(request), policy_id)
+    return warranty_policy_save(actor=request.user, policy=row, **_stored_fields(payload))

@@ -275,6 +275,42 @@ FIELDS = (
 )
 
 
+# The systems the car rule covers as main assemblies and main parts: never a wear part (listing
+# one would take it out of 三包).
+NOT_WEAR_PARTS = engine.CAR_MAJOR | engine.CAR_CHASSIS_BODY
+
+
+def _clean_wear_parts(errors: Errors, value: Any) -> dict[str, list[int]]:
+    """{code: [months, km]} (km 0: no km limit): a code of letters, digits and _ (at most 40),
+    months 1-120, km 0-1,000,000; a main system of the car rule is refused."""
+    out: dict[str, list[int]] = {}
+    if value in (None, ""):
+        return out
+    if not isinstance(value, dict):
+        errors.add("wear_parts", _("Write code:months/km, separated by commas."))
+        return out
+    for code, period in value.items():
+        code = str(code).strip()
+        try:
+            months, km = (int(x) for x in period)
+        except (TypeError, ValueError):
+            errors.add("wear_parts", _("Write code:months/km, separated by commas."))
+            continue
+        if not code or len(code) > 40 or not code.replace("_", "").isalnum():
+            errors.add("wear_parts", _("Write code:months/km, separated by commas."))
+        elif code in NOT_WEAR_PARTS:
+            errors.add(
+                "wear_parts",
+                _("%(code)s is a main system under the car rule, not a wear part.")
+                % {"code": code},
+            )
+        elif not 1 <= months <= 120 or not 0 <= km <= 1_000_000:
+            errors.add("wear_parts", _("A wear part's period: 1-120 months, 0-1,000,000 km."))
+        else:
+            out[code] = [months, km]
+    return out
+
+
 @transaction.atomic
 def warranty_policy_save(
     *, actor: User, policy: WarrantyPolicy | None = None, **fields: Any
@@ -298,6 +334,7 @@ def warranty_policy_save(
         errors.add("category", _("Unknown product category."))
     if row.product_model_id and row.product_model.category.company_id != actor.company_id:
         errors.add("product_model", _("Unknown product model."))
+    row.wear_parts = _clean_wear_parts(errors, row.wear_parts)
     try:
         plain = to_engine(row)
     except (KeyError, TypeError, ValueError):

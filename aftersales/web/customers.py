@@ -211,22 +211,26 @@ class UnitForm(forms.Form):
     product_model = forms.ModelChoiceField(label=_("Product model"), queryset=Region.objects.none())
     serial = forms.CharField(label=_("Serial number"), max_length=64, required=False)
     purchase_date = forms.DateField(
-        label=_("Purchase date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Purchase date"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     invoice_date = forms.DateField(
-        label=_("Invoice date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Invoice date"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     installation_date = forms.DateField(
         label=_("Installation date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     voucher_no = forms.CharField(label=_("Warranty voucher no."), max_length=64, required=False)
     # Household cars (三包 2021).
     delivery_date = forms.DateField(
         label=_("Delivery date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         help_text=_("Cars: the 三包 period starts at delivery when it differs from the invoice."),
     )
     purchase_price = forms.DecimalField(

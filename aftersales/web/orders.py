@@ -154,6 +154,7 @@ def _intake_context(request: HttpRequest, form: IntakeForm, **extra: Any) -> dic
         "recent_orders": _recent_orders(user, customer, unit),
         "warranty": _intake_warranty(unit) if unit else None,
         "needs_km": unit is not None and _needs_km(unit),
+        "new_unit_needs_km": unit is None and _new_model_needs_km(user, form["new_model"].value()),
         "fault_codes": codes.order_by("code")[:300],
         "models": product_models_visible_to(user).order_by("code")[:300],
         **extra,
@@ -177,6 +178,23 @@ def _needs_km(unit: Any) -> bool:
     from aftersales.warranty.actions import policy_for_unit
 
     return policy_for_unit(unit).kind == "car"
+
+
+def _new_model_needs_km(user: Any, model_id: Any) -> bool:
+    """A unit created inline: the chosen model's 三包 policy decides by km (cars)."""
+    from aftersales.warranty.actions import policy_for
+
+    try:
+        pk = int(model_id)
+    except (TypeError, ValueError):
+        return False
+    model = product_models_visible_to(user).filter(pk=pk).values("category_id").first()
+    if model is None:
+        return False
+    policy = policy_for(
+        company_id=user.company_id, product_model_id=pk, category_id=model["category_id"]
+    )
+    return policy.kind == "car"
 
 
 def _intake_warranty(unit: Any) -> dict[str, Any]:

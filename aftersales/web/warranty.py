@@ -14,10 +14,20 @@ from aftersales.accounts.permissions import Perm
 from aftersales.catalog.models import MainComponent, ProductCategory, ProductModel
 from aftersales.core.errors import ApplicationError
 from aftersales.core.selectors import get_visible
+from aftersales.warranty import engine
 from aftersales.warranty.actions import warranty_policy_save
 from aftersales.warranty.models import KIND_CHOICES, WarrantyPolicy
 from aftersales.web.shortcuts import apply_errors, page
 
+CAR_FIELDS = (
+    "car_months",
+    "car_km",
+    "car_repair_months",
+    "car_repair_km",
+    "car_loaner_after_days",
+    "car_max_repair_days",
+    "car_max_same_fault_repairs",
+)
 SPAN_HELP = _("Positions in the serial, e.g. 2-4 (first character = 0)")
 
 
@@ -83,6 +93,58 @@ class WarrantyPolicyForm(forms.Form):
         required=False,
         help_text=_("A car return owes price × km ÷ 1000 × n; at most 0.005 (0.5 %)."),
     )
+    car_months = forms.IntegerField(
+        label=_("Car: 三包 period (months)"),
+        min_value=engine.CAR.car_months,
+        max_value=240,
+        required=False,
+        help_text=_("At least 24 months (the rule); empty: the rule."),
+    )
+    car_km = forms.IntegerField(
+        label=_("Car: 三包 period (km)"),
+        min_value=engine.CAR.car_km,
+        required=False,
+        help_text=_("At least 50,000 km; empty: the rule."),
+    )
+    car_repair_months = forms.IntegerField(
+        label=_("Car: repair warranty (months)"),
+        min_value=engine.CAR.car_repair_months,
+        max_value=240,
+        required=False,
+        help_text=_("At least 36 months; empty: the rule."),
+    )
+    car_repair_km = forms.IntegerField(
+        label=_("Car: repair warranty (km)"),
+        min_value=engine.CAR.car_repair_km,
+        required=False,
+        help_text=_("At least 60,000 km; empty: the rule."),
+    )
+    car_loaner_after_days = forms.IntegerField(
+        label=_("Car: loaner after repair days"),
+        min_value=0,
+        max_value=engine.CAR.car_loaner_after_days,
+        required=False,
+        help_text=_("At most 5 (a loaner from day 6); empty: the rule."),
+    )
+    car_max_repair_days = forms.IntegerField(
+        label=_("Car: cumulative repair days before exchange or return"),
+        min_value=1,
+        max_value=engine.CAR.car_max_repair_days,
+        required=False,
+        help_text=_("At most 30; empty: the rule."),
+    )
+    car_max_same_fault_repairs = forms.IntegerField(
+        label=_("Car: repairs of the same fault before exchange or return"),
+        min_value=1,
+        max_value=engine.CAR.car_max_same_fault_repairs,
+        required=False,
+        help_text=_("At most 4; empty: the rule."),
+    )
+    wear_parts = forms.CharField(
+        label=_("Car: wear parts (months/km)"),
+        required=False,
+        help_text=_("e.g. brake_pad:12/30000, wiper_blade:6 (no km: no km limit)"),
+    )
     serial_year = forms.CharField(label=_("Serial: year"), required=False, help_text=SPAN_HELP)
     serial_month = forms.CharField(label=_("Serial: month"), required=False)
     serial_week = forms.CharField(label=_("Serial: week"), required=False)
@@ -110,8 +172,24 @@ class WarrantyPolicyForm(forms.Form):
                     self.add_error(name, _("Write code:months, separated by commas."))
         return out
 
+    def _wear_parts(self, data: dict[str, Any]) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for chunk in (data.pop("wear_parts") or "").split(","):
+            if chunk.strip():
+                code, _sep, period = chunk.partition(":")
+                months, _sep, km = period.partition("/")
+                try:
+                    out[code.strip()] = [int(months), int(km or 0)]
+                except ValueError:
+                    self.add_error("wear_parts", _("Write code:months/km, separated by commas."))
+        return out
+
     def policy_fields(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
+        data["wear_parts"] = self._wear_parts(data)
+        for name in CAR_FIELDS:  # empty: the rule's value
+            if data.get(name) is None:
+                data[name] = getattr(engine.CAR, name)
         data["components"] = self._months(data, "components")
         data["accessories"] = self._months(data, "accessories")
         if data.get("car_use_rate") is None:
@@ -177,6 +255,11 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "accessories": ", ".join(f"{k}:{v}" for k, v in (policy.accessories or {}).items()),
             "windows_restart_on_exchange": policy.windows_restart_on_exchange,
             "car_use_rate": policy.car_use_rate,
+            **{name: getattr(policy, name) for name in CAR_FIELDS},
+            "wear_parts": ", ".join(
+                f"{k}:{v[0]}/{v[1]}" if v[1] else f"{k}:{v[0]}"
+                for k, v in (policy.wear_parts or {}).items()
+            ),
             "start_event": policy.start_event,
             "return_days": policy.return_days,
             "exchange_days": policy.exchange_days,

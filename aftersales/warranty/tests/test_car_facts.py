@@ -113,6 +113,8 @@ def test_unit_page_edits_and_shows_the_car_facts(login, agent, data):
     client = login(agent)
     form = client.get(f"/units/{unit.pk}/edit/").content.decode()
     assert 'name="delivery_date"' in form and 'name="purchase_price"' in form
+    # The date inputs carry their value (ISO, as type="date" needs), so saving keeps it.
+    assert 'name="purchase_date" value="2024-03-01"' in form
     assert "出租或其他营运" in form
     response = client.post(
         f"/units/{unit.pk}/edit/",
@@ -217,3 +219,21 @@ def test_order_path_starts_a_car_at_delivery_and_excludes_commercial_use(
     second = ServiceOrder.objects.latest("pk")
     assert second.warranty_decision == "paid_repair"
     assert second.warranty_detail["rule"] == "car.commercial_use"
+
+
+def test_the_evaluate_api_by_unit_uses_the_units_car_facts(people, data, agent, api):
+    _car(people, data)
+    unit = _set(
+        agent,
+        data["u1"],
+        voucher_no="SB1",
+        invoice_date=timezone.localdate() - dt.timedelta(days=20),
+        use="commercial",
+    )
+    result = api(agent).post(
+        "/warranty/evaluate",
+        {"unit_id": unit.pk, "service_date": timezone.localdate().isoformat(), "mileage_km": 900},
+    )
+    assert result.status_code == 200, result.content
+    assert result.json()["rule"] == "car.commercial_use"
+    assert result.json()["decision"] == "paid_repair"

@@ -93,3 +93,69 @@ def test_a_lower_km_reading_at_intake_is_refused_on_the_field(login, agent, peop
     response = _intake(login(agent), unit, meter_km="1000")
     assert response.status_code == 422
     assert not ServiceOrder.objects.exists() and MeterReading.objects.count() == 1
+
+
+def test_intake_asks_the_km_for_a_unit_created_inline_when_its_model_is_a_car(
+    login, agent, people, data
+):
+    client = login(agent)
+    model = data["model"].pk
+    # The general rule: no km asked, also when the model is chosen.
+    assert (
+        'data-testid="intake-new-meter"'
+        not in client.get(f"/orders/new/?new_model={model}").content.decode()
+    )
+    warranty_policy_save(
+        actor=people["service_manager"], name="家用汽车", kind="car", product_model=data["model"]
+    )
+    page = client.get("/orders/new/").content.decode()
+    # The model select asks the page again on change (htmx) for the km field.
+    assert 'hx-select="#new-unit-meter"' in page and 'data-testid="intake-new-meter"' not in page
+    chosen = client.get(f"/orders/new/?new_model={model}", HTTP_HX_REQUEST="true")
+    assert 'data-testid="intake-new-meter"' in chosen.content.decode()
+    assert "里程表读数（公里）" in chosen.content.decode()
+    response = client.post(
+        "/orders/new/",
+        {
+            "new_name": "王五",
+            "new_phone": "13900001111",
+            "new_model": model,
+            "new_serial": "CAR-NEW-1",
+            "meter_km": "1200",
+            "channel": "phone",
+            "service_type": "repair",
+            "priority": "low",
+            "fault_description": "异响",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    order = ServiceOrder.objects.get()
+    reading = MeterReading.objects.get(unit=order.unit)
+    assert (reading.value, reading.source, reading.reference) == (1200, "customer", "intake")
+
+
+def test_a_bad_km_for_an_inline_car_is_shown_on_the_inline_field(login, agent, people, data):
+    warranty_policy_save(
+        actor=people["service_manager"], name="家用汽车", kind="car", product_model=data["model"]
+    )
+    response = login(agent).post(
+        "/orders/new/",
+        {
+            "new_name": "王五",
+            "new_phone": "13900001111",
+            "new_model": data["model"].pk,
+            "new_serial": "CAR-NEW-2",
+            "meter_km": "-5",
+            "channel": "phone",
+            "service_type": "repair",
+            "priority": "low",
+        },
+    )
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="intake-new-meter"' in text
+    assert (
+        "invalid-feedback"
+        in text.split('data-testid="intake-new-meter"')[1].split("</div></div>")[0]
+    )
+    assert not ServiceOrder.objects.exists()

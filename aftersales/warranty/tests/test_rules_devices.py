@@ -80,7 +80,7 @@ PHONE_CASES = [
     # wired headset 3 months), even in the first 7 days (no return of the phone for them).
     (
         "battery-day-3",
-        "第十三条?",
+        "第十四条?",
         UNIT,
         acc("battery"),
         D(2025, 3, 4),
@@ -89,7 +89,7 @@ PHONE_CASES = [
     ),
     (
         "battery-6-months",
-        "第十三条?",
+        "第十四条?",
         UNIT,
         acc("battery"),
         D(2025, 9, 1),
@@ -107,7 +107,7 @@ PHONE_CASES = [
     ),
     (
         "charger-11-months",
-        "第十三条?",
+        "第十四条?",
         UNIT,
         acc("charger"),
         D(2026, 2, 1),
@@ -116,7 +116,7 @@ PHONE_CASES = [
     ),
     (
         "headset-3-months",
-        "第十三条?",
+        "第十四条?",
         UNIT,
         acc("wired_headset"),
         D(2025, 6, 1),
@@ -135,7 +135,7 @@ PHONE_CASES = [
     # Replaced twice and still failing: the accessory is returned.
     (
         "battery-replaced-twice",
-        "第十三条?",
+        "第十四条?",
         replaced("battery", D(2025, 4, 1), D(2025, 5, 1)),
         acc("battery"),
         D(2025, 6, 1),
@@ -144,7 +144,7 @@ PHONE_CASES = [
     ),
     (
         "battery-replaced-once",
-        "第十三条?",
+        "第十四条?",
         replaced("battery", D(2025, 4, 1)),
         acc("battery"),
         D(2025, 6, 1),
@@ -153,7 +153,7 @@ PHONE_CASES = [
     ),
     (
         "charger-replaced-twice-battery-fails",
-        "第十三条?",
+        "第十四条?",
         replaced("charger", D(2025, 4, 1), D(2025, 5, 1)),
         acc("battery"),
         D(2025, 6, 1),
@@ -162,7 +162,7 @@ PHONE_CASES = [
     ),
     (
         "battery-repair-extends",
-        "第十三条?",
+        "第十四条?",
         replace(UNIT, repairs=(Repair(D(2025, 4, 1), days_in_repair=10, performance=False),)),
         acc("battery"),
         D(2025, 9, 11),
@@ -231,7 +231,7 @@ COMPUTER_CASES = [
     ),
     (
         "pc-no-documents",
-        "第十三条",
+        "第十八条?",
         replace(UNIT, has_voucher=False, has_invoice=False),
         PERF,
         D(2025, 3, 3),

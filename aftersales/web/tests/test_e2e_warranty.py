@@ -55,3 +55,30 @@ def test_car_intake_records_the_km_and_the_order_page_explains_the_decision(
     assert "car.repair_warranty" not in page.content()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360
+
+
+def test_inline_car_at_intake_asks_for_the_km_once_the_model_is_chosen(
+    phone_page, data, agent, people
+):
+    from aftersales.customers.models import MeterReading
+    from aftersales.warranty.actions import warranty_policy_save
+
+    warranty_policy_save(
+        actor=people["service_manager"], name="家用汽车", kind="car", product_model=data["model"]
+    )
+    page = phone_page
+    sign_in(page, agent)
+    page.goto("/orders/new/")
+    page.click("summary")
+    expect(page.locator("[data-testid=intake-new-meter]")).to_have_count(0)
+    page.fill("#id_new_name", "王五")
+    page.fill("#id_new_phone", "13900001111")
+    page.fill("#id_new_serial", "CAR-E2E-1")
+    page.select_option("[data-testid=new-model]", str(data["model"].pk))
+    expect(page.locator("[data-testid=intake-new-meter]")).to_be_visible()
+    page.fill("#id_meter_km", "800")
+    page.fill("[data-testid=fault-description]", "刹车异响")
+    page.click("[data-testid=register-order]")
+    page.wait_for_url(re.compile(r"/orders/\d+/$"))
+    order = ServiceOrder.objects.get()
+    assert MeterReading.objects.get(unit=order.unit).value == 800
