@@ -189,7 +189,7 @@ def run(plan: MaintenancePlan, today: dt.date) -> dict[str, float]:
         "units": result.units,
         "orders_created": orders,
         "units_per_s": round(result.units / seconds),
-        "projection_rows_per_s": round(UnitSchedule.objects.filter(plan=plan).count() / seconds),
+        "units_projected_per_s": round(UnitSchedule.objects.filter(plan=plan).count() / seconds),
         "blocked": result.blocked,
     }
 

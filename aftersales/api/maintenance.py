@@ -515,3 +515,131 @@ def contract_renew(request: HttpRequest, contract_id: int, payload: RenewIn) -> 
         price=payload.price,
     )
     return Status(201, _contract(new))
+
+
+class CampaignIn(Schema):
+    name: str
+    kind: str
+    work: str
+    product_model_ids: list[int] = []
+    serial_from: str = ""
+    serial_to: str = ""
+    sold_from: dt.date | None = None
+    sold_to: dt.date | None = None
+    serials: list[str] = []
+
+
+class CampaignOut(Schema):
+    id: int
+    name: str
+    kind: str
+    status: str
+    work: str
+    units: int
+    progress: dict[str, int]
+
+
+def _campaign(user: Any, c: Any) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "name": c.name,
+        "kind": c.kind,
+        "status": c.status,
+        "work": c.work,
+        "units": actions.campaign_units_query(c).count()
+        if c.status == "draft"
+        else c.units.count(),
+        "progress": selectors.campaign_progress(c, user=user)["counts"],
+    }
+
+
+@router.get("/maintenance/campaigns", response={200: list[CampaignOut], **ERRORS})
+def campaign_list(request: HttpRequest) -> Any:
+    require(request.user, Perm.ORDER_VIEW)
+    return [_campaign(request.user, c) for c in selectors.campaigns_visible_to(request.user)[:200]]
+
+
+@router.post("/maintenance/campaigns", response={201: CampaignOut, **ERRORS})
+def campaign_create(request: HttpRequest, payload: CampaignIn) -> Any:
+    data = payload.dict()
+    campaign = actions.campaign_create(
+        actor=request.user,  # type: ignore[arg-type]
+        product_models=data.pop("product_model_ids"),
+        **data,
+    )
+    return Status(201, _campaign(request.user, campaign))
+
+
+@router.get("/maintenance/campaigns/{campaign_id}", response={200: CampaignOut, **ERRORS})
+def campaign_get(request: HttpRequest, campaign_id: int) -> Any:
+    require(request.user, Perm.ORDER_VIEW)
+    found = get_visible(selectors.campaigns_visible_to(request.user), campaign_id)
+    return _campaign(request.user, found)
+
+
+@router.post("/maintenance/campaigns/{campaign_id}/launch", response={200: CampaignOut, **ERRORS})
+def campaign_launch(request: HttpRequest, campaign_id: int) -> Any:
+    campaign = actions.campaign_launch(actor=request.user, campaign=campaign_id)  # type: ignore[arg-type]
+    return _campaign(request.user, campaign)
+
+
+class ChecklistItemIn(Schema):
+    item: str
+    ok: bool = False
+    note: str = ""
+
+
+class MeasurementIn(Schema):
+    name: str
+    value: Decimal
+    unit: str = ""
+
+
+class AcceptanceIn(Schema):
+    checklist: list[ChecklistItemIn]
+    measurements: list[MeasurementIn] = []
+    defects: list[str] = []
+    signature: str = ""
+    signer_name: str = ""
+
+
+class SignatureIn(Schema):
+    signature: str
+    signer_name: str = ""
+
+
+class AcceptanceOut(Schema):
+    order_id: int
+    status: str
+    certificate_no: str
+    defects: list[dict[str, Any]]
+
+
+def _acceptance(record: Any) -> dict[str, Any]:
+    return {
+        "order_id": record.order_id,
+        "status": record.status,
+        "certificate_no": record.certificate_no,
+        "defects": [
+            {"text": d.text, "order_id": d.order_id, "order_number": d.order.number}
+            for d in record.defects.select_related("order")
+        ],
+    }
+
+
+@router.post("/orders/{order_id}/acceptance", response={200: AcceptanceOut, **ERRORS})
+def acceptance_record(request: HttpRequest, order_id: int, payload: AcceptanceIn) -> Any:
+    data = payload.dict()
+    record = actions.acceptance_record(actor=request.user, order=order_id, **data)  # type: ignore[arg-type]
+    return _acceptance(record)
+
+
+@router.post("/orders/{order_id}/acceptance/accept", response={200: AcceptanceOut, **ERRORS})
+def acceptance_accept(request: HttpRequest, order_id: int, payload: SignatureIn) -> Any:
+    record = actions.acceptance_accept(
+        actor=request.user,  # type: ignore[arg-type]
+        order=order_id,
+        signature=payload.signature,
+        signer_name=payload.signer_name,
+    )
+    return _acceptance(record)

@@ -737,6 +737,7 @@ def unit_generate(
     plan: MaintenancePlan | None = None,
     today: dt.date | None = None,
     is_working: Callable[[dt.date], bool] | None = None,
+    rules: list[schedule.Rule] | None = None,
 ) -> UnitSchedule | None:
     """Project one unit's next service and order it when due (idempotent; the unit row is
     locked). Returns the unit's schedule row (None when it has no active plan)."""
@@ -757,7 +758,7 @@ def unit_generate(
         facts = facts_for(locked, the_plan)
         timing = timing_of(the_plan, locked)
         due = schedule.next_due(
-            rules_of(the_plan),
+            rules if rules is not None and plan is not None else rules_of(the_plan),
             facts,
             timing,
             is_working=is_working or working_days(locked.company_id),
@@ -834,7 +835,9 @@ def plan_generate(*, plan: MaintenancePlan | int, today: dt.date | None = None) 
         slow, rows, counted = _project_chunk(the_plan, chunk, rules, today, is_working)
         blocked.update(counted)
         for unit_id in slow:
-            row = unit_generate(unit=unit_id, plan=the_plan, today=today, is_working=is_working)
+            row = unit_generate(
+                unit=unit_id, plan=the_plan, today=today, is_working=is_working, rules=rules
+            )
             if row is not None:
                 if getattr(row, "just_ordered", False):
                     created += 1

@@ -139,6 +139,14 @@ API_CASES = [
     ("get", "/maintenance/runs", None, ALL, 200),
     ("get", "/units/{u1}/maintenance", None, ALL, 200),
     ("get", "/maintenance/contracts", None, ALL, 200),
+    ("get", "/maintenance/campaigns", None, ALL, 200),
+    (
+        "post",
+        "/maintenance/campaigns",
+        {"name": "召回", "kind": "recall", "work": "检查", "serials": ["KF2401000001"]},
+        {M, ADM},
+        201,
+    ),
     (
         "post",
         "/maintenance/contracts",

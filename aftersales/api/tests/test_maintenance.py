@@ -110,3 +110,32 @@ def test_contracts_through_the_api(data, people, api):
     )
     assert renewed.status_code == 201 and renewed.json()["unit_ids"] == [data["u1"].pk]
     assert agent.get(f"/maintenance/contracts/{cid}").json()["status"] == "renewed"
+
+
+def test_campaigns_through_the_api(data, people, api):
+    manager = api(people["service_manager"])
+    created = manager.post(
+        "/maintenance/campaigns",
+        {"name": "召回", "kind": "recall", "work": "更换继电器", "serials": [data["u1"].serial]},
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["units"] == 1
+    launched = manager.post(f"/maintenance/campaigns/{created.json()['id']}/launch")
+    assert launched.json()["status"] == "launched"
+    assert launched.json()["progress"]["reached"] + launched.json()["progress"]["pending"] == 1
+
+
+def test_acceptance_through_the_api(data, people, api, new_order, walk):
+    order = walk(new_order(service_type="installation", fault_description="安装"), "accept")
+    field.visit_depart(actor=people["tech"], order=order, eta_minutes=10)
+    field.visit_arrive(actor=people["tech"], order=order, latitude=31.2, longitude=121.4)
+    tech = api(people["tech"])
+    response = tech.post(
+        f"/orders/{order.pk}/acceptance",
+        {"checklist": [{"item": "安装牢固", "ok": True}], "defects": ["缺少遥控器"]},
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "defects" and len(body["defects"]) == 1
+    refused = tech.post(f"/orders/{order.pk}/acceptance/accept", {"signature": "x"})
+    assert refused.status_code == 409 and refused.json()["code"] == "defects_open"
