@@ -6,6 +6,7 @@ and the like), images are not rendered (photos are attached to the article inste
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from django.utils.html import strip_tags
@@ -49,7 +50,7 @@ _MD = _parser()
 
 def plain(text: str, length: int = 120) -> str:
     """The text without its Markdown, for a one-line snippet in lists."""
-    words = strip_tags(_MD.render(text or "")).split()
+    words = html.unescape(strip_tags(_MD.render(text or ""))).split()
     joined = " ".join(words)
     return joined if len(joined) <= length else joined[: length - 1] + "…"
 

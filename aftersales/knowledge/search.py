@@ -123,23 +123,30 @@ def _top(query: Query, require_all: bool, limit: int, within: QuerySet[Any] | No
         ids = _fts5_top(f"{{search_title search_codes}} : ({expression})", limit, within)
         return ids if len(ids) >= limit else _fts5_top(expression, limit, within)
     tsq = tsquery_expression(query, require_all=require_all)
-    ids = _pg_top(PG_HEAD, tsq, limit, within)
-    return ids if len(ids) >= limit else _pg_top(PG_VECTOR, tsq, limit, within)
+    # Title and code matches newest first (ts_rank_cd over thousands of title matches of a
+    # common word costs 150-250 ms at 100,000 articles; the Python ranking orders them anyway).
+    ids = _pg_top(PG_HEAD, tsq, limit, within, ranked=False)
+    return ids if len(ids) >= limit else _pg_top(PG_VECTOR, tsq, limit, within, ranked=True)
 
 
-def _pg_top(column: str, tsq: str, limit: int, within: QuerySet[Any] | None) -> list[int]:
+def _pg_top(
+    column: str, tsq: str, limit: int, within: QuerySet[Any] | None, *, ranked: bool
+) -> list[int]:
     scope, params = _correlated(within, "ka.id") if within is not None else ("TRUE", ())
+    order = (
+        f"ts_rank_cd(ka.{column}, to_tsquery('simple', %s)) DESC, ka.id" if ranked else "ka.id DESC"
+    )
     sql = "".join(
         [
             f"SELECT ka.id FROM knowledge_article ka WHERE ka.{column} ",  # noqa: S608
             "@@ to_tsquery('simple', %s) ",
             f"AND {scope} ",
-            f"ORDER BY ts_rank_cd(ka.{column}, to_tsquery('simple', %s)) DESC, ka.id ",
-            "LIMIT %s",
+            f"ORDER BY {order} LIMIT %s",
         ]
     )
+    values = [tsq, *params, *([tsq] if ranked else []), limit]
     with connection.cursor() as cur:
-        cur.execute(sql, [tsq, *params, tsq, limit])
+        cur.execute(sql, values)
         return [row[0] for row in cur.fetchall()]
 
 

@@ -162,6 +162,12 @@ def test_markdown_lets_no_html_or_script_through(source):
     assert 'href="data' not in html.lower()
 
 
+def test_plain_snippet_is_text_not_markup():
+    from aftersales.knowledge.markdown import plain
+
+    assert plain("## 检查\n\n1. 电容 <script>x</script>") == "检查 电容 <script>x</script>"
+
+
 def test_markdown_renders_headings_lists_links_and_tables():
     html = render(
         "## 检查\n\n1. 电容\n2. 绕组\n\n[手册](https://example.com/m)\n\n|a|b|\n|-|-|\n|1|2|"
