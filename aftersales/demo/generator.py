@@ -32,6 +32,7 @@ from aftersales.catalog.models import (
 from aftersales.core.audit import audit_record
 from aftersales.customers.choices import ConsentChannel, ConsentPurpose, CustomerKind
 from aftersales.customers.models import Address, Consent, Customer, InstalledUnit
+from aftersales.workshop.demo import demo_workshop
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建华志强晓东海燕红梅丹玉兰金凤文斌俊杰浩然欣怡子涵梓萱宇轩"
@@ -808,6 +809,9 @@ def generate(
     n_warehouses = _stock(ctx)
     plan_day = _plannable_day(ctx, open_orders) if open_orders > 0 else None
     tech_day = _technician_day(ctx) if open_orders > 0 else None
+    workshop_jobs = (
+        demo_workshop(ctx.company, ctx.stations[0], _signature_png()) if open_orders else 0
+    )
     audit_record(
         actor=None,
         action="demo.load",
@@ -840,4 +844,5 @@ def generate(
         "warehouses": n_warehouses,
         "plannable_day": plan_day.isoformat() if plan_day else None,
         "technician_day": tech_day.isoformat() if tech_day else None,
+        "workshop_jobs": workshop_jobs,
     }
