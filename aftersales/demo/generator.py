@@ -35,6 +35,7 @@ from aftersales.customers.models import Address, Consent, Customer, InstalledUni
 from aftersales.knowledge import demo as knowledge_demo
 from aftersales.kpi.demo import kpi_demo
 from aftersales.maintenance.demo import demo_maintenance
+from aftersales.workshop.demo import demo_workshop
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建华志强晓东海燕红梅丹玉兰金凤文斌俊杰浩然欣怡子涵梓萱宇轩"
@@ -814,6 +815,9 @@ def generate(
     tech_day = _technician_day(ctx) if open_orders > 0 else None
     kpi_demo(ctx.company, seed)
     demo_maintenance(ctx.company, orders=3 if open_orders > 0 else 0)
+    workshop_jobs = (
+        demo_workshop(ctx.company, ctx.stations[0], _signature_png()) if open_orders else 0
+    )
     audit_record(
         actor=None,
         action="demo.load",
@@ -846,4 +850,5 @@ def generate(
         "warehouses": n_warehouses,
         "plannable_day": plan_day.isoformat() if plan_day else None,
         "technician_day": tech_day.isoformat() if tech_day else None,
+        "workshop_jobs": workshop_jobs,
     }

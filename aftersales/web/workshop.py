@@ -85,7 +85,7 @@ def counter(request: HttpRequest) -> HttpResponse:
         selectors.jobs_visible_to(request.user)
         .filter(station=station, status=JobStatus.READY)
         .select_related("order", "order__customer")
-        .order_by("ready_at")[:50]
+        .order_by("status_since", "id")[:50]
     )
     return render(
         request,
@@ -367,12 +367,12 @@ def board(request: HttpRequest) -> HttpResponse:
     if station_id not in {s.pk for s in stations}:
         station_id = 0
     now = timezone.now()
-    columns = []
-    for status, jobs in selectors.board(request.user, station_id=station_id or None).items():
-        for j in jobs:
-            j.age = rules.age_bucket(j.status_since, now)  # type: ignore[attr-defined]
-            j.age_label = AGE_LABELS[j.age]  # type: ignore[attr-defined]
-        columns.append({"status": status, "label": JobStatus(status).label, "jobs": jobs})
+    columns = selectors.board(request.user, station_id=station_id or None)
+    for column in columns:
+        column["label"] = JobStatus(column["status"]).label
+        for j in column["jobs"]:
+            j.age = rules.age_bucket(j.status_since, now)
+            j.age_label = AGE_LABELS[j.age]
     return render(
         request,
         "web/workshop/board.html",

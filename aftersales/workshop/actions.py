@@ -845,6 +845,16 @@ def unclaimed_remind(*, now: dt.datetime | None = None, limit: int = 500) -> int
 BENCH_WORK = frozenset({J.DIAGNOSING, J.APPROVED, J.IN_REPAIR})
 
 
+def _record_holder(locked: WorkshopJob) -> None:
+    """The service record is the bench technician's (the order's technician): a technician
+    must have taken the job (started its diagnosis) first."""
+    if not ServiceOrder.objects.filter(pk=locked.order_id, technician__isnull=False).exists():
+        raise Conflict(
+            "no_bench_technician",
+            _("A workshop technician must take the job (start the diagnosis) first."),
+        )
+
+
 def _on_bench(locked: WorkshopJob, allowed: frozenset[str]) -> None:
     if locked.status not in allowed:
         raise Conflict(
@@ -870,6 +880,7 @@ def bench_diagnosis(
 
     locked = _locked(actor, job, Perm.WORKSHOP_BENCH)
     _on_bench(locked, BENCH_WORK)
+    _record_holder(locked)
     return record_diagnosis(
         actor=actor,
         order=locked.order_id,
@@ -887,6 +898,7 @@ def bench_photos(*, actor: User, job: Any, kind: str, files: list[Any]) -> list[
 
     locked = _locked(actor, job, Perm.WORKSHOP_BENCH)
     _on_bench(locked, BENCH_WORK | {J.QUALITY_CHECK})
+    _record_holder(locked)
     return record_photos(actor=actor, order=locked.order_id, kind=kind, files=files)
 
 
@@ -900,6 +912,7 @@ def bench_quote(
 
     locked = _locked(actor, job, Perm.WORKSHOP_BENCH)
     MACHINE.target(locked.status, "quote")
+    _record_holder(locked)
     quote = quote_propose(actor=actor, order=locked.order_id, items=items, reason=reason)
     _move(
         locked,

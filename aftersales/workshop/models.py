@@ -135,7 +135,7 @@ class WorkshopJob(models.Model):
         verbose_name_plural = _("workshop jobs")
         indexes = [
             models.Index(fields=["station", "status", "status_since"], name="ws_job_board_idx"),
-            models.Index(fields=["company", "status", "id"], name="ws_job_company_idx"),
+            models.Index(fields=["company", "status", "status_since"], name="ws_job_company_idx"),
             models.Index(fields=["technician", "status"], name="ws_job_tech_idx"),
         ]
 

@@ -42,28 +42,29 @@ def workshop_stations(user: Any) -> QuerySet[Any]:
     return stations_visible_to(user).filter(is_active=True).order_by("name")
 
 
-def board(user: Any, *, station_id: int | None = None) -> dict[str, list[WorkshopJob]]:
-    """Jobs at the workshop by step, oldest in its step first."""
-    qs = jobs_visible_to(user).filter(status__in=AT_WORKSHOP)
+BOARD_COLUMN = 50
+
+
+def board(user: Any, *, station_id: int | None = None) -> list[dict[str, Any]]:
+    """Jobs at the workshop by step: per step how many, and the oldest in it (at most
+    BOARD_COLUMN), oldest first. One indexed query per step (station or company, status,
+    status_since), so the cost does not grow with the number of open jobs."""
+    qs = jobs_visible_to(user)
     if station_id:
         qs = qs.filter(station_id=station_id)
-    qs = qs.select_related("order", "order__customer", "order__unit", "technician").order_by(
-        "status_since", "id"
-    )
-    columns: dict[str, list[WorkshopJob]] = {s: [] for s in JobStatus.values if s in AT_WORKSHOP}
-    for job in qs[:2000]:
-        columns[job.status].append(job)
+    columns = []
+    for status in JobStatus.values:
+        if status not in AT_WORKSHOP:
+            continue
+        in_step = qs.filter(status=status)
+        jobs = list(
+            in_step.select_related(
+                "order", "order__customer", "order__unit", "technician"
+            ).order_by("status_since", "id")[:BOARD_COLUMN]
+        )
+        count = len(jobs) if len(jobs) < BOARD_COLUMN else in_step.count()
+        columns.append({"status": status, "jobs": jobs, "count": count})
     return columns
-
-
-def bench_queue(user: Any) -> QuerySet[WorkshopJob]:
-    """The bench's work: received units waiting for a technician and the jobs in repair."""
-    return (
-        jobs_visible_to(user)
-        .filter(status__in=AT_WORKSHOP - {JobStatus.READY})
-        .select_related("order", "order__unit", "order__customer", "technician")
-        .order_by("status_since", "id")
-    )
 
 
 def workshop_settings(company_id: int) -> WorkshopSettings:
@@ -136,7 +137,7 @@ def awaiting_units(user: Any) -> QuerySet[WorkshopJob]:
         jobs_visible_to(user)
         .filter(status=JobStatus.AWAITING_UNIT)
         .select_related("order", "order__customer", "station")
-        .order_by("created_at", "id")
+        .order_by("status_since", "id")
     )
 
 

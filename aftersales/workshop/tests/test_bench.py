@@ -165,3 +165,12 @@ def test_bench_forms_on_the_job_page(new_job, step, quoted, people, shelf, fee) 
     counter = Client()
     counter.force_login(people["agent"])
     assert counter.post(reverse("workshop-bench", args=[job.pk, "test"])).status_code == 403
+
+
+def test_record_needs_a_technician_on_the_job(new_job, step, people) -> None:
+    job = step(new_job(), "diagnose", who="station_manager")
+    with pytest.raises(ApplicationError) as exc:
+        actions.bench_diagnosis(
+            actor=people["station_manager"], job=job, diagnosis="x", cause="product_fault"
+        )
+    assert exc.value.code == "no_bench_technician"
