@@ -22,6 +22,7 @@ from django.utils import timezone
 from aftersales.accounts import actions as org
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Company, Region, Skill, Station, User
+from aftersales.billing.demo import demo_settlement
 from aftersales.catalog.models import (
     FaultCode,
     MainComponent,
@@ -811,6 +812,7 @@ def generate(
     _fees(ctx)
     knowledge_demo.load(ctx.company)
     n_warehouses = _stock(ctx)
+    demo_settlement(ctx.company)
     plan_day = _plannable_day(ctx, open_orders) if open_orders > 0 else None
     tech_day = _technician_day(ctx) if open_orders > 0 else None
     kpi_demo(ctx.company, seed)

@@ -92,3 +92,21 @@ def test_the_ledger_refuses_update_and_delete_in_the_database(
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql)
     assert LedgerEntry.objects.get().amount == D("98.00")
+
+
+def test_two_generations_at_once_make_one_statement(
+    month: dict[str, Any], completed: Any, race: Any
+) -> None:
+    from aftersales.billing.models import StatementOrder
+
+    completed(dt.datetime(2026, 11, 10, 10, 0))
+    finance = month["finance"]
+    results = race(
+        2,
+        lambda _i: (
+            actions.statement_generate(actor=finance, station=month["station"], period=NOV).pk
+        ),
+    )
+    assert Statement.objects.count() == 1 and StatementOrder.objects.count() == 1
+    only = Statement.objects.get().pk
+    assert set(results) <= {only, "generation_in_progress"}, results
