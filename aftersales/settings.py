@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "aftersales.api.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "aftersales.core.middleware.ContentSecurityPolicyMiddleware",
@@ -288,6 +289,27 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_MAX_LIMIT = 200
+
+# API rate limits per minute (api/ratelimit.py): per token or signed-in user, and per client
+# address; 0 turns a limit off. Off in the test run unless a test sets them.
+AFTERSALES_API_RATE_PER_CALLER = int(
+    os.environ.get("AFTERSALES_API_RATE_PER_CALLER", "0" if TESTING else "600")
+)
+AFTERSALES_API_RATE_PER_ADDRESS = int(
+    os.environ.get("AFTERSALES_API_RATE_PER_ADDRESS", "0" if TESTING else "1200")
+)
+# Trusted reverse proxies in front of the web processes that append to X-Forwarded-For (1 with
+# the nginx example); 0: the connection's own address is the client's.
+AFTERSALES_PROXY_COUNT = int(os.environ.get("AFTERSALES_PROXY_COUNT", "0"))
+# The cache holds the rate-limit counters: shared through Redis when there is one.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "aftersales",
+        }
+    }
 
 # Product settings (company data lives in the database; these are system-wide switches).
 AFTERSALES_DEMO_ON_EMPTY = env_bool("AFTERSALES_DEMO_ON_EMPTY", True)
