@@ -534,7 +534,9 @@ def order_solved_by_phone(
     if art is None:
         raise NotFound("not_found", _("Not found."))
     reason = note.strip() or gettext("Solved on the phone with “%(title)s”.") % {"title": art.title}
-    closed = order_transition(actor=actor, order=found, action="solve_remotely", reason=reason)
+    closed = order_transition(
+        actor=actor, order=found, action="solve_remotely", reason=reason, recorded=True
+    )
     article_feedback(actor=actor, article=art, helped=True, order=closed)
     return closed
 

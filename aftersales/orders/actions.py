@@ -41,6 +41,7 @@ from aftersales.orders import sla
 from aftersales.orders.choices import (
     FIELD_ONLY,
     FOLLOW_UP_ONLY,
+    KNOWLEDGE_ONLY,
     MET_FIELD,
     NEEDS_REASON,
     OPEN,
@@ -669,6 +670,12 @@ def order_transition(
         raise Conflict(
             "use_field_work",
             _("Record this on the visit page (the technician's service record)."),
+            details={"action": action},
+        )
+    if action in KNOWLEDGE_ONLY and not recorded:
+        raise Conflict(
+            "use_knowledge",
+            _("Mark the order solved on the phone from the solution that solved it."),
             details={"action": action},
         )
     if action in FOLLOW_UP_ONLY and not recorded:

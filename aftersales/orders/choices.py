@@ -151,10 +151,11 @@ NEEDS_REASON = frozenset(
 FIELD_ONLY = frozenset({"decline", "cannot_keep", "no_show", "revisit", "complete"})
 # The follow-up transition comes with the follow-up's recorded answers (feedback actions).
 FOLLOW_UP_ONLY = frozenset({"follow_up"})
-RECORDED_ONLY = FIELD_ONLY | FOLLOW_UP_ONLY
 # The workshop's bring-in comes with the workshop job (workshop actions).
 WORKSHOP_ONLY = frozenset({"bring_in"})
-RECORDED_ONLY = RECORDED_ONLY | WORKSHOP_ONLY
+# Solved on the phone comes with the knowledge-base article that solved it (knowledge actions).
+KNOWLEDGE_ONLY = frozenset({"solve_remotely"})
+RECORDED_ONLY = FIELD_ONLY | FOLLOW_UP_ONLY | WORKSHOP_ONLY | KNOWLEDGE_ONLY
 
 
 class Channel(models.TextChoices):

@@ -330,3 +330,11 @@ def test_synonym_list_is_edited_by_the_reviewer(people, publish):
         actions.synonyms_update(actor=people["agent"], text="冒烟 / 起火")
     actions.synonyms_update(actor=people["service_manager"], text="冒烟 / 起火")
     assert [a.title for a, _s in article_search(people["agent"], "起火")] == ["机器冒烟"]
+
+
+def test_solve_remotely_only_comes_with_an_article(people, new_order):
+    from aftersales.orders.actions import order_transition
+
+    with pytest.raises(ApplicationError) as err:
+        order_transition(actor=people["agent"], order=new_order(), action="solve_remotely")
+    assert err.value.code == "use_knowledge"
