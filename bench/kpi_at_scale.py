@@ -112,6 +112,8 @@ def fill(total: int, seed: int, *, since_days: int = 365) -> int:
                     technician_id=tech,
                     created_by=agent,
                     created_at=created,
+                    # not before the complete event below (the column only selects orders)
+                    completed_at=created + dt.timedelta(hours=40) if status == "closed" else None,
                 )
             )
             plans.append((created, status, station_id, tech, rng.random(), rng.random()))
@@ -234,9 +236,12 @@ def main() -> None:
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     if not User.objects.filter(username="head").exists():
-        from aftersales.demo.generator import generate
+        # the demo organisation, then units in bulk: one unit per two orders (comebacks on
+        # the same unit are a few percent, as in life)
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from units_at_scale import generate
 
-        generate(seed=args.seed, customers=200, open_orders=0)
+        generate(max(200, args.orders // 2), args.seed)
     t0 = time.perf_counter()
     events = fill(args.orders, args.seed)
     fill_s = time.perf_counter() - t0

@@ -92,26 +92,30 @@ def order_rows(company_id: int, order_ids: Iterable[int]) -> list[OrderRow]:
 
 
 def related_orders(company_id: int, order_ids: Iterable[int]) -> set[int]:
-    """The orders plus every order on the same units and the orders they were reopened from:
-    a comeback changes the repeat-repair figures of the earlier orders of the unit."""
+    """The orders, the orders they were reopened from, and the earlier orders of the same
+    units whose repeat-repair window they may fall in: a comeback changes the figures of the
+    earlier order. An order of the unit completed more than the longest window (90 days)
+    before the earliest of these was created cannot be affected and is left out (the order's
+    `completed_at` only selects; the figures come from the events)."""
     ids = set(order_ids)
-    units: set[int] = set()
+    earliest: dict[int, dt.datetime] = {}
     originals: set[int] = set()
     for chunk in _chunks(ids):
-        for unit_id, from_id in ServiceOrder.objects.filter(pk__in=chunk).values_list(
-            "unit_id", "reopened_from_id"
+        for unit_id, from_id, created in ServiceOrder.objects.filter(pk__in=chunk).values_list(
+            "unit_id", "reopened_from_id", "created_at"
         ):
-            if unit_id:
-                units.add(unit_id)
+            if unit_id and (unit_id not in earliest or created < earliest[unit_id]):
+                earliest[unit_id] = created
             if from_id:
                 originals.add(from_id)
     ids |= originals
-    for chunk in _chunks(units):
-        ids |= set(
-            ServiceOrder.objects.filter(company_id=company_id, unit_id__in=chunk).values_list(
-                "pk", flat=True
-            )
-        )
+    window = dt.timedelta(days=max(d.reopen_days or 0 for d in formulas.DEFINITIONS))
+    for chunk in _chunks(earliest):
+        for pk, unit_id, completed in ServiceOrder.objects.filter(
+            company_id=company_id, unit_id__in=chunk
+        ).values_list("pk", "unit_id", "completed_at"):
+            if completed is None or completed >= earliest[unit_id] - window:
+                ids.add(pk)
     return ids
 
 

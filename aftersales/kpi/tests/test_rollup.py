@@ -41,7 +41,8 @@ order_plan = st.fixed_dictionaries(
         "unit": st.sampled_from(["u1", "u1", "u2", None]),
         "fault": st.sampled_from([0, 0, 1]),
         "station": st.sampled_from(["s1", "s2"]),
-        "start_h": st.integers(0, 24 * 20),
+        # mostly close together (comebacks), some months apart (outside every window)
+        "start_h": st.one_of(st.integers(0, 24 * 20), st.integers(24 * 60, 24 * 200)),
         "steps": st.one_of(st.just(len(PATH)), st.integers(0, len(PATH))),
         "revisit": st.booleans(),
         "cancel": st.booleans(),
@@ -125,7 +126,9 @@ def _insert(order: ServiceOrder, events: list[dict[str, Any]]) -> None:
         OrderEvent.objects.create(order=order, **ev)
         if ev.get("to_status"):
             order.status = ev["to_status"]
-    order.save(update_fields=["status"])
+        if ev.get("action") == "complete":  # as the complete transition does
+            order.completed_at = ev["at"]
+    order.save(update_fields=["status", "completed_at"])
 
 
 def _daily_table(company_id: int) -> dict[tuple[Any, ...], tuple[Decimal, Decimal]]:
@@ -448,3 +451,51 @@ def test_parts_turnaround_from_the_request_events(stock: dict[str, Any]) -> None
     actions.kpi_refresh(company_id=m.company_id)
     fact = KpiFact.objects.get(kpi="parts_turnaround")
     assert (fact.subject, fact.subject_id, fact.den) == ("parts", request.pk, 1)
+
+
+def test_comeback_weeks_later_updates_the_earlier_order(
+    data: dict[str, Any], people: dict[str, Any], faults: list[FaultCode]
+) -> None:
+    """A repair completed, figures rolled up; 40 days later the unit comes back with the same
+    fault: the earlier order's 90-day repeat figure changes (and its 30-day one does not)."""
+    company_id = data["company"].pk
+    plan: dict[str, Any] = {
+        "unit": "u1",
+        "fault": 0,
+        "station": "s1",
+        "start_h": 0,
+        "steps": len(PATH),
+        "revisit": False,
+        "cancel": False,
+        "pause": False,
+        "gap_h": 1,
+        "score": None,
+        "late": "none",
+    }
+
+    def order(start_h: int) -> ServiceOrder:
+        row = ServiceOrder.objects.create(
+            company=data["company"],
+            channel="phone",
+            service_type="repair",
+            priority="medium",
+            customer=data["c1"],
+            unit=data["u1"],
+            fault_code=faults[0],
+            created_at=BASE + dt.timedelta(hours=start_h),
+        )
+        _insert(
+            row, [e for _late, e in _events({**plan, "start_h": start_h}, data, people["tech"])]
+        )
+        return row
+
+    first = order(0)
+    actions.kpi_refresh(company_id=company_id, as_of=BASE + dt.timedelta(days=10))
+    order(24 * 40)
+    as_of = BASE + dt.timedelta(days=50)
+    actions.kpi_refresh(company_id=company_id, as_of=as_of)
+    repeat = {
+        f.kpi: f.num for f in KpiFact.objects.filter(subject_id=first.pk, kpi__startswith="repeat")
+    }
+    assert repeat == {"repeat_repair_7": 0, "repeat_repair_30": 0, "repeat_repair_90": 1}
+    assert _daily_table(company_id) == _from_scratch(company_id, as_of)
