@@ -12,6 +12,7 @@ next run orders it again (a new attempt).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from collections import Counter
 from collections.abc import Callable
@@ -75,6 +76,8 @@ from aftersales.maintenance.models import (
 )
 from aftersales.orders.choices import REOPENABLE, Priority, Status
 from aftersales.orders.models import ServiceOrder
+
+logger = logging.getLogger(__name__)
 
 # --- plans -----------------------------------------------------------------------------------
 
@@ -1011,8 +1014,12 @@ def reading_arrived(reading_id: int) -> None:
     """METER_HOOKS: a new reading re-projects the unit's next service (and orders it when the
     meter brought it within the horizon)."""
     unit_id = MeterReading.objects.filter(pk=reading_id).values_list("unit_id", flat=True).first()
-    if unit_id is not None:
+    if unit_id is None:
+        return
+    try:
         unit_generate(unit=unit_id)
+    except Exception:  # the reading is saved; the nightly run projects the unit again
+        logger.exception("re-projection after reading %s failed", reading_id)
 
 
 def plan_generate_now(*, actor: User, plan: Any) -> GenerationRun:
