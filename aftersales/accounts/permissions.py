@@ -97,7 +97,6 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.ORDER_CANCEL,
             Perm.ORDER_REOPEN,
             Perm.COMPLAINT_HANDLE,
-            Perm.WORKSHOP_COUNTER,
         }
     ),
     Role.DISPATCHER: frozenset(
@@ -117,7 +116,6 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
     Role.TECHNICIAN: frozenset(
         _ALL_VIEW
         | {Perm.PHONE_REVEAL, Perm.UNIT_EDIT, Perm.ORDER_WORK, Perm.ORDER_PAUSE, Perm.STOCK_MOVE}
-        | {Perm.WORKSHOP_BENCH}
     ),
     Role.STATION_MANAGER: frozenset(
         _ALL_VIEW
@@ -135,9 +133,6 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.CAPACITY_EDIT,
             Perm.STOCK_MOVE,
             Perm.COMPLAINT_HANDLE,
-            Perm.WORKSHOP_COUNTER,
-            Perm.WORKSHOP_BENCH,
-            Perm.WORKSHOP_RULES,
         }
     ),
     Role.SERVICE_MANAGER: frozenset(
@@ -175,8 +170,6 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.FIELD_RULES,
             Perm.COMPLAINT_HANDLE,
             Perm.FEEDBACK_RULES,
-            Perm.WORKSHOP_COUNTER,
-            Perm.WORKSHOP_RULES,
         }
     ),
     Role.FINANCE: frozenset(_ALL_VIEW | {Perm.PART_EXPORT, Perm.CUSTOMER_EXPORT}),
@@ -219,6 +212,16 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
         }
     ),
 }
+
+# Workshop repair (issue 22), kept apart so parallel additions to the table above merge.
+_WORKSHOP_PERMISSIONS: dict[Any, set[str]] = {
+    Role.AGENT: {Perm.WORKSHOP_COUNTER},
+    Role.TECHNICIAN: {Perm.WORKSHOP_BENCH},
+    Role.STATION_MANAGER: {Perm.WORKSHOP_COUNTER, Perm.WORKSHOP_BENCH, Perm.WORKSHOP_RULES},
+    Role.SERVICE_MANAGER: {Perm.WORKSHOP_COUNTER, Perm.WORKSHOP_RULES},
+}
+for _role, _extra in _WORKSHOP_PERMISSIONS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _extra
 
 
 def has_perm(user: Any, perm: str) -> bool:
