@@ -42,7 +42,24 @@ def workshop_stations(user: Any) -> QuerySet[Any]:
     return stations_visible_to(user).filter(is_active=True).order_by("name")
 
 
-BOARD_COLUMN = 50
+BOARD_COLUMN = 30
+# What a card shows: only these columns are read (the order row is wide).
+BOARD_FIELDS = (
+    "id",
+    "status",
+    "status_since",
+    "station_id",
+    "order__id",
+    "order__number",
+    "order__customer__id",
+    "order__customer__name",
+    "order__unit__id",
+    "order__unit__serial",
+    "technician__id",
+    "technician__username",
+    "technician__first_name",
+    "technician__last_name",
+)
 
 
 def board(user: Any, *, station_id: int | None = None) -> list[dict[str, Any]]:
@@ -58,9 +75,9 @@ def board(user: Any, *, station_id: int | None = None) -> list[dict[str, Any]]:
             continue
         in_step = qs.filter(status=status)
         jobs = list(
-            in_step.select_related(
-                "order", "order__customer", "order__unit", "technician"
-            ).order_by("status_since", "id")[:BOARD_COLUMN]
+            in_step.select_related("order", "order__customer", "order__unit", "technician")
+            .only(*BOARD_FIELDS)
+            .order_by("status_since")[:BOARD_COLUMN]
         )
         count = len(jobs) if len(jobs) < BOARD_COLUMN else in_step.count()
         columns.append({"status": status, "jobs": jobs, "count": count})
