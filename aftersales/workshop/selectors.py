@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from aftersales.accounts.permissions import Perm, has_perm
@@ -69,18 +69,28 @@ def board(user: Any, *, station_id: int | None = None) -> list[dict[str, Any]]:
     qs = jobs_visible_to(user)
     if station_id:
         qs = qs.filter(station_id=station_id)
+    counts = dict(
+        qs.filter(status__in=AT_WORKSHOP)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
     columns = []
     for status in JobStatus.values:
         if status not in AT_WORKSHOP:
             continue
-        in_step = qs.filter(status=status)
-        jobs = list(
-            in_step.select_related("order", "order__customer", "order__unit", "technician")
-            .only(*BOARD_FIELDS)
-            .order_by("status_since")[:BOARD_COLUMN]
+        jobs = (
+            list(
+                qs.filter(status=status)
+                .select_related("order", "order__customer", "order__unit", "technician")
+                .only(*BOARD_FIELDS)
+                .order_by("status_since")[:BOARD_COLUMN]
+            )
+            if counts.get(status)
+            else []
         )
-        count = len(jobs) if len(jobs) < BOARD_COLUMN else in_step.count()
-        columns.append({"status": status, "jobs": jobs, "count": count})
+        columns.append({"status": status, "jobs": jobs, "count": counts.get(status, 0)})
     return columns
 
 
