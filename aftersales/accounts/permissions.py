@@ -128,7 +128,6 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.COMPLAINT_HANDLE,
             Perm.CONTRACT_EDIT,
             Perm.KNOWLEDGE_DRAFT,
-            Perm.WORKSHOP_COUNTER,
         }
     ),
     Role.DISPATCHER: frozenset(
@@ -149,7 +148,6 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
         _ALL_VIEW
         | {Perm.PHONE_REVEAL, Perm.UNIT_EDIT, Perm.ORDER_WORK, Perm.ORDER_PAUSE, Perm.STOCK_MOVE}
         | {Perm.KNOWLEDGE_DRAFT}
-        | {Perm.WORKSHOP_BENCH}
     ),
     Role.STATION_MANAGER: frozenset(
         _ALL_VIEW
@@ -168,9 +166,6 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.STOCK_MOVE,
             Perm.COMPLAINT_HANDLE,
             Perm.KNOWLEDGE_DRAFT,
-            Perm.WORKSHOP_COUNTER,
-            Perm.WORKSHOP_BENCH,
-            Perm.WORKSHOP_RULES,
             Perm.SETTLEMENT_VIEW,
             Perm.SETTLEMENT_RECONCILE,
         }
@@ -214,8 +209,6 @@ ROLE_PERMISSIONS: dict[Any, frozenset[str]] = {
             Perm.CONTRACT_EDIT,
             Perm.KNOWLEDGE_DRAFT,
             Perm.KNOWLEDGE_REVIEW,
-            Perm.WORKSHOP_COUNTER,
-            Perm.WORKSHOP_RULES,
             Perm.SETTLEMENT_VIEW,
             Perm.SETTLEMENT_ANSWER,
             Perm.FEE_RULES,
@@ -287,6 +280,16 @@ _KPI_PERMISSIONS: dict[Any, set[str]] = {
     },
 }
 for _role, _extra in _KPI_PERMISSIONS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _extra
+
+# Workshop repair (issue 22), kept apart so parallel additions to the table above merge.
+_WORKSHOP_PERMISSIONS: dict[Any, set[str]] = {
+    Role.AGENT: {Perm.WORKSHOP_COUNTER},
+    Role.TECHNICIAN: {Perm.WORKSHOP_BENCH},
+    Role.STATION_MANAGER: {Perm.WORKSHOP_COUNTER, Perm.WORKSHOP_BENCH, Perm.WORKSHOP_RULES},
+    Role.SERVICE_MANAGER: {Perm.WORKSHOP_COUNTER, Perm.WORKSHOP_RULES},
+}
+for _role, _extra in _WORKSHOP_PERMISSIONS.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _extra
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from aftersales.accounts.permissions import Perm, has_perm
@@ -42,7 +42,24 @@ def workshop_stations(user: Any) -> QuerySet[Any]:
     return stations_visible_to(user).filter(is_active=True).order_by("name")
 
 
-BOARD_COLUMN = 50
+BOARD_COLUMN = 30
+# What a card shows: only these columns are read (the order row is wide).
+BOARD_FIELDS = (
+    "id",
+    "status",
+    "status_since",
+    "station_id",
+    "order__id",
+    "order__number",
+    "order__customer__id",
+    "order__customer__name",
+    "order__unit__id",
+    "order__unit__serial",
+    "technician__id",
+    "technician__username",
+    "technician__first_name",
+    "technician__last_name",
+)
 
 
 def board(user: Any, *, station_id: int | None = None) -> list[dict[str, Any]]:
@@ -52,18 +69,28 @@ def board(user: Any, *, station_id: int | None = None) -> list[dict[str, Any]]:
     qs = jobs_visible_to(user)
     if station_id:
         qs = qs.filter(station_id=station_id)
+    counts = dict(
+        qs.filter(status__in=AT_WORKSHOP)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
     columns = []
     for status in JobStatus.values:
         if status not in AT_WORKSHOP:
             continue
-        in_step = qs.filter(status=status)
-        jobs = list(
-            in_step.select_related(
-                "order", "order__customer", "order__unit", "technician"
-            ).order_by("status_since", "id")[:BOARD_COLUMN]
+        jobs = (
+            list(
+                qs.filter(status=status)
+                .select_related("order", "order__customer", "order__unit", "technician")
+                .only(*BOARD_FIELDS)
+                .order_by("status_since")[:BOARD_COLUMN]
+            )
+            if counts.get(status)
+            else []
         )
-        count = len(jobs) if len(jobs) < BOARD_COLUMN else in_step.count()
-        columns.append({"status": status, "jobs": jobs, "count": count})
+        columns.append({"status": status, "jobs": jobs, "count": counts.get(status, 0)})
     return columns
 
 
