@@ -123,8 +123,9 @@ def generate(units: int, seed: int) -> None:
                     InstalledUnit(
                         company_id=company_id,
                         product_model_id=rng.choice(models),
+                        # 7919 is prime to 10**7: the numbers are a permutation (unique).
                         serial=f"{rng.choice(PREFIXES)}{rng.randint(20, 26)}"
-                        f"{rng.randint(1, 12):02d}{rng.randrange(10**6):06d}{serial_no % 100:02d}",
+                        f"{rng.randint(1, 12):02d}{serial_no * 7919 % 10**7:07d}",
                         customer_id=c.pk,
                         region_id=c.region_id,
                         station_id=c.station_id,
@@ -171,7 +172,7 @@ def measure(repeat: int, seed: int) -> dict[str, dict[str, float]]:
     for label, user in [("agent (company)", agent), ("technician (station)", technician)]:
         client = Client()
         client.force_login(user)
-        units = InstalledUnit.objects.filter(serial__regex=r"^[A-Z]{2}[0-9]{12}$")
+        units = InstalledUnit.objects.filter(serial__regex=r"^[A-Z]{2}[0-9]{11}$")
         customers = Customer.objects.all()
         if user.station_id:
             units = units.filter(station_id=user.station_id)

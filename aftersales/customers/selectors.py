@@ -66,7 +66,9 @@ def unit_search(user: Any, query: str) -> QuerySet[InstalledUnit]:
         return qs
     serial = text.upper().replace(" ", "")
     parts = [qs.filter(prefix_q("serial", serial)).values("pk")]
-    if len(serial) >= 3 and serial.isascii():
+    if serial.isascii() and len(serial) >= (5 if serial.isdigit() else 3):
+        # Four digits are the last of a phone; a middle part of a serial is read out longer
+        # (a 4-digit part matches thousands of serials at scale).
         parts.append(search.contains(qs, "serial", serial).values("pk"))
     owners = list(customer_search(user, text).values_list("pk", flat=True)[:SEARCH_CAP])
     if owners:

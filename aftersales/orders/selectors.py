@@ -104,7 +104,7 @@ def order_filter(qs: QuerySet[ServiceOrder], params: dict[str, Any]) -> QuerySet
         text = q.upper()
         serial = text.replace(" ", "")
         units = [InstalledUnit.objects.filter(prefix_q("serial", serial)).values("pk")]
-        if len(serial) >= 3 and serial.isascii():  # a middle part of a serial
+        if serial.isascii() and len(serial) >= (5 if serial.isdigit() else 3):  # a serial part
             units.append(
                 search.contains(InstalledUnit.objects.all(), "serial", serial).values("pk")
             )

@@ -45,7 +45,9 @@ def test_a_phone_prefix_still_finds_the_customer(shop, agent, data):
 def test_a_middle_part_of_a_serial_finds_the_unit(shop, agent):
     assert _serials(unit_search(agent, "0588776")) == ["HC2405887766"]
     assert _serials(unit_search(agent, "hc24")) == ["HC2405887766"]  # any case, prefix
-    assert _serials(unit_search(agent, "887")) == ["HC2405887766"]
+    assert _serials(unit_search(agent, "c24")) == ["HC2405887766"]  # three, with a letter
+    assert _serials(unit_search(agent, "05887")) == ["HC2405887766"]  # five digits
+    assert _serials(unit_search(agent, "8877")) == []  # four digits: the end of a phone
 
 
 def test_a_part_of_a_name_finds_the_customer_and_its_units(shop, agent, data):
