@@ -34,6 +34,17 @@ def _not_technician(user: Any) -> bool:
     return getattr(user, "role", "") != Role.TECHNICIAN
 
 
+def _workshop(user: Any) -> bool:
+    return any(
+        has_perm(user, p) for p in (Perm.WORKSHOP_COUNTER, Perm.WORKSHOP_BENCH, Perm.WORKSHOP_RULES)
+    )
+
+
+def _company_kpi(user: Any) -> bool:
+    """The self-assessment is the company's: people of one station do not see it."""
+    return has_perm(user, Perm.KPI_VIEW) and not getattr(user, "station_id", None)
+
+
 def _transfers(user: Any) -> bool:
     return any(has_perm(user, p) for p in TRANSFER_PERMS)
 
@@ -62,6 +73,11 @@ MENU: list[Group] = [
             Entry("order-list", _("Orders"), Perm.ORDER_VIEW),
             Entry("follow-up-queue", _("Follow-up"), Perm.ORDER_FOLLOW_UP),
             Entry("complaint-list", _("Complaints"), Perm.COMPLAINT_HANDLE),
+            Entry("workshop-counter", _("Service counter"), Perm.WORKSHOP_COUNTER),
+            Entry("workshop-board", _("Workshop board"), _workshop),
+            Entry("workshop-mail-in", _("Mail-in requests"), Perm.WORKSHOP_COUNTER),
+            Entry("knowledge", _("Knowledge base"), Perm.KNOWLEDGE_VIEW),
+            Entry("knowledge-review", _("Articles to review"), Perm.KNOWLEDGE_REVIEW),
         ],
     ),
     Group(
@@ -71,6 +87,9 @@ MENU: list[Group] = [
             Entry("dispatch-board", _("Dispatch board"), Perm.ORDER_ASSIGN),
             Entry("dispatch-team", _("Shifts, leave and territories"), Perm.CAPACITY_EDIT),
             Entry("calendar", _("Working calendar"), Perm.CALENDAR_EDIT),
+            Entry("maint-plans", _("Maintenance plans"), Perm.ORDER_VIEW),
+            Entry("maint-runs", _("Maintenance generation log"), Perm.ORDER_VIEW),
+            Entry("maint-campaigns", _("Recalls and service campaigns"), Perm.ORDER_VIEW),
         ],
     ),
     Group(
@@ -82,6 +101,7 @@ MENU: list[Group] = [
             Entry("stock-returns", _("Old-part returns"), Perm.STOCK_VIEW),
             Entry("part-list", _("Parts"), Perm.CATALOG_VIEW),
             Entry("catalog", _("Catalog"), Perm.CATALOG_VIEW),
+            Entry("workshop-loaners", _("Loaners"), Perm.WORKSHOP_COUNTER),
         ],
     ),
     Group(
@@ -90,6 +110,9 @@ MENU: list[Group] = [
         [
             Entry("customer-list", _("Customers"), Perm.CUSTOMER_VIEW),
             Entry("unit-list", _("Units"), Perm.UNIT_VIEW),
+            Entry("maint-contracts", _("Service contracts"), Perm.ORDER_VIEW),
+            Entry("billing-outstanding", _("Customer balances"), Perm.SETTLEMENT_VIEW),
+            Entry("training-list", _("Training hours"), Perm.KPI_VIEW),
         ],
     ),
     Group(
@@ -101,6 +124,9 @@ MENU: list[Group] = [
             Entry("dispatch-rules", _("Durations and skill requirements"), Perm.DISPATCH_RULES),
             Entry("field-rules", _("Fees and field work"), Perm.FIELD_RULES),
             Entry("feedback-settings", _("Follow-up and messages"), Perm.FEEDBACK_RULES),
+            Entry("fee-rules", _("Settlement fee rules"), Perm.FEE_RULES),
+            Entry("workshop-settings", _("Workshop settings"), Perm.WORKSHOP_RULES),
+            Entry("knowledge-synonyms", _("Search synonyms"), Perm.KNOWLEDGE_REVIEW),
             Entry("token-list", _("API tokens"), _not_technician),
         ],
     ),
@@ -108,6 +134,10 @@ MENU: list[Group] = [
         "reports",
         _("Reports"),
         [
+            Entry("kpi-dashboard", _("Performance dashboard"), Perm.KPI_VIEW),
+            Entry("assessment-list", _("Assessments"), Perm.KPI_VIEW),
+            Entry("self-assessment", _("GB/T 27922 self-assessment"), _company_kpi),
+            Entry("statement-list", _("Station statements"), Perm.SETTLEMENT_VIEW),
             Entry("transfer", _("Import / export"), _transfers),
             Entry("audit-list", _("Audit trail"), Perm.AUDIT_VIEW),
         ],
