@@ -134,7 +134,9 @@ class Checker:
                 word = match.group(0)
                 if not NOT_CODE.search(word) and word not in self.allowed:
                     yield "code", word
-            if text in self.codes:
+            # On an English page a label may be the same word as some stored value ("urgent",
+            # "first"): text that is itself a message of the catalogue is a label.
+            if text in self.codes and not (self.language == "en" and text in self.messages):
                 yield "code", text
             if text in self.foreign:
                 yield "other language", text

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.test import Client
 
 from aftersales.accounts.models import User
+from aftersales.billing.models import FeeRule
 from aftersales.customers.models import Customer
 from aftersales.web.navigation import landing_url, menu_for
 from aftersales.web.tests import page_sweep
@@ -39,8 +40,11 @@ def _walk(user, language):
 def test_no_page_shows_a_code_or_the_other_language(demo):
     messages, codes = page_sweep.catalogue(), page_sweep.choice_codes()
     # Data is not interface text: people's and customers' names may be anything.
-    names = {u.get_full_name() for u in User.objects.all()} | set(
-        Customer.objects.values_list("name", flat=True)
+    names = (
+        {u.get_full_name() for u in User.objects.all()}
+        | set(Customer.objects.values_list("name", flat=True))
+        # The company's own fee rules are named in its language (data, like a customer).
+        | set(FeeRule.objects.values_list("name", flat=True))
     )
     found = {}
     walked = 0
