@@ -12,8 +12,8 @@ from aftersales.core.transitions import Machine
 
 
 class FeeKind(models.TextChoices):
-    LABOUR = "labour", _("Labour (工时费)")
-    TRAVEL = "travel", _("Travel (里程费)")
+    LABOUR = "labour", _("Labour")
+    TRAVEL = "travel", _("Mileage")
     REMOTE = "remote", _("Remote-area allowance")
     HANDLING = "handling", _("Parts handling")
     NIGHT = "night", _("Night surcharge")
@@ -173,8 +173,8 @@ CLAIM_MACHINE = Machine(
 
 
 class ClaimLineKind(models.TextChoices):
-    LABOUR = "labour", _("Labour (工时费)")
-    TRAVEL = "travel", _("Travel (里程费)")
+    LABOUR = "labour", _("Labour")
+    TRAVEL = "travel", _("Mileage")
     PART = "part", _("Part")
     OTHER = "other", _("Other fee")
 
