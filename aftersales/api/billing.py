@@ -262,14 +262,14 @@ def statement_dispute(request: HttpRequest, statement_id: int, payload: DisputeI
     return _statement(st, with_lines=True)
 
 
-class AnswerIn(Schema):
+class BillingAnswerIn(Schema):
     answer: str
     amount: Decimal | None = None
     reason: str = ""
 
 
 @router.post("/settlement/lines/{line_id}/answer", response={200: LineOut, **ERRORS})
-def line_answer(request: HttpRequest, line_id: int, payload: AnswerIn) -> Any:
+def line_answer(request: HttpRequest, line_id: int, payload: BillingAnswerIn) -> Any:
     line = actions.statement_dispute_answer(
         actor=request.user,
         line_id=line_id,

@@ -86,7 +86,7 @@ class ArticlePatch(Schema):
     part_ids: list[int] | None = None
 
 
-class StepIn(Schema):
+class KnowledgeStepIn(Schema):
     reason: str = ""
     version: int | None = None
 
@@ -101,7 +101,7 @@ class SolvedIn(Schema):
     note: str = ""
 
 
-class OrderOut(Schema):
+class KnowledgeOrderOut(Schema):
     id: int
     number: str
     status: str
@@ -225,7 +225,7 @@ def article_feedback(request: HttpRequest, article_id: int, payload: FeedbackIn)
 
 
 @router.post("/knowledge/articles/{article_id}/{verb}", response={200: ArticleOut, **ERRORS})
-def article_step(request: HttpRequest, article_id: int, verb: str, payload: StepIn) -> Any:
+def article_step(request: HttpRequest, article_id: int, verb: str, payload: KnowledgeStepIn) -> Any:
     """submit, return, publish, retire, restore; `feature` / `unfeature` (优质案例)."""
     user: Any = request.user
     if verb in ("feature", "unfeature"):
@@ -273,7 +273,7 @@ def order_case(request: HttpRequest, order_id: int) -> Any:
     return Status(201, _out(a))
 
 
-@router.post("/orders/{order_id}/solved-by-phone", response={200: OrderOut, **ERRORS})
+@router.post("/orders/{order_id}/solved-by-phone", response={200: KnowledgeOrderOut, **ERRORS})
 def order_solved(request: HttpRequest, order_id: int, payload: SolvedIn) -> Any:
     order = actions.order_solved_by_phone(
         actor=request.user,  # type: ignore[arg-type]

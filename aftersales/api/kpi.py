@@ -203,7 +203,7 @@ class RunIn(Schema):
     period_to: dt.date
 
 
-class RunOut(Schema):
+class KpiRunOut(Schema):
     id: int
     scheme_id: int
     scheme_name: str
@@ -214,7 +214,7 @@ class RunOut(Schema):
     version: int
 
 
-class ResultOut(Schema):
+class KpiResultOut(Schema):
     id: int
     subject_id: int
     subject_name: str
@@ -262,13 +262,13 @@ def _visible_run(request: HttpRequest, run_id: int) -> Any:
     return run
 
 
-@router.get("/assessment-runs", response={200: list[RunOut], **ERRORS})
+@router.get("/assessment-runs", response={200: list[KpiRunOut], **ERRORS})
 def run_list(request: HttpRequest) -> Any:
     require(request.user, Perm.KPI_VIEW)
     return [_run(r) for r in selectors.assessment_runs_visible_to(request.user)[:200]]
 
 
-@router.post("/assessment-runs", response={201: RunOut, **ERRORS})
+@router.post("/assessment-runs", response={201: KpiRunOut, **ERRORS})
 def run_create(request: HttpRequest, payload: RunIn) -> Any:
     """Score a closed period with a scheme (from frozen KPI snapshots); the same scheme and
     period again answers the run already made."""
@@ -281,7 +281,7 @@ def run_create(request: HttpRequest, payload: RunIn) -> Any:
     return Status(201, _run(run))
 
 
-@router.get("/assessment-runs/{run_id}/results", response={200: list[ResultOut], **ERRORS})
+@router.get("/assessment-runs/{run_id}/results", response={200: list[KpiResultOut], **ERRORS})
 def run_results(request: HttpRequest, run_id: int) -> Any:
     """Each station's or technician's score, grade and the arithmetic per line."""
     require(request.user, Perm.KPI_VIEW)
@@ -289,7 +289,7 @@ def run_results(request: HttpRequest, run_id: int) -> Any:
     return list(selectors.results_visible_to(request.user, run))
 
 
-@router.post("/assessment-results/{result_id}/manual", response={200: ResultOut, **ERRORS})
+@router.post("/assessment-results/{result_id}/manual", response={200: KpiResultOut, **ERRORS})
 def result_manual(request: HttpRequest, result_id: int, payload: ManualIn) -> Any:
     return actions.assessment_manual_set(
         actor=request.user,  # type: ignore[arg-type]
@@ -299,7 +299,7 @@ def result_manual(request: HttpRequest, result_id: int, payload: ManualIn) -> An
     )
 
 
-@router.post("/assessment-results/{result_id}/adjustments", response={200: ResultOut, **ERRORS})
+@router.post("/assessment-results/{result_id}/adjustments", response={200: KpiResultOut, **ERRORS})
 def result_adjust(request: HttpRequest, result_id: int, payload: AdjustIn) -> Any:
     return actions.assessment_adjust(
         actor=request.user,  # type: ignore[arg-type]
@@ -309,7 +309,7 @@ def result_adjust(request: HttpRequest, result_id: int, payload: AdjustIn) -> An
     )
 
 
-@router.post("/assessment-runs/{run_id}/moves", response={200: RunOut, **ERRORS})
+@router.post("/assessment-runs/{run_id}/moves", response={200: KpiRunOut, **ERRORS})
 def run_move(request: HttpRequest, run_id: int, payload: MoveIn) -> Any:
     """review, send_back (with a reason) or approve (the department head)."""
     run = actions.assessment_run_move(

@@ -30,7 +30,7 @@ class TaskOut(Schema):
     quantity: Decimal
 
 
-class LevelOut(Schema):
+class MaintenanceLevelOut(Schema):
     id: int
     name: str
     at_meter: Decimal | None
@@ -46,10 +46,10 @@ class RuleOut(Schema):
     meter: Decimal | None
     nth: int | None
     weekday: int | None
-    levels: list[LevelOut]
+    levels: list[MaintenanceLevelOut]
 
 
-class PlanOut(Schema):
+class MaintenancePlanOut(Schema):
     id: int
     name: str
     status: str
@@ -66,7 +66,7 @@ class PlanOut(Schema):
     rules: list[RuleOut]
 
 
-class PlanIn(Schema):
+class MaintenancePlanIn(Schema):
     name: str
     product_model_id: int | None = None
     category_id: int | None = None
@@ -105,12 +105,12 @@ class TaskIn(Schema):
     quantity: Decimal = Decimal(1)
 
 
-class TransitionIn(Schema):
+class MaintenanceTransitionIn(Schema):
     action: str
     reason: str = ""
 
 
-class RunOut(Schema):
+class MaintenanceRunOut(Schema):
     id: int
     plan_id: int
     started_at: dt.datetime
@@ -120,7 +120,7 @@ class RunOut(Schema):
     blocked: dict[str, int]
 
 
-class DueOut(Schema):
+class MaintenanceDueOut(Schema):
     seq: int
     level_id: int | None
     level: str | None
@@ -150,11 +150,11 @@ class ScheduleOut(Schema):
     state: str | None
     reason: str | None
     last_reading: Decimal | None
-    upcoming: list[DueOut]
+    upcoming: list[MaintenanceDueOut]
     services: list[ServiceOut]
 
 
-class AnswerIn(Schema):
+class MaintenanceAnswerIn(Schema):
     task_id: int
     done: bool = False
     value: Decimal | None = None
@@ -162,7 +162,7 @@ class AnswerIn(Schema):
 
 
 class ChecklistIn(Schema):
-    answers: list[AnswerIn]
+    answers: list[MaintenanceAnswerIn]
     reading: Decimal | None = None
 
 
@@ -272,14 +272,14 @@ def _visible_plan(request: HttpRequest, plan_id: int) -> Any:
     return get_visible(selectors.plans_visible_to(request.user), plan_id)
 
 
-@router.get("/maintenance/plans", response={200: list[PlanOut], **ERRORS})
+@router.get("/maintenance/plans", response={200: list[MaintenancePlanOut], **ERRORS})
 def plan_list(request: HttpRequest) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     return [_plan(p) for p in selectors.plans_visible_to(request.user)]
 
 
-@router.post("/maintenance/plans", response={201: PlanOut, **ERRORS})
-def plan_create(request: HttpRequest, payload: PlanIn) -> Any:
+@router.post("/maintenance/plans", response={201: MaintenancePlanOut, **ERRORS})
+def plan_create(request: HttpRequest, payload: MaintenancePlanIn) -> Any:
     data = payload.dict()
     plan = actions.plan_create(
         actor=request.user,  # type: ignore[arg-type]
@@ -291,19 +291,19 @@ def plan_create(request: HttpRequest, payload: PlanIn) -> Any:
     return Status(201, _plan(plan))
 
 
-@router.get("/maintenance/plans/{plan_id}", response={200: PlanOut, **ERRORS})
+@router.get("/maintenance/plans/{plan_id}", response={200: MaintenancePlanOut, **ERRORS})
 def plan_get(request: HttpRequest, plan_id: int) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     return _plan(_visible_plan(request, plan_id))
 
 
-@router.post("/maintenance/plans/{plan_id}/rules", response={200: PlanOut, **ERRORS})
+@router.post("/maintenance/plans/{plan_id}/rules", response={200: MaintenancePlanOut, **ERRORS})
 def rule_save(request: HttpRequest, plan_id: int, payload: RuleIn) -> Any:
     actions.rule_save(actor=request.user, plan=plan_id, **payload.dict())  # type: ignore[arg-type]
     return _plan(_visible_plan(request, plan_id))
 
 
-@router.post("/maintenance/rules/{rule_id}/levels", response={200: LevelOut, **ERRORS})
+@router.post("/maintenance/rules/{rule_id}/levels", response={200: MaintenanceLevelOut, **ERRORS})
 def level_add(request: HttpRequest, rule_id: int, payload: LevelIn) -> Any:
     level = actions.level_save(actor=request.user, rule=rule_id, **payload.dict())  # type: ignore[arg-type]
     return {
@@ -336,8 +336,10 @@ def task_add(request: HttpRequest, level_id: int, payload: TaskIn) -> Any:
     }
 
 
-@router.post("/maintenance/plans/{plan_id}/transition", response={200: PlanOut, **ERRORS})
-def plan_transition(request: HttpRequest, plan_id: int, payload: TransitionIn) -> Any:
+@router.post(
+    "/maintenance/plans/{plan_id}/transition", response={200: MaintenancePlanOut, **ERRORS}
+)
+def plan_transition(request: HttpRequest, plan_id: int, payload: MaintenanceTransitionIn) -> Any:
     plan = actions.plan_transition(
         actor=request.user,  # type: ignore[arg-type]
         plan=plan_id,
@@ -359,13 +361,13 @@ def _run(run: Any) -> dict[str, Any]:
     }
 
 
-@router.post("/maintenance/plans/{plan_id}/generate", response={200: RunOut, **ERRORS})
+@router.post("/maintenance/plans/{plan_id}/generate", response={200: MaintenanceRunOut, **ERRORS})
 def plan_generate(request: HttpRequest, plan_id: int) -> Any:
     run = actions.plan_generate_now(actor=request.user, plan=plan_id)  # type: ignore[arg-type]
     return _run(run)
 
 
-@router.get("/maintenance/runs", response={200: list[RunOut], **ERRORS})
+@router.get("/maintenance/runs", response={200: list[MaintenanceRunOut], **ERRORS})
 def run_list(request: HttpRequest) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     return [_run(r) for r in selectors.generation_log(request.user)[:200]]
@@ -495,7 +497,9 @@ def contract_get(request: HttpRequest, contract_id: int) -> Any:
 @router.post(
     "/maintenance/contracts/{contract_id}/transition", response={200: ContractOut, **ERRORS}
 )
-def contract_transition(request: HttpRequest, contract_id: int, payload: TransitionIn) -> Any:
+def contract_transition(
+    request: HttpRequest, contract_id: int, payload: MaintenanceTransitionIn
+) -> Any:
     contract = actions.contract_transition(
         actor=request.user,  # type: ignore[arg-type]
         contract=contract_id,

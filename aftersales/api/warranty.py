@@ -404,6 +404,14 @@ class StoredPolicyIn(Schema):
 
 def _stored_fields(payload: StoredPolicyIn) -> dict[str, Any]:
     data = payload.dict(exclude_unset=True)
+    # null for a setting means "not given" (the rule's or the stored value stays); only the
+    # category and model references take null as a value (the policy applies to none).
+    data = {
+        k: v
+        for k, v in data.items()
+        if v is not None
+        or k in ("category_id", "product_model_id", "components", "accessories", "wear_parts")
+    }
     for ref in ("category_id", "product_model_id"):
         if ref in data:
             data[ref[:-3]] = data.pop(ref)

@@ -29,7 +29,7 @@ def _workshop_user(request: HttpRequest) -> Any:
     return request.user
 
 
-class EventOut(Schema):
+class WorkshopEventOut(Schema):
     at: dt.datetime
     action: str
     from_status: str
@@ -74,7 +74,7 @@ class JobOut(Schema):
 
 
 class JobDetailOut(JobOut):
-    events: list[EventOut]
+    events: list[WorkshopEventOut]
     shipments: list[ShipmentOut]
 
 
@@ -138,13 +138,13 @@ def job_detail(request: HttpRequest, job_id: int) -> Any:
     return _detail(request, job_id)
 
 
-class StepIn(Schema):
+class WorkshopStepIn(Schema):
     reason: str = ""
     version: int | None = None
 
 
 @router.post("/workshop/jobs/{job_id}/steps/{verb}", response={200: JobDetailOut, **ERRORS})
-def job_step(request: HttpRequest, job_id: int, verb: str, payload: StepIn) -> Any:
+def job_step(request: HttpRequest, job_id: int, verb: str, payload: WorkshopStepIn) -> Any:
     """A step of the job (diagnose, confirm_warranty, accept_quote, decline_quote, wait_parts,
     parts_arrived, start_repair, finish_repair, qc_pass, qc_fail)."""
     _workshop_user(request)
@@ -188,14 +188,14 @@ def ticket_take(request: HttpRequest, payload: TicketIn) -> Any:
     return Status(201, ticket)
 
 
-class CallIn(Schema):
+class WorkshopCallIn(Schema):
     station_id: int
     desk: str
     purpose: str | None = None
 
 
 @router.post("/workshop/tickets/call", response={200: TicketOut, 204: None, **ERRORS})
-def ticket_call(request: HttpRequest, payload: CallIn) -> Any:
+def ticket_call(request: HttpRequest, payload: WorkshopCallIn) -> Any:
     """Call the longest-waiting number to a desk (204: nobody waits)."""
     ticket = actions.ticket_call_next(
         actor=request.user,  # type: ignore[arg-type]
@@ -322,7 +322,7 @@ def quote(request: HttpRequest, job_id: int, payload: QuoteIn) -> Any:
     return _detail(request, job_id)
 
 
-class PartIn(Schema):
+class WorkshopPartIn(Schema):
     part_id: int
     quantity: int = 1
     serial: str = ""
@@ -330,7 +330,7 @@ class PartIn(Schema):
 
 
 @router.post("/workshop/jobs/{job_id}/parts", response={200: JobDetailOut, **ERRORS})
-def part_used(request: HttpRequest, job_id: int, payload: PartIn) -> Any:
+def part_used(request: HttpRequest, job_id: int, payload: WorkshopPartIn) -> Any:
     actions.bench_part_used(
         actor=request.user,  # type: ignore[arg-type]
         job=job_id,
