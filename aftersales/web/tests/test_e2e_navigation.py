@@ -96,7 +96,7 @@ def test_every_role_has_a_menu_that_fits_and_lands_on_its_work_page(
         assert page.is_visible("[data-testid=logout]"), role
         assert page.locator("[data-testid=logout]").inner_text() == log_out
     page.click("[data-testid=logout]")
-    page.wait_for_load_state()
+    page.wait_for_url("**/login/**")  # signed out: the logout's redirect has arrived
     page.goto("/")
     assert "/login/" in page.url
     context.close()
