@@ -7,12 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
+from aftersales.core import clock
 from aftersales.kpi import actions, selectors
 from aftersales.kpi.formulas import DEFINITIONS
 
@@ -73,7 +73,7 @@ class FilterIn(Schema):
     service_type: str | None = None
 
     def period(self) -> tuple[dt.date, dt.date]:
-        today = timezone.localdate()
+        today = clock.today()
         end = self.period_to or today
         start = self.period_from or end.replace(day=1)
         return start, end

@@ -8,12 +8,12 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
 from aftersales.api.types import Id, known_filter
+from aftersales.core import clock
 from aftersales.core.selectors import get_visible, keyset_page
 from aftersales.parts import actions
 from aftersales.parts.choices import MoveKind, RequestStatus, ReturnStatus
@@ -535,7 +535,7 @@ class InspectIn(Schema):
 
 
 def _return_out(row: Any) -> dict[str, Any]:
-    today = timezone.localdate()
+    today = clock.today()
     charge = getattr(row, "chargeback", None)  # none yet: the reverse lookup raises, caught
     return {
         **{

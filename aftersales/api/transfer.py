@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from aftersales.accounts.permissions import require
 from aftersales.api.customers import ERRORS, ERRORS_BUT_422
+from aftersales.core import clock
 from aftersales.core.errors import NotFound
 from aftersales.core.excel import read_rows, run_import, write_xlsx
 from aftersales.transfers import KINDS, TransferKind
@@ -86,7 +86,5 @@ def export_file(request: HttpRequest, kind: str) -> Any:
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{kind}-{timezone.localdate():%Y%m%d}.xlsx"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="{kind}-{clock.today():%Y%m%d}.xlsx"'
     return response

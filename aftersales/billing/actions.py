@@ -57,6 +57,7 @@ from aftersales.billing.models import (
     StationTerms,
     WarrantyClaim,
 )
+from aftersales.core import clock
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from aftersales.core.transitions import apply, record
@@ -519,7 +520,7 @@ def _generate(*, actor: Any, station: Station, period: dt.date) -> Statement:
         )
         statement.digest = _digest(lines)
         statement.carried_periods = carried
-        statement.generated_at = timezone.now()
+        statement.generated_at = clock.now()
         statement.total = selectors.line_total(statement.lines.all())
         payload = {
             "lines": len(lines) + len(manual),
@@ -642,7 +643,7 @@ def statement_send(*, actor: Any, statement_id: int) -> Statement:
     with transaction.atomic():
         statement = _locked(actor, statement_id)
         cfg = selectors.billing_settings(statement.company_id)
-        now = timezone.now()
+        now = clock.now()
         statement.sent_at = now
         statement.dispute_due = now + dt.timedelta(days=cfg.dispute_days)
         apply(
@@ -700,7 +701,7 @@ def statement_dispute(
                     "reason_required", _("Please give a reason for this step."), status=422
                 )
         cfg = selectors.billing_settings(statement.company_id)
-        statement.answer_due = timezone.now() + dt.timedelta(days=cfg.answer_days)
+        statement.answer_due = clock.now() + dt.timedelta(days=cfg.answer_days)
         apply(
             STATEMENT_MACHINE,
             statement,
@@ -803,7 +804,7 @@ def statement_approve(*, actor: Any, statement_id: int) -> Statement:
         if (
             statement.status == StatementStatus.SENT
             and statement.dispute_due
-            and timezone.now() < statement.dispute_due
+            and clock.now() < statement.dispute_due
         ):
             raise Conflict(
                 "awaiting_station",
@@ -811,7 +812,7 @@ def statement_approve(*, actor: Any, statement_id: int) -> Statement:
             )
         cfg = selectors.billing_settings(statement.company_id)
         statement.total = selectors.line_total(statement.lines.all())
-        statement.approved_at = timezone.now()
+        statement.approved_at = clock.now()
         verb = "approve"
         if (
             statement.total != 0
@@ -1133,7 +1134,7 @@ def claim_submit(*, actor: Any, claim_id: int, today: dt.date | None = None) -> 
     from aftersales.parts.choices import ReturnStatus
 
     _require_claims(actor)
-    today = today or timezone.localdate()
+    today = today or clock.today()
     with transaction.atomic():
         claim = WarrantyClaim.objects.select_for_update().filter(pk=claim_id).first()
         if claim is None or claim.company_id != actor.company_id:
@@ -1157,7 +1158,7 @@ def claim_submit(*, actor: Any, claim_id: int, today: dt.date | None = None) -> 
                     _("The claim waits for the old part to come back (due %(due)s).")
                     % {"due": min(line.obligation.due for line in waiting).isoformat()},  # type: ignore[union-attr]
                 )
-        claim.submitted_at = timezone.now()
+        claim.submitted_at = clock.now()
         apply(
             CLAIM_MACHINE,
             claim,

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils import timezone
-
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Station, User
 from aftersales.billing import actions
+from aftersales.core import clock
 
 RULES: list[tuple[str, str, str, dict[str, str], dict[str, Any]]] = [
     ("labour", "工时费（标准）", "labour", {}, {"hours": "1.5", "rate": "40"}),
@@ -58,7 +57,7 @@ def demo_settlement(company: Any) -> int:
             grade="AB"[i % 2],
             payout_mode="credit" if i % 3 == 2 else "pay",
         )
-    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    last_month = (clock.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     made = actions.statements_generate(actor=finance, period=last_month)
     if made:
         actions.statement_send(actor=finance, statement_id=made[0].pk)

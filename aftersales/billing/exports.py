@@ -7,7 +7,6 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from reportlab.lib.pagesizes import A4
@@ -16,6 +15,7 @@ from reportlab.platypus import SimpleDocTemplate, Spacer
 
 from aftersales.billing.models import Statement
 from aftersales.billing.vouchers import HEADER, VoucherLine
+from aftersales.core import clock
 from aftersales.fieldwork.report import HEAD, SMALL, _grid, _p
 
 
@@ -107,7 +107,7 @@ def statement_pdf(statement: Statement) -> bytes:
     story.append(
         _p(
             _("Printed %(when)s. Amounts in yuan, each line rounded once half up to 2 places.")
-            % {"when": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
+            % {"when": clock.localtime().strftime("%Y-%m-%d %H:%M")},
             SMALL,
         )
     )

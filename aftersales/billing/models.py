@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Company, Station
@@ -25,6 +24,7 @@ from aftersales.billing.choices import (
     StatementStatus,
     TravelPer,
 )
+from aftersales.core import clock
 from aftersales.core.models import AppendOnlyModel, TransitionEvent
 from aftersales.orders.models import ServiceOrder
 
@@ -129,7 +129,7 @@ class FeeRule(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         verbose_name = _("fee rule")
@@ -162,7 +162,7 @@ class Statement(models.Model):
     carried_periods = models.PositiveSmallIntegerField(default=0)
     # A digest of the lines: the same inputs give the same lines, hence the same digest.
     digest = models.CharField(max_length=64, blank=True)
-    generated_at = models.DateTimeField(_("generated"), default=timezone.now)
+    generated_at = models.DateTimeField(_("generated"), default=clock.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     dispute_due = models.DateTimeField(_("dispute by"), null=True, blank=True)
     answer_due = models.DateTimeField(_("answer by"), null=True, blank=True)
@@ -267,7 +267,7 @@ class Payout(models.Model):
     amount = _money(_("amount (yuan)"))
     key = models.CharField(max_length=100, unique=True)
     reference = models.CharField(_("payment reference"), max_length=100, blank=True)
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -289,7 +289,7 @@ class LedgerEntry(AppendOnlyModel):
     )
     key = models.CharField(max_length=100, unique=True)
     memo = models.CharField(_("memo"), max_length=200, blank=True)
-    at = models.DateTimeField(_("time"), default=timezone.now)
+    at = models.DateTimeField(_("time"), default=clock.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -318,7 +318,7 @@ class Refund(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    requested_at = models.DateTimeField(default=timezone.now)
+    requested_at = models.DateTimeField(default=clock.now)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -354,7 +354,7 @@ class InvoiceRecord(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         verbose_name = _("invoice record")
@@ -382,7 +382,7 @@ class WarrantyClaim(models.Model):
     claimed = _money(_("claimed (yuan)"), default=ZERO)
     approved = _money(_("approved (yuan)"), default=ZERO)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -23,6 +23,7 @@ from aftersales.billing.models import (
     StationTerms,
 )
 from aftersales.calendars.selectors import work_calendar
+from aftersales.core import clock
 from aftersales.core.errors import NotFound
 from aftersales.dispatch.optimizer.travel import Point, haversine_m
 from aftersales.orders.choices import Priority, Status
@@ -269,9 +270,7 @@ def preview(user: Any, order_id: int) -> dict[str, Any]:
 
     order = get_visible(orders_visible_to(user), order_id)
     if order.station_id is None or order.completed_at is None:
-        from django.utils import timezone
-
-        order.completed_at = order.completed_at or timezone.now()
+        order.completed_at = order.completed_at or clock.now()
         if order.station_id is None:
             raise NotFound("not_priced", "the order has no station yet")
     loaded = orders_to_price(ServiceOrder.objects.filter(pk=order.pk))

@@ -6,8 +6,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from aftersales.core import clock
 
 
 class AppendOnlyError(Exception):
@@ -48,7 +49,10 @@ class TransitionEvent(AppendOnlyModel):
     its entity (`on_delete=PROTECT`, `related_name="events"`) and an index on (entity, at).
     """
 
-    at = models.DateTimeField(_("time"), default=timezone.now)
+    at = models.DateTimeField(_("time"), default=clock.now)
+    source = models.CharField(
+        _("source"), max_length=16, blank=True, default=clock.source, editable=False
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),

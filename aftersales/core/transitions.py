@@ -25,9 +25,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core import clock
 from aftersales.core.errors import ApplicationError, Conflict, NotFound
 
 if TYPE_CHECKING:
@@ -178,5 +178,5 @@ def record(
         to_status=to_status,
         reason=reason or "",
         payload=dict(payload or {}),
-        at=at or timezone.now(),
+        at=at or clock.now(),
     )

@@ -7,12 +7,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Region, Station, User
 from aftersales.accounts.permissions import Perm, require
 from aftersales.catalog.models import ProductModel
+from aftersales.core import clock
 from aftersales.core.audit import audit_record, changed, snapshot
 from aftersales.core.deletion import delete_with_audit
 from aftersales.core.errors import Conflict, NotFound, check_version
@@ -522,7 +522,7 @@ def unit_meter_record(
         amount = Decimal(0)
     if not amount.is_finite() or amount >= Decimal("1e11"):
         errors.add("value", _("Enter a number."))
-    if read_on > timezone.localdate():
+    if read_on > clock.today():
         errors.add("read_on", _("A reading cannot be dated in the future."))
     errors.raise_if_any()
     try:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Company, Region, Station
 from aftersales.catalog.models import ProductModel
+from aftersales.core import clock
 from aftersales.core.models import AppendOnlyModel
 from aftersales.core.phones import mask_phone
 from aftersales.customers.choices import (
@@ -55,7 +55,7 @@ class Customer(models.Model):
         blank=True,
         choices=[("zh-hans", "简体中文"), ("en", "English")],
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=clock.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -122,7 +122,7 @@ class Consent(AppendOnlyModel):
     purpose = models.CharField(_("purpose"), max_length=16, choices=ConsentPurpose.choices)
     granted = models.BooleanField(_("granted"))
     channel = models.CharField(_("channel"), max_length=16, choices=ConsentChannel.choices)
-    at = models.DateTimeField(_("time"), auto_now_add=True)
+    at = models.DateTimeField(_("time"), default=clock.now, editable=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -175,7 +175,7 @@ class InstalledUnit(models.Model):
     replaced_by = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=clock.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -216,7 +216,7 @@ class MeterReading(AppendOnlyModel):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    recorded_at = models.DateTimeField(_("recorded"), default=clock.now)
 
     class Meta:
         verbose_name = _("meter reading")

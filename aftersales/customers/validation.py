@@ -9,9 +9,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core import clock
 from aftersales.core.characters import bad_character
 from aftersales.core.phones import is_valid_phone, normalize_phone
 from aftersales.core.validation import Errors
@@ -95,7 +95,7 @@ def clean_date(errors: Errors, field: str, value: Any) -> dt.date | None:
         except ValueError:
             errors.add(field, _("Not a valid date (YYYY-MM-DD)."))
             return None
-    if value > timezone.localdate():
+    if value > clock.today():
         errors.add(field, _("The date is in the future."))
     if value.year < 1980:
         errors.add(field, _("The date is too far in the past."))

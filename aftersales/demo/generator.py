@@ -30,6 +30,7 @@ from aftersales.catalog.models import (
     ProductCategory,
     ProductModel,
 )
+from aftersales.core import clock
 from aftersales.core.audit import audit_record
 from aftersales.customers.choices import ConsentChannel, ConsentPurpose, CustomerKind
 from aftersales.customers.models import Address, Consent, Customer, InstalledUnit
@@ -339,7 +340,7 @@ def serial_for(rng: random.Random, prefix: str, made: dt.date) -> str:
 
 def _customers(ctx: Ctx, models: list[ProductModel], count: int) -> tuple[int, int]:
     rng = ctx.rng
-    today = timezone.localdate()
+    today = clock.today()
     prefixes = {spec["code"]: spec["prefix"] for spec in CATALOG}
     stations_by_region: dict[int, list[Station]] = {}
     for s in ctx.stations:
@@ -497,7 +498,7 @@ def _orders(ctx: Ctx, count: int) -> int:
     faults: dict[int, list[FaultCode]] = {}
     for code in FaultCode.objects.filter(category__company=ctx.company):
         faults.setdefault(code.category_id, []).append(code)
-    now = timezone.now()
+    now = clock.now()
     made = 0
     for _ in range(count):
         unit = rng.choice(units)
@@ -653,7 +654,7 @@ def _technician_day(ctx: Ctx, count: int = 4) -> dt.date | None:
     agent = User.objects.get(company=ctx.company, username="agent")
     dispatcher = User.objects.get(company=ctx.company, username="dispatcher")
     tz = timezone.get_current_timezone()
-    now = timezone.localtime()
+    now = clock.localtime()
     day = now.date() if now.hour < 15 else now.date() + dt.timedelta(days=1)
     dispatch_actions.shift_set(
         actor=dispatcher, technician=tech, day=day, start=dt.time(8), end=dt.time(20)
@@ -756,7 +757,7 @@ def _plannable_day(ctx: Ctx, count: int = 14) -> dt.date | None:
     agent = User.objects.get(company=ctx.company, username="agent")
     dispatcher = User.objects.get(company=ctx.company, username="dispatcher")
     calendar = work_calendar(ctx.company.pk)
-    day = timezone.localdate() + dt.timedelta(days=1)
+    day = clock.today() + dt.timedelta(days=1)
     while not calendar.is_working_day(day):
         day += dt.timedelta(days=1)
     units = list(

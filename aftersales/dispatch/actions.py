@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
@@ -19,6 +18,7 @@ from aftersales.accounts.models import Region, Skill, Station, TechnicianProfile
 from aftersales.accounts.permissions import Perm, has_perm, require
 from aftersales.accounts.selectors import stations_visible_to
 from aftersales.catalog.models import ProductCategory, ProductModel
+from aftersales.core import clock
 from aftersales.core.audit import audit_record, changed, snapshot
 from aftersales.core.deletion import delete_with_audit
 from aftersales.core.errors import ApplicationError, Conflict, NotFound, check_version
@@ -204,7 +204,7 @@ def appointment_slots(
     room for the visit in that day's route (checked by timing the route with it). Days from
     `first` (today by default, never before it), `days` of them (the company's booking days)."""
     found = _visible_order(actor, order)
-    now = now or timezone.now()
+    now = now or clock.now()
     conf = capacity.dispatch_settings(found.company_id)
     stations = _stations_for(found)
     today = now.astimezone(capacity.tz()).date()
@@ -234,7 +234,7 @@ def appointment_book(
     the customer asked; a late move needs a reason and is recorded as late notice."""
     if actor is not None:
         require(actor, Perm.ORDER_EDIT)
-    now = now or timezone.now()
+    now = now or clock.now()
     visible = _visible_order(actor, order)
     day = start.astimezone(capacity.tz()).date()
     stations = _stations_for(visible)
@@ -351,7 +351,7 @@ def technician_candidates(
     found = _visible_order(actor, order)
     if found.station_id is None:
         return []
-    when = found.appointment_start or found.preferred_start or timezone.now()
+    when = found.appointment_start or found.preferred_start or clock.now()
     day = day or when.astimezone(capacity.tz()).date()
     return _candidates(found, found.station_id, day)
 
@@ -422,7 +422,7 @@ def order_auto_assign(*, order_id: int, now: dt.datetime | None = None) -> Servi
     """On intake: territory → skills → workload → distance. Dispatches to the covering station
     and assigns the best qualified technician who has room; leaves the order for the
     dispatcher when nobody fits. Records why."""
-    now = now or timezone.now()
+    now = now or clock.now()
     order = (
         ServiceOrder.objects.filter(pk=order_id)
         .select_related("address", "unit__product_model", "unit__address", "station")
@@ -489,7 +489,7 @@ def plan_propose(
     """Optimise a station's day and keep the proposal for review. Nothing is assigned yet."""
     require(actor, Perm.ORDER_ASSIGN)
     found = _visible_station(actor, station)
-    now = now or timezone.now()
+    now = now or clock.now()
     if day < now.astimezone(capacity.tz()).date():
         raise ApplicationError("day_passed", _("This day is over; it can no longer be planned."))
     conf = capacity.dispatch_settings(found.company_id)
@@ -594,7 +594,7 @@ def _commit(
             _("This plan is %(status)s and cannot be committed.")
             % {"status": PlanStatus(locked_plan.status).label},
         )
-    now = now or timezone.now()
+    now = now or clock.now()
     versions = {int(k): v for k, v in locked_plan.result.get("versions", {}).items()}
     orders = lock_orders(versions)
     stale = [o.number or str(o.pk) for pk, o in orders.items() if o.version != versions[pk]]
@@ -721,7 +721,7 @@ def visit_move(
     (the optimiser keeps it) and the order is assigned through the order actions. Refused when
     the technician is not qualified or the day cannot hold it."""
     require(actor, Perm.ORDER_ASSIGN)
-    now = now or timezone.now()
+    now = now or clock.now()
     visible = _visible_order(actor, order)
     if visible.status not in PLANNABLE or visible.station_id is None:
         raise Conflict("not_movable", _("Only orders not yet accepted can be moved."))
@@ -830,7 +830,7 @@ def shift_set(
     calendar marks as rest means the technician works it."""
     require(actor, Perm.CAPACITY_EDIT)
     profile = _visible_technician(actor, technician)
-    today = (now or timezone.now()).astimezone(capacity.tz()).date()
+    today = (now or clock.now()).astimezone(capacity.tz()).date()
     if day < today:
         raise _invalid("day", _("This day is over."))
     if end <= start:

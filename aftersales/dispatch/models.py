@@ -6,11 +6,11 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Company, Region, Station, TechnicianProfile
 from aftersales.catalog.models import ProductCategory, ProductModel
+from aftersales.core import clock
 from aftersales.dispatch.choices import PlanStatus
 from aftersales.orders.choices import ServiceType
 from aftersales.orders.models import ServiceOrder
@@ -153,7 +153,7 @@ class DispatchPlan(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     committed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -185,7 +185,7 @@ class Visit(models.Model):
     locked = models.BooleanField(_("locked"), default=False)
     plan = models.ForeignKey(DispatchPlan, on_delete=models.SET_NULL, null=True, blank=True)
     reasons = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -27,6 +27,7 @@ from aftersales.accounts.choices import Role
 from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Perm, require
 from aftersales.calendars.selectors import work_calendar
+from aftersales.core import clock
 from aftersales.core.audit import audit_record, changed, snapshot
 from aftersales.core.errors import ApplicationError, Conflict, NotFound
 from aftersales.core.queue import trigger
@@ -140,14 +141,14 @@ def follow_up_open(*, order: ServiceOrder, now: dt.datetime | None = None) -> Fo
     if found is not None:
         return found
     conf = feedback_settings(order.company_id)
-    completed = order.completed_at or now or timezone.now()
+    completed = order.completed_at or now or clock.now()
     try:
         with transaction.atomic():
             task = FollowUp.objects.create(
                 company_id=order.company_id,
                 order=order,
                 due_at=rules.follow_up_due(completed, order.service_type, conf.due_hours),
-                created_at=now or timezone.now(),
+                created_at=now or clock.now(),
             )
     except IntegrityError:  # opened at the same moment by the job
         return FollowUp.objects.get(order=order)
@@ -210,7 +211,7 @@ def follow_up_call(
         raise Conflict("follow_up_closed", _("This follow-up is already closed."))
     if outcome not in AttemptOutcome.values:
         raise ValidationFailed({"outcome": _("Choose how the call went.")})
-    now = now or timezone.now()
+    now = now or clock.now()
     FollowUpAttempt.objects.create(
         follow_up=task, at=now, by=actor, outcome=outcome, note=(note or "").strip()[:500]
     )
@@ -335,7 +336,7 @@ def follow_up_record(
     if task.status != FollowUpStatus.OPEN:
         raise Conflict("follow_up_closed", _("This follow-up is already closed."))
     return _record(
-        task, actor=actor, source=str(ResultSource.CALL), raw=answers, now=now or timezone.now()
+        task, actor=actor, source=str(ResultSource.CALL), raw=answers, now=now or clock.now()
     )
 
 
@@ -364,7 +365,7 @@ def follow_up_amend(
         actor=actor,
         source=found.source,
         raw=answers,
-        now=now or timezone.now(),
+        now=now or clock.now(),
         amends=found,
         reason=reason[:500],
     )
@@ -384,7 +385,7 @@ def survey_send(*, follow_up: Any, now: dt.datetime | None = None) -> SurveyInvi
     task = _locked_task(None, follow_up)
     if task.status != FollowUpStatus.OPEN:
         return None
-    now = now or timezone.now()
+    now = now or clock.now()
     conf = feedback_settings(task.company_id)
     customer = task.order.customer
     from aftersales.notifications.actions import may_contact
@@ -431,7 +432,7 @@ def survey_invite(token: str, now: dt.datetime | None = None) -> SurveyInvite:
         raise NotFound("not_found", _("This link is not valid."))
     if invite.used_at is not None:
         raise Conflict("survey_used", _("This survey was already answered. Thank you!"))
-    if (now or timezone.now()) >= invite.expires_at:
+    if (now or clock.now()) >= invite.expires_at:
         raise Conflict("survey_expired", _("This survey link has expired."))
     if invite.follow_up.status != FollowUpStatus.OPEN:
         raise Conflict("survey_used", _("This survey was already answered. Thank you!"))
@@ -443,7 +444,7 @@ def survey_answer(
     *, token: str, answers: dict[str, Any], now: dt.datetime | None = None
 ) -> FollowUpResult:
     """The customer's answers by the survey link: once, before it expires."""
-    now = now or timezone.now()
+    now = now or clock.now()
     invite = survey_invite(token, now)
     locked = SurveyInvite.objects.select_for_update().get(pk=invite.pk)
     if locked.used_at is not None:
@@ -466,7 +467,7 @@ def follow_up_answer_by_customer(
     if task.status != FollowUpStatus.OPEN:
         raise Conflict("survey_used", _("This survey was already answered. Thank you!"))
     result = _record(
-        task, actor=None, source=str(ResultSource.SURVEY), raw=answers, now=now or timezone.now()
+        task, actor=None, source=str(ResultSource.SURVEY), raw=answers, now=now or clock.now()
     )
     task.invites.filter(used_at__isnull=True).update(used_at=result.at)
     return result
@@ -493,7 +494,7 @@ def _complaint_event(
         to_status=complaint.status,
         reason=reason,
         payload=payload or {},
-        at=at or timezone.now(),
+        at=at or clock.now(),
     )
 
 
@@ -525,7 +526,7 @@ def complaint_create(
     """Register a complaint (hotline, portal, survey, follow-up call, agent), linked to the
     order and through it to the technician and station; deadline by severity on the working
     calendar; flagged as a repeat when the customer complained within the window."""
-    now = now or timezone.now()
+    now = now or clock.now()
     errors = Errors()
     found_order = None
     if actor is not None:
@@ -667,7 +668,7 @@ def complaint_transition(
         raise ValidationFailed(
             {"text": _("This step needs a text (solution, feedback, outcome or reason).")}
         )
-    now = now or timezone.now()
+    now = now or clock.now()
     before = row.status
     row.status = rules.COMPLAINT_TRANSITIONS[action][1]
     fields = {"status", "version"}
@@ -717,7 +718,7 @@ def _tell_level(row: Complaint, level: int, why: str) -> None:
 def complaints_escalate_due(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
     """The escalation job: each open complaint past a step of its deadline goes up a level
     (once per level, however often or concurrently the job runs)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     ids = list(
         Complaint.objects.filter(
             status__in=rules.OPEN_COMPLAINT, next_escalation_at__lte=now

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Company, Station
+from aftersales.core import clock
 from aftersales.core.models import AppendOnlyModel
 from aftersales.customers.models import Customer
 from aftersales.feedback import rules
@@ -66,7 +66,7 @@ class FollowUp(models.Model):
     )
     due_at = models.DateTimeField(_("due"))
     attempts = models.PositiveIntegerField(_("calls"), default=0)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -80,7 +80,7 @@ class FollowUp(models.Model):
 
 class FollowUpAttempt(AppendOnlyModel):
     follow_up = models.ForeignKey(FollowUp, on_delete=models.PROTECT, related_name="calls")
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     outcome = models.CharField(_("outcome"), max_length=16, choices=AttemptOutcome.choices)
     note = models.CharField(_("note"), max_length=500, blank=True)
@@ -106,7 +106,7 @@ class FollowUpResult(AppendOnlyModel):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["at", "id"]
@@ -119,7 +119,7 @@ class SurveyInvite(models.Model):
     nonce = models.CharField(max_length=32, unique=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     def __str__(self) -> str:
         return f"invite {self.nonce[:6]}…"
@@ -163,7 +163,7 @@ class Complaint(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -192,7 +192,10 @@ class Complaint(models.Model):
 
 class ComplaintEvent(AppendOnlyModel):
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
+    source = models.CharField(
+        _("source"), max_length=16, blank=True, default=clock.source, editable=False
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

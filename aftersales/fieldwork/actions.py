@@ -25,6 +25,7 @@ from aftersales.accounts.choices import Role
 from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Perm, require
 from aftersales.catalog.models import FaultCode, Part
+from aftersales.core import clock
 from aftersales.core.audit import audit_record, changed, snapshot
 from aftersales.core.errors import Conflict, NotFound, PermissionDenied
 from aftersales.core.selectors import as_id
@@ -239,7 +240,7 @@ def _on_site(order: ServiceOrder, now: dt.datetime | None = None) -> ServiceReco
             _("Check in at the customer's site first."),
             details={"status": order.status},
         )
-    return _record(order, now or timezone.now())
+    return _record(order, now or clock.now())
 
 
 def _signature(
@@ -312,7 +313,7 @@ def visit_decline(*, actor: User, order: Any, reason: str, key: str = "") -> Ser
     done = order_transition(
         actor=actor, order=locked, action="decline", reason=reason, recorded=True
     )
-    _end_visit(done, timezone.now())
+    _end_visit(done, clock.now())
     return done
 
 
@@ -334,7 +335,7 @@ def visit_depart(
         if not 1 <= minutes <= 600:
             errors.add("eta_minutes", _("Give the travel time in minutes (1–600)."))
     errors.raise_if_any()
-    now = timezone.now()
+    now = clock.now()
     done = order_transition(actor=actor, order=locked, action="depart", at=now)
     if minutes is None:
         visit = _live_visit(done)
@@ -372,7 +373,7 @@ def visit_arrive(
     lat, lng, acc = _float(latitude), _float(longitude), _float(accuracy)
     if not rules.valid_position(lat, lng):
         lat = lng = acc = None
-    now = timezone.now()
+    now = clock.now()
     done = order_transition(actor=actor, order=locked, action="arrive", at=now)
     record = _record(done, now)
     record.arrived_at = now
@@ -421,7 +422,7 @@ def visit_no_show(*, actor: User, order: Any, reason: str = "", key: str = "") -
     if not _first_time(locked, key, "no_show"):
         return locked
     record = _on_site(locked)
-    now = timezone.now()
+    now = clock.now()
     wait = field_settings(locked.company_id).absent_minutes
     refusal = rules.no_show_refusal(
         now=now,
@@ -460,7 +461,7 @@ def visit_cannot_keep(
     locked = _lock(actor, order)
     if not _first_time(locked, key, "cannot_keep"):
         return locked
-    now = timezone.now()
+    now = clock.now()
     notice = dispatch_settings(locked.company_id).notice_hours
     late = rules.late_notice(now, locked.appointment_start, notice)
     if late and not late_ok:
@@ -533,7 +534,7 @@ def record_condition(
     locked = _lock(actor, order)
     if not _first_time(locked, key, "condition"):
         return _latest_record(locked)
-    now = now or timezone.now()
+    now = now or clock.now()
     record = _on_site(locked, now)
     if record.condition_at is not None:
         raise Conflict("already_recorded", _("The condition check is already recorded."))
@@ -589,7 +590,7 @@ def record_diagnosis(
     locked = _lock(actor, order)
     if not _first_time(locked, key, "diagnosis"):
         return _latest_record(locked)
-    now = now or timezone.now()
+    now = now or clock.now()
     record = _on_site(locked, now)
     errors = Errors()
     diagnosis, work_done = (diagnosis or "").strip(), (work_done or "").strip()
@@ -639,7 +640,7 @@ def record_acknowledge(
             "not_needed", _("Only a fault that is not a product fault needs the acknowledgement.")
         )
     errors = Errors()
-    now = timezone.now()
+    now = clock.now()
     signed = _signature(
         record, actor, SignaturePurpose.ACKNOWLEDGEMENT, signature, signer_name, errors, now
     )
@@ -812,7 +813,7 @@ def quote_propose(
     if not lines and not errors:
         errors.add("items", _("Add at least one item."))
     errors.raise_if_any()
-    now = timezone.now()
+    now = clock.now()
     if live is not None:
         live.status, live.voided_at = QuoteStatus.VOID, now
         live.save(update_fields=["status", "voided_at"])
@@ -863,7 +864,7 @@ def quote_accept(
     if quote.status != QuoteStatus.PROPOSED:
         raise Conflict("already_accepted", _("The customer already accepted this quote."))
     errors = Errors()
-    now = timezone.now()
+    now = clock.now()
     signed = _signature(record, actor, SignaturePurpose.QUOTE, signature, signer_name, errors, now)
     errors.raise_if_any()
     quote.status, quote.accepted_at, quote.signature = QuoteStatus.ACCEPTED, now, signed
@@ -917,7 +918,7 @@ def payment_record(
             "amount", _("The amount must be the quote's total, ¥%(t)s.") % {"t": quote.total}
         )
     errors.raise_if_any()
-    now = timezone.now()
+    now = clock.now()
     count = Receipt.objects.filter(order=locked).count()
     receipt = Receipt.objects.create(
         company_id=locked.company_id,
@@ -1011,7 +1012,7 @@ def visit_finish(
     locked = _lock(actor, order)
     if not _first_time(locked, key, "finish"):
         return locked
-    now = now or timezone.now()
+    now = now or clock.now()
     record = _on_site(locked, now)
     result_note = (result_note or "").strip()[:500]
     workshop_note = (workshop_note or "").strip()[:300]
@@ -1116,6 +1117,6 @@ def order_for_report_token(token: str) -> ServiceOrder:
         raise NotFound("not_found", _("This link is not valid."))
     days = field_settings(order.company_id).customer_link_days
     finished = order.completed_at or order.created_at
-    if timezone.now() - finished > dt.timedelta(days=days):
+    if clock.now() - finished > dt.timedelta(days=days):
         raise NotFound("link_expired", _("This link has expired; ask us for a new copy."))
     return order

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Company
 from aftersales.catalog.models import FaultCode, Part
+from aftersales.core import clock
 from aftersales.fieldwork.choices import (
     Cause,
     ChargeKind,
@@ -105,7 +105,7 @@ class ServiceRecord(models.Model):
     rating = models.PositiveSmallIntegerField(_("customer's rating"), null=True, blank=True)
     rating_comment = models.CharField(_("customer's comment"), max_length=500, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -143,7 +143,7 @@ class Signature(models.Model):
     purpose = models.CharField(max_length=20, choices=SignaturePurpose.choices)
     stored_name = models.CharField(max_length=100)
     signer_name = models.CharField(_("signed by"), max_length=100)
-    signed_at = models.DateTimeField(default=timezone.now)
+    signed_at = models.DateTimeField(default=clock.now)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -166,7 +166,7 @@ class SitePhoto(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["uploaded_at", "id"]
@@ -190,7 +190,7 @@ class Quote(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     accepted_at = models.DateTimeField(null=True, blank=True)
     signature = models.ForeignKey(
         Signature, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -237,7 +237,7 @@ class Receipt(models.Model):
     amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
     method = models.CharField(_("paid by"), max_length=16, choices=PaymentMethod.choices)
     reference = models.CharField(_("payment reference"), max_length=100, blank=True)
-    paid_at = models.DateTimeField(_("paid"), default=timezone.now)
+    paid_at = models.DateTimeField(_("paid"), default=clock.now)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -258,7 +258,7 @@ class Submission(models.Model):
     order = models.ForeignKey(ServiceOrder, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=64)
     action = models.CharField(max_length=32)
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
 
     class Meta:
         constraints = [

@@ -25,6 +25,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from aftersales.core import clock
 from aftersales.orders import uploads
 
 FONT = "STSong-Light"
@@ -242,6 +243,6 @@ def render(data: dict[str, Any], labels: dict[str, Any], customer_copy: bool) ->
                     f"{receipt.get_method_display()} {receipt.reference} | {_when(receipt.paid_at)}"
                 )
             )
-    story += [Spacer(1, 4 * mm), _p(_("Printed %(t)s") % {"t": _when(timezone.now())}, SMALL)]
+    story += [Spacer(1, 4 * mm), _p(_("Printed %(t)s") % {"t": _when(clock.now())}, SMALL)]
     doc.build(story)
     return out.getvalue()

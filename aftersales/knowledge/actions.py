@@ -11,13 +11,13 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Perm, require
 from aftersales.catalog.models import FaultCode, Part, ProductCategory, ProductModel
+from aftersales.core import clock
 from aftersales.core.errors import Conflict, NotFound, PermissionDenied, check_version
 from aftersales.core.transitions import apply, record
 from aftersales.core.validation import Errors
@@ -178,7 +178,7 @@ def article_create(
         parts=parts or [],
     )
     errors.raise_if_any()
-    now = timezone.now()
+    now = clock.now()
     article = Article.objects.create(
         company_id=actor.company_id,
         kind=kind,
@@ -270,7 +270,7 @@ def article_update(
     if content:
         locked.revision += 1
     locked.version += 1
-    locked.updated_at = timezone.now()
+    locked.updated_at = clock.now()
     locked.save(
         update_fields=[
             *(c for c in changed if c not in ("product_models", "fault_codes", "parts")),
@@ -306,7 +306,7 @@ def article_transition(
             raise PermissionDenied("not_your_article", _("Only the author may hand this in."))
     check_version(locked, version, _("Someone else changed this article; reload it and try again."))
     extra: list[str] = ["updated_at"]
-    locked.updated_at = timezone.now()
+    locked.updated_at = clock.now()
     if verb == "publish":
         if not locked.title.strip() or not locked.body.strip():
             raise Conflict("incomplete", _("An article needs a title and a text to be published."))
@@ -339,7 +339,7 @@ def article_feature(*, actor: User, article: Article | int, featured: bool = Tru
     if locked.is_featured == featured:
         return locked
     locked.is_featured = featured
-    locked.featured_at = timezone.now() if featured else None
+    locked.featured_at = clock.now() if featured else None
     locked.version += 1
     locked.save(update_fields=["is_featured", "featured_at", "version"])
     _event(locked, actor, "featured" if featured else "unfeatured")
@@ -553,6 +553,6 @@ def synonyms_update(*, actor: User, text: str) -> SynonymList:
         company_id=actor.company_id
     )
     row.text = text
-    row.updated_at = timezone.now()
+    row.updated_at = clock.now()
     row.save(update_fields=["text", "updated_at"])
     return row

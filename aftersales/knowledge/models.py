@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Company
 from aftersales.catalog.models import FaultCode, Part, ProductCategory, ProductModel
+from aftersales.core import clock
 from aftersales.core.models import AppendOnlyModel, TransitionEvent
 from aftersales.knowledge.choices import Kind, Language, Status
 from aftersales.orders.models import ServiceOrder
@@ -55,8 +55,8 @@ class Article(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=clock.now)
+    updated_at = models.DateTimeField(_("updated"), default=clock.now)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     # The content's version number (one ArticleVersion row each); `version` is the row's
     # optimistic-locking counter (moved by every write, transitions included).
@@ -105,7 +105,7 @@ class ArticleVersion(AppendOnlyModel):
     edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    edited_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["-number"]
@@ -134,7 +134,7 @@ class ArticlePhoto(models.Model):
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    added_at = models.DateTimeField(default=timezone.now)
+    added_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["added_at", "id"]
@@ -152,7 +152,7 @@ class ArticleFeedback(AppendOnlyModel):
     )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     helped = models.BooleanField(_("helped"))
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
 
     class Meta:
         constraints = [
@@ -175,7 +175,7 @@ class SynonymList(models.Model):
 
     company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="+")
     text = models.TextField(_("synonyms"), blank=True)
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         verbose_name = _("synonym list")

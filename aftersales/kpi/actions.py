@@ -15,13 +15,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Perm, require
 from aftersales.calendars.selectors import work_calendar
+from aftersales.core import clock
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import Conflict, NotFound
 from aftersales.core.validation import Errors, ValidationFailed
@@ -218,7 +218,7 @@ def kpi_refresh(*, company_id: int, as_of: dt.datetime | None = None) -> int:
     """Bring the facts and daily sums up to date with the events written since the last run
     (and with the clock: open orders and unreturned parts are looked at every run, since a due
     time passing decides them). Returns the number of daily rows rewritten."""
-    now = as_of or timezone.now()
+    now = as_of or clock.now()
     cursor, _created = KpiCursor.objects.select_for_update().get_or_create(company_id=company_id)
     new_order_events = OrderEvent.objects.filter(
         order__company_id=company_id, pk__gt=cursor.order_event_id
@@ -292,7 +292,7 @@ def kpi_rebuild(
 ) -> int:
     """Recompute every fact from the events and rewrite the daily sums of [day_from, day_to]
     (everything when not given). The result equals what the incremental job keeps."""
-    now = as_of or timezone.now()
+    now = as_of or clock.now()
     orders = set(ServiceOrder.objects.filter(company_id=company_id).values_list("pk", flat=True))
     stale = set(
         KpiFact.objects.filter(company_id=company_id, subject="order").values_list(
@@ -348,7 +348,7 @@ def kpi_snapshot_take(
     found = selectors.snapshot(company_id, code, period_from, period_to, group_by)
     if found is not None:
         return found
-    if period_to >= timezone.localdate():
+    if period_to >= clock.today():
         raise Conflict("period_open", _("Only a closed period can be frozen."))
     d = selectors.definition(code)
     rows = selectors.figures(
@@ -404,7 +404,7 @@ def training_record_add(
         errors.add("course", _("Name the course."))
     if hours is None or hours <= 0 or hours > 1000:
         errors.add("hours", _("Enter the hours (more than 0)."))
-    if date > timezone.localdate():
+    if date > clock.today():
         errors.add("date", _("The date is in the future."))
     errors.raise_if_any()
     row = TrainingRecord.objects.create(
@@ -821,7 +821,7 @@ def kpi_monthly_reports(*, today: dt.date | None = None) -> int:
 
     from aftersales.notifications.actions import notify
 
-    today = today or timezone.localdate()
+    today = today or clock.today()
     end = today.replace(day=1) - dt.timedelta(days=1)
     start = end.replace(day=1)
     sent = 0

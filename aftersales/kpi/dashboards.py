@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from aftersales.core import clock
 from aftersales.kpi import formulas, selectors
 from aftersales.kpi.formulas import BY_CODE, DEFINITIONS
 from aftersales.orders.choices import OPEN
@@ -267,9 +268,8 @@ def backlog(user: Any, filters: dict[str, Any]) -> Chart:
         qs = qs.filter(unit__product_model__category_id=filters["category"])
     ids = list(qs.values_list("pk", flat=True)[:20000])
     rows = selectors.order_rows(user.company_id, ids)
-    from django.utils import timezone
 
-    now = timezone.now()
+    now = clock.now()
     by_station: dict[Any, list[formulas.OrderRow]] = {}
     for r in rows:
         by_station.setdefault(r.dims.station, []).append(r)

@@ -6,10 +6,9 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-from django.utils import timezone
-
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Company, User
+from aftersales.core import clock
 from aftersales.kpi.actions import kpi_rebuild
 from aftersales.kpi.models import TrainingRecord
 
@@ -19,7 +18,7 @@ COURSES = ("变频空调维修", "安全规范与登高作业", "服务礼仪与
 def kpi_demo(company: Company, seed: int = 1) -> int:
     """A year of courses per technician (some short of the 40 hours), and the KPI tables."""
     rng = random.Random(seed)
-    today = timezone.localdate()
+    today = clock.today()
     rows = []
     for tech in User.objects.filter(company=company, role=Role.TECHNICIAN).order_by("pk"):
         for _n in range(rng.randint(2, 6)):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Company
+from aftersales.core import clock
 from aftersales.core.models import AppendOnlyModel
 
 AMOUNT = {"max_digits": 18, "decimal_places": 4}
@@ -30,7 +30,7 @@ class TrainingRecord(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         verbose_name = _("training record")
@@ -125,7 +125,7 @@ class KpiSnapshot(AppendOnlyModel):
     definition_version = models.PositiveIntegerField()
     # [{"key": id or null, "numerator": "..", "denominator": "..", "value": ".." or null}]
     rows = models.JSONField()
-    taken_at = models.DateTimeField(default=timezone.now)
+    taken_at = models.DateTimeField(default=clock.now)
     taken_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -166,7 +166,7 @@ class AssessmentScheme(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         verbose_name = _("assessment scheme")
@@ -203,7 +203,7 @@ class AssessmentRun(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -252,7 +252,7 @@ class AssessmentAdjustment(AppendOnlyModel):
     points = models.DecimalField(_("points"), max_digits=8, decimal_places=2)
     reason = models.CharField(_("reason"), max_length=500)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["at", "id"]
@@ -265,7 +265,7 @@ class AssessmentEvent(AppendOnlyModel):
     """Each step of a run: created, manual score, adjusted, reviewed, sent back, approved."""
 
     run = models.ForeignKey(AssessmentRun, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -295,7 +295,7 @@ class SelfAssessment(AppendOnlyModel):
     saved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    saved_at = models.DateTimeField(default=timezone.now)
+    saved_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         verbose_name = _("GB/T 27922 self-assessment")
@@ -317,7 +317,7 @@ class KpiSubscription(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="kpi_subscription"
     )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.channel}"

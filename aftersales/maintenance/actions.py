@@ -29,7 +29,7 @@ from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Company, User
 from aftersales.accounts.permissions import Perm, has_perm, require
 from aftersales.calendars.selectors import work_calendar
-from aftersales.core import transitions
+from aftersales.core import clock, transitions
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import ApplicationError, Conflict, NotFound
 from aftersales.core.selectors import as_id
@@ -588,7 +588,7 @@ def _reconcile(unit: InstalledUnit, plan: MaintenancePlan) -> None:
     ):
         if visit.order.status in REOPENABLE:
             visit.state = VisitState.DONE
-            done_at = visit.order.completed_at or timezone.now()
+            done_at = visit.order.completed_at or clock.now()
             visit.done_on = timezone.localtime(done_at).date()
             visit.done_meter = _done_meter(visit, plan.meter_kind)
             visit.save(update_fields=["state", "done_on", "done_meter"])
@@ -611,7 +611,7 @@ def facts_for(
                 seq=visit.seq, on=visit.done_on or visit.due_on, meter=visit.done_meter
             )
         elif live and visit.state == VisitState.OPEN and visit.order.status in REOPENABLE:
-            done_at = visit.order.completed_at or timezone.now()
+            done_at = visit.order.completed_at or clock.now()
             last = schedule.Done(
                 seq=visit.seq,
                 on=timezone.localtime(done_at).date(),
@@ -744,7 +744,7 @@ def unit_generate(
 ) -> UnitSchedule | None:
     """Project one unit's next service and order it when due (idempotent; the unit row is
     locked). Returns the unit's schedule row (None when it has no active plan)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     with transaction.atomic():
         locked = (
             InstalledUnit.objects.select_for_update()
@@ -806,7 +806,7 @@ def unit_generate(
                 "meter_at": due.meter_at if due else None,
                 "state": state,
                 "reason": reason,
-                "updated_at": timezone.now(),
+                "updated_at": clock.now(),
             },
         )
         row.just_ordered = ordered  # type: ignore[attr-defined]
@@ -826,7 +826,7 @@ def plan_generate(*, plan: MaintenancePlan | int, today: dt.date | None = None) 
     projections are written in bulk."""
     the_plan = MaintenancePlan.objects.get(pk=as_id(plan))
     run = GenerationRun.objects.create(plan=the_plan)
-    today = today or timezone.localdate()
+    today = today or clock.today()
     is_working = working_days(the_plan.company_id)
     rules = rules_of(the_plan)
     blocked: Counter[str] = Counter()
@@ -863,7 +863,7 @@ def plan_generate(*, plan: MaintenancePlan | int, today: dt.date | None = None) 
                     "updated_at",
                 ],
             )
-    run.finished_at = timezone.now()
+    run.finished_at = clock.now()
     run.units, run.created, run.blocked = units, created, dict(blocked)
     run.save(update_fields=["finished_at", "units", "created", "blocked"])
     MaintenancePlan.objects.filter(pk=the_plan.pk).update(last_run_at=run.finished_at)
@@ -940,7 +940,7 @@ def _project_chunk(
             "reason",
         )
     }
-    now = timezone.now()
+    now = clock.now()
     rows: list[UnitSchedule] = []
     blocked: Counter[str] = Counter()
     for unit_id, installed, bought, invoiced in units:
@@ -1091,7 +1091,7 @@ def checklist_record(
                 "out_of_limits": flagged,
                 "note": (answer.get("note") or "").strip()[:200],
                 "recorded_by": actor,
-                "recorded_at": timezone.now(),
+                "recorded_at": clock.now(),
             },
         )
         rows.append(entry)
@@ -1102,7 +1102,7 @@ def checklist_record(
             unit=visit.unit_id,
             kind=visit.plan.meter_kind,
             value=reading,
-            read_on=today or timezone.localdate(),
+            read_on=today or clock.today(),
             source="visit",
             reference=locked.number,
         )
@@ -1360,7 +1360,7 @@ def contracts_sweep(*, today: dt.date | None = None) -> dict[str, int]:
     """The daily job: contracts ending within 30 days get a renewal task (an event on the
     contract, listed on the contracts page) and the customer a message, once; contracts past
     their end expire."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     told = expired = 0
     soon = ServiceContract.objects.filter(
         status=ContractStatus.ACTIVE,
@@ -1373,7 +1373,7 @@ def contracts_sweep(*, today: dt.date | None = None) -> dict[str, int]:
             row = ServiceContract.objects.select_for_update().select_related("customer").get(pk=pk)
             if row.renewal_notified_at is not None:
                 continue
-            row.renewal_notified_at = timezone.now()
+            row.renewal_notified_at = clock.now()
             row.save(update_fields=["renewal_notified_at"])
             transitions.record(
                 ContractEvent,
@@ -1419,7 +1419,7 @@ def _tell_renewal(contract_id: int) -> None:
 def contract_level_for_unit(unit: InstalledUnit) -> str:
     """CONTRACT_LEVEL_HOOKS: a new order on a unit under an active contract carries the
     contract's number as its contract level (service-level policies may name it)."""
-    found = _active_contract(unit, timezone.localdate())
+    found = _active_contract(unit, clock.today())
     return found.number if found else ""
 
 
@@ -1427,7 +1427,7 @@ def contract_for_order(order: ServiceOrder) -> ServiceContract | None:
     """The active contract covering the order's unit on the order's day."""
     if not order.unit_id:
         return None
-    on = timezone.localtime(order.created_at).date() if order.created_at else timezone.localdate()
+    on = timezone.localtime(order.created_at).date() if order.created_at else clock.today()
     return (
         ServiceContract.objects.filter(
             units=order.unit_id, status=ContractStatus.ACTIVE, starts_on__lte=on, ends_on__gte=on
@@ -1868,9 +1868,9 @@ def _accept(record: AcceptanceRecord, actor: User) -> AcceptanceRecord:
             unit_update(
                 actor=planner_user(order.company_id),
                 unit=unit,
-                installation_date=timezone.localdate(),
+                installation_date=clock.today(),
             )
-    record.accepted_at = timezone.now()
+    record.accepted_at = clock.now()
     record.certificate_no = f"YS{record.order.number}"
     record.save()
     transitions.apply(

@@ -7,11 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils import timezone
-
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import User
 from aftersales.catalog.models import Part, ProductCategory
+from aftersales.core import clock
 from aftersales.customers.models import InstalledUnit
 from aftersales.maintenance import actions
 
@@ -59,7 +58,7 @@ def demo_maintenance(company: Any, *, orders: int = 3) -> dict[str, int]:
     )
     contracts = 0
     if units:
-        today = timezone.localdate()
+        today = clock.today()
         contract = actions.contract_create(
             actor=agent,
             customer=units[0].customer_id,

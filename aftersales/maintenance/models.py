@@ -8,11 +8,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Company
 from aftersales.catalog.models import Part, ProductCategory, ProductModel
+from aftersales.core import clock
 from aftersales.core.models import TransitionEvent
 from aftersales.customers.choices import MeterKind
 from aftersales.customers.models import Customer, InstalledUnit
@@ -70,7 +70,7 @@ class MaintenancePlan(models.Model):
     # Generate only for units under an active service contract (the contract pays the visits).
     needs_contract = models.BooleanField(_("only under a service contract"), default=False)
     last_run_at = models.DateTimeField(_("last generation"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=clock.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -205,7 +205,7 @@ class UnitSchedule(models.Model):
         _("state"), max_length=10, choices=ScheduleState.choices, default=ScheduleState.WAITING
     )
     reason = models.CharField(_("reason"), max_length=20, choices=BlockReason.choices, blank=True)
-    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=clock.now)
 
     class Meta:
         constraints = [
@@ -242,7 +242,7 @@ class MaintenanceVisit(models.Model):
     meter_at = models.DecimalField(max_digits=12, decimal_places=1, null=True, blank=True)
     done_on = models.DateField(_("done on"), null=True, blank=True)
     done_meter = models.DecimalField(max_digits=12, decimal_places=1, null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=clock.now)
 
     class Meta:
         verbose_name = _("planned service")
@@ -265,7 +265,7 @@ class GenerationRun(models.Model):
     """One generation run over one plan: what it created and why it could not (the log)."""
 
     plan = models.ForeignKey(MaintenancePlan, on_delete=models.CASCADE, related_name="runs")
-    started_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(default=clock.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     units = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
@@ -294,7 +294,7 @@ class ChecklistEntry(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["visit", "task__position", "task_id"]
@@ -333,7 +333,7 @@ class ServiceContract(models.Model):
     renewed_by = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=clock.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -375,7 +375,7 @@ class Campaign(models.Model):
     sold_from = models.DateField(_("sold from"), null=True, blank=True)
     sold_to = models.DateField(_("sold until"), null=True, blank=True)
     serials = models.JSONField(_("serial list"), default=list, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=clock.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -433,7 +433,7 @@ class AcceptanceRecord(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=clock.now, editable=False)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -15,10 +15,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.permissions import Perm, require
+from aftersales.core import clock
 from aftersales.core.audit import audit_record
 from aftersales.core.queue import trigger
 from aftersales.core.validation import Errors, ValidationFailed
@@ -67,11 +67,14 @@ def notify(
                 subject=str(subject)[:200],
                 body=str(body),
                 dedupe_key=dedupe_key or None,
-                next_attempt_at=send_at or timezone.now(),
+                next_attempt_at=send_at or clock.now(),
+                # Replaying the past (import, backfill --as-of) never messages anyone.
+                status=OutboxStatus.SUPPRESSED if clock.replaying() else OutboxStatus.QUEUED,
             )
     except IntegrityError:
         return OutboxMessage.objects.get(dedupe_key=dedupe_key), False
-    transaction.on_commit(_trigger_send)
+    if message.status == OutboxStatus.QUEUED:
+        transaction.on_commit(_trigger_send)
     return message, True
 
 
@@ -109,7 +112,7 @@ def notify_customer(
     language = customer.language or settings.LANGUAGE_CODE
     custom = {k: (t.subject, t.body) for k, t in company_wording(company_id, event).items()}
     subject, body = rendering.template_for(event, language, custom)
-    now = timezone.localtime()
+    now = clock.localtime()
     send_at = rendering.send_after(now, _quiet(company_id), event)
     message, _created = notify(
         company_id=company_id,
@@ -148,7 +151,7 @@ def _claim(pk: int, now: dt.datetime) -> OutboxMessage | None:
 
 
 def _finish(message: OutboxMessage, error: str | None) -> None:
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         row = OutboxMessage.objects.select_for_update().get(pk=message.pk)
         if row.status != OutboxStatus.SENDING or row.claimed_at != message.claimed_at:
@@ -170,7 +173,7 @@ def _finish(message: OutboxMessage, error: str | None) -> None:
 def outbox_send_due(*, limit: int = 200) -> int:
     """Send queued messages whose time has come; returns how many were sent."""
     sent = 0
-    now = timezone.now()
+    now = clock.now()
     ids = list(
         OutboxMessage.objects.filter(status=OutboxStatus.QUEUED, next_attempt_at__lte=now)
         .order_by("next_attempt_at", "id")
@@ -195,7 +198,7 @@ def outbox_send_due(*, limit: int = 200) -> int:
 def outbox_recover_stale(*, now: dt.datetime | None = None) -> int:
     """Messages a dead worker left "sending": again (same idempotency key) where the channel
     drops repeats, otherwise failed — never a second copy. Returns how many were touched."""
-    now = now or timezone.now()
+    now = now or clock.now()
     stale = OutboxMessage.objects.filter(
         status=OutboxStatus.SENDING, claimed_at__lt=now - STALE_AFTER
     )

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Company
+from aftersales.core import clock
 
 
 class OutboxStatus(models.TextChoices):
@@ -18,6 +19,9 @@ class OutboxStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     # 发送失败: gave up after the last retry (reason kept).
     FAILED = "failed", _("Failed")
+    # 已抑制: written while replaying the past (history import, backfill as of a past moment);
+    # kept as the record of what the live system would have sent, never handed to a channel.
+    SUPPRESSED = "suppressed", _("Suppressed (past replayed)")
 
 
 class Channel(models.TextChoices):
@@ -66,7 +70,7 @@ class OutboxMessage(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # When a worker took it for delivery (a stale one means the worker died).
     claimed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

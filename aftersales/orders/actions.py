@@ -25,6 +25,7 @@ from aftersales.accounts.models import Skill, Station, User
 from aftersales.accounts.permissions import Perm, has_perm, require
 from aftersales.calendars.selectors import round_the_clock, work_calendar
 from aftersales.catalog.models import FaultCode
+from aftersales.core import clock
 from aftersales.core.errors import (
     ApplicationError,
     Conflict,
@@ -296,7 +297,7 @@ def order_event(
         to_status=to_status,
         reason=(reason or "")[:500],
         payload=payload or {},
-        at=at or timezone.now(),
+        at=at or clock.now(),
     )
 
 
@@ -549,7 +550,7 @@ def _create(
     if not contract_level and the_unit is not None:
         for hook in CONTRACT_LEVEL_HOOKS:  # a service contract covering the unit (maintenance)
             contract_level = hook(the_unit) or contract_level
-    now = created_at or timezone.now()
+    now = created_at or clock.now()
     region_id = (addr.region_id if addr and addr.region_id else None) or cust.region_id
     rule = sla.select_policy(
         _rules(actor.company_id),
@@ -692,7 +693,7 @@ def order_transition(
         )
     errors = Errors()
     reason = _reason(errors, action, reason)
-    now = at or timezone.now()
+    now = at or clock.now()
     before = locked.status
     _allowed, target = TRANSITIONS[action]
     fields = {"status", "version", "updated_at"}
@@ -884,7 +885,7 @@ def order_reopen(
     reason = _reason(errors, "reopen", reason)
     errors.raise_if_any()
     window = order_settings(locked.company_id).reopen_days
-    now = timezone.now()
+    now = clock.now()
     if locked.completed_at and now - locked.completed_at > dt.timedelta(days=window):
         raise Conflict(
             "reopen_window_passed",
@@ -1162,7 +1163,7 @@ def orders_recompute_due(*, company_id: int, provisional_only: bool) -> int:
 def escalation_run(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
     """Take every escalation step whose moment has come. Idempotent: a step is a unique row,
     and its message carries a dedupe key, so running twice sends nothing twice."""
-    now = now or timezone.now()
+    now = now or clock.now()
     steps = 0
     ids = list(
         ServiceOrder.objects.filter(next_escalation_at__lte=now, status__in=OPEN)
@@ -1359,7 +1360,7 @@ def order_intake(
             unit=order_fields["unit"],
             kind="km",
             value=meter_km,
-            read_on=timezone.localdate(),
+            read_on=clock.today(),
             source="customer",
             reference="intake",
         )
@@ -1469,7 +1470,7 @@ def order_warranty_override(
         "by": actor.pk,
         "reason": reason[:500],
         "was": before,
-        "at": timezone.now().isoformat(),
+        "at": clock.now().isoformat(),
     }
     locked.warranty_decision, locked.warranty_detail = decision, detail
     locked.version += 1
@@ -1530,7 +1531,7 @@ def order_warranty_fulfil(
     unit = InstalledUnit.objects.select_for_update().get(pk=locked.unit_id)
     if unit.status != UnitStatus.IN_SERVICE and unit.status != UnitStatus.IN_WORKSHOP:
         raise Conflict("unit_not_in_service", _("The unit was already exchanged or returned."))
-    today = timezone.localdate()
+    today = clock.today()
     new_unit = None
     if outcome == "exchange":
         from aftersales.customers import actions as customer_actions

@@ -6,12 +6,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from aftersales.accounts.models import Company, Region, Station
 from aftersales.catalog.models import FaultCode
+from aftersales.core import clock
 from aftersales.core.models import AppendOnlyModel
 from aftersales.customers.models import Address, Customer, InstalledUnit
 from aftersales.orders.choices import (
@@ -192,7 +192,7 @@ class ServiceOrder(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=clock.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -251,7 +251,7 @@ class ServiceOrder(models.Model):
 
     def target_state(self, target: str, now: Any = None) -> str:
         """met / met_late / breached / due / paused / none, for one target."""
-        now = now or timezone.now()
+        now = now or clock.now()
         due = getattr(self, f"{target}_due")
         done = getattr(self, MET_FIELD[target])
         if done is not None:
@@ -269,7 +269,7 @@ class ServiceOrder(models.Model):
     def service_level_state(self, now: Any = None) -> str:
         """For lists: breached (a due time passed) / due_soon (an escalation step is due) /
         paused / "" (on track or nothing to measure)."""
-        now = now or timezone.now()
+        now = now or clock.now()
         states = [self.target_state(t, now) for t in MET_FIELD]
         if "breached" in states:
             return "breached"
@@ -288,7 +288,10 @@ class OrderEvent(AppendOnlyModel):
     """One thing that happened to an order: never updated, never deleted."""
 
     order = models.ForeignKey(ServiceOrder, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField(_("time"), default=timezone.now)
+    at = models.DateTimeField(_("time"), default=clock.now)
+    source = models.CharField(
+        _("source"), max_length=16, blank=True, default=clock.source, editable=False
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -338,7 +341,7 @@ class OrderEscalation(models.Model):
     # The due time this step was computed against (evidence; each level is taken once per
     # target, even if a pause or a calendar change later moves the due time).
     due = models.DateTimeField(null=True, blank=True)
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
 
     class Meta:
         constraints = [
@@ -382,7 +385,7 @@ class OrderAttachment(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(default=clock.now, editable=False)
 
     def __str__(self) -> str:
         return self.original_name

@@ -6,10 +6,10 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.selectors import scope
+from aftersales.core import clock
 from aftersales.core.selectors import as_id, matching_ids
 from aftersales.customers.models import InstalledUnit
 from aftersales.orders.choices import OPEN, PAUSED, Status
@@ -55,7 +55,7 @@ def due_soon_q(now: dt.datetime, hours: int = 4) -> Q:
 
 
 def order_queue(user: Any, queue: str, *, now: dt.datetime | None = None) -> QuerySet[ServiceOrder]:
-    now = now or timezone.now()
+    now = now or clock.now()
     qs = orders_visible_to(user)
     if queue == "open":
         return qs.filter(status__in=OPEN)
@@ -82,7 +82,7 @@ def order_queue(user: Any, queue: str, *, now: dt.datetime | None = None) -> Que
 def order_filter(qs: QuerySet[ServiceOrder], params: dict[str, Any]) -> QuerySet[ServiceOrder]:
     """Filters shared by the list page and the API: status, priority, service type, station,
     technician, breach, number / serial / phone."""
-    now = timezone.now()
+    now = clock.now()
     if params.get("status"):
         qs = qs.filter(status=params["status"])
     if params.get("priority"):

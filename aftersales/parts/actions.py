@@ -18,6 +18,7 @@ from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Region, Station, User
 from aftersales.accounts.permissions import Perm, has_perm, require
 from aftersales.catalog.models import Part
+from aftersales.core import clock
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import Conflict, NotFound, PermissionDenied
 from aftersales.core.selectors import as_id
@@ -299,7 +300,7 @@ def stock_receive(
     now: dt.datetime | None = None,
 ) -> StockMove:
     """Goods received (from a supplier or production)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     found, found_part = _warehouse(actor, warehouse), _part(actor, part)
     errors = Errors()
     q = _quantity(quantity, errors)
@@ -339,7 +340,7 @@ def stock_issue(
     makes the repair free (then the old part must come back: a return obligation).
     `bench`: a workshop bench issue (the workshop's action checked the job), from the
     technician's station shelf."""
-    now = now or timezone.now()
+    now = now or clock.now()
     found, found_part = _warehouse(actor, warehouse, bench=bench), _part(actor, part)
     found_order = _order(actor, order)
     errors = Errors()
@@ -398,7 +399,7 @@ def stock_return(
     now: dt.datetime | None = None,
 ) -> StockMove:
     """An unused part back from an order into stock: never more than the order took."""
-    now = now or timezone.now()
+    now = now or clock.now()
     found, found_part = _warehouse(actor, warehouse), _part(actor, part)
     found_order = orders_visible_to(actor).filter(pk=as_id(order)).first()
     if found_order is None:
@@ -482,7 +483,7 @@ def _with_reason(
     now: dt.datetime | None,
     kind: Any,  # MoveKind
 ) -> StockMove:
-    now = now or timezone.now()
+    now = now or clock.now()
     found, found_part = _warehouse(actor, warehouse), _part(actor, part)
     if actor.role == Role.TECHNICIAN:
         raise PermissionDenied("forbidden", _("Adjustments are made by the station or above."))
@@ -516,7 +517,7 @@ def transfer_ship(
     now: dt.datetime | None = None,
 ) -> Transfer:
     """Ship units to another warehouse: out of the source now, in transit until received."""
-    now = now or timezone.now()
+    now = now or clock.now()
     src = _warehouse(actor, source)
     dst = Warehouse.objects.filter(company_id=actor.company_id, pk=as_id(target)).first()
     found_part = _part(actor, part)
@@ -570,7 +571,7 @@ def _ship(
 @transaction.atomic
 def transfer_receive(*, actor: User, transfer: Any, now: dt.datetime | None = None) -> Transfer:
     """Receive a shipment at its target; once only."""
-    now = now or timezone.now()
+    now = now or clock.now()
     row = Transfer.objects.filter(company_id=actor.company_id, pk=as_id(transfer)).first()
     if row is None:
         raise NotFound("not_found", _("Not found."))
@@ -620,7 +621,7 @@ def stock_reserve(
     now: dt.datetime | None = None,
 ) -> Reservation:
     """Hold units for an order's visit; refused when fewer are available."""
-    now = now or timezone.now()
+    now = now or clock.now()
     found, found_part = _warehouse(actor, warehouse), _part(actor, part)
     found_order = _order(actor, order)
     errors = Errors()
@@ -652,7 +653,7 @@ def stock_reserve(
 def reservation_release(
     *, actor: User, reservation: Any, now: dt.datetime | None = None
 ) -> Reservation:
-    now = now or timezone.now()
+    now = now or clock.now()
     row = Reservation.objects.filter(company_id=actor.company_id, pk=as_id(reservation)).first()
     if row is None:
         raise NotFound("not_found", _("Not found."))
@@ -692,7 +693,7 @@ def _request_event(
 ) -> None:
     PartsRequestEvent.objects.create(
         request=request,
-        at=at or timezone.now(),
+        at=at or clock.now(),
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         from_status=from_status,
@@ -715,7 +716,7 @@ def parts_request_submit(
     """Ask for parts for an order (the parts come to `target`, usually the technician's van)
     or to refill a warehouse. The request carries the order's warranty decision, its value
     from the price list, and the approver level that follows (`parts/rules.py`)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     dst = _warehouse(actor, target)
     found_order = _order(actor, order) if order not in (None, "") else None
     errors = Errors()
@@ -782,7 +783,7 @@ def parts_request_approve(
     """Approve (all, or less per line) and ship from `source` what it has now; the rest stays
     on back-order. A request is decided once: a second approval is 409 `request_decided`. An
     order waiting on these parts is paused as waiting for parts until they arrive."""
-    now = now or timezone.now()
+    now = now or clock.now()
     row = _locked_request(actor, request)
     if row.status != RequestStatus.SUBMITTED:
         raise Conflict("request_decided", _("This request was already decided."))
@@ -861,7 +862,7 @@ def parts_request_ship(
     *, actor: User, request: Any, source: Any, now: dt.datetime | None = None
 ) -> list[Transfer]:
     """Ship what is on back-order from `source` (when stock has come in)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     row = _locked_request(actor, request)
     if row.status != RequestStatus.APPROVED:
         raise Conflict("request_not_approved", _("Only an approved request can be shipped."))
@@ -926,7 +927,7 @@ def _resume_order(row: PartsRequest, now: dt.datetime) -> None:
 def parts_request_reject(
     *, actor: User, request: Any, reason: str, now: dt.datetime | None = None
 ) -> PartsRequest:
-    now = now or timezone.now()
+    now = now or clock.now()
     row = _locked_request(actor, request)
     if row.status != RequestStatus.SUBMITTED:
         raise Conflict("request_decided", _("This request was already decided."))
@@ -956,7 +957,7 @@ def parts_request_cancel(
     *, actor: User, request: Any, reason: str = "", now: dt.datetime | None = None
 ) -> PartsRequest:
     """The requester withdraws a request not yet decided."""
-    now = now or timezone.now()
+    now = now or clock.now()
     row = _locked_request(actor, request)
     if row.requested_by_id != actor.pk:
         raise PermissionDenied("forbidden", _("Only the requester can withdraw a request."))
@@ -994,7 +995,7 @@ def _return_event(
 ) -> None:
     ReturnEvent.objects.create(
         obligation=row,
-        at=at or timezone.now(),
+        at=at or clock.now(),
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         from_status=from_status,
@@ -1039,7 +1040,7 @@ def return_ship(
 ) -> ReturnObligation:
     """The station sends the old part back (courier reference)."""
     require(actor, Perm.STOCK_MOVE)
-    now = now or timezone.now()
+    now = now or clock.now()
     row = _locked_return(actor, obligation)
     if row.status != ReturnStatus.OPEN:
         raise Conflict("return_not_open", _("This old part was already sent back."))
@@ -1055,7 +1056,7 @@ def return_receive(
 ) -> ReturnObligation:
     """The returns desk received the old part (service manager and up)."""
     require(actor, Perm.WAREHOUSE_EDIT)
-    now = now or timezone.now()
+    now = now or clock.now()
     row = _locked_return(actor, obligation)
     if row.status not in (ReturnStatus.OPEN, ReturnStatus.SHIPPED):
         raise Conflict("return_received", _("This old part was already received."))
@@ -1078,7 +1079,7 @@ def return_inspect(
     """Record the inspection: a confirmed fault is claimed from the supplier; a wrong part or
     misuse is charged back to the station (once)."""
     require(actor, Perm.WAREHOUSE_EDIT)
-    now = now or timezone.now()
+    now = now or clock.now()
     if outcome not in InspectionOutcome.values:
         raise ValidationFailed({"outcome": _("Unknown inspection outcome.")})
     row = _locked_return(actor, obligation)
@@ -1130,7 +1131,7 @@ def _charge(row: ReturnObligation, amount: Decimal, reason: str, now: dt.datetim
 def returns_charge_overdue(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
     """The daily job: old parts not sent back by their deadline are charged to the station.
     Safe to run twice or concurrently: a return gets at most one chargeback."""
-    now = now or timezone.now()
+    now = now or clock.now()
     today = now.astimezone(timezone.get_current_timezone()).date()
     made = 0
     overdue = (

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Company, Region, Station
 from aftersales.catalog.models import Part
+from aftersales.core import clock
 from aftersales.core.models import AppendOnlyModel
 from aftersales.orders.models import ServiceOrder
 from aftersales.parts.choices import (
@@ -100,8 +100,11 @@ class StockMove(AppendOnlyModel):
     part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="moves")
     kind = models.CharField(_("kind"), max_length=16, choices=MoveKind.choices)
     quantity = models.IntegerField(_("quantity"))  # signed: out is negative
-    at = models.DateTimeField(_("time"), default=timezone.now)
-    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    at = models.DateTimeField(_("time"), default=clock.now)
+    source = models.CharField(
+        _("source"), max_length=16, blank=True, default=clock.source, editable=False
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=clock.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -160,7 +163,7 @@ class Transfer(models.Model):
         blank=True,
         related_name="transfers",
     )
-    shipped_at = models.DateTimeField(default=timezone.now)
+    shipped_at = models.DateTimeField(default=clock.now)
     shipped_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -191,7 +194,7 @@ class Reservation(models.Model):
         choices=ReservationStatus.choices,
         default=ReservationStatus.ACTIVE,
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -237,7 +240,7 @@ class PartsRequest(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -276,7 +279,10 @@ class PartsRequestLine(models.Model):
 
 class PartsRequestEvent(AppendOnlyModel):
     request = models.ForeignKey(PartsRequest, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
+    source = models.CharField(
+        _("source"), max_length=16, blank=True, default=clock.source, editable=False
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -343,7 +349,10 @@ class ReturnEvent(AppendOnlyModel):
     obligation = models.ForeignKey(
         ReturnObligation, on_delete=models.PROTECT, related_name="events"
     )
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
+    source = models.CharField(
+        _("source"), max_length=16, blank=True, default=clock.source, editable=False
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -372,7 +381,7 @@ class Chargeback(models.Model):
     )
     amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
     reason = models.CharField(_("reason"), max_length=32)  # overdue / wrong_part / misuse
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     settled = models.BooleanField(_("settled"), default=False)
 
     class Meta:
@@ -392,7 +401,7 @@ class SupplierClaim(models.Model):
     part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField()
     amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         verbose_name = _("supplier claim")

@@ -13,13 +13,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts import actions as org
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import User
 from aftersales.catalog.models import ProductModel
+from aftersales.core import clock
 from aftersales.core.errors import ApplicationError, Conflict, NotFound
 from aftersales.core.phones import is_valid_phone, normalize_phone
 from aftersales.core.selectors import as_id
@@ -60,7 +60,7 @@ def code_request(*, phone: str, ip: str = "", now: dt.datetime | None = None) ->
     """Send a sign-in code to the phone (through the SMS channel; the log in the demo).
     Throttled per phone and per address; answers the same whether or not the phone is known,
     so the page tells nobody which numbers are customers."""
-    now = now or timezone.now()
+    now = now or clock.now()
     digits = _phone(phone)
     with transaction.atomic():
         recent = PortalCode.objects.filter(phone=digits)
@@ -99,7 +99,7 @@ def code_request(*, phone: str, ip: str = "", now: dt.datetime | None = None) ->
 def code_verify(*, phone: str, code: str, now: dt.datetime | None = None) -> list[int]:
     """The ids of the customers with this phone, when `code` is the phone's latest valid code;
     each code works once, for 10 minutes, and only a few wrong tries are allowed."""
-    now = now or timezone.now()
+    now = now or clock.now()
     digits = _phone(phone)
     code = (code or "").strip()
     wrong = False
@@ -264,7 +264,7 @@ def appointment_slots(*, customer_ids: list[int], order: Any) -> list[Any]:
     found = _own_order(customer_ids, order)
     if found.status not in CUSTOMER_MAY_CHANGE:
         return []
-    return slots(actor=portal_user(found.company_id), order=found, first=timezone.localdate())
+    return slots(actor=portal_user(found.company_id), order=found, first=clock.today())
 
 
 @transaction.atomic

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
 
+from aftersales.core import clock
 from aftersales.customers.models import InstalledUnit
 
 
@@ -15,7 +15,7 @@ class PortalCode(models.Model):
     phone = models.CharField(max_length=20)
     code_hash = models.CharField(max_length=64)
     ip = models.CharField(max_length=45, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     failed = models.PositiveIntegerField(default=0)
@@ -37,7 +37,7 @@ class UnitInvoice(models.Model):
     stored_name = models.CharField(max_length=100)
     content_type = models.CharField(max_length=50)
     size = models.PositiveIntegerField()
-    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_at = models.DateTimeField(default=clock.now)
 
     def __str__(self) -> str:
         return self.stored_name

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Perm, require
+from aftersales.core import clock
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import ApplicationError
 from aftersales.core.validation import Errors
@@ -201,7 +202,7 @@ def decision_detail(policy: engine.Policy, result: engine.Decision) -> dict[str,
         "period_ends": {k: v.isoformat() for k, v in result.period_ends.items()},
         "warnings": list(result.warnings),
         "evidence": plain(result.evidence),
-        "evaluated_at": timezone.now().isoformat(),
+        "evaluated_at": clock.now().isoformat(),
     }
 
 

@@ -8,8 +8,8 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
+from aftersales.core import clock
 from aftersales.customers.models import InstalledUnit
 from aftersales.warranty import engine
 from aftersales.warranty.actions import (
@@ -27,7 +27,7 @@ def warranty_batch(
 ) -> dict[str, Any]:
     """Returns {"units": n, "updated": n, "undetermined": n, "no_documents": n,
     "expiring_30_days": n}; a unit without voucher and invoice is outside 三包 (no end)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     policies: dict[int, engine.Policy] = {}
     stats = {
         "units": 0,

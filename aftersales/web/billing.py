@@ -26,6 +26,7 @@ from aftersales.billing.choices import (
     TravelPer,
 )
 from aftersales.billing.models import FeeRule
+from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
 from aftersales.core.selectors import get_visible
 from aftersales.customers.selectors import customers_visible_to
@@ -44,7 +45,7 @@ def _period(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(f"{value}-01")
     except (TypeError, ValueError):
-        return (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+        return (clock.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
 @page(Perm.SETTLEMENT_VIEW)

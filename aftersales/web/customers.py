@@ -8,7 +8,6 @@ from typing import Any
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -16,6 +15,7 @@ from aftersales.accounts.models import Region
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.accounts.selectors import stations_visible_to
 from aftersales.catalog.selectors import product_models_visible_to
+from aftersales.core import clock
 from aftersales.core.audit_labels import audit_rows
 from aftersales.core.errors import ApplicationError
 from aftersales.core.models import AuditEntry
@@ -265,7 +265,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     expiring = request.GET.get("expiring") == "30"
     if expiring:
         # Flagged by the nightly warranty batch.
-        today = timezone.localdate()
+        today = clock.today()
         qs = qs.filter(warranty_until__range=(today, today + dt.timedelta(days=30)))
     result = keyset_page(qs, after=request.GET.get("after"))
     template = (

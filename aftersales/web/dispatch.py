@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +19,7 @@ from aftersales.accounts.models import Region, Skill, TechnicianProfile
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.accounts.selectors import stations_visible_to
 from aftersales.catalog.models import ProductCategory, ProductModel
+from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
 from aftersales.core.selectors import get_visible
 from aftersales.dispatch import actions, capacity, tilemap
@@ -364,7 +364,7 @@ def team(request: HttpRequest) -> HttpResponse:
     stations = list(stations_visible_to(request.user).filter(is_active=True).order_by("name"))
     station = next((s for s in stations if str(s.pk) == request.GET.get("station")), None)
     station = station or (stations[0] if stations else None)
-    today = timezone.localdate()
+    today = clock.today()
     ctx: dict[str, Any] = {"stations": stations, "station": station, "today": today}
     if station is not None:
         ctx["technicians"] = (

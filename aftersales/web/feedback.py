@@ -8,12 +8,12 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.permissions import Perm
+from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
 from aftersales.core.selectors import get_visible
 from aftersales.feedback import actions, rules
@@ -62,7 +62,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/feedback/queue.html",
-        {"rows": rows, "now": timezone.now(), "outcomes": AttemptOutcome.choices},
+        {"rows": rows, "now": clock.now(), "outcomes": AttemptOutcome.choices},
     )
 
 
@@ -159,7 +159,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
             "rows": qs.order_by("due_at", "id")[:200],
             "status": status,
             "statuses": ComplaintStatus.choices,
-            "now": timezone.now(),
+            "now": clock.now(),
         },
     )
 
@@ -229,7 +229,7 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "row": row,
             "events": events,
             "allowed": allowed,
-            "now": timezone.now(),
+            "now": clock.now(),
         },
     )
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.catalog.models import FaultCode, Part, ProductCategory, ProductModel
+from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
 from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.selectors import get_visible
@@ -313,7 +314,7 @@ def featured_export(request: HttpRequest) -> HttpResponse:
         for a in featured_cases(user).select_related("source_order")[:10_000]
     )
     content = write_xlsx(FEATURED_COLUMNS, rows, sheet_title="cases")
-    return xlsx_response(content, f"featured-cases-{timezone.localdate():%Y%m%d}.xlsx")
+    return xlsx_response(content, f"featured-cases-{clock.today():%Y%m%d}.xlsx")
 
 
 @page(Perm.KNOWLEDGE_REVIEW)

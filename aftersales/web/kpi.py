@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -22,6 +21,7 @@ from aftersales.accounts.models import Region, User
 from aftersales.accounts.permissions import Perm, has_perm, require
 from aftersales.accounts.selectors import stations_visible_to
 from aftersales.catalog.models import ProductCategory
+from aftersales.core import clock
 from aftersales.core.errors import ApplicationError, NotFound, PermissionDenied
 from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.validation import ValidationFailed
@@ -70,7 +70,7 @@ def _int(text: str | None) -> int | None:
 
 
 def _params(request: HttpRequest) -> tuple[tuple[dt.date, dt.date], dict[str, Any]]:
-    today = timezone.localdate()
+    today = clock.today()
     end = _date(request.GET.get("period_to"), today)
     start = _date(request.GET.get("period_from"), end.replace(day=1))
     if start > end:
@@ -320,7 +320,7 @@ LINE_KINDS = {
 
 
 def _last_month() -> tuple[dt.date, dt.date]:
-    first = timezone.localdate().replace(day=1)
+    first = clock.today().replace(day=1)
     end = first - dt.timedelta(days=1)
     return end.replace(day=1), end
 
@@ -464,13 +464,13 @@ def training_list(request: HttpRequest) -> HttpResponse:
                 technician=_int(request.POST.get("technician")) or 0,
                 course=request.POST.get("course", ""),
                 hours=_decimal(request.POST.get("hours")),
-                date=_date(request.POST.get("date"), timezone.localdate()),
+                date=_date(request.POST.get("date"), clock.today()),
             )
             messages.success(request, _("Training recorded."))
         except ApplicationError as exc:
             flash_error(request, exc)
         return redirect("training-list")
-    year = timezone.localdate().year
+    year = clock.today().year
     rows = selectors.training_visible_to(user).select_related("technician")
     totals: dict[Any, Decimal] = {}
     for r in rows.filter(date__year=year):
@@ -493,7 +493,7 @@ def training_list(request: HttpRequest) -> HttpResponse:
             "year": year,
             "may_edit": has_perm(user, Perm.TRAINING_EDIT),
             "technicians": techs.order_by("last_name", "first_name", "pk"),
-            "today": timezone.localdate(),
+            "today": clock.today(),
         },
     )
 
@@ -537,7 +537,7 @@ def self_assessment(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             flash_error(request, exc)
         return redirect("self-assessment")
-    evidence = selectors.self_assessment_evidence(user.company_id, timezone.localdate())
+    evidence = selectors.self_assessment_evidence(user.company_id, clock.today())
     saved = latest.answers if latest else {}
     zh = (get_language() or "").startswith("zh")
     groups: dict[str, dict[str, Any]] = {}

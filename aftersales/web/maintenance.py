@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.catalog.models import Part, ProductCategory, ProductModel
+from aftersales.core import clock
 from aftersales.core.errors import ApplicationError, NotFound
 from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.selectors import get_visible
@@ -225,7 +226,7 @@ def runs(request: HttpRequest) -> HttpResponse:
             ],
             sheet_title="runs",
         )
-        return xlsx_response(content, f"maintenance-runs-{timezone.localdate():%Y%m%d}.xlsx")
+        return xlsx_response(content, f"maintenance-runs-{clock.today():%Y%m%d}.xlsx")
     return render(request, "web/maintenance/runs.html", {"rows": rows})
 
 
@@ -352,7 +353,7 @@ def contracts(request: HttpRequest) -> HttpResponse:
             ],
             sheet_title="contracts",
         )
-        return xlsx_response(content, f"contracts-{timezone.localdate():%Y%m%d}.xlsx")
+        return xlsx_response(content, f"contracts-{clock.today():%Y%m%d}.xlsx")
     customer = None
     if request.GET.get("customer"):
         customer = customers_visible_to(user).filter(pk=request.GET["customer"]).first()
@@ -364,7 +365,7 @@ def contracts(request: HttpRequest) -> HttpResponse:
             "may_edit": has_perm(user, Perm.CONTRACT_EDIT),
             "customer": customer,
             "units": customer.units.select_related("product_model") if customer else [],
-            "today": timezone.localdate(),
+            "today": clock.today(),
         },
     )
 
@@ -513,7 +514,7 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             sheet_title="campaign",
         )
-        return xlsx_response(content, f"campaign-{found.pk}-{timezone.localdate():%Y%m%d}.xlsx")
+        return xlsx_response(content, f"campaign-{found.pk}-{clock.today():%Y%m%d}.xlsx")
     preview = None
     if found.status == "draft":
         preview = actions.campaign_units_query(found).count()

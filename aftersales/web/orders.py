@@ -26,7 +26,7 @@ from aftersales.calendars.models import CalendarDay, CalendarYear, DayKind
 from aftersales.calendars.selectors import work_calendar
 from aftersales.catalog.models import FaultCode
 from aftersales.catalog.selectors import product_models_visible_to
-from aftersales.core import holidays
+from aftersales.core import clock, holidays
 from aftersales.core.errors import ApplicationError
 from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.selectors import as_id, get_visible
@@ -201,7 +201,7 @@ def _intake_warranty(unit: Any) -> dict[str, Any]:
     """The decision the order would get today (a performance fault assumed)."""
     from aftersales.warranty.actions import decide_for_unit
 
-    decision, detail = decide_for_unit(unit, fault_code=None, at=timezone.now())
+    decision, detail = decide_for_unit(unit, fault_code=None, at=clock.now())
     return explain_warranty(decision, detail)
 
 
@@ -316,7 +316,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         sort=request.GET.get("sort", ""),
         page=request.GET.get("page"),
     )
-    now = timezone.now()
+    now = clock.now()
     rows = [(o, o.service_level_state(now)) for o in result.items]
     base = {k: v for k, v in params.items() if v and k != "queue"}
     filtered = {**base, "queue": queue}
@@ -442,7 +442,7 @@ def order_export(request: HttpRequest) -> HttpResponse:
     content = write_xlsx(
         ORDER_EXPORT_COLUMNS, ([_printable(v) for v in r] for r in rows), sheet_title="orders"
     )
-    return xlsx_response(content, f"orders-{timezone.localdate():%Y%m%d}.xlsx")
+    return xlsx_response(content, f"orders-{clock.today():%Y%m%d}.xlsx")
 
 
 def _printable(value: Any) -> Any:
@@ -508,7 +508,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk,
     )
-    now = timezone.now()
+    now = clock.now()
     due = [
         (label, getattr(order, f"{t}_due"), order.target_state(t, now))
         for t, label in (
@@ -651,7 +651,7 @@ def unit_qr(request: HttpRequest, pk: int) -> HttpResponse:
 @page(Perm.ORDER_VIEW)
 def calendar_page(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    year = as_id(request.GET.get("year")) if request.GET.get("year") else timezone.localdate().year
+    year = as_id(request.GET.get("year")) if request.GET.get("year") else clock.today().year
     can_edit = has_perm(user, Perm.CALENDAR_EDIT)
     if request.method == "POST":
         require(user, Perm.CALENDAR_EDIT)
@@ -694,7 +694,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
             "year_loaded": cal.is_loaded(dt.date(year, 1, 1)) if 1900 < year < 3000 else False,
             "provisional": provisional,
             "can_edit": can_edit,
-            "years": range(timezone.localdate().year - 2, timezone.localdate().year + 2),
+            "years": range(clock.today().year - 2, clock.today().year + 2),
             "time_zone": settings.TIME_ZONE,
         },
     )

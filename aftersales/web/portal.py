@@ -12,11 +12,11 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
 from aftersales.feedback.choices import ComplaintCategory, FollowUpStatus
 from aftersales.feedback.selectors import answers_from, questions_of, script
@@ -81,7 +81,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             return redirect("portal-login")
         after = str(request.session.pop("portal_next", "") or "")
         request.session.cycle_key()
-        request.session[SESSION_KEY] = {"customers": ids, "at": timezone.now().isoformat()}
+        request.session[SESSION_KEY] = {"customers": ids, "at": clock.now().isoformat()}
         request.session.set_expiry(SESSION_HOURS * 3600)
         if after.startswith("/q/"):  # back to the scanned unit (only our own scan links)
             return redirect(after)

@@ -12,10 +12,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.permissions import require
+from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
 from aftersales.core.validation import ValidationFailed
 
@@ -95,7 +95,7 @@ def day_param(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value or "")
     except ValueError:
-        return timezone.localdate()
+        return clock.today()
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

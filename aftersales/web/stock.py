@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from aftersales.accounts.choices import Role
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.catalog.models import Part
+from aftersales.core import clock
 from aftersales.core.errors import ApplicationError, NotFound
 from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.selectors import as_id, get_visible
@@ -134,7 +135,7 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
         for m in ledger(request.user, _ledger_filters(request.GET, warehouse))[:100_000].iterator()
     )
     content = write_xlsx(LEDGER_COLUMNS, rows, sheet_title="ledger")
-    return xlsx_response(content, f"ledger-{warehouse.code}-{timezone.localdate():%Y%m%d}.xlsx")
+    return xlsx_response(content, f"ledger-{warehouse.code}-{clock.today():%Y%m%d}.xlsx")
 
 
 def _moment(value: str | None) -> dt.datetime | None:
@@ -242,7 +243,7 @@ def stock_export(request: HttpRequest) -> HttpResponse:
         for lv in levels.order_by("warehouse__code", "part__code").iterator()
     )
     content = write_xlsx(LEVEL_COLUMNS, rows, sheet_title="stock")
-    return xlsx_response(content, f"stock-{timezone.localdate():%Y%m%d}.xlsx")
+    return xlsx_response(content, f"stock-{clock.today():%Y%m%d}.xlsx")
 
 
 # --- parts requests --------------------------------------------------------------------------
@@ -370,7 +371,7 @@ def returns_queue(request: HttpRequest) -> HttpResponse:
             "obligation_id", flat=True
         )
     )
-    today = timezone.localdate()
+    today = clock.today()
     return render(
         request,
         "web/stock/returns.html",

@@ -6,11 +6,11 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.permissions import has_perm, require
+from aftersales.core import clock
 from aftersales.core.errors import ApplicationError, NotFound, PermissionDenied
 from aftersales.core.excel import read_rows, run_import, write_xlsx
 from aftersales.transfers import KINDS, TRANSFER_PERMS, TransferKind
@@ -67,7 +67,7 @@ def export_file(request: HttpRequest, key: str) -> HttpResponse:
     kind = _kind(key)
     require(request.user, kind.export_perm)
     content = write_xlsx(kind.export_columns, kind.export_rows(request.user), sheet_title=key)
-    return xlsx_response(content, f"{key}-{timezone.localdate():%Y%m%d}.xlsx")
+    return xlsx_response(content, f"{key}-{clock.today():%Y%m%d}.xlsx")
 
 
 @page()

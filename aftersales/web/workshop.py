@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.core import clock
 from aftersales.core.errors import ApplicationError, NotFound, PermissionDenied
 from aftersales.core.selectors import as_id, get_visible
 from aftersales.customers.selectors import units_visible_to
@@ -69,7 +70,7 @@ def _counter_url(station: Any) -> str:
 def counter(request: HttpRequest) -> HttpResponse:
     """The service desk on a tablet or phone: numbers, the called customer, lookup, pickups."""
     station, stations = _station(request)
-    today = timezone.localdate()
+    today = clock.today()
     tickets = selectors.tickets_visible_to(request.user).filter(station=station, day=today)
     query = (request.GET.get("q") or "").strip()
     units = (
@@ -366,7 +367,7 @@ def board(request: HttpRequest) -> HttpResponse:
     station_id = as_id(request.GET.get("station") or 0)
     if station_id not in {s.pk for s in stations}:
         station_id = 0
-    now = timezone.now()
+    now = clock.now()
     columns = selectors.board(request.user, station_id=station_id or None)
     for column in columns:
         column["label"] = JobStatus(column["status"]).label
@@ -467,7 +468,7 @@ def mail_in(request: HttpRequest) -> HttpResponse:
         if query
         else []
     )
-    now = timezone.now()
+    now = clock.now()
     waiting = list(selectors.awaiting_units(request.user)[:200])
     for j in waiting:
         j.age_label = AGE_LABELS[rules.age_bucket(j.created_at, now)]  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Station, User
 from aftersales.accounts.permissions import Perm, require
+from aftersales.core import clock
 from aftersales.core.errors import (
     ApplicationError,
     Conflict,
@@ -256,7 +257,7 @@ def job_create(
     if not Station.objects.filter(pk=station_id, company_id=order.company_id).exists():
         raise ApplicationError("invalid", _("Unknown service station."), status=422)
     mail_in = route == Route.COURIER
-    now = received_at or timezone.now()
+    now = received_at or clock.now()
     job = WorkshopJob.objects.create(
         company_id=order.company_id,
         station_id=station_id,
@@ -322,7 +323,7 @@ def job_step(
     locked = _locked(actor, job, VERB_PERMS[verb])
     if version is not None and version != locked.version:
         raise Conflict("stale", _("Someone else changed this job; reload it and try again."))
-    now = timezone.now()
+    now = clock.now()
     extra: list[str] = []
     if verb == "confirm_warranty" and effective_decision(locked) not in FREE_DECISIONS:
         raise Conflict(
@@ -393,7 +394,7 @@ def ticket_take(*, actor: User, station: Any, purpose: str, phone: str = "") -> 
     found = _station_for(actor, station)
     if purpose not in TicketPurpose.values:
         raise ValidationFailed({"purpose": _("Choose what the visit is for.")})
-    day = timezone.localdate()
+    day = clock.today()
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -428,7 +429,7 @@ def ticket_call_next(
     if not desk:
         raise ValidationFailed({"desk": _("Say which desk calls.")})
     waiting = QueueTicket.objects.select_for_update().filter(
-        station=found, day=timezone.localdate(), status=TicketStatus.WAITING
+        station=found, day=clock.today(), status=TicketStatus.WAITING
     )
     if purpose:
         waiting = waiting.filter(purpose=purpose)
@@ -436,7 +437,7 @@ def ticket_call_next(
     if ticket is None:
         return None
     ticket.status, ticket.desk = TicketStatus.CALLED, desk
-    ticket.called_at, ticket.called_by = timezone.now(), actor
+    ticket.called_at, ticket.called_by = clock.now(), actor
     ticket.save(update_fields=["status", "desk", "called_at", "called_by"])
     return ticket
 
@@ -454,7 +455,7 @@ def ticket_close(*, actor: User, ticket: Any, served: bool = True) -> QueueTicke
     if locked.status != TicketStatus.CALLED:
         raise Conflict("not_called", _("This number has not been called."))
     locked.status = TicketStatus.SERVED if served else TicketStatus.SKIPPED
-    locked.served_at = timezone.now()
+    locked.served_at = clock.now()
     locked.save(update_fields=["status", "served_at"])
     return locked
 
@@ -600,7 +601,7 @@ def counter_intake(
         return_method=return_method,
         return_address=return_address,
     )
-    now = job.received_at or timezone.now()
+    now = job.received_at or clock.now()
     job.condition, job.accessories, job.has_data = condition, items, bool(has_data)
     job.data_backup_acknowledged_at = now if has_data else None
     job.intake_signature = stored_signature
@@ -703,7 +704,7 @@ def _payment(job: WorkshopJob, actor: User, quote: Any, method: str, amount: Any
         amount=quote.total,
         method=method,
         reference=ref,
-        paid_at=timezone.now(),
+        paid_at=clock.now(),
         recorded_by=actor,
     )
     quote.status = QuoteStatus.PAID
@@ -747,7 +748,7 @@ def job_hand_over(
     errors.raise_if_any()
     quote = unpaid_quote(locked)
     receipt = _payment(locked, actor, quote, payment_method, amount, reference) if quote else None
-    now = timezone.now()
+    now = clock.now()
     for loan in open_loans:
         _loan_return(loan, actor, now)
     locked.picked_up_at, locked.returned_at = now, now
@@ -802,7 +803,7 @@ def unclaimed_remind(*, now: dt.datetime | None = None, limit: int = 500) -> int
     """Remind customers of units ready for pickup and not collected (company setting)."""
     from aftersales.workshop.selectors import workshop_settings
 
-    now = now or timezone.now()
+    now = now or clock.now()
     sent = 0
     ids = list(
         WorkshopJob.objects.filter(
@@ -918,7 +919,7 @@ def bench_quote(
         locked,
         "quote",
         actor=actor,
-        now=timezone.now(),
+        now=clock.now(),
         payload={"quote": quote.pk, "total": str(quote.total)},
     )
     return locked
@@ -1191,7 +1192,7 @@ def inbound_shipment_record(
     errors = Errors()
     fields = _shipment_fields(carrier, tracking_no, weight_kg, cost, errors)
     errors.raise_if_any()
-    return _inbound(locked, actor, fields, timezone.now())
+    return _inbound(locked, actor, fields, clock.now())
 
 
 @transaction.atomic
@@ -1209,7 +1210,7 @@ def portal_inbound_shipment(
     errors = Errors()
     fields = _shipment_fields(carrier, tracking_no, None, None, errors)
     errors.raise_if_any()
-    return _inbound(locked, None, fields, timezone.now())
+    return _inbound(locked, None, fields, clock.now())
 
 
 def mail_in_match(*, actor: User, reference: str) -> WorkshopJob:
@@ -1257,7 +1258,7 @@ def mail_in_receive(
             for name, message in exc.errors.items():
                 errors.add(name, message)
     errors.raise_if_any()
-    now = timezone.now()
+    now = clock.now()
     locked.received_at = now
     locked.condition = condition
     locked.accessories = [a.strip()[:60] for a in (accessories or []) if a and a.strip()][:30]
@@ -1310,7 +1311,7 @@ def job_ship_back(
     if unpaid_quote(locked) is not None:
         errors.add("payment", _("The charges must be paid before the unit is shipped back."))
     errors.raise_if_any()
-    now = timezone.now()
+    now = clock.now()
     shipment = Shipment.objects.create(
         job=locked, direction=Direction.OUTBOUND, shipped_at=now, recorded_by=actor, **fields
     )
@@ -1336,7 +1337,7 @@ def job_ship_back(
 def job_deliver(*, actor: User, job: Any) -> WorkshopJob:
     """The courier delivered the unit back (as its tracking shows)."""
     locked = _locked(actor, job, Perm.WORKSHOP_COUNTER)
-    now = timezone.now()
+    now = clock.now()
     _move(locked, "deliver", actor=actor, now=now)
     Shipment.objects.filter(
         job=locked, direction=Direction.OUTBOUND, received_at__isnull=True
@@ -1348,7 +1349,7 @@ def job_deliver(*, actor: User, job: Any) -> WorkshopJob:
 def mail_in_cancel(*, actor: User, job: Any, reason: str) -> WorkshopJob:
     """A mail-in request whose unit will not come (the customer withdrew, never sent)."""
     locked = _locked(actor, job, Perm.WORKSHOP_COUNTER)
-    _move(locked, "cancel", actor=actor, now=timezone.now(), reason=reason)
+    _move(locked, "cancel", actor=actor, now=clock.now(), reason=reason)
     return locked
 
 
@@ -1357,7 +1358,7 @@ def never_sent_follow_up(*, now: dt.datetime | None = None, limit: int = 500) ->
     days (once per request); the list for a call is the same query."""
     from aftersales.workshop.selectors import workshop_settings
 
-    now = now or timezone.now()
+    now = now or clock.now()
     sent = 0
     for pk in list(
         WorkshopJob.objects.filter(status=JobStatus.AWAITING_UNIT, reminders_sent=0)
@@ -1452,7 +1453,7 @@ def loaner_lend(
             raise InvalidOperation
     except (InvalidOperation, ValueError):
         raise ValidationFailed({"deposit": _("Give the deposit in yuan.")}) from None
-    now = timezone.now()
+    now = clock.now()
     period = days if days is not None else workshop_settings(locked.company_id).loaner_days
     loan = LoanerLoan.objects.create(
         loaner=row,
@@ -1485,7 +1486,7 @@ def loaner_return(*, actor: User, loan: Any, deposit_refunded: Any = None) -> Lo
     if row.returned_at is not None:
         raise Conflict("already_returned", _("This loaner was already returned."))
     try:
-        _loan_return(row, actor, timezone.now(), deposit_refunded)
+        _loan_return(row, actor, clock.now(), deposit_refunded)
     except (InvalidOperation, ValueError):
         raise ValidationFailed({"deposit_refunded": _("Give the deposit in yuan.")}) from None
     return row

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Company, Station
+from aftersales.core import clock
 from aftersales.core.models import TransitionEvent
 from aftersales.orders.models import ServiceOrder
 from aftersales.workshop.choices import (
@@ -89,7 +89,7 @@ class WorkshopJob(models.Model):
     # 送修日期: the day the unit was brought in (the 三包 limits count from it).
     received_at = models.DateTimeField(_("brought in"), null=True, blank=True)
     # When the job entered its current status (the board's ageing).
-    status_since = models.DateTimeField(default=timezone.now)
+    status_since = models.DateTimeField(default=clock.now)
     technician = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("bench technician"),
@@ -126,7 +126,7 @@ class WorkshopJob(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=clock.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -163,7 +163,7 @@ class IntakePhoto(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_at = models.DateTimeField(default=clock.now)
 
     def __str__(self) -> str:
         return self.original_name
@@ -182,7 +182,7 @@ class QueueTicket(models.Model):
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     desk = models.CharField(_("desk"), max_length=20, blank=True)
-    taken_at = models.DateTimeField(default=timezone.now)
+    taken_at = models.DateTimeField(default=clock.now)
     called_at = models.DateTimeField(null=True, blank=True)
     called_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -216,7 +216,7 @@ class Shipment(models.Model):
         _("weight (kg)"), max_digits=7, decimal_places=2, null=True, blank=True
     )
     cost = models.DecimalField(_("cost"), max_digits=9, decimal_places=2, default=Decimal("0.00"))
-    shipped_at = models.DateTimeField(_("shipped"), default=timezone.now)
+    shipped_at = models.DateTimeField(_("shipped"), default=clock.now)
     received_at = models.DateTimeField(_("received"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -258,7 +258,7 @@ class LoanerLoan(models.Model):
 
     loaner = models.ForeignKey(Loaner, on_delete=models.PROTECT, related_name="loans")
     job = models.ForeignKey(WorkshopJob, on_delete=models.PROTECT, related_name="loans")
-    lent_at = models.DateTimeField(default=timezone.now)
+    lent_at = models.DateTimeField(default=clock.now)
     due_at = models.DateTimeField(_("due back"), null=True, blank=True)
     deposit = models.DecimalField(
         _("deposit"), max_digits=9, decimal_places=2, default=Decimal("0.00")

@@ -7,10 +7,10 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Count, QuerySet
-from django.utils import timezone
 
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.accounts.selectors import scope, stations_visible_to
+from aftersales.core import clock
 from aftersales.workshop.choices import AT_WORKSHOP, JobStatus, TicketStatus
 from aftersales.workshop.models import (
     Loaner,
@@ -122,7 +122,7 @@ def tickets_visible_to(user: Any) -> QuerySet[QueueTicket]:
 def hall_display(station_id: int, *, day: dt.date | None = None) -> dict[str, Any]:
     """What the hall's screen shows: the numbers called last (with their desk) and how many
     wait. Public within the station's hall (no personal data)."""
-    day = day or timezone.localdate()
+    day = day or clock.today()
     qs = QueueTicket.objects.filter(station_id=station_id, day=day)
     called = list(
         qs.filter(status=TicketStatus.CALLED)
@@ -146,7 +146,7 @@ def loaners_visible_to(user: Any) -> QuerySet[Loaner]:
 
 
 def overdue_loans(user: Any, *, now: dt.datetime | None = None) -> QuerySet[LoanerLoan]:
-    now = now or timezone.now()
+    now = now or clock.now()
     return (
         LoanerLoan.objects.filter(
             loaner__in=loaners_visible_to(user).values("pk"),

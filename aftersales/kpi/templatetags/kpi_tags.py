@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils import timezone
 
 from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.core import clock
 from aftersales.kpi import dashboards
 
 register = template.Library()
@@ -22,6 +22,6 @@ def kpi_home_figures(context: Any) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not has_perm(user, Perm.KPI_VIEW):
         return {"figures": []}
-    today = timezone.localdate()
+    today = clock.today()
     period = (today.replace(day=1), today)
     return {"figures": dashboards.headline(user, period, {}, HOME), "period": period}

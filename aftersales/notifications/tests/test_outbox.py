@@ -257,3 +257,26 @@ def test_a_fresh_sending_row_is_left_alone(data):
     message, _ = actions.notify(company_id=customer.company_id, recipient=customer, subject="s")
     OutboxMessage.objects.filter(pk=message.pk).update(status="sending", claimed_at=timezone.now())
     assert actions.outbox_recover_stale() == 0
+
+
+def test_a_message_written_while_replaying_the_past_is_kept_but_never_sent(
+    data, gateway, django_capture_on_commit_callbacks
+):
+    from aftersales.core import clock
+
+    customer = _customer(data, notify_channel="sms")
+    past = timezone.now() - dt.timedelta(days=400)
+    with django_capture_on_commit_callbacks(execute=True), clock.at(past, source="import"):
+        message = actions.notify_customer(
+            company_id=customer.company_id,
+            customer=customer,
+            event="report",
+            context={"number": "A1", "link": "https://x/r/abc"},
+        )
+    assert message is not None
+    message.refresh_from_db()
+    assert message.status == "suppressed"
+    assert message.created_at == past
+    _send_all()
+    message.refresh_from_db()
+    assert message.status == "suppressed" and gateway.requests == []
