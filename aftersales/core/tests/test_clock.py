@@ -57,3 +57,31 @@ def test_rows_written_in_a_replay_carry_its_time_and_source():
     assert defaults == {"at": moment, "source": "import"}
     live = {f.name: f.get_default() for f in OrderEvent._meta.fields if f.name == "source"}
     assert live == {"source": ""}
+
+
+# Where the real time is meant: token expiry and use, account set-up, a backup's file name.
+REAL_TIME_ALLOWED = {
+    "api/auth.py",
+    "accounts/actions.py",
+    "core/clock.py",
+    "core/management/commands/backup.py",
+}
+
+
+def test_app_code_reads_the_clock_not_the_real_time():
+    """A replay (history import) or an as-of backfill only works if every action, selector and
+    job asks `clock`; one `timezone.now()` would stamp the present into the past."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(clock.__file__).resolve().parent.parent
+    pattern = re.compile(r"timezone\.(now\(\)|localtime\(\)|localdate\(\))|default=timezone\.now")
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for path in sorted(root.rglob("*.py"))
+        if "tests" not in path.parts and "migrations" not in path.parts
+        if path.relative_to(root).as_posix() not in REAL_TIME_ALLOWED
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert offenders == []
