@@ -225,6 +225,19 @@ def history_import_create(*, actor: User, name: str, data: bytes) -> HistoryImpo
     )
 
 
+def unfinished_import(*, company: Company, data: bytes) -> HistoryImport | None:
+    """The last import of this very file that stopped before its end, if any."""
+    return (
+        HistoryImport.objects.filter(
+            company=company,
+            digest=hashlib.sha256(data).hexdigest(),
+            status__in=(ImportStatus.RUNNING, ImportStatus.FAILED),
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
 def history_import_get(*, actor: User, import_id: int) -> HistoryImport:
     require(actor, Perm.HISTORY_IMPORT)
     found = HistoryImport.objects.filter(pk=import_id, company_id=actor.company_id).first()
