@@ -160,7 +160,9 @@ def _note_gap(ctx: replay.Context, check: fmt.Check, gap: replay.Gap) -> None:
     )
 
 
-def history_check(*, actor: User, text: str, replay_rows: bool = True) -> Report:
+def history_check(
+    *, actor: User, text: str, replay_rows: bool = True, staff: dict[str, str] | None = None
+) -> Report:
     """The dry run: what each line would do, or why it is refused. Writes nothing."""
     require(actor, Perm.HISTORY_IMPORT)
     company = Company.objects.get(pk=actor.company_id)
@@ -181,7 +183,9 @@ def history_check(*, actor: User, text: str, replay_rows: bool = True) -> Report
     rows: list[RowReport] = []
     try:
         with transaction.atomic():
-            ctx = replay.Context(company=company, actor=replay.import_actor(company))
+            ctx = replay.Context(
+                company=company, actor=replay.import_actor(company), staff=dict(staff or {})
+            )
             rows = [_replay_one(ctx, c) for c in checks]
             raise _Rollback
     except _Rollback:
@@ -202,7 +206,9 @@ def stored_text(history_import: HistoryImport) -> str:
     return (_import_dir() / history_import.stored_name).read_text(encoding="utf-8")
 
 
-def history_import_create(*, actor: User, name: str, data: bytes) -> HistoryImport:
+def history_import_create(
+    *, actor: User, name: str, data: bytes, staff: dict[str, str] | None = None
+) -> HistoryImport:
     """Store a file and check it (schema, references, times; already imported rows)."""
     require(actor, Perm.HISTORY_IMPORT)
     try:
@@ -222,6 +228,7 @@ def history_import_create(*, actor: User, name: str, data: bytes) -> HistoryImpo
         digest=digest,
         total=len(checks),
         refused=sum(1 for c in checks if not c.ok),
+        staff={str(k): str(v) for k, v in (staff or {}).items()},
     )
 
 
@@ -262,7 +269,9 @@ def history_import_apply(
     company = job.company
     checks = [c for c in check_text(company, stored_text(job)) if c.line > job.done_line]
     HistoryImport.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, error="")
-    ctx = replay.Context(company=company, actor=replay.import_actor(company))
+    ctx = replay.Context(
+        company=company, actor=replay.import_actor(company), staff=dict(job.staff or {})
+    )
     seen = 0
     for start in range(0, len(checks), batch):
         chunk = checks[start : start + batch]

@@ -70,6 +70,8 @@ class HistoryImport(models.Model):
     skipped = models.PositiveIntegerField(_("already there"), default=0)
     refused = models.PositiveIntegerField(_("refused"), default=0)
     gaps = models.PositiveIntegerField(_("gaps"), default=0)
+    # The source's staff names -> this system's usernames (technicians renamed on the move).
+    staff = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

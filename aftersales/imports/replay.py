@@ -40,6 +40,8 @@ class Context:
     actor: User  # the office steps' actor (a service manager of the company)
     # (kind, external id) -> object id, for the refs this import made or found
     ids: dict[tuple[str, str], int | None] = field(default_factory=dict)
+    # the source's staff names -> usernames here
+    staff: dict[str, str] = field(default_factory=dict)
 
     def ref(self, kind: str, external_id: Any) -> int | None:
         if external_id in (None, ""):
@@ -80,9 +82,8 @@ def _refused(field_name: str, text: str) -> ValidationFailed:
 
 
 def _technician(ctx: Context, username: Any) -> User:
-    found = User.objects.filter(
-        company=ctx.company, username=str(username), role=Role.TECHNICIAN
-    ).first()
+    name = ctx.staff.get(str(username), str(username))
+    found = User.objects.filter(company=ctx.company, username=name, role=Role.TECHNICIAN).first()
     if found is None:
         from django.utils.translation import gettext as _
 

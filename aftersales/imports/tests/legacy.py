@@ -87,6 +87,8 @@ def legacy_rows(*, technician: str, years: int = 3, per_year: int = 2) -> list[d
             "model": "KFR-35GW",
             "serial": "KF2101000009",
             "purchase_date": "2021-01-01",
+            "invoice_date": "2021-01-01",
+            "voucher_no": "SB-2021-1",
         },
         {
             "kind": "reading",

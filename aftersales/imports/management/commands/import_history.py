@@ -27,6 +27,13 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=actions.BATCH)
         parser.add_argument("--language", default="zh-hans", help="of the report (zh-hans, en)")
         parser.add_argument("--quiet", action="store_true", help="only the summary")
+        parser.add_argument(
+            "--staff",
+            action="append",
+            default=[],
+            metavar="SOURCE=USERNAME",
+            help="a technician's name in the file and their username here (repeatable)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         companies = Company.objects.all()
@@ -39,10 +46,11 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
         actor = replay.import_actor(company)
+        staff = dict(pair.split("=", 1) for pair in options["staff"] if "=" in pair)
         with translation.override(options["language"]):
             if options["dry_run"]:
                 report = actions.history_check(
-                    actor=actor, text=path.read_text(encoding="utf-8-sig")
+                    actor=actor, text=path.read_text(encoding="utf-8-sig"), staff=staff
                 )
                 for row in report.rows:
                     if not options["quiet"] or row.outcome in ("refuse", "gap"):
@@ -55,7 +63,7 @@ class Command(BaseCommand):
             data = path.read_bytes()
             # The same file stopped half-way resumes after its last committed row.
             job = actions.unfinished_import(company=company, data=data) or (
-                actions.history_import_create(actor=actor, name=path.name, data=data)
+                actions.history_import_create(actor=actor, name=path.name, data=data, staff=staff)
             )
             try:
                 done = actions.history_import_apply(
