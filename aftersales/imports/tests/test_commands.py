@@ -97,4 +97,11 @@ def test_export_history_writes_the_import_shape(tmp_path, importer, tech):
     text = path.read_text(encoding="utf-8")
     assert text.count('"kind": "customer"') == 2
     dry = _run("import_history", str(path), "--dry-run", "--company", "test", "--quiet")
-    assert "refuse 0" in dry
+    assert "gap 0 refuse 0" in dry
+    # Customers, addresses and units the company has are resolved by phone, line and serial.
+    from aftersales.customers.models import Address, Customer, InstalledUnit
+
+    before = (Customer.objects.count(), Address.objects.count(), InstalledUnit.objects.count())
+    _run("import_history", str(path), "--company", "test", "--quiet")
+    after = (Customer.objects.count(), Address.objects.count(), InstalledUnit.objects.count())
+    assert after == before
