@@ -20,6 +20,7 @@ from aftersales.customers.selectors import (
     unit_search,
     units_visible_to,
 )
+from aftersales.imports.selectors import object_ids
 
 router = Router(tags=["customers"])
 
@@ -147,6 +148,8 @@ class ConsentOut(Schema):
 
 class ListParams(Schema):
     q: str = ""
+    # The source system's id of an imported record (history import).
+    external_id: str = ""
     after: Id | None = None
     limit: int = Field(25, ge=1, le=200)
 
@@ -167,9 +170,10 @@ def _customer_fields(payload: Schema) -> dict[str, Any]:
 @router.get("/customers", response={200: CustomerPage, **ERRORS})
 def customer_list(request: HttpRequest, params: Query[ListParams]) -> Any:
     require(request.user, Perm.CUSTOMER_VIEW)
-    page = keyset_page(
-        customer_search(request.user, params.q), after=params.after, size=params.limit
-    )
+    qs = customer_search(request.user, params.q)
+    if params.external_id:
+        qs = qs.filter(pk__in=object_ids(request.user.company_id, "customer", params.external_id))
+    page = keyset_page(qs, after=params.after, size=params.limit)
     return {"items": page.items, "next_after": page.next_after}
 
 
@@ -310,6 +314,8 @@ def _unit_fields(data: dict[str, Any]) -> dict[str, Any]:
 def unit_list(request: HttpRequest, params: Query[ListParams]) -> Any:
     require(request.user, Perm.UNIT_VIEW)
     qs = unit_search(request.user, params.q).select_related("product_model")
+    if params.external_id:
+        qs = qs.filter(pk__in=object_ids(request.user.company_id, "unit", params.external_id))
     page = keyset_page(qs, after=params.after, size=params.limit)
     return {"items": page.items, "next_after": page.next_after}
 

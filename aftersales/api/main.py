@@ -16,6 +16,7 @@ from aftersales.api.customers import router as customers_router
 from aftersales.api.dispatch import router as dispatch_router
 from aftersales.api.feedback import router as feedback_router
 from aftersales.api.fieldwork import router as fieldwork_router
+from aftersales.api.imports import router as imports_router
 from aftersales.api.knowledge import router as knowledge_router
 from aftersales.api.kpi import router as kpi_router
 from aftersales.api.maintenance import router as maintenance_router
@@ -86,3 +87,4 @@ api.add_router("/", maintenance_router)
 api.add_router("/", knowledge_router)
 api.add_router("/", workshop_router)
 api.add_router("/", billing_router)
+api.add_router("/", imports_router)

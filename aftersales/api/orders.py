@@ -18,6 +18,7 @@ from aftersales.api.types import Id, known_filter
 from aftersales.core.errors import check_version
 from aftersales.core.selectors import get_visible, keyset_page
 from aftersales.fieldwork.actions import visit_accept, visit_arrive, visit_depart
+from aftersales.imports.selectors import object_ids
 from aftersales.orders import actions
 from aftersales.orders.choices import TRANSITIONS, Priority, ServiceType
 from aftersales.orders.choices import Status as OrderStatus
@@ -167,6 +168,8 @@ class OrderListParams(Schema):
     breach: bool = False
     q: str = ""
     updated_since: dt.datetime | None = None
+    # The source system's id of an imported order (history import).
+    external_id: str = ""
     after: Id | None = None
     limit: int = Field(25, ge=1, le=200)
 
@@ -215,6 +218,8 @@ def order_list(request: HttpRequest, params: Query[OrderListParams]) -> Any:
         if timezone.is_naive(since):
             since = timezone.make_aware(since)
         qs = qs.filter(updated_at__gte=since)
+    if params.external_id:
+        qs = qs.filter(pk__in=object_ids(request.user.company_id, "order", params.external_id))
     page = keyset_page(qs, after=params.after, size=params.limit)
     return {"items": page.items, "next_after": page.next_after}
 

@@ -58,6 +58,7 @@ API_CASES = [
     ("get", "/units", None, ALL, 200),
     ("get", "/units/{u1}", None, ALL, 200),
     ("get", "/units/lookup?serial=KF2401000001", None, ALL, 200),
+    ("get", "/imports", None, {M, ADM}, 200),
     (
         "post",
         "/units",

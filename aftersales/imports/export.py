@@ -1,0 +1,317 @@
+"""The same JSON Lines shape, exported for a company or one customer (PIPL: a person's data).
+
+Records first (customers, addresses, units, meter readings), then each order's history in time
+order (the order, its events, its follow-up), then complaints with their steps. Ids are the
+external ids the records were imported with, else `<kind>-<id>`. Order steps the format does
+not carry (no-show, revisit, workshop bring-in, solved on the phone...) are counted in
+`skipped` and left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from aftersales.accounts.models import Station, User
+from aftersales.accounts.permissions import Perm, require
+from aftersales.customers.models import Address, Customer, InstalledUnit, MeterReading
+from aftersales.feedback.models import Complaint, ComplaintEvent, FollowUpResult
+from aftersales.fieldwork.models import ServiceRecord
+from aftersales.imports.models import ExternalRef
+from aftersales.orders.choices import EventKind
+from aftersales.orders.models import OrderEvent, ServiceOrder
+
+# The order transitions the format carries: live action -> file action.
+TRANSITION_ACTIONS = {
+    "triage": "triage",
+    "dispatch": "dispatch",
+    "redispatch": "redispatch",
+    "assign": "assign",
+    "accept": "accept",
+    "depart": "depart",
+    "arrive": "check_in",
+    "wait_parts": "pause_parts",
+    "wait_customer": "pause_customer",
+    "resume": "resume",
+    "complete": "complete",
+    "close": "close",
+    "cancel": "cancel",
+}
+
+
+@dataclass
+class Exported:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    skipped: int = 0
+
+    def text(self) -> str:
+        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.rows)
+
+
+class _Ids:
+    def __init__(self, company_id: int) -> None:
+        self.company_id = company_id
+        self.cache: dict[tuple[str, int], str] = {}
+
+    def load(self, kind: str, ids: list[int]) -> None:
+        for start in range(0, len(ids), 500):
+            for ref in ExternalRef.objects.filter(
+                company_id=self.company_id, kind=kind, object_id__in=ids[start : start + 500]
+            ):
+                assert ref.object_id is not None
+                self.cache.setdefault((kind, ref.object_id), ref.external_id)
+
+    def of(self, kind: str, pk: int | None) -> str | None:
+        if pk is None:
+            return None
+        return self.cache.get((kind, pk), f"{kind}-{pk}")
+
+
+def _at(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat()
+
+
+def _clean(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if v not in (None, "", [], {})}
+
+
+def history_export(*, actor: User, customer: Customer | int | None = None) -> Exported:
+    """The company's history (or one customer's) as JSON Lines rows."""
+    require(actor, Perm.HISTORY_IMPORT)
+    company_id = actor.company_id
+    assert company_id is not None
+    customers = Customer.objects.filter(company_id=company_id).order_by("created_at", "pk")
+    if customer is not None:
+        customers = customers.filter(pk=getattr(customer, "pk", customer))
+    ids = _Ids(company_id)
+    out = Exported()
+    people = list(customers)
+    ids.load("customer", [c.pk for c in people])
+    addresses = list(Address.objects.filter(customer__in=people).order_by("pk"))
+    ids.load("address", [a.pk for a in addresses])
+    units = list(
+        InstalledUnit.objects.filter(customer__in=people)
+        .select_related("product_model")
+        .order_by("pk")
+    )
+    ids.load("unit", [u.pk for u in units])
+    orders = list(
+        ServiceOrder.objects.filter(customer__in=people)
+        .select_related("fault_code")
+        .order_by("created_at", "pk")
+    )
+    ids.load("order", [o.pk for o in orders])
+    for c in people:
+        out.rows.append(
+            _clean(
+                {
+                    "kind": "customer",
+                    "id": ids.of("customer", c.pk),
+                    "at": _at(c.created_at),
+                    "name": c.name,
+                    "phone": c.phone,
+                    "type": c.kind,
+                    "email": c.email,
+                    "notes": c.notes,
+                }
+            )
+        )
+    created = {c.pk: c.created_at for c in people}
+    for a in addresses:
+        out.rows.append(
+            _clean(
+                {
+                    "kind": "address",
+                    "id": ids.of("address", a.pk),
+                    "at": _at(created[a.customer_id]),
+                    "customer": ids.of("customer", a.customer_id),
+                    "line": a.line,
+                    "postcode": a.postcode,
+                    "default": a.is_default or None,
+                }
+            )
+        )
+    for u in units:
+        out.rows.append(
+            _clean(
+                {
+                    "kind": "unit",
+                    "id": ids.of("unit", u.pk),
+                    "at": _at(created[u.customer_id]),
+                    "customer": ids.of("customer", u.customer_id),
+                    "model": u.product_model.code,
+                    "serial": u.serial,
+                    "purchase_date": u.purchase_date and u.purchase_date.isoformat(),
+                    "invoice_date": u.invoice_date and u.invoice_date.isoformat(),
+                    "installation_date": u.installation_date and u.installation_date.isoformat(),
+                    "voucher_no": u.voucher_no,
+                    "address": ids.of("address", u.address_id),
+                }
+            )
+        )
+    readings = MeterReading.objects.filter(unit__in=units).order_by("read_on", "pk")
+    for r in readings:
+        moment = dt.datetime.combine(r.read_on, dt.time(9)).isoformat() + "+08:00"
+        out.rows.append(
+            _clean(
+                {
+                    "kind": "reading",
+                    "id": f"reading-{r.pk}",
+                    "at": moment,
+                    "unit": ids.of("unit", r.unit_id),
+                    "meter": r.kind,
+                    "value": str(r.value),
+                    "note": r.note,
+                }
+            )
+        )
+    for rows in _orders(orders, ids, out):
+        out.rows += rows
+    out.rows += list(_complaints(people, ids))
+    return out
+
+
+def _orders(orders: list[ServiceOrder], ids: _Ids, out: Exported) -> Iterator[list[dict[str, Any]]]:
+    stations = dict(Station.objects.values_list("pk", "code"))
+    users = dict(User.objects.filter(role="technician").values_list("pk", "username"))
+    reopened = {o.pk for o in orders if o.reopened_from_id}
+    for o in orders:
+        rows: list[dict[str, Any]] = []
+        if o.pk not in reopened:
+            rows.append(
+                _clean(
+                    {
+                        "kind": "order",
+                        "id": ids.of("order", o.pk),
+                        "at": _at(o.created_at),
+                        "customer": ids.of("customer", o.customer_id),
+                        "unit": ids.of("unit", o.unit_id),
+                        "service_type": o.service_type,
+                        "priority": o.priority,
+                        "channel": o.channel,
+                        "fault": o.fault_description,
+                        "fault_code": o.fault_code.code if o.fault_code else None,
+                    }
+                )
+            )
+        events = list(o.events.order_by("at", "pk"))
+        results = {
+            e.pk: e.payload.get("result")
+            for e in events
+            if e.kind == EventKind.FIELD and e.action == "finish"
+        }
+        last_result = None
+        record = ServiceRecord.objects.filter(order=o).order_by("-pk").first()
+        for e in events:
+            row = _event_row(e, o, ids, stations, users, record)
+            if e.pk in results:
+                last_result = results[e.pk]
+            if row is None:
+                if e.kind == EventKind.TRANSITION and e.action not in ("follow_up",):
+                    out.skipped += 1
+                continue
+            if row["action"] == "complete" and last_result:
+                row["result"] = last_result
+            rows.append(row)
+        for result in FollowUpResult.objects.filter(
+            follow_up__order=o, amends__isnull=True
+        ).order_by("pk"):
+            rows.append(
+                {
+                    "kind": "follow_up",
+                    "id": f"follow_up-{result.pk}",
+                    "at": _at(result.at),
+                    "order": ids.of("order", o.pk),
+                    "answers": result.answers,
+                }
+            )
+        rows.sort(key=lambda r: (r["kind"] != "order", r["at"]))
+        yield rows
+
+
+def _event_row(
+    e: OrderEvent,
+    o: ServiceOrder,
+    ids: _Ids,
+    stations: dict[int, str],
+    users: dict[int, str],
+    record: ServiceRecord | None,
+) -> dict[str, Any] | None:
+    base = {"kind": "event", "id": f"event-{e.pk}", "at": _at(e.at), "order": ids.of("order", o.pk)}
+    if e.kind == EventKind.REOPENED_AS:
+        new = e.payload.get("order")
+        return {**base, "action": "reopen", "reason": e.reason, "new_order": ids.of("order", new)}
+    if e.kind == EventKind.FIELD and e.action == "diagnosis" and record is not None:
+        return _clean(
+            {
+                **base,
+                "action": "diagnosis",
+                "diagnosis": record.diagnosis,
+                "cause": record.cause,
+                "work_done": record.work_done,
+                "fault_codes": e.payload.get("fault_codes") or None,
+            }
+        )
+    if e.kind == EventKind.FIELD and e.action == "part_used":
+        return _clean(
+            {
+                **base,
+                "action": "part_used",
+                "part": e.payload.get("part"),
+                "quantity": e.payload.get("quantity"),
+                "serial": e.payload.get("serial"),
+                "old_serial": e.payload.get("old_serial"),
+            }
+        )
+    if e.kind != EventKind.TRANSITION or e.action not in TRANSITION_ACTIONS:
+        return None
+    row: dict[str, Any] = {**base, "action": TRANSITION_ACTIONS[e.action]}
+    if e.action in ("dispatch", "redispatch"):
+        row["station"] = stations.get(e.payload.get("station") or 0)
+    if e.action == "assign":
+        row["technician"] = users.get(e.payload.get("technician") or 0)
+    if e.reason:
+        row["reason"] = e.reason
+    return _clean(row)
+
+
+def _complaints(people: list[Customer], ids: _Ids) -> Iterator[dict[str, Any]]:
+    complaints = list(Complaint.objects.filter(customer__in=people).order_by("created_at", "pk"))
+    ids.load("complaint", [c.pk for c in complaints])
+    for c in complaints:
+        yield _clean(
+            {
+                "kind": "complaint",
+                "id": ids.of("complaint", c.pk),
+                "at": _at(c.created_at),
+                "customer": ids.of("customer", c.customer_id),
+                "order": ids.of("order", c.order_id),
+                "source": c.source,
+                "category": c.category,
+                "severity": c.severity,
+                "description": c.description,
+            }
+        )
+        for step in ComplaintEvent.objects.filter(complaint=c).order_by("at", "pk"):
+            if step.action not in (
+                "investigate",
+                "propose",
+                "feedback_accepted",
+                "feedback_rejected",
+                "escalate",
+                "close",
+            ):
+                continue
+            yield _clean(
+                {
+                    "kind": "complaint_step",
+                    "id": f"complaint_step-{step.pk}",
+                    "at": _at(step.at),
+                    "complaint": ids.of("complaint", c.pk),
+                    "action": step.action,
+                    "text": step.reason,
+                }
+            )

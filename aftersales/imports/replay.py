@@ -1,0 +1,420 @@
+"""Replaying one checked row through the live actions, at the row's own time.
+
+Each function takes the importer's context and a checked row, calls the same action the live
+system calls (under `clock.at(row time, source="import")`, set by the caller), and returns the
+id of the record it made (kept as the row's external id). An action's refusal (an illegal
+transition in the source, a rule) propagates as its `ApplicationError`: the caller refuses the
+row with it. A step the live flow needs but the source lacks is a `Gap`: recorded, not invented.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from aftersales.accounts.choices import Role
+from aftersales.accounts.models import Company, Station, User
+from aftersales.catalog.models import FaultCode, ProductModel
+from aftersales.core.errors import ApplicationError
+from aftersales.core.validation import ValidationFailed
+from aftersales.imports.format import Check
+from aftersales.imports.models import ExternalRef
+
+
+class Gap(Exception):
+    """The source lacks a step the live flow needs; `detail` says which."""
+
+    def __init__(self, detail: str, object_id: int | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.object_id = object_id
+
+
+@dataclass
+class Context:
+    company: Company
+    actor: User  # the office steps' actor (a service manager of the company)
+    # (kind, external id) -> object id, for the refs this import made or found
+    ids: dict[tuple[str, str], int | None] = field(default_factory=dict)
+    # the source's staff names -> usernames here
+    staff: dict[str, str] = field(default_factory=dict)
+
+    def ref(self, kind: str, external_id: Any) -> int | None:
+        if external_id in (None, ""):
+            return None
+        key = (kind, str(external_id))
+        if key not in self.ids:
+            self.ids[key] = (
+                ExternalRef.objects.filter(
+                    company=self.company, kind=kind, external_id=str(external_id)
+                )
+                .values_list("object_id", flat=True)
+                .first()
+            )
+        return self.ids[key]
+
+
+def import_actor(company: Company) -> User:
+    """The company's history-import user: a service manager nobody logs in as, in whose name
+    the office steps of the source (intake, dispatch, follow-up, complaints) are replayed."""
+    from aftersales.accounts import actions as org
+
+    username = f"history-import-{company.code}"[:150]
+    found = User.objects.filter(username=username, company=company).first()
+    if found is not None:
+        return found
+    return org.user_create(
+        actor=None,
+        username=username,
+        password=secrets.token_urlsafe(32),
+        role=Role.SERVICE_MANAGER,
+        company=company,
+        first_name="历史导入",
+    )
+
+
+def _refused(field_name: str, text: str) -> ValidationFailed:
+    return ValidationFailed({field_name: text})
+
+
+def _technician(ctx: Context, username: Any) -> User:
+    name = ctx.staff.get(str(username), str(username))
+    found = User.objects.filter(company=ctx.company, username=name, role=Role.TECHNICIAN).first()
+    if found is None:
+        from django.utils.translation import gettext as _
+
+        raise _refused("technician", _("Unknown technician “%(u)s”.") % {"u": username})
+    return found
+
+
+def _station(ctx: Context, code: Any) -> Station:
+    found = Station.objects.filter(region__company=ctx.company, code=str(code)).first()
+    if found is None:
+        from django.utils.translation import gettext as _
+
+        raise _refused("station", _("Unknown service station “%(c)s”.") % {"c": code})
+    return found
+
+
+def _fault_code(ctx: Context, code: Any) -> int | None:
+    if code in (None, ""):
+        return None
+    found = (
+        FaultCode.objects.filter(category__company=ctx.company, code=str(code))
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if found is None:
+        from django.utils.translation import gettext as _
+
+        raise _refused("fault_code", _("Unknown fault code “%(c)s”.") % {"c": code})
+    return found
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+def customer(ctx: Context, check: Check) -> int:
+    """A customer the company already has with this phone is resolved to, not duplicated."""
+    from aftersales.customers.actions import customer_create
+    from aftersales.customers.models import Customer
+    from aftersales.customers.validation import normalize_phone
+
+    row = check.row
+    known = (
+        Customer.objects.filter(company=ctx.company, phone=normalize_phone(str(row["phone"])))
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if known is not None:
+        return int(known)
+    made = customer_create(
+        actor=ctx.actor,
+        name=str(row["name"]),
+        phone=str(row["phone"]),
+        kind=str(row.get("type") or "person"),
+        email=str(row.get("email") or ""),
+        notes=str(row.get("notes") or ""),
+        address_line=str(row.get("address") or ""),
+        postcode=str(row.get("postcode") or ""),
+    )
+    return int(made.pk)
+
+
+def address(ctx: Context, check: Check) -> int:
+    from aftersales.customers.actions import address_add
+    from aftersales.customers.models import Customer
+
+    row = check.row
+    owner = Customer.objects.get(pk=ctx.ref("customer", row["customer"]))
+    known = owner.addresses.filter(line=str(row["line"]).strip()).values_list("pk", flat=True)
+    if known:  # the same customer's same address: resolved to, not duplicated
+        return int(known[0])
+    made = address_add(
+        actor=ctx.actor,
+        customer=owner,
+        line=str(row["line"]),
+        postcode=str(row.get("postcode") or ""),
+        is_default=bool(row.get("default")),
+    )
+    return int(made.pk)
+
+
+def unit(ctx: Context, check: Check) -> int:
+    from django.utils.translation import gettext as _
+
+    from aftersales.customers.actions import unit_create
+    from aftersales.customers.models import InstalledUnit
+
+    row = check.row
+    model = ProductModel.objects.filter(
+        category__company=ctx.company, code=str(row["model"])
+    ).first()
+    if model is None:
+        raise _refused("model", _("Unknown product model “%(c)s”.") % {"c": row["model"]})
+    # A unit the company already has (same model and serial) is resolved to, if it is the
+    # same customer's; the action refuses a serial registered to someone else.
+    owner = ctx.ref("customer", row["customer"])
+    known = (
+        InstalledUnit.objects.filter(
+            product_model=model, serial=str(row["serial"]).strip().upper(), customer_id=owner
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if known is not None:
+        return int(known)
+    made = unit_create(
+        actor=ctx.actor,
+        customer=ctx.ref("customer", row["customer"]) or 0,
+        product_model=model,
+        serial=str(row["serial"]),
+        purchase_date=row.get("purchase_date") or None,
+        invoice_date=row.get("invoice_date") or None,
+        installation_date=row.get("installation_date") or None,
+        voucher_no=str(row.get("voucher_no") or ""),
+        address=ctx.ref("address", row.get("address")),
+    )
+    return int(made.pk)
+
+
+def reading(ctx: Context, check: Check) -> int:
+    from aftersales.core import clock
+    from aftersales.customers.actions import unit_meter_record
+
+    row = check.row
+    made = unit_meter_record(
+        actor=ctx.actor,
+        unit=ctx.ref("unit", row["unit"]) or 0,
+        kind=str(row["meter"]),
+        value=Decimal(str(row["value"])),
+        read_on=clock.today(),
+        source="import",
+        reference=check.external_id[:64],
+        note=str(row.get("note") or ""),
+    )
+    return int(made.pk)
+
+
+def order(ctx: Context, check: Check) -> int:
+    from aftersales.orders.actions import order_create
+
+    row = check.row
+    made, _created = order_create(
+        actor=ctx.actor,
+        customer=ctx.ref("customer", row["customer"]) or 0,
+        unit=ctx.ref("unit", row.get("unit")),
+        channel=str(row.get("channel") or "phone"),
+        service_type=str(row.get("service_type") or "repair"),
+        priority=str(row.get("priority") or "medium"),
+        fault_description=str(row.get("fault") or ""),
+        fault_code=_fault_code(ctx, row.get("fault_code")),
+        address=ctx.ref("address", row.get("address")),
+        allow_duplicate=True,  # the source's history is what it is
+    )
+    return int(made.pk)
+
+
+# --- an order's steps ------------------------------------------------------------------------
+
+
+def event(ctx: Context, check: Check) -> int | None:
+    from aftersales.fieldwork import actions as field
+    from aftersales.orders import actions as orders
+    from aftersales.orders.choices import Status
+    from aftersales.orders.models import ServiceOrder
+
+    row = check.row
+    action = str(row["action"])
+    the_order = ServiceOrder.objects.get(pk=ctx.ref("order", row["order"]))
+    reason = str(row.get("reason") or "")
+
+    def tech() -> User:
+        if row.get("technician"):
+            return _technician(ctx, row["technician"])
+        if the_order.technician is None:
+            raise Gap("technician", the_order.pk)
+        return the_order.technician
+
+    if action in ("triage", "close", "resume"):
+        done = orders.order_transition(actor=ctx.actor, order=the_order, action=action)
+    elif action in ("dispatch", "redispatch"):
+        done = orders.order_transition(
+            actor=ctx.actor, order=the_order, action=action, station=_station(ctx, row["station"])
+        )
+    elif action == "assign":
+        done = orders.order_transition(
+            actor=ctx.actor,
+            order=the_order,
+            action="assign",
+            technician=_technician(ctx, row["technician"]),
+        )
+    elif action in ("pause_parts", "pause_customer"):
+        verb = "wait_parts" if action == "pause_parts" else "wait_customer"
+        done = orders.order_transition(actor=ctx.actor, order=the_order, action=verb, reason=reason)
+    elif action == "cancel":
+        done = orders.order_transition(
+            actor=ctx.actor, order=the_order, action="cancel", reason=reason
+        )
+    elif action == "accept":
+        done = field.visit_accept(actor=tech(), order=the_order)
+    elif action == "depart":
+        done = field.visit_depart(actor=tech(), order=the_order)
+    elif action == "check_in":
+        done = field.visit_arrive(actor=tech(), order=the_order)
+    elif action == "diagnosis":
+        if the_order.status != Status.ON_SITE:
+            raise Gap("check_in", the_order.pk)
+        codes = [_fault_code(ctx, c) for c in row.get("fault_codes") or []]
+        field.record_diagnosis(
+            actor=tech(),
+            order=the_order,
+            diagnosis=str(row.get("diagnosis") or ""),
+            cause=str(row.get("cause") or "product_fault"),
+            work_done=str(row.get("work_done") or ""),
+            fault_codes=codes,
+        )
+        done = the_order
+    elif action == "part_used":
+        # Out of the technician's van, through the stock ledger (never below zero).
+        from django.utils.translation import gettext as _
+
+        from aftersales.catalog.models import Part
+
+        if the_order.status != Status.ON_SITE:
+            raise Gap("check_in", the_order.pk)
+        part = Part.objects.filter(company=ctx.company, code=str(row["part"])).first()
+        if part is None:
+            raise _refused("part", _("Unknown part “%(c)s”.") % {"c": row["part"]})
+        move = field.record_part_used(
+            actor=tech(),
+            order=the_order,
+            part=part.pk,
+            quantity=row.get("quantity", 1),
+            serial=str(row.get("serial") or ""),
+            old_serial=str(row.get("old_serial") or ""),
+        )
+        return int(move.pk)
+    elif action == "complete":
+        done = _complete(ctx, the_order, tech, row)
+    elif action == "reopen":
+        new = orders.order_reopen(actor=ctx.actor, order=the_order, reason=reason)
+        ctx.ids[("order", str(row["new_order"]))] = new.pk
+        return int(new.pk)
+    else:  # the format refuses any other action
+        raise ApplicationError("unknown_action", "unknown action", status=404)
+    return int(done.pk)
+
+
+def _complete(ctx: Context, the_order: Any, tech: Callable[[], User], row: dict[str, Any]) -> Any:
+    """The visit's result at the source's completion time. The live technician finishes on
+    site with the customer's signature (`visit_finish`); the source has no signature, so the
+    import records the completion (the same transition and the same `finish` event) through
+    the order's recorded-transition path and opens the follow-up as the live finish does. An
+    order that never checked in is not completed: the gap is recorded."""
+    from aftersales.core import clock
+    from aftersales.feedback.actions import follow_up_open
+    from aftersales.orders import actions as orders
+    from aftersales.orders.choices import EventKind, Status
+
+    if the_order.status != Status.ON_SITE:
+        raise Gap("check_in", the_order.pk)
+    technician = tech()
+    now = clock.now()
+    result = str(row.get("result") or "fixed")
+    orders.order_event(
+        the_order,
+        actor=technician,
+        kind=EventKind.FIELD,
+        action="finish",
+        payload={"result": result, "rating": None, "imported": True, "signed_by": None},
+        reason=str(row.get("reason") or ""),
+        at=now,
+    )
+    done = orders.order_transition(
+        actor=technician, order=the_order, action="complete", at=now, recorded=True
+    )
+    follow_up_open(order=done, now=now)
+    return done
+
+
+def follow_up(ctx: Context, check: Check) -> int:
+    from aftersales.feedback.actions import follow_up_open, follow_up_record
+    from aftersales.orders.models import ServiceOrder
+
+    row = check.row
+    the_order = ServiceOrder.objects.get(pk=ctx.ref("order", row["order"]))
+    task = follow_up_open(order=the_order)
+    result = follow_up_record(actor=ctx.actor, follow_up=task, answers=dict(row["answers"]))
+    return int(result.pk)
+
+
+def complaint(ctx: Context, check: Check) -> int:
+    from aftersales.feedback.actions import complaint_create
+
+    row = check.row
+    made = complaint_create(
+        actor=ctx.actor,
+        customer=ctx.ref("customer", row["customer"]),
+        source=str(row.get("source") or "hotline"),
+        category=str(row["category"]),
+        severity=str(row["severity"]),
+        description=str(row["description"]),
+        order=ctx.ref("order", row.get("order")),
+    )
+    return int(made.pk)
+
+
+def complaint_step(ctx: Context, check: Check) -> int:
+    from aftersales.feedback.actions import complaint_transition
+
+    row = check.row
+    made = complaint_transition(
+        actor=ctx.actor,
+        complaint=ctx.ref("complaint", row["complaint"]),
+        action=str(row["action"]),
+        text=str(row.get("text") or ""),
+    )
+    return int(made.pk)
+
+
+REPLAY: dict[str, Callable[[Context, Check], int | None]] = {
+    "customer": customer,
+    "address": address,
+    "unit": unit,
+    "reading": reading,
+    "order": order,
+    "event": event,
+    "follow_up": follow_up,
+    "complaint": complaint,
+    "complaint_step": complaint_step,
+}
+
+
+def moment(check: Check) -> dt.datetime:
+    assert check.at is not None
+    return check.at

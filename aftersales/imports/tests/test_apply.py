@@ -1,0 +1,175 @@
+"""Applying a legacy file: through the actions, at the original times, once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from aftersales.customers.models import Customer, InstalledUnit, MeterReading
+from aftersales.feedback.models import Complaint, FollowUpResult
+from aftersales.imports import actions
+from aftersales.imports.models import ExternalRef, ImportIssue, ImportStatus
+from aftersales.imports.tests.legacy import jsonl, legacy_rows, order_rows
+from aftersales.notifications.models import OutboxMessage
+from aftersales.orders.models import OrderEvent, ServiceOrder
+
+pytestmark = pytest.mark.django_db
+
+
+def _apply(importer: Any, text: str, **kw: Any) -> Any:
+    job = actions.history_import_create(actor=importer, name="legacy.jsonl", data=text.encode())
+    return actions.history_import_apply(import_id=job.pk, **kw)
+
+
+def _counts() -> dict[str, int]:
+    return {
+        "customers": Customer.objects.count(),
+        "units": InstalledUnit.objects.count(),
+        "orders": ServiceOrder.objects.count(),
+        "events": OrderEvent.objects.count(),
+        "results": FollowUpResult.objects.count(),
+        "complaints": Complaint.objects.count(),
+        "readings": MeterReading.objects.count(),
+        "messages": OutboxMessage.objects.count(),
+    }
+
+
+def test_three_years_of_orders_import_through_the_actions_with_their_original_times(importer, tech):
+    job = _apply(importer, jsonl(legacy_rows(technician=tech.username)))
+    assert job.status == ImportStatus.DONE
+    assert (job.total, job.applied, job.refused, job.gaps) == (65, 65, 0, 0)
+    orders = list(ServiceOrder.objects.filter(customer__name="王五").order_by("created_at"))
+    assert len(orders) == 6
+    first = orders[0]
+    assert first.created_at == dt.datetime(2021, 3, 10, 1, 0, tzinfo=dt.UTC)
+    assert first.status == "closed" and first.technician_id == tech.pk
+    assert first.responded_at == dt.datetime(2021, 3, 10, 2, 20, tzinfo=dt.UTC)
+    assert first.arrived_at == dt.datetime(2021, 3, 10, 6, 0, tzinfo=dt.UTC)
+    assert first.completed_at == dt.datetime(2021, 3, 10, 7, 0, tzinfo=dt.UTC)
+    events = list(first.events.order_by("at", "id"))
+    assert {e.source for e in events} == {"import"}
+    assert events[0].at == first.created_at
+    assert [e for e in events if e.kind == "transition"][-1].to_status == "closed"
+    assert [e.action for e in events if e.kind == "transition"] == [
+        "dispatch",
+        "assign",
+        "accept",
+        "depart",
+        "arrive",
+        "complete",
+        "follow_up",
+        "close",
+    ]
+    assert orders[-1].created_at.year == 2023
+    # 三包 saw the earlier repairs of the same unit: the decision is made at each order's time.
+    assert all(o.warranty_decision for o in orders)
+    # Replayed messages are kept, never sent.
+    assert not OutboxMessage.objects.exclude(status="suppressed").exists()
+    complaint = Complaint.objects.get()
+    assert complaint.status == "investigating"
+    assert complaint.created_at == dt.datetime(2022, 5, 2, 1, 0, tzinfo=dt.UTC)
+    ref = ExternalRef.objects.get(kind="order", external_id="WO-1")
+    assert ref.object_id == first.pk and ref.company_id == importer.company_id
+
+
+def test_a_second_import_of_the_same_file_changes_nothing(importer, tech):
+    text = jsonl(legacy_rows(technician=tech.username, years=1))
+    _apply(importer, text)
+    before = _counts()
+    again = _apply(importer, text)
+    assert _counts() == before
+    assert again.skipped == again.total and again.applied == 0
+
+
+def test_an_illegal_transition_in_the_source_is_refused_with_its_row(importer, tech):
+    rows = order_rows(1, dt.date(2022, 1, 4), technician=tech.username, customer="C-1", unit="U-1")
+    # The source says the technician checked in before departing: not a legal step.
+    rows[4], rows[5] = rows[5], rows[4]
+    rows[4]["at"], rows[5]["at"] = rows[5]["at"], rows[4]["at"]
+    text = jsonl(legacy_rows(technician=tech.username, years=0)[:3] + rows)
+    job = _apply(importer, text)
+    issues = list(ImportIssue.objects.filter(history_import=job).exclude(code="gap"))
+    check_in_line = 3 + 5  # three records, then the order's fifth row
+    assert issues[0].line == check_in_line
+    assert issues[0].code == "action_refused" and issues[0].params["code"] == "illegal_transition"
+    order = ServiceOrder.objects.get(pk=ExternalRef.objects.get(external_id="WO-1").object_id)
+    # Nothing of the refused row is stored; the next legal step (depart) is.
+    assert not order.events.filter(action="arrive").exists()
+    assert order.events.filter(action="depart").exists()
+
+
+def test_a_completion_without_a_check_in_is_recorded_as_a_gap_not_invented(importer, tech):
+    rows = order_rows(1, dt.date(2022, 1, 4), technician=tech.username, customer="C-1", unit="U-1")
+    rows = [r for r in rows if r.get("action") not in ("check_in", "diagnosis")][:6]
+    job = _apply(importer, jsonl(legacy_rows(technician=tech.username, years=0)[:3] + rows))
+    assert job.gaps == 1
+    order = ServiceOrder.objects.get(pk=ExternalRef.objects.get(external_id="WO-1").object_id)
+    assert order.status == "en_route" and order.arrived_at is None
+    gap = order.events.get(action="import_gap")
+    assert gap.payload["missing"] == "check_in" and gap.source == "import"
+
+
+def test_a_dry_run_writes_nothing_and_reports_every_row(importer, tech):
+    rows = legacy_rows(technician=tech.username, years=1)
+    rows.append({"kind": "event", "order": "WO-404", "action": "accept", "at": "2023-01-01"})
+    before = _counts()
+    refs = ExternalRef.objects.count()
+    report = actions.history_check(actor=importer, text=jsonl(rows))
+    assert _counts() == before and ExternalRef.objects.count() == refs
+    assert report.count("create") == len(rows) - 1 and report.count("refuse") == 1
+    assert "WO-404" in report.rows[-1].messages[0]
+
+
+def test_a_crash_mid_import_resumes_without_duplicates(importer, tech):
+    text = jsonl(legacy_rows(technician=tech.username, years=2))
+    job = actions.history_import_create(actor=importer, name="legacy.jsonl", data=text.encode())
+    with pytest.raises(RuntimeError):
+        actions.history_import_apply(import_id=job.pk, batch=10, fail_after=25)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.RUNNING and job.done_line == 20
+    assert ExternalRef.objects.filter(company=importer.company).count() == 20
+    done = actions.history_import_apply(import_id=job.pk, batch=10)
+    assert done.status == ImportStatus.DONE and done.done == done.total
+    assert ServiceOrder.objects.filter(customer__name="王五").count() == 4
+    assert OrderEvent.objects.filter(action="complete").count() == 4
+    fresh = _apply(importer, text)
+    assert fresh.skipped == fresh.total
+
+
+def _with_part(tech: Any, part: str, quantity: int = 1) -> str:
+    rows = order_rows(1, dt.date(2022, 1, 4), technician=tech.username, customer="C-1", unit="U-1")
+    used = {
+        "kind": "event",
+        "order": "WO-1",
+        "action": "part_used",
+        "at": "2022-01-04T14:40:00+08:00",
+        "part": part,
+        "quantity": quantity,
+        "old_serial": "OLD-1",
+    }
+    return jsonl(legacy_rows(technician=tech.username, years=0)[:3] + rows[:7] + [used] + rows[7:])
+
+
+def test_a_part_used_comes_out_of_the_van_through_the_ledger(importer, stock, people):
+    from aftersales.core import clock
+    from aftersales.parts import actions as stock_actions
+    from aftersales.parts.models import StockMove
+
+    tech = people["tech"]
+    # The ledger is read at the replayed moment: the van must have held the part then.
+    with clock.at(dt.datetime(2021, 12, 1, tzinfo=dt.UTC)):
+        stock_actions.stock_receive(
+            actor=stock["manager"], warehouse=stock["van"], part=stock["capacitor"], quantity=3
+        )
+    job = _apply(importer, _with_part(tech, "CAP-35"))
+    assert (job.refused, job.gaps) == (0, 0), list(job.issues.values_list("line", "params"))
+    move = StockMove.objects.get(kind="issue", old_serial="OLD-1")
+    assert move.quantity == -1 and move.at == dt.datetime(2022, 1, 4, 6, 40, tzinfo=dt.UTC)
+
+
+def test_a_part_the_van_does_not_hold_is_refused_by_the_ledger(importer, stock, people):
+    job = _apply(importer, _with_part(people["tech"], "CAP-35", quantity=5))
+    issue = ImportIssue.objects.get(history_import=job)
+    assert issue.code == "action_refused" and issue.line == 11
