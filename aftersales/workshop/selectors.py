@@ -48,6 +48,8 @@ BOARD_FIELDS = (
     "id",
     "status",
     "status_since",
+    "ready_due",
+    "ready_at",
     "station_id",
     "order__id",
     "order__number",
@@ -92,6 +94,31 @@ def board(user: Any, *, station_id: int | None = None) -> list[dict[str, Any]]:
         )
         columns.append({"status": status, "jobs": jobs, "count": counts.get(status, 0)})
     return columns
+
+
+# Statuses in which the turnaround clock runs (not ready yet, not waiting for parts).
+TURNAROUND_RUNNING = AT_WORKSHOP - {JobStatus.READY, JobStatus.WAITING_PARTS}
+TURNAROUND_WINDOW_DAYS = 30
+
+
+def turnaround_counts(
+    user: Any, *, station_id: int | None = None, now: dt.datetime | None = None
+) -> dict[str, int]:
+    """The board's turnaround figures: jobs whose promised ready time has passed (overdue,
+    the clock running), and of the jobs ready in the last 30 days how many were late."""
+    from django.db.models import F, Q
+
+    now = now or clock.now()
+    qs = jobs_visible_to(user)
+    if station_id:
+        qs = qs.filter(station_id=station_id)
+    overdue = qs.filter(ready_due__lt=now, status__in=TURNAROUND_RUNNING).count()
+    recent = qs.filter(
+        ready_due__gte=now - dt.timedelta(days=TURNAROUND_WINDOW_DAYS + 60),
+        ready_at__gte=now - dt.timedelta(days=TURNAROUND_WINDOW_DAYS),
+        ready_at__lte=now,
+    ).aggregate(ready=Count("id"), late=Count("id", filter=Q(ready_at__gt=F("ready_due"))))
+    return {"overdue": overdue, "ready": recent["ready"] or 0, "late": recent["late"] or 0}
 
 
 def workshop_settings(company_id: int) -> WorkshopSettings:
@@ -155,6 +182,18 @@ def overdue_loans(user: Any, *, now: dt.datetime | None = None) -> QuerySet[Loan
         )
         .select_related("loaner", "job", "job__order", "job__order__customer")
         .order_by("due_at", "id")
+    )
+
+
+def loaners_owed(user: Any) -> QuerySet[WorkshopJob]:
+    """Jobs at the workshop whose car rule's loaner is due (repair over 5 days) and that have
+    no loaner out, oldest first."""
+    return (
+        jobs_visible_to(user)
+        .filter(loaner_due_at__isnull=False, status__in=AT_WORKSHOP)
+        .exclude(pk__in=LoanerLoan.objects.filter(returned_at__isnull=True).values("job_id"))
+        .select_related("order", "order__customer", "station")
+        .order_by("loaner_due_at", "id")
     )
 
 
