@@ -403,9 +403,10 @@ def board(request: HttpRequest) -> HttpResponse:
             "columns": columns,
             "stations": stations,
             "station_id": station_id,
-            "turnaround": selectors.turnaround_counts(
+            "overdue": selectors.overdue_count(
                 request.user, station_id=station_id or None, now=now
             ),
+            "overdue_cap": selectors.OVERDUE_CAP,
         },
     )
 
