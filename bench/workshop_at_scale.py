@@ -115,6 +115,7 @@ def fill(total: int, seed: int) -> None:
                         status_since=since,
                         condition="外观完好",
                         ready_at=since if status == "ready" else None,
+                        ready_due=order.created_at + dt.timedelta(days=3),
                         created_by=agent,
                         created_at=order.created_at,
                     )
@@ -129,6 +130,12 @@ def fill(total: int, seed: int) -> None:
             WorkshopEvent.objects.bulk_create(events, batch_size=2000)
         have += n
         print(f"  {have:,} jobs ({have / (time.perf_counter() - t0):,.0f}/s)", file=sys.stderr)
+    # Rows filled before jobs had a promised ready time get one (the board counts overdue).
+    from django.db.models import F
+
+    WorkshopJob.objects.filter(ready_due__isnull=True, received_at__isnull=False).update(
+        ready_due=F("received_at") + dt.timedelta(days=3)
+    )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 

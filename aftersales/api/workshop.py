@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
@@ -69,6 +69,15 @@ class JobOut(Schema):
     accessories: list[str]
     ready_at: dt.datetime | None
     returned_at: dt.datetime | None
+    ready_due: dt.datetime | None = Field(None, description="The promised ready time.")
+    turnaround_state: str = Field(
+        "", description="met / late / paused / overdue / due, or empty without a promise."
+    )
+    storage_days: int = 0
+    storage_fee: Decimal = Field(Decimal("0.00"), description="Storage fee charged at pickup.")
+    loaner_due_at: dt.datetime | None = Field(
+        None, description="Since when the car rule's loaner (from day 6) is due."
+    )
     version: int
     next_steps: list[str]
 
@@ -76,6 +85,10 @@ class JobOut(Schema):
 class JobDetailOut(JobOut):
     events: list[WorkshopEventOut]
     shipments: list[ShipmentOut]
+    storage_due_days: int = 0
+    storage_due: Decimal = Field(
+        Decimal("0.00"), description="The storage fee the unit owes if picked up now."
+    )
 
 
 def _job_out(request: HttpRequest, job: WorkshopJob) -> dict[str, Any]:
@@ -97,6 +110,11 @@ def _job_out(request: HttpRequest, job: WorkshopJob) -> dict[str, Any]:
         "accessories": list(job.accessories or []),
         "ready_at": job.ready_at,
         "returned_at": job.returned_at,
+        "ready_due": job.ready_due,
+        "turnaround_state": actions.turnaround_state(job),
+        "storage_days": job.storage_days,
+        "storage_fee": job.storage_fee,
+        "loaner_due_at": job.loaner_due_at,
         "version": job.version,
         "next_steps": actions.bench_available(request.user, job),  # type: ignore[arg-type]
     }
@@ -106,6 +124,7 @@ def _detail(request: HttpRequest, pk: int) -> dict[str, Any]:
     job = get_visible(selectors.jobs_visible_to(request.user).select_related("order"), pk)
     out = _job_out(request, job)
     out["events"] = list(job.events.order_by("at", "id"))
+    out["storage_due_days"], out["storage_due"] = actions.storage_due(job)
     out["shipments"] = [
         {
             **{f: getattr(s, f) for f in ShipmentOut.model_fields if f != "tracking_url"},
@@ -455,9 +474,17 @@ class LoanOut(Schema):
     lent_at: dt.datetime
     due_at: dt.datetime | None
     deposit: Decimal
+    statutory: bool = False
 
 
 @router.get("/workshop/loans/overdue", response={200: list[LoanOut], **ERRORS})
 def overdue(request: HttpRequest) -> Any:
     require(request.user, Perm.WORKSHOP_COUNTER)
     return list(selectors.overdue_loans(request.user)[:500])
+
+
+@router.get("/workshop/loaners/owed", response={200: list[JobOut], **ERRORS})
+def loaners_owed(request: HttpRequest) -> Any:
+    """Jobs whose car has been in repair over 5 days with no loaner lent (the car rule)."""
+    require(request.user, Perm.WORKSHOP_COUNTER)
+    return [_job_out(request, j) for j in selectors.loaners_owed(request.user)[:500]]

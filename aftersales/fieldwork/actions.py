@@ -903,36 +903,16 @@ def payment_record(
         raise Conflict("quote_not_accepted", _("The customer has not accepted the quote."))
     if quote.status == QuoteStatus.PAID:
         raise Conflict("already_paid", _("The charges of this visit are already paid."))
-    errors = Errors()
-    reference = (reference or "").strip()[:100]
-    if method not in PaymentMethod.values:
-        errors.add("method", _("Choose how the customer paid."))
-    elif method != PaymentMethod.CASH and not reference:
-        errors.add("reference", _("Give the transfer or QR payment reference."))
-    try:
-        paid = rules.money(str(amount))
-    except (InvalidOperation, ValueError):
-        paid = Decimal(-1)
-    if paid != quote.total:
-        errors.add(
-            "amount", _("The amount must be the quote's total, ¥%(t)s.") % {"t": quote.total}
-        )
-    errors.raise_if_any()
     now = clock.now()
-    count = Receipt.objects.filter(order=locked).count()
-    receipt = Receipt.objects.create(
-        company_id=locked.company_id,
-        quote=quote,
+    receipt = receipt_issue(
+        actor=actor,
         order=locked,
-        number=f"SF-{locked.number}-{count + 1}",
-        amount=quote.total,
+        quote=quote,
         method=method,
+        amount=amount,
         reference=reference,
-        paid_at=now,
-        recorded_by=actor,
+        now=now,
     )
-    quote.status = QuoteStatus.PAID
-    quote.save(update_fields=["status"])
     _event(
         locked,
         actor,
@@ -941,6 +921,64 @@ def payment_record(
         at=now,
     )
     return receipt
+
+
+def receipt_issue(
+    *,
+    actor: User,
+    order: ServiceOrder,
+    quote: Quote | None,
+    method: str,
+    amount: Any,
+    reference: str = "",
+    extra: Decimal = Decimal("0.00"),
+    now: dt.datetime | None = None,
+) -> Receipt:
+    """A receipt (收费凭证) for the accepted quote (if any) and `extra` charges (a workshop's
+    storage fee): the amount paid must be their sum; numbered per order; the quote is paid.
+    The caller holds the order's lock and records its own event. Shared by the visit's
+    payment and the workshop's pickup payment."""
+    errors = Errors()
+    reference = (reference or "").strip()[:100]
+    if method not in PaymentMethod.values:
+        errors.add("method", _("Choose how the customer paid."))
+    elif method != PaymentMethod.CASH and not reference:
+        errors.add("reference", _("Give the transfer or QR payment reference."))
+    due = rules.money((quote.total if quote is not None else Decimal(0)) + extra)
+    try:
+        paid = rules.money(str(amount))
+    except (InvalidOperation, ValueError):
+        paid = Decimal(-1)
+    if paid != due:
+        if extra:
+            errors.add("amount", _("The amount must be the total due, ¥%(t)s.") % {"t": due})
+        else:
+            errors.add("amount", _("The amount must be the quote's total, ¥%(t)s.") % {"t": due})
+    errors.raise_if_any()
+    count = Receipt.objects.filter(order=order).count()
+    receipt = Receipt.objects.create(
+        company_id=order.company_id,
+        quote=quote,
+        order=order,
+        number=f"SF-{order.number}-{count + 1}",
+        amount=due,
+        method=method,
+        reference=reference,
+        paid_at=now or clock.now(),
+        recorded_by=actor,
+    )
+    if quote is not None:
+        quote.status = QuoteStatus.PAID
+        quote.save(update_fields=["status"])
+    return receipt
+
+
+def record_close(*, order: ServiceOrder, now: dt.datetime, result: str = "fixed") -> int:
+    """Finish the order's open service record with a result, where the work ended outside a
+    visit (the workshop's quality check passed). The caller holds the order's lock."""
+    return ServiceRecord.objects.filter(order=order, finished_at__isnull=True).update(
+        finished_at=now, result=result
+    )
 
 
 # --- finishing -------------------------------------------------------------------------------

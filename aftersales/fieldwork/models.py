@@ -228,10 +228,13 @@ class QuoteLine(models.Model):
 
 
 class Receipt(models.Model):
-    """收费凭证: the payment of an accepted quote, once."""
+    """收费凭证: the payment of an accepted quote, once (with a workshop's storage fee, if
+    any; a storage fee alone has no quote)."""
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
-    quote = models.OneToOneField(Quote, on_delete=models.PROTECT, related_name="receipt")
+    quote = models.OneToOneField(
+        Quote, on_delete=models.PROTECT, null=True, blank=True, related_name="receipt"
+    )
     order = models.ForeignKey(ServiceOrder, on_delete=models.PROTECT, related_name="receipts")
     number = models.CharField(_("receipt no."), max_length=40)
     amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -207,7 +208,13 @@ def decision_detail(policy: engine.Policy, result: engine.Decision) -> dict[str,
 
 
 def decide_for_unit(
-    unit: Any, *, fault_code: Any, at: dt.datetime, mileage_km: int | None = None
+    unit: Any,
+    *,
+    fault_code: Any,
+    at: dt.datetime,
+    mileage_km: int | None = None,
+    days_in_repair: float = 0,
+    days_waiting_parts: float = 0,
 ) -> tuple[str, dict[str, Any]]:
     """(decision, detail) for a unit and a fault (a performance fault when no code) at a
     moment, with the company's calendar; never raises: facts that allow no decision give
@@ -218,6 +225,8 @@ def decide_for_unit(
     fault = engine.FaultFacts(
         performance=fault_code.is_performance_fault if fault_code else True,
         fault=fault_code.code if fault_code else "",
+        days_in_repair=max(0.0, float(days_in_repair)),
+        days_waiting_parts=max(0.0, float(days_waiting_parts)),
     )
     read_on = None
     if mileage_km is None and policy.kind == "car":
@@ -237,11 +246,51 @@ def decide_for_unit(
     return result.decision, detail
 
 
+@dataclass(frozen=True)
+class RepairStay:
+    """Where the order's unit is with the repairer for this repair (the workshop's job): the
+    moment it was brought in (送修日期, the day the 三包 decision is taken on) and the days it
+    has been in repair so far, of which waiting for parts (the 30/90-day limits, the car's
+    loaner from day 6)."""
+
+    brought_in: dt.datetime
+    days_in_repair: float = 0
+    days_waiting_parts: float = 0
+
+
+# Hooks a higher app registers in its AppConfig.ready() (the workshop): order -> RepairStay or
+# None. The warranty app imports nothing of theirs.
+REPAIR_STAY_HOOKS: list[Callable[[Any], RepairStay | None]] = []
+
+
+def repair_stay(order: Any) -> RepairStay | None:
+    for hook in REPAIR_STAY_HOOKS:
+        stay = hook(order)
+        if stay is not None:
+            return stay
+    return None
+
+
 def decide_for_order(order: Any) -> tuple[str, dict[str, Any]]:
-    """The decision for an order's unit and fault on the day it was taken."""
+    """The decision for an order's unit and fault on the day it was taken, or, for a unit
+    brought in to a workshop, on the day it was brought in with its days in repair and
+    waiting for parts so far."""
     if order.unit_id is None:
         return "", {}
-    return decide_for_unit(order.unit, fault_code=order.fault_code, at=order.created_at)
+    stay = repair_stay(order)
+    if stay is None:
+        return decide_for_unit(order.unit, fault_code=order.fault_code, at=order.created_at)
+    decision, detail = decide_for_unit(
+        order.unit,
+        fault_code=order.fault_code,
+        at=stay.brought_in,
+        days_in_repair=stay.days_in_repair,
+        days_waiting_parts=stay.days_waiting_parts,
+    )
+    detail["brought_in"] = timezone.localtime(stay.brought_in).date().isoformat()
+    detail["days_in_repair"] = round(stay.days_in_repair, 2)
+    detail["days_waiting_parts"] = round(stay.days_waiting_parts, 2)
+    return decision, detail
 
 
 FIELDS = (

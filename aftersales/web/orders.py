@@ -555,8 +555,16 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else None,
             "can_complain": has_perm(user, Perm.COMPLAINT_HANDLE),
             "maintenance": maintenance_for_order(order),
+            "workshop_job": workshop_job_for_order(user, order),
         },
     )
+
+
+def workshop_job_for_order(user: Any, order: Any) -> Any:
+    """The order's workshop job, if it has one the user may open (for the link)."""
+    from aftersales.workshop.selectors import jobs_visible_to
+
+    return jobs_visible_to(user).filter(order_id=order.pk).only("id", "status").first()
 
 
 @page(Perm.ORDER_VIEW)

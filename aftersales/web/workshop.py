@@ -35,6 +35,14 @@ from aftersales.workshop.choices import (
 )
 from aftersales.workshop.models import WorkshopJob
 
+TURNAROUND_LABELS = {
+    "met": _("Ready on time"),
+    "late": _("Ready late"),
+    "paused": _("Paused: waiting for parts"),
+    "overdue": _("Overdue"),
+    "due": _("On track"),
+}
+
 AGE_LABELS = {
     "lt1": _("under a day"),
     "1to3": _("1–3 days"),
@@ -239,6 +247,11 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         JobStatus.QUALITY_CHECK
     }
     shelf = actions.station_shelf(job.station_id) if bench_ok else None
+    now = clock.now()
+    turnaround = actions.turnaround_state(job, now)
+    storage_days, storage_fee = actions.storage_due(job, now)
+    unpaid = actions.unpaid_quote(job) if job.status == JobStatus.READY else None
+    open_loans = list(job.loans.filter(returned_at__isnull=True).select_related("loaner"))
     return render(
         request,
         "web/workshop/job.html",
@@ -255,9 +268,17 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_hand_over": counter_ok
             and job.status == JobStatus.READY
             and job.return_method == ReturnMethod.PICKUP,
-            "unpaid": actions.unpaid_quote(job) if job.status == JobStatus.READY else None,
+            "unpaid": unpaid,
+            "storage_days": storage_days,
+            "storage_fee": storage_fee,
+            "to_pay": (unpaid.total if unpaid else 0) + storage_fee,
+            "turnaround": turnaround,
+            "turnaround_label": TURNAROUND_LABELS.get(turnaround, ""),
+            "loaner_owed": job.loaner_due_at is not None
+            and not open_loans
+            and job.status in AT_WORKSHOP,
             "payment_methods": PaymentMethod.choices,
-            "open_loans": job.loans.filter(returned_at__isnull=True).select_related("loaner"),
+            "open_loans": open_loans,
             "bench": bench_ok,
             "causes": Cause.choices,
             "photo_kinds": PhotoKind.choices,
@@ -374,10 +395,19 @@ def board(request: HttpRequest) -> HttpResponse:
         for j in column["jobs"]:
             j.age = rules.age_bucket(j.status_since, now)
             j.age_label = AGE_LABELS[j.age]
+            j.overdue = actions.turnaround_state(j, now) == "overdue"
     return render(
         request,
         "web/workshop/board.html",
-        {"columns": columns, "stations": stations, "station_id": station_id},
+        {
+            "columns": columns,
+            "stations": stations,
+            "station_id": station_id,
+            "overdue": selectors.overdue_count(
+                request.user, station_id=station_id or None, now=now
+            ),
+            "overdue_cap": selectors.OVERDUE_CAP,
+        },
     )
 
 
@@ -713,6 +743,7 @@ def loaners(request: HttpRequest) -> HttpResponse:
         {
             "pool": pool,
             "overdue": overdue,
+            "owed": selectors.loaners_owed(request.user)[:200],
             "stations": selectors.workshop_stations(request.user),
             "can_edit": has_perm(request.user, Perm.WORKSHOP_RULES),
         },
@@ -785,7 +816,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         try:
             if p.get("form") == "company":
                 actions.workshop_settings_update(
-                    actor=user, **{f: p.get(f, "") for f in actions.SETTING_FIELDS}
+                    actor=user, **{f: p[f] for f in actions.SETTING_FIELDS if f in p}
                 )
             else:
                 actions.station_workshop_update(

@@ -157,12 +157,10 @@ def _complete_order(order: ServiceOrder, now: dt.datetime) -> None:
     """The repair passed its quality check: the order is completed and followed up as an
     on-site one is (the bench's service record, if any, is finished with it)."""
     from aftersales.feedback.actions import follow_up_open
-    from aftersales.fieldwork.models import ServiceRecord
+    from aftersales.fieldwork.actions import record_close
 
     done = order_transition(actor=None, order=order, action="complete", at=now, recorded=True)
-    ServiceRecord.objects.filter(order=done, finished_at__isnull=True).update(
-        finished_at=now, result="fixed"
-    )
+    record_close(order=done, now=now)
     follow_up_open(order=done, now=now)
 
 
@@ -192,7 +190,72 @@ def _move(
         extra_fields=("status_since", *extra_fields),
     )
     _order_step(job, verb, actor, now, event.reason)
+    if verb == "receive":
+        job.save(update_fields=plan_turnaround(job, start=True))
+    elif verb in ("wait_parts", "parts_arrived"):
+        job.save(update_fields=plan_turnaround(job))
     return event  # type: ignore[return-value]
+
+
+def plan_turnaround(job: WorkshopJob, *, start: bool = False) -> list[str]:
+    """The promised ready time (not saved; returns the fields set): the company's turnaround
+    in working days from the brought-in moment on the working calendar, later by every
+    stretch spent waiting for parts (while it waits, the last promise stays on display).
+    `start`: the unit was just brought in, the promise is taken from the settings."""
+    from aftersales.calendars.selectors import work_calendar
+    from aftersales.orders.sla import Pause, run_clock
+    from aftersales.workshop.selectors import workshop_settings
+
+    if job.received_at is None:
+        return []
+    cal = work_calendar(job.company_id)
+    if start:
+        days = workshop_settings(job.company_id).turnaround_days
+        job.turnaround_minutes = days * rules.working_day_minutes(cal.intervals) if days else None
+    if not job.turnaround_minutes:
+        job.ready_due = None
+        return ["turnaround_minutes", "ready_due"]
+    moves = list(
+        WorkshopEvent.objects.filter(job=job)
+        .exclude(to_status="")
+        .order_by("at", "id")
+        .values_list("at", "from_status", "to_status")
+    )
+    pauses = [Pause(a, b) for a, b in rules.parts_pauses(moves)]
+    due = run_clock(cal, job.received_at, dt.timedelta(minutes=job.turnaround_minutes), pauses)
+    if due is not None:
+        job.ready_due = due.value
+    return ["turnaround_minutes", "ready_due"]
+
+
+def turnaround_state(job: WorkshopJob, now: dt.datetime | None = None) -> str:
+    """met / late / paused / overdue / due / "" for the job's promised ready time."""
+    return rules.turnaround_state(
+        due=job.ready_due,
+        ready_at=job.ready_at,
+        now=now or clock.now(),
+        paused=job.status == JobStatus.WAITING_PARTS,
+    )
+
+
+def storage_due(job: WorkshopJob, now: dt.datetime | None = None) -> tuple[int, Decimal]:
+    """The storage fee a unit waiting for pickup owes now: (days charged, yuan). Counted from
+    the pickup notice (the day it became ready), after the company's free days."""
+    from aftersales.workshop.selectors import workshop_settings
+
+    if (
+        job.ready_at is None
+        or job.return_method != ReturnMethod.PICKUP
+        or job.status != JobStatus.READY
+    ):
+        return 0, Decimal("0.00")
+    cfg = workshop_settings(job.company_id)
+    return rules.storage_charge(
+        notified_on=timezone.localtime(job.ready_at).date(),
+        today=timezone.localtime(now or clock.now()).date(),
+        free_days=cfg.storage_free_days,
+        per_day=cfg.storage_fee_per_day,
+    )
 
 
 def effective_decision(job: WorkshopJob) -> str:
@@ -204,15 +267,44 @@ def effective_decision(job: WorkshopJob) -> str:
     return job.warranty_decision or order.warranty_decision
 
 
+def repair_stay(order: Any, now: dt.datetime | None = None) -> Any:
+    """The order's stay at the workshop for the warranty decision (registered with the
+    warranty app as a hook): the brought-in moment, the days with the repairer so far (to
+    now, or to when it was ready) and, of them, the days waiting for parts."""
+    from aftersales.warranty.actions import RepairStay
+
+    job = getattr(order, "workshop_job", None) if order.pk else None
+    if job is None or job.received_at is None:
+        return None
+    end = job.ready_at or job.returned_at or now or clock.now()
+    end = max(end, job.received_at)
+    moves = list(
+        WorkshopEvent.objects.filter(job=job)
+        .exclude(to_status="")
+        .order_by("at", "id")
+        .values_list("at", "from_status", "to_status")
+    )
+    waited = sum(
+        ((min(b or end, end) - a).total_seconds() for a, b in rules.parts_pauses(moves) if a < end),
+        0.0,
+    )
+    return RepairStay(
+        brought_in=job.received_at,
+        days_in_repair=(end - job.received_at).total_seconds() / 86400,
+        days_waiting_parts=max(0.0, waited) / 86400,
+    )
+
+
 def decide_warranty(job: WorkshopJob) -> None:
-    """The 三包 decision for the unit on the day it was brought in (送修日期)."""
-    from aftersales.warranty.actions import decide_for_unit
+    """The 三包 decision for the unit on the day it was brought in (送修日期), with the days
+    it has been in repair and waiting for parts (the warranty app asks `repair_stay`)."""
+    from aftersales.warranty.actions import decide_for_order
 
     order = job.order
     if order.unit_id is None or job.received_at is None:
         return
-    decision, detail = decide_for_unit(order.unit, fault_code=order.fault_code, at=job.received_at)
-    detail["brought_in"] = timezone.localtime(job.received_at).date().isoformat()
+    order.workshop_job = job  # the job as locked here (received_at just set)
+    decision, detail = decide_for_order(order)
     job.warranty_decision, job.warranty_detail = decision, detail
     job.save(update_fields=["warranty_decision", "warranty_detail"])
 
@@ -221,15 +313,22 @@ def _tell_customer(job: WorkshopJob, event: str, context: dict[str, Any], key: s
     from aftersales.notifications.actions import notify_customer
 
     order = job.order
-    transaction.on_commit(
-        lambda: notify_customer(
+
+    def send() -> None:
+        notify_customer(
             company_id=order.company_id,
             customer=order.customer,
             event=event,
             context={"number": order.number, **context},
             dedupe_key=key,
         )
-    )
+
+    if clock.replaying():
+        # Under `clock.at(past)` (a backfill): written now, kept as suppressed, never sent; not
+        # left to a commit that may come after the replayed moment is over.
+        send()
+    else:
+        transaction.on_commit(send)
 
 
 # --- jobs --------------------------------------------------------------------------------
@@ -283,6 +382,7 @@ def job_create(
     )
     if not mail_in:
         _bring_in(job, ServiceOrder.objects.select_for_update().get(pk=order.pk), now)
+        job.save(update_fields=plan_turnaround(job, start=True))
         decide_warranty(job)
     return job
 
@@ -672,44 +772,29 @@ def unpaid_quote(job: WorkshopJob) -> Any:
     )
 
 
-def _payment(job: WorkshopJob, actor: User, quote: Any, method: str, amount: Any, ref: str):
-    """The customer pays the accepted quote at pickup: the same receipt (收费凭证) as on site,
-    numbered alike, once."""
-    from aftersales.fieldwork import rules as field_rules
-    from aftersales.fieldwork.choices import PaymentMethod, QuoteStatus
-    from aftersales.fieldwork.models import Receipt
+def _payment(
+    job: WorkshopJob,
+    actor: User,
+    quote: Any,
+    method: str,
+    amount: Any,
+    ref: str,
+    storage_fee: Decimal = Decimal("0.00"),
+) -> Any:
+    """The customer pays at pickup: the accepted quote and the storage fee, if any, on one
+    receipt (收费凭证) numbered as on site, once (the field-work receipt action)."""
+    from aftersales.fieldwork.actions import receipt_issue
 
-    errors = Errors()
-    ref = (ref or "").strip()[:100]
-    if method not in PaymentMethod.values:
-        errors.add("method", _("Choose how the customer paid."))
-    elif method != PaymentMethod.CASH and not ref:
-        errors.add("reference", _("Give the transfer or QR payment reference."))
-    try:
-        paid = field_rules.money(str(amount))
-    except (InvalidOperation, ValueError):
-        paid = Decimal(-1)
-    if paid != quote.total:
-        errors.add(
-            "amount", _("The amount must be the quote's total, ¥%(t)s.") % {"t": quote.total}
-        )
-    errors.raise_if_any()
-    order = job.order
-    count = Receipt.objects.filter(order=order).count()
-    receipt = Receipt.objects.create(
-        company_id=order.company_id,
-        quote=quote,
+    order = ServiceOrder.objects.select_for_update().get(pk=job.order_id)
+    return receipt_issue(
+        actor=actor,
         order=order,
-        number=f"SF-{order.number}-{count + 1}",
-        amount=quote.total,
+        quote=quote,
         method=method,
+        amount=amount,
         reference=ref,
-        paid_at=clock.now(),
-        recorded_by=actor,
+        extra=storage_fee,
     )
-    quote.status = QuoteStatus.PAID
-    quote.save(update_fields=["status"])
-    return receipt
 
 
 @transaction.atomic
@@ -746,9 +831,15 @@ def job_hand_over(
     if open_loans and not loaner_returned:
         errors.add("loaner_returned", _("The loaner must be returned first."))
     errors.raise_if_any()
-    quote = unpaid_quote(locked)
-    receipt = _payment(locked, actor, quote, payment_method, amount, reference) if quote else None
     now = clock.now()
+    quote = unpaid_quote(locked)
+    days, fee = storage_due(locked, now)
+    receipt = (
+        _payment(locked, actor, quote, payment_method, amount, reference, storage_fee=fee)
+        if quote is not None or fee > 0
+        else None
+    )
+    locked.storage_days, locked.storage_fee = days, fee
     for loan in open_loans:
         _loan_return(loan, actor, now)
     locked.picked_up_at, locked.returned_at = now, now
@@ -766,8 +857,12 @@ def job_hand_over(
             "id_document": bool(id_document and not code),
             "picked_up_by": locked.picked_up_by,
             "receipt": receipt.number if receipt else None,
+            "storage_days": days,
+            "storage_fee": str(fee),
         },
         extra_fields=(
+            "storage_days",
+            "storage_fee",
             "picked_up_at",
             "returned_at",
             "picked_up_by",
@@ -839,6 +934,62 @@ def unclaimed_remind(*, now: dt.datetime | None = None, limit: int = 500) -> int
             )
             sent += 1
     return sent
+
+
+# Statuses in which the unit is being worked on (the repair days run; not yet ready).
+IN_WORKSHOP_REPAIR = AT_WORKSHOP - {J.READY}
+LONG_REPAIR_DAYS = 30
+
+
+def repair_days_check(*, limit: int = 500) -> int:
+    """Units in the workshop long enough for the days to matter: the 三包 decision is taken
+    again with the days in repair so far. A household car past the car rule's days (over 5:
+    a loaner from day 6) has the loaner marked due on its job, once, with an event, and the
+    customer is offered it; a unit past 30 days gets the new decision (exchange) recorded.
+    Under `clock.at(past)` it sees the jobs as of that moment and sends nothing."""
+    from django.db.models import Q
+
+    now = clock.now()
+    ids = list(
+        WorkshopJob.objects.filter(status__in=IN_WORKSHOP_REPAIR, received_at__lte=now)
+        .filter(
+            Q(
+                warranty_detail__kind="car",
+                loaner_due_at__isnull=True,
+                received_at__lte=now - dt.timedelta(days=5),
+            )
+            | Q(received_at__lte=now - dt.timedelta(days=LONG_REPAIR_DAYS))
+        )
+        .order_by("received_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    marked = 0
+    for pk in ids:
+        with transaction.atomic():
+            job = lock_job(pk)
+            if job is None or job.status not in IN_WORKSHOP_REPAIR:
+                continue
+            before = job.warranty_decision
+            decide_warranty(job)
+            if job.warranty_decision != before:
+                job_event(
+                    job,
+                    actor=None,
+                    action="warranty_changed",
+                    payload={"from": before, "to": job.warranty_decision},
+                )
+            warnings = (job.warranty_detail or {}).get("warnings") or []
+            if job.loaner_due_at is None and "loaner_due_from_day_6" in warnings:
+                job.loaner_due_at = now
+                job.save(update_fields=["loaner_due_at"])
+                from_day = (job.warranty_detail.get("evidence") or {}).get("loaner_from_day", 6)
+                job_event(job, actor=None, action="loaner_due", payload={"from_day": from_day})
+                station = Station.objects.get(pk=job.station_id)
+                _tell_customer(
+                    job, "car_loaner_due", {"station": station.name}, f"ws-car-loaner:{job.pk}"
+                )
+                marked += 1
+    return marked
 
 
 # --- the bench -------------------------------------------------------------------------------
@@ -1462,6 +1613,7 @@ def loaner_lend(
         due_at=now + dt.timedelta(days=max(1, int(period))),
         deposit=money,
         lent_by=actor,
+        statutory=locked.loaner_due_at is not None,
     )
     row.status = LoanerStatus.LENT
     row.version += 1
@@ -1470,7 +1622,12 @@ def loaner_lend(
         locked,
         actor=actor,
         action="loaner",
-        payload={"loaner": row.serial, "deposit": str(money), "due": loan.due_at.isoformat()},
+        payload={
+            "loaner": row.serial,
+            "deposit": str(money),
+            "due": loan.due_at.isoformat(),
+            "statutory": loan.statutory,
+        },
     )
     return loan
 
@@ -1494,12 +1651,21 @@ def loaner_return(*, actor: User, loan: Any, deposit_refunded: Any = None) -> Lo
 
 # --- settings --------------------------------------------------------------------------------
 
-SETTING_FIELDS = ("unclaimed_after_days", "reminder_repeat_days", "never_sent_days", "loaner_days")
+SETTING_DAYS = (
+    "unclaimed_after_days",
+    "reminder_repeat_days",
+    "never_sent_days",
+    "loaner_days",
+    "turnaround_days",
+    "storage_free_days",
+)
+SETTING_FIELDS = (*SETTING_DAYS, "storage_fee_per_day")
 
 
 @transaction.atomic
 def workshop_settings_update(*, actor: User, **changes: Any) -> Any:
-    """The company's workshop knobs (whole days, 0-365): reminders, unsent follow-up, loans."""
+    """The company's workshop knobs: reminders, unsent follow-up, loans, turnaround and free
+    storage days (whole days, 0-365), the storage fee per day (yuan, 0-10,000)."""
     from aftersales.core.audit import audit_record
     from aftersales.workshop.selectors import workshop_settings
 
@@ -1512,6 +1678,16 @@ def workshop_settings_update(*, actor: User, **changes: Any) -> Any:
     for name, value in changes.items():
         if name not in SETTING_FIELDS:
             errors.add(name, _("Unknown field."))
+            continue
+        if name == "storage_fee_per_day":
+            try:
+                fee = Decimal(str(value).strip() or "0").quantize(Decimal("0.01"))
+                if not Decimal(0) <= fee <= Decimal(10000):
+                    raise InvalidOperation
+            except (InvalidOperation, ValueError):
+                errors.add(name, _("Give the fee in yuan (0 to 10,000)."))
+                continue
+            row.storage_fee_per_day = fee
             continue
         try:
             days = int(value)
@@ -1528,7 +1704,7 @@ def workshop_settings_update(*, actor: User, **changes: Any) -> Any:
         actor=actor,
         action="workshop.settings",
         obj=row,
-        changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
+        changes={k: [str(before[k]), str(after[k])] for k in after if before[k] != after[k]},
     )
     return row
 

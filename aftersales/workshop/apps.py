@@ -8,6 +8,10 @@ class WorkshopConfig(AppConfig):
     verbose_name = _("Workshop repair")
 
     def ready(self) -> None:
+        from aftersales.warranty.actions import REPAIR_STAY_HOOKS
         from aftersales.workshop import notices
+        from aftersales.workshop.actions import repair_stay
 
         notices.register()
+        if repair_stay not in REPAIR_STAY_HOOKS:
+            REPAIR_STAY_HOOKS.append(repair_stay)

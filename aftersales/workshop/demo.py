@@ -38,6 +38,9 @@ def demo_workshop(company: Any, station: Any, signature: str) -> int:
             mail_in_phone="400-800-0000",
             qc_by_other=True,
         )
+        if not (manager.station_id or manager.region_id):
+            # Storage fees after 30 free days (the turnaround keeps its default, 3 days).
+            actions.workshop_settings_update(actor=manager, storage_fee_per_day="2.00")
         pool = [
             actions.loaner_save(actor=manager, station=station, name=name, serial=serial)
             for name, serial in (("备用机 A", "LOAN-001"), ("备用机 B", "LOAN-002"))

@@ -42,6 +42,18 @@ class WorkshopSettings(models.Model):
         _("follow up unsent units after (days)"), default=7
     )
     loaner_days = models.PositiveIntegerField(_("loaner period (days)"), default=14)
+    # Turnaround (周转时限): the unit is promised ready this many working days after it was
+    # brought in, on the company's working calendar, the clock paused while it waits for
+    # parts (0: no promise).
+    turnaround_days = models.PositiveIntegerField(_("turnaround (working days)"), default=3)
+    # Storage fee (保管费) of a unit not collected: free for this many days after the pickup
+    # notice, then `storage_fee_per_day` yuan a day, paid at pickup (0.00: no fee).
+    storage_free_days = models.PositiveIntegerField(
+        _("storage free after the pickup notice (days)"), default=30
+    )
+    storage_fee_per_day = models.DecimalField(
+        _("storage fee per day (yuan)"), max_digits=8, decimal_places=2, default=Decimal("0.00")
+    )
 
     class Meta:
         verbose_name = _("workshop settings")
@@ -118,6 +130,18 @@ class WorkshopJob(models.Model):
     pickup_signature = models.CharField(max_length=100, blank=True)
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
     ready_at = models.DateTimeField(_("ready"), null=True, blank=True)
+    # The turnaround promised when the unit was brought in (working minutes, copied from the
+    # company's setting so a later change does not move it) and the promised ready time it
+    # gives on the working calendar, later by the time spent waiting for parts.
+    turnaround_minutes = models.PositiveIntegerField(null=True, blank=True)
+    ready_due = models.DateTimeField(_("promised ready by"), null=True, blank=True)
+    # The storage fee charged at pickup (days charged after the free days, and the amount).
+    storage_days = models.PositiveIntegerField(_("storage days charged"), default=0)
+    storage_fee = models.DecimalField(
+        _("storage fee"), max_digits=9, decimal_places=2, default=Decimal("0.00")
+    )
+    # The household-car rule's loaner (from day 6 of the repair) became due at this moment.
+    loaner_due_at = models.DateTimeField(_("loaner car due since"), null=True, blank=True)
     returned_at = models.DateTimeField(_("returned"), null=True, blank=True)
     last_reminder_at = models.DateTimeField(null=True, blank=True)
     reminders_sent = models.PositiveSmallIntegerField(default=0)
@@ -137,6 +161,9 @@ class WorkshopJob(models.Model):
             models.Index(fields=["station", "status", "status_since"], name="ws_job_board_idx"),
             models.Index(fields=["company", "status", "status_since"], name="ws_job_company_idx"),
             models.Index(fields=["technician", "status"], name="ws_job_tech_idx"),
+            # The board's overdue count (promised ready time passed).
+            models.Index(fields=["station", "ready_due"], name="ws_job_due_idx"),
+            models.Index(fields=["company", "ready_due"], name="ws_job_company_due_idx"),
         ]
 
     def __str__(self) -> str:
@@ -273,6 +300,8 @@ class LoanerLoan(models.Model):
     returned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Lent because the household-car rule requires it (a repair over 5 days), not on request.
+    statutory = models.BooleanField(_("required by the car rule"), default=False)
 
     class Meta:
         ordering = ["-lent_at", "id"]

@@ -12,6 +12,7 @@ EVENTS: dict[str, tuple[str, ...]] = {
     "workshop_shipped": ("number", "carrier", "tracking"),
     "mail_in_request": ("number", "address", "recipient", "phone"),
     "mail_in_reminder": ("number", "address"),
+    "car_loaner_due": ("number", "station"),
 }
 # Texts holding the pickup code are not kept once the channel has them.
 SECRET = frozenset({"workshop_received"})
@@ -66,6 +67,16 @@ DEFAULTS: dict[tuple[str, str], tuple[str, str]] = {
         "We have not received your unit",
         "Request {number}: we have not received your unit yet. Please send it to {address}.",
     ),
+    ("car_loaner_due", "zh-hans"): (
+        "备用车提供通知",
+        "工单{number}：您的车辆修理时间已超过5日，自第6日起可在{station}领取备用车"
+        "（或按规定获得交通费用补偿），请与我们联系。",
+    ),
+    ("car_loaner_due", "en"): (
+        "A loaner car for you",
+        "Order {number}: your car's repair has taken over 5 days; from day 6 a loaner car "
+        "(or travel compensation) is available at {station}. Please contact us.",
+    ),
 }
 
 
@@ -77,6 +88,7 @@ LABELS = {
     "workshop_reminder": _("Unit waiting for pickup (reminder)"),
     "mail_in_request": _("Mail-in request"),
     "mail_in_reminder": _("Mail-in unit not received (reminder)"),
+    "car_loaner_due": _("Loaner car due (car repair over 5 days)"),
 }
 
 

@@ -1,5 +1,6 @@
 """Pure workshop rules (no ORM): what a job's step does to its order, who may pass the
-quality check, pickup codes, unclaimed reminders, ageing on the board, queue numbers."""
+quality check, pickup codes, unclaimed reminders, ageing on the board, queue numbers, the
+turnaround promise and the storage fee."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from decimal import ROUND_HALF_UP, Decimal
 
 # What each job verb does to the job's service order (docs/workshop.md):
 #   bring_in  -> the order is in the workshop's hands (station, first response, arrival)
@@ -104,3 +106,62 @@ def ticket_label(purpose: str, number: int) -> str:
 
 def loan_overdue(*, due_at: dt.datetime | None, now: dt.datetime, returned: bool) -> bool:
     return not returned and due_at is not None and now > due_at
+
+
+# --- turnaround (周转时限) -----------------------------------------------------------------------
+
+
+def working_day_minutes(intervals: tuple[tuple[dt.time, dt.time], ...]) -> int:
+    """The working minutes of an ordinary working day (the calendar's intervals)."""
+    total = 0
+    for start, end in intervals:
+        a = start.hour * 60 + start.minute
+        b = end.hour * 60 + end.minute or 24 * 60
+        total += max(0, b - a)
+    return total or 24 * 60
+
+
+def parts_pauses(
+    moves: list[tuple[dt.datetime, str, str]], waiting: str = "waiting_parts"
+) -> list[tuple[dt.datetime, dt.datetime | None]]:
+    """The stretches a job waited for parts, from its status moves (at, from, to) in order:
+    (start, end), end None while it still waits."""
+    out: list[tuple[dt.datetime, dt.datetime | None]] = []
+    start: dt.datetime | None = None
+    for at, before, after in moves:
+        if after == waiting and start is None:
+            start = at
+        elif before == waiting and start is not None:
+            out.append((start, at))
+            start = None
+    if start is not None:
+        out.append((start, None))
+    return out
+
+
+def turnaround_state(
+    *, due: dt.datetime | None, ready_at: dt.datetime | None, now: dt.datetime, paused: bool
+) -> str:
+    """met / late (ready after the promise) / paused (waiting for parts) / overdue (the
+    promise passed and the unit is not ready) / due (on track) / "" (no promise)."""
+    if due is None:
+        return ""
+    if ready_at is not None:
+        return "met" if ready_at <= due else "late"
+    if paused:
+        return "paused"
+    return "overdue" if now > due else "due"
+
+
+# --- storage fee (保管费) ----------------------------------------------------------------------
+
+
+def storage_charge(
+    *, notified_on: dt.date, today: dt.date, free_days: int, per_day: Decimal
+) -> tuple[int, Decimal]:
+    """The storage fee of a unit not collected: the days after the pickup notice's day beyond
+    the free days, times the fee per day (yuan, 2 places). (days charged, fee)."""
+    if per_day <= 0:
+        return 0, Decimal("0.00")
+    days = max(0, (today - notified_on).days - max(0, free_days))
+    return days, (per_day * days).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

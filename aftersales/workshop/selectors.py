@@ -48,6 +48,8 @@ BOARD_FIELDS = (
     "id",
     "status",
     "status_since",
+    "ready_due",
+    "ready_at",
     "station_id",
     "order__id",
     "order__number",
@@ -92,6 +94,25 @@ def board(user: Any, *, station_id: int | None = None) -> list[dict[str, Any]]:
         )
         columns.append({"status": status, "jobs": jobs, "count": counts.get(status, 0)})
     return columns
+
+
+# Statuses in which the turnaround clock runs (not ready yet, not waiting for parts).
+TURNAROUND_RUNNING = AT_WORKSHOP - {JobStatus.READY, JobStatus.WAITING_PARTS}
+# The board counts overdue jobs up to this many (then shows "1000+"): the count reads at
+# most this many index entries however many jobs are late.
+OVERDUE_CAP = 1000
+
+
+def overdue_count(
+    user: Any, *, station_id: int | None = None, now: dt.datetime | None = None
+) -> int:
+    """Jobs past their promised ready time with the clock running (not ready, not waiting
+    for parts), in the user's scope; at most OVERDUE_CAP + 1."""
+    qs = jobs_visible_to(user)
+    if station_id:
+        qs = qs.filter(station_id=station_id)
+    late = qs.filter(ready_due__lt=now or clock.now(), status__in=TURNAROUND_RUNNING)
+    return late.order_by()[: OVERDUE_CAP + 1].count()
 
 
 def workshop_settings(company_id: int) -> WorkshopSettings:
@@ -155,6 +176,18 @@ def overdue_loans(user: Any, *, now: dt.datetime | None = None) -> QuerySet[Loan
         )
         .select_related("loaner", "job", "job__order", "job__order__customer")
         .order_by("due_at", "id")
+    )
+
+
+def loaners_owed(user: Any) -> QuerySet[WorkshopJob]:
+    """Jobs at the workshop whose car rule's loaner is due (repair over 5 days) and that have
+    no loaner out, oldest first."""
+    return (
+        jobs_visible_to(user)
+        .filter(loaner_due_at__isnull=False, status__in=AT_WORKSHOP)
+        .exclude(pk__in=LoanerLoan.objects.filter(returned_at__isnull=True).values("job_id"))
+        .select_related("order", "order__customer", "station")
+        .order_by("loaner_due_at", "id")
     )
 
 

@@ -18,3 +18,10 @@ def unclaimed_reminders() -> int:
 def never_sent_follow_ups() -> int:
     """Mail-in requests whose unit never came: the customer is reminded once."""
     return actions.never_sent_follow_up()
+
+
+@db_periodic_task(crontab(minute="30", hour="*"))
+def repair_days_checks() -> int:
+    """Units long in the workshop: the 三包 decision with the days so far (car loaner from
+    day 6, exchange after 30 days)."""
+    return actions.repair_days_check()
