@@ -10,7 +10,7 @@ from ninja import Query, Router, Schema, Status
 
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS, ListParams
-from aftersales.api.types import Id
+from aftersales.api.types import Id, PageParams, page_of
 from aftersales.catalog import actions
 from aftersales.catalog import selectors as sel
 from aftersales.core.selectors import get_visible, keyset_page
@@ -98,6 +98,26 @@ class FaultCodeOut(FaultCodeIn):
     id: int
 
 
+class CategoryPage(Schema):
+    items: list[CategoryOut]
+    next_after: int | None
+
+
+class ProductModelPage(Schema):
+    items: list[ProductModelOut]
+    next_after: int | None
+
+
+class ComponentPage(Schema):
+    items: list[ComponentOut]
+    next_after: int | None
+
+
+class FaultCodePage(Schema):
+    items: list[FaultCodeOut]
+    next_after: int | None
+
+
 def _ids_to_refs(data: dict[str, Any]) -> dict[str, Any]:
     return {(k[:-3] if k.endswith("_id") else k): v for k, v in data.items()}
 
@@ -105,10 +125,10 @@ def _ids_to_refs(data: dict[str, Any]) -> dict[str, Any]:
 # Categories ---------------------------------------------------------------------------------
 
 
-@router.get("/categories", response={200: list[CategoryOut], **ERRORS})
-def category_list(request: HttpRequest) -> Any:
+@router.get("/categories", response={200: CategoryPage, **ERRORS})
+def category_list(request: HttpRequest, params: Query[PageParams]) -> Any:
     require(request.user, Perm.CATALOG_VIEW)
-    return list(sel.categories_visible_to(request.user)[:500])
+    return page_of(sel.categories_visible_to(request.user), params)
 
 
 @router.post("/categories", response={201: CategoryOut, **ERRORS})
@@ -138,13 +158,15 @@ def category_delete(request: HttpRequest, pk: int) -> Any:
 # Product models -----------------------------------------------------------------------------
 
 
-@router.get("/models", response={200: list[ProductModelOut], **ERRORS})
-def model_list(request: HttpRequest, category_id: Id | None = None) -> Any:
+@router.get("/models", response={200: ProductModelPage, **ERRORS})
+def model_list(
+    request: HttpRequest, params: Query[PageParams], category_id: Id | None = None
+) -> Any:
     require(request.user, Perm.CATALOG_VIEW)
     qs = sel.product_models_visible_to(request.user)
     if category_id:
         qs = qs.filter(category_id=category_id)
-    return list(qs[:1000])
+    return page_of(qs, params)
 
 
 @router.post("/models", response={201: ProductModelOut, **ERRORS})
@@ -178,13 +200,15 @@ def model_delete(request: HttpRequest, pk: int) -> Any:
 # Main components ----------------------------------------------------------------------------
 
 
-@router.get("/components", response={200: list[ComponentOut], **ERRORS})
-def component_list(request: HttpRequest, category_id: Id | None = None) -> Any:
+@router.get("/components", response={200: ComponentPage, **ERRORS})
+def component_list(
+    request: HttpRequest, params: Query[PageParams], category_id: Id | None = None
+) -> Any:
     require(request.user, Perm.CATALOG_VIEW)
     qs = sel.components_visible_to(request.user)
     if category_id:
         qs = qs.filter(category_id=category_id)
-    return list(qs[:1000])
+    return page_of(qs, params)
 
 
 @router.post("/components", response={201: ComponentOut, **ERRORS})
@@ -248,13 +272,15 @@ def part_delete(request: HttpRequest, pk: int) -> Any:
 # Fault codes --------------------------------------------------------------------------------
 
 
-@router.get("/fault-codes", response={200: list[FaultCodeOut], **ERRORS})
-def fault_code_list(request: HttpRequest, category_id: Id | None = None) -> Any:
+@router.get("/fault-codes", response={200: FaultCodePage, **ERRORS})
+def fault_code_list(
+    request: HttpRequest, params: Query[PageParams], category_id: Id | None = None
+) -> Any:
     require(request.user, Perm.CATALOG_VIEW)
     qs = sel.fault_codes_visible_to(request.user)
     if category_id:
         qs = qs.filter(category_id=category_id)
-    return list(qs[:1000])
+    return page_of(qs, params)
 
 
 @router.post("/fault-codes", response={201: FaultCodeOut, **ERRORS})

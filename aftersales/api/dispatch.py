@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from aftersales.accounts.permissions import Perm, require
 from aftersales.accounts.selectors import stations_visible_to
 from aftersales.api.customers import ERRORS
-from aftersales.api.types import Id, LocalTime
+from aftersales.api.types import Id, LocalTime, PageParams, page_of
 from aftersales.core.selectors import get_visible
 from aftersales.dispatch import actions, capacity
 from aftersales.dispatch.models import (
@@ -240,6 +240,16 @@ class LeaveCreated(LeaveOut):
     affected_orders: list[int]
 
 
+class ShiftPage(Schema):
+    items: list[ShiftOut]
+    next_after: int | None
+
+
+class LeavePage(Schema):
+    items: list[LeaveOut]
+    next_after: int | None
+
+
 def _by_user(row: Shift | Leave, fields: tuple[str, ...]) -> dict[str, Any]:
     """Technicians are named by their user id in the API (as everywhere else)."""
     out = {f: getattr(row, f) for f in fields}
@@ -251,24 +261,20 @@ SHIFT_FIELDS = ("day", "start", "end", "break_minutes")
 LEAVE_FIELDS = ("first_day", "last_day", "reason")
 
 
-class RangeParams(Schema):
+class RangeParams(PageParams):
     station: Id
     first: dt.date
     last: dt.date
 
 
-@router.get("/dispatch/shifts", response={200: list[ShiftOut], **ERRORS})
+@router.get("/dispatch/shifts", response={200: ShiftPage, **ERRORS})
 def shift_list(request: HttpRequest, params: Query[RangeParams]) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     station = get_visible(stations_visible_to(request.user), params.station)
-    rows = (
-        Shift.objects.filter(
-            technician__station=station, day__gte=params.first, day__lte=params.last
-        )
-        .select_related("technician")
-        .order_by("day", "technician_id")[:2000]
-    )
-    return [_by_user(r, SHIFT_FIELDS) for r in rows]
+    rows = Shift.objects.filter(
+        technician__station=station, day__gte=params.first, day__lte=params.last
+    ).select_related("technician")
+    return page_of(rows, params, lambda r: _by_user(r, SHIFT_FIELDS))
 
 
 @router.put("/dispatch/shifts", response={200: ShiftOut, **ERRORS})
@@ -291,18 +297,14 @@ def shift_delete(request: HttpRequest, shift_id: int) -> Any:
     return Status(204, None)
 
 
-@router.get("/dispatch/leave", response={200: list[LeaveOut], **ERRORS})
+@router.get("/dispatch/leave", response={200: LeavePage, **ERRORS})
 def leave_list(request: HttpRequest, params: Query[RangeParams]) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     station = get_visible(stations_visible_to(request.user), params.station)
-    rows = (
-        Leave.objects.filter(
-            technician__station=station, last_day__gte=params.first, first_day__lte=params.last
-        )
-        .select_related("technician")
-        .order_by("first_day", "technician_id")[:2000]
-    )
-    return [_by_user(r, LEAVE_FIELDS) for r in rows]
+    rows = Leave.objects.filter(
+        technician__station=station, last_day__gte=params.first, first_day__lte=params.last
+    ).select_related("technician")
+    return page_of(rows, params, lambda r: _by_user(r, LEAVE_FIELDS))
 
 
 @router.post("/dispatch/leave", response={201: LeaveCreated, **ERRORS})
@@ -346,6 +348,11 @@ class TerritoryOut(Schema):
     technicians: list[int]
 
 
+class TerritoryPage(Schema):
+    items: list[TerritoryOut]
+    next_after: int | None
+
+
 def _territory_out(t: Territory) -> dict[str, Any]:
     return {
         "id": t.pk,
@@ -358,14 +365,15 @@ def _territory_out(t: Territory) -> dict[str, Any]:
     }
 
 
-@router.get("/dispatch/territories", response={200: list[TerritoryOut], **ERRORS})
-def territory_list(request: HttpRequest, station: Id | None = None) -> Any:
+@router.get("/dispatch/territories", response={200: TerritoryPage, **ERRORS})
+def territory_list(
+    request: HttpRequest, params: Query[PageParams], station: Id | None = None
+) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     qs = Territory.objects.filter(station__in=stations_visible_to(request.user))
     if station is not None:
         qs = qs.filter(station_id=station)
-    rows = qs.prefetch_related("regions", "technicians").order_by("station_id", "name")[:1000]
-    return [_territory_out(t) for t in rows]
+    return page_of(qs.prefetch_related("regions", "technicians"), params, _territory_out)
 
 
 @router.post("/dispatch/territories", response={201: TerritoryOut, **ERRORS})

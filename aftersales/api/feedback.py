@@ -7,11 +7,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
-from aftersales.api.types import known_filter
+from aftersales.api.types import PageParams, known_filter, page_of
 from aftersales.core.errors import NotFound
 from aftersales.core.selectors import get_visible
 from aftersales.feedback import actions, rules
@@ -32,6 +32,11 @@ class FollowUpOut(Schema):
     status: str
     due_at: dt.datetime
     attempts: int
+
+
+class FollowUpPage(Schema):
+    items: list[FollowUpOut]
+    next_after: int | None
 
 
 class CallIn(Schema):
@@ -70,11 +75,11 @@ def _follow_up(row: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/follow-ups", response={200: list[FollowUpOut], **ERRORS})
-def follow_up_list(request: HttpRequest) -> Any:
-    """The open follow-ups in the caller's scope, most urgent first."""
+@router.get("/follow-ups", response={200: FollowUpPage, **ERRORS})
+def follow_up_list(request: HttpRequest, params: Query[PageParams]) -> Any:
+    """The open follow-ups in the caller's scope (each with its `due_at`)."""
     require(request.user, Perm.ORDER_FOLLOW_UP)
-    return [_follow_up(r) for r in follow_up_queue(request.user)[:500]]
+    return page_of(follow_up_queue(request.user), params, _follow_up)
 
 
 @router.post("/follow-ups/{follow_up_id}/calls", response={200: FollowUpOut, **ERRORS})
@@ -145,13 +150,18 @@ class ComplaintOut(Schema):
     version: int
 
 
+class ComplaintPage(Schema):
+    items: list[ComplaintOut]
+    next_after: int | None
+
+
 class ComplaintStepIn(Schema):
     text: str = ""
     version: int | None = None
 
 
-@router.get("/complaints", response={200: list[ComplaintOut], **ERRORS})
-def complaint_list(request: HttpRequest, status: str = "open") -> Any:
+@router.get("/complaints", response={200: ComplaintPage, **ERRORS})
+def complaint_list(request: HttpRequest, params: Query[PageParams], status: str = "open") -> Any:
     require(request.user, Perm.COMPLAINT_HANDLE)
     known_filter("status", status, ["open", "all", *ComplaintStatus.values])
     qs = complaints_visible_to(request.user)
@@ -159,7 +169,7 @@ def complaint_list(request: HttpRequest, status: str = "open") -> Any:
         qs = qs.filter(status__in=rules.OPEN_COMPLAINT)
     elif status != "all":
         qs = qs.filter(status=status)
-    return list(qs.order_by("due_at", "id")[:500])
+    return page_of(qs, params)
 
 
 @router.post("/complaints", response={201: ComplaintOut, **ERRORS})

@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
-from aftersales.api.types import Id, known_filter
+from aftersales.api.types import Id, PageParams, known_filter, page_of
 from aftersales.core.errors import check_version
 from aftersales.core.selectors import get_visible, keyset_page
 from aftersales.fieldwork.actions import visit_accept, visit_arrive, visit_depart
@@ -261,11 +261,11 @@ def order_events(request: HttpRequest, order_id: int) -> Any:
     return list(order_timeline(order))
 
 
-@router.get("/units/{unit_id}/open-orders", response={200: list[OrderOut], **ERRORS})
-def unit_open_orders(request: HttpRequest, unit_id: int) -> Any:
-    """Possible duplicates: the open orders on a unit."""
+@router.get("/units/{unit_id}/open-orders", response={200: OrderPage, **ERRORS})
+def unit_open_orders(request: HttpRequest, unit_id: int, params: Query[PageParams]) -> Any:
+    """Possible duplicates: the open orders on a unit, newest first."""
     require(request.user, Perm.ORDER_VIEW)
-    return list(open_orders_on_unit(request.user, unit_id)[:20])
+    return page_of(open_orders_on_unit(request.user, unit_id), params)
 
 
 @router.post("/orders/{order_id}/reopen", response={201: OrderDetailOut, **ERRORS})

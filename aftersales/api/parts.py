@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
-from aftersales.api.types import Id, known_filter
+from aftersales.api.types import Id, PageParams, known_filter, page_of
 from aftersales.core import clock
 from aftersales.core.selectors import get_visible, keyset_page
 from aftersales.parts import actions
@@ -50,6 +50,7 @@ class WarehouseOut(Schema):
 
 
 class LevelOut(Schema):
+    id: int
     warehouse_id: int
     part_id: int
     part_code: str = Field(..., alias="part.code")
@@ -60,7 +61,17 @@ class LevelOut(Schema):
     max_level: int
 
 
-class LevelParams(Schema):
+class WarehousePage(Schema):
+    items: list[WarehouseOut]
+    next_after: int | None
+
+
+class LevelPage(Schema):
+    items: list[LevelOut]
+    next_after: int | None
+
+
+class LevelParams(PageParams):
     warehouse: Id | None = None
     part: Id | None = None
     low: bool = False
@@ -175,10 +186,10 @@ def _actor(request: HttpRequest) -> Any:
     return request.user
 
 
-@router.get("/stock/warehouses", response={200: list[WarehouseOut], **ERRORS})
-def warehouse_list(request: HttpRequest) -> Any:
+@router.get("/stock/warehouses", response={200: WarehousePage, **ERRORS})
+def warehouse_list(request: HttpRequest, params: Query[PageParams]) -> Any:
     require(request.user, Perm.STOCK_VIEW)
-    return list(warehouses_visible_to(request.user).order_by("code")[:1000])
+    return page_of(warehouses_visible_to(request.user), params)
 
 
 @router.post("/stock/warehouses", response={201: WarehouseOut, **ERRORS})
@@ -195,7 +206,7 @@ def warehouse_create(request: HttpRequest, payload: WarehouseIn) -> Any:
     return Status(201, row)
 
 
-@router.get("/stock/levels", response={200: list[LevelOut], **ERRORS})
+@router.get("/stock/levels", response={200: LevelPage, **ERRORS})
 def level_list(request: HttpRequest, params: Query[LevelParams]) -> Any:
     """On hand, reserved and available per warehouse and part; `low=true`: at or below the
     minimum only."""
@@ -205,7 +216,7 @@ def level_list(request: HttpRequest, params: Query[LevelParams]) -> Any:
         qs = qs.filter(warehouse_id=params.warehouse)
     if params.part:
         qs = qs.filter(part_id=params.part)
-    return list(qs.select_related("part").order_by("warehouse_id", "part__code")[:5000])
+    return page_of(qs.select_related("part"), params)
 
 
 @router.put("/stock/levels", response={200: LevelOut, **ERRORS})
@@ -525,6 +536,11 @@ class ReturnOut(Schema):
     chargeback: str | None  # amount, when charged
 
 
+class ReturnPage(Schema):
+    items: list[ReturnOut]
+    next_after: int | None
+
+
 class ReturnShipIn(Schema):
     shipment: str = Field("", max_length=100)
 
@@ -558,15 +574,15 @@ def _return_out(row: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/stock/returns", response={200: list[ReturnOut], **ERRORS})
-def return_list(request: HttpRequest, status: str = "") -> Any:
-    """Old parts to send back, by deadline (overdue ones are flagged)."""
+@router.get("/stock/returns", response={200: ReturnPage, **ERRORS})
+def return_list(request: HttpRequest, params: Query[PageParams], status: str = "") -> Any:
+    """Old parts to send back (each with its deadline; overdue ones are flagged)."""
     require(request.user, Perm.STOCK_VIEW)
     known_filter("status", status, ReturnStatus.values)
     qs = returns_visible_to(request.user).select_related("chargeback")
     if status:
         qs = qs.filter(status=status)
-    return [_return_out(r) for r in qs.order_by("due", "id")[:500]]
+    return page_of(qs, params, _return_out)
 
 
 @router.post("/stock/returns/{return_id}/ship", response={200: ReturnOut, **ERRORS})

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
+from django.http import HttpRequest
 from ninja import Router
 
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
 from aftersales.core.selectors import get_visible
-from aftersales.fieldwork import actions, report, selectors
+from aftersales.fieldwork import report
 from aftersales.orders.selectors import orders_visible_to
-from aftersales.web.orders import WARRANTY_LABELS
 
 router = Router(tags=["field work"])
 
@@ -22,27 +20,6 @@ PDF_RESPONSE = {
     "description": "The report as a PDF.",
     "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
 }
-
-
-def _condition_text(record: Any) -> str:
-    if record.condition_at is None:
-        return ""
-    parts = [
-        _("complete") if record.condition_complete else _("not complete"),
-        _("signs of tampering") if record.condition_tampered else _("no signs of tampering"),
-    ]
-    if record.condition_notes:
-        parts.append(record.condition_notes)
-    return "; ".join(parts)
-
-
-def report_labels(order: Any) -> dict[str, Any]:
-    """The display texts of the report (as the staff page's)."""
-    return {
-        "warranty": str(WARRANTY_LABELS.get(order.warranty_decision, "—")),
-        "condition": _condition_text,
-        "header": actions.field_settings(order.company_id).report_header,
-    }
 
 
 @router.get(
@@ -59,8 +36,4 @@ def report_pdf(request: HttpRequest, order_id: int) -> Any:
         ),
         order_id,
     )
-    content = report.render(selectors.report(order), report_labels(order), False)
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="report-{order.number}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return report.pdf_response(order, customer_copy=False)

@@ -49,7 +49,7 @@ class SignaturePurpose(models.TextChoices):
 class ChargeKind(models.TextChoices):
     LABOUR = "labour", _("Labour")
     PART = "part", _("Part")
-    TRAVEL = "travel", _("Travel")
+    TRAVEL = "travel", pgettext_lazy("charge", "Travel")
     OTHER = "other", _("Other")
 
 
@@ -59,7 +59,7 @@ class QuoteStatus(models.TextChoices):
     # 已确认: the customer accepted (signed) before the work.
     ACCEPTED = "accepted", pgettext_lazy("quote", "Accepted")
     # 已收费: payment recorded, receipt issued.
-    PAID = "paid", _("Paid")
+    PAID = "paid", pgettext_lazy("quote", "Paid")
     # 已作废: replaced or withdrawn before payment.
     VOID = "void", _("Void")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
@@ -246,3 +247,44 @@ def render(data: dict[str, Any], labels: dict[str, Any], customer_copy: bool) ->
     story += [Spacer(1, 4 * mm), _p(_("Printed %(t)s") % {"t": _when(clock.now())}, SMALL)]
     doc.build(story)
     return out.getvalue()
+
+
+# What the staff page, the customer's link and the API share ---------------------------------
+
+
+def condition_text(record: Any) -> str:
+    """The condition check of a visit in words ('' before it was signed)."""
+    if record.condition_at is None:
+        return ""
+    parts = [
+        _("complete") if record.condition_complete else _("not complete"),
+        _("signs of tampering") if record.condition_tampered else _("no signs of tampering"),
+    ]
+    if record.condition_notes:
+        parts.append(record.condition_notes)
+    return "; ".join(parts)
+
+
+def report_labels(order: Any) -> dict[str, Any]:
+    """The display texts of the report, in the current language."""
+    from aftersales.fieldwork.actions import field_settings
+    from aftersales.warranty.explain import DECISIONS, explain
+
+    decision = order.warranty_decision
+    return {
+        "warranty": str(DECISIONS.get(decision, "—")),
+        "warranty_explained": explain(decision, order.warranty_detail) if decision else None,
+        "condition": condition_text,
+        "header": field_settings(order.company_id).report_header,
+    }
+
+
+def pdf_response(order: Any, *, customer_copy: bool) -> HttpResponse:
+    """The report of `order` as an inline PDF answer (never cached: it holds personal data)."""
+    from aftersales.fieldwork.selectors import report
+
+    content = render(report(order), report_labels(order), customer_copy)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="report-{order.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

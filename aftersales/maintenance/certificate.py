@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -85,7 +86,7 @@ def render(record: Any) -> bytes:
         story += [
             _p(_("Measurements"), SECTION),
             _grid(
-                [[_("Measurement"), _("Value")]]
+                [[_("Measurement"), pgettext("measurement", "Value")]]
                 + [[m["name"], f"{m['value']} {m.get('unit', '')}"] for m in record.measurements],
                 [width * 0.6, width * 0.4],
             ),

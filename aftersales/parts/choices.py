@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class WarehouseKind(models.TextChoices):
@@ -25,7 +26,7 @@ class MoveKind(models.TextChoices):
     # 退回: unused part back from a service order.
     RETURN = "return", _("Return from order")
     # 盘点调整: stock count correction, with a reason.
-    ADJUST = "adjust", _("Adjustment")
+    ADJUST = "adjust", pgettext_lazy("stock", "Adjustment")
     # 报废: written off.
     SCRAP = "scrap", _("Scrap")
 

@@ -5,24 +5,28 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts import actions
 from aftersales.accounts.choices import Role
 from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.core import clock
+from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.models import AuditEntry
-from aftersales.core.selectors import as_id, keyset_page
+from aftersales.core.selectors import as_id
 from aftersales.customers.selectors import customers_visible_to, units_visible_to
+from aftersales.web.listing import list_links, sorted_page
 from aftersales.web.navigation import landing_url
-from aftersales.web.shortcuts import page
+from aftersales.web.shortcuts import page, xlsx_response
 
 
 def demo_accounts() -> list[dict[str, str]]:
@@ -100,17 +104,26 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("token-list")
 
 
-@page(Perm.AUDIT_VIEW)
-def audit_list(request: HttpRequest) -> HttpResponse:
-    """The company's audit trail, newest first, filtered by person, kind of record (and its
-    number) and a date range; actions and fields shown by their labels."""
-    from aftersales.accounts.models import User
-    from aftersales.core.audit_labels import audit_rows, record_choices
+# Sorts of the audit trail: name -> ordering (the id breaks ties). The first is the default.
+AUDIT_SORTS: dict[str, tuple[str, ...]] = {
+    "-at": ("-at",),
+    "at": ("at",),
+    "actor": ("actor__username",),
+    "-actor": ("-actor__username",),
+    "action": ("action",),
+    "-action": ("-action",),
+    "record": ("object_type", "object_id"),
+    "-record": ("-object_type", "-object_id"),
+}
+AUDIT_FILTERS = ("actor", "object_type", "object_id", "since", "until")
+# Rows in one export (the orders list's limit).
+AUDIT_EXPORT_LIMIT = 10_000
 
+
+def _audit_entries(request: HttpRequest) -> Any:
     user: Any = request.user
     get = request.GET
     qs = AuditEntry.objects.filter(actor__company_id=user.company_id).select_related("actor")
-    people = User.objects.filter(company_id=user.company_id).order_by("username")
     if get.get("actor"):
         qs = qs.filter(actor_id=as_id(get["actor"]))
     if get.get("object_type"):
@@ -123,15 +136,32 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         except ValueError:
             continue
         qs = qs.filter(**{lookup: day})
+    return qs
+
+
+@page(Perm.AUDIT_VIEW)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    """The company's audit trail, newest first, filtered by person, kind of record (and its
+    number) and a date range, sortable; actions and fields shown by their labels."""
+    from aftersales.accounts.models import User
+    from aftersales.core.audit_labels import audit_rows, record_choices
+
+    user: Any = request.user
+    get = request.GET
+    people = User.objects.filter(company_id=user.company_id).order_by("username")
     types = (
         AuditEntry.objects.filter(actor__company_id=user.company_id)
         .values_list("object_type", flat=True)
         .distinct()
     )
-    result = keyset_page(qs, after=get.get("after"), size=50)
-    filters = {
-        k: get[k] for k in ("actor", "object_type", "object_id", "since", "until") if get.get(k)
-    }
+    result = sorted_page(
+        _audit_entries(request),
+        sorts=AUDIT_SORTS,
+        sort=get.get("sort", ""),
+        page=get.get("page"),
+        size=50,
+    )
+    filters = {k: get[k] for k in AUDIT_FILTERS if get.get(k)}
     return render(
         request,
         "web/audit.html",
@@ -141,9 +171,43 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             "people": people,
             "record_types": record_choices(types),
             "filters": filters,
-            "filter_query": urlencode(filters),
+            **list_links(result, filters, ("at", "actor", "action", "record")),
         },
     )
+
+
+@page(Perm.AUDIT_VIEW)
+def audit_export(request: HttpRequest) -> HttpResponse:
+    """The audit trail as an Excel file: the same filters and sort as on the page (at most
+    10,000 rows), actions, records and fields by their labels."""
+    from aftersales.core.audit_labels import audit_rows
+
+    ordering = AUDIT_SORTS.get(request.GET.get("sort", ""), ("-at",))
+    tie = "-pk" if ordering[0].startswith("-") else "pk"
+    entries = list(_audit_entries(request).order_by(*ordering, tie)[:AUDIT_EXPORT_LIMIT])
+    rows = (
+        (
+            timezone.localtime(h.at).strftime("%Y-%m-%d %H:%M:%S"),
+            (h.actor.get_full_name() or h.actor.username) if h.actor else "",
+            str(h.action),
+            f"{h.record} {h.object_id}",
+            "; ".join(f"{c.field}: {c.before} → {c.after}" for c in h.changes),
+            h.reason or "",
+        )
+        for h in audit_rows(entries)
+    )
+    content = write_xlsx(AUDIT_EXPORT_COLUMNS, rows, sheet_title="audit")
+    return xlsx_response(content, f"audit-{clock.today():%Y%m%d}.xlsx")
+
+
+AUDIT_EXPORT_COLUMNS = [
+    Column("at", _("Time")),
+    Column("user", _("User")),
+    Column("action", _("Action")),
+    Column("record", pgettext_lazy("audit", "Record")),
+    Column("changes", _("Changes")),
+    Column("reason", _("Reason")),
+]
 
 
 def favicon(request: HttpRequest) -> HttpResponse:

@@ -18,8 +18,9 @@ from aftersales.catalog.selectors import product_models_visible_to
 from aftersales.core import clock
 from aftersales.core.audit_labels import audit_rows
 from aftersales.core.errors import ApplicationError
+from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.models import AuditEntry
-from aftersales.core.selectors import get_visible, keyset_page
+from aftersales.core.selectors import get_visible
 from aftersales.customers import actions
 from aftersales.customers.choices import (
     ConsentChannel,
@@ -36,7 +37,8 @@ from aftersales.customers.selectors import (
     units_visible_to,
 )
 from aftersales.orders.selectors import orders_of_unit
-from aftersales.web.shortcuts import apply_errors, page
+from aftersales.web.listing import list_links, sorted_page
+from aftersales.web.shortcuts import apply_errors, page, xlsx_response
 
 
 class CustomerForm(forms.Form):
@@ -79,18 +81,62 @@ class NewCustomerForm(CustomerForm):
     longitude = forms.FloatField(label=_("Longitude"), required=False)
 
 
+# Sorts of the customers list: name -> ordering (the id breaks ties). The first is the default.
+CUSTOMER_SORTS: dict[str, tuple[str, ...]] = {
+    "-created": ("-pk",),
+    "created": ("pk",),
+    "name": ("name",),
+    "-name": ("-name",),
+    "region": ("region__name",),
+    "-region": ("-region__name",),
+    "station": ("station__name",),
+    "-station": ("-station__name",),
+}
+CUSTOMER_EXPORT_COLUMNS = [
+    Column("name", _("Name")),
+    Column("phone", _("Phone")),
+    Column("region", _("Region")),
+    Column("station", _("Servicing station")),
+]
+# Rows in one export (the orders list's limit).
+EXPORT_LIMIT = 10_000
+
+
+def _customers(request: HttpRequest) -> Any:
+    q = request.GET.get("q", "")
+    return customer_search(request.user, q).select_related("region", "station")
+
+
 @page(Perm.CUSTOMER_VIEW)
 def customer_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")
-    result = keyset_page(
-        customer_search(request.user, q).select_related("station"), after=request.GET.get("after")
+    result = sorted_page(
+        _customers(request),
+        sorts=CUSTOMER_SORTS,
+        sort=request.GET.get("sort", ""),
+        page=request.GET.get("page"),
     )
     template = (
         "web/customers/_rows.html"
         if request.headers.get("HX-Request")
         else "web/customers/list.html"
     )
-    return render(request, template, {"page": result, "q": q})
+    links = list_links(result, {"q": q}, ("name", "region", "station"))
+    return render(request, template, {"page": result, "q": q, **links})
+
+
+@page(Perm.CUSTOMER_VIEW)
+def customer_export(request: HttpRequest) -> HttpResponse:
+    """The customers list as an Excel file: the same search and sort as on the page (at most
+    10,000 rows; phones masked as on the page)."""
+    ordering = CUSTOMER_SORTS.get(request.GET.get("sort", ""), ("-pk",))
+    tie = "-pk" if ordering[0].startswith("-") else "pk"
+    rows = (
+        (c.name, c.masked_phone, c.region.name if c.region else "", str(c.station or ""))
+        for c in _customers(request).order_by(*ordering, tie)[:EXPORT_LIMIT]
+    )
+    content = write_xlsx(CUSTOMER_EXPORT_COLUMNS, rows, sheet_title="customers")
+    return xlsx_response(content, f"customers-{clock.today():%Y%m%d}.xlsx")
 
 
 @page(Perm.CUSTOMER_VIEW)
@@ -258,20 +304,85 @@ class UnitEditForm(UnitForm):
     status = forms.ChoiceField(label=_("Status"), choices=UnitStatus.choices)
 
 
-@page(Perm.UNIT_VIEW)
-def unit_list(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "")
-    qs = unit_search(request.user, q).select_related("product_model", "customer")
+# Sorts of the units list: name -> ordering (the id breaks ties). The first is the default.
+UNIT_SORTS: dict[str, tuple[str, ...]] = {
+    "-created": ("-pk",),
+    "created": ("pk",),
+    "serial": ("serial",),
+    "-serial": ("-serial",),
+    "model": ("product_model__name",),
+    "-model": ("-product_model__name",),
+    "owner": ("customer__name",),
+    "-owner": ("-customer__name",),
+    "purchase": ("purchase_date",),
+    "-purchase": ("-purchase_date",),
+    "status": ("status",),
+    "-status": ("-status",),
+    "warranty": ("warranty_until",),
+    "-warranty": ("-warranty_until",),
+}
+UNIT_EXPORT_COLUMNS = [
+    Column("serial", _("Serial number")),
+    Column("model", _("Product model")),
+    Column("owner", _("Owner")),
+    Column("phone", _("Phone")),
+    Column("purchase_date", _("Purchase date")),
+    Column("status", _("Status")),
+    Column("warranty_until", _("Warranty until")),
+]
+
+
+def _units(request: HttpRequest) -> tuple[Any, bool]:
+    qs = unit_search(request.user, request.GET.get("q", "")).select_related(
+        "product_model", "customer"
+    )
     expiring = request.GET.get("expiring") == "30"
     if expiring:
         # Flagged by the nightly warranty batch.
         today = clock.today()
         qs = qs.filter(warranty_until__range=(today, today + dt.timedelta(days=30)))
-    result = keyset_page(qs, after=request.GET.get("after"))
+    return qs, expiring
+
+
+@page(Perm.UNIT_VIEW)
+def unit_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "")
+    qs, expiring = _units(request)
+    result = sorted_page(
+        qs, sorts=UNIT_SORTS, sort=request.GET.get("sort", ""), page=request.GET.get("page")
+    )
     template = (
         "web/units/_rows.html" if request.headers.get("HX-Request") else "web/units/list.html"
     )
-    return render(request, template, {"page": result, "q": q, "expiring": expiring})
+    links = list_links(
+        result,
+        {"q": q, "expiring": "30" if expiring else ""},
+        ("serial", "model", "owner", "purchase", "status", "warranty"),
+    )
+    return render(request, template, {"page": result, "q": q, "expiring": expiring, **links})
+
+
+@page(Perm.UNIT_VIEW)
+def unit_export(request: HttpRequest) -> HttpResponse:
+    """The units list as an Excel file: the same search, filter and sort as on the page (at
+    most 10,000 rows; phones masked as on the page)."""
+    qs, _expiring = _units(request)
+    ordering = UNIT_SORTS.get(request.GET.get("sort", ""), ("-pk",))
+    tie = "-pk" if ordering[0].startswith("-") else "pk"
+    rows = (
+        (
+            u.serial,
+            u.product_model.name,
+            u.customer.name,
+            u.customer.masked_phone,
+            u.purchase_date,
+            u.get_status_display(),
+            u.warranty_until,
+        )
+        for u in qs.order_by(*ordering, tie)[:EXPORT_LIMIT]
+    )
+    content = write_xlsx(UNIT_EXPORT_COLUMNS, rows, sheet_title="units")
+    return xlsx_response(content, f"units-{clock.today():%Y%m%d}.xlsx")
 
 
 @page(Perm.UNIT_VIEW)

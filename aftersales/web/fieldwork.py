@@ -25,7 +25,6 @@ from aftersales.maintenance.selectors import acceptance_for, checklist_for
 from aftersales.orders.choices import Status
 from aftersales.orders.selectors import order_timeline, orders_visible_to
 from aftersales.warranty.engine import FREE_TO_CUSTOMER
-from aftersales.warranty.explain import explain as explain_warranty
 from aftersales.web.orders import WARRANTY_LABELS
 from aftersales.web.shortcuts import day_param, error_page, flash_error, page, stored_image
 
@@ -203,35 +202,13 @@ def signature(request: HttpRequest, pk: int, signature_pk: int) -> HttpResponse:
     return stored_image(selectors.signature_of(request.user, pk, signature_pk))
 
 
-def _condition_text(record: Any) -> str:
-    if record.condition_at is None:
-        return ""
-    parts = [
-        str(_("complete") if record.condition_complete else _("not complete")),
-        str(_("signs of tampering") if record.condition_tampered else _("no signs of tampering")),
-    ]
-    if record.condition_notes:
-        parts.append(record.condition_notes)
-    return "; ".join(parts)
-
-
-def _labels(order: Any) -> dict[str, Any]:
-    return {
-        "warranty": str(WARRANTY_LABELS.get(order.warranty_decision, "—")),
-        "warranty_explained": explain_warranty(order.warranty_decision, order.warranty_detail)
-        if order.warranty_decision
-        else None,
-        "condition": _condition_text,
-        "header": actions.field_settings(order.company_id).report_header,
-    }
-
-
 def _report_page(
     request: HttpRequest, order: Any, customer_copy: bool, pdf_url: str
 ) -> HttpResponse:
     data = selectors.report(order)
     for record in data["records"]:
-        record.condition_text = _condition_text(record)
+        record.condition_text = report.condition_text(record)
+    labels = report.report_labels(order)
     return render(
         request,
         "web/fieldwork/report.html",
@@ -239,22 +216,14 @@ def _report_page(
             **data,
             "customer_copy": customer_copy,
             "pdf_url": pdf_url,
-            "warranty": _labels(order)["warranty"],
-            "warranty_explained": _labels(order)["warranty_explained"],
-            "header_lines": _labels(order)["header"].splitlines(),
+            "warranty": labels["warranty"],
+            "warranty_explained": labels["warranty_explained"],
+            "header_lines": labels["header"].splitlines(),
             "events": [] if customer_copy else order_timeline(order),
             "customer_link": None if customer_copy else actions.customer_report_path(order),
             "checklist": checklist_for(order),
         },
     )
-
-
-def _pdf(order: Any, customer_copy: bool) -> HttpResponse:
-    content = report.render(selectors.report(order), _labels(order), customer_copy)
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="report-{order.number}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _visible(request: HttpRequest, pk: int) -> Any:
@@ -274,7 +243,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @page(Perm.ORDER_VIEW)
 def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    return _pdf(_visible(request, pk), customer_copy=False)
+    return report.pdf_response(_visible(request, pk), customer_copy=False)
 
 
 def _customer_order(token: str) -> Any:
@@ -301,4 +270,4 @@ def customer_report_pdf(request: HttpRequest, token: str) -> HttpResponse:
         order = _customer_order(token)
     except ApplicationError as exc:
         return HttpResponse(str(exc.message), status=exc.status, content_type="text/plain")
-    return _pdf(order, customer_copy=True)
+    return report.pdf_response(order, customer_copy=True)

@@ -3,8 +3,10 @@ cheap at scale (counted up to a cap, shown as "more than" beyond it)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 
@@ -67,3 +69,23 @@ def sorted_page(
         has_next=len(rows) > size and number < MAX_PAGES,
         sort=sort,
     )
+
+
+def toggled(current: str, column: str) -> str:
+    """The sort a column's header asks for: its own, reversed when it is the current one."""
+    return f"-{column}" if current == column else column
+
+
+def list_links(
+    result: SortedPage, filters: dict[str, str], columns: Iterable[str]
+) -> dict[str, Any]:
+    """What a sortable list's template needs besides its rows: the query of the current
+    filters and sort (for previous / next and the export) and a link per sortable column."""
+    kept = {k: v for k, v in filters.items() if v}
+    return {
+        "sorted_query": urlencode({**kept, "sort": result.sort}),
+        "sort_links": {
+            c: "?" + urlencode({**kept, "sort": toggled(result.sort, c)}) for c in columns
+        },
+        "sort": result.sort,
+    }

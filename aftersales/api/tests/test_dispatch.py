@@ -189,7 +189,7 @@ def test_shift_set_replaces_the_days_hours_and_is_audited(api, crew, day):
     assert response.json()["start"] == "10:00:00"
     shifts = client.get(
         f"/dispatch/shifts?station={crew['station'].pk}&first={day}&last={day}"
-    ).json()
+    ).json()["items"]
     assert {(s["technician_id"], s["start"]) for s in shifts} == {
         (crew["skilled"].pk, "08:00:00"),
         (crew["plain"].pk, "10:00:00"),

@@ -25,7 +25,7 @@ def task(on_site, people):
 
 def test_follow_up_queue_call_result_and_amendment(api, people, task):
     agent = api(people["agent"])
-    assert [f["id"] for f in agent.get("/follow-ups").json()] == [task.pk]
+    assert [f["id"] for f in agent.get("/follow-ups").json()["items"]] == [task.pk]
     r = agent.post(f"/follow-ups/{task.pk}/calls", {"outcome": "busy"})
     assert r.status_code == 200 and r.json()["attempts"] == 1
     bad = agent.post(f"/follow-ups/{task.pk}/results", {"answers": {"fixed": True}})
@@ -39,13 +39,13 @@ def test_follow_up_queue_call_result_and_amendment(api, people, task):
         {"answers": {**GOOD, "satisfaction": 5}, "reason": "客户更正"},
     )
     assert amended.status_code == 201 and amended.json()["amends_id"] == r.json()["id"]
-    assert agent.get("/follow-ups").json() == []
+    assert agent.get("/follow-ups").json()["items"] == []
 
 
 def test_follow_ups_are_refused_to_technicians_and_out_of_scope(api, people, task, make_user, data):
     assert api(people["tech"]).get("/follow-ups").status_code == 403
     north = api(make_user("agent", region=data["north"]))
-    assert north.get("/follow-ups").json() == []
+    assert north.get("/follow-ups").json()["items"] == []
     assert north.post(f"/follow-ups/{task.pk}/results", {"answers": GOOD}).status_code == 404
 
 
@@ -71,5 +71,5 @@ def test_complaint_lifecycle_over_the_api(api, people, data):
     agent.post(f"/complaints/{cid}/feedback-accepted", {"text": "好"})
     closed = agent.post(f"/complaints/{cid}/close", {"text": "已上门修复"}).json()
     assert (closed["status"], closed["outcome"]) == ("closed", "已上门修复")
-    assert agent.get("/complaints?status=closed").json()[0]["id"] == cid
+    assert agent.get("/complaints?status=closed").json()["items"][0]["id"] == cid
     assert api(people["tech"]).get(f"/complaints/{cid}").status_code == 403

@@ -48,7 +48,7 @@ def test_possible_duplicate_is_409_until_confirmed(api, people, data):
     assert response.json()["code"] == "possible_duplicate"
     assert response.json()["details"]["orders"][0]["id"] == first["id"]
     assert _create(client, data, body={"allow_duplicate": True}).status_code == 201
-    opened = client.get(f"/units/{data['u1'].pk}/open-orders").json()
+    opened = client.get(f"/units/{data['u1'].pk}/open-orders").json()["items"]
     assert len(opened) == 2
 
 

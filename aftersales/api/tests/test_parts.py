@@ -21,7 +21,7 @@ def test_receive_issue_and_read_the_ledger_and_levels(api, stock):
     )
     assert issued.status_code == 201 and issued.json()["quantity"] == -1
 
-    levels = client.get(f"/stock/levels?warehouse={wh}").json()
+    levels = client.get(f"/stock/levels?warehouse={wh}").json()["items"]
     assert [(lv["part_code"], lv["on_hand"], lv["available"]) for lv in levels] == [
         ("CAP-35", 3, 3)
     ]
@@ -53,9 +53,9 @@ def test_low_stock_lists_levels_at_or_below_their_minimum(api, stock):
         "/stock/levels", {"warehouse_id": wh, "part_id": cap, "min_level": 2, "max_level": 10}
     )
     assert set_.status_code == 200
-    assert [lv["part_id"] for lv in client.get("/stock/levels?low=true").json()] == [cap]
+    assert [lv["part_id"] for lv in client.get("/stock/levels?low=true").json()["items"]] == [cap]
     client.post("/stock/receipts", {"warehouse_id": wh, "part_id": cap, "quantity": 1})
-    assert client.get("/stock/levels?low=true").json() == []
+    assert client.get("/stock/levels?low=true").json()["items"] == []
 
 
 def test_transfer_and_reservation_through_the_api(api, stock):
@@ -88,7 +88,7 @@ def test_transfer_and_reservation_through_the_api(api, stock):
         },
     )
     assert held.status_code == 201
-    level = client.get(f"/stock/levels?warehouse={stock['station'].pk}").json()[0]
+    level = client.get(f"/stock/levels?warehouse={stock['station'].pk}").json()["items"][0]
     assert (level["reserved"], level["available"]) == (2, 3)
     released = client.post(f"/stock/reservations/{held.json()['id']}/release")
     assert released.status_code == 200 and released.json()["status"] == "released"
@@ -97,14 +97,14 @@ def test_transfer_and_reservation_through_the_api(api, stock):
 def test_scope_other_stations_and_agents(api, stock, make_user):
     north = make_user(Role.STATION_MANAGER, station=stock["people"]["tech_north"].station)
     client = api(north)
-    assert client.get("/stock/warehouses").json() == []
+    assert client.get("/stock/warehouses").json()["items"] == []
     response = client.post(
         "/stock/receipts",
         {"warehouse_id": stock["station"].pk, "part_id": stock["capacitor"].pk, "quantity": 1},
     )
     assert response.status_code == 404
     agent = api(stock["people"]["agent"])
-    assert len(agent.get("/stock/warehouses").json()) == 3  # may look
+    assert len(agent.get("/stock/warehouses").json()["items"]) == 3  # may look
     assert (
         agent.post(
             "/stock/receipts",
@@ -167,7 +167,7 @@ def test_old_part_returns_through_the_api(api, stock):
         "/stock/issues",
         {"warehouse_id": wh, "part_id": cap, "quantity": 1, "order_id": order.pk},
     )
-    [row] = manager.get("/stock/returns").json()
+    [row] = manager.get("/stock/returns").json()["items"]
     assert (row["status"], row["overdue"], row["chargeback"]) == ("open", False, None)
     station = api(stock["people"]["station_manager"])
     assert station.post(f"/stock/returns/{row['id']}/ship", {"shipment": "SF1"}).status_code == 200
