@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -219,6 +219,7 @@ class _Line:
     chargeback_id: int | None = None
     complaint_id: int | None = None
     carried_from_id: int | None = None
+    assessment: str | None = None
 
     def key(self) -> list[Any]:
         return [
@@ -233,11 +234,116 @@ class _Line:
             self.chargeback_id,
             self.complaint_id,
             self.carried_from_id,
+            self.assessment,
         ]
+
+
+def grade_amount(cfg: Any, grade: str) -> Decimal:
+    """The bonus (positive) or deduction (negative) of an assessment grade, in yuan."""
+    raw = (cfg.assessment_amounts or {}).get(grade)
+    try:
+        return fees.money(Decimal(str(raw))) if raw not in (None, "") else ZERO
+    except ArithmeticError:
+        return ZERO
+
+
+def _month_end(month: dt.date) -> dt.date:
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+def assessment_periods(period: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The assessment periods a statement for `period` settles: months, quarters and years
+    ending in this month or the two before, oldest first."""
+    out: list[tuple[dt.date, dt.date]] = []
+    months = []
+    month = period
+    for _i in range(3):
+        months.append(month)
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+    for month in reversed(months):
+        end = _month_end(month)
+        out.append((month, end))
+        if month.month % 3 == 0:
+            out.append((month.replace(month=month.month - 2), end))
+        if month.month == 12:
+            out.append((month.replace(month=1), end))
+    return out
+
+
+def assessment_results(company_id: int, station_id: int, period: dt.date) -> list[dict[str, Any]]:
+    """The station's approved assessment results a statement for `period` may settle, read
+    through `kpi.selectors.approved_results` (in a fixed order: deterministic)."""
+    from aftersales.kpi.selectors import approved_results
+
+    out = []
+    for start, end in assessment_periods(period):
+        for row in approved_results(company_id, start, end, subject="station"):
+            if int(row["subject_id"]) == station_id:
+                out.append({**row, "period_from": start, "period_to": end})
+    return sorted(out, key=lambda r: (r["period_to"], r["period_from"], r["run"]))
 
 
 def _penalty(cfg: Any, severity: str) -> Decimal:
     return Decimal(getattr(cfg, f"penalty_{severity}", ZERO) or ZERO)
+
+
+# Order events that may change what an order is priced at (a note, an appointment, a
+# follow-up or a recomputed due time do not); moves between "done" statuses do not either.
+PRICED_EVENT_KINDS = ("edit", "field", "reopened_as")
+_PRICED_EVENTS = Q(kind__in=PRICED_EVENT_KINDS) | (
+    Q(kind="transition") & ~(Q(from_status__in=selectors.DONE) & Q(to_status__in=selectors.DONE))
+)
+
+
+def _changed_since_snapshot(
+    *, station: Station, period: dt.date, statement_id: int | None
+) -> list[StatementOrder]:
+    """The snapshots of this station's orders settled in an earlier, sent statement that have
+    an order event after the snapshot was taken (the statement's generation) and after the
+    generation of the last statement that priced a late change of the order. The order's
+    `updated_at` is not read: only what the order's history records counts."""
+    from aftersales.orders.models import OrderEvent
+
+    snapshots = list(
+        StatementOrder.objects.filter(statement__station=station, statement__period__lt=period)
+        .exclude(statement__status=StatementStatus.GENERATED)
+        .filter(
+            Exists(
+                OrderEvent.objects.filter(
+                    order_id=OuterRef("order_id"), at__gt=OuterRef("statement__generated_at")
+                ).filter(_PRICED_EVENTS)
+            )
+        )
+        .select_related("statement")
+        .order_by("order_id")
+    )
+    if not snapshots:
+        return []
+    # When each order's last late change was priced (another statement's generation).
+    repriced: dict[int, dt.datetime] = {}
+    for order_id, at in (
+        StatementLine.objects.filter(
+            kind=LK.LATE_CHANGE, order_id__in=[so.order_id for so in snapshots]
+        )
+        .exclude(statement_id=statement_id)
+        .values_list("order_id", "statement__generated_at")
+    ):
+        if order_id not in repriced or at > repriced[order_id]:
+            repriced[order_id] = at
+    kept = []
+    for so in snapshots:
+        since = repriced.get(so.order_id)
+        if since is None or _changed_after(so.order_id, since):
+            kept.append(so)
+    return kept
+
+
+def _changed_after(order_id: int, moment: dt.datetime) -> bool:
+    from aftersales.orders.models import OrderEvent
+
+    return (
+        OrderEvent.objects.filter(order_id=order_id, at__gt=moment).filter(_PRICED_EVENTS).exists()
+    )
 
 
 def _build_lines(
@@ -315,16 +421,9 @@ def _build_lines(
                     order_id=complaint.order_id,
                 )
             )
-    # Late changes: orders settled in an earlier statement that changed since.
-    earlier = list(
-        StatementOrder.objects.filter(
-            statement__station=station,
-            statement__period__lt=period,
-            order__updated_at__gt=F("statement__generated_at"),
-        )
-        .exclude(statement__status=StatementStatus.GENERATED)
-        .order_by("order_id")
-    )
+    # Late changes: orders settled in an earlier (sent) statement whose events show a change
+    # after its snapshot (and after the last time a late change of the order was priced).
+    earlier = _changed_since_snapshot(station=station, period=period, statement_id=statement_id)
     if earlier:
         changed = selectors.orders_to_price(
             ServiceOrder.objects.filter(pk__in=[so.order_id for so in earlier])
@@ -354,6 +453,31 @@ def _build_lines(
                         reason="order_changed",
                     )
                 )
+    # Assessment bonuses and deductions: the approved results of the station's assessment
+    # runs that end in this period or the two before (an assessment is approved after its
+    # period closes), by the grade's amount in the settings, each result once.
+    settled = set(taken.filter(assessment__isnull=False).values_list("assessment", flat=True))
+    for result in assessment_results(company_id, station.pk, period):
+        key = f"run:{result['run']}:station:{result['subject_id']}"
+        amount = grade_amount(cfg, str(result["grade"]))
+        if key in settled or amount == 0:
+            continue
+        lines.append(
+            _Line(
+                kind=LK.ASSESSMENT_BONUS if amount > 0 else LK.ASSESSMENT_DEDUCTION,
+                amount=amount,
+                formula=f"{result['grade']} ({result['score']}) → {amount}",
+                reason=f"{result['period_from']}..{result['period_to']}",
+                basis={
+                    "run": result["run"],
+                    "grade": str(result["grade"]),
+                    "score": str(result["score"]),
+                    "period_from": str(result["period_from"]),
+                    "period_to": str(result["period_to"]),
+                },
+                assessment=key,
+            )
+        )
     # The amount carried in from the previous statement.
     carried_periods = 0
     previous = (
@@ -478,6 +602,7 @@ def _generate(*, actor: Any, station: Station, period: dt.date) -> Statement:
                 "chargeback_id",
                 "complaint_id",
                 "carried_from_id",
+                "assessment",
                 "status",
                 "dispute_reason",
                 "answer_reason",
@@ -499,6 +624,7 @@ def _generate(*, actor: Any, station: Station, period: dt.date) -> Statement:
                     line.chargeback_id,
                     line.complaint_id,
                     line.carried_from_id,
+                    line.assessment,
                     LineStatus.OPEN,
                     "",
                     "",
@@ -577,18 +703,14 @@ def statement_line_add(
     reason: str,
     order_id: int | None = None,
 ) -> StatementLine:
-    """A manual line (assessment deduction or bonus, manual adjustment) with its reason,
-    while the statement is not sent yet. Deductions are negative amounts."""
+    """A manual adjustment line with its reason, while the statement is not sent yet.
+    Deductions are negative amounts. (Assessment lines come from the approved run.)"""
     require(actor, Perm.SETTLEMENT_MANAGE)
     if kind not in MANUAL_KINDS:
         raise ApplicationError(
             "invalid_kind", _("This kind of line cannot be entered by hand."), status=422
         )
     value = _money(amount, "amount")
-    if kind == LineKind.ASSESSMENT_DEDUCTION and value > 0:
-        value = -value
-    if kind == LineKind.ASSESSMENT_BONUS and value < 0:
-        value = -value
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(
