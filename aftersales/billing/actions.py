@@ -310,7 +310,9 @@ def _changed_since_snapshot(
         .filter(
             Exists(
                 OrderEvent.objects.filter(
-                    order_id=OuterRef("order_id"), at__gt=OuterRef("statement__generated_at")
+                    order_id=OuterRef("order_id"),
+                    at__gt=OuterRef("statement__generated_at"),
+                    at__lte=clock.now(),  # as of the run's moment (a backfill's past)
                 ).filter(_PRICED_EVENTS)
             )
         )
@@ -342,7 +344,9 @@ def _changed_after(order_id: int, moment: dt.datetime) -> bool:
     from aftersales.orders.models import OrderEvent
 
     return (
-        OrderEvent.objects.filter(order_id=order_id, at__gt=moment).filter(_PRICED_EVENTS).exists()
+        OrderEvent.objects.filter(order_id=order_id, at__gt=moment, at__lte=clock.now())
+        .filter(_PRICED_EVENTS)
+        .exists()
     )
 
 
@@ -560,9 +564,13 @@ def statement_generate(*, actor: Any, station: Station, period: dt.date) -> Stat
         ) from exc
 
 
-def _generate(*, actor: Any, station: Station, period: dt.date) -> Statement:
+def _generate(
+    *, actor: Any, station: Station, period: dt.date, only_new: bool = False
+) -> Statement:
     with transaction.atomic():
         statement = lock_statement_of(station.pk, period)
+        if only_new and statement is not None:
+            raise _AlreadyThere
         if statement is not None and statement.status != StatementStatus.GENERATED:
             raise Conflict(
                 "statement_sent",
@@ -653,6 +661,8 @@ def _generate(*, actor: Any, station: Station, period: dt.date) -> Statement:
             "orders": len(snapshots),
             "digest": statement.digest,
         }
+        if only_new:
+            payload["scheduled"] = True
         if event_verb == "generate":
             statement.save(update_fields=["digest", "carried_periods", "generated_at", "total"])
             record(
@@ -692,6 +702,90 @@ def statements_generate(*, actor: Any, period: dt.date) -> list[Statement]:
             continue
         out.append(statement_generate(actor=actor, station=station, period=period))
     return out
+
+
+def statements_month_end() -> list[Statement]:
+    """The scheduled month-end run: last month's statement (by `clock.today()`, so a run under
+    `clock.at(past)` generates the month before that moment) of every active station of every
+    company that has none yet. Exactly once per station and period however often it runs: a
+    station with a statement is skipped, each station is one transaction (a crash leaves a
+    whole statement or none; the next run makes the missing ones), and a run racing another
+    loses on the unique (station, period) and skips that station. Returns what it made."""
+    from aftersales.accounts.models import Company
+
+    period = period_start(period_start(clock.today()) - dt.timedelta(days=1))
+    made = []
+    for company_id in Company.objects.order_by("id").values_list("id", flat=True):
+        done = set(
+            Statement.objects.filter(company_id=company_id, period=period).values_list(
+                "station_id", flat=True
+            )
+        )
+        for station in Station.objects.filter(company_id=company_id, is_active=True).order_by("id"):
+            if station.pk in done:
+                continue
+            try:
+                made.append(_generate(actor=None, station=station, period=period, only_new=True))
+            except (IntegrityError, _AlreadyThere):
+                continue  # another run made it first
+    return made
+
+
+class _AlreadyThere(Exception):
+    """The statement exists (made by another run or by hand): the scheduled run leaves it."""
+
+
+def disputes_overdue() -> int:
+    """Decide the disputes not answered by their deadline (`answer_due`, working days): every
+    line still disputed is accepted at the amount the station claimed (nothing, when it
+    claimed none), each with an event, and the statement's disputes are answered. Runs under
+    `clock.at(past)` as of that moment. Returns the number of statements decided."""
+    decided = 0
+    due = (
+        Statement.objects.filter(status=StatementStatus.DISPUTED, answer_due__lte=clock.now())
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    for statement_id in list(due):
+        with transaction.atomic():
+            statement = lock_statement(statement_id)
+            if (
+                statement is None
+                or statement.status != StatementStatus.DISPUTED
+                or statement.answer_due is None
+                or statement.answer_due > clock.now()
+            ):
+                continue
+            for line in statement.lines.filter(status=LineStatus.DISPUTED).order_by("position"):
+                line.status = LineStatus.ACCEPTED
+                line.final_amount = line.claimed_amount if line.claimed_amount is not None else ZERO
+                line.save(update_fields=["status", "final_amount"])
+                record(
+                    StatementEvent,
+                    subject_field="statement",
+                    subject=statement,
+                    actor=None,
+                    action="answer_overdue",
+                    payload={
+                        "line": line.pk,
+                        "answer": DisputeAnswer.ACCEPTED,
+                        "amount": str(line.final_amount),
+                        "due": statement.answer_due.isoformat(),
+                    },
+                )
+            statement.total = selectors.line_total(statement.lines.all())
+            apply(
+                STATEMENT_MACHINE,
+                statement,
+                "answer",
+                event_model=StatementEvent,
+                subject_field="statement",
+                actor=None,
+                payload={"total": str(statement.total), "overdue": True},
+                extra_fields=["total"],
+            )
+            decided += 1
+    return decided
 
 
 def statement_line_add(
@@ -804,6 +898,24 @@ class LineDispute:
     claimed_amount: Any = None
 
 
+def answer_deadline(company_id: int, disputed_at: dt.datetime, days: int) -> dt.datetime:
+    """The end of the `days`-th working day (company calendar, Asia/Shanghai) after the day of
+    the dispute: disputed on a Friday with 2 days, it is due by Tuesday midnight."""
+    from aftersales.calendars.selectors import work_calendar
+
+    tz = ZoneInfo(settings.TIME_ZONE)
+    calendar = work_calendar(company_id)
+    day = disputed_at.astimezone(tz).date()
+    counted = 0
+    for _i in range(366 * 2):
+        if counted >= days:
+            break
+        day += dt.timedelta(days=1)
+        if calendar.is_working_day(day):
+            counted += 1
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tz)
+
+
 def statement_dispute(
     *, actor: Any, statement_id: int, disputes: Sequence[LineDispute]
 ) -> Statement:
@@ -823,7 +935,7 @@ def statement_dispute(
                     "reason_required", _("Please give a reason for this step."), status=422
                 )
         cfg = selectors.billing_settings(statement.company_id)
-        statement.answer_due = clock.now() + dt.timedelta(days=cfg.answer_days)
+        statement.answer_due = answer_deadline(statement.company_id, clock.now(), cfg.answer_days)
         apply(
             STATEMENT_MACHINE,
             statement,
@@ -1368,3 +1480,80 @@ def claim_line_decide(
         )
         _claim_close_if_done(claim, actor)
     return line
+
+
+# -- settings ---------------------------------------------------------------------------------
+
+SETTINGS_WHOLE = {
+    "rollover_max_periods": (0, 12),
+    "dispute_days": (1, 60),
+    "answer_days": (1, 60),
+    "claim_days": (1, 366),
+    "night_start": (0, 23),
+    "night_end": (0, 23),
+}
+SETTINGS_MONEY = ("rollover_threshold", "penalty_high", "penalty_medium", "penalty_low")
+SETTINGS_CODES = ("voucher_type", "account_expense", "account_payable", "account_bank")
+
+
+def billing_settings_save(*, actor: Any, changes: dict[str, Any]) -> Any:
+    """Change the company's settlement settings (the fields given): deadlines, roll-over,
+    complaint penalties, night hours, voucher accounts, and the bonus or deduction per
+    assessment grade (`assessment_amounts`: {grade: yuan}, negative = deduction)."""
+    from aftersales.billing.models import BillingSettings
+    from aftersales.core.validation import Errors, set_whole_numbers
+
+    require(actor, Perm.SETTLEMENT_MANAGE)
+    errors = Errors()
+    with transaction.atomic():
+        cfg, _created = BillingSettings.objects.select_for_update().get_or_create(
+            company_id=actor.company_id
+        )
+        before = {f.name: getattr(cfg, f.name) for f in cfg._meta.concrete_fields}
+        set_whole_numbers(cfg, changes, SETTINGS_WHOLE, errors)
+        for name in SETTINGS_MONEY:
+            if name in changes:
+                try:
+                    value = _money(changes[name], name)
+                except ApplicationError:
+                    errors.add(name, _("Amounts are in yuan with at most 2 decimal places."))
+                    continue
+                if value < 0:
+                    errors.add(name, _("Values may not be negative."))
+                else:
+                    setattr(cfg, name, value)
+        for name in SETTINGS_CODES:
+            if name in changes:
+                text = str(changes[name] or "").strip()
+                limit = BillingSettings._meta.get_field(name).max_length or 32
+                if not text or len(text) > limit:
+                    errors.add(name, _("Please fill in (at most %(n)d characters).") % {"n": limit})
+                else:
+                    setattr(cfg, name, text)
+        if "assessment_amounts" in changes:
+            amounts: dict[str, str] = {}
+            for grade, raw in dict(changes["assessment_amounts"] or {}).items():
+                grade = str(grade).strip()
+                if not grade:
+                    continue
+                if len(grade) > 8:
+                    errors.add("assessment_amounts", _("A grade has at most 8 characters."))
+                    continue
+                try:
+                    amounts[grade] = str(_money(raw, "assessment_amounts"))
+                except ApplicationError:
+                    errors.add(
+                        "assessment_amounts",
+                        _("Amounts are in yuan with at most 2 decimal places."),
+                    )
+            cfg.assessment_amounts = dict(sorted(amounts.items()))
+        errors.raise_if_any()
+        cfg.save()
+        after = {f.name: getattr(cfg, f.name) for f in cfg._meta.concrete_fields}
+        diff = {
+            k: [str(before[k]), str(after[k])]
+            for k in after
+            if before[k] != after[k] and k not in ("id",)
+        }
+        audit_record(actor=actor, action="billing_settings.save", obj=cfg, changes=diff)
+    return cfg

@@ -44,7 +44,9 @@ class BillingSettings(models.Model):
         _("carry over for at most (periods)"), default=2
     )
     dispute_days = models.PositiveSmallIntegerField(_("days to dispute a statement"), default=7)
-    answer_days = models.PositiveSmallIntegerField(_("days to answer a dispute"), default=7)
+    # Working days (company calendar) to answer a dispute; a dispute still unanswered at the
+    # deadline is decided in the station's favour (accepted: the amount it claimed).
+    answer_days = models.PositiveSmallIntegerField(_("working days to answer a dispute"), default=5)
     # Warranty claims to the manufacturer must be submitted within this many days of completion.
     claim_days = models.PositiveSmallIntegerField(_("days to submit a warranty claim"), default=60)
     # Complaint penalty by severity (high / medium / low), charged for a closed complaint.
