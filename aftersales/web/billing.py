@@ -420,7 +420,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
                 ("status", _("Status")),
                 ("claimed", _("Claimed (yuan)")),
                 ("approved", _("Approved (yuan)")),
-                ("submitted", _("Submitted")),
+                ("submitted", _("Submitted on")),
             ],
             (
                 [
