@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -219,6 +219,7 @@ class _Line:
     chargeback_id: int | None = None
     complaint_id: int | None = None
     carried_from_id: int | None = None
+    assessment: str | None = None
 
     def key(self) -> list[Any]:
         return [
@@ -233,11 +234,120 @@ class _Line:
             self.chargeback_id,
             self.complaint_id,
             self.carried_from_id,
+            self.assessment,
         ]
+
+
+def grade_amount(cfg: Any, grade: str) -> Decimal:
+    """The bonus (positive) or deduction (negative) of an assessment grade, in yuan."""
+    raw = (cfg.assessment_amounts or {}).get(grade)
+    try:
+        return fees.money(Decimal(str(raw))) if raw not in (None, "") else ZERO
+    except ArithmeticError:
+        return ZERO
+
+
+def _month_end(month: dt.date) -> dt.date:
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+def assessment_periods(period: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The assessment periods a statement for `period` settles: months, quarters and years
+    ending in this month or the two before, oldest first."""
+    out: list[tuple[dt.date, dt.date]] = []
+    months = []
+    month = period
+    for _i in range(3):
+        months.append(month)
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+    for month in reversed(months):
+        end = _month_end(month)
+        out.append((month, end))
+        if month.month % 3 == 0:
+            out.append((month.replace(month=month.month - 2), end))
+        if month.month == 12:
+            out.append((month.replace(month=1), end))
+    return out
+
+
+def assessment_results(company_id: int, station_id: int, period: dt.date) -> list[dict[str, Any]]:
+    """The station's approved assessment results a statement for `period` may settle, read
+    through `kpi.selectors.approved_results` (in a fixed order: deterministic)."""
+    from aftersales.kpi.selectors import approved_results
+
+    out = []
+    for start, end in assessment_periods(period):
+        for row in approved_results(company_id, start, end, subject="station"):
+            if int(row["subject_id"]) == station_id:
+                out.append({**row, "period_from": start, "period_to": end})
+    return sorted(out, key=lambda r: (r["period_to"], r["period_from"], r["run"]))
 
 
 def _penalty(cfg: Any, severity: str) -> Decimal:
     return Decimal(getattr(cfg, f"penalty_{severity}", ZERO) or ZERO)
+
+
+# Order events that may change what an order is priced at (a note, an appointment, a
+# follow-up or a recomputed due time do not); moves between "done" statuses do not either.
+PRICED_EVENT_KINDS = ("edit", "field", "reopened_as")
+_PRICED_EVENTS = Q(kind__in=PRICED_EVENT_KINDS) | (
+    Q(kind="transition") & ~(Q(from_status__in=selectors.DONE) & Q(to_status__in=selectors.DONE))
+)
+
+
+def _changed_since_snapshot(
+    *, station: Station, period: dt.date, statement_id: int | None
+) -> list[StatementOrder]:
+    """The snapshots of this station's orders settled in an earlier, sent statement that have
+    an order event after the snapshot was taken (the statement's generation) and after the
+    generation of the last statement that priced a late change of the order. The order's
+    `updated_at` is not read: only what the order's history records counts."""
+    from aftersales.orders.models import OrderEvent
+
+    snapshots = list(
+        StatementOrder.objects.filter(statement__station=station, statement__period__lt=period)
+        .exclude(statement__status=StatementStatus.GENERATED)
+        .filter(
+            Exists(
+                OrderEvent.objects.filter(
+                    order_id=OuterRef("order_id"),
+                    at__gt=OuterRef("statement__generated_at"),
+                    at__lte=clock.now(),  # as of the run's moment (a backfill's past)
+                ).filter(_PRICED_EVENTS)
+            )
+        )
+        .select_related("statement")
+        .order_by("order_id")
+    )
+    if not snapshots:
+        return []
+    # When each order's last late change was priced (another statement's generation).
+    repriced: dict[int, dt.datetime] = {}
+    for order_id, at in (
+        StatementLine.objects.filter(
+            kind=LK.LATE_CHANGE, order_id__in=[so.order_id for so in snapshots]
+        )
+        .exclude(statement_id=statement_id)
+        .values_list("order_id", "statement__generated_at")
+    ):
+        if order_id not in repriced or at > repriced[order_id]:
+            repriced[order_id] = at
+    kept = []
+    for so in snapshots:
+        since = repriced.get(so.order_id)
+        if since is None or _changed_after(so.order_id, since):
+            kept.append(so)
+    return kept
+
+
+def _changed_after(order_id: int, moment: dt.datetime) -> bool:
+    from aftersales.orders.models import OrderEvent
+
+    return (
+        OrderEvent.objects.filter(order_id=order_id, at__gt=moment, at__lte=clock.now())
+        .filter(_PRICED_EVENTS)
+        .exists()
+    )
 
 
 def _build_lines(
@@ -315,16 +425,9 @@ def _build_lines(
                     order_id=complaint.order_id,
                 )
             )
-    # Late changes: orders settled in an earlier statement that changed since.
-    earlier = list(
-        StatementOrder.objects.filter(
-            statement__station=station,
-            statement__period__lt=period,
-            order__updated_at__gt=F("statement__generated_at"),
-        )
-        .exclude(statement__status=StatementStatus.GENERATED)
-        .order_by("order_id")
-    )
+    # Late changes: orders settled in an earlier (sent) statement whose events show a change
+    # after its snapshot (and after the last time a late change of the order was priced).
+    earlier = _changed_since_snapshot(station=station, period=period, statement_id=statement_id)
     if earlier:
         changed = selectors.orders_to_price(
             ServiceOrder.objects.filter(pk__in=[so.order_id for so in earlier])
@@ -354,6 +457,31 @@ def _build_lines(
                         reason="order_changed",
                     )
                 )
+    # Assessment bonuses and deductions: the approved results of the station's assessment
+    # runs that end in this period or the two before (an assessment is approved after its
+    # period closes), by the grade's amount in the settings, each result once.
+    settled = set(taken.filter(assessment__isnull=False).values_list("assessment", flat=True))
+    for result in assessment_results(company_id, station.pk, period):
+        key = f"run:{result['run']}:station:{result['subject_id']}"
+        amount = grade_amount(cfg, str(result["grade"]))
+        if key in settled or amount == 0:
+            continue
+        lines.append(
+            _Line(
+                kind=LK.ASSESSMENT_BONUS if amount > 0 else LK.ASSESSMENT_DEDUCTION,
+                amount=amount,
+                formula=f"{result['grade']} ({result['score']}) → {amount}",
+                reason=f"{result['period_from']}..{result['period_to']}",
+                basis={
+                    "run": result["run"],
+                    "grade": str(result["grade"]),
+                    "score": str(result["score"]),
+                    "period_from": str(result["period_from"]),
+                    "period_to": str(result["period_to"]),
+                },
+                assessment=key,
+            )
+        )
     # The amount carried in from the previous statement.
     carried_periods = 0
     previous = (
@@ -436,9 +564,13 @@ def statement_generate(*, actor: Any, station: Station, period: dt.date) -> Stat
         ) from exc
 
 
-def _generate(*, actor: Any, station: Station, period: dt.date) -> Statement:
+def _generate(
+    *, actor: Any, station: Station, period: dt.date, only_new: bool = False
+) -> Statement:
     with transaction.atomic():
         statement = lock_statement_of(station.pk, period)
+        if only_new and statement is not None:
+            raise _AlreadyThere
         if statement is not None and statement.status != StatementStatus.GENERATED:
             raise Conflict(
                 "statement_sent",
@@ -478,6 +610,7 @@ def _generate(*, actor: Any, station: Station, period: dt.date) -> Statement:
                 "chargeback_id",
                 "complaint_id",
                 "carried_from_id",
+                "assessment",
                 "status",
                 "dispute_reason",
                 "answer_reason",
@@ -499,6 +632,7 @@ def _generate(*, actor: Any, station: Station, period: dt.date) -> Statement:
                     line.chargeback_id,
                     line.complaint_id,
                     line.carried_from_id,
+                    line.assessment,
                     LineStatus.OPEN,
                     "",
                     "",
@@ -527,6 +661,8 @@ def _generate(*, actor: Any, station: Station, period: dt.date) -> Statement:
             "orders": len(snapshots),
             "digest": statement.digest,
         }
+        if only_new:
+            payload["scheduled"] = True
         if event_verb == "generate":
             statement.save(update_fields=["digest", "carried_periods", "generated_at", "total"])
             record(
@@ -568,6 +704,90 @@ def statements_generate(*, actor: Any, period: dt.date) -> list[Statement]:
     return out
 
 
+def statements_month_end() -> list[Statement]:
+    """The scheduled month-end run: last month's statement (by `clock.today()`, so a run under
+    `clock.at(past)` generates the month before that moment) of every active station of every
+    company that has none yet. Exactly once per station and period however often it runs: a
+    station with a statement is skipped, each station is one transaction (a crash leaves a
+    whole statement or none; the next run makes the missing ones), and a run racing another
+    loses on the unique (station, period) and skips that station. Returns what it made."""
+    from aftersales.accounts.models import Company
+
+    period = period_start(period_start(clock.today()) - dt.timedelta(days=1))
+    made = []
+    for company_id in Company.objects.order_by("id").values_list("id", flat=True):
+        done = set(
+            Statement.objects.filter(company_id=company_id, period=period).values_list(
+                "station_id", flat=True
+            )
+        )
+        for station in Station.objects.filter(company_id=company_id, is_active=True).order_by("id"):
+            if station.pk in done:
+                continue
+            try:
+                made.append(_generate(actor=None, station=station, period=period, only_new=True))
+            except (IntegrityError, _AlreadyThere):
+                continue  # another run made it first
+    return made
+
+
+class _AlreadyThere(Exception):
+    """The statement exists (made by another run or by hand): the scheduled run leaves it."""
+
+
+def disputes_overdue() -> int:
+    """Decide the disputes not answered by their deadline (`answer_due`, working days): every
+    line still disputed is accepted at the amount the station claimed (nothing, when it
+    claimed none), each with an event, and the statement's disputes are answered. Runs under
+    `clock.at(past)` as of that moment. Returns the number of statements decided."""
+    decided = 0
+    due = (
+        Statement.objects.filter(status=StatementStatus.DISPUTED, answer_due__lte=clock.now())
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    for statement_id in list(due):
+        with transaction.atomic():
+            statement = lock_statement(statement_id)
+            if (
+                statement is None
+                or statement.status != StatementStatus.DISPUTED
+                or statement.answer_due is None
+                or statement.answer_due > clock.now()
+            ):
+                continue
+            for line in statement.lines.filter(status=LineStatus.DISPUTED).order_by("position"):
+                line.status = LineStatus.ACCEPTED
+                line.final_amount = line.claimed_amount if line.claimed_amount is not None else ZERO
+                line.save(update_fields=["status", "final_amount"])
+                record(
+                    StatementEvent,
+                    subject_field="statement",
+                    subject=statement,
+                    actor=None,
+                    action="answer_overdue",
+                    payload={
+                        "line": line.pk,
+                        "answer": DisputeAnswer.ACCEPTED,
+                        "amount": str(line.final_amount),
+                        "due": statement.answer_due.isoformat(),
+                    },
+                )
+            statement.total = selectors.line_total(statement.lines.all())
+            apply(
+                STATEMENT_MACHINE,
+                statement,
+                "answer",
+                event_model=StatementEvent,
+                subject_field="statement",
+                actor=None,
+                payload={"total": str(statement.total), "overdue": True},
+                extra_fields=["total"],
+            )
+            decided += 1
+    return decided
+
+
 def statement_line_add(
     *,
     actor: Any,
@@ -577,18 +797,14 @@ def statement_line_add(
     reason: str,
     order_id: int | None = None,
 ) -> StatementLine:
-    """A manual line (assessment deduction or bonus, manual adjustment) with its reason,
-    while the statement is not sent yet. Deductions are negative amounts."""
+    """A manual adjustment line with its reason, while the statement is not sent yet.
+    Deductions are negative amounts. (Assessment lines come from the approved run.)"""
     require(actor, Perm.SETTLEMENT_MANAGE)
     if kind not in MANUAL_KINDS:
         raise ApplicationError(
             "invalid_kind", _("This kind of line cannot be entered by hand."), status=422
         )
     value = _money(amount, "amount")
-    if kind == LineKind.ASSESSMENT_DEDUCTION and value > 0:
-        value = -value
-    if kind == LineKind.ASSESSMENT_BONUS and value < 0:
-        value = -value
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(
@@ -682,6 +898,24 @@ class LineDispute:
     claimed_amount: Any = None
 
 
+def answer_deadline(company_id: int, disputed_at: dt.datetime, days: int) -> dt.datetime:
+    """The end of the `days`-th working day (company calendar, Asia/Shanghai) after the day of
+    the dispute: disputed on a Friday with 2 days, it is due by Tuesday midnight."""
+    from aftersales.calendars.selectors import work_calendar
+
+    tz = ZoneInfo(settings.TIME_ZONE)
+    calendar = work_calendar(company_id)
+    day = disputed_at.astimezone(tz).date()
+    counted = 0
+    for _i in range(366 * 2):
+        if counted >= days:
+            break
+        day += dt.timedelta(days=1)
+        if calendar.is_working_day(day):
+            counted += 1
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tz)
+
+
 def statement_dispute(
     *, actor: Any, statement_id: int, disputes: Sequence[LineDispute]
 ) -> Statement:
@@ -701,7 +935,7 @@ def statement_dispute(
                     "reason_required", _("Please give a reason for this step."), status=422
                 )
         cfg = selectors.billing_settings(statement.company_id)
-        statement.answer_due = clock.now() + dt.timedelta(days=cfg.answer_days)
+        statement.answer_due = answer_deadline(statement.company_id, clock.now(), cfg.answer_days)
         apply(
             STATEMENT_MACHINE,
             statement,
@@ -1246,3 +1480,80 @@ def claim_line_decide(
         )
         _claim_close_if_done(claim, actor)
     return line
+
+
+# -- settings ---------------------------------------------------------------------------------
+
+SETTINGS_WHOLE = {
+    "rollover_max_periods": (0, 12),
+    "dispute_days": (1, 60),
+    "answer_days": (1, 60),
+    "claim_days": (1, 366),
+    "night_start": (0, 23),
+    "night_end": (0, 23),
+}
+SETTINGS_MONEY = ("rollover_threshold", "penalty_high", "penalty_medium", "penalty_low")
+SETTINGS_CODES = ("voucher_type", "account_expense", "account_payable", "account_bank")
+
+
+def billing_settings_save(*, actor: Any, changes: dict[str, Any]) -> Any:
+    """Change the company's settlement settings (the fields given): deadlines, roll-over,
+    complaint penalties, night hours, voucher accounts, and the bonus or deduction per
+    assessment grade (`assessment_amounts`: {grade: yuan}, negative = deduction)."""
+    from aftersales.billing.models import BillingSettings
+    from aftersales.core.validation import Errors, set_whole_numbers
+
+    require(actor, Perm.SETTLEMENT_MANAGE)
+    errors = Errors()
+    with transaction.atomic():
+        cfg, _created = BillingSettings.objects.select_for_update().get_or_create(
+            company_id=actor.company_id
+        )
+        before = {f.name: getattr(cfg, f.name) for f in cfg._meta.concrete_fields}
+        set_whole_numbers(cfg, changes, SETTINGS_WHOLE, errors)
+        for name in SETTINGS_MONEY:
+            if name in changes:
+                try:
+                    value = _money(changes[name], name)
+                except ApplicationError:
+                    errors.add(name, _("Amounts are in yuan with at most 2 decimal places."))
+                    continue
+                if value < 0:
+                    errors.add(name, _("Values may not be negative."))
+                else:
+                    setattr(cfg, name, value)
+        for name in SETTINGS_CODES:
+            if name in changes:
+                text = str(changes[name] or "").strip()
+                limit = BillingSettings._meta.get_field(name).max_length or 32
+                if not text or len(text) > limit:
+                    errors.add(name, _("Please fill in (at most %(n)d characters).") % {"n": limit})
+                else:
+                    setattr(cfg, name, text)
+        if "assessment_amounts" in changes:
+            amounts: dict[str, str] = {}
+            for grade, raw in dict(changes["assessment_amounts"] or {}).items():
+                grade = str(grade).strip()
+                if not grade:
+                    continue
+                if len(grade) > 8:
+                    errors.add("assessment_amounts", _("A grade has at most 8 characters."))
+                    continue
+                try:
+                    amounts[grade] = str(_money(raw, "assessment_amounts"))
+                except ApplicationError:
+                    errors.add(
+                        "assessment_amounts",
+                        _("Amounts are in yuan with at most 2 decimal places."),
+                    )
+            cfg.assessment_amounts = dict(sorted(amounts.items()))
+        errors.raise_if_any()
+        cfg.save()
+        after = {f.name: getattr(cfg, f.name) for f in cfg._meta.concrete_fields}
+        diff = {
+            k: [str(before[k]), str(after[k])]
+            for k in after
+            if before[k] != after[k] and k not in ("id",)
+        }
+        audit_record(actor=actor, action="billing_settings.save", obj=cfg, changes=diff)
+    return cfg

@@ -101,10 +101,9 @@ class LineKind(models.TextChoices):
 
 # Lines that come from somewhere else than the order's fees (adjustment lines).
 ADJUSTMENTS = frozenset(k for k in LineKind.values if k != LineKind.FEE)
-# Kinds a person may enter by hand (with a reason): assessment has no automatic source yet.
-MANUAL_KINDS = frozenset(
-    {LineKind.ASSESSMENT_DEDUCTION, LineKind.ASSESSMENT_BONUS, LineKind.MANUAL}
-)
+# Kinds a person may enter by hand (with a reason). Assessment lines come from the approved
+# assessment run of the period (kpi.selectors.approved_results), never by hand.
+MANUAL_KINDS = frozenset({LineKind.MANUAL})
 
 
 class LineStatus(models.TextChoices):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
@@ -61,4 +62,48 @@ def demo_settlement(company: Any) -> int:
     made = actions.statements_generate(actor=finance, period=last_month)
     if made:
         actions.statement_send(actor=finance, statement_id=made[0].pk)
+    _demo_money(company, finance)
     return len(made)
+
+
+def _demo_money(company: Any, finance: Any) -> None:
+    """Settings with grade amounts, a warranty claim, a refund request and an invoice record."""
+    from aftersales.core.errors import ApplicationError
+    from aftersales.fieldwork.models import Receipt
+    from aftersales.orders.models import ServiceOrder
+    from aftersales.warranty.engine import FREE_TO_CUSTOMER
+
+    actions.billing_settings_save(
+        actor=finance, changes={"assessment_amounts": {"A": "300", "B": "100", "D": "-200"}}
+    )
+    order = (
+        ServiceOrder.objects.filter(
+            company=company,
+            status__in=("completed", "followed_up", "closed"),
+            warranty_decision__in=list(FREE_TO_CUSTOMER),
+            station__isnull=False,
+        )
+        .order_by("id")
+        .first()
+    )
+    if order is not None:
+        with contextlib.suppress(ApplicationError):
+            actions.claim_create(actor=finance, order_id=order.pk)
+    receipt = Receipt.objects.filter(company=company).order_by("id").first()
+    if receipt is not None:
+        try:
+            actions.refund_request(
+                actor=finance, receipt_id=receipt.pk, amount="10", reason="上门费多收 10 元"
+            )
+            actions.invoice_record(
+                actor=finance,
+                order_id=receipt.order_id,
+                title=receipt.order.customer.name,
+                tax_number="",
+                amount=receipt.amount,
+                number=f"0441{receipt.pk:06d}",
+                issued_on=clock.today(),
+                receipt_id=receipt.pk,
+            )
+        except ApplicationError:
+            pass

@@ -44,7 +44,9 @@ class BillingSettings(models.Model):
         _("carry over for at most (periods)"), default=2
     )
     dispute_days = models.PositiveSmallIntegerField(_("days to dispute a statement"), default=7)
-    answer_days = models.PositiveSmallIntegerField(_("days to answer a dispute"), default=7)
+    # Working days (company calendar) to answer a dispute; a dispute still unanswered at the
+    # deadline is decided in the station's favour (accepted: the amount it claimed).
+    answer_days = models.PositiveSmallIntegerField(_("working days to answer a dispute"), default=5)
     # Warranty claims to the manufacturer must be submitted within this many days of completion.
     claim_days = models.PositiveSmallIntegerField(_("days to submit a warranty claim"), default=60)
     # Complaint penalty by severity (high / medium / low), charged for a closed complaint.
@@ -61,6 +63,11 @@ class BillingSettings(models.Model):
     )
     account_payable = models.CharField(_("station payable account"), max_length=32, default="2202")
     account_bank = models.CharField(_("bank account"), max_length=32, default="1002")
+    # {assessment grade: yuan}: a positive amount is a bonus, a negative one a deduction; a
+    # grade not listed (or 0) gives no line.
+    assessment_amounts = models.JSONField(
+        _("bonus or deduction per assessment grade"), default=dict, blank=True
+    )
 
     class Meta:
         verbose_name = _("settlement settings")
@@ -223,6 +230,8 @@ class StatementLine(models.Model):
     carried_from = models.OneToOneField(
         Statement, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The approved assessment result this line settles ("run:<id>:station:<id>"), once.
+    assessment = models.CharField(max_length=64, null=True, blank=True, unique=True)
     # Reconciliation (对账).
     status = models.CharField(
         _("status"), max_length=16, choices=LineStatus.choices, default=LineStatus.OPEN

@@ -299,3 +299,68 @@ def supplier_recovery(claim: Any) -> list[dict[str, Any]]:
         if found is not None:
             out.append({"line": line, "amount": found.amount, "quantity": found.quantity})
     return out
+
+
+# -- claims, refunds, invoices, station terms: scoped lists -----------------------------------
+
+
+def claims_visible_to(user: Any) -> QuerySet[Any]:
+    """Warranty claims of the user's company; a station's people see their station's."""
+    from aftersales.billing.models import WarrantyClaim
+
+    qs = WarrantyClaim.objects.filter(company_id=user.company_id).select_related("station", "order")
+    if not has_perm(user, Perm.SETTLEMENT_VIEW):
+        return qs.none()
+    if user.is_station_user:
+        return qs.filter(station_id=user.station_id)
+    return qs
+
+
+def refunds_visible_to(user: Any) -> QuerySet[Any]:
+    """Refunds of the orders the user sees."""
+    from aftersales.billing.models import Refund
+    from aftersales.orders.selectors import orders_visible_to
+
+    return Refund.objects.filter(
+        company_id=user.company_id, order__in=orders_visible_to(user)
+    ).select_related("order", "customer", "receipt", "requested_by")
+
+
+def invoices_visible_to(user: Any) -> QuerySet[Any]:
+    """Invoice records of the orders the user sees."""
+    from aftersales.billing.models import InvoiceRecord
+    from aftersales.orders.selectors import orders_visible_to
+
+    return InvoiceRecord.objects.filter(
+        company_id=user.company_id, order__in=orders_visible_to(user)
+    ).select_related("order", "customer")
+
+
+def station_terms_rows(user: Any) -> list[dict[str, Any]]:
+    """Every station of the user's company (a station's people: their own) with its grade,
+    payout mode and account balance."""
+    from aftersales.accounts.models import Station
+
+    stations = Station.objects.filter(company_id=user.company_id).select_related("region")
+    if user.is_station_user:
+        stations = stations.filter(pk=user.station_id)
+    terms = {t.station_id: t for t in StationTerms.objects.filter(station__in=stations)}
+    balances = dict(
+        LedgerEntry.objects.filter(station__in=stations)
+        .values("station_id")
+        .annotate(s=Sum("amount"))
+        .values_list("station_id", "s")
+        .order_by()
+    )
+    out = []
+    for station in stations.order_by("code"):
+        t = terms.get(station.pk)
+        out.append(
+            {
+                "station": station,
+                "grade": t.grade if t else "",
+                "payout_mode": t.payout_mode if t else "pay",
+                "balance": balances.get(station.pk) or Decimal("0.00"),
+            }
+        )
+    return out

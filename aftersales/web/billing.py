@@ -37,6 +37,7 @@ EVENT_LABELS = {
     "generate": _("Generated"),
     "line_add": _("Line added"),
     "answer_line": _("Line answered"),
+    "answer_overdue": _("Dispute accepted: not answered in time"),
 }
 
 
@@ -361,4 +362,413 @@ def customer_account(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "web/billing/customer_account.html",
         {"customer": customer, "account": account},
+    )
+
+
+# -- warranty claims, refunds, invoices, station grades, settings -----------------------------
+
+
+def _money_text(value: Any) -> str:
+    return f"{value:.2f}" if value is not None else ""
+
+
+def _local(moment: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return timezone.localtime(moment).strftime(fmt) if moment else ""
+
+
+def _xlsx(columns: list[tuple[str, Any]], rows: Any, name: str) -> HttpResponse:
+    from aftersales.core.excel import Column, write_xlsx
+
+    content = write_xlsx([Column(k, label) for k, label in columns], rows, sheet_title=name)
+    return xlsx_response(content, f"{name}.xlsx")
+
+
+def _can_claim(user: Any) -> bool:
+    return has_perm(user, Perm.SETTLEMENT_MANAGE) or has_perm(user, Perm.SETTLEMENT_ANSWER)
+
+
+@page(Perm.SETTLEMENT_VIEW)
+def claim_list(request: HttpRequest) -> HttpResponse:
+    """Warranty claims to the manufacturer or supplier (三包索赔): draft one from a completed
+    三包 order, filter by status, export."""
+    from aftersales.billing.choices import ClaimStatus
+
+    user: Any = request.user
+    if request.method == "POST":
+        number = request.POST.get("order", "").strip()
+        order = orders_visible_to(user).filter(number=number).first() if number else None
+        if order is None:
+            messages.error(request, _("Order not found."))
+            return redirect("claim-list")
+        try:
+            claim = actions.claim_create(actor=user, order_id=order.pk)
+        except ApplicationError as exc:
+            flash_error(request, exc)
+            return redirect("claim-list")
+        messages.success(request, _("Claim %(number)s drafted.") % {"number": claim.number})
+        return redirect("claim-detail", pk=claim.pk)
+    status = request.GET.get("status", "")
+    rows = selectors.claims_visible_to(user).order_by("-created_at", "-id")
+    if status in ClaimStatus.values:
+        rows = rows.filter(status=status)
+    if request.GET.get("format") == "xlsx":
+        return _xlsx(
+            [
+                ("number", _("Claim no.")),
+                ("station", _("Station")),
+                ("order", _("Order")),
+                ("status", _("Status")),
+                ("claimed", _("Claimed (yuan)")),
+                ("approved", _("Approved (yuan)")),
+                ("submitted", _("Submitted on")),
+            ],
+            (
+                [
+                    c.number,
+                    c.station.name,
+                    c.order.number,
+                    str(c.get_status_display()),
+                    _money_text(c.claimed),
+                    _money_text(c.approved),
+                    _local(c.submitted_at),
+                ]
+                for c in rows.iterator()
+            ),
+            "claims",
+        )
+    return render(
+        request,
+        "web/billing/claims.html",
+        {
+            "rows": rows[:300],
+            "status": status,
+            "statuses": ClaimStatus.choices,
+            "can_create": _can_claim(user),
+        },
+    )
+
+
+@page(Perm.SETTLEMENT_VIEW)
+def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from aftersales.billing.choices import CLAIM_MACHINE, ClaimDecision, ClaimReason
+
+    user: Any = request.user
+    claim = get_visible(selectors.claims_visible_to(user), pk)
+    if request.method == "POST":
+        post = request.POST
+        try:
+            if post.get("step") == "submit":
+                actions.claim_submit(actor=user, claim_id=claim.pk)
+                messages.success(request, _("Claim submitted."))
+            elif post.get("step") == "decide":
+                actions.claim_line_decide(
+                    actor=user,
+                    line_id=int(post.get("line", "0")),
+                    decision=post.get("decision", ""),
+                    amount=post.get("amount") or None,
+                    reason_code=post.get("reason_code", ""),
+                    note=post.get("note", ""),
+                )
+                messages.success(request, _("Decision recorded."))
+            else:
+                messages.error(request, _("Unknown action."))
+        except ApplicationError as exc:
+            flash_error(request, exc)
+        except ValueError:
+            messages.error(request, _("Please check the form."))
+        return redirect("claim-detail", pk=claim.pk)
+    lines = list(claim.lines.select_related("obligation").order_by("id"))
+    events = list(claim.events.select_related("actor"))
+    labels = {"create": _("Drafted"), "decide_line": _("Line decided")}
+    for e in events:
+        e.label = labels.get(e.action) or CLAIM_MACHINE.verb_label(e.action)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "web/billing/claim.html",
+        {
+            "claim": claim,
+            "lines": lines,
+            "events": events,
+            "recovery": selectors.supplier_recovery(claim),
+            "can_act": _can_claim(user),
+            "decisions": [(v, label) for v, label in ClaimDecision.choices if v != "pending"],
+            "reasons": ClaimReason.choices,
+        },
+    )
+
+
+@page(Perm.ORDER_VIEW)
+def refund_list(request: HttpRequest) -> HttpResponse:
+    """Customer refunds: ask for one against a receipt; finance approves or rejects."""
+    from aftersales.billing.choices import RefundStatus
+    from aftersales.fieldwork.models import Receipt
+
+    user: Any = request.user
+    if request.method == "POST":
+        post = request.POST
+        try:
+            if post.get("step") == "request":
+                number = post.get("receipt", "").strip()
+                receipt = (
+                    Receipt.objects.filter(
+                        company_id=user.company_id,
+                        number=number,
+                        order__in=orders_visible_to(user),
+                    ).first()
+                    if number
+                    else None
+                )
+                if receipt is None:
+                    messages.error(request, _("Receipt not found."))
+                    return redirect("refund-list")
+                actions.refund_request(
+                    actor=user,
+                    receipt_id=receipt.pk,
+                    amount=post.get("amount", ""),
+                    reason=post.get("reason", ""),
+                )
+                messages.success(request, _("Refund requested."))
+            elif post.get("step") in ("approve", "reject"):
+                refund = get_visible(
+                    selectors.refunds_visible_to(user), int(post.get("refund", "0"))
+                )
+                actions.refund_decide(
+                    actor=user,
+                    refund_id=refund.pk,
+                    approve=post.get("step") == "approve",
+                    reason=post.get("reason", ""),
+                )
+                messages.success(request, _("Decision recorded."))
+            else:
+                messages.error(request, _("Unknown action."))
+        except ApplicationError as exc:
+            flash_error(request, exc)
+        except ValueError:
+            messages.error(request, _("Please check the form."))
+        return redirect("refund-list")
+    status = request.GET.get("status", "")
+    rows = selectors.refunds_visible_to(user).order_by("-requested_at", "-id")
+    if status in RefundStatus.values:
+        rows = rows.filter(status=status)
+    if request.GET.get("format") == "xlsx":
+        return _xlsx(
+            [
+                ("requested", _("Requested")),
+                ("order", _("Order")),
+                ("customer", _("Customer")),
+                ("receipt", _("Receipt no.")),
+                ("amount", _("Amount (yuan)")),
+                ("reason", _("Reason")),
+                ("status", _("Status")),
+            ],
+            (
+                [
+                    _local(r.requested_at),
+                    r.order.number,
+                    r.customer.name,
+                    r.receipt.number,
+                    _money_text(r.amount),
+                    r.reason,
+                    str(r.get_status_display()),
+                ]
+                for r in rows.iterator()
+            ),
+            "refunds",
+        )
+    return render(
+        request,
+        "web/billing/refunds.html",
+        {
+            "rows": rows[:300],
+            "status": status,
+            "statuses": RefundStatus.choices,
+            "can_decide": has_perm(user, Perm.SETTLEMENT_MANAGE),
+        },
+    )
+
+
+@page(Perm.SETTLEMENT_VIEW)
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    """Invoices (发票) as the company's invoicing system issued them: record, list, export."""
+    user: Any = request.user
+    if request.method == "POST":
+        post = request.POST
+        number = post.get("order", "").strip()
+        order = orders_visible_to(user).filter(number=number).first() if number else None
+        try:
+            if order is None:
+                messages.error(request, _("Order not found."))
+                return redirect("invoice-list")
+            actions.invoice_record(
+                actor=user,
+                order_id=order.pk,
+                title=post.get("title", ""),
+                tax_number=post.get("tax_number", ""),
+                amount=post.get("amount", ""),
+                number=post.get("number", ""),
+                issued_on=dt.date.fromisoformat(post.get("issued_on", "")),
+            )
+            messages.success(request, _("Invoice recorded."))
+        except ApplicationError as exc:
+            flash_error(request, exc)
+        except ValueError:
+            messages.error(request, _("Please check the form."))
+        return redirect("invoice-list")
+    rows = selectors.invoices_visible_to(user).order_by("-issued_on", "-id")
+    q = request.GET.get("q", "").strip()
+    if q:
+        from django.db.models import Q
+
+        rows = rows.filter(
+            Q(number__icontains=q) | Q(title__icontains=q) | Q(order__number__icontains=q)
+        )
+    if request.GET.get("format") == "xlsx":
+        return _xlsx(
+            [
+                ("number", _("Invoice no.")),
+                ("issued_on", _("Issued on")),
+                ("title", _("Invoice title")),
+                ("tax_number", _("Tax number")),
+                ("amount", _("Amount (yuan)")),
+                ("order", _("Order")),
+                ("customer", _("Customer")),
+            ],
+            (
+                [
+                    i.number,
+                    i.issued_on.isoformat(),
+                    i.title,
+                    i.tax_number,
+                    _money_text(i.amount),
+                    i.order.number,
+                    i.customer.name,
+                ]
+                for i in rows.iterator()
+            ),
+            "invoices",
+        )
+    return render(
+        request,
+        "web/billing/invoices.html",
+        {
+            "rows": rows[:300],
+            "q": q,
+            "can_record": has_perm(user, Perm.SETTLEMENT_MANAGE),
+            "today": clock.today(),
+        },
+    )
+
+
+@page(Perm.SETTLEMENT_VIEW)
+def station_grades(request: HttpRequest) -> HttpResponse:
+    """Each station's grade (fee rules may depend on it), payout mode and account balance."""
+    from aftersales.billing.choices import PayoutMode
+
+    user: Any = request.user
+    if request.method == "POST":
+        station = get_visible(
+            Station.objects.filter(company_id=user.company_id),
+            int(request.POST.get("station", "0")),
+        )
+        try:
+            actions.station_terms_set(
+                actor=user,
+                station=station,
+                grade=request.POST.get("grade", ""),
+                payout_mode=request.POST.get("payout_mode", ""),
+            )
+            messages.success(request, _("Saved."))
+        except ApplicationError as exc:
+            flash_error(request, exc)
+        return redirect("station-grades")
+    rows = selectors.station_terms_rows(user)
+    modes = dict(PayoutMode.choices)
+    for r in rows:
+        r["mode_label"] = modes.get(r["payout_mode"], r["payout_mode"])
+    if request.GET.get("format") == "xlsx":
+        return _xlsx(
+            [
+                ("code", _("Station code")),
+                ("station", _("Station")),
+                ("region", _("Region")),
+                ("grade", _("Station grade")),
+                ("payout", _("Payout")),
+                ("balance", _("Account balance (yuan)")),
+            ],
+            (
+                [
+                    r["station"].code,
+                    r["station"].name,
+                    r["station"].region.name,
+                    r["grade"],
+                    str(r["mode_label"]),
+                    _money_text(r["balance"]),
+                ]
+                for r in rows
+            ),
+            "station-grades",
+        )
+    return render(
+        request,
+        "web/billing/grades.html",
+        {"rows": rows, "modes": PayoutMode.choices, "can_edit": has_perm(user, Perm.FEE_RULES)},
+    )
+
+
+SETTINGS_FORM = [
+    ("dispute_days", _("Days to dispute a statement")),
+    ("answer_days", _("Working days to answer a dispute")),
+    ("claim_days", _("Days to submit a warranty claim")),
+    ("rollover_threshold", _("Carry over amounts under (yuan)")),
+    ("rollover_max_periods", _("Carry over for at most (periods)")),
+    ("penalty_high", _("Penalty for a serious complaint (yuan)")),
+    ("penalty_medium", _("Penalty for a medium complaint (yuan)")),
+    ("penalty_low", _("Penalty for a minor complaint (yuan)")),
+    ("night_start", _("Night starts at (hour)")),
+    ("night_end", _("Night ends at (hour)")),
+    ("voucher_type", _("Voucher type")),
+    ("account_expense", _("Service fee expense account")),
+    ("account_payable", _("Station payable account")),
+    ("account_bank", _("Bank account")),
+]
+GRADE_ROWS = 6
+
+
+@page(Perm.SETTLEMENT_MANAGE)
+def billing_settings(request: HttpRequest) -> HttpResponse:
+    """The company's settlement settings, and the bonus or deduction per assessment grade."""
+    user: Any = request.user
+    cfg = selectors.billing_settings(user.company_id)
+    if request.method == "POST":
+        post = request.POST
+        grades = {
+            post.get(f"grade-{i}", "").strip(): post.get(f"amount-{i}", "").strip()
+            for i in range(GRADE_ROWS)
+            if post.get(f"grade-{i}", "").strip()
+        }
+        try:
+            actions.billing_settings_save(
+                actor=user,
+                changes={
+                    **{name: post.get(name, "") for name, _label in SETTINGS_FORM},
+                    "assessment_amounts": grades,
+                },
+            )
+            messages.success(request, _("Saved."))
+            return redirect("billing-settings")
+        except ApplicationError as exc:
+            flash_error(request, exc)
+            values = {name: post.get(name, "") for name, _label in SETTINGS_FORM}
+            pairs = list(grades.items())
+    else:
+        values = {name: getattr(cfg, name) for name, _label in SETTINGS_FORM}
+        pairs = list((cfg.assessment_amounts or {}).items())
+    pairs += [("", "")] * max(0, GRADE_ROWS - len(pairs))
+    return render(
+        request,
+        "web/billing/settings.html",
+        {
+            "fields": [(name, label, values[name]) for name, label in SETTINGS_FORM],
+            "grade_rows": [(i, g, a) for i, (g, a) in enumerate(pairs[:GRADE_ROWS])],
+        },
     )

@@ -311,4 +311,10 @@ urlpatterns += [
     ),
     path("billing/outstanding/", billing.outstanding, name="billing-outstanding"),
     path("billing/customers/<int:pk>/", billing.customer_account, name="customer-account"),
+    path("settlement/claims/", billing.claim_list, name="claim-list"),
+    path("settlement/claims/<int:pk>/", billing.claim_detail, name="claim-detail"),
+    path("settlement/grades/", billing.station_grades, name="station-grades"),
+    path("settlement/settings/", billing.billing_settings, name="billing-settings"),
+    path("billing/refunds/", billing.refund_list, name="refund-list"),
+    path("billing/invoices/", billing.invoice_list, name="invoice-list"),
 ]

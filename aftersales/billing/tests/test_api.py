@@ -69,7 +69,7 @@ def test_the_settlement_flow_through_the_api(
     assert acc["balance"] == "104.00" and len(acc["entries"]) == 1
 
 
-def test_a_manual_assessment_line_and_an_unknown_kind(
+def test_a_manual_line_and_an_unknown_kind(
     month: dict[str, Any], completed: Any, people: dict[str, Any], api: Any
 ) -> None:
     completed(dt.datetime(2026, 11, 10, 10, 0))
@@ -80,9 +80,14 @@ def test_a_manual_assessment_line_and_an_unknown_kind(
     ).json()[0]
     r = finance.post(
         f"/settlement/statements/{st['id']}/lines",
-        {"kind": "assessment_bonus", "amount": "50", "reason": "十一月考核第一"},
+        {"kind": "manual", "amount": "50", "reason": "十一月: 协助总部培训"},
     )
     assert r.status_code == 201 and r.json()["amount"] == "50.00"
+    r = finance.post(
+        f"/settlement/statements/{st['id']}/lines",
+        {"kind": "assessment_bonus", "amount": "50", "reason": "x"},
+    )
+    assert r.status_code == 422 and r.json()["code"] == "invalid_kind"
     r = finance.post(
         f"/settlement/statements/{st['id']}/lines", {"kind": "fee", "amount": "50", "reason": "x"}
     )

@@ -110,3 +110,24 @@ def test_two_generations_at_once_make_one_statement(
     assert Statement.objects.count() == 1 and StatementOrder.objects.count() == 1
     only = Statement.objects.get().pk
     assert set(results) <= {only, "generation_in_progress"}, results
+
+
+def test_two_month_end_runs_at_once_make_one_statement_per_station(
+    month: dict[str, Any], completed: Any, race: Any
+) -> None:
+    from aftersales.accounts.models import Station
+    from aftersales.core import clock
+
+    completed(dt.datetime(2026, 11, 10, 10, 0))
+    moment = dt.datetime(2026, 12, 1, 1, 20, tzinfo=dt.UTC)
+
+    def run(_i: int) -> list[int]:
+        with clock.at(moment):
+            return [s.station_id for s in actions.statements_month_end()]
+
+    results = race(2, run)
+    stations = set(Station.objects.filter(is_active=True).values_list("id", flat=True))
+    made = [sid for r in results for sid in r]
+    assert sorted(made) == sorted(stations)  # each station by exactly one of the runs
+    assert Statement.objects.filter(period=NOV).count() == len(stations)
+    assert StatementEvent.objects.filter(action="generate").count() == len(stations)

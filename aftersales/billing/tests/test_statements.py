@@ -75,8 +75,8 @@ def test_a_sent_statement_is_not_regenerated_and_a_late_change_goes_to_the_next_
     with pytest.raises(ApplicationError) as err:
         actions.statement_generate(actor=finance, station=month["station"], period=NOV)
     assert err.value.code == "statement_sent"
-    # The order turns out urgent after the statement was sent.
-    ServiceOrder.objects.filter(pk=order.pk).update(priority="high", updated_at=timezone.now())
+    # The order turns out urgent after the statement was sent (its history records it).
+    _edit(order, priority="high")
     dec = actions.statement_generate(actor=finance, station=month["station"], period=DEC)
     assert [(line.kind, line.order_id, line.amount) for line in dec.lines.all()] == [
         ("late_change", order.pk, D("16.00"))
@@ -85,6 +85,49 @@ def test_a_sent_statement_is_not_regenerated_and_a_late_change_goes_to_the_next_
     assert nov.total == D("98.00")  # the sent statement is unchanged
     # The order still belongs to November's statement only.
     assert StatementOrder.objects.get(order=order).statement_id == nov.pk
+
+
+def _edit(order: ServiceOrder, **fields: Any) -> None:
+    """Change an order as an edit does: the fields, and an event in its history."""
+    from aftersales.orders.actions import order_event
+
+    ServiceOrder.objects.filter(pk=order.pk).update(**fields)
+    order_event(order, actor=None, kind="edit", action="edit", payload={"fields": list(fields)})
+
+
+def test_late_changes_are_found_by_the_orders_events_not_its_updated_at(
+    month: dict[str, Any], completed: Any
+) -> None:
+    finance, station = month["finance"], month["station"]
+    order = completed(dt.datetime(2026, 11, 10, 10, 0))
+    quiet = completed(dt.datetime(2026, 11, 12, 10, 0))
+    nov = actions.statement_generate(actor=finance, station=station, period=NOV)
+    actions.statement_send(actor=finance, statement_id=nov.pk)
+    # A change without an event (a touched updated_at) and a note are not price changes.
+    ServiceOrder.objects.filter(pk=quiet.pk).update(
+        priority="high", updated_at=timezone.now() + dt.timedelta(days=1)
+    )
+    from aftersales.orders.actions import order_event
+
+    order_event(order, actor=None, kind="note", action="note", reason="called the customer")
+    dec = actions.statement_generate(actor=finance, station=station, period=DEC)
+    assert list(dec.lines.all()) == []
+    # An edit recorded in the order's history after the snapshot is.
+    _edit(order, priority="high")
+    dec = actions.statement_generate(actor=finance, station=station, period=DEC)
+    assert [(line.kind, line.order_id, line.amount) for line in dec.lines.all()] == [
+        ("late_change", order.pk, D("16.00"))
+    ]
+    # Regenerating December again gives the same line (not twice the difference).
+    dec = actions.statement_generate(actor=finance, station=station, period=DEC)
+    assert [(line.kind, line.amount) for line in dec.lines.all()] == [("late_change", D("16.00"))]
+    # Once December is sent, January settles only a change made after December's generation.
+    actions.statement_send(actor=finance, statement_id=dec.pk)
+    jan = actions.statement_generate(actor=finance, station=station, period=dt.date(2027, 1, 1))
+    assert list(jan.lines.all()) == []
+    _edit(order, priority="medium")
+    jan = actions.statement_generate(actor=finance, station=station, period=dt.date(2027, 1, 1))
+    assert [(line.kind, line.amount) for line in jan.lines.all()] == [("late_change", D("-16.00"))]
 
 
 def test_an_order_belongs_to_one_statement(month: dict[str, Any], completed: Any) -> None:
@@ -109,17 +152,22 @@ def test_manual_lines_survive_regeneration_and_need_a_reason(
     st = actions.statement_generate(actor=finance, station=month["station"], period=NOV)
     with pytest.raises(ApplicationError):
         actions.statement_line_add(
-            actor=finance, statement_id=st.pk, kind="assessment_deduction", amount="30", reason=""
+            actor=finance, statement_id=st.pk, kind="manual", amount="-30", reason=""
         )
     actions.statement_line_add(
         actor=finance,
         statement_id=st.pk,
-        kind="assessment_deduction",
-        amount="30",
-        reason="十一月考核: 回访满意度低于85%",
+        kind="manual",
+        amount="-30",
+        reason="十一月: 工单资料不全",
     )
+    with pytest.raises(ApplicationError) as err:
+        actions.statement_line_add(
+            actor=finance, statement_id=st.pk, kind="assessment_bonus", amount="30", reason="x"
+        )
+    assert err.value.code == "invalid_kind"  # assessment lines come from the approved run
     st = actions.statement_generate(actor=finance, station=month["station"], period=NOV)
-    assert amounts(st)[-1] == ("assessment_deduction", "", D("-30.00"))
+    assert amounts(st)[-1] == ("manual", "", D("-30.00"))
     assert st.total == D("68.00")
 
 
@@ -363,3 +411,103 @@ def test_only_finance_generates(month: dict[str, Any], people: dict[str, Any]) -
             actor=people["station_manager"], station=month["station"], period=NOV
         )
     assert err.value.code == "forbidden"
+
+
+def _approved_assessment(
+    company: Any, station: Any, grades: dict[str, Any], start: dt.date, end: dt.date
+) -> Any:
+    """An approved station assessment run of a period with one result per station given."""
+    from aftersales.kpi.models import AssessmentResult, AssessmentRun, AssessmentScheme
+
+    scheme = AssessmentScheme.objects.create(
+        company=company, name="站点月度考核", subject="station", period_kind="month", definition={}
+    )
+    run = AssessmentRun.objects.create(
+        company=company,
+        scheme=scheme,
+        scheme_data={},
+        subject="station",
+        period_from=start,
+        period_to=end,
+        status="approved",
+    )
+    for subject, (grade, score) in grades.items():
+        AssessmentResult.objects.create(
+            run=run, subject_id=subject.pk, subject_name=subject.name, score=score, grade=grade
+        )
+    return run
+
+
+def test_the_approved_assessment_of_the_period_becomes_the_grades_bonus_or_deduction(
+    month: dict[str, Any], completed: Any, data: dict[str, Any]
+) -> None:
+    from aftersales.billing.models import BillingSettings
+
+    finance, station = month["finance"], month["station"]
+    company = station.company
+    BillingSettings.objects.create(
+        company=company, assessment_amounts={"A": "300", "C": "-150.5", "B": "0"}
+    )
+    completed(dt.datetime(2026, 11, 10, 10, 0))
+    # A draft run is not read; the approved one of November is.
+    from aftersales.kpi.models import AssessmentRun
+
+    run = _approved_assessment(
+        company,
+        station,
+        {station: ("C", D("72.50")), data["s2"]: ("A", D("95"))},
+        NOV,
+        dt.date(2026, 11, 30),
+    )
+    AssessmentRun.objects.filter(pk=run.pk).update(status="draft")
+    st = actions.statement_generate(actor=finance, station=station, period=NOV)
+    assert [k for k, _f, _a in amounts(st)] == ["fee", "fee"]
+    AssessmentRun.objects.filter(pk=run.pk).update(status="approved")
+    st = actions.statement_generate(actor=finance, station=station, period=NOV)
+    line = st.lines.order_by("position").last()
+    assert (line.kind, line.amount, line.formula) == (
+        "assessment_deduction",
+        D("-150.50"),
+        "C (72.50) → -150.50",
+    )
+    assert line.basis["run"] == run.pk and line.reason == "2026-11-01..2026-11-30"
+    assert st.total == D("98.00") - D("150.50")
+    # Deterministic: regenerating gives the same lines and digest.
+    again = actions.statement_generate(actor=finance, station=station, period=NOV)
+    assert (amounts(again), again.digest) == (amounts(st), st.digest)
+    # The other station's grade A is its bonus, in its own statement.
+    other = actions.statement_generate(actor=finance, station=data["s2"], period=NOV)
+    assert amounts(other) == [("assessment_bonus", "", D("300.00"))]
+    # Settled once: December's statement does not repeat November's result.
+    actions.statement_send(actor=finance, statement_id=st.pk)
+    dec = actions.statement_generate(actor=finance, station=station, period=DEC)
+    assert amounts(dec) == []
+
+
+def test_an_assessment_approved_after_its_statement_goes_to_the_next_one(
+    month: dict[str, Any], completed: Any
+) -> None:
+    from aftersales.billing.models import BillingSettings
+
+    finance, station = month["finance"], month["station"]
+    BillingSettings.objects.create(company=station.company, assessment_amounts={"A": "200"})
+    nov = actions.statement_generate(actor=finance, station=station, period=NOV)
+    actions.statement_send(actor=finance, statement_id=nov.pk)
+    _approved_assessment(
+        station.company, station, {station: ("A", D("91"))}, NOV, dt.date(2026, 11, 30)
+    )
+    dec = actions.statement_generate(actor=finance, station=station, period=DEC)
+    assert amounts(dec) == [("assessment_bonus", "", D("200.00"))]
+    assert dec.lines.get().reason == "2026-11-01..2026-11-30"
+    # A grade without an amount gives no line.
+    assert actions.grade_amount(BillingSettings(assessment_amounts={}), "A") == D("0.00")
+
+
+def test_assessment_periods_cover_months_quarters_and_years_ending_in_the_last_three_months():
+    assert actions.assessment_periods(dt.date(2027, 1, 1)) == [
+        (dt.date(2026, 11, 1), dt.date(2026, 11, 30)),
+        (dt.date(2026, 12, 1), dt.date(2026, 12, 31)),
+        (dt.date(2026, 10, 1), dt.date(2026, 12, 31)),
+        (dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+        (dt.date(2027, 1, 1), dt.date(2027, 1, 31)),
+    ]
