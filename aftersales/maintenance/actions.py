@@ -666,13 +666,45 @@ def _describe(plan: MaintenancePlan, level: MaintenanceLevel | None, due: schedu
     return "\n".join(lines)
 
 
+def _level(plan: MaintenancePlan, due: schedule.Due) -> MaintenanceLevel | None:
+    return MaintenanceLevel.objects.filter(pk=due.level).first() if due.level else None
+
+
+def _visit_key(plan: MaintenancePlan, unit_id: int, due: schedule.Due, attempt: int) -> str:
+    return f"maint:{plan.pk}:{unit_id}:{due.seq}:{attempt}"
+
+
+def _visit(
+    unit: InstalledUnit,
+    plan: MaintenancePlan,
+    due: schedule.Due,
+    attempt: int,
+    level: MaintenanceLevel | None,
+    order: ServiceOrder,
+) -> MaintenanceVisit:
+    return MaintenanceVisit(
+        key=_visit_key(plan, unit.pk, due, attempt),
+        company_id=unit.company_id,
+        unit=unit,
+        plan=plan,
+        rule_id=due.rule,
+        level=level,
+        seq=due.seq,
+        attempt=attempt,
+        order=order,
+        due_on=due.on,
+        due_by=due.by,
+        meter_at=due.meter_at,
+    )
+
+
 def _create_order(
     unit: InstalledUnit, plan: MaintenancePlan, due: schedule.Due, attempt: int
 ) -> MaintenanceVisit:
     from aftersales.orders.actions import order_create
 
-    level = MaintenanceLevel.objects.filter(pk=due.level).first() if due.level else None
-    key = f"maint:{plan.pk}:{unit.pk}:{due.seq}:{attempt}"
+    level = _level(plan, due)
+    key = _visit_key(plan, unit.pk, due, attempt)
     start, end = _window(due)
     contract = _active_contract(unit, due.on)
     order, _created = order_create(
@@ -689,25 +721,39 @@ def _create_order(
         allow_duplicate=True,
         idempotency_key=key,
     )
-    visit, _made = MaintenanceVisit.objects.get_or_create(
-        key=key,
-        defaults={
-            "company_id": unit.company_id,
-            "unit": unit,
-            "plan": plan,
-            "rule_id": due.rule,
-            "level": level,
-            "seq": due.seq,
-            "attempt": attempt,
-            "order": order,
-            "due_on": due.on,
-            "due_by": due.by,
-            "meter_at": due.meter_at,
-        },
-    )
-    if _made:
-        transaction.on_commit(lambda: _remind(visit.pk))
+    found = MaintenanceVisit.objects.filter(key=key).first()
+    if found is not None:
+        return found
+    visit = _visit(unit, plan, due, attempt, level, order)
+    visit.save()
+    _remind_later([visit.pk])
     return visit
+
+
+def _remind_later(visit_ids: list[int]) -> None:
+    """The customers' reminders of new services: written at once while replaying the past (kept
+    as suppressed, never sent), else by a queued job after the commit."""
+    if not visit_ids:
+        return
+    if clock.replaying():
+        for pk in visit_ids:
+            _remind(pk)
+        return
+
+    def queue() -> None:
+        from aftersales.core.queue import trigger
+        from aftersales.maintenance.tasks import remind_task
+
+        trigger(remind_task, visit_ids)
+
+    transaction.on_commit(queue)
+
+
+def visits_remind(*, visit_ids: list[int]) -> int:
+    """The queued job's action: remind the customer of each new service (once: deduplicated)."""
+    for pk in visit_ids:
+        _remind(pk)
+    return len(visit_ids)
 
 
 def _remind(visit_id: int) -> None:
@@ -715,7 +761,13 @@ def _remind(visit_id: int) -> None:
     portal lists the order)."""
     from aftersales.notifications.actions import notify_customer
 
-    visit = MaintenanceVisit.objects.select_related("order__customer", "plan").get(pk=visit_id)
+    visit = (
+        MaintenanceVisit.objects.select_related("order__customer", "plan")
+        .filter(pk=visit_id)
+        .first()
+    )
+    if visit is None:
+        return
     notify_customer(
         company_id=visit.company_id,
         customer=visit.order.customer,
@@ -732,6 +784,80 @@ def _remind(visit_id: int) -> None:
         },
         dedupe_key=f"maintenance-due:{visit.pk}",
     )
+
+
+class _Decision:
+    """What the projection says for one locked unit: its next service, the schedule state and
+    reason, and the attempt to order now (0: nothing to order)."""
+
+    __slots__ = ("unit", "due", "state", "reason", "attempt")
+
+    def __init__(self, unit: InstalledUnit, due: schedule.Due | None) -> None:
+        self.unit, self.due = unit, due
+        self.state: Any = ScheduleState.WAITING
+        self.reason: Any = ""
+        self.attempt = 0
+
+
+def _decide(
+    locked: InstalledUnit,
+    plan: MaintenancePlan,
+    today: dt.date,
+    is_working: Callable[[dt.date], bool],
+    rules: list[schedule.Rule],
+) -> _Decision:
+    _reconcile(locked, plan)
+    facts = facts_for(locked, plan)
+    timing = timing_of(plan, locked)
+    due = schedule.next_due(rules, facts, timing, is_working=is_working)
+    decision = _Decision(locked, due)
+    open_visit = MaintenanceVisit.objects.filter(
+        unit=locked, plan=plan, state=VisitState.OPEN
+    ).exists()
+    if open_visit:
+        decision.state = ScheduleState.ORDERED
+    elif due is None:
+        decision.state, decision.reason = ScheduleState.UNKNOWN, BlockReason.NO_START
+    elif schedule.should_create(due, today=today, timing=timing, open_order=False):
+        decision.reason = _blocked(locked, plan, due)
+        if decision.reason:
+            decision.state = ScheduleState.BLOCKED
+        else:
+            decision.attempt = (
+                MaintenanceVisit.objects.filter(unit=locked, plan=plan, seq=due.seq).count() + 1
+            )
+    return decision
+
+
+def _schedule_row(plan: MaintenancePlan, d: _Decision) -> UnitSchedule:
+    due = d.due
+    return UnitSchedule(
+        company_id=d.unit.company_id,
+        unit=d.unit,
+        plan=plan,
+        seq=due.seq if due else 1,
+        rule_id=due.rule if due else None,
+        level_id=due.level if due else None,
+        due_on=due.on if due else None,
+        due_by=due.by if due else "",
+        meter_at=due.meter_at if due else None,
+        state=d.state,
+        reason=d.reason,
+        updated_at=clock.now(),
+    )
+
+
+SCHEDULE_FIELDS = [
+    "seq",
+    "rule",
+    "level",
+    "due_on",
+    "due_by",
+    "meter_at",
+    "state",
+    "reason",
+    "updated_at",
+]
 
 
 def unit_generate(
@@ -757,63 +883,150 @@ def unit_generate(
         the_plan = plan or plan_for_unit(locked)
         if the_plan is None or the_plan.status != PlanStatus.ACTIVE:
             return None
-        _reconcile(locked, the_plan)
-        facts = facts_for(locked, the_plan)
-        timing = timing_of(the_plan, locked)
-        due = schedule.next_due(
+        d = _decide(
+            locked,
+            the_plan,
+            today,
+            is_working or working_days(locked.company_id),
             rules if rules is not None and plan is not None else rules_of(the_plan),
-            facts,
-            timing,
-            is_working=is_working or working_days(locked.company_id),
         )
-        open_visit = (
-            MaintenanceVisit.objects.filter(unit=locked, plan=the_plan, state=VisitState.OPEN)
-            .order_by("-seq")
-            .first()
-        )
-        state: Any = ScheduleState.WAITING
-        reason: Any = ""
         ordered = False
-        if open_visit is not None:
-            state = ScheduleState.ORDERED
-        elif due is None:
-            state, reason = ScheduleState.UNKNOWN, BlockReason.NO_START
-        elif schedule.should_create(due, today=today, timing=timing, open_order=False):
-            reason = _blocked(locked, the_plan, due)
-            if reason:
-                state = ScheduleState.BLOCKED
-            else:
-                attempt = (
-                    MaintenanceVisit.objects.filter(unit=locked, plan=the_plan, seq=due.seq).count()
-                    + 1
-                )
-                try:
-                    with transaction.atomic():
-                        _create_order(locked, the_plan, due, attempt)
-                    state, ordered = ScheduleState.ORDERED, True
-                except ApplicationError:
-                    state, reason = ScheduleState.BLOCKED, BlockReason.REFUSED
+        if d.attempt and d.due is not None:
+            try:
+                with transaction.atomic():
+                    _create_order(locked, the_plan, d.due, d.attempt)
+                d.state, ordered = ScheduleState.ORDERED, True
+            except ApplicationError:
+                d.state, d.reason = ScheduleState.BLOCKED, BlockReason.REFUSED
+        fresh = _schedule_row(the_plan, d)
         row, _created = UnitSchedule.objects.update_or_create(
             unit=locked,
             plan=the_plan,
             defaults={
                 "company_id": locked.company_id,
-                "seq": due.seq if due else 1,
-                "rule_id": due.rule if due else None,
-                "level_id": due.level if due else None,
-                "due_on": due.on if due else None,
-                "due_by": due.by if due else "",
-                "meter_at": due.meter_at if due else None,
-                "state": state,
-                "reason": reason,
-                "updated_at": clock.now(),
+                "seq": fresh.seq,
+                "rule_id": fresh.rule_id,
+                "level_id": fresh.level_id,
+                "due_on": fresh.due_on,
+                "due_by": fresh.due_by,
+                "meter_at": fresh.meter_at,
+                "state": fresh.state,
+                "reason": fresh.reason,
+                "updated_at": fresh.updated_at,
             },
         )
         row.just_ordered = ordered  # type: ignore[attr-defined]
         return row
 
 
+def units_generate(
+    *,
+    plan: MaintenancePlan,
+    unit_ids: list[int],
+    today: dt.date,
+    is_working: Callable[[dt.date], bool],
+    rules: list[schedule.Rule],
+    actor: User | None = None,
+) -> tuple[int, Counter[str]]:
+    """`unit_generate` for a batch of the plan's units in one transaction: the units locked in
+    id order, each projected under its lock, the due services ordered in one bulk call of the
+    order actions (`orders.bulk.orders_create_bulk`, one idempotency key per service), their
+    links and the projections written in bulk. Returns (orders created, blocked reasons)."""
+    from aftersales.orders.bulk import OrderRequest, orders_create_bulk
+
+    blocked: Counter[str] = Counter()
+    with transaction.atomic():
+        locked = list(
+            InstalledUnit.objects.select_for_update()
+            .select_related("product_model")
+            .filter(pk__in=unit_ids)
+            .order_by("pk")
+        )
+        decisions = [_decide(u, plan, today, is_working, rules) for u in locked]
+        wanted = [d for d in decisions if d.attempt and d.due is not None]
+        created_keys: set[str] = set()
+        if wanted:
+            levels = {
+                lv.pk: lv
+                for lv in MaintenanceLevel.objects.filter(rule__plan=plan).prefetch_related("tasks")
+            }
+            contracts = _contracts_of([d.unit.pk for d in wanted])
+            requests = []
+            for d in wanted:
+                assert d.due is not None
+                start, end = _window(d.due)
+                contract = next(
+                    (
+                        c
+                        for c in contracts.get(d.unit.pk, [])
+                        if c.starts_on <= d.due.on <= c.ends_on
+                    ),
+                    None,
+                )
+                requests.append(
+                    OrderRequest(
+                        key=_visit_key(plan, d.unit.pk, d.due, d.attempt),
+                        customer=d.unit.customer_id,
+                        unit=d.unit.pk,
+                        channel="maintenance_plan",
+                        service_type="maintenance",
+                        priority=str(plan.priority),
+                        fault_description=_describe(
+                            plan, levels.get(d.due.level) if d.due.level else None, d.due
+                        ),
+                        contract_level=contract.number if contract else "",
+                        preferred_start=start,
+                        preferred_end=end,
+                    )
+                )
+            result = orders_create_bulk(
+                actor=actor or planner_user(plan.company_id), requests=requests
+            )
+            known = set(
+                MaintenanceVisit.objects.filter(key__in=[r.key for r in requests]).values_list(
+                    "key", flat=True
+                )
+            )
+            links = []
+            for d, r in zip(wanted, requests, strict=True):
+                assert d.due is not None
+                order = result.orders.get(r.key)
+                if order is None:
+                    d.state, d.reason = ScheduleState.BLOCKED, BlockReason.REFUSED
+                    continue
+                d.state = ScheduleState.ORDERED
+                if r.key not in known:
+                    level = levels.get(d.due.level) if d.due.level else None
+                    links.append(_visit(d.unit, plan, d.due, d.attempt, level, order))
+                    created_keys.add(r.key)
+            made = MaintenanceVisit.objects.bulk_create(links, batch_size=500)
+            _remind_later([v.pk for v in made])
+        for d in decisions:
+            if d.state in (ScheduleState.BLOCKED, ScheduleState.UNKNOWN):
+                blocked[str(d.reason)] += 1
+        UnitSchedule.objects.bulk_create(
+            [_schedule_row(plan, d) for d in decisions],
+            update_conflicts=True,
+            unique_fields=["unit", "plan"],
+            update_fields=SCHEDULE_FIELDS,
+        )
+    return len(created_keys), blocked
+
+
+def _contracts_of(unit_ids: list[int]) -> dict[int, list[ServiceContract]]:
+    """The active contracts covering each unit (newest first)."""
+    out: dict[int, list[ServiceContract]] = {}
+    through = ServiceContract.units.through
+    rows = through.objects.filter(
+        installedunit_id__in=unit_ids, servicecontract__status=ContractStatus.ACTIVE
+    ).select_related("servicecontract")
+    for row in sorted(rows, key=lambda r: (-r.servicecontract.starts_on.toordinal(), -r.pk)):
+        out.setdefault(row.installedunit_id, []).append(row.servicecontract)
+    return out
+
+
 CHUNK = 2000
+BATCH = 500
 
 
 def plan_generate(*, plan: MaintenancePlan | int, today: dt.date | None = None) -> GenerationRun:
@@ -821,14 +1034,15 @@ def plan_generate(*, plan: MaintenancePlan | int, today: dt.date | None = None) 
     reason).
 
     Units are read in chunks with their readings and services, and projected in memory; only
-    a unit whose service is to be ordered now, or whose open service's order has finished or
-    been cancelled, takes the locked path (`unit_generate`, which checks again). The others'
-    projections are written in bulk."""
+    units whose service is to be ordered now, or whose open service's order has finished or
+    been cancelled, take the locked path (`units_generate`, in batches, which checks again
+    under the locks). The others' projections are written in bulk."""
     the_plan = MaintenancePlan.objects.get(pk=as_id(plan))
     run = GenerationRun.objects.create(plan=the_plan)
     today = today or clock.today()
     is_working = working_days(the_plan.company_id)
     rules = rules_of(the_plan)
+    actor = planner_user(the_plan.company_id)
     blocked: Counter[str] = Counter()
     units = created = 0
     ids = list(units_for_plan(the_plan))
@@ -837,31 +1051,23 @@ def plan_generate(*, plan: MaintenancePlan | int, today: dt.date | None = None) 
         units += len(chunk)
         slow, rows, counted = _project_chunk(the_plan, chunk, rules, today, is_working)
         blocked.update(counted)
-        for unit_id in slow:
-            row = unit_generate(
-                unit=unit_id, plan=the_plan, today=today, is_working=is_working, rules=rules
+        for b in range(0, len(slow), BATCH):
+            made, refused = units_generate(
+                plan=the_plan,
+                unit_ids=slow[b : b + BATCH],
+                today=today,
+                is_working=is_working,
+                rules=rules,
+                actor=actor,
             )
-            if row is not None:
-                if getattr(row, "just_ordered", False):
-                    created += 1
-                if row.state in (ScheduleState.BLOCKED, ScheduleState.UNKNOWN):
-                    blocked[str(row.reason)] += 1
+            created += made
+            blocked.update(refused)
         if rows:
             UnitSchedule.objects.bulk_create(
                 rows,
                 update_conflicts=True,
                 unique_fields=["unit", "plan"],
-                update_fields=[
-                    "seq",
-                    "rule",
-                    "level",
-                    "due_on",
-                    "due_by",
-                    "meter_at",
-                    "state",
-                    "reason",
-                    "updated_at",
-                ],
+                update_fields=SCHEDULE_FIELDS,
             )
     run.finished_at = clock.now()
     run.units, run.created, run.blocked = units, created, dict(blocked)
