@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import secrets
 from collections import Counter
 from collections.abc import Callable
@@ -1237,6 +1238,119 @@ def plan_generate_now(*, actor: User, plan: Any) -> GenerationRun:
     if found.status != PlanStatus.ACTIVE:
         raise Conflict("plan_not_active", _("Only an active plan generates orders."))
     return plan_generate(plan=found)
+
+
+# --- the parts kit, reserved when the visit is booked ----------------------------------------
+
+
+def stock_keeper(company_id: int) -> User:
+    """The company's system account that reserves planned services' parts kits at the stations
+    (company-wide stock rights; no password, cannot sign in)."""
+    company = Company.objects.get(pk=company_id)
+    username = f"kit-keeper-{company.code}"
+    found = User.objects.filter(username=username).first()
+    if found is not None:
+        return found
+    user = org.user_create(
+        actor=None,
+        username=username,
+        password=secrets.token_urlsafe(24),
+        role=Role.SERVICE_MANAGER,
+        company=company,
+        first_name=gettext("Parts kit reservations"),
+    )
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    return user
+
+
+def kit_of(level: MaintenanceLevel) -> list[tuple[int, int]]:
+    """(part id, quantity) of the level's replacement tasks, one line per part."""
+    kit: dict[int, int] = {}
+    for task in level.tasks.all():
+        if task.kind == TaskKind.REPLACE and task.part_id:
+            kit[task.part_id] = kit.get(task.part_id, 0) + math.ceil(task.quantity or 1)
+    return sorted(kit.items())
+
+
+def kit_reserve(order: ServiceOrder, booked: Any) -> dict[str, list[Any]]:
+    """BOOKED_HOOKS: when a planned service's visit is booked, reserve its level's parts kit in
+    the visit's station stock (`parts.actions.stock_reserve`, the one write path of
+    reservations). Parts already reserved for the order (a moved visit) are not reserved
+    again; a part short in stock is recorded on the order's timeline and does not stop the
+    booking. Returns the reserved and short lines."""
+    from aftersales.catalog.models import Part
+    from aftersales.orders.actions import order_event
+    from aftersales.orders.choices import EventKind
+    from aftersales.parts.actions import stock_reserve
+    from aftersales.parts.models import Reservation, Warehouse
+
+    out: dict[str, list[Any]] = {"reserved": [], "short": []}
+    visit = (
+        MaintenanceVisit.objects.filter(order=order)
+        .exclude(state=VisitState.CANCELLED)
+        .select_related("level")
+        .first()
+    )
+    if visit is None or visit.level is None:
+        return out
+    held = set(
+        Reservation.objects.filter(order=order, status="active").values_list("part_id", flat=True)
+    )
+    kit = [(part, qty) for part, qty in kit_of(visit.level) if part not in held]
+    if not kit:
+        return out
+    station_id = getattr(booked, "station_id", None) or order.station_id
+    warehouse = (
+        Warehouse.objects.filter(
+            company_id=order.company_id,
+            station_id=station_id,
+            technician__isnull=True,
+            is_active=True,
+        )
+        .order_by("id")
+        .first()
+        if station_id
+        else None
+    )
+    names = dict(Part.objects.filter(pk__in=[p for p, _q in kit]).values_list("pk", "name"))
+    actor = stock_keeper(order.company_id)
+    for part_id, qty in kit:
+        line = {"part": part_id, "name": names.get(part_id, ""), "quantity": qty}
+        if warehouse is None:
+            out["short"].append(line)
+            continue
+        try:
+            row = stock_reserve(
+                actor=actor, warehouse=warehouse, part=part_id, quantity=qty, order=order
+            )
+        except ApplicationError as exc:
+            out["short"].append({**line, "available": (exc.details or {}).get("available", 0)})
+        else:
+            out["reserved"].append({**line, "reservation": row.pk})
+    parts: list[str] = []
+    if out["reserved"]:
+        parts.append(
+            gettext("Parts kit reserved at %(where)s: %(lines)s")
+            % {
+                "where": warehouse.name if warehouse else "",
+                "lines": ", ".join(f"{x['name']} × {x['quantity']}" for x in out["reserved"]),
+            }
+        )
+    if out["short"]:
+        parts.append(
+            gettext("Not in the station's stock, to be ordered: %(lines)s")
+            % {"lines": ", ".join(f"{x['name']} × {x['quantity']}" for x in out["short"])}
+        )
+    order_event(
+        order,
+        actor=actor,
+        kind=EventKind.NOTE,
+        action="kit_reserved",
+        reason="; ".join(parts),
+        payload={"reserved": out["reserved"], "short": out["short"]},
+    )
+    return out
 
 
 # --- the checklist on site -------------------------------------------------------------------
