@@ -1243,11 +1243,12 @@ def plan_generate_now(*, actor: User, plan: Any) -> GenerationRun:
 # --- the parts kit, reserved when the visit is booked ----------------------------------------
 
 
-def stock_keeper(company_id: int) -> User:
-    """The company's system account that reserves planned services' parts kits at the stations
-    (company-wide stock rights; no password, cannot sign in)."""
+def system_user(company_id: int) -> User:
+    """The company's maintenance system account: it reserves planned services' parts kits at
+    the stations and keeps the contracts' service-level policies (company-wide rights of a
+    service manager; no password, cannot sign in)."""
     company = Company.objects.get(pk=company_id)
-    username = f"kit-keeper-{company.code}"
+    username = f"maintenance-{company.code}"
     found = User.objects.filter(username=username).first()
     if found is not None:
         return found
@@ -1257,7 +1258,7 @@ def stock_keeper(company_id: int) -> User:
         password=secrets.token_urlsafe(24),
         role=Role.SERVICE_MANAGER,
         company=company,
-        first_name=gettext("Parts kit reservations"),
+        first_name=gettext("Maintenance (system)"),
     )
     user.set_unusable_password()
     user.save(update_fields=["password"])
@@ -1314,7 +1315,7 @@ def kit_reserve(order: ServiceOrder, booked: Any) -> dict[str, list[Any]]:
         else None
     )
     names = dict(Part.objects.filter(pk__in=[p for p, _q in kit]).values_list("pk", "name"))
-    actor = stock_keeper(order.company_id)
+    actor = system_user(order.company_id)
     for part_id, qty in kit:
         line = {"part": part_id, "name": names.get(part_id, ""), "quantity": qty}
         if warehouse is None:
@@ -1631,6 +1632,7 @@ def contract_transition(
         actor=actor,
         reason=reason,
     )
+    contract_policy_sync(contract=locked)
     return locked
 
 
@@ -1670,6 +1672,8 @@ def contract_renew(
         payload={"renewed_by": new.number},
         extra_fields=["renewed_by"],
     )
+    contract_policy_sync(contract=old)
+    contract_policy_sync(contract=new)
     return new
 
 
@@ -1719,6 +1723,7 @@ def contracts_sweep(*, today: dt.date | None = None) -> dict[str, int]:
                     event_model=ContractEvent,
                     subject_field="contract",
                 )
+                contract_policy_sync(contract=row)
                 expired += 1
     return {"renewal_due": told, "expired": expired}
 
@@ -1771,6 +1776,130 @@ def covered_price(
         travel=travel,
         pct=(contract.parts_pct, contract.labour_pct, contract.travel_pct),
     )
+
+
+SLA_TARGETS = ("respond", "arrive", "resolve")
+CONTRACT_POLICY_RANK = 10
+
+
+def contract_policy_sync(*, contract: ServiceContract) -> Any:
+    """The contract's service levels as a service-level policy (`orders.actions.sla_policy_save`)
+    whose contract level is the contract number: active while the contract is, with the
+    contract's respond / arrive / resolve minutes (working time). New orders on its units carry
+    the number (`CONTRACT_LEVEL_HOOKS`), so the policy applies to them; orders already taken
+    keep their goals. Returns the policy (None when the contract sets no service level)."""
+    from aftersales.orders.actions import sla_policies_seed, sla_policy_save
+    from aftersales.orders.models import SlaPolicy
+
+    existing = (
+        SlaPolicy.objects.filter(company_id=contract.company_id, contract_level=contract.number)
+        .order_by("id")
+        .first()
+    )
+    goals = {f"{t}_minutes": getattr(contract, f"{t}_minutes") for t in SLA_TARGETS}
+    live = contract.status == ContractStatus.ACTIVE and any(goals.values())
+    if existing is None and not live:
+        return None
+    if not any(goals.values()) and existing is not None:  # keep the goals, switch it off
+        goals = {f"{t}_minutes": getattr(existing, f"{t}_minutes") for t in SLA_TARGETS}
+    # The company's default rules become editable rows first, so that adding this one does
+    # not replace them (with no rows at all the defaults apply).
+    sla_policies_seed(company_id=contract.company_id)
+    return sla_policy_save(
+        actor=system_user(contract.company_id),
+        policy=existing,
+        name=(gettext("Service contract %(number)s") % {"number": contract.number})[:100],
+        contract_level=contract.number,
+        rank=CONTRACT_POLICY_RANK,
+        active=live,
+        **goals,
+    )
+
+
+def contract_year(contract: ServiceContract, on: dt.date) -> tuple[dt.date, dt.date]:
+    """The contract year (from an anniversary of the start, to the day before the next one or
+    the end) holding `on` (clamped into the contract's period)."""
+    on = min(max(on, contract.starts_on), contract.ends_on)
+    k = 0
+    while schedule.add_months(contract.starts_on, 12 * (k + 1)) <= on:
+        k += 1
+    start = schedule.add_months(contract.starts_on, 12 * k)
+    end = min(
+        schedule.add_months(contract.starts_on, 12 * (k + 1)) - dt.timedelta(days=1),
+        contract.ends_on,
+    )
+    return start, end
+
+
+def _contract_visits(contract: ServiceContract, year: tuple[dt.date, dt.date]) -> Any:
+    """The planned-service orders the contract year counts against its included visits: the
+    orders that carry the contract number, of type maintenance, not cancelled, taken in the
+    year."""
+    tz = timezone.get_default_timezone()
+    start = dt.datetime.combine(year[0], dt.time(0), tzinfo=tz)
+    end = dt.datetime.combine(year[1] + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+    return (
+        ServiceOrder.objects.filter(
+            company_id=contract.company_id,
+            contract_level=contract.number,
+            service_type="maintenance",
+            created_at__gte=start,
+            created_at__lt=end,
+        )
+        .exclude(status=Status.CANCELLED)
+        .order_by("created_at", "id")
+    )
+
+
+def contract_visits(contract: ServiceContract, on: dt.date | None = None) -> dict[str, Any]:
+    """Included visits of the contract year holding `on` (today): included, used, left."""
+    year = contract_year(contract, on or clock.today())
+    used = _contract_visits(contract, year).count()
+    return {
+        "year_from": year[0],
+        "year_until": year[1],
+        "included": contract.visits_per_year,
+        "used": used,
+        "left": max(contract.visits_per_year - used, 0),
+    }
+
+
+def included_visit(contract: ServiceContract, order: ServiceOrder) -> bool:
+    """Whether the order is one of the contract year's included visits (the first
+    `visits_per_year` planned services of that year)."""
+    if order.service_type != "maintenance" or order.contract_level != contract.number:
+        return False
+    on = timezone.localtime(order.created_at).date() if order.created_at else clock.today()
+    ids = _contract_visits(contract, contract_year(contract, on)).values_list("id", flat=True)
+    return order.pk in list(ids[: contract.visits_per_year])
+
+
+def quote_coverage(order: ServiceOrder, lines: list[Any]) -> list[Any]:
+    """QUOTE_HOOKS: on an order under an active service contract, one negative line per kind
+    for what the contract pays (parts %, labour %, travel %; an included visit's labour and
+    travel in full), so the quote's total is the customer's share."""
+    from aftersales.fieldwork.rules import Line
+    from aftersales.maintenance.contracts import covered
+
+    contract = contract_for_order(order)
+    if contract is None:
+        return []
+    pct = {"part": contract.parts_pct, "labour": contract.labour_pct, "travel": contract.travel_pct}
+    included = included_visit(contract, order)
+    if included:
+        pct["labour"] = pct["travel"] = 100
+    out = []
+    for kind in ("part", "labour", "travel"):
+        amount = sum((ln.amount for ln in lines if ln.kind == kind), Decimal(0))
+        share = covered(amount, pct[kind])
+        if share > 0:
+            text = (
+                gettext("Included visit of contract %(number)s")
+                if included and kind != "part"
+                else gettext("Covered by contract %(number)s (%(pct)d%%)")
+            ) % {"number": contract.number, "pct": pct[kind]}
+            out.append(Line(kind, text, Decimal(1), -share))
+    return out
 
 
 # --- recall and service campaigns ------------------------------------------------------------

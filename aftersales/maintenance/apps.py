@@ -10,9 +10,11 @@ class MaintenanceConfig(AppConfig):
     def ready(self) -> None:
         from aftersales.customers.actions import METER_HOOKS
         from aftersales.dispatch.actions import BOOKED_HOOKS
+        from aftersales.fieldwork.actions import QUOTE_HOOKS
         from aftersales.maintenance.actions import (
             contract_level_for_unit,
             kit_reserve,
+            quote_coverage,
             reading_arrived,
         )
         from aftersales.orders.actions import CONTRACT_LEVEL_HOOKS
@@ -23,3 +25,5 @@ class MaintenanceConfig(AppConfig):
             CONTRACT_LEVEL_HOOKS.append(contract_level_for_unit)
         if kit_reserve not in BOOKED_HOOKS:
             BOOKED_HOOKS.append(kit_reserve)
+        if quote_coverage not in QUOTE_HOOKS:
+            QUOTE_HOOKS.append(quote_coverage)
