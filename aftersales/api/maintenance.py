@@ -208,6 +208,9 @@ class ContractOut(Schema):
     visits_per_year: int
     price: Decimal
     renewed_by_id: int | None
+    # The contract year's included visits used and left (on a single contract's answer).
+    visits_used: int | None = None
+    visits_left: int | None = None
 
 
 class RenewIn(Schema):
@@ -491,7 +494,9 @@ def contract_create(request: HttpRequest, payload: ContractIn) -> Any:
 @router.get("/maintenance/contracts/{contract_id}", response={200: ContractOut, **ERRORS})
 def contract_get(request: HttpRequest, contract_id: int) -> Any:
     require(request.user, Perm.ORDER_VIEW)
-    return _contract(get_visible(selectors.contracts_visible_to(request.user), contract_id))
+    found = get_visible(selectors.contracts_visible_to(request.user), contract_id)
+    visits = actions.contract_visits(found)
+    return {**_contract(found), "visits_used": visits["used"], "visits_left": visits["left"]}
 
 
 @router.post(

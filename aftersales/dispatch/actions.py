@@ -51,6 +51,11 @@ from aftersales.orders.selectors import orders_visible_to
 
 OPEN_FOR_VISITS = PLANNABLE | KEEP_TECHNICIAN | STARTED
 
+# Functions (taking the locked order and its new visit) run when a visit is booked or moved,
+# in the booking's transaction: higher apps (maintenance reserves the service's parts kit)
+# register theirs in `AppConfig.ready()`.
+BOOKED_HOOKS: list[Any] = []
+
 
 def _visible_order(actor: User | None, order: ServiceOrder | int) -> ServiceOrder:
     pk = order.pk if isinstance(order, ServiceOrder) else int(order)
@@ -315,6 +320,8 @@ def appointment_book(
             dedupe_key=f"appointment:{locked.pk}:{locked.version}",
         )
     )
+    for hook in BOOKED_HOOKS:
+        hook(locked, visit)
     return visit
 
 

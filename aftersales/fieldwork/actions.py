@@ -66,6 +66,11 @@ from aftersales.parts.models import Reservation, StockMove, Warehouse
 
 REPORT_SALT = "aftersales.fieldwork.report"
 
+# Functions (taking the order and the quote's lines) that add lines to a quote, such as a
+# service contract's coverage (negative lines: what the contract pays); higher apps register
+# theirs in `AppConfig.ready()`.
+QUOTE_HOOKS: list[Any] = []
+
 
 def field_settings(company_id: int) -> FieldSettings:
     """The company's settings, or the defaults (unsaved) until someone changes them."""
@@ -813,6 +818,8 @@ def quote_propose(
     if not lines and not errors:
         errors.add("items", _("Add at least one item."))
     errors.raise_if_any()
+    for hook in QUOTE_HOOKS:  # e.g. a service contract's coverage (maintenance)
+        lines += [(extra, None, None) for extra in hook(locked, [ln for ln, _f, _p in lines])]
     now = clock.now()
     if live is not None:
         live.status, live.voided_at = QuoteStatus.VOID, now

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import secrets
 from collections import Counter
 from collections.abc import Callable
@@ -666,13 +667,45 @@ def _describe(plan: MaintenancePlan, level: MaintenanceLevel | None, due: schedu
     return "\n".join(lines)
 
 
+def _level(plan: MaintenancePlan, due: schedule.Due) -> MaintenanceLevel | None:
+    return MaintenanceLevel.objects.filter(pk=due.level).first() if due.level else None
+
+
+def _visit_key(plan: MaintenancePlan, unit_id: int, due: schedule.Due, attempt: int) -> str:
+    return f"maint:{plan.pk}:{unit_id}:{due.seq}:{attempt}"
+
+
+def _visit(
+    unit: InstalledUnit,
+    plan: MaintenancePlan,
+    due: schedule.Due,
+    attempt: int,
+    level: MaintenanceLevel | None,
+    order: ServiceOrder,
+) -> MaintenanceVisit:
+    return MaintenanceVisit(
+        key=_visit_key(plan, unit.pk, due, attempt),
+        company_id=unit.company_id,
+        unit=unit,
+        plan=plan,
+        rule_id=due.rule,
+        level=level,
+        seq=due.seq,
+        attempt=attempt,
+        order=order,
+        due_on=due.on,
+        due_by=due.by,
+        meter_at=due.meter_at,
+    )
+
+
 def _create_order(
     unit: InstalledUnit, plan: MaintenancePlan, due: schedule.Due, attempt: int
 ) -> MaintenanceVisit:
     from aftersales.orders.actions import order_create
 
-    level = MaintenanceLevel.objects.filter(pk=due.level).first() if due.level else None
-    key = f"maint:{plan.pk}:{unit.pk}:{due.seq}:{attempt}"
+    level = _level(plan, due)
+    key = _visit_key(plan, unit.pk, due, attempt)
     start, end = _window(due)
     contract = _active_contract(unit, due.on)
     order, _created = order_create(
@@ -689,25 +722,39 @@ def _create_order(
         allow_duplicate=True,
         idempotency_key=key,
     )
-    visit, _made = MaintenanceVisit.objects.get_or_create(
-        key=key,
-        defaults={
-            "company_id": unit.company_id,
-            "unit": unit,
-            "plan": plan,
-            "rule_id": due.rule,
-            "level": level,
-            "seq": due.seq,
-            "attempt": attempt,
-            "order": order,
-            "due_on": due.on,
-            "due_by": due.by,
-            "meter_at": due.meter_at,
-        },
-    )
-    if _made:
-        transaction.on_commit(lambda: _remind(visit.pk))
+    found = MaintenanceVisit.objects.filter(key=key).first()
+    if found is not None:
+        return found
+    visit = _visit(unit, plan, due, attempt, level, order)
+    visit.save()
+    _remind_later([visit.pk])
     return visit
+
+
+def _remind_later(visit_ids: list[int]) -> None:
+    """The customers' reminders of new services: written at once while replaying the past (kept
+    as suppressed, never sent), else by a queued job after the commit."""
+    if not visit_ids:
+        return
+    if clock.replaying():
+        for pk in visit_ids:
+            _remind(pk)
+        return
+
+    def queue() -> None:
+        from aftersales.core.queue import trigger
+        from aftersales.maintenance.tasks import remind_task
+
+        trigger(remind_task, visit_ids)
+
+    transaction.on_commit(queue)
+
+
+def visits_remind(*, visit_ids: list[int]) -> int:
+    """The queued job's action: remind the customer of each new service (once: deduplicated)."""
+    for pk in visit_ids:
+        _remind(pk)
+    return len(visit_ids)
 
 
 def _remind(visit_id: int) -> None:
@@ -715,7 +762,13 @@ def _remind(visit_id: int) -> None:
     portal lists the order)."""
     from aftersales.notifications.actions import notify_customer
 
-    visit = MaintenanceVisit.objects.select_related("order__customer", "plan").get(pk=visit_id)
+    visit = (
+        MaintenanceVisit.objects.select_related("order__customer", "plan")
+        .filter(pk=visit_id)
+        .first()
+    )
+    if visit is None:
+        return
     notify_customer(
         company_id=visit.company_id,
         customer=visit.order.customer,
@@ -732,6 +785,80 @@ def _remind(visit_id: int) -> None:
         },
         dedupe_key=f"maintenance-due:{visit.pk}",
     )
+
+
+class _Decision:
+    """What the projection says for one locked unit: its next service, the schedule state and
+    reason, and the attempt to order now (0: nothing to order)."""
+
+    __slots__ = ("unit", "due", "state", "reason", "attempt")
+
+    def __init__(self, unit: InstalledUnit, due: schedule.Due | None) -> None:
+        self.unit, self.due = unit, due
+        self.state: Any = ScheduleState.WAITING
+        self.reason: Any = ""
+        self.attempt = 0
+
+
+def _decide(
+    locked: InstalledUnit,
+    plan: MaintenancePlan,
+    today: dt.date,
+    is_working: Callable[[dt.date], bool],
+    rules: list[schedule.Rule],
+) -> _Decision:
+    _reconcile(locked, plan)
+    facts = facts_for(locked, plan)
+    timing = timing_of(plan, locked)
+    due = schedule.next_due(rules, facts, timing, is_working=is_working)
+    decision = _Decision(locked, due)
+    open_visit = MaintenanceVisit.objects.filter(
+        unit=locked, plan=plan, state=VisitState.OPEN
+    ).exists()
+    if open_visit:
+        decision.state = ScheduleState.ORDERED
+    elif due is None:
+        decision.state, decision.reason = ScheduleState.UNKNOWN, BlockReason.NO_START
+    elif schedule.should_create(due, today=today, timing=timing, open_order=False):
+        decision.reason = _blocked(locked, plan, due)
+        if decision.reason:
+            decision.state = ScheduleState.BLOCKED
+        else:
+            decision.attempt = (
+                MaintenanceVisit.objects.filter(unit=locked, plan=plan, seq=due.seq).count() + 1
+            )
+    return decision
+
+
+def _schedule_row(plan: MaintenancePlan, d: _Decision) -> UnitSchedule:
+    due = d.due
+    return UnitSchedule(
+        company_id=d.unit.company_id,
+        unit=d.unit,
+        plan=plan,
+        seq=due.seq if due else 1,
+        rule_id=due.rule if due else None,
+        level_id=due.level if due else None,
+        due_on=due.on if due else None,
+        due_by=due.by if due else "",
+        meter_at=due.meter_at if due else None,
+        state=d.state,
+        reason=d.reason,
+        updated_at=clock.now(),
+    )
+
+
+SCHEDULE_FIELDS = [
+    "seq",
+    "rule",
+    "level",
+    "due_on",
+    "due_by",
+    "meter_at",
+    "state",
+    "reason",
+    "updated_at",
+]
 
 
 def unit_generate(
@@ -757,63 +884,150 @@ def unit_generate(
         the_plan = plan or plan_for_unit(locked)
         if the_plan is None or the_plan.status != PlanStatus.ACTIVE:
             return None
-        _reconcile(locked, the_plan)
-        facts = facts_for(locked, the_plan)
-        timing = timing_of(the_plan, locked)
-        due = schedule.next_due(
+        d = _decide(
+            locked,
+            the_plan,
+            today,
+            is_working or working_days(locked.company_id),
             rules if rules is not None and plan is not None else rules_of(the_plan),
-            facts,
-            timing,
-            is_working=is_working or working_days(locked.company_id),
         )
-        open_visit = (
-            MaintenanceVisit.objects.filter(unit=locked, plan=the_plan, state=VisitState.OPEN)
-            .order_by("-seq")
-            .first()
-        )
-        state: Any = ScheduleState.WAITING
-        reason: Any = ""
         ordered = False
-        if open_visit is not None:
-            state = ScheduleState.ORDERED
-        elif due is None:
-            state, reason = ScheduleState.UNKNOWN, BlockReason.NO_START
-        elif schedule.should_create(due, today=today, timing=timing, open_order=False):
-            reason = _blocked(locked, the_plan, due)
-            if reason:
-                state = ScheduleState.BLOCKED
-            else:
-                attempt = (
-                    MaintenanceVisit.objects.filter(unit=locked, plan=the_plan, seq=due.seq).count()
-                    + 1
-                )
-                try:
-                    with transaction.atomic():
-                        _create_order(locked, the_plan, due, attempt)
-                    state, ordered = ScheduleState.ORDERED, True
-                except ApplicationError:
-                    state, reason = ScheduleState.BLOCKED, BlockReason.REFUSED
+        if d.attempt and d.due is not None:
+            try:
+                with transaction.atomic():
+                    _create_order(locked, the_plan, d.due, d.attempt)
+                d.state, ordered = ScheduleState.ORDERED, True
+            except ApplicationError:
+                d.state, d.reason = ScheduleState.BLOCKED, BlockReason.REFUSED
+        fresh = _schedule_row(the_plan, d)
         row, _created = UnitSchedule.objects.update_or_create(
             unit=locked,
             plan=the_plan,
             defaults={
                 "company_id": locked.company_id,
-                "seq": due.seq if due else 1,
-                "rule_id": due.rule if due else None,
-                "level_id": due.level if due else None,
-                "due_on": due.on if due else None,
-                "due_by": due.by if due else "",
-                "meter_at": due.meter_at if due else None,
-                "state": state,
-                "reason": reason,
-                "updated_at": clock.now(),
+                "seq": fresh.seq,
+                "rule_id": fresh.rule_id,
+                "level_id": fresh.level_id,
+                "due_on": fresh.due_on,
+                "due_by": fresh.due_by,
+                "meter_at": fresh.meter_at,
+                "state": fresh.state,
+                "reason": fresh.reason,
+                "updated_at": fresh.updated_at,
             },
         )
         row.just_ordered = ordered  # type: ignore[attr-defined]
         return row
 
 
+def units_generate(
+    *,
+    plan: MaintenancePlan,
+    unit_ids: list[int],
+    today: dt.date,
+    is_working: Callable[[dt.date], bool],
+    rules: list[schedule.Rule],
+    actor: User | None = None,
+) -> tuple[int, Counter[str]]:
+    """`unit_generate` for a batch of the plan's units in one transaction: the units locked in
+    id order, each projected under its lock, the due services ordered in one bulk call of the
+    order actions (`orders.bulk.orders_create_bulk`, one idempotency key per service), their
+    links and the projections written in bulk. Returns (orders created, blocked reasons)."""
+    from aftersales.orders.bulk import OrderRequest, orders_create_bulk
+
+    blocked: Counter[str] = Counter()
+    with transaction.atomic():
+        locked = list(
+            InstalledUnit.objects.select_for_update()
+            .select_related("product_model")
+            .filter(pk__in=unit_ids)
+            .order_by("pk")
+        )
+        decisions = [_decide(u, plan, today, is_working, rules) for u in locked]
+        wanted = [d for d in decisions if d.attempt and d.due is not None]
+        created_keys: set[str] = set()
+        if wanted:
+            levels = {
+                lv.pk: lv
+                for lv in MaintenanceLevel.objects.filter(rule__plan=plan).prefetch_related("tasks")
+            }
+            contracts = _contracts_of([d.unit.pk for d in wanted])
+            requests = []
+            for d in wanted:
+                assert d.due is not None
+                start, end = _window(d.due)
+                contract = next(
+                    (
+                        c
+                        for c in contracts.get(d.unit.pk, [])
+                        if c.starts_on <= d.due.on <= c.ends_on
+                    ),
+                    None,
+                )
+                requests.append(
+                    OrderRequest(
+                        key=_visit_key(plan, d.unit.pk, d.due, d.attempt),
+                        customer=d.unit.customer_id,
+                        unit=d.unit.pk,
+                        channel="maintenance_plan",
+                        service_type="maintenance",
+                        priority=str(plan.priority),
+                        fault_description=_describe(
+                            plan, levels.get(d.due.level) if d.due.level else None, d.due
+                        ),
+                        contract_level=contract.number if contract else "",
+                        preferred_start=start,
+                        preferred_end=end,
+                    )
+                )
+            result = orders_create_bulk(
+                actor=actor or planner_user(plan.company_id), requests=requests
+            )
+            known = set(
+                MaintenanceVisit.objects.filter(key__in=[r.key for r in requests]).values_list(
+                    "key", flat=True
+                )
+            )
+            links = []
+            for d, r in zip(wanted, requests, strict=True):
+                assert d.due is not None
+                order = result.orders.get(r.key)
+                if order is None:
+                    d.state, d.reason = ScheduleState.BLOCKED, BlockReason.REFUSED
+                    continue
+                d.state = ScheduleState.ORDERED
+                if r.key not in known:
+                    level = levels.get(d.due.level) if d.due.level else None
+                    links.append(_visit(d.unit, plan, d.due, d.attempt, level, order))
+                    created_keys.add(r.key)
+            made = MaintenanceVisit.objects.bulk_create(links, batch_size=500)
+            _remind_later([v.pk for v in made])
+        for d in decisions:
+            if d.state in (ScheduleState.BLOCKED, ScheduleState.UNKNOWN):
+                blocked[str(d.reason)] += 1
+        UnitSchedule.objects.bulk_create(
+            [_schedule_row(plan, d) for d in decisions],
+            update_conflicts=True,
+            unique_fields=["unit", "plan"],
+            update_fields=SCHEDULE_FIELDS,
+        )
+    return len(created_keys), blocked
+
+
+def _contracts_of(unit_ids: list[int]) -> dict[int, list[ServiceContract]]:
+    """The active contracts covering each unit (newest first)."""
+    out: dict[int, list[ServiceContract]] = {}
+    through = ServiceContract.units.through
+    rows = through.objects.filter(
+        installedunit_id__in=unit_ids, servicecontract__status=ContractStatus.ACTIVE
+    ).select_related("servicecontract")
+    for row in sorted(rows, key=lambda r: (-r.servicecontract.starts_on.toordinal(), -r.pk)):
+        out.setdefault(row.installedunit_id, []).append(row.servicecontract)
+    return out
+
+
 CHUNK = 2000
+BATCH = 500
 
 
 def plan_generate(*, plan: MaintenancePlan | int, today: dt.date | None = None) -> GenerationRun:
@@ -821,14 +1035,15 @@ def plan_generate(*, plan: MaintenancePlan | int, today: dt.date | None = None) 
     reason).
 
     Units are read in chunks with their readings and services, and projected in memory; only
-    a unit whose service is to be ordered now, or whose open service's order has finished or
-    been cancelled, takes the locked path (`unit_generate`, which checks again). The others'
-    projections are written in bulk."""
+    units whose service is to be ordered now, or whose open service's order has finished or
+    been cancelled, take the locked path (`units_generate`, in batches, which checks again
+    under the locks). The others' projections are written in bulk."""
     the_plan = MaintenancePlan.objects.get(pk=as_id(plan))
     run = GenerationRun.objects.create(plan=the_plan)
     today = today or clock.today()
     is_working = working_days(the_plan.company_id)
     rules = rules_of(the_plan)
+    actor = planner_user(the_plan.company_id)
     blocked: Counter[str] = Counter()
     units = created = 0
     ids = list(units_for_plan(the_plan))
@@ -837,31 +1052,23 @@ def plan_generate(*, plan: MaintenancePlan | int, today: dt.date | None = None) 
         units += len(chunk)
         slow, rows, counted = _project_chunk(the_plan, chunk, rules, today, is_working)
         blocked.update(counted)
-        for unit_id in slow:
-            row = unit_generate(
-                unit=unit_id, plan=the_plan, today=today, is_working=is_working, rules=rules
+        for b in range(0, len(slow), BATCH):
+            made, refused = units_generate(
+                plan=the_plan,
+                unit_ids=slow[b : b + BATCH],
+                today=today,
+                is_working=is_working,
+                rules=rules,
+                actor=actor,
             )
-            if row is not None:
-                if getattr(row, "just_ordered", False):
-                    created += 1
-                if row.state in (ScheduleState.BLOCKED, ScheduleState.UNKNOWN):
-                    blocked[str(row.reason)] += 1
+            created += made
+            blocked.update(refused)
         if rows:
             UnitSchedule.objects.bulk_create(
                 rows,
                 update_conflicts=True,
                 unique_fields=["unit", "plan"],
-                update_fields=[
-                    "seq",
-                    "rule",
-                    "level",
-                    "due_on",
-                    "due_by",
-                    "meter_at",
-                    "state",
-                    "reason",
-                    "updated_at",
-                ],
+                update_fields=SCHEDULE_FIELDS,
             )
     run.finished_at = clock.now()
     run.units, run.created, run.blocked = units, created, dict(blocked)
@@ -1031,6 +1238,120 @@ def plan_generate_now(*, actor: User, plan: Any) -> GenerationRun:
     if found.status != PlanStatus.ACTIVE:
         raise Conflict("plan_not_active", _("Only an active plan generates orders."))
     return plan_generate(plan=found)
+
+
+# --- the parts kit, reserved when the visit is booked ----------------------------------------
+
+
+def system_user(company_id: int) -> User:
+    """The company's maintenance system account: it reserves planned services' parts kits at
+    the stations and keeps the contracts' service-level policies (company-wide rights of a
+    service manager; no password, cannot sign in)."""
+    company = Company.objects.get(pk=company_id)
+    username = f"maintenance-{company.code}"
+    found = User.objects.filter(username=username).first()
+    if found is not None:
+        return found
+    user = org.user_create(
+        actor=None,
+        username=username,
+        password=secrets.token_urlsafe(24),
+        role=Role.SERVICE_MANAGER,
+        company=company,
+        first_name=gettext("Maintenance (system)"),
+    )
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    return user
+
+
+def kit_of(level: MaintenanceLevel) -> list[tuple[int, int]]:
+    """(part id, quantity) of the level's replacement tasks, one line per part."""
+    kit: dict[int, int] = {}
+    for task in level.tasks.all():
+        if task.kind == TaskKind.REPLACE and task.part_id:
+            kit[task.part_id] = kit.get(task.part_id, 0) + math.ceil(task.quantity or 1)
+    return sorted(kit.items())
+
+
+def kit_reserve(order: ServiceOrder, booked: Any) -> dict[str, list[Any]]:
+    """BOOKED_HOOKS: when a planned service's visit is booked, reserve its level's parts kit in
+    the visit's station stock (`parts.actions.stock_reserve`, the one write path of
+    reservations). Parts already reserved for the order (a moved visit) are not reserved
+    again; a part short in stock is recorded on the order's timeline and does not stop the
+    booking. Returns the reserved and short lines."""
+    from aftersales.catalog.models import Part
+    from aftersales.orders.actions import order_event
+    from aftersales.orders.choices import EventKind
+    from aftersales.parts.actions import stock_reserve
+    from aftersales.parts.models import Reservation, Warehouse
+
+    out: dict[str, list[Any]] = {"reserved": [], "short": []}
+    visit = (
+        MaintenanceVisit.objects.filter(order=order)
+        .exclude(state=VisitState.CANCELLED)
+        .select_related("level")
+        .first()
+    )
+    if visit is None or visit.level is None:
+        return out
+    held = set(
+        Reservation.objects.filter(order=order, status="active").values_list("part_id", flat=True)
+    )
+    kit = [(part, qty) for part, qty in kit_of(visit.level) if part not in held]
+    if not kit:
+        return out
+    station_id = getattr(booked, "station_id", None) or order.station_id
+    warehouse = (
+        Warehouse.objects.filter(
+            company_id=order.company_id,
+            station_id=station_id,
+            technician__isnull=True,
+            is_active=True,
+        )
+        .order_by("id")
+        .first()
+        if station_id
+        else None
+    )
+    names = dict(Part.objects.filter(pk__in=[p for p, _q in kit]).values_list("pk", "name"))
+    actor = system_user(order.company_id)
+    for part_id, qty in kit:
+        line = {"part": part_id, "name": names.get(part_id, ""), "quantity": qty}
+        if warehouse is None:
+            out["short"].append(line)
+            continue
+        try:
+            row = stock_reserve(
+                actor=actor, warehouse=warehouse, part=part_id, quantity=qty, order=order
+            )
+        except ApplicationError as exc:
+            out["short"].append({**line, "available": (exc.details or {}).get("available", 0)})
+        else:
+            out["reserved"].append({**line, "reservation": row.pk})
+    parts: list[str] = []
+    if out["reserved"]:
+        parts.append(
+            gettext("Parts kit reserved at %(where)s: %(lines)s")
+            % {
+                "where": warehouse.name if warehouse else "",
+                "lines": ", ".join(f"{x['name']} × {x['quantity']}" for x in out["reserved"]),
+            }
+        )
+    if out["short"]:
+        parts.append(
+            gettext("Not in the station's stock, to be ordered: %(lines)s")
+            % {"lines": ", ".join(f"{x['name']} × {x['quantity']}" for x in out["short"])}
+        )
+    order_event(
+        order,
+        actor=actor,
+        kind=EventKind.NOTE,
+        action="kit_reserved",
+        reason="; ".join(parts),
+        payload={"reserved": out["reserved"], "short": out["short"]},
+    )
+    return out
 
 
 # --- the checklist on site -------------------------------------------------------------------
@@ -1311,6 +1632,7 @@ def contract_transition(
         actor=actor,
         reason=reason,
     )
+    contract_policy_sync(contract=locked)
     return locked
 
 
@@ -1350,6 +1672,8 @@ def contract_renew(
         payload={"renewed_by": new.number},
         extra_fields=["renewed_by"],
     )
+    contract_policy_sync(contract=old)
+    contract_policy_sync(contract=new)
     return new
 
 
@@ -1399,6 +1723,7 @@ def contracts_sweep(*, today: dt.date | None = None) -> dict[str, int]:
                     event_model=ContractEvent,
                     subject_field="contract",
                 )
+                contract_policy_sync(contract=row)
                 expired += 1
     return {"renewal_due": told, "expired": expired}
 
@@ -1451,6 +1776,130 @@ def covered_price(
         travel=travel,
         pct=(contract.parts_pct, contract.labour_pct, contract.travel_pct),
     )
+
+
+SLA_TARGETS = ("respond", "arrive", "resolve")
+CONTRACT_POLICY_RANK = 10
+
+
+def contract_policy_sync(*, contract: ServiceContract) -> Any:
+    """The contract's service levels as a service-level policy (`orders.actions.sla_policy_save`)
+    whose contract level is the contract number: active while the contract is, with the
+    contract's respond / arrive / resolve minutes (working time). New orders on its units carry
+    the number (`CONTRACT_LEVEL_HOOKS`), so the policy applies to them; orders already taken
+    keep their goals. Returns the policy (None when the contract sets no service level)."""
+    from aftersales.orders.actions import sla_policies_seed, sla_policy_save
+    from aftersales.orders.models import SlaPolicy
+
+    existing = (
+        SlaPolicy.objects.filter(company_id=contract.company_id, contract_level=contract.number)
+        .order_by("id")
+        .first()
+    )
+    goals = {f"{t}_minutes": getattr(contract, f"{t}_minutes") for t in SLA_TARGETS}
+    live = contract.status == ContractStatus.ACTIVE and any(goals.values())
+    if existing is None and not live:
+        return None
+    if not any(goals.values()) and existing is not None:  # keep the goals, switch it off
+        goals = {f"{t}_minutes": getattr(existing, f"{t}_minutes") for t in SLA_TARGETS}
+    # The company's default rules become editable rows first, so that adding this one does
+    # not replace them (with no rows at all the defaults apply).
+    sla_policies_seed(company_id=contract.company_id)
+    return sla_policy_save(
+        actor=system_user(contract.company_id),
+        policy=existing,
+        name=(gettext("Service contract %(number)s") % {"number": contract.number})[:100],
+        contract_level=contract.number,
+        rank=CONTRACT_POLICY_RANK,
+        active=live,
+        **goals,
+    )
+
+
+def contract_year(contract: ServiceContract, on: dt.date) -> tuple[dt.date, dt.date]:
+    """The contract year (from an anniversary of the start, to the day before the next one or
+    the end) holding `on` (clamped into the contract's period)."""
+    on = min(max(on, contract.starts_on), contract.ends_on)
+    k = 0
+    while schedule.add_months(contract.starts_on, 12 * (k + 1)) <= on:
+        k += 1
+    start = schedule.add_months(contract.starts_on, 12 * k)
+    end = min(
+        schedule.add_months(contract.starts_on, 12 * (k + 1)) - dt.timedelta(days=1),
+        contract.ends_on,
+    )
+    return start, end
+
+
+def _contract_visits(contract: ServiceContract, year: tuple[dt.date, dt.date]) -> Any:
+    """The planned-service orders the contract year counts against its included visits: the
+    orders that carry the contract number, of type maintenance, not cancelled, taken in the
+    year."""
+    tz = timezone.get_default_timezone()
+    start = dt.datetime.combine(year[0], dt.time(0), tzinfo=tz)
+    end = dt.datetime.combine(year[1] + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+    return (
+        ServiceOrder.objects.filter(
+            company_id=contract.company_id,
+            contract_level=contract.number,
+            service_type="maintenance",
+            created_at__gte=start,
+            created_at__lt=end,
+        )
+        .exclude(status=Status.CANCELLED)
+        .order_by("created_at", "id")
+    )
+
+
+def contract_visits(contract: ServiceContract, on: dt.date | None = None) -> dict[str, Any]:
+    """Included visits of the contract year holding `on` (today): included, used, left."""
+    year = contract_year(contract, on or clock.today())
+    used = _contract_visits(contract, year).count()
+    return {
+        "year_from": year[0],
+        "year_until": year[1],
+        "included": contract.visits_per_year,
+        "used": used,
+        "left": max(contract.visits_per_year - used, 0),
+    }
+
+
+def included_visit(contract: ServiceContract, order: ServiceOrder) -> bool:
+    """Whether the order is one of the contract year's included visits (the first
+    `visits_per_year` planned services of that year)."""
+    if order.service_type != "maintenance" or order.contract_level != contract.number:
+        return False
+    on = timezone.localtime(order.created_at).date() if order.created_at else clock.today()
+    ids = _contract_visits(contract, contract_year(contract, on)).values_list("id", flat=True)
+    return order.pk in list(ids[: contract.visits_per_year])
+
+
+def quote_coverage(order: ServiceOrder, lines: list[Any]) -> list[Any]:
+    """QUOTE_HOOKS: on an order under an active service contract, one negative line per kind
+    for what the contract pays (parts %, labour %, travel %; an included visit's labour and
+    travel in full), so the quote's total is the customer's share."""
+    from aftersales.fieldwork.rules import Line
+    from aftersales.maintenance.contracts import covered
+
+    contract = contract_for_order(order)
+    if contract is None:
+        return []
+    pct = {"part": contract.parts_pct, "labour": contract.labour_pct, "travel": contract.travel_pct}
+    included = included_visit(contract, order)
+    if included:
+        pct["labour"] = pct["travel"] = 100
+    out = []
+    for kind in ("part", "labour", "travel"):
+        amount = sum((ln.amount for ln in lines if ln.kind == kind), Decimal(0))
+        share = covered(amount, pct[kind])
+        if share > 0:
+            text = (
+                gettext("Included visit of contract %(number)s")
+                if included and kind != "part"
+                else gettext("Covered by contract %(number)s (%(pct)d%%)")
+            ) % {"number": contract.number, "pct": pct[kind]}
+            out.append(Line(kind, text, Decimal(1), -share))
+    return out
 
 
 # --- recall and service campaigns ------------------------------------------------------------

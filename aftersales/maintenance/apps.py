@@ -9,10 +9,21 @@ class MaintenanceConfig(AppConfig):
 
     def ready(self) -> None:
         from aftersales.customers.actions import METER_HOOKS
-        from aftersales.maintenance.actions import contract_level_for_unit, reading_arrived
+        from aftersales.dispatch.actions import BOOKED_HOOKS
+        from aftersales.fieldwork.actions import QUOTE_HOOKS
+        from aftersales.maintenance.actions import (
+            contract_level_for_unit,
+            kit_reserve,
+            quote_coverage,
+            reading_arrived,
+        )
         from aftersales.orders.actions import CONTRACT_LEVEL_HOOKS
 
         if reading_arrived not in METER_HOOKS:
             METER_HOOKS.append(reading_arrived)
         if contract_level_for_unit not in CONTRACT_LEVEL_HOOKS:
             CONTRACT_LEVEL_HOOKS.append(contract_level_for_unit)
+        if kit_reserve not in BOOKED_HOOKS:
+            BOOKED_HOOKS.append(kit_reserve)
+        if quote_coverage not in QUOTE_HOOKS:
+            QUOTE_HOOKS.append(quote_coverage)

@@ -36,3 +36,10 @@ def campaign_orders_task(campaign_id: int) -> int:
 def campaigns_sweep() -> int:
     """Campaign orders a dead worker left uncreated."""
     return actions.campaigns_sweep()
+
+
+@db_task()
+def remind_task(visit_ids: list[int]) -> int:
+    """Reminders of the services a generation batch created (the customer's channel, with
+    consent; once each)."""
+    return actions.visits_remind(visit_ids=visit_ids)

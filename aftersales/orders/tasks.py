@@ -28,3 +28,12 @@ def calendar_years_sweep() -> int:
     for company_id in Company.objects.values_list("pk", flat=True):
         loaded += len(calendar_load_published_years(company_id=company_id))
     return loaded
+
+
+@db_task()
+def auto_assign_many_task(order_ids: list[int]) -> int:
+    """After a batch of orders was created (planned work): assign each as on intake, when the
+    company assigns automatically."""
+    from aftersales.dispatch.actions import order_auto_assign
+
+    return sum(order_auto_assign(order_id=pk) is not None for pk in order_ids)

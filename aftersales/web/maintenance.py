@@ -416,6 +416,7 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "may_renew": found.status in ("active", "expired"),
             "example": example,
+            "visits": actions.contract_visits(found),
         },
     )
 
