@@ -274,6 +274,17 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = int(os.environ.get("AFTERSALES_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
 IMPORT_MAX_ROWS = int(os.environ.get("AFTERSALES_IMPORT_MAX_ROWS", "20000"))
+# The company's working calendar is cached per process this many seconds (0: read every time;
+# tests read every time so that each test sees its own calendar).
+CALENDAR_CACHE_SECONDS = (
+    0 if TESTING else int(os.environ.get("AFTERSALES_CALENDAR_CACHE_SECONDS", "30"))
+)
+# Personal data (PIPL): customers inactive this many days are anonymised by the nightly job
+# (0: never). `aftersales privacy_retention` shows who would be, before anything is applied.
+PRIVACY_RETENTION_DAYS = int(os.environ.get("AFTERSALES_RETENTION_DAYS", "0"))
+# Stored upload files no row refers to are deleted after this many hours (a failed
+# transaction's photos); `aftersales sweep_uploads` shows them first.
+UPLOAD_ORPHAN_GRACE_HOURS = int(os.environ.get("AFTERSALES_UPLOAD_ORPHAN_GRACE_HOURS", "24"))
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {

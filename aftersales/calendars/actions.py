@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Perm, require
 from aftersales.calendars.models import CalendarDay, CalendarYear, CompanyHours, DayKind
+from aftersales.calendars.selectors import forget
 from aftersales.core import holidays
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import ApplicationError, Conflict, NotFound
@@ -19,6 +20,7 @@ from aftersales.core.validation import Errors
 def _recompute_after_commit(company_id: int, *, provisional_only: bool) -> None:
     from aftersales.orders import tasks
 
+    transaction.on_commit(lambda: forget(company_id))
     transaction.on_commit(
         lambda: tasks.orders_recompute_due_task(company_id, provisional_only=provisional_only)
     )

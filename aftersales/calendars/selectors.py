@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -19,8 +20,36 @@ def _time(text: str) -> dt.time:
     return dt.time(int(hours) % 24, int(minutes))
 
 
-def work_calendar(company_id: int) -> WorkCalendar:
+# Per process: the calendar is read on every intake, due-time and SLA computation (a third of
+# the intake's time when read from the database each time) and changes a few times a year.
+# A change made in this process is seen at once (the writers call `forget` on commit); one made
+# by another process or machine within `CALENDAR_CACHE_SECONDS` (a recompute of due times
+# after a change always reads afresh: `orders.tasks`).
+_cache: dict[int, tuple[float, WorkCalendar]] = {}
+
+
+def forget(company_id: int | None = None) -> None:
+    """Drop the cached calendar of a company (all companies: None)."""
+    if company_id is None:
+        _cache.clear()
+    else:
+        _cache.pop(company_id, None)
+
+
+def work_calendar(company_id: int, *, fresh: bool = False) -> WorkCalendar:
     """Working hours, holidays, make-up days, closures and loaded years of one company."""
+    ttl = float(getattr(settings, "CALENDAR_CACHE_SECONDS", 0) or 0)
+    if ttl > 0 and not fresh:
+        hit = _cache.get(company_id)
+        if hit is not None and time.monotonic() - hit[0] < ttl:
+            return hit[1]
+    calendar = _load(company_id)
+    if ttl > 0:
+        _cache[company_id] = (time.monotonic(), calendar)
+    return calendar
+
+
+def _load(company_id: int) -> WorkCalendar:
     hours = CompanyHours.objects.filter(company_id=company_id).first()
     intervals = (hours.intervals if hours and hours.intervals else None) or DEFAULT_INTERVALS
     weekdays = (hours.weekdays if hours and hours.weekdays else None) or DEFAULT_WEEKDAYS

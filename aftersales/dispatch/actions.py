@@ -22,6 +22,7 @@ from aftersales.core import clock
 from aftersales.core.audit import audit_record, changed, snapshot
 from aftersales.core.deletion import delete_with_audit
 from aftersales.core.errors import ApplicationError, Conflict, NotFound, check_version
+from aftersales.core.queue import trigger
 from aftersales.core.selectors import as_id
 from aftersales.core.validation import Errors, ValidationFailed
 from aftersales.dispatch import capacity
@@ -474,6 +475,76 @@ def order_auto_assign(*, order_id: int, now: dt.datetime | None = None) -> Servi
         at=now,
     )
     return fresh
+
+
+# An order left waiting for automatic assignment (its worker was killed mid-job, the queue was
+# away when it was triggered) is tried again once, after this long with nothing done to it.
+AUTO_ASSIGN_RETRY_AFTER = dt.timedelta(minutes=10)
+# Older orders are the dispatcher's: the sweep never reaches back further than this.
+AUTO_ASSIGN_RETRY_WINDOW = dt.timedelta(days=1)
+# Events written by the intake itself fall within this of the order's creation; anything later
+# means somebody (or the automatic assignment) has handled the order.
+_INTAKE_EVENTS = dt.timedelta(seconds=5)
+
+
+def auto_assign_retry_sweep(
+    *,
+    now: dt.datetime | None = None,
+    after: dt.timedelta = AUTO_ASSIGN_RETRY_AFTER,
+    window: dt.timedelta = AUTO_ASSIGN_RETRY_WINDOW,
+) -> list[int]:
+    """Re-enqueue the automatic assignment of orders still waiting for it, exactly once each.
+
+    Waiting: the company assigns automatically, the order is plannable with no technician,
+    was registered between `window` and `after` ago, and has no event since its intake (no
+    person and no assignment has touched it). Each one gets a `planned/auto_assign_retry`
+    event under the order's lock before the trigger, so a second sweep (or a concurrent one on
+    another worker) never enqueues it again. Returns the ids enqueued.
+    """
+    from django.db.models import Exists, F, OuterRef
+
+    from aftersales.dispatch.models import DispatchSettings
+    from aftersales.dispatch.tasks import auto_assign_task
+    from aftersales.orders.models import OrderEvent
+
+    now = now or clock.now()
+    companies = DispatchSettings.objects.filter(auto_assign=True).values("company_id")
+    later = OrderEvent.objects.filter(
+        order=OuterRef("pk"), at__gt=F("order__created_at") + _INTAKE_EVENTS
+    )
+    waiting = list(
+        ServiceOrder.objects.filter(
+            company_id__in=companies,
+            technician__isnull=True,
+            status__in=PLANNABLE,
+            created_at__gt=now - window,
+            created_at__lte=now - after,
+        )
+        .exclude(Exists(later))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    enqueued: list[int] = []
+    for order_id in waiting:
+        with transaction.atomic():
+            order = lock_orders([order_id]).get(order_id)
+            if (
+                order is None
+                or order.technician_id
+                or order.events.filter(at__gt=order.created_at + _INTAKE_EVENTS).exists()
+            ):
+                continue
+            order_event(
+                order,
+                actor=None,
+                kind=EventKind.PLANNED,
+                action="auto_assign_retry",
+                payload={"waited_minutes": int((now - order.created_at).total_seconds() // 60)},
+                at=now,
+            )
+            transaction.on_commit(lambda oid=order_id: trigger(auto_assign_task, oid))
+        enqueued.append(order_id)
+    return enqueued
 
 
 # --- the day plan ----------------------------------------------------------------------------

@@ -8,7 +8,9 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from aftersales.accounts.models import Company
 from aftersales.calendars.actions import calendar_load_published_years
+from aftersales.calendars.selectors import forget
 from aftersales.orders.actions import escalation_run, orders_recompute_due
+from aftersales.orders.orphans import sweep_orphan_uploads
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -18,6 +20,7 @@ def escalation_sweep() -> int:
 
 @db_task()
 def orders_recompute_due_task(company_id: int, *, provisional_only: bool) -> int:
+    forget(company_id)  # the change that asked for this may have been made by another process
     return orders_recompute_due(company_id=company_id, provisional_only=provisional_only)
 
 
@@ -37,3 +40,9 @@ def auto_assign_many_task(order_ids: list[int]) -> int:
     from aftersales.dispatch.actions import order_auto_assign
 
     return sum(order_auto_assign(order_id=pk) is not None for pk in order_ids)
+
+
+@db_periodic_task(crontab(minute="25", hour="4"))
+def orphan_uploads_sweep() -> int:
+    """Nightly: delete stored files no row refers to (older than the grace period)."""
+    return len(sweep_orphan_uploads(apply=True).orphans)

@@ -1,15 +1,20 @@
 """Image uploads: checked by content, re-encoded (which drops EXIF and location metadata),
-stored under generated names in the data directory, outside the static root."""
+stored under generated names through Django's default storage (the data directory's
+`uploads/`, outside the static root; shared object storage when `AFTERSALES_S3_*` is set, so
+every web machine sees every other's photos and signatures)."""
 
 from __future__ import annotations
 
 import io
+import re
 import uuid
 import warnings
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -77,14 +82,22 @@ def display_name(name: Any) -> str:
     return "".join(ch for ch in base if ch.isprintable())[:200]
 
 
+# Every uploaded image, whichever flow stored it, lives under this prefix of the storage.
+PREFIX = "orders"
+_STORED_NAME = re.compile(r"[0-9a-f]{32}\.(jpg|png)")
+
+
 def store(data: bytes, ext: str) -> str:
     name = f"{uuid.uuid4().hex}.{ext}"
-    (upload_dir() / name).write_bytes(data)
+    default_storage.save(f"{PREFIX}/{name}", ContentFile(data))
     return name
 
 
 def open_stored(name: str) -> bytes:
-    path = (upload_dir() / name).resolve()
-    if path.parent != upload_dir().resolve():
+    if not _STORED_NAME.fullmatch(name or ""):
         raise FileNotFoundError(name)
-    return path.read_bytes()
+    try:
+        with default_storage.open(f"{PREFIX}/{name}", "rb") as stored:
+            return bytes(stored.read())
+    except OSError as exc:  # missing on disk; object stores raise FileNotFoundError too
+        raise FileNotFoundError(name) from exc
