@@ -22,11 +22,14 @@ from aftersales.core import clock
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import Conflict, NotFound, PermissionDenied
 from aftersales.core.selectors import as_id
+from aftersales.core.transitions import apply
 from aftersales.core.validation import Errors, ValidationFailed
 from aftersales.orders.models import ServiceOrder
 from aftersales.orders.selectors import orders_visible_to
 from aftersales.parts.choices import (
     CHARGED_OUTCOMES,
+    REQUEST_MACHINE,
+    RETURN_MACHINE,
     InspectionOutcome,
     MoveKind,
     RequestStatus,
@@ -35,6 +38,7 @@ from aftersales.parts.choices import (
     TransferStatus,
     WarehouseKind,
 )
+from aftersales.parts.events import request_event, return_event
 from aftersales.parts.ledger import headroom
 from aftersales.parts.lock_objects import (
     lock_levels,
@@ -681,26 +685,9 @@ def reservation_release(
 MAX_LINES = 50
 
 
-def _request_event(
-    request: PartsRequest,
-    *,
-    actor: User | None,
-    action: str,
-    from_status: str = "",
-    reason: str = "",
-    payload: dict[str, Any] | None = None,
-    at: dt.datetime | None = None,
-) -> None:
-    PartsRequestEvent.objects.create(
-        request=request,
-        at=at or clock.now(),
-        actor=actor if getattr(actor, "pk", None) else None,
-        action=action,
-        from_status=from_status,
-        to_status=request.status,
-        reason=reason[:500],
-        payload=payload or {},
-    )
+def _apply_request(row: PartsRequest, verb: str, **kw: Any) -> None:
+    """Move a locked request by `verb` on its machine (status saved, one event row)."""
+    apply(REQUEST_MACHINE, row, verb, event_model=PartsRequestEvent, subject_field="request", **kw)
 
 
 @transaction.atomic
@@ -746,7 +733,7 @@ def parts_request_submit(
     PartsRequestLine.objects.bulk_create(
         PartsRequestLine(request=request, part=p, quantity=q) for p, q in wanted.values()
     )
-    _request_event(
+    request_event(
         request,
         actor=actor,
         action="submit",
@@ -806,19 +793,18 @@ def parts_request_approve(
     if not any(line.approved for line in lines):
         errors.add("quantities", _("Approve at least one unit, or reject the request."))
     errors.raise_if_any()
-    row.status, row.decided_by, row.decided_at = RequestStatus.APPROVED, actor, now
+    row.decided_by, row.decided_at = actor, now
     row.decision_reason = (reason or "").strip()[:500]
-    row.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
     for line in lines:
         line.save(update_fields=["approved"])
-    _request_event(
+    _apply_request(
         row,
+        "approve",
         actor=actor,
-        action="approve",
-        from_status="submitted",
         reason=row.decision_reason,
         payload={"approved": {line.part.code: line.approved for line in lines}},
         at=now,
+        extra_fields=["decided_by", "decided_at", "decision_reason"],
     )
     _ship_backorders(actor, row, lines, found_src, now)
     if row.order_id:
@@ -842,7 +828,7 @@ def _ship_backorders(
         line.shipped += quantity
         line.save(update_fields=["shipped"])
     if shipped:
-        _request_event(
+        request_event(
             row,
             actor=actor,
             action="ship",
@@ -898,10 +884,7 @@ def _request_received(actor: User, transfer: Transfer, now: dt.datetime) -> None
     line.save(update_fields=["received"])
     lines = list(row.lines.all())
     if all(x.received >= x.approved for x in lines):
-        before = row.status
-        row.status = RequestStatus.FULFILLED
-        row.save(update_fields=["status"])
-        _request_event(row, actor=actor, action="fulfil", from_status=str(before), at=now)
+        _apply_request(row, "fulfil", actor=actor, at=now)
         if row.order_id:
             _resume_order(row, now)
 
@@ -939,15 +922,14 @@ def parts_request_reject(
     reason = (reason or "").strip()[:500]
     if not reason:
         raise ValidationFailed({"reason": _("Give the reason.")})
-    row.status, row.decided_by, row.decided_at, row.decision_reason = (
-        RequestStatus.REJECTED,
-        actor,
-        now,
-        reason,
-    )
-    row.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    _request_event(
-        row, actor=actor, action="reject", from_status="submitted", reason=reason, at=now
+    row.decided_by, row.decided_at, row.decision_reason = actor, now, reason
+    _apply_request(
+        row,
+        "reject",
+        actor=actor,
+        reason=reason,
+        at=now,
+        extra_fields=["decided_by", "decided_at", "decision_reason"],
     )
     return row
 
@@ -963,11 +945,7 @@ def parts_request_cancel(
         raise PermissionDenied("forbidden", _("Only the requester can withdraw a request."))
     if row.status != RequestStatus.SUBMITTED:
         raise Conflict("request_decided", _("This request was already decided."))
-    row.status = RequestStatus.CANCELLED
-    row.save(update_fields=["status"])
-    _request_event(
-        row, actor=actor, action="cancel", from_status="submitted", reason=reason or "", at=now
-    )
+    _apply_request(row, "cancel", actor=actor, reason=reason or "", at=now)
     return row
 
 
@@ -984,24 +962,9 @@ def parts_settings(company_id: int) -> PartsSettings:
     )
 
 
-def _return_event(
-    row: ReturnObligation,
-    *,
-    actor: User | None,
-    action: str,
-    from_status: str = "",
-    reason: str = "",
-    at: dt.datetime | None = None,
-) -> None:
-    ReturnEvent.objects.create(
-        obligation=row,
-        at=at or clock.now(),
-        actor=actor if getattr(actor, "pk", None) else None,
-        action=action,
-        from_status=from_status,
-        to_status=row.status,
-        reason=reason[:500],
-    )
+def _apply_return(row: ReturnObligation, verb: str, **kw: Any) -> None:
+    """Move a locked old-part return by `verb` on its machine (status saved, one event row)."""
+    apply(RETURN_MACHINE, row, verb, event_model=ReturnEvent, subject_field="obligation", **kw)
 
 
 def _return_obligation(
@@ -1022,7 +985,7 @@ def _return_obligation(
         station_id=station_id,
         due=now.astimezone(timezone.get_current_timezone()).date() + dt.timedelta(days=days),
     )
-    _return_event(row, actor=actor, action="create", at=now)
+    return_event(row, actor=actor, action="create", at=now)
     return row
 
 
@@ -1044,9 +1007,15 @@ def return_ship(
     row = _locked_return(actor, obligation)
     if row.status != ReturnStatus.OPEN:
         raise Conflict("return_not_open", _("This old part was already sent back."))
-    row.status, row.shipment, row.shipped_at = ReturnStatus.SHIPPED, shipment.strip()[:100], now
-    row.save(update_fields=["status", "shipment", "shipped_at"])
-    _return_event(row, actor=actor, action="ship", from_status="open", reason=row.shipment, at=now)
+    row.shipment, row.shipped_at = shipment.strip()[:100], now
+    _apply_return(
+        row,
+        "ship",
+        actor=actor,
+        reason=row.shipment,
+        at=now,
+        extra_fields=["shipment", "shipped_at"],
+    )
     return row
 
 
@@ -1060,10 +1029,8 @@ def return_receive(
     row = _locked_return(actor, obligation)
     if row.status not in (ReturnStatus.OPEN, ReturnStatus.SHIPPED):
         raise Conflict("return_received", _("This old part was already received."))
-    before = row.status
-    row.status, row.received_at = ReturnStatus.RECEIVED, now
-    row.save(update_fields=["status", "received_at"])
-    _return_event(row, actor=actor, action="receive", from_status=str(before), at=now)
+    row.received_at = now
+    _apply_return(row, "receive", actor=actor, at=now, extra_fields=["received_at"])
     return row
 
 
@@ -1085,11 +1052,15 @@ def return_inspect(
     row = _locked_return(actor, obligation)
     if row.status != ReturnStatus.RECEIVED:
         raise Conflict("return_not_received", _("Inspect the old part after receiving it."))
-    row.status, row.outcome, row.inspected_at = ReturnStatus.INSPECTED, outcome, now
+    row.outcome, row.inspected_at = outcome, now
     row.inspection_note = (note or "").strip()[:500]
-    row.save(update_fields=["status", "outcome", "inspected_at", "inspection_note"])
-    _return_event(
-        row, actor=actor, action="inspect", from_status="received", reason=outcome, at=now
+    _apply_return(
+        row,
+        "inspect",
+        actor=actor,
+        reason=outcome,
+        at=now,
+        extra_fields=["outcome", "inspected_at", "inspection_note"],
     )
     price = Part.objects.filter(pk=row.part_id).values_list("price", flat=True).get()
     amount = price * row.quantity
@@ -1122,7 +1093,7 @@ def _charge(row: ReturnObligation, amount: Decimal, reason: str, now: dt.datetim
             )
     except IntegrityError:
         return False
-    _return_event(
+    return_event(
         row, actor=None, action="chargeback", from_status=row.status, reason=reason, at=now
     )
     return True
