@@ -36,7 +36,8 @@ from aftersales.core.transitions import apply
 from aftersales.core.validation import Errors, ValidationFailed, set_whole_numbers
 from aftersales.core.workclock import add_working_time, working_time_between
 from aftersales.customers.models import Customer
-from aftersales.feedback import rules
+from aftersales.customers.selectors import customers_visible_to
+from aftersales.feedback import rules, tasks
 from aftersales.feedback.choices import (
     COMPLAINT_MACHINE,
     AttemptOutcome,
@@ -63,7 +64,7 @@ from aftersales.feedback.selectors import (
     follow_ups_visible_to,
     questions_of,
 )
-from aftersales.notifications.actions import notify, notify_customer
+from aftersales.notifications.actions import may_contact, notify, notify_customer
 from aftersales.orders.actions import order_event, order_reopen, order_transition
 from aftersales.orders.choices import EventKind, ServiceType, Status
 from aftersales.orders.models import ServiceOrder
@@ -168,7 +169,6 @@ def follow_up_open(*, order: ServiceOrder, now: dt.datetime | None = None) -> Fo
 
 
 def _send_survey_later(follow_up_id: int) -> None:
-    from aftersales.feedback import tasks
 
     trigger(tasks.survey_send_task, follow_up_id)
 
@@ -391,7 +391,6 @@ def survey_send(*, follow_up: Any, now: dt.datetime | None = None) -> SurveyInvi
     now = now or clock.now()
     conf = feedback_settings(task.company_id)
     customer = task.order.customer
-    from aftersales.notifications.actions import may_contact
 
     if not may_contact(customer, "survey"):
         return None
@@ -512,7 +511,6 @@ def complaint_create(
     found_order = None
     if actor is not None:
         require(actor, Perm.COMPLAINT_HANDLE)
-        from aftersales.customers.selectors import customers_visible_to
 
         found_customer = customers_visible_to(actor).filter(pk=as_id(customer)).first()
     else:

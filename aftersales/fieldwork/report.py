@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,7 +38,6 @@ SECTION = ParagraphStyle("section", parent=BODY, fontSize=11.5, leading=16, spac
 
 
 def _p(text: Any, style: ParagraphStyle = BODY) -> Paragraph:
-    from xml.sax.saxutils import escape
 
     return Paragraph(
         escape(str(text if text not in (None, "") else "—")).replace("\n", "<br/>"), style
