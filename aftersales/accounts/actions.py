@@ -20,15 +20,15 @@ from aftersales.accounts.models import (
     TechnicianSkill,
     User,
 )
+from aftersales.calendars.actions import calendar_load_published_years
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import ApplicationError, NotFound
 from aftersales.core.validation import Errors
+from aftersales.orders.actions import sla_policies_seed
 
 
 @transaction.atomic
 def company_create(*, actor: User | None, name: str, code: str, hotline: str = "") -> Company:
-    from aftersales.calendars.actions import calendar_load_published_years
-    from aftersales.orders.actions import sla_policies_seed
 
     company = Company.objects.create(name=name, code=code, hotline=hotline)
     audit_record(actor=actor, action="company.create", obj=company, changes={"name": [None, name]})

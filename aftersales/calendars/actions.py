@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -16,14 +19,16 @@ from aftersales.core.audit import audit_record
 from aftersales.core.errors import ApplicationError, Conflict, NotFound
 from aftersales.core.validation import Errors
 
+# Functions (company id, provisional_only=...) run after a calendar change is committed:
+# orders registers its due-time recomputation in `OrdersConfig.ready()`, so calendars imports
+# nothing above it.
+DAYS_CHANGED_HOOKS: list[Callable[..., Any]] = []
+
 
 def _recompute_after_commit(company_id: int, *, provisional_only: bool) -> None:
-    from aftersales.orders import tasks
-
     transaction.on_commit(lambda: forget(company_id))
-    transaction.on_commit(
-        lambda: tasks.orders_recompute_due_task(company_id, provisional_only=provisional_only)
-    )
+    for hook in DAYS_CHANGED_HOOKS:
+        transaction.on_commit(partial(hook, company_id, provisional_only=provisional_only))
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from huey.contrib.djhuey import HUEY
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +25,6 @@ def _database_ok() -> bool:
 
 def _queue_ok() -> bool:
     try:
-        from huey.contrib.djhuey import HUEY
-
         HUEY.storage.queue_size()
         return True
     except Exception:

@@ -21,7 +21,7 @@ database. A typo in a verb fails at import (`Machine` checks its own table) or w
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -122,18 +122,25 @@ def apply(
     previous: str | None = None,
     status_field: str = "status",
     extra_fields: Iterable[str] = (),
+    on_status: Callable[[Any], Iterable[str]] | None = None,
 ) -> TransitionEvent:
     """Move `obj` (already locked by the caller, inside its transaction) by `verb`.
 
     Guards with the table, saves the new status (and `extra_fields` the caller set on `obj`,
     plus `version` when the model has one) with `update_fields`, and writes one event row of
     `event_model` pointing at `obj` through `subject_field`. Returns the event.
+
+    `on_status(obj)`, when given, runs once the new status is set and before the save (for
+    what follows from the status, such as an order's due times); it returns the names of the
+    further fields it set, and may add to `payload` (the event is written after it).
     """
     before = getattr(obj, status_field)
     after = machine.target(before, verb, previous=previous)
     reason = machine.check_reason(verb, reason)
     setattr(obj, status_field, after)
     fields = [status_field, *extra_fields]
+    if on_status is not None:
+        fields.extend(on_status(obj))
     if hasattr(obj, "version"):
         obj.version = (obj.version or 0) + 1
         fields.append("version")

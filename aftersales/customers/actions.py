@@ -28,7 +28,7 @@ from aftersales.customers.models import (
     InstalledUnit,
     MeterReading,
 )
-from aftersales.customers.selectors import meter_history, units_visible_to
+from aftersales.customers.selectors import customers_visible_to, meter_history, units_visible_to
 
 CUSTOMER_FIELDS = (
     "kind",
@@ -316,8 +316,6 @@ def _clean_unit_fields(
             pm = None
         out["product_model"] = pm
     if "customer" in fields:
-        from aftersales.customers.selectors import customers_visible_to
-
         cust = fields["customer"]
         cust_id = cust.pk if isinstance(cust, Customer) else cust
         found = customers_visible_to(actor).filter(pk=cust_id).first()

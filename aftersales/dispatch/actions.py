@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
@@ -47,7 +48,7 @@ from aftersales.dispatch.territory import covers
 from aftersales.notifications.actions import notify_customer
 from aftersales.orders.actions import order_event, order_transition
 from aftersales.orders.choices import EventKind, ServiceType
-from aftersales.orders.models import ServiceOrder
+from aftersales.orders.models import OrderEvent, ServiceOrder
 from aftersales.orders.selectors import orders_visible_to
 
 OPEN_FOR_VISITS = PLANNABLE | KEEP_TECHNICIAN | STARTED
@@ -501,11 +502,7 @@ def auto_assign_retry_sweep(
     event under the order's lock before the trigger, so a second sweep (or a concurrent one on
     another worker) never enqueues it again. Returns the ids enqueued.
     """
-    from django.db.models import Exists, F, OuterRef
-
-    from aftersales.dispatch.models import DispatchSettings
-    from aftersales.dispatch.tasks import auto_assign_task
-    from aftersales.orders.models import OrderEvent
+    from aftersales.dispatch.tasks import auto_assign_task  # noqa: PLC0415 (tasks import actions)
 
     now = now or clock.now()
     companies = DispatchSettings.objects.filter(auto_assign=True).values("company_id")

@@ -32,11 +32,14 @@ from aftersales.core.audit import audit_record, changed, snapshot
 from aftersales.core.errors import ApplicationError, Conflict, NotFound
 from aftersales.core.queue import trigger
 from aftersales.core.selectors import as_id
+from aftersales.core.transitions import apply
 from aftersales.core.validation import Errors, ValidationFailed, set_whole_numbers
 from aftersales.core.workclock import add_working_time, working_time_between
 from aftersales.customers.models import Customer
-from aftersales.feedback import rules
+from aftersales.customers.selectors import customers_visible_to
+from aftersales.feedback import rules, tasks
 from aftersales.feedback.choices import (
+    COMPLAINT_MACHINE,
     AttemptOutcome,
     ComplaintCategory,
     ComplaintSource,
@@ -45,6 +48,7 @@ from aftersales.feedback.choices import (
     ResultSource,
     Severity,
 )
+from aftersales.feedback.events import complaint_event
 from aftersales.feedback.models import (
     Complaint,
     ComplaintEvent,
@@ -60,7 +64,7 @@ from aftersales.feedback.selectors import (
     follow_ups_visible_to,
     questions_of,
 )
-from aftersales.notifications.actions import notify, notify_customer
+from aftersales.notifications.actions import may_contact, notify, notify_customer
 from aftersales.orders.actions import order_event, order_reopen, order_transition
 from aftersales.orders.choices import EventKind, ServiceType, Status
 from aftersales.orders.models import ServiceOrder
@@ -165,7 +169,6 @@ def follow_up_open(*, order: ServiceOrder, now: dt.datetime | None = None) -> Fo
 
 
 def _send_survey_later(follow_up_id: int) -> None:
-    from aftersales.feedback import tasks
 
     trigger(tasks.survey_send_task, follow_up_id)
 
@@ -388,7 +391,6 @@ def survey_send(*, follow_up: Any, now: dt.datetime | None = None) -> SurveyInvi
     now = now or clock.now()
     conf = feedback_settings(task.company_id)
     customer = task.order.customer
-    from aftersales.notifications.actions import may_contact
 
     if not may_contact(customer, "survey"):
         return None
@@ -476,28 +478,6 @@ def follow_up_answer_by_customer(
 # --- complaints ------------------------------------------------------------------------------
 
 
-def _complaint_event(
-    complaint: Complaint,
-    *,
-    actor: User | None,
-    action: str,
-    before: str = "",
-    reason: str = "",
-    payload: dict[str, Any] | None = None,
-    at: dt.datetime | None = None,
-) -> ComplaintEvent:
-    return ComplaintEvent.objects.create(
-        complaint=complaint,
-        actor=actor if getattr(actor, "pk", None) else None,
-        action=action,
-        from_status=before,
-        to_status=complaint.status,
-        reason=reason,
-        payload=payload or {},
-        at=at or clock.now(),
-    )
-
-
 def _number(company_id: int, now: dt.datetime) -> str:
     prefix = f"TS{timezone.localtime(now):%Y%m%d}"
     count = Complaint.objects.filter(company_id=company_id, number__startswith=prefix).count()
@@ -531,7 +511,6 @@ def complaint_create(
     found_order = None
     if actor is not None:
         require(actor, Perm.COMPLAINT_HANDLE)
-        from aftersales.customers.selectors import customers_visible_to
 
         found_customer = customers_visible_to(actor).filter(pk=as_id(customer)).first()
     else:
@@ -593,7 +572,7 @@ def complaint_create(
             complaint.pk = None
     else:
         raise Conflict("busy", _("Please try again."))
-    _complaint_event(
+    complaint_event(
         complaint,
         actor=actor,
         action="received",
@@ -651,7 +630,7 @@ def complaint_transition(
     """One step of the lifecycle. The solution, the customer's feedback and the outcome are
     required with their steps; closing tells the customer the outcome; escalating raises the
     level and tells the next level's people."""
-    if action not in rules.COMPLAINT_TRANSITIONS:
+    if action not in COMPLAINT_MACHINE.table:
         raise NotFound("unknown_action", _("Unknown action."))
     row = _locked_complaint(actor, complaint)
     if version is not None and int(version) != row.version:
@@ -669,9 +648,7 @@ def complaint_transition(
             {"text": _("This step needs a text (solution, feedback, outcome or reason).")}
         )
     now = now or clock.now()
-    before = row.status
-    row.status = rules.COMPLAINT_TRANSITIONS[action][1]
-    fields = {"status", "version"}
+    fields: set[str] = set()
     if field:
         setattr(row, field, text[:4000])
         fields.add(field)
@@ -681,9 +658,17 @@ def complaint_transition(
     if action == "escalate":
         row.escalation_level = min(3, row.escalation_level + 1)
         fields.add("escalation_level")
-    row.version += 1
-    row.save(update_fields=sorted(fields))
-    _complaint_event(row, actor=actor, action=action, before=before, reason=text, at=now)
+    apply(
+        COMPLAINT_MACHINE,
+        row,
+        action,
+        event_model=ComplaintEvent,
+        subject_field="complaint",
+        actor=actor,
+        reason=text,
+        at=now,
+        extra_fields=sorted(fields),
+    )
     if action == "escalate":
         _tell_level(row, row.escalation_level, text)
     if action == "close":
@@ -750,7 +735,7 @@ def complaints_escalate_due(*, now: dt.datetime | None = None, limit: int = 1000
                 done += 1
             row.save(update_fields=fields)
             if "escalation_level" in fields:
-                _complaint_event(
+                complaint_event(
                     row,
                     actor=None,
                     action="deadline_escalation",

@@ -6,6 +6,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from aftersales.core.transitions import Machine
+from aftersales.feedback import rules
+
 
 class FollowUpStatus(models.TextChoices):
     # 待回访: due, in the agents' queue.
@@ -65,3 +68,20 @@ class Severity(models.TextChoices):
     HIGH = "high", _("High")
     MEDIUM = "medium", _("Medium")
     LOW = "low", _("Low")
+
+
+# The complaint lifecycle on the transition kernel (`core/transitions.py`); the table itself
+# stays in `rules.COMPLAINT_TRANSITIONS` (pure, tested there).
+COMPLAINT_MACHINE = Machine(
+    name="complaint",
+    statuses=dict(ComplaintStatus.choices),
+    table=rules.COMPLAINT_TRANSITIONS,
+    labels={
+        "investigate": _("Investigate"),
+        "propose": _("Propose a solution"),
+        "feedback_accepted": _("Customer accepts"),
+        "feedback_rejected": _("Customer does not accept"),
+        "escalate": _("Escalate"),
+        "close": _("Close and tell the customer"),
+    },
+)

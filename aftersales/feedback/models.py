@@ -9,10 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Company, Station
 from aftersales.core import clock
-from aftersales.core.models import AppendOnlyModel
+from aftersales.core.models import AppendOnlyModel, TransitionEvent
 from aftersales.customers.models import Customer
 from aftersales.feedback import rules
 from aftersales.feedback.choices import (
+    COMPLAINT_MACHINE,
     AttemptOutcome,
     ComplaintCategory,
     ComplaintSource,
@@ -186,24 +187,13 @@ class Complaint(models.Model):
         return self.status in rules.OPEN_COMPLAINT
 
     def can(self, action: str) -> bool:
-        allowed, _to = rules.COMPLAINT_TRANSITIONS[action]
-        return self.status in allowed
+        return COMPLAINT_MACHINE.can(self.status, action)
 
 
-class ComplaintEvent(AppendOnlyModel):
+class ComplaintEvent(TransitionEvent):
+    """The complaint's history on the kernel's event base (`core.models.TransitionEvent`)."""
+
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField(default=clock.now)
-    source = models.CharField(
-        _("source"), max_length=16, blank=True, default=clock.source, editable=False
-    )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    action = models.CharField(max_length=32)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
-    reason = models.TextField(blank=True)
-    payload = models.JSONField(default=dict, blank=True)
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(TransitionEvent.Meta):
+        indexes = [models.Index(fields=["complaint", "at"], name="complaint_event_idx")]

@@ -14,9 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.core import signing
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +52,14 @@ from aftersales.fieldwork.models import (
     SitePhoto,
     Submission,
 )
+from aftersales.fieldwork.selectors import REPORT_SALT as REPORT_SALT
+from aftersales.fieldwork.selectors import customer_report_path as customer_report_path
+from aftersales.fieldwork.selectors import field_settings as field_settings
+from aftersales.fieldwork.selectors import finish_facts as finish_facts
+from aftersales.fieldwork.selectors import open_record as open_record
+from aftersales.fieldwork.selectors import order_for_report_token as order_for_report_token
+from aftersales.fieldwork.selectors import report_token as report_token
+from aftersales.fieldwork.selectors import still_missing as still_missing
 from aftersales.notifications.actions import notify_customer
 from aftersales.orders import uploads
 from aftersales.orders.actions import order_event, order_transition
@@ -61,22 +67,13 @@ from aftersales.orders.choices import EventKind, Status
 from aftersales.orders.models import ServiceOrder
 from aftersales.orders.selectors import orders_visible_to
 from aftersales.parts import actions as stock
-from aftersales.parts.choices import MoveKind, ReservationStatus
+from aftersales.parts.choices import ReservationStatus
 from aftersales.parts.models import Reservation, StockMove, Warehouse
-
-REPORT_SALT = "aftersales.fieldwork.report"
 
 # Functions (taking the order and the quote's lines) that add lines to a quote, such as a
 # service contract's coverage (negative lines: what the contract pays); higher apps register
 # theirs in `AppConfig.ready()`.
 QUOTE_HOOKS: list[Any] = []
-
-
-def field_settings(company_id: int) -> FieldSettings:
-    """The company's settings, or the defaults (unsaved) until someone changes them."""
-    found = FieldSettings.objects.filter(company_id=company_id).first()
-    return found or FieldSettings(company_id=company_id)
-
 
 SETTINGS_FIELDS = ("absent_minutes", "photo_limit", "report_header", "customer_link_days")
 _SETTINGS_RANGES = {
@@ -216,10 +213,6 @@ def _live_visit(order: ServiceOrder) -> Any:
 
 def _end_visit(order: ServiceOrder, now: dt.datetime) -> None:
     Visit.objects.filter(order=order, ended_at__isnull=True).update(ended_at=now)
-
-
-def open_record(order: ServiceOrder) -> ServiceRecord | None:
-    return ServiceRecord.objects.filter(order=order, finished_at__isnull=True).first()
 
 
 def _record(order: ServiceOrder, now: dt.datetime) -> ServiceRecord:
@@ -1003,35 +996,6 @@ MISSING_TEXT = {
 }
 
 
-def still_missing(record: ServiceRecord) -> list[str]:
-    """What the open record still lacks before the visit can be finished, besides the result
-    and the signature that come with the finish itself (codes, in the page's order)."""
-    facts = finish_facts(record, "fixed", "", signed=True)
-    return [m for m in rules.finish_missing(facts) if m not in ("result", "signature")]
-
-
-def finish_facts(
-    record: ServiceRecord, result: str, result_note: str, signed: bool
-) -> rules.FinishFacts:
-    quote = record.live_quote()
-    issued = -sum(
-        StockMove.objects.filter(
-            order=record.order, kind__in=(MoveKind.ISSUE, MoveKind.RETURN)
-        ).values_list("quantity", flat=True)
-    )
-    return rules.FinishFacts(
-        condition_checked=record.condition_at is not None,
-        diagnosis=record.diagnosis,
-        cause=record.cause,
-        result=result,
-        result_note=result_note,
-        signed=signed,
-        parts_issued=issued,
-        quote_status=quote.status if quote else "",
-        quote_total=quote.total if quote else Decimal(0),
-    )
-
-
 @transaction.atomic
 def visit_finish(
     *,
@@ -1141,27 +1105,3 @@ def visit_finish(
 
 
 # --- the customer's copy ---------------------------------------------------------------------
-
-
-def report_token(order: ServiceOrder) -> str:
-    return signing.dumps({"o": order.pk, "c": order.customer_id}, salt=REPORT_SALT)
-
-
-def customer_report_path(order: ServiceOrder) -> str:
-    return reverse("service-report-customer", kwargs={"token": report_token(order)})
-
-
-def order_for_report_token(token: str) -> ServiceOrder:
-    """The order a customer's report link names, while it is valid (NotFound otherwise)."""
-    try:
-        data = signing.loads(token, salt=REPORT_SALT)
-    except signing.BadSignature:
-        raise NotFound("not_found", _("This link is not valid.")) from None
-    order = ServiceOrder.objects.filter(pk=data.get("o"), customer_id=data.get("c")).first()
-    if order is None:
-        raise NotFound("not_found", _("This link is not valid."))
-    days = field_settings(order.company_id).customer_link_days
-    finished = order.completed_at or order.created_at
-    if clock.now() - finished > dt.timedelta(days=days):
-        raise NotFound("link_expired", _("This link has expired; ask us for a new copy."))
-    return order

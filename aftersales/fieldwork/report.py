@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from xml.sax.saxutils import escape
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -27,7 +28,9 @@ from reportlab.platypus import (
 )
 
 from aftersales.core import clock
+from aftersales.fieldwork.selectors import field_settings, report
 from aftersales.orders import uploads
+from aftersales.warranty.explain import DECISIONS, explain
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -38,7 +41,6 @@ SECTION = ParagraphStyle("section", parent=BODY, fontSize=11.5, leading=16, spac
 
 
 def _p(text: Any, style: ParagraphStyle = BODY) -> Paragraph:
-    from xml.sax.saxutils import escape
 
     return Paragraph(
         escape(str(text if text not in (None, "") else "—")).replace("\n", "<br/>"), style
@@ -267,9 +269,6 @@ def condition_text(record: Any) -> str:
 
 def report_labels(order: Any) -> dict[str, Any]:
     """The display texts of the report, in the current language."""
-    from aftersales.fieldwork.actions import field_settings
-    from aftersales.warranty.explain import DECISIONS, explain
-
     decision = order.warranty_decision
     return {
         "warranty": str(DECISIONS.get(decision, "—")),
@@ -281,8 +280,6 @@ def report_labels(order: Any) -> dict[str, Any]:
 
 def pdf_response(order: Any, *, customer_copy: bool) -> HttpResponse:
     """The report of `order` as an inline PDF answer (never cached: it holds personal data)."""
-    from aftersales.fieldwork.selectors import report
-
     content = render(report(order), report_labels(order), customer_copy)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="report-{order.number}.pdf"'

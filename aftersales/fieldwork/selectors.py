@@ -6,13 +6,22 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.core import signing
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
+from aftersales.catalog.models import FaultCode
+from aftersales.core import clock
+from aftersales.core.errors import NotFound
 from aftersales.dispatch.models import Visit
+from aftersales.fieldwork import rules
 from aftersales.fieldwork.choices import QuoteStatus
-from aftersales.fieldwork.models import FeeItem, ServiceRecord, Signature, SitePhoto
+from aftersales.fieldwork.models import FeeItem, FieldSettings, ServiceRecord, Signature, SitePhoto
 from aftersales.orders.models import ServiceOrder
 from aftersales.orders.selectors import orders_visible_to
+from aftersales.parts.choices import MoveKind, ReservationStatus
+from aftersales.parts.models import Reservation, StockLevel, StockMove
 
 
 def my_visits(user: Any, day: dt.date) -> QuerySet[Visit]:
@@ -29,7 +38,6 @@ def my_visits(user: Any, day: dt.date) -> QuerySet[Visit]:
 
 def van_stock(user: Any) -> list[Any]:
     """What is on the technician's van (parts with stock on hand)."""
-    from aftersales.parts.models import StockLevel
 
     return list(
         StockLevel.objects.filter(
@@ -42,8 +50,6 @@ def van_stock(user: Any) -> list[Any]:
 
 def reserved_parts(order_ids: list[int]) -> dict[int, list[Any]]:
     """Active reservations per order (the parts kept for each visit)."""
-    from aftersales.parts.choices import ReservationStatus
-    from aftersales.parts.models import Reservation
 
     out: dict[int, list[Any]] = {}
     rows = Reservation.objects.filter(
@@ -65,7 +71,6 @@ def records_of(order: ServiceOrder) -> QuerySet[ServiceRecord]:
 
 def fault_codes_for(order: ServiceOrder) -> QuerySet[Any]:
     """The fault codes of the order's unit's category (none without a unit)."""
-    from aftersales.catalog.models import FaultCode
 
     if order.unit is None:
         return FaultCode.objects.none()
@@ -92,8 +97,6 @@ def signature_of(user: Any, order_id: int, signature_id: int) -> Signature | Non
 
 def parts_fitted(order_id: int) -> list[dict[str, Any]]:
     """Each part issued to the order (net of what came back), with its new and old serial."""
-    from aftersales.parts.choices import MoveKind
-    from aftersales.parts.models import StockMove
 
     rows: list[dict[str, Any]] = []
     returned: dict[int, int] = {}
@@ -137,3 +140,69 @@ def report(order: ServiceOrder) -> dict[str, Any]:
         "parts": used,
         "charged": sum((q.total for q in quotes), Decimal(0)),
     }
+
+
+REPORT_SALT = "aftersales.fieldwork.report"
+
+
+def field_settings(company_id: int) -> FieldSettings:
+    """The company's settings, or the defaults (unsaved) until someone changes them."""
+    found = FieldSettings.objects.filter(company_id=company_id).first()
+    return found or FieldSettings(company_id=company_id)
+
+
+def open_record(order: ServiceOrder) -> ServiceRecord | None:
+    return ServiceRecord.objects.filter(order=order, finished_at__isnull=True).first()
+
+
+def still_missing(record: ServiceRecord) -> list[str]:
+    """What the open record still lacks before the visit can be finished, besides the result
+    and the signature that come with the finish itself (codes, in the page's order)."""
+    facts = finish_facts(record, "fixed", "", signed=True)
+    return [m for m in rules.finish_missing(facts) if m not in ("result", "signature")]
+
+
+def finish_facts(
+    record: ServiceRecord, result: str, result_note: str, signed: bool
+) -> rules.FinishFacts:
+    quote = record.live_quote()
+    issued = -sum(
+        StockMove.objects.filter(
+            order=record.order, kind__in=(MoveKind.ISSUE, MoveKind.RETURN)
+        ).values_list("quantity", flat=True)
+    )
+    return rules.FinishFacts(
+        condition_checked=record.condition_at is not None,
+        diagnosis=record.diagnosis,
+        cause=record.cause,
+        result=result,
+        result_note=result_note,
+        signed=signed,
+        parts_issued=issued,
+        quote_status=quote.status if quote else "",
+        quote_total=quote.total if quote else Decimal(0),
+    )
+
+
+def report_token(order: ServiceOrder) -> str:
+    return signing.dumps({"o": order.pk, "c": order.customer_id}, salt=REPORT_SALT)
+
+
+def customer_report_path(order: ServiceOrder) -> str:
+    return reverse("service-report-customer", kwargs={"token": report_token(order)})
+
+
+def order_for_report_token(token: str) -> ServiceOrder:
+    """The order a customer's report link names, while it is valid (NotFound otherwise)."""
+    try:
+        data = signing.loads(token, salt=REPORT_SALT)
+    except signing.BadSignature:
+        raise NotFound("not_found", _("This link is not valid.")) from None
+    order = ServiceOrder.objects.filter(pk=data.get("o"), customer_id=data.get("c")).first()
+    if order is None:
+        raise NotFound("not_found", _("This link is not valid."))
+    days = field_settings(order.company_id).customer_link_days
+    finished = order.completed_at or order.created_at
+    if clock.now() - finished > dt.timedelta(days=days):
+        raise NotFound("link_expired", _("This link has expired; ask us for a new copy."))
+    return order

@@ -17,7 +17,7 @@ PERIODIC_JOBS: dict[str, str] = {
     # SLA: escalation steps whose moment has come.
     "escalation": "aftersales.orders.tasks.escalation_sweep",
     # Calendar years newly published by the chinese-calendar package.
-    "calendar-years": "aftersales.orders.tasks.calendar_years_sweep",
+    "calendar-years": "aftersales.calendars.tasks.calendar_years_sweep",
     # Follow-ups opened for completed orders that have none.
     "follow-ups": "aftersales.feedback.tasks.follow_ups_sweep",
     # Complaints past a step of their deadline go up a level.

@@ -23,7 +23,7 @@ from aftersales.core.audit import audit_record
 from aftersales.core.queue import trigger
 from aftersales.core.validation import Errors, ValidationFailed
 from aftersales.customers.models import Customer
-from aftersales.notifications import channels, rendering
+from aftersales.notifications import channels, rendering, tasks
 from aftersales.notifications.models import (
     MessageTemplate,
     NotificationSettings,
@@ -129,7 +129,6 @@ def notify_customer(
 
 
 def _trigger_send() -> None:
-    from aftersales.notifications import tasks
 
     trigger(tasks.outbox_send_task)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -21,11 +23,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
-from aftersales.accounts.models import Skill, Station, User
-from aftersales.accounts.permissions import Perm, has_perm, require
+from aftersales.accounts.models import Region, Skill, Station, User
+from aftersales.accounts.permissions import Perm, require
 from aftersales.calendars.selectors import round_the_clock, work_calendar
 from aftersales.catalog.models import FaultCode
 from aftersales.core import clock
+from aftersales.core.audit import audit_record, changed, snapshot
 from aftersales.core.errors import (
     ApplicationError,
     Conflict,
@@ -33,12 +36,16 @@ from aftersales.core.errors import (
     PermissionDenied,
     check_version,
 )
-from aftersales.core.queue import trigger
 from aftersales.core.selectors import as_id
+from aftersales.core.transitions import apply
 from aftersales.core.validation import Errors
 from aftersales.core.workclock import WorkCalendar
+from aftersales.customers import actions as customer_actions
+from aftersales.customers.choices import UnitStatus
 from aftersales.customers.models import Address, Customer, InstalledUnit
-from aftersales.orders import sla
+from aftersales.customers.selectors import customers_visible_to, units_visible_to
+from aftersales.notifications.actions import notify
+from aftersales.orders import sla, uploads
 from aftersales.orders.choices import (
     FIELD_ONLY,
     FOLLOW_UP_ONLY,
@@ -46,67 +53,33 @@ from aftersales.orders.choices import (
     MET_FIELD,
     NEEDS_REASON,
     OPEN,
+    ORDER_MACHINE,
     PAUSED,
-    RECORDED_ONLY,
     TRANSITIONS,
     WORKSHOP_ONLY,
     Channel,
     EventKind,
+    OrderVerb,
     Priority,
     ServiceType,
     Status,
     Target,
 )
 from aftersales.orders.models import (
+    OrderAttachment,
     OrderEscalation,
     OrderEvent,
     OrderPause,
-    OrderSettings,
     ServiceOrder,
     SlaPolicy,
 )
+from aftersales.orders.selectors import ACTION_PERMS as ACTION_PERMS
+from aftersales.orders.selectors import TECHNICIAN_OWN as TECHNICIAN_OWN
+from aftersales.orders.selectors import available_actions as available_actions
+from aftersales.orders.selectors import order_settings as order_settings
+from aftersales.orders.selectors import orders_visible_to, technician_may_act
+from aftersales.warranty.actions import decide_for_order
 
-ACTION_PERMS = {
-    "triage": Perm.ORDER_TRIAGE,
-    "dispatch": Perm.ORDER_DISPATCH,
-    "redispatch": Perm.ORDER_DISPATCH,
-    "assign": Perm.ORDER_ASSIGN,
-    "unassign": Perm.ORDER_ASSIGN,
-    "accept": Perm.ORDER_WORK,
-    "decline": Perm.ORDER_WORK,
-    "cannot_keep": Perm.ORDER_WORK,
-    "no_show": Perm.ORDER_WORK,
-    "revisit": Perm.ORDER_WORK,
-    "depart": Perm.ORDER_WORK,
-    "arrive": Perm.ORDER_WORK,
-    "complete": Perm.ORDER_WORK,
-    "follow_up": Perm.ORDER_FOLLOW_UP,
-    "close": Perm.ORDER_FOLLOW_UP,
-    "wait_parts": Perm.ORDER_PAUSE,
-    "wait_customer": Perm.ORDER_PAUSE,
-    "resume": Perm.ORDER_PAUSE,
-    "cancel": Perm.ORDER_CANCEL,
-    "reopen": Perm.ORDER_REOPEN,
-    "solve_remotely": Perm.ORDER_TRIAGE,
-    "bring_in": Perm.ORDER_WORK,
-}
-# Actions a technician may only take on orders assigned to them.
-TECHNICIAN_OWN = frozenset(
-    {
-        "accept",
-        "decline",
-        "cannot_keep",
-        "depart",
-        "arrive",
-        "no_show",
-        "revisit",
-        "complete",
-        "wait_parts",
-        "wait_customer",
-        "resume",
-        "unassign",
-    }
-)
 # Escalation levels and who hears about them.
 ESCALATION_ROLES = {1: Role.STATION_MANAGER, 2: Role.SERVICE_MANAGER, 3: Role.DEPARTMENT_HEAD}
 EDIT_FIELDS = (
@@ -124,11 +97,6 @@ EDIT_FIELDS = (
 
 
 # --- service levels ----------------------------------------------------------------------
-
-
-def order_settings(company_id: int) -> OrderSettings:
-    found = OrderSettings.objects.filter(company_id=company_id).first()
-    return found or OrderSettings(company_id=company_id)
 
 
 def _rules(company_id: int) -> list[sla.PolicyRule]:
@@ -250,7 +218,6 @@ def _apply_plan(order: ServiceOrder, calendars: Calendars | None = None) -> list
 
 def _alert_missing_calendar(company_id: int, year: int) -> None:
     """Tell the admins (once per year and person) that a due time ran into an unloaded year."""
-    from aftersales.notifications.actions import notify
 
     admins = User.objects.filter(
         company_id=company_id, role__in=[Role.ADMIN, Role.SERVICE_MANAGER], is_active=True
@@ -314,7 +281,6 @@ def _check_version(order: ServiceOrder, version: int | None) -> None:
 
 
 def _check_visible(actor: User, order: ServiceOrder) -> None:
-    from aftersales.orders.selectors import orders_visible_to
 
     if not orders_visible_to(actor).filter(pk=order.pk).exists():
         raise NotFound("not_found", _("Not found."))
@@ -334,11 +300,7 @@ def _authorize(actor: User | None, order: ServiceOrder, action: str) -> None:
         return
     require(actor, ACTION_PERMS[action])
     _check_visible(actor, order)
-    if (
-        actor.role == Role.TECHNICIAN
-        and action in TECHNICIAN_OWN
-        and order.technician_id != actor.pk
-    ):
+    if not technician_may_act(actor, order, action):
         raise PermissionDenied("not_your_order", _("This order is assigned to someone else."))
 
 
@@ -475,30 +437,13 @@ def _create(
     fingerprint: str,
     created_at: dt.datetime | None,
 ) -> ServiceOrder:
-    from aftersales.customers.selectors import customers_visible_to, units_visible_to
 
     errors = Errors()
     cust = customers_visible_to(actor).filter(pk=getattr(customer, "pk", customer)).first()
     if cust is None:
         errors.add("customer", _("Unknown customer."))
-    the_unit = None
-    if unit not in (None, ""):
-        the_unit = (
-            units_visible_to(actor)
-            .select_related("product_model")
-            .filter(pk=getattr(unit, "pk", unit))
-            .first()
-        )
-        if the_unit is None:
-            errors.add("unit", _("Unknown unit."))
-        elif cust is not None and the_unit.customer_id != cust.pk:
-            errors.add("unit", _("The unit belongs to another customer."))
-    if channel not in Channel.values:
-        errors.add("channel", _("Unknown channel."))
-    if service_type not in ServiceType.values:
-        errors.add("service_type", _("Unknown service type."))
-    if priority not in Priority.values:
-        errors.add("priority", _("Unknown priority."))
+    the_unit = _intake_unit(errors, units_visible_to(actor), unit, cust)
+    _check_intake_choices(errors, channel, service_type, priority)
     needs_unit = service_type not in (ServiceType.CONSULTATION, ServiceType.INSTALLATION)
     if needs_unit and the_unit is None and "unit" not in errors.fields:
         errors.add("unit", _("Choose the unit this request is about."))
@@ -507,15 +452,7 @@ def _create(
         errors.add("fault_description", _("At most %(n)d characters.") % {"n": 4000})
     if service_type == ServiceType.REPAIR and not description and fault_code in (None, ""):
         errors.add("fault_description", _("Describe the fault or choose a fault code."))
-    code = None
-    if fault_code not in (None, ""):
-        code = FaultCode.objects.filter(
-            pk=getattr(fault_code, "pk", fault_code), category__company_id=actor.company_id
-        ).first()
-        if code is None:
-            errors.add("fault_code", _("Unknown fault code."))
-        elif the_unit is not None and code.category_id != the_unit.product_model.category_id:
-            errors.add("fault_code", _("This fault code is for another product category."))
+    code = _intake_fault_code(errors, actor, fault_code, the_unit)
     if len(contract_level or "") > 32:
         errors.add("contract_level", _("At most %(n)d characters.") % {"n": 32})
     if preferred_start and preferred_end and preferred_end <= preferred_start:
@@ -535,18 +472,7 @@ def _create(
     if code is not None and code.is_urgent and priority != Priority.HIGH:
         raised_from, priority = priority, "high"
     if the_unit is not None and not allow_duplicate:
-        duplicates = list(
-            ServiceOrder.objects.filter(unit=the_unit, status__in=OPEN).values_list("pk", "number")[
-                :5
-            ]
-        )
-        if duplicates:
-            raise Conflict(
-                "possible_duplicate",
-                _("This unit already has an open order (%(numbers)s). Confirm to register another.")
-                % {"numbers": ", ".join(n for _pk, n in duplicates)},
-                details={"orders": [{"id": pk, "number": n} for pk, n in duplicates]},
-            )
+        _refuse_duplicates(the_unit)
     if not contract_level and the_unit is not None:
         for hook in CONTRACT_LEVEL_HOOKS:  # a service contract covering the unit (maintenance)
             contract_level = hook(the_unit) or contract_level
@@ -599,17 +525,79 @@ def _create(
     return order
 
 
+def _intake_unit(
+    errors: Errors, visible: Any, unit: InstalledUnit | int | None, cust: Customer | None
+) -> InstalledUnit | None:
+    """The unit of a new order (among the units the actor sees), of its customer."""
+    if unit in (None, ""):
+        return None
+    the_unit: InstalledUnit | None = (
+        visible.select_related("product_model").filter(pk=getattr(unit, "pk", unit)).first()
+    )
+    if the_unit is None:
+        errors.add("unit", _("Unknown unit."))
+    elif cust is not None and the_unit.customer_id != cust.pk:
+        errors.add("unit", _("The unit belongs to another customer."))
+    return the_unit
+
+
+def _check_intake_choices(errors: Errors, channel: str, service_type: str, priority: str) -> None:
+    if channel not in Channel.values:
+        errors.add("channel", _("Unknown channel."))
+    if service_type not in ServiceType.values:
+        errors.add("service_type", _("Unknown service type."))
+    if priority not in Priority.values:
+        errors.add("priority", _("Unknown priority."))
+
+
+def _intake_fault_code(
+    errors: Errors, actor: User, fault_code: FaultCode | int | None, unit: InstalledUnit | None
+) -> FaultCode | None:
+    """The fault code of a new order: the company's, of the unit's product category."""
+    if fault_code in (None, ""):
+        return None
+    code = FaultCode.objects.filter(
+        pk=getattr(fault_code, "pk", fault_code), category__company_id=actor.company_id
+    ).first()
+    if code is None:
+        errors.add("fault_code", _("Unknown fault code."))
+    elif unit is not None and code.category_id != unit.product_model.category_id:
+        errors.add("fault_code", _("This fault code is for another product category."))
+    return code
+
+
+def _refuse_duplicates(unit: InstalledUnit) -> None:
+    """409 `possible_duplicate` when the unit has open orders (the caller may confirm)."""
+    duplicates = list(
+        ServiceOrder.objects.filter(unit=unit, status__in=OPEN).values_list("pk", "number")[:5]
+    )
+    if duplicates:
+        raise Conflict(
+            "possible_duplicate",
+            _("This unit already has an open order (%(numbers)s). Confirm to register another.")
+            % {"numbers": ", ".join(n for _pk, n in duplicates)},
+            details={"orders": [{"id": pk, "number": n} for pk, n in duplicates]},
+        )
+
+
 # Functions (taking the unit) that name the contract level of a new order on a unit when the
 # caller gave none: higher apps (maintenance's service contracts) register theirs in
 # `AppConfig.ready()`.
 CONTRACT_LEVEL_HOOKS: list[Any] = []
 
 
-def _after_intake(order_id: int) -> None:
-    """Trigger automatic assignment (the dispatch app decides whether the company wants it)."""
-    from aftersales.dispatch.tasks import auto_assign_task
+# Functions (taking the new order's id) run after an intake is committed: higher apps register
+# theirs in `AppConfig.ready()` (dispatch's automatic assignment), so orders imports none.
+AFTER_INTAKE_HOOKS: list[Callable[[int], Any]] = []
+# The same for a batch of orders created at once (`orders.bulk`): one call with every id.
+AFTER_BULK_INTAKE_HOOKS: list[Callable[[list[int]], Any]] = []
 
-    trigger(auto_assign_task, order_id)
+
+def _after_intake(order_id: int) -> None:
+    """Run the after-intake hooks (dispatch decides whether the company assigns
+    automatically)."""
+    for hook in AFTER_INTAKE_HOOKS:
+        hook(order_id)
 
 
 def _insert_numbered(order: ServiceOrder) -> None:
@@ -624,7 +612,6 @@ def _insert_numbered(order: ServiceOrder) -> None:
 def _decide_warranty(order: ServiceOrder) -> bool:
     """Store the 三包 decision for the order's unit and fault (not when a manager overrode it).
     Returns whether it changed."""
-    from aftersales.warranty.actions import decide_for_order
 
     if (order.warranty_detail or {}).get("override"):
         return False
@@ -642,6 +629,460 @@ def _iso(value: dt.datetime | None) -> str | None:
 # --- transitions -----------------------------------------------------------------------------
 
 
+@dataclass
+class _Move:
+    """One order move being prepared: the locked order and what the verb's step sets."""
+
+    actor: User | None
+    order: ServiceOrder
+    verb: str
+    before: str
+    reason: str
+    now: dt.datetime
+    errors: Errors
+    station: Station | int | None = None
+    technician: User | int | None = None
+    fields: set[str] = field(default_factory=set)
+    payload: dict[str, Any] = field(default_factory=dict)
+    previous: str | None = None
+
+
+# Verbs after which the service-level plan is recomputed (the clock starts, stops or is met).
+REPLAN = frozenset(
+    {
+        "bring_in",
+        "accept",
+        "arrive",
+        "complete",
+        "solve_remotely",
+        "cancel",
+        "wait_parts",
+        "wait_customer",
+        "resume",
+    }
+)
+# Verbs that only their own flows take (`recorded=True`): the error each refuses others with.
+_RECORDED_BY = (
+    (
+        FIELD_ONLY,
+        "use_field_work",
+        _("Record this on the visit page (the technician's service record)."),
+    ),
+    (
+        KNOWLEDGE_ONLY,
+        "use_knowledge",
+        _("Mark the order solved on the phone from the solution that solved it."),
+    ),
+    (FOLLOW_UP_ONLY, "use_follow_up", _("Record the follow-up's answers (follow-up queue).")),
+    (WORKSHOP_ONLY, "use_workshop", _("Record this on the workshop job (counter or bench).")),
+)
+
+
+def _check_recorded(verb: str, recorded: bool) -> None:
+    if recorded:
+        return
+    for verbs, code, message in _RECORDED_BY:
+        if verb in verbs:
+            raise Conflict(code, message, details={"action": verb})
+
+
+def _replan(order: ServiceOrder, payload: dict[str, Any]) -> list[str]:
+    """Recompute the due times after a move that affects the clock; the moved ones go into
+    the event's payload."""
+    before_due = {t: getattr(order, f"{t}_due") for t in sla.TARGETS}
+    fields = _apply_plan(order)
+    moved = {
+        t: _iso(getattr(order, f"{t}_due"))
+        for t in sla.TARGETS
+        if getattr(order, f"{t}_due") != before_due[t]
+    }
+    if moved:
+        payload["due"] = moved
+    return fields
+
+
+def _move(
+    verb: OrderVerb,
+    *,
+    actor: User | None,
+    order: ServiceOrder | int,
+    reason: str = "",
+    version: int | None = None,
+    at: dt.datetime | None = None,
+    recorded: bool = False,
+    station: Station | int | None = None,
+    technician: User | int | None = None,
+) -> ServiceOrder:
+    """The one path of every order move: lock, authorise, check the version and the table,
+    run the verb's step (`_STEPS`), then `transitions.apply()` saves the status and the
+    fields the step set and writes the `OrderEvent`."""
+    locked = _locked(order)
+    _authorize(actor, locked, verb)
+    _check_version(locked, version)
+    if not locked.can(verb):
+        raise _refuse(locked, verb)
+    _check_recorded(verb, recorded)
+    errors = Errors()
+    move = _Move(
+        actor=actor,
+        order=locked,
+        verb=verb,
+        before=locked.status,
+        reason=_reason(errors, verb, reason),
+        now=at or clock.now(),
+        errors=errors,
+        station=station,
+        technician=technician,
+    )
+    step = _STEPS.get(verb)
+    if step is not None:
+        step(move)
+    errors.raise_if_any()
+    apply(
+        ORDER_MACHINE,
+        locked,
+        verb,
+        event_model=OrderEvent,
+        subject_field="order",
+        actor=actor,
+        reason=move.reason,
+        payload=move.payload,
+        at=move.now,
+        previous=move.previous,
+        extra_fields=sorted(move.fields),
+        on_status=(lambda o: _replan(o, move.payload)) if verb in REPLAN else None,
+    )
+    return locked
+
+
+def _step_dispatch(move: _Move) -> None:
+    found = _station_for(move.errors, move.actor, move.order, move.station)
+    move.errors.raise_if_any()
+    assert found is not None
+    if move.verb == OrderVerb.REDISPATCH and found.pk == move.order.station_id:
+        move.errors.add("station", _("The order is already at this station."))
+        move.errors.raise_if_any()
+    move.payload = {
+        "station": found.pk,
+        "station_name": found.name,
+        "from_station": move.order.station_id,
+    }
+    move.order.station = found
+    move.order.region_id = found.region_id
+    move.fields |= {"station", "region"}
+
+
+def _step_assign(move: _Move) -> None:
+    tech = _technician_for(move.errors, move.order, move.technician)
+    move.errors.raise_if_any()
+    assert tech is not None
+    move.order.technician = tech
+    move.payload = {"technician": tech.pk, "technician_name": tech.get_full_name()}
+    move.fields.add("technician")
+
+
+def _step_release(move: _Move) -> None:
+    """The technician lets go of the order (unassign, decline, cannot keep, no-show)."""
+    move.errors.raise_if_any()
+    move.payload = {"technician": move.order.technician_id}
+    move.order.technician = None
+    move.fields.add("technician")
+
+
+def _met(move: _Move, *names: str) -> None:
+    """First response / arrival met now, unless met before."""
+    for name in names:
+        if getattr(move.order, name) is None:
+            setattr(move.order, name, move.now)
+            move.fields.add(name)
+
+
+def _step_bring_in(move: _Move) -> None:
+    # The workshop received the unit at `now` (its brought-in time): first response and
+    # arrival are met then; the station is the workshop's, the technician the bench's.
+    found = _station_for(move.errors, move.actor, move.order, move.station)
+    move.errors.raise_if_any()
+    assert found is not None
+    move.payload = {"station": found.pk, "station_name": found.name}
+    move.order.station, move.order.region_id = found, found.region_id
+    move.fields |= {"station", "region"}
+    if move.technician:
+        tech = _technician_for(move.errors, move.order, move.technician)
+        move.errors.raise_if_any()
+        move.order.technician = tech
+        move.payload["technician"] = getattr(tech, "pk", None)
+        move.fields.add("technician")
+    _met(move, "responded_at", "arrived_at")
+
+
+def _step_accept(move: _Move) -> None:
+    move.errors.raise_if_any()
+    _met(move, "responded_at")
+
+
+def _step_arrive(move: _Move) -> None:
+    move.errors.raise_if_any()
+    _met(move, "arrived_at")
+
+
+def _step_complete(move: _Move) -> None:
+    move.errors.raise_if_any()
+    move.order.completed_at = move.now
+    move.fields.add("completed_at")
+
+
+def _step_close(move: _Move) -> None:
+    move.errors.raise_if_any()
+    move.order.closed_at = move.now
+    move.fields.add("closed_at")
+
+
+def _step_solve_remotely(move: _Move) -> None:
+    move.errors.raise_if_any()
+    move.order.completed_at = move.order.closed_at = move.now
+    move.fields |= {"completed_at", "closed_at"}
+    _met(move, "responded_at")  # the agent's answer was the response
+
+
+def _step_cancel(move: _Move) -> None:
+    move.errors.raise_if_any()
+    move.order.cancel_reason = move.reason
+    move.fields.add("cancel_reason")
+    if move.before in PAUSED:  # a cancelled order is no longer waiting
+        move.order.pauses.filter(ended_at__isnull=True).update(ended_at=move.now)
+        move.order.status_before_pause = ""
+        move.fields.add("status_before_pause")
+
+
+def _step_pause(move: _Move) -> None:
+    move.errors.raise_if_any()
+    move.order.status_before_pause = move.before
+    move.fields.add("status_before_pause")
+    _sources, target = TRANSITIONS[move.verb]
+    OrderPause.objects.create(order=move.order, status=target, started_at=move.now)
+
+
+def _step_resume(move: _Move) -> None:
+    move.errors.raise_if_any()
+    move.previous = move.order.status_before_pause or "triaged"
+    move.order.status_before_pause = ""
+    move.fields.add("status_before_pause")
+    pause = move.order.pauses.filter(ended_at__isnull=True).order_by("-started_at").first()
+    if pause is not None:
+        pause.ended_at = move.now
+        pause.save(update_fields=["ended_at"])
+        minutes = int((move.now - pause.started_at).total_seconds() // 60)
+        move.payload = {"paused_minutes": minutes}
+
+
+_STEPS: dict[str, Callable[[_Move], None]] = {
+    OrderVerb.DISPATCH: _step_dispatch,
+    OrderVerb.REDISPATCH: _step_dispatch,
+    OrderVerb.ASSIGN: _step_assign,
+    OrderVerb.UNASSIGN: _step_release,
+    OrderVerb.DECLINE: _step_release,
+    OrderVerb.CANNOT_KEEP: _step_release,
+    OrderVerb.NO_SHOW: _step_release,
+    OrderVerb.BRING_IN: _step_bring_in,
+    OrderVerb.ACCEPT: _step_accept,
+    OrderVerb.ARRIVE: _step_arrive,
+    OrderVerb.COMPLETE: _step_complete,
+    OrderVerb.CLOSE: _step_close,
+    OrderVerb.SOLVE_REMOTELY: _step_solve_remotely,
+    OrderVerb.CANCEL: _step_cancel,
+    OrderVerb.WAIT_PARTS: _step_pause,
+    OrderVerb.WAIT_CUSTOMER: _step_pause,
+    OrderVerb.RESUME: _step_resume,
+}
+
+
+# The named verbs. Each takes the actor, the order (row or id), a reason (required for the
+# verbs in NEEDS_REASON), the version the caller saw and the moment (`at`, for the field-work
+# and history callers); the verbs only their own flows take also take `recorded`.
+
+
+@transaction.atomic
+def order_triage(
+    *,
+    actor: User | None,
+    order: ServiceOrder | int,
+    reason: str = "",
+    version: int | None = None,
+    at: dt.datetime | None = None,
+) -> ServiceOrder:
+    """已分诊: unit, warranty and priority checked."""
+    return _move(OrderVerb.TRIAGE, actor=actor, order=order, reason=reason, version=version, at=at)
+
+
+@transaction.atomic
+def order_dispatch(
+    *,
+    actor: User | None,
+    order: ServiceOrder | int,
+    station: Station | int | None,
+    reason: str = "",
+    version: int | None = None,
+    at: dt.datetime | None = None,
+) -> ServiceOrder:
+    """已派站: hand the order to a service station (in the dispatcher's region)."""
+    return _move(
+        OrderVerb.DISPATCH,
+        actor=actor,
+        order=order,
+        station=station,
+        reason=reason,
+        version=version,
+        at=at,
+    )
+
+
+@transaction.atomic
+def order_redispatch(
+    *,
+    actor: User | None,
+    order: ServiceOrder | int,
+    station: Station | int | None,
+    reason: str = "",
+    version: int | None = None,
+    at: dt.datetime | None = None,
+) -> ServiceOrder:
+    """Move a dispatched order to another station."""
+    return _move(
+        OrderVerb.REDISPATCH,
+        actor=actor,
+        order=order,
+        station=station,
+        reason=reason,
+        version=version,
+        at=at,
+    )
+
+
+@transaction.atomic
+def order_assign(
+    *,
+    actor: User | None,
+    order: ServiceOrder | int,
+    technician: User | int | None,
+    reason: str = "",
+    version: int | None = None,
+    at: dt.datetime | None = None,
+) -> ServiceOrder:
+    """已派工: a technician of the order's station."""
+    return _move(
+        OrderVerb.ASSIGN,
+        actor=actor,
+        order=order,
+        technician=technician,
+        reason=reason,
+        version=version,
+        at=at,
+    )
+
+
+@transaction.atomic
+def order_bring_in(
+    *,
+    actor: User | None,
+    order: ServiceOrder | int,
+    station: Station | int | None,
+    technician: User | int | None = None,
+    reason: str = "",
+    version: int | None = None,
+    at: dt.datetime | None = None,
+    recorded: bool = False,
+) -> ServiceOrder:
+    """The unit is in a workshop's hands (the workshop's actions say `recorded`)."""
+    return _move(
+        OrderVerb.BRING_IN,
+        actor=actor,
+        order=order,
+        station=station,
+        technician=technician,
+        reason=reason,
+        version=version,
+        at=at,
+        recorded=recorded,
+    )
+
+
+def _simple_verb(verb: OrderVerb, doc: str) -> Callable[..., ServiceOrder]:
+    """A named verb that takes nothing beyond the common arguments."""
+
+    @transaction.atomic
+    def action(
+        *,
+        actor: User | None,
+        order: ServiceOrder | int,
+        reason: str = "",
+        version: int | None = None,
+        at: dt.datetime | None = None,
+        recorded: bool = False,
+    ) -> ServiceOrder:
+        return _move(
+            verb,
+            actor=actor,
+            order=order,
+            reason=reason,
+            version=version,
+            at=at,
+            recorded=recorded,
+        )
+
+    action.__name__ = action.__qualname__ = f"order_{verb.value}"
+    action.__doc__ = doc
+    return action
+
+
+order_unassign = _simple_verb(OrderVerb.UNASSIGN, "Back to dispatch (with a reason).")
+order_accept = _simple_verb(OrderVerb.ACCEPT, "已接单: the technician accepts (first response).")
+order_decline = _simple_verb(OrderVerb.DECLINE, "The technician turns it down (field work).")
+order_cannot_keep = _simple_verb(
+    OrderVerb.CANNOT_KEEP, "The appointment cannot be kept (field work)."
+)
+order_depart = _simple_verb(OrderVerb.DEPART, "在途: the technician is on the way.")
+order_arrive = _simple_verb(OrderVerb.ARRIVE, "到场: checked in on site (arrival).")
+order_complete = _simple_verb(OrderVerb.COMPLETE, "已完工 (field work records the visit).")
+order_no_show = _simple_verb(OrderVerb.NO_SHOW, "Customer absent (field work).")
+order_revisit = _simple_verb(OrderVerb.REVISIT, "Another visit needed (field work).")
+order_follow_up = _simple_verb(OrderVerb.FOLLOW_UP, "已回访 (the follow-up's answers).")
+order_close = _simple_verb(OrderVerb.CLOSE, "已关闭.")
+order_wait_parts = _simple_verb(OrderVerb.WAIT_PARTS, "待料: the clock pauses.")
+order_wait_customer = _simple_verb(OrderVerb.WAIT_CUSTOMER, "待客户: the clock pauses.")
+order_resume = _simple_verb(OrderVerb.RESUME, "Back to the status before the pause.")
+order_cancel = _simple_verb(OrderVerb.CANCEL, "已取消, with a reason.")
+order_solve_remotely = _simple_verb(
+    OrderVerb.SOLVE_REMOTELY, "Solved on the phone (the knowledge actions)."
+)
+
+# verb -> its named action (the dispatcher below and callers holding a verb use it).
+ORDER_VERBS: dict[str, Callable[..., ServiceOrder]] = {
+    OrderVerb.TRIAGE: order_triage,
+    OrderVerb.DISPATCH: order_dispatch,
+    OrderVerb.REDISPATCH: order_redispatch,
+    OrderVerb.ASSIGN: order_assign,
+    OrderVerb.UNASSIGN: order_unassign,
+    OrderVerb.ACCEPT: order_accept,
+    OrderVerb.DECLINE: order_decline,
+    OrderVerb.CANNOT_KEEP: order_cannot_keep,
+    OrderVerb.DEPART: order_depart,
+    OrderVerb.ARRIVE: order_arrive,
+    OrderVerb.COMPLETE: order_complete,
+    OrderVerb.NO_SHOW: order_no_show,
+    OrderVerb.REVISIT: order_revisit,
+    OrderVerb.FOLLOW_UP: order_follow_up,
+    OrderVerb.CLOSE: order_close,
+    OrderVerb.WAIT_PARTS: order_wait_parts,
+    OrderVerb.WAIT_CUSTOMER: order_wait_customer,
+    OrderVerb.RESUME: order_resume,
+    OrderVerb.CANCEL: order_cancel,
+    OrderVerb.SOLVE_REMOTELY: order_solve_remotely,
+    OrderVerb.BRING_IN: order_bring_in,
+}
+_WITH_STATION = frozenset({OrderVerb.DISPATCH, OrderVerb.REDISPATCH, OrderVerb.BRING_IN})
+_WITH_TECHNICIAN = frozenset({OrderVerb.ASSIGN, OrderVerb.BRING_IN})
+
+
 @transaction.atomic
 def order_transition(
     *,
@@ -655,185 +1096,24 @@ def order_transition(
     at: dt.datetime | None = None,
     recorded: bool = False,
 ) -> ServiceOrder:
-    """The one function behind every status change in `TRANSITIONS`.
+    """Any verb by name, for callers that hold the verb as data (the web's transition form,
+    the API's per-verb endpoints, the history import): dispatches to the named action
+    (`order_assign`, ...). An unknown verb is 404 `unknown_action`.
 
-    The transitions in `RECORDED_ONLY` come with more than a status (the no-show's wait and
-    call, the visit's record, the follow-up's answers): only the field-work and follow-up
-    actions take them, saying `recorded`."""
-    if action not in TRANSITIONS:
+    The verbs in `RECORDED_ONLY` come with more than a status (the no-show's wait and call,
+    the visit's record, the follow-up's answers): only their own flows take them, saying
+    `recorded`."""
+    if action not in ORDER_VERBS:
         raise ApplicationError("unknown_action", _("Unknown action."), status=404)
-    locked = _locked(order)
-    _authorize(actor, locked, action)
-    _check_version(locked, version)
-    if not locked.can(action):
-        raise _refuse(locked, action)
-    if action in FIELD_ONLY and not recorded:
-        raise Conflict(
-            "use_field_work",
-            _("Record this on the visit page (the technician's service record)."),
-            details={"action": action},
-        )
-    if action in KNOWLEDGE_ONLY and not recorded:
-        raise Conflict(
-            "use_knowledge",
-            _("Mark the order solved on the phone from the solution that solved it."),
-            details={"action": action},
-        )
-    if action in FOLLOW_UP_ONLY and not recorded:
-        raise Conflict(
-            "use_follow_up",
-            _("Record the follow-up's answers (follow-up queue)."),
-            details={"action": action},
-        )
-    if action in WORKSHOP_ONLY and not recorded:
-        raise Conflict(
-            "use_workshop",
-            _("Record this on the workshop job (counter or bench)."),
-            details={"action": action},
-        )
-    errors = Errors()
-    reason = _reason(errors, action, reason)
-    now = at or clock.now()
-    before = locked.status
-    _allowed, target = TRANSITIONS[action]
-    fields = {"status", "version", "updated_at"}
-    payload: dict[str, Any] = {}
-
-    if action in ("dispatch", "redispatch"):
-        found = _station_for(errors, actor, locked, station)
-        errors.raise_if_any()
-        assert found is not None
-        if action == "redispatch" and found.pk == locked.station_id:
-            errors.add("station", _("The order is already at this station."))
-            errors.raise_if_any()
-        payload = {
-            "station": found.pk,
-            "station_name": found.name,
-            "from_station": locked.station_id,
-        }
-        locked.station = found
-        locked.region_id = found.region_id
-        fields |= {"station", "region"}
-    elif action == "assign":
-        tech = _technician_for(errors, locked, technician)
-        errors.raise_if_any()
-        assert tech is not None
-        locked.technician = tech
-        payload = {"technician": tech.pk, "technician_name": tech.get_full_name()}
-        fields.add("technician")
-    elif action in ("unassign", "decline", "cannot_keep", "no_show"):
-        errors.raise_if_any()
-        payload = {"technician": locked.technician_id}
-        locked.technician = None
-        fields.add("technician")
-    elif action == "bring_in":
-        # The workshop received the unit at `now` (its brought-in time): first response and
-        # arrival are met then; the station is the workshop's, the technician the bench's.
-        found = _station_for(errors, actor, locked, station)
-        errors.raise_if_any()
-        assert found is not None
-        payload = {"station": found.pk, "station_name": found.name}
-        locked.station, locked.region_id = found, found.region_id
-        fields |= {"station", "region"}
-        if technician:
-            tech = _technician_for(errors, locked, technician)
-            errors.raise_if_any()
-            locked.technician = tech
-            payload["technician"] = getattr(tech, "pk", None)
-            fields.add("technician")
-        if locked.responded_at is None:
-            locked.responded_at = now
-            fields.add("responded_at")
-        if locked.arrived_at is None:
-            locked.arrived_at = now
-            fields.add("arrived_at")
-    elif action == "accept":
-        errors.raise_if_any()
-        if locked.responded_at is None:
-            locked.responded_at = now
-            fields.add("responded_at")
-    elif action == "arrive":
-        errors.raise_if_any()
-        if locked.arrived_at is None:
-            locked.arrived_at = now
-            fields.add("arrived_at")
-    elif action == "complete":
-        errors.raise_if_any()
-        locked.completed_at = now
-        fields.add("completed_at")
-    elif action == "close":
-        errors.raise_if_any()
-        locked.closed_at = now
-        fields.add("closed_at")
-    elif action == "solve_remotely":
-        errors.raise_if_any()
-        locked.completed_at = locked.closed_at = now
-        fields |= {"completed_at", "closed_at"}
-        if locked.responded_at is None:  # the agent's answer was the response
-            locked.responded_at = now
-            fields.add("responded_at")
-    elif action == "cancel":
-        errors.raise_if_any()
-        locked.cancel_reason = reason
-        fields.add("cancel_reason")
-        if before in PAUSED:  # a cancelled order is no longer waiting
-            locked.pauses.filter(ended_at__isnull=True).update(ended_at=now)
-            locked.status_before_pause = ""
-            fields.add("status_before_pause")
-    elif action in ("wait_parts", "wait_customer"):
-        errors.raise_if_any()
-        locked.status_before_pause = before
-        fields.add("status_before_pause")
-        OrderPause.objects.create(order=locked, status=target, started_at=now)
-    elif action == "resume":
-        errors.raise_if_any()
-        target = locked.status_before_pause or "triaged"
-        locked.status_before_pause = ""
-        fields.add("status_before_pause")
-        pause = locked.pauses.filter(ended_at__isnull=True).order_by("-started_at").first()
-        if pause is not None:
-            pause.ended_at = now
-            pause.save(update_fields=["ended_at"])
-            payload = {"paused_minutes": int((now - pause.started_at).total_seconds() // 60)}
-    else:
-        errors.raise_if_any()
-
-    assert target is not None
-    locked.status = target
-    locked.version += 1
-    if action in (
-        "bring_in",
-        "accept",
-        "arrive",
-        "complete",
-        "solve_remotely",
-        "cancel",
-        "wait_parts",
-        "wait_customer",
-        "resume",
-    ):
-        before_due = {t: getattr(locked, f"{t}_due") for t in sla.TARGETS}
-        fields |= set(_apply_plan(locked))
-        moved = {
-            t: _iso(getattr(locked, f"{t}_due"))
-            for t in sla.TARGETS
-            if getattr(locked, f"{t}_due") != before_due[t]
-        }
-        if moved:
-            payload["due"] = moved
-    locked.save(update_fields=sorted(fields))
-    order_event(
-        locked,
-        actor=actor,
-        kind=EventKind.TRANSITION,
-        action=action,
-        from_status=before,
-        to_status=target,
-        reason=reason,
-        payload=payload,
-        at=now,
-    )
-    return locked
+    verb = OrderVerb(action)
+    kwargs: dict[str, Any] = {"reason": reason, "version": version, "at": at}
+    if verb in _WITH_STATION:
+        kwargs["station"] = station
+    if verb in _WITH_TECHNICIAN:
+        kwargs["technician"] = technician
+    if verb not in (OrderVerb.TRIAGE, OrderVerb.DISPATCH, OrderVerb.REDISPATCH, OrderVerb.ASSIGN):
+        kwargs["recorded"] = recorded
+    return ORDER_VERBS[verb](actor=actor, order=order, **kwargs)
 
 
 def _station_for(
@@ -959,81 +1239,22 @@ def order_update(
         raise _refuse(locked, "edit")
     errors = Errors()
     diff: dict[str, list[Any]] = {}
-    if "priority" in changes and changes["priority"] != locked.priority:
-        if changes["priority"] not in Priority.values:
-            errors.add("priority", _("Unknown priority."))
-        else:
-            diff["priority"] = [locked.priority, changes["priority"]]
-    if "service_type" in changes and changes["service_type"] != locked.service_type:
-        if changes["service_type"] not in ServiceType.values:
-            errors.add("service_type", _("Unknown service type."))
-        else:
-            diff["service_type"] = [locked.service_type, changes["service_type"]]
-    if "fault_description" in changes:
-        text = (changes["fault_description"] or "").strip()
-        if len(text) > 4000:
-            errors.add("fault_description", _("At most %(n)d characters.") % {"n": 4000})
-        elif text != locked.fault_description:
-            diff["fault_description"] = [locked.fault_description, text]
-    if "fault_code" in changes:
-        value = changes["fault_code"]
-        code_id = getattr(value, "pk", value) or None
-        if (
-            code_id is not None
-            and not FaultCode.objects.filter(
-                pk=code_id, category__company_id=locked.company_id
-            ).exists()
-        ):
-            errors.add("fault_code", _("Unknown fault code."))
-        elif code_id != locked.fault_code_id:
-            diff["fault_code"] = [locked.fault_code_id, code_id]
-    if "contract_level" in changes:
-        level = (changes["contract_level"] or "").strip()
-        if len(level) > 32:
-            errors.add("contract_level", _("At most %(n)d characters.") % {"n": 32})
-        elif level != locked.contract_level:
-            diff["contract_level"] = [locked.contract_level, level]
-    for name in ("preferred_start", "preferred_end"):
-        if name in changes and changes[name] != getattr(locked, name):
-            diff[name] = [getattr(locked, name), changes[name]]
-    if "duration_minutes" in changes:
-        minutes = changes["duration_minutes"]
-        try:
-            minutes = int(minutes) if minutes not in (None, "") else None
-        except (TypeError, ValueError):
-            minutes = -1
-        if minutes is not None and not 5 <= minutes <= 24 * 60:
-            errors.add("duration_minutes", _("Between 5 minutes and 24 hours."))
-        elif minutes != locked.duration_minutes:
-            diff["duration_minutes"] = [locked.duration_minutes, minutes]
-    if "required_skills" in changes:
-        skills = _clean_skills(errors, locked.company_id, changes["required_skills"])
-        if skills is not None and skills != (locked.required_skills or {}):
-            diff["required_skills"] = [locked.required_skills, skills]
-    start = diff.get("preferred_start", [None, locked.preferred_start])[1]
-    end = diff.get("preferred_end", [None, locked.preferred_end])[1]
-    if start and end and end <= start:
-        errors.add("preferred_end", _("The window must end after it starts."))
-    if "address" in changes:
-        value = changes["address"]
-        addr_id = getattr(value, "pk", value) or None
-        if (
-            addr_id is not None
-            and not Address.objects.filter(pk=addr_id, customer_id=locked.customer_id).exists()
-        ):
-            errors.add("address", _("Unknown address for this customer."))
-        elif addr_id != locked.address_id:
-            diff["address"] = [locked.address_id, addr_id]
+    for name, check in _EDIT_CHECKS.items():
+        if name in changes:
+            new = check(errors, locked, changes[name])
+            if new is not _UNCHANGED:
+                diff[name] = [getattr(locked, _attname(name)), new]
+        if name == "required_skills":  # the window as it will be, once both ends are known
+            start = diff.get("preferred_start", [None, locked.preferred_start])[1]
+            end = diff.get("preferred_end", [None, locked.preferred_end])[1]
+            if start and end and end <= start:
+                errors.add("preferred_end", _("The window must end after it starts."))
     errors.raise_if_any()
     if not diff:
         return locked
     for name, (_old, new) in diff.items():
-        attname = f"{name}_id" if name in ("fault_code", "address") else name
-        setattr(locked, attname, new)
-    fields = {f"{n}_id" if n in ("fault_code", "address") else n for n in diff} | {
-        "version",
-        "updated_at",
-    }
+        setattr(locked, _attname(name), new)
+    fields = {_attname(n) for n in diff} | {"version", "updated_at"}
     if "priority" in diff or "service_type" in diff or "contract_level" in diff:
         rule = sla.select_policy(
             _rules(locked.company_id),
@@ -1062,6 +1283,110 @@ def order_update(
         payload={k: [_plainish(a), _plainish(b)] for k, (a, b) in diff.items()},
     )
     return locked
+
+
+_UNCHANGED: Any = object()
+
+
+def _attname(name: str) -> str:
+    return f"{name}_id" if name in ("fault_code", "address") else name
+
+
+def _edit_priority(errors: Errors, order: ServiceOrder, value: Any) -> Any:
+    if value == order.priority:
+        return _UNCHANGED
+    if value not in Priority.values:
+        errors.add("priority", _("Unknown priority."))
+        return _UNCHANGED
+    return value
+
+
+def _edit_service_type(errors: Errors, order: ServiceOrder, value: Any) -> Any:
+    if value == order.service_type:
+        return _UNCHANGED
+    if value not in ServiceType.values:
+        errors.add("service_type", _("Unknown service type."))
+        return _UNCHANGED
+    return value
+
+
+def _edit_fault_description(errors: Errors, order: ServiceOrder, value: Any) -> Any:
+    text = (value or "").strip()
+    if len(text) > 4000:
+        errors.add("fault_description", _("At most %(n)d characters.") % {"n": 4000})
+        return _UNCHANGED
+    return text if text != order.fault_description else _UNCHANGED
+
+
+def _edit_fault_code(errors: Errors, order: ServiceOrder, value: Any) -> Any:
+    code_id = getattr(value, "pk", value) or None
+    if (
+        code_id is not None
+        and not FaultCode.objects.filter(pk=code_id, category__company_id=order.company_id).exists()
+    ):
+        errors.add("fault_code", _("Unknown fault code."))
+        return _UNCHANGED
+    return code_id if code_id != order.fault_code_id else _UNCHANGED
+
+
+def _edit_contract_level(errors: Errors, order: ServiceOrder, value: Any) -> Any:
+    level = (value or "").strip()
+    if len(level) > 32:
+        errors.add("contract_level", _("At most %(n)d characters.") % {"n": 32})
+        return _UNCHANGED
+    return level if level != order.contract_level else _UNCHANGED
+
+
+def _edit_preferred(name: str) -> Callable[[Errors, ServiceOrder, Any], Any]:
+    def check(errors: Errors, order: ServiceOrder, value: Any) -> Any:
+        return value if value != getattr(order, name) else _UNCHANGED
+
+    return check
+
+
+def _edit_duration(errors: Errors, order: ServiceOrder, value: Any) -> Any:
+    try:
+        minutes = int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        minutes = -1
+    if minutes is not None and not 5 <= minutes <= 24 * 60:
+        errors.add("duration_minutes", _("Between 5 minutes and 24 hours."))
+        return _UNCHANGED
+    return minutes if minutes != order.duration_minutes else _UNCHANGED
+
+
+def _edit_skills(errors: Errors, order: ServiceOrder, value: Any) -> Any:
+    skills = _clean_skills(errors, order.company_id, value)
+    if skills is not None and skills != (order.required_skills or {}):
+        return skills
+    return _UNCHANGED
+
+
+def _edit_address(errors: Errors, order: ServiceOrder, value: Any) -> Any:
+    addr_id = getattr(value, "pk", value) or None
+    if (
+        addr_id is not None
+        and not Address.objects.filter(pk=addr_id, customer_id=order.customer_id).exists()
+    ):
+        errors.add("address", _("Unknown address for this customer."))
+        return _UNCHANGED
+    return addr_id if addr_id != order.address_id else _UNCHANGED
+
+
+# Each editable field's check, in the order the fields are checked: the new value, or
+# `_UNCHANGED` (the same as now, or refused with an error on `errors`).
+_EDIT_CHECKS: dict[str, Callable[[Errors, ServiceOrder, Any], Any]] = {
+    "priority": _edit_priority,
+    "service_type": _edit_service_type,
+    "fault_description": _edit_fault_description,
+    "fault_code": _edit_fault_code,
+    "contract_level": _edit_contract_level,
+    "preferred_start": _edit_preferred("preferred_start"),
+    "preferred_end": _edit_preferred("preferred_end"),
+    "duration_minutes": _edit_duration,
+    "required_skills": _edit_skills,
+    "address": _edit_address,
+}
 
 
 def _clean_skills(errors: Errors, company_id: int, value: Any) -> dict[str, int] | None:
@@ -1226,7 +1551,6 @@ def _escalate(pk: int, now: dt.datetime) -> int:
 
 
 def _notify_escalation(order_id: int, target: str, level: int) -> None:
-    from aftersales.notifications.actions import notify
 
     order = ServiceOrder.objects.select_related("station").get(pk=order_id)
     role = ESCALATION_ROLES[level]
@@ -1263,30 +1587,12 @@ def _notify_escalation(order_id: int, target: str, level: int) -> None:
             )
 
 
-def available_actions(actor: User, order: ServiceOrder) -> list[str]:
-    """The transitions this user may take on this order now (for buttons and the API)."""
-    out = []
-    for action in order.allowed_actions():
-        if action in RECORDED_ONLY or not has_perm(actor, ACTION_PERMS[action]):
-            continue
-        if (
-            actor.role == Role.TECHNICIAN
-            and action in TECHNICIAN_OWN
-            and order.technician_id != actor.pk
-        ):
-            continue
-        out.append(action)
-    return out
-
-
 # --- intake helpers --------------------------------------------------------------------------
 
 
 @transaction.atomic
 def order_attach(*, actor: User, order: ServiceOrder, files: list[Any]) -> list[Any]:
     """Attach images (checked, re-encoded, stored under generated names)."""
-    from aftersales.orders import uploads
-    from aftersales.orders.models import OrderAttachment
 
     _check_visible(actor, order)
     if order.attachments.count() + len(files) > uploads.MAX_FILES:
@@ -1334,7 +1640,6 @@ def order_intake(
     unit inline, record the unit's km reading where the warranty needs it (before the 三包
     decision is taken), register the order, attach the images. Nothing is kept if any part
     fails."""
-    from aftersales.customers import actions as customer_actions
 
     if new_customer:
         customer = customer_actions.customer_create(actor=actor, **new_customer)
@@ -1345,8 +1650,6 @@ def order_intake(
         )
         order_fields["unit"] = unit
     if not order_fields.get("customer") and order_fields.get("unit"):
-        from aftersales.customers.selectors import units_visible_to
-
         owner = (
             units_visible_to(actor)
             .filter(pk=getattr(order_fields["unit"], "pk", order_fields["unit"]))
@@ -1392,8 +1695,6 @@ POLICY_FIELDS = (
 @transaction.atomic
 def sla_policy_save(*, actor: User, policy: SlaPolicy | None = None, **fields: Any) -> SlaPolicy:
     """Create or edit a policy. Orders already taken keep the goals they were promised."""
-    from aftersales.accounts.models import Region
-    from aftersales.core.audit import audit_record, changed, snapshot
 
     require(actor, Perm.SLA_EDIT)
     errors = Errors()
@@ -1451,7 +1752,6 @@ def order_warranty_override(
     *, actor: User, order: ServiceOrder | int, decision: str, reason: str, version: int | None
 ) -> ServiceOrder:
     """A service manager replaces the 三包 decision, with a reason (event and audit)."""
-    from aftersales.core.audit import audit_record
 
     require(actor, Perm.WARRANTY_OVERRIDE)
     locked = _locked(order)
@@ -1505,8 +1805,6 @@ def order_warranty_fulfil(
     """Carry out an exchange or a return the 三包 decision allows. An exchange gives the customer
     a new unit record whose warranty starts today (the period restarts); the old unit is marked
     exchanged and points at it. A return marks the unit returned and records the depreciation."""
-    from aftersales.core.audit import audit_record
-    from aftersales.customers.choices import UnitStatus
 
     require(actor, Perm.WARRANTY_OVERRIDE)
     locked = _locked(order)
@@ -1534,8 +1832,6 @@ def order_warranty_fulfil(
     today = clock.today()
     new_unit = None
     if outcome == "exchange":
-        from aftersales.customers import actions as customer_actions
-
         new_unit = customer_actions.unit_create(
             actor=actor,
             customer=unit.customer,

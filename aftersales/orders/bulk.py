@@ -25,11 +25,12 @@ from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Perm, require
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError, Conflict
-from aftersales.core.queue import trigger
 from aftersales.core.validation import Errors, ValidationFailed
 from aftersales.customers.models import Address
+from aftersales.customers.selectors import customers_visible_to, units_visible_to
 from aftersales.orders import sla
 from aftersales.orders.actions import (
+    AFTER_BULK_INTAKE_HOOKS,
     CONTRACT_LEVEL_HOOKS,
     Calendars,
     _apply_plan,
@@ -41,6 +42,7 @@ from aftersales.orders.actions import (
 )
 from aftersales.orders.choices import Channel, EventKind, Priority, ServiceType
 from aftersales.orders.models import OrderEvent, ServiceOrder
+from aftersales.warranty.actions import decide_for_unit
 
 
 @dataclass(frozen=True)
@@ -120,9 +122,6 @@ def orders_create_bulk(*, actor: User, requests: Sequence[OrderRequest]) -> Bulk
 
 
 def _create_batch(actor: User, requests: Sequence[OrderRequest], result: BulkResult) -> None:
-    from aftersales.customers.selectors import customers_visible_to, units_visible_to
-    from aftersales.warranty.actions import decide_for_unit
-
     scoped = {r.key: caller_key(actor, r.key) for r in requests}
     fingerprints = {r.key: _fingerprint_of(r) for r in requests}
     existing = {
@@ -285,8 +284,7 @@ def _check(
 
 
 def _after_intake(order_ids: list[int]) -> None:
-    """One queued job assigns the batch (the dispatch app decides whether the company wants
-    automatic assignment)."""
-    from aftersales.orders.tasks import auto_assign_many_task
-
-    trigger(auto_assign_many_task, order_ids)
+    """Run the after-bulk-intake hooks: dispatch queues one job that assigns the batch (and
+    decides whether the company wants automatic assignment)."""
+    for hook in AFTER_BULK_INTAKE_HOOKS:
+        hook(order_ids)

@@ -6,10 +6,13 @@ and the status it leads to. `ServiceOrder.can()` reads it; the actions enforce i
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from aftersales.core.transitions import Machine
 
 
 class Status(models.TextChoices):
@@ -133,6 +136,39 @@ TRANSITION_LABELS = {
 # arrival (check-in on site), resolution (completed).
 MET_FIELD = {"respond": "responded_at", "arrive": "arrived_at", "resolve": "completed_at"}
 
+
+class OrderVerb(StrEnum):
+    """The order's verbs: one named action each (`order_assign`, `order_accept`, ...); a typo
+    in a verb is an AttributeError at import, not a 404 at run time."""
+
+    TRIAGE = "triage"
+    DISPATCH = "dispatch"
+    REDISPATCH = "redispatch"
+    ASSIGN = "assign"
+    UNASSIGN = "unassign"
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    CANNOT_KEEP = "cannot_keep"
+    DEPART = "depart"
+    ARRIVE = "arrive"
+    COMPLETE = "complete"
+    NO_SHOW = "no_show"
+    REVISIT = "revisit"
+    FOLLOW_UP = "follow_up"
+    CLOSE = "close"
+    WAIT_PARTS = "wait_parts"
+    WAIT_CUSTOMER = "wait_customer"
+    RESUME = "resume"
+    CANCEL = "cancel"
+    SOLVE_REMOTELY = "solve_remotely"
+    BRING_IN = "bring_in"
+    # Not a move of this order: a new order linked to it (`order_reopen`).
+    REOPEN = "reopen"
+
+
+if set(OrderVerb) - {OrderVerb.REOPEN} != set(TRANSITIONS):  # pragma: no cover - import check
+    raise ValueError("OrderVerb and TRANSITIONS name different verbs")
+
 # Transitions that must carry a reason.
 NEEDS_REASON = frozenset(
     {
@@ -156,6 +192,16 @@ WORKSHOP_ONLY = frozenset({"bring_in"})
 # Solved on the phone comes with the knowledge-base article that solved it (knowledge actions).
 KNOWLEDGE_ONLY = frozenset({"solve_remotely"})
 RECORDED_ONLY = FIELD_ONLY | FOLLOW_UP_ONLY | WORKSHOP_ONLY | KNOWLEDGE_ONLY
+
+# The order's lifecycle on the transition kernel (`core/transitions.py`). The order's actions
+# check the reason themselves (a form error on `reason`, with its length), before the kernel.
+ORDER_MACHINE = Machine(
+    name="order",
+    statuses=dict(Status.choices),
+    table=TRANSITIONS,
+    needs_reason=NEEDS_REASON - {"reopen"},
+    labels=TRANSITION_LABELS,
+)
 
 
 class Channel(models.TextChoices):

@@ -12,7 +12,7 @@ from django.utils.translation import pgettext_lazy
 from aftersales.accounts.models import Company, Region, Station
 from aftersales.catalog.models import FaultCode
 from aftersales.core import clock
-from aftersales.core.models import AppendOnlyModel
+from aftersales.core.models import TransitionEvent
 from aftersales.customers.models import Address, Customer, InstalledUnit
 from aftersales.orders.choices import (
     FINAL,
@@ -284,28 +284,21 @@ class ServiceOrder(models.Model):
         return any(self.target_state(t) == "breached" for t in MET_FIELD)
 
 
-class OrderEvent(AppendOnlyModel):
-    """One thing that happened to an order: never updated, never deleted."""
+class OrderEvent(TransitionEvent):
+    """One thing that happened to an order: never updated, never deleted. On the kernel's
+    event base; `kind` sorts the rows (a transition, an edit, a note, ...)."""
 
     order = models.ForeignKey(ServiceOrder, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField(_("time"), default=clock.now)
-    source = models.CharField(
-        _("source"), max_length=16, blank=True, default=clock.source, editable=False
+    # A transition written by `transitions.apply()` is a TRANSITION; the other writers
+    # (`order_event`) say their kind.
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=EventKind.choices, default=EventKind.TRANSITION
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
     action = models.CharField(_("action"), max_length=32, blank=True)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
-    reason = models.CharField(_("reason"), max_length=500, blank=True)
-    payload = models.JSONField(default=dict, blank=True)
 
-    class Meta:
+    class Meta(TransitionEvent.Meta):
         verbose_name = _("order event")
         verbose_name_plural = _("order events")
-        ordering = ["at", "id"]
         indexes = [models.Index(fields=["order", "at"], name="order_event_idx")]
 
     @property

@@ -8,12 +8,85 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from aftersales.accounts.choices import Role
+from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.accounts.selectors import scope
 from aftersales.core import clock
 from aftersales.core.selectors import as_id, matching_ids
-from aftersales.customers.models import InstalledUnit
-from aftersales.orders.choices import OPEN, PAUSED, Status
-from aftersales.orders.models import OrderEvent, ServiceOrder
+from aftersales.customers import search
+from aftersales.customers.models import Customer, InstalledUnit
+from aftersales.customers.selectors import prefix_q
+from aftersales.orders.choices import OPEN, PAUSED, RECORDED_ONLY, Status
+from aftersales.orders.models import OrderEvent, OrderSettings, ServiceOrder
+
+# The permission each order verb needs (the actions check it; the buttons read it).
+ACTION_PERMS = {
+    "triage": Perm.ORDER_TRIAGE,
+    "dispatch": Perm.ORDER_DISPATCH,
+    "redispatch": Perm.ORDER_DISPATCH,
+    "assign": Perm.ORDER_ASSIGN,
+    "unassign": Perm.ORDER_ASSIGN,
+    "accept": Perm.ORDER_WORK,
+    "decline": Perm.ORDER_WORK,
+    "cannot_keep": Perm.ORDER_WORK,
+    "no_show": Perm.ORDER_WORK,
+    "revisit": Perm.ORDER_WORK,
+    "depart": Perm.ORDER_WORK,
+    "arrive": Perm.ORDER_WORK,
+    "complete": Perm.ORDER_WORK,
+    "follow_up": Perm.ORDER_FOLLOW_UP,
+    "close": Perm.ORDER_FOLLOW_UP,
+    "wait_parts": Perm.ORDER_PAUSE,
+    "wait_customer": Perm.ORDER_PAUSE,
+    "resume": Perm.ORDER_PAUSE,
+    "cancel": Perm.ORDER_CANCEL,
+    "reopen": Perm.ORDER_REOPEN,
+    "solve_remotely": Perm.ORDER_TRIAGE,
+    "bring_in": Perm.ORDER_WORK,
+}
+# Actions a technician may only take on orders assigned to them.
+TECHNICIAN_OWN = frozenset(
+    {
+        "accept",
+        "decline",
+        "cannot_keep",
+        "depart",
+        "arrive",
+        "no_show",
+        "revisit",
+        "complete",
+        "wait_parts",
+        "wait_customer",
+        "resume",
+        "unassign",
+    }
+)
+
+
+def technician_may_act(actor: Any, order: ServiceOrder, action: str) -> bool:
+    """The one rule: a technician takes the verbs in TECHNICIAN_OWN only on their own order."""
+    return not (
+        getattr(actor, "role", None) == Role.TECHNICIAN
+        and action in TECHNICIAN_OWN
+        and order.technician_id != actor.pk
+    )
+
+
+def order_settings(company_id: int) -> OrderSettings:
+    found = OrderSettings.objects.filter(company_id=company_id).first()
+    return found or OrderSettings(company_id=company_id)
+
+
+def available_actions(actor: Any, order: ServiceOrder) -> list[str]:
+    """The transitions this user may take on this order now (for buttons and the API)."""
+    out = []
+    for action in order.allowed_actions():
+        if action in RECORDED_ONLY or not has_perm(actor, ACTION_PERMS[action]):
+            continue
+        if not technician_may_act(actor, order, action):
+            continue
+        out.append(action)
+    return out
+
 
 QUEUES = (
     "open",
@@ -97,10 +170,6 @@ def order_filter(qs: QuerySet[ServiceOrder], params: dict[str, Any]) -> QuerySet
         qs = qs.filter(breached_q(now))
     q = (params.get("q") or "").strip()
     if q:
-        from aftersales.customers import search
-        from aftersales.customers.models import Customer
-        from aftersales.customers.selectors import prefix_q
-
         text = q.upper()
         serial = text.replace(" ", "")
         units = [InstalledUnit.objects.filter(prefix_q("serial", serial)).values("pk")]

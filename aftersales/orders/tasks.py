@@ -6,8 +6,6 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from aftersales.accounts.models import Company
-from aftersales.calendars.actions import calendar_load_published_years
 from aftersales.calendars.selectors import forget
 from aftersales.orders.actions import escalation_run, orders_recompute_due
 from aftersales.orders.orphans import sweep_orphan_uploads
@@ -24,25 +22,13 @@ def orders_recompute_due_task(company_id: int, *, provisional_only: bool) -> int
     return orders_recompute_due(company_id=company_id, provisional_only=provisional_only)
 
 
-@db_periodic_task(crontab(minute="17", hour="3"))
-def calendar_years_sweep() -> int:
-    """Nightly: load any year a newly installed chinese-calendar package publishes."""
-    loaded = 0
-    for company_id in Company.objects.values_list("pk", flat=True):
-        loaded += len(calendar_load_published_years(company_id=company_id))
-    return loaded
-
-
-@db_task()
-def auto_assign_many_task(order_ids: list[int]) -> int:
-    """After a batch of orders was created (planned work): assign each as on intake, when the
-    company assigns automatically."""
-    from aftersales.dispatch.actions import order_auto_assign
-
-    return sum(order_auto_assign(order_id=pk) is not None for pk in order_ids)
-
-
 @db_periodic_task(crontab(minute="25", hour="4"))
 def orphan_uploads_sweep() -> int:
     """Nightly: delete stored files no row refers to (older than the grace period)."""
     return len(sweep_orphan_uploads(apply=True).orphans)
+
+
+def days_changed(company_id: int, *, provisional_only: bool) -> None:
+    """calendars' DAYS_CHANGED_HOOKS (registered in `OrdersConfig.ready()`): recompute the
+    due times in the background."""
+    orders_recompute_due_task(company_id, provisional_only=provisional_only)

@@ -2,6 +2,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from aftersales.core.transitions import Machine
+
 
 class WarehouseKind(models.TextChoices):
     # 总库: the company's central warehouse.
@@ -89,3 +91,29 @@ class InspectionOutcome(models.TextChoices):
 
 # Outcomes charged back to the station (the warranty part was not justified).
 CHARGED_OUTCOMES = frozenset({InspectionOutcome.WRONG_PART, InspectionOutcome.MISUSE})
+
+
+# The parts request's lifecycle on the transition kernel (`core/transitions.py`). Shipping
+# changes no status (an event through `record()`); `fulfil` follows the last unit received.
+REQUEST_MACHINE = Machine(
+    name="parts_request",
+    statuses=dict(RequestStatus.choices),
+    table={
+        "approve": (frozenset({"submitted"}), "approved"),
+        "reject": (frozenset({"submitted"}), "rejected"),
+        "cancel": (frozenset({"submitted"}), "cancelled"),
+        "fulfil": (frozenset({"approved"}), "fulfilled"),
+    },
+    needs_reason=frozenset({"reject"}),
+)
+
+# The old-part return's lifecycle (旧件返还); a chargeback is an event, not a status.
+RETURN_MACHINE = Machine(
+    name="old_part_return",
+    statuses=dict(ReturnStatus.choices),
+    table={
+        "ship": (frozenset({"open"}), "shipped"),
+        "receive": (frozenset({"open", "shipped"}), "received"),
+        "inspect": (frozenset({"received"}), "inspected"),
+    },
+)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts.models import Company, Region, Station
 from aftersales.catalog.models import Part
 from aftersales.core import clock
-from aftersales.core.models import AppendOnlyModel
+from aftersales.core.models import AppendOnlyModel, TransitionEvent
 from aftersales.orders.models import ServiceOrder
 from aftersales.parts.choices import (
     InspectionOutcome,
@@ -277,24 +277,14 @@ class PartsRequestLine(models.Model):
         return self.approved - self.shipped
 
 
-class PartsRequestEvent(AppendOnlyModel):
-    request = models.ForeignKey(PartsRequest, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField(default=clock.now)
-    source = models.CharField(
-        _("source"), max_length=16, blank=True, default=clock.source, editable=False
-    )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    action = models.CharField(max_length=32)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
-    reason = models.CharField(max_length=500, blank=True)
-    payload = models.JSONField(default=dict, blank=True)
+class PartsRequestEvent(TransitionEvent):
+    """The parts request's history on the kernel's event base (`core.models.TransitionEvent`)."""
 
-    class Meta:
+    request = models.ForeignKey(PartsRequest, on_delete=models.PROTECT, related_name="events")
+
+    class Meta(TransitionEvent.Meta):
         verbose_name = _("parts request event")
-        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["request", "at"], name="parts_request_event_idx")]
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.action}"
@@ -345,25 +335,16 @@ class ReturnObligation(models.Model):
         return self.status == ReturnStatus.OPEN and self.due < today  # type: ignore[operator]
 
 
-class ReturnEvent(AppendOnlyModel):
+class ReturnEvent(TransitionEvent):
+    """The old-part return's history on the kernel's event base."""
+
     obligation = models.ForeignKey(
         ReturnObligation, on_delete=models.PROTECT, related_name="events"
     )
-    at = models.DateTimeField(default=clock.now)
-    source = models.CharField(
-        _("source"), max_length=16, blank=True, default=clock.source, editable=False
-    )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    action = models.CharField(max_length=32)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
-    reason = models.CharField(max_length=500, blank=True)
 
-    class Meta:
+    class Meta(TransitionEvent.Meta):
         verbose_name = _("old-part return event")
-        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["obligation", "at"], name="return_event_idx")]
 
     def __str__(self) -> str:
         return f"{self.obligation_id} {self.action}"

@@ -14,6 +14,7 @@ from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.accounts.selectors import stations_visible_to
 from aftersales.parts.models import (
     PartsRequest,
+    PartsSettings,
     ReturnObligation,
     StockLevel,
     StockMove,
@@ -118,3 +119,29 @@ def requests_visible_to(user: Any) -> QuerySet[PartsRequest]:
 
 def returns_visible_to(user: Any) -> QuerySet[ReturnObligation]:
     return ReturnObligation.objects.filter(station__in=stations_visible_to(user))
+
+
+def replaced_components(order_ids: list[int]) -> dict[int, set[str]]:
+    """The main components (and accessories) each order replaced: parts issued to it, net of
+    returns, whose catalogue part belongs to a main component. One query. (warranty's
+    REPLACED_COMPONENTS_HOOKS, registered in `PartsConfig.ready()`.)"""
+    if not order_ids:
+        return {}
+    rows = (
+        StockMove.objects.filter(
+            order_id__in=order_ids, kind__in=("issue", "return"), part__component__isnull=False
+        )
+        .values("order_id", "part__component__code")
+        .annotate(net=Sum("quantity"))
+    )
+    out: dict[int, set[str]] = {}
+    for row in rows:
+        if row["net"] < 0:  # issues are negative: more issued than returned
+            out.setdefault(row["order_id"], set()).add(row["part__component__code"])
+    return out
+
+
+def parts_settings(company_id: int) -> PartsSettings:
+    return PartsSettings.objects.filter(company_id=company_id).first() or PartsSettings(
+        company_id=company_id
+    )

@@ -15,10 +15,15 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Perm, require
+from aftersales.calendars.selectors import work_calendar
 from aftersales.core import clock
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import ApplicationError
 from aftersales.core.validation import Errors
+from aftersales.customers import meters
+from aftersales.customers.models import InstalledUnit
+from aftersales.customers.selectors import latest_meter, meter_history
+from aftersales.orders.models import ServiceOrder
 from aftersales.warranty import engine
 from aftersales.warranty.models import WarrantyPolicy
 from aftersales.warranty.policies import below_floor, to_engine
@@ -56,7 +61,6 @@ def repairs_of(
     unit_ids: list[int], *, before: dt.datetime | None = None
 ) -> dict[int, list[engine.Repair]]:
     """Earlier completed repair orders of these units, in one query."""
-    from aftersales.orders.models import ServiceOrder
 
     done = ServiceOrder.objects.filter(
         unit_id__in=unit_ids,
@@ -85,26 +89,20 @@ def repairs_of(
     return out
 
 
+# Functions (order ids -> {order id: main component codes replaced}) that say which main
+# components each order replaced: parts registers its stock ledger's answer in
+# `PartsConfig.ready()`, so warranty imports nothing above it.
+REPLACED_COMPONENTS_HOOKS: list[Callable[[list[int]], dict[int, set[str]]]] = []
+
+
 def _replaced_components(order_ids: list[int]) -> dict[int, set[str]]:
-    """The main components (and accessories) each order replaced: parts issued to it, net of
-    returns, whose catalogue part belongs to a main component. One query."""
-    from django.db.models import Sum
-
-    from aftersales.parts.models import StockMove
-
-    if not order_ids:
-        return {}
-    rows = (
-        StockMove.objects.filter(
-            order_id__in=order_ids, kind__in=("issue", "return"), part__component__isnull=False
-        )
-        .values("order_id", "part__component__code")
-        .annotate(net=Sum("quantity"))
-    )
+    """The main components (and accessories) each order replaced (the registered hooks)."""
     out: dict[int, set[str]] = {}
-    for row in rows:
-        if row["net"] < 0:  # issues are negative: more issued than returned
-            out.setdefault(row["order_id"], set()).add(row["part__component__code"])
+    if not order_ids:
+        return out
+    for hook in REPLACED_COMPONENTS_HOOKS:
+        for order_id, codes in hook(order_ids).items():
+            out.setdefault(order_id, set()).update(codes)
     return out
 
 
@@ -119,7 +117,6 @@ def unit_facts(
     given as an exchange keeps the first unit's start for the 7/15-day windows (the engine
     restarts only the period on the exchange date; `follow_exchanges=False` when the caller
     knows the unit replaced none). `mileage_km`: the km reading to decide with."""
-    from aftersales.customers.models import InstalledUnit
 
     if repairs is None:
         repairs = repairs_of([unit.pk]).get(unit.pk, [])
@@ -152,8 +149,6 @@ def unit_facts(
 def km_on(unit: Any, day: dt.date) -> tuple[int | None, dt.date | None]:
     """The unit's lifetime km by its last reading on or before `day` (a new meter's readings
     continue the old one's), and the reading's date; (None, None) without a reading."""
-    from aftersales.customers import meters
-    from aftersales.customers.selectors import latest_meter, meter_history
 
     if latest_meter(unit, "km") is None:
         return None, None
@@ -166,7 +161,6 @@ def km_on(unit: Any, day: dt.date) -> tuple[int | None, dt.date | None]:
 def statutory_day_off(company_id: int) -> Callable[[dt.date], bool]:
     """The company calendar's statutory days off for the Civil Code's last-day rule: weekends
     (unless a 调休 make-up working day) and statutory holidays; company closures are not."""
-    from aftersales.calendars.selectors import work_calendar
 
     cal = work_calendar(company_id)
 

@@ -18,6 +18,7 @@ from aftersales.core.errors import ApplicationError
 from aftersales.core.selectors import get_visible
 from aftersales.feedback import actions, rules
 from aftersales.feedback.choices import (
+    COMPLAINT_MACHINE,
     AttemptOutcome,
     ComplaintCategory,
     ComplaintSource,
@@ -35,14 +36,7 @@ from aftersales.feedback.selectors import (
 from aftersales.orders.selectors import orders_visible_to
 from aftersales.web.shortcuts import error_page, flash_error, page
 
-ACTION_LABELS = {
-    "investigate": _("Investigate"),
-    "propose": _("Propose a solution"),
-    "feedback_accepted": _("Customer accepts"),
-    "feedback_rejected": _("Customer does not accept"),
-    "escalate": _("Escalate"),
-    "close": _("Close and tell the customer"),
-}
+ACTION_LABELS = COMPLAINT_MACHINE.labels
 
 EVENT_LABELS = {
     "received": pgettext_lazy("complaint", "Received"),
@@ -216,7 +210,7 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
         complaints_visible_to(user).select_related("customer", "order", "technician", "station"),
         pk,
     )
-    allowed = [(a, ACTION_LABELS[a]) for a in rules.COMPLAINT_TRANSITIONS if row.can(a)]
+    allowed = [(a, ACTION_LABELS[a]) for a in COMPLAINT_MACHINE.available(row.status)]
     events = list(row.events.select_related("actor").order_by("at", "id"))
     for event in events:
         event.label = EVENT_LABELS.get(event.action) or ACTION_LABELS.get(
