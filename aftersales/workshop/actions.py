@@ -307,6 +307,31 @@ def decide_warranty(job: WorkshopJob) -> None:
     decision, detail = decide_for_order(order)
     job.warranty_decision, job.warranty_detail = decision, detail
     job.save(update_fields=["warranty_decision", "warranty_detail"])
+    _order_decision(order, decision, detail)
+
+
+def _order_decision(order: ServiceOrder, decision: str, detail: dict[str, Any]) -> None:
+    """The order keeps the same decision as its job (the stock issue's charge and return
+    obligation and the quote's free-repair rule read the order's), unless a manager overrode
+    it; a changed decision is an order event."""
+    from aftersales.orders.actions import order_event
+    from aftersales.orders.choices import EventKind
+
+    locked = ServiceOrder.objects.select_for_update().get(pk=order.pk)
+    if (locked.warranty_detail or {}).get("override"):
+        return
+    before = locked.warranty_decision
+    locked.warranty_decision, locked.warranty_detail = decision, detail
+    locked.save(update_fields=["warranty_decision", "warranty_detail"])
+    order.warranty_decision, order.warranty_detail = decision, detail
+    if before != decision:
+        order_event(
+            locked,
+            actor=None,
+            kind=EventKind.EDIT,
+            action="warranty_brought_in",
+            payload={"warranty": [before, decision]},
+        )
 
 
 def _tell_customer(job: WorkshopJob, event: str, context: dict[str, Any], key: str) -> None:

@@ -313,6 +313,12 @@ def test_a_repair_over_30_days_turns_the_decision_into_an_exchange(new_job, agen
         "from": "free_repair",
         "to": "exchange",
     }
+    # The order keeps the job's decision (stock charges and the quote read the order's).
+    job.order.refresh_from_db()
+    assert job.order.warranty_decision == "exchange"
+    assert job.order.events.get(action="warranty_brought_in").payload == {
+        "warranty": ["free_repair", "exchange"]
+    }
 
 
 # --- periodic jobs as of a past moment ---------------------------------------------------------
