@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
 from pathlib import Path
 
 import dj_database_url
@@ -29,7 +28,8 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-TESTING = "pytest" in sys.modules or env_bool("AFTERSALES_TESTING")
+# The test suite's settings module (`aftersales.settings_test`) turns this on.
+TESTING = env_bool("AFTERSALES_TESTING")
 
 # Where the embedded database, the queue database, uploads and the generated secret live.
 DATA_DIR = Path(os.environ.get("AFTERSALES_DATA_DIR", Path.cwd() / "var")).resolve()

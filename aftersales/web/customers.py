@@ -83,7 +83,8 @@ class NewCustomerForm(CustomerForm):
 def customer_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")
     result = keyset_page(
-        customer_search(request.user, q).select_related("station"), after=request.GET.get("after")
+        customer_search(request.user, q).select_related("station", "region"),
+        after=request.GET.get("after"),
     )
     template = (
         "web/customers/_rows.html"
