@@ -443,8 +443,9 @@ def _request_out(row: Any) -> dict[str, Any]:
         )
     }
     out["value"] = str(row.value)
-    out["lines"] = list(row.lines.order_by("id"))
-    out["events"] = list(row.events.order_by("at", "id"))
+    # Sorted here, not with order_by(): the list endpoint prefetched them (one query each).
+    out["lines"] = sorted(row.lines.all(), key=lambda line: line.pk)
+    out["events"] = sorted(row.events.all(), key=lambda event: (event.at, event.pk))
     return out
 
 

@@ -114,7 +114,48 @@ def field_label(object_type: str, key: str) -> str:
     return gettext("other detail")
 
 
-def value_label(object_type: str, key: str, value: Any) -> str:
+def _related_label(related: Any) -> str:
+    full_name = getattr(related, "get_full_name", None)
+    return str((full_name() if full_name else "") or related)
+
+
+def _relation(object_type: str, key: str) -> Any:
+    f = _field(_model(object_type), key)
+    if f is not None and f.is_relation and f.related_model is not None and f.many_to_one:
+        return f.related_model
+    return None
+
+
+def related_labels(entries: Any) -> dict[tuple[Any, Any], str]:
+    """The labels of every record the entries' changes point at: one query per kind of
+    record, not one per value (a page of entries would otherwise query once per change)."""
+    wanted: dict[Any, set[Any]] = {}
+    for e in entries:
+        for key, pair in (e.changes or {}).items():
+            model = _relation(e.object_type, key)
+            if model is None:
+                continue
+            values = pair if isinstance(pair, list | tuple) else [pair]
+            for value in values:
+                for v in value if isinstance(value, list) else [value]:
+                    if v not in (None, "") and not isinstance(v, bool | dict | list):
+                        wanted.setdefault(model, set()).add(v)
+    out: dict[tuple[Any, Any], str] = {}
+    for model, pks in wanted.items():
+        clean = set()
+        for pk in pks:
+            try:
+                clean.add(model._meta.pk.to_python(pk))
+            except Exception:  # noqa: S112 - a value that is no key is shown as it is
+                continue
+        for row in model._default_manager.filter(pk__in=clean):
+            out[(model, row.pk)] = _related_label(row)
+    return out
+
+
+def value_label(
+    object_type: str, key: str, value: Any, known: dict[tuple[Any, Any], str] | None = None
+) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -124,18 +165,27 @@ def value_label(object_type: str, key: str, value: Any) -> str:
     if isinstance(value, str) and value in choices:
         return str(choices[value])
     if f is not None and f.is_relation and f.related_model is not None and f.many_to_one:
-        related = f.related_model._default_manager.filter(pk=value).first()
-        if related is not None:
-            full_name = getattr(related, "get_full_name", None)
-            return str((full_name() if full_name else "") or related)
+        if known is not None and not isinstance(value, list | dict):
+            try:
+                found = known.get((f.related_model, f.related_model._meta.pk.to_python(value)))
+            except Exception:  # noqa: BLE001 - not a key: shown as it is below
+                found = None
+            if found is not None:
+                return found
+        elif known is None:
+            related = f.related_model._default_manager.filter(pk=value).first()
+            if related is not None:
+                return _related_label(related)
     if isinstance(value, list):
-        return ", ".join(value_label(object_type, key, v) for v in value)
+        return ", ".join(value_label(object_type, key, v, known) for v in value)
     if isinstance(value, dict):
         return gettext("%(n)d entries") % {"n": len(value)}
     return str(value)
 
 
 def audit_rows(entries: Any) -> list[AuditRow]:
+    entries = list(entries)
+    known = related_labels(entries)
     rows = []
     for e in entries:
         changes = []
@@ -146,8 +196,8 @@ def audit_rows(entries: Any) -> list[AuditRow]:
             changes.append(
                 Change(
                     field_label(e.object_type, key),
-                    value_label(e.object_type, key, before),
-                    value_label(e.object_type, key, after),
+                    value_label(e.object_type, key, before, known),
+                    value_label(e.object_type, key, after, known),
                 )
             )
         rows.append(

@@ -78,7 +78,7 @@ from aftersales.orders.selectors import TECHNICIAN_OWN as TECHNICIAN_OWN
 from aftersales.orders.selectors import available_actions as available_actions
 from aftersales.orders.selectors import order_settings as order_settings
 from aftersales.orders.selectors import orders_visible_to, technician_may_act
-from aftersales.warranty.actions import decide_for_order
+from aftersales.warranty.selectors import decide_for_order
 
 # Escalation levels and who hears about them.
 ESCALATION_ROLES = {1: Role.STATION_MANAGER, 2: Role.SERVICE_MANAGER, 3: Role.DEPARTMENT_HEAD}

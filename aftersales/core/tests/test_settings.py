@@ -47,3 +47,19 @@ def test_argon2_is_the_production_password_hasher(tmp_path):
     ).stdout
     assert out.splitlines()[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
     assert "journal_mode=WAL" in out
+
+
+def test_env_bool_refuses_a_value_it_does_not_know(monkeypatch):
+    import pytest
+    from django.core.exceptions import ImproperlyConfigured
+
+    from aftersales.settings import env_bool
+
+    for value, expected in (("1", True), ("Yes", True), (" on ", True), ("0", False)):
+        monkeypatch.setenv("AFTERSALES_X", value)
+        assert env_bool("AFTERSALES_X") is expected
+    monkeypatch.setenv("AFTERSALES_X", "")
+    assert env_bool("AFTERSALES_X", True) is True
+    monkeypatch.setenv("AFTERSALES_X", "ture")
+    with pytest.raises(ImproperlyConfigured):
+        env_bool("AFTERSALES_X")
