@@ -6,7 +6,11 @@ import os
 import sys
 
 # Command names with a hyphen (Django's are module names).
-ALIASES = {"bench-dispatch": "bench_dispatch", "import-history": "import_history"}
+ALIASES = {
+    "bench-dispatch": "bench_dispatch",
+    "import-history": "import_history",
+    "export-history": "export_history",
+}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -80,6 +80,22 @@ def import_list(request: HttpRequest) -> Any:
     return list(selectors.imports_of(request.user)[:50])
 
 
+@router.get("/imports/export", response={200: None, **ERRORS})
+def import_export(request: HttpRequest, customer: int | None = None) -> Any:
+    """The company's history (or one customer's) as JSON Lines, the shape POST /imports reads."""
+    from django.http import HttpResponse
+
+    from aftersales.customers.selectors import customers_visible_to
+    from aftersales.imports.export import history_export
+
+    if customer is not None and not customers_visible_to(request.user).filter(pk=customer).exists():
+        raise NotFound("not_found", _("Not found."))
+    out = history_export(actor=request.user, customer=customer)  # type: ignore[arg-type]
+    response = HttpResponse(out.text(), content_type="application/jsonl; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="history.jsonl"'
+    return response
+
+
 @router.get("/imports/{import_id}", response={200: ImportOut, **ERRORS})
 def import_get(request: HttpRequest, import_id: int) -> Any:
     """Progress: rows done of the total, applied, already there, refused, gaps."""

@@ -119,9 +119,19 @@ def _fault_code(ctx: Context, code: Any) -> int | None:
 
 
 def customer(ctx: Context, check: Check) -> int:
+    """A customer the company already has with this phone is resolved to, not duplicated."""
     from aftersales.customers.actions import customer_create
+    from aftersales.customers.models import Customer
+    from aftersales.customers.validation import normalize_phone
 
     row = check.row
+    known = (
+        Customer.objects.filter(company=ctx.company, phone=normalize_phone(str(row["phone"])))
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if known is not None:
+        return int(known)
     made = customer_create(
         actor=ctx.actor,
         name=str(row["name"]),
@@ -141,6 +151,9 @@ def address(ctx: Context, check: Check) -> int:
 
     row = check.row
     owner = Customer.objects.get(pk=ctx.ref("customer", row["customer"]))
+    known = owner.addresses.filter(line=str(row["line"]).strip()).values_list("pk", flat=True)
+    if known:  # the same customer's same address: resolved to, not duplicated
+        return int(known[0])
     made = address_add(
         actor=ctx.actor,
         customer=owner,
@@ -155,6 +168,7 @@ def unit(ctx: Context, check: Check) -> int:
     from django.utils.translation import gettext as _
 
     from aftersales.customers.actions import unit_create
+    from aftersales.customers.models import InstalledUnit
 
     row = check.row
     model = ProductModel.objects.filter(
@@ -162,6 +176,18 @@ def unit(ctx: Context, check: Check) -> int:
     ).first()
     if model is None:
         raise _refused("model", _("Unknown product model “%(c)s”.") % {"c": row["model"]})
+    # A unit the company already has (same model and serial) is resolved to, if it is the
+    # same customer's; the action refuses a serial registered to someone else.
+    owner = ctx.ref("customer", row["customer"])
+    known = (
+        InstalledUnit.objects.filter(
+            product_model=model, serial=str(row["serial"]).strip().upper(), customer_id=owner
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if known is not None:
+        return int(known)
     made = unit_create(
         actor=ctx.actor,
         customer=ctx.ref("customer", row["customer"]) or 0,

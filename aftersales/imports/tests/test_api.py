@@ -56,3 +56,14 @@ def test_an_import_of_another_company_is_not_found(api, importer, make_user, org
     job = _upload(api(importer), "").json()
     stranger = make_user(Role.ADMIN, company=org_tree["other"])
     assert api(stranger).get(f"/imports/{job['id']}").status_code == 404
+
+
+def test_the_history_exports_as_json_lines_for_the_company_or_a_customer(api, importer, data):
+    client = api(importer)
+    whole = client.get("/imports/export")
+    assert whole.status_code == 200 and whole["Content-Type"].startswith("application/jsonl")
+    lines = whole.content.decode().splitlines()
+    assert sum('"kind": "customer"' in line for line in lines) == 2
+    one = client.get(f"/imports/export?customer={data['c1'].pk}").content.decode()
+    assert "张三" in one and "李四" not in one
+    assert client.get("/imports/export?customer=999999").status_code == 404
