@@ -211,6 +211,10 @@ def history_import_create(
 ) -> HistoryImport:
     """Store a file and check it (schema, references, times; already imported rows)."""
     require(actor, Perm.HISTORY_IMPORT)
+    if data[:4] == b"PK\x03\x04":  # an xlsx workbook (the template): its rows as lines
+        from aftersales.imports.workbook import to_jsonl
+
+        data = to_jsonl(data).encode()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -139,6 +139,7 @@ MENU: list[Group] = [
             Entry("self-assessment", _("GB/T 27922 self-assessment"), _company_kpi),
             Entry("statement-list", _("Station statements"), Perm.SETTLEMENT_VIEW),
             Entry("transfer", _("Import / export"), _transfers),
+            Entry("history-list", _("History import"), Perm.HISTORY_IMPORT),
             Entry("audit-list", _("Audit trail"), Perm.AUDIT_VIEW),
         ],
     ),

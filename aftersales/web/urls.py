@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from aftersales.imports import views as history_pages
 from aftersales.web import (
     accounts,
     billing,
@@ -72,6 +73,13 @@ urlpatterns = [
 
 urlpatterns += [
     path("transfer/", transfer.transfer, name="transfer"),
+    path("history/", history_pages.history_list, name="history-list"),
+    path("history/upload/", history_pages.history_upload, name="history-upload"),
+    path("history/template.xlsx", history_pages.history_template, name="history-template"),
+    path("history/find/", history_pages.history_find, name="history-find"),
+    path("history/<int:pk>/", history_pages.history_detail, name="history-detail"),
+    path("history/<int:pk>/report.xlsx", history_pages.history_report_xlsx, name="history-report"),
+    path("history/<int:pk>/apply/", history_pages.history_apply, name="history-apply"),
     path("transfer/import/<slug:key>/", transfer.import_file, name="transfer-import"),
     path("transfer/export/<slug:key>.xlsx", transfer.export_file, name="transfer-export"),
     path("transfer/template/<slug:key>.xlsx", transfer.template_file, name="transfer-template"),
