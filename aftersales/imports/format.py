@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -50,15 +51,15 @@ RESULTS = frozenset({"fixed", "replaced_part", "not_fixed"})
 CAUSES = frozenset({"product_fault", "not_product_fault"})
 
 KIND_LABELS = {
-    "customer": _("Customer"),
-    "address": _("Address"),
-    "unit": _("Unit"),
-    "reading": _("Meter reading"),
-    "order": _("Order"),
-    "event": _("Order event"),
-    "follow_up": _("Follow-up"),
-    "complaint": _("Complaint"),
-    "complaint_step": _("Complaint step"),
+    "customer": pgettext_lazy("history kind", "Customer"),
+    "address": pgettext_lazy("history kind", "Address"),
+    "unit": pgettext_lazy("history kind", "Unit"),
+    "reading": pgettext_lazy("history kind", "Meter reading"),
+    "order": pgettext_lazy("history kind", "Order"),
+    "event": pgettext_lazy("history kind", "Order event"),
+    "follow_up": pgettext_lazy("history kind", "Follow-up"),
+    "complaint": pgettext_lazy("history kind", "Complaint"),
+    "complaint_step": pgettext_lazy("history kind", "Complaint step"),
 }
 
 

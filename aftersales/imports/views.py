@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.permissions import Perm
@@ -56,6 +57,9 @@ def history_upload(request: HttpRequest) -> HttpResponse:
 def _report(request: HttpRequest, pk: int) -> tuple[actions.HistoryImport, actions.Report]:
     job = actions.history_import_get(actor=request.user, import_id=pk)  # type: ignore[arg-type]
     report = actions.history_check(actor=request.user, text=actions.stored_text(job))  # type: ignore[arg-type]
+    kinds = {k: str(v) for k, v in KIND_LABELS.items()}
+    for row in report.rows:
+        row.kind = kinds.get(row.kind, row.kind)
     return job, report
 
 
@@ -67,7 +71,16 @@ def history_detail(request: HttpRequest, pk: int) -> HttpResponse:
         _job, report = _report(request, pk)
         rows = sorted(report.rows, key=lambda r: (r.outcome != "refuse", r.line))
         context.update(
-            report=rows[:500],
+            report=[
+                {
+                    "line": r.line,
+                    "kind": KIND_LABELS.get(r.kind, r.kind),
+                    "external_id": r.external_id,
+                    "outcome": r.outcome,
+                    "messages": r.messages,
+                }
+                for r in rows[:500]
+            ],
             counts={k: report.count(k) for k in OUTCOMES},
             can_apply=report.count("refuse") == 0,
         )
@@ -88,7 +101,16 @@ def history_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @page(Perm.HISTORY_IMPORT)
 def history_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     job, report = _report(request, pk)
-    headers = [str(h) for h in (_("Line"), _("Kind"), _("External id"), _("Outcome"), _("Why"))]
+    headers = [
+        str(h)
+        for h in (
+            pgettext_lazy("history", "Line"),
+            pgettext_lazy("history", "Kind"),
+            pgettext_lazy("history", "External id"),
+            pgettext_lazy("history", "Outcome"),
+            pgettext_lazy("history", "Why"),
+        )
+    ]
     words = {k: str(v) for k, v in OUTCOMES.items()}
     content = workbook.report_xlsx(report.rows, headers, words)
     return xlsx_response(content, f"history-import-{job.pk}-report.xlsx")
