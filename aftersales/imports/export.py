@@ -255,6 +255,17 @@ def _event_row(
                 "fault_codes": e.payload.get("fault_codes") or None,
             }
         )
+    if e.kind == EventKind.FIELD and e.action == "part_used":
+        return _clean(
+            {
+                **base,
+                "action": "part_used",
+                "part": e.payload.get("part"),
+                "quantity": e.payload.get("quantity"),
+                "serial": e.payload.get("serial"),
+                "old_serial": e.payload.get("old_serial"),
+            }
+        )
     if e.kind != EventKind.TRANSITION or e.action not in TRANSITION_ACTIONS:
         return None
     row: dict[str, Any] = {**base, "action": TRANSITION_ACTIONS[e.action]}

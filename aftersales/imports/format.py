@@ -29,6 +29,7 @@ EVENT_ACTIONS = {
     "depart": _("Departed"),
     "check_in": _("Checked in on site"),
     "diagnosis": _("Diagnosis recorded"),
+    "part_used": _("Part used"),
     "pause_parts": _("Paused: waiting for parts"),
     "pause_customer": _("Paused: waiting for the customer"),
     "resume": _("Resumed"),
@@ -99,6 +100,10 @@ SPECS: dict[str, Spec] = {
             "work_done",
             "fault_codes",
             "new_order",
+            "part",
+            "quantity",
+            "serial",
+            "old_serial",
         ),
         {"order": "order"},
         parent="order",
@@ -268,6 +273,8 @@ def _values(check: Check, kind: str, row: dict[str, Any]) -> None:
             check.refuse("missing", field="station")
         if action == "assign" and not row.get("technician"):
             check.refuse("missing", field="technician")
+        if action == "part_used" and not row.get("part"):
+            check.refuse("missing", field="part")
         if action == "reopen" and not row.get("new_order"):
             check.refuse("missing", field="new_order")
     if kind == "follow_up" and not isinstance(row.get("answers"), dict):

@@ -299,6 +299,26 @@ def event(ctx: Context, check: Check) -> int | None:
             fault_codes=codes,
         )
         done = the_order
+    elif action == "part_used":
+        # Out of the technician's van, through the stock ledger (never below zero).
+        from django.utils.translation import gettext as _
+
+        from aftersales.catalog.models import Part
+
+        if the_order.status != Status.ON_SITE:
+            raise Gap("check_in", the_order.pk)
+        part = Part.objects.filter(company=ctx.company, code=str(row["part"])).first()
+        if part is None:
+            raise _refused("part", _("Unknown part “%(c)s”.") % {"c": row["part"]})
+        move = field.record_part_used(
+            actor=tech(),
+            order=the_order,
+            part=part.pk,
+            quantity=row.get("quantity", 1),
+            serial=str(row.get("serial") or ""),
+            old_serial=str(row.get("old_serial") or ""),
+        )
+        return int(move.pk)
     elif action == "complete":
         done = _complete(ctx, the_order, tech, row)
     elif action == "reopen":

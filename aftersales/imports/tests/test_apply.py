@@ -136,3 +136,40 @@ def test_a_crash_mid_import_resumes_without_duplicates(importer, tech):
     assert OrderEvent.objects.filter(action="complete").count() == 4
     fresh = _apply(importer, text)
     assert fresh.skipped == fresh.total
+
+
+def _with_part(tech: Any, part: str, quantity: int = 1) -> str:
+    rows = order_rows(1, dt.date(2022, 1, 4), technician=tech.username, customer="C-1", unit="U-1")
+    used = {
+        "kind": "event",
+        "order": "WO-1",
+        "action": "part_used",
+        "at": "2022-01-04T14:40:00+08:00",
+        "part": part,
+        "quantity": quantity,
+        "old_serial": "OLD-1",
+    }
+    return jsonl(legacy_rows(technician=tech.username, years=0)[:3] + rows[:7] + [used] + rows[7:])
+
+
+def test_a_part_used_comes_out_of_the_van_through_the_ledger(importer, stock, people):
+    from aftersales.core import clock
+    from aftersales.parts import actions as stock_actions
+    from aftersales.parts.models import StockMove
+
+    tech = people["tech"]
+    # The ledger is read at the replayed moment: the van must have held the part then.
+    with clock.at(dt.datetime(2021, 12, 1, tzinfo=dt.UTC)):
+        stock_actions.stock_receive(
+            actor=stock["manager"], warehouse=stock["van"], part=stock["capacitor"], quantity=3
+        )
+    job = _apply(importer, _with_part(tech, "CAP-35"))
+    assert (job.refused, job.gaps) == (0, 0), list(job.issues.values_list("line", "params"))
+    move = StockMove.objects.get(kind="issue", old_serial="OLD-1")
+    assert move.quantity == -1 and move.at == dt.datetime(2022, 1, 4, 6, 40, tzinfo=dt.UTC)
+
+
+def test_a_part_the_van_does_not_hold_is_refused_by_the_ledger(importer, stock, people):
+    job = _apply(importer, _with_part(people["tech"], "CAP-35", quantity=5))
+    issue = ImportIssue.objects.get(history_import=job)
+    assert issue.code == "action_refused" and issue.line == 11
