@@ -30,6 +30,9 @@ from aftersales.imports import replay
 from aftersales.imports.models import ExternalRef, HistoryImport, ImportIssue, ImportStatus
 
 BATCH = 500
+# Above this many rows a report checks the file without replaying it (the replay of a large
+# file takes as long as applying it): the actions' refusals then show when applying.
+REPLAY_LIMIT = 2000
 
 
 @dataclass

@@ -25,7 +25,9 @@ def _workbook(path, rows):
     sheet = book.active
     sheet.append(COLUMNS)
     for row in rows:
-        sheet.append([(json.dumps(row[c]) if c == "answers" and c in row else row.get(c)) for c in COLUMNS])
+        sheet.append(
+            [(json.dumps(row[c]) if c == "answers" and c in row else row.get(c)) for c in COLUMNS]
+        )
     out = io.BytesIO()
     book.save(out)
     path.write_bytes(out.getvalue())
@@ -42,7 +44,9 @@ def test_administrator_imports_history_from_a_workbook(page, data, make_user, tm
     page.get_by_test_id("history-file").set_input_files(_workbook(tmp_path / "h.xlsx", rows))
     page.get_by_test_id("history-upload").click()
     report = page.get_by_test_id("history-report")
-    expect(report.locator("tr.table-danger")).to_have_count(10 + 2)  # the order, its steps, its complaint
+    expect(report.locator("tr.table-danger")).to_have_count(
+        10 + 2
+    )  # the order, its steps, its complaint
     expect(report.locator("tr.table-danger").first).to_contain_text("C-9")
     expect(page.get_by_test_id("history-fix")).to_be_visible()
     with page.expect_download() as download:
