@@ -134,6 +134,15 @@ def _replay_one(ctx: replay.Context, check: fmt.Check) -> RowReport:
         line=check.line,
     )
     ctx.ids[(check.kind, check.external_id)] = object_id
+    if check.kind == "event" and check.row.get("action") == "reopen" and report.outcome == "create":
+        # The new order is a record of its own: later rows (and the API) name it by its id.
+        ExternalRef.objects.create(
+            company=ctx.company,
+            kind="order",
+            external_id=str(check.row["new_order"]),
+            object_id=object_id,
+            line=check.line,
+        )
     return report
 
 
