@@ -150,6 +150,7 @@ def _gap_words(detail: str) -> str:
     words = {
         "check_in": _("no check-in before this step"),
         "technician": _("no technician assigned"),
+        "quote_acceptance": _("no signed acceptance of the quote before the payment"),
     }
     return words.get(detail, detail)
 

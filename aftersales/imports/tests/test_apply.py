@@ -219,3 +219,37 @@ def test_pauses_cancellations_and_reopenings_replay_with_their_reasons(importer,
     assert again.cancel_reason == "客户自行处理"
     pause = again.pauses.get()
     assert pause.ended_at - pause.started_at == dt.timedelta(days=6, hours=22)
+
+
+def test_charges_are_quoted_and_a_payment_without_signed_acceptance_is_a_gap(importer, tech):
+    from decimal import Decimal
+
+    from aftersales.fieldwork.models import FeeItem, Quote
+
+    FeeItem.objects.create(
+        company=importer.company, code="LAB", name="人工费", kind="labour", price=Decimal("80.00")
+    )
+    rows = order_rows(1, dt.date(2022, 1, 4), technician=tech.username, customer="C-1", unit="U-1")
+    charge = {
+        "kind": "event",
+        "order": "WO-1",
+        "action": "charge",
+        "reason": "非三包",
+        "at": "2022-01-04T14:45:00+08:00",
+        "items": [{"fee_item": "LAB", "quantity": 1}],
+    }
+    paid = {
+        "kind": "event",
+        "order": "WO-1",
+        "action": "payment",
+        "amount": "80.00",
+        "method": "cash",
+        "at": "2022-01-04T14:50:00+08:00",
+    }
+    base = legacy_rows(technician=tech.username, years=0)[:3]
+    job = _apply(importer, jsonl(base + rows[:7] + [charge, paid] + rows[7:8]))
+    assert job.refused == 0 and job.gaps == 1, list(job.issues.values_list("line", "params"))
+    quote = Quote.objects.get()
+    assert quote.total == Decimal("80.00") and quote.status == "proposed"
+    gap = quote.order.events.get(action="import_gap")
+    assert gap.payload["missing"] == "quote_acceptance" and gap.payload["step"]["amount"] == "80.00"
