@@ -286,6 +286,8 @@ def history_import_apply(
     company = job.company
     checks = [c for c in check_text(company, stored_text(job)) if c.line > job.done_line]
     HistoryImport.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, error="")
+    if job.done_line == 0:  # from here on `refused` counts the rows refused so far
+        HistoryImport.objects.filter(pk=job.pk).update(refused=0)
     ctx = replay.Context(
         company=company, actor=replay.import_actor(company), staff=dict(job.staff or {})
     )
@@ -324,7 +326,10 @@ def history_import_apply(
             locked.applied += counts["create"] + counts["gap"]
             locked.skipped += counts["skip"]
             locked.gaps += counts["gap"]
-            locked.save(update_fields=["done_line", "done", "applied", "skipped", "gaps"])
+            locked.refused += counts["refuse"]
+            locked.save(
+                update_fields=["done_line", "done", "applied", "skipped", "gaps", "refused"]
+            )
             ctx.ids = {k: v for k, v in ctx.ids.items() if v is not None}
     refused = ImportIssue.objects.filter(history_import=job).exclude(code="gap")
     HistoryImport.objects.filter(pk=job.pk).update(
