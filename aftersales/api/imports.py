@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
+from aftersales.api.types import Id
 from aftersales.core.errors import NotFound
 from aftersales.core.queue import trigger
 from aftersales.imports import actions, selectors
@@ -81,7 +82,7 @@ def import_list(request: HttpRequest) -> Any:
 
 
 @router.get("/imports/export", response={200: None, **ERRORS})
-def import_export(request: HttpRequest, customer: int | None = None) -> Any:
+def import_export(request: HttpRequest, customer: Id | None = None) -> Any:
     """The company's history (or one customer's) as JSON Lines, the shape POST /imports reads."""
     from django.http import HttpResponse
 
@@ -97,16 +98,23 @@ def import_export(request: HttpRequest, customer: int | None = None) -> Any:
 
 
 @router.get("/imports/{import_id}", response={200: ImportOut, **ERRORS})
-def import_get(request: HttpRequest, import_id: int) -> Any:
+def import_get(request: HttpRequest, import_id: Id) -> Any:
     """Progress: rows done of the total, applied, already there, refused, gaps."""
     return actions.history_import_get(actor=request.user, import_id=import_id)
 
 
 @router.get("/imports/{import_id}/report", response={200: ReportOut, **ERRORS})
-def import_report(request: HttpRequest, import_id: int) -> Any:
-    """The dry run: what each row would do or why it is refused (nothing is written)."""
+def import_report(request: HttpRequest, import_id: Id) -> Any:
+    """The dry run: what each row would do or why it is refused (nothing is written). Up to
+    2,000 rows the file is replayed in a transaction that is rolled back (the actions'
+    refusals are reported too); a larger file is checked without the replay."""
     job = actions.history_import_get(actor=request.user, import_id=import_id)
-    report = actions.history_check(actor=request.user, text=actions.stored_text(job))
+    report = actions.history_check(
+        actor=request.user,  # type: ignore[arg-type]
+        text=actions.stored_text(job),
+        replay_rows=job.total <= actions.REPLAY_LIMIT,
+        staff=job.staff,
+    )
     return {
         "rows": [
             {
@@ -123,7 +131,7 @@ def import_report(request: HttpRequest, import_id: int) -> Any:
 
 
 @router.get("/imports/{import_id}/issues", response={200: list[IssueOut], **ERRORS})
-def import_issues(request: HttpRequest, import_id: int) -> Any:
+def import_issues(request: HttpRequest, import_id: Id) -> Any:
     """The rows refused (or applied with a gap) while applying."""
     job = actions.history_import_get(actor=request.user, import_id=import_id)
     return [
@@ -139,7 +147,7 @@ def import_issues(request: HttpRequest, import_id: int) -> Any:
 
 
 @router.post("/imports/{import_id}/apply", response={202: ImportOut, **ERRORS})
-def import_apply(request: HttpRequest, import_id: int) -> Any:
+def import_apply(request: HttpRequest, import_id: Id) -> Any:
     """Apply in the background (resumes a stopped import); poll GET /imports/{id}."""
     from aftersales.imports.tasks import history_import_task
 

@@ -30,6 +30,9 @@ from aftersales.imports import replay
 from aftersales.imports.models import ExternalRef, HistoryImport, ImportIssue, ImportStatus
 
 BATCH = 500
+# Above this many rows a report checks the file without replaying it (the replay of a large
+# file takes as long as applying it): the actions' refusals then show when applying.
+REPLAY_LIMIT = 2000
 
 
 @dataclass
@@ -131,6 +134,15 @@ def _replay_one(ctx: replay.Context, check: fmt.Check) -> RowReport:
         line=check.line,
     )
     ctx.ids[(check.kind, check.external_id)] = object_id
+    if check.kind == "event" and check.row.get("action") == "reopen" and report.outcome == "create":
+        # The new order is a record of its own: later rows (and the API) name it by its id.
+        ExternalRef.objects.create(
+            company=ctx.company,
+            kind="order",
+            external_id=str(check.row["new_order"]),
+            object_id=object_id,
+            line=check.line,
+        )
     return report
 
 
@@ -138,6 +150,7 @@ def _gap_words(detail: str) -> str:
     words = {
         "check_in": _("no check-in before this step"),
         "technician": _("no technician assigned"),
+        "quote_acceptance": _("no signed acceptance of the quote before the payment"),
     }
     return words.get(detail, detail)
 
@@ -273,6 +286,8 @@ def history_import_apply(
     company = job.company
     checks = [c for c in check_text(company, stored_text(job)) if c.line > job.done_line]
     HistoryImport.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, error="")
+    if job.done_line == 0:  # from here on `refused` counts the rows refused so far
+        HistoryImport.objects.filter(pk=job.pk).update(refused=0)
     ctx = replay.Context(
         company=company, actor=replay.import_actor(company), staff=dict(job.staff or {})
     )
@@ -311,7 +326,10 @@ def history_import_apply(
             locked.applied += counts["create"] + counts["gap"]
             locked.skipped += counts["skip"]
             locked.gaps += counts["gap"]
-            locked.save(update_fields=["done_line", "done", "applied", "skipped", "gaps"])
+            locked.refused += counts["refuse"]
+            locked.save(
+                update_fields=["done_line", "done", "applied", "skipped", "gaps", "refused"]
+            )
             ctx.ids = {k: v for k, v in ctx.ids.items() if v is not None}
     refused = ImportIssue.objects.filter(history_import=job).exclude(code="gap")
     HistoryImport.objects.filter(pk=job.pk).update(

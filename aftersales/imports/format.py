@@ -30,6 +30,8 @@ EVENT_ACTIONS = {
     "check_in": _("Checked in on site"),
     "diagnosis": _("Diagnosis recorded"),
     "part_used": _("Part used"),
+    "charge": _("Charges quoted"),
+    "payment": _("Payment"),
     "pause_parts": _("Paused: waiting for parts"),
     "pause_customer": _("Paused: waiting for the customer"),
     "resume": _("Resumed"),
@@ -104,6 +106,10 @@ SPECS: dict[str, Spec] = {
             "quantity",
             "serial",
             "old_serial",
+            "items",
+            "amount",
+            "method",
+            "reference",
         ),
         {"order": "order"},
         parent="order",
@@ -273,6 +279,10 @@ def _values(check: Check, kind: str, row: dict[str, Any]) -> None:
             check.refuse("missing", field="station")
         if action == "assign" and not row.get("technician"):
             check.refuse("missing", field="technician")
+        if action == "charge" and not isinstance(row.get("items"), list):
+            check.refuse("missing", field="items")
+        if action == "payment" and row.get("amount") in (None, ""):
+            check.refuse("missing", field="amount")
         if action == "part_used" and not row.get("part"):
             check.refuse("missing", field="part")
         if action == "reopen" and not row.get("new_order"):

@@ -319,6 +319,29 @@ def event(ctx: Context, check: Check) -> int | None:
             old_serial=str(row.get("old_serial") or ""),
         )
         return int(move.pk)
+    elif action == "charge":
+        if the_order.status != Status.ON_SITE:
+            raise Gap("check_in", the_order.pk)
+        quote = field.quote_propose(
+            actor=tech(), order=the_order, items=_quote_items(ctx, row["items"]), reason=reason
+        )
+        return int(quote.pk)
+    elif action == "payment":
+        # The live payment needs the customer's signed acceptance of the quote, which a
+        # source does not carry: the payment is recorded as a gap with its data, not invented.
+        from aftersales.fieldwork.models import Quote
+
+        accepted = Quote.objects.filter(order=the_order, status="accepted").exists()
+        if not accepted or the_order.status != Status.ON_SITE:
+            raise Gap("quote_acceptance", the_order.pk)
+        receipt = field.payment_record(
+            actor=tech(),
+            order=the_order,
+            method=str(row.get("method") or "cash"),
+            amount=row["amount"],
+            reference=str(row.get("reference") or ""),
+        )
+        return int(receipt.pk)
     elif action == "complete":
         done = _complete(ctx, the_order, tech, row)
     elif action == "reopen":
@@ -328,6 +351,32 @@ def event(ctx: Context, check: Check) -> int | None:
     else:  # the format refuses any other action
         raise ApplicationError("unknown_action", "unknown action", status=404)
     return int(done.pk)
+
+
+def _quote_items(ctx: Context, items: list[Any]) -> list[dict[str, Any]]:
+    """The source's charge lines (fee item or part code, quantity) as the quote takes them."""
+    from django.utils.translation import gettext as _
+
+    from aftersales.catalog.models import Part
+    from aftersales.fieldwork.models import FeeItem
+
+    out: list[dict[str, Any]] = []
+    for item in items:
+        item = item if isinstance(item, dict) else {}
+        quantity = item.get("quantity", 1)
+        if item.get("fee_item"):
+            fee = FeeItem.objects.filter(company=ctx.company, code=str(item["fee_item"])).first()
+            if fee is None:
+                raise _refused("items", _("Unknown fee item “%(c)s”.") % {"c": item["fee_item"]})
+            out.append({"fee_item": fee.pk, "quantity": quantity})
+        elif item.get("part"):
+            part = Part.objects.filter(company=ctx.company, code=str(item["part"])).first()
+            if part is None:
+                raise _refused("items", _("Unknown part “%(c)s”.") % {"c": item["part"]})
+            out.append({"part": part.pk, "quantity": quantity})
+        else:
+            out.append({})
+    return out
 
 
 def _complete(ctx: Context, the_order: Any, tech: Callable[[], User], row: dict[str, Any]) -> Any:

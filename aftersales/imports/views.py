@@ -56,7 +56,12 @@ def history_upload(request: HttpRequest) -> HttpResponse:
 
 def _report(request: HttpRequest, pk: int) -> tuple[actions.HistoryImport, actions.Report]:
     job = actions.history_import_get(actor=request.user, import_id=pk)  # type: ignore[arg-type]
-    report = actions.history_check(actor=request.user, text=actions.stored_text(job))  # type: ignore[arg-type]
+    report = actions.history_check(
+        actor=request.user,  # type: ignore[arg-type]
+        text=actions.stored_text(job),
+        replay_rows=job.total <= actions.REPLAY_LIMIT,
+        staff=job.staff,
+    )
     kinds = {k: str(v) for k, v in KIND_LABELS.items()}
     for row in report.rows:
         row.kind = kinds.get(row.kind, row.kind)

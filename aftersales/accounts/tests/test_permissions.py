@@ -248,6 +248,7 @@ PAGE_CASES = [
     ("get", "/kpi/training/", {T, SM, M, F, H}),
     ("get", "/kpi/gbt27922/", {M, F, H}),
     ("get", "/maintenance/plans/", ALL),
+    ("get", "/history/", {M, ADM}),
     ("get", "/maintenance/runs/", ALL),
     ("get", "/maintenance/contracts/", ALL),
     ("get", "/maintenance/units/{u1}/", ALL),

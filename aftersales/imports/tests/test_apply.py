@@ -173,3 +173,83 @@ def test_a_part_the_van_does_not_hold_is_refused_by_the_ledger(importer, stock, 
     job = _apply(importer, _with_part(people["tech"], "CAP-35", quantity=5))
     issue = ImportIssue.objects.get(history_import=job)
     assert issue.code == "action_refused" and issue.line == 11
+
+
+def test_pauses_cancellations_and_reopenings_replay_with_their_reasons(importer, tech):
+    base = legacy_rows(technician=tech.username, years=0)[:3]
+    first = order_rows(1, dt.date(2022, 1, 4), technician=tech.username, customer="C-1", unit="U-1")
+    first = first[:8]  # completed, no follow-up
+    more = [
+        {
+            "kind": "event",
+            "order": "WO-1",
+            "action": "reopen",
+            "at": "2022-01-10T09:00+08:00",
+            "reason": "又不制冷了",
+            "new_order": "WO-1R",
+        },
+        {
+            "kind": "event",
+            "order": "WO-1R",
+            "action": "dispatch",
+            "at": "2022-01-10T10:00+08:00",
+            "station": "sh-1",
+        },
+        {
+            "kind": "event",
+            "order": "WO-1R",
+            "action": "pause_customer",
+            "at": "2022-01-10T11:00+08:00",
+            "reason": "客户出差",
+        },
+        {"kind": "event", "order": "WO-1R", "action": "resume", "at": "2022-01-17T09:00+08:00"},
+        {
+            "kind": "event",
+            "order": "WO-1R",
+            "action": "cancel",
+            "at": "2022-01-18T09:00+08:00",
+            "reason": "客户自行处理",
+        },
+    ]
+    job = _apply(importer, jsonl(base + first + more))
+    assert (job.refused, job.gaps) == (0, 0), list(job.issues.values_list("line", "params"))
+    again = ServiceOrder.objects.get(pk=ExternalRef.objects.get(external_id="WO-1R").object_id)
+    assert again.reopened_from.number and again.status == "cancelled"
+    assert again.created_at == dt.datetime(2022, 1, 10, 1, 0, tzinfo=dt.UTC)
+    assert again.cancel_reason == "客户自行处理"
+    pause = again.pauses.get()
+    assert pause.ended_at - pause.started_at == dt.timedelta(days=6, hours=22)
+
+
+def test_charges_are_quoted_and_a_payment_without_signed_acceptance_is_a_gap(importer, tech):
+    from decimal import Decimal
+
+    from aftersales.fieldwork.models import FeeItem, Quote
+
+    FeeItem.objects.create(
+        company=importer.company, code="LAB", name="人工费", kind="labour", price=Decimal("80.00")
+    )
+    rows = order_rows(1, dt.date(2022, 1, 4), technician=tech.username, customer="C-1", unit="U-1")
+    charge = {
+        "kind": "event",
+        "order": "WO-1",
+        "action": "charge",
+        "reason": "非三包",
+        "at": "2022-01-04T14:45:00+08:00",
+        "items": [{"fee_item": "LAB", "quantity": 1}],
+    }
+    paid = {
+        "kind": "event",
+        "order": "WO-1",
+        "action": "payment",
+        "amount": "80.00",
+        "method": "cash",
+        "at": "2022-01-04T14:50:00+08:00",
+    }
+    base = legacy_rows(technician=tech.username, years=0)[:3]
+    job = _apply(importer, jsonl(base + rows[:7] + [charge, paid] + rows[7:8]))
+    assert job.refused == 0 and job.gaps == 1, list(job.issues.values_list("line", "params"))
+    quote = Quote.objects.get()
+    assert quote.total == Decimal("80.00") and quote.status == "proposed"
+    gap = quote.order.events.get(action="import_gap")
+    assert gap.payload["missing"] == "quote_acceptance" and gap.payload["step"]["amount"] == "80.00"
