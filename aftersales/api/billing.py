@@ -574,13 +574,13 @@ def claim_detail(request: HttpRequest, claim_id: int) -> Any:
     return _claim(get_visible(selectors.claims_visible_to(request.user), claim_id))
 
 
-class RefundRowOut(RefundOut):
+class RefundListOut(RefundOut):
     order_id: int
     customer_id: int
     requested_at: dt.datetime
 
 
-@router.get("/billing/refunds", response={200: list[RefundRowOut], **ERRORS})
+@router.get("/billing/refunds", response={200: list[RefundListOut], **ERRORS})
 def refund_list(request: HttpRequest, status: str | None = None) -> Any:
     """Refunds of the orders the caller sees, newest first, at most 500."""
     require(request.user, Perm.ORDER_VIEW)
@@ -598,7 +598,7 @@ def refund_list(request: HttpRequest, status: str | None = None) -> Any:
     ]
 
 
-class InvoiceOut(Schema):
+class InvoiceRecordOut(Schema):
     id: int
     number: str
     issued_on: dt.date
@@ -610,12 +610,12 @@ class InvoiceOut(Schema):
     receipt_id: int | None
 
 
-@router.get("/billing/invoices", response={200: list[InvoiceOut], **ERRORS})
+@router.get("/billing/invoices", response={200: list[InvoiceRecordOut], **ERRORS})
 def invoice_list(request: HttpRequest) -> Any:
     """Invoice records of the orders the caller sees, newest first, at most 500."""
     require(request.user, Perm.SETTLEMENT_VIEW)
     qs = selectors.invoices_visible_to(request.user).order_by("-issued_on", "-id")
-    return list(qs.values(*InvoiceOut.model_fields)[:500])
+    return list(qs.values(*InvoiceRecordOut.model_fields)[:500])
 
 
 # -- station grades and settings ------------------------------------------------------------
@@ -662,7 +662,7 @@ def station_terms_set(request: HttpRequest, station_id: int, payload: StationTer
     return _terms(rows[0])
 
 
-class SettingsOut(Schema):
+class SettlementSettingsOut(Schema):
     dispute_days: int
     answer_days: int
     claim_days: int
@@ -680,7 +680,7 @@ class SettingsOut(Schema):
     assessment_amounts: dict[str, str]
 
 
-class SettingsIn(Schema):
+class SettlementSettingsIn(Schema):
     dispute_days: int | None = None
     answer_days: int | None = None
     claim_days: int | None = None
@@ -699,17 +699,17 @@ class SettingsIn(Schema):
 
 
 def _settings(cfg: Any) -> dict[str, Any]:
-    return {name: getattr(cfg, name) for name in SettingsOut.model_fields}
+    return {name: getattr(cfg, name) for name in SettlementSettingsOut.model_fields}
 
 
-@router.get("/settlement/settings", response={200: SettingsOut, **ERRORS})
+@router.get("/settlement/settings", response={200: SettlementSettingsOut, **ERRORS})
 def settings_get(request: HttpRequest) -> Any:
     require(request.user, Perm.SETTLEMENT_MANAGE)
     return _settings(selectors.billing_settings(request.user.company_id))  # type: ignore[union-attr]
 
 
-@router.put("/settlement/settings", response={200: SettingsOut, **ERRORS})
-def settings_put(request: HttpRequest, payload: SettingsIn) -> Any:
+@router.put("/settlement/settings", response={200: SettlementSettingsOut, **ERRORS})
+def settings_put(request: HttpRequest, payload: SettlementSettingsIn) -> Any:
     """Change the fields given; `assessment_amounts` ({grade: yuan}, negative = deduction)
     replaces the whole table."""
     changes = {k: v for k, v in payload.dict().items() if v is not None}
