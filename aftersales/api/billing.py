@@ -556,3 +556,161 @@ def claim_line_decide(request: HttpRequest, line_id: int, payload: ClaimDecision
         note=payload.note,
     )
     return _claim(line.claim)
+
+
+@router.get("/billing/claims", response={200: list[ClaimOut], **ERRORS})
+def claim_list(request: HttpRequest, status: str | None = None) -> Any:
+    """Warranty claims (a station's people: their own), newest first, at most 500."""
+    require(request.user, Perm.SETTLEMENT_VIEW)
+    qs = selectors.claims_visible_to(request.user).order_by("-created_at", "-id")
+    if status:
+        qs = qs.filter(status=status)
+    return [_claim(c) for c in qs.prefetch_related("lines")[:500]]
+
+
+@router.get("/billing/claims/{claim_id}", response={200: ClaimOut, **ERRORS})
+def claim_detail(request: HttpRequest, claim_id: int) -> Any:
+    require(request.user, Perm.SETTLEMENT_VIEW)
+    return _claim(get_visible(selectors.claims_visible_to(request.user), claim_id))
+
+
+class RefundListOut(RefundOut):
+    order_id: int
+    customer_id: int
+    requested_at: dt.datetime
+
+
+@router.get("/billing/refunds", response={200: list[RefundListOut], **ERRORS})
+def refund_list(request: HttpRequest, status: str | None = None) -> Any:
+    """Refunds of the orders the caller sees, newest first, at most 500."""
+    require(request.user, Perm.ORDER_VIEW)
+    qs = selectors.refunds_visible_to(request.user).order_by("-requested_at", "-id")
+    if status:
+        qs = qs.filter(status=status)
+    return [
+        {
+            **_refund(r),
+            "order_id": r.order_id,
+            "customer_id": r.customer_id,
+            "requested_at": r.requested_at,
+        }
+        for r in qs[:500]
+    ]
+
+
+class InvoiceRecordOut(Schema):
+    id: int
+    number: str
+    issued_on: dt.date
+    title: str
+    tax_number: str
+    amount: Decimal
+    order_id: int
+    customer_id: int
+    receipt_id: int | None
+
+
+@router.get("/billing/invoices", response={200: list[InvoiceRecordOut], **ERRORS})
+def invoice_list(request: HttpRequest) -> Any:
+    """Invoice records of the orders the caller sees, newest first, at most 500."""
+    require(request.user, Perm.SETTLEMENT_VIEW)
+    qs = selectors.invoices_visible_to(request.user).order_by("-issued_on", "-id")
+    return list(qs.values(*InvoiceRecordOut.model_fields)[:500])
+
+
+# -- station grades and settings ------------------------------------------------------------
+
+
+class StationTermsOut(Schema):
+    station_id: int
+    station_code: str
+    grade: str
+    payout_mode: str
+    balance: Decimal
+
+
+class StationTermsIn(Schema):
+    grade: str = ""
+    payout_mode: str = "pay"
+
+
+def _terms(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "station_id": row["station"].pk,
+        "station_code": row["station"].code,
+        "grade": row["grade"],
+        "payout_mode": row["payout_mode"],
+        "balance": row["balance"],
+    }
+
+
+@router.get("/settlement/station-terms", response={200: list[StationTermsOut], **ERRORS})
+def station_terms_list(request: HttpRequest) -> Any:
+    """Each station's grade, payout mode and account balance."""
+    require(request.user, Perm.SETTLEMENT_VIEW)
+    return [_terms(r) for r in selectors.station_terms_rows(request.user)]
+
+
+@router.put("/settlement/station-terms/{station_id}", response={200: StationTermsOut, **ERRORS})
+def station_terms_set(request: HttpRequest, station_id: int, payload: StationTermsIn) -> Any:
+    user: Any = request.user
+    station = get_visible(Station.objects.filter(company_id=user.company_id), station_id)
+    actions.station_terms_set(
+        actor=user, station=station, grade=payload.grade[:16], payout_mode=payload.payout_mode
+    )
+    rows = [r for r in selectors.station_terms_rows(user) if r["station"].pk == station.pk]
+    return _terms(rows[0])
+
+
+class SettlementSettingsOut(Schema):
+    dispute_days: int
+    answer_days: int
+    claim_days: int
+    rollover_threshold: Decimal
+    rollover_max_periods: int
+    penalty_high: Decimal
+    penalty_medium: Decimal
+    penalty_low: Decimal
+    night_start: int
+    night_end: int
+    voucher_type: str
+    account_expense: str
+    account_payable: str
+    account_bank: str
+    assessment_amounts: dict[str, str]
+
+
+class SettlementSettingsIn(Schema):
+    dispute_days: int | None = None
+    answer_days: int | None = None
+    claim_days: int | None = None
+    rollover_threshold: Decimal | None = None
+    rollover_max_periods: int | None = None
+    penalty_high: Decimal | None = None
+    penalty_medium: Decimal | None = None
+    penalty_low: Decimal | None = None
+    night_start: int | None = None
+    night_end: int | None = None
+    voucher_type: str | None = None
+    account_expense: str | None = None
+    account_payable: str | None = None
+    account_bank: str | None = None
+    assessment_amounts: dict[str, str] | None = None
+
+
+def _settings(cfg: Any) -> dict[str, Any]:
+    return {name: getattr(cfg, name) for name in SettlementSettingsOut.model_fields}
+
+
+@router.get("/settlement/settings", response={200: SettlementSettingsOut, **ERRORS})
+def settings_get(request: HttpRequest) -> Any:
+    require(request.user, Perm.SETTLEMENT_MANAGE)
+    return _settings(selectors.billing_settings(request.user.company_id))  # type: ignore[union-attr]
+
+
+@router.put("/settlement/settings", response={200: SettlementSettingsOut, **ERRORS})
+def settings_put(request: HttpRequest, payload: SettlementSettingsIn) -> Any:
+    """Change the fields given; `assessment_amounts` ({grade: yuan}, negative = deduction)
+    replaces the whole table."""
+    changes = {k: v for k, v in payload.dict().items() if v is not None}
+    return _settings(actions.billing_settings_save(actor=request.user, changes=changes))

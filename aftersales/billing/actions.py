@@ -1496,6 +1496,15 @@ SETTINGS_MONEY = ("rollover_threshold", "penalty_high", "penalty_medium", "penal
 SETTINGS_CODES = ("voucher_type", "account_expense", "account_payable", "account_bank")
 
 
+def _setting_money(raw: Any) -> Decimal | None:
+    """An amount of the settings (yuan, 2 places, under a trillion), or None."""
+    try:
+        value = _money(raw, "amount")
+        return value if abs(value) < 10**12 else None
+    except (ApplicationError, ArithmeticError):
+        return None
+
+
 def billing_settings_save(*, actor: Any, changes: dict[str, Any]) -> Any:
     """Change the company's settlement settings (the fields given): deadlines, roll-over,
     complaint penalties, night hours, voucher accounts, and the bonus or deduction per
@@ -1513,9 +1522,8 @@ def billing_settings_save(*, actor: Any, changes: dict[str, Any]) -> Any:
         set_whole_numbers(cfg, changes, SETTINGS_WHOLE, errors)
         for name in SETTINGS_MONEY:
             if name in changes:
-                try:
-                    value = _money(changes[name], name)
-                except ApplicationError:
+                value = _setting_money(changes[name])
+                if value is None:
                     errors.add(name, _("Amounts are in yuan with at most 2 decimal places."))
                     continue
                 if value < 0:
@@ -1539,13 +1547,14 @@ def billing_settings_save(*, actor: Any, changes: dict[str, Any]) -> Any:
                 if len(grade) > 8:
                     errors.add("assessment_amounts", _("A grade has at most 8 characters."))
                     continue
-                try:
-                    amounts[grade] = str(_money(raw, "assessment_amounts"))
-                except ApplicationError:
+                amount = _setting_money(raw)
+                if amount is None:
                     errors.add(
                         "assessment_amounts",
                         _("Amounts are in yuan with at most 2 decimal places."),
                     )
+                else:
+                    amounts[grade] = str(amount)
             cfg.assessment_amounts = dict(sorted(amounts.items()))
         errors.raise_if_any()
         cfg.save()
