@@ -22,7 +22,14 @@ def many_wangs(data, monkeypatch):
 
 @pytest.mark.parametrize(
     ("query", "short"),
-    [("王", True), ("海川", True), ("海川餐饮", False), ("5678", False), ("13", False), ("", False)],
+    [
+        ("王", True),
+        ("海川", True),
+        ("海川餐饮", False),
+        ("5678", False),
+        ("13", False),
+        ("", False),
+    ],
 )
 def test_short_names_are_one_or_two_characters_not_digits(query, short):
     assert selectors.is_short_name(query) is short
