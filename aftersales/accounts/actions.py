@@ -21,6 +21,7 @@ from aftersales.accounts.models import (
     User,
 )
 from aftersales.calendars.actions import calendar_load_published_years
+from aftersales.core import clock
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import ApplicationError, NotFound
 from aftersales.core.validation import Errors
@@ -169,7 +170,7 @@ def api_token_create(
     errors = Errors()
     if scope not in TokenScope.values:
         errors.add("scope", _("Unknown scope."))
-    if expires_at is not None and expires_at <= timezone.now():
+    if expires_at is not None and expires_at <= clock.now():
         errors.add("expires_at", _("The expiry must be in the future."))
     errors.raise_if_any()
     key = ApiToken.new_key()

@@ -792,7 +792,7 @@ def _plannable_day(ctx: Ctx, count: int = 14) -> dt.date | None:
             if slots:
                 slot = rng.choice(slots)
                 dispatch_actions.appointment_book(
-                    actor=agent, order=order, start=slot.start, end=slot.end
+                    actor=agent, order=order, start=slot.start, end=slot.end, by_customer=True
                 )
     return day
 

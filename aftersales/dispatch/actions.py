@@ -238,7 +238,9 @@ def appointment_book(
 ) -> Visit:
     """Book (or move) the order's appointment into a window that can be served, reserving a
     technician's capacity. Moving a visit we promised needs `notice_hours` of notice unless
-    the customer asked; a late move needs a reason and is recorded as late notice."""
+    the customer asked; a late move needs a reason and is recorded as late notice. A window
+    after the promised arrival time (the service level's) needs a reason too, unless the
+    customer asked for it; it is recorded as a late booking."""
     if actor is not None:
         require(actor, Perm.ORDER_EDIT)
     now = now or clock.now()
@@ -268,6 +270,17 @@ def appointment_book(
                 % {"h": conf.notice_hours},
             )
         late = True
+    late_booking = locked.arrive_due is not None and start > locked.arrive_due
+    if late_booking and not reason and not by_customer:
+        due = locked.arrive_due.astimezone(capacity.tz()) if locked.arrive_due else None
+        raise _invalid(
+            "reason",
+            _(
+                "This window starts after the promised arrival time (%(due)s): give the reason "
+                "(it is kept with the booking), or say that the customer asked for it."
+            )
+            % {"due": f"{due:%Y-%m-%d %H:%M}"},
+        )
     facts = capacity.OrderFacts(locked.company_id)
     slots = {(s.start, s.end): s for s in _day_slots(visible, day, now, stations, conf, facts)}
     slot = slots.get((start, end))
@@ -302,6 +315,7 @@ def appointment_book(
             "previous": [x.isoformat() if x else None for x in old] if old[0] else None,
             "by_customer": by_customer,
             "late_notice": late,
+            "late_booking": late_booking,
             "reserved_technician": slot.technician_id,
         },
     )
@@ -545,6 +559,11 @@ def auto_assign_retry_sweep(
 
 
 # --- the day plan ----------------------------------------------------------------------------
+
+
+def _clock_time(seconds: int) -> str:
+    """Seconds after midnight as HH:MM."""
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
 def _hm(day: dt.date, seconds: int) -> str:
@@ -813,10 +832,25 @@ def visit_move(
     if point is None:
         raise ApplicationError("no_location", _("The address has no coordinates."))
     s = capacity.seconds_of(start, day)
+    service = facts.minutes(visible) * 60
+    if s < tech.shift_start or s + service > tech.shift_end:
+        raise ApplicationError(
+            "outside_shift",
+            _(
+                "%(name)s works %(start)s–%(end)s that day and the visit takes %(minutes)d "
+                "minutes: place it within those hours."
+            )
+            % {
+                "name": tech.name,
+                "start": _clock_time(tech.shift_start),
+                "end": _clock_time(tech.shift_end),
+                "minutes": service // 60,
+            },
+        )
     job = Job(
         id=locked.pk,
         at=point,
-        service=facts.minutes(visible) * 60,
+        service=service,
         windows=((s, s + 60),),
         skills=facts.skills(visible),
         territory_workers=None if tech.covers(place) else frozenset(),

@@ -17,12 +17,14 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts import actions
-from aftersales.accounts.choices import Role
+from aftersales.accounts.choices import Role, TokenScope
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.core import clock
+from aftersales.core.errors import ApplicationError
 from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.models import AuditEntry
 from aftersales.core.selectors import as_id
+from aftersales.core.validation import ValidationFailed
 from aftersales.customers.selectors import customers_visible_to, units_visible_to
 from aftersales.web.listing import list_links, sorted_page
 from aftersales.web.navigation import landing_url
@@ -87,14 +89,49 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", context)
 
 
+def _token_expiry(value: str) -> dt.datetime | None:
+    """The last day a token works (local date) -> the moment it stops: the next midnight."""
+    day = dt.date.fromisoformat(value) if value else None
+    if day is None:
+        return None
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0)))
+
+
 @login_required
 def token_list(request: HttpRequest) -> HttpResponse:
+    """The caller's API tokens; a new one with a name, a scope (read only or full) and an
+    optional last day. The key is shown once."""
     user: Any = request.user
     new_key = None
+    errors: list[str] = []
     if request.method == "POST":
-        _, new_key = actions.api_token_create(actor=user, name=request.POST.get("name", ""))
+        try:
+            expires_at = _token_expiry(request.POST.get("expires", "").strip())
+        except ValueError:
+            errors.append(str(_("Give the last day as a date.")))
+        else:
+            try:
+                _token, new_key = actions.api_token_create(
+                    actor=user,
+                    name=request.POST.get("name", ""),
+                    scope=request.POST.get("scope") or TokenScope.FULL,
+                    expires_at=expires_at,
+                )
+            except ApplicationError as exc:
+                details = exc.errors.values() if isinstance(exc, ValidationFailed) else []
+                errors += [str(m) for m in details] or [str(exc.message)]
     tokens = user.api_tokens.filter(revoked=False).order_by("-id")
-    return render(request, "web/tokens.html", {"tokens": tokens, "new_key": new_key})
+    return render(
+        request,
+        "web/tokens.html",
+        {
+            "tokens": tokens,
+            "new_key": new_key,
+            "errors": errors,
+            "scopes": TokenScope.choices,
+            "now": clock.now(),
+        },
+    )
 
 
 @require_POST

@@ -33,6 +33,7 @@ from aftersales.customers.models import InstalledUnit
 from aftersales.customers.selectors import (
     customer_search,
     customers_visible_to,
+    search_is_capped,
     unit_search,
     units_visible_to,
 )
@@ -122,7 +123,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         else "web/customers/list.html"
     )
     links = list_links(result, {"q": q}, ("name", "region", "station"))
-    return render(request, template, {"page": result, "q": q, **links})
+    refine = search_is_capped(q, result.total)
+    return render(request, template, {"page": result, "q": q, "refine": refine, **links})
 
 
 @page(Perm.CUSTOMER_VIEW)
@@ -359,7 +361,9 @@ def unit_list(request: HttpRequest) -> HttpResponse:
         {"q": q, "expiring": "30" if expiring else ""},
         ("serial", "model", "owner", "purchase", "status", "warranty"),
     )
-    return render(request, template, {"page": result, "q": q, "expiring": expiring, **links})
+    refine = search_is_capped(q, result.total)
+    context = {"page": result, "q": q, "expiring": expiring, "refine": refine, **links}
+    return render(request, template, context)
 
 
 @page(Perm.UNIT_VIEW)

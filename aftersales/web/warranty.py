@@ -49,11 +49,6 @@ class WarrantyPolicyForm(forms.Form):
         label=_("Product model"), queryset=ProductModel.objects.none(), required=False
     )
     whole_unit_months = forms.IntegerField(label=_("Whole unit (months)"), min_value=1, initial=12)
-    components = forms.CharField(
-        label=_("Main components (months)"),
-        required=False,
-        help_text=_("e.g. compressor:72, panel:36"),
-    )
     accessories = forms.CharField(
         label=_("Accessories (months)"),
         required=False,
@@ -190,7 +185,6 @@ class WarrantyPolicyForm(forms.Form):
         for name in CAR_FIELDS:  # empty: the rule's value
             if data.get(name) is None:
                 data[name] = getattr(engine.CAR, name)
-        data["components"] = self._months(data, "components")
         data["accessories"] = self._months(data, "accessories")
         if data.get("car_use_rate") is None:
             data["car_use_rate"] = Decimal("0.005")
@@ -211,6 +205,68 @@ class WarrantyPolicyForm(forms.Form):
             else None
         )
         return data
+
+
+class ComponentRowForm(forms.Form):
+    """One main component and its warranty in months (a row of the policy page)."""
+
+    component = forms.ChoiceField(label=_("Main component"), required=False)
+    months = forms.IntegerField(label=_("Months"), min_value=1, max_value=240, required=False)
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["component"]
+        field.choices = [("", "—"), *choices]  # type: ignore[attr-defined]
+        field.widget.attrs.update({"class": "form-select", "aria-label": str(field.label)})
+        months = self.fields["months"]
+        months.widget.attrs.update({"class": "form-control", "aria-label": str(months.label)})
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("component") and not data.get("months"):
+            self.add_error("months", _("Give the months of this component."))
+        return data
+
+
+class BaseComponentRows(forms.BaseFormSet):  # type: ignore[type-arg]
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        seen: set[str] = set()
+        for row in self.forms:
+            code = row.cleaned_data.get("component")
+            if code and code in seen:
+                raise forms.ValidationError(_("Each main component once."))
+            seen.add(code or "")
+
+    def months(self) -> dict[str, int]:
+        """The rows as the policy stores them: component code -> months."""
+        return {
+            row.cleaned_data["component"]: row.cleaned_data["months"]
+            for row in self.forms
+            if row.cleaned_data.get("component") and row.cleaned_data.get("months")
+        }
+
+
+ComponentRows = forms.formset_factory(
+    ComponentRowForm, formset=BaseComponentRows, extra=3, max_num=50, absolute_max=60
+)
+
+
+def component_choices(company_id: int, stored: dict[str, int]) -> list[tuple[str, str]]:
+    """The company's main components by name (a code shared by several categories shows its
+    names together); a stored code no longer in the catalogue keeps its row."""
+    names: dict[str, list[str]] = {}
+    for code, name in (
+        MainComponent.objects.filter(category__company_id=company_id)
+        .order_by("name")
+        .values_list("code", "name")
+    ):
+        if name not in names.setdefault(code, []):
+            names[code].append(name)
+    for code in stored:
+        names.setdefault(code, [code])
+    return sorted(((code, " / ".join(n)) for code, n in names.items()), key=lambda c: c[1])
 
 
 @page(Perm.WARRANTY_EDIT)
@@ -251,7 +307,6 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "category": policy.category_id,
             "product_model": policy.product_model_id,
             "whole_unit_months": policy.whole_unit_months,
-            "components": ", ".join(f"{k}:{v}" for k, v in (policy.components or {}).items()),
             "accessories": ", ".join(f"{k}:{v}" for k, v in (policy.accessories or {}).items()),
             "windows_restart_on_exchange": policy.windows_restart_on_exchange,
             "car_use_rate": policy.car_use_rate,
@@ -273,8 +328,19 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "shipping_allowance_days": policy.shipping_allowance_days,
         }
     form = WarrantyPolicyForm(request.POST or None, initial=initial, user=user)
-    if request.method == "POST" and form.is_valid():
+    stored = dict(policy.components or {}) if policy is not None else {}
+    kwargs = {"choices": component_choices(user.company_id, stored)}
+    posted_rows = request.method == "POST" and "components-TOTAL_FORMS" in request.POST
+    rows = ComponentRows(
+        request.POST if posted_rows else None,
+        prefix="components",
+        initial=[{"component": c, "months": m} for c, m in stored.items()],
+        form_kwargs=kwargs,
+    )
+    if request.method == "POST" and form.is_valid() and (not posted_rows or rows.is_valid()):
         fields = form.policy_fields()
+        # Without the rows (a client that does not send them), the components stay as they are.
+        fields["components"] = rows.months() if posted_rows else stored
         if not form.errors:
             try:
                 warranty_policy_save(actor=user, policy=policy, **fields)
@@ -283,4 +349,6 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             else:
                 return redirect("warranty-policies")
     title = policy.name if policy else _("New warranty policy")
-    return render(request, "web/form.html", {"form": form, "title": title})
+    return render(
+        request, "web/warranty/policy_form.html", {"form": form, "rows": rows, "title": title}
+    )

@@ -1,4 +1,5 @@
-"""Build the PyVRP model of a day, solve it within a time limit, read the plan back.
+"""Build the PyVRP model of a day, solve it until it stops improving (or an iteration limit, or
+the time limit), read the plan back.
 
 - Every distinct start or end place is a depot; every job a client with its window and service
   time; every worker a vehicle type of one vehicle with the shift as its time window, the break
@@ -22,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import pyvrp
-from pyvrp.stop import MaxRuntime
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement
 
 from aftersales.dispatch.optimizer.explain import unserved_reason
 from aftersales.dispatch.optimizer.problem import Problem, prize
@@ -30,6 +31,12 @@ from aftersales.dispatch.optimizer.schedule import Route, plan_violations, time_
 
 # Lateness and over-capacity must cost more than the largest prize could repay.
 PARAMS = pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(max_penalty=1e9))
+# The search stops at the first of: this many iterations in a row without a better plan (a
+# small day is settled long before its time limit: two orders do not take five seconds), this
+# many iterations in all, or the time limit (a guard only). Iterations, not the clock, decide,
+# so a plan does not depend on how busy the machine is.
+NO_IMPROVEMENT = 3_000
+MAX_ITERATIONS = 200_000
 
 
 @dataclass
@@ -38,6 +45,7 @@ class Plan:
     unserved: dict[Hashable, str] = field(default_factory=dict)  # job id -> reason code
     violations: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    iterations: int = 0
 
     @property
     def feasible(self) -> bool:
@@ -152,7 +160,14 @@ def build(problem: Problem) -> Built:
     return Built(data, client_jobs, [w.id for w in workers], left_out)
 
 
-def solve(problem: Problem, *, seconds: float, seed: int = 0) -> Plan:
+def solve(
+    problem: Problem,
+    *,
+    seconds: float,
+    seed: int = 0,
+    no_improvement: int = NO_IMPROVEMENT,
+    max_iterations: int = MAX_ITERATIONS,
+) -> Plan:
     started = time.perf_counter()
     if not problem.workers:
         plan = Plan(routes=[])
@@ -161,12 +176,15 @@ def solve(problem: Problem, *, seconds: float, seed: int = 0) -> Plan:
         return plan
     built = build(problem)
     routes: list[Route] = []
+    iterations = 0
     if built.clients:
-        result = pyvrp.solve(
-            built.data, stop=MaxRuntime(seconds), seed=seed, display=False, params=PARAMS
+        stop = MultipleCriteria(
+            [NoImprovement(no_improvement), MaxIterations(max_iterations), MaxRuntime(seconds)]
         )
+        result = pyvrp.solve(built.data, stop=stop, seed=seed, display=False, params=PARAMS)
         routes = read_routes(problem, built, result.best)
-    plan = Plan(routes=routes)
+        iterations = result.num_iterations
+    plan = Plan(routes=routes, iterations=iterations)
     served = {j for r in routes for j in r.jobs}
     plan.unserved = {
         j.id: unserved_reason(problem, plan, j.id) for j in problem.jobs if j.id not in served

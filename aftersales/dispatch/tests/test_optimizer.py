@@ -258,3 +258,22 @@ def test_solomon_instance_is_solved_feasibly_by_the_product_model():
 def test_euclidean_durations_round_up():
     dist, dur = EuclideanTravel(scale=10).matrices([Point(0, 0), Point(1, 1)])
     assert dist[0, 1] == 14 and dur[0, 1] == 15
+
+
+def test_a_small_day_stops_when_it_cannot_improve_not_at_the_time_limit():
+    jobs = [job(1, near(2)), job(2, near(-3, 1))]
+    plan = solve(problem(jobs, [worker("a")]), seconds=600, no_improvement=500)
+    assert set(assigned(plan)) == {1, 2} and plan.feasible
+    # Stopped by 500 iterations without a better plan: a few hundred more than it needed.
+    assert 500 <= plan.iterations < 5_000
+
+
+def test_the_iteration_limit_stops_the_search():
+    jobs = [job(k, near(k % 7, k // 7)) for k in range(1, 15)]
+    plan = solve(
+        problem(jobs, [worker("a"), worker("b")]),
+        seconds=600,
+        no_improvement=10**9,
+        max_iterations=300,
+    )
+    assert plan.iterations == 300

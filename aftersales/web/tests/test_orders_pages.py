@@ -310,13 +310,19 @@ def test_intake_shows_the_warranty_decision_and_the_order_page_allows_an_overrid
 
 
 def test_warranty_policy_is_created_from_the_page_and_the_floor_is_shown(login, people, data):
+    from aftersales.catalog.models import MainComponent
+
+    MainComponent.objects.create(category=data["category"], code="compressor", name="压缩机")
     client = login(people["service_manager"])
     base = {
         "name": "空调六年",
         "kind": "general",
         "category": data["category"].pk,
         "whole_unit_months": "72",
-        "components": "compressor:72",
+        "components-TOTAL_FORMS": "1",
+        "components-INITIAL_FORMS": "0",
+        "components-0-component": "compressor",
+        "components-0-months": "72",
         "start_event": "invoice",
         "return_days": "7",
         "exchange_days": "15",
