@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "aftersales.knowledge",
     "aftersales.workshop",
     "aftersales.billing",
+    "aftersales.privacy",
     "aftersales.web",
     "aftersales.api",
 ]

@@ -96,6 +96,8 @@ class Perm:
     SETTLEMENT_ANSWER = "settlement.answer"
     # The fee rules (结算标准), company-wide.
     FEE_RULES = "settlement.fee_rules"
+    # A customer's personal data (PIPL): export everything held, anonymise on request.
+    PERSONAL_DATA = "customer.personal_data"
 
 
 _ALL_VIEW = {
@@ -290,6 +292,14 @@ _WORKSHOP_PERMISSIONS: dict[Any, set[str]] = {
     Role.SERVICE_MANAGER: {Perm.WORKSHOP_COUNTER, Perm.WORKSHOP_RULES},
 }
 for _role, _extra in _WORKSHOP_PERMISSIONS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _extra
+
+# Personal data (issue 21), kept apart so parallel additions to the table above merge.
+_PRIVACY_PERMISSIONS: dict[Any, set[str]] = {
+    Role.SERVICE_MANAGER: {Perm.PERSONAL_DATA},
+    Role.ADMIN: {Perm.PERSONAL_DATA},
+}
+for _role, _extra in _PRIVACY_PERMISSIONS.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _extra
 
 

@@ -36,6 +36,7 @@ from aftersales.customers.selectors import (
     units_visible_to,
 )
 from aftersales.orders.selectors import orders_of_unit
+from aftersales.web.privacy import privacy_context
 from aftersales.web.shortcuts import apply_errors, page
 
 
@@ -114,6 +115,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_reveal": has_perm(request.user, Perm.PHONE_REVEAL),
             "purposes": ConsentPurpose.choices,
             "channels": ConsentChannel.choices,
+            "privacy": privacy_context(request.user, customer),
         },
     )
 
