@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "aftersales.workshop",
     "aftersales.billing",
     "aftersales.imports",
+    "aftersales.privacy",
     "aftersales.web",
     "aftersales.api",
 ]

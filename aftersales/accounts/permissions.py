@@ -98,6 +98,8 @@ class Perm:
     FEE_RULES = "settlement.fee_rules"
     # Import a company's history (dry run, apply, progress) and export it (issue 23).
     HISTORY_IMPORT = "history.import"
+    # A customer's personal data (PIPL): export everything held, anonymise on request.
+    PERSONAL_DATA = "customer.personal_data"
 
 
 _ALL_VIEW = {
@@ -297,6 +299,13 @@ for _role, _extra in _WORKSHOP_PERMISSIONS.items():
 # History import (issue 23), kept apart so parallel additions to the table above merge.
 for _role in (Role.ADMIN, Role.SERVICE_MANAGER):
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {Perm.HISTORY_IMPORT}
+# Personal data (issue 21), kept apart so parallel additions to the table above merge.
+_PRIVACY_PERMISSIONS: dict[Any, set[str]] = {
+    Role.SERVICE_MANAGER: {Perm.PERSONAL_DATA},
+    Role.ADMIN: {Perm.PERSONAL_DATA},
+}
+for _role, _extra in _PRIVACY_PERMISSIONS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _extra
 
 
 def has_perm(user: Any, perm: str) -> bool:

@@ -24,6 +24,7 @@ from aftersales.api.orders import router as orders_router
 from aftersales.api.organisation import router as organisation_router
 from aftersales.api.parser import InputParser
 from aftersales.api.parts import router as parts_router
+from aftersales.api.privacy import router as privacy_router
 from aftersales.api.reports import router as reports_router
 from aftersales.api.transfer import router as transfer_router
 from aftersales.api.warranty import router as warranty_router
@@ -88,3 +89,4 @@ api.add_router("/", knowledge_router)
 api.add_router("/", workshop_router)
 api.add_router("/", billing_router)
 api.add_router("/", imports_router)
+api.add_router("/", privacy_router)

@@ -29,6 +29,8 @@ VERBS = {
 ACTIONS = {
     "customer.reveal_phone": _("Full phone number viewed"),
     "customer.preferences": _("Message preferences changed"),
+    "customer.personal_data_export": _("Personal data exported"),
+    "customer.anonymise": _("Personal data removed"),
     "demo.load": _("Demo data loaded"),
     "order.warranty_override": _("Warranty decision overridden"),
     "unit.repaired": _("Unit repaired"),

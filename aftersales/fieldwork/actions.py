@@ -563,7 +563,7 @@ def record_condition(
             "complete": complete,
             "tampered": tampered,
             "notes": notes,
-            "signed_by": signed.signer_name,
+            "signature": signed.pk,
         },
         at=now,
     )
@@ -646,7 +646,7 @@ def record_acknowledge(
     assert signed is not None
     record.cause_acknowledged_at = now
     _save(record, {"cause_acknowledged_at"})
-    _event(locked, actor, "acknowledged", {"signed_by": signed.signer_name}, at=now)
+    _event(locked, actor, "acknowledged", {"signature": signed.pk}, at=now)
     return record
 
 
@@ -876,7 +876,7 @@ def quote_accept(
         {
             "quote": quote.pk,
             "total": str(quote.total),
-            "signed_by": signed.signer_name if signed else "",
+            "signature": signed.pk if signed else None,
         },
         at=now,
     )
@@ -1075,7 +1075,7 @@ def visit_finish(
             "result": result,
             "rating": score,
             "taken_to_workshop": record.taken_to_workshop,
-            "signed_by": signed.signer_name,
+            "signature": signed.pk,
             "record": record.pk,
         },
         reason=result_note,

@@ -135,7 +135,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@page()
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     actions.api_token_revoke(actor=request.user, token_id=pk)
     return redirect("token-list")

@@ -39,6 +39,7 @@ from aftersales.customers.selectors import (
 )
 from aftersales.orders.selectors import orders_of_unit
 from aftersales.web.listing import list_links, sorted_page
+from aftersales.web.privacy import privacy_context
 from aftersales.web.shortcuts import apply_errors, page, xlsx_response
 
 
@@ -162,6 +163,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_reveal": has_perm(request.user, Perm.PHONE_REVEAL),
             "purposes": ConsentPurpose.choices,
             "channels": ConsentChannel.choices,
+            "privacy": privacy_context(request.user, customer),
         },
     )
 

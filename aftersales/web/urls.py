@@ -15,6 +15,7 @@ from aftersales.web import (
     maintenance,
     orders,
     portal,
+    privacy,
     sla,
     stock,
     transfer,
@@ -38,6 +39,12 @@ urlpatterns = [
     path("customers/<int:pk>/edit/", customers.customer_edit, name="customer-edit"),
     path("customers/<int:pk>/phone/", customers.customer_reveal_phone, name="customer-phone"),
     path("customers/<int:pk>/consent/", customers.customer_consent, name="customer-consent"),
+    path(
+        "customers/<int:pk>/personal-data.<str:fmt>",
+        privacy.customer_personal_data,
+        name="customer-personal-data",
+    ),
+    path("customers/<int:pk>/anonymise/", privacy.customer_anonymise, name="customer-anonymise"),
     path(
         "customers/<int:pk>/contacts/", customers.customer_contact_add, name="customer-contact-add"
     ),

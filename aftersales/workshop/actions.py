@@ -766,7 +766,7 @@ def counter_intake(
             "accessories": items,
             "photos": len(rows),
             "has_data": bool(has_data),
-            "signed_by": job.intake_signed_by,
+            "signed": bool(job.intake_signature),
         },
     )
     link = settings.AFTERSALES_BASE_URL + customer_receipt_path(job)
@@ -880,7 +880,6 @@ def job_hand_over(
         payload={
             "by_code": bool(code),
             "id_document": bool(id_document and not code),
-            "picked_up_by": locked.picked_up_by,
             "receipt": receipt.number if receipt else None,
             "storage_days": days,
             "storage_fee": str(fee),

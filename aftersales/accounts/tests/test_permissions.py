@@ -38,6 +38,7 @@ def _user(make_user, role, org_tree):
 API_CASES = [
     ("get", "/customers", None, ALL, 200),
     ("get", "/customers/{c1}", None, ALL, 200),
+    ("get", "/customers/{c1}/personal-data", None, {M, ADM}, 200),
     ("post", "/customers", {"name": "王五", "phone": "13700001111"}, CUSTOMER_EDITORS, 201),
     ("patch", "/customers/{c1}", {"version": 1, "notes": "VIP"}, CUSTOMER_EDITORS, 200),
     ("post", "/customers/{c1}/reveal-phone", {}, PHONE_REVEALERS, 200),
