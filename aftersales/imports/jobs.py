@@ -39,6 +39,22 @@ PERIODIC_JOBS: dict[str, str] = {
     # Workshop: reminders for units not collected, follow-ups never sent.
     "workshop-unclaimed": "aftersales.workshop.tasks.unclaimed_reminders",
     "workshop-follow-ups": "aftersales.workshop.tasks.never_sent_follow_ups",
+    # Workshop: days in repair (the car's loaner from day 6, the 30-day limit).
+    "workshop-repair-days": "aftersales.workshop.tasks.repair_days_checks",
+    # Settlement: last month's statements; disputes past their answer deadline.
+    "month-end-statements": "aftersales.billing.tasks.month_end_statements",
+    "overdue-disputes": "aftersales.billing.tasks.overdue_disputes",
+    # Customers inactive past the retention period anonymised (when retention is on).
+    "privacy-retention": "aftersales.privacy.tasks.retention_nightly",
+}
+
+# Periodic jobs that are not about the business's past and are never backfilled: sending the
+# outbox (a replay must never send), re-trying a lost automatic assignment (a live worker's
+# failure) and deleting orphaned uploads (the storage as it is now).
+NOT_BACKFILLED = {
+    "aftersales.notifications.tasks.outbox_sweep",
+    "aftersales.dispatch.tasks.auto_assign_retry_task",
+    "aftersales.orders.tasks.orphan_uploads_sweep",
 }
 
 
