@@ -34,7 +34,7 @@ def field_input(name: str, value: Any, label: Any, error: Any = None) -> str:
     from django.utils.html import format_html
 
     return format_html(
-        '<label class="form-label small mb-0">{label}'
+        '<label class="form-label small mb-0 d-block w-100">{label}'
         '<input class="form-control form-control-sm{invalid}" name="{name}" value="{value}">'
         "</label>{feedback}",
         label=label,
