@@ -295,3 +295,20 @@ def test_backlog_counted_in_the_database_equals_the_pure_core(
                     core[r.dims.station][i] += 1
         assert got == dict(core)
         assert sum(sum(v) for v in got.values()) == 2
+
+
+def test_the_migration_fills_the_monthly_rows_from_the_daily_ones(
+    new_order: Any, walk: Any, data: dict[str, Any]
+) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    walk(new_order(), "follow_up")
+    actions.kpi_refresh(company_id=data["company"].pk)
+    kept = _monthly_table(data["company"].pk)
+    assert kept
+    KpiMonthly.objects.all().delete()
+    module = importlib.import_module("aftersales.kpi.migrations.0009_fill_monthly_rollup")
+    module.fill(apps, None)
+    assert _monthly_table(data["company"].pk) == kept
