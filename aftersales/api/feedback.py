@@ -144,6 +144,7 @@ class ComplaintOut(Schema):
     due_at: dt.datetime
     escalation_level: int
     is_repeat: bool
+    valid: bool
     solution: str
     customer_feedback: str
     outcome: str
@@ -198,7 +199,16 @@ def complaint_step(
 ) -> Any:
     """investigate, propose, feedback-accepted, feedback-rejected, escalate, close (409
     `illegal_transition` from the wrong status; the solution, feedback, outcome or reason
-    in `text`)."""
+    in `text`); invalidate / validate judge the complaint (permission `assessment.edit`,
+    the reason in `text`): an invalid complaint does not count in the KPIs."""
+    if action in actions.VALIDITY_ACTIONS:
+        return actions.complaint_validity_set(
+            actor=request.user,  # type: ignore[arg-type]
+            complaint=complaint_id,
+            valid=actions.VALIDITY_ACTIONS[action],
+            reason=payload.text,
+            version=payload.version,
+        )
     return actions.complaint_transition(
         actor=request.user,  # type: ignore[arg-type]
         complaint=complaint_id,

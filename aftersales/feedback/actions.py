@@ -682,6 +682,50 @@ def complaint_transition(
     return row
 
 
+VALIDITY_ACTIONS = {"invalidate": False, "validate": True}
+
+
+@transaction.atomic
+def complaint_validity_set(
+    *, actor: User, complaint: Any, valid: bool, reason: str, version: int | None = None
+) -> Complaint:
+    """Judge a complaint valid or invalid (the people who run the assessment). An invalid
+    complaint stays on record but does not count in the KPIs (complaint rate) nor in an
+    assessment's deductions. Each judgement is an event (`invalidate` / `validate`) with its
+    reason; the KPI job reads those events."""
+    row = _locked_row(Complaint, actor, complaint, Perm.ASSESSMENT_EDIT, complaints_visible_to)
+    if version is not None and int(version) != row.version:
+        raise Conflict("stale_version", _("Someone else changed this complaint; reload it."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"text": _("Give a reason for the judgement.")})
+    if row.valid == valid:
+        raise Conflict(
+            "no_change",
+            _("The complaint is already judged valid.")
+            if valid
+            else _("The complaint is already judged invalid."),
+        )
+    row.valid = valid
+    row.version += 1
+    row.save(update_fields=["valid", "version"])
+    _complaint_event(
+        row,
+        actor=actor,
+        action="validate" if valid else "invalidate",
+        before=row.status,
+        reason=reason[:4000],
+    )
+    audit_record(
+        actor=actor,
+        action="complaint.validity",
+        obj=row,
+        changes={"valid": [not valid, valid]},
+        reason=reason[:500],
+    )
+    return row
+
+
 def _tell_level(row: Complaint, level: int, why: str) -> None:
     role = ESCALATION_ROLES.get(level)
     people = User.objects.filter(company_id=row.company_id, role=role, is_active=True)

@@ -157,6 +157,9 @@ class Complaint(models.Model):
     customer_feedback = models.TextField(_("customer's feedback"), blank=True)
     outcome = models.TextField(_("outcome told to the customer"), blank=True)
     is_repeat = models.BooleanField(_("repeat complaint"), default=False)
+    # Judged invalid (not the service's fault, a duplicate, ...): kept, but not counted in the
+    # KPIs or the assessment. Set only by `complaint_validity_set` (an event each time).
+    valid = models.BooleanField(_("valid complaint"), default=True)
     # The follow-up whose answers opened it (one automatic complaint per follow-up).
     follow_up = models.OneToOneField(
         FollowUp, on_delete=models.PROTECT, null=True, blank=True, related_name="complaint"

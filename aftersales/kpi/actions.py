@@ -15,18 +15,21 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Perm, require
 from aftersales.calendars.selectors import work_calendar
-from aftersales.core import clock
+from aftersales.core import clock, transitions
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import Conflict, NotFound
 from aftersales.core.validation import Errors, ValidationFailed
 from aftersales.feedback.models import ComplaintEvent
 from aftersales.kpi import assessment, formulas, gbt27922, selectors
+from aftersales.kpi.choices import RUN_LIFECYCLE
 from aftersales.kpi.formulas import Contribution
 from aftersales.kpi.models import (
     AssessmentAdjustment,
@@ -37,6 +40,7 @@ from aftersales.kpi.models import (
     KpiCursor,
     KpiDaily,
     KpiFact,
+    KpiMonthly,
     KpiSnapshot,
     KpiSubscription,
     SelfAssessment,
@@ -128,9 +132,79 @@ def _replace_facts(
     return touched
 
 
-def _rebuild_daily(company_id: int, touched: Iterable[tuple[str, dt.date]]) -> int:
+# every dimension but the technician
+COARSE = tuple(c for c in DIM_COLUMNS if c != "technician_id")
+MonthKey = tuple[Any, ...]  # (kpi, month, *COARSE)
+
+
+def month_of(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _coarse_sums(company_id: int, kpi: str, days: list[dt.date]) -> dict[MonthKey, list[Any]]:
+    """The daily rows of these days summed per month and coarse dimensions."""
+    out: dict[MonthKey, list[Any]] = {}
+    rows = (
+        KpiDaily.objects.filter(company_id=company_id, kpi=kpi, day__in=days)
+        .values("day", *COARSE)
+        .annotate(n=Sum("num"), d=Sum("den"), c=Sum("count"))
+        .order_by()
+    )
+    for r in rows:
+        key = (kpi, month_of(r["day"]), *(r[c] for c in COARSE))
+        got = out.setdefault(key, [Decimal(0), Decimal(0), 0])
+        got[0] += r["n"] or 0
+        got[1] += r["d"] or 0
+        got[2] += r["c"] or 0
+    return out
+
+
+def _apply_monthly(company_id: int, delta: dict[MonthKey, list[Any]]) -> None:
+    """Add the differences to the monthly rows (a row whose count falls to 0 goes)."""
+    delta = {k: v for k, v in delta.items() if v[0] or v[1] or v[2]}
+    by_kpi: dict[str, set[dt.date]] = {}
+    for key in delta:
+        by_kpi.setdefault(key[0], set()).add(key[1])
+    existing: dict[MonthKey, KpiMonthly] = {}
+    for kpi, months in by_kpi.items():
+        for row in KpiMonthly.objects.filter(
+            company_id=company_id, kpi=kpi, month__in=sorted(months)
+        ):
+            existing[(row.kpi, row.month, *(getattr(row, c) for c in COARSE))] = row
+    create, update, gone = [], [], []
+    for key, (num, den, count) in delta.items():
+        row = existing.get(key)
+        if row is None:
+            row = KpiMonthly(
+                company_id=company_id,
+                kpi=key[0],
+                month=key[1],
+                num=Decimal(0),
+                den=Decimal(0),
+                count=0,
+                **dict(zip(COARSE, key[2:], strict=True)),
+            )
+            create.append(row)
+        elif row.count + count <= 0:
+            gone.append(row.pk)
+            continue
+        else:
+            update.append(row)
+        row.num += num
+        row.den += den
+        row.count += count
+    KpiMonthly.objects.bulk_create(create, batch_size=500)
+    KpiMonthly.objects.bulk_update(update, ["num", "den", "count"], batch_size=500)
+    if gone:
+        KpiMonthly.objects.filter(pk__in=gone).delete()
+
+
+def _rebuild_daily(
+    company_id: int, touched: Iterable[tuple[str, dt.date]], *, monthly: bool = True
+) -> int:
     """Recompute the daily sums of these (kpi, day) pairs from the facts, in the database
-    (one INSERT ... SELECT ... GROUP BY per KPI and chunk of days)."""
+    (one INSERT ... SELECT ... GROUP BY per KPI and chunk of days), and move the monthly rows
+    by the difference (`monthly=False`: the caller rebuilds them whole)."""
     by_kpi: dict[str, set[dt.date]] = {}
     for kpi, day in touched:
         by_kpi.setdefault(kpi, set()).add(day)
@@ -138,11 +212,19 @@ def _rebuild_daily(company_id: int, touched: Iterable[tuple[str, dt.date]]) -> i
     facts, daily = qn(KpiFact._meta.db_table), qn(KpiDaily._meta.db_table)
     group = ", ".join(qn(c) for c in ("company_id", "kpi", "day", *DIM_COLUMNS))
     written = 0
+    delta: dict[MonthKey, list[Any]] = {}
     with connection.cursor() as cursor:
         for kpi, days in sorted(by_kpi.items()):
             day_list = sorted(days)
             for i in range(0, len(day_list), 500):
-                chunk = [connection.ops.adapt_datefield_value(d) for d in day_list[i : i + 500]]
+                some = day_list[i : i + 500]
+                before = _coarse_sums(company_id, kpi, some) if monthly else {}
+                for key, (n, d, c) in before.items():
+                    got = delta.setdefault(key, [Decimal(0), Decimal(0), 0])
+                    got[0] -= n
+                    got[1] -= d
+                    got[2] -= c
+                chunk = [connection.ops.adapt_datefield_value(d) for d in some]
                 marks = ", ".join(["%s"] * len(chunk))
                 where = f"company_id = %s AND kpi = %s AND day IN ({marks})"
                 params = [company_id, kpi, *chunk]
@@ -155,7 +237,49 @@ def _rebuild_daily(company_id: int, touched: Iterable[tuple[str, dt.date]]) -> i
                     params,
                 )
                 written += max(cursor.rowcount, 0)
+                after = _coarse_sums(company_id, kpi, some) if monthly else {}
+                for key, (n, d, c) in after.items():
+                    got = delta.setdefault(key, [Decimal(0), Decimal(0), 0])
+                    got[0] += n
+                    got[1] += d
+                    got[2] += c
+    _apply_monthly(company_id, delta)
     return written
+
+
+def monthly_from_daily(company_id: int) -> list[KpiMonthly]:
+    """The monthly rows as a from-scratch sum of the daily ones (what the deltas must keep)."""
+    rows = (
+        KpiDaily.objects.filter(company_id=company_id)
+        .annotate(m=TruncMonth("day"))
+        .values("kpi", "m", *COARSE)
+        .annotate(n=Sum("num"), d=Sum("den"), c=Sum("count"))
+        .order_by()
+    )
+    out = []
+    for r in rows:
+        month = r["m"].date() if isinstance(r["m"], dt.datetime) else r["m"]
+        out.append(
+            KpiMonthly(
+                company_id=company_id,
+                kpi=r["kpi"],
+                month=month,
+                num=r["n"] or Decimal(0),
+                den=r["d"] or Decimal(0),
+                count=r["c"] or 0,
+                **{c: r[c] for c in COARSE},
+            )
+        )
+    return out
+
+
+@transaction.atomic
+def kpi_monthly_rebuild(*, company_id: int) -> int:
+    """Rewrite the monthly rollup from the daily rows (the same rows the deltas keep)."""
+    KpiMonthly.objects.filter(company_id=company_id).delete()
+    rows = monthly_from_daily(company_id)
+    KpiMonthly.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
 
 
 def _recompute(
@@ -313,7 +437,11 @@ def kpi_rebuild(
         if (day_from is None or d >= day_from) and (day_to is None or d <= day_to)
     }
     if day_from is None and day_to is None:
+        # everything: the daily rows anew, then the monthly ones from them in one pass
         KpiDaily.objects.filter(company_id=company_id).delete()
+        written = _rebuild_daily(company_id, days, monthly=False)
+        kpi_monthly_rebuild(company_id=company_id)
+        return written
     return _rebuild_daily(company_id, days)
 
 
@@ -551,15 +679,17 @@ def _run_event(
     actor: User | None,
     action: str,
     *,
-    before: str = "",
     reason: str = "",
     **payload: Any,
 ) -> None:
-    AssessmentEvent.objects.create(
-        run=run,
-        actor=actor if getattr(actor, "pk", None) else None,
+    """A step that changes no status (created, manual score, adjustment): the kernel's
+    event writer."""
+    transitions.record(
+        AssessmentEvent,
+        subject_field="run",
+        subject=run,
+        actor=actor,
         action=action,
-        from_status=before,
         to_status=run.status,
         reason=reason[:500],
         payload=payload,
@@ -693,7 +823,8 @@ def assessment_adjust(
 def assessment_run_move(
     *, actor: User, run: AssessmentRun | int, verb: str, reason: str = ""
 ) -> AssessmentRun:
-    """review / send_back (with a reason) / approve (the department head)."""
+    """review / send_back (with a reason) / approve (the department head): one move on the
+    transition kernel (`kpi.choices.RUN_LIFECYCLE`)."""
     require(actor, Perm.ASSESSMENT_APPROVE if verb == "approve" else Perm.ASSESSMENT_EDIT)
     pk = run.pk if isinstance(run, AssessmentRun) else run
     row = (
@@ -701,27 +832,22 @@ def assessment_run_move(
     )
     if row is None:
         raise NotFound("not_found", _("Not found."))
-    if verb not in assessment.RUN_TRANSITIONS:
-        raise ValidationFailed({"verb": _("Unknown step.")})
-    if not assessment.can(row.status, verb):
-        raise Conflict(
-            "illegal_transition",
-            _("This step is not possible now (status: %(status)s).")
-            % {"status": row.get_status_display()},
-        )
-    if verb in assessment.RUN_NEEDS_REASON and not reason.strip():
-        raise ValidationFailed({"reason": _("Give a reason.")})
     before = row.status
-    row.status = assessment.RUN_TRANSITIONS[verb][1]
-    row.version += 1
-    row.save(update_fields=["status", "version"])
-    _run_event(row, actor, verb, before=before, reason=reason)
+    event = transitions.apply(
+        RUN_LIFECYCLE,
+        row,
+        verb,
+        event_model=AssessmentEvent,
+        subject_field="run",
+        actor=actor,
+        reason=reason,
+    )
     audit_record(
         actor=actor,
         action=f"assessment_run.{verb}",
         obj=row,
         changes={"status": [before, row.status]},
-        reason=reason,
+        reason=event.reason,
     )
     return row
 

@@ -38,21 +38,6 @@ from aftersales.kpi.formulas import BY_CODE
 TWO = Decimal("0.01")
 FOUR = Decimal("0.0001")
 
-# The run's life: verb -> (statuses it may start from, status it leads to). The same shape as
-# the transition kernel's table (core.transitions.Machine), to be ported onto it.
-RUN_STATUSES = ("draft", "reviewed", "approved")
-RUN_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "review": (frozenset({"draft"}), "reviewed"),
-    "send_back": (frozenset({"reviewed"}), "draft"),
-    "approve": (frozenset({"reviewed"}), "approved"),
-}
-RUN_NEEDS_REASON = frozenset({"send_back"})
-
-
-def can(status: str, verb: str) -> bool:
-    entry = RUN_TRANSITIONS.get(verb)
-    return entry is not None and status in entry[0]
-
 
 class SchemeError(ValueError):
     """The scheme's data is not usable (unknown KPI, no items, bad band)."""

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Company
 from aftersales.core import clock
-from aftersales.core.models import AppendOnlyModel
+from aftersales.core.models import AppendOnlyModel, TransitionEvent
+from aftersales.kpi.choices import RunStatus
 
 AMOUNT = {"max_digits": 18, "decimal_places": 4}
 
@@ -97,6 +98,34 @@ class KpiDaily(Dimensions):
         return f"{self.kpi} {self.day} {self.num}/{self.den}"
 
 
+class KpiMonthly(models.Model):
+    """The dashboards' rollup: the daily sums per month and every dimension but the technician
+    (figures by or for a technician are read from `KpiDaily`). Kept in step with `KpiDaily`
+    by adding the difference each rewrite of a day makes."""
+
+    company_id = models.BigIntegerField()
+    kpi = models.CharField(max_length=40)
+    month = models.DateField()  # the first day of the month
+    station_id = models.BigIntegerField(null=True)
+    region_id = models.BigIntegerField(null=True)
+    model_id = models.BigIntegerField(null=True)
+    fault_code_id = models.BigIntegerField(null=True)
+    category_id = models.BigIntegerField(null=True)
+    service_type = models.CharField(max_length=16, blank=True)
+    num = models.DecimalField(**AMOUNT)
+    den = models.DecimalField(**AMOUNT)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["company_id", "kpi", "month"], name="kpi_monthly_idx"),
+            models.Index(fields=["station_id", "kpi", "month"], name="kpi_monthly_station_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.month:%Y-%m} {self.num}/{self.den}"
+
+
 class KpiCursor(models.Model):
     """How far the incremental job has read each event table (per company)."""
 
@@ -181,13 +210,7 @@ class AssessmentRun(models.Model):
     """A scheme applied to a closed period, from frozen KPI snapshots; the scheme's data is
     copied in, so a later edit of the scheme does not change a run."""
 
-    class Status(models.TextChoices):
-        # 草稿: scored; manual scores and adjustments may be entered.
-        DRAFT = "draft", _("Draft")
-        # 已复核: checked; sent back to draft or approved.
-        REVIEWED = "reviewed", _("Reviewed")
-        # 已批准: final; settlement reads it.
-        APPROVED = "approved", _("Approved")
+    Status = RunStatus  # the lifecycle: kpi.choices.RUN_LIFECYCLE (transition kernel)
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
     scheme = models.ForeignKey(AssessmentScheme, on_delete=models.PROTECT, related_name="runs")
@@ -261,22 +284,14 @@ class AssessmentAdjustment(AppendOnlyModel):
         return f"{self.points} {self.reason}"
 
 
-class AssessmentEvent(AppendOnlyModel):
-    """Each step of a run: created, manual score, adjusted, reviewed, sent back, approved."""
+class AssessmentEvent(TransitionEvent):
+    """Each step of a run (on the transition kernel): created, manual score, adjusted,
+    reviewed, sent back, approved."""
 
     run = models.ForeignKey(AssessmentRun, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField(default=clock.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    action = models.CharField(max_length=32)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
-    reason = models.CharField(max_length=500, blank=True)
-    payload = models.JSONField(default=dict, blank=True)
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(TransitionEvent.Meta):
+        indexes = [models.Index(fields=["run", "at"], name="assessment_event_idx")]
 
     def __str__(self) -> str:
         return f"{self.action} {self.at:%Y-%m-%d %H:%M}"

@@ -24,7 +24,7 @@ from aftersales.customers.models import InstalledUnit
 from aftersales.feedback.models import Complaint, ComplaintEvent
 from aftersales.kpi import formulas
 from aftersales.kpi.formulas import BY_CODE, Dims, Event, KpiDefinition, OrderRow
-from aftersales.kpi.models import KpiDaily, KpiFact, KpiSnapshot, TrainingRecord
+from aftersales.kpi.models import KpiDaily, KpiFact, KpiMonthly, KpiSnapshot, TrainingRecord
 from aftersales.orders.models import OrderEvent, ServiceOrder
 from aftersales.parts.models import ReturnEvent, ReturnObligation
 
@@ -141,6 +141,8 @@ def complaint_rows(
             received.setdefault(cid, at)
         elif action in ("invalidate", "withdraw"):
             invalid.add(cid)
+        elif action == "validate":  # judged valid again: the latest judgement counts
+            invalid.discard(cid)
     order_dims = _order_dims(company_id, [c["order_id"] for c in found if c["order_id"]])
     regions = station_regions(company_id)
     out = []
@@ -396,6 +398,120 @@ def _row(
     }
 
 
+# What the monthly rollup can answer (it has every dimension but the technician).
+MONTHLY_FILTERS = frozenset(g for g in GROUPS if g != "technician")
+MONTHLY_GROUPS = frozenset({None, "", "month", *MONTHLY_FILTERS})
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def split_period(
+    period_from: dt.date, period_to: dt.date
+) -> tuple[tuple[dt.date, dt.date] | None, list[tuple[dt.date, dt.date]]]:
+    """The whole months inside the period (first and last month's first day, or None) and
+    the days around them (ranges read from the daily rows)."""
+    first = period_from if period_from.day == 1 else _next_month(period_from)
+    last_end = (
+        period_to
+        if _next_month(period_to) - dt.timedelta(days=1) == period_to
+        else period_to.replace(day=1) - dt.timedelta(days=1)
+    )
+    if first > last_end:
+        return None, [(period_from, period_to)]
+    edges = []
+    if period_from < first:
+        edges.append((period_from, first - dt.timedelta(days=1)))
+    if last_end < period_to:
+        edges.append((last_end + dt.timedelta(days=1), period_to))
+    return (first, last_end.replace(day=1)), edges
+
+
+def _uses_monthly(group_by: str | None, filters: dict[str, Any] | None, user: Any) -> bool:
+    if group_by not in MONTHLY_GROUPS:
+        return False
+    if any(
+        v not in (None, "", []) and k not in MONTHLY_FILTERS for k, v in (filters or {}).items()
+    ):
+        return False
+    return getattr(user, "role", None) != Role.TECHNICIAN
+
+
+def _sums(
+    qs: QuerySet[Any], column: str | None, month_column: str | None = None
+) -> dict[Any, tuple[Decimal, Decimal]]:
+    if column is None:
+        total = qs.aggregate(n=Sum("num"), d=Sum("den"))
+        if total["n"] is None and total["d"] is None:
+            return {}
+        return {None: (total["n"] or Decimal(0), total["d"] or Decimal(0))}
+    if column == "month" and month_column:
+        qs = qs.annotate(month_key=TruncMonth(month_column))
+        column = "month_key"
+    out: dict[Any, tuple[Decimal, Decimal]] = {}
+    for r in qs.values(column).annotate(n=Sum("num"), d=Sum("den")).order_by():
+        key = r[column]
+        if isinstance(key, dt.datetime):
+            key = key.date()
+        n, d = out.get(key, (Decimal(0), Decimal(0)))
+        out[key] = (n + (r["n"] or 0), d + (r["d"] or 0))
+    return out
+
+
+def rollup_sums(
+    *,
+    company_id: int,
+    code: str,
+    period_from: dt.date,
+    period_to: dt.date,
+    group_by: str | None = None,
+    filters: dict[str, Any] | None = None,
+    user: Any = None,
+) -> dict[Any, tuple[Decimal, Decimal]]:
+    """Numerator and denominator per group key over the period: whole months from the
+    monthly rollup when it can answer, the other days (or everything) from the daily rows."""
+    column = (
+        None
+        if not group_by
+        else (
+            "month"
+            if group_by == "month"
+            else (group_by if group_by == "service_type" else f"{group_by}_id")
+        )
+    )
+    where = _filters(filters)
+    months, edges = (None, [(period_from, period_to)])
+    if _uses_monthly(group_by, filters, user):
+        months, edges = split_period(period_from, period_to)
+    parts: list[dict[Any, tuple[Decimal, Decimal]]] = []
+    if months is not None:
+        qs = KpiMonthly.objects.filter(
+            company_id=company_id, kpi=code, month__gte=months[0], month__lte=months[1]
+        ).filter(where)
+        if user is not None:
+            qs = scoped(user, qs)
+        parts.append(_sums(qs, column))
+    if edges:
+        days = Q()
+        for a, b in edges:
+            days |= Q(day__gte=a, day__lte=b)
+        qs = KpiDaily.objects.filter(company_id=company_id, kpi=code).filter(days).filter(where)
+        if user is not None:
+            qs = scoped(user, qs)
+        parts.append(_sums(qs, column, "day"))
+    out: dict[Any, tuple[Decimal, Decimal]] = {}
+    for part in parts:
+        for key, (n, d) in part.items():
+            num, den = out.get(key, (Decimal(0), Decimal(0)))
+            out[key] = (num + n, den + d)
+    return out
+
+
+def _ordered(keys: Iterable[Any]) -> list[Any]:
+    return sorted(keys, key=lambda k: (k is not None, k if k is not None else 0))
+
+
 def figures(
     *,
     company_id: int,
@@ -412,34 +528,28 @@ def figures(
     _check_period(period_from, period_to)
     if group_by not in (None, "", *GROUPS, "month"):
         raise ValidationFailed({"group_by": _("Unknown grouping.")})
-    qs = KpiDaily.objects.filter(
-        company_id=company_id, kpi=code, day__gte=period_from, day__lte=period_to
-    ).filter(_filters(filters))
-    if user is not None:
-        qs = scoped(user, qs)
+    sums = rollup_sums(
+        company_id=company_id,
+        code=code,
+        period_from=period_from,
+        period_to=period_to,
+        group_by=group_by,
+        filters=filters,
+        user=user,
+    )
+    zero = (Decimal(0), Decimal(0))
     stock = None
     if group_by == "month":
-        rows = (
-            qs.annotate(month=TruncMonth("day"))
-            .values("month")
-            .annotate(n=Sum("num"), d=Sum("den"))
-            .order_by("month")
-        )
         out = []
-        for r in rows:
-            month = r["month"]
-            month = month.date() if isinstance(month, dt.datetime) else month
+        for month in sorted(sums):
             end = _month_end(month)
             stock = _stock(company_id, d, min(end, period_to), None, filters, user)
-            out.append(_row(d, month, r["n"] or Decimal(0), r["d"] or Decimal(0), stock))
+            out.append(_row(d, month, *sums[month], stock))
         return out
     stock = _stock(company_id, d, period_to, group_by or None, filters, user)
     if not group_by:
-        total = qs.aggregate(n=Sum("num"), d=Sum("den"))
-        return [_row(d, None, total["n"] or Decimal(0), total["d"] or Decimal(0), stock)]
-    column = group_by if group_by == "service_type" else f"{group_by}_id"
-    rows = qs.values(column).annotate(n=Sum("num"), d=Sum("den")).order_by(column)
-    out = [_row(d, r[column], r["n"] or Decimal(0), r["d"] or Decimal(0), stock) for r in rows]
+        return [_row(d, None, *sums.get(None, zero), stock)]
+    out = [_row(d, k, *sums[k], stock) for k in _ordered(sums)]
     if stock is not None:
         seen = {r["key"] for r in out}
         out += [_row(d, k, Decimal(0), Decimal(0), stock) for k in stock if k not in seen and k]
@@ -584,7 +694,12 @@ def results_visible_to(user: Any, run: Any) -> QuerySet[Any]:
 def approved_results(
     company_id: int, period_from: dt.date, period_to: dt.date, subject: str = "station"
 ) -> list[dict[str, Any]]:
-    """What settlement reads: the approved runs' scores and grades for the period."""
+    """What settlement reads: the results of the approved runs of exactly this period for
+    `subject` ("station" or "technician"), ordered by run and subject id. Each is
+    `{"run", "subject_id", "subject_name", "score" (Decimal, 2 places), "grade", "lines"}`
+    (`lines`: the arithmetic, `[{"code", "name", "kind", "detail", "points"}]`). Draft and
+    reviewed runs are left out; an approved run never changes (frozen snapshots), so reading
+    it twice gives the same numbers. See docs/kpi.md, "What settlement reads"."""
     from aftersales.kpi.models import AssessmentResult
 
     rows = AssessmentResult.objects.filter(

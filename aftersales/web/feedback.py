@@ -12,7 +12,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from aftersales.accounts.permissions import Perm
+from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
 from aftersales.core.selectors import get_visible
@@ -40,6 +40,8 @@ ACTION_LABELS = COMPLAINT_MACHINE.labels
 
 EVENT_LABELS = {
     "received": pgettext_lazy("complaint", "Received"),
+    "invalidate": _("Judged invalid (not counted in the KPIs)"),
+    "validate": _("Judged valid"),
     "deadline_escalation": _("Escalated: the deadline passed"),
 }
 
@@ -224,6 +226,7 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": events,
             "allowed": allowed,
             "now": clock.now(),
+            "may_judge": has_perm(user, Perm.ASSESSMENT_EDIT),
         },
     )
 
@@ -233,6 +236,15 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def complaint_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     row = get_visible(complaints_visible_to(request.user), pk)
     try:
+        if action in actions.VALIDITY_ACTIONS:
+            actions.complaint_validity_set(
+                actor=request.user,  # type: ignore[arg-type]
+                complaint=row,
+                valid=actions.VALIDITY_ACTIONS[action],
+                reason=request.POST.get("text", ""),
+                version=request.POST.get("version") or None,
+            )
+            return redirect("complaint-detail", pk=pk)
         actions.complaint_transition(
             actor=request.user,  # type: ignore[arg-type]
             complaint=row,

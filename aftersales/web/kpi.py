@@ -25,8 +25,9 @@ from aftersales.core import clock
 from aftersales.core.errors import ApplicationError, NotFound, PermissionDenied
 from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.validation import ValidationFailed
-from aftersales.kpi import actions, assessment, dashboards, gbt27922, selectors
+from aftersales.kpi import actions, dashboards, gbt27922, scheme_form, selectors
 from aftersales.kpi.assessment import DEFAULT_SCHEME
+from aftersales.kpi.choices import RUN_LIFECYCLE
 from aftersales.kpi.formulas import BY_CODE, DEFINITIONS
 from aftersales.kpi.models import AssessmentScheme, KpiSubscription
 from aftersales.orders.choices import ServiceType
@@ -306,11 +307,7 @@ def definitions(request: HttpRequest) -> HttpResponse:
 
 # --- assessment (考核) -----------------------------------------------------------------------
 
-RUN_VERBS = {
-    "review": _("Mark as reviewed"),
-    "send_back": _("Send back to draft"),
-    "approve": _("Approve"),
-}
+RUN_VERBS = {verb: RUN_LIFECYCLE.verb_label(verb) for verb in RUN_LIFECYCLE.table}
 LINE_KINDS = {
     "item": _("Item"),
     "rule": _("Bonus or deduction"),
@@ -429,7 +426,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     manual += [
         (r["code"], r.get("name", r["code"])) for r in scheme.get("rules") or [] if r.get("manual")
     ]
-    verbs = [(v, RUN_VERBS[v]) for v in RUN_VERBS if assessment.can(run.status, v)]
+    verbs = [(v, RUN_VERBS[v]) for v in RUN_LIFECYCLE.available(run.status)]
     return render(
         request,
         "web/kpi/assessment.html",
@@ -578,3 +575,129 @@ def self_assessment(request: HttpRequest) -> HttpResponse:
             "may_edit": has_perm(user, Perm.ASSESSMENT_EDIT),
         },
     )
+
+
+# --- the scheme editor (rows instead of JSON) ------------------------------------------------
+
+
+@page(Perm.ASSESSMENT_EDIT)
+def scheme_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """A scheme's items, rules and grades as form rows, checked line by line."""
+    user: Any = request.user
+    scheme = None
+    if pk is not None:
+        scheme = AssessmentScheme.objects.filter(pk=pk, company_id=user.company_id).first()
+        if scheme is None:
+            raise NotFound("not_found", _("Not found."))
+    errors: dict[str, str] = {}
+    name = scheme.name if scheme else ""
+    period_kind = scheme.period_kind if scheme else "month"
+    rows = scheme_form.rows_of(scheme.definition if scheme else DEFAULT_SCHEME)
+    if request.method == "POST":
+        name = request.POST.get("name", "")
+        period_kind = request.POST.get("period_kind", "month")
+        rows = scheme_form.rows_from_post(request.POST)
+        parsed = scheme_form.parse(rows)
+        errors = dict(parsed.errors)
+        if not name.strip():
+            errors["name"] = str(_("Give it a name."))
+        if not errors:
+            try:
+                actions.assessment_scheme_save(
+                    actor=user,
+                    name=name,
+                    period_kind=period_kind,
+                    definition=parsed.definition,
+                    scheme=scheme,
+                )
+                messages.success(request, _("Scheme saved."))
+                return redirect("assessment-list")
+            except ValidationFailed as exc:
+                errors.update({k: str(v) for k, v in (exc.details or {}).items()})
+            except ApplicationError as exc:
+                flash_error(request, exc)
+    for section, prefix in (("items", "item"), ("rules", "rule"), ("grades", "grade")):
+        for n, row in enumerate(rows[section]):
+            row["errs"] = {
+                k.rsplit("-", 1)[1]: v for k, v in errors.items() if k.startswith(f"{prefix}-{n}-")
+            }
+    zh = (get_language() or "").startswith("zh")
+    kpis = [(d.code, d.name_zh if zh else d.name_en) for d in DEFINITIONS]
+    return render(
+        request,
+        "web/kpi/scheme_edit.html",
+        {
+            "scheme": scheme,
+            "name": name,
+            "period_kind": period_kind,
+            "period_kinds": AssessmentScheme.PeriodKind.choices,
+            "rows": rows,
+            "errors": errors,
+            "general_errors": [
+                v for k, v in errors.items() if k in ("items", "grades", "definition", "subject")
+            ],
+            "kpis": kpis,
+        },
+        status=422 if errors else 200,
+    )
+
+
+# --- region comparison ------------------------------------------------------------------------
+
+
+def _company_level(user: Any) -> None:
+    if user.station_id or user.role == Role.TECHNICIAN:  # a company-level page
+        raise PermissionDenied("forbidden", _("You do not have permission to do this."))
+
+
+@page(Perm.KPI_VIEW)
+def region_comparison(request: HttpRequest) -> HttpResponse:
+    """Every region side by side: the headline figures per region, a chart, an xlsx."""
+    user: Any = request.user
+    _company_level(user)
+    period, filters = _params(request)
+    filters.pop("region", None)
+    chart = dashboards.regions(user, period, filters)
+    return render(
+        request,
+        "web/kpi/regions.html",
+        _context(
+            request,
+            chart=chart,
+            chart_specs=[chart.as_dict()],
+            query=_query(period, filters),
+            region_rows=list(zip(chart.keys, chart.rows, strict=True)),
+        ),
+    )
+
+
+# --- the self-assessment as a PDF ---------------------------------------------------------------
+
+
+@page(Perm.KPI_VIEW)
+def self_assessment_pdf(request: HttpRequest) -> HttpResponse:
+    """The saved self-assessment (the latest version) as a PDF report."""
+    from aftersales.kpi import report
+
+    user: Any = request.user
+    _company_level(user)
+    latest = selectors.latest_self_assessment(user.company_id)
+    if latest is None:
+        raise NotFound("not_found", _("Save the self-assessment first."))
+    zh = (get_language() or "").startswith("zh")
+    result = gbt27922.evaluate(latest.table, {c: e["answer"] for c, e in latest.answers.items()})
+    data = report.self_assessment_pdf(
+        company=user.company.name if user.company else "",
+        table=latest.table,
+        answers=latest.answers,
+        result=result,
+        level=str(LEVEL_LABELS[result.level]),
+        next_level=str(LEVEL_LABELS[result.next_level]) if result.next_level else "",
+        answer_labels={k: str(v) for k, v in ANSWER_LABELS.items()},
+        groups={k: v[0 if zh else 1] for k, v in gbt27922.GROUPS.items()},
+        zh=zh,
+        saved=latest,
+    )
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="gbt27922-{latest.saved_at:%Y%m%d}.pdf"'
+    return response

@@ -139,6 +139,7 @@ MENU: list[Group] = [
         [
             Entry("kpi-dashboard", _("Performance dashboard"), Perm.KPI_VIEW),
             Entry("assessment-list", _("Assessments"), Perm.KPI_VIEW),
+            Entry("kpi-regions", _("Regions compared"), _company_kpi),
             Entry("self-assessment", _("GB/T 27922 self-assessment"), _company_kpi),
             Entry("statement-list", _("Station statements"), Perm.SETTLEMENT_VIEW),
             Entry("claim-list", _("Warranty claims"), Perm.SETTLEMENT_VIEW),

@@ -25,3 +25,23 @@ def kpi_home_figures(context: Any) -> dict[str, Any]:
     today = clock.today()
     period = (today.replace(day=1), today)
     return {"figures": dashboards.headline(user, period, {}, HOME), "period": period}
+
+
+@register.simple_tag
+def field_input(name: str, value: Any, label: Any, error: Any = None) -> str:
+    """A small labelled input of the scheme editor (one of a row's repeated fields), marked
+    and explained when the row has an error there."""
+    from django.utils.html import format_html
+
+    return format_html(
+        '<label class="form-label small mb-0 d-block w-100">{label}'
+        '<input class="form-control form-control-sm{invalid}" name="{name}" value="{value}">'
+        "</label>{feedback}",
+        label=label,
+        invalid=" is-invalid" if error else "",
+        name=name,
+        value=value if value is not None else "",
+        feedback=format_html('<div class="invalid-feedback d-block">{}</div>', error)
+        if error
+        else "",
+    )

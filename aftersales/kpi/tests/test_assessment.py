@@ -89,9 +89,13 @@ def test_grades_by_bands(total: str, grade: str) -> None:
 
 
 def test_run_state_table() -> None:
-    assert a.can("draft", "review") and not a.can("draft", "approve")
-    assert a.can("reviewed", "approve") and a.can("reviewed", "send_back")
-    assert not a.can("approved", "send_back")
+    from aftersales.kpi.choices import RUN_LIFECYCLE as m
+
+    assert m.can("draft", "review") and not m.can("draft", "approve")
+    assert m.can("reviewed", "approve") and m.can("reviewed", "send_back")
+    assert not m.can("approved", "send_back")
+    assert m.available("approved") == []
+    assert "send_back" in m.needs_reason
 
 
 @given(
