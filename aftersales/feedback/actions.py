@@ -709,7 +709,7 @@ def complaint_validity_set(
     row.valid = valid
     row.version += 1
     row.save(update_fields=["valid", "version"])
-    _complaint_event(
+    complaint_event(
         row,
         actor=actor,
         action="validate" if valid else "invalidate",
