@@ -1455,6 +1455,59 @@ def checklist_missing(visit: MaintenanceVisit) -> list[LevelTask]:
 
 
 @transaction.atomic
+def _number(value: Any) -> str:
+    return "—" if value is None else f"{Decimal(value).normalize():f}"
+
+
+def checklist_report_section(order: ServiceOrder) -> dict[str, Any] | None:
+    """REPORT_SECTIONS: a planned service's checklist in the service report PDF (each task
+    with its result: done, the measured value against its limits, flagged when out of them;
+    and the meter reading of the visit)."""
+    from aftersales.maintenance.selectors import checklist_for
+
+    checklist = checklist_for(order)
+    if checklist is None or not checklist["rows"]:
+        return None
+    visit = checklist["visit"]
+    rows: list[list[Any]] = [["#", gettext("Task"), gettext("Result")]]
+    for i, row in enumerate(checklist["rows"], start=1):
+        task, entry = row["task"], row["entry"]
+        text = f"{task.get_kind_display()}: {task.text}"
+        if task.part_id:
+            text += f" ({task.part.name} × {_number(task.quantity)})"
+        if entry is None:
+            result = "—"
+        elif task.kind == TaskKind.MEASURE:
+            result = (
+                f"{_number(entry.value)} {task.unit_label} "
+                f"({gettext('limits')} {_number(task.low)} – {_number(task.high)})"
+            )
+            if entry.out_of_limits:
+                result += f" {gettext('Out of limits')}"
+        else:
+            result = gettext("Done") if entry.done else gettext("Not done")
+        if entry is not None and entry.note:
+            result += f" · {entry.note}"
+        rows.append([str(i), text, result])
+    reading = checklist["reading"]
+    note = (
+        f"{gettext('Meter reading')}: {_number(reading.value)} {checklist['meter_kind']} "
+        f"({reading.read_on:%Y-%m-%d})"
+        if reading is not None and reading.reference == order.number
+        else ""
+    )
+    title = " · ".join(
+        x
+        for x in (
+            gettext("Maintenance checklist"),
+            visit.plan.name,
+            getattr(visit.level, "name", ""),
+        )
+        if x
+    )
+    return {"title": title, "rows": rows, "widths": [0.06, 0.54, 0.40], "note": note}
+
+
 def checklist_open_repair(*, actor: User, entry: Any) -> ServiceOrder:
     """A measurement out of limits opens a repair order for the unit (once per entry)."""
     from aftersales.orders.actions import order_create
