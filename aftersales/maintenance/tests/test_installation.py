@@ -86,3 +86,18 @@ def test_only_an_installation_order_installs(data, people, new_order):
     with pytest.raises(ApplicationError) as refused:
         actions.installation_unit(actor=people["agent"], order=new_order(), serial="X1")
     assert refused.value.code in ("not_acceptance", "not_installation")
+
+
+def test_the_installation_unit_through_the_api(data, people, api):
+    order = installation(people, data)
+    client = api(people["agent"])
+    answer = client.post(
+        f"/orders/{order.pk}/installation/unit",
+        {"serial": "KF2612000888", "product_model_id": data["model"].pk},
+    )
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert (body["serial"], body["status"]) == ("KF2612000888", "in_service")
+    assert body["installation_date"] == timezone.localdate().isoformat()
+    refused = client.post(f"/orders/{order.pk}/installation/unit", {"serial": "KF0000000009"})
+    assert refused.status_code == 422 and "serial" in refused.json()["details"]["fields"]
