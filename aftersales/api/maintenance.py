@@ -652,3 +652,38 @@ def acceptance_accept(request: HttpRequest, order_id: int, payload: SignatureIn)
         signer_name=payload.signer_name,
     )
     return _acceptance(record)
+
+
+class InstallationUnitIn(Schema):
+    serial: str = ""
+    product_model_id: int | None = None
+    installed_on: dt.date | None = None
+
+
+class InstallationUnitOut(Schema):
+    order_id: int
+    unit_id: int
+    serial: str
+    product_model_id: int
+    installation_date: dt.date | None
+    status: str
+
+
+@router.post("/orders/{order_id}/installation/unit", response={200: InstallationUnitOut, **ERRORS})
+def installation_unit(request: HttpRequest, order_id: int, payload: InstallationUnitIn) -> Any:
+    """Create (model and serial) or activate the unit an installation order installs."""
+    unit = actions.installation_unit(
+        actor=request.user,  # type: ignore[arg-type]
+        order=order_id,
+        serial=payload.serial,
+        product_model=payload.product_model_id,
+        installed_on=payload.installed_on,
+    )
+    return {
+        "order_id": order_id,
+        "unit_id": unit.pk,
+        "serial": unit.serial,
+        "product_model_id": unit.product_model_id,
+        "installation_date": unit.installation_date,
+        "status": unit.status,
+    }

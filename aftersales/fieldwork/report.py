@@ -32,6 +32,12 @@ from aftersales.fieldwork.selectors import field_settings, report
 from aftersales.orders import uploads
 from aftersales.warranty.explain import DECISIONS, explain
 
+# Functions (taking the order) that add a section to the report, as plain data or None:
+# {"title": str, "rows": [[header...], [cells...], ...], "widths": [fractions of the width],
+#  "note": str}. Higher apps (maintenance: the planned service's checklist) register theirs in
+# `AppConfig.ready()`.
+REPORT_SECTIONS: list[Any] = []
+
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 BODY = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=13, wordWrap="CJK")
@@ -215,6 +221,14 @@ def render(data: dict[str, Any], labels: dict[str, Any], customer_copy: bool) ->
                 )
         if signed:
             story += [Spacer(1, 2 * mm), _grid(signed, [full * 0.55, full * 0.45])]
+    for hook in REPORT_SECTIONS:
+        section = hook(order)
+        if section:
+            story += [Spacer(1, 3 * mm), _p(section["title"], SECTION)]
+            widths = [full * w for w in section["widths"]]
+            story.append(_grid(section["rows"], widths, header=True))
+            if section.get("note"):
+                story.append(_p(section["note"]))
     if data["parts"]:
         story += [Spacer(1, 3 * mm), _p(_("Parts used"), SECTION)]
         rows = [[_("Part"), _("Quantity"), _("New / old serial")]]

@@ -34,7 +34,7 @@ from aftersales.core import clock, transitions
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import ApplicationError, Conflict, NotFound
 from aftersales.core.selectors import as_id
-from aftersales.core.validation import Errors
+from aftersales.core.validation import Errors, ValidationFailed
 from aftersales.customers.choices import MeterKind, UnitStatus
 from aftersales.customers.models import Address, InstalledUnit, MeterReading
 from aftersales.customers.selectors import meter_history
@@ -1455,6 +1455,59 @@ def checklist_missing(visit: MaintenanceVisit) -> list[LevelTask]:
 
 
 @transaction.atomic
+def _number(value: Any) -> str:
+    return "—" if value is None else f"{Decimal(value).normalize():f}"
+
+
+def checklist_report_section(order: ServiceOrder) -> dict[str, Any] | None:
+    """REPORT_SECTIONS: a planned service's checklist in the service report PDF (each task
+    with its result: done, the measured value against its limits, flagged when out of them;
+    and the meter reading of the visit)."""
+    from aftersales.maintenance.selectors import checklist_for
+
+    checklist = checklist_for(order)
+    if checklist is None or not checklist["rows"]:
+        return None
+    visit = checklist["visit"]
+    rows: list[list[Any]] = [["#", gettext("Task"), gettext("Result")]]
+    for i, row in enumerate(checklist["rows"], start=1):
+        task, entry = row["task"], row["entry"]
+        text = f"{task.get_kind_display()}: {task.text}"
+        if task.part_id:
+            text += f" ({task.part.name} × {_number(task.quantity)})"
+        if entry is None:
+            result = "—"
+        elif task.kind == TaskKind.MEASURE:
+            result = (
+                f"{_number(entry.value)} {task.unit_label} "
+                f"({gettext('limits')} {_number(task.low)} – {_number(task.high)})"
+            )
+            if entry.out_of_limits:
+                result += f" {gettext('Out of limits')}"
+        else:
+            result = gettext("Done") if entry.done else gettext("Not done")
+        if entry is not None and entry.note:
+            result += f" · {entry.note}"
+        rows.append([str(i), text, result])
+    reading = checklist["reading"]
+    note = (
+        f"{gettext('Meter reading')}: {_number(reading.value)} {checklist['meter_kind']} "
+        f"({reading.read_on:%Y-%m-%d})"
+        if reading is not None and reading.reference == order.number
+        else ""
+    )
+    title = " · ".join(
+        x
+        for x in (
+            gettext("Maintenance checklist"),
+            visit.plan.name,
+            getattr(visit.level, "name", ""),
+        )
+        if x
+    )
+    return {"title": title, "rows": rows, "widths": [0.06, 0.54, 0.40], "note": note}
+
+
 def checklist_open_repair(*, actor: User, entry: Any) -> ServiceOrder:
     """A measurement out of limits opens a repair order for the unit (once per entry)."""
     from aftersales.orders.actions import order_create
@@ -2305,6 +2358,102 @@ def acceptance_record(
         return record
     _store_signature(record, signature, signer_name)
     return _accept(record, actor)
+
+
+def _serial_fits_model(serial: str, model: Any) -> bool:
+    """Whether the serial carries a production date in the model's format (when its 三包
+    policy names one; without a format every serial fits)."""
+    from aftersales.warranty.actions import policy_for
+    from aftersales.warranty.engine import WarrantyInputError
+
+    policy = policy_for(
+        company_id=model.category.company_id,
+        product_model_id=model.pk,
+        category_id=model.category_id,
+    )
+    if policy.serial_format is None:
+        return True
+    try:
+        policy.serial_format.production_date(serial)
+    except WarrantyInputError:
+        return False
+    return True
+
+
+@transaction.atomic
+def installation_unit(
+    *,
+    actor: User,
+    order: Any,
+    serial: str = "",
+    product_model: Any = None,
+    installed_on: dt.date | None = None,
+) -> InstalledUnit:
+    """On an installation order: create the unit record it installs (serial checked against
+    the model's serial format; the customer's, at the order's address) or activate the unit the
+    order names, and set its installation date — the first one only, so a reinstallation does
+    not restart anything. A 三包 policy whose start event is the installation then counts from
+    it, and the maintenance plans count from it."""
+    from aftersales.catalog.models import ProductModel
+    from aftersales.customers.actions import unit_create, unit_update
+    from aftersales.customers.validation import clean_serial
+    from aftersales.orders.installation import order_unit_link
+
+    locked = _acceptance_order(actor, order)
+    if locked.service_type != "installation":
+        raise Conflict("not_installation", _("Only an installation order installs a unit."))
+    on = installed_on or clock.today()
+    writer = planner_user(locked.company_id)
+    errors = Errors()
+    unit = InstalledUnit.objects.select_for_update().filter(pk=locked.unit_id).first()
+    if unit is None:
+        model = (
+            ProductModel.objects.select_related("category")
+            .filter(pk=as_id(product_model), category__company_id=locked.company_id)
+            .first()
+            if product_model not in (None, "")
+            else None
+        )
+        if model is None:
+            errors.add("product_model", _("Choose the model installed."))
+        text = clean_serial(errors, serial)
+        if model is not None and text and not _serial_fits_model(text, model):
+            errors.add("serial", _("This serial number does not fit the model's format."))
+        errors.raise_if_any()
+        assert model is not None
+        unit = InstalledUnit.objects.filter(product_model=model, serial=text).first()
+        if unit is not None and unit.customer_id != locked.customer_id:
+            raise Conflict(
+                "duplicate_serial",
+                _("A unit of this model with this serial number is already registered."),
+            )
+        if unit is None:
+            unit = unit_create(
+                actor=writer,
+                customer=locked.customer_id,
+                product_model=model,
+                serial=text,
+                installation_date=on,
+                address=locked.address_id,
+            )
+        order_unit_link(actor=actor, order=locked, unit=unit)
+    elif serial and clean_serial(errors, serial) != unit.serial:
+        errors.raise_if_any()
+        raise ValidationFailed({"serial": _("This is not the serial number of the order's unit.")})
+    changes: dict[str, Any] = {}
+    if unit.installation_date is None:
+        changes["installation_date"] = on
+    if unit.status != UnitStatus.IN_SERVICE:
+        changes["status"] = UnitStatus.IN_SERVICE
+    if changes:
+        unit = unit_update(actor=writer, unit=unit, **changes)
+    audit_record(
+        actor=actor,
+        action="installation.unit",
+        obj=unit,
+        changes={"order": [None, locked.number], **{k: [None, str(v)] for k, v in changes.items()}},
+    )
+    return unit
 
 
 def _accept(record: AcceptanceRecord, actor: User) -> AcceptanceRecord:

@@ -11,7 +11,9 @@ class MaintenanceConfig(AppConfig):
         from aftersales.customers.actions import METER_HOOKS
         from aftersales.dispatch.actions import BOOKED_HOOKS
         from aftersales.fieldwork.actions import QUOTE_HOOKS
+        from aftersales.fieldwork.report import REPORT_SECTIONS
         from aftersales.maintenance.actions import (
+            checklist_report_section,
             contract_level_for_unit,
             kit_reserve,
             quote_coverage,
@@ -27,3 +29,5 @@ class MaintenanceConfig(AppConfig):
             BOOKED_HOOKS.append(kit_reserve)
         if quote_coverage not in QUOTE_HOOKS:
             QUOTE_HOOKS.append(quote_coverage)
+        if checklist_report_section not in REPORT_SECTIONS:
+            REPORT_SECTIONS.append(checklist_report_section)
