@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS, ListParams
@@ -92,6 +92,7 @@ class FaultCodeIn(Schema):
     description: str = ""
     is_urgent: bool = False
     is_performance_fault: bool = True
+    repair_level: str = Field("", max_length=16)
 
 
 class FaultCodeOut(FaultCodeIn):

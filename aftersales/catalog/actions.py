@@ -208,6 +208,7 @@ def fault_code_save(
     description: str = "",
     is_urgent: bool = False,
     is_performance_fault: bool = True,
+    repair_level: str = "",
     fault_code: FaultCode | None = None,
 ) -> FaultCode:
     require(actor, Perm.CATALOG_EDIT)
@@ -216,12 +217,25 @@ def fault_code_save(
     clean_code = _clean_code(errors, code)
     clean_symptom = clean_name(errors, "symptom", symptom)
     errors.raise_if_any()
-    fields = ("category", "code", "symptom", "description", "is_urgent", "is_performance_fault")
+    fields = (
+        "category",
+        "code",
+        "symptom",
+        "description",
+        "is_urgent",
+        "is_performance_fault",
+        "repair_level",
+    )
+    level = (repair_level or "").strip()
+    if len(level) > 16:
+        errors.add("repair_level", _("At most 16 characters."))
+        errors.raise_if_any()
     before = snapshot(fault_code, fields) if fault_code else None
     obj = fault_code or FaultCode()
     obj.category, obj.code, obj.symptom = cat, clean_code, clean_symptom
     obj.description = description or ""
     obj.is_urgent, obj.is_performance_fault = bool(is_urgent), bool(is_performance_fault)
+    obj.repair_level = level
     return _persist(actor=actor, obj=obj, fields=fields, before=before)
 
 

@@ -108,6 +108,9 @@ class FaultCode(models.Model):
     description = models.TextField(_("description"), blank=True)
     is_urgent = models.BooleanField(_("urgent"), default=False)
     is_performance_fault = models.BooleanField(_("performance fault"), default=True)
+    # 维修级别: how big the repair this fault means is (e.g. 1–3 or A–C, the company's own
+    # scale); settlement's fee rules can price by it.
+    repair_level = models.CharField(_("repair level"), max_length=16, blank=True)
 
     class Meta:
         verbose_name = _("fault code")

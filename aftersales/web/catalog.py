@@ -147,6 +147,12 @@ class FaultCodeForm(forms.Form):
     is_performance_fault = forms.BooleanField(
         label=_("Performance fault"), required=False, initial=True
     )
+    repair_level = forms.CharField(
+        label=_("Repair level"),
+        max_length=16,
+        required=False,
+        help_text=_("Your own scale (e.g. 1, 2, 3); settlement fee rules can price by it."),
+    )
 
 
 @page(Perm.CATALOG_EDIT)
@@ -161,6 +167,7 @@ def fault_code_edit(request: HttpRequest, category_pk: int, pk: int | None = Non
             "description": obj.description,
             "is_urgent": obj.is_urgent,
             "is_performance_fault": obj.is_performance_fault,
+            "repair_level": obj.repair_level,
         }
     form = FaultCodeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

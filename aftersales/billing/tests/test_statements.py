@@ -511,3 +511,37 @@ def test_assessment_periods_cover_months_quarters_and_years_ending_in_the_last_t
         (dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
         (dt.date(2027, 1, 1), dt.date(2027, 1, 31)),
     ]
+
+
+def test_a_rule_by_repair_level_prices_the_orders_whose_fault_code_has_that_level(
+    month: dict[str, Any], completed: Any
+) -> None:
+    from aftersales.catalog.models import FaultCode
+
+    finance = month["finance"]
+    plain = completed(dt.datetime(2026, 11, 10, 10, 0))
+    major = FaultCode.objects.create(
+        category=plain.unit.product_model.category,
+        code="COMP",
+        symptom="压缩机不启动",
+        repair_level="3",
+    )
+    big = completed(dt.datetime(2026, 11, 12, 10, 0), fault_code=major)
+    rule = actions.fee_rule_create(
+        actor=finance,
+        code="labour-ac-l3",
+        name="空调大修工时费",
+        kind="labour",
+        valid_from=dt.date(2026, 1, 1),
+        criteria={"category": "ac", "service_type": "repair", "repair_level": "3"},
+        params={"amount": "150"},
+    )
+    statement = actions.statement_generate(actor=finance, station=month["station"], period=NOV)
+    labour = {
+        line.order_id: (line.amount, line.rule_id)
+        for line in statement.lines.filter(fee_kind="labour")
+    }
+    assert labour == {
+        plain.pk: (D("80.00"), month["rules"]["labour_ac"].pk),
+        big.pk: (D("150.00"), rule.pk),
+    }
