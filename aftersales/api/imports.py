@@ -43,7 +43,7 @@ class RowOut(Schema):
     messages: list[str]
 
 
-class ReportOut(Schema):
+class ImportReportOut(Schema):
     rows: list[RowOut]
     create: int
     skip: int
@@ -103,7 +103,7 @@ def import_get(request: HttpRequest, import_id: Id) -> Any:
     return actions.history_import_get(actor=request.user, import_id=import_id)
 
 
-@router.get("/imports/{import_id}/report", response={200: ReportOut, **ERRORS})
+@router.get("/imports/{import_id}/report", response={200: ImportReportOut, **ERRORS})
 def import_report(request: HttpRequest, import_id: Id) -> Any:
     """The dry run: what each row would do or why it is refused (nothing is written). Up to
     2,000 rows the file is replayed in a transaction that is rolled back (the actions'

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Query, Router, Schema
 
 from aftersales.accounts.permissions import Perm, require
 from aftersales.accounts.selectors import (
@@ -16,15 +16,10 @@ from aftersales.accounts.selectors import (
     technicians_visible_to,
 )
 from aftersales.api.customers import ERRORS
-from aftersales.api.types import Id
+from aftersales.api.types import PageParams
 from aftersales.core.selectors import keyset_page
 
 router = Router(tags=["organisation"])
-
-
-class PageParams(Schema):
-    after: Id | None = None
-    limit: int = Field(50, ge=1, le=200)
 
 
 class RegionOut(Schema):

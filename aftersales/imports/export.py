@@ -178,6 +178,37 @@ def _orders(orders: list[ServiceOrder], ids: _Ids, out: Exported) -> Iterator[li
     stations = dict(Station.objects.values_list("pk", "code"))
     users = dict(User.objects.filter(role="technician").values_list("pk", "username"))
     reopened = {o.pk for o in orders if o.reopened_from_id}
+    for start in range(0, len(orders), CHUNK):
+        yield from _order_chunk(orders[start : start + CHUNK], ids, out, stations, users, reopened)
+
+
+# Orders read together: their events, service records and follow-up answers in three queries per
+# chunk, not three per order.
+CHUNK = 1000
+
+
+def _order_chunk(
+    orders: list[ServiceOrder],
+    ids: _Ids,
+    out: Exported,
+    stations: dict[int, str],
+    users: dict[int, str],
+    reopened: set[int],
+) -> Iterator[list[dict[str, Any]]]:
+    pks = [o.pk for o in orders]
+    events_of: dict[int, list[OrderEvent]] = {}
+    for event in OrderEvent.objects.filter(order_id__in=pks).order_by("at", "pk"):
+        events_of.setdefault(event.order_id, []).append(event)
+    record_of: dict[int, ServiceRecord] = {}
+    for found in ServiceRecord.objects.filter(order_id__in=pks).order_by("pk"):
+        record_of[found.order_id] = found  # the last one wins, as `-pk` first did
+    results_of: dict[int, list[FollowUpResult]] = {}
+    for answer in (
+        FollowUpResult.objects.filter(follow_up__order_id__in=pks, amends__isnull=True)
+        .select_related("follow_up")
+        .order_by("pk")
+    ):
+        results_of.setdefault(answer.follow_up.order_id, []).append(answer)
     for o in orders:
         rows: list[dict[str, Any]] = []
         if o.pk not in reopened:
@@ -197,14 +228,14 @@ def _orders(orders: list[ServiceOrder], ids: _Ids, out: Exported) -> Iterator[li
                     }
                 )
             )
-        events = list(o.events.order_by("at", "pk"))
+        events = events_of.get(o.pk, [])
         results = {
             e.pk: e.payload.get("result")
             for e in events
             if e.kind == EventKind.FIELD and e.action == "finish"
         }
         last_result = None
-        record = ServiceRecord.objects.filter(order=o).order_by("-pk").first()
+        record = record_of.get(o.pk)
         for e in events:
             row = _event_row(e, o, ids, stations, users, record)
             if e.pk in results:
@@ -216,9 +247,7 @@ def _orders(orders: list[ServiceOrder], ids: _Ids, out: Exported) -> Iterator[li
             if row["action"] == "complete" and last_result:
                 row["result"] = last_result
             rows.append(row)
-        for result in FollowUpResult.objects.filter(
-            follow_up__order=o, amends__isnull=True
-        ).order_by("pk"):
+        for result in results_of.get(o.pk, []):
             rows.append(
                 {
                     "kind": "follow_up",
@@ -281,6 +310,9 @@ def _event_row(
 def _complaints(people: list[Customer], ids: _Ids) -> Iterator[dict[str, Any]]:
     complaints = list(Complaint.objects.filter(customer__in=people).order_by("created_at", "pk"))
     ids.load("complaint", [c.pk for c in complaints])
+    steps_of: dict[int, list[ComplaintEvent]] = {}
+    for found in ComplaintEvent.objects.filter(complaint__in=complaints).order_by("at", "pk"):
+        steps_of.setdefault(found.complaint_id, []).append(found)
     for c in complaints:
         yield _clean(
             {
@@ -295,7 +327,7 @@ def _complaints(people: list[Customer], ids: _Ids) -> Iterator[dict[str, Any]]:
                 "description": c.description,
             }
         )
-        for step in ComplaintEvent.objects.filter(complaint=c).order_by("at", "pk"):
+        for step in steps_of.get(c.pk, []):
             if step.action not in (
                 "investigate",
                 "propose",

@@ -52,7 +52,7 @@ class WarrantyPolicyForm(forms.Form):
     accessories = forms.CharField(
         label=_("Accessories (months)"),
         required=False,
-        help_text=_("e.g. battery:6, charger:12, wired_headset:3"),
+        help_text=_("e.g. battery:6, charger:12, headset:3"),
     )
     start_event = forms.ChoiceField(
         label=_("Period starts at"),
@@ -138,7 +138,7 @@ class WarrantyPolicyForm(forms.Form):
     wear_parts = forms.CharField(
         label=_("Car: wear parts (months/km)"),
         required=False,
-        help_text=_("e.g. brake_pad:12/30000, wiper_blade:6 (no km: no km limit)"),
+        help_text=_("e.g. pads:12/30000, wipers:6 (no km: no km limit)"),
     )
     serial_year = forms.CharField(label=_("Serial: year"), required=False, help_text=SPAN_HELP)
     serial_month = forms.CharField(label=_("Serial: month"), required=False)

@@ -61,7 +61,12 @@ ADMIN = re.compile(r"^admin/")
 SIGN_OUT = {"logout", "portal-logout"}
 # Pages that check more than their permission (a scope inside the view): refused to some roles
 # that hold it. The GB/T 27922 self-assessment is the company's, not a station's.
-STRICTER = {"self-assessment": {Role.TECHNICIAN, Role.STATION_MANAGER}}
+# The region comparison compares the whole company's regions, so it is the company's too.
+STRICTER = {
+    "self-assessment": {Role.TECHNICIAN, Role.STATION_MANAGER},
+    "self-assessment-pdf": {Role.TECHNICIAN, Role.STATION_MANAGER},
+    "kpi-regions": {Role.TECHNICIAN, Role.STATION_MANAGER},
+}
 CLASSES = ("anonymous", "customer", Role.TECHNICIAN, Role.STATION_MANAGER, Role.ADMIN)
 
 
