@@ -85,6 +85,8 @@ def test_plan_to_checklist_to_the_next_service(page, phone_page, crew, soon, pla
     phone.goto(f"/field/{order.pk}/")
     expect(phone.locator("[data-testid=kit]")).to_contain_text("机油滤清器")
     phone.click("[data-testid=accept]")
+    # Accepting reloads the visit page with the departure form (slow on a loaded machine).
+    expect(phone.locator("#eta")).to_be_visible(timeout=45_000)
     phone.fill("#eta", "15")
     phone.click("[data-testid=depart]")
     phone.click("[data-testid=arrive]")
