@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -617,8 +618,6 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     rows = selectors.invoices_visible_to(user).order_by("-issued_on", "-id")
     q = request.GET.get("q", "").strip()
     if q:
-        from django.db.models import Q
-
         rows = rows.filter(
             Q(number__icontains=q) | Q(title__icontains=q) | Q(order__number__icontains=q)
         )
