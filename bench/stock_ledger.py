@@ -61,7 +61,7 @@ def load(rows: int, parts_count: int = 5000) -> None:
     now = timezone.now()
     per_pair = max(1, rows // (WAREHOUSES * parts_count))
     year = 365 * 24 * 3600
-    cols = "company_id, warehouse_id, part_id, kind, quantity, at, recorded_at, serial, old_serial, reason, charge_customer"
+    cols = "company_id, warehouse_id, part_id, kind, quantity, at, recorded_at, serial, old_serial, reason, charge_customer, source"
     with (
         connection.cursor() as cur,
         cur.connection.cursor().copy(f"COPY parts_stockmove ({cols}) FROM STDIN") as copy,
@@ -80,7 +80,7 @@ def load(rows: int, parts_count: int = 5000) -> None:
                         q = rng.randint(1, 10)
                         kind = "receipt"
                     balance += q
-                    copy.write_row((company.pk, w.pk, p.pk, kind, q, at, at, "", "", "", False))
+                    copy.write_row((company.pk, w.pk, p.pk, kind, q, at, at, "", "", "", False, ""))
     with connection.cursor() as cur:
         cur.execute(
             "INSERT INTO parts_stocklevel (warehouse_id, part_id, on_hand, reserved, min_level, max_level) "
