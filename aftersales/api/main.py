@@ -26,7 +26,7 @@ from aftersales.api.parser import InputParser
 from aftersales.api.parts import router as parts_router
 from aftersales.api.privacy import router as privacy_router
 from aftersales.api.reports import router as reports_router
-from aftersales.api.transfer import router as transfer_router
+from aftersales.api.spreadsheets import router as spreadsheet_router
 from aftersales.api.warranty import router as warranty_router
 from aftersales.api.workshop import router as workshop_router
 
@@ -74,7 +74,7 @@ def me(request: HttpRequest) -> Any:
 
 api.add_router("/", customers_router)
 api.add_router("/catalog", catalog_router)
-api.add_router("/", transfer_router)
+api.add_router("/", spreadsheet_router)
 api.add_router("/", orders_router)
 api.add_router("/", warranty_router)
 api.add_router("/", dispatch_router)

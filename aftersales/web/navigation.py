@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.permissions import Perm, has_perm
-from aftersales.transfers import TRANSFER_PERMS
+from aftersales.spreadsheets import TRANSFER_PERMS
 
 Allow = str | Callable[[Any], bool] | None
 

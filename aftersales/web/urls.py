@@ -17,8 +17,8 @@ from aftersales.web import (
     portal,
     privacy,
     sla,
+    spreadsheets,
     stock,
-    transfer,
     warranty,
 )
 from aftersales.web import workshop as workshop_pages
@@ -82,7 +82,7 @@ urlpatterns = [
 ]
 
 urlpatterns += [
-    path("transfer/", transfer.transfer, name="transfer"),
+    path("transfer/", spreadsheets.transfer, name="transfer"),
     path("history/", history_pages.history_list, name="history-list"),
     path("history/upload/", history_pages.history_upload, name="history-upload"),
     path("history/template.xlsx", history_pages.history_template, name="history-template"),
@@ -90,9 +90,9 @@ urlpatterns += [
     path("history/<int:pk>/", history_pages.history_detail, name="history-detail"),
     path("history/<int:pk>/report.xlsx", history_pages.history_report_xlsx, name="history-report"),
     path("history/<int:pk>/apply/", history_pages.history_apply, name="history-apply"),
-    path("transfer/import/<slug:key>/", transfer.import_file, name="transfer-import"),
-    path("transfer/export/<slug:key>.xlsx", transfer.export_file, name="transfer-export"),
-    path("transfer/template/<slug:key>.xlsx", transfer.template_file, name="transfer-template"),
+    path("transfer/import/<slug:key>/", spreadsheets.import_file, name="transfer-import"),
+    path("transfer/export/<slug:key>.xlsx", spreadsheets.export_file, name="transfer-export"),
+    path("transfer/template/<slug:key>.xlsx", spreadsheets.template_file, name="transfer-template"),
 ]
 
 urlpatterns += [

@@ -13,7 +13,7 @@ from aftersales.accounts.permissions import has_perm, require
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError, NotFound, PermissionDenied
 from aftersales.core.excel import read_rows, run_import, write_xlsx
-from aftersales.transfers import KINDS, TRANSFER_PERMS, TransferKind
+from aftersales.spreadsheets import KINDS, TRANSFER_PERMS, TransferKind
 from aftersales.web.shortcuts import page, xlsx_response
 
 

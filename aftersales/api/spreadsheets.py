@@ -14,7 +14,7 @@ from aftersales.api.customers import ERRORS, ERRORS_BUT_422
 from aftersales.core import clock
 from aftersales.core.errors import NotFound
 from aftersales.core.excel import read_rows, run_import, write_xlsx
-from aftersales.transfers import KINDS, TransferKind
+from aftersales.spreadsheets import KINDS, TransferKind
 
 router = Router(tags=["import/export"])
 
