@@ -17,6 +17,10 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings")
     from django.core.management import execute_from_command_line
 
+    from aftersales import datadir
+
+    datadir.prepare()
+
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in ALIASES:
         args[0] = ALIASES[args[0]]

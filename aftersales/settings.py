@@ -8,12 +8,13 @@ and AFTERSALES_HTTPS=1. See README.md, "Configuration".
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from aftersales import datadir
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -38,26 +39,10 @@ def env_list(name: str, default: str) -> list[str]:
 # The test suite's settings module (`aftersales.settings_test`) turns this on.
 TESTING = env_bool("AFTERSALES_TESTING")
 
-# Where the embedded database, the queue database, uploads and the generated secret live.
-DATA_DIR = Path(os.environ.get("AFTERSALES_DATA_DIR", Path.cwd() / "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
-
-
-def _secret_key() -> str:
-    """SECRET_KEY from the environment, else one generated once and kept in DATA_DIR."""
-    key = os.environ.get("SECRET_KEY")
-    if key:
-        return key
-    path = DATA_DIR / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    key = secrets.token_urlsafe(64)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
-
-
-SECRET_KEY = _secret_key()
+# Where the embedded database, the queue database, uploads and the generated secret live
+# (`aftersales/datadir.py`). Reading the settings creates nothing: the entry points prepare it.
+DATA_DIR = datadir.path()
+SECRET_KEY = datadir.secret_key(DATA_DIR)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -242,7 +227,6 @@ LANGUAGE_COOKIE_SECURE = HTTPS
 # --- Static and uploaded files ----------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {

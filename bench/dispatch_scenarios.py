@@ -27,6 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings")
 import django  # noqa: E402
 
+from aftersales import datadir  # noqa: E402
+
+datadir.prepare()
 django.setup()  # the demo generator's module imports models (no database is used)
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2  # noqa: E402

@@ -34,6 +34,9 @@ if "--tiny" in sys.argv and "DATABASE_URL" not in os.environ:
 
 import django  # noqa: E402
 
+from aftersales import datadir  # noqa: E402
+
+datadir.prepare()
 django.setup()
 
 from django.core.management import call_command  # noqa: E402

@@ -36,6 +36,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings")
 
 import django  # noqa: E402
 
+from aftersales import datadir  # noqa: E402
+
+datadir.prepare()
 django.setup()
 
 from django.core.management import call_command  # noqa: E402

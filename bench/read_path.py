@@ -35,6 +35,9 @@ if "--tiny" in sys.argv and "DATABASE_URL" not in os.environ:
 
 import django  # noqa: E402
 
+from aftersales import datadir  # noqa: E402
+
+datadir.prepare()
 django.setup()
 
 from django.conf import settings  # noqa: E402

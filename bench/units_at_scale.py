@@ -26,6 +26,9 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 
 import django  # noqa: E402
 
+from aftersales import datadir  # noqa: E402
+
+datadir.prepare()
 django.setup()
 
 from django.core.management import call_command  # noqa: E402

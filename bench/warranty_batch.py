@@ -67,10 +67,9 @@ def database_batch(units: int) -> dict[str, object]:
     """`warranty.batch.warranty_batch` over the first `units` units of the bench database:
     reading units and their repair orders in chunks, resolving policies, evaluating, writing
     `warranty_until`."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings")
-    import django
+    from aftersales import datadir
 
-    django.setup()
+    datadir.setup()
     from django.core.management import call_command
     from django.db import connection
 

@@ -58,7 +58,7 @@ def test_a_window_that_cannot_be_served_is_409_in_the_users_language(
     )
     assert response.status_code == 409
     assert response.json()["code"] == "slot_unavailable"
-    assert "时段" in response.json()["message"] or "窗口" in response.json()["message"]
+    assert response.json()["message"] == "该时段已无法安排，请另选时段。"
     assert not Visit.objects.filter(order=order).exists()
 
 

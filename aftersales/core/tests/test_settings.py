@@ -63,3 +63,49 @@ def test_env_bool_refuses_a_value_it_does_not_know(monkeypatch):
     monkeypatch.setenv("AFTERSALES_X", "ture")
     with pytest.raises(ImproperlyConfigured):
         env_bool("AFTERSALES_X")
+
+
+def test_reading_the_settings_creates_nothing_and_the_command_prepares_the_data_dir(tmp_path):
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
+    env.update({"AFTERSALES_DATA_DIR": str(data), "AFTERSALES_TESTING": "0"})
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE']='aftersales.settings';"
+        "from django.conf import settings; print(settings.DATA_DIR, repr(settings.STATIC_ROOT))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert str(data) in out
+    assert not data.exists()  # no folder, no secret written by an import
+
+    subprocess.run(
+        [sys.executable, "-m", "aftersales.cli", "check"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    secret = data / "secret_key"
+    assert (data / "uploads").is_dir() and (data / "staticfiles").is_dir()
+    assert len(secret.read_text()) > 50
+    assert secret.stat().st_mode & 0o077 == 0  # readable by its owner only
+    first = secret.read_text()
+    subprocess.run(
+        [sys.executable, "-m", "aftersales.cli", "check"], env=env, capture_output=True, check=True
+    )
+    assert secret.read_text() == first  # generated once
+
+
+def test_the_default_data_dir_does_not_depend_on_the_current_directory(tmp_path, monkeypatch):
+    from aftersales import datadir
+
+    monkeypatch.delenv("AFTERSALES_DATA_DIR", raising=False)
+    here = datadir.path()
+    monkeypatch.chdir(tmp_path)
+    assert datadir.path() == here
+    assert here == datadir.PACKAGE_DIR.parent / "var"  # the source checkout's var/
+    monkeypatch.setenv("AFTERSALES_DATA_DIR", str(tmp_path / "x"))
+    assert datadir.path() == tmp_path / "x"
