@@ -95,11 +95,46 @@ def rate(client: Client, url: str, n: int, **headers: str) -> float:
     return n / (time.perf_counter() - start)
 
 
+def profile(client: Client, url: str, n: int, top: int, **headers: str) -> dict[str, object]:
+    """Where one endpoint's time goes: the queries of one request (count and SQL) and the
+    functions with the most cumulative time over `n` requests (cProfile)."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.db import connection
+
+    client.get(url, **headers)
+    sql: list[str] = []
+
+    def log(execute, query, params, many, context):  # type: ignore[no-untyped-def]
+        sql.append(query if len(query) < 400 else query[:150] + " ... " + query[-250:])
+        return execute(query, params, many, context)
+
+    with connection.execute_wrapper(log):
+        client.get(url, **headers)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(n):
+        client.get(url, **headers)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    return {
+        "queries": len(sql),
+        "sql": sql,
+        "profile": out.getvalue().splitlines(),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--tiny", action="store_true")
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="TOP", help="print where the time goes"
+    )
     args = parser.parse_args()
     if args.tiny:
         args.requests, args.orders = 10, 20
@@ -120,6 +155,19 @@ def main() -> None:
     api, web, bare = Client(), Client(), Client()
     web.force_login(manager)
     n = args.requests
+    if args.profile:
+        urls = {
+            "api detail": (api, f"/api/v1/orders/{order.pk}", bearer),
+            "api list 25": (api, "/api/v1/orders?limit=25", bearer),
+            "page detail": (web, f"/orders/{order.pk}/", {}),
+            "page list": (web, "/orders/", {}),
+            "bare detail": (bare, f"/bench-bare/orders/{order.pk}", {}),
+        }
+        found = {
+            k: profile(c, u, max(1, n // 4), args.profile, **h) for k, (c, u, h) in urls.items()
+        }
+        print(json.dumps(found, indent=1, ensure_ascii=False))
+        return
     result = {
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
         "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],

@@ -25,11 +25,13 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        row = (
+        # key_hash is unique: one row at most, no ORDER BY (`first()` would add one).
+        found = list(
             ApiToken.objects.select_related("user")
             .filter(key_hash=ApiToken.hash_key(token), revoked=False)
-            .first()
+            .order_by()[:1]
         )
+        row = found[0] if found else None
         if row is None or not row.user.is_active:
             return None
         if row.expires_at is not None and row.expires_at <= timezone.now():

@@ -20,10 +20,11 @@ def get_visible(qs: QuerySet[Any], pk: Any) -> Any:
         pk = int(pk)
     except (TypeError, ValueError):
         raise NotFound("not_found", _("Not found.")) from None
-    obj = qs.filter(pk=pk).first()
-    if obj is None:
+    # At most one row: no ORDER BY to build or run (`first()` would add one).
+    found = list(qs.filter(pk=pk).order_by()[:1])
+    if not found:
         raise NotFound("not_found", _("Not found."))
-    return obj
+    return found[0]
 
 
 @dataclass

@@ -446,6 +446,11 @@ def order_auto_assign(*, order_id: int, now: dt.datetime | None = None) -> Servi
     and assigns the best qualified technician who has room; leaves the order for the
     dispatcher when nobody fits. Records why."""
     now = now or clock.now()
+    # The order's lock for the whole decision: the intake's job, the retry sweep's job and a
+    # dispatcher assigning by hand are served one after the other; the later ones see the
+    # technician and leave the order alone (tests/test_auto_assign_race.py).
+    if not lock_orders([order_id]):
+        return None
     order = (
         ServiceOrder.objects.filter(pk=order_id)
         .select_related("address", "unit__product_model", "unit__address", "station")

@@ -26,7 +26,8 @@ from aftersales.customers.models import Customer
 from aftersales.orders import uploads
 from aftersales.orders.choices import OPEN
 from aftersales.portal.models import PortalCode
-from aftersales.privacy.export import collect
+from aftersales.privacy import redact
+from aftersales.privacy.export import SECTIONS, collect
 from aftersales.privacy.models import Anonymisation, AnonymisationKind
 from aftersales.privacy.personal import HOLDINGS, MARKER
 
@@ -50,6 +51,15 @@ def customer_personal_data(*, actor: User, customer: Customer) -> dict[str, Any]
 
 def _anonymise(customer: Customer) -> dict[str, int]:
     cleared: dict[str, int] = {}
+    phone = Customer.objects.values_list("phone", flat=True).get(pk=customer.pk)
+    # Free text that mentions the person (notes, diagnoses, remarks, complaints, reasons):
+    # masked first, while the former values can still be read.
+    masked = redact.rewrite(
+        customer,
+        redact.former_values(customer),
+        [(label, lookup) for _key, _title, label, lookup in SECTIONS],
+    )
+    cleared.update({f"{label} (text)": n for label, n in masked.items()})
     for holding in HOLDINGS:
         if holding.person_only and customer.kind != "person":
             continue
@@ -75,8 +85,7 @@ def _anonymise(customer: Customer) -> dict[str, int]:
             if changes:
                 model._default_manager.filter(pk=row.pk).update(**changes)
         cleared[holding.model] = len(rows)
-    # Sign-in codes were sent to the phone: they go with it.
-    phone = Customer.objects.values_list("phone", flat=True).get(pk=customer.pk)
+    # Sign-in codes were sent to the phone (read before it was cleared): they go with it.
     if phone:
         PortalCode.objects.filter(phone=phone).delete()
     return cleared

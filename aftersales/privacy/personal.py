@@ -9,8 +9,9 @@ purchase invoice with their name): the file is deleted, the row and its facts st
 What is NOT personal and stays: orders and their events, statuses, dates, units and serial
 numbers, fault descriptions, quotes, receipts and amounts, warranty decisions, site photos of
 the unit, consents (the proof that consent was given or withdrawn). Free text that staff typed
-(a complaint's description, a follow-up note) is the company's record; it is exported but not
-rewritten. History rows (events, audit) carry no personal values: `tests/test_history.py`.
+(a complaint's description, a follow-up note) is the company's record: it stays, with the
+person's former values masked in it (`redact.py`). History rows (events, audit) carry no
+personal values of their own.
 """
 
 from __future__ import annotations

@@ -47,3 +47,32 @@ def test_postgresql_has_the_trigger_on_every_history_table():
         )
         covered = {row[0] for row in cursor.fetchall()}
     assert set(history_tables()) <= covered
+
+
+@pytest.mark.django_db
+def test_redact_rewrites_text_of_a_history_row_and_nothing_else():
+    from aftersales.core.append_only import redact
+
+    entry = AuditEntry.objects.create(action="x", object_type="t", object_id="1", reason="张三")
+    with transaction.atomic():
+        redact(AuditEntry, entry.pk, reason="***")
+    assert AuditEntry.objects.get().reason == "***"
+    with pytest.raises(ValueError, match="only text"):
+        redact(AuditEntry, entry.pk, at=None)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_lets_only_the_redaction_through():
+    from aftersales.core.append_only import redact
+
+    entry = AuditEntry.objects.create(action="x", object_type="t", object_id="1", reason="张三")
+    with transaction.atomic():
+        redact(AuditEntry, entry.pk, reason="***")
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("UPDATE core_auditentry SET action = 'forged'")
+    assert AuditEntry.objects.values_list("action", "reason").get() == ("x", "***")

@@ -18,11 +18,11 @@ from aftersales.accounts.choices import Role
 from aftersales.accounts.models import User
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
-from aftersales.core.models import AuditEntry
+from aftersales.core.models import AppendOnlyModel, AuditEntry
 from aftersales.customers.models import Customer
 from aftersales.orders import uploads
 from aftersales.orders.models import ServiceOrder
-from aftersales.privacy import actions
+from aftersales.privacy import actions, redact
 from aftersales.privacy.export import SECTIONS, collect, to_xlsx
 from aftersales.privacy.models import Anonymisation
 from aftersales.privacy.personal import HOLDINGS, personal_values
@@ -130,6 +130,74 @@ def _where(values: set[str]) -> list[str]:
     return found
 
 
+def _mention_everywhere(customer: Customer) -> str:
+    """Staff free text quoting the person in every text column of every record about the
+    customer (a note, a diagnosis, a remark, an event's reason and details, an audit reason):
+    returns the phone as typed with separators."""
+    address = customer.addresses.order_by("pk").first()
+    line = address.line if address else ""
+    phone = customer.phone
+    spaced = f"{phone[:3]} {phone[3:7]}-{phone[7:]}"
+    full = f"客户{customer.name}（{phone}，{customer.email}）住{line}，又{spaced}"
+    short = f"电话{phone}"
+    written = 0
+    for _key, _title, label, lookup in SECTIONS:
+        model = apps.get_model(label)
+        fields = redact._text_fields(model)
+        rows = list(model._default_manager.filter(**{lookup: customer.pk}).order_by("pk")[:3])
+        for row in rows:
+            for f in fields:
+                if isinstance(f, models.JSONField):
+                    value: object = {"note": full, "list": [short]}
+                else:
+                    size = getattr(f, "max_length", None) or 10_000
+                    value = full if len(full) <= size else short if len(short) <= size else None
+                if value is not None:
+                    setattr(row, f.attname, value)
+            if issubclass(model, AppendOnlyModel):
+                row.pk = None  # history is never changed: a new row quoting the person
+                row._state.adding = True
+                row.save()
+            else:
+                models.QuerySet(model).filter(pk=row.pk).update(
+                    **{f.attname: getattr(row, f.attname) for f in fields}
+                )
+            written += 1
+    for order in ServiceOrder.objects.filter(customer=customer)[:1]:
+        AuditEntry.objects.create(
+            action="order.note",
+            object_type="orders.serviceorder",
+            object_id=str(order.pk),
+            changes={"note": [None, full]},
+            reason=full,
+        )
+    assert written > 10
+    return spaced
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "masked"),
+    [
+        ("客户张三说空调不制冷", ["张三"], "客户***说空调不制冷"),
+        ("回电 13812345678 或 138-1234-5678", ["13812345678"], "回电 *** 或 ***"),
+        ("call 138 1234 5678 now", ["13812345678"], "call *** now"),
+        ("not 213812345678 nor 138123456789", ["13812345678"], "not 213812345678 nor 138123456789"),
+        ("Mail ZHANG@Example.com", ["zhang@example.com"], "Mail ***"),
+        ("住北京市朝阳区一路1号", ["北京市朝阳区一路1号", "朝阳"], "住***"),
+        ("王五来过", ["王"], "王五来过"),  # one character: not searched
+        ("", ["张三"], ""),
+    ],
+)
+def test_mask_text(text, values, masked):
+    assert redact.mask_text(text, redact.patterns(values)) == masked
+
+
+def test_mask_json_keeps_keys_and_other_values():
+    pattern = redact.patterns(["张三"])
+    data = {"张三": ["张三好", 3, None], "n": {"x": "李四"}}
+    assert redact.mask_json(data, pattern) == {"张三": ["***好", 3, None], "n": {"x": "李四"}}
+
+
 def test_export_holds_every_kind_of_record_and_anonymisation_leaves_nothing(demo):
     customer = _richest_customer()
     manager = User.objects.filter(
@@ -164,10 +232,12 @@ def test_export_holds_every_kind_of_record_and_anonymisation_leaves_nothing(demo
     values |= {customer.phone, customer.name}
     files = [v for f, vs in held.items() for v in vs if f.endswith(("stored_name", "signature"))]
     assert values
+    spaced = _mention_everywhere(customer)
 
     actions.customer_anonymise(actor=manager, customer=customer, reason="客户电话要求删除")
 
     assert _where(values) == []
+    assert _where({spaced}) == []
     assert personal_values(customer) == {}
     for name in files:
         assert not default_storage.exists(f"{uploads.PREFIX}/{name}")
