@@ -26,7 +26,7 @@ from aftersales.orders.choices import Status as OrderStatus
 from aftersales.orders.selectors import (
     QUEUES,
     open_orders_on_unit,
-    order_filter,
+    order_filter_capped,
     order_queue,
     order_timeline,
     orders_visible_to,
@@ -111,6 +111,11 @@ class OrderDetailOut(OrderOut):
 class OrderPage(Schema):
     items: list[OrderOut]
     next_after: int | None
+    refine: bool = Field(
+        False,
+        description="True when a one- or two-character name matched too many: only the first "
+        "500 orders are listed; refine the search (more of the name, a phone, a serial).",
+    )
 
 
 class EventOut(Schema):
@@ -225,7 +230,9 @@ def order_list(request: HttpRequest, params: Query[OrderListParams]) -> Any:
     known_filter("priority", params.priority, Priority.values)
     known_filter("service_type", params.service_type, ServiceType.values)
     queue = params.queue
-    qs = order_filter(order_queue(request.user, queue), params.dict())
+    qs, refine = order_filter_capped(
+        order_queue(request.user, queue), params.dict(), company_id=request.user.company_id
+    )
     if params.updated_since is not None:
         since = params.updated_since
         if timezone.is_naive(since):
@@ -234,7 +241,7 @@ def order_list(request: HttpRequest, params: Query[OrderListParams]) -> Any:
     if params.external_id:
         qs = qs.filter(pk__in=object_ids(request.user.company_id, "order", params.external_id))
     page = keyset_page(qs, after=params.after, size=params.limit)
-    return {"items": page.items, "next_after": page.next_after}
+    return {"items": page.items, "next_after": page.next_after, "refine": refine}
 
 
 @router.post("/orders/bulk", response={200: BulkOut, **ERRORS})

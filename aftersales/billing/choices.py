@@ -153,7 +153,7 @@ class ClaimStatus(models.TextChoices):
     # 待提交: drafted from the warranty order; waits for the old parts to come back.
     OPEN = "open", _("Open")
     # 已提交: sent to the manufacturer or supplier.
-    SUBMITTED = "submitted", _("Submitted")
+    SUBMITTED = "submitted", pgettext_lazy("claim", "Submitted")
     # 已裁定: every line decided.
     DECIDED = "decided", _("Decided")
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.accounts.models import User
 from aftersales.catalog import actions
@@ -18,7 +19,7 @@ PART_COLUMNS = [
     Column("code", _("Part number"), required=True),
     Column("name", _("Name"), required=True),
     Column("category", _("Category code")),
-    Column("unit_of_measure", _("Unit")),
+    Column("unit_of_measure", pgettext_lazy("unit of measure", "Unit")),
     Column("price", _("Price (yuan)"), required=True),
     Column("is_serialised", _("Serialised")),
 ]

@@ -55,6 +55,20 @@ def search_is_capped(query: str, found: int) -> bool:
     return is_short_name(query) and found >= SHORT_NAME_CAP
 
 
+def search_cap(query: str) -> int:
+    """How many ids a search for `query` collects: fewer for a short name."""
+    return SHORT_NAME_CAP if is_short_name(query) else SEARCH_CAP
+
+
+def customer_ids_by_name(qs: QuerySet[Customer], text: str) -> list[int]:
+    """The customers of `qs` whose name starts with `text` or (two characters or more)
+    contains it, at most `search_cap(text)` of them."""
+    parts = [qs.filter(prefix_q("name", text)).values("pk")]
+    if len(text) >= 2:
+        parts.append(search.contains(qs, "name", text).values("pk"))
+    return matching_ids(*parts, cap=search_cap(text))
+
+
 def customer_search(user: Any, query: str) -> QuerySet[Customer]:
     """As agents search: by phone (prefix of the digits, or the last four digits), or by name
     (prefix, or any part: a company's short name). Empty query: everything in scope."""
@@ -68,11 +82,7 @@ def customer_search(user: Any, query: str) -> QuerySet[Customer]:
         if len(digits) == 4:
             parts.append(search.phone_ends_with(qs, digits).values("pk"))
         return qs.filter(pk__in=matching_ids(*parts))
-    parts = [qs.filter(prefix_q("name", text)).values("pk")]
-    if len(text) >= 2:
-        parts.append(search.contains(qs, "name", text).values("pk"))
-    cap = SHORT_NAME_CAP if is_short_name(text) else SEARCH_CAP
-    return qs.filter(pk__in=matching_ids(*parts, cap=cap))
+    return qs.filter(pk__in=customer_ids_by_name(qs, text))
 
 
 def unit_search(user: Any, query: str) -> QuerySet[InstalledUnit]:
@@ -88,8 +98,7 @@ def unit_search(user: Any, query: str) -> QuerySet[InstalledUnit]:
         # Four digits are the last of a phone; a middle part of a serial is read out longer
         # (a 4-digit part matches thousands of serials at scale).
         parts.append(search.contains(qs, "serial", serial).values("pk"))
-    cap = SHORT_NAME_CAP if is_short_name(text) else SEARCH_CAP
-    owners = list(customer_search(user, text).values_list("pk", flat=True)[:cap])
+    owners = list(customer_search(user, text).values_list("pk", flat=True)[: search_cap(text)])
     if owners:
         parts.append(qs.filter(customer_id__in=owners).values("pk"))
     # Indexed lookups; an OR of the IN-subqueries makes PostgreSQL scan the whole table

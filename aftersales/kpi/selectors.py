@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Region, Station, User
+from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.accounts.selectors import scope
 from aftersales.catalog.models import FaultCode, ProductCategory, ProductModel
 from aftersales.core.errors import NotFound
@@ -725,17 +726,35 @@ def approved_results(
 # --- GB/T 27922 self-assessment --------------------------------------------------------------
 
 
-def self_assessment_evidence(company_id: int, today: dt.date) -> dict[str, dict[str, Any]]:
+def self_assessment_scope(user: Any) -> str | None:
+    """Whose GB/T 27922 self-assessment `user` sees: "company" (people above the stations:
+    the company's saved one), "station" (a station manager: their station's, scored from its
+    own figures, read-only) or None (technicians and other station staff: not offered)."""
+    if not has_perm(user, Perm.KPI_VIEW) or getattr(user, "role", None) == Role.TECHNICIAN:
+        return None
+    if getattr(user, "station_id", None):
+        return "station" if user.role == Role.STATION_MANAGER else None
+    return "company"
+
+
+def self_assessment_evidence(
+    company_id: int, today: dt.date, *, user: Any = None
+) -> dict[str, dict[str, Any]]:
     """What the system knows for the items it has evidence for, over the last 12 months:
-    {evidence key: {"value", "numerator", "denominator", "count", "suggest"}}."""
+    {evidence key: {"value", "numerator", "denominator", "count", "suggest"}}. With `user`,
+    only what that user may see (a station manager: their station)."""
     from aftersales.kpi import gbt27922
 
     start = today.replace(year=today.year - 1) + dt.timedelta(days=1)
     out: dict[str, dict[str, Any]] = {}
     for key in ("training_hours", "first_time_fix", "old_part_return_on_time", "follow_up_rate"):
-        row = figures(company_id=company_id, code=key, period_from=start, period_to=today)[0]
+        row = figures(
+            company_id=company_id, code=key, period_from=start, period_to=today, user=user
+        )[0]
         out[key] = {**row, "suggest": gbt27922.suggest(key, row["value"])}
     complaints = Complaint.objects.filter(company_id=company_id, created_at__date__gte=start)
+    if user is not None and getattr(user, "station_id", None):
+        complaints = complaints.filter(station_id=user.station_id)
     count = complaints.count()
     closed = complaints.filter(status="closed").count()
     out["complaints"] = {

@@ -14,7 +14,12 @@ from aftersales.core import clock
 from aftersales.core.selectors import as_id, matching_ids
 from aftersales.customers import search
 from aftersales.customers.models import Customer, InstalledUnit
-from aftersales.customers.selectors import prefix_q
+from aftersales.customers.selectors import (
+    customer_ids_by_name,
+    prefix_q,
+    search_cap,
+    search_is_capped,
+)
 from aftersales.orders.choices import OPEN, PAUSED, RECORDED_ONLY, Status
 from aftersales.orders.models import OrderEvent, OrderSettings, ServiceOrder
 
@@ -154,7 +159,16 @@ def order_queue(user: Any, queue: str, *, now: dt.datetime | None = None) -> Que
 
 def order_filter(qs: QuerySet[ServiceOrder], params: dict[str, Any]) -> QuerySet[ServiceOrder]:
     """Filters shared by the list page and the API: status, priority, service type, station,
-    technician, breach, number / serial / phone."""
+    technician, breach, number / serial / phone / customer name."""
+    return order_filter_capped(qs, params)[0]
+
+
+def order_filter_capped(
+    qs: QuerySet[ServiceOrder], params: dict[str, Any], *, company_id: int | None = None
+) -> tuple[QuerySet[ServiceOrder], bool]:
+    """`order_filter`, and whether its search was capped: a one- or two-character name (a
+    surname) collects at most SHORT_NAME_CAP customers and orders, and the list asks to refine
+    it. `company_id` keeps the customers searched to the caller's company."""
     now = clock.now()
     if params.get("status"):
         qs = qs.filter(status=params["status"])
@@ -168,6 +182,7 @@ def order_filter(qs: QuerySet[ServiceOrder], params: dict[str, Any]) -> QuerySet
         qs = qs.filter(technician_id=as_id(params["technician"]))
     if params.get("breach") in ("1", "true", True):
         qs = qs.filter(breached_q(now))
+    capped = False
     q = (params.get("q") or "").strip()
     if q:
         text = q.upper()
@@ -183,22 +198,28 @@ def order_filter(qs: QuerySet[ServiceOrder], params: dict[str, Any]) -> QuerySet
         ]
         digits = "".join(ch for ch in q if ch.isdigit())
         customers = Customer.objects.all()
+        if company_id is not None:
+            customers = customers.filter(company_id=company_id)
+        found: list[int] = []
         if digits and digits == q.replace(" ", "").replace("-", ""):
-            found = []
+            phones = []
             if len(digits) >= 7:
-                found.append(customers.filter(prefix_q("phone", digits)).values("pk"))
+                phones.append(customers.filter(prefix_q("phone", digits)).values("pk"))
             if len(digits) == 4:  # the last four digits of the caller's phone
-                found.append(search.phone_ends_with(customers, digits).values("pk"))
+                phones.append(search.phone_ends_with(customers, digits).values("pk"))
+            if phones:
+                found = matching_ids(*phones)
         else:  # the customer's name: its start or any part (a company's short name)
-            found = [customers.filter(prefix_q("name", q)).values("pk")]
-            if len(q) >= 2:
-                found.append(search.contains(customers, "name", q).values("pk"))
+            found = customer_ids_by_name(customers, q)
+            capped = search_is_capped(q, len(found))
         if found:
-            parts.append(qs.filter(customer_id__in=matching_ids(*found)).values("pk"))
+            parts.append(qs.filter(customer_id__in=found).values("pk"))
         # Indexed lookups; an OR of them makes PostgreSQL scan the whole table (measured:
         # 500 ms at 1M orders).
-        qs = qs.filter(pk__in=matching_ids(*parts))
-    return qs
+        ids = matching_ids(*parts, cap=search_cap(q))
+        capped = capped or search_is_capped(q, len(ids))
+        qs = qs.filter(pk__in=ids)
+    return qs, capped
 
 
 def open_orders_on_unit(user: Any, unit_id: int) -> QuerySet[ServiceOrder]:

@@ -56,7 +56,7 @@ class ReservationStatus(models.TextChoices):
 
 class RequestStatus(models.TextChoices):
     # 待审批: submitted, waiting for the approver its value and warranty status need.
-    SUBMITTED = "submitted", _("Submitted")
+    SUBMITTED = "submitted", pgettext_lazy("parts request", "Submitted")
     # 已批准: approved; shipped as stock allows, the rest on back-order.
     APPROVED = "approved", _("Approved")
     # 已驳回: refused, with a reason.

@@ -8,6 +8,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.catalog import actions
@@ -49,7 +50,9 @@ class PartForm(forms.Form):
     category = forms.ModelChoiceField(
         label=_("Product category"), queryset=sel.ProductCategory.objects.none(), required=False
     )
-    unit_of_measure = forms.CharField(label=_("Unit"), max_length=16, required=False)
+    unit_of_measure = forms.CharField(
+        label=pgettext_lazy("unit of measure", "Unit"), max_length=16, required=False
+    )
     price = forms.CharField(label=_("Price (yuan)"), max_length=20, required=False)
     is_serialised = forms.BooleanField(label=_("Serialised"), required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)

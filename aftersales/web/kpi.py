@@ -514,12 +514,18 @@ LEVEL_LABELS = {
 
 @page(Perm.KPI_VIEW)
 def self_assessment(request: HttpRequest) -> HttpResponse:
+    """The company's self-assessment (saved versions, PDF); a station manager sees their
+    station's, scored from its own figures and read-only (the same rule as the menu)."""
     user: Any = request.user
-    if user.station_id or user.role == Role.TECHNICIAN:  # a company-level page
+    seen = selectors.self_assessment_scope(user)
+    if seen is None:
         raise PermissionDenied("forbidden", _("You do not have permission to do this."))
-    latest = selectors.latest_self_assessment(user.company_id)
+    station = seen == "station"
+    latest = None if station else selectors.latest_self_assessment(user.company_id)
     table = latest.table if latest else [dict(i) for i in gbt27922.DEFAULT_TABLE]
     if request.method == "POST":
+        if station:  # the saved self-assessment is the company's
+            raise PermissionDenied("forbidden", _("You do not have permission to do this."))
         require(user, Perm.ASSESSMENT_EDIT)
         answers = {
             item["code"]: {
@@ -534,7 +540,9 @@ def self_assessment(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             flash_error(request, exc)
         return redirect("self-assessment")
-    evidence = selectors.self_assessment_evidence(user.company_id, clock.today())
+    evidence = selectors.self_assessment_evidence(
+        user.company_id, clock.today(), user=user if station else None
+    )
     saved = latest.answers if latest else {}
     zh = (get_language() or "").startswith("zh")
     groups: dict[str, dict[str, Any]] = {}
@@ -572,7 +580,8 @@ def self_assessment(request: HttpRequest) -> HttpResponse:
             "next_level": LEVEL_LABELS[result.next_level] if result.next_level else "",
             "answer_labels": ANSWER_LABELS,
             "latest": latest,
-            "may_edit": has_perm(user, Perm.ASSESSMENT_EDIT),
+            "may_edit": not station and has_perm(user, Perm.ASSESSMENT_EDIT),
+            "station": user.station if station else None,
         },
     )
 

@@ -45,6 +45,13 @@ def _company_kpi(user: Any) -> bool:
     return has_perm(user, Perm.KPI_VIEW) and not getattr(user, "station_id", None)
 
 
+def _self_assessment(user: Any) -> bool:
+    """The page's own rule: the company's people, and a station manager for their station."""
+    from aftersales.kpi.selectors import self_assessment_scope
+
+    return self_assessment_scope(user) is not None
+
+
 def _transfers(user: Any) -> bool:
     return any(has_perm(user, p) for p in TRANSFER_PERMS)
 
@@ -140,7 +147,7 @@ MENU: list[Group] = [
             Entry("kpi-dashboard", _("Performance dashboard"), Perm.KPI_VIEW),
             Entry("assessment-list", _("Assessments"), Perm.KPI_VIEW),
             Entry("kpi-regions", _("Regions compared"), _company_kpi),
-            Entry("self-assessment", _("GB/T 27922 self-assessment"), _company_kpi),
+            Entry("self-assessment", _("GB/T 27922 self-assessment"), _self_assessment),
             Entry("statement-list", _("Station statements"), Perm.SETTLEMENT_VIEW),
             Entry("claim-list", _("Warranty claims"), Perm.SETTLEMENT_VIEW),
             Entry("invoice-list", _("Invoices"), Perm.SETTLEMENT_VIEW),

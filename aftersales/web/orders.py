@@ -49,7 +49,7 @@ from aftersales.orders.models import OrderAttachment, SavedView
 from aftersales.orders.selectors import (
     QUEUES,
     open_orders_on_unit,
-    order_filter,
+    order_filter_capped,
     order_queue,
     order_timeline,
     orders_visible_to,
@@ -307,9 +307,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     params = {k: request.GET.get(k, "") for k in FILTER_KEYS}
     queue = params["queue"] if params["queue"] in QUEUES else DEFAULT_QUEUE.get(user.role, "open")
-    qs = order_filter(order_queue(user, queue), params).select_related(
-        "customer", "unit__product_model", "station", "technician"
-    )
+    qs, refine = order_filter_capped(order_queue(user, queue), params, company_id=user.company_id)
+    qs = qs.select_related("customer", "unit__product_model", "station", "technician")
     result = sorted_page(
         _sortable(qs),
         sorts=ORDER_SORTS,
@@ -328,6 +327,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "page": result,
             "params": params,
+            "refine": refine,
             "queue": queue,
             "queues": [
                 (key, QUEUE_LABELS[key], "?" + urlencode({**base, "queue": key})) for key in QUEUES
@@ -416,9 +416,8 @@ def order_export(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     params = {k: request.GET.get(k, "") for k in FILTER_KEYS}
     queue = params["queue"] if params["queue"] in QUEUES else DEFAULT_QUEUE.get(user.role, "open")
-    qs = _sortable(order_filter(order_queue(user, queue), params)).select_related(
-        "customer", "unit__product_model", "station", "technician"
-    )
+    qs, _ = order_filter_capped(order_queue(user, queue), params, company_id=user.company_id)
+    qs = _sortable(qs).select_related("customer", "unit__product_model", "station", "technician")
     sort = request.GET.get("sort", "")
     ordering = ORDER_SORTS.get(sort, next(iter(ORDER_SORTS.values())))
     rows = (

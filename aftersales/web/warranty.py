@@ -14,8 +14,9 @@ from aftersales.accounts.permissions import Perm
 from aftersales.catalog.models import MainComponent, ProductCategory, ProductModel
 from aftersales.core.errors import ApplicationError
 from aftersales.core.selectors import get_visible
+from aftersales.core.validation import ValidationFailed
 from aftersales.warranty import engine
-from aftersales.warranty.actions import warranty_policy_save
+from aftersales.warranty.actions import NOT_WEAR_PARTS, warranty_policy_save
 from aftersales.warranty.models import KIND_CHOICES, WarrantyPolicy
 from aftersales.web.shortcuts import apply_errors, page
 
@@ -49,11 +50,6 @@ class WarrantyPolicyForm(forms.Form):
         label=_("Product model"), queryset=ProductModel.objects.none(), required=False
     )
     whole_unit_months = forms.IntegerField(label=_("Whole unit (months)"), min_value=1, initial=12)
-    accessories = forms.CharField(
-        label=_("Accessories (months)"),
-        required=False,
-        help_text=_("e.g. battery:6, charger:12, headset:3"),
-    )
     start_event = forms.ChoiceField(
         label=_("Period starts at"),
         choices=[
@@ -135,11 +131,6 @@ class WarrantyPolicyForm(forms.Form):
         required=False,
         help_text=_("At most 4; empty: the rule."),
     )
-    wear_parts = forms.CharField(
-        label=_("Car: wear parts (months/km)"),
-        required=False,
-        help_text=_("e.g. pads:12/30000, wipers:6 (no km: no km limit)"),
-    )
     serial_year = forms.CharField(label=_("Serial: year"), required=False, help_text=SPAN_HELP)
     serial_month = forms.CharField(label=_("Serial: month"), required=False)
     serial_week = forms.CharField(label=_("Serial: week"), required=False)
@@ -156,36 +147,11 @@ class WarrantyPolicyForm(forms.Form):
             category__company_id=user.company_id
         )
 
-    def _months(self, data: dict[str, Any], name: str) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for chunk in (data.pop(name) or "").split(","):
-            if chunk.strip():
-                code, _sep, months = chunk.partition(":")
-                try:
-                    out[code.strip()] = int(months)
-                except ValueError:
-                    self.add_error(name, _("Write code:months, separated by commas."))
-        return out
-
-    def _wear_parts(self, data: dict[str, Any]) -> dict[str, list[int]]:
-        out: dict[str, list[int]] = {}
-        for chunk in (data.pop("wear_parts") or "").split(","):
-            if chunk.strip():
-                code, _sep, period = chunk.partition(":")
-                months, _sep, km = period.partition("/")
-                try:
-                    out[code.strip()] = [int(months), int(km or 0)]
-                except ValueError:
-                    self.add_error("wear_parts", _("Write code:months/km, separated by commas."))
-        return out
-
     def policy_fields(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
-        data["wear_parts"] = self._wear_parts(data)
         for name in CAR_FIELDS:  # empty: the rule's value
             if data.get(name) is None:
                 data[name] = getattr(engine.CAR, name)
-        data["accessories"] = self._months(data, "accessories")
         if data.get("car_use_rate") is None:
             data["car_use_rate"] = Decimal("0.005")
         try:
@@ -207,6 +173,13 @@ class WarrantyPolicyForm(forms.Form):
         return data
 
 
+def _styled(form: forms.Form) -> None:
+    """Bootstrap classes and an aria-label (the column header) on every cell of a row."""
+    for field in form.fields.values():
+        css = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
+        field.widget.attrs.update({"class": css, "aria-label": str(field.label)})
+
+
 class ComponentRowForm(forms.Form):
     """One main component and its warranty in months (a row of the policy page)."""
 
@@ -215,11 +188,8 @@ class ComponentRowForm(forms.Form):
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["component"]
-        field.choices = [("", "—"), *choices]  # type: ignore[attr-defined]
-        field.widget.attrs.update({"class": "form-select", "aria-label": str(field.label)})
-        months = self.fields["months"]
-        months.widget.attrs.update({"class": "form-control", "aria-label": str(months.label)})
+        self.fields["component"].choices = [("", "—"), *choices]  # type: ignore[attr-defined]
+        _styled(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -228,29 +198,110 @@ class ComponentRowForm(forms.Form):
         return data
 
 
-class BaseComponentRows(forms.BaseFormSet):  # type: ignore[type-arg]
+PART_CODE_HELP = _("Letters, digits and _, as on the parts used (e.g. battery).")
+
+
+def _part_code(value: str) -> str:
+    code = (value or "").strip()
+    if code and (len(code) > 40 or not code.replace("_", "").isalnum()):
+        raise forms.ValidationError(PART_CODE_HELP)
+    return code
+
+
+class AccessoryRowForm(forms.Form):
+    """One accessory (by its part code) and its own period in months."""
+
+    code = forms.CharField(label=_("Accessory code"), max_length=40, required=False)
+    months = forms.IntegerField(label=_("Months"), min_value=1, max_value=240, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _styled(self)
+
+    def clean_code(self) -> str:
+        return _part_code(self.cleaned_data.get("code", ""))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("code") and not data.get("months"):
+            self.add_error("months", _("Give the months of this accessory."))
+        return data
+
+
+class WearPartRowForm(forms.Form):
+    """One wear part of a car (by its part code): months and km (empty km: no km limit)."""
+
+    code = forms.CharField(label=_("Wear part code"), max_length=40, required=False)
+    months = forms.IntegerField(label=_("Months"), min_value=1, max_value=120, required=False)
+    km = forms.IntegerField(label=_("km"), min_value=0, max_value=1_000_000, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _styled(self)
+
+    def clean_code(self) -> str:
+        code = _part_code(self.cleaned_data.get("code", ""))
+        if code in NOT_WEAR_PARTS:
+            raise forms.ValidationError(
+                _("%(code)s is a main system under the car rule, not a wear part.") % {"code": code}
+            )
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("code") and not data.get("months"):
+            self.add_error("months", _("Give the months of this wear part."))
+        return data
+
+
+class BaseRows(forms.BaseFormSet):  # type: ignore[type-arg]
+    """Rows keyed by `key` (each key once; a row without it is ignored)."""
+
+    key = "component"
+    twice = _("Each main component once.")
+
     def clean(self) -> None:
         if any(self.errors):
             return
         seen: set[str] = set()
         for row in self.forms:
-            code = row.cleaned_data.get("component")
+            code = row.cleaned_data.get(self.key)
             if code and code in seen:
-                raise forms.ValidationError(_("Each main component once."))
+                raise forms.ValidationError(self.twice)
             seen.add(code or "")
 
-    def months(self) -> dict[str, int]:
-        """The rows as the policy stores them: component code -> months."""
+    def value(self, data: dict[str, Any]) -> Any:
+        return data["months"]
+
+    def stored(self) -> dict[str, Any]:
+        """The rows as the policy stores them: code -> period."""
         return {
-            row.cleaned_data["component"]: row.cleaned_data["months"]
+            row.cleaned_data[self.key]: self.value(row.cleaned_data)
             for row in self.forms
-            if row.cleaned_data.get("component") and row.cleaned_data.get("months")
+            if row.cleaned_data.get(self.key) and row.cleaned_data.get("months")
         }
 
 
-ComponentRows = forms.formset_factory(
-    ComponentRowForm, formset=BaseComponentRows, extra=3, max_num=50, absolute_max=60
-)
+class BaseAccessoryRows(BaseRows):
+    key = "code"
+    twice = _("Each accessory once.")
+
+
+class BaseWearPartRows(BaseRows):
+    key = "code"
+    twice = _("Each wear part once.")
+
+    def value(self, data: dict[str, Any]) -> Any:
+        return [data["months"], data.get("km") or 0]
+
+
+def _rows(form: type[forms.Form], formset: type[BaseRows]) -> Any:
+    return forms.formset_factory(form, formset=formset, extra=3, max_num=50, absolute_max=60)
+
+
+ComponentRows = _rows(ComponentRowForm, BaseRows)
+AccessoryRows = _rows(AccessoryRowForm, BaseAccessoryRows)
+WearPartRows = _rows(WearPartRowForm, BaseWearPartRows)
 
 
 def component_choices(company_id: int, stored: dict[str, int]) -> list[tuple[str, str]]:
@@ -307,14 +358,9 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "category": policy.category_id,
             "product_model": policy.product_model_id,
             "whole_unit_months": policy.whole_unit_months,
-            "accessories": ", ".join(f"{k}:{v}" for k, v in (policy.accessories or {}).items()),
             "windows_restart_on_exchange": policy.windows_restart_on_exchange,
             "car_use_rate": policy.car_use_rate,
             **{name: getattr(policy, name) for name in CAR_FIELDS},
-            "wear_parts": ", ".join(
-                f"{k}:{v[0]}/{v[1]}" if v[1] else f"{k}:{v[0]}"
-                for k, v in (policy.wear_parts or {}).items()
-            ),
             "start_event": policy.start_event,
             "return_days": policy.return_days,
             "exchange_days": policy.exchange_days,
@@ -328,23 +374,51 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "shipping_allowance_days": policy.shipping_allowance_days,
         }
     form = WarrantyPolicyForm(request.POST or None, initial=initial, user=user)
-    stored = dict(policy.components or {}) if policy is not None else {}
-    kwargs = {"choices": component_choices(user.company_id, stored)}
-    posted_rows = request.method == "POST" and "components-TOTAL_FORMS" in request.POST
-    rows = ComponentRows(
-        request.POST if posted_rows else None,
-        prefix="components",
-        initial=[{"component": c, "months": m} for c, m in stored.items()],
-        form_kwargs=kwargs,
-    )
-    if request.method == "POST" and form.is_valid() and (not posted_rows or rows.is_valid()):
+    stored = {
+        "components": dict(policy.components or {}) if policy else {},
+        "accessories": dict(policy.accessories or {}) if policy else {},
+        "wear_parts": dict(policy.wear_parts or {}) if policy else {},
+    }
+    initial_rows = {
+        "components": [{"component": c, "months": m} for c, m in stored["components"].items()],
+        "accessories": [{"code": c, "months": m} for c, m in stored["accessories"].items()],
+        "wear_parts": [
+            {"code": c, "months": p[0], "km": p[1] or None} for c, p in stored["wear_parts"].items()
+        ],
+    }
+    kinds: dict[str, tuple[Any, dict[str, Any]]] = {
+        "components": (
+            ComponentRows,
+            {"choices": component_choices(user.company_id, stored["components"])},
+        ),
+        "accessories": (AccessoryRows, {}),
+        "wear_parts": (WearPartRows, {}),
+    }
+    rows: dict[str, Any] = {}
+    posted: set[str] = set()
+    for name, (cls, kwargs) in kinds.items():
+        if request.method == "POST" and f"{name}-TOTAL_FORMS" in request.POST:
+            posted.add(name)
+        rows[name] = cls(
+            request.POST if name in posted else None,
+            prefix=name,
+            initial=initial_rows[name],
+            form_kwargs=kwargs,
+        )
+    rows_valid = all(rows[name].is_valid() for name in posted)
+    if request.method == "POST" and form.is_valid() and rows_valid:
         fields = form.policy_fields()
-        # Without the rows (a client that does not send them), the components stay as they are.
-        fields["components"] = rows.months() if posted_rows else stored
+        # Rows a client does not send (`<name>-TOTAL_FORMS` missing) stay as they are.
+        for name in kinds:
+            fields[name] = rows[name].stored() if name in posted else stored[name]
         if not form.errors:
             try:
                 warranty_policy_save(actor=user, policy=policy, **fields)
             except ApplicationError as exc:
+                if isinstance(exc, ValidationFailed):  # a rows' error goes under its table
+                    for name in kinds:
+                        if name in exc.errors:
+                            rows[name].non_form_errors().append(str(exc.errors.pop(name)))
                 apply_errors(form, exc)
             else:
                 return redirect("warranty-policies")

@@ -10,6 +10,7 @@ import io
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
 from reportlab.platypus import SimpleDocTemplate, Spacer
@@ -41,7 +42,7 @@ def render(job: Any, *, warranty_label: str, customer_copy: bool) -> bytes:
                 [_("Station"), job.station.name, _("How it came"), job.get_route_display()],
                 [_("Customer"), order.customer.name, _("Phone"), order.customer.phone],
                 [
-                    _("Unit"),
+                    pgettext("installed unit", "Unit"),
                     f"{unit.product_model.name} {unit.serial}" if unit else "—",
                     _("Warranty"),
                     warranty_label,

@@ -25,10 +25,20 @@ BASE = {
 }
 
 
+def wear_rows(*rows, total=3):
+    """The wear-part rows of the policy form: (code, months, km)."""
+    data = {"wear_parts-TOTAL_FORMS": total, "wear_parts-INITIAL_FORMS": 0}
+    for k, (code, months, km) in enumerate(rows):
+        data |= {f"wear_parts-{k}-code": code, f"wear_parts-{k}-months": months}
+        data[f"wear_parts-{k}-km"] = km
+    return data
+
+
 def test_the_page_saves_a_cars_periods_and_wear_parts(login, people, data):
     manager = login(people["service_manager"])
     page = manager.get("/warranty/new/").content.decode()
-    assert 'name="car_months"' in page and 'name="wear_parts"' in page
+    assert 'name="car_months"' in page and 'data-testid="wear-part-rows"' in page
+    assert 'name="wear_parts"' not in page  # rows, not code:months/km text
     assert "汽车：三包有效期（月）" in page
     response = manager.post(
         "/warranty/new/",
@@ -39,7 +49,7 @@ def test_the_page_saves_a_cars_periods_and_wear_parts(login, people, data):
             "car_months": 36,
             "car_km": 100000,
             "car_loaner_after_days": 3,
-            "wear_parts": "brake_pad:12/30000, wiper_blade:6",
+            **wear_rows(("brake_pad", 12, 30000), ("wiper_blade", 6, "")),
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -53,7 +63,9 @@ def test_the_page_saves_a_cars_periods_and_wear_parts(login, people, data):
     )
     assert policy.car_months == 36 and policy.wear_parts["brake_pad"] == (12, 30000)
     edit = manager.get(f"/warranty/{row.pk}/").content.decode()
-    assert "brake_pad:12/30000, wiper_blade:6" in edit and 'value="100000"' in edit
+    assert 'name="wear_parts-0-code" value="brake_pad"' in edit
+    assert 'name="wear_parts-0-km" value="30000"' in edit and 'value="100000"' in edit
+    assert 'name="wear_parts-1-code" value="wiper_blade"' in edit
     # A wear part past its own period: paid.
     unit = engine.UnitFacts(invoice_date=dt.date(2025, 1, 1), mileage_km=10_000)
     worn = engine.evaluate(
@@ -71,8 +83,11 @@ def test_the_page_saves_a_cars_periods_and_wear_parts(login, people, data):
         ({"car_loaner_after_days": 7}, "car_loaner_after_days"),
         ({"car_max_repair_days": 35}, "car_max_repair_days"),
         ({"car_max_same_fault_repairs": 5}, "car_max_same_fault_repairs"),
-        ({"wear_parts": "engine:6"}, "wear_parts"),
-        ({"wear_parts": "brake_pad:x"}, "wear_parts"),
+        (wear_rows(("engine", 6, "")), "wear_parts-0-code"),
+        (wear_rows(("brake_pad", "x", "")), "wear_parts-0-months"),
+        (wear_rows(("brake_pad", 6, -1)), "wear_parts-0-km"),
+        (wear_rows(("brake pad!", 6, "")), "wear_parts-0-code"),
+        (wear_rows(("brake_pad", "", "")), "wear_parts-0-months"),
     ],
 )
 def test_the_page_refuses_a_car_promise_below_the_rule(login, people, fields, bad):
@@ -82,9 +97,9 @@ def test_the_page_refuses_a_car_promise_below_the_rule(login, people, fields, ba
     assert response.status_code == 200
     assert not WarrantyPolicy.objects.filter(name="少于法规").exists()
     text = response.content.decode()
-    # The error is shown under the field.
+    # The error is shown under the field (the row's cell).
     after = text.split(f'id="id_{bad}"')[1]
-    assert 'class="invalid-feedback' in after.split('class="mb-')[0]
+    assert 'class="invalid-feedback' in after.split('class="mb-')[0].split("</td>")[0]
 
 
 @pytest.mark.parametrize(

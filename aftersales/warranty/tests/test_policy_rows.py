@@ -80,3 +80,62 @@ def test_bad_rows_are_refused_and_nothing_is_saved(login, people, data, componen
     assert response.status_code == 200
     assert 'class="invalid-feedback d-block"' in response.content.decode()
     assert not WarrantyPolicy.objects.filter(name="空调").exists()
+
+
+def _accessories(*rows, total=3):
+    data = {"accessories-TOTAL_FORMS": total, "accessories-INITIAL_FORMS": 0}
+    for k, (code, months) in enumerate(rows):
+        data[f"accessories-{k}-code"] = code
+        data[f"accessories-{k}-months"] = months
+    return data
+
+
+def test_accessories_are_rows_too(login, people, data):
+    manager = login(people["service_manager"])
+    page = manager.get("/warranty/new/").content.decode()
+    assert 'data-testid="accessory-rows"' in page and "配件编码" in page
+    assert 'name="accessories"' not in page  # no code:months text any more
+    response = manager.post(
+        "/warranty/new/", {**BASE, **_accessories(("battery", 6), ("charger", 12))}
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    policy = WarrantyPolicy.objects.get(name="空调")
+    assert policy.accessories == {"battery": 6, "charger": 12}
+    edit = manager.get(f"/warranty/{policy.pk}/").content.decode()
+    assert 'name="accessories-1-code" value="charger"' in edit
+    manager.post(f"/warranty/{policy.pk}/", {**BASE, **_accessories(("", ""), ("charger", 9))})
+    policy.refresh_from_db()
+    assert policy.accessories == {"charger": 9}
+    # A client that does not send the rows keeps them.
+    manager.post(f"/warranty/{policy.pk}/", BASE)
+    policy.refresh_from_db()
+    assert policy.accessories == {"charger": 9}
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ((("battery", 6), ("battery", 12)), "每种配件只能填写一次"),
+        ((("battery", ""),), "请填写该配件的保修月数"),
+        ((("battery", 0),), 'id="id_accessories-0-months"'),
+        ((("电池!", 6),), "字母、数字和下划线"),
+    ],
+)
+def test_bad_accessory_rows_are_refused(login, people, data, rows, message):
+    response = login(people["service_manager"]).post(
+        "/warranty/new/", {**BASE, **_accessories(*rows)}
+    )
+    text = response.content.decode()
+    assert response.status_code == 200 and 'class="invalid-feedback d-block"' in text
+    assert message in text
+    assert not WarrantyPolicy.objects.filter(name="空调").exists()
+
+
+def test_accessories_below_the_law_are_refused_under_their_rows(login, people, data):
+    response = login(people["service_manager"]).post(
+        "/warranty/new/", {**BASE, "kind": "phone", **_accessories(("battery", 3))}
+    )
+    text = response.content.decode()
+    assert response.status_code == 200 and not WarrantyPolicy.objects.exists()
+    rows = text.split('data-testid="accessory-rows"')[1].split("</fieldset>")[0]
+    assert "低于法定标准" in rows

@@ -35,7 +35,7 @@ def test_a_warranty_claim_drafted_submitted_and_decided_on_a_phone(
     form.get_by_role("button").click()
     expect(page.get_by_test_id("claim-status")).to_have_text("未完结")
     page.get_by_test_id("claim-submit").get_by_role("button").click()
-    expect(page.get_by_test_id("claim-status")).to_have_text("待审批")
+    expect(page.get_by_test_id("claim-status")).to_have_text("已提交")
     lines = page.get_by_test_id("claim-line")
     expect(lines.nth(2)).to_contain_text("旧件未按时返还")
     # Labour approved; travel partly, with a reason.

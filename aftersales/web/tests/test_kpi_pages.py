@@ -175,8 +175,35 @@ def test_self_assessment_prefills_from_the_system_and_saves(
     assert str(saved.score) == "39.47"  # (35 + 2.5) × 100 / 95
     bad = head.post("/kpi/gbt27922/", {"answer-1.1": "maybe"})
     assert bad.status_code == 302 and SelfAssessment.objects.count() == 1
-    assert login(people["station_manager"]).get("/kpi/gbt27922/").status_code == 403
     assert login(people["finance"]).post("/kpi/gbt27922/", form).status_code == 403
+
+
+def test_self_assessment_menu_permission_and_page_agree(
+    login: Any, people: dict[str, Any], history: Any
+) -> None:
+    """A station manager is offered their station's self-assessment (its own figures,
+    read-only); a technician is not offered it and is refused; the company's saved one and
+    its PDF stay the company's."""
+    from aftersales.kpi.selectors import self_assessment_scope
+    from aftersales.web.navigation import menu_for
+
+    def offered(user: Any) -> bool:
+        return any(e["name"] == "self-assessment" for g in menu_for(user) for e in g["entries"])
+
+    manager, tech = people["station_manager"], people["tech"]
+    assert self_assessment_scope(people["department_head"]) == "company"
+    assert self_assessment_scope(manager) == "station"
+    assert self_assessment_scope(tech) is None
+    assert offered(people["department_head"]) and offered(manager) and not offered(tech)
+    assert login(tech).get("/kpi/gbt27922/").status_code == 403
+    page = login(manager).get("/kpi/gbt27922/")
+    text = page.content.decode()
+    assert page.status_code == 200 and 'data-testid="self-station"' in text
+    assert manager.station.name in text and 'data-testid="self-save"' not in text
+    assert 'data-testid="self-pdf"' not in text and "投诉处理" in text
+    form = {"answer-1.1": "yes"}
+    assert login(manager).post("/kpi/gbt27922/", form).status_code == 403
+    assert login(manager).get("/kpi/gbt27922/pdf/").status_code in (403, 404)
 
 
 def test_monthly_report_to_subscribers_once(

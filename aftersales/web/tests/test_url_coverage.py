@@ -60,10 +60,11 @@ PUBLIC_API = {"/api/v1/openapi.json", "/api/v1/docs", "/api/v1/health"}
 ADMIN = re.compile(r"^admin/")
 SIGN_OUT = {"logout", "portal-logout"}
 # Pages that check more than their permission (a scope inside the view): refused to some roles
-# that hold it. The GB/T 27922 self-assessment is the company's, not a station's.
+# that hold it. The GB/T 27922 self-assessment is the company's (a station manager sees their
+# station's, read-only; a technician none); its PDF is the company's saved one.
 # The region comparison compares the whole company's regions, so it is the company's too.
 STRICTER = {
-    "self-assessment": {Role.TECHNICIAN, Role.STATION_MANAGER},
+    "self-assessment": {Role.TECHNICIAN},
     "self-assessment-pdf": {Role.TECHNICIAN, Role.STATION_MANAGER},
     "kpi-regions": {Role.TECHNICIAN, Role.STATION_MANAGER},
 }
