@@ -21,6 +21,8 @@ from aftersales.customers.models import Address, Customer, InstalledUnit, MeterR
 from aftersales.feedback.models import Complaint, ComplaintEvent, FollowUpResult
 from aftersales.fieldwork.models import ServiceRecord
 from aftersales.imports.models import ExternalRef
+from aftersales.maintenance.choices import VisitState
+from aftersales.maintenance.models import MaintenanceVisit
 from aftersales.orders.choices import EventKind
 from aftersales.orders.models import OrderEvent, ServiceOrder
 
@@ -209,6 +211,11 @@ def _order_chunk(
         .order_by("pk")
     ):
         results_of.setdefault(answer.follow_up.order_id, []).append(answer)
+    services = {
+        v.order_id: v
+        for v in MaintenanceVisit.objects.filter(order_id__in=pks, state=VisitState.DONE)
+    }
+    ids.load("maintenance", [v.pk for v in services.values()])
     for o in orders:
         rows: list[dict[str, Any]] = []
         if o.pk not in reopened:
@@ -255,6 +262,17 @@ def _order_chunk(
                     "at": _at(result.at),
                     "order": ids.of("order", o.pk),
                     "answers": result.answers,
+                }
+            )
+        service = services.get(o.pk)
+        if service is not None and o.completed_at is not None:
+            rows.append(  # after the completion it follows (a stable sort on equal times)
+                {
+                    "kind": "maintenance",
+                    "id": ids.of("maintenance", service.pk),
+                    "at": _at(o.completed_at),
+                    "unit": ids.of("unit", service.unit_id),
+                    "order": ids.of("order", o.pk),
                 }
             )
         rows.sort(key=lambda r: (r["kind"] != "order", r["at"]))

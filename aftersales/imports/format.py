@@ -63,6 +63,7 @@ KIND_LABELS = {
     "follow_up": pgettext_lazy("history kind", "Follow-up"),
     "complaint": pgettext_lazy("history kind", "Complaint"),
     "complaint_step": pgettext_lazy("history kind", "Complaint step"),
+    "maintenance": pgettext_lazy("history kind", "Maintenance service done"),
 }
 
 
@@ -123,10 +124,18 @@ SPECS: dict[str, Spec] = {
     "complaint_step": Spec(
         ("complaint", "action"), ("text",), {"complaint": "complaint"}, parent="complaint"
     ),
+    # A completed order of the unit that was its planned service (the plan counts from it).
+    "maintenance": Spec(("unit", "order"), (), {"unit": "unit", "order": "order"}, parent="order"),
 }
 BASE_FIELDS = ("kind", "id", "at")
 # Kinds whose id may be left out: it is made from the parent, the action and the time.
-DERIVED_ID = {"reading": "meter", "event": "action", "follow_up": "", "complaint_step": "action"}
+DERIVED_ID = {
+    "reading": "meter",
+    "event": "action",
+    "follow_up": "",
+    "complaint_step": "action",
+    "maintenance": "",
+}
 
 MESSAGES = {
     "bad_json": _("The line is not valid JSON: %(detail)s."),

@@ -533,6 +533,20 @@ def complaint_step(ctx: Context, check: Check) -> int:
     return int(made.pk)
 
 
+def maintenance(ctx: Context, check: Check) -> int:
+    """A maintenance service done: the imported (completed) order counts as the unit's next
+    service under its plan, so the plan's next due date counts from it."""
+    from aftersales.maintenance.actions import service_done_record
+
+    row = check.row
+    visit = service_done_record(
+        actor=ctx.actor,
+        unit=ctx.ref("unit", row["unit"]) or 0,
+        order=ctx.ref("order", row["order"]) or 0,
+    )
+    return int(visit.pk)
+
+
 REPLAY: dict[str, Callable[[Context, Check], int | None]] = {
     "customer": customer,
     "address": address,
@@ -543,6 +557,7 @@ REPLAY: dict[str, Callable[[Context, Check], int | None]] = {
     "follow_up": follow_up,
     "complaint": complaint,
     "complaint_step": complaint_step,
+    "maintenance": maintenance,
 }
 
 
