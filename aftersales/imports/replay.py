@@ -547,6 +547,59 @@ def maintenance(ctx: Context, check: Check) -> int:
     return int(visit.pk)
 
 
+def _codes(ctx: Context, model: Any, field_name: str, codes: list[Any], **scope: Any) -> list[int]:
+    """The ids of the company's records with these codes; an unknown code refuses the row."""
+    out: list[int] = []
+    for code in codes:
+        found = model.objects.filter(code=str(code), **scope).values_list("pk", flat=True).first()
+        if found is None:
+            raise _refused(field_name, _("Unknown code “%(c)s”.") % {"c": code})
+        out.append(int(found))
+    return out
+
+
+def article(ctx: Context, check: Check) -> int:
+    """A knowledge article, written as a draft by the import's user at the row's time."""
+    from aftersales.catalog.models import Part, ProductCategory
+    from aftersales.knowledge.actions import article_create
+
+    row = check.row
+    company = ctx.company
+    category = None
+    if row.get("category"):
+        category = _codes(ctx, ProductCategory, "category", [row["category"]], company=company)[0]
+    made = article_create(
+        actor=ctx.actor,
+        kind=str(row["type"]),
+        title=str(row["title"]),
+        body=str(row.get("body") or ""),
+        language=str(row.get("language") or "zh-hans"),
+        category=category,
+        product_models=_codes(
+            ctx, ProductModel, "models", row.get("models") or [], category__company=company
+        ),
+        fault_codes=_codes(
+            ctx, FaultCode, "fault_codes", row.get("fault_codes") or [], category__company=company
+        ),
+        parts=_codes(ctx, Part, "parts", row.get("parts") or [], company=company),
+        tags=row.get("tags") or "",
+    )
+    return int(made.pk)
+
+
+def article_step(ctx: Context, check: Check) -> int:
+    from aftersales.knowledge.actions import article_transition
+
+    row = check.row
+    made = article_transition(
+        actor=ctx.actor,
+        article=ctx.ref("article", row["article"]) or 0,
+        verb=str(row["action"]),
+        reason=str(row.get("reason") or ""),
+    )
+    return int(made.pk)
+
+
 REPLAY: dict[str, Callable[[Context, Check], int | None]] = {
     "customer": customer,
     "address": address,
@@ -558,6 +611,8 @@ REPLAY: dict[str, Callable[[Context, Check], int | None]] = {
     "complaint": complaint,
     "complaint_step": complaint_step,
     "maintenance": maintenance,
+    "article": article,
+    "article_step": article_step,
 }
 
 
