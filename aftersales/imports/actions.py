@@ -147,30 +147,16 @@ def _replay_one(ctx: replay.Context, check: fmt.Check) -> RowReport:
 
 
 def _gap_words(detail: str) -> str:
-    words = {
-        "check_in": _("no check-in before this step"),
-        "technician": _("no technician assigned"),
-        "quote_acceptance": _("no signed acceptance of the quote before the payment"),
-    }
-    return words.get(detail, detail)
+    return replay.gap_words(detail)
 
 
 def _note_gap(ctx: replay.Context, check: fmt.Check, gap: replay.Gap) -> None:
     """The order's history says what the source lacks: a note event, with the step it held."""
     if check.kind != "event" or gap.object_id is None:
         return
-    from aftersales.orders.actions import order_event
-    from aftersales.orders.choices import EventKind
     from aftersales.orders.models import ServiceOrder
 
-    order_event(
-        ServiceOrder.objects.get(pk=gap.object_id),
-        actor=ctx.actor,
-        kind=EventKind.NOTE,
-        action="import_gap",
-        reason=_("Imported history lacks a step: %(what)s") % {"what": _gap_words(gap.detail)},
-        payload={"missing": gap.detail, "step": dict(check.row)},
-    )
+    replay.note_gap(ctx, ServiceOrder.objects.get(pk=gap.object_id), gap.detail, check.row)
 
 
 def history_check(

@@ -21,6 +21,8 @@ from aftersales.customers.models import Address, Customer, InstalledUnit, MeterR
 from aftersales.feedback.models import Complaint, ComplaintEvent, FollowUpResult
 from aftersales.fieldwork.models import ServiceRecord
 from aftersales.imports.models import ExternalRef
+from aftersales.maintenance.choices import VisitState
+from aftersales.maintenance.models import MaintenanceVisit
 from aftersales.orders.choices import EventKind
 from aftersales.orders.models import OrderEvent, ServiceOrder
 
@@ -171,7 +173,55 @@ def history_export(*, actor: User, customer: Customer | int | None = None) -> Ex
     for rows in _orders(orders, ids, out):
         out.rows += rows
     out.rows += list(_complaints(people, ids))
+    if customer is None:  # the company's knowledge articles (not a customer's data)
+        out.rows += list(_articles(company_id, ids))
     return out
+
+
+def _articles(company_id: int, ids: _Ids) -> Iterator[dict[str, Any]]:
+    """Knowledge articles as drafts at their creation, then their review steps at theirs."""
+    from aftersales.imports.format import ARTICLE_STEPS
+    from aftersales.knowledge.models import Article, ArticleEvent
+
+    articles = list(
+        Article.objects.filter(company_id=company_id)
+        .select_related("category")
+        .prefetch_related("product_models", "fault_codes", "parts")
+        .order_by("created_at", "pk")
+    )
+    ids.load("article", [a.pk for a in articles])
+    steps_of: dict[int, list[ArticleEvent]] = {}
+    for found in ArticleEvent.objects.filter(article__in=articles).order_by("at", "pk"):
+        steps_of.setdefault(found.article_id, []).append(found)
+    for a in articles:
+        yield _clean(
+            {
+                "kind": "article",
+                "id": ids.of("article", a.pk),
+                "at": _at(a.created_at),
+                "type": a.kind,
+                "title": a.title,
+                "body": a.body,
+                "language": a.language,
+                "category": a.category.code if a.category else None,
+                "models": sorted(m.code for m in a.product_models.all()) or None,
+                "fault_codes": sorted(f.code for f in a.fault_codes.all()) or None,
+                "parts": sorted(p.code for p in a.parts.all()) or None,
+                "tags": a.tags,
+            }
+        )
+        for step in steps_of.get(a.pk, []):
+            if step.action in ARTICLE_STEPS:
+                yield _clean(
+                    {
+                        "kind": "article_step",
+                        "id": f"article_step-{step.pk}",
+                        "at": _at(step.at),
+                        "article": ids.of("article", a.pk),
+                        "action": step.action,
+                        "reason": step.reason,
+                    }
+                )
 
 
 def _orders(orders: list[ServiceOrder], ids: _Ids, out: Exported) -> Iterator[list[dict[str, Any]]]:
@@ -209,6 +259,11 @@ def _order_chunk(
         .order_by("pk")
     ):
         results_of.setdefault(answer.follow_up.order_id, []).append(answer)
+    services = {
+        v.order_id: v
+        for v in MaintenanceVisit.objects.filter(order_id__in=pks, state=VisitState.DONE)
+    }
+    ids.load("maintenance", [v.pk for v in services.values()])
     for o in orders:
         rows: list[dict[str, Any]] = []
         if o.pk not in reopened:
@@ -255,6 +310,17 @@ def _order_chunk(
                     "at": _at(result.at),
                     "order": ids.of("order", o.pk),
                     "answers": result.answers,
+                }
+            )
+        service = services.get(o.pk)
+        if service is not None and o.completed_at is not None:
+            rows.append(  # after the completion it follows (a stable sort on equal times)
+                {
+                    "kind": "maintenance",
+                    "id": ids.of("maintenance", service.pk),
+                    "at": _at(o.completed_at),
+                    "unit": ids.of("unit", service.unit_id),
+                    "order": ids.of("order", o.pk),
                 }
             )
         rows.sort(key=lambda r: (r["kind"] != "order", r["at"]))

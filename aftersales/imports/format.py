@@ -48,6 +48,14 @@ COMPLAINT_STEPS = {
     "escalate": _("Escalated"),
     "close": _("Closed"),
 }
+ARTICLE_STEPS = {
+    "submit": _("Submitted for review"),
+    "return": _("Returned to the author"),
+    "publish": _("Published"),
+    "retire": _("Retired"),
+    "restore": _("Restored as a draft"),
+}
+ARTICLE_TYPES = frozenset({"solution", "case", "answer"})
 # Event actions that need a reason, as the live flow asks.
 NEEDS_REASON = frozenset({"pause_parts", "pause_customer", "cancel", "reopen"})
 RESULTS = frozenset({"fixed", "replaced_part", "not_fixed"})
@@ -63,6 +71,9 @@ KIND_LABELS = {
     "follow_up": pgettext_lazy("history kind", "Follow-up"),
     "complaint": pgettext_lazy("history kind", "Complaint"),
     "complaint_step": pgettext_lazy("history kind", "Complaint step"),
+    "maintenance": pgettext_lazy("history kind", "Maintenance service done"),
+    "article": pgettext_lazy("history kind", "Knowledge article"),
+    "article_step": pgettext_lazy("history kind", "Article step"),
 }
 
 
@@ -123,10 +134,27 @@ SPECS: dict[str, Spec] = {
     "complaint_step": Spec(
         ("complaint", "action"), ("text",), {"complaint": "complaint"}, parent="complaint"
     ),
+    # A completed order of the unit that was its planned service (the plan counts from it).
+    "maintenance": Spec(("unit", "order"), (), {"unit": "unit", "order": "order"}, parent="order"),
+    # A knowledge article (a draft at its time) and the steps of its review, at theirs.
+    "article": Spec(
+        ("type", "title"),
+        ("body", "language", "category", "models", "fault_codes", "parts", "tags"),
+    ),
+    "article_step": Spec(
+        ("article", "action"), ("reason",), {"article": "article"}, parent="article"
+    ),
 }
 BASE_FIELDS = ("kind", "id", "at")
 # Kinds whose id may be left out: it is made from the parent, the action and the time.
-DERIVED_ID = {"reading": "meter", "event": "action", "follow_up": "", "complaint_step": "action"}
+DERIVED_ID = {
+    "reading": "meter",
+    "event": "action",
+    "follow_up": "",
+    "complaint_step": "action",
+    "maintenance": "",
+    "article_step": "action",
+}
 
 MESSAGES = {
     "bad_json": _("The line is not valid JSON: %(detail)s."),
@@ -291,6 +319,17 @@ def _values(check: Check, kind: str, row: dict[str, Any]) -> None:
         check.refuse("bad_value", field="answers", value=str(row.get("answers"))[:40])
     if kind == "complaint_step" and row.get("action") not in COMPLAINT_STEPS:
         check.refuse("bad_value", field="action", value=str(row.get("action"))[:40])
+    if kind == "article":
+        if row.get("type") not in ARTICLE_TYPES:
+            check.refuse("bad_value", field="type", value=str(row.get("type"))[:40])
+        for name in ("models", "fault_codes", "parts"):
+            if not isinstance(row.get(name, []), list):
+                check.refuse("bad_value", field=name, value=str(row.get(name))[:40])
+    if kind == "article_step":
+        if row.get("action") not in ARTICLE_STEPS:
+            check.refuse("bad_value", field="action", value=str(row.get("action"))[:40])
+        if row.get("action") in ("return", "retire") and not str(row.get("reason") or "").strip():
+            check.refuse("reason_needed")
 
 
 def check_rows(rows: Iterable[tuple[int, Any]], known: set[tuple[str, str]]) -> list[Check]:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Company, Station, User
 from aftersales.catalog.models import FaultCode, ProductModel
@@ -85,8 +87,6 @@ def _technician(ctx: Context, username: Any) -> User:
     name = ctx.staff.get(str(username), str(username))
     found = User.objects.filter(company=ctx.company, username=name, role=Role.TECHNICIAN).first()
     if found is None:
-        from django.utils.translation import gettext as _
-
         raise _refused("technician", _("Unknown technician “%(u)s”.") % {"u": username})
     return found
 
@@ -94,8 +94,6 @@ def _technician(ctx: Context, username: Any) -> User:
 def _station(ctx: Context, code: Any) -> Station:
     found = Station.objects.filter(region__company=ctx.company, code=str(code)).first()
     if found is None:
-        from django.utils.translation import gettext as _
-
         raise _refused("station", _("Unknown service station “%(c)s”.") % {"c": code})
     return found
 
@@ -109,8 +107,6 @@ def _fault_code(ctx: Context, code: Any) -> int | None:
         .first()
     )
     if found is None:
-        from django.utils.translation import gettext as _
-
         raise _refused("fault_code", _("Unknown fault code “%(c)s”.") % {"c": code})
     return found
 
@@ -165,7 +161,6 @@ def address(ctx: Context, check: Check) -> int:
 
 
 def unit(ctx: Context, check: Check) -> int:
-    from django.utils.translation import gettext as _
 
     from aftersales.customers.actions import unit_create
     from aftersales.customers.models import InstalledUnit
@@ -301,7 +296,6 @@ def event(ctx: Context, check: Check) -> int | None:
         done = the_order
     elif action == "part_used":
         # Out of the technician's van, through the stock ledger (never below zero).
-        from django.utils.translation import gettext as _
 
         from aftersales.catalog.models import Part
 
@@ -325,23 +319,10 @@ def event(ctx: Context, check: Check) -> int | None:
         quote = field.quote_propose(
             actor=tech(), order=the_order, items=_quote_items(ctx, row["items"]), reason=reason
         )
+        _accept_charged(ctx, quote)
         return int(quote.pk)
     elif action == "payment":
-        # The live payment needs the customer's signed acceptance of the quote, which a
-        # source does not carry: the payment is recorded as a gap with its data, not invented.
-        from aftersales.fieldwork.models import Quote
-
-        accepted = Quote.objects.filter(order=the_order, status="accepted").exists()
-        if not accepted or the_order.status != Status.ON_SITE:
-            raise Gap("quote_acceptance", the_order.pk)
-        receipt = field.payment_record(
-            actor=tech(),
-            order=the_order,
-            method=str(row.get("method") or "cash"),
-            amount=row["amount"],
-            reference=str(row.get("reference") or ""),
-        )
-        return int(receipt.pk)
+        return _payment(ctx, the_order, row, check.external_id)
     elif action == "complete":
         done = _complete(ctx, the_order, tech, row)
     elif action == "reopen":
@@ -353,9 +334,76 @@ def event(ctx: Context, check: Check) -> int | None:
     return int(done.pk)
 
 
+def _accept_charged(ctx: Context, quote: Any) -> None:
+    """The source charged the customer: the quote counts as accepted at the charge's time (the
+    customer's account shows it), without a signature (the source has none; the event says so)."""
+    from aftersales.core import clock
+    from aftersales.fieldwork.choices import QuoteStatus
+    from aftersales.orders.actions import order_event
+    from aftersales.orders.choices import EventKind
+
+    now = clock.now()
+    quote.status, quote.accepted_at, quote.signature = QuoteStatus.ACCEPTED, now, None
+    quote.save(update_fields=["status", "accepted_at", "signature"])
+    order_event(
+        quote.order,
+        actor=ctx.actor,
+        kind=EventKind.FIELD,
+        action="quote_accepted",
+        payload={"quote": quote.pk, "total": str(quote.total), "signature": None, "imported": True},
+        at=now,
+    )
+
+
+def _payment(ctx: Context, the_order: Any, row: dict[str, Any], external_id: str) -> int:
+    """A customer payment of the order's charges, at its original time: the same receipt
+    (`receipt_issue`, the amount must be the charge's total) and `payment` event as the live
+    payment, in the customer's account (billing). Without a charge before it, a gap."""
+    from aftersales.core import clock
+    from aftersales.fieldwork import actions as fieldwork
+    from aftersales.fieldwork.choices import QuoteStatus
+    from aftersales.fieldwork.models import Quote
+    from aftersales.orders.actions import order_event
+    from aftersales.orders.choices import EventKind
+    from aftersales.orders.models import ServiceOrder
+
+    locked = ServiceOrder.objects.select_for_update().get(pk=the_order.pk)
+    quote = Quote.objects.filter(order=locked, status=QuoteStatus.ACCEPTED).order_by("-id").first()
+    if quote is None:
+        raise Gap("charge", locked.pk)
+    method = str(row.get("method") or "cash")
+    reference = str(row.get("reference") or "")
+    if method != "cash" and not reference:  # the source's own id stands for its reference
+        reference = f"import:{external_id}"[:100]
+    actor = locked.technician or ctx.actor
+    now = clock.now()
+    receipt = fieldwork.receipt_issue(
+        actor=actor,
+        order=locked,
+        quote=quote,
+        method=method,
+        amount=row["amount"],
+        reference=reference,
+        now=now,
+    )
+    order_event(
+        locked,
+        actor=actor,
+        kind=EventKind.FIELD,
+        action="payment",
+        payload={
+            "receipt": receipt.number,
+            "amount": str(receipt.amount),
+            "method": method,
+            "imported": True,
+        },
+        at=now,
+    )
+    return int(receipt.pk)
+
+
 def _quote_items(ctx: Context, items: list[Any]) -> list[dict[str, Any]]:
     """The source's charge lines (fee item or part code, quantity) as the quote takes them."""
-    from django.utils.translation import gettext as _
 
     from aftersales.catalog.models import Part
     from aftersales.fieldwork.models import FeeItem
@@ -386,7 +434,9 @@ def _complete(ctx: Context, the_order: Any, tech: Callable[[], User], row: dict[
     the order's recorded-transition path and opens the follow-up as the live finish does. An
     order that never checked in is not completed: the gap is recorded."""
     from aftersales.core import clock
+    from aftersales.dispatch.models import Visit
     from aftersales.feedback.actions import follow_up_open
+    from aftersales.fieldwork import actions as field
     from aftersales.orders import actions as orders
     from aftersales.orders.choices import EventKind, Status
 
@@ -407,8 +457,40 @@ def _complete(ctx: Context, the_order: Any, tech: Callable[[], User], row: dict[
     done = orders.order_transition(
         actor=technician, order=the_order, action="complete", at=now, recorded=True
     )
+    # The visit's service record is closed with the result, as the live finish leaves it
+    # (`record_close`, the record's closing action); what the source lacks is noted.
+    field.record_close(order=done, now=now, result=result)
+    Visit.objects.filter(order=done, ended_at__isnull=True).update(ended_at=now)
+    note_gap(ctx, done, "signature", row)
     follow_up_open(order=done, now=now)
     return done
+
+
+def note_gap(ctx: Context, the_order: Any, missing: str, step: dict[str, Any]) -> None:
+    """The order's history says what the source lacks: a note event holding the source's
+    step (the caller's moment and source)."""
+    from aftersales.orders.actions import order_event
+    from aftersales.orders.choices import EventKind
+
+    order_event(
+        the_order,
+        actor=ctx.actor,
+        kind=EventKind.NOTE,
+        action="import_gap",
+        reason=_("Imported history lacks a step: %(what)s") % {"what": gap_words(missing)},
+        payload={"missing": missing, "step": dict(step)},
+    )
+
+
+def gap_words(detail: str) -> str:
+    words = {
+        "check_in": _("no check-in before this step"),
+        "technician": _("no technician assigned"),
+        "quote_acceptance": _("no signed acceptance of the quote before the payment"),
+        "signature": _("no customer signature in the source"),
+        "charge": _("no charge before this payment"),
+    }
+    return words.get(detail, detail)
 
 
 def follow_up(ctx: Context, check: Check) -> int:
@@ -451,6 +533,73 @@ def complaint_step(ctx: Context, check: Check) -> int:
     return int(made.pk)
 
 
+def maintenance(ctx: Context, check: Check) -> int:
+    """A maintenance service done: the imported (completed) order counts as the unit's next
+    service under its plan, so the plan's next due date counts from it."""
+    from aftersales.maintenance.actions import service_done_record
+
+    row = check.row
+    visit = service_done_record(
+        actor=ctx.actor,
+        unit=ctx.ref("unit", row["unit"]) or 0,
+        order=ctx.ref("order", row["order"]) or 0,
+    )
+    return int(visit.pk)
+
+
+def _codes(ctx: Context, model: Any, field_name: str, codes: list[Any], **scope: Any) -> list[int]:
+    """The ids of the company's records with these codes; an unknown code refuses the row."""
+    out: list[int] = []
+    for code in codes:
+        found = model.objects.filter(code=str(code), **scope).values_list("pk", flat=True).first()
+        if found is None:
+            raise _refused(field_name, _("Unknown code “%(c)s”.") % {"c": code})
+        out.append(int(found))
+    return out
+
+
+def article(ctx: Context, check: Check) -> int:
+    """A knowledge article, written as a draft by the import's user at the row's time."""
+    from aftersales.catalog.models import Part, ProductCategory
+    from aftersales.knowledge.actions import article_create
+
+    row = check.row
+    company = ctx.company
+    category = None
+    if row.get("category"):
+        category = _codes(ctx, ProductCategory, "category", [row["category"]], company=company)[0]
+    made = article_create(
+        actor=ctx.actor,
+        kind=str(row["type"]),
+        title=str(row["title"]),
+        body=str(row.get("body") or ""),
+        language=str(row.get("language") or "zh-hans"),
+        category=category,
+        product_models=_codes(
+            ctx, ProductModel, "models", row.get("models") or [], category__company=company
+        ),
+        fault_codes=_codes(
+            ctx, FaultCode, "fault_codes", row.get("fault_codes") or [], category__company=company
+        ),
+        parts=_codes(ctx, Part, "parts", row.get("parts") or [], company=company),
+        tags=row.get("tags") or "",
+    )
+    return int(made.pk)
+
+
+def article_step(ctx: Context, check: Check) -> int:
+    from aftersales.knowledge.actions import article_transition
+
+    row = check.row
+    made = article_transition(
+        actor=ctx.actor,
+        article=ctx.ref("article", row["article"]) or 0,
+        verb=str(row["action"]),
+        reason=str(row.get("reason") or ""),
+    )
+    return int(made.pk)
+
+
 REPLAY: dict[str, Callable[[Context, Check], int | None]] = {
     "customer": customer,
     "address": address,
@@ -461,6 +610,9 @@ REPLAY: dict[str, Callable[[Context, Check], int | None]] = {
     "follow_up": follow_up,
     "complaint": complaint,
     "complaint_step": complaint_step,
+    "maintenance": maintenance,
+    "article": article,
+    "article_step": article_step,
 }
 
 

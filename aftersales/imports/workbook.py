@@ -21,7 +21,7 @@ for _spec in SPECS.values():
     for _name in (*_spec.required, *_spec.optional):
         if _name not in COLUMNS:
             COLUMNS.append(_name)
-JSON_COLUMNS = frozenset({"answers", "fault_codes"})
+JSON_COLUMNS = frozenset({"answers", "fault_codes", "items", "models", "parts"})
 
 
 def template() -> bytes:

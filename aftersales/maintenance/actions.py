@@ -2514,3 +2514,62 @@ def acceptance_accept(
         )
     _store_signature(record, signature, signer_name)
     return _accept(record, actor)
+
+
+# --- services done elsewhere (history import) -------------------------------------------------
+
+
+@transaction.atomic
+def service_done_record(*, actor: User, unit: Any, order: Any) -> MaintenanceVisit:
+    """A completed order of the unit counts as its next service under its plan, done on the
+    order's completion date (a past service brought by the history import): the plan's next
+    due date then counts from it. Once per order; refused without a plan, for an order that is
+    not the unit's or not completed, and while a generated service of the unit is open."""
+    require(actor, Perm.MAINTENANCE_PLANS)
+    locked = (
+        InstalledUnit.objects.select_for_update()
+        .select_related("product_model")
+        .filter(pk=as_id(unit), company_id=actor.company_id)
+        .first()
+    )
+    if locked is None:
+        raise NotFound("not_found", gettext("Not found."))
+    the_order = ServiceOrder.objects.filter(pk=as_id(order), unit_id=locked.pk).first()
+    if the_order is None:
+        raise Conflict("not_this_unit", gettext("The order is not one of this unit's."))
+    found = MaintenanceVisit.objects.filter(order=the_order).first()
+    if found is not None:
+        return found
+    if the_order.status not in REOPENABLE or the_order.completed_at is None:
+        raise Conflict("not_completed", gettext("The order is not completed."))
+    plan = plan_for_unit(locked)
+    if plan is None or plan.status != PlanStatus.ACTIVE:
+        raise Conflict("no_plan", gettext("The unit has no active maintenance plan."))
+    _reconcile(locked, plan)
+    if MaintenanceVisit.objects.filter(unit=locked, plan=plan, state=VisitState.OPEN).exists():
+        raise Conflict("open_service", gettext("A planned service of the unit is still open."))
+    due = schedule.next_due(
+        rules_of(plan),
+        facts_for(locked, plan),
+        timing_of(plan, locked),
+        is_working=working_days(locked.company_id),
+    )
+    if due is None:
+        raise Conflict("no_start", gettext("The unit has no start date for its plan."))
+    attempt = MaintenanceVisit.objects.filter(unit=locked, plan=plan, seq=due.seq).count() + 1
+    visit = _visit(locked, plan, due, attempt, _level(plan, due), the_order)
+    visit.state = VisitState.DONE
+    visit.done_on = timezone.localtime(the_order.completed_at).date()
+    visit.done_meter = _done_meter(visit, plan.meter_kind)
+    visit.save()
+    from aftersales.orders.actions import order_event
+    from aftersales.orders.choices import EventKind
+
+    order_event(
+        the_order,
+        actor=actor,
+        kind=EventKind.NOTE,
+        action="maintenance_done",
+        payload={"plan": plan.pk, "seq": visit.seq, "done_on": visit.done_on.isoformat()},
+    )
+    return visit

@@ -221,23 +221,85 @@ def test_pauses_cancellations_and_reopenings_replay_with_their_reasons(importer,
     assert pause.ended_at - pause.started_at == dt.timedelta(days=6, hours=22)
 
 
-def test_charges_are_quoted_and_a_payment_without_signed_acceptance_is_a_gap(importer, tech):
+def _charged_order(n: int, day: dt.date, technician: str, amount: str | None) -> list[dict]:
+    rows = order_rows(n, day, technician=technician, customer="C-1", unit="U-1")
+    steps = [
+        {
+            "kind": "event",
+            "order": f"WO-{n}",
+            "action": "charge",
+            "reason": "非三包",
+            "at": f"{day.isoformat()}T14:45:00+08:00",
+            "items": [{"fee_item": "LAB", "quantity": 1}],
+        }
+    ]
+    if amount is not None:
+        steps.append(
+            {
+                "kind": "event",
+                "order": f"WO-{n}",
+                "id": f"PAY-{n}",
+                "action": "payment",
+                "amount": amount,
+                "method": "qr",
+                "at": f"{day.isoformat()}T14:50:00+08:00",
+            }
+        )
+    return rows[:7] + steps + rows[7:]
+
+
+def test_charges_and_payments_import_into_the_customers_account_at_their_times(importer, tech):
     from decimal import Decimal
 
-    from aftersales.fieldwork.models import FeeItem, Quote
+    from aftersales.billing.customers import customer_account
+    from aftersales.fieldwork.models import FeeItem, Quote, Receipt
 
     FeeItem.objects.create(
         company=importer.company, code="LAB", name="人工费", kind="labour", price=Decimal("80.00")
     )
+    base = legacy_rows(technician=tech.username, years=0)[:3]
+    text = jsonl(
+        base
+        + _charged_order(1, dt.date(2022, 1, 4), tech.username, "80.00")
+        + _charged_order(2, dt.date(2022, 3, 8), tech.username, None)  # charged, not paid
+        + _charged_order(3, dt.date(2022, 5, 9), tech.username, "70.00")  # not the total
+    )
+    job = _apply(importer, text)
+    assert job.gaps == 0 and job.refused == 1, list(job.issues.values_list("line", "params"))
+    assert job.issues.get().params["code"] == "invalid"
+    receipt = Receipt.objects.get()
+    assert receipt.paid_at == dt.datetime(2022, 1, 4, 6, 50, tzinfo=dt.UTC)
+    assert (receipt.amount, receipt.method) == (Decimal("80.00"), "qr")
+    assert receipt.reference == "import:PAY-1"
+    assert receipt.quote.status == "paid" and receipt.quote.accepted_at is not None
+    assert ExternalRef.objects.get(kind="event", external_id="PAY-1").object_id == receipt.pk
+    payment = receipt.order.events.get(action="payment")
+    assert payment.source == "import" and payment.at == receipt.paid_at
+    customer = Customer.objects.get(phone="13700001111")
+
+    def account() -> Any:
+        return customer_account(customer, ServiceOrder.objects.all())
+
+    first = account()
+    assert (first.charged, first.paid, first.balance) == (
+        Decimal("240.00"),
+        Decimal("80.00"),
+        Decimal("160.00"),
+    )
+    # The same file again: nothing added, the balance unchanged.
+    again = _apply(importer, text)
+    assert again.applied == 0 and Receipt.objects.count() == 1
+    assert Quote.objects.filter(status__in=("accepted", "paid")).count() == 3
+    second = account()
+    assert (second.charged, second.paid, second.balance) == (
+        first.charged,
+        first.paid,
+        first.balance,
+    )
+
+
+def test_a_payment_without_a_charge_before_it_is_a_gap_holding_its_data(importer, tech):
     rows = order_rows(1, dt.date(2022, 1, 4), technician=tech.username, customer="C-1", unit="U-1")
-    charge = {
-        "kind": "event",
-        "order": "WO-1",
-        "action": "charge",
-        "reason": "非三包",
-        "at": "2022-01-04T14:45:00+08:00",
-        "items": [{"fee_item": "LAB", "quantity": 1}],
-    }
     paid = {
         "kind": "event",
         "order": "WO-1",
@@ -247,9 +309,34 @@ def test_charges_are_quoted_and_a_payment_without_signed_acceptance_is_a_gap(imp
         "at": "2022-01-04T14:50:00+08:00",
     }
     base = legacy_rows(technician=tech.username, years=0)[:3]
-    job = _apply(importer, jsonl(base + rows[:7] + [charge, paid] + rows[7:8]))
-    assert job.refused == 0 and job.gaps == 1, list(job.issues.values_list("line", "params"))
-    quote = Quote.objects.get()
-    assert quote.total == Decimal("80.00") and quote.status == "proposed"
-    gap = quote.order.events.get(action="import_gap")
-    assert gap.payload["missing"] == "quote_acceptance" and gap.payload["step"]["amount"] == "80.00"
+    job = _apply(importer, jsonl(base + rows[:7] + [paid] + rows[7:8]))
+    assert job.refused == 0 and job.gaps == 1
+    order = ServiceOrder.objects.get(pk=ExternalRef.objects.get(external_id="WO-1").object_id)
+    gap = order.events.get(action="import_gap", payload__missing="charge")
+    assert gap.payload["step"]["amount"] == "80.00"
+
+
+def test_an_imported_completion_closes_the_service_record_and_notes_the_missing_signature(
+    importer, tech
+):
+    from aftersales.dispatch.models import Visit
+    from aftersales.fieldwork.models import ServiceRecord, Signature
+
+    rows = order_rows(1, dt.date(2022, 1, 4), technician=tech.username, customer="C-1", unit="U-1")
+    job = _apply(importer, jsonl(legacy_rows(technician=tech.username, years=0)[:3] + rows))
+    assert job.refused == 0 and job.gaps == 0
+    order = ServiceOrder.objects.get(pk=ExternalRef.objects.get(external_id="WO-1").object_id)
+    record = ServiceRecord.objects.get(order=order)
+    # The same end state as a live finish: the record is finished with the result, the visit
+    # ended, at the source's completion time; no signature is invented.
+    assert record.finished_at == dt.datetime(2022, 1, 4, 7, 0, tzinfo=dt.UTC)
+    assert record.result == "fixed" and record.diagnosis == "冷媒不足"
+    assert not Visit.objects.filter(order=order, ended_at__isnull=True).exists()
+    assert not Signature.objects.exists()
+    gap = order.events.get(action="import_gap")
+    assert gap.payload["missing"] == "signature" and gap.source == "import"
+    assert gap.at == record.finished_at
+    # In the language active when it was written (the suite may run in either).
+    assert any(
+        w in gap.reason for w in ("no customer signature in the source", "源数据中没有客户签字")
+    )

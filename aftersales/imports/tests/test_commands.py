@@ -105,3 +105,31 @@ def test_export_history_writes_the_import_shape(tmp_path, importer, tech):
     _run("import_history", str(path), "--company", "test", "--quiet")
     after = (Customer.objects.count(), Address.objects.count(), InstalledUnit.objects.count())
     assert after == before
+
+
+def test_the_example_file_of_the_docs_imports(data, importer, make_user):
+    """docs/examples/history-example.jsonl (for the demo company: station sh-01, technician
+    tech-sh-01-0) imports as it is, here with a station of that code and the technician mapped."""
+    from pathlib import Path
+
+    from aftersales.accounts import actions as org
+    from aftersales.accounts.choices import Role
+    from aftersales.imports.models import ImportIssue
+
+    example = Path(__file__).resolve().parents[3] / "docs" / "examples" / "history-example.jsonl"
+    station = org.station_create(
+        actor=None, region=data["s1"].region, name="上海零一站", code="sh-01"
+    )
+    tech = make_user(Role.TECHNICIAN, station=station)
+    staff = f"tech-sh-01-0={tech.username}"
+    args = ("import_history", str(example), "--company", "test", "--staff", staff, "--quiet")
+    out = _run(*args, "--language", "en")
+    issues = list(ImportIssue.objects.values_list("line", "params"))
+    assert "applied 19 skipped 0 gaps 0 refused 0" in out, issues
+    statuses = dict(
+        ServiceOrder.objects.filter(customer__phone__in=["13916000001", "13916000002"]).values_list(
+            "fault_description", "status"
+        )
+    )
+    assert statuses == {"不制冷": "closed", "噪音大": "cancelled", "漏水": "dispatched"}
+    assert "applied 0 skipped 19" in _run(*args)
