@@ -76,6 +76,7 @@ from aftersales.maintenance.models import (
     UnitSchedule,
 )
 from aftersales.orders.choices import REOPENABLE, Priority, Status
+from aftersales.orders.intake import Calendars
 from aftersales.orders.models import ServiceOrder
 
 logger = logging.getLogger(__name__)
@@ -928,11 +929,14 @@ def units_generate(
     is_working: Callable[[dt.date], bool],
     rules: list[schedule.Rule],
     actor: User | None = None,
+    calendars: Calendars | None = None,
 ) -> tuple[int, Counter[str]]:
     """`unit_generate` for a batch of the plan's units in one transaction: the units locked in
     id order, each projected under its lock, the due services ordered in one bulk call of the
     order actions (`orders.bulk.orders_create_bulk`, one idempotency key per service), their
-    links and the projections written in bulk. Returns (orders created, blocked reasons)."""
+    links and the projections written in bulk. `calendars`: the company's calendars read once
+    for the whole run (passed on to the order actions). Returns (orders created, blocked
+    reasons)."""
     from aftersales.orders.bulk import OrderRequest, orders_create_bulk
 
     blocked: Counter[str] = Counter()
@@ -981,7 +985,9 @@ def units_generate(
                     )
                 )
             result = orders_create_bulk(
-                actor=actor or planner_user(plan.company_id), requests=requests
+                actor=actor or planner_user(plan.company_id),
+                requests=requests,
+                calendars=calendars,
             )
             known = set(
                 MaintenanceVisit.objects.filter(key__in=[r.key for r in requests]).values_list(
@@ -1041,7 +1047,10 @@ def plan_generate(*, plan: MaintenancePlan | int, today: dt.date | None = None) 
     the_plan = MaintenancePlan.objects.get(pk=as_id(plan))
     run = GenerationRun.objects.create(plan=the_plan)
     today = today or clock.today()
-    is_working = working_days(the_plan.company_id)
+    # The company's calendars, read once for the run: the schedule's working days, and the
+    # orders' due times and 三包 decisions in every batch.
+    calendars = Calendars(the_plan.company_id)
+    is_working = calendars.working.is_working_day
     rules = rules_of(the_plan)
     actor = planner_user(the_plan.company_id)
     blocked: Counter[str] = Counter()
@@ -1060,6 +1069,7 @@ def plan_generate(*, plan: MaintenancePlan | int, today: dt.date | None = None) 
                 is_working=is_working,
                 rules=rules,
                 actor=actor,
+                calendars=calendars,
             )
             created += made
             blocked.update(refused)
