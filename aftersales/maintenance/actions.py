@@ -1287,16 +1287,18 @@ def kit_of(level: MaintenanceLevel) -> list[tuple[int, int]]:
 def kit_reserve(order: ServiceOrder, booked: Any) -> dict[str, list[Any]]:
     """BOOKED_HOOKS: when a planned service's visit is booked, reserve its level's parts kit in
     the visit's station stock (`parts.actions.stock_reserve`, the one write path of
-    reservations). Parts already reserved for the order (a moved visit) are not reserved
-    again; a part short in stock is recorded on the order's timeline and does not stop the
-    booking. Returns the reserved and short lines."""
+    reservations). The reservation follows the visit: when it is rebooked at another station,
+    the kit held in the old station's stock is released (`parts.actions.reservation_release`)
+    and reserved at the new one; parts already reserved where the visit now is are not reserved
+    again. A part short in stock is recorded on the order's timeline and does not stop the
+    booking. Returns the reserved, short and released lines."""
     from aftersales.catalog.models import Part
     from aftersales.orders.actions import order_event
     from aftersales.orders.choices import EventKind
-    from aftersales.parts.actions import stock_reserve
+    from aftersales.parts.actions import reservation_release, stock_reserve
     from aftersales.parts.models import Reservation, Warehouse
 
-    out: dict[str, list[Any]] = {"reserved": [], "short": []}
+    out: dict[str, list[Any]] = {"reserved": [], "short": [], "released": []}
     visit = (
         MaintenanceVisit.objects.filter(order=order)
         .exclude(state=VisitState.CANCELLED)
@@ -1304,12 +1306,6 @@ def kit_reserve(order: ServiceOrder, booked: Any) -> dict[str, list[Any]]:
         .first()
     )
     if visit is None or visit.level is None:
-        return out
-    held = set(
-        Reservation.objects.filter(order=order, status="active").values_list("part_id", flat=True)
-    )
-    kit = [(part, qty) for part, qty in kit_of(visit.level) if part not in held]
-    if not kit:
         return out
     station_id = getattr(booked, "station_id", None) or order.station_id
     warehouse = (
@@ -1324,8 +1320,21 @@ def kit_reserve(order: ServiceOrder, booked: Any) -> dict[str, list[Any]]:
         if station_id
         else None
     )
-    names = dict(Part.objects.filter(pk__in=[p for p, _q in kit]).values_list("pk", "name"))
     actor = system_user(order.company_id)
+    kit_parts = {part for part, _qty in kit_of(visit.level)}
+    held: set[int] = set()
+    for row in Reservation.objects.filter(order=order, status="active", part_id__in=kit_parts):
+        if warehouse is not None and row.warehouse_id == warehouse.pk:
+            held.add(row.part_id)
+        else:  # held where the visit no longer is
+            reservation_release(actor=actor, reservation=row)
+            out["released"].append(
+                {"part": row.part_id, "quantity": row.quantity, "reservation": row.pk}
+            )
+    kit = [(part, qty) for part, qty in kit_of(visit.level) if part not in held]
+    if not kit:
+        return out
+    names = dict(Part.objects.filter(pk__in=[p for p, _q in kit]).values_list("pk", "name"))
     for part_id, qty in kit:
         line = {"part": part_id, "name": names.get(part_id, ""), "quantity": qty}
         if warehouse is None:
@@ -1340,6 +1349,8 @@ def kit_reserve(order: ServiceOrder, booked: Any) -> dict[str, list[Any]]:
         else:
             out["reserved"].append({**line, "reservation": row.pk})
     parts: list[str] = []
+    if out["released"]:
+        parts.append(gettext("The visit moved: the parts kit held at the old station was released"))
     if out["reserved"]:
         parts.append(
             gettext("Parts kit reserved at %(where)s: %(lines)s")
@@ -1359,9 +1370,26 @@ def kit_reserve(order: ServiceOrder, booked: Any) -> dict[str, list[Any]]:
         kind=EventKind.NOTE,
         action="kit_reserved",
         reason="; ".join(parts),
-        payload={"reserved": out["reserved"], "short": out["short"]},
+        payload={"reserved": out["reserved"], "short": out["short"], "released": out["released"]},
     )
     return out
+
+
+def kit_release(order: ServiceOrder) -> list[int]:
+    """orders' CANCEL_HOOKS: a cancelled planned service's kit is released from the station's
+    stock (`parts.actions.reservation_release`), in the cancel's transaction. Returns the
+    released reservations' ids."""
+    from aftersales.parts.actions import reservation_release
+    from aftersales.parts.models import Reservation
+
+    if not MaintenanceVisit.objects.filter(order_id=order.pk).exists():
+        return []
+    actor = system_user(order.company_id)
+    released = []
+    for row in Reservation.objects.filter(order_id=order.pk, status="active"):
+        reservation_release(actor=actor, reservation=row)
+        released.append(row.pk)
+    return released
 
 
 # --- the checklist on site -------------------------------------------------------------------

@@ -452,6 +452,9 @@ CONTRACT_LEVEL_HOOKS: list[Any] = []
 AFTER_INTAKE_HOOKS: list[Callable[[int], Any]] = []
 # The same for a batch of orders created at once (`orders.bulk`): one call with every id.
 AFTER_BULK_INTAKE_HOOKS: list[Callable[[list[int]], Any]] = []
+# Functions (taking the order being cancelled) run in the cancel's transaction: higher apps
+# register theirs in `AppConfig.ready()` (maintenance releases a planned service's parts kit).
+CANCEL_HOOKS: list[Callable[[ServiceOrder], Any]] = []
 
 
 def _after_intake(order_id: int) -> None:
@@ -705,6 +708,8 @@ def _step_cancel(move: _Move) -> None:
     move.errors.raise_if_any()
     move.order.cancel_reason = move.reason
     move.fields.add("cancel_reason")
+    for hook in CANCEL_HOOKS:
+        hook(move.order)
     if move.before in PAUSED:  # a cancelled order is no longer waiting
         move.order.pauses.filter(ended_at__isnull=True).update(ended_at=move.now)
         move.order.status_before_pause = ""
