@@ -2426,14 +2426,18 @@ def installation_unit(
     serial: str = "",
     product_model: Any = None,
     installed_on: dt.date | None = None,
+    meter_kind: str = "",
+    meter_value: Decimal | int | str | None = None,
 ) -> InstalledUnit:
     """On an installation order: create the unit record it installs (serial checked against
     the model's serial format; the customer's, at the order's address) or activate the unit the
     order names, and set its installation date — the first one only, so a reinstallation does
     not restart anything. A 三包 policy whose start event is the installation then counts from
-    it, and the maintenance plans count from it."""
+    it, and the maintenance plans count from it. `meter_value` (with `meter_kind`, km or
+    running hours): the meter read at the installation, recorded on the unit for that day
+    (`customers.actions.unit_meter_record`, which refuses a reading lower than an earlier one)."""
     from aftersales.catalog.models import ProductModel
-    from aftersales.customers.actions import unit_create, unit_update
+    from aftersales.customers.actions import unit_create, unit_meter_record, unit_update
     from aftersales.customers.validation import clean_serial
     from aftersales.orders.installation import order_unit_link
 
@@ -2485,6 +2489,16 @@ def installation_unit(
         changes["status"] = UnitStatus.IN_SERVICE
     if changes:
         unit = unit_update(actor=writer, unit=unit, **changes)
+    if meter_value not in (None, ""):
+        unit_meter_record(
+            actor=writer,
+            unit=unit,
+            kind=meter_kind or "hours",
+            value=meter_value,  # type: ignore[arg-type]
+            read_on=on,
+            source="visit",
+            reference=locked.number,
+        )
     audit_record(
         actor=actor,
         action="installation.unit",
