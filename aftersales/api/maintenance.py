@@ -658,6 +658,8 @@ class InstallationUnitIn(Schema):
     serial: str = ""
     product_model_id: int | None = None
     installed_on: dt.date | None = None
+    meter_kind: str = ""
+    meter_value: Decimal | None = None
 
 
 class InstallationUnitOut(Schema):
@@ -678,6 +680,8 @@ def installation_unit(request: HttpRequest, order_id: int, payload: Installation
         serial=payload.serial,
         product_model=payload.product_model_id,
         installed_on=payload.installed_on,
+        meter_kind=payload.meter_kind,
+        meter_value=payload.meter_value,
     )
     return {
         "order_id": order_id,

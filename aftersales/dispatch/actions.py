@@ -903,6 +903,8 @@ def visit_move(
         },
         at=now,
     )
+    for hook in BOOKED_HOOKS:
+        hook(order, visit)
     return visit
 
 

@@ -76,6 +76,7 @@ from aftersales.maintenance.models import (
     UnitSchedule,
 )
 from aftersales.orders.choices import REOPENABLE, Priority, Status
+from aftersales.orders.intake import Calendars
 from aftersales.orders.models import ServiceOrder
 
 logger = logging.getLogger(__name__)
@@ -928,11 +929,14 @@ def units_generate(
     is_working: Callable[[dt.date], bool],
     rules: list[schedule.Rule],
     actor: User | None = None,
+    calendars: Calendars | None = None,
 ) -> tuple[int, Counter[str]]:
     """`unit_generate` for a batch of the plan's units in one transaction: the units locked in
     id order, each projected under its lock, the due services ordered in one bulk call of the
     order actions (`orders.bulk.orders_create_bulk`, one idempotency key per service), their
-    links and the projections written in bulk. Returns (orders created, blocked reasons)."""
+    links and the projections written in bulk. `calendars`: the company's calendars read once
+    for the whole run (passed on to the order actions). Returns (orders created, blocked
+    reasons)."""
     from aftersales.orders.bulk import OrderRequest, orders_create_bulk
 
     blocked: Counter[str] = Counter()
@@ -981,7 +985,9 @@ def units_generate(
                     )
                 )
             result = orders_create_bulk(
-                actor=actor or planner_user(plan.company_id), requests=requests
+                actor=actor or planner_user(plan.company_id),
+                requests=requests,
+                calendars=calendars,
             )
             known = set(
                 MaintenanceVisit.objects.filter(key__in=[r.key for r in requests]).values_list(
@@ -1041,7 +1047,10 @@ def plan_generate(*, plan: MaintenancePlan | int, today: dt.date | None = None) 
     the_plan = MaintenancePlan.objects.get(pk=as_id(plan))
     run = GenerationRun.objects.create(plan=the_plan)
     today = today or clock.today()
-    is_working = working_days(the_plan.company_id)
+    # The company's calendars, read once for the run: the schedule's working days, and the
+    # orders' due times and 三包 decisions in every batch.
+    calendars = Calendars(the_plan.company_id)
+    is_working = calendars.working.is_working_day
     rules = rules_of(the_plan)
     actor = planner_user(the_plan.company_id)
     blocked: Counter[str] = Counter()
@@ -1060,6 +1069,7 @@ def plan_generate(*, plan: MaintenancePlan | int, today: dt.date | None = None) 
                 is_working=is_working,
                 rules=rules,
                 actor=actor,
+                calendars=calendars,
             )
             created += made
             blocked.update(refused)
@@ -1277,16 +1287,18 @@ def kit_of(level: MaintenanceLevel) -> list[tuple[int, int]]:
 def kit_reserve(order: ServiceOrder, booked: Any) -> dict[str, list[Any]]:
     """BOOKED_HOOKS: when a planned service's visit is booked, reserve its level's parts kit in
     the visit's station stock (`parts.actions.stock_reserve`, the one write path of
-    reservations). Parts already reserved for the order (a moved visit) are not reserved
-    again; a part short in stock is recorded on the order's timeline and does not stop the
-    booking. Returns the reserved and short lines."""
+    reservations). The reservation follows the visit: when it is rebooked at another station,
+    the kit held in the old station's stock is released (`parts.actions.reservation_release`)
+    and reserved at the new one; parts already reserved where the visit now is are not reserved
+    again. A part short in stock is recorded on the order's timeline and does not stop the
+    booking. Returns the reserved, short and released lines."""
     from aftersales.catalog.models import Part
     from aftersales.orders.actions import order_event
     from aftersales.orders.choices import EventKind
-    from aftersales.parts.actions import stock_reserve
+    from aftersales.parts.actions import reservation_release, stock_reserve
     from aftersales.parts.models import Reservation, Warehouse
 
-    out: dict[str, list[Any]] = {"reserved": [], "short": []}
+    out: dict[str, list[Any]] = {"reserved": [], "short": [], "released": []}
     visit = (
         MaintenanceVisit.objects.filter(order=order)
         .exclude(state=VisitState.CANCELLED)
@@ -1294,12 +1306,6 @@ def kit_reserve(order: ServiceOrder, booked: Any) -> dict[str, list[Any]]:
         .first()
     )
     if visit is None or visit.level is None:
-        return out
-    held = set(
-        Reservation.objects.filter(order=order, status="active").values_list("part_id", flat=True)
-    )
-    kit = [(part, qty) for part, qty in kit_of(visit.level) if part not in held]
-    if not kit:
         return out
     station_id = getattr(booked, "station_id", None) or order.station_id
     warehouse = (
@@ -1314,8 +1320,21 @@ def kit_reserve(order: ServiceOrder, booked: Any) -> dict[str, list[Any]]:
         if station_id
         else None
     )
-    names = dict(Part.objects.filter(pk__in=[p for p, _q in kit]).values_list("pk", "name"))
     actor = system_user(order.company_id)
+    kit_parts = {part for part, _qty in kit_of(visit.level)}
+    held: set[int] = set()
+    for row in Reservation.objects.filter(order=order, status="active", part_id__in=kit_parts):
+        if warehouse is not None and row.warehouse_id == warehouse.pk:
+            held.add(row.part_id)
+        else:  # held where the visit no longer is
+            reservation_release(actor=actor, reservation=row)
+            out["released"].append(
+                {"part": row.part_id, "quantity": row.quantity, "reservation": row.pk}
+            )
+    kit = [(part, qty) for part, qty in kit_of(visit.level) if part not in held]
+    if not kit:
+        return out
+    names = dict(Part.objects.filter(pk__in=[p for p, _q in kit]).values_list("pk", "name"))
     for part_id, qty in kit:
         line = {"part": part_id, "name": names.get(part_id, ""), "quantity": qty}
         if warehouse is None:
@@ -1330,6 +1349,8 @@ def kit_reserve(order: ServiceOrder, booked: Any) -> dict[str, list[Any]]:
         else:
             out["reserved"].append({**line, "reservation": row.pk})
     parts: list[str] = []
+    if out["released"]:
+        parts.append(gettext("The visit moved: the parts kit held at the old station was released"))
     if out["reserved"]:
         parts.append(
             gettext("Parts kit reserved at %(where)s: %(lines)s")
@@ -1349,9 +1370,26 @@ def kit_reserve(order: ServiceOrder, booked: Any) -> dict[str, list[Any]]:
         kind=EventKind.NOTE,
         action="kit_reserved",
         reason="; ".join(parts),
-        payload={"reserved": out["reserved"], "short": out["short"]},
+        payload={"reserved": out["reserved"], "short": out["short"], "released": out["released"]},
     )
     return out
+
+
+def kit_release(order: ServiceOrder) -> list[int]:
+    """orders' CANCEL_HOOKS: a cancelled planned service's kit is released from the station's
+    stock (`parts.actions.reservation_release`), in the cancel's transaction. Returns the
+    released reservations' ids."""
+    from aftersales.parts.actions import reservation_release
+    from aftersales.parts.models import Reservation
+
+    if not MaintenanceVisit.objects.filter(order_id=order.pk).exists():
+        return []
+    actor = system_user(order.company_id)
+    released = []
+    for row in Reservation.objects.filter(order_id=order.pk, status="active"):
+        reservation_release(actor=actor, reservation=row)
+        released.append(row.pk)
+    return released
 
 
 # --- the checklist on site -------------------------------------------------------------------
@@ -2388,14 +2426,18 @@ def installation_unit(
     serial: str = "",
     product_model: Any = None,
     installed_on: dt.date | None = None,
+    meter_kind: str = "",
+    meter_value: Decimal | int | str | None = None,
 ) -> InstalledUnit:
     """On an installation order: create the unit record it installs (serial checked against
     the model's serial format; the customer's, at the order's address) or activate the unit the
     order names, and set its installation date — the first one only, so a reinstallation does
     not restart anything. A 三包 policy whose start event is the installation then counts from
-    it, and the maintenance plans count from it."""
+    it, and the maintenance plans count from it. `meter_value` (with `meter_kind`, km or
+    running hours): the meter read at the installation, recorded on the unit for that day
+    (`customers.actions.unit_meter_record`, which refuses a reading lower than an earlier one)."""
     from aftersales.catalog.models import ProductModel
-    from aftersales.customers.actions import unit_create, unit_update
+    from aftersales.customers.actions import unit_create, unit_meter_record, unit_update
     from aftersales.customers.validation import clean_serial
     from aftersales.orders.installation import order_unit_link
 
@@ -2447,6 +2489,16 @@ def installation_unit(
         changes["status"] = UnitStatus.IN_SERVICE
     if changes:
         unit = unit_update(actor=writer, unit=unit, **changes)
+    if meter_value not in (None, ""):
+        unit_meter_record(
+            actor=writer,
+            unit=unit,
+            kind=meter_kind or "hours",
+            value=meter_value,  # type: ignore[arg-type]
+            read_on=on,
+            source="visit",
+            reference=locked.number,
+        )
     audit_record(
         actor=actor,
         action="installation.unit",

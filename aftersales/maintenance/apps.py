@@ -15,11 +15,12 @@ class MaintenanceConfig(AppConfig):
         from aftersales.maintenance.actions import (
             checklist_report_section,
             contract_level_for_unit,
+            kit_release,
             kit_reserve,
             quote_coverage,
             reading_arrived,
         )
-        from aftersales.orders.actions import CONTRACT_LEVEL_HOOKS
+        from aftersales.orders.actions import CANCEL_HOOKS, CONTRACT_LEVEL_HOOKS
 
         if reading_arrived not in METER_HOOKS:
             METER_HOOKS.append(reading_arrived)
@@ -27,6 +28,8 @@ class MaintenanceConfig(AppConfig):
             CONTRACT_LEVEL_HOOKS.append(contract_level_for_unit)
         if kit_reserve not in BOOKED_HOOKS:
             BOOKED_HOOKS.append(kit_reserve)
+        if kit_release not in CANCEL_HOOKS:
+            CANCEL_HOOKS.append(kit_release)
         if quote_coverage not in QUOTE_HOOKS:
             QUOTE_HOOKS.append(quote_coverage)
         if checklist_report_section not in REPORT_SECTIONS:

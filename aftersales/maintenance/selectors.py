@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from aftersales.core import clock
 from aftersales.customers.models import InstalledUnit
 from aftersales.customers.selectors import latest_meter, units_visible_to
 from aftersales.maintenance import actions, schedule
@@ -167,7 +168,31 @@ def maintenance_for_order(order: ServiceOrder) -> dict[str, Any] | None:
     acceptance = order.service_type in actions.ACCEPTANCE_TYPES
     if visit is None and contract is None and not acceptance:
         return None
-    return {"visit": visit, "contract": contract, "acceptance": acceptance}
+    return {
+        "visit": visit,
+        "contract": contract,
+        "acceptance": acceptance,
+        "installation": installation_form(order),
+    }
+
+
+def installation_form(order: ServiceOrder) -> dict[str, Any] | None:
+    """The installed-unit form of an open installation order: the company's product models
+    and the meter kinds (the unit's model is fixed once the order names a unit)."""
+    from aftersales.catalog.models import ProductModel
+    from aftersales.customers.choices import MeterKind
+    from aftersales.orders.choices import OPEN
+
+    if order.service_type != "installation" or order.status not in OPEN:
+        return None
+    models = (
+        []
+        if order.unit_id
+        else list(
+            ProductModel.objects.filter(category__company_id=order.company_id).order_by("name")
+        )
+    )
+    return {"models": models, "meter_kinds": MeterKind.choices, "today": clock.today()}
 
 
 def campaigns_visible_to(user: Any) -> QuerySet[Campaign]:

@@ -9,8 +9,6 @@ plan where the clock is affected.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +23,6 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Region, Skill, Station, User
 from aftersales.accounts.permissions import Perm, require
-from aftersales.calendars.selectors import round_the_clock, work_calendar
 from aftersales.catalog.models import FaultCode
 from aftersales.core import clock
 from aftersales.core.audit import audit_record, changed, snapshot
@@ -39,13 +36,12 @@ from aftersales.core.errors import (
 from aftersales.core.selectors import as_id
 from aftersales.core.transitions import apply
 from aftersales.core.validation import Errors
-from aftersales.core.workclock import WorkCalendar
 from aftersales.customers import actions as customer_actions
 from aftersales.customers.choices import UnitStatus
 from aftersales.customers.models import Address, Customer, InstalledUnit
 from aftersales.customers.selectors import customers_visible_to, units_visible_to
 from aftersales.notifications.actions import notify
-from aftersales.orders import sla, uploads
+from aftersales.orders import intake, sla, uploads
 from aftersales.orders.choices import (
     FIELD_ONLY,
     FOLLOW_UP_ONLY,
@@ -99,31 +95,6 @@ EDIT_FIELDS = (
 # --- service levels ----------------------------------------------------------------------
 
 
-def _rules(company_id: int) -> list[sla.PolicyRule]:
-    rows = list(SlaPolicy.objects.filter(company_id=company_id, active=True))
-    if not rows and not SlaPolicy.objects.filter(company_id=company_id).exists():
-        return list(sla.DEFAULT_RULES)
-    return [policy_rule(p) for p in rows]
-
-
-def policy_rule(p: SlaPolicy) -> sla.PolicyRule:
-    goals = {}
-    for target in sla.TARGETS:
-        minutes = getattr(p, f"{target}_minutes")
-        if minutes:
-            goals[target] = sla.Goal(minutes, getattr(p, f"{target}_clock"))
-    return sla.PolicyRule(
-        p.pk,
-        p.name,
-        goals,
-        priority=p.priority or None,
-        service_type=p.service_type or None,
-        region_id=p.region_id,
-        contract_level=p.contract_level or None,
-        rank=p.rank,
-    )
-
-
 @transaction.atomic
 def sla_policies_seed(*, company_id: int) -> int:
     """Give a company editable copies of the default rules (once)."""
@@ -139,105 +110,6 @@ def sla_policies_seed(*, company_id: int) -> int:
             company_id=company_id, name=rule.name, priority=rule.priority or "", **fields
         )
     return len(sla.DEFAULT_RULES)
-
-
-class Calendars:
-    """The company's working calendar and the 24x7 clock, read once per use."""
-
-    def __init__(self, company_id: int) -> None:
-        self.company_id = company_id
-        self._working: WorkCalendar | None = None
-
-    def __call__(self, clock: str) -> WorkCalendar:
-        if clock == "calendar":
-            return round_the_clock()
-        if self._working is None:
-            self._working = work_calendar(self.company_id)
-        return self._working
-
-
-def _ratios(company_id: int) -> dict[int, float]:
-    s = order_settings(company_id)
-    return {1: s.warn_ratio, 2: 1.0, 3: s.head_ratio}
-
-
-def _pauses(order: ServiceOrder) -> list[sla.Pause]:
-    if order.pk is None:
-        return []
-    return [sla.Pause(p.started_at, p.ended_at) for p in order.pauses.all()]
-
-
-def _goals(order: ServiceOrder) -> dict[str, sla.Goal]:
-    return {t: sla.Goal(int(m), c) for t, (m, c) in (order.sla_goals or {}).items()}
-
-
-def _apply_plan(order: ServiceOrder, calendars: Calendars | None = None) -> list[str]:
-    """Recompute due times, provisional flag and the next escalation moment on `order`
-    (not saved). Returns the names of the fields set."""
-    calendars = calendars or Calendars(order.company_id)
-    plan = sla.plan_targets(
-        goals=_goals(order),
-        start=order.created_at,
-        pauses=_pauses(order),
-        calendar_for=calendars,
-        ratios=_ratios(order.company_id),
-    )
-    provisional = False
-    next_at: dt.datetime | None = None
-    for target in sla.TARGETS:
-        p = plan.get(target)
-        if p is None:
-            setattr(order, f"{target}_due", None)
-            continue
-        if p.due is not None:  # while paused the last due time stays on display
-            setattr(order, f"{target}_due", p.due)
-        provisional |= p.provisional
-        if getattr(order, MET_FIELD[target]) is None and order.status in OPEN:
-            done = int((order.escalation or {}).get(target, 0))
-            for level, moment in p.steps.items():
-                if level > done and (next_at is None or moment < next_at):
-                    next_at = moment
-    if order.status in PAUSED:
-        next_at = None
-    order.due_provisional = provisional
-    order.next_escalation_at = next_at
-    if provisional:
-        working = calendars("working")
-        last = max((p.due for p in plan.values() if p.due), default=order.created_at)
-        missing = [
-            y
-            for y in range(timezone.localtime(order.created_at).year, last.year + 1)
-            if not working.is_loaded(dt.date(y, 1, 1))
-        ]
-        for year in missing:
-            transaction.on_commit(
-                lambda y=year: _alert_missing_calendar(order.company_id, y)  # type: ignore[misc]
-            )
-    return ["respond_due", "arrive_due", "resolve_due", "due_provisional", "next_escalation_at"]
-
-
-def _alert_missing_calendar(company_id: int, year: int) -> None:
-    """Tell the admins (once per year and person) that a due time ran into an unloaded year."""
-
-    admins = User.objects.filter(
-        company_id=company_id, role__in=[Role.ADMIN, Role.SERVICE_MANAGER], is_active=True
-    )
-    with translation.override(settings.LANGUAGE_CODE):
-        for admin in admins:
-            notify(
-                company_id=company_id,
-                recipient=admin,
-                channel="in_app",
-                subject=gettext(
-                    "The holiday schedule for %(year)d is not loaded: due times are provisional"
-                )
-                % {"year": year},
-                body=gettext(
-                    "Load the year on the working calendar page once the State Council "
-                    "publishes it; every provisional due time is then recomputed."
-                ),
-                dedupe_key=f"calendar-missing:{company_id}:{year}:{admin.pk}",
-            )
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -316,10 +188,6 @@ def _reason(errors: Errors, action: str, reason: str) -> str:
 # --- create ----------------------------------------------------------------------------------
 
 
-def _fingerprint(data: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-
-
 def order_create(
     *,
     actor: User,
@@ -347,9 +215,9 @@ def order_create(
             "invalid", _("The Idempotency-Key header is longer than 100 characters."), status=422
         )
     if key is not None:
-        key = caller_key(actor, key)
+        key = intake.caller_key(actor, key)
     # Every field of the request: a retry must repeat it exactly to get the order back.
-    fingerprint = _fingerprint(
+    fingerprint = intake.fingerprint(
         {
             "customer": getattr(customer, "pk", customer),
             "unit": getattr(unit, "pk", unit),
@@ -399,13 +267,6 @@ def order_create(
             raise
         return existing, False
     return order, True
-
-
-def caller_key(actor: User, key: str) -> str:
-    """The stored form of an Idempotency-Key: scoped to the caller (another user sending the
-    same key neither gets this order back nor learns the key was used) and hashed, so a key
-    of any content fits the column."""
-    return f"u{actor.pk}:{hashlib.sha256(key.encode('utf-8', 'replace')).hexdigest()}"
 
 
 def _existing_for_key(actor: User, key: str, fingerprint: str) -> ServiceOrder | None:
@@ -479,7 +340,7 @@ def _create(
     now = created_at or clock.now()
     region_id = (addr.region_id if addr and addr.region_id else None) or cust.region_id
     rule = sla.select_policy(
-        _rules(actor.company_id),
+        intake.sla_rules(actor.company_id),
         priority=priority,
         service_type=service_type,
         region_id=region_id,
@@ -512,7 +373,7 @@ def _create(
         "channel": channel,
         "priority": priority,
         "policy": rule.name if rule else None,
-        "due": {t: _iso(getattr(order, f"{t}_due")) for t in sla.TARGETS},
+        "due": {t: intake.iso(getattr(order, f"{t}_due")) for t in sla.TARGETS},
         "warranty": order.warranty_decision,
     }
     if raised_from:
@@ -591,6 +452,9 @@ CONTRACT_LEVEL_HOOKS: list[Any] = []
 AFTER_INTAKE_HOOKS: list[Callable[[int], Any]] = []
 # The same for a batch of orders created at once (`orders.bulk`): one call with every id.
 AFTER_BULK_INTAKE_HOOKS: list[Callable[[list[int]], Any]] = []
+# Functions (taking the order being cancelled) run in the cancel's transaction: higher apps
+# register theirs in `AppConfig.ready()` (maintenance releases a planned service's parts kit).
+CANCEL_HOOKS: list[Callable[[ServiceOrder], Any]] = []
 
 
 def _after_intake(order_id: int) -> None:
@@ -603,7 +467,7 @@ def _after_intake(order_id: int) -> None:
 def _insert_numbered(order: ServiceOrder) -> None:
     """Plan the due times, insert the row, and number it: date of intake + id (unique, and
     readable on the phone: 20261122000123)."""
-    _apply_plan(order)
+    intake.apply_plan(order)
     order.save()
     order.number = f"{timezone.localtime(order.created_at):%Y%m%d}{order.pk:06d}"
     order.save(update_fields=["number"])
@@ -620,10 +484,6 @@ def _decide_warranty(order: ServiceOrder) -> bool:
     order.warranty_decision, order.warranty_detail = decision, detail
     order.save(update_fields=["warranty_decision", "warranty_detail"])
     return changed
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 # --- transitions -----------------------------------------------------------------------------
@@ -690,9 +550,9 @@ def _replan(order: ServiceOrder, payload: dict[str, Any]) -> list[str]:
     """Recompute the due times after a move that affects the clock; the moved ones go into
     the event's payload."""
     before_due = {t: getattr(order, f"{t}_due") for t in sla.TARGETS}
-    fields = _apply_plan(order)
+    fields = intake.apply_plan(order)
     moved = {
-        t: _iso(getattr(order, f"{t}_due"))
+        t: intake.iso(getattr(order, f"{t}_due"))
         for t in sla.TARGETS
         if getattr(order, f"{t}_due") != before_due[t]
     }
@@ -848,6 +708,8 @@ def _step_cancel(move: _Move) -> None:
     move.errors.raise_if_any()
     move.order.cancel_reason = move.reason
     move.fields.add("cancel_reason")
+    for hook in CANCEL_HOOKS:
+        hook(move.order)
     if move.before in PAUSED:  # a cancelled order is no longer waiting
         move.order.pauses.filter(ended_at__isnull=True).update(ended_at=move.now)
         move.order.status_before_pause = ""
@@ -1257,7 +1119,7 @@ def order_update(
     fields = {_attname(n) for n in diff} | {"version", "updated_at"}
     if "priority" in diff or "service_type" in diff or "contract_level" in diff:
         rule = sla.select_policy(
-            _rules(locked.company_id),
+            intake.sla_rules(locked.company_id),
             priority=locked.priority,
             service_type=locked.service_type,
             region_id=locked.region_id,
@@ -1267,8 +1129,8 @@ def order_update(
         locked.sla_goals = {
             t: [g.minutes, g.clock] for t, g in (rule.goals if rule else {}).items()
         }
-        fields |= {"sla_policy", "sla_goals"} | set(_apply_plan(locked))
-        diff["due"] = [None, {t: _iso(getattr(locked, f"{t}_due")) for t in sla.TARGETS}]
+        fields |= {"sla_policy", "sla_goals"} | set(intake.apply_plan(locked))
+        diff["due"] = [None, {t: intake.iso(getattr(locked, f"{t}_due")) for t in sla.TARGETS}]
     locked.version += 1
     locked.save(update_fields=sorted(fields))
     if "fault_code" in diff:
@@ -1459,13 +1321,13 @@ def orders_recompute_due(*, company_id: int, provisional_only: bool) -> int:
     if provisional_only:
         qs = qs.filter(due_provisional=True)
     changed = 0
-    calendars = Calendars(company_id)
+    calendars = intake.Calendars(company_id)
     for pk in qs.values_list("pk", flat=True).iterator():
         with transaction.atomic():
             order = _locked(pk)
             before = {t: getattr(order, f"{t}_due") for t in sla.TARGETS}
             was_provisional = order.due_provisional
-            fields = _apply_plan(order, calendars)
+            fields = intake.apply_plan(order, calendars)
             after = {t: getattr(order, f"{t}_due") for t in sla.TARGETS}
             if before == after and was_provisional == order.due_provisional:
                 order.save(update_fields=["next_escalation_at"])
@@ -1476,8 +1338,8 @@ def orders_recompute_due(*, company_id: int, provisional_only: bool) -> int:
                 actor=None,
                 kind=EventKind.DUE_RECOMPUTED,
                 payload={
-                    "before": {t: _iso(v) for t, v in before.items()},
-                    "after": {t: _iso(v) for t, v in after.items()},
+                    "before": {t: intake.iso(v) for t, v in before.items()},
+                    "after": {t: intake.iso(v) for t, v in after.items()},
                     "provisional": order.due_provisional,
                 },
             )
@@ -1506,11 +1368,11 @@ def _escalate(pk: int, now: dt.datetime) -> int:
     if order.status not in OPEN or order.status in PAUSED:
         return 0
     plan = sla.plan_targets(
-        goals=_goals(order),
+        goals=intake.order_goals(order),
         start=order.created_at,
-        pauses=_pauses(order),
-        calendar_for=Calendars(order.company_id),
-        ratios=_ratios(order.company_id),
+        pauses=intake.order_pauses(order),
+        calendar_for=intake.Calendars(order.company_id),
+        ratios=intake.escalation_ratios(order.company_id),
     )
     taken = 0
     escalation = dict(order.escalation or {})
@@ -1538,14 +1400,14 @@ def _escalate(pk: int, now: dt.datetime) -> int:
             payload={
                 "target": target,
                 "level": level,
-                "due": _iso(p.due),
+                "due": intake.iso(p.due),
                 "breached": p.due is not None and p.due <= now,
             },
             at=now,
         )
         transaction.on_commit(lambda o=order.pk, t=target, lv=level: _notify_escalation(o, t, lv))
     order.escalation = escalation
-    _apply_plan(order)
+    intake.apply_plan(order)
     order.save(update_fields=["escalation", "next_escalation_at"])
     return taken
 

@@ -29,18 +29,9 @@ from aftersales.core.validation import Errors, ValidationFailed
 from aftersales.customers.models import Address
 from aftersales.customers.selectors import customers_visible_to, units_visible_to
 from aftersales.orders import sla
-from aftersales.orders.actions import (
-    AFTER_BULK_INTAKE_HOOKS,
-    CONTRACT_LEVEL_HOOKS,
-    Calendars,
-    _apply_plan,
-    _fingerprint,
-    _iso,
-    _rules,
-    caller_key,
-    order_create,
-)
+from aftersales.orders.actions import AFTER_BULK_INTAKE_HOOKS, CONTRACT_LEVEL_HOOKS, order_create
 from aftersales.orders.choices import Channel, EventKind, Priority, ServiceType
+from aftersales.orders.intake import Calendars, apply_plan, caller_key, fingerprint, iso, sla_rules
 from aftersales.orders.models import OrderEvent, ServiceOrder
 from aftersales.warranty.actions import decide_for_unit
 
@@ -92,19 +83,26 @@ def _fields(r: OrderRequest) -> dict[str, Any]:
 def _fingerprint_of(r: OrderRequest) -> str:
     data = _fields(r)
     data.update(fault_code=None, address=None)
-    return _fingerprint(data)
+    return fingerprint(data)
 
 
-def orders_create_bulk(*, actor: User, requests: Sequence[OrderRequest]) -> BulkResult:
+def orders_create_bulk(
+    *, actor: User, requests: Sequence[OrderRequest], calendars: Calendars | None = None
+) -> BulkResult:
     """Create the requested orders (open ones on the same unit are allowed: planned work is not
-    a duplicate report). Runs in the caller's transaction (or its own)."""
+    a duplicate report). Runs in the caller's transaction (or its own). `calendars`: the
+    actor's company's calendars read once by a caller that creates many batches (a generation
+    run); otherwise read once for this batch. Either way the working calendar and the
+    escalation ratios are read once, not per order (the due-time plan and the 三包 decision)."""
     require(actor, Perm.ORDER_CREATE)
     result = BulkResult()
     if not requests:
         return result
+    if calendars is None or calendars.company_id != actor.company_id:
+        calendars = Calendars(actor.company_id)
     try:
         with transaction.atomic():
-            _create_batch(actor, requests, result)
+            _create_batch(actor, requests, result, calendars)
     except IntegrityError:
         # A concurrent writer used one of the keys first: one by one, each key answered by the
         # order that won.
@@ -121,7 +119,9 @@ def orders_create_bulk(*, actor: User, requests: Sequence[OrderRequest]) -> Bulk
     return result
 
 
-def _create_batch(actor: User, requests: Sequence[OrderRequest], result: BulkResult) -> None:
+def _create_batch(
+    actor: User, requests: Sequence[OrderRequest], result: BulkResult, calendars: Calendars
+) -> None:
     scoped = {r.key: caller_key(actor, r.key) for r in requests}
     fingerprints = {r.key: _fingerprint_of(r) for r in requests}
     existing = {
@@ -144,8 +144,7 @@ def _create_batch(actor: User, requests: Sequence[OrderRequest], result: BulkRes
         "-id"
     ):
         defaults[a.customer_id] = a
-    rules = _rules(actor.company_id)
-    calendars = Calendars(actor.company_id)
+    rules = sla_rules(actor.company_id)
     now = clock.now()
     fresh: list[tuple[OrderRequest, ServiceOrder, dict[str, Any]]] = []
     for r in requests:
@@ -202,16 +201,16 @@ def _create_batch(actor: User, requests: Sequence[OrderRequest], result: BulkRes
             created_by=actor,
             created_at=now,
         )
-        _apply_plan(order, calendars)
+        apply_plan(order, calendars)
         if unit is not None:
             order.warranty_decision, order.warranty_detail = decide_for_unit(
-                unit, fault_code=None, at=now
+                unit, fault_code=None, at=now, calendar=calendars.working
             )
         payload = {
             "channel": r.channel,
             "priority": r.priority,
             "policy": rule.name if rule else None,
-            "due": {t: _iso(getattr(order, f"{t}_due")) for t in sla.TARGETS},
+            "due": {t: iso(getattr(order, f"{t}_due")) for t in sla.TARGETS},
             "warranty": order.warranty_decision,
             "batch": True,
         }

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from aftersales.calendars.selectors import work_calendar
 from aftersales.core import clock
+from aftersales.core.workclock import WorkCalendar
 from aftersales.customers import meters
 from aftersales.customers.models import InstalledUnit
 from aftersales.customers.selectors import latest_meter, meter_history
@@ -152,11 +153,15 @@ def km_on(unit: Any, day: dt.date) -> tuple[int | None, dt.date | None]:
     return int(known[-1][1]), known[-1][0]
 
 
-def statutory_day_off(company_id: int) -> Callable[[dt.date], bool]:
+def statutory_day_off(
+    company_id: int, *, calendar: WorkCalendar | None = None
+) -> Callable[[dt.date], bool]:
     """The company calendar's statutory days off for the Civil Code's last-day rule: weekends
-    (unless a 调休 make-up working day) and statutory holidays; company closures are not."""
+    (unless a 调休 make-up working day) and statutory holidays; company closures are not.
+    `calendar`: the company's working calendar when the caller has read it already (a batch
+    reads it once); otherwise it is read here."""
 
-    cal = work_calendar(company_id)
+    cal = calendar if calendar is not None else work_calendar(company_id)
 
     def off(day: dt.date) -> bool:
         if day in cal.make_up_days:
@@ -203,11 +208,13 @@ def decide_for_unit(
     mileage_km: int | None = None,
     days_in_repair: float = 0,
     days_waiting_parts: float = 0,
+    calendar: WorkCalendar | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """(decision, detail) for a unit and a fault (a performance fault when no code) at a
     moment, with the company's calendar; never raises: facts that allow no decision give
     "undetermined" with the reason. A unit without voucher and invoice is a decision (paid
-    repair, outside 三包), not an error."""
+    repair, outside 三包), not an error. `calendar`: the unit's company's working calendar
+    when the caller read it once for many units (`orders.bulk`); read here when None."""
     policy = policy_for_unit(unit)
     day = timezone.localtime(at).date()
     fault = engine.FaultFacts(
@@ -224,7 +231,11 @@ def decide_for_unit(
     )
     try:
         result = engine.evaluate(
-            policy, facts, fault, day, is_day_off=statutory_day_off(unit.company_id)
+            policy,
+            facts,
+            fault,
+            day,
+            is_day_off=statutory_day_off(unit.company_id, calendar=calendar),
         )
     except engine.WarrantyInputError as exc:
         return "undetermined", {"policy": policy.name, "error": exc.code, "message": exc.message}

@@ -599,6 +599,30 @@ def acceptance_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page(Perm.ORDER_VIEW)
+@require_POST
+def installation_unit_save(request: HttpRequest, pk: int) -> HttpResponse:
+    """The installed-unit form on an installation order's page: create (model and serial) or
+    activate the order's unit, its installation date and the meter read at installation."""
+    order = get_visible(orders_visible_to(request.user), pk)
+    post = request.POST
+    try:
+        actions.installation_unit(
+            actor=request.user,  # type: ignore[arg-type]
+            order=order,
+            serial=post.get("serial", "").strip(),
+            product_model=post.get("product_model") or None,
+            installed_on=_date(post.get("installed_on")),
+            meter_kind=post.get("meter_kind", ""),
+            meter_value=post.get("meter_value", "").strip() or None,
+        )
+    except ApplicationError as exc:
+        flash_error(request, exc)
+    else:
+        messages.success(request, _("The installed unit is recorded."))
+    return redirect("order-detail", pk=pk)
+
+
+@page(Perm.ORDER_VIEW)
 def acceptance_page(request: HttpRequest, pk: int) -> HttpResponse:
     order = get_visible(
         orders_visible_to(request.user).select_related("customer", "unit__product_model"), pk

@@ -214,6 +214,11 @@ urlpatterns += [
     path("maintenance/campaigns/", maintenance.campaigns, name="maint-campaigns"),
     path("maintenance/acceptance/<int:pk>/", maintenance.acceptance_page, name="maint-acceptance"),
     path(
+        "maintenance/installation/<int:pk>/unit/",
+        maintenance.installation_unit_save,
+        name="maint-installation-unit",
+    ),
+    path(
         "maintenance/acceptance/<int:pk>/save/",
         maintenance.acceptance_save,
         name="maint-acceptance-save",

@@ -8,8 +8,11 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from aftersales.calendars.models import CalendarDay, CalendarYear, CompanyHours
 from aftersales.core import clock
 from aftersales.customers.models import InstalledUnit
 from aftersales.maintenance import actions
@@ -17,7 +20,8 @@ from aftersales.maintenance.models import MaintenanceVisit, UnitSchedule
 from aftersales.notifications.models import OutboxMessage
 from aftersales.orders import actions as order_actions
 from aftersales.orders.bulk import OrderRequest, orders_create_bulk
-from aftersales.orders.models import OrderEvent, ServiceOrder
+from aftersales.orders.models import OrderEvent, OrderSettings, ServiceOrder
+from aftersales.warranty.selectors import decide_for_unit
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +117,41 @@ def test_the_nightly_run_as_of_a_past_date_orders_what_was_due_then_and_tells_no
     # A rerun as of the same night creates nothing more.
     with clock.at(past):
         assert [r.created for r in actions.generation_run()] == [0]
+
+
+def _reads_of(queries: list[dict[str, Any]], *models: Any) -> int:
+    tables = [m._meta.db_table for m in models]
+    return sum(1 for q in queries if any(f'"{t}"' in q["sql"] for t in tables))
+
+
+CALENDAR_MODELS = (CalendarDay, CalendarYear, CompanyHours)
+
+
+@pytest.mark.parametrize("n", [2, 6])
+def test_a_batch_reads_the_calendar_and_the_ratios_once_not_per_order(data, people, n):
+    agent = people["agent"]
+    requests = [request(data, f"q{n}-{i}") for i in range(n)]
+    with CaptureQueriesContext(connection) as seen:
+        result = orders_create_bulk(actor=agent, requests=requests)
+    assert len(result.created) == n
+    # One read of the working calendar (hours, days, loaded years) for the whole batch: the
+    # due-time plan and every 三包 decision share it; the escalation ratios likewise.
+    assert _reads_of(seen.captured_queries, *CALENDAR_MODELS) <= len(CALENDAR_MODELS)
+    assert _reads_of(seen.captured_queries, OrderSettings) <= 1
+    # The decision is the one the single path takes (it reads the calendar itself).
+    order = result.orders[f"q{n}-0"]
+    assert (order.warranty_decision, order.warranty_detail["rule"]) == (
+        decide_for_unit(data["u1"], fault_code=None, at=order.created_at)[0],
+        decide_for_unit(data["u1"], fault_code=None, at=order.created_at)[1]["rule"],
+    )
+
+
+def test_a_generation_run_reads_the_calendar_once_for_all_its_batches(plan, data, monkeypatch):
+    InstalledUnit.objects.filter(pk__in=[data["u1"].pk, data["u2"].pk]).update(
+        installation_date=timezone.localdate() - days(40)
+    )
+    monkeypatch.setattr(actions, "BATCH", 1)  # one unit per batch: two batches
+    with CaptureQueriesContext(connection) as seen:
+        run = actions.plan_generate(plan=plan["plan"])
+    assert run.created == 2
+    assert _reads_of(seen.captured_queries, *CALENDAR_MODELS) <= len(CALENDAR_MODELS)

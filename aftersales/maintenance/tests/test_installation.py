@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from aftersales.core.errors import ApplicationError
-from aftersales.customers.models import InstalledUnit
+from aftersales.customers.models import InstalledUnit, MeterReading
 from aftersales.maintenance import actions
 from aftersales.orders import actions as order_actions
 from aftersales.warranty.models import WarrantyPolicy
@@ -93,11 +93,18 @@ def test_the_installation_unit_through_the_api(data, people, api):
     client = api(people["agent"])
     answer = client.post(
         f"/orders/{order.pk}/installation/unit",
-        {"serial": "KF2612000888", "product_model_id": data["model"].pk},
+        {
+            "serial": "KF2612000888",
+            "product_model_id": data["model"].pk,
+            "meter_kind": "km",
+            "meter_value": "35",
+        },
     )
     assert answer.status_code == 200, answer.content
     body = answer.json()
     assert (body["serial"], body["status"]) == ("KF2612000888", "in_service")
+    reading = MeterReading.objects.get(unit_id=body["unit_id"])
+    assert (reading.kind, reading.value) == ("km", 35)
     assert body["installation_date"] == timezone.localdate().isoformat()
     refused = client.post(f"/orders/{order.pk}/installation/unit", {"serial": "KF0000000009"})
     assert refused.status_code == 422 and "serial" in refused.json()["details"]["fields"]

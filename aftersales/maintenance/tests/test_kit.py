@@ -10,6 +10,8 @@ import pytest
 from aftersales.dispatch.actions import BOOKED_HOOKS
 from aftersales.maintenance import actions
 from aftersales.maintenance.models import MaintenanceVisit
+from aftersales.orders import actions as order_actions
+from aftersales.orders.actions import CANCEL_HOOKS
 from aftersales.parts import actions as parts
 from aftersales.parts.models import Reservation, StockLevel
 
@@ -39,7 +41,7 @@ def test_booking_a_planned_visit_reserves_its_kit_once(plan, data, shelf):
     note = order.events.get(action="kit_reserved")
     assert "机油滤清器 × 1" in note.reason
     # Moving the visit books again: nothing is reserved twice.
-    assert actions.kit_reserve(order, booked) == {"reserved": [], "short": []}
+    assert actions.kit_reserve(order, booked) == {"reserved": [], "short": [], "released": []}
     assert Reservation.objects.filter(order=order).count() == 1
 
 
@@ -68,4 +70,43 @@ def test_an_order_without_a_planned_service_reserves_nothing(data, shelf, new_or
     assert actions.kit_reserve(order, SimpleNamespace(station_id=data["s1"].pk)) == {
         "reserved": [],
         "short": [],
+        "released": [],
     }
+
+
+def test_the_kit_follows_the_visit_rebooked_at_another_station(plan, data, people, shelf):
+    other = parts.warehouse_create(
+        actor=people["service_manager"],
+        kind="station",
+        code="S2",
+        name="北京一站库",
+        station=data["s2"],
+    )
+    parts.stock_receive(
+        actor=people["service_manager"], warehouse=other, part=plan["filter"], quantity=2
+    )
+    actions.unit_generate(unit=data["u1"])
+    order = MaintenanceVisit.objects.get(unit=data["u1"]).order
+    first = actions.kit_reserve(order, SimpleNamespace(station_id=data["s1"].pk))
+    old = Reservation.objects.get(pk=first["reserved"][0]["reservation"])
+    # Rebooked at the other station: released at the first, reserved at the second.
+    moved = actions.kit_reserve(order, SimpleNamespace(station_id=data["s2"].pk))
+    assert [x["reservation"] for x in moved["released"]] == [old.pk]
+    old.refresh_from_db()
+    assert old.status == "released"
+    assert StockLevel.objects.get(warehouse=shelf, part=plan["filter"]).reserved == 0
+    held = Reservation.objects.get(order=order, status="active")
+    assert (held.warehouse_id, held.part_id, held.quantity) == (other.pk, plan["filter"].pk, 1)
+    assert StockLevel.objects.get(warehouse=other, part=plan["filter"]).reserved == 1
+    assert "released" in order.events.filter(action="kit_reserved").last().payload
+
+
+def test_cancelling_the_order_releases_the_kit(plan, data, people, shelf):
+    assert actions.kit_release in CANCEL_HOOKS
+    actions.unit_generate(unit=data["u1"])
+    order = MaintenanceVisit.objects.get(unit=data["u1"]).order
+    actions.kit_reserve(order, SimpleNamespace(station_id=data["s1"].pk))
+    order_actions.order_cancel(actor=people["service_manager"], order=order, reason="客户取消")
+    assert not Reservation.objects.filter(order=order, status="active").exists()
+    assert Reservation.objects.get(order=order).status == "released"
+    assert StockLevel.objects.get(warehouse=shelf, part=plan["filter"]).reserved == 0

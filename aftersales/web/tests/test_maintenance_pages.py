@@ -169,3 +169,45 @@ def test_a_campaign_is_created_launched_and_followed_on_the_pages(
     export = client.get(url + "?format=xlsx")
     assert export.status_code == 200
     assert client.get("/maintenance/campaigns/").status_code == 200
+
+
+def test_the_installation_order_page_registers_the_installed_unit(data, people, login):
+    from aftersales.customers.models import MeterReading
+    from aftersales.orders import actions as order_actions
+
+    order, _made = order_actions.order_create(
+        actor=people["agent"],
+        customer=data["c1"],
+        service_type="installation",
+        fault_description="新机安装",
+    )
+    client = login(people["agent"])
+    page = client.get(f"/orders/{order.pk}/").content.decode()
+    assert 'data-testid="installation-unit-form"' in page
+    assert data["model"].name in page  # the models to choose from
+    url = f"/maintenance/installation/{order.pk}/unit/"
+    # A serial that the model's format refuses is explained on the page; nothing is made.
+    bad = client.post(url, {"product_model": data["model"].pk, "serial": ""}, follow=True)
+    assert bad.status_code == 200
+    order.refresh_from_db()
+    assert order.unit_id is None
+    day = timezone.localdate() - dt.timedelta(days=2)
+    response = client.post(
+        url,
+        {
+            "product_model": data["model"].pk,
+            "serial": "kf2612000888",
+            "installed_on": day.isoformat(),
+            "meter_value": "12.5",
+            "meter_kind": "hours",
+        },
+    )
+    assert response.status_code == 302
+    order.refresh_from_db()
+    unit = order.unit
+    assert (unit.serial, unit.installation_date) == ("KF2612000888", day)
+    reading = MeterReading.objects.get(unit=unit)
+    assert (reading.kind, reading.value, reading.read_on) == ("hours", 12.5, day)
+    # With the unit named, the form asks only to confirm (no model to choose).
+    again = client.get(f"/orders/{order.pk}/").content.decode()
+    assert 'name="product_model"' not in again and "KF2612000888" in again
