@@ -64,7 +64,13 @@ from aftersales.catalog.models import FaultCode  # noqa: E402
 from aftersales.customers.models import InstalledUnit  # noqa: E402
 from aftersales.kpi import actions, formulas  # noqa: E402
 from aftersales.kpi.formulas import Dims, Event, OrderRow  # noqa: E402
-from aftersales.kpi.models import KpiDaily, KpiFact, KpiMonthly  # noqa: E402
+from aftersales.kpi.models import (  # noqa: E402
+    MONTHLY_ROLLUPS,
+    KpiDaily,
+    KpiFact,
+    KpiMonthly,
+    KpiMonthlyProduct,
+)
 from aftersales.orders.models import OrderEvent, ServiceOrder  # noqa: E402
 
 EVENT_COLUMNS = ("order_id", "at", "source", "kind", "action", "from_status", "to_status")
@@ -390,15 +396,19 @@ def main() -> None:
     actions.kpi_refresh(company_id=company_id)
     refresh_s = time.perf_counter() - t0
 
-    def plain(rows: Any) -> Counter[tuple[Any, ...]]:
+    def plain(rows: Any, dims: tuple[str, ...]) -> Counter[tuple[Any, ...]]:
         return Counter(
-            (r.kpi, r.month, *(getattr(r, c) for c in actions.COARSE), r.num, r.den, r.count)
-            for r in rows
+            (r.kpi, r.month, *(getattr(r, c) for c in dims), r.num, r.den, r.count) for r in rows
         )
 
     # the monthly rows the job moved by differences equal a sum of the daily rows
-    kept = plain(KpiMonthly.objects.filter(company_id=company_id))
-    rebuilt = plain(actions.monthly_from_daily(company_id))
+    kept = [
+        plain(model.objects.filter(company_id=company_id), dims) for model, dims in MONTHLY_ROLLUPS
+    ]
+    rebuilt = [
+        plain(actions.monthly_from_daily(company_id, model), dims)
+        for model, dims in MONTHLY_ROLLUPS
+    ]
     summary = {
         "database": connection.vendor,
         "machine": f"{platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}",
@@ -408,6 +418,7 @@ def main() -> None:
         "facts": KpiFact.objects.count(),
         "daily_rows": KpiDaily.objects.count(),
         "monthly_rows": KpiMonthly.objects.count(),
+        "monthly_product_rows": KpiMonthlyProduct.objects.count(),
         "open_orders": ServiceOrder.objects.filter(status="accepted").count(),
         "units_s": round(units_s, 1),
         "fill_s": round(fill_s, 1),

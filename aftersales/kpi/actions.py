@@ -32,6 +32,7 @@ from aftersales.kpi import assessment, formulas, gbt27922, selectors
 from aftersales.kpi.choices import RUN_LIFECYCLE
 from aftersales.kpi.formulas import Contribution
 from aftersales.kpi.models import (
+    MONTHLY_ROLLUPS,
     AssessmentAdjustment,
     AssessmentEvent,
     AssessmentResult,
@@ -41,6 +42,7 @@ from aftersales.kpi.models import (
     KpiDaily,
     KpiFact,
     KpiMonthly,
+    KpiMonthlyProduct,
     KpiSnapshot,
     KpiSubscription,
     SelfAssessment,
@@ -50,6 +52,8 @@ from aftersales.orders.choices import OPEN
 from aftersales.orders.models import OrderEvent, ServiceOrder
 from aftersales.parts.choices import ReturnStatus
 from aftersales.parts.models import PartsRequestEvent, ReturnEvent, ReturnObligation
+
+MonthlyRow = KpiMonthly | KpiMonthlyProduct
 
 DIM_COLUMNS = (
     "station_id",
@@ -132,57 +136,71 @@ def _replace_facts(
     return touched
 
 
-# every dimension but the technician
-COARSE = tuple(c for c in DIM_COLUMNS if c != "technician_id")
-MonthKey = tuple[Any, ...]  # (kpi, month, *COARSE)
+# every dimension any monthly rollup keeps
+ROLLUP_DIMS = tuple(c for c in DIM_COLUMNS if any(c in dims for _m, dims in MONTHLY_ROLLUPS))
+MonthKey = tuple[Any, ...]  # (kpi, month, *that rollup's dimensions)
+Deltas = list[dict[MonthKey, list[Any]]]  # one per rollup, in MONTHLY_ROLLUPS order
 
 
 def month_of(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def _coarse_sums(company_id: int, kpi: str, days: list[dt.date]) -> dict[MonthKey, list[Any]]:
-    """The daily rows of these days summed per month and coarse dimensions."""
-    out: dict[MonthKey, list[Any]] = {}
+def _month_sums(company_id: int, kpi: str, days: list[dt.date]) -> Deltas:
+    """The daily rows of these days summed per month and each rollup's dimensions."""
+    out: Deltas = [{} for _r in MONTHLY_ROLLUPS]
     rows = (
         KpiDaily.objects.filter(company_id=company_id, kpi=kpi, day__in=days)
-        .values("day", *COARSE)
+        .values("day", *ROLLUP_DIMS)
         .annotate(n=Sum("num"), d=Sum("den"), c=Sum("count"))
         .order_by()
     )
     for r in rows:
-        key = (kpi, month_of(r["day"]), *(r[c] for c in COARSE))
-        got = out.setdefault(key, [Decimal(0), Decimal(0), 0])
-        got[0] += r["n"] or 0
-        got[1] += r["d"] or 0
-        got[2] += r["c"] or 0
+        month = month_of(r["day"])
+        for sums, (_model, dims) in zip(out, MONTHLY_ROLLUPS, strict=True):
+            got = sums.setdefault((kpi, month, *(r[c] for c in dims)), [Decimal(0), Decimal(0), 0])
+            got[0] += r["n"] or 0
+            got[1] += r["d"] or 0
+            got[2] += r["c"] or 0
     return out
 
 
-def _apply_monthly(company_id: int, delta: dict[MonthKey, list[Any]]) -> None:
-    """Add the differences to the monthly rows (a row whose count falls to 0 goes)."""
+def _add_into(total: Deltas, part: Deltas, sign: int) -> None:
+    for into, sums in zip(total, part, strict=True):
+        for key, (n, d, c) in sums.items():
+            got = into.setdefault(key, [Decimal(0), Decimal(0), 0])
+            got[0] += sign * n
+            got[1] += sign * d
+            got[2] += sign * c
+
+
+def _apply_monthly(
+    company_id: int,
+    model: type[MonthlyRow],
+    dims: tuple[str, ...],
+    delta: dict[MonthKey, list[Any]],
+) -> None:
+    """Add the differences to one rollup's rows (a row whose count falls to 0 goes)."""
     delta = {k: v for k, v in delta.items() if v[0] or v[1] or v[2]}
     by_kpi: dict[str, set[dt.date]] = {}
     for key in delta:
         by_kpi.setdefault(key[0], set()).add(key[1])
-    existing: dict[MonthKey, KpiMonthly] = {}
+    existing: dict[MonthKey, Any] = {}
     for kpi, months in by_kpi.items():
-        for row in KpiMonthly.objects.filter(
-            company_id=company_id, kpi=kpi, month__in=sorted(months)
-        ):
-            existing[(row.kpi, row.month, *(getattr(row, c) for c in COARSE))] = row
+        for row in model.objects.filter(company_id=company_id, kpi=kpi, month__in=sorted(months)):
+            existing[(row.kpi, row.month, *(getattr(row, c) for c in dims))] = row
     create, update, gone = [], [], []
     for key, (num, den, count) in delta.items():
         row = existing.get(key)
         if row is None:
-            row = KpiMonthly(
+            row = model(
                 company_id=company_id,
                 kpi=key[0],
                 month=key[1],
                 num=Decimal(0),
                 den=Decimal(0),
                 count=0,
-                **dict(zip(COARSE, key[2:], strict=True)),
+                **dict(zip(dims, key[2:], strict=True)),
             )
             create.append(row)
         elif row.count + count <= 0:
@@ -193,10 +211,10 @@ def _apply_monthly(company_id: int, delta: dict[MonthKey, list[Any]]) -> None:
         row.num += num
         row.den += den
         row.count += count
-    KpiMonthly.objects.bulk_create(create, batch_size=500)
-    KpiMonthly.objects.bulk_update(update, ["num", "den", "count"], batch_size=500)
+    model.objects.bulk_create(create, batch_size=500)
+    model.objects.bulk_update(update, ["num", "den", "count"], batch_size=500)
     if gone:
-        KpiMonthly.objects.filter(pk__in=gone).delete()
+        model.objects.filter(pk__in=gone).delete()
 
 
 def _rebuild_daily(
@@ -212,18 +230,14 @@ def _rebuild_daily(
     facts, daily = qn(KpiFact._meta.db_table), qn(KpiDaily._meta.db_table)
     group = ", ".join(qn(c) for c in ("company_id", "kpi", "day", *DIM_COLUMNS))
     written = 0
-    delta: dict[MonthKey, list[Any]] = {}
+    delta: Deltas = [{} for _r in MONTHLY_ROLLUPS]
     with connection.cursor() as cursor:
         for kpi, days in sorted(by_kpi.items()):
             day_list = sorted(days)
             for i in range(0, len(day_list), 500):
                 some = day_list[i : i + 500]
-                before = _coarse_sums(company_id, kpi, some) if monthly else {}
-                for key, (n, d, c) in before.items():
-                    got = delta.setdefault(key, [Decimal(0), Decimal(0), 0])
-                    got[0] -= n
-                    got[1] -= d
-                    got[2] -= c
+                if monthly:
+                    _add_into(delta, _month_sums(company_id, kpi, some), -1)
                 chunk = [connection.ops.adapt_datefield_value(d) for d in some]
                 marks = ", ".join(["%s"] * len(chunk))
                 where = f"company_id = %s AND kpi = %s AND day IN ({marks})"
@@ -237,22 +251,22 @@ def _rebuild_daily(
                     params,
                 )
                 written += max(cursor.rowcount, 0)
-                after = _coarse_sums(company_id, kpi, some) if monthly else {}
-                for key, (n, d, c) in after.items():
-                    got = delta.setdefault(key, [Decimal(0), Decimal(0), 0])
-                    got[0] += n
-                    got[1] += d
-                    got[2] += c
-    _apply_monthly(company_id, delta)
+                if monthly:
+                    _add_into(delta, _month_sums(company_id, kpi, some), 1)
+    for (model, dims), sums in zip(MONTHLY_ROLLUPS, delta, strict=True):
+        _apply_monthly(company_id, model, dims, sums)
     return written
 
 
-def monthly_from_daily(company_id: int) -> list[KpiMonthly]:
-    """The monthly rows as a from-scratch sum of the daily ones (what the deltas must keep)."""
+def monthly_from_daily(
+    company_id: int, model: type[MonthlyRow] = KpiMonthly
+) -> list[KpiMonthly | KpiMonthlyProduct]:
+    """One rollup's rows as a from-scratch sum of the daily ones (what the deltas must keep)."""
+    dims = dict(MONTHLY_ROLLUPS)[model]
     rows = (
         KpiDaily.objects.filter(company_id=company_id)
         .annotate(m=TruncMonth("day"))
-        .values("kpi", "m", *COARSE)
+        .values("kpi", "m", *dims)
         .annotate(n=Sum("num"), d=Sum("den"), c=Sum("count"))
         .order_by()
     )
@@ -260,14 +274,14 @@ def monthly_from_daily(company_id: int) -> list[KpiMonthly]:
     for r in rows:
         month = r["m"].date() if isinstance(r["m"], dt.datetime) else r["m"]
         out.append(
-            KpiMonthly(
+            model(
                 company_id=company_id,
                 kpi=r["kpi"],
                 month=month,
                 num=r["n"] or Decimal(0),
                 den=r["d"] or Decimal(0),
                 count=r["c"] or 0,
-                **{c: r[c] for c in COARSE},
+                **{c: r[c] for c in dims},
             )
         )
     return out
@@ -275,11 +289,15 @@ def monthly_from_daily(company_id: int) -> list[KpiMonthly]:
 
 @transaction.atomic
 def kpi_monthly_rebuild(*, company_id: int) -> int:
-    """Rewrite the monthly rollup from the daily rows (the same rows the deltas keep)."""
-    KpiMonthly.objects.filter(company_id=company_id).delete()
-    rows = monthly_from_daily(company_id)
-    KpiMonthly.objects.bulk_create(rows, batch_size=2000)
-    return len(rows)
+    """Rewrite the monthly rollups from the daily rows (the same rows the deltas keep);
+    returns the number of rows written."""
+    written = 0
+    for model, _dims in MONTHLY_ROLLUPS:
+        model.objects.filter(company_id=company_id).delete()
+        rows = monthly_from_daily(company_id, model)
+        model.objects.bulk_create(rows, batch_size=2000)  # type: ignore[arg-type]
+        written += len(rows)
+    return written
 
 
 def _recompute(
