@@ -45,6 +45,7 @@ from aftersales.kpi.models import (
     KpiMonthlyProduct,
     KpiSnapshot,
     KpiSubscription,
+    KpiWatch,
     SelfAssessment,
     TrainingRecord,
 )
@@ -300,6 +301,17 @@ def kpi_monthly_rebuild(*, company_id: int) -> int:
     return written
 
 
+def _replace_watches(company_id: int, ids: set[int], due: dict[int, dt.datetime]) -> None:
+    """Replace the watch rows of these orders (when the clock alone changes them next)."""
+    id_list = sorted(ids)
+    for i in range(0, len(id_list), selectors.CHUNK):
+        KpiWatch.objects.filter(order_id__in=id_list[i : i + selectors.CHUNK]).delete()
+    KpiWatch.objects.bulk_create(
+        [KpiWatch(company_id=company_id, order_id=pk, at=at) for pk, at in sorted(due.items())],
+        batch_size=1000,
+    )
+
+
 def _recompute(
     company_id: int,
     *,
@@ -322,6 +334,7 @@ def _recompute(
             rows, as_of=as_of, calendar=work_calendar(company_id)
         )
         touched |= _replace_facts(company_id, "order", ids, contributions)
+        _replace_watches(company_id, ids, formulas.decides_at(rows, as_of=as_of))
     if complaints is None or complaints:
         found = selectors.complaint_rows(company_id, complaints)
         ids = set(complaints) if complaints is not None else {c.id for c in found}
@@ -358,8 +371,11 @@ def _recompute(
 @transaction.atomic
 def kpi_refresh(*, company_id: int, as_of: dt.datetime | None = None) -> int:
     """Bring the facts and daily sums up to date with the events written since the last run
-    (and with the clock: open orders and unreturned parts are looked at every run, since a due
-    time passing decides them). Returns the number of daily rows rewritten."""
+    (the event-id watermark in `KpiCursor`) and with the clock: the open orders whose watch
+    time (a due time or a booked window's end, `KpiWatch`) passed since the last run and the
+    unreturned parts whose return date did. Runs once at a time per company (the cursor row
+    is locked) and moves the watermark in the same transaction. Returns the number of daily
+    rows rewritten."""
     now = as_of or clock.now()
     cursor, _created = KpiCursor.objects.select_for_update().get_or_create(company_id=company_id)
     new_order_events = OrderEvent.objects.filter(
@@ -370,11 +386,23 @@ def kpi_refresh(*, company_id: int, as_of: dt.datetime | None = None) -> int:
     for pk, order_id in new_order_events.values_list("pk", "order_id").iterator():
         orders.add(order_id)
         top_order_event = max(top_order_event, pk)
-    orders |= set(
-        ServiceOrder.objects.filter(company_id=company_id, status__in=OPEN).values_list(
-            "pk", flat=True
+    # the orders the clock alone changed since the last run: their watch time has passed.
+    # The first run, or a run as of a moment before the last one (a backfill after live
+    # runs), looks at every open order instead, as a rebuild would.
+    prev = cursor.ran_at
+    incremental = prev is not None and now >= prev
+    if incremental:
+        orders |= set(
+            KpiWatch.objects.filter(company_id=company_id, at__lt=now).values_list(
+                "order_id", flat=True
+            )
         )
-    )
+    else:
+        orders |= set(
+            ServiceOrder.objects.filter(company_id=company_id, status__in=OPEN).values_list(
+                "pk", flat=True
+            )
+        )
     complaint_events = list(
         ComplaintEvent.objects.filter(
             complaint__company_id=company_id, pk__gt=cursor.complaint_event_id
@@ -387,11 +415,14 @@ def kpi_refresh(*, company_id: int, as_of: dt.datetime | None = None) -> int:
         ).values_list("pk", "obligation_id")
     )
     returns = {r for _pk, r in return_events}
-    returns |= set(
-        ReturnObligation.objects.filter(
-            company_id=company_id, status=ReturnStatus.OPEN
-        ).values_list("pk", flat=True)
-    )
+    # an unreturned part is missed once its return date has passed: those whose date passed
+    # since the last run (all open ones on the first run or when the clock went back)
+    open_returns = ReturnObligation.objects.filter(company_id=company_id, status=ReturnStatus.OPEN)
+    if incremental and prev is not None:
+        open_returns = open_returns.filter(
+            due__gte=formulas.local_day(prev), due__lt=formulas.local_day(now)
+        )
+    returns |= set(open_returns.values_list("pk", flat=True))
     request_events = list(
         PartsRequestEvent.objects.filter(
             request__company_id=company_id, pk__gt=cursor.parts_request_event_id

@@ -173,6 +173,22 @@ class KpiCursor(models.Model):
         return f"KPI cursor of {self.company_id}"
 
 
+class KpiWatch(models.Model):
+    """An open order whose figures change with the clock alone, and when
+    (`formulas.decides_at`): the job recomputes it once that moment has passed, and every
+    other order only when it has new events."""
+
+    company_id = models.BigIntegerField()
+    order_id = models.BigIntegerField(unique=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["company_id", "at"], name="kpi_watch_at_idx")]
+
+    def __str__(self) -> str:
+        return f"order {self.order_id} at {self.at}"
+
+
 class KpiSnapshot(AppendOnlyModel):
     """Frozen figures of one KPI for a closed period, grouped one way: what an assessment (and
     settlement) reads. Late events do not change a snapshot; a new one may be taken."""
