@@ -488,3 +488,49 @@ def loaners_owed(request: HttpRequest) -> Any:
     """Jobs whose car has been in repair over 5 days with no loaner lent (the car rule)."""
     require(request.user, Perm.WORKSHOP_COUNTER)
     return [_job_out(request, j) for j in selectors.loaners_owed(request.user)[:500]]
+
+
+# --- turnaround by station and service type ----------------------------------------------------
+
+
+class TurnaroundRuleOut(Schema):
+    id: int
+    station_id: int | None = Field(description="None: every station")
+    service_type: str = Field(description='"": every service type')
+    days: int = Field(description="Working days from the brought-in moment (0: no promise)")
+
+
+class TurnaroundRuleIn(Schema):
+    station_id: int | None = None
+    service_type: str = ""
+    days: int
+
+
+class TurnaroundOut(Schema):
+    default_days: int = Field(description="The company's setting: where no rule applies")
+    rules: list[TurnaroundRuleOut]
+
+
+@router.get("/workshop/turnaround", response={200: TurnaroundOut, **ERRORS})
+def turnaround_list(request: HttpRequest) -> Any:
+    """The turnaround promise: the company's default and the rules by station and service
+    type (the most specific applies: station and type, then station, then type)."""
+    require(request.user, Perm.WORKSHOP_RULES)
+    return {
+        "default_days": selectors.workshop_settings(request.user.company_id).turnaround_days,
+        "rules": list(selectors.turnaround_rules(request.user)[:500]),
+    }
+
+
+@router.put("/workshop/turnaround", response={200: TurnaroundRuleOut, **ERRORS})
+def turnaround_set(request: HttpRequest, body: TurnaroundRuleIn) -> Any:
+    """Set the promise for a station, a service type, or both (replaces the rule there)."""
+    return actions.turnaround_rule_set(
+        actor=request.user, station=body.station_id, service_type=body.service_type, days=body.days
+    )
+
+
+@router.delete("/workshop/turnaround/{rule_id}", response={204: None, **ERRORS})
+def turnaround_delete(request: HttpRequest, rule_id: int) -> Any:
+    actions.turnaround_rule_delete(actor=request.user, rule=rule_id)
+    return Status(204, None)

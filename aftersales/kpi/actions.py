@@ -32,6 +32,7 @@ from aftersales.kpi import assessment, formulas, gbt27922, selectors
 from aftersales.kpi.choices import RUN_LIFECYCLE
 from aftersales.kpi.formulas import Contribution
 from aftersales.kpi.models import (
+    MONTHLY_ROLLUPS,
     AssessmentAdjustment,
     AssessmentEvent,
     AssessmentResult,
@@ -41,8 +42,10 @@ from aftersales.kpi.models import (
     KpiDaily,
     KpiFact,
     KpiMonthly,
+    KpiMonthlyProduct,
     KpiSnapshot,
     KpiSubscription,
+    KpiWatch,
     SelfAssessment,
     TrainingRecord,
 )
@@ -50,6 +53,8 @@ from aftersales.orders.choices import OPEN
 from aftersales.orders.models import OrderEvent, ServiceOrder
 from aftersales.parts.choices import ReturnStatus
 from aftersales.parts.models import PartsRequestEvent, ReturnEvent, ReturnObligation
+
+MonthlyRow = KpiMonthly | KpiMonthlyProduct
 
 DIM_COLUMNS = (
     "station_id",
@@ -132,57 +137,71 @@ def _replace_facts(
     return touched
 
 
-# every dimension but the technician
-COARSE = tuple(c for c in DIM_COLUMNS if c != "technician_id")
-MonthKey = tuple[Any, ...]  # (kpi, month, *COARSE)
+# every dimension any monthly rollup keeps
+ROLLUP_DIMS = tuple(c for c in DIM_COLUMNS if any(c in dims for _m, dims in MONTHLY_ROLLUPS))
+MonthKey = tuple[Any, ...]  # (kpi, month, *that rollup's dimensions)
+Deltas = list[dict[MonthKey, list[Any]]]  # one per rollup, in MONTHLY_ROLLUPS order
 
 
 def month_of(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def _coarse_sums(company_id: int, kpi: str, days: list[dt.date]) -> dict[MonthKey, list[Any]]:
-    """The daily rows of these days summed per month and coarse dimensions."""
-    out: dict[MonthKey, list[Any]] = {}
+def _month_sums(company_id: int, kpi: str, days: list[dt.date]) -> Deltas:
+    """The daily rows of these days summed per month and each rollup's dimensions."""
+    out: Deltas = [{} for _r in MONTHLY_ROLLUPS]
     rows = (
         KpiDaily.objects.filter(company_id=company_id, kpi=kpi, day__in=days)
-        .values("day", *COARSE)
+        .values("day", *ROLLUP_DIMS)
         .annotate(n=Sum("num"), d=Sum("den"), c=Sum("count"))
         .order_by()
     )
     for r in rows:
-        key = (kpi, month_of(r["day"]), *(r[c] for c in COARSE))
-        got = out.setdefault(key, [Decimal(0), Decimal(0), 0])
-        got[0] += r["n"] or 0
-        got[1] += r["d"] or 0
-        got[2] += r["c"] or 0
+        month = month_of(r["day"])
+        for sums, (_model, dims) in zip(out, MONTHLY_ROLLUPS, strict=True):
+            got = sums.setdefault((kpi, month, *(r[c] for c in dims)), [Decimal(0), Decimal(0), 0])
+            got[0] += r["n"] or 0
+            got[1] += r["d"] or 0
+            got[2] += r["c"] or 0
     return out
 
 
-def _apply_monthly(company_id: int, delta: dict[MonthKey, list[Any]]) -> None:
-    """Add the differences to the monthly rows (a row whose count falls to 0 goes)."""
+def _add_into(total: Deltas, part: Deltas, sign: int) -> None:
+    for into, sums in zip(total, part, strict=True):
+        for key, (n, d, c) in sums.items():
+            got = into.setdefault(key, [Decimal(0), Decimal(0), 0])
+            got[0] += sign * n
+            got[1] += sign * d
+            got[2] += sign * c
+
+
+def _apply_monthly(
+    company_id: int,
+    model: type[MonthlyRow],
+    dims: tuple[str, ...],
+    delta: dict[MonthKey, list[Any]],
+) -> None:
+    """Add the differences to one rollup's rows (a row whose count falls to 0 goes)."""
     delta = {k: v for k, v in delta.items() if v[0] or v[1] or v[2]}
     by_kpi: dict[str, set[dt.date]] = {}
     for key in delta:
         by_kpi.setdefault(key[0], set()).add(key[1])
-    existing: dict[MonthKey, KpiMonthly] = {}
+    existing: dict[MonthKey, Any] = {}
     for kpi, months in by_kpi.items():
-        for row in KpiMonthly.objects.filter(
-            company_id=company_id, kpi=kpi, month__in=sorted(months)
-        ):
-            existing[(row.kpi, row.month, *(getattr(row, c) for c in COARSE))] = row
+        for row in model.objects.filter(company_id=company_id, kpi=kpi, month__in=sorted(months)):
+            existing[(row.kpi, row.month, *(getattr(row, c) for c in dims))] = row
     create, update, gone = [], [], []
     for key, (num, den, count) in delta.items():
         row = existing.get(key)
         if row is None:
-            row = KpiMonthly(
+            row = model(
                 company_id=company_id,
                 kpi=key[0],
                 month=key[1],
                 num=Decimal(0),
                 den=Decimal(0),
                 count=0,
-                **dict(zip(COARSE, key[2:], strict=True)),
+                **dict(zip(dims, key[2:], strict=True)),
             )
             create.append(row)
         elif row.count + count <= 0:
@@ -193,10 +212,10 @@ def _apply_monthly(company_id: int, delta: dict[MonthKey, list[Any]]) -> None:
         row.num += num
         row.den += den
         row.count += count
-    KpiMonthly.objects.bulk_create(create, batch_size=500)
-    KpiMonthly.objects.bulk_update(update, ["num", "den", "count"], batch_size=500)
+    model.objects.bulk_create(create, batch_size=500)
+    model.objects.bulk_update(update, ["num", "den", "count"], batch_size=500)
     if gone:
-        KpiMonthly.objects.filter(pk__in=gone).delete()
+        model.objects.filter(pk__in=gone).delete()
 
 
 def _rebuild_daily(
@@ -212,18 +231,14 @@ def _rebuild_daily(
     facts, daily = qn(KpiFact._meta.db_table), qn(KpiDaily._meta.db_table)
     group = ", ".join(qn(c) for c in ("company_id", "kpi", "day", *DIM_COLUMNS))
     written = 0
-    delta: dict[MonthKey, list[Any]] = {}
+    delta: Deltas = [{} for _r in MONTHLY_ROLLUPS]
     with connection.cursor() as cursor:
         for kpi, days in sorted(by_kpi.items()):
             day_list = sorted(days)
             for i in range(0, len(day_list), 500):
                 some = day_list[i : i + 500]
-                before = _coarse_sums(company_id, kpi, some) if monthly else {}
-                for key, (n, d, c) in before.items():
-                    got = delta.setdefault(key, [Decimal(0), Decimal(0), 0])
-                    got[0] -= n
-                    got[1] -= d
-                    got[2] -= c
+                if monthly:
+                    _add_into(delta, _month_sums(company_id, kpi, some), -1)
                 chunk = [connection.ops.adapt_datefield_value(d) for d in some]
                 marks = ", ".join(["%s"] * len(chunk))
                 where = f"company_id = %s AND kpi = %s AND day IN ({marks})"
@@ -237,22 +252,22 @@ def _rebuild_daily(
                     params,
                 )
                 written += max(cursor.rowcount, 0)
-                after = _coarse_sums(company_id, kpi, some) if monthly else {}
-                for key, (n, d, c) in after.items():
-                    got = delta.setdefault(key, [Decimal(0), Decimal(0), 0])
-                    got[0] += n
-                    got[1] += d
-                    got[2] += c
-    _apply_monthly(company_id, delta)
+                if monthly:
+                    _add_into(delta, _month_sums(company_id, kpi, some), 1)
+    for (model, dims), sums in zip(MONTHLY_ROLLUPS, delta, strict=True):
+        _apply_monthly(company_id, model, dims, sums)
     return written
 
 
-def monthly_from_daily(company_id: int) -> list[KpiMonthly]:
-    """The monthly rows as a from-scratch sum of the daily ones (what the deltas must keep)."""
+def monthly_from_daily(
+    company_id: int, model: type[MonthlyRow] = KpiMonthly
+) -> list[KpiMonthly | KpiMonthlyProduct]:
+    """One rollup's rows as a from-scratch sum of the daily ones (what the deltas must keep)."""
+    dims = dict(MONTHLY_ROLLUPS)[model]
     rows = (
         KpiDaily.objects.filter(company_id=company_id)
         .annotate(m=TruncMonth("day"))
-        .values("kpi", "m", *COARSE)
+        .values("kpi", "m", *dims)
         .annotate(n=Sum("num"), d=Sum("den"), c=Sum("count"))
         .order_by()
     )
@@ -260,14 +275,14 @@ def monthly_from_daily(company_id: int) -> list[KpiMonthly]:
     for r in rows:
         month = r["m"].date() if isinstance(r["m"], dt.datetime) else r["m"]
         out.append(
-            KpiMonthly(
+            model(
                 company_id=company_id,
                 kpi=r["kpi"],
                 month=month,
                 num=r["n"] or Decimal(0),
                 den=r["d"] or Decimal(0),
                 count=r["c"] or 0,
-                **{c: r[c] for c in COARSE},
+                **{c: r[c] for c in dims},
             )
         )
     return out
@@ -275,11 +290,26 @@ def monthly_from_daily(company_id: int) -> list[KpiMonthly]:
 
 @transaction.atomic
 def kpi_monthly_rebuild(*, company_id: int) -> int:
-    """Rewrite the monthly rollup from the daily rows (the same rows the deltas keep)."""
-    KpiMonthly.objects.filter(company_id=company_id).delete()
-    rows = monthly_from_daily(company_id)
-    KpiMonthly.objects.bulk_create(rows, batch_size=2000)
-    return len(rows)
+    """Rewrite the monthly rollups from the daily rows (the same rows the deltas keep);
+    returns the number of rows written."""
+    written = 0
+    for model, _dims in MONTHLY_ROLLUPS:
+        model.objects.filter(company_id=company_id).delete()
+        rows = monthly_from_daily(company_id, model)
+        model.objects.bulk_create(rows, batch_size=2000)  # type: ignore[arg-type]
+        written += len(rows)
+    return written
+
+
+def _replace_watches(company_id: int, ids: set[int], due: dict[int, dt.datetime]) -> None:
+    """Replace the watch rows of these orders (when the clock alone changes them next)."""
+    id_list = sorted(ids)
+    for i in range(0, len(id_list), selectors.CHUNK):
+        KpiWatch.objects.filter(order_id__in=id_list[i : i + selectors.CHUNK]).delete()
+    KpiWatch.objects.bulk_create(
+        [KpiWatch(company_id=company_id, order_id=pk, at=at) for pk, at in sorted(due.items())],
+        batch_size=1000,
+    )
 
 
 def _recompute(
@@ -304,6 +334,7 @@ def _recompute(
             rows, as_of=as_of, calendar=work_calendar(company_id)
         )
         touched |= _replace_facts(company_id, "order", ids, contributions)
+        _replace_watches(company_id, ids, formulas.decides_at(rows, as_of=as_of))
     if complaints is None or complaints:
         found = selectors.complaint_rows(company_id, complaints)
         ids = set(complaints) if complaints is not None else {c.id for c in found}
@@ -340,8 +371,11 @@ def _recompute(
 @transaction.atomic
 def kpi_refresh(*, company_id: int, as_of: dt.datetime | None = None) -> int:
     """Bring the facts and daily sums up to date with the events written since the last run
-    (and with the clock: open orders and unreturned parts are looked at every run, since a due
-    time passing decides them). Returns the number of daily rows rewritten."""
+    (the event-id watermark in `KpiCursor`) and with the clock: the open orders whose watch
+    time (a due time or a booked window's end, `KpiWatch`) passed since the last run and the
+    unreturned parts whose return date did. Runs once at a time per company (the cursor row
+    is locked) and moves the watermark in the same transaction. Returns the number of daily
+    rows rewritten."""
     now = as_of or clock.now()
     cursor, _created = KpiCursor.objects.select_for_update().get_or_create(company_id=company_id)
     new_order_events = OrderEvent.objects.filter(
@@ -352,11 +386,23 @@ def kpi_refresh(*, company_id: int, as_of: dt.datetime | None = None) -> int:
     for pk, order_id in new_order_events.values_list("pk", "order_id").iterator():
         orders.add(order_id)
         top_order_event = max(top_order_event, pk)
-    orders |= set(
-        ServiceOrder.objects.filter(company_id=company_id, status__in=OPEN).values_list(
-            "pk", flat=True
+    # the orders the clock alone changed since the last run: their watch time has passed.
+    # The first run, or a run as of a moment before the last one (a backfill after live
+    # runs), looks at every open order instead, as a rebuild would.
+    prev = cursor.ran_at
+    incremental = prev is not None and now >= prev
+    if incremental:
+        orders |= set(
+            KpiWatch.objects.filter(company_id=company_id, at__lt=now).values_list(
+                "order_id", flat=True
+            )
         )
-    )
+    else:
+        orders |= set(
+            ServiceOrder.objects.filter(company_id=company_id, status__in=OPEN).values_list(
+                "pk", flat=True
+            )
+        )
     complaint_events = list(
         ComplaintEvent.objects.filter(
             complaint__company_id=company_id, pk__gt=cursor.complaint_event_id
@@ -369,11 +415,14 @@ def kpi_refresh(*, company_id: int, as_of: dt.datetime | None = None) -> int:
         ).values_list("pk", "obligation_id")
     )
     returns = {r for _pk, r in return_events}
-    returns |= set(
-        ReturnObligation.objects.filter(
-            company_id=company_id, status=ReturnStatus.OPEN
-        ).values_list("pk", flat=True)
-    )
+    # an unreturned part is missed once its return date has passed: those whose date passed
+    # since the last run (all open ones on the first run or when the clock went back)
+    open_returns = ReturnObligation.objects.filter(company_id=company_id, status=ReturnStatus.OPEN)
+    if incremental and prev is not None:
+        open_returns = open_returns.filter(
+            due__gte=formulas.local_day(prev), due__lt=formulas.local_day(now)
+        )
+    returns |= set(open_returns.values_list("pk", flat=True))
     request_events = list(
         PartsRequestEvent.objects.filter(
             request__company_id=company_id, pk__gt=cursor.parts_request_event_id

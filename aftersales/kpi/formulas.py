@@ -640,6 +640,29 @@ def repeat_within(
     return sorted(set(found))
 
 
+def decides_at(rows: Iterable[OrderRow], *, as_of: dt.datetime) -> dict[int, dt.datetime]:
+    """Per order, the next moment after `as_of` at which its contributions change with the
+    clock alone (a due time or a booked window's end passing while it is open and not
+    paused); orders the clock cannot change are left out. Everything else that changes a
+    figure is an event, so the job recomputes an order again only for a new event or once
+    this moment has passed."""
+    out: dict[int, dt.datetime] = {}
+    for r in rows:
+        f = derive(r)
+        if f.excluded or not r.events or f.status in NOT_BACKLOG or f.status in PAUSED:
+            continue
+        times = [
+            due
+            for target in f.goals
+            if target not in f.met and (due := f.due_now.get(target)) is not None and due >= as_of
+        ]
+        if f.window is not None and not f.arrivals and f.window[1] >= as_of:
+            times.append(f.window[1])
+        if times:
+            out[r.id] = min(times)
+    return out
+
+
 def order_contributions(
     rows: Iterable[OrderRow],
     *,

@@ -99,17 +99,16 @@ class KpiDaily(Dimensions):
 
 
 class KpiMonthly(models.Model):
-    """The dashboards' rollup: the daily sums per month and every dimension but the technician
-    (figures by or for a technician are read from `KpiDaily`). Kept in step with `KpiDaily`
-    by adding the difference each rewrite of a day makes."""
+    """The dashboards' rollup: the daily sums per month, station, region, product category and
+    service type (figures by or for a technician are read from `KpiDaily`; by model or fault
+    code from `KpiMonthlyProduct`). Kept in step with `KpiDaily` by adding the difference
+    each rewrite of a day makes."""
 
     company_id = models.BigIntegerField()
     kpi = models.CharField(max_length=40)
     month = models.DateField()  # the first day of the month
     station_id = models.BigIntegerField(null=True)
     region_id = models.BigIntegerField(null=True)
-    model_id = models.BigIntegerField(null=True)
-    fault_code_id = models.BigIntegerField(null=True)
     category_id = models.BigIntegerField(null=True)
     service_type = models.CharField(max_length=16, blank=True)
     num = models.DecimalField(**AMOUNT)
@@ -126,6 +125,39 @@ class KpiMonthly(models.Model):
         return f"{self.kpi} {self.month:%Y-%m} {self.num}/{self.den}"
 
 
+class KpiMonthlyProduct(models.Model):
+    """The failure-rate and Pareto charts' rollup: the daily sums per month, product model,
+    fault code, category and service type, for the whole company (a station or region filter
+    reads the daily rows). Kept in step with `KpiDaily` the same way as `KpiMonthly`."""
+
+    company_id = models.BigIntegerField()
+    kpi = models.CharField(max_length=40)
+    month = models.DateField()  # the first day of the month
+    model_id = models.BigIntegerField(null=True)
+    fault_code_id = models.BigIntegerField(null=True)
+    category_id = models.BigIntegerField(null=True)
+    service_type = models.CharField(max_length=16, blank=True)
+    num = models.DecimalField(**AMOUNT)
+    den = models.DecimalField(**AMOUNT)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["company_id", "kpi", "month"], name="kpi_monthly_product_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.month:%Y-%m} {self.num}/{self.den}"
+
+
+# The monthly rollups and the dimensions each keeps (the dashboards read the first that has
+# every column a figure groups or filters by).
+MONTHLY_ROLLUPS: tuple[tuple[type[KpiMonthly] | type[KpiMonthlyProduct], tuple[str, ...]], ...] = (
+    (KpiMonthly, ("station_id", "region_id", "category_id", "service_type")),
+    (KpiMonthlyProduct, ("model_id", "fault_code_id", "category_id", "service_type")),
+)
+
+
 class KpiCursor(models.Model):
     """How far the incremental job has read each event table (per company)."""
 
@@ -139,6 +171,22 @@ class KpiCursor(models.Model):
 
     def __str__(self) -> str:
         return f"KPI cursor of {self.company_id}"
+
+
+class KpiWatch(models.Model):
+    """An open order whose figures change with the clock alone, and when
+    (`formulas.decides_at`): the job recomputes it once that moment has passed, and every
+    other order only when it has new events."""
+
+    company_id = models.BigIntegerField()
+    order_id = models.BigIntegerField(unique=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["company_id", "at"], name="kpi_watch_at_idx")]
+
+    def __str__(self) -> str:
+        return f"order {self.order_id} at {self.at}"
 
 
 class KpiSnapshot(AppendOnlyModel):

@@ -14,7 +14,7 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from aftersales.accounts.choices import Role
+from aftersales.accounts.choices import STATION_ROLES, Role
 from aftersales.accounts.models import Region, Station, User
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.accounts.selectors import scope
@@ -25,7 +25,14 @@ from aftersales.customers.models import InstalledUnit
 from aftersales.feedback.models import Complaint, ComplaintEvent
 from aftersales.kpi import formulas
 from aftersales.kpi.formulas import BY_CODE, Dims, Event, KpiDefinition, OrderRow
-from aftersales.kpi.models import KpiDaily, KpiFact, KpiMonthly, KpiSnapshot, TrainingRecord
+from aftersales.kpi.models import (
+    MONTHLY_ROLLUPS,
+    KpiDaily,
+    KpiFact,
+    KpiMonthly,
+    KpiSnapshot,
+    TrainingRecord,
+)
 from aftersales.orders.models import OrderEvent, ServiceOrder
 from aftersales.parts.models import ReturnEvent, ReturnObligation
 
@@ -399,9 +406,8 @@ def _row(
     }
 
 
-# What the monthly rollup can answer (it has every dimension but the technician).
-MONTHLY_FILTERS = frozenset(g for g in GROUPS if g != "technician")
-MONTHLY_GROUPS = frozenset({None, "", "month", *MONTHLY_FILTERS})
+def _column(name: str) -> str:
+    return name if name == "service_type" else f"{name}_id"
 
 
 def _next_month(month: dt.date) -> dt.date:
@@ -429,14 +435,28 @@ def split_period(
     return (first, last_end.replace(day=1)), edges
 
 
-def _uses_monthly(group_by: str | None, filters: dict[str, Any] | None, user: Any) -> bool:
-    if group_by not in MONTHLY_GROUPS:
-        return False
-    if any(
-        v not in (None, "", []) and k not in MONTHLY_FILTERS for k, v in (filters or {}).items()
-    ):
-        return False
-    return getattr(user, "role", None) != Role.TECHNICIAN
+def _company_wide(user: Any) -> bool:
+    return user is None or not (
+        getattr(user, "station_id", None)
+        or getattr(user, "region_id", None)
+        or getattr(user, "role", None) in STATION_ROLES
+    )
+
+
+def _uses_monthly(group_by: str | None, filters: dict[str, Any] | None, user: Any) -> Any:
+    """The monthly rollup that can answer this figure (None: the daily rows): the first that
+    keeps the grouping and every filter; the product one only for a company-wide view."""
+    if getattr(user, "role", None) == Role.TECHNICIAN:
+        return None
+    if group_by not in (None, "", "month", *GROUPS):
+        return None
+    used = {_column(k) for k, v in (filters or {}).items() if v not in (None, "", [])}
+    if group_by and group_by != "month":
+        used.add(_column(group_by))
+    for model, dims in MONTHLY_ROLLUPS:
+        if used <= set(dims) and (model is KpiMonthly or _company_wide(user)):
+            return model
+    return None
 
 
 def _sums(
@@ -483,11 +503,12 @@ def rollup_sums(
     )
     where = _filters(filters)
     months, edges = (None, [(period_from, period_to)])
-    if _uses_monthly(group_by, filters, user):
+    rollup = _uses_monthly(group_by, filters, user)
+    if rollup:
         months, edges = split_period(period_from, period_to)
     parts: list[dict[Any, tuple[Decimal, Decimal]]] = []
     if months is not None:
-        qs = KpiMonthly.objects.filter(
+        qs = rollup.objects.filter(
             company_id=company_id, kpi=code, month__gte=months[0], month__lte=months[1]
         ).filter(where)
         if user is not None:

@@ -21,6 +21,7 @@ from aftersales.core.selectors import as_id, get_visible
 from aftersales.customers.selectors import units_visible_to
 from aftersales.fieldwork.choices import Cause, PaymentMethod, PhotoKind
 from aftersales.fieldwork.models import FeeItem
+from aftersales.orders.choices import ServiceType
 from aftersales.web.orders import WARRANTY_LABELS
 from aftersales.web.portal import portal_page
 from aftersales.web.shortcuts import error_page, flash_error, page, stored_image
@@ -818,6 +819,15 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 actions.workshop_settings_update(
                     actor=user, **{f: p[f] for f in actions.SETTING_FIELDS if f in p}
                 )
+            elif p.get("form") == "turnaround":
+                actions.turnaround_rule_set(
+                    actor=user,
+                    station=p.get("station") or None,
+                    service_type=p.get("service_type", ""),
+                    days=p.get("days", ""),
+                )
+            elif p.get("form") == "turnaround_delete":
+                actions.turnaround_rule_delete(actor=user, rule=p.get("rule"))
             else:
                 actions.station_workshop_update(
                     actor=user,
@@ -842,5 +852,12 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             if not (user.station_id or user.region_id)
             else None,
             "stations": stations,
+            "turnaround_rules": [
+                (r, dict(ServiceType.choices).get(r.service_type, ""))
+                for r in selectors.turnaround_rules(user)[:500]
+            ],
+            "service_types": ServiceType.choices,
+            "company_wide": not (user.station_id or user.region_id),
+            "default_turnaround": selectors.workshop_settings(user.company_id).turnaround_days,
         },
     )

@@ -56,6 +56,7 @@ from aftersales.workshop.models import (
     LoanerLoan,
     QueueTicket,
     Shipment,
+    TurnaroundRule,
     WorkshopEvent,
     WorkshopJob,
 )
@@ -198,19 +199,25 @@ def _move(
 
 
 def plan_turnaround(job: WorkshopJob, *, start: bool = False) -> list[str]:
-    """The promised ready time (not saved; returns the fields set): the company's turnaround
-    in working days from the brought-in moment on the working calendar, later by every
+    """The promised ready time (not saved; returns the fields set): the turnaround in working
+    days for the job's station and service type (a turnaround rule, else the company's) from the brought-in moment on the working calendar, later by every
     stretch spent waiting for parts (while it waits, the last promise stays on display).
     `start`: the unit was just brought in, the promise is taken from the settings."""
     from aftersales.calendars.selectors import work_calendar
     from aftersales.orders.sla import Pause, run_clock
-    from aftersales.workshop.selectors import workshop_settings
+    from aftersales.workshop.selectors import turnaround_days_for
 
     if job.received_at is None:
         return []
     cal = work_calendar(job.company_id)
     if start:
-        days = workshop_settings(job.company_id).turnaround_days
+        service_type = (
+            ServiceOrder.objects.filter(pk=job.order_id)
+            .values_list("service_type", flat=True)
+            .first()
+            or ""
+        )
+        days = turnaround_days_for(job.company_id, job.station_id, service_type)
         job.turnaround_minutes = days * rules.working_day_minutes(cal.intervals) if days else None
     if not job.turnaround_minutes:
         job.ready_due = None
@@ -1731,6 +1738,76 @@ def workshop_settings_update(*, actor: User, **changes: Any) -> Any:
         changes={k: [str(before[k]), str(after[k])] for k in after if before[k] != after[k]},
     )
     return row
+
+
+def _rule_scope(actor: User, station: Any) -> Any:
+    """The station a turnaround rule is for (None: every station, company-level only)."""
+    if station in (None, "", 0, "0"):
+        if actor.station_id or actor.region_id:
+            raise PermissionDenied("forbidden", _("You do not have permission to do this."))
+        return None
+    return _station_for(actor, station)
+
+
+@transaction.atomic
+def turnaround_rule_set(
+    *, actor: User, station: Any = None, service_type: str = "", days: Any
+) -> TurnaroundRule:
+    """Promise `days` working days for a station, a service type, or both (0: no promise);
+    replaces the rule already there for the same pair. Every station: company-level managers
+    only; a station: whoever may run its workshop settings."""
+    from aftersales.core.audit import audit_record
+    from aftersales.orders.choices import ServiceType
+
+    require(actor, Perm.WORKSHOP_RULES)
+    found = _rule_scope(actor, station)
+    service_type = (service_type or "").strip()
+    errors = Errors()
+    if service_type and service_type not in ServiceType.values:
+        errors.add("service_type", _("Choose a service type."))
+    if found is None and not service_type:
+        errors.add(
+            "station", _("Choose a station or a service type (the company setting is the default).")
+        )
+    try:
+        n = int(str(days).strip())
+    except (TypeError, ValueError):
+        n = -1
+    if not 0 <= n <= 365:
+        errors.add("days", _("Give a whole number of days from 0 to 365."))
+    errors.raise_if_any()
+    row, _created = TurnaroundRule.objects.select_for_update().get_or_create(
+        company_id=actor.company_id,
+        station=found,
+        service_type=service_type,
+        defaults={"days": n},
+    )
+    before = None if _created else row.days
+    row.days = n
+    row.save()
+    audit_record(
+        actor=actor,
+        action="workshop.turnaround_rule",
+        obj=row,
+        changes={"days": [before, n]},
+    )
+    return row
+
+
+@transaction.atomic
+def turnaround_rule_delete(*, actor: User, rule: Any) -> None:
+    """Remove a turnaround rule (the next less specific one, or the company's, applies)."""
+    from aftersales.core.audit import audit_record
+
+    require(actor, Perm.WORKSHOP_RULES)
+    row = TurnaroundRule.objects.filter(company_id=actor.company_id, pk=as_id(rule)).first()
+    if row is None:
+        raise NotFound("not_found", _("Not found."))
+    _rule_scope(actor, row.station_id)
+    audit_record(
+        actor=actor, action="workshop.turnaround_rule", obj=row, changes={"days": [row.days, None]}
+    )
+    row.delete()
 
 
 @transaction.atomic

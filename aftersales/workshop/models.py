@@ -63,6 +63,44 @@ class WorkshopSettings(models.Model):
         return f"workshop settings of {self.company_id}"
 
 
+class TurnaroundRule(models.Model):
+    """A turnaround promise for one station, one service type, or both (周转时限 by station and
+    service type): the most specific rule wins (station and type, then station, then type),
+    the company's `WorkshopSettings.turnaround_days` is the default."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    station = models.ForeignKey(
+        Station,
+        verbose_name=_("station"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    service_type = models.CharField(_("service type"), max_length=16, blank=True)
+    days = models.PositiveIntegerField(_("turnaround (working days)"))
+
+    class Meta:
+        verbose_name = _("turnaround rule")
+        verbose_name_plural = _("turnaround rules")
+        ordering = ["station_id", "service_type", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "station", "service_type"],
+                condition=models.Q(station__isnull=False),
+                name="turnaround_rule_station_uniq",
+            ),
+            models.UniqueConstraint(
+                fields=["company", "service_type"],
+                condition=models.Q(station__isnull=True),
+                name="turnaround_rule_company_uniq",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"turnaround {self.station_id}/{self.service_type or '*'}: {self.days} d"
+
+
 class WorkshopStation(models.Model):
     """A station's workshop: where mail-in units are sent and how its bench works."""
 

@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 # What each job verb does to the job's service order (docs/workshop.md):
@@ -137,6 +138,28 @@ def parts_pauses(
     if start is not None:
         out.append((start, None))
     return out
+
+
+def turnaround_days(
+    rules: Iterable[tuple[int | None, str, int]],
+    *,
+    station_id: int | None,
+    service_type: str,
+    default: int,
+) -> int:
+    """The promised working days for a job: of the rules (station or None for every station,
+    service type or "" for every type, days) the most specific that applies — station and
+    type, then station, then type — else the company's default."""
+    best: tuple[int, int] | None = None
+    for station, kind, days in rules:
+        if station is not None and station != station_id:
+            continue
+        if kind and kind != service_type:
+            continue
+        rank = (2 if station is not None else 0) + (1 if kind else 0)
+        if best is None or rank > best[0]:
+            best = (rank, days)
+    return default if best is None else best[1]
 
 
 def turnaround_state(

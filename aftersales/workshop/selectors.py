@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.accounts.selectors import scope, stations_visible_to
@@ -17,6 +17,7 @@ from aftersales.workshop.models import (
     LoanerLoan,
     QueueTicket,
     Shipment,
+    TurnaroundRule,
     WorkshopJob,
     WorkshopSettings,
     WorkshopStation,
@@ -119,6 +120,36 @@ def workshop_settings(company_id: int) -> WorkshopSettings:
     """The company's settings, or the defaults (unsaved) when none were saved."""
     return WorkshopSettings.objects.filter(company_id=company_id).first() or WorkshopSettings(
         company_id=company_id
+    )
+
+
+def turnaround_days_for(company_id: int, station_id: int | None, service_type: str) -> int:
+    """The working days a job at this station for this service type is promised ready in:
+    the most specific turnaround rule, else the company's setting (`rules.turnaround_days`)."""
+    from aftersales.workshop import rules
+
+    found = TurnaroundRule.objects.filter(company_id=company_id).filter(
+        Q(station__isnull=True) | Q(station_id=station_id)
+    )
+    return rules.turnaround_days(
+        found.values_list("station_id", "service_type", "days"),
+        station_id=station_id,
+        service_type=service_type,
+        default=workshop_settings(company_id).turnaround_days,
+    )
+
+
+def turnaround_rules(user: Any) -> QuerySet[TurnaroundRule]:
+    """The rules a user sees on the settings page: the company-wide ones (by service type)
+    and those of the stations whose workshop the user may run."""
+    if not has_perm(user, Perm.WORKSHOP_RULES):
+        return TurnaroundRule.objects.none()
+    stations = workshop_stations(user).values("pk")
+    return (
+        TurnaroundRule.objects.filter(company_id=user.company_id)
+        .filter(Q(station__isnull=True) | Q(station_id__in=stations))
+        .select_related("station")
+        .order_by("station__name", "service_type", "id")
     )
 
 

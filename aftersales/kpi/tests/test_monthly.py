@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from aftersales.catalog.models import FaultCode
 from aftersales.core import clock
 from aftersales.kpi import actions, selectors
-from aftersales.kpi.models import KpiDaily, KpiMonthly
+from aftersales.kpi.models import MONTHLY_ROLLUPS, KpiDaily, KpiMonthly, KpiMonthlyProduct
 from aftersales.kpi.tests.test_rollup import (
     BASE,
     _daily_table,
@@ -59,24 +59,29 @@ def test_split_period(start: D, end: D, months: Any, edges: Any) -> None:
 
 
 def _monthly_table(company_id: int) -> dict[tuple[Any, ...], tuple[Decimal, Decimal, int]]:
+    """Every monthly rollup's rows (the rollup's name first in each key)."""
     return {
-        (r.kpi, r.month, *(getattr(r, c) for c in actions.COARSE)): (
+        (model.__name__, r.kpi, r.month, *(getattr(r, c) for c in dims)): (
             r.num.normalize(),
             r.den.normalize(),
             r.count,
         )
-        for r in KpiMonthly.objects.filter(company_id=company_id)
+        for model, dims in MONTHLY_ROLLUPS
+        for r in model.objects.filter(company_id=company_id)
     }
 
 
 def _monthly_from_daily(company_id: int) -> dict[tuple[Any, ...], tuple[Decimal, Decimal, int]]:
-    """The monthly rows computed here, in Python, from the daily rows."""
+    """The monthly rows of every rollup computed here, in Python, from the daily rows."""
     sums: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [Decimal(0), Decimal(0), 0])
     for r in KpiDaily.objects.filter(company_id=company_id):
-        got = sums[(r.kpi, r.day.replace(day=1), *(getattr(r, c) for c in actions.COARSE))]
-        got[0] += r.num
-        got[1] += r.den
-        got[2] += r.count
+        for model, dims in MONTHLY_ROLLUPS:
+            got = sums[
+                (model.__name__, r.kpi, r.day.replace(day=1), *(getattr(r, c) for c in dims))
+            ]
+            got[0] += r.num
+            got[1] += r.den
+            got[2] += r.count
     return {k: (v[0].normalize(), v[1].normalize(), v[2]) for k, v in sums.items()}
 
 
@@ -169,6 +174,17 @@ def test_figures_through_the_monthly_rollup_equal_the_daily_ones(
         _insert(order, [e for _late, e in evs])
     actions.kpi_refresh(company_id=company_id, as_of=BASE + dt.timedelta(days=120))
     assert KpiMonthly.objects.exists()
+    assert KpiMonthlyProduct.objects.exists()
+    # the product rollup is much smaller than the daily rows would be by model and fault
+    # code, and only a company-wide view without a station or region reads it
+    head, manager = people["department_head"], people["station_manager"]
+    assert selectors._uses_monthly("model", {}, head) is KpiMonthlyProduct
+    assert selectors._uses_monthly("fault_code", {"category": 1}, None) is KpiMonthlyProduct
+    assert selectors._uses_monthly("model", {}, manager) is None
+    assert selectors._uses_monthly("model", {"station": 1}, head) is None
+    assert selectors._uses_monthly("station", {"service_type": "repair"}, head) is KpiMonthly
+    assert selectors._uses_monthly(None, {}, manager) is KpiMonthly
+    assert selectors._uses_monthly("technician", {}, head) is None
     cases = [
         (D(2025, 5, 20), D(2025, 9, 3)),
         (D(2025, 6, 1), D(2025, 8, 31)),
@@ -177,9 +193,20 @@ def test_figures_through_the_monthly_rollup_equal_the_daily_ones(
     users = [None, people["station_manager"]]
     for code in ("first_time_fix", "satisfaction", "failure_rate"):
         for period in cases:
-            for group_by in (None, "station", "region", "month", "model", "fault_code"):
+            for group_by, filters in (
+                (None, {}),
+                ("station", {}),
+                ("region", {}),
+                ("month", {}),
+                ("model", {}),
+                ("fault_code", {}),
+                ("category", {"service_type": "repair"}),
+                ("model", {"station": data["s1"].pk}),
+                ("fault_code", {"service_type": "repair"}),
+            ):
                 for user in users:
                     args = {
+                        "filters": filters,
                         "company_id": company_id,
                         "code": code,
                         "period_from": period[0],
@@ -191,7 +218,7 @@ def test_figures_through_the_monthly_rollup_equal_the_daily_ones(
                     with monkeypatch.context() as m:
                         m.setattr(selectors, "_uses_monthly", lambda *_a: False)
                         daily_only = selectors.figures(**args)
-                    assert through_months == daily_only, (code, period, group_by, user)
+                    assert through_months == daily_only, (code, period, group_by, filters, user)
 
 
 @pytest.mark.django_db
@@ -309,6 +336,7 @@ def test_the_migration_fills_the_monthly_rows_from_the_daily_ones(
     kept = _monthly_table(data["company"].pk)
     assert kept
     KpiMonthly.objects.all().delete()
-    module = importlib.import_module("aftersales.kpi.migrations.0009_fill_monthly_rollup")
+    KpiMonthlyProduct.objects.all().delete()
+    module = importlib.import_module("aftersales.kpi.migrations.0010_monthly_product_rollup")
     module.fill(apps, None)
     assert _monthly_table(data["company"].pk) == kept

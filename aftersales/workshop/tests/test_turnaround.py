@@ -359,3 +359,116 @@ def test_order_page_links_its_job_and_portal_home_links_mail_in(new_job, people,
     session.save()
     home = portal.get(reverse("portal-home")).content.decode()
     assert reverse("portal-mail-in") in home
+
+
+# --- turnaround by station and service type (issue 22) -----------------------------------------
+
+RULES = [(None, "repair", 2), (7, "", 4), (7, "repair", 5), (8, "installation", 1)]
+
+
+@pytest.mark.parametrize(
+    ("station", "service_type", "days"),
+    [
+        (7, "repair", 5),  # station and type
+        (7, "maintenance", 4),  # station
+        (9, "repair", 2),  # type
+        (9, "maintenance", 3),  # the company's
+        (8, "repair", 2),  # another station's type rule does not apply here
+        (8, "installation", 1),
+        (None, "inspection", 3),
+    ],
+)
+def test_the_most_specific_turnaround_rule_wins(station, service_type, days) -> None:
+    got = rules.turnaround_days(RULES, station_id=station, service_type=service_type, default=3)
+    assert got == days
+    assert rules.turnaround_days([], station_id=station, service_type="repair", default=0) == 0
+
+
+@pytest.mark.django_db
+def test_a_job_is_promised_its_station_and_service_types_turnaround(new_job, people, data) -> None:
+    manager, station_manager = people["service_manager"], people["station_manager"]
+    actions.turnaround_rule_set(actor=manager, service_type="repair", days="2")
+    with at(MONDAY):
+        assert new_job().turnaround_minutes == 2 * 540  # the repair rule, every station
+    rule = actions.turnaround_rule_set(actor=station_manager, station=data["s1"].pk, days=5)
+    with at(MONDAY):
+        assert new_job().turnaround_minutes == 5 * 540  # the station's rule beats the type's
+    actions.turnaround_rule_set(
+        actor=station_manager, station=data["s1"].pk, service_type="repair", days=4
+    )
+    with at(MONDAY):
+        job = new_job()
+    assert job.turnaround_minutes == 4 * 540  # the station's rule for the type beats both
+    assert job.ready_due == dt.datetime(2026, 3, 6, 10, 0, tzinfo=SH)  # Friday 10:00
+    # setting the same pair again replaces the rule; 0 promises nothing
+    actions.turnaround_rule_set(actor=manager, station=data["s1"].pk, service_type="repair", days=0)
+    with at(MONDAY):
+        job = new_job()
+    assert (job.turnaround_minutes, job.ready_due) == (None, None)
+    assert selectors.turnaround_days_for(data["company"].pk, data["s2"].pk, "repair") == 2
+    assert selectors.turnaround_days_for(data["company"].pk, data["s1"].pk, "maintenance") == 5
+    actions.turnaround_rule_delete(actor=manager, rule=rule)
+    assert selectors.turnaround_days_for(data["company"].pk, data["s1"].pk, "maintenance") == 3
+
+
+@pytest.mark.django_db
+def test_turnaround_rules_are_checked_and_scoped(people, data) -> None:
+    manager, station_manager = people["service_manager"], people["station_manager"]
+    for kw, field in (
+        ({"service_type": "", "days": 3}, "station"),  # that is the company setting
+        ({"service_type": "warp", "days": 3}, "service_type"),
+        ({"service_type": "repair", "days": 400}, "days"),
+        ({"service_type": "repair", "days": "x"}, "days"),
+    ):
+        with pytest.raises(ApplicationError) as exc:
+            actions.turnaround_rule_set(actor=manager, **kw)
+        assert field in exc.value.details["fields"], kw
+    # a station manager: their own station only, never every station
+    with pytest.raises(ApplicationError) as exc:
+        actions.turnaround_rule_set(actor=station_manager, service_type="repair", days=1)
+    assert exc.value.status == 403
+    with pytest.raises(ApplicationError) as exc:
+        actions.turnaround_rule_set(actor=station_manager, station=data["s2"].pk, days=1)
+    assert exc.value.status == 404
+    company_rule = actions.turnaround_rule_set(actor=manager, service_type="repair", days=1)
+    other = actions.turnaround_rule_set(actor=manager, station=data["s2"].pk, days=1)
+    for rule, status in ((company_rule, 403), (other, 404)):
+        with pytest.raises(ApplicationError) as exc:
+            actions.turnaround_rule_delete(actor=station_manager, rule=rule)
+        assert exc.value.status == status
+    assert list(selectors.turnaround_rules(station_manager)) == [company_rule]
+    assert set(selectors.turnaround_rules(manager)) == {company_rule, other}
+    with pytest.raises(ApplicationError):
+        actions.turnaround_rule_set(actor=people["agent"], service_type="repair", days=1)
+
+
+@pytest.mark.django_db
+def test_turnaround_rules_through_the_api_and_the_settings_page(api, people, data) -> None:
+    head = api(people["service_manager"])
+    r = head.put("/workshop/turnaround", {"station_id": data["s1"].pk, "days": 5})
+    assert r.status_code == 200, r.content
+    rule_id = r.json()["id"]
+    r = head.put("/workshop/turnaround", {"service_type": "warp", "days": 5})
+    assert r.status_code == 422
+    got = head.get("/workshop/turnaround").json()
+    assert got["default_days"] == 3
+    assert got["rules"] == [
+        {"id": rule_id, "station_id": data["s1"].pk, "service_type": "", "days": 5}
+    ]
+    assert api(people["agent"]).get("/workshop/turnaround").status_code == 403
+    desk = api(people["station_manager"])
+    assert desk.delete(f"/workshop/turnaround/{rule_id}").status_code == 204
+    assert head.get("/workshop/turnaround").json()["rules"] == []
+
+    c = Client()
+    c.force_login(people["service_manager"])
+    url = reverse("workshop-settings")
+    c.post(url, {"form": "turnaround", "station": "", "service_type": "repair", "days": "2"})
+    c.post(url, {"form": "turnaround", "station": data["s2"].pk, "service_type": "", "days": "6"})
+    page = c.get(url).content.decode()
+    assert page.count('data-testid="turnaround-rule"') == 2
+    assert "Every station" in page or "所有网点" in page
+    assert ">repair<" not in page  # the service type's label, not its code
+    rule = selectors.turnaround_rules(people["service_manager"]).get(station__isnull=True)
+    c.post(url, {"form": "turnaround_delete", "rule": rule.pk})
+    assert selectors.turnaround_days_for(data["company"].pk, data["s1"].pk, "repair") == 3
