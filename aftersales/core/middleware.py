@@ -23,7 +23,7 @@ def policy(extra_images: str = "") -> str:
         [
             "default-src 'self'",
             "script-src 'self'",
-            "style-src 'self' 'unsafe-inline'",
+            "style-src 'self'",
             images,
             "connect-src 'self'",
             "font-src 'self'",

@@ -26,7 +26,7 @@
   function option(spec) {
     var narrow = window.innerWidth < 576;
     var base = {
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", renderMode: "richText" },  // not HTML: no inline style (CSP)
       legend: { type: "scroll", top: 0 },
       grid: { left: 8, right: 8, top: 32, bottom: 8, containLabel: true },
       xAxis: {

@@ -47,6 +47,11 @@ def test_dispatcher_optimises_and_commits_a_day(page, station_day, customer_orde
     page.click("[data-testid=commit]")
 
     expect(page.locator("[data-testid=board-visit]")).to_have_count(6)
+    # Each block is placed on the day's track by static/datastyle.js (no inline style: CSP).
+    placed = page.locator("[data-testid=board-visit]").evaluate_all(
+        "els => els.map(e => e.style.getPropertyValue('--width'))"
+    )
+    assert all(float(w) > 0 for w in placed)
     for o in orders:
         o.refresh_from_db()
         assert o.status == "assigned"
