@@ -59,7 +59,7 @@ def test_catalogue_is_up_to_date_with_the_source(tmp_path):
         [
             sys.executable,
             "-m",
-            "django",
+            "aftersales.cli",  # the entry point prepares the data directory
             "makemessages",
             "-l",
             "zh_Hans",

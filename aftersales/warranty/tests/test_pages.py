@@ -11,15 +11,29 @@ from aftersales.warranty.models import WarrantyPolicy
 def test_a_phone_policy_with_accessories_is_saved_and_applied(login, people, data):
     manager = login(people["service_manager"])
     page = manager.get("/warranty/new/").content.decode()
-    assert "移动电话机" in page and 'name="accessories"' in page
+    assert "移动电话机" in page and 'name="accessories-0-code"' in page
+    accessories = (
+        ("battery", 6),
+        ("charger", 12),
+        ("wired_headset", 3),
+        ("terminal_card", 12),
+        ("data_card", 12),
+    )
+    rows: dict[str, object] = {
+        "accessories-TOTAL_FORMS": len(accessories),
+        "accessories-INITIAL_FORMS": 0,
+    }
+    for k, (code, months) in enumerate(accessories):
+        rows[f"accessories-{k}-code"] = code
+        rows[f"accessories-{k}-months"] = months
     response = manager.post(
         "/warranty/new/",
         {
+            **rows,
             "name": "手机",
             "kind": "phone",
             "category": data["category"].pk,
             "whole_unit_months": 12,
-            "accessories": "battery:6, charger:12, wired_headset:3, terminal_card:12, data_card:12",
             "start_event": "invoice",
             "return_days": 7,
             "exchange_days": 15,
