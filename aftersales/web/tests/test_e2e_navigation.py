@@ -95,8 +95,10 @@ def test_every_role_has_a_menu_that_fits_and_lands_on_its_work_page(
                 page.keyboard.press("Escape")
         assert page.is_visible("[data-testid=logout]"), role
         assert page.locator("[data-testid=logout]").inner_text() == log_out
-    page.click("[data-testid=logout]")
-    page.wait_for_url("**/login/**")  # signed out: the logout's redirect has arrived
+    # Listen before clicking (the redirect can arrive before a later wait starts), with room for
+    # a loaded machine; signed out = the logout's redirect to the login page has arrived.
+    with page.expect_navigation(url="**/login/**", timeout=45000):
+        page.click("[data-testid=logout]")
     page.goto("/")
     assert "/login/" in page.url
     context.close()
