@@ -9,8 +9,10 @@ Never the current directory, so a command started from elsewhere finds the same 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import django
@@ -48,13 +50,18 @@ def prepare(where: Path | None = None) -> Path:
     (where / "uploads").mkdir(exist_ok=True)
     file = where / "secret_key"
     if not os.environ.get("SECRET_KEY") and not file.exists():
-        # Create-exclusive: two processes starting at once keep the first one's key.
+        # Written whole to a private temporary file, then linked into place: the link fails if
+        # another process got there first (its key stays), and nobody ever reads a half-written
+        # or empty key.
+        fd, temporary = tempfile.mkstemp(dir=where, prefix=".secret_key.")
         try:
-            fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return where
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_urlsafe(64))
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(64))
+            os.chmod(temporary, 0o600)
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, file)
+        finally:
+            os.unlink(temporary)
     return where
 
 

@@ -109,3 +109,16 @@ def test_the_default_data_dir_does_not_depend_on_the_current_directory(tmp_path,
     assert here == datadir.PACKAGE_DIR.parent / "var"  # the source checkout's var/
     monkeypatch.setenv("AFTERSALES_DATA_DIR", str(tmp_path / "x"))
     assert datadir.path() == tmp_path / "x"
+
+
+def test_processes_starting_at_once_share_one_whole_secret(tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from aftersales import datadir
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: datadir.prepare(tmp_path), range(16)))
+    keys = {datadir.secret_key(tmp_path)}
+    assert len(keys) == 1 and len(keys.pop()) > 50
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["secret_key", "staticfiles", "uploads"]
