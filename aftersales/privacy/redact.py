@@ -55,6 +55,18 @@ def _phone_pattern(digits: str) -> str:
     return r"(?<!\d)" + r"[\s-]?".join(re.escape(d) for d in digits) + r"(?!\d)"
 
 
+def _whole(value: str) -> str:
+    """The value as a whole word where it begins or ends with a Latin letter or digit ("Ma" is
+    not masked inside "maintenance" or the serial "MA12345"); Chinese text has no spaces between
+    words, so a Chinese edge matches anywhere ("张三" in "客户张三说")."""
+    pattern = re.escape(value)
+    if value[0].isascii() and value[0].isalnum():
+        pattern = r"(?<![A-Za-z0-9])" + pattern
+    if value[-1].isascii() and value[-1].isalnum():
+        pattern += r"(?![A-Za-z0-9])"
+    return pattern
+
+
 def patterns(values: Iterable[str | None]) -> re.Pattern[str] | None:
     """One case-insensitive pattern matching any of the former values (longest first, so an
     address line is masked whole before a name inside it); phones match with separators."""
@@ -69,7 +81,7 @@ def patterns(values: Iterable[str | None]) -> re.Pattern[str] | None:
         if digits.isdigit() and len(digits) >= 7:
             parts.append((len(digits), _phone_pattern(digits[-11:])))
         else:
-            parts.append((len(value), re.escape(value)))
+            parts.append((len(value), _whole(value)))
     if not parts:
         return None
     parts.sort(key=lambda p: -p[0])

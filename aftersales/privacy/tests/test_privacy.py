@@ -185,6 +185,18 @@ def _mention_everywhere(customer: Customer) -> str:
         ("Mail ZHANG@Example.com", ["zhang@example.com"], "Mail ***"),
         ("住北京市朝阳区一路1号", ["北京市朝阳区一路1号", "朝阳"], "住***"),
         ("王五来过", ["王"], "王五来过"),  # one character: not searched
+        # A short Latin name is a whole word: not inside other words, codes or serials.
+        (
+            "Ma called; maintenance of MA12345, ma",
+            ["Ma"],
+            "*** called; maintenance of MA12345, ***",
+        ),
+        (
+            "Li Wei (li.wei@x.cn) at 12 Ring Rd",
+            ["Li Wei", "li.wei@x.cn"],
+            "*** (***) at 12 Ring Rd",
+        ),
+        ("幸福路12号和幸福路123号", ["幸福路12"], "***号和幸福路123号"),  # a digit end is whole
         ("", ["张三"], ""),
     ],
 )
