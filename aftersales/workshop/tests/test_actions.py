@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from aftersales.core.errors import ApplicationError
 from aftersales.orders.choices import Status
@@ -27,7 +28,8 @@ def test_counter_job_puts_the_order_in_the_workshop(new_job, data) -> None:
     assert order.status == Status.ON_SITE
     assert order.station_id == data["s1"].pk
     assert order.arrived_at == job.received_at and order.responded_at == job.received_at
-    assert job.warranty_detail["brought_in"] == job.received_at.date().isoformat()
+    # The day it was brought in, in the company's time zone (the law counts local days).
+    assert job.warranty_detail["brought_in"] == timezone.localdate(job.received_at).isoformat()
     assert list(job.events.values_list("action", flat=True)) == ["created"]
 
 

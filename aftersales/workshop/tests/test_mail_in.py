@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from aftersales.core.errors import ApplicationError
 from aftersales.notifications.models import OutboxMessage
@@ -97,7 +98,8 @@ def test_receipt_starts_the_workshop_and_the_brought_in_date(request_job, people
         actor=people["station_manager"], job=job, condition="包装完好", accessories=["数据线"]
     )
     assert job.status == JobStatus.RECEIVED and len(code) == 6
-    assert job.warranty_detail["brought_in"] == job.received_at.date().isoformat()
+    # The day it was brought in, in the company's time zone (the law counts local days).
+    assert job.warranty_detail["brought_in"] == timezone.localdate(job.received_at).isoformat()
     order = ServiceOrder.objects.get(pk=job.order_id)
     assert order.status == Status.ON_SITE and order.arrived_at == job.received_at
     assert Shipment.objects.get(job=job).received_at == job.received_at
