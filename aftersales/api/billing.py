@@ -9,12 +9,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from aftersales.accounts.models import Station
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
+from aftersales.api.types import PageParams, known_filter, page_of
 from aftersales.billing import actions, customers, selectors
+from aftersales.billing.choices import ClaimStatus, RefundStatus
 from aftersales.billing.models import FeeRule
 from aftersales.core.selectors import get_visible
 from aftersales.customers.selectors import customers_visible_to
@@ -558,14 +560,21 @@ def claim_line_decide(request: HttpRequest, line_id: int, payload: ClaimDecision
     return _claim(line.claim)
 
 
-@router.get("/billing/claims", response={200: list[ClaimOut], **ERRORS})
-def claim_list(request: HttpRequest, status: str | None = None) -> Any:
-    """Warranty claims (a station's people: their own), newest first, at most 500."""
+class ClaimPage(Schema):
+    items: list[ClaimOut]
+    next_after: int | None
+
+
+@router.get("/billing/claims", response={200: ClaimPage, **ERRORS})
+def claim_list(request: HttpRequest, params: Query[PageParams], status: str = "") -> Any:
+    """Warranty claims (a station's people: their own), newest first; pass `after` = the
+    previous page's `next_after` for the next page."""
     require(request.user, Perm.SETTLEMENT_VIEW)
-    qs = selectors.claims_visible_to(request.user).order_by("-created_at", "-id")
+    known_filter("status", status, ["", *ClaimStatus.values])
+    qs = selectors.claims_visible_to(request.user)
     if status:
         qs = qs.filter(status=status)
-    return [_claim(c) for c in qs.prefetch_related("lines")[:500]]
+    return page_of(qs.prefetch_related("lines"), params, _claim)
 
 
 @router.get("/billing/claims/{claim_id}", response={200: ClaimOut, **ERRORS})
@@ -580,22 +589,30 @@ class RefundListOut(RefundOut):
     requested_at: dt.datetime
 
 
-@router.get("/billing/refunds", response={200: list[RefundListOut], **ERRORS})
-def refund_list(request: HttpRequest, status: str | None = None) -> Any:
-    """Refunds of the orders the caller sees, newest first, at most 500."""
+class RefundPage(Schema):
+    items: list[RefundListOut]
+    next_after: int | None
+
+
+def _refund_listed(r: Any) -> dict[str, Any]:
+    return {
+        **_refund(r),
+        "order_id": r.order_id,
+        "customer_id": r.customer_id,
+        "requested_at": r.requested_at,
+    }
+
+
+@router.get("/billing/refunds", response={200: RefundPage, **ERRORS})
+def refund_list(request: HttpRequest, params: Query[PageParams], status: str = "") -> Any:
+    """Refunds of the orders the caller sees, newest first; pass `after` = the previous page's
+    `next_after` for the next page."""
     require(request.user, Perm.ORDER_VIEW)
-    qs = selectors.refunds_visible_to(request.user).order_by("-requested_at", "-id")
+    known_filter("status", status, ["", *RefundStatus.values])
+    qs = selectors.refunds_visible_to(request.user)
     if status:
         qs = qs.filter(status=status)
-    return [
-        {
-            **_refund(r),
-            "order_id": r.order_id,
-            "customer_id": r.customer_id,
-            "requested_at": r.requested_at,
-        }
-        for r in qs[:500]
-    ]
+    return page_of(qs, params, _refund_listed)
 
 
 class InvoiceRecordOut(Schema):
@@ -610,12 +627,17 @@ class InvoiceRecordOut(Schema):
     receipt_id: int | None
 
 
-@router.get("/billing/invoices", response={200: list[InvoiceRecordOut], **ERRORS})
-def invoice_list(request: HttpRequest) -> Any:
-    """Invoice records of the orders the caller sees, newest first, at most 500."""
+class InvoicePage(Schema):
+    items: list[InvoiceRecordOut]
+    next_after: int | None
+
+
+@router.get("/billing/invoices", response={200: InvoicePage, **ERRORS})
+def invoice_list(request: HttpRequest, params: Query[PageParams]) -> Any:
+    """Invoice records of the orders the caller sees, newest recorded first; pass `after` = the
+    previous page's `next_after` for the next page."""
     require(request.user, Perm.SETTLEMENT_VIEW)
-    qs = selectors.invoices_visible_to(request.user).order_by("-issued_on", "-id")
-    return list(qs.values(*InvoiceRecordOut.model_fields)[:500])
+    return page_of(selectors.invoices_visible_to(request.user), params)
 
 
 # -- station grades and settings ------------------------------------------------------------

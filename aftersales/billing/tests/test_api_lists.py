@@ -21,11 +21,14 @@ def test_claims_listed_and_read_by_scope(
     mgr = api(people["service_manager"])
     made = mgr.post("/billing/claims", {"order_id": warranty_order["order"].pk}).json()
     listed = mgr.get("/billing/claims").json()
-    assert [c["id"] for c in listed] == [made["id"]] and len(listed[0]["lines"]) == 3
-    assert mgr.get("/billing/claims?status=decided").json() == []
+    assert [c["id"] for c in listed["items"]] == [made["id"]] and listed["next_after"] is None
+    assert len(listed["items"][0]["lines"]) == 3
+    assert mgr.get("/billing/claims?status=decided").json()["items"] == []
+    bad = mgr.get("/billing/claims?status=nonsense")
+    assert bad.status_code == 422 and "status" in bad.json()["details"]["fields"]
     assert mgr.get(f"/billing/claims/{made['id']}").json()["claimed"] == "398.00"
     other = api(make_user("station_manager", station=data["s2"]))
-    assert other.get("/billing/claims").json() == []
+    assert other.get("/billing/claims").json()["items"] == []
     assert other.get(f"/billing/claims/{made['id']}").status_code == 404
 
 
@@ -55,5 +58,6 @@ def test_station_terms_and_settings_over_the_api(
         "penalty_high",
     }
     assert sm.get("/settlement/settings").status_code == 403
-    assert finance.get("/billing/refunds").json() == []
-    assert finance.get("/billing/invoices").json() == []
+    assert finance.get("/billing/refunds").json() == {"items": [], "next_after": None}
+    assert finance.get("/billing/invoices").json() == {"items": [], "next_after": None}
+    assert finance.get("/billing/refunds?status=nonsense").status_code == 422

@@ -108,3 +108,28 @@ def test_an_invoice_is_recorded_once_by_number(quoted: Any, people: dict[str, An
     assert err.value.code == "invoice_exists"
     account = customers.customer_account(quoted.customer, orders_visible_to(finance))
     assert [i.number for i in account.invoices] == ["24310000000012345678"]
+
+
+def test_invoices_listed_over_the_api_a_page_at_a_time(
+    quoted: Any, people: dict[str, Any], api: Any
+) -> None:
+    finance = people["finance"]
+    made = [
+        actions.invoice_record(
+            actor=finance,
+            order_id=quoted.pk,
+            title="上海某某有限公司",
+            tax_number="91310000MA1ABCDE0X",
+            amount="50.00",
+            number=f"2431000000001234567{n}",
+            issued_on=dt.date(2026, 11, 20),
+        ).pk
+        for n in range(3)
+    ]
+    client = api(finance)
+    first = client.get("/billing/invoices?limit=2").json()
+    assert [i["id"] for i in first["items"]] == made[:0:-1]
+    rest = client.get(f"/billing/invoices?limit=2&after={first['next_after']}").json()
+    assert [i["id"] for i in rest["items"]] == [made[0]] and rest["next_after"] is None
+    assert rest["items"][0]["amount"] == "50.00" and rest["items"][0]["order_id"] == quoted.pk
+    assert api(people["agent"]).get("/billing/invoices").status_code == 403
