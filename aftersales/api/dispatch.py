@@ -15,7 +15,7 @@ from aftersales.accounts.selectors import stations_visible_to
 from aftersales.api.customers import ERRORS
 from aftersales.api.types import Id, LocalTime, PageParams, page_of
 from aftersales.core.selectors import get_visible
-from aftersales.dispatch import actions, capacity
+from aftersales.dispatch import actions, capacity, selectors
 from aftersales.dispatch.models import (
     DispatchPlan,
     Leave,
@@ -110,7 +110,7 @@ def order_slots(request: HttpRequest, order_id: int, params: Query[SlotParams]) 
     """Windows that can be booked for the order: each has a qualified technician in the
     territory with room for the visit (the route is timed with it)."""
     require(request.user, Perm.ORDER_VIEW)
-    return actions.appointment_slots(
+    return selectors.appointment_slots(
         actor=request.user,  # type: ignore[arg-type]
         order=order_id,
         days=params.days,
@@ -135,7 +135,7 @@ def order_candidates(request: HttpRequest, order_id: int, day: dt.date | None = 
     """The station's technicians for the order on `day`: qualified or why not, load, and the
     travel the visit would add; best first."""
     require(request.user, Perm.ORDER_ASSIGN)
-    return actions.technician_candidates(
+    return selectors.technician_candidates(
         actor=request.user,  # type: ignore[arg-type]
         order=order_id,
         day=day,

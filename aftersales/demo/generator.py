@@ -750,6 +750,7 @@ def _plannable_day(ctx: Ctx, count: int = 14) -> dt.date | None:
     with a booked window, so that the board has a day to optimise. Returns that day."""
     from aftersales.calendars.selectors import work_calendar
     from aftersales.dispatch import actions as dispatch_actions
+    from aftersales.dispatch import selectors as dispatch_selectors
     from aftersales.orders import actions as order_actions
 
     rng = ctx.rng
@@ -788,7 +789,9 @@ def _plannable_day(ctx: Ctx, count: int = 14) -> dt.date | None:
             actor=dispatcher, order=order, action="dispatch", station=station
         )
         if k % 3 == 0:  # a third of them booked a window with the customer
-            slots = dispatch_actions.appointment_slots(actor=agent, order=order, first=day, days=1)
+            slots = dispatch_selectors.appointment_slots(
+                actor=agent, order=order, first=day, days=1
+            )
             if slots:
                 slot = rng.choice(slots)
                 dispatch_actions.appointment_book(

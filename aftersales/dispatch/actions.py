@@ -1,12 +1,11 @@
-"""Dispatch: appointment slots and booking, manual and automatic assignment, the day plan
-(propose → commit) and the dispatcher's moves. Assignments always go through the order
+"""Dispatch: booking (the windows offered are read in `dispatch/selectors.py`), manual and
+automatic assignment, the day plan (propose → commit) and the dispatcher's moves. Assignments always go through the order
 actions, so every change is an order event."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +13,6 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Region, Skill, Station, TechnicianProfile, User
 from aftersales.accounts.permissions import Perm, has_perm, require
 from aftersales.accounts.selectors import stations_visible_to
@@ -27,7 +25,7 @@ from aftersales.core.queue import trigger
 from aftersales.core.selectors import as_id
 from aftersales.core.validation import Errors, ValidationFailed
 from aftersales.dispatch import capacity
-from aftersales.dispatch.choices import KEEP_TECHNICIAN, PLANNABLE, REASON_TEXT, STARTED, PlanStatus
+from aftersales.dispatch.choices import KEEP_TECHNICIAN, PLANNABLE, REASON_TEXT, PlanStatus
 from aftersales.dispatch.lock_objects import lock_orders, lock_plan, lock_technicians
 from aftersales.dispatch.models import (
     DispatchPlan,
@@ -41,33 +39,28 @@ from aftersales.dispatch.models import (
 )
 from aftersales.dispatch.optimizer.explain import assignment_reasons
 from aftersales.dispatch.optimizer.problem import Job, Problem, refusal
-from aftersales.dispatch.optimizer.schedule import best_insertion, time_route
+from aftersales.dispatch.optimizer.schedule import best_insertion
 from aftersales.dispatch.optimizer.solver import solve
 from aftersales.dispatch.optimizer.travel import HaversineTravel
-from aftersales.dispatch.territory import covers
+from aftersales.dispatch.selectors import (
+    OPEN_FOR_VISITS,
+    Candidate,
+    booked_jobs,
+    candidates_for,
+    day_slots,
+    stations_for,
+    visible_order,
+    worker_user_id,
+)
 from aftersales.notifications.actions import notify_customer
 from aftersales.orders.actions import order_event, order_transition
 from aftersales.orders.choices import EventKind, ServiceType
 from aftersales.orders.models import OrderEvent, ServiceOrder
-from aftersales.orders.selectors import orders_visible_to
-
-OPEN_FOR_VISITS = PLANNABLE | KEEP_TECHNICIAN | STARTED
 
 # Functions (taking the locked order and its new visit) run when a visit is booked or moved,
 # in the booking's transaction: higher apps (maintenance reserves the service's parts kit)
 # register theirs in `AppConfig.ready()`.
 BOOKED_HOOKS: list[Any] = []
-
-
-def _visible_order(actor: User | None, order: ServiceOrder | int) -> ServiceOrder:
-    pk = order.pk if isinstance(order, ServiceOrder) else int(order)
-    qs = ServiceOrder.objects.all() if actor is None else orders_visible_to(actor)
-    found = (
-        qs.select_related("address", "unit__product_model", "unit__address").filter(pk=pk).first()
-    )
-    if found is None:
-        raise NotFound("not_found", _("Not found."))
-    return found
 
 
 def _visible_station(actor: User, station: Station | int) -> Station:
@@ -76,151 +69,6 @@ def _visible_station(actor: User, station: Station | int) -> Station:
     if found is None:
         raise NotFound("not_found", _("Not found."))
     return found
-
-
-# --- capacity of a technician's day ----------------------------------------------------------
-
-
-def _booked_jobs(
-    tech_ids: list[int], day: dt.date, conf: Any, facts: capacity.OrderFacts, exclude: int | None
-) -> tuple[dict[int, list[Job]], list[Job]]:
-    """The visits each technician already has on `day`, as jobs in time order."""
-    visits = (
-        Visit.objects.filter(day=day, ended_at__isnull=True, order__status__in=OPEN_FOR_VISITS)
-        .select_related("order__address", "order__unit__product_model", "order__unit__address")
-        .order_by("planned_start", "sequence", "id")
-    )
-    by_tech: dict[int, list[Job]] = {t: [] for t in tech_ids}
-    every: list[Job] = []
-    for v in visits:
-        order = v.order
-        owner = order.technician_id or v.technician_id
-        if owner not in by_tech or order.pk == exclude:
-            continue
-        _place, point = capacity.order_place(order)
-        if point is None:
-            continue
-        windows = capacity.order_windows(order, day, conf)
-        if v.locked and v.planned_start:
-            s = capacity.seconds_of(v.planned_start, day)
-            windows = ((s, s + 60),)
-        job = Job(id=order.pk, at=point, service=facts.minutes(order) * 60, windows=windows)
-        by_tech[owner].append(job)
-        every.append(job)
-    return by_tech, every
-
-
-@dataclass(frozen=True)
-class Slot:
-    day: dt.date
-    start: dt.datetime
-    end: dt.datetime
-    technician_id: int  # one technician who can serve it (the witness)
-    added_km: float
-
-
-def _slot_starts(conf: Any) -> list[tuple[int, int]]:
-    length = conf.slot_minutes * 60
-    out = []
-    for a, b in capacity.visiting_windows(conf):
-        t = a
-        while t + length <= b:
-            out.append((t, t + length))
-            t += length
-    return out
-
-
-def _stations_for(order: ServiceOrder) -> list[Station]:
-    if order.station_id:
-        return [order.station] if order.station else []
-    place, _point = capacity.order_place(order)
-    stations = list(Station.objects.filter(company_id=order.company_id, is_active=True))
-    covering = {
-        t.station_id
-        for t in Territory.objects.filter(company_id=order.company_id).prefetch_related("regions")
-        if covers(capacity.area_of(t), place)
-    }
-    found = [s for s in stations if s.pk in covering]
-    if not found and order.region_id:
-        found = [s for s in stations if s.region_id == order.region_id]
-    return found
-
-
-def _day_slots(
-    order: ServiceOrder,
-    day: dt.date,
-    now: dt.datetime,
-    stations: list[Station],
-    conf: DispatchSettings,
-    facts: capacity.OrderFacts,
-) -> list[Slot]:
-    place, point = capacity.order_place(order)
-    if point is None:
-        return []
-    techs = [t for t in capacity.technician_days([s.pk for s in stations], day) if t.covers(place)]
-    if not techs:
-        return []
-    booked, every = _booked_jobs([t.user_id for t in techs], day, conf, facts, exclude=order.pk)
-    lead = capacity.seconds_of(now, day) + 3600  # not within the next hour
-    candidates = [
-        Job(
-            id=("slot", a),
-            at=point,
-            service=facts.minutes(order) * 60,
-            windows=((a, b),),
-            skills=facts.skills(order),
-        )
-        for a, b in _slot_starts(conf)
-        if a >= lead
-    ]
-    if not candidates:
-        return []
-    travel = HaversineTravel(detour=conf.detour_factor, speed_kmh=conf.speed_kmh)
-    workers = [t.worker() for t in techs]
-    problem = Problem(jobs=[*every, *candidates], workers=workers, travel=travel)
-    out = []
-    for cand in candidates:
-        best: tuple[int, Hashable] | None = None
-        for w in workers:
-            found = best_insertion(problem, w, booked[_uid(w.id)], cand)
-            if found is not None and (best is None or found[0] < best[0]):
-                best = (found[0], w.id)
-        if best is not None:
-            a, b = cand.windows[0]
-            out.append(
-                Slot(
-                    day,
-                    capacity.at_seconds(day, a),
-                    capacity.at_seconds(day, b),
-                    _uid(best[1]),
-                    round(best[0] / 1000, 1),
-                )
-            )
-    return out
-
-
-def appointment_slots(
-    *,
-    actor: User | None,
-    order: ServiceOrder | int,
-    days: int | None = None,
-    first: dt.date | None = None,
-    now: dt.datetime | None = None,
-) -> list[Slot]:
-    """Windows the customer may book: each one has a qualified technician in the territory with
-    room for the visit in that day's route (checked by timing the route with it). Days from
-    `first` (today by default, never before it), `days` of them (the company's booking days)."""
-    found = _visible_order(actor, order)
-    now = now or clock.now()
-    conf = capacity.dispatch_settings(found.company_id)
-    stations = _stations_for(found)
-    today = now.astimezone(capacity.tz()).date()
-    first = max(first or today, today)
-    facts = capacity.OrderFacts(found.company_id)
-    out: list[Slot] = []
-    for k in range(min(days or conf.booking_days, 31)):
-        out += _day_slots(found, first + dt.timedelta(days=k), now, stations, conf, facts)
-    return out
 
 
 @transaction.atomic
@@ -244,9 +92,9 @@ def appointment_book(
     if actor is not None:
         require(actor, Perm.ORDER_EDIT)
     now = now or clock.now()
-    visible = _visible_order(actor, order)
+    visible = visible_order(actor, order)
     day = start.astimezone(capacity.tz()).date()
-    stations = _stations_for(visible)
+    stations = stations_for(visible)
     # Lock order of dispatch: technicians, then plan, then orders (lock_objects).
     lock_technicians(t.user_id for t in capacity.technician_days([s.pk for s in stations], day))
     locked = lock_orders([visible.pk])[visible.pk]
@@ -282,7 +130,7 @@ def appointment_book(
             % {"due": f"{due:%Y-%m-%d %H:%M}"},
         )
     facts = capacity.OrderFacts(locked.company_id)
-    slots = {(s.start, s.end): s for s in _day_slots(visible, day, now, stations, conf, facts)}
+    slots = {(s.start, s.end): s for s in day_slots(visible, day, now, stations, conf, facts)}
     slot = slots.get((start, end))
     if slot is None:
         raise Conflict(
@@ -341,103 +189,8 @@ def appointment_book(
     return visit
 
 
-def _uid(worker_id: Hashable) -> int:
-    """Workers of a real day are technicians' user ids."""
-    assert isinstance(worker_id, int)
-    return worker_id
-
-
 def _station_of(user_id: int) -> int:
     return int(User.objects.filter(pk=user_id).values_list("station_id", flat=True).first() or 0)
-
-
-# --- manual and automatic assignment ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Candidate:
-    technician_id: int
-    name: str
-    qualified: bool
-    refusal: str  # "" / skill / territory / not_working / no_profile
-    visits: int  # load on the day
-    max_visits: int
-    added_minutes: int | None  # travel the visit adds to the best feasible position
-    added_km: float | None
-
-
-def technician_candidates(
-    *, actor: User | None, order: ServiceOrder | int, day: dt.date | None = None
-) -> list[Candidate]:
-    """Who could take the order on `day`: qualification, load, and the travel it would add;
-    best first (qualified, fits, least added travel, least load)."""
-    found = _visible_order(actor, order)
-    if found.station_id is None:
-        return []
-    when = found.appointment_start or found.preferred_start or clock.now()
-    day = day or when.astimezone(capacity.tz()).date()
-    return _candidates(found, found.station_id, day)
-
-
-def _candidates(found: ServiceOrder, station_id: int, day: dt.date) -> list[Candidate]:
-    conf = capacity.dispatch_settings(found.company_id)
-    facts = capacity.OrderFacts(found.company_id)
-    place, point = capacity.order_place(found)
-    techs = capacity.technician_days([station_id], day)
-    booked, every = _booked_jobs([t.user_id for t in techs], day, conf, facts, exclude=found.pk)
-    out: list[Candidate] = []
-    working = {t.user_id for t in techs}
-    for p in TechnicianProfile.objects.filter(
-        station_id=station_id, is_active=True, user__is_active=True
-    ).select_related("user"):
-        if p.user_id not in working:
-            out.append(
-                Candidate(
-                    p.user_id, str(p), False, "not_working", 0, p.max_visits_per_day, None, None
-                )
-            )
-    profiled = TechnicianProfile.objects.filter(station_id=station_id).values("user_id")
-    for u in User.objects.filter(
-        station_id=station_id, role=Role.TECHNICIAN, is_active=True
-    ).exclude(pk__in=profiled):
-        out.append(
-            Candidate(u.pk, u.get_full_name() or u.username, False, "no_profile", 0, 0, None, None)
-        )
-    if point is not None and techs:
-        job = Job(
-            id=found.pk,
-            at=point,
-            service=facts.minutes(found) * 60,
-            windows=capacity.order_windows(found, day, conf),
-            skills=facts.skills(found),
-            territory_workers=frozenset(t.user_id for t in techs if t.covers(place)),
-        )
-        travel = HaversineTravel(detour=conf.detour_factor, speed_kmh=conf.speed_kmh)
-        problem = Problem(jobs=[*every, job], workers=[t.worker() for t in techs], travel=travel)
-        for t in techs:
-            w = problem.workers_by_id[t.user_id]
-            why = refusal(w, job) or ""
-            ins = None if why else best_insertion(problem, w, booked[t.user_id], job)
-            added = None
-            if ins is not None:
-                before = time_route(problem, w, booked[t.user_id]).travel
-                added = (ins[1].travel - before) // 60
-            out.append(
-                Candidate(
-                    t.user_id,
-                    t.name,
-                    not why,
-                    why,
-                    len(booked[t.user_id]),
-                    t.max_visits,
-                    added,
-                    round(ins[0] / 1000, 1) if ins else None,
-                )
-            )
-    out.sort(
-        key=lambda c: (not c.qualified, c.added_minutes is None, c.added_minutes or 0, c.visits)
-    )
-    return out
 
 
 @transaction.atomic
@@ -460,11 +213,11 @@ def order_auto_assign(*, order_id: int, now: dt.datetime | None = None) -> Servi
         return None
     if not capacity.dispatch_settings(order.company_id).auto_assign:
         return None
-    stations = _stations_for(order)
+    stations = stations_for(order)
     day = (order.appointment_start or order.preferred_start or now).astimezone(capacity.tz()).date()
     best: tuple[tuple[Any, ...], Station, Candidate] | None = None
     for station in stations:
-        for cand in _candidates(order, station.pk, day):
+        for cand in candidates_for(order, station.pk, day):
             if not cand.qualified or cand.added_minutes is None:
                 continue
             key = (cand.visits, cand.added_minutes)
@@ -597,10 +350,10 @@ def plan_propose(
     result = solve(data.problem, seconds=limit, seed=seed)
     routes = []
     for route in result.routes:
-        tech = data.techs[_uid(route.worker)]
+        tech = data.techs[worker_user_id(route.worker)]
         stops = []
         for k, stop in enumerate(route.stops):
-            oid = _uid(stop.job)
+            oid = worker_user_id(stop.job)
             order = data.orders[oid]
             stops.append(
                 {
@@ -627,7 +380,7 @@ def plan_propose(
             }
         )
     unserved = [
-        {"order": _uid(j), "number": data.orders[_uid(j)].number, "reason": why}
+        {"order": worker_user_id(j), "number": data.orders[worker_user_id(j)].number, "reason": why}
         for j, why in result.unserved.items()
     ] + [
         {"order": oid, "number": data.orders[oid].number, "reason": "no_location"}
@@ -821,7 +574,7 @@ def visit_move(
     the technician is not qualified or the day cannot hold it."""
     require(actor, Perm.ORDER_ASSIGN)
     now = now or clock.now()
-    visible = _visible_order(actor, order)
+    visible = visible_order(actor, order)
     if visible.status not in PLANNABLE or visible.station_id is None:
         raise Conflict("not_movable", _("Only orders not yet accepted can be moved."))
     day = start.astimezone(capacity.tz()).date()
@@ -860,7 +613,7 @@ def visit_move(
         skills=facts.skills(visible),
         territory_workers=None if tech.covers(place) else frozenset(),
     )
-    booked, every = _booked_jobs([tech.user_id], day, conf, facts, exclude=locked.pk)
+    booked, every = booked_jobs([tech.user_id], day, conf, facts, exclude=locked.pk)
     travel = HaversineTravel(detour=conf.detour_factor, speed_kmh=conf.speed_kmh)
     problem = Problem(jobs=[*every, job], workers=[tech.worker()], travel=travel)
     worker = problem.workers_by_id[tech.user_id]

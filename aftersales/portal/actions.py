@@ -259,7 +259,7 @@ def fault_report(
 
 
 def appointment_slots(*, customer_ids: list[int], order: Any) -> list[Any]:
-    from aftersales.dispatch.actions import appointment_slots as slots
+    from aftersales.dispatch.selectors import appointment_slots as slots
 
     found = _own_order(customer_ids, order)
     if found.status not in CUSTOMER_MAY_CHANGE:

@@ -23,6 +23,7 @@ from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
 from aftersales.core.selectors import get_visible
 from aftersales.dispatch import actions, capacity, tilemap
+from aftersales.dispatch import selectors as dispatch_selectors
 from aftersales.dispatch.choices import PLANNABLE, REASON_TEXT, PlanStatus
 from aftersales.dispatch.models import (
     DispatchPlan,
@@ -298,7 +299,7 @@ def order_appointment(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("The appointment is booked; the customer is told."))
         return redirect("order-detail", pk=pk)
     first = day_param(request.GET.get("first"))
-    slots = actions.appointment_slots(actor=request.user, order=order, first=first)  # type: ignore[arg-type]
+    slots = dispatch_selectors.appointment_slots(actor=request.user, order=order, first=first)  # type: ignore[arg-type]
     days: dict[dt.date, list[Any]] = {}
     for slot in slots:
         days.setdefault(slot.day, []).append(slot)

@@ -32,7 +32,7 @@ from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.selectors import as_id, get_visible
 from aftersales.core.validation import ValidationFailed
 from aftersales.customers.selectors import customer_search, unit_search, units_visible_to
-from aftersales.dispatch import actions as dispatch_actions
+from aftersales.dispatch import selectors as dispatch_selectors
 from aftersales.dispatch.choices import KEEP_TECHNICIAN, PLANNABLE, REFUSAL_LABELS
 from aftersales.maintenance.selectors import maintenance_for_order
 from aftersales.orders import actions
@@ -522,7 +522,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     candidates = (
         [
             (c, REFUSAL_LABELS.get(c.refusal, c.refusal))
-            for c in dispatch_actions.technician_candidates(actor=user, order=order)
+            for c in dispatch_selectors.technician_candidates(actor=user, order=order)
         ]
         if "assign" in allowed and has_perm(user, Perm.ORDER_ASSIGN)
         else []
