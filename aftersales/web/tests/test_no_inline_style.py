@@ -8,6 +8,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+from django.contrib.admin import site
+
 import aftersales
 from aftersales.core.middleware import policy
 
@@ -45,3 +48,26 @@ def test_the_pattern_catches_what_it_should():
     assert INLINE.search("<STYLE>p {}</STYLE>")
     assert not INLINE.search('<div data-style="width: 1px">')
     assert not INLINE.search('<link rel="stylesheet" href="x.css">')
+
+
+@pytest.mark.django_db
+def test_the_admin_pages_carry_no_inline_style(make_user, login):
+    """The Django admin (superusers only) is served under the same policy: its index, every
+    registered model's list and add form render without a style attribute or element."""
+    admin = make_user("service_manager")
+    admin.is_superuser = admin.is_staff = True
+    admin.save()
+    client = login(admin)
+    urls = ["/admin/"] + [
+        f"/admin/{model._meta.app_label}/{model._meta.model_name}/{page}"
+        for model in site._registry
+        for page in ("", "add/")
+    ]
+    found = []
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code in (200, 403), (url, response.status_code)
+        if response.status_code == 200 and INLINE.search(response.content.decode()):
+            found.append(url)
+    assert len(urls) >= 5  # auth groups and the lock-out records of django-axes
+    assert found == []
