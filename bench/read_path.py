@@ -2,6 +2,7 @@
 
     AFTERSALES_DATA_DIR=/tmp/bench-read python bench/read_path.py            # demo, 400 requests each
     python bench/read_path.py --tiny                                          # CI smoke test
+    AFTERSALES_DATA_DIR=/tmp/bench-read python bench/read_path.py --wrk 10   # the issue's way
 
 Loads the demo into an empty database (or reuses it), then serves, in one process through the
 whole middleware stack (Django's test client: no network, no web server), side by side:
@@ -12,6 +13,11 @@ whole middleware stack (Django's test client: no network, no web server), side b
 Prints JSON: requests per second of each and the ratio product / bare, the issue's measure
 (its targets with wrk against gunicorn: detail >= 0.4x, list >= 0.25x). In-process figures
 leave out the server and the network, so they show what the application itself costs.
+
+`--wrk SECONDS` measures the issue's way instead: gunicorn (2 sync workers) serves this module
+(the site plus the bare views) on a local port, and `wrk` (Debian package `wrk`; 1 thread,
+8 connections) loads each URL for SECONDS, bare and product alternating, three rounds; the
+medians and their ratios are printed.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import platform
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings")
@@ -86,6 +93,77 @@ urlpatterns = [
 ]
 
 
+_wsgi: Any = None
+
+
+def application(environ: dict[str, Any], start_response: Any) -> Any:
+    """The WSGI entry gunicorn serves in `--wrk` mode: the site plus the bare views."""
+    global _wsgi
+    if _wsgi is None:
+        from django.core.wsgi import get_wsgi_application
+
+        settings.ROOT_URLCONF = __name__
+        settings.ALLOWED_HOSTS = ["*"]
+        _wsgi = get_wsgi_application()
+    return _wsgi(environ, start_response)
+
+
+def wrk_rounds(urls: dict[str, tuple[str, dict[str, str]]], seconds: int) -> dict[str, float]:
+    """Requests per second of each URL under wrk against gunicorn (2 workers), medians of three
+    alternating rounds."""
+    import re
+    import shutil
+    import socket
+    import statistics
+    import subprocess
+
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    here = Path(__file__).resolve().parent
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--chdir",
+            str(here),
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            f"{Path(__file__).stem}:application",
+        ],
+        env={**os.environ, "PYTHONPATH": str(here.parent)},
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        found: dict[str, list[float]] = {name: [] for name in urls}
+        for _round in range(3):
+            for name, (url, headers) in urls.items():
+                cmd = ["wrk", "-t1", "-c8", f"-d{seconds}s", f"http://127.0.0.1:{port}{url}"]
+                for key, value in headers.items():
+                    cmd[1:1] = ["-H", f"{key}: {value}"]
+                out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+                bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+                if bad:
+                    raise SystemExit(f"{name}: {bad.group(1)} failed responses\n{out}")
+                match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+                assert match is not None, out
+                found[name].append(float(match.group(1)))
+        return {name: statistics.median(v) for name, v in found.items()}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def rate(client: Client, url: str, n: int, **headers: str) -> float:
     response = client.get(url, **headers)
     assert response.status_code == 200, (url, response.status_code)
@@ -135,6 +213,9 @@ def main() -> None:
     parser.add_argument(
         "--profile", type=int, default=0, metavar="TOP", help="print where the time goes"
     )
+    parser.add_argument(
+        "--wrk", type=int, default=0, metavar="SECONDS", help="wrk against gunicorn instead"
+    )
     args = parser.parse_args()
     if args.tiny:
         args.requests, args.orders = 10, 20
@@ -155,6 +236,35 @@ def main() -> None:
     api, web, bare = Client(), Client(), Client()
     web.force_login(manager)
     n = args.requests
+    if args.wrk:
+        auth = {"Authorization": f"Bearer {key}"}
+        rps = wrk_rounds(
+            {
+                "bare detail": (f"/bench-bare/orders/{order.pk}", {}),
+                "api detail": (f"/api/v1/orders/{order.pk}", auth),
+                "bare list 25": ("/bench-bare/orders?limit=25", {}),
+                "api list 25": ("/api/v1/orders?limit=25", auth),
+            },
+            args.wrk,
+        )
+        print(
+            json.dumps(
+                {
+                    "machine": f"{platform.processor() or platform.machine()}, "
+                    f"{os.cpu_count()} cores",
+                    "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
+                    "orders": ServiceOrder.objects.count(),
+                    "server": "gunicorn, 2 sync workers; wrk -t1 -c8, 3 rounds, medians",
+                    "rps": {k: round(v, 1) for k, v in rps.items()},
+                    "ratios": {
+                        "api detail / bare": round(rps["api detail"] / rps["bare detail"], 3),
+                        "api list / bare": round(rps["api list 25"] / rps["bare list 25"], 3),
+                    },
+                },
+                indent=1,
+            )
+        )
+        return
     if args.profile:
         urls = {
             "api detail": (api, f"/api/v1/orders/{order.pk}", bearer),
