@@ -25,7 +25,7 @@ from aftersales.core import clock
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import ApplicationError, NotFound
 from aftersales.core.validation import Errors
-from aftersales.orders.actions import sla_policies_seed
+from aftersales.orders.service_levels import sla_policies_seed
 
 
 @transaction.atomic

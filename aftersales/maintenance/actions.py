@@ -1874,13 +1874,13 @@ CONTRACT_POLICY_RANK = 10
 
 
 def contract_policy_sync(*, contract: ServiceContract) -> Any:
-    """The contract's service levels as a service-level policy (`orders.actions.sla_policy_save`)
+    """The contract's service levels as a service-level policy (`orders.service_levels.sla_policy_save`)
     whose contract level is the contract number: active while the contract is, with the
     contract's respond / arrive / resolve minutes (working time). New orders on its units carry
     the number (`CONTRACT_LEVEL_HOOKS`), so the policy applies to them; orders already taken
     keep their goals. Returns the policy (None when the contract sets no service level)."""
-    from aftersales.orders.actions import sla_policies_seed, sla_policy_save
     from aftersales.orders.models import SlaPolicy
+    from aftersales.orders.service_levels import sla_policies_seed, sla_policy_save
 
     existing = (
         SlaPolicy.objects.filter(company_id=contract.company_id, contract_level=contract.number)

@@ -7,8 +7,8 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from aftersales.calendars.selectors import forget
-from aftersales.orders.actions import escalation_run, orders_recompute_due
 from aftersales.orders.orphans import sweep_orphan_uploads
+from aftersales.orders.service_levels import escalation_run, orders_recompute_due
 
 
 @db_periodic_task(crontab(minute="*"))

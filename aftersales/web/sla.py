@@ -14,7 +14,7 @@ from aftersales.accounts.permissions import Perm
 from aftersales.calendars import actions as calendar_actions
 from aftersales.core.errors import ApplicationError
 from aftersales.core.selectors import get_visible
-from aftersales.orders import actions
+from aftersales.orders import service_levels
 from aftersales.orders.choices import Clock, Priority, ServiceType
 from aftersales.orders.models import SlaPolicy
 from aftersales.web.shortcuts import apply_errors, page
@@ -61,12 +61,12 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     policy = get_visible(SlaPolicy.objects.filter(company_id=user.company_id), pk) if pk else None
     initial: dict[str, Any] = {}
     if policy is not None:
-        initial = {f: getattr(policy, f) for f in actions.POLICY_FIELDS if f != "region"}
+        initial = {f: getattr(policy, f) for f in service_levels.POLICY_FIELDS if f != "region"}
         initial["region"] = policy.region_id
     form = PolicyForm(request.POST or None, initial=initial, user=user)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.sla_policy_save(actor=user, policy=policy, **form.cleaned_data)
+            service_levels.sla_policy_save(actor=user, policy=policy, **form.cleaned_data)
         except ApplicationError as exc:
             apply_errors(form, exc)
         else:
