@@ -186,7 +186,7 @@ def _articles(company_id: int, ids: _Ids) -> Iterator[dict[str, Any]]:
     articles = list(
         Article.objects.filter(company_id=company_id)
         .select_related("category")
-        .prefetch_related("product_models", "fault_codes", "parts")
+        .prefetch_related("product_models__category", "fault_codes__category", "parts")
         .order_by("created_at", "pk")
     )
     ids.load("article", [a.pk for a in articles])
@@ -204,8 +204,8 @@ def _articles(company_id: int, ids: _Ids) -> Iterator[dict[str, Any]]:
                 "body": a.body,
                 "language": a.language,
                 "category": a.category.code if a.category else None,
-                "models": sorted(m.code for m in a.product_models.all()) or None,
-                "fault_codes": sorted(f.code for f in a.fault_codes.all()) or None,
+                "models": _category_codes(a, a.product_models.all()) or None,
+                "fault_codes": _category_codes(a, a.fault_codes.all()) or None,
                 "parts": sorted(p.code for p in a.parts.all()) or None,
                 "tags": a.tags,
             }
@@ -222,6 +222,22 @@ def _articles(company_id: int, ids: _Ids) -> Iterator[dict[str, Any]]:
                         "reason": step.reason,
                     }
                 )
+
+
+def _category_codes(article: Any, linked: Any) -> list[Any]:
+    """An article's product models or fault codes (unique per product category): a bare code
+    when it is of the article's own category, else the code with its category, so the import
+    finds the same record whatever other category shares the code."""
+    own = sorted(x.code for x in linked if x.category_id == article.category_id)
+    other = sorted(
+        (
+            {"category": x.category.code, "code": x.code}
+            for x in linked
+            if x.category_id != article.category_id
+        ),
+        key=lambda e: (e["category"], e["code"]),
+    )
+    return [*own, *other]
 
 
 def _orders(orders: list[ServiceOrder], ids: _Ids, out: Exported) -> Iterator[list[dict[str, Any]]]:

@@ -558,6 +558,44 @@ def _codes(ctx: Context, model: Any, field_name: str, codes: list[Any], **scope:
     return out
 
 
+def _category_codes(
+    ctx: Context, model: Any, field_name: str, codes: list[Any], category: int | None
+) -> list[int]:
+    """Product-model and fault codes are unique per product category, not per company. An entry
+    `{"category": C, "code": X}` names its category; a bare code is looked up in the article's
+    category when the row gives one, otherwise in the whole company, where a code that more than
+    one category has is refused (the row must say which)."""
+    out: list[int] = []
+    for entry in codes:
+        found = model.objects.filter(category__company=ctx.company)
+        if isinstance(entry, dict):
+            code, in_category = str(entry.get("code") or ""), str(entry.get("category") or "")
+            found = found.filter(category__code=in_category, code=code)
+        else:
+            code, in_category = str(entry), ""
+            found = found.filter(code=code)
+            if category is not None:
+                found = found.filter(category_id=category)
+        hits = list(found.values_list("pk", "category__code")[:3])
+        if not hits:
+            if in_category or category is None:
+                raise _refused(field_name, _("Unknown code “%(c)s”.") % {"c": code})
+            raise _refused(
+                field_name, _("Unknown code “%(c)s” in the article's category.") % {"c": code}
+            )
+        if len(hits) > 1:
+            raise _refused(
+                field_name,
+                _(
+                    "The code “%(c)s” is in more than one product category (%(categories)s): "
+                    "give the article's category, or the code's own category with the code."
+                )
+                % {"c": code, "categories": ", ".join(sorted(str(h[1]) for h in hits))},
+            )
+        out.append(int(hits[0][0]))
+    return out
+
+
 def article(ctx: Context, check: Check) -> int:
     """A knowledge article, written as a draft by the import's user at the row's time."""
     from aftersales.catalog.models import Part, ProductCategory
@@ -575,11 +613,11 @@ def article(ctx: Context, check: Check) -> int:
         body=str(row.get("body") or ""),
         language=str(row.get("language") or "zh-hans"),
         category=category,
-        product_models=_codes(
-            ctx, ProductModel, "models", row.get("models") or [], category__company=company
+        product_models=_category_codes(
+            ctx, ProductModel, "models", row.get("models") or [], category
         ),
-        fault_codes=_codes(
-            ctx, FaultCode, "fault_codes", row.get("fault_codes") or [], category__company=company
+        fault_codes=_category_codes(
+            ctx, FaultCode, "fault_codes", row.get("fault_codes") or [], category
         ),
         parts=_codes(ctx, Part, "parts", row.get("parts") or [], company=company),
         tags=row.get("tags") or "",
