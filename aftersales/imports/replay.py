@@ -336,69 +336,41 @@ def event(ctx: Context, check: Check) -> int | None:
 
 def _accept_charged(ctx: Context, quote: Any) -> None:
     """The source charged the customer: the quote counts as accepted at the charge's time (the
-    customer's account shows it), without a signature (the source has none; the event says so)."""
-    from aftersales.core import clock
-    from aftersales.fieldwork.choices import QuoteStatus
-    from aftersales.orders.actions import order_event
-    from aftersales.orders.choices import EventKind
+    customer's account shows it), without a signature (the source has none): fieldwork's
+    recorded acceptance, as any acceptance recorded from another system."""
+    from aftersales.fieldwork.actions import quote_accept_recorded
 
-    now = clock.now()
-    quote.status, quote.accepted_at, quote.signature = QuoteStatus.ACCEPTED, now, None
-    quote.save(update_fields=["status", "accepted_at", "signature"])
-    order_event(
-        quote.order,
-        actor=ctx.actor,
-        kind=EventKind.FIELD,
-        action="quote_accepted",
-        payload={"quote": quote.pk, "total": str(quote.total), "signature": None, "imported": True},
-        at=now,
-    )
+    quote_accept_recorded(actor=ctx.actor, order=quote.order, note=SOURCE_NOTE)
+
+
+# What the recorded fieldwork steps say of where they came from.
+SOURCE_NOTE = "history import"
 
 
 def _payment(ctx: Context, the_order: Any, row: dict[str, Any], external_id: str) -> int:
-    """A customer payment of the order's charges, at its original time: the same receipt
-    (`receipt_issue`, the amount must be the charge's total) and `payment` event as the live
-    payment, in the customer's account (billing). Without a charge before it, a gap."""
-    from aftersales.core import clock
-    from aftersales.fieldwork import actions as fieldwork
-    from aftersales.fieldwork.choices import QuoteStatus
-    from aftersales.fieldwork.models import Quote
-    from aftersales.orders.actions import order_event
-    from aftersales.orders.choices import EventKind
-    from aftersales.orders.models import ServiceOrder
+    """A customer payment of the order's charges, at its original time: fieldwork's recorded
+    payment (the same receipt — the amount must be the charge's total — and `payment` event as
+    the live payment, in the customer's account). Without a charge before it, a gap."""
+    from aftersales.core.errors import Conflict
+    from aftersales.fieldwork.actions import payment_record_at
 
-    locked = ServiceOrder.objects.select_for_update().get(pk=the_order.pk)
-    quote = Quote.objects.filter(order=locked, status=QuoteStatus.ACCEPTED).order_by("-id").first()
-    if quote is None:
-        raise Gap("charge", locked.pk)
     method = str(row.get("method") or "cash")
     reference = str(row.get("reference") or "")
     if method != "cash" and not reference:  # the source's own id stands for its reference
         reference = f"import:{external_id}"[:100]
-    actor = locked.technician or ctx.actor
-    now = clock.now()
-    receipt = fieldwork.receipt_issue(
-        actor=actor,
-        order=locked,
-        quote=quote,
-        method=method,
-        amount=row["amount"],
-        reference=reference,
-        now=now,
-    )
-    order_event(
-        locked,
-        actor=actor,
-        kind=EventKind.FIELD,
-        action="payment",
-        payload={
-            "receipt": receipt.number,
-            "amount": str(receipt.amount),
-            "method": method,
-            "imported": True,
-        },
-        at=now,
-    )
+    try:
+        receipt = payment_record_at(
+            actor=the_order.technician or ctx.actor,
+            order=the_order,
+            method=method,
+            amount=row["amount"],
+            reference=reference,
+            note=SOURCE_NOTE,
+        )
+    except Conflict as exc:
+        if exc.code != "quote_not_accepted":
+            raise
+        raise Gap("charge", the_order.pk) from None
     return int(receipt.pk)
 
 
