@@ -98,17 +98,34 @@ def _station(ctx: Context, code: Any) -> Station:
     return found
 
 
-def _fault_code(ctx: Context, code: Any) -> int | None:
+def _fault_code(ctx: Context, code: Any, unit: int | None = None) -> int | None:
+    """A fault code (unique per product category, not per company): the one of the unit's
+    category when the order has a unit and its category has the code, else the company's only
+    one with the code; a code more than one category has is refused when the unit does not say
+    which."""
     if code in (None, ""):
         return None
-    found = (
-        FaultCode.objects.filter(category__company=ctx.company, code=str(code))
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if found is None:
+    found = FaultCode.objects.filter(category__company=ctx.company, code=str(code))
+    if unit is not None:
+        from aftersales.customers.models import InstalledUnit
+
+        category = InstalledUnit.objects.filter(pk=unit).values("product_model__category_id")
+        own = found.filter(category_id__in=category).values_list("pk", flat=True).first()
+        if own is not None:
+            return int(own)
+    hits = list(found.values_list("pk", "category__code")[:3])
+    if not hits:
         raise _refused("fault_code", _("Unknown fault code “%(c)s”.") % {"c": code})
-    return found
+    if len(hits) > 1:
+        raise _refused(
+            "fault_code",
+            _(
+                "The fault code “%(c)s” is in more than one product category (%(categories)s) "
+                "and the order's unit does not say which."
+            )
+            % {"c": code, "categories": ", ".join(sorted(str(h[1]) for h in hits))},
+        )
+    return int(hits[0][0])
 
 
 # --- records ---------------------------------------------------------------------------------
@@ -227,7 +244,7 @@ def order(ctx: Context, check: Check) -> int:
         service_type=str(row.get("service_type") or "repair"),
         priority=str(row.get("priority") or "medium"),
         fault_description=str(row.get("fault") or ""),
-        fault_code=_fault_code(ctx, row.get("fault_code")),
+        fault_code=_fault_code(ctx, row.get("fault_code"), ctx.ref("unit", row.get("unit"))),
         address=ctx.ref("address", row.get("address")),
         allow_duplicate=True,  # the source's history is what it is
     )
@@ -284,7 +301,7 @@ def event(ctx: Context, check: Check) -> int | None:
     elif action == "diagnosis":
         if the_order.status != Status.ON_SITE:
             raise Gap("check_in", the_order.pk)
-        codes = [_fault_code(ctx, c) for c in row.get("fault_codes") or []]
+        codes = [_fault_code(ctx, c, the_order.unit_id) for c in row.get("fault_codes") or []]
         field.record_diagnosis(
             actor=tech(),
             order=the_order,
