@@ -96,7 +96,7 @@ def history_export(*, actor: User, customer: Customer | int | None = None) -> Ex
     ids.load("address", [a.pk for a in addresses])
     units = list(
         InstalledUnit.objects.filter(customer__in=people)
-        .select_related("product_model")
+        .select_related("product_model__category")
         .order_by("pk")
     )
     ids.load("unit", [u.pk for u in units])
@@ -145,6 +145,8 @@ def history_export(*, actor: User, customer: Customer | int | None = None) -> Ex
                     "at": _at(created[u.customer_id]),
                     "customer": ids.of("customer", u.customer_id),
                     "model": u.product_model.code,
+                    # model codes are unique per category: the import needs both
+                    "category": u.product_model.category.code,
                     "serial": u.serial,
                     "purchase_date": u.purchase_date and u.purchase_date.isoformat(),
                     "invoice_date": u.invoice_date and u.invoice_date.isoformat(),

@@ -92,7 +92,14 @@ SPECS: dict[str, Spec] = {
     "address": Spec(("customer", "line"), ("postcode", "default"), {"customer": "customer"}),
     "unit": Spec(
         ("customer", "model", "serial"),
-        ("purchase_date", "invoice_date", "installation_date", "voucher_no", "address"),
+        (
+            "category",
+            "purchase_date",
+            "invoice_date",
+            "installation_date",
+            "voucher_no",
+            "address",
+        ),
         {"customer": "customer", "address": "address"},
     ),
     "reading": Spec(("unit", "meter", "value"), ("note",), {"unit": "unit"}, parent="unit"),

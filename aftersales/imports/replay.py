@@ -177,17 +177,35 @@ def address(ctx: Context, check: Check) -> int:
     return int(made.pk)
 
 
+def _product_model(ctx: Context, code: Any, category: Any) -> ProductModel:
+    """A unit's model: model codes are unique per product category, so the row's `category`
+    (code) says which when two categories have the model code; without it such a code is
+    refused."""
+    found = ProductModel.objects.filter(category__company=ctx.company, code=str(code))
+    if category not in (None, ""):
+        found = found.filter(category__code=str(category))
+    hits = list(found.select_related("category")[:3])
+    if not hits:
+        raise _refused("model", _("Unknown product model “%(c)s”.") % {"c": code})
+    if len(hits) > 1:
+        raise _refused(
+            "model",
+            _(
+                "The product model “%(c)s” is in more than one product category "
+                "(%(categories)s): give the unit's category."
+            )
+            % {"c": code, "categories": ", ".join(sorted(h.category.code for h in hits))},
+        )
+    return hits[0]
+
+
 def unit(ctx: Context, check: Check) -> int:
 
     from aftersales.customers.actions import unit_create
     from aftersales.customers.models import InstalledUnit
 
     row = check.row
-    model = ProductModel.objects.filter(
-        category__company=ctx.company, code=str(row["model"])
-    ).first()
-    if model is None:
-        raise _refused("model", _("Unknown product model “%(c)s”.") % {"c": row["model"]})
+    model = _product_model(ctx, row["model"], row.get("category"))
     # A unit the company already has (same model and serial) is resolved to, if it is the
     # same customer's; the action refuses a serial registered to someone else.
     owner = ctx.ref("customer", row["customer"])

@@ -56,3 +56,25 @@ def test_a_shared_fault_code_on_an_order_without_a_unit_is_refused(importer, tec
     assert job.refused == 1 and not ServiceOrder.objects.exists()
     detail = job.issues.get().params["detail"]
     assert "E1" in detail and "ac, wh" in detail
+
+
+def test_a_units_model_code_two_categories_share_needs_the_category(importer, tech, shared_e1):
+    from aftersales.customers.models import InstalledUnit
+    from aftersales.imports.export import history_export
+
+    ac, wh = shared_e1["ac"].category, shared_e1["wh"].category
+    ProductModel.objects.create(category=wh, code="KFR-35GW", name="同号热水器")
+    base = legacy_rows(technician=tech.username, years=0)[:2]
+    job = _apply(importer, base)
+    imported = InstalledUnit.objects.filter(serial="KF2101000009")
+    assert job.refused == 1 and not imported.exists()
+    assert "ac, wh" in job.issues.get().params["detail"]
+    base[1]["category"] = "wh"
+    job = _apply(importer, base)
+    assert job.refused == 0
+    assert imported.get().product_model.category == wh
+    # The export names the category, so the round trip finds the same model.
+    rows = [r for r in history_export(actor=importer).rows if r["kind"] == "unit"]
+    row = next(r for r in rows if r["serial"] == "KF2101000009")
+    assert (row["model"], row["category"]) == ("KFR-35GW", "wh")
+    assert ac != wh
