@@ -48,8 +48,21 @@ def queue_unreachable(exc: BaseException) -> bool:
     return False
 
 
+def task_name(task: Any) -> str:
+    """The task's name for the log: a Huey task's function name (its `name` is usually unset),
+    else the callable's own name."""
+    for found in (
+        getattr(task, "name", None),
+        getattr(getattr(task, "task_class", None), "__name__", None),
+        getattr(task, "__name__", None),
+    ):
+        if found:
+            return str(found)
+    return repr(task)
+
+
 def trigger(task: Callable[..., Any], *args: Any) -> None:
-    name = getattr(task, "name", task)
+    name = task_name(task)
     try:
         task(*args)
     except Exception as exc:  # neither may undo or fail committed work

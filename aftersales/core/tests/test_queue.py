@@ -8,7 +8,7 @@ import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from aftersales.core.queue import trigger
+from aftersales.core.queue import task_name, trigger
 
 
 def test_a_queue_error_is_logged_not_raised(caplog):
@@ -17,7 +17,13 @@ def test_a_queue_error_is_logged_not_raised(caplog):
 
     with caplog.at_level(logging.WARNING, logger="aftersales.core.queue"):
         trigger(enqueue, 42)
-    assert "not enqueued" in caplog.text and "42" in caplog.text
+    assert "enqueue(42,) not enqueued" in caplog.text
+
+
+def test_a_huey_task_is_named_by_its_function():
+    from aftersales.notifications.tasks import outbox_send_task
+
+    assert task_name(outbox_send_task) == "outbox_send_task"
 
 
 @pytest.mark.parametrize(
