@@ -277,6 +277,9 @@ PRIVACY_RETENTION_DAYS = int(os.environ.get("AFTERSALES_RETENTION_DAYS", "0"))
 # Stored upload files no row refers to are deleted after this many hours (a failed
 # transaction's photos); `aftersales sweep_uploads` shows them first.
 UPLOAD_ORPHAN_GRACE_HOURS = int(os.environ.get("AFTERSALES_UPLOAD_ORPHAN_GRACE_HOURS", "24"))
+# A message left "sending" this many seconds (its worker died mid-send) is taken back by the
+# outbox sweep (sent again with the same key, or failed); the load-with-faults cluster sets it short.
+AFTERSALES_OUTBOX_STALE_SECONDS = int(os.environ.get("AFTERSALES_OUTBOX_STALE_SECONDS", "600"))
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import User
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.permissions import Perm, has_perm, require
 from aftersales.catalog.models import FaultCode, Part
 from aftersales.core import clock
 from aftersales.core.audit import audit_record, changed, snapshot
@@ -867,20 +867,90 @@ def quote_accept(
     now = clock.now()
     signed = _signature(record, actor, SignaturePurpose.QUOTE, signature, signer_name, errors, now)
     errors.raise_if_any()
+    return _accept(locked, actor, quote, signed, now)
+
+
+def _accept(
+    order: ServiceOrder,
+    actor: User,
+    quote: Quote,
+    signed: Signature | None,
+    now: dt.datetime,
+    **facts: Any,
+) -> Quote:
+    """The quote accepted at `now` (signed on site, or recorded elsewhere: `facts` say by whom
+    and where) and its `quote_accepted` event. The caller holds the order's lock."""
     quote.status, quote.accepted_at, quote.signature = QuoteStatus.ACCEPTED, now, signed
     quote.save(update_fields=["status", "accepted_at", "signature"])
     _event(
-        locked,
+        order,
         actor,
         "quote_accepted",
         {
             "quote": quote.pk,
             "total": str(quote.total),
             "signature": signed.pk if signed else None,
+            **facts,
         },
         at=now,
     )
     return quote
+
+
+def _lock_recorded(actor: User, order: Any) -> ServiceOrder:
+    """The order, locked, for a step recorded from another system: whoever may work on the
+    order (`_lock`), or a history importer (admin, service manager) for any order of their
+    company."""
+    if not has_perm(actor, Perm.HISTORY_IMPORT):
+        return _lock(actor, order)
+    pk = as_id(order.pk if isinstance(order, ServiceOrder) else order)
+    if pk is None or not orders_visible_to(actor).filter(pk=pk).exists():
+        raise NotFound("not_found", _("Not found."))
+    return ServiceOrder.objects.select_for_update().get(pk=pk)
+
+
+def _recorded_time(at: dt.datetime | None) -> dt.datetime:
+    now = clock.now()
+    if at is None:
+        return now
+    if at > now:
+        raise ValidationFailed({"at": _("The date is in the future.")})
+    return at
+
+
+@transaction.atomic
+def quote_accept_recorded(
+    *,
+    actor: User,
+    order: Any,
+    accepted_by: str = "",
+    at: dt.datetime | None = None,
+    note: str = "",
+    key: str = "",
+) -> Quote:
+    """The customer's acceptance of the order's quote as another system recorded it (a legacy
+    system, a paper form): no signature. The latest proposed quote of the order is accepted at
+    `at` (default now; never in the future), on site or not; the event says who accepted
+    (`accepted_by`, default the customer's name), that it was recorded, and the source `note`."""
+    locked = _lock_recorded(actor, order)
+    quotes = Quote.objects.filter(order=locked).order_by("-id")
+    if not _first_time(locked, key, "quote_accept"):
+        return quotes.exclude(status=QuoteStatus.VOID).first()  # type: ignore[return-value]
+    quote = quotes.filter(status=QuoteStatus.PROPOSED).first()
+    if quote is None:
+        if quotes.filter(status__in=(QuoteStatus.ACCEPTED, QuoteStatus.PAID)).exists():
+            raise Conflict("already_accepted", _("The customer already accepted this quote."))
+        raise Conflict("no_quote", _("There is no quote to accept."))
+    return _accept(
+        locked,
+        actor,
+        quote,
+        None,
+        _recorded_time(at),
+        recorded=True,
+        accepted_by=(accepted_by or "").strip()[:100] or locked.customer.name,
+        note=(note or "").strip()[:200],
+    )
 
 
 @transaction.atomic
@@ -903,10 +973,24 @@ def payment_record(
         raise Conflict("quote_not_accepted", _("The customer has not accepted the quote."))
     if quote.status == QuoteStatus.PAID:
         raise Conflict("already_paid", _("The charges of this visit are already paid."))
-    now = clock.now()
+    return _pay(locked, actor, quote, method, amount, reference, clock.now())
+
+
+def _pay(
+    order: ServiceOrder,
+    actor: User,
+    quote: Quote,
+    method: str,
+    amount: Any,
+    reference: str,
+    now: dt.datetime,
+    **facts: Any,
+) -> Receipt:
+    """The receipt for the accepted quote, paid at `now`, and its `payment` event (`facts`
+    say where a payment recorded elsewhere came from). The caller holds the order's lock."""
     receipt = receipt_issue(
         actor=actor,
-        order=locked,
+        order=order,
         quote=quote,
         method=method,
         amount=amount,
@@ -914,13 +998,49 @@ def payment_record(
         now=now,
     )
     _event(
-        locked,
+        order,
         actor,
         "payment",
-        {"receipt": receipt.number, "amount": str(receipt.amount), "method": method},
+        {"receipt": receipt.number, "amount": str(receipt.amount), "method": method, **facts},
         at=now,
     )
     return receipt
+
+
+@transaction.atomic
+def payment_record_at(
+    *,
+    actor: User,
+    order: Any,
+    method: str,
+    amount: Any,
+    reference: str = "",
+    at: dt.datetime | None = None,
+    note: str = "",
+    key: str = "",
+) -> Receipt:
+    """A payment of the order's accepted quote made at `at` (default now; never in the future)
+    and recorded afterwards (another system's record, a transfer seen later): the same receipt
+    and `payment` event as the live payment, on site or not; the event says it was recorded,
+    with the source `note`."""
+    locked = _lock_recorded(actor, order)
+    if not _first_time(locked, key, "payment"):
+        return Receipt.objects.filter(order=locked).latest("id")
+    quote = Quote.objects.filter(order=locked, status=QuoteStatus.ACCEPTED).order_by("-id").first()
+    if quote is None:
+        raise Conflict("quote_not_accepted", _("The customer has not accepted the quote."))
+    when = _recorded_time(at)
+    return _pay(
+        locked,
+        actor,
+        quote,
+        method,
+        amount,
+        reference,
+        when,
+        recorded=True,
+        note=(note or "").strip()[:200],
+    )
 
 
 def receipt_issue(

@@ -96,7 +96,7 @@ def history_export(*, actor: User, customer: Customer | int | None = None) -> Ex
     ids.load("address", [a.pk for a in addresses])
     units = list(
         InstalledUnit.objects.filter(customer__in=people)
-        .select_related("product_model")
+        .select_related("product_model__category")
         .order_by("pk")
     )
     ids.load("unit", [u.pk for u in units])
@@ -145,6 +145,8 @@ def history_export(*, actor: User, customer: Customer | int | None = None) -> Ex
                     "at": _at(created[u.customer_id]),
                     "customer": ids.of("customer", u.customer_id),
                     "model": u.product_model.code,
+                    # model codes are unique per category: the import needs both
+                    "category": u.product_model.category.code,
                     "serial": u.serial,
                     "purchase_date": u.purchase_date and u.purchase_date.isoformat(),
                     "invoice_date": u.invoice_date and u.invoice_date.isoformat(),
@@ -186,7 +188,7 @@ def _articles(company_id: int, ids: _Ids) -> Iterator[dict[str, Any]]:
     articles = list(
         Article.objects.filter(company_id=company_id)
         .select_related("category")
-        .prefetch_related("product_models", "fault_codes", "parts")
+        .prefetch_related("product_models__category", "fault_codes__category", "parts")
         .order_by("created_at", "pk")
     )
     ids.load("article", [a.pk for a in articles])
@@ -204,8 +206,8 @@ def _articles(company_id: int, ids: _Ids) -> Iterator[dict[str, Any]]:
                 "body": a.body,
                 "language": a.language,
                 "category": a.category.code if a.category else None,
-                "models": sorted(m.code for m in a.product_models.all()) or None,
-                "fault_codes": sorted(f.code for f in a.fault_codes.all()) or None,
+                "models": _category_codes(a, a.product_models.all()) or None,
+                "fault_codes": _category_codes(a, a.fault_codes.all()) or None,
                 "parts": sorted(p.code for p in a.parts.all()) or None,
                 "tags": a.tags,
             }
@@ -222,6 +224,22 @@ def _articles(company_id: int, ids: _Ids) -> Iterator[dict[str, Any]]:
                         "reason": step.reason,
                     }
                 )
+
+
+def _category_codes(article: Any, linked: Any) -> list[Any]:
+    """An article's product models or fault codes (unique per product category): a bare code
+    when it is of the article's own category, else the code with its category, so the import
+    finds the same record whatever other category shares the code."""
+    own = sorted(x.code for x in linked if x.category_id == article.category_id)
+    other = sorted(
+        (
+            {"category": x.category.code, "code": x.code}
+            for x in linked
+            if x.category_id != article.category_id
+        ),
+        key=lambda e: (e["category"], e["code"]),
+    )
+    return [*own, *other]
 
 
 def _orders(orders: list[ServiceOrder], ids: _Ids, out: Exported) -> Iterator[list[dict[str, Any]]]:

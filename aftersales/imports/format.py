@@ -92,7 +92,14 @@ SPECS: dict[str, Spec] = {
     "address": Spec(("customer", "line"), ("postcode", "default"), {"customer": "customer"}),
     "unit": Spec(
         ("customer", "model", "serial"),
-        ("purchase_date", "invoice_date", "installation_date", "voucher_no", "address"),
+        (
+            "category",
+            "purchase_date",
+            "invoice_date",
+            "installation_date",
+            "voucher_no",
+            "address",
+        ),
         {"customer": "customer", "address": "address"},
     ),
     "reading": Spec(("unit", "meter", "value"), ("note",), {"unit": "unit"}, parent="unit"),
@@ -323,13 +330,29 @@ def _values(check: Check, kind: str, row: dict[str, Any]) -> None:
         if row.get("type") not in ARTICLE_TYPES:
             check.refuse("bad_value", field="type", value=str(row.get("type"))[:40])
         for name in ("models", "fault_codes", "parts"):
-            if not isinstance(row.get(name, []), list):
-                check.refuse("bad_value", field=name, value=str(row.get(name))[:40])
+            entries = row.get(name, [])
+            if not isinstance(entries, list) or not all(
+                _code_entry(e, qualified=name != "parts") for e in entries
+            ):
+                check.refuse("bad_value", field=name, value=str(entries)[:40])
     if kind == "article_step":
         if row.get("action") not in ARTICLE_STEPS:
             check.refuse("bad_value", field="action", value=str(row.get("action"))[:40])
         if row.get("action") in ("return", "retire") and not str(row.get("reason") or "").strip():
             check.refuse("reason_needed")
+
+
+def _code_entry(entry: Any, *, qualified: bool) -> bool:
+    """A code in an article's list: a bare code, or (models and fault codes, unique per product
+    category) `{"category": ..., "code": ...}`."""
+    if isinstance(entry, str | int) and not isinstance(entry, bool):
+        return str(entry).strip() != ""
+    return (
+        qualified
+        and isinstance(entry, dict)
+        and set(entry) == {"category", "code"}
+        and all(isinstance(v, str) and v.strip() for v in entry.values())
+    )
 
 
 def check_rows(rows: Iterable[tuple[int, Any]], known: set[tuple[str, str]]) -> list[Check]:

@@ -98,17 +98,34 @@ def _station(ctx: Context, code: Any) -> Station:
     return found
 
 
-def _fault_code(ctx: Context, code: Any) -> int | None:
+def _fault_code(ctx: Context, code: Any, unit: int | None = None) -> int | None:
+    """A fault code (unique per product category, not per company): the one of the unit's
+    category when the order has a unit and its category has the code, else the company's only
+    one with the code; a code more than one category has is refused when the unit does not say
+    which."""
     if code in (None, ""):
         return None
-    found = (
-        FaultCode.objects.filter(category__company=ctx.company, code=str(code))
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if found is None:
+    found = FaultCode.objects.filter(category__company=ctx.company, code=str(code))
+    if unit is not None:
+        from aftersales.customers.models import InstalledUnit
+
+        category = InstalledUnit.objects.filter(pk=unit).values("product_model__category_id")
+        own = found.filter(category_id__in=category).values_list("pk", flat=True).first()
+        if own is not None:
+            return int(own)
+    hits = list(found.values_list("pk", "category__code")[:3])
+    if not hits:
         raise _refused("fault_code", _("Unknown fault code “%(c)s”.") % {"c": code})
-    return found
+    if len(hits) > 1:
+        raise _refused(
+            "fault_code",
+            _(
+                "The fault code “%(c)s” is in more than one product category (%(categories)s) "
+                "and the order's unit does not say which."
+            )
+            % {"c": code, "categories": ", ".join(sorted(str(h[1]) for h in hits))},
+        )
+    return int(hits[0][0])
 
 
 # --- records ---------------------------------------------------------------------------------
@@ -160,17 +177,35 @@ def address(ctx: Context, check: Check) -> int:
     return int(made.pk)
 
 
+def _product_model(ctx: Context, code: Any, category: Any) -> ProductModel:
+    """A unit's model: model codes are unique per product category, so the row's `category`
+    (code) says which when two categories have the model code; without it such a code is
+    refused."""
+    found = ProductModel.objects.filter(category__company=ctx.company, code=str(code))
+    if category not in (None, ""):
+        found = found.filter(category__code=str(category))
+    hits = list(found.select_related("category")[:3])
+    if not hits:
+        raise _refused("model", _("Unknown product model “%(c)s”.") % {"c": code})
+    if len(hits) > 1:
+        raise _refused(
+            "model",
+            _(
+                "The product model “%(c)s” is in more than one product category "
+                "(%(categories)s): give the unit's category."
+            )
+            % {"c": code, "categories": ", ".join(sorted(h.category.code for h in hits))},
+        )
+    return hits[0]
+
+
 def unit(ctx: Context, check: Check) -> int:
 
     from aftersales.customers.actions import unit_create
     from aftersales.customers.models import InstalledUnit
 
     row = check.row
-    model = ProductModel.objects.filter(
-        category__company=ctx.company, code=str(row["model"])
-    ).first()
-    if model is None:
-        raise _refused("model", _("Unknown product model “%(c)s”.") % {"c": row["model"]})
+    model = _product_model(ctx, row["model"], row.get("category"))
     # A unit the company already has (same model and serial) is resolved to, if it is the
     # same customer's; the action refuses a serial registered to someone else.
     owner = ctx.ref("customer", row["customer"])
@@ -227,7 +262,7 @@ def order(ctx: Context, check: Check) -> int:
         service_type=str(row.get("service_type") or "repair"),
         priority=str(row.get("priority") or "medium"),
         fault_description=str(row.get("fault") or ""),
-        fault_code=_fault_code(ctx, row.get("fault_code")),
+        fault_code=_fault_code(ctx, row.get("fault_code"), ctx.ref("unit", row.get("unit"))),
         address=ctx.ref("address", row.get("address")),
         allow_duplicate=True,  # the source's history is what it is
     )
@@ -284,7 +319,7 @@ def event(ctx: Context, check: Check) -> int | None:
     elif action == "diagnosis":
         if the_order.status != Status.ON_SITE:
             raise Gap("check_in", the_order.pk)
-        codes = [_fault_code(ctx, c) for c in row.get("fault_codes") or []]
+        codes = [_fault_code(ctx, c, the_order.unit_id) for c in row.get("fault_codes") or []]
         field.record_diagnosis(
             actor=tech(),
             order=the_order,
@@ -336,69 +371,41 @@ def event(ctx: Context, check: Check) -> int | None:
 
 def _accept_charged(ctx: Context, quote: Any) -> None:
     """The source charged the customer: the quote counts as accepted at the charge's time (the
-    customer's account shows it), without a signature (the source has none; the event says so)."""
-    from aftersales.core import clock
-    from aftersales.fieldwork.choices import QuoteStatus
-    from aftersales.orders.actions import order_event
-    from aftersales.orders.choices import EventKind
+    customer's account shows it), without a signature (the source has none): fieldwork's
+    recorded acceptance, as any acceptance recorded from another system."""
+    from aftersales.fieldwork.actions import quote_accept_recorded
 
-    now = clock.now()
-    quote.status, quote.accepted_at, quote.signature = QuoteStatus.ACCEPTED, now, None
-    quote.save(update_fields=["status", "accepted_at", "signature"])
-    order_event(
-        quote.order,
-        actor=ctx.actor,
-        kind=EventKind.FIELD,
-        action="quote_accepted",
-        payload={"quote": quote.pk, "total": str(quote.total), "signature": None, "imported": True},
-        at=now,
-    )
+    quote_accept_recorded(actor=ctx.actor, order=quote.order, note=SOURCE_NOTE)
+
+
+# What the recorded fieldwork steps say of where they came from.
+SOURCE_NOTE = "history import"
 
 
 def _payment(ctx: Context, the_order: Any, row: dict[str, Any], external_id: str) -> int:
-    """A customer payment of the order's charges, at its original time: the same receipt
-    (`receipt_issue`, the amount must be the charge's total) and `payment` event as the live
-    payment, in the customer's account (billing). Without a charge before it, a gap."""
-    from aftersales.core import clock
-    from aftersales.fieldwork import actions as fieldwork
-    from aftersales.fieldwork.choices import QuoteStatus
-    from aftersales.fieldwork.models import Quote
-    from aftersales.orders.actions import order_event
-    from aftersales.orders.choices import EventKind
-    from aftersales.orders.models import ServiceOrder
+    """A customer payment of the order's charges, at its original time: fieldwork's recorded
+    payment (the same receipt — the amount must be the charge's total — and `payment` event as
+    the live payment, in the customer's account). Without a charge before it, a gap."""
+    from aftersales.core.errors import Conflict
+    from aftersales.fieldwork.actions import payment_record_at
 
-    locked = ServiceOrder.objects.select_for_update().get(pk=the_order.pk)
-    quote = Quote.objects.filter(order=locked, status=QuoteStatus.ACCEPTED).order_by("-id").first()
-    if quote is None:
-        raise Gap("charge", locked.pk)
     method = str(row.get("method") or "cash")
     reference = str(row.get("reference") or "")
     if method != "cash" and not reference:  # the source's own id stands for its reference
         reference = f"import:{external_id}"[:100]
-    actor = locked.technician or ctx.actor
-    now = clock.now()
-    receipt = fieldwork.receipt_issue(
-        actor=actor,
-        order=locked,
-        quote=quote,
-        method=method,
-        amount=row["amount"],
-        reference=reference,
-        now=now,
-    )
-    order_event(
-        locked,
-        actor=actor,
-        kind=EventKind.FIELD,
-        action="payment",
-        payload={
-            "receipt": receipt.number,
-            "amount": str(receipt.amount),
-            "method": method,
-            "imported": True,
-        },
-        at=now,
-    )
+    try:
+        receipt = payment_record_at(
+            actor=the_order.technician or ctx.actor,
+            order=the_order,
+            method=method,
+            amount=row["amount"],
+            reference=reference,
+            note=SOURCE_NOTE,
+        )
+    except Conflict as exc:
+        if exc.code != "quote_not_accepted":
+            raise
+        raise Gap("charge", the_order.pk) from None
     return int(receipt.pk)
 
 
@@ -558,6 +565,44 @@ def _codes(ctx: Context, model: Any, field_name: str, codes: list[Any], **scope:
     return out
 
 
+def _category_codes(
+    ctx: Context, model: Any, field_name: str, codes: list[Any], category: int | None
+) -> list[int]:
+    """Product-model and fault codes are unique per product category, not per company. An entry
+    `{"category": C, "code": X}` names its category; a bare code is looked up in the article's
+    category when the row gives one, otherwise in the whole company, where a code that more than
+    one category has is refused (the row must say which)."""
+    out: list[int] = []
+    for entry in codes:
+        found = model.objects.filter(category__company=ctx.company)
+        if isinstance(entry, dict):
+            code, in_category = str(entry.get("code") or ""), str(entry.get("category") or "")
+            found = found.filter(category__code=in_category, code=code)
+        else:
+            code, in_category = str(entry), ""
+            found = found.filter(code=code)
+            if category is not None:
+                found = found.filter(category_id=category)
+        hits = list(found.values_list("pk", "category__code")[:3])
+        if not hits:
+            if in_category or category is None:
+                raise _refused(field_name, _("Unknown code “%(c)s”.") % {"c": code})
+            raise _refused(
+                field_name, _("Unknown code “%(c)s” in the article's category.") % {"c": code}
+            )
+        if len(hits) > 1:
+            raise _refused(
+                field_name,
+                _(
+                    "The code “%(c)s” is in more than one product category (%(categories)s): "
+                    "give the article's category, or the code's own category with the code."
+                )
+                % {"c": code, "categories": ", ".join(sorted(str(h[1]) for h in hits))},
+            )
+        out.append(int(hits[0][0]))
+    return out
+
+
 def article(ctx: Context, check: Check) -> int:
     """A knowledge article, written as a draft by the import's user at the row's time."""
     from aftersales.catalog.models import Part, ProductCategory
@@ -575,11 +620,11 @@ def article(ctx: Context, check: Check) -> int:
         body=str(row.get("body") or ""),
         language=str(row.get("language") or "zh-hans"),
         category=category,
-        product_models=_codes(
-            ctx, ProductModel, "models", row.get("models") or [], category__company=company
+        product_models=_category_codes(
+            ctx, ProductModel, "models", row.get("models") or [], category
         ),
-        fault_codes=_codes(
-            ctx, FaultCode, "fault_codes", row.get("fault_codes") or [], category__company=company
+        fault_codes=_category_codes(
+            ctx, FaultCode, "fault_codes", row.get("fault_codes") or [], category
         ),
         parts=_codes(ctx, Part, "parts", row.get("parts") or [], company=company),
         tags=row.get("tags") or "",

@@ -900,25 +900,39 @@ def unit_generate(
                 d.state, ordered = ScheduleState.ORDERED, True
             except ApplicationError:
                 d.state, d.reason = ScheduleState.BLOCKED, BlockReason.REFUSED
-        fresh = _schedule_row(the_plan, d)
-        row, _created = UnitSchedule.objects.update_or_create(
-            unit=locked,
-            plan=the_plan,
-            defaults={
-                "company_id": locked.company_id,
-                "seq": fresh.seq,
-                "rule_id": fresh.rule_id,
-                "level_id": fresh.level_id,
-                "due_on": fresh.due_on,
-                "due_by": fresh.due_by,
-                "meter_at": fresh.meter_at,
-                "state": fresh.state,
-                "reason": fresh.reason,
-                "updated_at": fresh.updated_at,
-            },
-        )
+        row = _schedule_save(locked, the_plan, d)
         row.just_ordered = ordered  # type: ignore[attr-defined]
         return row
+
+
+def _schedule_save(unit: InstalledUnit, plan: MaintenancePlan, d: _Decision) -> UnitSchedule:
+    """The unit's schedule row under the plan, written from the decision."""
+    fresh = _schedule_row(plan, d)
+    row, _created = UnitSchedule.objects.update_or_create(
+        unit=unit,
+        plan=plan,
+        defaults={
+            "company_id": unit.company_id,
+            "seq": fresh.seq,
+            "rule_id": fresh.rule_id,
+            "level_id": fresh.level_id,
+            "due_on": fresh.due_on,
+            "due_by": fresh.due_by,
+            "meter_at": fresh.meter_at,
+            "state": fresh.state,
+            "reason": fresh.reason,
+            "updated_at": fresh.updated_at,
+        },
+    )
+    return row
+
+
+def unit_project(*, unit: InstalledUnit, plan: MaintenancePlan) -> UnitSchedule:
+    """Re-project the (locked) unit's next service into its schedule row at once, without
+    ordering anything: a service due now stays `waiting` for the next generation run, which
+    orders it (so a past service recorded under `clock.at` never orders one in that past)."""
+    d = _decide(unit, plan, clock.today(), working_days(unit.company_id), rules_of(plan))
+    return _schedule_save(unit, plan, d)
 
 
 def units_generate(
@@ -2624,4 +2638,6 @@ def service_done_record(*, actor: User, unit: Any, order: Any) -> MaintenanceVis
         action="maintenance_done",
         payload={"plan": plan.pk, "seq": visit.seq, "done_on": visit.done_on.isoformat()},
     )
+    # The unit's schedule counts from this service at once, not at the next generation run.
+    unit_project(unit=locked, plan=plan)
     return visit

@@ -33,7 +33,12 @@ from aftersales.notifications.models import (
 from aftersales.notifications.selectors import company_wording, notification_settings
 
 MAX_ATTEMPTS = 6
-STALE_AFTER = dt.timedelta(minutes=10)
+
+
+def stale_after() -> dt.timedelta:
+    """How long a claimed ("sending") message may stay claimed before the sweep takes it back:
+    `AFTERSALES_OUTBOX_STALE_SECONDS` (default 10 minutes), read at each sweep."""
+    return dt.timedelta(seconds=settings.AFTERSALES_OUTBOX_STALE_SECONDS)
 
 
 def notify(
@@ -198,15 +203,14 @@ def outbox_recover_stale(*, now: dt.datetime | None = None) -> int:
     """Messages a dead worker left "sending": again (same idempotency key) where the channel
     drops repeats, otherwise failed — never a second copy. Returns how many were touched."""
     now = now or clock.now()
-    stale = OutboxMessage.objects.filter(
-        status=OutboxStatus.SENDING, claimed_at__lt=now - STALE_AFTER
-    )
+    before = now - stale_after()
+    stale = OutboxMessage.objects.filter(status=OutboxStatus.SENDING, claimed_at__lt=before)
     touched = 0
     for pk in stale.values_list("id", flat=True):
         with transaction.atomic():
             row = (
                 OutboxMessage.objects.select_for_update(skip_locked=True)
-                .filter(pk=pk, status=OutboxStatus.SENDING, claimed_at__lt=now - STALE_AFTER)
+                .filter(pk=pk, status=OutboxStatus.SENDING, claimed_at__lt=before)
                 .first()
             )
             if row is None:

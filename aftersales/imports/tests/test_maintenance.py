@@ -15,7 +15,8 @@ from aftersales.imports.models import ExternalRef
 from aftersales.imports.tests.legacy import jsonl, legacy_rows, order_rows
 from aftersales.maintenance import actions as maintenance
 from aftersales.maintenance import schedule
-from aftersales.maintenance.models import MaintenanceVisit
+from aftersales.maintenance.models import MaintenanceVisit, UnitSchedule
+from aftersales.orders.models import ServiceOrder
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +90,15 @@ def test_a_service_done_for_a_unit_without_a_plan_is_refused(importer, tech):
     assert job.refused == 1
     issue = job.issues.get()
     assert issue.external_id == "M-1" and issue.params["code"] == "no_plan"
+
+
+def test_a_service_done_in_the_source_updates_the_units_schedule_at_once(importer, tech, plan):
+    """The projection (`UnitSchedule`) counts from the service done when it is recorded, not at
+    the next generation run; recording it orders nothing."""
+    job = _apply(importer, jsonl(_rows(tech)))
+    assert job.refused == 0, list(job.issues.values_list("line", "params"))
+    unit = InstalledUnit.objects.get(serial="KF2101000009")
+    row = UnitSchedule.objects.get(unit=unit, plan=plan["plan"])
+    assert (row.seq, row.due_on, row.state) == (2, dt.date(2021, 9, 10), "waiting")
+    assert row.updated_at == dt.datetime(2021, 3, 10, 7, 30, tzinfo=dt.UTC)  # the row's time
+    assert ServiceOrder.objects.count() == 1  # the imported order only
