@@ -7,9 +7,11 @@ from __future__ import annotations
 import pytest
 
 from aftersales.accounts import actions as org
+from aftersales.accounts.choices import Role
 from aftersales.customers import actions as customer_actions
 from aftersales.customers import selectors
 from aftersales.customers.models import Customer
+from aftersales.orders.models import ServiceOrder
 from aftersales.orders.selectors import order_filter_capped, orders_visible_to
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +49,27 @@ def test_a_surname_collects_at_most_the_cap(agent, wang_orders):
         orders_visible_to(agent), {"q": "王3"}, company_id=agent.company_id
     )
     assert list(qs) == [wang_orders[3]] and not capped
+
+
+def test_a_capped_search_keeps_the_newest_orders(agent, wang_orders):
+    qs, capped = order_filter_capped(
+        orders_visible_to(agent), {"q": "王"}, company_id=agent.company_id
+    )
+    newest = sorted(wang_orders, key=lambda o: o.pk)[-5:]
+    assert capped and sorted(qs, key=lambda o: o.pk) == newest
+
+
+def test_a_station_user_sees_every_match_of_their_station(data, make_user, agent, wang_orders):
+    """The cap falls on the station's own orders: two of the eight matches company-wide are
+    at the north station, of customers that five customers found company-wide (王0..王4, the
+    first by name) leave out."""
+    north = wang_orders[5:7]
+    ServiceOrder.objects.filter(pk__in=[o.pk for o in north]).update(station=data["s2"])
+    manager = make_user(Role.STATION_MANAGER, station=data["s2"])
+    qs, capped = order_filter_capped(
+        orders_visible_to(manager), {"q": "王"}, company_id=manager.company_id
+    )
+    assert set(qs) == set(north) and not capped
 
 
 def test_other_companies_customers_do_not_fill_the_cap(agent, wang_orders):
