@@ -4,7 +4,11 @@ refine the search."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.conf import settings
+from openpyxl import load_workbook
 
 from aftersales.accounts import actions as org
 from aftersales.accounts.choices import Role
@@ -95,3 +99,23 @@ def test_the_api_says_refine_on_a_capped_search(api, agent, wang_orders):
     assert len(body["items"]) == 5 and body["refine"] is True
     body = api(agent).get("/orders?queue=all&q=王3").json()
     assert [o["id"] for o in body["items"]] == [wang_orders[3].pk] and body["refine"] is False
+
+
+def _rows(response):
+    assert response.status_code == 200
+    return list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+
+
+def test_the_export_of_a_capped_search_says_so(login, agent, wang_orders):
+    rows = _rows(login(agent).get("/orders/export.xlsx", {"q": "王", "queue": "all"}))
+    assert len(rows) == 1 + 5 + 1  # header, the five newest, the note
+    assert rows[-1][0] == "仅导出了前 5 行：请细化搜索或筛选条件，以导出全部匹配结果。"
+    rows = _rows(login(agent).get("/orders/export.xlsx", {"q": "王3", "queue": "all"}))
+    assert [r[0] for r in rows[1:]] == [wang_orders[3].number]  # no note
+
+
+def test_the_note_is_in_the_users_language(login, agent, wang_orders):
+    client = login(agent)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    rows = _rows(client.get("/orders/export.xlsx", {"q": "王", "queue": "all"}))
+    assert rows[-1][0].startswith("Only the first 5 rows are exported: refine the search")
