@@ -85,3 +85,16 @@ def test_an_export_past_its_limit_says_so(login, agent, many_wangs, monkeypatch)
     assert len(rows) == 2
     rows = _rows(login(agent).get("/customers/export.xlsx"))  # ten customers
     assert len(rows) == 1 + 3 + 1 and rows[-1][0].startswith("仅导出了前 3 行")
+
+
+def test_the_customers_and_units_apis_say_refine(api, agent, data, many_wangs):
+    for n, owner in enumerate(many_wangs):
+        actions.unit_create(
+            actor=agent, customer=owner, product_model=data["model"], serial=f"WG{n:05d}"
+        )
+    for path in ("/customers", "/units"):
+        body = api(agent).get(f"{path}?q=王&limit=2").json()
+        assert len(body["items"]) == 2 and body["refine"] is True  # five in all, two a page
+        body = api(agent).get(f"{path}?q=王1").json()
+        assert len(body["items"]) == 1 and body["refine"] is False
+        assert api(agent).get(path).json()["refine"] is False
