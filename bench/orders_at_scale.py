@@ -24,6 +24,7 @@ import random
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -248,6 +249,10 @@ def measure(repeat: int) -> dict[str, dict[str, float]]:
         ("agent", agent, f"/orders/?queue=all&q={recent[0]}"),
         ("agent", agent, f"/orders/?queue=all&q={recent[1]}"),
         ("agent", agent, "/orders/?queue=to_follow_up"),
+        # A surname: the newest 500 matching orders in scope, "refine your search" (issue 14).
+        ("agent", agent, "/orders/?queue=all&q=" + quote("王")),
+        ("station manager", manager, "/orders/?queue=all&q=" + quote("王")),
+        ("agent", agent, "/api/v1/orders?queue=all&limit=25&q=" + quote("王")),
         ("dispatcher", dispatcher, "/orders/?queue=unassigned"),
         ("dispatcher", dispatcher, "/orders/?queue=waiting_parts"),
         ("dispatcher", dispatcher, "/orders/?queue=due_soon"),

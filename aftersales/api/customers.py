@@ -17,6 +17,8 @@ from aftersales.customers.models import Customer, InstalledUnit
 from aftersales.customers.selectors import (
     customer_search,
     customers_visible_to,
+    is_short_name,
+    search_is_capped,
     unit_search,
     units_visible_to,
 )
@@ -107,6 +109,11 @@ class CustomerPatch(Schema):
 class CustomerPage(Schema):
     items: list[CustomerOut]
     next_after: int | None
+    refine: bool = Field(
+        False,
+        description="True when a one- or two-character name matched too many: only the first "
+        "500 are listed; refine the search (more of the name, a phone, a serial).",
+    )
 
 
 class PhoneOut(Schema):
@@ -167,14 +174,20 @@ def _customer_fields(payload: Schema) -> dict[str, Any]:
     return data
 
 
+def _refine(q: str, qs: Any) -> bool:
+    """Whether a short-name search reached its cap (as the customers and units pages say)."""
+    return is_short_name(q) and search_is_capped(q, qs.count())
+
+
 @router.get("/customers", response={200: CustomerPage, **ERRORS})
 def customer_list(request: HttpRequest, params: Query[ListParams]) -> Any:
     require(request.user, Perm.CUSTOMER_VIEW)
     qs = customer_search(request.user, params.q)
+    refine = _refine(params.q, qs)
     if params.external_id:
         qs = qs.filter(pk__in=object_ids(request.user.company_id, "customer", params.external_id))
     page = keyset_page(qs, after=params.after, size=params.limit)
-    return {"items": page.items, "next_after": page.next_after}
+    return {"items": page.items, "next_after": page.next_after, "refine": refine}
 
 
 @router.post("/customers", response={201: CustomerDetailOut, **ERRORS})
@@ -301,6 +314,11 @@ class UnitPatch(Schema):
 class UnitPage(Schema):
     items: list[UnitOut]
     next_after: int | None
+    refine: bool = Field(
+        False,
+        description="True when a one- or two-character name matched too many: only the first "
+        "500 are listed; refine the search (more of the name, a phone, a serial).",
+    )
 
 
 def _unit_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -314,10 +332,11 @@ def _unit_fields(data: dict[str, Any]) -> dict[str, Any]:
 def unit_list(request: HttpRequest, params: Query[ListParams]) -> Any:
     require(request.user, Perm.UNIT_VIEW)
     qs = unit_search(request.user, params.q).select_related("product_model")
+    refine = _refine(params.q, qs)
     if params.external_id:
         qs = qs.filter(pk__in=object_ids(request.user.company_id, "unit", params.external_id))
     page = keyset_page(qs, after=params.after, size=params.limit)
-    return {"items": page.items, "next_after": page.next_after}
+    return {"items": page.items, "next_after": page.next_after, "refine": refine}
 
 
 @router.get("/units/lookup", response={200: list[UnitOut], **ERRORS}, tags=["units"])

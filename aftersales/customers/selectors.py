@@ -60,12 +60,19 @@ def search_cap(query: str) -> int:
     return SHORT_NAME_CAP if is_short_name(query) else SEARCH_CAP
 
 
-def customer_ids_by_name(qs: QuerySet[Customer], text: str) -> list[int]:
-    """The customers of `qs` whose name starts with `text` or (two characters or more)
-    contains it, at most `search_cap(text)` of them."""
-    parts = [qs.filter(prefix_q("name", text)).values("pk")]
+def customers_by_name(qs: QuerySet[Customer], text: str) -> list[QuerySet[Customer]]:
+    """The indexed lookups for customers of `qs` whose name starts with `text` or (two
+    characters or more) contains it: one queryset each, to be UNIONed (not ORed)."""
+    parts = [qs.filter(prefix_q("name", text))]
     if len(text) >= 2:
-        parts.append(search.contains(qs, "name", text).values("pk"))
+        parts.append(search.contains(qs, "name", text))
+    return parts
+
+
+def customer_ids_by_name(qs: QuerySet[Customer], text: str) -> list[int]:
+    """The customers of `qs` (already in the caller's scope) whose name starts with `text` or
+    contains it: the newest `search_cap(text)` of them."""
+    parts = [names.values("pk") for names in customers_by_name(qs, text)]
     return matching_ids(*parts, cap=search_cap(text))
 
 

@@ -33,6 +33,8 @@ from aftersales.customers.models import InstalledUnit
 from aftersales.customers.selectors import (
     customer_search,
     customers_visible_to,
+    is_short_name,
+    search_cap,
     search_is_capped,
     unit_search,
     units_visible_to,
@@ -40,7 +42,7 @@ from aftersales.customers.selectors import (
 from aftersales.orders.selectors import orders_of_unit
 from aftersales.web.listing import list_links, sorted_page
 from aftersales.web.privacy import privacy_context
-from aftersales.web.shortcuts import apply_errors, page, xlsx_response
+from aftersales.web.shortcuts import apply_errors, export_rows, page, xlsx_response
 
 
 class CustomerForm(forms.Form):
@@ -104,6 +106,14 @@ CUSTOMER_EXPORT_COLUMNS = [
 EXPORT_LIMIT = 10_000
 
 
+def _capped_at(request: HttpRequest, qs: Any) -> int | None:
+    """The cap of a short-name search when the list's rows reach it (as on its page)."""
+    q = request.GET.get("q", "")
+    if not is_short_name(q):
+        return None
+    return search_cap(q) if search_is_capped(q, qs.count()) else None
+
+
 def _customers(request: HttpRequest) -> Any:
     q = request.GET.get("q", "")
     return customer_search(request.user, q).select_related("region", "station")
@@ -131,14 +141,20 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 @page(Perm.CUSTOMER_VIEW)
 def customer_export(request: HttpRequest) -> HttpResponse:
     """The customers list as an Excel file: the same search and sort as on the page (at most
-    10,000 rows; phones masked as on the page)."""
+    10,000 rows, or the capped search's; a last row says when rows were left out; phones
+    masked as on the page)."""
     ordering = CUSTOMER_SORTS.get(request.GET.get("sort", ""), ("-pk",))
     tie = "-pk" if ordering[0].startswith("-") else "pk"
+    qs = _customers(request)
     rows = (
         (c.name, c.masked_phone, c.region.name if c.region else "", str(c.station or ""))
-        for c in _customers(request).order_by(*ordering, tie)[:EXPORT_LIMIT]
+        for c in qs.order_by(*ordering, tie)[: EXPORT_LIMIT + 1]
     )
-    content = write_xlsx(CUSTOMER_EXPORT_COLUMNS, rows, sheet_title="customers")
+    content = write_xlsx(
+        CUSTOMER_EXPORT_COLUMNS,
+        export_rows(rows, limit=EXPORT_LIMIT, capped_at=_capped_at(request, qs)),
+        sheet_title="customers",
+    )
     return xlsx_response(content, f"customers-{clock.today():%Y%m%d}.xlsx")
 
 
@@ -371,7 +387,8 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 @page(Perm.UNIT_VIEW)
 def unit_export(request: HttpRequest) -> HttpResponse:
     """The units list as an Excel file: the same search, filter and sort as on the page (at
-    most 10,000 rows; phones masked as on the page)."""
+    most 10,000 rows, or the capped search's; a last row says when rows were left out; phones
+    masked as on the page)."""
     qs, _expiring = _units(request)
     ordering = UNIT_SORTS.get(request.GET.get("sort", ""), ("-pk",))
     tie = "-pk" if ordering[0].startswith("-") else "pk"
@@ -385,9 +402,13 @@ def unit_export(request: HttpRequest) -> HttpResponse:
             u.get_status_display(),
             u.warranty_until,
         )
-        for u in qs.order_by(*ordering, tie)[:EXPORT_LIMIT]
+        for u in qs.order_by(*ordering, tie)[: EXPORT_LIMIT + 1]
     )
-    content = write_xlsx(UNIT_EXPORT_COLUMNS, rows, sheet_title="units")
+    content = write_xlsx(
+        UNIT_EXPORT_COLUMNS,
+        export_rows(rows, limit=EXPORT_LIMIT, capped_at=_capped_at(request, qs)),
+        sheet_title="units",
+    )
     return xlsx_response(content, f"units-{clock.today():%Y%m%d}.xlsx")
 
 

@@ -31,7 +31,12 @@ from aftersales.core.errors import ApplicationError
 from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.selectors import as_id, get_visible
 from aftersales.core.validation import ValidationFailed
-from aftersales.customers.selectors import customer_search, unit_search, units_visible_to
+from aftersales.customers.selectors import (
+    customer_search,
+    search_cap,
+    unit_search,
+    units_visible_to,
+)
 from aftersales.dispatch import selectors as dispatch_selectors
 from aftersales.dispatch.choices import KEEP_TECHNICIAN, PLANNABLE, REFUSAL_LABELS
 from aftersales.maintenance.selectors import maintenance_for_order
@@ -60,6 +65,7 @@ from aftersales.warranty.explain import explain as explain_warranty
 from aftersales.web.listing import sorted_page
 from aftersales.web.shortcuts import (
     apply_errors,
+    export_rows,
     flash_error,
     page,
     stored_image,
@@ -412,11 +418,12 @@ def _local(value: dt.datetime | None) -> str:
 @page(Perm.ORDER_VIEW)
 def order_export(request: HttpRequest) -> HttpResponse:
     """The orders list as an Excel file: the same queue, filters and sort as on the page (at
-    most 10,000 rows; phones masked as on the page)."""
+    most 10,000 rows, or the capped search's; a last row says when rows were left out; phones
+    masked as on the page)."""
     user: Any = request.user
     params = {k: request.GET.get(k, "") for k in FILTER_KEYS}
     queue = params["queue"] if params["queue"] in QUEUES else DEFAULT_QUEUE.get(user.role, "open")
-    qs, _ = order_filter_capped(order_queue(user, queue), params, company_id=user.company_id)
+    qs, capped = order_filter_capped(order_queue(user, queue), params, company_id=user.company_id)
     qs = _sortable(qs).select_related("customer", "unit__product_model", "station", "technician")
     sort = request.GET.get("sort", "")
     ordering = ORDER_SORTS.get(sort, next(iter(ORDER_SORTS.values())))
@@ -436,10 +443,13 @@ def order_export(request: HttpRequest) -> HttpResponse:
             _local(o.resolve_due),
             _local(o.completed_at),
         )
-        for o in qs.order_by(*ordering, "-pk")[:EXPORT_LIMIT]
+        for o in qs.order_by(*ordering, "-pk")[: EXPORT_LIMIT + 1]
     )
+    cap = search_cap(params["q"].strip()) if capped else None
     content = write_xlsx(
-        ORDER_EXPORT_COLUMNS, ([_printable(v) for v in r] for r in rows), sheet_title="orders"
+        ORDER_EXPORT_COLUMNS,
+        ([_printable(v) for v in r] for r in export_rows(rows, limit=EXPORT_LIMIT, capped_at=cap)),
+        sheet_title="orders",
     )
     return xlsx_response(content, f"orders-{clock.today():%Y%m%d}.xlsx")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django import forms
@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.permissions import require
@@ -99,6 +100,27 @@ def day_param(value: str | None) -> dt.date:
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def export_rows(
+    rows: Iterable[Sequence[Any]], *, limit: int, capped_at: int | None = None
+) -> Iterator[Sequence[Any]]:
+    """At most `limit` rows of an export (give it `limit + 1`), then, if the list was cut
+    short, a last row that says so: at `capped_at` rows (a capped short-name search) or at
+    `limit` (more rows than one export holds). Nothing is dropped silently."""
+    for count, row in enumerate(rows):
+        if count == limit:
+            capped_at = limit
+            break
+        yield row
+    if capped_at is not None:
+        yield [
+            gettext(
+                "Only the first %(n)s rows are exported: refine the search or the filters "
+                "to export every match."
+            )
+            % {"n": capped_at}
+        ]
 
 
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:

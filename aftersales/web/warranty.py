@@ -85,14 +85,14 @@ class WarrantyPolicyForm(forms.Form):
         help_text=_("A car return owes price × km ÷ 1000 × n; at most 0.005 (0.5 %)."),
     )
     car_months = forms.IntegerField(
-        label=_("Car: 三包 period (months)"),
+        label=_("Car: exchange and return period (months)"),
         min_value=engine.CAR.car_months,
         max_value=240,
         required=False,
         help_text=_("At least 24 months (the rule); empty: the rule."),
     )
     car_km = forms.IntegerField(
-        label=_("Car: 三包 period (km)"),
+        label=_("Car: exchange and return period (km)"),
         min_value=engine.CAR.car_km,
         required=False,
         help_text=_("At least 50,000 km; empty: the rule."),

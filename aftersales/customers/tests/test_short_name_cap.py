@@ -3,9 +3,12 @@ customers, and the lists ask to refine the search."""
 
 from __future__ import annotations
 
-import pytest
+import io
 
-from aftersales.customers import selectors
+import pytest
+from openpyxl import load_workbook
+
+from aftersales.customers import actions, selectors
 from aftersales.customers.models import Customer
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def many_wangs(data, monkeypatch):
     monkeypatch.setattr(selectors, "SHORT_NAME_CAP", 5)
     company = data["c1"].company
-    Customer.objects.bulk_create(
+    return Customer.objects.bulk_create(
         Customer(company=company, name=f"王{n}", phone=f"1350000{n:04d}") for n in range(8)
     )
 
@@ -45,3 +48,53 @@ def test_the_customers_list_asks_to_refine_a_capped_search(login, agent, many_wa
     assert 'data-testid="refine-search"' in page and "请细化搜索" in page
     narrow = login(agent).get("/customers/", {"q": "王1"}).content.decode()
     assert 'data-testid="refine-search"' not in narrow
+
+
+NOTE = "仅导出了前 5 行：请细化搜索或筛选条件，以导出全部匹配结果。"
+
+
+def _rows(response):
+    assert response.status_code == 200
+    return list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+
+
+def test_the_customers_export_of_a_capped_search_says_so(login, agent, many_wangs):
+    rows = _rows(login(agent).get("/customers/export.xlsx", {"q": "王"}))
+    assert len(rows) == 1 + 5 + 1 and rows[-1][0] == NOTE
+    assert sorted(r[0] for r in rows[1:-1]) == [f"王{n}" for n in range(3, 8)]  # the newest
+    rows = _rows(login(agent).get("/customers/export.xlsx", {"q": "王1"}))
+    assert [r[0] for r in rows[1:]] == ["王1"]
+
+
+def test_the_units_export_of_a_capped_search_says_so(login, agent, data, many_wangs):
+    for n, owner in enumerate(many_wangs):
+        actions.unit_create(
+            actor=agent, customer=owner, product_model=data["model"], serial=f"WG{n:05d}"
+        )
+    rows = _rows(login(agent).get("/units/export.xlsx", {"q": "王"}))
+    assert len(rows) == 1 + 5 + 1 and rows[-1][0] == NOTE
+    rows = _rows(login(agent).get("/units/export.xlsx", {"q": "王2"}))
+    assert [r[0] for r in rows[1:]] == ["WG00002"]
+
+
+def test_an_export_past_its_limit_says_so(login, agent, many_wangs, monkeypatch):
+    from aftersales.web import customers as pages
+
+    monkeypatch.setattr(pages, "EXPORT_LIMIT", 3)
+    rows = _rows(login(agent).get("/customers/export.xlsx", {"q": "王1"}))  # one match
+    assert len(rows) == 2
+    rows = _rows(login(agent).get("/customers/export.xlsx"))  # ten customers
+    assert len(rows) == 1 + 3 + 1 and rows[-1][0].startswith("仅导出了前 3 行")
+
+
+def test_the_customers_and_units_apis_say_refine(api, agent, data, many_wangs):
+    for n, owner in enumerate(many_wangs):
+        actions.unit_create(
+            actor=agent, customer=owner, product_model=data["model"], serial=f"WG{n:05d}"
+        )
+    for path in ("/customers", "/units"):
+        body = api(agent).get(f"{path}?q=王&limit=2").json()
+        assert len(body["items"]) == 2 and body["refine"] is True  # five in all, two a page
+        body = api(agent).get(f"{path}?q=王1").json()
+        assert len(body["items"]) == 1 and body["refine"] is False
+        assert api(agent).get(path).json()["refine"] is False

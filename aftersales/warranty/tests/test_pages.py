@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+
+from django.conf import settings
 
 from aftersales.warranty.actions import policy_for
 from aftersales.warranty.models import WarrantyPolicy
@@ -72,3 +75,13 @@ def test_a_phone_policy_shorter_than_the_rule_is_refused(login, people, data):
     )
     assert response.status_code == 200
     assert not WarrantyPolicy.objects.filter(name="手机").exists()
+
+
+def test_the_english_policy_page_has_no_chinese_labels(login, people, data):
+    """The car fields were labelled "Car: 三包 period" on the English page."""
+    client = login(people["service_manager"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/warranty/new/").content.decode()
+    assert "Car: exchange and return period (months)" in page
+    labels = re.findall(r"<label[^>]*>(.*?)</label>", page, re.S)
+    assert labels and not [t for t in labels if re.search(r"[\u4e00-\u9fff]", t)]

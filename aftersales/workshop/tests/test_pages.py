@@ -226,6 +226,23 @@ def test_portal_pages_need_the_sign_in(data) -> None:
     assert Client().get(reverse("portal-mail-in")).status_code == 302
 
 
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [("zh-hans", ("寄修地址", "收件人", "收件人电话")), ("en", ("mail-in address", "recipient"))],
+)
+def test_the_station_forms_have_labels(people, data, settings, language, labels) -> None:
+    """Each station's mail-in fields are labelled (a label tied to the input), not only a
+    placeholder that disappears once typed in."""
+    c = _client(people["service_manager"])
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = c.get(reverse("workshop-settings")).content.decode()
+    s1 = data["s1"].pk
+    for field, label in zip(("ma", "mr", "mp"), labels, strict=False):
+        assert f'<label class="form-label small" for="{field}{s1}">{label}</label>' in page
+        assert f'id="{field}{s1}"' in page
+    assert "placeholder=" not in page.split(f'data-testid="station-{s1}"')[1].split("</form>")[0]
+
+
 def test_settings_company_and_station(people, data) -> None:
     from aftersales.workshop.models import WorkshopSettings, WorkshopStation
 
