@@ -58,14 +58,23 @@ def keyset_page(qs: QuerySet[Any], *, after: Any = None, size: int = 25) -> Page
 SEARCH_CAP = 5000
 
 
-def matching_ids(first: QuerySet[Any], *more: QuerySet[Any], cap: int = SEARCH_CAP) -> list[Any]:
+def matching_ids(
+    first: QuerySet[Any], *more: QuerySet[Any], cap: int = SEARCH_CAP, newest: bool = False
+) -> list[Any]:
     """The ids matched by a UNION of indexed lookups (each a `.values("pk")` queryset), read
-    into a list: the newest `cap` of them (highest ids first, each once), so a capped search
-    always keeps the same rows. Filtering by a list of ids lets PostgreSQL fetch those rows by
+    into a list, at most `cap`. Filtering by a list of ids lets PostgreSQL fetch those rows by
     primary key; with the UNION as a subquery it may instead walk the whole table in id order
-    (measured: 330 ms at 1M units for a serial prefix, against 20 ms)."""
-    union = first.union(*more) if more else first
-    return list(union.values_list("pk", flat=True).order_by("-pk")[:cap])
+    (measured: 330 ms at 1M units for a serial prefix, against 20 ms).
+
+    `newest`: the highest `cap` ids, each once, so a capped search always keeps the same (the
+    newest) rows — for searches whose matches are bounded (a name's customers, the orders of
+    capped units). Without it the database stops at the first `cap` matches in any order: a
+    short serial or phone prefix may match most of the table, which must not be sorted."""
+    if newest:
+        union = first.union(*more) if more else first
+        return list(union.values_list("pk", flat=True).order_by("-pk")[:cap])
+    union = first.union(*more, all=True) if more else first
+    return list(union.values_list("pk", flat=True)[:cap])
 
 
 def as_id(value: Any) -> int:

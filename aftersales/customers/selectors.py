@@ -73,7 +73,7 @@ def customer_ids_by_name(qs: QuerySet[Customer], text: str) -> list[int]:
     """The customers of `qs` (already in the caller's scope) whose name starts with `text` or
     contains it: the newest `search_cap(text)` of them."""
     parts = [names.values("pk") for names in customers_by_name(qs, text)]
-    return matching_ids(*parts, cap=search_cap(text))
+    return matching_ids(*parts, cap=search_cap(text), newest=True)
 
 
 def customer_search(user: Any, query: str) -> QuerySet[Customer]:

@@ -221,7 +221,7 @@ def order_filter_capped(
             ]
         # Indexed lookups; an OR of them makes PostgreSQL scan the whole table (measured:
         # 500 ms at 1M orders). The newest orders are kept when the cap falls.
-        ids = matching_ids(*parts, cap=search_cap(q))
+        ids = matching_ids(*parts, cap=search_cap(q), newest=True)
         capped = search_is_capped(q, len(ids))
         qs = qs.filter(pk__in=ids)
     return qs, capped
