@@ -320,6 +320,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
         sorts=ORDER_SORTS,
         sort=request.GET.get("sort", ""),
         page=request.GET.get("page"),
+        # every queue but "all" narrows by a set of statuses
+        count_by="status" if queue != "all" else None,
     )
     now = clock.now()
     rows = [(o, o.service_level_state(now)) for o in result.items]
