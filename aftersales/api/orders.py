@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
 from aftersales.api.types import Id, PageParams, known_filter, page_of
+from aftersales.catalog.selectors import component_names
 from aftersales.core.errors import check_version
 from aftersales.core.selectors import get_visible, keyset_page
 from aftersales.fieldwork.actions import visit_accept, visit_arrive, visit_depart
@@ -199,7 +200,9 @@ def _detail(request: HttpRequest, order: Any) -> dict[str, Any]:
         for t in ("respond", "arrive", "resolve")
     ]
     out["actions"] = actions.available_actions(request.user, order)  # type: ignore[arg-type]
-    out["warranty_explanation"] = explain_warranty(order.warranty_decision, order.warranty_detail)
+    out["warranty_explanation"] = explain_warranty(
+        order.warranty_decision, order.warranty_detail, component_names(order.unit)
+    )
     return out
 
 

@@ -328,8 +328,21 @@ def evaluate(request: HttpRequest, payload: EvaluateIn) -> Any:
         "warnings": [
             {"code": code, "message": str(WARNINGS.get(code, code))} for code in result.warnings
         ],
-        "explanation": explain(result.decision, detail),
+        "explanation": explain(result.decision, detail, _component_names(user, payload)),
     }
+
+
+def _component_names(user: Any, payload: EvaluateIn) -> dict[str, str]:
+    """The main components' names for the explanation: the category's, or the unit's."""
+    from aftersales.catalog.selectors import component_names, components_visible_to
+
+    if payload.category_id is not None:
+        rows = components_visible_to(user).filter(category_id=payload.category_id)
+        return dict(rows.values_list("code", "name"))
+    if payload.unit_id is not None and payload.unit is None:
+        unit = units_visible_to(user).filter(pk=payload.unit_id).select_related("product_model")
+        return component_names(unit.first())
+    return {}
 
 
 # --- The company's stored policies ------------------------------------------------------------

@@ -29,6 +29,17 @@ def components_visible_to(user: Any) -> QuerySet[MainComponent]:
     return MainComponent.objects.filter(category__company_id=_company(user))
 
 
+def component_names(unit: Any) -> dict[str, str]:
+    """{code: name} of the main components of the unit's category (a warranty decision names
+    the components by code); empty without a unit or a model."""
+    model = getattr(unit, "product_model", None) if unit is not None else None
+    if model is None:
+        return {}
+    return dict(
+        MainComponent.objects.filter(category_id=model.category_id).values_list("code", "name")
+    )
+
+
 def parts_visible_to(user: Any) -> QuerySet[Part]:
     return Part.objects.filter(company_id=_company(user))
 

@@ -27,6 +27,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from aftersales.catalog.selectors import component_names
 from aftersales.core import clock
 from aftersales.fieldwork.selectors import field_settings, report
 from aftersales.orders import uploads
@@ -286,7 +287,9 @@ def report_labels(order: Any) -> dict[str, Any]:
     decision = order.warranty_decision
     return {
         "warranty": str(DECISIONS.get(decision, "—")),
-        "warranty_explained": explain(decision, order.warranty_detail) if decision else None,
+        "warranty_explained": explain(decision, order.warranty_detail, component_names(order.unit))
+        if decision
+        else None,
         "condition": condition_text,
         "header": field_settings(order.company_id).report_header,
     }

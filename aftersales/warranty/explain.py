@@ -4,6 +4,7 @@ Used by the intake screen, the order page, the PDF report and the API."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -241,12 +242,13 @@ VALUES = {
 }
 
 
-def _period_label(key: str) -> str:
+def _period_label(key: str, components: Mapping[str, str]) -> str:
     if key in PERIODS:
         return str(PERIODS[key])
     prefix, _sep, code = key.partition(":")
     if prefix in PERIOD_PREFIXES:
-        return str(PERIOD_PREFIXES[prefix]) % {"code": code}
+        name = components.get(code, code) if prefix == "component" else code
+        return str(PERIOD_PREFIXES[prefix]) % {"code": name}
     return key
 
 
@@ -258,10 +260,16 @@ def _clause(rule: str, stored: str) -> str:
     return stored if "?" not in stored else stored.split(" ")[0]
 
 
-def explain(decision: str, detail: dict[str, Any] | None) -> dict[str, Any]:
+def explain(
+    decision: str,
+    detail: dict[str, Any] | None,
+    components: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     """{"decision", "reason", "clause", "policy", "facts": [(label, value)], "periods":
     [(label, date)], "options": [label], "warnings": [text], "override"} for a stored
-    decision; every label in the active language."""
+    decision; every label in the active language. `components` names the main components
+    by code (`catalog.selectors.component_names`): a period is "Main part 显示屏 until",
+    not the code."""
     detail = detail or {}
     evidence = detail.get("evidence") or {}
     rule = detail.get("rule", "")
@@ -284,7 +292,10 @@ def explain(decision: str, detail: dict[str, Any] | None) -> dict[str, Any]:
         "clause": _clause(rule, detail.get("clause", "")),
         "policy": detail.get("policy", ""),
         "facts": facts,
-        "periods": [(_period_label(k), v) for k, v in (detail.get("period_ends") or {}).items()],
+        "periods": [
+            (_period_label(k, components or {}), v)
+            for k, v in (detail.get("period_ends") or {}).items()
+        ],
         "options": options if len(options) > 1 else [],
         "warnings": [str(WARNINGS.get(w, w)) for w in detail.get("warnings") or []],
         "override": override.get("reason", ""),

@@ -25,7 +25,7 @@ from aftersales.calendars import actions as calendar_actions
 from aftersales.calendars.models import CalendarDay, CalendarYear, DayKind
 from aftersales.calendars.selectors import work_calendar
 from aftersales.catalog.models import FaultCode
-from aftersales.catalog.selectors import product_models_visible_to
+from aftersales.catalog.selectors import component_names, product_models_visible_to
 from aftersales.core import clock, holidays
 from aftersales.core.errors import ApplicationError
 from aftersales.core.excel import Column, write_xlsx
@@ -208,7 +208,7 @@ def _intake_warranty(unit: Any) -> dict[str, Any]:
     from aftersales.warranty.actions import decide_for_unit
 
     decision, detail = decide_for_unit(unit, fault_code=None, at=clock.now())
-    return explain_warranty(decision, detail)
+    return explain_warranty(decision, detail, component_names(unit))
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -555,7 +555,9 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attachments": order.attachments.all(),
             "can_override": has_perm(user, Perm.WARRANTY_OVERRIDE),
             "warranty_label": WARRANTY_LABELS.get(order.warranty_decision, "—"),
-            "warranty_explained": explain_warranty(order.warranty_decision, order.warranty_detail),
+            "warranty_explained": explain_warranty(
+                order.warranty_decision, order.warranty_detail, component_names(order.unit)
+            ),
             "warranty_choices": WARRANTY_LABELS.items(),
             "reopenings": order.reopenings.all(),
             "can_work": has_perm(user, Perm.ORDER_WORK)

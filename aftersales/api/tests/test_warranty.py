@@ -182,3 +182,49 @@ def test_every_documented_example_is_answered(api, agent, data):
             assert response.json()["rule"] == expected[name], name
     car = api(agent).post("/warranty/evaluate", EXAMPLES["car_first_week"]["value"]).json()
     assert car["evidence"]["use_compensation"] == "225.00"  # 150000 × 300 ÷ 1000 × 0.005
+
+
+def test_an_order_s_main_part_period_is_labelled_with_the_part_s_name(api, agent, data):
+    from aftersales.catalog.models import MainComponent
+    from aftersales.orders.models import ServiceOrder
+
+    created = api(agent).post(
+        "/orders",
+        {"customer_id": data["c1"].pk, "unit_id": data["u1"].pk, "fault_description": "黑屏"},
+    )
+    assert created.status_code == 201, created.json()
+    category = data["u1"].product_model.category
+    MainComponent.objects.create(category=category, code="panel", name="显示屏")
+    order = ServiceOrder.objects.get(pk=created.json()["id"])
+    order.warranty_detail = {
+        **order.warranty_detail,
+        "period_ends": {"whole_unit": "2027-01-01", "component:panel": "2029-01-01"},
+    }
+    order.save(update_fields=["warranty_detail"])
+    explained = api(agent).get(f"/orders/{order.pk}", HTTP_ACCEPT_LANGUAGE="en").json()
+    periods = dict(explained["warranty_explanation"]["periods"])
+    assert periods["Main part 显示屏 until"] == "2029-01-01"
+    assert not any("panel" in label for label in periods)
+
+
+def test_evaluate_names_a_category_s_main_part_in_its_explanation(api, agent, data, people):
+    from aftersales.catalog.models import MainComponent
+    from aftersales.warranty.actions import warranty_policy_save
+
+    MainComponent.objects.create(category=data["category"], code="compressor", name="压缩机")
+    warranty_policy_save(
+        actor=people["service_manager"],
+        name="空调压缩机五年",
+        category=data["category"],
+        whole_unit_months=12,
+        components={"compressor": 60},
+    )
+    body = {
+        "category_id": data["category"].pk,
+        "unit": {"invoice_date": "2025-03-01"},
+        "service_date": "2026-06-01",
+    }
+    result = api(agent).post("/warranty/evaluate", body, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert result["period_ends"]["component:compressor"] == "2030-03-01"
+    periods = dict(result["explanation"]["periods"])
+    assert periods["Main part 压缩机 until"] == "2030-03-01"
