@@ -201,7 +201,9 @@ def _detail(request: HttpRequest, order: Any) -> dict[str, Any]:
     ]
     out["actions"] = actions.available_actions(request.user, order)  # type: ignore[arg-type]
     out["warranty_explanation"] = explain_warranty(
-        order.warranty_decision, order.warranty_detail, component_names(order.unit)
+        order.warranty_decision,
+        order.warranty_detail,
+        component_names(order.unit, order.warranty_detail or {}),
     )
     return out
 

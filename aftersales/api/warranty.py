@@ -328,11 +328,11 @@ def evaluate(request: HttpRequest, payload: EvaluateIn) -> Any:
         "warnings": [
             {"code": code, "message": str(WARNINGS.get(code, code))} for code in result.warnings
         ],
-        "explanation": explain(result.decision, detail, _component_names(user, payload)),
+        "explanation": explain(result.decision, detail, _component_names(user, payload, detail)),
     }
 
 
-def _component_names(user: Any, payload: EvaluateIn) -> dict[str, str]:
+def _component_names(user: Any, payload: EvaluateIn, detail: dict[str, Any]) -> dict[str, str]:
     """The main components' names for the explanation: the category's, or the unit's."""
     from aftersales.catalog.selectors import component_names, components_visible_to
 
@@ -341,7 +341,7 @@ def _component_names(user: Any, payload: EvaluateIn) -> dict[str, str]:
         return dict(rows.values_list("code", "name"))
     if payload.unit_id is not None and payload.unit is None:
         unit = units_visible_to(user).filter(pk=payload.unit_id).select_related("product_model")
-        return component_names(unit.first())
+        return component_names(unit.first(), detail)
     return {}
 
 

@@ -287,7 +287,11 @@ def report_labels(order: Any) -> dict[str, Any]:
     decision = order.warranty_decision
     return {
         "warranty": str(DECISIONS.get(decision, "—")),
-        "warranty_explained": explain(decision, order.warranty_detail, component_names(order.unit))
+        "warranty_explained": explain(
+            decision,
+            order.warranty_detail,
+            component_names(order.unit, order.warranty_detail or {}),
+        )
         if decision
         else None,
         "condition": condition_text,

@@ -208,7 +208,7 @@ def _intake_warranty(unit: Any) -> dict[str, Any]:
     from aftersales.warranty.actions import decide_for_unit
 
     decision, detail = decide_for_unit(unit, fault_code=None, at=clock.now())
-    return explain_warranty(decision, detail, component_names(unit))
+    return explain_warranty(decision, detail, component_names(unit, detail))
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -556,7 +556,9 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_override": has_perm(user, Perm.WARRANTY_OVERRIDE),
             "warranty_label": WARRANTY_LABELS.get(order.warranty_decision, "—"),
             "warranty_explained": explain_warranty(
-                order.warranty_decision, order.warranty_detail, component_names(order.unit)
+                order.warranty_decision,
+                order.warranty_detail,
+                component_names(order.unit, order.warranty_detail or {}),
             ),
             "warranty_choices": WARRANTY_LABELS.items(),
             "reopenings": order.reopenings.all(),
