@@ -203,7 +203,7 @@ def _detail(request: HttpRequest, order: Any) -> dict[str, Any]:
     out["warranty_explanation"] = explain_warranty(
         order.warranty_decision,
         order.warranty_detail,
-        component_names(order.unit, order.warranty_detail or {}),
+        component_names(order.unit_id, order.warranty_detail or {}),
     )
     return out
 

@@ -340,8 +340,8 @@ def _component_names(user: Any, payload: EvaluateIn, detail: dict[str, Any]) -> 
         rows = components_visible_to(user).filter(category_id=payload.category_id)
         return dict(rows.values_list("code", "name"))
     if payload.unit_id is not None and payload.unit is None:
-        unit = units_visible_to(user).filter(pk=payload.unit_id).select_related("product_model")
-        return component_names(unit.first(), detail)
+        # the unit is visible: `_unit_facts` read it through the caller's scope
+        return component_names(payload.unit_id, detail)
     return {}
 
 

@@ -29,20 +29,18 @@ def components_visible_to(user: Any) -> QuerySet[MainComponent]:
     return MainComponent.objects.filter(category__company_id=_company(user))
 
 
-def component_names(unit: Any, detail: dict[str, Any] | None = None) -> dict[str, str]:
+def component_names(unit_id: int | None, detail: dict[str, Any] | None = None) -> dict[str, str]:
     """{code: name} of the main components of the unit's category (a warranty decision names
-    the components by code); empty without a unit or a model. Given the decision's `detail`,
-    no query unless one of its periods is a main part's."""
+    the components by code); empty without a unit. Given the decision's `detail`, no query
+    unless one of its periods is a main part's."""
+    if unit_id is None:
+        return {}
     if detail is not None and not any(
         str(key).startswith("component:") for key in detail.get("period_ends") or {}
     ):
         return {}
-    model = getattr(unit, "product_model", None) if unit is not None else None
-    if model is None:
-        return {}
-    return dict(
-        MainComponent.objects.filter(category_id=model.category_id).values_list("code", "name")
-    )
+    rows = MainComponent.objects.filter(category__models__installedunit=unit_id)
+    return dict(rows.values_list("code", "name"))
 
 
 def parts_visible_to(user: Any) -> QuerySet[Part]:

@@ -290,7 +290,7 @@ def report_labels(order: Any) -> dict[str, Any]:
         "warranty_explained": explain(
             decision,
             order.warranty_detail,
-            component_names(order.unit, order.warranty_detail or {}),
+            component_names(order.unit_id, order.warranty_detail or {}),
         )
         if decision
         else None,

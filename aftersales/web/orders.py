@@ -208,7 +208,7 @@ def _intake_warranty(unit: Any) -> dict[str, Any]:
     from aftersales.warranty.actions import decide_for_unit
 
     decision, detail = decide_for_unit(unit, fault_code=None, at=clock.now())
-    return explain_warranty(decision, detail, component_names(unit, detail))
+    return explain_warranty(decision, detail, component_names(unit.pk, detail))
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -558,7 +558,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "warranty_explained": explain_warranty(
                 order.warranty_decision,
                 order.warranty_detail,
-                component_names(order.unit, order.warranty_detail or {}),
+                component_names(order.unit_id, order.warranty_detail or {}),
             ),
             "warranty_choices": WARRANTY_LABELS.items(),
             "reopenings": order.reopenings.all(),
