@@ -19,7 +19,7 @@ from aftersales.customers.selectors import (
     customers_visible_to,
     is_short_name,
     search_is_capped,
-    unit_search,
+    unit_search_capped,
     units_visible_to,
 )
 from aftersales.imports.selectors import object_ids
@@ -331,8 +331,8 @@ def _unit_fields(data: dict[str, Any]) -> dict[str, Any]:
 @router.get("/units", response={200: UnitPage, **ERRORS}, tags=["units"])
 def unit_list(request: HttpRequest, params: Query[ListParams]) -> Any:
     require(request.user, Perm.UNIT_VIEW)
-    qs = unit_search(request.user, params.q).select_related("product_model")
-    refine = _refine(params.q, qs)
+    qs, refine = unit_search_capped(request.user, params.q)
+    qs = qs.select_related("product_model")
     if params.external_id:
         qs = qs.filter(pk__in=object_ids(request.user.company_id, "unit", params.external_id))
     page = keyset_page(qs, after=params.after, size=params.limit)

@@ -36,7 +36,7 @@ from aftersales.customers.selectors import (
     is_short_name,
     search_cap,
     search_is_capped,
-    unit_search,
+    unit_search_capped,
     units_visible_to,
 )
 from aftersales.orders.selectors import orders_of_unit
@@ -352,22 +352,23 @@ UNIT_EXPORT_COLUMNS = [
 ]
 
 
-def _units(request: HttpRequest) -> tuple[Any, bool]:
-    qs = unit_search(request.user, request.GET.get("q", "")).select_related(
-        "product_model", "customer"
-    )
+def _units(request: HttpRequest) -> tuple[Any, bool, bool]:
+    """The units searched and filtered, whether the expiring filter is on, and whether a
+    short name's owners reached the search cap."""
+    qs, capped = unit_search_capped(request.user, request.GET.get("q", ""))
+    qs = qs.select_related("product_model", "customer")
     expiring = request.GET.get("expiring") == "30"
     if expiring:
         # Flagged by the nightly warranty batch.
         today = clock.today()
         qs = qs.filter(warranty_until__range=(today, today + dt.timedelta(days=30)))
-    return qs, expiring
+    return qs, expiring, capped
 
 
 @page(Perm.UNIT_VIEW)
 def unit_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")
-    qs, expiring = _units(request)
+    qs, expiring, capped = _units(request)
     result = sorted_page(
         qs, sorts=UNIT_SORTS, sort=request.GET.get("sort", ""), page=request.GET.get("page")
     )
@@ -379,8 +380,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
         {"q": q, "expiring": "30" if expiring else ""},
         ("serial", "model", "owner", "purchase", "status", "warranty"),
     )
-    refine = search_is_capped(q, result.total)
-    context = {"page": result, "q": q, "expiring": expiring, "refine": refine, **links}
+    context = {"page": result, "q": q, "expiring": expiring, "refine": capped, **links}
     return render(request, template, context)
 
 
@@ -389,9 +389,10 @@ def unit_export(request: HttpRequest) -> HttpResponse:
     """The units list as an Excel file: the same search, filter and sort as on the page (at
     most 10,000 rows, or the capped search's; a last row says when rows were left out; phones
     masked as on the page)."""
-    qs, _expiring = _units(request)
+    qs, _expiring, capped = _units(request)
     ordering = UNIT_SORTS.get(request.GET.get("sort", ""), ("-pk",))
     tie = "-pk" if ordering[0].startswith("-") else "pk"
+    # a capped search holds the units of the first owners found: all of them are exported
     rows = (
         (
             u.serial,
@@ -406,7 +407,9 @@ def unit_export(request: HttpRequest) -> HttpResponse:
     )
     content = write_xlsx(
         UNIT_EXPORT_COLUMNS,
-        export_rows(rows, limit=EXPORT_LIMIT, capped_at=_capped_at(request, qs)),
+        export_rows(
+            rows, limit=EXPORT_LIMIT, capped_at=min(qs.count(), EXPORT_LIMIT) if capped else None
+        ),
         sheet_title="units",
     )
     return xlsx_response(content, f"units-{clock.today():%Y%m%d}.xlsx")

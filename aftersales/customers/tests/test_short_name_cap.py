@@ -98,3 +98,22 @@ def test_the_customers_and_units_apis_say_refine(api, agent, data, many_wangs):
         body = api(agent).get(f"{path}?q=王1").json()
         assert len(body["items"]) == 1 and body["refine"] is False
         assert api(agent).get(path).json()["refine"] is False
+
+
+def test_units_of_fewer_owners_than_the_cap_are_not_a_capped_search(
+    login, api, agent, data, monkeypatch
+):
+    monkeypatch.setattr(selectors, "SHORT_NAME_CAP", 5)
+    company = data["c1"].company
+    for n in range(3):  # three owners, six units: more units than the cap, owners under it
+        owner = Customer.objects.create(company=company, name=f"欧阳{n}", phone=f"1360000{n:04d}")
+        for k in range(2):
+            actions.unit_create(
+                actor=agent, customer=owner, product_model=data["model"], serial=f"OY{n}{k}"
+            )
+    body = api(agent).get("/units?q=欧阳").json()
+    assert len(body["items"]) == 6 and body["refine"] is False
+    page = login(agent).get("/units/", {"q": "欧阳"}).content.decode()
+    assert page.count("OY") >= 6 and 'data-testid="refine-search"' not in page
+    rows = _rows(login(agent).get("/units/export.xlsx", {"q": "欧阳"}))
+    assert len(rows) == 1 + 6 and rows[-1][0].startswith("OY")
