@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+from django.db import DatabaseError as DjangoDatabaseError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -37,10 +38,15 @@ UNREACHABLE: tuple[type[BaseException], ...] = (
 
 
 def queue_unreachable(exc: BaseException) -> bool:
-    """Whether `exc` (or an error it was raised from) says the queue could not be reached."""
+    """Whether `exc` (or an error it was raised from) says the queue could not be reached.
+    An error of the application's database (Django wraps it; the queue's storage does not use
+    Django) is not: where tasks run at once, a task's own `database is locked` is a failure of
+    that task, not of the queue."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
+        if isinstance(current, DjangoDatabaseError):
+            return False
         if isinstance(current, UNREACHABLE):
             return True
         seen.add(id(current))

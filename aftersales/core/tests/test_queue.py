@@ -78,3 +78,21 @@ def test_a_working_queue_gets_the_call(caplog):
     with caplog.at_level(logging.WARNING, logger="aftersales.core.queue"):
         trigger(calls.append, 7)
     assert calls == [7] and not caplog.records
+
+
+def test_a_task_s_own_database_error_is_not_an_unreachable_queue(caplog):
+    """Where tasks run at once, the application's database failing inside the task (Django
+    wraps the driver's error) is the task's failure, logged with its traceback."""
+    from django.db import OperationalError as DjangoOperationalError
+
+    def enqueue(order_id):
+        try:
+            raise sqlite3.OperationalError("database is locked")
+        except sqlite3.OperationalError as exc:
+            raise DjangoOperationalError("database is locked") from exc
+
+    with caplog.at_level(logging.WARNING, logger="aftersales.core.queue"):
+        trigger(enqueue, 42)
+    [record] = caplog.records
+    assert record.levelno == logging.ERROR and record.exc_info is not None
+    assert "unreachable" not in record.getMessage()
