@@ -257,6 +257,9 @@ def pareto(
     )
 
 
+BACKLOG_ROWS = 10_000_000
+
+
 def backlog_counts(user: Any, filters: dict[str, Any], now: dt.datetime) -> dict[Any, list[int]]:
     """Open orders per station and age bucket at `now`, counted in the database (one query:
     the dashboard stays fast at a million orders). An order's age runs from its creation."""
@@ -279,7 +282,15 @@ def backlog_counts(user: Any, filters: dict[str, Any], now: dt.datetime) -> dict
             q &= Q(created_at__lte=newer)
         counts[name] = Count("id", filter=q)
         newer = older
-    rows = qs.values("station_id").annotate(**counts).order_by()
+    # The open orders are found through the (company | station, status) index, then counted
+    # per station. Grouped directly, SQLite (no histogram: it takes the open statuses for most
+    # of the table) walks the station index over every order instead — 1 s at 1M orders, 26 ms
+    # this way. The ORDER BY makes it read the status index; the slice keeps Django from
+    # dropping the ORDER BY of an IN subquery (it is far above any real backlog).
+    open_ids = qs.order_by("status").values("pk")[:BACKLOG_ROWS]
+    rows = (
+        qs.model.objects.filter(pk__in=open_ids).values("station_id").annotate(**counts).order_by()
+    )
     return {r["station_id"]: [r[name] for name, _l in formulas.AGE_BUCKETS] for r in rows}
 
 
