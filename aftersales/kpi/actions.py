@@ -32,6 +32,7 @@ from aftersales.kpi import assessment, formulas, gbt27922, selectors
 from aftersales.kpi.choices import RUN_LIFECYCLE
 from aftersales.kpi.formulas import Contribution
 from aftersales.kpi.models import (
+    AMOUNT,
     MONTHLY_ROLLUPS,
     AssessmentAdjustment,
     AssessmentEvent,
@@ -271,6 +272,10 @@ def monthly_from_daily(
         .annotate(n=Sum("num"), d=Sum("den"), c=Sum("count"))
         .order_by()
     )
+    # Every daily figure has four places, so their sum has too; SQLite sums decimals as
+    # floats (45809.0246999999 for 45809.0247), so the sum is rounded back to the places the
+    # column keeps — what a rebuild stores and what the job's differences kept.
+    places = Decimal(1).scaleb(-AMOUNT["decimal_places"])
     out = []
     for r in rows:
         month = r["m"].date() if isinstance(r["m"], dt.datetime) else r["m"]
@@ -279,8 +284,8 @@ def monthly_from_daily(
                 company_id=company_id,
                 kpi=r["kpi"],
                 month=month,
-                num=r["n"] or Decimal(0),
-                den=r["d"] or Decimal(0),
+                num=Decimal(r["n"] or 0).quantize(places),
+                den=Decimal(r["d"] or 0).quantize(places),
                 count=r["c"] or 0,
                 **{c: r[c] for c in dims},
             )

@@ -340,3 +340,31 @@ def test_the_migration_fills_the_monthly_rows_from_the_daily_ones(
     module = importlib.import_module("aftersales.kpi.migrations.0010_monthly_product_rollup")
     module.fill(apps, None)
     assert _monthly_table(data["company"].pk) == kept
+
+
+@pytest.mark.django_db
+def test_a_rebuilt_monthly_sum_has_the_column_s_four_places() -> None:
+    """36 technicians' days of 23.4087 hours sum to 842.7132 exactly; SQLite sums the decimals
+    as floats (842.713199999999), which a rebuild must not keep."""
+    KpiDaily.objects.bulk_create(
+        KpiDaily(
+            company_id=1,
+            kpi="mttr_calendar",
+            day=dt.date(2026, 3, 2),
+            station_id=1,
+            technician_id=t,
+            service_type="repair",
+            num=Decimal("23.4087"),
+            den=Decimal("1"),
+            count=1,
+        )
+        for t in range(36)
+    )
+    [row] = actions.monthly_from_daily(1, KpiMonthly)
+    assert (row.month, row.num, row.den, row.count) == (
+        dt.date(2026, 3, 1),
+        Decimal("842.7132"),
+        36,
+        36,
+    )
+    assert str(row.num) == "842.7132"
