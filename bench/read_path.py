@@ -92,6 +92,23 @@ urlpatterns = [
     path("", include("aftersales.urls")),
 ]
 
+# The stricter reference (`--wrk` only): the bare views alone, served by a second gunicorn with
+# the middleware of a new Django project (`startproject`) instead of the product's stack, so the
+# product's middleware counts against the product.
+STARTPROJECT_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+
+class _ReferenceUrls:
+    urlpatterns = urlpatterns[:2]
+
 
 _wsgi: Any = None
 
@@ -102,15 +119,20 @@ def application(environ: dict[str, Any], start_response: Any) -> Any:
     if _wsgi is None:
         from django.core.wsgi import get_wsgi_application
 
-        settings.ROOT_URLCONF = __name__
+        if os.environ.get("BENCH_READ_REFERENCE") == "startproject":
+            settings.MIDDLEWARE = STARTPROJECT_MIDDLEWARE
+            settings.ROOT_URLCONF = _ReferenceUrls
+        else:
+            settings.ROOT_URLCONF = __name__
         settings.ALLOWED_HOSTS = ["*"]
         _wsgi = get_wsgi_application()
     return _wsgi(environ, start_response)
 
 
-def wrk_rounds(urls: dict[str, tuple[str, dict[str, str]]], seconds: int) -> dict[str, float]:
+def wrk_rounds(urls: dict[str, tuple[str, str, dict[str, str]]], seconds: int) -> dict[str, float]:
     """Requests per second of each URL under wrk against gunicorn (2 workers), medians of three
-    alternating rounds."""
+    alternating rounds. Each URL names its server: "site" (the product's settings, the site
+    plus the bare views) or "reference" (the bare views with a new project's middleware)."""
     import re
     import shutil
     import socket
@@ -119,36 +141,47 @@ def wrk_rounds(urls: dict[str, tuple[str, dict[str, str]]], seconds: int) -> dic
 
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     here = Path(__file__).resolve().parent
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "--chdir",
-            str(here),
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            f"{Path(__file__).stem}:application",
-        ],
-        env={**os.environ, "PYTHONPATH": str(here.parent)},
-    )
+    ports: dict[str, int] = {}
+    servers = []
+    for name, reference in (("site", ""), ("reference", "startproject")):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports[name] = s.getsockname()[1]
+        servers.append(
+            subprocess.Popen(
+                [
+                    str(Path(sys.executable).parent / "gunicorn"),
+                    "--chdir",
+                    str(here),
+                    "-w",
+                    "2",
+                    "-b",
+                    f"127.0.0.1:{ports[name]}",
+                    "--log-level",
+                    "warning",
+                    f"{Path(__file__).stem}:application",
+                ],
+                env={
+                    **os.environ,
+                    "PYTHONPATH": str(here.parent),
+                    "BENCH_READ_REFERENCE": reference,
+                },
+            )
+        )
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+        for port in ports.values():
+            for _ in range(100):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.2)
         found: dict[str, list[float]] = {name: [] for name in urls}
         for _round in range(3):
-            for name, (url, headers) in urls.items():
-                cmd = ["wrk", "-t1", "-c8", f"-d{seconds}s", f"http://127.0.0.1:{port}{url}"]
+            for name, (server, url, headers) in urls.items():
+                target = f"http://127.0.0.1:{ports[server]}{url}"
+                cmd = ["wrk", "-t1", "-c8", f"-d{seconds}s", target]
                 for key, value in headers.items():
                     cmd[1:1] = ["-H", f"{key}: {value}"]
                 out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
@@ -160,8 +193,9 @@ def wrk_rounds(urls: dict[str, tuple[str, dict[str, str]]], seconds: int) -> dic
                 found[name].append(float(match.group(1)))
         return {name: statistics.median(v) for name, v in found.items()}
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 def rate(client: Client, url: str, n: int, **headers: str) -> float:
@@ -240,10 +274,20 @@ def main() -> None:
         auth = {"Authorization": f"Bearer {key}"}
         rps = wrk_rounds(
             {
-                "bare detail": (f"/bench-bare/orders/{order.pk}", {}),
-                "api detail": (f"/api/v1/orders/{order.pk}", auth),
-                "bare list 25": ("/bench-bare/orders?limit=25", {}),
-                "api list 25": ("/api/v1/orders?limit=25", auth),
+                "bare detail": ("site", f"/bench-bare/orders/{order.pk}", {}),
+                "bare detail, startproject middleware": (
+                    "reference",
+                    f"/bench-bare/orders/{order.pk}",
+                    {},
+                ),
+                "api detail": ("site", f"/api/v1/orders/{order.pk}", auth),
+                "bare list 25": ("site", "/bench-bare/orders?limit=25", {}),
+                "bare list 25, startproject middleware": (
+                    "reference",
+                    "/bench-bare/orders?limit=25",
+                    {},
+                ),
+                "api list 25": ("site", "/api/v1/orders?limit=25", auth),
             },
             args.wrk,
         )
@@ -259,6 +303,12 @@ def main() -> None:
                     "ratios": {
                         "api detail / bare": round(rps["api detail"] / rps["bare detail"], 3),
                         "api list / bare": round(rps["api list 25"] / rps["bare list 25"], 3),
+                        "api detail / bare with startproject middleware": round(
+                            rps["api detail"] / rps["bare detail, startproject middleware"], 3
+                        ),
+                        "api list / bare with startproject middleware": round(
+                            rps["api list 25"] / rps["bare list 25, startproject middleware"], 3
+                        ),
                     },
                 },
                 indent=1,
