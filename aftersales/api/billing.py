@@ -8,9 +8,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.models import Station
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
@@ -83,14 +83,14 @@ def _rule(r: FeeRule) -> dict[str, Any]:
 
 
 @router.get("/settlement/fee-rules", response={200: list[FeeRuleOut], **ERRORS})
-def fee_rule_list(request: HttpRequest) -> Any:
+def fee_rule_list(request: AuthedRequest) -> Any:
     require(request.user, Perm.SETTLEMENT_VIEW)
     user: Any = request.user
     return [_rule(r) for r in FeeRule.objects.filter(company_id=user.company_id)]
 
 
 @router.post("/settlement/fee-rules", response={201: FeeRuleOut, **ERRORS})
-def fee_rule_create(request: HttpRequest, payload: FeeRuleIn) -> Any:
+def fee_rule_create(request: AuthedRequest, payload: FeeRuleIn) -> Any:
     rule = actions.fee_rule_create(
         actor=request.user,
         code=payload.code,
@@ -120,7 +120,7 @@ class PreviewOut(Schema):
 
 
 @router.get("/settlement/preview/{order_id}", response={200: PreviewOut, **ERRORS})
-def fee_preview(request: HttpRequest, order_id: int) -> Any:
+def fee_preview(request: AuthedRequest, order_id: int) -> Any:
     """How the order is priced for its station, and which rule won each kind of fee."""
     require(request.user, Perm.SETTLEMENT_VIEW)
     out = selectors.preview(request.user, order_id)
@@ -180,7 +180,7 @@ def _statement(s: Any, with_lines: bool = False) -> dict[str, Any]:
 
 
 @router.get("/settlement/statements", response={200: list[StatementOut], **ERRORS})
-def statement_list(request: HttpRequest, period: dt.date | None = None) -> Any:
+def statement_list(request: AuthedRequest, period: dt.date | None = None) -> Any:
     require(request.user, Perm.SETTLEMENT_VIEW)
     qs = selectors.statements_visible_to(request.user)
     if period:
@@ -194,7 +194,7 @@ class GenerateIn(Schema):
 
 
 @router.post("/settlement/statements/generate", response={200: list[StatementOut], **ERRORS})
-def statement_generate(request: HttpRequest, payload: GenerateIn) -> Any:
+def statement_generate(request: AuthedRequest, payload: GenerateIn) -> Any:
     user: Any = request.user
     if payload.station_id is not None:
         station = get_visible(
@@ -209,13 +209,13 @@ def statement_generate(request: HttpRequest, payload: GenerateIn) -> Any:
 
 
 @router.get("/settlement/statements/{statement_id}", response={200: StatementOut, **ERRORS})
-def statement_detail(request: HttpRequest, statement_id: int) -> Any:
+def statement_detail(request: AuthedRequest, statement_id: int) -> Any:
     require(request.user, Perm.SETTLEMENT_VIEW)
     return _statement(selectors.statement_for(request.user, statement_id), with_lines=True)
 
 
 @router.post("/settlement/statements/{statement_id}/send", response={200: StatementOut, **ERRORS})
-def statement_send(request: HttpRequest, statement_id: int) -> Any:
+def statement_send(request: AuthedRequest, statement_id: int) -> Any:
     """Finance sends the statement to the station."""
     st = actions.statement_send(actor=request.user, statement_id=statement_id)
     return _statement(st, with_lines=True)
@@ -224,7 +224,7 @@ def statement_send(request: HttpRequest, statement_id: int) -> Any:
 @router.post(
     "/settlement/statements/{statement_id}/confirm", response={200: StatementOut, **ERRORS}
 )
-def statement_confirm(request: HttpRequest, statement_id: int) -> Any:
+def statement_confirm(request: AuthedRequest, statement_id: int) -> Any:
     """The station confirms every line."""
     st = actions.statement_confirm(actor=request.user, statement_id=statement_id)
     return _statement(st, with_lines=True)
@@ -233,7 +233,7 @@ def statement_confirm(request: HttpRequest, statement_id: int) -> Any:
 @router.post(
     "/settlement/statements/{statement_id}/approve", response={200: StatementOut, **ERRORS}
 )
-def statement_approve(request: HttpRequest, statement_id: int) -> Any:
+def statement_approve(request: AuthedRequest, statement_id: int) -> Any:
     """Finance approves (idempotent); a small total is carried to the next period."""
     st = actions.statement_approve(actor=request.user, statement_id=statement_id)
     return _statement(st, with_lines=True)
@@ -252,7 +252,7 @@ class DisputeIn(Schema):
 @router.post(
     "/settlement/statements/{statement_id}/disputes", response={200: StatementOut, **ERRORS}
 )
-def statement_dispute(request: HttpRequest, statement_id: int, payload: DisputeIn) -> Any:
+def statement_dispute(request: AuthedRequest, statement_id: int, payload: DisputeIn) -> Any:
     selectors.statement_for(request.user, statement_id)
     st = actions.statement_dispute(
         actor=request.user,
@@ -271,7 +271,7 @@ class BillingAnswerIn(Schema):
 
 
 @router.post("/settlement/lines/{line_id}/answer", response={200: LineOut, **ERRORS})
-def line_answer(request: HttpRequest, line_id: int, payload: BillingAnswerIn) -> Any:
+def line_answer(request: AuthedRequest, line_id: int, payload: BillingAnswerIn) -> Any:
     line = actions.statement_dispute_answer(
         actor=request.user,
         line_id=line_id,
@@ -290,7 +290,7 @@ class ManualLineIn(Schema):
 
 
 @router.post("/settlement/statements/{statement_id}/lines", response={201: LineOut, **ERRORS})
-def line_add(request: HttpRequest, statement_id: int, payload: ManualLineIn) -> Any:
+def line_add(request: AuthedRequest, statement_id: int, payload: ManualLineIn) -> Any:
     """A manual line: assessment deduction or bonus (no automatic source yet), or a manual
     adjustment, with its reason."""
     line = actions.statement_line_add(
@@ -318,7 +318,7 @@ class PayoutOut(Schema):
 
 
 @router.post("/settlement/statements/{statement_id}/pay", response={200: PayoutOut, **ERRORS})
-def statement_pay(request: HttpRequest, statement_id: int, payload: PayIn) -> Any:
+def statement_pay(request: AuthedRequest, statement_id: int, payload: PayIn) -> Any:
     """Pay or credit an approved statement. Idempotent: a repeated call returns the payout."""
     p = actions.statement_pay(
         actor=request.user, statement_id=statement_id, reference=payload.reference
@@ -340,7 +340,7 @@ class AccountOut(Schema):
 
 
 @router.get("/settlement/stations/{station_id}/account", response={200: AccountOut, **ERRORS})
-def station_account(request: HttpRequest, station_id: int) -> Any:
+def station_account(request: AuthedRequest, station_id: int) -> Any:
     require(request.user, Perm.SETTLEMENT_VIEW)
     entries = selectors.account_entries(request.user, station_id)
     rows = list(entries.values("id", "kind", "amount", "statement_id", "memo", "at"))
@@ -367,7 +367,7 @@ class CustomerAccountOut(Schema):
 @router.get(
     "/billing/customers/{customer_id}/account", response={200: CustomerAccountOut, **ERRORS}
 )
-def customer_account(request: HttpRequest, customer_id: int) -> Any:
+def customer_account(request: AuthedRequest, customer_id: int) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     customer = get_visible(customers_visible_to(request.user), customer_id)
     acc = customers.customer_account(customer, orders_visible_to(request.user))
@@ -413,7 +413,7 @@ class OutstandingOut(Schema):
 
 
 @router.get("/billing/outstanding", response={200: list[OutstandingOut], **ERRORS})
-def outstanding(request: HttpRequest) -> Any:
+def outstanding(request: AuthedRequest) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     return [
         {
@@ -452,7 +452,7 @@ def _refund(r: Any) -> dict[str, Any]:
 
 
 @router.post("/billing/receipts/{receipt_id}/refunds", response={201: RefundOut, **ERRORS})
-def refund_request(request: HttpRequest, receipt_id: int, payload: RefundIn) -> Any:
+def refund_request(request: AuthedRequest, receipt_id: int, payload: RefundIn) -> Any:
     r = actions.refund_request(
         actor=request.user, receipt_id=receipt_id, amount=payload.amount, reason=payload.reason
     )
@@ -465,7 +465,7 @@ class DecideIn(Schema):
 
 
 @router.post("/billing/refunds/{refund_id}/decide", response={200: RefundOut, **ERRORS})
-def refund_decide(request: HttpRequest, refund_id: int, payload: DecideIn) -> Any:
+def refund_decide(request: AuthedRequest, refund_id: int, payload: DecideIn) -> Any:
     r = actions.refund_decide(
         actor=request.user, refund_id=refund_id, approve=payload.approve, reason=payload.reason
     )
@@ -483,7 +483,7 @@ class InvoiceIn(Schema):
 
 
 @router.post("/billing/invoices", response={201: dict[str, Any], **ERRORS})
-def invoice_record(request: HttpRequest, payload: InvoiceIn) -> Any:
+def invoice_record(request: AuthedRequest, payload: InvoiceIn) -> Any:
     inv = actions.invoice_record(actor=request.user, **payload.dict())
     return Status(201, {"id": inv.pk, "number": inv.number, "amount": str(inv.amount)})
 
@@ -529,13 +529,13 @@ class ClaimIn(Schema):
 
 
 @router.post("/billing/claims", response={201: ClaimOut, **ERRORS})
-def claim_create(request: HttpRequest, payload: ClaimIn) -> Any:
+def claim_create(request: AuthedRequest, payload: ClaimIn) -> Any:
     """Draft the warranty claim of a completed 三包 order (one per order)."""
     return Status(201, _claim(actions.claim_create(actor=request.user, order_id=payload.order_id)))
 
 
 @router.post("/billing/claims/{claim_id}/submit", response={200: ClaimOut, **ERRORS})
-def claim_submit(request: HttpRequest, claim_id: int) -> Any:
+def claim_submit(request: AuthedRequest, claim_id: int) -> Any:
     """409 `waiting_for_return` while an old part is still due back."""
     return _claim(actions.claim_submit(actor=request.user, claim_id=claim_id))
 
@@ -548,7 +548,7 @@ class ClaimDecisionIn(Schema):
 
 
 @router.post("/billing/claim-lines/{line_id}/decision", response={200: ClaimOut, **ERRORS})
-def claim_line_decide(request: HttpRequest, line_id: int, payload: ClaimDecisionIn) -> Any:
+def claim_line_decide(request: AuthedRequest, line_id: int, payload: ClaimDecisionIn) -> Any:
     line = actions.claim_line_decide(
         actor=request.user,
         line_id=line_id,
@@ -566,7 +566,7 @@ class ClaimPage(Schema):
 
 
 @router.get("/billing/claims", response={200: ClaimPage, **ERRORS})
-def claim_list(request: HttpRequest, params: Query[PageParams], status: str = "") -> Any:
+def claim_list(request: AuthedRequest, params: Query[PageParams], status: str = "") -> Any:
     """Warranty claims (a station's people: their own), newest first; pass `after` = the
     previous page's `next_after` for the next page."""
     require(request.user, Perm.SETTLEMENT_VIEW)
@@ -578,7 +578,7 @@ def claim_list(request: HttpRequest, params: Query[PageParams], status: str = ""
 
 
 @router.get("/billing/claims/{claim_id}", response={200: ClaimOut, **ERRORS})
-def claim_detail(request: HttpRequest, claim_id: int) -> Any:
+def claim_detail(request: AuthedRequest, claim_id: int) -> Any:
     require(request.user, Perm.SETTLEMENT_VIEW)
     return _claim(get_visible(selectors.claims_visible_to(request.user), claim_id))
 
@@ -604,7 +604,7 @@ def _refund_listed(r: Any) -> dict[str, Any]:
 
 
 @router.get("/billing/refunds", response={200: RefundPage, **ERRORS})
-def refund_list(request: HttpRequest, params: Query[PageParams], status: str = "") -> Any:
+def refund_list(request: AuthedRequest, params: Query[PageParams], status: str = "") -> Any:
     """Refunds of the orders the caller sees, newest first; pass `after` = the previous page's
     `next_after` for the next page."""
     require(request.user, Perm.ORDER_VIEW)
@@ -633,7 +633,7 @@ class InvoicePage(Schema):
 
 
 @router.get("/billing/invoices", response={200: InvoicePage, **ERRORS})
-def invoice_list(request: HttpRequest, params: Query[PageParams]) -> Any:
+def invoice_list(request: AuthedRequest, params: Query[PageParams]) -> Any:
     """Invoice records of the orders the caller sees, newest recorded first; pass `after` = the
     previous page's `next_after` for the next page."""
     require(request.user, Perm.SETTLEMENT_VIEW)
@@ -667,14 +667,14 @@ def _terms(row: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/settlement/station-terms", response={200: list[StationTermsOut], **ERRORS})
-def station_terms_list(request: HttpRequest) -> Any:
+def station_terms_list(request: AuthedRequest) -> Any:
     """Each station's grade, payout mode and account balance."""
     require(request.user, Perm.SETTLEMENT_VIEW)
     return [_terms(r) for r in selectors.station_terms_rows(request.user)]
 
 
 @router.put("/settlement/station-terms/{station_id}", response={200: StationTermsOut, **ERRORS})
-def station_terms_set(request: HttpRequest, station_id: int, payload: StationTermsIn) -> Any:
+def station_terms_set(request: AuthedRequest, station_id: int, payload: StationTermsIn) -> Any:
     user: Any = request.user
     station = get_visible(Station.objects.filter(company_id=user.company_id), station_id)
     actions.station_terms_set(
@@ -725,13 +725,13 @@ def _settings(cfg: Any) -> dict[str, Any]:
 
 
 @router.get("/settlement/settings", response={200: SettlementSettingsOut, **ERRORS})
-def settings_get(request: HttpRequest) -> Any:
+def settings_get(request: AuthedRequest) -> Any:
     require(request.user, Perm.SETTLEMENT_MANAGE)
     return _settings(selectors.billing_settings(request.user.company_id))  # type: ignore[union-attr]
 
 
 @router.put("/settlement/settings", response={200: SettlementSettingsOut, **ERRORS})
-def settings_put(request: HttpRequest, payload: SettlementSettingsIn) -> Any:
+def settings_put(request: AuthedRequest, payload: SettlementSettingsIn) -> Any:
     """Change the fields given; `assessment_amounts` ({grade: yuan}, negative = deduction)
     replaces the whole table."""
     changes = {k: v for k, v in payload.dict().items() if v is not None}

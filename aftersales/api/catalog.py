@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS, ListParams
 from aftersales.api.types import Id, PageParams, page_of
@@ -127,30 +127,30 @@ def _ids_to_refs(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/categories", response={200: CategoryPage, **ERRORS})
-def category_list(request: HttpRequest, params: Query[PageParams]) -> Any:
+def category_list(request: AuthedRequest, params: Query[PageParams]) -> Any:
     require(request.user, Perm.CATALOG_VIEW)
     return page_of(sel.categories_visible_to(request.user), params)
 
 
 @router.post("/categories", response={201: CategoryOut, **ERRORS})
-def category_create(request: HttpRequest, payload: CategoryIn) -> Any:
+def category_create(request: AuthedRequest, payload: CategoryIn) -> Any:
     return Status(201, actions.category_save(actor=request.user, **payload.dict()))
 
 
 @router.get("/categories/{pk}", response={200: CategoryOut, **ERRORS})
-def category_get(request: HttpRequest, pk: int) -> Any:
+def category_get(request: AuthedRequest, pk: int) -> Any:
     require(request.user, Perm.CATALOG_VIEW)
     return get_visible(sel.categories_visible_to(request.user), pk)
 
 
 @router.put("/categories/{pk}", response={200: CategoryOut, **ERRORS})
-def category_update(request: HttpRequest, pk: int, payload: CategoryIn) -> Any:
+def category_update(request: AuthedRequest, pk: int, payload: CategoryIn) -> Any:
     obj = get_visible(sel.categories_visible_to(request.user), pk)
     return actions.category_save(actor=request.user, category=obj, **payload.dict())
 
 
 @router.delete("/categories/{pk}", response={204: None, **ERRORS})
-def category_delete(request: HttpRequest, pk: int) -> Any:
+def category_delete(request: AuthedRequest, pk: int) -> Any:
     obj = get_visible(sel.categories_visible_to(request.user), pk)
     actions.catalog_delete(actor=request.user, obj=obj)
     return Status(204, None)
@@ -161,7 +161,7 @@ def category_delete(request: HttpRequest, pk: int) -> Any:
 
 @router.get("/models", response={200: ProductModelPage, **ERRORS})
 def model_list(
-    request: HttpRequest, params: Query[PageParams], category_id: Id | None = None
+    request: AuthedRequest, params: Query[PageParams], category_id: Id | None = None
 ) -> Any:
     require(request.user, Perm.CATALOG_VIEW)
     qs = sel.product_models_visible_to(request.user)
@@ -171,20 +171,20 @@ def model_list(
 
 
 @router.post("/models", response={201: ProductModelOut, **ERRORS})
-def model_create(request: HttpRequest, payload: ProductModelIn) -> Any:
+def model_create(request: AuthedRequest, payload: ProductModelIn) -> Any:
     return Status(
         201, actions.product_model_save(actor=request.user, **_ids_to_refs(payload.dict()))
     )
 
 
 @router.get("/models/{pk}", response={200: ProductModelOut, **ERRORS})
-def model_get(request: HttpRequest, pk: int) -> Any:
+def model_get(request: AuthedRequest, pk: int) -> Any:
     require(request.user, Perm.CATALOG_VIEW)
     return get_visible(sel.product_models_visible_to(request.user), pk)
 
 
 @router.put("/models/{pk}", response={200: ProductModelOut, **ERRORS})
-def model_update(request: HttpRequest, pk: int, payload: ProductModelIn) -> Any:
+def model_update(request: AuthedRequest, pk: int, payload: ProductModelIn) -> Any:
     obj = get_visible(sel.product_models_visible_to(request.user), pk)
     return actions.product_model_save(
         actor=request.user, product_model=obj, **_ids_to_refs(payload.dict())
@@ -192,7 +192,7 @@ def model_update(request: HttpRequest, pk: int, payload: ProductModelIn) -> Any:
 
 
 @router.delete("/models/{pk}", response={204: None, **ERRORS})
-def model_delete(request: HttpRequest, pk: int) -> Any:
+def model_delete(request: AuthedRequest, pk: int) -> Any:
     obj = get_visible(sel.product_models_visible_to(request.user), pk)
     actions.catalog_delete(actor=request.user, obj=obj)
     return Status(204, None)
@@ -203,7 +203,7 @@ def model_delete(request: HttpRequest, pk: int) -> Any:
 
 @router.get("/components", response={200: ComponentPage, **ERRORS})
 def component_list(
-    request: HttpRequest, params: Query[PageParams], category_id: Id | None = None
+    request: AuthedRequest, params: Query[PageParams], category_id: Id | None = None
 ) -> Any:
     require(request.user, Perm.CATALOG_VIEW)
     qs = sel.components_visible_to(request.user)
@@ -213,18 +213,18 @@ def component_list(
 
 
 @router.post("/components", response={201: ComponentOut, **ERRORS})
-def component_create(request: HttpRequest, payload: ComponentIn) -> Any:
+def component_create(request: AuthedRequest, payload: ComponentIn) -> Any:
     return Status(201, actions.component_save(actor=request.user, **_ids_to_refs(payload.dict())))
 
 
 @router.put("/components/{pk}", response={200: ComponentOut, **ERRORS})
-def component_update(request: HttpRequest, pk: int, payload: ComponentIn) -> Any:
+def component_update(request: AuthedRequest, pk: int, payload: ComponentIn) -> Any:
     obj = get_visible(sel.components_visible_to(request.user), pk)
     return actions.component_save(actor=request.user, component=obj, **_ids_to_refs(payload.dict()))
 
 
 @router.delete("/components/{pk}", response={204: None, **ERRORS})
-def component_delete(request: HttpRequest, pk: int) -> Any:
+def component_delete(request: AuthedRequest, pk: int) -> Any:
     obj = get_visible(sel.components_visible_to(request.user), pk)
     actions.catalog_delete(actor=request.user, obj=obj)
     return Status(204, None)
@@ -234,7 +234,7 @@ def component_delete(request: HttpRequest, pk: int) -> Any:
 
 
 @router.get("/parts", response={200: PartPage, **ERRORS})
-def part_list(request: HttpRequest, params: Query[ListParams]) -> Any:
+def part_list(request: AuthedRequest, params: Query[ListParams]) -> Any:
     require(request.user, Perm.CATALOG_VIEW)
     qs = sel.parts_visible_to(request.user)
     if params.q:
@@ -246,25 +246,25 @@ def part_list(request: HttpRequest, params: Query[ListParams]) -> Any:
 
 
 @router.post("/parts", response={201: PartOut, **ERRORS})
-def part_create(request: HttpRequest, payload: PartIn) -> Any:
+def part_create(request: AuthedRequest, payload: PartIn) -> Any:
     return Status(201, actions.part_save(actor=request.user, **_ids_to_refs(payload.dict())))
 
 
 @router.get("/parts/{pk}", response={200: PartOut, **ERRORS})
-def part_get(request: HttpRequest, pk: int) -> Any:
+def part_get(request: AuthedRequest, pk: int) -> Any:
     require(request.user, Perm.CATALOG_VIEW)
     return get_visible(sel.parts_visible_to(request.user), pk)
 
 
 @router.patch("/parts/{pk}", response={200: PartOut, **ERRORS})
-def part_update(request: HttpRequest, pk: int, payload: PartPatch) -> Any:
+def part_update(request: AuthedRequest, pk: int, payload: PartPatch) -> Any:
     obj = get_visible(sel.parts_visible_to(request.user), pk)
     data = _ids_to_refs(payload.dict(exclude_unset=True))
     return actions.part_save(actor=request.user, part=obj, **data)
 
 
 @router.delete("/parts/{pk}", response={204: None, **ERRORS})
-def part_delete(request: HttpRequest, pk: int) -> Any:
+def part_delete(request: AuthedRequest, pk: int) -> Any:
     obj = get_visible(sel.parts_visible_to(request.user), pk)
     actions.catalog_delete(actor=request.user, obj=obj)
     return Status(204, None)
@@ -275,7 +275,7 @@ def part_delete(request: HttpRequest, pk: int) -> Any:
 
 @router.get("/fault-codes", response={200: FaultCodePage, **ERRORS})
 def fault_code_list(
-    request: HttpRequest, params: Query[PageParams], category_id: Id | None = None
+    request: AuthedRequest, params: Query[PageParams], category_id: Id | None = None
 ) -> Any:
     require(request.user, Perm.CATALOG_VIEW)
     qs = sel.fault_codes_visible_to(request.user)
@@ -285,12 +285,12 @@ def fault_code_list(
 
 
 @router.post("/fault-codes", response={201: FaultCodeOut, **ERRORS})
-def fault_code_create(request: HttpRequest, payload: FaultCodeIn) -> Any:
+def fault_code_create(request: AuthedRequest, payload: FaultCodeIn) -> Any:
     return Status(201, actions.fault_code_save(actor=request.user, **_ids_to_refs(payload.dict())))
 
 
 @router.put("/fault-codes/{pk}", response={200: FaultCodeOut, **ERRORS})
-def fault_code_update(request: HttpRequest, pk: int, payload: FaultCodeIn) -> Any:
+def fault_code_update(request: AuthedRequest, pk: int, payload: FaultCodeIn) -> Any:
     obj = get_visible(sel.fault_codes_visible_to(request.user), pk)
     return actions.fault_code_save(
         actor=request.user, fault_code=obj, **_ids_to_refs(payload.dict())
@@ -298,7 +298,7 @@ def fault_code_update(request: HttpRequest, pk: int, payload: FaultCodeIn) -> An
 
 
 @router.delete("/fault-codes/{pk}", response={204: None, **ERRORS})
-def fault_code_delete(request: HttpRequest, pk: int) -> Any:
+def fault_code_delete(request: AuthedRequest, pk: int) -> Any:
     obj = get_visible(sel.fault_codes_visible_to(request.user), pk)
     actions.catalog_delete(actor=request.user, obj=obj)
     return Status(204, None)

@@ -6,9 +6,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.types import Id
 from aftersales.core.selectors import get_visible, keyset_page
@@ -180,7 +180,7 @@ def _refine(q: str, qs: Any) -> bool:
 
 
 @router.get("/customers", response={200: CustomerPage, **ERRORS})
-def customer_list(request: HttpRequest, params: Query[ListParams]) -> Any:
+def customer_list(request: AuthedRequest, params: Query[ListParams]) -> Any:
     require(request.user, Perm.CUSTOMER_VIEW)
     qs = customer_search(request.user, params.q)
     refine = _refine(params.q, qs)
@@ -191,20 +191,20 @@ def customer_list(request: HttpRequest, params: Query[ListParams]) -> Any:
 
 
 @router.post("/customers", response={201: CustomerDetailOut, **ERRORS})
-def customer_create(request: HttpRequest, payload: CustomerIn) -> Any:
+def customer_create(request: AuthedRequest, payload: CustomerIn) -> Any:
     data = payload.dict()
     data["region"], data["station"] = data.pop("region_id"), data.pop("station_id")
     return Status(201, actions.customer_create(actor=request.user, **data))
 
 
 @router.get("/customers/{customer_id}", response={200: CustomerDetailOut, **ERRORS})
-def customer_get(request: HttpRequest, customer_id: int) -> Any:
+def customer_get(request: AuthedRequest, customer_id: int) -> Any:
     require(request.user, Perm.CUSTOMER_VIEW)
     return get_visible(customers_visible_to(request.user), customer_id)
 
 
 @router.patch("/customers/{customer_id}", response={200: CustomerDetailOut, **ERRORS})
-def customer_update(request: HttpRequest, customer_id: int, payload: CustomerPatch) -> Any:
+def customer_update(request: AuthedRequest, customer_id: int, payload: CustomerPatch) -> Any:
     customer = get_visible(customers_visible_to(request.user), customer_id)
     return actions.customer_update(
         actor=request.user,
@@ -215,14 +215,14 @@ def customer_update(request: HttpRequest, customer_id: int, payload: CustomerPat
 
 
 @router.delete("/customers/{customer_id}", response={204: None, **ERRORS})
-def customer_delete(request: HttpRequest, customer_id: int) -> Any:
+def customer_delete(request: AuthedRequest, customer_id: int) -> Any:
     customer = get_visible(customers_visible_to(request.user), customer_id)
     actions.customer_delete(actor=request.user, customer=customer)
     return Status(204, None)
 
 
 @router.post("/customers/{customer_id}/reveal-phone", response={200: PhoneOut, **ERRORS})
-def customer_reveal_phone(request: HttpRequest, customer_id: int, payload: RevealIn) -> Any:
+def customer_reveal_phone(request: AuthedRequest, customer_id: int, payload: RevealIn) -> Any:
     customer = get_visible(customers_visible_to(request.user), customer_id)
     phone = actions.customer_reveal_phone(
         actor=request.user, customer=customer, reason=payload.reason
@@ -231,13 +231,13 @@ def customer_reveal_phone(request: HttpRequest, customer_id: int, payload: Revea
 
 
 @router.post("/customers/{customer_id}/contacts", response={201: ContactOut, **ERRORS})
-def contact_add(request: HttpRequest, customer_id: int, payload: ContactIn) -> Any:
+def contact_add(request: AuthedRequest, customer_id: int, payload: ContactIn) -> Any:
     customer = get_visible(customers_visible_to(request.user), customer_id)
     return Status(201, actions.contact_add(actor=request.user, customer=customer, **payload.dict()))
 
 
 @router.post("/customers/{customer_id}/addresses", response={201: AddressOut, **ERRORS})
-def address_add(request: HttpRequest, customer_id: int, payload: AddressIn) -> Any:
+def address_add(request: AuthedRequest, customer_id: int, payload: AddressIn) -> Any:
     customer = get_visible(customers_visible_to(request.user), customer_id)
     data = payload.dict()
     data["region"] = data.pop("region_id")
@@ -245,7 +245,7 @@ def address_add(request: HttpRequest, customer_id: int, payload: AddressIn) -> A
 
 
 @router.post("/customers/{customer_id}/consents", response={201: ConsentOut, **ERRORS})
-def consent_record(request: HttpRequest, customer_id: int, payload: ConsentIn) -> Any:
+def consent_record(request: AuthedRequest, customer_id: int, payload: ConsentIn) -> Any:
     customer = get_visible(customers_visible_to(request.user), customer_id)
     return Status(
         201, actions.consent_record(actor=request.user, customer=customer, **payload.dict())
@@ -329,7 +329,7 @@ def _unit_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/units", response={200: UnitPage, **ERRORS}, tags=["units"])
-def unit_list(request: HttpRequest, params: Query[ListParams]) -> Any:
+def unit_list(request: AuthedRequest, params: Query[ListParams]) -> Any:
     require(request.user, Perm.UNIT_VIEW)
     qs, refine = unit_search_capped(request.user, params.q)
     qs = qs.select_related("product_model")
@@ -340,7 +340,7 @@ def unit_list(request: HttpRequest, params: Query[ListParams]) -> Any:
 
 
 @router.get("/units/lookup", response={200: list[UnitOut], **ERRORS}, tags=["units"])
-def unit_lookup(request: HttpRequest, serial: str) -> Any:
+def unit_lookup(request: AuthedRequest, serial: str) -> Any:
     """Exact serial number lookup (any model)."""
     require(request.user, Perm.UNIT_VIEW)
     qs = units_visible_to(request.user).filter(serial=serial.strip().upper())
@@ -348,18 +348,18 @@ def unit_lookup(request: HttpRequest, serial: str) -> Any:
 
 
 @router.post("/units", response={201: UnitOut, **ERRORS}, tags=["units"])
-def unit_create(request: HttpRequest, payload: UnitIn) -> Any:
+def unit_create(request: AuthedRequest, payload: UnitIn) -> Any:
     return Status(201, actions.unit_create(actor=request.user, **_unit_fields(payload.dict())))
 
 
 @router.get("/units/{unit_id}", response={200: UnitOut, **ERRORS}, tags=["units"])
-def unit_get(request: HttpRequest, unit_id: int) -> Any:
+def unit_get(request: AuthedRequest, unit_id: int) -> Any:
     require(request.user, Perm.UNIT_VIEW)
     return get_visible(units_visible_to(request.user).select_related("product_model"), unit_id)
 
 
 @router.patch("/units/{unit_id}", response={200: UnitOut, **ERRORS}, tags=["units"])
-def unit_update(request: HttpRequest, unit_id: int, payload: UnitPatch) -> Any:
+def unit_update(request: AuthedRequest, unit_id: int, payload: UnitPatch) -> Any:
     unit: InstalledUnit = get_visible(units_visible_to(request.user), unit_id)
     data = payload.dict(exclude_unset=True)
     version = data.pop("version")
@@ -367,7 +367,7 @@ def unit_update(request: HttpRequest, unit_id: int, payload: UnitPatch) -> Any:
 
 
 @router.delete("/units/{unit_id}", response={204: None, **ERRORS}, tags=["units"])
-def unit_delete(request: HttpRequest, unit_id: int) -> Any:
+def unit_delete(request: AuthedRequest, unit_id: int) -> Any:
     unit = get_visible(units_visible_to(request.user), unit_id)
     actions.unit_delete(actor=request.user, unit=unit)
     return Status(204, None)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.http import AuthedRequest
+from aftersales.accounts.permissions import Perm, company_of, require
 from aftersales.accounts.selectors import stations_visible_to
 from aftersales.api.customers import ERRORS
 from aftersales.api.types import Id, LocalTime, PageParams, page_of
@@ -106,7 +106,7 @@ class VisitParams(Schema):
 
 
 @router.get("/orders/{order_id}/slots", response={200: list[SlotOut], **ERRORS})
-def order_slots(request: HttpRequest, order_id: int, params: Query[SlotParams]) -> Any:
+def order_slots(request: AuthedRequest, order_id: int, params: Query[SlotParams]) -> Any:
     """Windows that can be booked for the order: each has a qualified technician in the
     territory with room for the visit (the route is timed with it)."""
     require(request.user, Perm.ORDER_VIEW)
@@ -119,7 +119,7 @@ def order_slots(request: HttpRequest, order_id: int, params: Query[SlotParams]) 
 
 
 @router.post("/orders/{order_id}/appointment", response={200: AppointmentVisitOut, **ERRORS})
-def order_book(request: HttpRequest, order_id: int, payload: BookIn) -> Any:
+def order_book(request: AuthedRequest, order_id: int, payload: BookIn) -> Any:
     """Book or move the appointment into one of the offered windows. 409 `slot_unavailable`
     when the window can no longer be served; 409 `late_notice` when a visit we promised
     moves less than the notice hours before it (a dispatcher may `force` with a `reason`)."""
@@ -131,7 +131,7 @@ def order_book(request: HttpRequest, order_id: int, payload: BookIn) -> Any:
 
 
 @router.get("/orders/{order_id}/candidates", response={200: list[CandidateOut], **ERRORS})
-def order_candidates(request: HttpRequest, order_id: int, day: dt.date | None = None) -> Any:
+def order_candidates(request: AuthedRequest, order_id: int, day: dt.date | None = None) -> Any:
     """The station's technicians for the order on `day`: qualified or why not, load, and the
     travel the visit would add; best first."""
     require(request.user, Perm.ORDER_ASSIGN)
@@ -143,7 +143,7 @@ def order_candidates(request: HttpRequest, order_id: int, day: dt.date | None = 
 
 
 @router.post("/orders/{order_id}/visit", response={200: AppointmentVisitOut, **ERRORS})
-def order_move(request: HttpRequest, order_id: int, payload: VisitMoveIn) -> Any:
+def order_move(request: AuthedRequest, order_id: int, payload: VisitMoveIn) -> Any:
     """Place the visit by hand (technician and start); it is locked for the optimiser."""
     return actions.visit_move(
         actor=request.user,  # type: ignore[arg-type]
@@ -154,7 +154,7 @@ def order_move(request: HttpRequest, order_id: int, payload: VisitMoveIn) -> Any
 
 
 @router.get("/dispatch/visits", response={200: list[AppointmentVisitOut], **ERRORS})
-def visit_list(request: HttpRequest, params: Query[VisitParams]) -> Any:
+def visit_list(request: AuthedRequest, params: Query[VisitParams]) -> Any:
     """A station's live visits on a day, by technician and sequence."""
     require(request.user, Perm.ORDER_VIEW)
     station = get_visible(stations_visible_to(request.user), params.station)
@@ -166,7 +166,7 @@ def visit_list(request: HttpRequest, params: Query[VisitParams]) -> Any:
 
 
 @router.post("/dispatch/plans", response={201: PlanOut, **ERRORS})
-def plan_propose(request: HttpRequest, payload: PlanIn) -> Any:
+def plan_propose(request: AuthedRequest, payload: PlanIn) -> Any:
     """Optimise a station's day within the time limit; nothing is assigned until commit."""
     plan = actions.plan_propose(
         actor=request.user,  # type: ignore[arg-type]
@@ -178,26 +178,26 @@ def plan_propose(request: HttpRequest, payload: PlanIn) -> Any:
     return Status(201, plan)
 
 
-def _plan(request: HttpRequest, plan_id: int) -> DispatchPlan:
+def _plan(request: AuthedRequest, plan_id: int) -> DispatchPlan:
     require(request.user, Perm.ORDER_ASSIGN)
     qs = DispatchPlan.objects.filter(station__in=stations_visible_to(request.user))
     return get_visible(qs, plan_id)  # type: ignore[no-any-return]
 
 
 @router.get("/dispatch/plans/{plan_id}", response={200: PlanOut, **ERRORS})
-def plan_get(request: HttpRequest, plan_id: int) -> Any:
+def plan_get(request: AuthedRequest, plan_id: int) -> Any:
     return _plan(request, plan_id)
 
 
 @router.post("/dispatch/plans/{plan_id}/commit", response={200: PlanOut, **ERRORS})
-def plan_commit(request: HttpRequest, plan_id: int) -> Any:
+def plan_commit(request: AuthedRequest, plan_id: int) -> Any:
     """Assign every planned order through the order actions. 409 `plan_stale` when an order
     changed since the proposal, 409 `plan_not_proposed` when it was already committed."""
     return actions.plan_commit(actor=request.user, plan=plan_id)  # type: ignore[arg-type]
 
 
 @router.post("/dispatch/plans/{plan_id}/discard", response={200: PlanOut, **ERRORS})
-def plan_discard(request: HttpRequest, plan_id: int) -> Any:
+def plan_discard(request: AuthedRequest, plan_id: int) -> Any:
     return actions.plan_discard(actor=request.user, plan=plan_id)  # type: ignore[arg-type]
 
 
@@ -268,7 +268,7 @@ class RangeParams(PageParams):
 
 
 @router.get("/dispatch/shifts", response={200: ShiftPage, **ERRORS})
-def shift_list(request: HttpRequest, params: Query[RangeParams]) -> Any:
+def shift_list(request: AuthedRequest, params: Query[RangeParams]) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     station = get_visible(stations_visible_to(request.user), params.station)
     rows = Shift.objects.filter(
@@ -278,7 +278,7 @@ def shift_list(request: HttpRequest, params: Query[RangeParams]) -> Any:
 
 
 @router.put("/dispatch/shifts", response={200: ShiftOut, **ERRORS})
-def shift_set(request: HttpRequest, payload: ShiftIn) -> Any:
+def shift_set(request: AuthedRequest, payload: ShiftIn) -> Any:
     """Set a technician's hours on a day (replaces that day's shift)."""
     shift = actions.shift_set(
         actor=request.user,  # type: ignore[arg-type]
@@ -292,13 +292,13 @@ def shift_set(request: HttpRequest, payload: ShiftIn) -> Any:
 
 
 @router.delete("/dispatch/shifts/{shift_id}", response={204: None, **ERRORS})
-def shift_delete(request: HttpRequest, shift_id: int) -> Any:
+def shift_delete(request: AuthedRequest, shift_id: int) -> Any:
     actions.shift_delete(actor=request.user, shift=shift_id)  # type: ignore[arg-type]
     return Status(204, None)
 
 
 @router.get("/dispatch/leave", response={200: LeavePage, **ERRORS})
-def leave_list(request: HttpRequest, params: Query[RangeParams]) -> Any:
+def leave_list(request: AuthedRequest, params: Query[RangeParams]) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     station = get_visible(stations_visible_to(request.user), params.station)
     rows = Leave.objects.filter(
@@ -308,7 +308,7 @@ def leave_list(request: HttpRequest, params: Query[RangeParams]) -> Any:
 
 
 @router.post("/dispatch/leave", response={201: LeaveCreated, **ERRORS})
-def leave_add(request: HttpRequest, payload: LeaveIn) -> Any:
+def leave_add(request: AuthedRequest, payload: LeaveIn) -> Any:
     """Record leave; `affected_orders` are orders with visits planned on those days, which the
     dispatcher must move."""
     done = actions.leave_add(
@@ -324,7 +324,7 @@ def leave_add(request: HttpRequest, payload: LeaveIn) -> Any:
 
 
 @router.delete("/dispatch/leave/{leave_id}", response={204: None, **ERRORS})
-def leave_delete(request: HttpRequest, leave_id: int) -> Any:
+def leave_delete(request: AuthedRequest, leave_id: int) -> Any:
     actions.leave_delete(actor=request.user, leave=leave_id)  # type: ignore[arg-type]
     return Status(204, None)
 
@@ -367,7 +367,7 @@ def _territory_out(t: Territory) -> dict[str, Any]:
 
 @router.get("/dispatch/territories", response={200: TerritoryPage, **ERRORS})
 def territory_list(
-    request: HttpRequest, params: Query[PageParams], station: Id | None = None
+    request: AuthedRequest, params: Query[PageParams], station: Id | None = None
 ) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     qs = Territory.objects.filter(station__in=stations_visible_to(request.user))
@@ -377,7 +377,7 @@ def territory_list(
 
 
 @router.post("/dispatch/territories", response={201: TerritoryOut, **ERRORS})
-def territory_create(request: HttpRequest, payload: TerritoryIn) -> Any:
+def territory_create(request: AuthedRequest, payload: TerritoryIn) -> Any:
     data = payload.dict()
     row = actions.territory_save(
         actor=request.user,  # type: ignore[arg-type]
@@ -388,7 +388,7 @@ def territory_create(request: HttpRequest, payload: TerritoryIn) -> Any:
 
 
 @router.put("/dispatch/territories/{territory_id}", response={200: TerritoryOut, **ERRORS})
-def territory_replace(request: HttpRequest, territory_id: int, payload: TerritoryIn) -> Any:
+def territory_replace(request: AuthedRequest, territory_id: int, payload: TerritoryIn) -> Any:
     data = payload.dict()
     row = actions.territory_save(
         actor=request.user,  # type: ignore[arg-type]
@@ -400,7 +400,7 @@ def territory_replace(request: HttpRequest, territory_id: int, payload: Territor
 
 
 @router.delete("/dispatch/territories/{territory_id}", response={204: None, **ERRORS})
-def territory_delete(request: HttpRequest, territory_id: int) -> Any:
+def territory_delete(request: AuthedRequest, territory_id: int) -> Any:
     actions.territory_delete(actor=request.user, territory=territory_id)  # type: ignore[arg-type]
     return Status(204, None)
 
@@ -434,13 +434,13 @@ class RequirementOut(Schema):
 
 
 @router.get("/dispatch/durations", response={200: list[DurationOut], **ERRORS})
-def duration_list(request: HttpRequest) -> Any:
+def duration_list(request: AuthedRequest) -> Any:
     require(request.user, Perm.ORDER_VIEW)
-    return list(ServiceDuration.objects.filter(company_id=request.user.company_id).order_by("id"))  # type: ignore[union-attr]
+    return list(ServiceDuration.objects.filter(company_id=company_of(request.user)).order_by("id"))  # type: ignore[union-attr]
 
 
 @router.put("/dispatch/durations", response={200: DurationOut, **ERRORS})
-def duration_set(request: HttpRequest, payload: DurationIn) -> Any:
+def duration_set(request: AuthedRequest, payload: DurationIn) -> Any:
     """Time on site by service type, optionally for a category or a model (most specific
     wins); setting an existing rule replaces its minutes."""
     return actions.service_duration_set(
@@ -453,21 +453,21 @@ def duration_set(request: HttpRequest, payload: DurationIn) -> Any:
 
 
 @router.delete("/dispatch/durations/{duration_id}", response={204: None, **ERRORS})
-def duration_delete(request: HttpRequest, duration_id: int) -> Any:
+def duration_delete(request: AuthedRequest, duration_id: int) -> Any:
     actions.service_duration_delete(actor=request.user, duration=duration_id)  # type: ignore[arg-type]
     return Status(204, None)
 
 
 @router.get("/dispatch/skill-requirements", response={200: list[RequirementOut], **ERRORS})
-def requirement_list(request: HttpRequest) -> Any:
+def requirement_list(request: AuthedRequest) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     return list(
-        SkillRequirement.objects.filter(company_id=request.user.company_id).order_by("id")  # type: ignore[union-attr]
+        SkillRequirement.objects.filter(company_id=company_of(request.user)).order_by("id")  # type: ignore[union-attr]
     )
 
 
 @router.put("/dispatch/skill-requirements", response={200: RequirementOut, **ERRORS})
-def requirement_set(request: HttpRequest, payload: RequirementIn) -> Any:
+def requirement_set(request: AuthedRequest, payload: RequirementIn) -> Any:
     return actions.skill_requirement_set(
         actor=request.user,  # type: ignore[arg-type]
         category=payload.category_id,
@@ -477,7 +477,7 @@ def requirement_set(request: HttpRequest, payload: RequirementIn) -> Any:
 
 
 @router.delete("/dispatch/skill-requirements/{requirement_id}", response={204: None, **ERRORS})
-def requirement_delete(request: HttpRequest, requirement_id: int) -> Any:
+def requirement_delete(request: AuthedRequest, requirement_id: int) -> Any:
     actions.skill_requirement_delete(actor=request.user, requirement=requirement_id)  # type: ignore[arg-type]
     return Status(204, None)
 
@@ -513,13 +513,13 @@ def _settings_out(row: Any) -> dict[str, Any]:
 
 
 @router.get("/dispatch/settings", response={200: SettingsOut, **ERRORS})
-def settings_get(request: HttpRequest) -> Any:
+def settings_get(request: AuthedRequest) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     return _settings_out(capacity.dispatch_settings(request.user.company_id))  # type: ignore[union-attr]
 
 
 @router.patch("/dispatch/settings", response={200: SettingsOut, **ERRORS})
-def settings_update(request: HttpRequest, payload: SettingsPatch) -> Any:
+def settings_update(request: AuthedRequest, payload: SettingsPatch) -> Any:
     """Change some of the company's dispatch settings (service manager, administrator)."""
     row = actions.dispatch_settings_update(
         actor=request.user,  # type: ignore[arg-type]

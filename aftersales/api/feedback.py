@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema, Status
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
 from aftersales.api.types import PageParams, known_filter, page_of
@@ -76,14 +76,14 @@ def _follow_up(row: Any) -> dict[str, Any]:
 
 
 @router.get("/follow-ups", response={200: FollowUpPage, **ERRORS})
-def follow_up_list(request: HttpRequest, params: Query[PageParams]) -> Any:
+def follow_up_list(request: AuthedRequest, params: Query[PageParams]) -> Any:
     """The open follow-ups in the caller's scope (each with its `due_at`)."""
     require(request.user, Perm.ORDER_FOLLOW_UP)
     return page_of(follow_up_queue(request.user), params, _follow_up)
 
 
 @router.post("/follow-ups/{follow_up_id}/calls", response={200: FollowUpOut, **ERRORS})
-def follow_up_call(request: HttpRequest, follow_up_id: int, payload: CallIn) -> Any:
+def follow_up_call(request: AuthedRequest, follow_up_id: int, payload: CallIn) -> Any:
     row = actions.follow_up_call(
         actor=request.user,  # type: ignore[arg-type]
         follow_up=follow_up_id,
@@ -94,7 +94,7 @@ def follow_up_call(request: HttpRequest, follow_up_id: int, payload: CallIn) -> 
 
 
 @router.post("/follow-ups/{follow_up_id}/results", response={201: ResultOut, **ERRORS})
-def follow_up_result(request: HttpRequest, follow_up_id: int, payload: AnswersIn) -> Any:
+def follow_up_result(request: AuthedRequest, follow_up_id: int, payload: AnswersIn) -> Any:
     """The answers of the call, checked against the script (422 lists what is missing)."""
     row = actions.follow_up_record(
         actor=request.user,  # type: ignore[arg-type]
@@ -105,7 +105,7 @@ def follow_up_result(request: HttpRequest, follow_up_id: int, payload: AnswersIn
 
 
 @router.post("/follow-up-results/{result_id}/amend", response={201: ResultOut, **ERRORS})
-def follow_up_amend(request: HttpRequest, result_id: int, payload: AmendIn) -> Any:
+def follow_up_amend(request: AuthedRequest, result_id: int, payload: AmendIn) -> Any:
     """A correction: a new result that amends this one (which stays as it was)."""
     require(request.user, Perm.ORDER_FOLLOW_UP)
     visible = follow_ups_visible_to(request.user).filter(results__pk=result_id).exists()
@@ -162,7 +162,7 @@ class ComplaintStepIn(Schema):
 
 
 @router.get("/complaints", response={200: ComplaintPage, **ERRORS})
-def complaint_list(request: HttpRequest, params: Query[PageParams], status: str = "open") -> Any:
+def complaint_list(request: AuthedRequest, params: Query[PageParams], status: str = "open") -> Any:
     require(request.user, Perm.COMPLAINT_HANDLE)
     known_filter("status", status, ["open", "all", *ComplaintStatus.values])
     qs = complaints_visible_to(request.user)
@@ -174,7 +174,7 @@ def complaint_list(request: HttpRequest, params: Query[PageParams], status: str 
 
 
 @router.post("/complaints", response={201: ComplaintOut, **ERRORS})
-def complaint_create(request: HttpRequest, payload: ComplaintIn) -> Any:
+def complaint_create(request: AuthedRequest, payload: ComplaintIn) -> Any:
     row = actions.complaint_create(
         actor=request.user,  # type: ignore[arg-type]
         customer=payload.customer_id,
@@ -188,14 +188,14 @@ def complaint_create(request: HttpRequest, payload: ComplaintIn) -> Any:
 
 
 @router.get("/complaints/{complaint_id}", response={200: ComplaintOut, **ERRORS})
-def complaint_get(request: HttpRequest, complaint_id: int) -> Any:
+def complaint_get(request: AuthedRequest, complaint_id: int) -> Any:
     require(request.user, Perm.COMPLAINT_HANDLE)
     return get_visible(complaints_visible_to(request.user), complaint_id)
 
 
 @router.post("/complaints/{complaint_id}/{action}", response={200: ComplaintOut, **ERRORS})
 def complaint_step(
-    request: HttpRequest, complaint_id: int, action: str, payload: ComplaintStepIn
+    request: AuthedRequest, complaint_id: int, action: str, payload: ComplaintStepIn
 ) -> Any:
     """investigate, propose, feedback-accepted, feedback-rejected, escalate, close (409
     `illegal_transition` from the wrong status; the solution, feedback, outcome or reason

@@ -8,11 +8,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
 from aftersales.core.errors import NotFound
@@ -154,18 +154,18 @@ def _visit(order: Any) -> dict[str, Any]:
     return out
 
 
-def _order(request: HttpRequest, order_id: int) -> Any:
+def _order(request: AuthedRequest, order_id: int) -> Any:
     return get_visible(orders_visible_to(request.user), order_id)
 
 
 @router.get("/orders/{order_id}/field", response={200: FieldVisitOut, **ERRORS})
-def visit_state(request: HttpRequest, order_id: int) -> Any:
+def visit_state(request: AuthedRequest, order_id: int) -> Any:
     """The visit's state: status, the open service record, what finishing still needs."""
     return _visit(_order(request, order_id))
 
 
 @router.post("/orders/{order_id}/field/{step}", response={200: FieldVisitOut, **ERRORS})
-def visit_step(request: HttpRequest, order_id: int, step: str, payload: StepIn) -> Any:
+def visit_step(request: AuthedRequest, order_id: int, step: str, payload: StepIn) -> Any:
     """One step of the visit: accept, decline, depart, arrive, call, no-show, cannot-keep,
     pause, resume, condition, diagnosis, acknowledge, part, quote, quote-accept, payment,
     finish. Refusals are 409 (a rule, e.g. `too_early`, `late_notice`,
@@ -186,7 +186,7 @@ def visit_step(request: HttpRequest, order_id: int, step: str, payload: StepIn) 
 
 @router.post("/orders/{order_id}/field-photos", response={200: FieldVisitOut, **ERRORS})
 def visit_photos(
-    request: HttpRequest,
+    request: AuthedRequest,
     order_id: int,
     kind: Form[str],
     photos: File[list[UploadedFile]],
@@ -222,7 +222,7 @@ class FeeIn(Schema):
 
 
 @router.get("/fees", response={200: list[FeeOut], **ERRORS})
-def fee_list(request: HttpRequest) -> Any:
+def fee_list(request: AuthedRequest) -> Any:
     """The fee schedule (收费标准) that on-site quotes are made from."""
     require(request.user, Perm.ORDER_VIEW)
     user: Any = request.user
@@ -230,13 +230,13 @@ def fee_list(request: HttpRequest) -> Any:
 
 
 @router.post("/fees", response={201: FeeOut, **ERRORS})
-def fee_create(request: HttpRequest, payload: FeeIn) -> Any:
+def fee_create(request: AuthedRequest, payload: FeeIn) -> Any:
     row = actions.fee_item_save(actor=request.user, **payload.dict())  # type: ignore[arg-type]
     return Status(201, row)
 
 
 @router.put("/fees/{fee_id}", response={200: FeeOut, **ERRORS})
-def fee_update(request: HttpRequest, fee_id: int, payload: FeeIn) -> Any:
+def fee_update(request: AuthedRequest, fee_id: int, payload: FeeIn) -> Any:
     return actions.fee_item_save(actor=request.user, fee_item=fee_id, **payload.dict())  # type: ignore[arg-type]
 
 
@@ -255,12 +255,12 @@ class FieldSettingsIn(Schema):
 
 
 @router.get("/field/settings", response={200: FieldSettingsOut, **ERRORS})
-def field_settings_get(request: HttpRequest) -> Any:
+def field_settings_get(request: AuthedRequest) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     return actions.field_settings(request.user.company_id)  # type: ignore[union-attr]
 
 
 @router.patch("/field/settings", response={200: FieldSettingsOut, **ERRORS})
-def field_settings_patch(request: HttpRequest, payload: FieldSettingsIn) -> Any:
+def field_settings_patch(request: AuthedRequest, payload: FieldSettingsIn) -> Any:
     changes = payload.dict(exclude_none=True)
     return actions.field_settings_update(actor=request.user, **changes)  # type: ignore[arg-type]

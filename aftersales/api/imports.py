@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
 from aftersales.api.types import Id
@@ -66,7 +66,7 @@ class RefOut(Schema):
 
 
 @router.post("/imports", response={201: ImportOut, **ERRORS})
-def import_upload(request: HttpRequest, file: File[UploadedFile]) -> Any:
+def import_upload(request: AuthedRequest, file: File[UploadedFile]) -> Any:
     """Upload a JSON Lines history file (docs/history-import.md): stored and checked; apply
     it with POST /imports/{id}/apply, read the per-row dry run at /imports/{id}/report."""
     data = file.read()
@@ -76,13 +76,13 @@ def import_upload(request: HttpRequest, file: File[UploadedFile]) -> Any:
 
 
 @router.get("/imports", response={200: list[ImportOut], **ERRORS})
-def import_list(request: HttpRequest) -> Any:
+def import_list(request: AuthedRequest) -> Any:
     require(request.user, Perm.HISTORY_IMPORT)
     return list(selectors.imports_of(request.user)[:50])
 
 
 @router.get("/imports/export", response={200: None, **ERRORS})
-def import_export(request: HttpRequest, customer: Id | None = None) -> Any:
+def import_export(request: AuthedRequest, customer: Id | None = None) -> Any:
     """The company's history (or one customer's) as JSON Lines, the shape POST /imports reads."""
     from django.http import HttpResponse
 
@@ -98,13 +98,13 @@ def import_export(request: HttpRequest, customer: Id | None = None) -> Any:
 
 
 @router.get("/imports/{import_id}", response={200: ImportOut, **ERRORS})
-def import_get(request: HttpRequest, import_id: Id) -> Any:
+def import_get(request: AuthedRequest, import_id: Id) -> Any:
     """Progress: rows done of the total, applied, already there, refused, gaps."""
     return actions.history_import_get(actor=request.user, import_id=import_id)
 
 
 @router.get("/imports/{import_id}/report", response={200: ImportReportOut, **ERRORS})
-def import_report(request: HttpRequest, import_id: Id) -> Any:
+def import_report(request: AuthedRequest, import_id: Id) -> Any:
     """The dry run: what each row would do or why it is refused (nothing is written). Up to
     2,000 rows the file is replayed in a transaction that is rolled back (the actions'
     refusals are reported too); a larger file is checked without the replay."""
@@ -131,7 +131,7 @@ def import_report(request: HttpRequest, import_id: Id) -> Any:
 
 
 @router.get("/imports/{import_id}/issues", response={200: list[IssueOut], **ERRORS})
-def import_issues(request: HttpRequest, import_id: Id) -> Any:
+def import_issues(request: AuthedRequest, import_id: Id) -> Any:
     """The rows refused (or applied with a gap) while applying."""
     job = actions.history_import_get(actor=request.user, import_id=import_id)
     return [
@@ -147,7 +147,7 @@ def import_issues(request: HttpRequest, import_id: Id) -> Any:
 
 
 @router.post("/imports/{import_id}/apply", response={202: ImportOut, **ERRORS})
-def import_apply(request: HttpRequest, import_id: Id) -> Any:
+def import_apply(request: AuthedRequest, import_id: Id) -> Any:
     """Apply in the background (resumes a stopped import); poll GET /imports/{id}."""
     from aftersales.imports.tasks import history_import_task
 
@@ -157,7 +157,7 @@ def import_apply(request: HttpRequest, import_id: Id) -> Any:
 
 
 @router.get("/external-ids/{kind}/{external_id}", response={200: RefOut, **ERRORS})
-def external_id_lookup(request: HttpRequest, kind: str, external_id: str) -> Any:
+def external_id_lookup(request: AuthedRequest, kind: str, external_id: str) -> Any:
     """The record (id) the source system called `external_id`: customer, unit, order..."""
     require(request.user, Perm.HISTORY_IMPORT)
     ids = selectors.object_ids(request.user.company_id, kind, external_id)  # type: ignore[attr-defined]

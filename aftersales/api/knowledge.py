@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
 from aftersales.core.selectors import get_visible
@@ -149,7 +149,7 @@ def _hit(a: Any, score: float) -> dict[str, Any]:
 
 @router.get("/knowledge/search", response={200: list[HitOut], **ERRORS})
 def search(
-    request: HttpRequest,
+    request: AuthedRequest,
     q: str = "",
     kind: str = "",
     category_id: int | None = None,
@@ -172,7 +172,7 @@ def search(
 
 
 @router.post("/knowledge/articles", response={201: ArticleOut, **ERRORS})
-def article_create(request: HttpRequest, payload: ArticleIn) -> Any:
+def article_create(request: AuthedRequest, payload: ArticleIn) -> Any:
     a = actions.article_create(
         actor=request.user,  # type: ignore[arg-type]
         kind=payload.kind,
@@ -189,13 +189,13 @@ def article_create(request: HttpRequest, payload: ArticleIn) -> Any:
 
 
 @router.get("/knowledge/articles/{article_id}", response={200: ArticleOut, **ERRORS})
-def article_get(request: HttpRequest, article_id: int) -> Any:
+def article_get(request: AuthedRequest, article_id: int) -> Any:
     require(request.user, Perm.KNOWLEDGE_VIEW)
     return _out(get_visible(articles_visible_to(request.user), article_id))
 
 
 @router.patch("/knowledge/articles/{article_id}", response={200: ArticleOut, **ERRORS})
-def article_update(request: HttpRequest, article_id: int, payload: ArticlePatch) -> Any:
+def article_update(request: AuthedRequest, article_id: int, payload: ArticlePatch) -> Any:
     data = payload.dict(exclude_unset=True)
     renames = {
         "category_id": "category",
@@ -211,7 +211,7 @@ def article_update(request: HttpRequest, article_id: int, payload: ArticlePatch)
 
 
 @router.post("/knowledge/articles/{article_id}/feedback", response={201: dict, **ERRORS})
-def article_feedback(request: HttpRequest, article_id: int, payload: FeedbackIn) -> Any:
+def article_feedback(request: AuthedRequest, article_id: int, payload: FeedbackIn) -> Any:
     order = None
     if payload.order_id:
         order = get_visible(orders_visible_to(request.user), payload.order_id)
@@ -225,7 +225,9 @@ def article_feedback(request: HttpRequest, article_id: int, payload: FeedbackIn)
 
 
 @router.post("/knowledge/articles/{article_id}/{verb}", response={200: ArticleOut, **ERRORS})
-def article_step(request: HttpRequest, article_id: int, verb: str, payload: KnowledgeStepIn) -> Any:
+def article_step(
+    request: AuthedRequest, article_id: int, verb: str, payload: KnowledgeStepIn
+) -> Any:
     """submit, return, publish, retire, restore; `feature` / `unfeature` (优质案例)."""
     user: Any = request.user
     if verb in ("feature", "unfeature"):
@@ -242,7 +244,7 @@ def article_step(request: HttpRequest, article_id: int, verb: str, payload: Know
 
 
 @router.get("/orders/{order_id}/knowledge", response={200: list[HitOut], **ERRORS})
-def order_suggestions(request: HttpRequest, order_id: int) -> Any:
+def order_suggestions(request: AuthedRequest, order_id: int) -> Any:
     """Solutions and cases for an order: its unit's model, fault codes and description."""
     from aftersales.fieldwork.models import ServiceRecord
 
@@ -268,13 +270,13 @@ def order_suggestions(request: HttpRequest, order_id: int) -> Any:
 
 
 @router.post("/orders/{order_id}/knowledge-case", response={201: ArticleOut, **ERRORS})
-def order_case(request: HttpRequest, order_id: int) -> Any:
+def order_case(request: AuthedRequest, order_id: int) -> Any:
     a = actions.case_from_order(actor=request.user, order=order_id)  # type: ignore[arg-type]
     return Status(201, _out(a))
 
 
 @router.post("/orders/{order_id}/solved-by-phone", response={200: KnowledgeOrderOut, **ERRORS})
-def order_solved(request: HttpRequest, order_id: int, payload: SolvedIn) -> Any:
+def order_solved(request: AuthedRequest, order_id: int, payload: SolvedIn) -> Any:
     order = actions.order_solved_by_phone(
         actor=request.user,  # type: ignore[arg-type]
         order=order_id,

@@ -6,11 +6,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.http import AuthedRequest
+from aftersales.accounts.permissions import Perm, company_of, require
 from aftersales.api.customers import ERRORS
 from aftersales.core import clock
 from aftersales.kpi import actions, selectors
@@ -117,7 +117,7 @@ def _definition(d: Any) -> dict[str, Any]:
 
 
 @router.get("/kpis", response={200: list[DefinitionOut], **ERRORS})
-def kpi_list(request: HttpRequest) -> Any:
+def kpi_list(request: AuthedRequest) -> Any:
     """The KPI definitions: formula, events, exclusions, target, direction and version."""
     require(request.user, Perm.KPI_VIEW)
     return [_definition(d) for d in DEFINITIONS]
@@ -125,7 +125,7 @@ def kpi_list(request: HttpRequest) -> Any:
 
 @router.get("/kpis/{code}", response={200: FiguresOut, **ERRORS})
 def kpi_figures(
-    request: HttpRequest, code: str, q: Query[FilterIn], group_by: str | None = None
+    request: AuthedRequest, code: str, q: Query[FilterIn], group_by: str | None = None
 ) -> Any:
     """Per group (station, technician, region, model, fault_code, category, service_type or
     month): numerator, denominator, value, target and the definition version. The caller
@@ -134,7 +134,7 @@ def kpi_figures(
     d = selectors.definition(code)
     start, end = q.period()
     rows = selectors.figures(
-        company_id=request.user.company_id,  # type: ignore[union-attr]
+        company_id=company_of(request.user),  # type: ignore[union-attr]
         code=code,
         period_from=start,
         period_to=end,
@@ -159,7 +159,7 @@ def kpi_figures(
 
 @router.get("/kpis/{code}/orders", response={200: list[DrillRow], **ERRORS})
 def kpi_drilldown(
-    request: HttpRequest, code: str, q: Query[FilterIn], part: str = "denominator"
+    request: AuthedRequest, code: str, q: Query[FilterIn], part: str = "denominator"
 ) -> Any:
     """The orders (or complaints, returns, training records) behind a figure: `part` is
     numerator, denominator or missed (in the denominator, not in the numerator)."""
@@ -176,7 +176,7 @@ def kpi_drilldown(
 
 
 @router.get("/training-records", response={200: list[TrainingOut], **ERRORS})
-def training_list(request: HttpRequest) -> Any:
+def training_list(request: AuthedRequest) -> Any:
     require(request.user, Perm.KPI_VIEW)
     return list(
         selectors.training_visible_to(request.user).values(
@@ -186,7 +186,7 @@ def training_list(request: HttpRequest) -> Any:
 
 
 @router.post("/training-records", response={201: TrainingOut, **ERRORS})
-def training_create(request: HttpRequest, payload: TrainingIn) -> Any:
+def training_create(request: AuthedRequest, payload: TrainingIn) -> Any:
     row = actions.training_record_add(
         actor=request.user,  # type: ignore[arg-type]
         technician=payload.technician_id,
@@ -253,7 +253,7 @@ def _run(run: Any) -> dict[str, Any]:
     }
 
 
-def _visible_run(request: HttpRequest, run_id: int) -> Any:
+def _visible_run(request: AuthedRequest, run_id: int) -> Any:
     from aftersales.core.errors import NotFound
 
     run = selectors.assessment_runs_visible_to(request.user).filter(pk=run_id).first()
@@ -263,13 +263,13 @@ def _visible_run(request: HttpRequest, run_id: int) -> Any:
 
 
 @router.get("/assessment-runs", response={200: list[KpiRunOut], **ERRORS})
-def run_list(request: HttpRequest) -> Any:
+def run_list(request: AuthedRequest) -> Any:
     require(request.user, Perm.KPI_VIEW)
     return [_run(r) for r in selectors.assessment_runs_visible_to(request.user)[:200]]
 
 
 @router.post("/assessment-runs", response={201: KpiRunOut, **ERRORS})
-def run_create(request: HttpRequest, payload: RunIn) -> Any:
+def run_create(request: AuthedRequest, payload: RunIn) -> Any:
     """Score a closed period with a scheme (from frozen KPI snapshots); the same scheme and
     period again answers the run already made."""
     run = actions.assessment_run_create(
@@ -282,7 +282,7 @@ def run_create(request: HttpRequest, payload: RunIn) -> Any:
 
 
 @router.get("/assessment-runs/{run_id}/results", response={200: list[KpiResultOut], **ERRORS})
-def run_results(request: HttpRequest, run_id: int) -> Any:
+def run_results(request: AuthedRequest, run_id: int) -> Any:
     """Each station's or technician's score, grade and the arithmetic per line."""
     require(request.user, Perm.KPI_VIEW)
     run = _visible_run(request, run_id)
@@ -290,7 +290,7 @@ def run_results(request: HttpRequest, run_id: int) -> Any:
 
 
 @router.post("/assessment-results/{result_id}/manual", response={200: KpiResultOut, **ERRORS})
-def result_manual(request: HttpRequest, result_id: int, payload: ManualIn) -> Any:
+def result_manual(request: AuthedRequest, result_id: int, payload: ManualIn) -> Any:
     return actions.assessment_manual_set(
         actor=request.user,  # type: ignore[arg-type]
         result=result_id,
@@ -300,7 +300,7 @@ def result_manual(request: HttpRequest, result_id: int, payload: ManualIn) -> An
 
 
 @router.post("/assessment-results/{result_id}/adjustments", response={200: KpiResultOut, **ERRORS})
-def result_adjust(request: HttpRequest, result_id: int, payload: AdjustIn) -> Any:
+def result_adjust(request: AuthedRequest, result_id: int, payload: AdjustIn) -> Any:
     return actions.assessment_adjust(
         actor=request.user,  # type: ignore[arg-type]
         result=result_id,
@@ -310,7 +310,7 @@ def result_adjust(request: HttpRequest, result_id: int, payload: AdjustIn) -> An
 
 
 @router.post("/assessment-runs/{run_id}/moves", response={200: KpiRunOut, **ERRORS})
-def run_move(request: HttpRequest, run_id: int, payload: MoveIn) -> Any:
+def run_move(request: AuthedRequest, run_id: int, payload: MoveIn) -> Any:
     """review, send_back (with a reason) or approve (the department head)."""
     run = actions.assessment_run_move(
         actor=request.user,  # type: ignore[arg-type]

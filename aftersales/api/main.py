@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import ROLE_PERMISSIONS
 from aftersales.api import errors
 from aftersales.api.auth import AUTH
@@ -58,7 +58,7 @@ class MeOut(Schema):
 
 
 @api.get("/me", response=MeOut, tags=["accounts"])
-def me(request: HttpRequest) -> Any:
+def me(request: AuthedRequest) -> Any:
     user: Any = request.user
     return {
         "id": user.pk,

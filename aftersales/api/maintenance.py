@@ -7,9 +7,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
 from aftersales.core.selectors import get_visible
@@ -271,18 +271,18 @@ def _plan(p: Any) -> dict[str, Any]:
     }
 
 
-def _visible_plan(request: HttpRequest, plan_id: int) -> Any:
+def _visible_plan(request: AuthedRequest, plan_id: int) -> Any:
     return get_visible(selectors.plans_visible_to(request.user), plan_id)
 
 
 @router.get("/maintenance/plans", response={200: list[MaintenancePlanOut], **ERRORS})
-def plan_list(request: HttpRequest) -> Any:
+def plan_list(request: AuthedRequest) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     return [_plan(p) for p in selectors.plans_visible_to(request.user)]
 
 
 @router.post("/maintenance/plans", response={201: MaintenancePlanOut, **ERRORS})
-def plan_create(request: HttpRequest, payload: MaintenancePlanIn) -> Any:
+def plan_create(request: AuthedRequest, payload: MaintenancePlanIn) -> Any:
     data = payload.dict()
     plan = actions.plan_create(
         actor=request.user,  # type: ignore[arg-type]
@@ -295,19 +295,19 @@ def plan_create(request: HttpRequest, payload: MaintenancePlanIn) -> Any:
 
 
 @router.get("/maintenance/plans/{plan_id}", response={200: MaintenancePlanOut, **ERRORS})
-def plan_get(request: HttpRequest, plan_id: int) -> Any:
+def plan_get(request: AuthedRequest, plan_id: int) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     return _plan(_visible_plan(request, plan_id))
 
 
 @router.post("/maintenance/plans/{plan_id}/rules", response={200: MaintenancePlanOut, **ERRORS})
-def rule_save(request: HttpRequest, plan_id: int, payload: RuleIn) -> Any:
+def rule_save(request: AuthedRequest, plan_id: int, payload: RuleIn) -> Any:
     actions.rule_save(actor=request.user, plan=plan_id, **payload.dict())  # type: ignore[arg-type]
     return _plan(_visible_plan(request, plan_id))
 
 
 @router.post("/maintenance/rules/{rule_id}/levels", response={200: MaintenanceLevelOut, **ERRORS})
-def level_add(request: HttpRequest, rule_id: int, payload: LevelIn) -> Any:
+def level_add(request: AuthedRequest, rule_id: int, payload: LevelIn) -> Any:
     level = actions.level_save(actor=request.user, rule=rule_id, **payload.dict())  # type: ignore[arg-type]
     return {
         "id": level.pk,
@@ -319,7 +319,7 @@ def level_add(request: HttpRequest, rule_id: int, payload: LevelIn) -> Any:
 
 
 @router.post("/maintenance/levels/{level_id}/tasks", response={200: TaskOut, **ERRORS})
-def task_add(request: HttpRequest, level_id: int, payload: TaskIn) -> Any:
+def task_add(request: AuthedRequest, level_id: int, payload: TaskIn) -> Any:
     data = payload.dict()
     task = actions.task_save(
         actor=request.user,  # type: ignore[arg-type]
@@ -342,7 +342,7 @@ def task_add(request: HttpRequest, level_id: int, payload: TaskIn) -> Any:
 @router.post(
     "/maintenance/plans/{plan_id}/transition", response={200: MaintenancePlanOut, **ERRORS}
 )
-def plan_transition(request: HttpRequest, plan_id: int, payload: MaintenanceTransitionIn) -> Any:
+def plan_transition(request: AuthedRequest, plan_id: int, payload: MaintenanceTransitionIn) -> Any:
     plan = actions.plan_transition(
         actor=request.user,  # type: ignore[arg-type]
         plan=plan_id,
@@ -365,19 +365,19 @@ def _run(run: Any) -> dict[str, Any]:
 
 
 @router.post("/maintenance/plans/{plan_id}/generate", response={200: MaintenanceRunOut, **ERRORS})
-def plan_generate(request: HttpRequest, plan_id: int) -> Any:
+def plan_generate(request: AuthedRequest, plan_id: int) -> Any:
     run = actions.plan_generate_now(actor=request.user, plan=plan_id)  # type: ignore[arg-type]
     return _run(run)
 
 
 @router.get("/maintenance/runs", response={200: list[MaintenanceRunOut], **ERRORS})
-def run_list(request: HttpRequest) -> Any:
+def run_list(request: AuthedRequest) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     return [_run(r) for r in selectors.generation_log(request.user)[:200]]
 
 
 @router.get("/units/{unit_id}/maintenance", response={200: ScheduleOut, **ERRORS})
-def unit_schedule(request: HttpRequest, unit_id: int) -> Any:
+def unit_schedule(request: AuthedRequest, unit_id: int) -> Any:
     require(request.user, Perm.UNIT_VIEW)
     data = selectors.unit_schedule(request.user, unit_id)
     state = data["state"]
@@ -430,7 +430,7 @@ def _entry(e: Any) -> dict[str, Any]:
 
 
 @router.post("/orders/{order_id}/checklist", response={200: list[EntryOut], **ERRORS})
-def checklist_record(request: HttpRequest, order_id: int, payload: ChecklistIn) -> Any:
+def checklist_record(request: AuthedRequest, order_id: int, payload: ChecklistIn) -> Any:
     get_visible(orders_visible_to(request.user), order_id)
     rows = actions.checklist_record(
         actor=request.user,  # type: ignore[arg-type]
@@ -444,7 +444,7 @@ def checklist_record(request: HttpRequest, order_id: int, payload: ChecklistIn) 
 
 
 @router.post("/orders/{order_id}/checklist/{entry_id}/repair", response={200: EntryOut, **ERRORS})
-def checklist_repair(request: HttpRequest, order_id: int, entry_id: int) -> Any:
+def checklist_repair(request: AuthedRequest, order_id: int, entry_id: int) -> Any:
     get_visible(orders_visible_to(request.user), order_id)
     actions.checklist_open_repair(actor=request.user, entry=entry_id)  # type: ignore[arg-type]
     from aftersales.maintenance.models import ChecklistEntry
@@ -474,13 +474,13 @@ def _contract(c: Any) -> dict[str, Any]:
 
 
 @router.get("/maintenance/contracts", response={200: list[ContractOut], **ERRORS})
-def contract_list(request: HttpRequest) -> Any:
+def contract_list(request: AuthedRequest) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     return [_contract(c) for c in selectors.contracts_visible_to(request.user)[:1000]]
 
 
 @router.post("/maintenance/contracts", response={201: ContractOut, **ERRORS})
-def contract_create(request: HttpRequest, payload: ContractIn) -> Any:
+def contract_create(request: AuthedRequest, payload: ContractIn) -> Any:
     data = payload.dict()
     contract = actions.contract_create(
         actor=request.user,  # type: ignore[arg-type]
@@ -492,7 +492,7 @@ def contract_create(request: HttpRequest, payload: ContractIn) -> Any:
 
 
 @router.get("/maintenance/contracts/{contract_id}", response={200: ContractOut, **ERRORS})
-def contract_get(request: HttpRequest, contract_id: int) -> Any:
+def contract_get(request: AuthedRequest, contract_id: int) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     found = get_visible(selectors.contracts_visible_to(request.user), contract_id)
     visits = actions.contract_visits(found)
@@ -503,7 +503,7 @@ def contract_get(request: HttpRequest, contract_id: int) -> Any:
     "/maintenance/contracts/{contract_id}/transition", response={200: ContractOut, **ERRORS}
 )
 def contract_transition(
-    request: HttpRequest, contract_id: int, payload: MaintenanceTransitionIn
+    request: AuthedRequest, contract_id: int, payload: MaintenanceTransitionIn
 ) -> Any:
     contract = actions.contract_transition(
         actor=request.user,  # type: ignore[arg-type]
@@ -515,7 +515,7 @@ def contract_transition(
 
 
 @router.post("/maintenance/contracts/{contract_id}/renew", response={201: ContractOut, **ERRORS})
-def contract_renew(request: HttpRequest, contract_id: int, payload: RenewIn) -> Any:
+def contract_renew(request: AuthedRequest, contract_id: int, payload: RenewIn) -> Any:
     new = actions.contract_renew(
         actor=request.user,  # type: ignore[arg-type]
         contract=contract_id,
@@ -563,13 +563,13 @@ def _campaign(user: Any, c: Any) -> dict[str, Any]:
 
 
 @router.get("/maintenance/campaigns", response={200: list[CampaignOut], **ERRORS})
-def campaign_list(request: HttpRequest) -> Any:
+def campaign_list(request: AuthedRequest) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     return [_campaign(request.user, c) for c in selectors.campaigns_visible_to(request.user)[:200]]
 
 
 @router.post("/maintenance/campaigns", response={201: CampaignOut, **ERRORS})
-def campaign_create(request: HttpRequest, payload: CampaignIn) -> Any:
+def campaign_create(request: AuthedRequest, payload: CampaignIn) -> Any:
     data = payload.dict()
     campaign = actions.campaign_create(
         actor=request.user,  # type: ignore[arg-type]
@@ -580,14 +580,14 @@ def campaign_create(request: HttpRequest, payload: CampaignIn) -> Any:
 
 
 @router.get("/maintenance/campaigns/{campaign_id}", response={200: CampaignOut, **ERRORS})
-def campaign_get(request: HttpRequest, campaign_id: int) -> Any:
+def campaign_get(request: AuthedRequest, campaign_id: int) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     found = get_visible(selectors.campaigns_visible_to(request.user), campaign_id)
     return _campaign(request.user, found)
 
 
 @router.post("/maintenance/campaigns/{campaign_id}/launch", response={200: CampaignOut, **ERRORS})
-def campaign_launch(request: HttpRequest, campaign_id: int) -> Any:
+def campaign_launch(request: AuthedRequest, campaign_id: int) -> Any:
     campaign = actions.campaign_launch(actor=request.user, campaign=campaign_id)  # type: ignore[arg-type]
     return _campaign(request.user, campaign)
 
@@ -637,14 +637,14 @@ def _acceptance(record: Any) -> dict[str, Any]:
 
 
 @router.post("/orders/{order_id}/acceptance", response={200: AcceptanceOut, **ERRORS})
-def acceptance_record(request: HttpRequest, order_id: int, payload: AcceptanceIn) -> Any:
+def acceptance_record(request: AuthedRequest, order_id: int, payload: AcceptanceIn) -> Any:
     data = payload.dict()
     record = actions.acceptance_record(actor=request.user, order=order_id, **data)  # type: ignore[arg-type]
     return _acceptance(record)
 
 
 @router.post("/orders/{order_id}/acceptance/accept", response={200: AcceptanceOut, **ERRORS})
-def acceptance_accept(request: HttpRequest, order_id: int, payload: SignatureIn) -> Any:
+def acceptance_accept(request: AuthedRequest, order_id: int, payload: SignatureIn) -> Any:
     record = actions.acceptance_accept(
         actor=request.user,  # type: ignore[arg-type]
         order=order_id,
@@ -672,7 +672,7 @@ class InstallationUnitOut(Schema):
 
 
 @router.post("/orders/{order_id}/installation/unit", response={200: InstallationUnitOut, **ERRORS})
-def installation_unit(request: HttpRequest, order_id: int, payload: InstallationUnitIn) -> Any:
+def installation_unit(request: AuthedRequest, order_id: int, payload: InstallationUnitIn) -> Any:
     """Create (model and serial) or activate the unit an installation order installs."""
     unit = actions.installation_unit(
         actor=request.user,  # type: ignore[arg-type]

@@ -7,12 +7,12 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
 from aftersales.api.types import Id, PageParams, known_filter, page_of
@@ -193,7 +193,7 @@ class OrderListParams(Schema):
 _ORDER_FIELDS = tuple(OrderOut.model_fields)
 
 
-def _detail(request: HttpRequest, order: Any) -> dict[str, Any]:
+def _detail(request: AuthedRequest, order: Any) -> dict[str, Any]:
     out = {name: getattr(order, name) for name in _ORDER_FIELDS}
     out["due"] = [
         {"target": t, "due": getattr(order, f"{t}_due"), "state": order.target_state(t)}
@@ -209,7 +209,7 @@ def _detail(request: HttpRequest, order: Any) -> dict[str, Any]:
 
 
 @router.post("/orders", response={201: OrderDetailOut, 200: OrderDetailOut, **ERRORS})
-def order_create(request: HttpRequest, payload: OrderIn) -> Any:
+def order_create(request: AuthedRequest, payload: OrderIn) -> Any:
     """Register an order. Send `Idempotency-Key: <unique string>`: a retry with the same key
     and body returns the order already made (200) instead of making a second one."""
     data = payload.dict()
@@ -224,7 +224,7 @@ def order_create(request: HttpRequest, payload: OrderIn) -> Any:
 
 
 @router.get("/orders", response={200: OrderPage, **ERRORS})
-def order_list(request: HttpRequest, params: Query[OrderListParams]) -> Any:
+def order_list(request: AuthedRequest, params: Query[OrderListParams]) -> Any:
     """Queues: open, unassigned, overdue, due_soon, waiting_parts, waiting_customer, mine,
     to_follow_up, all. Newest first; pass `after` = the previous page's `next_after`.
     `updated_since` (ISO 8601; without an offset, Beijing time) keeps the orders changed at or
@@ -250,7 +250,7 @@ def order_list(request: HttpRequest, params: Query[OrderListParams]) -> Any:
 
 
 @router.post("/orders/bulk", response={200: BulkOut, **ERRORS})
-def order_bulk(request: HttpRequest, payload: BulkIn) -> Any:
+def order_bulk(request: AuthedRequest, payload: BulkIn) -> Any:
     """operation `dispatch` (value: station id) or `priority` (value: high/medium/low)."""
     require(request.user, Perm.ORDER_VIEW)
     return actions.orders_bulk(
@@ -262,13 +262,13 @@ def order_bulk(request: HttpRequest, payload: BulkIn) -> Any:
 
 
 @router.get("/orders/{order_id}", response={200: OrderDetailOut, **ERRORS})
-def order_get(request: HttpRequest, order_id: int) -> Any:
+def order_get(request: AuthedRequest, order_id: int) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     return _detail(request, get_visible(orders_visible_to(request.user), order_id))
 
 
 @router.patch("/orders/{order_id}", response={200: OrderDetailOut, **ERRORS})
-def order_update(request: HttpRequest, order_id: int, payload: OrderPatch) -> Any:
+def order_update(request: AuthedRequest, order_id: int, payload: OrderPatch) -> Any:
     order = get_visible(orders_visible_to(request.user), order_id)
     data = payload.dict(exclude_unset=True)
     version = data.pop("version")
@@ -280,21 +280,21 @@ def order_update(request: HttpRequest, order_id: int, payload: OrderPatch) -> An
 
 
 @router.get("/orders/{order_id}/events", response={200: list[EventOut], **ERRORS})
-def order_events(request: HttpRequest, order_id: int) -> Any:
+def order_events(request: AuthedRequest, order_id: int) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     order = get_visible(orders_visible_to(request.user), order_id)
     return list(order_timeline(order))
 
 
 @router.get("/units/{unit_id}/open-orders", response={200: OrderPage, **ERRORS})
-def unit_open_orders(request: HttpRequest, unit_id: int, params: Query[PageParams]) -> Any:
+def unit_open_orders(request: AuthedRequest, unit_id: int, params: Query[PageParams]) -> Any:
     """Possible duplicates: the open orders on a unit, newest first."""
     require(request.user, Perm.ORDER_VIEW)
     return page_of(open_orders_on_unit(request.user, unit_id), params)
 
 
 @router.post("/orders/{order_id}/reopen", response={201: OrderDetailOut, **ERRORS})
-def order_reopen(request: HttpRequest, order_id: int, payload: ReopenIn) -> Any:
+def order_reopen(request: AuthedRequest, order_id: int, payload: ReopenIn) -> Any:
     order = get_visible(orders_visible_to(request.user), order_id)
     new = actions.order_reopen(
         actor=request.user,  # type: ignore[arg-type]
@@ -307,7 +307,7 @@ def order_reopen(request: HttpRequest, order_id: int, payload: ReopenIn) -> Any:
 
 @router.post("/orders/{order_id}/warranty-override", response={200: OrderDetailOut, **ERRORS})
 def order_warranty_override(
-    request: HttpRequest, order_id: int, payload: WarrantyOverrideIn
+    request: AuthedRequest, order_id: int, payload: WarrantyOverrideIn
 ) -> Any:
     """A service manager replaces the 三包 decision with a reason (recorded and audited)."""
     order = get_visible(orders_visible_to(request.user), order_id)
@@ -333,7 +333,7 @@ class FulfilOut(Schema):
 
 
 @router.post("/orders/{order_id}/warranty-fulfil", response={200: FulfilOut, **ERRORS})
-def order_warranty_fulfil(request: HttpRequest, order_id: int, payload: FulfilIn) -> Any:
+def order_warranty_fulfil(request: AuthedRequest, order_id: int, payload: FulfilIn) -> Any:
     """Carry out the exchange (a new unit record whose period starts today) or the return that
     the order's 三包 decision allows; 409 `not_entitled` otherwise."""
     order = get_visible(orders_visible_to(request.user), order_id)
@@ -355,7 +355,7 @@ FIELD_STEPS = {"accept": visit_accept, "depart": visit_depart, "arrive": visit_a
 
 
 def _transition_endpoint(action: str) -> Callable[..., Any]:
-    def endpoint(request: HttpRequest, order_id: int, payload: TransitionIn) -> Any:
+    def endpoint(request: AuthedRequest, order_id: int, payload: TransitionIn) -> Any:
         order = get_visible(orders_visible_to(request.user), order_id)
         if action in FIELD_STEPS:
             check_version(

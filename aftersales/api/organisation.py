@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, require
 from aftersales.accounts.selectors import (
     regions_visible_to,
@@ -65,21 +65,21 @@ class TechnicianPage(Schema):
 
 
 @router.get("/regions", response={200: RegionPage, **ERRORS})
-def region_list(request: HttpRequest, params: Query[PageParams]) -> Any:
+def region_list(request: AuthedRequest, params: Query[PageParams]) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     page = keyset_page(regions_visible_to(request.user), after=params.after, size=params.limit)
     return {"items": page.items, "next_after": page.next_after}
 
 
 @router.get("/stations", response={200: StationPage, **ERRORS})
-def station_list(request: HttpRequest, params: Query[PageParams]) -> Any:
+def station_list(request: AuthedRequest, params: Query[PageParams]) -> Any:
     require(request.user, Perm.ORDER_VIEW)
     page = keyset_page(stations_visible_to(request.user), after=params.after, size=params.limit)
     return {"items": page.items, "next_after": page.next_after}
 
 
 @router.get("/technicians", response={200: TechnicianPage, **ERRORS})
-def technician_list(request: HttpRequest, params: Query[PageParams]) -> Any:
+def technician_list(request: AuthedRequest, params: Query[PageParams]) -> Any:
     """Technicians of the stations the caller sees, with their skill codes."""
     require(request.user, Perm.ORDER_VIEW)
     qs = technicians_visible_to(request.user).select_related("technician")

@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
 from aftersales.api.types import Id, PageParams, known_filter, page_of
@@ -182,18 +182,18 @@ class ReservationOut(Schema):
     created_at: dt.datetime
 
 
-def _actor(request: HttpRequest) -> Any:
+def _actor(request: AuthedRequest) -> Any:
     return request.user
 
 
 @router.get("/stock/warehouses", response={200: WarehousePage, **ERRORS})
-def warehouse_list(request: HttpRequest, params: Query[PageParams]) -> Any:
+def warehouse_list(request: AuthedRequest, params: Query[PageParams]) -> Any:
     require(request.user, Perm.STOCK_VIEW)
     return page_of(warehouses_visible_to(request.user), params)
 
 
 @router.post("/stock/warehouses", response={201: WarehouseOut, **ERRORS})
-def warehouse_create(request: HttpRequest, payload: WarehouseIn) -> Any:
+def warehouse_create(request: AuthedRequest, payload: WarehouseIn) -> Any:
     row = actions.warehouse_create(
         actor=_actor(request),
         kind=payload.kind,
@@ -207,7 +207,7 @@ def warehouse_create(request: HttpRequest, payload: WarehouseIn) -> Any:
 
 
 @router.get("/stock/levels", response={200: LevelPage, **ERRORS})
-def level_list(request: HttpRequest, params: Query[LevelParams]) -> Any:
+def level_list(request: AuthedRequest, params: Query[LevelParams]) -> Any:
     """On hand, reserved and available per warehouse and part; `low=true`: at or below the
     minimum only."""
     require(request.user, Perm.STOCK_VIEW)
@@ -220,7 +220,7 @@ def level_list(request: HttpRequest, params: Query[LevelParams]) -> Any:
 
 
 @router.put("/stock/levels", response={200: LevelOut, **ERRORS})
-def level_set(request: HttpRequest, payload: LevelSetIn) -> Any:
+def level_set(request: AuthedRequest, payload: LevelSetIn) -> Any:
     return actions.stock_level_set(
         actor=_actor(request),
         warehouse=payload.warehouse_id,
@@ -231,7 +231,7 @@ def level_set(request: HttpRequest, payload: LevelSetIn) -> Any:
 
 
 @router.get("/stock/moves", response={200: MovePage, **ERRORS})
-def move_list(request: HttpRequest, params: Query[LedgerParams]) -> Any:
+def move_list(request: AuthedRequest, params: Query[LedgerParams]) -> Any:
     """The ledger, most recently recorded first (`at` is when a movement happened, which may be
     earlier); pass `after` = the previous page's `next_after`."""
     require(request.user, Perm.STOCK_VIEW)
@@ -241,7 +241,7 @@ def move_list(request: HttpRequest, params: Query[LedgerParams]) -> Any:
 
 
 @router.post("/stock/receipts", response={201: MoveOut, **ERRORS})
-def receipt(request: HttpRequest, payload: StockMoveIn) -> Any:
+def receipt(request: AuthedRequest, payload: StockMoveIn) -> Any:
     move = actions.stock_receive(
         actor=_actor(request),
         warehouse=payload.warehouse_id,
@@ -255,7 +255,7 @@ def receipt(request: HttpRequest, payload: StockMoveIn) -> Any:
 
 
 @router.post("/stock/issues", response={201: MoveOut, **ERRORS})
-def issue(request: HttpRequest, payload: IssueIn) -> Any:
+def issue(request: AuthedRequest, payload: IssueIn) -> Any:
     """Parts used on an order. 409 `insufficient_stock` (with `available`) when the stock, at
     that moment or any later one, would go negative."""
     move = actions.stock_issue(
@@ -273,7 +273,7 @@ def issue(request: HttpRequest, payload: IssueIn) -> Any:
 
 
 @router.post("/stock/returns", response={201: MoveOut, **ERRORS})
-def order_return(request: HttpRequest, payload: ReturnIn) -> Any:
+def order_return(request: AuthedRequest, payload: ReturnIn) -> Any:
     move = actions.stock_return(
         actor=_actor(request),
         warehouse=payload.warehouse_id,
@@ -287,7 +287,7 @@ def order_return(request: HttpRequest, payload: ReturnIn) -> Any:
 
 
 @router.post("/stock/adjustments", response={201: MoveOut, **ERRORS})
-def adjustment(request: HttpRequest, payload: StockMoveIn) -> Any:
+def adjustment(request: AuthedRequest, payload: StockMoveIn) -> Any:
     """A stock-count correction; `quantity` is signed, `reason` required."""
     move = actions.stock_adjust(
         actor=_actor(request),
@@ -301,7 +301,7 @@ def adjustment(request: HttpRequest, payload: StockMoveIn) -> Any:
 
 
 @router.post("/stock/scrap", response={201: MoveOut, **ERRORS})
-def scrap(request: HttpRequest, payload: StockMoveIn) -> Any:
+def scrap(request: AuthedRequest, payload: StockMoveIn) -> Any:
     move = actions.stock_scrap(
         actor=_actor(request),
         warehouse=payload.warehouse_id,
@@ -313,7 +313,7 @@ def scrap(request: HttpRequest, payload: StockMoveIn) -> Any:
 
 
 @router.post("/stock/transfers", response={201: TransferOut, **ERRORS})
-def transfer_ship(request: HttpRequest, payload: TransferIn) -> Any:
+def transfer_ship(request: AuthedRequest, payload: TransferIn) -> Any:
     row = actions.transfer_ship(
         actor=_actor(request),
         source=payload.source_id,
@@ -326,13 +326,13 @@ def transfer_ship(request: HttpRequest, payload: TransferIn) -> Any:
 
 
 @router.post("/stock/transfers/{transfer_id}/receive", response={200: TransferOut, **ERRORS})
-def transfer_receive(request: HttpRequest, transfer_id: int) -> Any:
+def transfer_receive(request: AuthedRequest, transfer_id: int) -> Any:
     """Receive at the target; 409 `already_received` the second time."""
     return actions.transfer_receive(actor=_actor(request), transfer=transfer_id)
 
 
 @router.post("/stock/reservations", response={201: ReservationOut, **ERRORS})
-def reserve(request: HttpRequest, payload: ReserveIn) -> Any:
+def reserve(request: AuthedRequest, payload: ReserveIn) -> Any:
     row = actions.stock_reserve(
         actor=_actor(request),
         warehouse=payload.warehouse_id,
@@ -346,7 +346,7 @@ def reserve(request: HttpRequest, payload: ReserveIn) -> Any:
 @router.post(
     "/stock/reservations/{reservation_id}/release", response={200: ReservationOut, **ERRORS}
 )
-def release(request: HttpRequest, reservation_id: int) -> Any:
+def release(request: AuthedRequest, reservation_id: int) -> Any:
     return actions.reservation_release(actor=_actor(request), reservation=reservation_id)
 
 
@@ -451,7 +451,7 @@ def _request_out(row: Any) -> dict[str, Any]:
 
 @router.get("/stock/requests", response={200: RequestPage, **ERRORS})
 def request_list(
-    request: HttpRequest, status: str = "", after: Id | None = None, limit: int = 25
+    request: AuthedRequest, status: str = "", after: Id | None = None, limit: int = 25
 ) -> Any:
     """The parts requests the user may see (a technician: their own), newest first."""
     require(request.user, Perm.STOCK_VIEW)
@@ -464,7 +464,7 @@ def request_list(
 
 
 @router.post("/stock/requests", response={201: RequestOut, **ERRORS})
-def request_submit(request: HttpRequest, payload: RequestIn) -> Any:
+def request_submit(request: AuthedRequest, payload: RequestIn) -> Any:
     row = actions.parts_request_submit(
         actor=_actor(request),
         target=payload.target_id,
@@ -476,13 +476,13 @@ def request_submit(request: HttpRequest, payload: RequestIn) -> Any:
 
 
 @router.get("/stock/requests/{request_id}", response={200: RequestOut, **ERRORS})
-def request_get(request: HttpRequest, request_id: int) -> Any:
+def request_get(request: AuthedRequest, request_id: int) -> Any:
     require(request.user, Perm.STOCK_VIEW)
     return _request_out(get_visible(requests_visible_to(request.user), request_id))
 
 
 @router.post("/stock/requests/{request_id}/approve", response={200: RequestOut, **ERRORS})
-def request_approve(request: HttpRequest, request_id: int, payload: ApproveIn) -> Any:
+def request_approve(request: AuthedRequest, request_id: int, payload: ApproveIn) -> Any:
     """Approve and ship from `source_id` what it has; the rest on back-order. 403
     `approver_level` when the value or warranty status needs a higher approver; 409
     `request_decided` the second time."""
@@ -497,7 +497,7 @@ def request_approve(request: HttpRequest, request_id: int, payload: ApproveIn) -
 
 
 @router.post("/stock/requests/{request_id}/reject", response={200: RequestOut, **ERRORS})
-def request_reject(request: HttpRequest, request_id: int, payload: ReasonIn) -> Any:
+def request_reject(request: AuthedRequest, request_id: int, payload: ReasonIn) -> Any:
     row = actions.parts_request_reject(
         actor=_actor(request), request=request_id, reason=payload.reason
     )
@@ -505,7 +505,7 @@ def request_reject(request: HttpRequest, request_id: int, payload: ReasonIn) -> 
 
 
 @router.post("/stock/requests/{request_id}/cancel", response={200: RequestOut, **ERRORS})
-def request_cancel(request: HttpRequest, request_id: int, payload: ReasonIn) -> Any:
+def request_cancel(request: AuthedRequest, request_id: int, payload: ReasonIn) -> Any:
     row = actions.parts_request_cancel(
         actor=_actor(request), request=request_id, reason=payload.reason
     )
@@ -513,7 +513,7 @@ def request_cancel(request: HttpRequest, request_id: int, payload: ReasonIn) -> 
 
 
 @router.post("/stock/requests/{request_id}/ship", response={200: RequestOut, **ERRORS})
-def request_ship(request: HttpRequest, request_id: int, payload: ShipIn) -> Any:
+def request_ship(request: AuthedRequest, request_id: int, payload: ShipIn) -> Any:
     """Ship the back-order from `source_id`."""
     actions.parts_request_ship(actor=_actor(request), request=request_id, source=payload.source_id)
     return _request_out(get_visible(requests_visible_to(request.user), request_id))
@@ -576,7 +576,7 @@ def _return_out(row: Any) -> dict[str, Any]:
 
 
 @router.get("/stock/returns", response={200: ReturnPage, **ERRORS})
-def return_list(request: HttpRequest, params: Query[PageParams], status: str = "") -> Any:
+def return_list(request: AuthedRequest, params: Query[PageParams], status: str = "") -> Any:
     """Old parts to send back (each with its deadline; overdue ones are flagged)."""
     require(request.user, Perm.STOCK_VIEW)
     known_filter("status", status, ReturnStatus.values)
@@ -587,19 +587,19 @@ def return_list(request: HttpRequest, params: Query[PageParams], status: str = "
 
 
 @router.post("/stock/returns/{return_id}/ship", response={200: ReturnOut, **ERRORS})
-def return_ship(request: HttpRequest, return_id: int, payload: ReturnShipIn) -> Any:
+def return_ship(request: AuthedRequest, return_id: int, payload: ReturnShipIn) -> Any:
     return _return_out(
         actions.return_ship(actor=_actor(request), obligation=return_id, shipment=payload.shipment)
     )
 
 
 @router.post("/stock/returns/{return_id}/receive", response={200: ReturnOut, **ERRORS})
-def return_receive(request: HttpRequest, return_id: int) -> Any:
+def return_receive(request: AuthedRequest, return_id: int) -> Any:
     return _return_out(actions.return_receive(actor=_actor(request), obligation=return_id))
 
 
 @router.post("/stock/returns/{return_id}/inspect", response={200: ReturnOut, **ERRORS})
-def return_inspect(request: HttpRequest, return_id: int, payload: InspectIn) -> Any:
+def return_inspect(request: AuthedRequest, return_id: int, payload: InspectIn) -> Any:
     """outcome: confirmed_fault (supplier claim), no_fault_found, wrong_part or misuse (both
     charged back to the station)."""
     row = actions.return_inspect(
@@ -613,12 +613,12 @@ class PartsSettingsIO(Schema):
 
 
 @router.get("/stock/settings", response={200: PartsSettingsIO, **ERRORS})
-def settings_get(request: HttpRequest) -> Any:
+def settings_get(request: AuthedRequest) -> Any:
     require(request.user, Perm.STOCK_VIEW)
     return actions.parts_settings(request.user.company_id)  # type: ignore[union-attr]
 
 
 @router.put("/stock/settings", response={200: PartsSettingsIO, **ERRORS})
-def settings_put(request: HttpRequest, payload: PartsSettingsIO) -> Any:
+def settings_put(request: AuthedRequest, payload: PartsSettingsIO) -> Any:
     """Days to send an old part back (service manager, administrator)."""
     return actions.parts_settings_update(actor=_actor(request), return_days=payload.return_days)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Router
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
 from aftersales.core.selectors import get_visible
@@ -27,7 +27,7 @@ PDF_RESPONSE = {
     response={200: None, **ERRORS},
     openapi_extra={"responses": {200: PDF_RESPONSE}},
 )
-def report_pdf(request: HttpRequest, order_id: int) -> Any:
+def report_pdf(request: AuthedRequest, order_id: int) -> Any:
     """The staff copy of the service report (with the internal details)."""
     require(request.user, Perm.ORDER_VIEW)
     order = get_visible(

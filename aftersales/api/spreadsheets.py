@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import require
 from aftersales.api.customers import ERRORS, ERRORS_BUT_422
 from aftersales.core import clock
@@ -55,7 +56,7 @@ class ReportRefusedOut(Schema):
 
 @router.post("/import/{kind}", response={200: ReportOut, 422: ReportRefusedOut, **ERRORS_BUT_422})
 def import_file(
-    request: HttpRequest,
+    request: AuthedRequest,
     kind: str,
     file: File[UploadedFile],
     skip_bad_rows: Form[bool] = False,
@@ -79,7 +80,7 @@ def import_file(
 
 
 @router.get("/export/{kind}.xlsx", response={200: None, **ERRORS})
-def export_file(request: HttpRequest, kind: str) -> Any:
+def export_file(request: AuthedRequest, kind: str) -> Any:
     spec = _kind(kind)
     require(request.user, spec.export_perm)
     content = write_xlsx(spec.export_columns, spec.export_rows(request.user), sheet_title=kind)

@@ -7,10 +7,10 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
 from aftersales.core.errors import ApplicationError
@@ -167,7 +167,7 @@ def _policy(value: str | PolicyIn) -> engine.Policy:
     return policy
 
 
-def _category_policy(request: HttpRequest, category_id: int) -> engine.Policy:
+def _category_policy(request: AuthedRequest, category_id: int) -> engine.Policy:
     from aftersales.catalog.models import ProductCategory
     from aftersales.warranty.actions import policy_for
 
@@ -184,7 +184,7 @@ def _category_policy(request: HttpRequest, category_id: int) -> engine.Policy:
 
 
 def _unit_facts(
-    request: HttpRequest, payload: EvaluateIn, policy: engine.Policy
+    request: AuthedRequest, payload: EvaluateIn, policy: engine.Policy
 ) -> engine.UnitFacts:
     if payload.unit is not None:
         data = payload.unit.dict()
@@ -284,7 +284,7 @@ EXAMPLES = {
     response={200: DecisionOut, **ERRORS},
     openapi_extra={"requestBody": {"content": {"application/json": {"examples": EXAMPLES}}}},
 )
-def evaluate(request: HttpRequest, payload: EvaluateIn) -> Any:
+def evaluate(request: AuthedRequest, payload: EvaluateIn) -> Any:
     """Decide return / exchange / free repair / paid repair under a seeded policy (`general`,
     `car`, `phone`, `computer`, `colour_tv`, `bicycle`), one given inline, the company's policy
     for a category, or (with `unit_id` and no policy) the unit's own policy. A unit without
@@ -436,7 +436,7 @@ def _stored_fields(payload: StoredPolicyIn) -> dict[str, Any]:
     return data
 
 
-def _stored(request: HttpRequest) -> Any:
+def _stored(request: AuthedRequest) -> Any:
     from aftersales.warranty.models import WarrantyPolicy
 
     user: Any = request.user
@@ -445,18 +445,18 @@ def _stored(request: HttpRequest) -> Any:
 
 
 @router.get("/warranty/policies", response={200: list[StoredPolicyOut], **ERRORS})
-def policy_list(request: HttpRequest) -> Any:
+def policy_list(request: AuthedRequest) -> Any:
     """The company's 三包 policies (by product model, category or company default)."""
     return list(_stored(request).order_by("pk"))
 
 
 @router.get("/warranty/policies/{policy_id}", response={200: StoredPolicyOut, **ERRORS})
-def policy_get(request: HttpRequest, policy_id: int) -> Any:
+def policy_get(request: AuthedRequest, policy_id: int) -> Any:
     return get_visible(_stored(request), policy_id)
 
 
 @router.post("/warranty/policies", response={201: StoredPolicyOut, **ERRORS})
-def policy_create(request: HttpRequest, payload: StoredPolicyIn) -> Any:
+def policy_create(request: AuthedRequest, payload: StoredPolicyIn) -> Any:
     """A new promise. A car policy's periods, km, loaner day, repair-day and repeat limits and
     its wear parts are checked against the 2021 car rule: never less than the law."""
     from aftersales.warranty.actions import warranty_policy_save
@@ -467,7 +467,7 @@ def policy_create(request: HttpRequest, payload: StoredPolicyIn) -> Any:
 
 
 @router.patch("/warranty/policies/{policy_id}", response={200: StoredPolicyOut, **ERRORS})
-def policy_update(request: HttpRequest, policy_id: int, payload: StoredPolicyIn) -> Any:
+def policy_update(request: AuthedRequest, policy_id: int, payload: StoredPolicyIn) -> Any:
     from aftersales.warranty.actions import warranty_policy_save
 
     row = get_visible(_stored(request), policy_id)

@@ -8,10 +8,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
 from aftersales.core.errors import PermissionDenied
@@ -23,7 +23,7 @@ from aftersales.workshop.models import WorkshopJob
 router = Router(tags=["workshop"])
 
 
-def _workshop_user(request: HttpRequest) -> Any:
+def _workshop_user(request: AuthedRequest) -> Any:
     if not selectors.may_use_workshop(request.user):
         raise PermissionDenied("forbidden", _("You do not have permission to do this."))
     return request.user
@@ -91,7 +91,7 @@ class JobDetailOut(JobOut):
     )
 
 
-def _job_out(request: HttpRequest, job: WorkshopJob) -> dict[str, Any]:
+def _job_out(request: AuthedRequest, job: WorkshopJob) -> dict[str, Any]:
     return {
         "id": job.pk,
         "order_id": job.order_id,
@@ -120,7 +120,7 @@ def _job_out(request: HttpRequest, job: WorkshopJob) -> dict[str, Any]:
     }
 
 
-def _detail(request: HttpRequest, pk: int) -> dict[str, Any]:
+def _detail(request: AuthedRequest, pk: int) -> dict[str, Any]:
     job = get_visible(selectors.jobs_visible_to(request.user).select_related("order"), pk)
     out = _job_out(request, job)
     out["events"] = list(job.events.order_by("at", "id"))
@@ -137,7 +137,7 @@ def _detail(request: HttpRequest, pk: int) -> dict[str, Any]:
 
 @router.get("/workshop/jobs", response={200: list[JobOut], **ERRORS})
 def job_list(
-    request: HttpRequest, status: str = "", station_id: int | None = None, open: bool = True
+    request: AuthedRequest, status: str = "", station_id: int | None = None, open: bool = True
 ) -> Any:
     """Jobs in scope, newest first (at most 200): at the workshop by default."""
     _workshop_user(request)
@@ -152,7 +152,7 @@ def job_list(
 
 
 @router.get("/workshop/jobs/{job_id}", response={200: JobDetailOut, **ERRORS})
-def job_detail(request: HttpRequest, job_id: int) -> Any:
+def job_detail(request: AuthedRequest, job_id: int) -> Any:
     _workshop_user(request)
     return _detail(request, job_id)
 
@@ -163,7 +163,7 @@ class WorkshopStepIn(Schema):
 
 
 @router.post("/workshop/jobs/{job_id}/steps/{verb}", response={200: JobDetailOut, **ERRORS})
-def job_step(request: HttpRequest, job_id: int, verb: str, payload: WorkshopStepIn) -> Any:
+def job_step(request: AuthedRequest, job_id: int, verb: str, payload: WorkshopStepIn) -> Any:
     """A step of the job (diagnose, confirm_warranty, accept_quote, decline_quote, wait_parts,
     parts_arrived, start_repair, finish_repair, qc_pass, qc_fail)."""
     _workshop_user(request)
@@ -197,7 +197,7 @@ class TicketOut(Schema):
 
 
 @router.post("/workshop/tickets", response={201: TicketOut, **ERRORS})
-def ticket_take(request: HttpRequest, payload: TicketIn) -> Any:
+def ticket_take(request: AuthedRequest, payload: TicketIn) -> Any:
     ticket = actions.ticket_take(
         actor=request.user,  # type: ignore[arg-type]
         station=payload.station_id,
@@ -214,7 +214,7 @@ class WorkshopCallIn(Schema):
 
 
 @router.post("/workshop/tickets/call", response={200: TicketOut, 204: None, **ERRORS})
-def ticket_call(request: HttpRequest, payload: WorkshopCallIn) -> Any:
+def ticket_call(request: AuthedRequest, payload: WorkshopCallIn) -> Any:
     """Call the longest-waiting number to a desk (204: nobody waits)."""
     ticket = actions.ticket_call_next(
         actor=request.user,  # type: ignore[arg-type]
@@ -231,7 +231,7 @@ class HallOut(Schema):
 
 
 @router.get("/workshop/hall/{station_id}", response={200: HallOut, **ERRORS})
-def hall(request: HttpRequest, station_id: int) -> Any:
+def hall(request: AuthedRequest, station_id: int) -> Any:
     require(request.user, Perm.WORKSHOP_COUNTER)
     station = get_visible(selectors.workshop_stations(request.user), station_id)
     return selectors.hall_display(station.pk)
@@ -262,7 +262,7 @@ class IntakeOut(Schema):
 
 
 @router.post("/workshop/intake", response={201: IntakeOut, **ERRORS})
-def intake(request: HttpRequest, payload: IntakeIn) -> Any:
+def intake(request: AuthedRequest, payload: IntakeIn) -> Any:
     """A walk-in customer hands a unit over at the counter (photos: the page, or attach them
     to the order afterwards)."""
     job, code = actions.counter_intake(
@@ -298,7 +298,7 @@ class HandOverIn(Schema):
 
 
 @router.post("/workshop/jobs/{job_id}/hand-over", response={200: JobDetailOut, **ERRORS})
-def hand_over(request: HttpRequest, job_id: int, payload: HandOverIn) -> Any:
+def hand_over(request: AuthedRequest, job_id: int, payload: HandOverIn) -> Any:
     actions.job_hand_over(actor=request.user, job=job_id, **payload.dict())  # type: ignore[arg-type]
     return _detail(request, job_id)
 
@@ -314,7 +314,7 @@ class DiagnosisIn(Schema):
 
 
 @router.post("/workshop/jobs/{job_id}/diagnosis", response={200: JobDetailOut, **ERRORS})
-def diagnosis(request: HttpRequest, job_id: int, payload: DiagnosisIn) -> Any:
+def diagnosis(request: AuthedRequest, job_id: int, payload: DiagnosisIn) -> Any:
     actions.bench_diagnosis(actor=request.user, job=job_id, **payload.dict())  # type: ignore[arg-type]
     return _detail(request, job_id)
 
@@ -331,7 +331,7 @@ class QuoteIn(Schema):
 
 
 @router.post("/workshop/jobs/{job_id}/quote", response={200: JobDetailOut, **ERRORS})
-def quote(request: HttpRequest, job_id: int, payload: QuoteIn) -> Any:
+def quote(request: AuthedRequest, job_id: int, payload: QuoteIn) -> Any:
     actions.bench_quote(
         actor=request.user,  # type: ignore[arg-type]
         job=job_id,
@@ -349,7 +349,7 @@ class WorkshopPartIn(Schema):
 
 
 @router.post("/workshop/jobs/{job_id}/parts", response={200: JobDetailOut, **ERRORS})
-def part_used(request: HttpRequest, job_id: int, payload: WorkshopPartIn) -> Any:
+def part_used(request: AuthedRequest, job_id: int, payload: WorkshopPartIn) -> Any:
     actions.bench_part_used(
         actor=request.user,  # type: ignore[arg-type]
         job=job_id,
@@ -368,7 +368,7 @@ class TestIn(Schema):
 
 
 @router.post("/workshop/jobs/{job_id}/tests", response={200: JobDetailOut, **ERRORS})
-def test_result(request: HttpRequest, job_id: int, payload: TestIn) -> Any:
+def test_result(request: AuthedRequest, job_id: int, payload: TestIn) -> Any:
     actions.bench_test(actor=request.user, job=job_id, **payload.dict())  # type: ignore[arg-type]
     return _detail(request, job_id)
 
@@ -386,7 +386,7 @@ class MailInIn(Schema):
 
 
 @router.post("/workshop/mail-in", response={201: JobDetailOut, **ERRORS})
-def mail_in(request: HttpRequest, payload: MailInIn) -> Any:
+def mail_in(request: AuthedRequest, payload: MailInIn) -> Any:
     job = actions.mail_in_request(
         actor=request.user,  # type: ignore[arg-type]
         station=payload.station_id,
@@ -405,7 +405,7 @@ class MatchOut(Schema):
 
 
 @router.get("/workshop/mail-in/match", response={200: MatchOut, **ERRORS})
-def mail_in_match(request: HttpRequest, reference: str) -> Any:
+def mail_in_match(request: AuthedRequest, reference: str) -> Any:
     """The request a parcel belongs to (request number or inbound tracking number)."""
     job = actions.mail_in_match(actor=request.user, reference=reference)  # type: ignore[arg-type]
     return {"job_id": job.pk, "number": job.order.number}
@@ -420,7 +420,7 @@ class ShipmentIn(Schema):
 
 
 @router.post("/workshop/jobs/{job_id}/shipments", response={201: JobDetailOut, **ERRORS})
-def shipment(request: HttpRequest, job_id: int, payload: ShipmentIn) -> Any:
+def shipment(request: AuthedRequest, job_id: int, payload: ShipmentIn) -> Any:
     """inbound: the customer's parcel to the workshop; outbound: ship the unit back."""
     fields = payload.dict(exclude={"direction"})
     if payload.direction == "outbound":
@@ -437,13 +437,13 @@ class ReceiveIn(Schema):
 
 
 @router.post("/workshop/jobs/{job_id}/receive", response={200: IntakeOut, **ERRORS})
-def receive(request: HttpRequest, job_id: int, payload: ReceiveIn) -> Any:
+def receive(request: AuthedRequest, job_id: int, payload: ReceiveIn) -> Any:
     job, code = actions.mail_in_receive(actor=request.user, job=job_id, **payload.dict())  # type: ignore[arg-type]
     return {"job": _detail(request, job.pk), "pickup_code": code}
 
 
 @router.post("/workshop/jobs/{job_id}/deliver", response={200: JobDetailOut, **ERRORS})
-def deliver(request: HttpRequest, job_id: int) -> Any:
+def deliver(request: AuthedRequest, job_id: int) -> Any:
     actions.job_deliver(actor=request.user, job=job_id)  # type: ignore[arg-type]
     return _detail(request, job_id)
 
@@ -457,7 +457,7 @@ class LendIn(Schema):
 
 
 @router.post("/workshop/jobs/{job_id}/loaner", response={201: JobDetailOut, **ERRORS})
-def lend(request: HttpRequest, job_id: int, payload: LendIn) -> Any:
+def lend(request: AuthedRequest, job_id: int, payload: LendIn) -> Any:
     actions.loaner_lend(
         actor=request.user,  # type: ignore[arg-type]
         job=job_id,
@@ -478,13 +478,13 @@ class LoanOut(Schema):
 
 
 @router.get("/workshop/loans/overdue", response={200: list[LoanOut], **ERRORS})
-def overdue(request: HttpRequest) -> Any:
+def overdue(request: AuthedRequest) -> Any:
     require(request.user, Perm.WORKSHOP_COUNTER)
     return list(selectors.overdue_loans(request.user)[:500])
 
 
 @router.get("/workshop/loaners/owed", response={200: list[JobOut], **ERRORS})
-def loaners_owed(request: HttpRequest) -> Any:
+def loaners_owed(request: AuthedRequest) -> Any:
     """Jobs whose car has been in repair over 5 days with no loaner lent (the car rule)."""
     require(request.user, Perm.WORKSHOP_COUNTER)
     return [_job_out(request, j) for j in selectors.loaners_owed(request.user)[:500]]
@@ -512,7 +512,7 @@ class TurnaroundOut(Schema):
 
 
 @router.get("/workshop/turnaround", response={200: TurnaroundOut, **ERRORS})
-def turnaround_list(request: HttpRequest) -> Any:
+def turnaround_list(request: AuthedRequest) -> Any:
     """The turnaround promise: the company's default and the rules by station and service
     type (the most specific applies: station and type, then station, then type)."""
     require(request.user, Perm.WORKSHOP_RULES)
@@ -523,7 +523,7 @@ def turnaround_list(request: HttpRequest) -> Any:
 
 
 @router.put("/workshop/turnaround", response={200: TurnaroundRuleOut, **ERRORS})
-def turnaround_set(request: HttpRequest, body: TurnaroundRuleIn) -> Any:
+def turnaround_set(request: AuthedRequest, body: TurnaroundRuleIn) -> Any:
     """Set the promise for a station, a service type, or both (replaces the rule there)."""
     return actions.turnaround_rule_set(
         actor=request.user, station=body.station_id, service_type=body.service_type, days=body.days
@@ -531,6 +531,6 @@ def turnaround_set(request: HttpRequest, body: TurnaroundRuleIn) -> Any:
 
 
 @router.delete("/workshop/turnaround/{rule_id}", response={204: None, **ERRORS})
-def turnaround_delete(request: HttpRequest, rule_id: int) -> Any:
+def turnaround_delete(request: AuthedRequest, rule_id: int) -> Any:
     actions.turnaround_rule_delete(actor=request.user, rule=rule_id)
     return Status(204, None)

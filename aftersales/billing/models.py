@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -28,11 +29,14 @@ from aftersales.core import clock
 from aftersales.core.models import AppendOnlyModel, TransitionEvent
 from aftersales.orders.models import ServiceOrder
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 ZERO = Decimal("0.00")
 
 
-def _money(label: str, **kw: object) -> models.DecimalField:
-    return models.DecimalField(label, max_digits=14, decimal_places=2, **kw)  # type: ignore[arg-type]
+def _money(label: StrOrPromise, **kw: Any) -> models.DecimalField:
+    return models.DecimalField(label, max_digits=14, decimal_places=2, **kw)
 
 
 class BillingSettings(models.Model):

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import User
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.permissions import Perm, company_of, require
 from aftersales.calendars.models import CalendarDay, CalendarYear, CompanyHours, DayKind
 from aftersales.calendars.selectors import forget
 from aftersales.core import holidays
@@ -104,7 +104,7 @@ def calendar_closure_add(*, actor: User, date: dt.date, name: str) -> CalendarDa
     if len(name) > 100:
         errors.add("name", _("At most %(n)d characters.") % {"n": 100})
     errors.raise_if_any()
-    existing = CalendarDay.objects.filter(company_id=actor.company_id, date=date).first()
+    existing = CalendarDay.objects.filter(company_id=company_of(actor), date=date).first()
     if existing is not None and existing.kind == DayKind.CLOSURE:
         raise Conflict("closure_exists", _("That day is already a closure."))
     if existing is not None:

@@ -9,7 +9,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import User
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.permissions import Perm, company_of, require
 from aftersales.catalog.models import FaultCode, MainComponent, Part, ProductCategory, ProductModel
 from aftersales.core.audit import audit_record, changed, snapshot
 from aftersales.core.deletion import delete_with_audit
@@ -49,7 +49,7 @@ def _category(errors: Errors, actor: User, value: Any, *, required: bool = True)
             errors.add("category", _("This field is required."))
         return None
     pk = value.pk if isinstance(value, ProductCategory) else value
-    found = ProductCategory.objects.filter(company_id=actor.company_id, pk=pk).first()
+    found = ProductCategory.objects.filter(company_id=company_of(actor), pk=pk).first()
     if found is None:
         errors.add("category", _("Unknown product category."))
     return found
@@ -96,7 +96,7 @@ def category_save(
     errors.raise_if_any()
     fields = ("code", "name")
     before = snapshot(category, fields) if category else None
-    obj = category or ProductCategory(company_id=actor.company_id)
+    obj = category or ProductCategory(company_id=company_of(actor))
     obj.code, obj.name = clean_code, clean_nm
     return _persist(actor=actor, obj=obj, fields=fields, before=before)
 
@@ -180,7 +180,7 @@ def part_save(*, actor: User, part: Part | None = None, **data: Any) -> Part:
     values = clean_part(errors, actor, data)
     errors.raise_if_any()
     before = snapshot(part, PART_FIELDS) if part else None
-    obj = part or Part(company_id=actor.company_id)
+    obj = part or Part(company_id=company_of(actor))
     for key, value in values.items():
         setattr(obj, key, value)
     return _persist(actor=actor, obj=obj, fields=PART_FIELDS, before=before)

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Region, Station, User
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.permissions import Perm, company_of, require
 from aftersales.catalog.models import ProductModel
 from aftersales.core import clock
 from aftersales.core.audit import audit_record, changed, snapshot
@@ -67,12 +67,12 @@ def _resolve_org(
         found_station = actor.station
     elif station is not None:
         station_id = station.pk if isinstance(station, Station) else station
-        found_station = Station.objects.filter(company_id=actor.company_id, pk=station_id).first()
+        found_station = Station.objects.filter(company_id=company_of(actor), pk=station_id).first()
         if found_station is None:
             errors.add("station", _("Unknown service station."))
     if region is not None:
         region_id = region.pk if isinstance(region, Region) else region
-        found_region = Region.objects.filter(company_id=actor.company_id, pk=region_id).first()
+        found_region = Region.objects.filter(company_id=company_of(actor), pk=region_id).first()
         if found_region is None:
             errors.add("region", _("Unknown region."))
     if found_station is not None and found_region is None:
@@ -253,7 +253,7 @@ def address_add(
     clean_line = v.clean_name(errors, "line", line, max_length=300)
     lat, lng = v.clean_coordinates(errors, latitude, longitude)
     if isinstance(region, int):
-        region = Region.objects.filter(company_id=actor.company_id, pk=region).first()
+        region = Region.objects.filter(company_id=company_of(actor), pk=region).first()
         if region is None:
             errors.add("region", _("Unknown region."))
     errors.raise_if_any()
@@ -310,7 +310,7 @@ def _clean_unit_fields(
     if "product_model" in fields:
         pm = fields["product_model"]
         if isinstance(pm, int):
-            pm = ProductModel.objects.filter(pk=pm, category__company_id=actor.company_id).first()
+            pm = ProductModel.objects.filter(pk=pm, category__company_id=company_of(actor)).first()
         if not isinstance(pm, ProductModel) or pm.category.company_id != actor.company_id:
             errors.add("product_model", _("Unknown product model."))
             pm = None

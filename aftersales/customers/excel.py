@@ -9,6 +9,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Region, Station, User
+from aftersales.accounts.permissions import company_of
 from aftersales.catalog.models import ProductModel
 from aftersales.core.excel import Column
 from aftersales.core.phones import normalize_phone
@@ -73,7 +74,9 @@ def import_unit_row(actor: User, row: dict[str, Any]) -> Any:
     elif len(owners) > 1:
         errors["customer_phone"] = _("Several customers have this phone number.")
     code = str(row.get("model") or "").strip()
-    models = list(ProductModel.objects.filter(category__company_id=actor.company_id, code=code)[:2])
+    models = list(
+        ProductModel.objects.filter(category__company_id=company_of(actor), code=code)[:2]
+    )
     if len(models) != 1:
         errors["model"] = _("Unknown model number: %(code)s") % {"code": code}
     if errors:

@@ -14,7 +14,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Region, Skill, Station, TechnicianProfile, User
-from aftersales.accounts.permissions import Perm, has_perm, require
+from aftersales.accounts.permissions import Perm, company_of, has_perm, require
 from aftersales.accounts.selectors import stations_visible_to
 from aftersales.catalog.models import ProductCategory, ProductModel
 from aftersales.core import clock
@@ -945,7 +945,7 @@ def _company_row(model: Any, actor: User, value: Any, field: str) -> Any:
 @transaction.atomic
 def service_duration_delete(*, actor: User, duration: Any) -> None:
     require(actor, Perm.DISPATCH_RULES)
-    found = ServiceDuration.objects.filter(company_id=actor.company_id, pk=as_id(duration)).first()
+    found = ServiceDuration.objects.filter(company_id=company_of(actor), pk=as_id(duration)).first()
     if found is None:
         raise NotFound("not_found", _("Not found."))
     delete_with_audit(
@@ -1037,7 +1037,7 @@ def dispatch_settings_update(*, actor: User, **changes: Any) -> DispatchSettings
     if unknown:
         raise _invalid(sorted(unknown)[0], _("Unknown field."))
     DispatchSettings.objects.get_or_create(company_id=actor.company_id)
-    row = DispatchSettings.objects.select_for_update().get(company_id=actor.company_id)
+    row = DispatchSettings.objects.select_for_update().get(company_id=company_of(actor))
     before = snapshot(row, SETTINGS_FIELDS)
     errors = Errors()
     for name, (low, high) in _SETTINGS_RANGES.items():

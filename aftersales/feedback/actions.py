@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import User
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.permissions import Perm, company_of, require
 from aftersales.calendars.selectors import work_calendar
 from aftersales.core import clock
 from aftersales.core.audit import audit_record, changed, snapshot
@@ -98,7 +98,7 @@ def feedback_settings_update(*, actor: User, **changes: Any) -> FeedbackSettings
     if unknown:
         raise ValidationFailed({sorted(unknown)[0]: _("Unknown field.")})
     FeedbackSettings.objects.get_or_create(company_id=actor.company_id)
-    row = FeedbackSettings.objects.select_for_update().get(company_id=actor.company_id)
+    row = FeedbackSettings.objects.select_for_update().get(company_id=company_of(actor))
     before = snapshot(row, SETTINGS_FIELDS)
     errors = Errors()
     set_whole_numbers(row, changes, _RANGES, errors)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import User
-from aftersales.accounts.permissions import Perm, has_perm, require
+from aftersales.accounts.permissions import Perm, company_of, has_perm, require
 from aftersales.catalog.models import FaultCode, Part
 from aftersales.core import clock
 from aftersales.core.audit import audit_record, changed, snapshot
@@ -92,7 +92,7 @@ def field_settings_update(*, actor: User, **changes: Any) -> FieldSettings:
     if unknown:
         raise ValidationFailed({sorted(unknown)[0]: _("Unknown field.")})
     FieldSettings.objects.get_or_create(company_id=actor.company_id)
-    row = FieldSettings.objects.select_for_update().get(company_id=actor.company_id)
+    row = FieldSettings.objects.select_for_update().get(company_id=company_of(actor))
     before = snapshot(row, SETTINGS_FIELDS)
     errors = Errors()
     set_whole_numbers(row, changes, _SETTINGS_RANGES, errors)
@@ -129,7 +129,7 @@ def fee_item_save(
     """Add or change an item of the fee schedule (收费标准). Quotes already made keep the
     price they were made with."""
     require(actor, Perm.FIELD_RULES)
-    row = FeeItem(company_id=actor.company_id)
+    row = FeeItem(company_id=company_of(actor))
     if fee_item not in (None, ""):
         found = (
             FeeItem.objects.select_for_update()
@@ -144,7 +144,9 @@ def fee_item_save(
     code, name = (code or "").strip(), (name or "").strip()
     if not code or len(code) > 32:
         errors.add("code", _("Give a code of at most 32 characters."))
-    elif FeeItem.objects.filter(company_id=actor.company_id, code=code).exclude(pk=row.pk).exists():
+    elif (
+        FeeItem.objects.filter(company_id=company_of(actor), code=code).exclude(pk=row.pk).exists()
+    ):
         errors.add("code", _("This code is already used."))
     if not name or len(name) > 100:
         errors.add("name", _("Give a name of at most 100 characters."))

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import Company, User
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.permissions import Perm, company_of, require
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError, NotFound
 from aftersales.core.validation import ValidationFailed
@@ -250,7 +250,7 @@ def unfinished_import(*, company: Company, data: bytes) -> HistoryImport | None:
 
 def history_import_get(*, actor: User, import_id: int) -> HistoryImport:
     require(actor, Perm.HISTORY_IMPORT)
-    found = HistoryImport.objects.filter(pk=import_id, company_id=actor.company_id).first()
+    found = HistoryImport.objects.filter(pk=import_id, company_id=company_of(actor)).first()
     if found is None:
         raise NotFound("not_found", _("Not found."))
     return found

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm
 from aftersales.core.errors import ApplicationError, NotFound
 from aftersales.core.queue import trigger
@@ -29,7 +30,7 @@ RECORD_PAGES = {"order": "order-detail", "customer": "customer-detail", "unit": 
 
 
 @page(Perm.HISTORY_IMPORT)
-def history_list(request: HttpRequest) -> HttpResponse:
+def history_list(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "web/history/list.html",
@@ -42,7 +43,7 @@ def history_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @page(Perm.HISTORY_IMPORT)
-def history_upload(request: HttpRequest) -> HttpResponse:
+def history_upload(request: AuthedRequest) -> HttpResponse:
     upload = request.FILES.get("file")
     if upload is None:
         raise ApplicationError("no_file", _("Choose a file to import."))
@@ -54,7 +55,7 @@ def history_upload(request: HttpRequest) -> HttpResponse:
     return redirect("history-detail", pk=job.pk)
 
 
-def _report(request: HttpRequest, pk: int) -> tuple[actions.HistoryImport, actions.Report]:
+def _report(request: AuthedRequest, pk: int) -> tuple[actions.HistoryImport, actions.Report]:
     job = actions.history_import_get(actor=request.user, import_id=pk)  # type: ignore[arg-type]
     report = actions.history_check(
         actor=request.user,  # type: ignore[arg-type]
@@ -69,7 +70,7 @@ def _report(request: HttpRequest, pk: int) -> tuple[actions.HistoryImport, actio
 
 
 @page(Perm.HISTORY_IMPORT)
-def history_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def history_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     job = actions.history_import_get(actor=request.user, import_id=pk)  # type: ignore[arg-type]
     context: dict[str, object] = {"job": job, "outcomes": OUTCOMES}
     if job.status == ImportStatus.CHECKED:
@@ -104,7 +105,7 @@ def history_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page(Perm.HISTORY_IMPORT)
-def history_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def history_report_xlsx(request: AuthedRequest, pk: int) -> HttpResponse:
     job, report = _report(request, pk)
     headers = [
         str(h)
@@ -122,13 +123,13 @@ def history_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page(Perm.HISTORY_IMPORT)
-def history_template(request: HttpRequest) -> HttpResponse:
+def history_template(request: AuthedRequest) -> HttpResponse:
     return xlsx_response(workbook.template(), "history-template.xlsx")
 
 
 @require_POST
 @page(Perm.HISTORY_IMPORT)
-def history_apply(request: HttpRequest, pk: int) -> HttpResponse:
+def history_apply(request: AuthedRequest, pk: int) -> HttpResponse:
     from aftersales.imports.tasks import history_import_task
 
     job = actions.history_import_get(actor=request.user, import_id=pk)  # type: ignore[arg-type]
@@ -137,7 +138,7 @@ def history_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page(Perm.HISTORY_IMPORT)
-def history_find(request: HttpRequest) -> HttpResponse:
+def history_find(request: AuthedRequest) -> HttpResponse:
     kind = request.GET.get("kind", "order")
     external_id = request.GET.get("external_id", "").strip()
     ids = (

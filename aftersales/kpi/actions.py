@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import User
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.permissions import Perm, company_of, require
 from aftersales.calendars.selectors import work_calendar
 from aftersales.core import clock, transitions
 from aftersales.core.audit import audit_record
@@ -32,7 +32,7 @@ from aftersales.kpi import assessment, formulas, gbt27922, selectors
 from aftersales.kpi.choices import RUN_LIFECYCLE
 from aftersales.kpi.formulas import Contribution
 from aftersales.kpi.models import (
-    AMOUNT,
+    AMOUNT_PLACES,
     MONTHLY_ROLLUPS,
     AssessmentAdjustment,
     AssessmentEvent,
@@ -275,7 +275,7 @@ def monthly_from_daily(
     # Every daily figure has four places, so their sum has too; SQLite sums decimals as
     # floats (45809.0246999999 for 45809.0247), so the sum is rounded back to the places the
     # column keeps — what a rebuild stores and what the job's differences kept.
-    places = Decimal(1).scaleb(-AMOUNT["decimal_places"])
+    places = Decimal(1).scaleb(-AMOUNT_PLACES)
     out = []
     for r in rows:
         month = r["m"].date() if isinstance(r["m"], dt.datetime) else r["m"]
@@ -643,11 +643,11 @@ def assessment_scheme_save(
     errors.raise_if_any()
     _scheme_errors(definition)
     if scheme is None:
-        row = AssessmentScheme(company_id=actor.company_id, created_by=actor)
+        row = AssessmentScheme(company_id=company_of(actor), created_by=actor)
         before: dict[str, Any] = {}
     else:
         pk = scheme.pk if isinstance(scheme, AssessmentScheme) else scheme
-        found = AssessmentScheme.objects.filter(pk=pk, company_id=actor.company_id).first()
+        found = AssessmentScheme.objects.filter(pk=pk, company_id=company_of(actor)).first()
         if found is None:
             raise NotFound("not_found", _("Not found."))
         row = found
@@ -758,7 +758,7 @@ def assessment_run_create(
     Asked again for the same scheme and period, it returns the run already made."""
     require(actor, Perm.ASSESSMENT_EDIT)
     pk = scheme.pk if isinstance(scheme, AssessmentScheme) else scheme
-    row = AssessmentScheme.objects.filter(pk=pk, company_id=actor.company_id).first()
+    row = AssessmentScheme.objects.filter(pk=pk, company_id=company_of(actor)).first()
     if row is None:
         raise NotFound("not_found", _("Not found."))
     if period_to < period_from:
@@ -882,7 +882,9 @@ def assessment_run_move(
     require(actor, Perm.ASSESSMENT_APPROVE if verb == "approve" else Perm.ASSESSMENT_EDIT)
     pk = run.pk if isinstance(run, AssessmentRun) else run
     row = (
-        AssessmentRun.objects.select_for_update().filter(pk=pk, company_id=actor.company_id).first()
+        AssessmentRun.objects.select_for_update()
+        .filter(pk=pk, company_id=company_of(actor))
+        .first()
     )
     if row is None:
         raise NotFound("not_found", _("Not found."))
@@ -918,7 +920,7 @@ def self_assessment_save(
 ) -> SelfAssessment:
     """Save the answers (yes / partly / no / na, with evidence) as a new version."""
     require(actor, Perm.ASSESSMENT_EDIT)
-    latest = SelfAssessment.objects.filter(company_id=actor.company_id).first()
+    latest = SelfAssessment.objects.filter(company_id=company_of(actor)).first()
     used = table or (latest.table if latest else [dict(i) for i in gbt27922.DEFAULT_TABLE])
     codes = {i["code"] for i in used}
     errors = Errors()

@@ -12,7 +12,8 @@ from aftersales.core import clock
 from aftersales.core.models import AppendOnlyModel, TransitionEvent
 from aftersales.kpi.choices import RunStatus
 
-AMOUNT = {"max_digits": 18, "decimal_places": 4}
+# The sums' columns: 18 digits, 4 places (monthly rebuilds round to them).
+AMOUNT_PLACES = 4
 
 
 class TrainingRecord(models.Model):
@@ -68,8 +69,8 @@ class KpiFact(Dimensions):
     subject = models.CharField(max_length=12)
     subject_id = models.BigIntegerField()
     order_id = models.BigIntegerField(null=True)
-    num = models.DecimalField(**AMOUNT)
-    den = models.DecimalField(**AMOUNT)
+    num = models.DecimalField(max_digits=18, decimal_places=AMOUNT_PLACES)
+    den = models.DecimalField(max_digits=18, decimal_places=AMOUNT_PLACES)
 
     class Meta:
         indexes = [
@@ -84,8 +85,8 @@ class KpiFact(Dimensions):
 class KpiDaily(Dimensions):
     """Sum of the contributions per day and dimensions; rebuilt per (company, kpi, day)."""
 
-    num = models.DecimalField(**AMOUNT)
-    den = models.DecimalField(**AMOUNT)
+    num = models.DecimalField(max_digits=18, decimal_places=AMOUNT_PLACES)
+    den = models.DecimalField(max_digits=18, decimal_places=AMOUNT_PLACES)
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -111,8 +112,8 @@ class KpiMonthly(models.Model):
     region_id = models.BigIntegerField(null=True)
     category_id = models.BigIntegerField(null=True)
     service_type = models.CharField(max_length=16, blank=True)
-    num = models.DecimalField(**AMOUNT)
-    den = models.DecimalField(**AMOUNT)
+    num = models.DecimalField(max_digits=18, decimal_places=AMOUNT_PLACES)
+    den = models.DecimalField(max_digits=18, decimal_places=AMOUNT_PLACES)
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -137,8 +138,8 @@ class KpiMonthlyProduct(models.Model):
     fault_code_id = models.BigIntegerField(null=True)
     category_id = models.BigIntegerField(null=True)
     service_type = models.CharField(max_length=16, blank=True)
-    num = models.DecimalField(**AMOUNT)
-    den = models.DecimalField(**AMOUNT)
+    num = models.DecimalField(max_digits=18, decimal_places=AMOUNT_PLACES)
+    den = models.DecimalField(max_digits=18, decimal_places=AMOUNT_PLACES)
     count = models.PositiveIntegerField(default=0)
 
     class Meta:

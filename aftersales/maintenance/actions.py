@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts import actions as org
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Company, User
-from aftersales.accounts.permissions import Perm, has_perm, require
+from aftersales.accounts.permissions import Perm, company_of, has_perm, require
 from aftersales.calendars.selectors import work_calendar
 from aftersales.core import clock, transitions
 from aftersales.core.audit import audit_record
@@ -154,7 +154,7 @@ def plan_create(
 
     require(actor, Perm.MAINTENANCE_PLANS)
     errors = Errors()
-    plan = MaintenancePlan(company_id=actor.company_id)
+    plan = MaintenancePlan(company_id=company_of(actor))
     unknown = set(fields) - set(PLAN_FIELDS)
     if unknown:
         errors.add(sorted(unknown)[0], _("Unknown field."))
@@ -415,7 +415,7 @@ def task_save(
         errors.add("low", _("A measurement needs a lowest or a highest limit."))
     the_part = None
     if kind == TaskKind.REPLACE:
-        the_part = Part.objects.filter(pk=as_id(part), company_id=actor.company_id).first()
+        the_part = Part.objects.filter(pk=as_id(part), company_id=company_of(actor)).first()
         if the_part is None:
             errors.add("part", _("Choose the part to replace."))
     amount = _decimal(quantity, errors, "quantity") or Decimal(1)
@@ -1256,7 +1256,7 @@ def reading_arrived(reading_id: int) -> None:
 def plan_generate_now(*, actor: User, plan: Any) -> GenerationRun:
     """A manager starts a run of one plan from its page."""
     require(actor, Perm.MAINTENANCE_PLANS)
-    found = MaintenancePlan.objects.filter(pk=as_id(plan), company_id=actor.company_id).first()
+    found = MaintenancePlan.objects.filter(pk=as_id(plan), company_id=company_of(actor)).first()
     if found is None:
         raise NotFound("not_found", _("Unknown maintenance plan."))
     if found.status != PlanStatus.ACTIVE:
@@ -1678,7 +1678,7 @@ def contract_create(
     unknown = set(fields) - set(CONTRACT_FIELDS)
     if unknown:
         errors.add(sorted(unknown)[0], _("Unknown field."))
-    contract = ServiceContract(company_id=actor.company_id)
+    contract = ServiceContract(company_id=company_of(actor))
     for required in ("number", "starts_on", "ends_on"):
         fields.setdefault(required, None)
     _contract_values(contract, fields, errors)
@@ -1688,7 +1688,9 @@ def contract_create(
         covered = list(InstalledUnit.objects.filter(customer=cust, pk__in=ids))
         if len(covered) != len(set(ids)):
             errors.add("units", _("Choose units of this customer."))
-    if ServiceContract.objects.filter(company_id=actor.company_id, number=contract.number).exists():
+    if ServiceContract.objects.filter(
+        company_id=company_of(actor), number=contract.number
+    ).exists():
         errors.add("number", _("This contract number is taken."))
     errors.raise_if_any()
     assert cust is not None
@@ -2077,7 +2079,7 @@ def campaign_create(
         errors.add("work", gettext("Describe the work to do on each unit."))
     ids = [as_id(m) for m in product_models or []]
     models_found = list(
-        ProductModel.objects.filter(pk__in=ids, category__company_id=actor.company_id)
+        ProductModel.objects.filter(pk__in=ids, category__company_id=company_of(actor))
     )
     if len(models_found) != len(set(ids)):
         errors.add("product_models", gettext("Unknown product model."))

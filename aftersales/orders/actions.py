@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Skill, Station, User
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.permissions import Perm, company_of, require
 from aftersales.catalog.models import FaultCode
 from aftersales.core import clock
 from aftersales.core.audit import audit_record
@@ -241,7 +241,9 @@ def order_create(
 
 
 def _existing_for_key(actor: User, key: str, fingerprint: str) -> ServiceOrder | None:
-    existing = ServiceOrder.objects.filter(company_id=actor.company_id, idempotency_key=key).first()
+    existing = ServiceOrder.objects.filter(
+        company_id=company_of(actor), idempotency_key=key
+    ).first()
     if existing is not None and existing.request_fingerprint != fingerprint:
         raise Conflict(
             "idempotency_key_reused",

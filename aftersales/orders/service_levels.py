@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Region, User
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.permissions import Perm, company_of, require
 from aftersales.core import clock
 from aftersales.core.audit import audit_record, changed, snapshot
 from aftersales.core.errors import NotFound
@@ -102,7 +102,7 @@ def sla_policy_save(*, actor: User, policy: SlaPolicy | None = None, **fields: A
         errors.add("service_type", _("Unknown service type."))
     region = fields.get("region")
     region_id = getattr(region, "pk", region) or None
-    if region_id and not Region.objects.filter(pk=region_id, company_id=actor.company_id).exists():
+    if region_id and not Region.objects.filter(pk=region_id, company_id=company_of(actor)).exists():
         errors.add("region", _("Unknown region."))
     goals = 0
     for target in sla.TARGETS:
@@ -117,7 +117,7 @@ def sla_policy_save(*, actor: User, policy: SlaPolicy | None = None, **fields: A
         errors.add("respond_minutes", _("Set at least one goal."))
     errors.raise_if_any()
     before = snapshot(policy, POLICY_FIELDS) if policy else {}
-    target_policy = policy or SlaPolicy(company_id=actor.company_id)
+    target_policy = policy or SlaPolicy(company_id=company_of(actor))
     if policy is not None and policy.company_id != actor.company_id:
         raise NotFound("not_found", _("Not found."))
     for name_ in POLICY_FIELDS:

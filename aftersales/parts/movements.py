@@ -10,7 +10,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import User
-from aftersales.accounts.permissions import Perm, has_perm, require
+from aftersales.accounts.permissions import Perm, company_of, has_perm, require
 from aftersales.catalog.models import Part
 from aftersales.core.errors import Conflict, NotFound, PermissionDenied
 from aftersales.core.selectors import as_id
@@ -65,7 +65,7 @@ def _warehouse(actor: User, warehouse: Any, *, move: bool = True, bench: bool = 
 
 
 def _part(actor: User, part: Any) -> Part:
-    found = Part.objects.filter(company_id=actor.company_id, pk=as_id(part)).first()
+    found = Part.objects.filter(company_id=company_of(actor), pk=as_id(part)).first()
     if found is None:
         raise ValidationFailed({"part": _("Unknown part.")})
     return found

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import User
+from aftersales.accounts.permissions import company_of
 from aftersales.core import clock
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import Conflict, NotFound
@@ -72,7 +73,7 @@ def reservation_release(
     *, actor: User, reservation: Any, now: dt.datetime | None = None
 ) -> Reservation:
     now = now or clock.now()
-    row = Reservation.objects.filter(company_id=actor.company_id, pk=as_id(reservation)).first()
+    row = Reservation.objects.filter(company_id=company_of(actor), pk=as_id(reservation)).first()
     if row is None:
         raise NotFound("not_found", _("Not found."))
     found = _warehouse(actor, row.warehouse_id)

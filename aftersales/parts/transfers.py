@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import User
+from aftersales.accounts.permissions import company_of
 from aftersales.core import clock
 from aftersales.core.errors import Conflict, NotFound
 from aftersales.core.selectors import as_id
@@ -52,7 +53,7 @@ def transfer_ship(
     """Ship units to another warehouse: out of the source now, in transit until received."""
     now = now or clock.now()
     src = _warehouse(actor, source)
-    dst = Warehouse.objects.filter(company_id=actor.company_id, pk=as_id(target)).first()
+    dst = Warehouse.objects.filter(company_id=company_of(actor), pk=as_id(target)).first()
     found_part = _part(actor, part)
     errors = Errors()
     q = _quantity(quantity, errors)
@@ -71,7 +72,7 @@ def transfer_ship(
 def transfer_receive(*, actor: User, transfer: Any, now: dt.datetime | None = None) -> Transfer:
     """Receive a shipment at its target; once only."""
     now = now or clock.now()
-    row = Transfer.objects.filter(company_id=actor.company_id, pk=as_id(transfer)).first()
+    row = Transfer.objects.filter(company_id=company_of(actor), pk=as_id(transfer)).first()
     if row is None:
         raise NotFound("not_found", _("Not found."))
     dst = _warehouse(actor, row.target_id)

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import User
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.permissions import Perm, company_of, require
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import ApplicationError
 from aftersales.core.validation import Errors
@@ -106,7 +106,7 @@ def warranty_policy_save(
 ) -> WarrantyPolicy:
     """Create or edit a company's promise; refused where it gives less than the law."""
     require(actor, Perm.WARRANTY_EDIT)
-    row = policy or WarrantyPolicy(company_id=actor.company_id)
+    row = policy or WarrantyPolicy(company_id=company_of(actor))
     if row.company_id != actor.company_id:
         raise ApplicationError("not_found", _("Not found."), status=404)
     for name in FIELDS:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.accounts import actions
 from aftersales.accounts.choices import Role, TokenScope
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
@@ -63,7 +64,7 @@ class LoginView(auth_views.LoginView):
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     user: Any = request.user
     context: dict[str, Any] = {"role_label": user.get_role_display()}
     if has_perm(user, Perm.CUSTOMER_VIEW):
@@ -98,7 +99,7 @@ def _token_expiry(value: str) -> dt.datetime | None:
 
 
 @login_required
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: AuthedRequest) -> HttpResponse:
     """The caller's API tokens; a new one with a name, a scope (read only or full) and an
     optional last day. The key is shown once."""
     user: Any = request.user
@@ -136,7 +137,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @page()
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
     actions.api_token_revoke(actor=request.user, token_id=pk)
     return redirect("token-list")
 
@@ -157,7 +158,7 @@ AUDIT_FILTERS = ("actor", "object_type", "object_id", "since", "until")
 AUDIT_EXPORT_LIMIT = 10_000
 
 
-def _audit_entries(request: HttpRequest) -> Any:
+def _audit_entries(request: AuthedRequest) -> Any:
     user: Any = request.user
     get = request.GET
     qs = AuditEntry.objects.filter(actor__company_id=user.company_id).select_related("actor")
@@ -177,7 +178,7 @@ def _audit_entries(request: HttpRequest) -> Any:
 
 
 @page(Perm.AUDIT_VIEW)
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: AuthedRequest) -> HttpResponse:
     """The company's audit trail, newest first, filtered by person, kind of record (and its
     number) and a date range, sortable; actions and fields shown by their labels."""
     from aftersales.accounts.models import User
@@ -214,7 +215,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.AUDIT_VIEW)
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: AuthedRequest) -> HttpResponse:
     """The audit trail as an Excel file: the same filters and sort as on the page (at most
     10,000 rows), actions, records and fields by their labels."""
     from aftersales.core.audit_labels import audit_rows

@@ -8,12 +8,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.models import Station
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.billing import actions, customers, exports, selectors
@@ -51,7 +52,7 @@ def _period(value: str | None) -> dt.date:
 
 
 @page(Perm.SETTLEMENT_VIEW)
-def statement_list(request: HttpRequest) -> HttpResponse:
+def statement_list(request: AuthedRequest) -> HttpResponse:
     user: Any = request.user
     period = _period(request.GET.get("period"))
     if request.method == "POST":
@@ -77,7 +78,7 @@ def statement_list(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.SETTLEMENT_VIEW)
-def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     st = selectors.statement_for(user, pk)
     lines = list(st.lines.select_related("order").order_by("position"))
@@ -112,7 +113,7 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @page(Perm.SETTLEMENT_VIEW)
-def statement_act(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+def statement_act(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
     user: Any = request.user
     selectors.statement_for(user, pk)
     post = request.POST
@@ -165,7 +166,7 @@ def statement_act(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 
 
 @page(Perm.SETTLEMENT_VIEW)
-def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     st = selectors.statement_for(request.user, pk)
     response = HttpResponse(exports.statement_pdf(st), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{st.number}.pdf"'
@@ -173,13 +174,13 @@ def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page(Perm.SETTLEMENT_VIEW)
-def statement_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_xlsx(request: AuthedRequest, pk: int) -> HttpResponse:
     st = selectors.statement_for(request.user, pk)
     return xlsx_response(exports.statement_xlsx(st), f"{st.number}.xlsx")
 
 
 @page(Perm.SETTLEMENT_MANAGE)
-def voucher_xlsx(request: HttpRequest) -> HttpResponse:
+def voucher_xlsx(request: AuthedRequest) -> HttpResponse:
     period = _period(request.GET.get("period"))
     following = (period.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     lines = selectors.voucher_lines(request.user, period, following - dt.timedelta(days=1))
@@ -216,7 +217,7 @@ def _criterion(name: str, value: str) -> str:
 
 
 @page(Perm.SETTLEMENT_VIEW)
-def fee_rules(request: HttpRequest) -> HttpResponse:
+def fee_rules(request: AuthedRequest) -> HttpResponse:
     """The fee rules (结算标准) and a preview of how an order is priced."""
     user: Any = request.user
     if request.method == "POST":
@@ -306,7 +307,7 @@ def fee_rules(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.SETTLEMENT_VIEW)
-def station_account(request: HttpRequest, station_id: int) -> HttpResponse:
+def station_account(request: AuthedRequest, station_id: int) -> HttpResponse:
     user: Any = request.user
     station = get_visible(Station.objects.filter(company_id=user.company_id), station_id)
     entries = list(selectors.account_entries(user, station.pk).select_related("statement"))
@@ -322,7 +323,7 @@ def station_account(request: HttpRequest, station_id: int) -> HttpResponse:
 
 
 @page(Perm.ORDER_VIEW)
-def outstanding(request: HttpRequest) -> HttpResponse:
+def outstanding(request: AuthedRequest) -> HttpResponse:
     rows = customers.outstanding(orders_visible_to(request.user))
     if request.GET.get("format") == "xlsx":
         from aftersales.core.excel import Column, write_xlsx
@@ -355,7 +356,7 @@ def outstanding(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.ORDER_VIEW)
-def customer_account(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_account(request: AuthedRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     customer = get_visible(customers_visible_to(user), pk)
     account = customers.customer_account(customer, orders_visible_to(user))
@@ -389,7 +390,7 @@ def _can_claim(user: Any) -> bool:
 
 
 @page(Perm.SETTLEMENT_VIEW)
-def claim_list(request: HttpRequest) -> HttpResponse:
+def claim_list(request: AuthedRequest) -> HttpResponse:
     """Warranty claims to the manufacturer or supplier (三包索赔): draft one from a completed
     三包 order, filter by status, export."""
     from aftersales.billing.choices import ClaimStatus
@@ -450,7 +451,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.SETTLEMENT_VIEW)
-def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def claim_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     from aftersales.billing.choices import CLAIM_MACHINE, ClaimDecision, ClaimReason
 
     user: Any = request.user
@@ -499,7 +500,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page(Perm.ORDER_VIEW)
-def refund_list(request: HttpRequest) -> HttpResponse:
+def refund_list(request: AuthedRequest) -> HttpResponse:
     """Customer refunds: ask for one against a receipt; finance approves or rejects."""
     from aftersales.billing.choices import RefundStatus
     from aftersales.fieldwork.models import Receipt
@@ -589,7 +590,7 @@ def refund_list(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.SETTLEMENT_VIEW)
-def invoice_list(request: HttpRequest) -> HttpResponse:
+def invoice_list(request: AuthedRequest) -> HttpResponse:
     """Invoices (发票) as the company's invoicing system issued them: record, list, export."""
     user: Any = request.user
     if request.method == "POST":
@@ -659,7 +660,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.SETTLEMENT_VIEW)
-def station_grades(request: HttpRequest) -> HttpResponse:
+def station_grades(request: AuthedRequest) -> HttpResponse:
     """Each station's grade (fee rules may depend on it), payout mode and account balance."""
     from aftersales.billing.choices import PayoutMode
 
@@ -734,7 +735,7 @@ GRADE_ROWS = 6
 
 
 @page(Perm.SETTLEMENT_MANAGE)
-def billing_settings(request: HttpRequest) -> HttpResponse:
+def billing_settings(request: AuthedRequest) -> HttpResponse:
     """The company's settlement settings, and the bonus or deduction per assessment grade."""
     user: Any = request.user
     cfg = selectors.billing_settings(user.company_id)

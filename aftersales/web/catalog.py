@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.catalog import actions
 from aftersales.catalog import selectors as sel
@@ -19,7 +20,7 @@ from aftersales.web.shortcuts import apply_errors, page
 
 
 @page(Perm.CATALOG_VIEW)
-def catalog(request: HttpRequest) -> HttpResponse:
+def catalog(request: AuthedRequest) -> HttpResponse:
     categories = sel.categories_visible_to(request.user).prefetch_related(
         "models", "main_components", "fault_codes"
     )
@@ -31,7 +32,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.CATALOG_VIEW)
-def part_list(request: HttpRequest) -> HttpResponse:
+def part_list(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     qs = sel.parts_visible_to(request.user).select_related("category")
     if q:
@@ -63,7 +64,7 @@ class PartForm(forms.Form):
 
 
 @page(Perm.CATALOG_EDIT)
-def part_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def part_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     part = get_visible(sel.parts_visible_to(request.user), pk) if pk else None
     initial = {}
     if part is not None:
@@ -94,7 +95,7 @@ class CategoryForm(forms.Form):
 
 
 @page(Perm.CATALOG_EDIT)
-def category_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def category_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     category = get_visible(sel.categories_visible_to(request.user), pk) if pk else None
     initial = {"code": category.code, "name": category.name} if category else {}
     form = CategoryForm(request.POST or None, initial=initial)
@@ -118,7 +119,7 @@ class ProductModelForm(forms.Form):
 
 @page(Perm.CATALOG_EDIT)
 def product_model_edit(
-    request: HttpRequest, category_pk: int, pk: int | None = None
+    request: AuthedRequest, category_pk: int, pk: int | None = None
 ) -> HttpResponse:
     category = get_visible(sel.categories_visible_to(request.user), category_pk)
     obj = get_visible(sel.product_models_visible_to(request.user), pk) if pk else None
@@ -159,7 +160,9 @@ class FaultCodeForm(forms.Form):
 
 
 @page(Perm.CATALOG_EDIT)
-def fault_code_edit(request: HttpRequest, category_pk: int, pk: int | None = None) -> HttpResponse:
+def fault_code_edit(
+    request: AuthedRequest, category_pk: int, pk: int | None = None
+) -> HttpResponse:
     category = get_visible(sel.categories_visible_to(request.user), category_pk)
     obj = get_visible(sel.fault_codes_visible_to(request.user), pk) if pk else None
     initial = {}

@@ -6,11 +6,12 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.models import Region
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.accounts.selectors import stations_visible_to
@@ -106,7 +107,7 @@ CUSTOMER_EXPORT_COLUMNS = [
 EXPORT_LIMIT = 10_000
 
 
-def _capped_at(request: HttpRequest, qs: Any) -> int | None:
+def _capped_at(request: AuthedRequest, qs: Any) -> int | None:
     """The cap of a short-name search when the list's rows reach it (as on its page)."""
     q = request.GET.get("q", "")
     if not is_short_name(q):
@@ -114,13 +115,13 @@ def _capped_at(request: HttpRequest, qs: Any) -> int | None:
     return search_cap(q) if search_is_capped(q, qs.count()) else None
 
 
-def _customers(request: HttpRequest) -> Any:
+def _customers(request: AuthedRequest) -> Any:
     q = request.GET.get("q", "")
     return customer_search(request.user, q).select_related("region", "station")
 
 
 @page(Perm.CUSTOMER_VIEW)
-def customer_list(request: HttpRequest) -> HttpResponse:
+def customer_list(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "")
     result = sorted_page(
         _customers(request),
@@ -139,7 +140,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.CUSTOMER_VIEW)
-def customer_export(request: HttpRequest) -> HttpResponse:
+def customer_export(request: AuthedRequest) -> HttpResponse:
     """The customers list as an Excel file: the same search and sort as on the page (at most
     10,000 rows, or the capped search's; a last row says when rows were left out; phones
     masked as on the page)."""
@@ -159,7 +160,7 @@ def customer_export(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.CUSTOMER_VIEW)
-def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = get_visible(
         customers_visible_to(request.user).select_related("region", "station"), pk
     )
@@ -185,7 +186,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page(Perm.CUSTOMER_EDIT)
-def customer_create(request: HttpRequest) -> HttpResponse:
+def customer_create(request: AuthedRequest) -> HttpResponse:
     form = NewCustomerForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -198,7 +199,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.CUSTOMER_EDIT)
-def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = get_visible(customers_visible_to(request.user), pk)
     initial = {
         "name": customer.name,
@@ -236,7 +237,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @page(Perm.PHONE_REVEAL)
-def customer_reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_reveal_phone(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = get_visible(customers_visible_to(request.user), pk)
     phone = actions.customer_reveal_phone(actor=request.user, customer=customer, reason="web")
     return render(request, "web/customers/_phone.html", {"phone": phone})
@@ -244,7 +245,7 @@ def customer_reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @page(Perm.CUSTOMER_EDIT)
-def customer_consent(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_consent(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = get_visible(customers_visible_to(request.user), pk)
     actions.consent_record(
         actor=request.user,
@@ -258,7 +259,7 @@ def customer_consent(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @page(Perm.CUSTOMER_EDIT)
-def customer_contact_add(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_contact_add(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = get_visible(customers_visible_to(request.user), pk)
     actions.contact_add(
         actor=request.user,
@@ -352,7 +353,7 @@ UNIT_EXPORT_COLUMNS = [
 ]
 
 
-def _units(request: HttpRequest) -> tuple[Any, bool, bool]:
+def _units(request: AuthedRequest) -> tuple[Any, bool, bool]:
     """The units searched and filtered, whether the expiring filter is on, and whether a
     short name's owners reached the search cap."""
     qs, capped = unit_search_capped(request.user, request.GET.get("q", ""))
@@ -366,7 +367,7 @@ def _units(request: HttpRequest) -> tuple[Any, bool, bool]:
 
 
 @page(Perm.UNIT_VIEW)
-def unit_list(request: HttpRequest) -> HttpResponse:
+def unit_list(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "")
     qs, expiring, capped = _units(request)
     result = sorted_page(
@@ -385,7 +386,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.UNIT_VIEW)
-def unit_export(request: HttpRequest) -> HttpResponse:
+def unit_export(request: AuthedRequest) -> HttpResponse:
     """The units list as an Excel file: the same search, filter and sort as on the page (at
     most 10,000 rows, or the capped search's; a last row says when rows were left out; phones
     masked as on the page)."""
@@ -416,7 +417,7 @@ def unit_export(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.UNIT_VIEW)
-def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = get_visible(
         units_visible_to(request.user).select_related(
             "product_model__category", "customer", "address", "station"
@@ -440,7 +441,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page(Perm.UNIT_EDIT)
-def unit_create(request: HttpRequest, customer_pk: int) -> HttpResponse:
+def unit_create(request: AuthedRequest, customer_pk: int) -> HttpResponse:
     customer = get_visible(customers_visible_to(request.user), customer_pk)
     form = UnitForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -455,7 +456,7 @@ def unit_create(request: HttpRequest, customer_pk: int) -> HttpResponse:
 
 
 @page(Perm.UNIT_EDIT)
-def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     unit: InstalledUnit = get_visible(units_visible_to(request.user), pk)
     initial = {
         "product_model": unit.product_model_id,

@@ -9,12 +9,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.models import Region, Skill, TechnicianProfile
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.accounts.selectors import stations_visible_to
@@ -47,7 +48,7 @@ def _pct(moment: dt.datetime, day: dt.date) -> float:
 
 
 @page(Perm.ORDER_ASSIGN)
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: AuthedRequest) -> HttpResponse:
     stations = list(stations_visible_to(request.user).filter(is_active=True).order_by("name"))
     station = next((s for s in stations if str(s.pk) == request.GET.get("station")), None)
     station = station or (stations[0] if stations else None)
@@ -171,7 +172,7 @@ def _route_map(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 @page(Perm.ORDER_ASSIGN)
 @require_POST
-def optimise(request: HttpRequest) -> HttpResponse:
+def optimise(request: AuthedRequest) -> HttpResponse:
     day = day_param(request.POST.get("day"))
     station = request.POST.get("station", "")
     try:
@@ -187,7 +188,7 @@ def optimise(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.ORDER_ASSIGN)
-def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = get_visible(
         DispatchPlan.objects.filter(station__in=stations_visible_to(request.user)).select_related(
             "station"
@@ -233,7 +234,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @page(Perm.ORDER_ASSIGN)
 @require_POST
-def plan_commit(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_commit(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         plan = actions.plan_commit(actor=request.user, plan=pk)  # type: ignore[arg-type]
         messages.success(request, _("The plan is committed; the technicians have their visits."))
@@ -245,14 +246,14 @@ def plan_commit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @page(Perm.ORDER_ASSIGN)
 @require_POST
-def plan_discard(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_discard(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = actions.plan_discard(actor=request.user, plan=pk)  # type: ignore[arg-type]
     return redirect(f"{reverse('dispatch-board')}?station={plan.station_id}&day={plan.day}")
 
 
 @page(Perm.ORDER_ASSIGN)
 @require_POST
-def move(request: HttpRequest) -> HttpResponse:
+def move(request: AuthedRequest) -> HttpResponse:
     order = get_visible(orders_visible_to(request.user), request.POST.get("order") or 0)
     day = day_param(request.POST.get("day"))
     try:
@@ -272,7 +273,7 @@ def move(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.ORDER_EDIT)
-def order_appointment(request: HttpRequest, pk: int) -> HttpResponse:
+def order_appointment(request: AuthedRequest, pk: int) -> HttpResponse:
     """Offer the bookable windows of the coming days and book (or move) the appointment."""
     order = get_visible(orders_visible_to(request.user), pk)
     if request.method == "POST":
@@ -359,7 +360,7 @@ def polygon_from_text(text: str) -> Any:
 
 
 @page(Perm.CAPACITY_EDIT)
-def team(request: HttpRequest) -> HttpResponse:
+def team(request: AuthedRequest) -> HttpResponse:
     """A station's technicians: hours and skills, shifts of the coming two weeks, leave, and
     the territories they cover. Every change goes through the capacity actions."""
     stations = list(stations_visible_to(request.user).filter(is_active=True).order_by("name"))
@@ -407,7 +408,7 @@ def team(request: HttpRequest) -> HttpResponse:
 
 @page(Perm.CAPACITY_EDIT)
 @require_POST
-def team_change(request: HttpRequest) -> HttpResponse:
+def team_change(request: AuthedRequest) -> HttpResponse:
     """One form handler for the team page: `op` names the capacity action."""
     actor: Any = request.user
     post = request.POST
@@ -479,7 +480,7 @@ SETTINGS_FORM_FIELDS = (
 
 
 @page(Perm.DISPATCH_RULES)
-def rules(request: HttpRequest) -> HttpResponse:
+def rules(request: AuthedRequest) -> HttpResponse:
     """Company-wide: time on site by service type / category / model, and the skills a
     category of product needs."""
     actor: Any = request.user

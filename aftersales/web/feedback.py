@@ -12,6 +12,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
@@ -52,7 +53,7 @@ def _script(company_id: int) -> list[dict[str, Any]]:
 
 
 @page(Perm.ORDER_FOLLOW_UP)
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthedRequest) -> HttpResponse:
     user: Any = request.user
     rows = list(follow_up_queue(user)[:200])
     return render(
@@ -63,7 +64,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.ORDER_FOLLOW_UP)
-def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+def follow_up(request: AuthedRequest, pk: int) -> HttpResponse:
     """One follow-up: the order, the calls so far, the script to fill in."""
     user: Any = request.user
     task = get_visible(
@@ -140,7 +141,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @page(Perm.COMPLAINT_HANDLE)
-def complaint_list(request: HttpRequest) -> HttpResponse:
+def complaint_list(request: AuthedRequest) -> HttpResponse:
     user: Any = request.user
     status = request.GET.get("status", "open")
     qs = complaints_visible_to(user).select_related("customer", "order", "station")
@@ -161,7 +162,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.COMPLAINT_HANDLE)
-def complaint_new(request: HttpRequest) -> HttpResponse:
+def complaint_new(request: AuthedRequest) -> HttpResponse:
     user: Any = request.user
     order = None
     if request.GET.get("order"):
@@ -206,7 +207,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.COMPLAINT_HANDLE)
-def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def complaint_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     row = get_visible(
         complaints_visible_to(user).select_related("customer", "order", "technician", "station"),
@@ -233,7 +234,7 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @page(Perm.COMPLAINT_HANDLE)
 @require_POST
-def complaint_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def complaint_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     row = get_visible(complaints_visible_to(request.user), pk)
     try:
         if action in actions.VALIDITY_ACTIONS:
@@ -300,7 +301,7 @@ def _script_from(post: Any) -> list[dict[str, Any]]:
 
 
 @page(Perm.FEEDBACK_RULES)
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request: AuthedRequest) -> HttpResponse:
     """The follow-up rules and script, the complaint deadlines, quiet hours and the wording of
     the messages to customers."""
 

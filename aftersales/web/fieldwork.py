@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.choices import Role
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm
 from aftersales.core.errors import ApplicationError, NotFound
 from aftersales.core.selectors import get_visible
@@ -51,7 +52,7 @@ DONE_TEXT = {
 
 
 @page(Perm.ORDER_WORK)
-def my_day(request: HttpRequest) -> HttpResponse:
+def my_day(request: AuthedRequest) -> HttpResponse:
     """Today's visits in route order, for a phone."""
     day = day_param(request.GET.get("day"))
     visits = list(selectors.my_visits(request.user, day))
@@ -79,7 +80,7 @@ def my_day(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.ORDER_WORK)
-def visit(request: HttpRequest, pk: int) -> HttpResponse:
+def visit(request: AuthedRequest, pk: int) -> HttpResponse:
     """The visit on the phone: the next move and the service record."""
     user: Any = request.user
     order = get_visible(
@@ -130,7 +131,7 @@ def visit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @page(Perm.ORDER_WORK)
 @require_POST
-def visit_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+def visit_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
     order = get_visible(orders_visible_to(request.user), pk)
     if step not in steps.STEPS:
         raise NotFound("not_found", _("Not found."))
@@ -152,7 +153,7 @@ def visit_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 
 
 @page(Perm.FIELD_RULES)
-def field_rules(request: HttpRequest) -> HttpResponse:
+def field_rules(request: AuthedRequest) -> HttpResponse:
     """The fee schedule (收费标准) and the field-work settings."""
     user: Any = request.user
     if request.method == "POST":
@@ -193,17 +194,17 @@ def field_rules(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.ORDER_VIEW)
-def photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
+def photo(request: AuthedRequest, pk: int, photo_pk: int) -> HttpResponse:
     return stored_image(selectors.photo_of(request.user, pk, photo_pk))
 
 
 @page(Perm.ORDER_VIEW)
-def signature(request: HttpRequest, pk: int, signature_pk: int) -> HttpResponse:
+def signature(request: AuthedRequest, pk: int, signature_pk: int) -> HttpResponse:
     return stored_image(selectors.signature_of(request.user, pk, signature_pk))
 
 
 def _report_page(
-    request: HttpRequest, order: Any, customer_copy: bool, pdf_url: str
+    request: AuthedRequest, order: Any, customer_copy: bool, pdf_url: str
 ) -> HttpResponse:
     data = selectors.report(order)
     for record in data["records"]:
@@ -226,7 +227,7 @@ def _report_page(
     )
 
 
-def _visible(request: HttpRequest, pk: int) -> Any:
+def _visible(request: AuthedRequest, pk: int) -> Any:
     return get_visible(
         orders_visible_to(request.user).select_related(
             "customer", "address", "unit__product_model", "company"
@@ -236,13 +237,13 @@ def _visible(request: HttpRequest, pk: int) -> Any:
 
 
 @page(Perm.ORDER_VIEW)
-def report_page(request: HttpRequest, pk: int) -> HttpResponse:
+def report_page(request: AuthedRequest, pk: int) -> HttpResponse:
     order = _visible(request, pk)
     return _report_page(request, order, False, reverse("service-report-pdf", kwargs={"pk": pk}))
 
 
 @page(Perm.ORDER_VIEW)
-def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def report_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     return report.pdf_response(_visible(request, pk), customer_copy=False)
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.catalog.models import FaultCode, Part, ProductCategory, ProductModel
 from aftersales.core import clock
@@ -56,7 +57,7 @@ def _catalog(user: Any) -> dict[str, Any]:
 
 
 @page(Perm.KNOWLEDGE_VIEW)
-def search_page(request: HttpRequest) -> HttpResponse:
+def search_page(request: AuthedRequest) -> HttpResponse:
     user: Any = request.user
     g = request.GET
     status = g.get("status", "") if is_reviewer(user) or g.get("status") == "draft" else ""
@@ -92,7 +93,7 @@ def _article(user: Any, pk: int) -> Any:
 
 
 @page(Perm.KNOWLEDGE_VIEW)
-def article_page(request: HttpRequest, pk: int) -> HttpResponse:
+def article_page(request: AuthedRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     article = _article(user, pk)
     reviewer = is_reviewer(user)
@@ -142,7 +143,7 @@ def _form_values(post: Any) -> dict[str, Any]:
 
 
 @page(Perm.KNOWLEDGE_DRAFT)
-def article_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def article_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     user: Any = request.user
     article = _article(user, pk) if pk else None
     errors: dict[str, Any] = {}
@@ -199,7 +200,7 @@ def article_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @page(Perm.KNOWLEDGE_VIEW)
 @require_POST
-def preview(request: HttpRequest) -> HttpResponse:
+def preview(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "web/knowledge/_preview.html",
@@ -209,7 +210,7 @@ def preview(request: HttpRequest) -> HttpResponse:
 
 @page(Perm.KNOWLEDGE_VIEW)
 @require_POST
-def article_step(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+def article_step(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
     user: Any = request.user
     article = _article(user, pk)
     try:
@@ -228,7 +229,7 @@ def article_step(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 
 @page(Perm.KNOWLEDGE_REVIEW)
 @require_POST
-def article_feature(request: HttpRequest, pk: int) -> HttpResponse:
+def article_feature(request: AuthedRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     try:
         actions.article_feature(
@@ -241,7 +242,7 @@ def article_feature(request: HttpRequest, pk: int) -> HttpResponse:
 
 @page(Perm.KNOWLEDGE_VIEW)
 @require_POST
-def article_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+def article_feedback(request: AuthedRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     order = None
     order_id = _int(request.POST.get("order"))
@@ -261,14 +262,14 @@ def article_feedback(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page(Perm.KNOWLEDGE_VIEW)
-def photo(request: HttpRequest, pk: int) -> HttpResponse:
+def photo(request: AuthedRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     row = ArticlePhoto.objects.filter(pk=pk, article__in=articles_visible_to(user)).first()
     return stored_image(row)
 
 
 @page(Perm.KNOWLEDGE_REVIEW)
-def review(request: HttpRequest) -> HttpResponse:
+def review(request: AuthedRequest) -> HttpResponse:
     user: Any = request.user
     return render(
         request,
@@ -291,7 +292,7 @@ FEATURED_COLUMNS = [
 
 
 @page(Perm.KNOWLEDGE_REVIEW)
-def featured_export(request: HttpRequest) -> HttpResponse:
+def featured_export(request: AuthedRequest) -> HttpResponse:
     """The 优质案例 for headquarters (xlsx)."""
     user: Any = request.user
     tz = timezone.get_current_timezone()
@@ -318,7 +319,7 @@ def featured_export(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.KNOWLEDGE_REVIEW)
-def synonyms(request: HttpRequest) -> HttpResponse:
+def synonyms(request: AuthedRequest) -> HttpResponse:
     user: Any = request.user
     if request.method == "POST":
         try:
@@ -332,7 +333,7 @@ def synonyms(request: HttpRequest) -> HttpResponse:
 
 @page(Perm.KNOWLEDGE_DRAFT)
 @require_POST
-def case_from_order(request: HttpRequest, pk: int) -> HttpResponse:
+def case_from_order(request: AuthedRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     try:
         article = actions.case_from_order(actor=user, order=pk)
@@ -347,7 +348,7 @@ def case_from_order(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page(Perm.KNOWLEDGE_VIEW)
-def suggest(request: HttpRequest) -> HttpResponse:
+def suggest(request: AuthedRequest) -> HttpResponse:
     """Intake (htmx): the best solutions for the fault typed so far and the unit's model."""
     user: Any = request.user
     g = request.GET
@@ -383,7 +384,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.KNOWLEDGE_VIEW)
-def for_order(request: HttpRequest, pk: int) -> HttpResponse:
+def for_order(request: AuthedRequest, pk: int) -> HttpResponse:
     """Visit page and order page (htmx): solutions for the unit's model and the diagnosed fault
     codes, and similar past cases."""
     from aftersales.fieldwork.models import ServiceRecord

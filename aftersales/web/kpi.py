@@ -10,13 +10,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.choices import Role
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.models import Region, User
 from aftersales.accounts.permissions import Perm, has_perm, require
 from aftersales.accounts.selectors import stations_visible_to
@@ -70,7 +71,7 @@ def _int(text: str | None) -> int | None:
         return None
 
 
-def _params(request: HttpRequest) -> tuple[tuple[dt.date, dt.date], dict[str, Any]]:
+def _params(request: AuthedRequest) -> tuple[tuple[dt.date, dt.date], dict[str, Any]]:
     today = clock.today()
     end = _date(request.GET.get("period_to"), today)
     start = _date(request.GET.get("period_from"), end.replace(day=1))
@@ -106,7 +107,7 @@ def _filter_choices(user: Any) -> dict[str, Any]:
     }
 
 
-def _context(request: HttpRequest, **more: Any) -> dict[str, Any]:
+def _context(request: AuthedRequest, **more: Any) -> dict[str, Any]:
     period, filters = _params(request)
     user: Any = request.user
     return {
@@ -119,7 +120,7 @@ def _context(request: HttpRequest, **more: Any) -> dict[str, Any]:
 
 
 @page(Perm.KPI_VIEW)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     """The company dashboard (a station manager's shows their station, a technician's their
     own work: the selectors scope every number)."""
     user: Any = request.user
@@ -141,7 +142,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @page(Perm.KPI_VIEW)
 @require_POST
-def subscription(request: HttpRequest) -> HttpResponse:
+def subscription(request: AuthedRequest) -> HttpResponse:
     """Receive the monthly report in-app or by e-mail, or stop it."""
     user: Any = request.user
     channel = request.POST.get("channel") or None
@@ -154,7 +155,7 @@ def subscription(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.KPI_VIEW)
-def chart_export(request: HttpRequest, chart_id: str) -> HttpResponse:
+def chart_export(request: AuthedRequest, chart_id: str) -> HttpResponse:
     user: Any = request.user
     period, filters = _params(request)
     chart = dashboards.chart_by_id(user, chart_id, period, filters)
@@ -166,7 +167,7 @@ def chart_export(request: HttpRequest, chart_id: str) -> HttpResponse:
 
 
 @page(Perm.KPI_VIEW)
-def kpi_detail(request: HttpRequest, code: str) -> HttpResponse:
+def kpi_detail(request: AuthedRequest, code: str) -> HttpResponse:
     user: Any = request.user
     d = selectors.definition(code)
     period, filters = _params(request)
@@ -206,7 +207,7 @@ DRILL_COLUMNS = [
 
 
 @page(Perm.KPI_VIEW)
-def kpi_orders(request: HttpRequest, code: str) -> HttpResponse:
+def kpi_orders(request: AuthedRequest, code: str) -> HttpResponse:
     """The drill-down: the orders (or complaints, returns...) behind a figure."""
     user: Any = request.user
     d = selectors.definition(code)
@@ -242,7 +243,7 @@ def kpi_orders(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @page(Perm.KPI_VIEW)
-def station_scorecard(request: HttpRequest, pk: int) -> HttpResponse:
+def station_scorecard(request: AuthedRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     station = stations_visible_to(user).filter(pk=pk).first()
     if station is None or user.role == Role.TECHNICIAN:
@@ -270,7 +271,7 @@ def station_scorecard(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page(Perm.KPI_VIEW)
-def technician_scorecard(request: HttpRequest, pk: int) -> HttpResponse:
+def technician_scorecard(request: AuthedRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     tech = User.objects.filter(pk=pk, company_id=user.company_id, role=Role.TECHNICIAN).first()
     allowed = tech is not None and (
@@ -300,7 +301,7 @@ def technician_scorecard(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page(Perm.KPI_VIEW)
-def definitions(request: HttpRequest) -> HttpResponse:
+def definitions(request: AuthedRequest) -> HttpResponse:
     rows = [{"d": d, "name": selectors.kpi_name(d)} for d in DEFINITIONS]
     return render(request, "web/kpi/definitions.html", {"rows": rows})
 
@@ -323,7 +324,7 @@ def _last_month() -> tuple[dt.date, dt.date]:
 
 
 @page(Perm.KPI_VIEW)
-def assessment_list(request: HttpRequest) -> HttpResponse:
+def assessment_list(request: AuthedRequest) -> HttpResponse:
     user: Any = request.user
     if request.method == "POST":
         require(user, Perm.ASSESSMENT_EDIT)
@@ -367,7 +368,7 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.KPI_VIEW)
-def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     run = selectors.assessment_runs_visible_to(user).filter(pk=pk).first()
     if run is None:
@@ -451,7 +452,7 @@ def _decimal(text: str | None) -> Decimal:
 
 
 @page(Perm.KPI_VIEW)
-def training_list(request: HttpRequest) -> HttpResponse:
+def training_list(request: AuthedRequest) -> HttpResponse:
     user: Any = request.user
     if request.method == "POST":
         require(user, Perm.TRAINING_EDIT)
@@ -513,7 +514,7 @@ LEVEL_LABELS = {
 
 
 @page(Perm.KPI_VIEW)
-def self_assessment(request: HttpRequest) -> HttpResponse:
+def self_assessment(request: AuthedRequest) -> HttpResponse:
     """The company's self-assessment (saved versions, PDF); a station manager sees their
     station's, scored from its own figures and read-only (the same rule as the menu)."""
     user: Any = request.user
@@ -590,7 +591,7 @@ def self_assessment(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.ASSESSMENT_EDIT)
-def scheme_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def scheme_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     """A scheme's items, rules and grades as form rows, checked line by line."""
     user: Any = request.user
     scheme = None
@@ -660,7 +661,7 @@ def _company_level(user: Any) -> None:
 
 
 @page(Perm.KPI_VIEW)
-def region_comparison(request: HttpRequest) -> HttpResponse:
+def region_comparison(request: AuthedRequest) -> HttpResponse:
     """Every region side by side: the headline figures per region, a chart, an xlsx."""
     user: Any = request.user
     _company_level(user)
@@ -684,7 +685,7 @@ def region_comparison(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.KPI_VIEW)
-def self_assessment_pdf(request: HttpRequest) -> HttpResponse:
+def self_assessment_pdf(request: AuthedRequest) -> HttpResponse:
     """The saved self-assessment (the latest version) as a PDF report."""
     from aftersales.kpi import report
 

@@ -8,13 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.catalog.models import Part, ProductCategory, ProductModel
 from aftersales.core import clock
@@ -78,7 +79,7 @@ def _months(post: Any) -> list[int]:
 
 
 @page(Perm.ORDER_VIEW)
-def plans(request: HttpRequest) -> HttpResponse:
+def plans(request: AuthedRequest) -> HttpResponse:
     user: Any = request.user
     if request.method == "POST":
         post = request.POST
@@ -169,7 +170,7 @@ def _plan_post(user: Any, plan: Any, post: Any) -> Any:
 
 
 @page(Perm.ORDER_VIEW)
-def plan(request: HttpRequest, pk: int) -> HttpResponse:
+def plan(request: AuthedRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     found = get_visible(selectors.plans_visible_to(user), pk)
     if request.method == "POST":
@@ -200,7 +201,7 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page(Perm.ORDER_VIEW)
-def runs(request: HttpRequest) -> HttpResponse:
+def runs(request: AuthedRequest) -> HttpResponse:
     """The generation log: every run, what it created and why units could not be ordered."""
     from aftersales.maintenance.choices import BlockReason
 
@@ -234,7 +235,7 @@ def runs(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.UNIT_VIEW)
-def unit_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_schedule(request: AuthedRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     if request.method == "POST":
         try:
@@ -269,7 +270,7 @@ def unit_schedule(request: HttpRequest, pk: int) -> HttpResponse:
 
 @page(Perm.ORDER_WORK)
 @require_POST
-def checklist_save(request: HttpRequest, pk: int) -> HttpResponse:
+def checklist_save(request: AuthedRequest, pk: int) -> HttpResponse:
     order = get_visible(orders_visible_to(request.user), pk)
     post = request.POST
     answers: dict[int, dict[str, Any]] = {}
@@ -294,7 +295,7 @@ def checklist_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 @page(Perm.ORDER_WORK)
 @require_POST
-def checklist_repair(request: HttpRequest, pk: int, entry: int) -> HttpResponse:
+def checklist_repair(request: AuthedRequest, pk: int, entry: int) -> HttpResponse:
     get_visible(orders_visible_to(request.user), pk)
     try:
         repair = actions.checklist_open_repair(actor=request.user, entry=entry)
@@ -309,7 +310,7 @@ def checklist_repair(request: HttpRequest, pk: int, entry: int) -> HttpResponse:
 
 
 @page(Perm.ORDER_VIEW)
-def contracts(request: HttpRequest) -> HttpResponse:
+def contracts(request: AuthedRequest) -> HttpResponse:
     user: Any = request.user
     if request.method == "POST":
         post = request.POST
@@ -371,7 +372,7 @@ def contracts(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.ORDER_VIEW)
-def contract(request: HttpRequest, pk: int) -> HttpResponse:
+def contract(request: AuthedRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     found = get_visible(selectors.contracts_visible_to(user), pk)
     if request.method == "POST":
@@ -441,7 +442,7 @@ def _date(value: str | None) -> dt.date | None:
 
 
 @page(Perm.ORDER_VIEW)
-def campaigns(request: HttpRequest) -> HttpResponse:
+def campaigns(request: AuthedRequest) -> HttpResponse:
     user: Any = request.user
     if request.method == "POST":
         post = request.POST
@@ -476,7 +477,7 @@ def campaigns(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.ORDER_VIEW)
-def campaign(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign(request: AuthedRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     found = get_visible(selectors.campaigns_visible_to(user), pk)
     if request.method == "POST":
@@ -568,7 +569,7 @@ def _acceptance_form(post: Any) -> dict[str, Any]:
 
 @page(Perm.ORDER_VIEW)
 @require_POST
-def acceptance_save(request: HttpRequest, pk: int) -> HttpResponse:
+def acceptance_save(request: AuthedRequest, pk: int) -> HttpResponse:
     """The acceptance on site (from the visit page) or, once the defects are fixed, the
     customer's acceptance (from the acceptance page)."""
     order = get_visible(orders_visible_to(request.user), pk)
@@ -600,7 +601,7 @@ def acceptance_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 @page(Perm.ORDER_VIEW)
 @require_POST
-def installation_unit_save(request: HttpRequest, pk: int) -> HttpResponse:
+def installation_unit_save(request: AuthedRequest, pk: int) -> HttpResponse:
     """The installed-unit form on an installation order's page: create (model and serial) or
     activate the order's unit, its installation date and the meter read at installation."""
     order = get_visible(orders_visible_to(request.user), pk)
@@ -623,7 +624,7 @@ def installation_unit_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page(Perm.ORDER_VIEW)
-def acceptance_page(request: HttpRequest, pk: int) -> HttpResponse:
+def acceptance_page(request: AuthedRequest, pk: int) -> HttpResponse:
     order = get_visible(
         orders_visible_to(request.user).select_related("customer", "unit__product_model"), pk
     )
@@ -634,7 +635,7 @@ def acceptance_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page(Perm.ORDER_VIEW)
-def acceptance_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def acceptance_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     from aftersales.maintenance import certificate
     from aftersales.maintenance.models import AcceptanceRecord
 

@@ -11,7 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Case, IntegerField, Value, When
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.choices import Role
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, has_perm, require
 from aftersales.accounts.selectors import stations_visible_to
 from aftersales.calendars import actions as calendar_actions
@@ -132,7 +133,7 @@ class IntakeForm(forms.Form):
     )
 
 
-def _intake_context(request: HttpRequest, form: IntakeForm, **extra: Any) -> dict[str, Any]:
+def _intake_context(request: AuthedRequest, form: IntakeForm, **extra: Any) -> dict[str, Any]:
     user: Any = request.user
     unit = customer = None
     unit_id = form["unit"].value()
@@ -218,7 +219,7 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 
 @page(Perm.ORDER_CREATE)
-def intake(request: HttpRequest) -> HttpResponse:
+def intake(request: AuthedRequest) -> HttpResponse:
     """报修受理: search, pick or create customer and unit, describe, register."""
     form = IntakeForm(request.POST or None, initial=request.GET.dict())
     if request.method == "POST" and form.is_valid():
@@ -293,7 +294,7 @@ def intake(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.ORDER_CREATE)
-def intake_search(request: HttpRequest) -> HttpResponse:
+def intake_search(request: AuthedRequest) -> HttpResponse:
     """Live results while the agent types a phone number, serial number or name."""
     q = request.GET.get("q", "").strip()
     units: list[Any] = []
@@ -309,7 +310,7 @@ def intake_search(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.ORDER_VIEW)
-def order_list(request: HttpRequest) -> HttpResponse:
+def order_list(request: AuthedRequest) -> HttpResponse:
     user: Any = request.user
     params = {k: request.GET.get(k, "") for k in FILTER_KEYS}
     queue = params["queue"] if params["queue"] in QUEUES else DEFAULT_QUEUE.get(user.role, "open")
@@ -418,7 +419,7 @@ def _local(value: dt.datetime | None) -> str:
 
 
 @page(Perm.ORDER_VIEW)
-def order_export(request: HttpRequest) -> HttpResponse:
+def order_export(request: AuthedRequest) -> HttpResponse:
     """The orders list as an Excel file: the same queue, filters and sort as on the page (at
     most 10,000 rows, or the capped search's; a last row says when rows were left out; phones
     masked as on the page)."""
@@ -465,7 +466,7 @@ def _printable(value: Any) -> Any:
 
 @page(Perm.ORDER_VIEW)
 @require_POST
-def saved_view_save(request: HttpRequest) -> HttpResponse:
+def saved_view_save(request: AuthedRequest) -> HttpResponse:
     name = request.POST.get("name", "").strip()[:60]
     query = request.POST.get("query", "")[:500]
     if name:
@@ -476,14 +477,14 @@ def saved_view_save(request: HttpRequest) -> HttpResponse:
 
 @page(Perm.ORDER_VIEW)
 @require_POST
-def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def saved_view_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     SavedView.objects.filter(user=request.user, pk=pk).delete()
     return redirect("order-list")
 
 
 @page(Perm.ORDER_VIEW)
 @require_POST
-def order_bulk(request: HttpRequest) -> HttpResponse:
+def order_bulk(request: AuthedRequest) -> HttpResponse:
     ids = [as_id(v) for v in request.POST.getlist("ids")]
     operation = request.POST.get("operation", "")
     value = request.POST.get("station") if operation == "dispatch" else request.POST.get("priority")
@@ -504,7 +505,7 @@ def order_bulk(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.ORDER_VIEW)
-def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def order_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     order = get_visible(
         orders_visible_to(user).select_related(
@@ -584,7 +585,7 @@ def workshop_job_for_order(user: Any, order: Any) -> Any:
 
 @page(Perm.ORDER_VIEW)
 @require_POST
-def order_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def order_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     order = get_visible(orders_visible_to(request.user), pk)
     try:
         if action == "reopen":
@@ -611,7 +612,7 @@ def order_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @page(Perm.WARRANTY_OVERRIDE)
 @require_POST
-def warranty_override(request: HttpRequest, pk: int) -> HttpResponse:
+def warranty_override(request: AuthedRequest, pk: int) -> HttpResponse:
     order = get_visible(orders_visible_to(request.user), pk)
     try:
         actions.order_warranty_override(
@@ -628,7 +629,7 @@ def warranty_override(request: HttpRequest, pk: int) -> HttpResponse:
 
 @page(Perm.WARRANTY_OVERRIDE)
 @require_POST
-def warranty_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
+def warranty_fulfil(request: AuthedRequest, pk: int) -> HttpResponse:
     order = get_visible(orders_visible_to(request.user), pk)
     try:
         new_unit = actions.order_warranty_fulfil(
@@ -647,13 +648,13 @@ def warranty_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page(Perm.ORDER_VIEW)
-def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+def attachment(request: AuthedRequest, pk: int, attachment_pk: int) -> HttpResponse:
     order = get_visible(orders_visible_to(request.user), pk)
     return stored_image(OrderAttachment.objects.filter(order=order, pk=attachment_pk).first())
 
 
 @page(Perm.UNIT_VIEW)
-def unit_qr(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_qr(request: AuthedRequest, pk: int) -> HttpResponse:
     """A printable QR code for the unit's label: scanning it opens intake with the unit for
     staff, and for the customer the portal's fault report (or registration) of the unit."""
     import segno
@@ -672,7 +673,7 @@ def unit_qr(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page(Perm.ORDER_VIEW)
-def calendar_page(request: HttpRequest) -> HttpResponse:
+def calendar_page(request: AuthedRequest) -> HttpResponse:
     user: Any = request.user
     year = as_id(request.GET.get("year")) if request.GET.get("year") else clock.today().year
     can_edit = has_perm(user, Perm.CALENDAR_EDIT)

@@ -7,11 +7,12 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.core.selectors import get_visible
 from aftersales.customers.models import Customer
@@ -31,7 +32,7 @@ def privacy_context(user: Any, customer: Customer) -> dict[str, Any]:
 
 
 @page(Perm.PERSONAL_DATA)
-def customer_personal_data(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def customer_personal_data(request: AuthedRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt not in ("json", "xlsx"):
         raise Http404
     customer = get_visible(customers_visible_to(request.user), pk)
@@ -47,7 +48,7 @@ def customer_personal_data(request: HttpRequest, pk: int, fmt: str) -> HttpRespo
 
 @require_POST
 @page(Perm.PERSONAL_DATA)
-def customer_anonymise(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_anonymise(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = get_visible(customers_visible_to(request.user), pk)
     if request.POST.get("confirm") != "1" or not request.POST.get("reason", "").strip():
         messages.error(

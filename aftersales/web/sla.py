@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.models import Region
 from aftersales.accounts.permissions import Perm
 from aftersales.calendars import actions as calendar_actions
@@ -49,14 +50,14 @@ class PolicyForm(forms.Form):
 
 
 @page(Perm.SLA_EDIT)
-def policy_list(request: HttpRequest) -> HttpResponse:
+def policy_list(request: AuthedRequest) -> HttpResponse:
     user: Any = request.user
     policies = SlaPolicy.objects.filter(company_id=user.company_id).select_related("region")
     return render(request, "web/orders/sla.html", {"policies": policies})
 
 
 @page(Perm.SLA_EDIT)
-def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def policy_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     user: Any = request.user
     policy = get_visible(SlaPolicy.objects.filter(company_id=user.company_id), pk) if pk else None
     initial: dict[str, Any] = {}
@@ -97,7 +98,7 @@ class HoursForm(forms.Form):
 
 
 @page(Perm.CALENDAR_EDIT)
-def hours_edit(request: HttpRequest) -> HttpResponse:
+def hours_edit(request: AuthedRequest) -> HttpResponse:
     from aftersales.calendars.selectors import work_calendar
 
     user: Any = request.user

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import has_perm, require
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError, NotFound, PermissionDenied
@@ -29,7 +30,7 @@ def _require_any(user: Any) -> None:
 
 
 @page()
-def transfer(request: HttpRequest) -> HttpResponse:
+def transfer(request: AuthedRequest) -> HttpResponse:
     _require_any(request.user)
     kinds = [
         {
@@ -44,7 +45,7 @@ def transfer(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @page()
-def import_file(request: HttpRequest, key: str) -> HttpResponse:
+def import_file(request: AuthedRequest, key: str) -> HttpResponse:
     kind = _kind(key)
     require(request.user, kind.import_perm)
     upload = request.FILES.get("file")
@@ -63,7 +64,7 @@ def import_file(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @page()
-def export_file(request: HttpRequest, key: str) -> HttpResponse:
+def export_file(request: AuthedRequest, key: str) -> HttpResponse:
     kind = _kind(key)
     require(request.user, kind.export_perm)
     content = write_xlsx(kind.export_columns, kind.export_rows(request.user), sheet_title=key)
@@ -71,7 +72,7 @@ def export_file(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @page()
-def template_file(request: HttpRequest, key: str) -> HttpResponse:
+def template_file(request: AuthedRequest, key: str) -> HttpResponse:
     kind = _kind(key)
     require(request.user, kind.import_perm)
     return xlsx_response(write_xlsx(kind.columns, [], sheet_title=key), f"{key}-template.xlsx")

@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.choices import Role
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.catalog.models import Part
 from aftersales.core import clock
@@ -49,7 +50,7 @@ from aftersales.web.shortcuts import flash_error, page, xlsx_response
 LEDGER_ROWS = 50
 
 
-def _chosen(request: HttpRequest, source: Any) -> tuple[list[Warehouse], Warehouse | None]:
+def _chosen(request: AuthedRequest, source: Any) -> tuple[list[Warehouse], Warehouse | None]:
     warehouses = list(warehouses_visible_to(request.user).filter(is_active=True).order_by("code"))
     wanted = source.get("warehouse")
     mine = next(
@@ -60,7 +61,7 @@ def _chosen(request: HttpRequest, source: Any) -> tuple[list[Warehouse], Warehou
 
 
 @page(Perm.STOCK_VIEW)
-def stock(request: HttpRequest) -> HttpResponse:
+def stock(request: AuthedRequest) -> HttpResponse:
     user: Any = request.user
     warehouses, warehouse = _chosen(request, request.GET)
     ctx: dict[str, Any] = {"warehouses": warehouses, "warehouse": warehouse, "kinds": MoveKind}
@@ -113,7 +114,7 @@ LEDGER_COLUMNS = [
 
 
 @page(Perm.STOCK_VIEW)
-def ledger_export(request: HttpRequest) -> HttpResponse:
+def ledger_export(request: AuthedRequest) -> HttpResponse:
     """The ledger of one warehouse with the page's filters, as Excel (at most 100,000 rows)."""
     _warehouses, warehouse = _chosen(request, request.GET)
     if warehouse is None:
@@ -147,7 +148,7 @@ def _moment(value: str | None) -> dt.datetime | None:
 
 @page(Perm.STOCK_MOVE)
 @require_POST
-def stock_change(request: HttpRequest) -> HttpResponse:
+def stock_change(request: AuthedRequest) -> HttpResponse:
     """One handler for the movement forms: `op` names the action."""
     actor: Any = request.user
     post = request.POST
@@ -224,7 +225,7 @@ LEVEL_COLUMNS = [
 
 
 @page(Perm.STOCK_VIEW)
-def stock_export(request: HttpRequest) -> HttpResponse:
+def stock_export(request: AuthedRequest) -> HttpResponse:
     """The levels the user may see (or one warehouse's) as an Excel file."""
     levels = levels_visible_to(request.user).select_related("warehouse", "part")
     if request.GET.get("warehouse"):
@@ -250,7 +251,7 @@ def stock_export(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.STOCK_VIEW)
-def requests_queue(request: HttpRequest) -> HttpResponse:
+def requests_queue(request: AuthedRequest) -> HttpResponse:
     """Parts requests: the open ones first (submitted, then on back-order), or by status."""
     status = request.GET.get("status", "open")
     qs = requests_visible_to(request.user).select_related(
@@ -272,7 +273,7 @@ def requests_queue(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.STOCK_VIEW)
-def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     row = get_visible(
         requests_visible_to(user).select_related("target", "order", "requested_by"), pk
@@ -300,7 +301,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @page(Perm.STOCK_VIEW)
 @require_POST
-def request_change(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def request_change(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     """Submit, approve, reject, withdraw or ship a parts request (`op`)."""
     actor: Any = request.user
     post = request.POST
@@ -355,7 +356,7 @@ def request_change(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 @page(Perm.STOCK_VIEW)
-def returns_queue(request: HttpRequest) -> HttpResponse:
+def returns_queue(request: AuthedRequest) -> HttpResponse:
     """Old parts to send back, earliest deadline first; overdue ones in red."""
     user: Any = request.user
     status = request.GET.get("status", "")
@@ -389,7 +390,7 @@ def returns_queue(request: HttpRequest) -> HttpResponse:
 
 @page(Perm.STOCK_VIEW)
 @require_POST
-def return_change(request: HttpRequest, pk: int) -> HttpResponse:
+def return_change(request: AuthedRequest, pk: int) -> HttpResponse:
     actor: Any = request.user
     op = request.POST.get("op", "")
     try:

@@ -6,10 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm
 from aftersales.catalog.models import MainComponent, ProductCategory, ProductModel
 from aftersales.core.errors import ApplicationError
@@ -321,7 +322,7 @@ def component_choices(company_id: int, stored: dict[str, int]) -> list[tuple[str
 
 
 @page(Perm.WARRANTY_EDIT)
-def policy_list(request: HttpRequest) -> HttpResponse:
+def policy_list(request: AuthedRequest) -> HttpResponse:
     user: Any = request.user
     policies = list(
         WarrantyPolicy.objects.filter(company_id=user.company_id).select_related(
@@ -344,7 +345,7 @@ def policy_list(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.WARRANTY_EDIT)
-def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def policy_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     user: Any = request.user
     policy = (
         get_visible(WarrantyPolicy.objects.filter(company_id=user.company_id), pk) if pk else None

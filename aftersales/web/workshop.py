@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError, NotFound, PermissionDenied
@@ -52,7 +53,7 @@ AGE_LABELS = {
 }
 
 
-def _station(request: HttpRequest) -> Any:
+def _station(request: AuthedRequest) -> Any:
     stations = list(selectors.workshop_stations(request.user))
     wanted = as_id(request.GET.get("station") or request.POST.get("station") or 0)
     for s in stations:
@@ -66,7 +67,7 @@ def _station(request: HttpRequest) -> Any:
     return stations[0], stations
 
 
-def _workshop_user(request: HttpRequest) -> None:
+def _workshop_user(request: AuthedRequest) -> None:
     if not selectors.may_use_workshop(request.user):
         raise PermissionDenied("forbidden", _("You do not have permission to do this."))
 
@@ -76,7 +77,7 @@ def _counter_url(station: Any) -> str:
 
 
 @page(Perm.WORKSHOP_COUNTER)
-def counter(request: HttpRequest) -> HttpResponse:
+def counter(request: AuthedRequest) -> HttpResponse:
     """The service desk on a tablet or phone: numbers, the called customer, lookup, pickups."""
     station, stations = _station(request)
     today = clock.today()
@@ -116,7 +117,7 @@ def counter(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @page(Perm.WORKSHOP_COUNTER)
-def ticket_take(request: HttpRequest) -> HttpResponse:
+def ticket_take(request: AuthedRequest) -> HttpResponse:
     station, _stations = _station(request)
     try:
         ticket = actions.ticket_take(
@@ -133,7 +134,7 @@ def ticket_take(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @page(Perm.WORKSHOP_COUNTER)
-def ticket_call(request: HttpRequest) -> HttpResponse:
+def ticket_call(request: AuthedRequest) -> HttpResponse:
     station, _stations = _station(request)
     desk = request.POST.get("desk", "")
     request.session["workshop_desk"] = desk
@@ -153,7 +154,7 @@ def ticket_call(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @page(Perm.WORKSHOP_COUNTER)
-def ticket_close(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_close(request: AuthedRequest, pk: int) -> HttpResponse:
     station, _stations = _station(request)
     try:
         actions.ticket_close(
@@ -165,7 +166,7 @@ def ticket_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page(Perm.WORKSHOP_COUNTER)
-def intake(request: HttpRequest) -> HttpResponse:
+def intake(request: AuthedRequest) -> HttpResponse:
     """Hand a unit in: condition, accessories, photos, data backup, signature."""
     station, _stations = _station(request)
     source = request.POST if request.method == "POST" else request.GET
@@ -224,7 +225,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _job(request: HttpRequest, pk: int) -> WorkshopJob:
+def _job(request: AuthedRequest, pk: int) -> WorkshopJob:
     return get_visible(
         selectors.jobs_visible_to(request.user).select_related(
             "order", "order__customer", "order__unit__product_model", "station", "technician"
@@ -238,7 +239,7 @@ def _warranty(job: WorkshopJob) -> str:
 
 
 @page()
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def job_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     _workshop_user(request)
     job = _job(request, pk)
     code = request.session.pop(f"workshop_code_{job.pk}", None)
@@ -306,7 +307,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @page()
-def job_step(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+def job_step(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
     try:
         actions.job_step(
             actor=request.user, job=pk, verb=verb, reason=request.POST.get("reason", "")
@@ -321,7 +322,7 @@ def job_step(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 
 @require_POST
 @page(Perm.WORKSHOP_COUNTER)
-def job_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
+def job_hand_over(request: AuthedRequest, pk: int) -> HttpResponse:
     p = request.POST
     try:
         actions.job_hand_over(
@@ -352,7 +353,7 @@ def _pdf(job: WorkshopJob, customer_copy: bool) -> HttpResponse:
 
 
 @page()
-def receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def receipt_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     _workshop_user(request)
     return _pdf(_job(request, pk), customer_copy=False)
 
@@ -367,14 +368,14 @@ def receipt_public(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @page()
-def job_photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
+def job_photo(request: AuthedRequest, pk: int, photo_pk: int) -> HttpResponse:
     _workshop_user(request)
     job = _job(request, pk)
     return stored_image(job.photos.filter(pk=photo_pk).first())
 
 
 @page()
-def job_signature(request: HttpRequest, pk: int, which: str) -> HttpResponse:
+def job_signature(request: AuthedRequest, pk: int, which: str) -> HttpResponse:
     _workshop_user(request)
     job = _job(request, pk)
     name = job.intake_signature if which == "intake" else job.pickup_signature
@@ -382,7 +383,7 @@ def job_signature(request: HttpRequest, pk: int, which: str) -> HttpResponse:
 
 
 @page()
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: AuthedRequest) -> HttpResponse:
     """The workshop board: the jobs at the workshop by step, with how long each has waited."""
     _workshop_user(request)
     stations = list(selectors.workshop_stations(request.user))
@@ -413,7 +414,7 @@ def board(request: HttpRequest) -> HttpResponse:
 
 
 @page(Perm.WORKSHOP_COUNTER)
-def hall(request: HttpRequest, station_pk: int) -> HttpResponse:
+def hall(request: AuthedRequest, station_pk: int) -> HttpResponse:
     """The hall's screen (a logged-in display at the station): the numbers called, to which
     desk, and how many wait. Refreshes itself."""
     station = get_visible(selectors.workshop_stations(request.user), station_pk)
@@ -428,7 +429,7 @@ def hall(request: HttpRequest, station_pk: int) -> HttpResponse:
 
 @require_POST
 @page(Perm.WORKSHOP_BENCH)
-def bench_form(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+def bench_form(request: AuthedRequest, pk: int, what: str) -> HttpResponse:
     """The bench's forms on the job page: diagnosis, quote, part, test, photos."""
     p, user = request.POST, request.user
     try:
@@ -487,7 +488,7 @@ def bench_form(request: HttpRequest, pk: int, what: str) -> HttpResponse:
 
 
 @page(Perm.WORKSHOP_COUNTER)
-def mail_in(request: HttpRequest) -> HttpResponse:
+def mail_in(request: AuthedRequest) -> HttpResponse:
     """Mail-in requests: register one for a unit, match an arrived parcel, the list waiting."""
     query = (request.GET.get("q") or "").strip()
     units = (
@@ -517,7 +518,7 @@ def mail_in(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @page(Perm.WORKSHOP_COUNTER)
-def mail_in_new(request: HttpRequest) -> HttpResponse:
+def mail_in_new(request: AuthedRequest) -> HttpResponse:
     p = request.POST
     unit = get_visible(units_visible_to(request.user), p.get("unit"))
     try:
@@ -539,7 +540,7 @@ def mail_in_new(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @page(Perm.WORKSHOP_COUNTER)
-def mail_in_match(request: HttpRequest) -> HttpResponse:
+def mail_in_match(request: AuthedRequest) -> HttpResponse:
     try:
         job = actions.mail_in_match(actor=request.user, reference=request.POST.get("reference", ""))
     except ApplicationError as exc:
@@ -550,7 +551,7 @@ def mail_in_match(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @page(Perm.WORKSHOP_COUNTER)
-def job_counter_form(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+def job_counter_form(request: AuthedRequest, pk: int, what: str) -> HttpResponse:
     """The counter's forms on a job: inbound parcel, receive, ship back, delivered, payment,
     cancel."""
     p, user = request.POST, request.user
@@ -706,7 +707,7 @@ def _progress(job: WorkshopJob) -> list[dict[str, Any]]:
 
 
 @page(Perm.WORKSHOP_COUNTER)
-def loaners(request: HttpRequest) -> HttpResponse:
+def loaners(request: AuthedRequest) -> HttpResponse:
     """The loaner pools of the stations in scope and the loans overdue (xlsx export)."""
     from aftersales.core.excel import Column, write_xlsx
     from aftersales.web.shortcuts import xlsx_response
@@ -753,7 +754,7 @@ def loaners(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @page(Perm.WORKSHOP_RULES)
-def loaner_add(request: HttpRequest) -> HttpResponse:
+def loaner_add(request: AuthedRequest) -> HttpResponse:
     p = request.POST
     try:
         actions.loaner_save(
@@ -772,7 +773,7 @@ def loaner_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @page(Perm.WORKSHOP_COUNTER)
-def loaner_lend(request: HttpRequest, pk: int) -> HttpResponse:
+def loaner_lend(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         actions.loaner_lend(
             actor=request.user,
@@ -790,7 +791,7 @@ def loaner_lend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @page(Perm.WORKSHOP_COUNTER)
-def loaner_return(request: HttpRequest, pk: int, loan_pk: int) -> HttpResponse:
+def loaner_return(request: AuthedRequest, pk: int, loan_pk: int) -> HttpResponse:
     try:
         actions.loaner_return(
             actor=request.user,
@@ -809,7 +810,7 @@ def loaner_return(request: HttpRequest, pk: int, loan_pk: int) -> HttpResponse:
 
 
 @page(Perm.WORKSHOP_RULES)
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request: AuthedRequest) -> HttpResponse:
     """The company's workshop settings (company-level managers) and each station's workshop."""
     user = request.user
     if request.method == "POST":

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Station, User
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.permissions import Perm, company_of, require
 from aftersales.core import clock
 from aftersales.core.errors import (
     ApplicationError,
@@ -1800,7 +1800,7 @@ def turnaround_rule_delete(*, actor: User, rule: Any) -> None:
     from aftersales.core.audit import audit_record
 
     require(actor, Perm.WORKSHOP_RULES)
-    row = TurnaroundRule.objects.filter(company_id=actor.company_id, pk=as_id(rule)).first()
+    row = TurnaroundRule.objects.filter(company_id=company_of(actor), pk=as_id(rule)).first()
     if row is None:
         raise NotFound("not_found", _("Not found."))
     _rule_scope(actor, row.station_id)
