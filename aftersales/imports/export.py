@@ -1,10 +1,13 @@
 """The same JSON Lines shape, exported for a company or one customer (PIPL: a person's data).
 
 Records first (customers, addresses, units, meter readings), then each order's history in time
-order (the order, its events, its follow-up), then complaints with their steps. Ids are the
-external ids the records were imported with, else `<kind>-<id>`. Order steps the format does
-not carry (no-show, revisit, workshop bring-in, solved on the phone...) are counted in
-`skipped` and left out.
+order (the order, its events, its charges and payments, its follow-up), then complaints with
+their steps. Ids are the external ids the records were imported with, else `<kind>-<id>`. Order
+steps the format does not carry (no-show, revisit, workshop bring-in, solved on the phone...),
+and a charge with a line from neither the fee schedule nor the price list, are counted in
+`skipped` and left out. A charge's lines name their fee item or part and quantity: imported
+again, they are priced from the catalogue of the day of the import (as the live quote is), so
+the amounts are the same while the prices are.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from aftersales.accounts.models import Station, User
 from aftersales.accounts.permissions import Perm, require
 from aftersales.customers.models import Address, Customer, InstalledUnit, MeterReading
 from aftersales.feedback.models import Complaint, ComplaintEvent, FollowUpResult
-from aftersales.fieldwork.models import ServiceRecord
+from aftersales.fieldwork.choices import QuoteStatus
+from aftersales.fieldwork.models import Quote, Receipt, ServiceRecord
 from aftersales.imports.models import ExternalRef
 from aftersales.maintenance.choices import VisitState
 from aftersales.maintenance.models import MaintenanceVisit
@@ -277,6 +281,7 @@ def _order_chunk(
         .order_by("pk")
     ):
         results_of.setdefault(answer.follow_up.order_id, []).append(answer)
+    charges_of = _charges(pks, out)
     services = {
         v.order_id: v
         for v in MaintenanceVisit.objects.filter(order_id__in=pks, state=VisitState.DONE)
@@ -320,6 +325,7 @@ def _order_chunk(
             if row["action"] == "complete" and last_result:
                 row["result"] = last_result
             rows.append(row)
+        rows += [{**row, "order": ids.of("order", o.pk)} for row in charges_of.get(o.pk, [])]
         for result in results_of.get(o.pk, []):
             rows.append(
                 {
@@ -343,6 +349,65 @@ def _order_chunk(
             )
         rows.sort(key=lambda r: (r["kind"] != "order", r["at"]))
         yield rows
+
+
+def _charges(pks: list[int], out: Exported) -> dict[int, list[dict[str, Any]]]:
+    """The orders' accepted charges (`charge`, at the quote's time) and their payments
+    (`payment`, at the receipt's), by order. Proposed, declined and void quotes are not
+    history the customer's account holds; they are left out without counting."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    quotes = (
+        Quote.objects.filter(order_id__in=pks, status__in=(QuoteStatus.ACCEPTED, QuoteStatus.PAID))
+        .prefetch_related("lines__fee_item", "lines__part")
+        .order_by("created_at", "pk")
+    )
+    charged: set[int] = set()
+    for q in quotes:
+        items = []
+        for line in q.lines.all():
+            if line.fee_item is not None:
+                items.append({"fee_item": line.fee_item.code, "quantity": _number(line.quantity)})
+            elif line.part is not None:
+                items.append({"part": line.part.code, "quantity": _number(line.quantity)})
+            else:  # a free line the format cannot name
+                items = []
+                break
+        if not items:
+            out.skipped += 1
+            continue
+        charged.add(q.pk)
+        found.setdefault(q.order_id, []).append(
+            _clean(
+                {
+                    "kind": "event",
+                    "id": f"charge-{q.pk}",
+                    "at": _at(q.created_at),
+                    "action": "charge",
+                    "reason": q.reason,
+                    "items": items,
+                }
+            )
+        )
+    for r in Receipt.objects.filter(order_id__in=pks, quote_id__in=charged).order_by("pk"):
+        found.setdefault(r.order_id, []).append(
+            _clean(
+                {
+                    "kind": "event",
+                    "id": f"payment-{r.pk}",
+                    "at": _at(r.paid_at),
+                    "action": "payment",
+                    "amount": str(r.amount),
+                    "method": r.method,
+                    "reference": r.reference,
+                }
+            )
+        )
+    return found
+
+
+def _number(value: Any) -> int | str:
+    """A quantity as the file writes it: 1, not "1.00"; "1.50" as it is."""
+    return int(value) if value == int(value) else str(value)
 
 
 def _event_row(

@@ -119,3 +119,100 @@ def test_a_customers_export_holds_only_their_records(importer, tech, data):
     mine = history_export(actor=importer, customer=data["c1"])
     assert {r["kind"] for r in mine.rows} == {"customer", "address", "unit"}
     assert all(r.get("customer") in (None, f"customer-{data['c1'].pk}") for r in mine.rows)
+
+
+def test_charges_and_payments_make_the_round_trip(importer, tech):
+    """An order charged and paid, one charged and not paid: exported as `charge` and `payment`
+    rows, imported into an empty company with the same amounts, methods, times and balance."""
+    from decimal import Decimal
+
+    from aftersales.billing.customers import customer_account
+    from aftersales.customers.models import Customer
+    from aftersales.fieldwork.models import FeeItem, Receipt
+    from aftersales.imports.tests.legacy import order_rows
+
+    def charged(n: int, day: dt.date, paid: bool) -> list[dict[str, Any]]:
+        rows = order_rows(n, day, technician=tech.username, customer="C-1", unit="U-1")
+        steps: list[dict[str, Any]] = [
+            {
+                "kind": "event",
+                "order": f"WO-{n}",
+                "action": "charge",
+                "reason": "非三包",
+                "at": f"{day.isoformat()}T14:45:00+08:00",
+                "items": [{"fee_item": "LAB", "quantity": 1}, {"fee_item": "KM", "quantity": 2.5}],
+            }
+        ]
+        if paid:
+            steps.append(
+                {
+                    "kind": "event",
+                    "order": f"WO-{n}",
+                    "action": "payment",
+                    "amount": "95.00",
+                    "method": "qr",
+                    "reference": f"WX-{n}",
+                    "at": f"{day.isoformat()}T14:50:00+08:00",
+                }
+            )
+        return rows[:7] + steps + rows[7:]
+
+    fresh = _empty_company()
+    for company in (importer.company, fresh["company"]):
+        FeeItem.objects.create(
+            company=company, code="LAB", name="人工费", kind="labour", price=Decimal("80.00")
+        )
+        FeeItem.objects.create(
+            company=company, code="KM", name="远程费", kind="travel", price=Decimal("6.00")
+        )
+    base = legacy_rows(technician=tech.username, years=0)[:3]
+    text = jsonl(
+        base + charged(1, dt.date(2022, 1, 4), True) + charged(2, dt.date(2022, 3, 8), False)
+    )
+    job = actions.history_import_create(actor=importer, name="legacy.jsonl", data=text.encode())
+    first = actions.history_import_apply(import_id=job.pk)
+    assert (first.refused, first.gaps) == (0, 0), list(first.issues.values("line", "params"))
+
+    exported = history_export(actor=importer)
+    assert exported.skipped == 0
+    charges = [r for r in exported.rows if r.get("action") == "charge"]
+    payments = [r for r in exported.rows if r.get("action") == "payment"]
+    assert [c["items"] for c in charges] == [
+        [{"fee_item": "LAB", "quantity": 1}, {"fee_item": "KM", "quantity": "2.50"}]
+    ] * 2
+    assert [(p["amount"], p["method"], p["reference"]) for p in payments] == [
+        ("95.00", "qr", "WX-1")
+    ]
+
+    again = actions.history_import_create(
+        actor=fresh["admin"],
+        name="export.jsonl",
+        data=exported.text().encode(),
+        staff={tech.username: "fresh-tech"},
+    )
+    done = actions.history_import_apply(import_id=again.pk)
+    assert (done.refused, done.gaps) == (0, 0), list(done.issues.values("line", "params"))
+
+    def receipts(company_id: int) -> list[Any]:
+        return list(
+            Receipt.objects.filter(company_id=company_id).values_list(
+                "amount", "method", "reference", "paid_at", "quote__total", "quote__status"
+            )
+        )
+
+    assert receipts(importer.company_id) == receipts(fresh["company"].pk) != []
+
+    def account(company_id: int) -> tuple[Decimal, Decimal, Decimal]:
+        customer = Customer.objects.get(company_id=company_id, phone="13700001111")
+        found = customer_account(customer, ServiceOrder.objects.filter(company_id=company_id))
+        return (found.charged, found.paid, found.balance)
+
+    assert (
+        account(importer.company_id)
+        == account(fresh["company"].pk)
+        == (
+            Decimal("190.00"),
+            Decimal("95.00"),
+            Decimal("95.00"),
+        )
+    )
