@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import ClassVar, Self
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -85,7 +86,7 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
 
-    objects = UserManager()
+    objects: ClassVar[UserManager[Self]] = UserManager()
 
     class Meta:
         verbose_name = _("user")
@@ -127,7 +128,9 @@ class TechnicianProfile(models.Model):
     work_end = models.TimeField(_("work ends"), default="18:00")
     max_visits_per_day = models.PositiveSmallIntegerField(_("max visits per day"), default=8)
     is_active = models.BooleanField(_("active"), default=True)
-    skills = models.ManyToManyField(Skill, through="TechnicianSkill", related_name="technicians")
+    skills: models.ManyToManyField[Skill, TechnicianSkill] = models.ManyToManyField(
+        Skill, through="TechnicianSkill", related_name="technicians"
+    )
 
     class Meta:
         verbose_name = _("technician")

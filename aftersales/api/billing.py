@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema, Status
 
 from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.models import Station
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.permissions import Perm, company_of, require
 from aftersales.api.customers import ERRORS
 from aftersales.api.types import PageParams, known_filter, page_of
 from aftersales.billing import actions, customers, selectors
@@ -727,7 +727,7 @@ def _settings(cfg: Any) -> dict[str, Any]:
 @router.get("/settlement/settings", response={200: SettlementSettingsOut, **ERRORS})
 def settings_get(request: AuthedRequest) -> Any:
     require(request.user, Perm.SETTLEMENT_MANAGE)
-    return _settings(selectors.billing_settings(request.user.company_id))  # type: ignore[union-attr]
+    return _settings(selectors.billing_settings(company_of(request.user)))
 
 
 @router.put("/settlement/settings", response={200: SettlementSettingsOut, **ERRORS})

@@ -111,7 +111,7 @@ def order_slots(request: AuthedRequest, order_id: int, params: Query[SlotParams]
     territory with room for the visit (the route is timed with it)."""
     require(request.user, Perm.ORDER_VIEW)
     return selectors.appointment_slots(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         order=order_id,
         days=params.days,
         first=params.first,
@@ -124,7 +124,7 @@ def order_book(request: AuthedRequest, order_id: int, payload: BookIn) -> Any:
     when the window can no longer be served; 409 `late_notice` when a visit we promised
     moves less than the notice hours before it (a dispatcher may `force` with a `reason`)."""
     return actions.appointment_book(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         order=order_id,
         **payload.dict(),
     )
@@ -136,7 +136,7 @@ def order_candidates(request: AuthedRequest, order_id: int, day: dt.date | None 
     travel the visit would add; best first."""
     require(request.user, Perm.ORDER_ASSIGN)
     return selectors.technician_candidates(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         order=order_id,
         day=day,
     )
@@ -146,7 +146,7 @@ def order_candidates(request: AuthedRequest, order_id: int, day: dt.date | None 
 def order_move(request: AuthedRequest, order_id: int, payload: VisitMoveIn) -> Any:
     """Place the visit by hand (technician and start); it is locked for the optimiser."""
     return actions.visit_move(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         order=order_id,
         technician=payload.technician_id,
         start=payload.start,
@@ -169,7 +169,7 @@ def visit_list(request: AuthedRequest, params: Query[VisitParams]) -> Any:
 def plan_propose(request: AuthedRequest, payload: PlanIn) -> Any:
     """Optimise a station's day within the time limit; nothing is assigned until commit."""
     plan = actions.plan_propose(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         station=payload.station_id,
         day=payload.day,
         seconds=payload.seconds,
@@ -193,12 +193,12 @@ def plan_get(request: AuthedRequest, plan_id: int) -> Any:
 def plan_commit(request: AuthedRequest, plan_id: int) -> Any:
     """Assign every planned order through the order actions. 409 `plan_stale` when an order
     changed since the proposal, 409 `plan_not_proposed` when it was already committed."""
-    return actions.plan_commit(actor=request.user, plan=plan_id)  # type: ignore[arg-type]
+    return actions.plan_commit(actor=request.user, plan=plan_id)
 
 
 @router.post("/dispatch/plans/{plan_id}/discard", response={200: PlanOut, **ERRORS})
 def plan_discard(request: AuthedRequest, plan_id: int) -> Any:
-    return actions.plan_discard(actor=request.user, plan=plan_id)  # type: ignore[arg-type]
+    return actions.plan_discard(actor=request.user, plan=plan_id)
 
 
 # --- capacity --------------------------------------------------------------------------------
@@ -281,7 +281,7 @@ def shift_list(request: AuthedRequest, params: Query[RangeParams]) -> Any:
 def shift_set(request: AuthedRequest, payload: ShiftIn) -> Any:
     """Set a technician's hours on a day (replaces that day's shift)."""
     shift = actions.shift_set(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         technician=payload.technician_id,
         day=payload.day,
         start=payload.start,
@@ -293,7 +293,7 @@ def shift_set(request: AuthedRequest, payload: ShiftIn) -> Any:
 
 @router.delete("/dispatch/shifts/{shift_id}", response={204: None, **ERRORS})
 def shift_delete(request: AuthedRequest, shift_id: int) -> Any:
-    actions.shift_delete(actor=request.user, shift=shift_id)  # type: ignore[arg-type]
+    actions.shift_delete(actor=request.user, shift=shift_id)
     return Status(204, None)
 
 
@@ -312,7 +312,7 @@ def leave_add(request: AuthedRequest, payload: LeaveIn) -> Any:
     """Record leave; `affected_orders` are orders with visits planned on those days, which the
     dispatcher must move."""
     done = actions.leave_add(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         technician=payload.technician_id,
         first_day=payload.first_day,
         last_day=payload.last_day,
@@ -325,7 +325,7 @@ def leave_add(request: AuthedRequest, payload: LeaveIn) -> Any:
 
 @router.delete("/dispatch/leave/{leave_id}", response={204: None, **ERRORS})
 def leave_delete(request: AuthedRequest, leave_id: int) -> Any:
-    actions.leave_delete(actor=request.user, leave=leave_id)  # type: ignore[arg-type]
+    actions.leave_delete(actor=request.user, leave=leave_id)
     return Status(204, None)
 
 
@@ -380,7 +380,7 @@ def territory_list(
 def territory_create(request: AuthedRequest, payload: TerritoryIn) -> Any:
     data = payload.dict()
     row = actions.territory_save(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         station=data.pop("station_id"),
         **data,
     )
@@ -391,7 +391,7 @@ def territory_create(request: AuthedRequest, payload: TerritoryIn) -> Any:
 def territory_replace(request: AuthedRequest, territory_id: int, payload: TerritoryIn) -> Any:
     data = payload.dict()
     row = actions.territory_save(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         territory=territory_id,
         station=data.pop("station_id"),
         **data,
@@ -401,7 +401,7 @@ def territory_replace(request: AuthedRequest, territory_id: int, payload: Territ
 
 @router.delete("/dispatch/territories/{territory_id}", response={204: None, **ERRORS})
 def territory_delete(request: AuthedRequest, territory_id: int) -> Any:
-    actions.territory_delete(actor=request.user, territory=territory_id)  # type: ignore[arg-type]
+    actions.territory_delete(actor=request.user, territory=territory_id)
     return Status(204, None)
 
 
@@ -436,7 +436,7 @@ class RequirementOut(Schema):
 @router.get("/dispatch/durations", response={200: list[DurationOut], **ERRORS})
 def duration_list(request: AuthedRequest) -> Any:
     require(request.user, Perm.ORDER_VIEW)
-    return list(ServiceDuration.objects.filter(company_id=company_of(request.user)).order_by("id"))  # type: ignore[union-attr]
+    return list(ServiceDuration.objects.filter(company_id=company_of(request.user)).order_by("id"))
 
 
 @router.put("/dispatch/durations", response={200: DurationOut, **ERRORS})
@@ -444,7 +444,7 @@ def duration_set(request: AuthedRequest, payload: DurationIn) -> Any:
     """Time on site by service type, optionally for a category or a model (most specific
     wins); setting an existing rule replaces its minutes."""
     return actions.service_duration_set(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         service_type=payload.service_type,
         minutes=payload.minutes,
         category=payload.category_id,
@@ -454,22 +454,20 @@ def duration_set(request: AuthedRequest, payload: DurationIn) -> Any:
 
 @router.delete("/dispatch/durations/{duration_id}", response={204: None, **ERRORS})
 def duration_delete(request: AuthedRequest, duration_id: int) -> Any:
-    actions.service_duration_delete(actor=request.user, duration=duration_id)  # type: ignore[arg-type]
+    actions.service_duration_delete(actor=request.user, duration=duration_id)
     return Status(204, None)
 
 
 @router.get("/dispatch/skill-requirements", response={200: list[RequirementOut], **ERRORS})
 def requirement_list(request: AuthedRequest) -> Any:
     require(request.user, Perm.ORDER_VIEW)
-    return list(
-        SkillRequirement.objects.filter(company_id=company_of(request.user)).order_by("id")  # type: ignore[union-attr]
-    )
+    return list(SkillRequirement.objects.filter(company_id=company_of(request.user)).order_by("id"))
 
 
 @router.put("/dispatch/skill-requirements", response={200: RequirementOut, **ERRORS})
 def requirement_set(request: AuthedRequest, payload: RequirementIn) -> Any:
     return actions.skill_requirement_set(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         category=payload.category_id,
         skill=payload.skill_id,
         level=payload.level,
@@ -478,7 +476,7 @@ def requirement_set(request: AuthedRequest, payload: RequirementIn) -> Any:
 
 @router.delete("/dispatch/skill-requirements/{requirement_id}", response={204: None, **ERRORS})
 def requirement_delete(request: AuthedRequest, requirement_id: int) -> Any:
-    actions.skill_requirement_delete(actor=request.user, requirement=requirement_id)  # type: ignore[arg-type]
+    actions.skill_requirement_delete(actor=request.user, requirement=requirement_id)
     return Status(204, None)
 
 
@@ -515,14 +513,14 @@ def _settings_out(row: Any) -> dict[str, Any]:
 @router.get("/dispatch/settings", response={200: SettingsOut, **ERRORS})
 def settings_get(request: AuthedRequest) -> Any:
     require(request.user, Perm.ORDER_VIEW)
-    return _settings_out(capacity.dispatch_settings(request.user.company_id))  # type: ignore[union-attr]
+    return _settings_out(capacity.dispatch_settings(company_of(request.user)))
 
 
 @router.patch("/dispatch/settings", response={200: SettingsOut, **ERRORS})
 def settings_update(request: AuthedRequest, payload: SettingsPatch) -> Any:
     """Change some of the company's dispatch settings (service manager, administrator)."""
     row = actions.dispatch_settings_update(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         **payload.dict(exclude_unset=True),
     )
     return _settings_out(row)

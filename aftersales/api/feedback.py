@@ -85,7 +85,7 @@ def follow_up_list(request: AuthedRequest, params: Query[PageParams]) -> Any:
 @router.post("/follow-ups/{follow_up_id}/calls", response={200: FollowUpOut, **ERRORS})
 def follow_up_call(request: AuthedRequest, follow_up_id: int, payload: CallIn) -> Any:
     row = actions.follow_up_call(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         follow_up=follow_up_id,
         outcome=payload.outcome,
         note=payload.note,
@@ -97,7 +97,7 @@ def follow_up_call(request: AuthedRequest, follow_up_id: int, payload: CallIn) -
 def follow_up_result(request: AuthedRequest, follow_up_id: int, payload: AnswersIn) -> Any:
     """The answers of the call, checked against the script (422 lists what is missing)."""
     row = actions.follow_up_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         follow_up=follow_up_id,
         answers=payload.answers,
     )
@@ -112,7 +112,7 @@ def follow_up_amend(request: AuthedRequest, result_id: int, payload: AmendIn) ->
     if not visible:
         raise NotFound("not_found", _("Not found."))
     row = actions.follow_up_amend(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         result=result_id,
         answers=payload.answers,
         reason=payload.reason,
@@ -176,7 +176,7 @@ def complaint_list(request: AuthedRequest, params: Query[PageParams], status: st
 @router.post("/complaints", response={201: ComplaintOut, **ERRORS})
 def complaint_create(request: AuthedRequest, payload: ComplaintIn) -> Any:
     row = actions.complaint_create(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         customer=payload.customer_id,
         order=payload.order_id,
         source=payload.source,
@@ -203,14 +203,14 @@ def complaint_step(
     the reason in `text`): an invalid complaint does not count in the KPIs."""
     if action in actions.VALIDITY_ACTIONS:
         return actions.complaint_validity_set(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             complaint=complaint_id,
             valid=actions.VALIDITY_ACTIONS[action],
             reason=payload.text,
             version=payload.version,
         )
     return actions.complaint_transition(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         complaint=complaint_id,
         action=action.replace("-", "_"),
         text=payload.text,

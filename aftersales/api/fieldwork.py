@@ -13,7 +13,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from aftersales.accounts.http import AuthedRequest
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.permissions import Perm, company_of, require
 from aftersales.api.customers import ERRORS
 from aftersales.core.errors import NotFound
 from aftersales.core.selectors import get_visible
@@ -195,7 +195,7 @@ def visit_photos(
     """Photos of the visit (multipart): images only, checked by content, re-encoded."""
     order = _order(request, order_id)
     actions.record_photos(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         order=order,
         kind=kind,
         files=list(photos),
@@ -231,13 +231,13 @@ def fee_list(request: AuthedRequest) -> Any:
 
 @router.post("/fees", response={201: FeeOut, **ERRORS})
 def fee_create(request: AuthedRequest, payload: FeeIn) -> Any:
-    row = actions.fee_item_save(actor=request.user, **payload.dict())  # type: ignore[arg-type]
+    row = actions.fee_item_save(actor=request.user, **payload.dict())
     return Status(201, row)
 
 
 @router.put("/fees/{fee_id}", response={200: FeeOut, **ERRORS})
 def fee_update(request: AuthedRequest, fee_id: int, payload: FeeIn) -> Any:
-    return actions.fee_item_save(actor=request.user, fee_item=fee_id, **payload.dict())  # type: ignore[arg-type]
+    return actions.fee_item_save(actor=request.user, fee_item=fee_id, **payload.dict())
 
 
 class FieldSettingsOut(Schema):
@@ -257,10 +257,10 @@ class FieldSettingsIn(Schema):
 @router.get("/field/settings", response={200: FieldSettingsOut, **ERRORS})
 def field_settings_get(request: AuthedRequest) -> Any:
     require(request.user, Perm.ORDER_VIEW)
-    return actions.field_settings(request.user.company_id)  # type: ignore[union-attr]
+    return actions.field_settings(company_of(request.user))
 
 
 @router.patch("/field/settings", response={200: FieldSettingsOut, **ERRORS})
 def field_settings_patch(request: AuthedRequest, payload: FieldSettingsIn) -> Any:
     changes = payload.dict(exclude_none=True)
-    return actions.field_settings_update(actor=request.user, **changes)  # type: ignore[arg-type]
+    return actions.field_settings_update(actor=request.user, **changes)

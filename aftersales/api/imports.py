@@ -91,7 +91,7 @@ def import_export(request: AuthedRequest, customer: Id | None = None) -> Any:
 
     if customer is not None and not customers_visible_to(request.user).filter(pk=customer).exists():
         raise NotFound("not_found", _("Not found."))
-    out = history_export(actor=request.user, customer=customer)  # type: ignore[arg-type]
+    out = history_export(actor=request.user, customer=customer)
     response = HttpResponse(out.text(), content_type="application/jsonl; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="history.jsonl"'
     return response
@@ -110,7 +110,7 @@ def import_report(request: AuthedRequest, import_id: Id) -> Any:
     refusals are reported too); a larger file is checked without the replay."""
     job = actions.history_import_get(actor=request.user, import_id=import_id)
     report = actions.history_check(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         text=actions.stored_text(job),
         replay_rows=job.total <= actions.REPLAY_LIMIT,
         staff=job.staff,
@@ -160,7 +160,7 @@ def import_apply(request: AuthedRequest, import_id: Id) -> Any:
 def external_id_lookup(request: AuthedRequest, kind: str, external_id: str) -> Any:
     """The record (id) the source system called `external_id`: customer, unit, order..."""
     require(request.user, Perm.HISTORY_IMPORT)
-    ids = selectors.object_ids(request.user.company_id, kind, external_id)  # type: ignore[attr-defined]
+    ids = selectors.object_ids(request.user.company_id, kind, external_id)
     if kind not in KIND_LABELS or not ids:
         raise NotFound("not_found", _("Not found."))
     return {"kind": kind, "external_id": external_id, "id": ids[0]}

@@ -174,7 +174,7 @@ def search(
 @router.post("/knowledge/articles", response={201: ArticleOut, **ERRORS})
 def article_create(request: AuthedRequest, payload: ArticleIn) -> Any:
     a = actions.article_create(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         kind=payload.kind,
         title=payload.title,
         body=payload.body,
@@ -206,7 +206,7 @@ def article_update(request: AuthedRequest, article_id: int, payload: ArticlePatc
     fields = {renames.get(k, k): v for k, v in data.items()}
     if "category" in fields and fields["category"] is None:
         fields["category"] = 0
-    a = actions.article_update(actor=request.user, article=article_id, **fields)  # type: ignore[arg-type]
+    a = actions.article_update(actor=request.user, article=article_id, **fields)
     return _out(a)
 
 
@@ -216,7 +216,7 @@ def article_feedback(request: AuthedRequest, article_id: int, payload: FeedbackI
     if payload.order_id:
         order = get_visible(orders_visible_to(request.user), payload.order_id)
     row = actions.article_feedback(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         article=article_id,
         helped=payload.helped,
         order=order,
@@ -271,14 +271,14 @@ def order_suggestions(request: AuthedRequest, order_id: int) -> Any:
 
 @router.post("/orders/{order_id}/knowledge-case", response={201: ArticleOut, **ERRORS})
 def order_case(request: AuthedRequest, order_id: int) -> Any:
-    a = actions.case_from_order(actor=request.user, order=order_id)  # type: ignore[arg-type]
+    a = actions.case_from_order(actor=request.user, order=order_id)
     return Status(201, _out(a))
 
 
 @router.post("/orders/{order_id}/solved-by-phone", response={200: KnowledgeOrderOut, **ERRORS})
 def order_solved(request: AuthedRequest, order_id: int, payload: SolvedIn) -> Any:
     order = actions.order_solved_by_phone(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         order=order_id,
         article=payload.article_id,
         note=payload.note,

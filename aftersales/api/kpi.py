@@ -134,7 +134,7 @@ def kpi_figures(
     d = selectors.definition(code)
     start, end = q.period()
     rows = selectors.figures(
-        company_id=company_of(request.user),  # type: ignore[union-attr]
+        company_id=company_of(request.user),
         code=code,
         period_from=start,
         period_to=end,
@@ -188,7 +188,7 @@ def training_list(request: AuthedRequest) -> Any:
 @router.post("/training-records", response={201: TrainingOut, **ERRORS})
 def training_create(request: AuthedRequest, payload: TrainingIn) -> Any:
     row = actions.training_record_add(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         technician=payload.technician_id,
         course=payload.course,
         hours=payload.hours,
@@ -273,7 +273,7 @@ def run_create(request: AuthedRequest, payload: RunIn) -> Any:
     """Score a closed period with a scheme (from frozen KPI snapshots); the same scheme and
     period again answers the run already made."""
     run = actions.assessment_run_create(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         scheme=payload.scheme_id,
         period_from=payload.period_from,
         period_to=payload.period_to,
@@ -292,7 +292,7 @@ def run_results(request: AuthedRequest, run_id: int) -> Any:
 @router.post("/assessment-results/{result_id}/manual", response={200: KpiResultOut, **ERRORS})
 def result_manual(request: AuthedRequest, result_id: int, payload: ManualIn) -> Any:
     return actions.assessment_manual_set(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         result=result_id,
         code=payload.code,
         value=payload.value,
@@ -302,7 +302,7 @@ def result_manual(request: AuthedRequest, result_id: int, payload: ManualIn) -> 
 @router.post("/assessment-results/{result_id}/adjustments", response={200: KpiResultOut, **ERRORS})
 def result_adjust(request: AuthedRequest, result_id: int, payload: AdjustIn) -> Any:
     return actions.assessment_adjust(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         result=result_id,
         points=payload.points,
         reason=payload.reason,
@@ -313,7 +313,7 @@ def result_adjust(request: AuthedRequest, result_id: int, payload: AdjustIn) -> 
 def run_move(request: AuthedRequest, run_id: int, payload: MoveIn) -> Any:
     """review, send_back (with a reason) or approve (the department head)."""
     run = actions.assessment_run_move(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         run=run_id,
         verb=payload.verb,
         reason=payload.reason,

@@ -285,7 +285,7 @@ def plan_list(request: AuthedRequest) -> Any:
 def plan_create(request: AuthedRequest, payload: MaintenancePlanIn) -> Any:
     data = payload.dict()
     plan = actions.plan_create(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         name=data.pop("name"),
         product_model=data.pop("product_model_id"),
         category=data.pop("category_id"),
@@ -302,13 +302,13 @@ def plan_get(request: AuthedRequest, plan_id: int) -> Any:
 
 @router.post("/maintenance/plans/{plan_id}/rules", response={200: MaintenancePlanOut, **ERRORS})
 def rule_save(request: AuthedRequest, plan_id: int, payload: RuleIn) -> Any:
-    actions.rule_save(actor=request.user, plan=plan_id, **payload.dict())  # type: ignore[arg-type]
+    actions.rule_save(actor=request.user, plan=plan_id, **payload.dict())
     return _plan(_visible_plan(request, plan_id))
 
 
 @router.post("/maintenance/rules/{rule_id}/levels", response={200: MaintenanceLevelOut, **ERRORS})
 def level_add(request: AuthedRequest, rule_id: int, payload: LevelIn) -> Any:
-    level = actions.level_save(actor=request.user, rule=rule_id, **payload.dict())  # type: ignore[arg-type]
+    level = actions.level_save(actor=request.user, rule=rule_id, **payload.dict())
     return {
         "id": level.pk,
         "name": level.name,
@@ -322,7 +322,7 @@ def level_add(request: AuthedRequest, rule_id: int, payload: LevelIn) -> Any:
 def task_add(request: AuthedRequest, level_id: int, payload: TaskIn) -> Any:
     data = payload.dict()
     task = actions.task_save(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         level=level_id,
         part=data.pop("part_id"),
         **data,
@@ -344,7 +344,7 @@ def task_add(request: AuthedRequest, level_id: int, payload: TaskIn) -> Any:
 )
 def plan_transition(request: AuthedRequest, plan_id: int, payload: MaintenanceTransitionIn) -> Any:
     plan = actions.plan_transition(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         plan=plan_id,
         action=payload.action,
         reason=payload.reason,
@@ -366,7 +366,7 @@ def _run(run: Any) -> dict[str, Any]:
 
 @router.post("/maintenance/plans/{plan_id}/generate", response={200: MaintenanceRunOut, **ERRORS})
 def plan_generate(request: AuthedRequest, plan_id: int) -> Any:
-    run = actions.plan_generate_now(actor=request.user, plan=plan_id)  # type: ignore[arg-type]
+    run = actions.plan_generate_now(actor=request.user, plan=plan_id)
     return _run(run)
 
 
@@ -433,7 +433,7 @@ def _entry(e: Any) -> dict[str, Any]:
 def checklist_record(request: AuthedRequest, order_id: int, payload: ChecklistIn) -> Any:
     get_visible(orders_visible_to(request.user), order_id)
     rows = actions.checklist_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         order=order_id,
         answers={
             a.task_id: {"done": a.done, "value": a.value, "note": a.note} for a in payload.answers
@@ -446,7 +446,7 @@ def checklist_record(request: AuthedRequest, order_id: int, payload: ChecklistIn
 @router.post("/orders/{order_id}/checklist/{entry_id}/repair", response={200: EntryOut, **ERRORS})
 def checklist_repair(request: AuthedRequest, order_id: int, entry_id: int) -> Any:
     get_visible(orders_visible_to(request.user), order_id)
-    actions.checklist_open_repair(actor=request.user, entry=entry_id)  # type: ignore[arg-type]
+    actions.checklist_open_repair(actor=request.user, entry=entry_id)
     from aftersales.maintenance.models import ChecklistEntry
 
     return _entry(ChecklistEntry.objects.get(pk=entry_id))
@@ -483,7 +483,7 @@ def contract_list(request: AuthedRequest) -> Any:
 def contract_create(request: AuthedRequest, payload: ContractIn) -> Any:
     data = payload.dict()
     contract = actions.contract_create(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         customer=data.pop("customer_id"),
         units=data.pop("unit_ids"),
         **data,
@@ -506,7 +506,7 @@ def contract_transition(
     request: AuthedRequest, contract_id: int, payload: MaintenanceTransitionIn
 ) -> Any:
     contract = actions.contract_transition(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         contract=contract_id,
         action=payload.action,
         reason=payload.reason,
@@ -517,7 +517,7 @@ def contract_transition(
 @router.post("/maintenance/contracts/{contract_id}/renew", response={201: ContractOut, **ERRORS})
 def contract_renew(request: AuthedRequest, contract_id: int, payload: RenewIn) -> Any:
     new = actions.contract_renew(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         contract=contract_id,
         number=payload.number,
         ends_on=payload.ends_on,
@@ -572,7 +572,7 @@ def campaign_list(request: AuthedRequest) -> Any:
 def campaign_create(request: AuthedRequest, payload: CampaignIn) -> Any:
     data = payload.dict()
     campaign = actions.campaign_create(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         product_models=data.pop("product_model_ids"),
         **data,
     )
@@ -588,7 +588,7 @@ def campaign_get(request: AuthedRequest, campaign_id: int) -> Any:
 
 @router.post("/maintenance/campaigns/{campaign_id}/launch", response={200: CampaignOut, **ERRORS})
 def campaign_launch(request: AuthedRequest, campaign_id: int) -> Any:
-    campaign = actions.campaign_launch(actor=request.user, campaign=campaign_id)  # type: ignore[arg-type]
+    campaign = actions.campaign_launch(actor=request.user, campaign=campaign_id)
     return _campaign(request.user, campaign)
 
 
@@ -639,14 +639,14 @@ def _acceptance(record: Any) -> dict[str, Any]:
 @router.post("/orders/{order_id}/acceptance", response={200: AcceptanceOut, **ERRORS})
 def acceptance_record(request: AuthedRequest, order_id: int, payload: AcceptanceIn) -> Any:
     data = payload.dict()
-    record = actions.acceptance_record(actor=request.user, order=order_id, **data)  # type: ignore[arg-type]
+    record = actions.acceptance_record(actor=request.user, order=order_id, **data)
     return _acceptance(record)
 
 
 @router.post("/orders/{order_id}/acceptance/accept", response={200: AcceptanceOut, **ERRORS})
 def acceptance_accept(request: AuthedRequest, order_id: int, payload: SignatureIn) -> Any:
     record = actions.acceptance_accept(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         order=order_id,
         signature=payload.signature,
         signer_name=payload.signer_name,
@@ -675,7 +675,7 @@ class InstallationUnitOut(Schema):
 def installation_unit(request: AuthedRequest, order_id: int, payload: InstallationUnitIn) -> Any:
     """Create (model and serial) or activate the unit an installation order installs."""
     unit = actions.installation_unit(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         order=order_id,
         serial=payload.serial,
         product_model=payload.product_model_id,

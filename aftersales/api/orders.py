@@ -199,7 +199,7 @@ def _detail(request: AuthedRequest, order: Any) -> dict[str, Any]:
         {"target": t, "due": getattr(order, f"{t}_due"), "state": order.target_state(t)}
         for t in ("respond", "arrive", "resolve")
     ]
-    out["actions"] = actions.available_actions(request.user, order)  # type: ignore[arg-type]
+    out["actions"] = actions.available_actions(request.user, order)
     out["warranty_explanation"] = explain_warranty(
         order.warranty_decision,
         order.warranty_detail,
@@ -216,7 +216,7 @@ def order_create(request: AuthedRequest, payload: OrderIn) -> Any:
     for key in ("customer_id", "unit_id", "fault_code_id", "address_id"):
         data[key[:-3]] = data.pop(key)
     order, created = actions.order_create(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         idempotency_key=request.headers.get("Idempotency-Key"),
         **data,
     )
@@ -254,7 +254,7 @@ def order_bulk(request: AuthedRequest, payload: BulkIn) -> Any:
     """operation `dispatch` (value: station id) or `priority` (value: high/medium/low)."""
     require(request.user, Perm.ORDER_VIEW)
     return actions.orders_bulk(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         order_ids=payload.ids,
         operation=payload.operation,
         value=payload.value,
@@ -275,7 +275,7 @@ def order_update(request: AuthedRequest, order_id: int, payload: OrderPatch) -> 
     for key in ("fault_code_id", "address_id"):
         if key in data:
             data[key[:-3]] = data.pop(key)
-    updated = actions.order_update(actor=request.user, order=order, version=version, **data)  # type: ignore[arg-type]
+    updated = actions.order_update(actor=request.user, order=order, version=version, **data)
     return _detail(request, updated)
 
 
@@ -297,7 +297,7 @@ def unit_open_orders(request: AuthedRequest, unit_id: int, params: Query[PagePar
 def order_reopen(request: AuthedRequest, order_id: int, payload: ReopenIn) -> Any:
     order = get_visible(orders_visible_to(request.user), order_id)
     new = actions.order_reopen(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         order=order,
         reason=payload.reason,
         version=payload.version,
@@ -312,7 +312,7 @@ def order_warranty_override(
     """A service manager replaces the 三包 decision with a reason (recorded and audited)."""
     order = get_visible(orders_visible_to(request.user), order_id)
     changed = actions.order_warranty_override(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         order=order,
         decision=payload.decision,
         reason=payload.reason,
@@ -338,7 +338,7 @@ def order_warranty_fulfil(request: AuthedRequest, order_id: int, payload: Fulfil
     the order's 三包 decision allows; 409 `not_entitled` otherwise."""
     order = get_visible(orders_visible_to(request.user), order_id)
     new_unit = actions.order_warranty_fulfil(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         order=order,
         outcome=payload.outcome,
         new_serial=payload.new_serial,
@@ -364,10 +364,10 @@ def _transition_endpoint(action: str) -> Callable[..., Any]:
                 _("Someone else changed this order; reload it and try again."),
             )
             step = FIELD_STEPS[action]
-            done = step(actor=request.user, order=order)  # type: ignore[operator]
+            done = step(actor=request.user, order=order)
             return _detail(request, done)
         changed = actions.order_transition(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             order=order,
             action=action,
             reason=payload.reason,

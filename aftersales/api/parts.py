@@ -10,7 +10,7 @@ from typing import Any
 from ninja import Field, Query, Router, Schema, Status
 
 from aftersales.accounts.http import AuthedRequest
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.permissions import Perm, company_of, require
 from aftersales.api.customers import ERRORS
 from aftersales.api.types import Id, PageParams, known_filter, page_of
 from aftersales.core import clock
@@ -615,7 +615,7 @@ class PartsSettingsIO(Schema):
 @router.get("/stock/settings", response={200: PartsSettingsIO, **ERRORS})
 def settings_get(request: AuthedRequest) -> Any:
     require(request.user, Perm.STOCK_VIEW)
-    return actions.parts_settings(request.user.company_id)  # type: ignore[union-attr]
+    return actions.parts_settings(company_of(request.user))
 
 
 @router.put("/stock/settings", response={200: PartsSettingsIO, **ERRORS})

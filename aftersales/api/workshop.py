@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 
 from aftersales.accounts.http import AuthedRequest
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.permissions import Perm, company_of, require
 from aftersales.api.customers import ERRORS
 from aftersales.core.errors import PermissionDenied
 from aftersales.core.selectors import get_visible
@@ -116,7 +116,7 @@ def _job_out(request: AuthedRequest, job: WorkshopJob) -> dict[str, Any]:
         "storage_fee": job.storage_fee,
         "loaner_due_at": job.loaner_due_at,
         "version": job.version,
-        "next_steps": actions.bench_available(request.user, job),  # type: ignore[arg-type]
+        "next_steps": actions.bench_available(request.user, job),
     }
 
 
@@ -168,7 +168,7 @@ def job_step(request: AuthedRequest, job_id: int, verb: str, payload: WorkshopSt
     parts_arrived, start_repair, finish_repair, qc_pass, qc_fail)."""
     _workshop_user(request)
     actions.job_step(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         job=job_id,
         verb=verb,
         reason=payload.reason,
@@ -199,7 +199,7 @@ class TicketOut(Schema):
 @router.post("/workshop/tickets", response={201: TicketOut, **ERRORS})
 def ticket_take(request: AuthedRequest, payload: TicketIn) -> Any:
     ticket = actions.ticket_take(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         station=payload.station_id,
         purpose=payload.purpose,
         phone=payload.phone,
@@ -217,7 +217,7 @@ class WorkshopCallIn(Schema):
 def ticket_call(request: AuthedRequest, payload: WorkshopCallIn) -> Any:
     """Call the longest-waiting number to a desk (204: nobody waits)."""
     ticket = actions.ticket_call_next(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         station=payload.station_id,
         desk=payload.desk,
         purpose=payload.purpose,
@@ -266,7 +266,7 @@ def intake(request: AuthedRequest, payload: IntakeIn) -> Any:
     """A walk-in customer hands a unit over at the counter (photos: the page, or attach them
     to the order afterwards)."""
     job, code = actions.counter_intake(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         station=payload.station_id,
         customer=payload.customer_id,
         unit=payload.unit_id,
@@ -299,7 +299,7 @@ class HandOverIn(Schema):
 
 @router.post("/workshop/jobs/{job_id}/hand-over", response={200: JobDetailOut, **ERRORS})
 def hand_over(request: AuthedRequest, job_id: int, payload: HandOverIn) -> Any:
-    actions.job_hand_over(actor=request.user, job=job_id, **payload.dict())  # type: ignore[arg-type]
+    actions.job_hand_over(actor=request.user, job=job_id, **payload.dict())
     return _detail(request, job_id)
 
 
@@ -315,7 +315,7 @@ class DiagnosisIn(Schema):
 
 @router.post("/workshop/jobs/{job_id}/diagnosis", response={200: JobDetailOut, **ERRORS})
 def diagnosis(request: AuthedRequest, job_id: int, payload: DiagnosisIn) -> Any:
-    actions.bench_diagnosis(actor=request.user, job=job_id, **payload.dict())  # type: ignore[arg-type]
+    actions.bench_diagnosis(actor=request.user, job=job_id, **payload.dict())
     return _detail(request, job_id)
 
 
@@ -333,7 +333,7 @@ class QuoteIn(Schema):
 @router.post("/workshop/jobs/{job_id}/quote", response={200: JobDetailOut, **ERRORS})
 def quote(request: AuthedRequest, job_id: int, payload: QuoteIn) -> Any:
     actions.bench_quote(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         job=job_id,
         items=[i.dict() for i in payload.items],
         reason=payload.reason,
@@ -351,7 +351,7 @@ class WorkshopPartIn(Schema):
 @router.post("/workshop/jobs/{job_id}/parts", response={200: JobDetailOut, **ERRORS})
 def part_used(request: AuthedRequest, job_id: int, payload: WorkshopPartIn) -> Any:
     actions.bench_part_used(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         job=job_id,
         part=payload.part_id,
         quantity=payload.quantity,
@@ -369,7 +369,7 @@ class TestIn(Schema):
 
 @router.post("/workshop/jobs/{job_id}/tests", response={200: JobDetailOut, **ERRORS})
 def test_result(request: AuthedRequest, job_id: int, payload: TestIn) -> Any:
-    actions.bench_test(actor=request.user, job=job_id, **payload.dict())  # type: ignore[arg-type]
+    actions.bench_test(actor=request.user, job=job_id, **payload.dict())
     return _detail(request, job_id)
 
 
@@ -388,7 +388,7 @@ class MailInIn(Schema):
 @router.post("/workshop/mail-in", response={201: JobDetailOut, **ERRORS})
 def mail_in(request: AuthedRequest, payload: MailInIn) -> Any:
     job = actions.mail_in_request(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         station=payload.station_id,
         customer=payload.customer_id,
         unit=payload.unit_id,
@@ -407,7 +407,7 @@ class MatchOut(Schema):
 @router.get("/workshop/mail-in/match", response={200: MatchOut, **ERRORS})
 def mail_in_match(request: AuthedRequest, reference: str) -> Any:
     """The request a parcel belongs to (request number or inbound tracking number)."""
-    job = actions.mail_in_match(actor=request.user, reference=reference)  # type: ignore[arg-type]
+    job = actions.mail_in_match(actor=request.user, reference=reference)
     return {"job_id": job.pk, "number": job.order.number}
 
 
@@ -424,9 +424,9 @@ def shipment(request: AuthedRequest, job_id: int, payload: ShipmentIn) -> Any:
     """inbound: the customer's parcel to the workshop; outbound: ship the unit back."""
     fields = payload.dict(exclude={"direction"})
     if payload.direction == "outbound":
-        actions.job_ship_back(actor=request.user, job=job_id, **fields)  # type: ignore[arg-type]
+        actions.job_ship_back(actor=request.user, job=job_id, **fields)
     else:
-        actions.inbound_shipment_record(actor=request.user, job=job_id, **fields)  # type: ignore[arg-type]
+        actions.inbound_shipment_record(actor=request.user, job=job_id, **fields)
     return Status(201, _detail(request, job_id))
 
 
@@ -438,13 +438,13 @@ class ReceiveIn(Schema):
 
 @router.post("/workshop/jobs/{job_id}/receive", response={200: IntakeOut, **ERRORS})
 def receive(request: AuthedRequest, job_id: int, payload: ReceiveIn) -> Any:
-    job, code = actions.mail_in_receive(actor=request.user, job=job_id, **payload.dict())  # type: ignore[arg-type]
+    job, code = actions.mail_in_receive(actor=request.user, job=job_id, **payload.dict())
     return {"job": _detail(request, job.pk), "pickup_code": code}
 
 
 @router.post("/workshop/jobs/{job_id}/deliver", response={200: JobDetailOut, **ERRORS})
 def deliver(request: AuthedRequest, job_id: int) -> Any:
-    actions.job_deliver(actor=request.user, job=job_id)  # type: ignore[arg-type]
+    actions.job_deliver(actor=request.user, job=job_id)
     return _detail(request, job_id)
 
 
@@ -459,7 +459,7 @@ class LendIn(Schema):
 @router.post("/workshop/jobs/{job_id}/loaner", response={201: JobDetailOut, **ERRORS})
 def lend(request: AuthedRequest, job_id: int, payload: LendIn) -> Any:
     actions.loaner_lend(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         job=job_id,
         loaner=payload.loaner_id,
         deposit=payload.deposit,
@@ -517,7 +517,7 @@ def turnaround_list(request: AuthedRequest) -> Any:
     type (the most specific applies: station and type, then station, then type)."""
     require(request.user, Perm.WORKSHOP_RULES)
     return {
-        "default_days": selectors.workshop_settings(request.user.company_id).turnaround_days,
+        "default_days": selectors.workshop_settings(company_of(request.user)).turnaround_days,
         "rules": list(selectors.turnaround_rules(request.user)[:500]),
     }
 

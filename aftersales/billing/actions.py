@@ -10,12 +10,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Field, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -295,6 +295,14 @@ _PRICED_EVENTS = Q(kind__in=PRICED_EVENT_KINDS) | (
 )
 
 
+_InStatement = TypeVar("_InStatement", StatementLine, StatementOrder)
+
+
+def _not_in(qs: QuerySet[_InStatement], statement_id: int | None) -> QuerySet[_InStatement]:
+    """The rows of other statements than this one: all of them while it does not exist yet."""
+    return qs if statement_id is None else qs.exclude(statement_id=statement_id)
+
+
 def _changed_since_snapshot(
     *, station: Station, period: dt.date, statement_id: int | None
 ) -> list[StatementOrder]:
@@ -323,13 +331,12 @@ def _changed_since_snapshot(
         return []
     # When each order's last late change was priced (another statement's generation).
     repriced: dict[int, dt.datetime] = {}
-    for order_id, at in (
+    for order_id, at in _not_in(
         StatementLine.objects.filter(
             kind=LK.LATE_CHANGE, order_id__in=[so.order_id for so in snapshots]
-        )
-        .exclude(statement_id=statement_id)
-        .values_list("order_id", "statement__generated_at")
-    ):
+        ),
+        statement_id,
+    ).values_list("order_id", "statement__generated_at"):
         if order_id not in repriced or at > repriced[order_id]:
             repriced[order_id] = at
     kept = []
@@ -365,8 +372,8 @@ def _build_lines(
     cfg = selectors.billing_settings(company_id)
     rules = selectors.fee_rules(company_id)
     # Not settled by another statement (the unique index on the order answers each probe).
-    settled_elsewhere = StatementOrder.objects.filter(order_id=OuterRef("pk")).exclude(
-        statement_id=statement_id
+    settled_elsewhere = _not_in(
+        StatementOrder.objects.filter(order_id=OuterRef("pk")), statement_id
     )
     orders = selectors.orders_to_price(
         ServiceOrder.objects.filter(
@@ -393,7 +400,7 @@ def _build_lines(
             )
         snapshots.append((order.pk, selectors.facts_as_json(facts[order.pk]), fees.total(priced)))
     # Old-part chargebacks (parts.Chargeback), each once.
-    taken = StatementLine.objects.exclude(statement_id=statement_id)
+    taken = _not_in(StatementLine.objects.all(), statement_id)
     for cb in (
         Chargeback.objects.filter(station=station, created_at__lt=end)
         .exclude(pk__in=taken.filter(chargeback__isnull=False).values("chargeback_id"))
@@ -434,13 +441,12 @@ def _build_lines(
         )
         changed_facts = selectors.order_facts(changed, company_id=company_id)
         already: dict[int, Decimal] = defaultdict(lambda: ZERO)
-        for order_id, amount in (
+        for order_id, amount in _not_in(
             StatementLine.objects.filter(
                 kind=LK.LATE_CHANGE, order_id__in=[so.order_id for so in earlier]
-            )
-            .exclude(statement_id=statement_id)
-            .values_list("order_id", "amount")
-        ):
+            ),
+            statement_id,
+        ).values_list("order_id", "amount"):
             already[order_id] += amount
         for so in earlier:
             if so.order_id not in changed_facts:
@@ -489,9 +495,9 @@ def _build_lines(
             station=station, period__lt=period, status=StatementStatus.ROLLED_OVER
         )
         .exclude(
-            pk__in=StatementLine.objects.filter(carried_from__isnull=False)
-            .exclude(statement_id=statement_id)
-            .values("carried_from_id")
+            pk__in=_not_in(
+                StatementLine.objects.filter(carried_from__isnull=False), statement_id
+            ).values("carried_from_id")
         )
         .order_by("-period")
         .first()
@@ -1441,6 +1447,8 @@ def claim_line_decide(
         )
     with transaction.atomic():
         claim_id = ClaimLine.objects.filter(pk=line_id).values_list("claim_id", flat=True).first()
+        if claim_id is None:
+            raise NotFound("not_found", _("Line not found."))
         claim = WarrantyClaim.objects.select_for_update().filter(pk=claim_id).first()
         if claim is None or claim.company_id != actor.company_id:
             raise NotFound("not_found", _("Line not found."))
@@ -1533,7 +1541,8 @@ def billing_settings_save(*, actor: Any, changes: dict[str, Any]) -> Any:
         for name in SETTINGS_CODES:
             if name in changes:
                 text = str(changes[name] or "").strip()
-                limit = BillingSettings._meta.get_field(name).max_length or 32
+                field = BillingSettings._meta.get_field(name)
+                limit = (field.max_length if isinstance(field, Field) else None) or 32
                 if not text or len(text) > limit:
                     errors.add(name, _("Please fill in (at most %(n)d characters).") % {"n": limit})
                 else:

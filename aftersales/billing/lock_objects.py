@@ -3,6 +3,8 @@ across apps settlement comes after orders and stock (docs/architecture.md's glob
 
 from __future__ import annotations
 
+import datetime as dt
+
 from aftersales.billing.models import Statement
 
 
@@ -10,7 +12,7 @@ def lock_statement(pk: int) -> Statement | None:
     return Statement.objects.select_for_update().filter(pk=pk).first()
 
 
-def lock_statement_of(station_id: int, period: object) -> Statement | None:
+def lock_statement_of(station_id: int, period: dt.date) -> Statement | None:
     return (
         Statement.objects.select_for_update().filter(station_id=station_id, period=period).first()
     )

@@ -84,6 +84,12 @@ def _station_grade(station_id: int) -> str:
     return terms.grade if terms else ""
 
 
+def _done_at(order: ServiceOrder) -> dt.datetime:
+    """When an order to price was completed: it is done, or a preview gave it a moment."""
+    assert order.completed_at is not None
+    return order.completed_at
+
+
 def order_facts(orders: Sequence[ServiceOrder], *, company_id: int) -> dict[int, fees.OrderFacts]:
     """The pricing facts of these orders (loaded with `orders_to_price`), in bulk."""
     from aftersales.parts.models import StockMove
@@ -107,13 +113,14 @@ def order_facts(orders: Sequence[ServiceOrder], *, company_id: int) -> dict[int,
     # Travel once per household and day: the first order (lowest id) of each address and day.
     first_of_household: dict[tuple[Any, dt.date], int] = {}
     for o in sorted(orders, key=lambda o: o.pk):
-        key = (o.address_id or ("customer", o.customer_id), o.completed_at.astimezone(tz).date())
+        key = (o.address_id or ("customer", o.customer_id), _done_at(o).astimezone(tz).date())
         first_of_household.setdefault(key, o.pk)
     out = {}
     for o in orders:
-        local = o.completed_at.astimezone(tz)
+        local = _done_at(o).astimezone(tz)
         day = local.date()
         station = o.station
+        assert station is not None  # an order to price has its station
         if station.pk not in grades:
             grades[station.pk] = _station_grade(station.pk)
         distance = None
@@ -130,7 +137,8 @@ def order_facts(orders: Sequence[ServiceOrder], *, company_id: int) -> dict[int,
                 Point(address.longitude, address.latitude),
             )
             distance = (Decimal(metres) / 1000).quantize(Decimal("0.1"))
-        model = o.unit.product_model if o.unit_id else None
+        model = o.unit.product_model if o.unit is not None else None
+        fault = o.fault_code
         qty, value = parts.get(o.pk, (0, Decimal(0)))
         hour = local.hour
         out[o.pk] = fees.OrderFacts(
@@ -139,8 +147,8 @@ def order_facts(orders: Sequence[ServiceOrder], *, company_id: int) -> dict[int,
             service_type=o.service_type,
             category=model.category.code if model else "",
             product_model=model.code if model else "",
-            fault_code=o.fault_code.code if o.fault_code_id else "",
-            repair_level=o.fault_code.repair_level if o.fault_code_id else "",
+            fault_code=fault.code if fault is not None else "",
+            repair_level=fault.repair_level if fault is not None else "",
             station_grade=grades[station.pk],
             region=station.region.code,
             distance_km=distance,

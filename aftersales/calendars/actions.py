@@ -38,7 +38,7 @@ def calendar_year_load(*, actor: User | None, company_id: int, year: int) -> int
     days written. Every provisional due time is then recomputed."""
     if actor is not None:
         require(actor, Perm.CALENDAR_EDIT)
-        company_id = actor.company_id
+        company_id = company_of(actor)
     try:
         off, work = holidays.statutory_schedule(year)
     except LookupError:
@@ -104,7 +104,8 @@ def calendar_closure_add(*, actor: User, date: dt.date, name: str) -> CalendarDa
     if len(name) > 100:
         errors.add("name", _("At most %(n)d characters.") % {"n": 100})
     errors.raise_if_any()
-    existing = CalendarDay.objects.filter(company_id=company_of(actor), date=date).first()
+    company_id = company_of(actor)
+    existing = CalendarDay.objects.filter(company_id=company_id, date=date).first()
     if existing is not None and existing.kind == DayKind.CLOSURE:
         raise Conflict("closure_exists", _("That day is already a closure."))
     if existing is not None:
@@ -113,28 +114,27 @@ def calendar_closure_add(*, actor: User, date: dt.date, name: str) -> CalendarDa
         day = existing
     else:
         day = CalendarDay.objects.create(
-            company_id=actor.company_id, date=date, kind=DayKind.CLOSURE, name=name
+            company_id=company_id, date=date, kind=DayKind.CLOSURE, name=name
         )
     audit_record(
         actor=actor, action="calendar.closure_add", obj=day, changes={"date": [None, str(date)]}
     )
-    _recompute_after_commit(actor.company_id, provisional_only=False)
+    _recompute_after_commit(company_id, provisional_only=False)
     return day
 
 
 @transaction.atomic
 def calendar_closure_remove(*, actor: User, date: dt.date) -> None:
     require(actor, Perm.CALENDAR_EDIT)
-    day = CalendarDay.objects.filter(
-        company_id=actor.company_id, date=date, kind=DayKind.CLOSURE
-    ).first()
+    company_id = company_of(actor)
+    day = CalendarDay.objects.filter(company_id=company_id, date=date, kind=DayKind.CLOSURE).first()
     if day is None:
         raise NotFound("not_found", _("Not found."))
     audit_record(
         actor=actor, action="calendar.closure_remove", obj=day, changes={"date": [str(date), None]}
     )
     day.delete()
-    _recompute_after_commit(actor.company_id, provisional_only=False)
+    _recompute_after_commit(company_id, provisional_only=False)
 
 
 @transaction.atomic
@@ -142,6 +142,7 @@ def company_hours_set(
     *, actor: User, intervals: list[tuple[str, str]], weekdays: list[int]
 ) -> CompanyHours:
     require(actor, Perm.CALENDAR_EDIT)
+    company_id = company_of(actor)
     errors = Errors()
     clean: list[list[str]] = []
     previous_end = -1
@@ -165,7 +166,7 @@ def company_hours_set(
         errors.add("weekdays", _("Choose working weekdays (Monday = 0 ... Sunday = 6)."))
     errors.raise_if_any()
     hours, _created = CompanyHours.objects.update_or_create(
-        company_id=actor.company_id,
+        company_id=company_id,
         defaults={"intervals": clean, "weekdays": sorted(set(weekdays))},
     )
     audit_record(
@@ -174,5 +175,5 @@ def company_hours_set(
         obj=hours,
         changes={"intervals": [None, clean], "weekdays": [None, sorted(set(weekdays))]},
     )
-    _recompute_after_commit(actor.company_id, provisional_only=False)
+    _recompute_after_commit(company_id, provisional_only=False)
     return hours

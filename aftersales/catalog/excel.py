@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from aftersales.accounts.models import User
+from aftersales.accounts.permissions import company_of
 from aftersales.catalog import actions
 from aftersales.catalog.models import ProductCategory
 from aftersales.catalog.selectors import parts_visible_to
@@ -32,7 +33,7 @@ def import_part_row(actor: User, row: dict[str, Any]) -> Any:
     code = row.get("category")
     if code not in (None, ""):
         category = ProductCategory.objects.filter(
-            company_id=actor.company_id, code=str(code).strip()
+            company_id=company_of(actor), code=str(code).strip()
         ).first()
         if category is None:
             raise ValidationFailed({"category": _("Unknown code: %(code)s") % {"code": code}})

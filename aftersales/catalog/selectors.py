@@ -10,23 +10,32 @@ from aftersales.catalog.models import FaultCode, MainComponent, Part, ProductCat
 
 
 def _company(user: Any) -> int | None:
+    """The user's company; None for a visitor or a user of no company, who sees no rows (the
+    company column is never empty)."""
     if not getattr(user, "is_authenticated", False):
         return None
     return user.company_id
 
 
 def categories_visible_to(user: Any) -> QuerySet[ProductCategory]:
-    return ProductCategory.objects.filter(company_id=_company(user))
+    company = _company(user)
+    if company is None:
+        return ProductCategory.objects.none()
+    return ProductCategory.objects.filter(company_id=company)
 
 
 def product_models_visible_to(user: Any) -> QuerySet[ProductModel]:
-    return ProductModel.objects.filter(category__company_id=_company(user)).select_related(
-        "category"
-    )
+    company = _company(user)
+    if company is None:
+        return ProductModel.objects.none()
+    return ProductModel.objects.filter(category__company_id=company).select_related("category")
 
 
 def components_visible_to(user: Any) -> QuerySet[MainComponent]:
-    return MainComponent.objects.filter(category__company_id=_company(user))
+    company = _company(user)
+    if company is None:
+        return MainComponent.objects.none()
+    return MainComponent.objects.filter(category__company_id=company)
 
 
 def component_names(unit_id: int | None, detail: dict[str, Any] | None = None) -> dict[str, str]:
@@ -44,8 +53,14 @@ def component_names(unit_id: int | None, detail: dict[str, Any] | None = None) -
 
 
 def parts_visible_to(user: Any) -> QuerySet[Part]:
-    return Part.objects.filter(company_id=_company(user))
+    company = _company(user)
+    if company is None:
+        return Part.objects.none()
+    return Part.objects.filter(company_id=company)
 
 
 def fault_codes_visible_to(user: Any) -> QuerySet[FaultCode]:
-    return FaultCode.objects.filter(category__company_id=_company(user)).select_related("category")
+    company = _company(user)
+    if company is None:
+        return FaultCode.objects.none()
+    return FaultCode.objects.filter(category__company_id=company).select_related("category")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -123,7 +124,7 @@ def customer_create(
         errors.add("address_line", _("At most %(n)d characters.") % {"n": 300})
     errors.raise_if_any()
     customer = Customer.objects.create(
-        company_id=actor.company_id,
+        company_id=company_of(actor),
         kind=clean_kind,
         name=clean_name,
         phone=clean_phone,
@@ -418,7 +419,7 @@ def unit_create(
     try:
         with transaction.atomic():
             unit = InstalledUnit.objects.create(
-                company_id=actor.company_id,
+                company_id=company_of(actor),
                 region=owner.region,
                 station=owner.station,
                 **values,
@@ -557,7 +558,7 @@ def unit_meter_record(
         changes={"meter": [None, f"{kind} {amount} @ {read_on}"]},
     )
     for hook in METER_HOOKS:
-        transaction.on_commit(lambda hook=hook: hook(reading.pk))
+        transaction.on_commit(partial(hook, reading.pk))
     return reading
 
 

@@ -16,12 +16,14 @@ name) fall back to a scan, capped like every search (core.selectors.SEARCH_CAP).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection as default_connection
 from django.db import connections
-from django.db.models import CharField, Func, QuerySet
+from django.db.models import CharField, Func, Model, QuerySet
 from django.db.models.expressions import RawSQL
+
+_M = TypeVar("_M", bound=Model)
 
 # (FTS table, source table, column) for SQLite.
 FTS = [
@@ -114,7 +116,7 @@ def _fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def contains(qs: QuerySet[Any], field: str, text: str) -> QuerySet[Any]:
+def contains(qs: QuerySet[_M], field: str, text: str) -> QuerySet[_M]:
     """Rows of `qs` whose `field` (serial or name) contains `text`, through the substring
     index where the database has one and the text is long enough for it."""
     if not text:
@@ -127,6 +129,6 @@ def contains(qs: QuerySet[Any], field: str, text: str) -> QuerySet[Any]:
     return qs.filter(**{f"{field}__contains": text})
 
 
-def phone_ends_with(qs: QuerySet[Any], digits: str) -> QuerySet[Any]:
+def phone_ends_with(qs: QuerySet[_M], digits: str) -> QuerySet[_M]:
     """Customers whose phone ends with these four digits (the expression index)."""
     return qs.annotate(_last4=PhoneLast4("phone")).filter(_last4=digits)

@@ -318,15 +318,17 @@ def _staff(ctx: Ctx, skills: dict[str, Skill]) -> list[dict[str, str]]:
                 phone=mobile(ctx.rng),
             )
     for user in User.objects.filter(role=Role.TECHNICIAN).select_related("station"):
-        station = user.station
-        assert station is not None
+        home_station = user.station
+        assert home_station is not None
         chosen = ctx.rng.sample(all_skills, k=ctx.rng.randint(2, 4))
-        lat, lng = _near(ctx.rng, (station.latitude or 31.2, station.longitude or 121.4), 6)
+        lat, lng = _near(
+            ctx.rng, (home_station.latitude or 31.2, home_station.longitude or 121.4), 6
+        )
         org.technician_profile_set(
             actor=None,
             user=user,
             skills={s: ctx.rng.randint(1, 5) for s in chosen},
-            home_address=f"{station.address.split('区')[0]}区某小区{ctx.rng.randint(1, 30)}栋",
+            home_address=f"{home_station.address.split('区')[0]}区某小区{ctx.rng.randint(1, 30)}栋",
             home_latitude=lat,
             home_longitude=lng,
         )
@@ -492,8 +494,8 @@ def _orders(ctx: Ctx, count: int) -> int:
     agent = User.objects.get(company=ctx.company, username="agent")
     dispatcher = User.objects.get(company=ctx.company, username="dispatcher")
     technicians: dict[int, list[User]] = {}
-    for tech in User.objects.filter(company=ctx.company, role=Role.TECHNICIAN):
-        technicians.setdefault(tech.station_id or 0, []).append(tech)
+    for member in User.objects.filter(company=ctx.company, role=Role.TECHNICIAN):
+        technicians.setdefault(member.station_id or 0, []).append(member)
     units = list(InstalledUnit.objects.filter(company=ctx.company).select_related("product_model"))
     faults: dict[int, list[FaultCode]] = {}
     for code in FaultCode.objects.filter(category__company=ctx.company):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -311,7 +312,7 @@ def auto_assign_retry_sweep(
                 payload={"waited_minutes": int((now - order.created_at).total_seconds() // 60)},
                 at=now,
             )
-            transaction.on_commit(lambda oid=order_id: trigger(auto_assign_task, oid))
+            transaction.on_commit(partial(trigger, auto_assign_task, order_id))
         enqueued.append(order_id)
     return enqueued
 
@@ -582,9 +583,12 @@ def visit_move(
     locked = lock_orders([visible.pk])[visible.pk]
     conf = capacity.dispatch_settings(locked.company_id)
     facts = capacity.OrderFacts(locked.company_id)
-    techs = {t.user_id: t for t in capacity.technician_days([locked.station_id], day)}
+    # As locked: an order of no station (taken away since it was read) has no technicians.
+    station_id = locked.station_id
+    stations = [] if station_id is None else [station_id]
+    techs = {t.user_id: t for t in capacity.technician_days(stations, day)}
     tech = techs.get(int(technician))
-    if tech is None:
+    if tech is None or station_id is None:
         raise ApplicationError("not_working", _("This technician does not work on that day."))
     place, point = capacity.order_place(visible)
     if point is None:
@@ -629,16 +633,17 @@ def visit_move(
                 "the end of the shift)."
             ),
         )
-    order = _assign(actor, locked, tech.user_id, locked.station_id, now)
+    order = _assign(actor, locked, tech.user_id, station_id, now)
     Visit.objects.filter(order=order, ended_at__isnull=True).update(ended_at=now)
     stop = next(st for st in ins[1].stops if st.job == locked.pk)
+    planned_start = capacity.at_seconds(day, stop.start)
     visit = Visit.objects.create(
         order=order,
         technician_id=tech.user_id,
-        station_id=locked.station_id,
+        station_id=station_id,
         day=day,
         sequence=ins[1].jobs.index(locked.pk) + 1,
-        planned_start=capacity.at_seconds(day, stop.start),
+        planned_start=planned_start,
         planned_end=capacity.at_seconds(day, stop.end),
         travel_minutes=stop.travel // 60,
         locked=True,
@@ -651,7 +656,7 @@ def visit_move(
         action="move",
         payload={
             "technician": tech.user_id,
-            "start": visit.planned_start.isoformat(),
+            "start": planned_start.isoformat(),
             "locked": True,
         },
         at=now,
@@ -862,13 +867,14 @@ def territory_save(
         row = Territory(company_id=found_station.company_id, station=found_station)
         before: dict[str, Any] = {}
     else:
-        row = (
+        found = (
             Territory.objects.select_for_update()
             .filter(pk=as_id(territory), station__in=stations_visible_to(actor))
             .first()
         )
-        if row is None:
+        if found is None:
             raise NotFound("not_found", _("Not found."))
+        row = found
         before = snapshot(row, ("station", "name", "postcode_prefixes", "polygon"))
         before["regions"] = sorted(row.regions.values_list("pk", flat=True))
         before["technicians"] = sorted(row.technicians.values_list("user_id", flat=True))
@@ -990,7 +996,7 @@ def skill_requirement_set(
 def skill_requirement_delete(*, actor: User, requirement: Any) -> None:
     require(actor, Perm.DISPATCH_RULES)
     found = SkillRequirement.objects.filter(
-        company_id=actor.company_id, pk=as_id(requirement)
+        company_id=company_of(actor), pk=as_id(requirement)
     ).first()
     if found is None:
         raise NotFound("not_found", _("Not found."))

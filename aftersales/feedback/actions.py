@@ -730,7 +730,11 @@ def _tell_level(row: Complaint, level: int, why: str) -> None:
     role = ESCALATION_ROLES.get(level)
     people = User.objects.filter(company_id=row.company_id, role=role, is_active=True)
     if role == Role.STATION_MANAGER:
-        people = people.filter(station_id=row.station_id)
+        # The complaint's station's managers; of a complaint of no station, those of none.
+        if row.station_id is None:
+            people = people.filter(station__isnull=True)
+        else:
+            people = people.filter(station_id=row.station_id)
     for person in people:
         notify(
             company_id=row.company_id,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -129,11 +129,12 @@ def fee_item_save(
     """Add or change an item of the fee schedule (收费标准). Quotes already made keep the
     price they were made with."""
     require(actor, Perm.FIELD_RULES)
-    row = FeeItem(company_id=company_of(actor))
+    company_id = company_of(actor)
+    row = FeeItem(company_id=company_id)
     if fee_item not in (None, ""):
         found = (
             FeeItem.objects.select_for_update()
-            .filter(pk=as_id(fee_item), company_id=actor.company_id)
+            .filter(pk=as_id(fee_item), company_id=company_id)
             .first()
         )
         if found is None:
@@ -222,8 +223,10 @@ def _record(order: ServiceOrder, now: dt.datetime) -> ServiceRecord:
     found = open_record(order)
     if found is None:
         visit = _live_visit(order)
+        # Opened on the way or on site: the order's technician is assigned by then.
+        technician_id = cast(int, order.technician_id)
         found = ServiceRecord.objects.create(
-            order=order, technician_id=order.technician_id, visit=visit, created_at=now
+            order=order, technician_id=technician_id, visit=visit, created_at=now
         )
     return found
 
@@ -380,9 +383,9 @@ def visit_arrive(
     record.latitude, record.longitude, record.accuracy_m = lat, lng, acc
     address = done.address
     if lat is not None and lng is not None and address and address.latitude is not None:
-        record.distance_m = round(
-            rules.distance_m((lat, lng), (address.latitude, address.longitude))
-        )
+        # An address's coordinates are written in pairs (`validation.clean_coordinates`).
+        address_lng = cast(float, address.longitude)
+        record.distance_m = round(rules.distance_m((lat, lng), (address.latitude, address_lng)))
     _save(record, {"arrived_at", "latitude", "longitude", "accuracy_m", "distance_m"})
     _event(
         done,

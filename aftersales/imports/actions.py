@@ -164,7 +164,7 @@ def history_check(
 ) -> Report:
     """The dry run: what each line would do, or why it is refused. Writes nothing."""
     require(actor, Perm.HISTORY_IMPORT)
-    company = Company.objects.get(pk=actor.company_id)
+    company = Company.objects.get(pk=company_of(actor))
     checks = check_text(company, text)
     if not replay_rows:
         return Report(
@@ -218,7 +218,7 @@ def history_import_create(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationFailed({"file": _("The file is not UTF-8 text (JSON Lines).")}) from None
-    company = Company.objects.get(pk=actor.company_id)
+    company = Company.objects.get(pk=company_of(actor))
     checks = check_text(company, text)
     digest = hashlib.sha256(data).hexdigest()
     stored = f"{digest}.jsonl"

@@ -163,7 +163,7 @@ def address(ctx: Context, check: Check) -> int:
     from aftersales.customers.models import Customer
 
     row = check.row
-    owner = Customer.objects.get(pk=ctx.ref("customer", row["customer"]))
+    owner = Customer.objects.get(pk=ctx.ref("customer", row["customer"]) or 0)
     known = owner.addresses.filter(line=str(row["line"]).strip()).values_list("pk", flat=True)
     if known:  # the same customer's same address: resolved to, not duplicated
         return int(known[0])
@@ -208,7 +208,7 @@ def unit(ctx: Context, check: Check) -> int:
     model = _product_model(ctx, row["model"], row.get("category"))
     # A unit the company already has (same model and serial) is resolved to, if it is the
     # same customer's; the action refuses a serial registered to someone else.
-    owner = ctx.ref("customer", row["customer"])
+    owner = ctx.ref("customer", row["customer"]) or 0
     known = (
         InstalledUnit.objects.filter(
             product_model=model, serial=str(row["serial"]).strip().upper(), customer_id=owner
@@ -280,7 +280,7 @@ def event(ctx: Context, check: Check) -> int | None:
 
     row = check.row
     action = str(row["action"])
-    the_order = ServiceOrder.objects.get(pk=ctx.ref("order", row["order"]))
+    the_order = ServiceOrder.objects.get(pk=ctx.ref("order", row["order"]) or 0)
     reason = str(row.get("reason") or "")
 
     def tech() -> User:
@@ -505,7 +505,7 @@ def follow_up(ctx: Context, check: Check) -> int:
     from aftersales.orders.models import ServiceOrder
 
     row = check.row
-    the_order = ServiceOrder.objects.get(pk=ctx.ref("order", row["order"]))
+    the_order = ServiceOrder.objects.get(pk=ctx.ref("order", row["order"]) or 0)
     task = follow_up_open(order=the_order)
     result = follow_up_record(actor=ctx.actor, follow_up=task, answers=dict(row["answers"]))
     return int(result.pk)

@@ -11,6 +11,8 @@ from aftersales.imports.models import ExternalRef, HistoryImport, ImportIssue
 
 def object_ids(company_id: int | None, kind: str, external_id: str) -> list[int]:
     """The ids (zero or one) of the company's record of `kind` the source called `external_id`."""
+    if company_id is None:  # no company, no records (the column is never empty)
+        return []
     return [
         pk
         for pk in ExternalRef.objects.filter(
@@ -22,6 +24,8 @@ def object_ids(company_id: int | None, kind: str, external_id: str) -> list[int]
 
 def external_ids(company_id: int | None, kind: str, object_ids: list[int]) -> dict[int, str]:
     """object id -> external id, for the records that have one."""
+    if company_id is None:
+        return {}
     rows = ExternalRef.objects.filter(company_id=company_id, kind=kind, object_id__in=object_ids)
     return {r.object_id: r.external_id for r in rows if r.object_id is not None}
 

@@ -48,7 +48,7 @@ def history_upload(request: AuthedRequest) -> HttpResponse:
     if upload is None:
         raise ApplicationError("no_file", _("Choose a file to import."))
     job = actions.history_import_create(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         name=upload.name or "",
         data=upload.read(),
     )
@@ -56,9 +56,9 @@ def history_upload(request: AuthedRequest) -> HttpResponse:
 
 
 def _report(request: AuthedRequest, pk: int) -> tuple[actions.HistoryImport, actions.Report]:
-    job = actions.history_import_get(actor=request.user, import_id=pk)  # type: ignore[arg-type]
+    job = actions.history_import_get(actor=request.user, import_id=pk)
     report = actions.history_check(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         text=actions.stored_text(job),
         replay_rows=job.total <= actions.REPLAY_LIMIT,
         staff=job.staff,
@@ -71,7 +71,7 @@ def _report(request: AuthedRequest, pk: int) -> tuple[actions.HistoryImport, act
 
 @page(Perm.HISTORY_IMPORT)
 def history_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    job = actions.history_import_get(actor=request.user, import_id=pk)  # type: ignore[arg-type]
+    job = actions.history_import_get(actor=request.user, import_id=pk)
     context: dict[str, object] = {"job": job, "outcomes": OUTCOMES}
     if job.status == ImportStatus.CHECKED:
         _job, report = _report(request, pk)
@@ -132,7 +132,7 @@ def history_template(request: AuthedRequest) -> HttpResponse:
 def history_apply(request: AuthedRequest, pk: int) -> HttpResponse:
     from aftersales.imports.tasks import history_import_task
 
-    job = actions.history_import_get(actor=request.user, import_id=pk)  # type: ignore[arg-type]
+    job = actions.history_import_get(actor=request.user, import_id=pk)
     trigger(history_import_task, job.pk)
     return redirect("history-detail", pk=job.pk)
 
@@ -145,7 +145,7 @@ def history_find(request: AuthedRequest) -> HttpResponse:
         selectors.object_ids(request.user.company_id, kind, external_id)
         if kind in RECORD_PAGES
         else []
-    )  # type: ignore[union-attr]
+    )
     if not ids:
         raise NotFound("not_found", _("No record has this external id."))
     return redirect(reverse(RECORD_PAGES[kind], kwargs={"pk": ids[0]}))

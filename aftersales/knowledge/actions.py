@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import User
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.permissions import Perm, company_of, require
 from aftersales.catalog.models import FaultCode, Part, ProductCategory, ProductModel
 from aftersales.core import clock
 from aftersales.core.errors import Conflict, NotFound, PermissionDenied, check_version
@@ -171,7 +171,7 @@ def article_create(
     text = _clean_text(errors, title=title, body=body, tags=tags)
     links = _clean_links(
         errors,
-        actor.company_id,
+        company_of(actor),
         category=category,
         product_models=product_models or [],
         fault_codes=fault_codes or [],
@@ -180,7 +180,7 @@ def article_create(
     errors.raise_if_any()
     now = clock.now()
     article = Article.objects.create(
-        company_id=actor.company_id,
+        company_id=company_of(actor),
         kind=kind,
         language=language,
         category=links.get("category"),
@@ -238,7 +238,7 @@ def article_update(
     text = _clean_text(errors, title=title, body=body, tags=tags)
     links = _clean_links(
         errors,
-        actor.company_id,
+        company_of(actor),
         category=category,
         product_models=product_models,
         fault_codes=fault_codes,
@@ -380,11 +380,12 @@ def _order_secrets(order: ServiceOrder) -> list[str]:
         out += [*cases.secrets_of_name(contact.name), contact.phone]
     for address in customer.addresses.all():
         out.append(address.line)
-    if order.unit_id:
-        out.append(order.unit.serial)
-        if order.unit.address_id:
-            out.append(order.unit.address.line)
-    if order.address_id:
+    unit = order.unit
+    if unit is not None:
+        out.append(unit.serial)
+        if unit.address is not None:
+            out.append(unit.address.line)
+    if order.address is not None:
         out.append(order.address.line)
     return [s for s in out if s]
 
@@ -403,7 +404,7 @@ def _case_source(order: ServiceOrder) -> tuple[cases.CaseSource, list[Any], list
     used: dict[int, Part] = {}
     for move in order.stock_moves.filter(kind=MoveKind.ISSUE).select_related("part"):
         used.setdefault(move.part_id, move.part)
-    model = order.unit.product_model if order.unit_id else None
+    model = order.unit.product_model if order.unit is not None else None
     src = cases.CaseSource(
         number=order.number,
         category=model.category.name if model else "",
@@ -449,7 +450,7 @@ def case_from_order(*, actor: User, order: ServiceOrder | int) -> Article:
     from aftersales.orders.selectors import orders_visible_to
 
     require(actor, Perm.KNOWLEDGE_DRAFT)
-    pk = getattr(order, "pk", order)
+    pk = order.pk if isinstance(order, ServiceOrder) else order
     found = (
         orders_visible_to(actor)
         .select_related("customer", "address", "unit__product_model__category", "unit__address")
@@ -469,7 +470,7 @@ def case_from_order(*, actor: User, order: ServiceOrder | int) -> Article:
         )
     src, codes, used = _case_source(found)
     title, body = cases.case_text(src, _headings())
-    model = found.unit.product_model if found.unit_id else None
+    model = found.unit.product_model if found.unit is not None else None
     article = article_create(
         actor=actor,
         kind=Kind.CASE,
@@ -501,7 +502,7 @@ def article_feedback(
 ) -> ArticleFeedback:
     """“This helped / did not help” (once per person and order); ranks the article."""
     require(actor, Perm.KNOWLEDGE_VIEW)
-    pk = getattr(article, "pk", article)
+    pk = article.pk if isinstance(article, Article) else article
     found = articles_visible_to(actor).filter(pk=pk, status=Status.PUBLISHED).first()
     if found is None:
         raise NotFound("not_found", _("Not found."))
@@ -526,7 +527,7 @@ def order_solved_by_phone(
     from aftersales.orders.actions import order_transition
     from aftersales.orders.selectors import orders_visible_to
 
-    pk = getattr(order, "pk", order)
+    pk = order.pk if isinstance(order, ServiceOrder) else order
     found = orders_visible_to(actor).filter(pk=pk).first()
     if found is None:
         raise NotFound("not_found", _("Not found."))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -56,6 +56,8 @@ from aftersales.parts.choices import ReturnStatus
 from aftersales.parts.models import PartsRequestEvent, ReturnEvent, ReturnObligation
 
 MonthlyRow = KpiMonthly | KpiMonthlyProduct
+# One rollup's row type, the same throughout a call (its rows go back to its own table).
+RowT = TypeVar("RowT", KpiMonthly, KpiMonthlyProduct)
 
 DIM_COLUMNS = (
     "station_id",
@@ -176,9 +178,24 @@ def _add_into(total: Deltas, part: Deltas, sign: int) -> None:
             got[2] += sign * c
 
 
+# One overload per rollup, so that a loop over MONTHLY_ROLLUPS (a model of either) type-checks.
+@overload
 def _apply_monthly(
     company_id: int,
-    model: type[MonthlyRow],
+    model: type[KpiMonthly],
+    dims: tuple[str, ...],
+    delta: dict[MonthKey, list[Any]],
+) -> None: ...
+@overload
+def _apply_monthly(
+    company_id: int,
+    model: type[KpiMonthlyProduct],
+    dims: tuple[str, ...],
+    delta: dict[MonthKey, list[Any]],
+) -> None: ...
+def _apply_monthly(
+    company_id: int,
+    model: type[RowT],
     dims: tuple[str, ...],
     delta: dict[MonthKey, list[Any]],
 ) -> None:
@@ -187,11 +204,14 @@ def _apply_monthly(
     by_kpi: dict[str, set[dt.date]] = {}
     for key in delta:
         by_kpi.setdefault(key[0], set()).add(key[1])
-    existing: dict[MonthKey, Any] = {}
+    existing: dict[MonthKey, RowT] = {}
+    kept: RowT  # declared: mypy infers no type for the loop over a constrained type's rows
     for kpi, months in by_kpi.items():
-        for row in model.objects.filter(company_id=company_id, kpi=kpi, month__in=sorted(months)):
-            existing[(row.kpi, row.month, *(getattr(row, c) for c in dims))] = row
-    create, update, gone = [], [], []
+        for kept in model.objects.filter(company_id=company_id, kpi=kpi, month__in=sorted(months)):
+            existing[(kept.kpi, kept.month, *(getattr(kept, c) for c in dims))] = kept
+    create: list[RowT] = []
+    update: list[RowT] = []
+    gone: list[int] = []
     for key, (num, den, count) in delta.items():
         row = existing.get(key)
         if row is None:
@@ -576,7 +596,7 @@ def training_record_add(
     errors = Errors()
     tech_id = technician.pk if isinstance(technician, User) else technician
     tech = User.objects.filter(
-        pk=tech_id, company_id=actor.company_id, role=Role.TECHNICIAN
+        pk=tech_id, company_id=company_of(actor), role=Role.TECHNICIAN
     ).first()
     if tech is None:
         errors.add("technician", _("Choose a technician."))
@@ -589,8 +609,9 @@ def training_record_add(
     if date > clock.today():
         errors.add("date", _("The date is in the future."))
     errors.raise_if_any()
+    assert tech is not None  # no technician is an error above
     row = TrainingRecord.objects.create(
-        company_id=actor.company_id,
+        company_id=company_of(actor),
         technician=tech,
         course=course.strip()[:200],
         hours=hours,
@@ -810,7 +831,7 @@ def _draft_result(actor: User, result: AssessmentResult | int) -> AssessmentResu
     found = (
         AssessmentResult.objects.select_for_update()
         .select_related("run")
-        .filter(pk=pk, run__company_id=actor.company_id)
+        .filter(pk=pk, run__company_id=company_of(actor))
         .first()
     )
     if found is None:
@@ -937,7 +958,7 @@ def self_assessment_save(
     errors.raise_if_any()
     result = gbt27922.evaluate(used, {c: e["answer"] for c, e in clean.items()})
     row = SelfAssessment.objects.create(
-        company_id=actor.company_id,
+        company_id=company_of(actor),
         table=used,
         answers=clean,
         score=result.score,

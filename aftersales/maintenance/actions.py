@@ -18,6 +18,7 @@ import secrets
 from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -161,13 +162,13 @@ def plan_create(
     _plan_values(plan, {"name": name, **fields}, errors)
     if product_model not in (None, ""):
         plan.product_model = ProductModel.objects.filter(
-            pk=as_id(product_model), category__company_id=actor.company_id
+            pk=as_id(product_model), category__company_id=company_of(actor)
         ).first()
         if plan.product_model is None:
             errors.add("product_model", _("Unknown product model."))
     if category not in (None, ""):
         plan.category = ProductCategory.objects.filter(
-            pk=as_id(category), company_id=actor.company_id
+            pk=as_id(category), company_id=company_of(actor)
         ).first()
         if plan.category is None:
             errors.add("category", _("Unknown product category."))
@@ -189,7 +190,7 @@ def plan_create(
 def _locked_plan(actor: User, plan: Any) -> MaintenancePlan:
     found = (
         MaintenancePlan.objects.select_for_update()
-        .filter(pk=as_id(plan), company_id=actor.company_id)
+        .filter(pk=as_id(plan), company_id=company_of(actor))
         .first()
     )
     if found is None:
@@ -343,7 +344,7 @@ def level_save(
     base level, which each rule has once)."""
     require(actor, Perm.MAINTENANCE_PLANS)
     the_rule = MaintenanceRule.objects.filter(
-        pk=as_id(rule), plan__company_id=actor.company_id
+        pk=as_id(rule), plan__company_id=company_of(actor)
     ).first()
     if the_rule is None:
         raise NotFound("not_found", _("Unknown rule."))
@@ -395,7 +396,7 @@ def task_save(
     require(actor, Perm.MAINTENANCE_PLANS)
     the_level = (
         MaintenanceLevel.objects.select_related("rule")
-        .filter(pk=as_id(level), rule__plan__company_id=actor.company_id)
+        .filter(pk=as_id(level), rule__plan__company_id=company_of(actor))
         .first()
     )
     if the_level is None:
@@ -451,7 +452,7 @@ def unit_plan_override(
     the_plan = None
     if plan not in (None, ""):
         the_plan = MaintenancePlan.objects.filter(
-            pk=as_id(plan), company_id=actor.company_id
+            pk=as_id(plan), company_id=company_of(actor)
         ).first()
         if the_plan is None:
             errors.add("plan", _("Unknown maintenance plan."))
@@ -1711,7 +1712,7 @@ def contract_create(
 def _locked_contract(actor: User, contract: Any) -> ServiceContract:
     found = (
         ServiceContract.objects.select_for_update()
-        .filter(pk=as_id(contract), company_id=actor.company_id)
+        .filter(pk=as_id(contract), company_id=company_of(actor))
         .first()
     )
     if found is None:
@@ -1813,7 +1814,7 @@ def contracts_sweep(*, today: dt.date | None = None) -> dict[str, int]:
                 action="renewal_due",
                 payload={"ends_on": row.ends_on.isoformat()},
             )
-            transaction.on_commit(lambda row=row: _tell_renewal(row.pk))
+            transaction.on_commit(partial(_tell_renewal, row.pk))
             told += 1
     for pk in list(
         ServiceContract.objects.filter(status=ContractStatus.ACTIVE, ends_on__lt=today).values_list(
@@ -2100,7 +2101,7 @@ def campaign_create(
         errors.add("product_models", gettext("Choose the units: a model, a range or a list."))
     errors.raise_if_any()
     campaign = Campaign.objects.create(
-        company_id=actor.company_id,
+        company_id=company_of(actor),
         name=name,
         kind=kind,
         work=work,
@@ -2126,7 +2127,7 @@ def campaign_create(
 def _locked_campaign(actor: User, campaign: Any) -> Campaign:
     found = (
         Campaign.objects.select_for_update()
-        .filter(pk=as_id(campaign), company_id=actor.company_id)
+        .filter(pk=as_id(campaign), company_id=company_of(actor))
         .first()
     )
     if found is None:
@@ -2196,7 +2197,7 @@ def campaign_orders_create(*, campaign: Any, limit: int = 100000) -> int:
                 continue
             row.order = order
             row.save(update_fields=["order"])
-            transaction.on_commit(lambda pk=row.pk: _campaign_tell(pk))
+            transaction.on_commit(partial(_campaign_tell, row.pk))
             made += 1
     return made
 
@@ -2254,7 +2255,7 @@ def campaign_unit_mark(
     require(actor, Perm.ORDER_EDIT)
     row = (
         CampaignUnit.objects.select_for_update()
-        .filter(pk=as_id(campaign_unit), campaign__company_id=actor.company_id)
+        .filter(pk=as_id(campaign_unit), campaign__company_id=company_of(actor))
         .first()
     )
     if row is None:
@@ -2463,7 +2464,11 @@ def installation_unit(
     on = installed_on or clock.today()
     writer = planner_user(locked.company_id)
     errors = Errors()
-    unit = InstalledUnit.objects.select_for_update().filter(pk=locked.unit_id).first()
+    unit = (
+        InstalledUnit.objects.select_for_update().filter(pk=locked.unit_id).first()
+        if locked.unit_id is not None
+        else None
+    )
     if unit is None:
         model = (
             ProductModel.objects.select_related("category")
@@ -2510,7 +2515,7 @@ def installation_unit(
             actor=writer,
             unit=unit,
             kind=meter_kind or "hours",
-            value=meter_value,  # type: ignore[arg-type]
+            value=meter_value,
             read_on=on,
             source="visit",
             reference=locked.number,
@@ -2597,7 +2602,7 @@ def service_done_record(*, actor: User, unit: Any, order: Any) -> MaintenanceVis
     locked = (
         InstalledUnit.objects.select_for_update()
         .select_related("product_model")
-        .filter(pk=as_id(unit), company_id=actor.company_id)
+        .filter(pk=as_id(unit), company_id=company_of(actor))
         .first()
     )
     if locked is None:

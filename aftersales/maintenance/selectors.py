@@ -3,7 +3,7 @@ always through the user's scope."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Count, Q, QuerySet
 
@@ -24,12 +24,16 @@ from aftersales.maintenance.models import (
     CampaignUnit,
     ChecklistEntry,
     GenerationRun,
+    LevelTask,
     MaintenancePlan,
     MaintenanceVisit,
     ServiceContract,
     UnitSchedule,
 )
 from aftersales.orders.models import ServiceOrder
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 def plans_visible_to(user: Any) -> QuerySet[MaintenancePlan]:
@@ -117,6 +121,11 @@ def unit_schedule(user: Any, unit: Any) -> dict[str, Any]:
     }
 
 
+class ChecklistRow(TypedDict):
+    task: LevelTask
+    entry: ChecklistEntry | None
+
+
 def checklist_for(order: ServiceOrder) -> dict[str, Any] | None:
     """The level's tasks and the answers given so far on a planned service's visit."""
     visit = (
@@ -127,7 +136,7 @@ def checklist_for(order: ServiceOrder) -> dict[str, Any] | None:
     if visit is None:
         return None
     entries = {e.task_id: e for e in ChecklistEntry.objects.filter(visit=visit)}
-    rows = []
+    rows: list[ChecklistRow] = []
     for task in visit.level.tasks.select_related("part").all() if visit.level else []:
         rows.append({"task": task, "entry": entries.get(task.pk)})
     reading = latest_meter(visit.unit_id, visit.plan.meter_kind)
@@ -142,7 +151,13 @@ def checklist_for(order: ServiceOrder) -> dict[str, Any] | None:
     }
 
 
-def contracts_visible_to(user: Any) -> QuerySet[ServiceContract]:
+class ContractCounts(TypedDict):
+    unit_count: int
+
+
+def contracts_visible_to(
+    user: Any,
+) -> QuerySet[WithAnnotations[ServiceContract, ContractCounts]]:
     from aftersales.customers.selectors import customers_visible_to
 
     return (
@@ -247,7 +262,7 @@ def acceptance_for(order: ServiceOrder) -> dict[str, Any] | None:
         "items": items,
         "measurements": (record.measurements if record else []) + [{}] * 3,
         "defects": defects,
-        "ready": bool(record)
+        "ready": record is not None
         and record.status == "defects"
         and all(d.order.status in REOPENABLE for d in defects),
     }

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -313,14 +313,14 @@ def _create(
     now = created_at or clock.now()
     region_id = (addr.region_id if addr and addr.region_id else None) or cust.region_id
     rule = sla.select_policy(
-        intake.sla_rules(actor.company_id),
+        intake.sla_rules(company_of(actor)),
         priority=priority,
         service_type=service_type,
         region_id=region_id,
         contract_level=contract_level or "",
     )
     order = ServiceOrder(
-        company_id=actor.company_id,
+        company_id=company_of(actor),
         channel=channel,
         service_type=service_type,
         priority=priority,
@@ -391,7 +391,7 @@ def _intake_fault_code(
     if fault_code in (None, ""):
         return None
     code = FaultCode.objects.filter(
-        pk=getattr(fault_code, "pk", fault_code), category__company_id=actor.company_id
+        pk=getattr(fault_code, "pk", fault_code), category__company_id=company_of(actor)
     ).first()
     if code is None:
         errors.add("fault_code", _("Unknown fault code."))
@@ -693,7 +693,8 @@ def _step_pause(move: _Move) -> None:
     move.errors.raise_if_any()
     move.order.status_before_pause = move.before
     move.fields.add("status_before_pause")
-    _sources, target = TRANSITIONS[move.verb]
+    # The pausing verbs (wait_parts, wait_customer) move to a status; only resume's is None.
+    target = cast(str, TRANSITIONS[move.verb][1])
     OrderPause.objects.create(order=move.order, status=target, started_at=move.now)
 
 

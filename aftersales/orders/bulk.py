@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import User
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.permissions import Perm, company_of, require
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError, Conflict
 from aftersales.core.validation import Errors, ValidationFailed
@@ -98,8 +98,9 @@ def orders_create_bulk(
     result = BulkResult()
     if not requests:
         return result
-    if calendars is None or calendars.company_id != actor.company_id:
-        calendars = Calendars(actor.company_id)
+    company_id = company_of(actor)
+    if calendars is None or calendars.company_id != company_id:
+        calendars = Calendars(company_id)
     try:
         with transaction.atomic():
             _create_batch(actor, requests, result, calendars)
@@ -122,12 +123,13 @@ def orders_create_bulk(
 def _create_batch(
     actor: User, requests: Sequence[OrderRequest], result: BulkResult, calendars: Calendars
 ) -> None:
+    company_id = company_of(actor)
     scoped = {r.key: caller_key(actor, r.key) for r in requests}
     fingerprints = {r.key: _fingerprint_of(r) for r in requests}
     existing = {
         o.idempotency_key: o
         for o in ServiceOrder.objects.filter(
-            company_id=actor.company_id, idempotency_key__in=list(scoped.values())
+            company_id=company_id, idempotency_key__in=list(scoped.values())
         )
     }
     customers = {
@@ -144,7 +146,7 @@ def _create_batch(
         "-id"
     ):
         defaults[a.customer_id] = a
-    rules = sla_rules(actor.company_id)
+    rules = sla_rules(company_id)
     now = clock.now()
     fresh: list[tuple[OrderRequest, ServiceOrder, dict[str, Any]]] = []
     for r in requests:
@@ -182,7 +184,7 @@ def _create_batch(
             contract_level=contract_level,
         )
         order = ServiceOrder(
-            company_id=actor.company_id,
+            company_id=company_id,
             channel=r.channel,
             service_type=r.service_type,
             priority=r.priority,

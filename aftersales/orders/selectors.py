@@ -194,7 +194,8 @@ def order_filter_capped(
             units.append(
                 search.contains(InstalledUnit.objects.all(), "serial", serial).values("pk")
             )
-        parts = [
+        # `.values("pk")` lookups and, for a name, whole-row ones: the UNION reads the pk of each.
+        parts: list[QuerySet[ServiceOrder, Any]] = [
             qs.filter(number=text).values("pk"),
             qs.filter(unit_id__in=matching_ids(*units)).values("pk"),
         ]

@@ -6,6 +6,7 @@ order (its rules, pauses and calendar) is `orders/intake.py`, shared with intake
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -233,7 +234,7 @@ def _escalate(pk: int, now: dt.datetime) -> int:
             },
             at=now,
         )
-        transaction.on_commit(lambda o=order.pk, t=target, lv=level: _notify_escalation(o, t, lv))
+        transaction.on_commit(partial(_notify_escalation, order.pk, target, level))
     order.escalation = escalation
     intake.apply_plan(order)
     order.save(update_fields=["escalation", "next_escalation_at"])

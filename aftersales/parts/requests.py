@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import User
+from aftersales.accounts.permissions import company_of
 from aftersales.catalog.models import Part
 from aftersales.core import clock
 from aftersales.core.errors import Conflict, NotFound, PermissionDenied
@@ -82,7 +83,7 @@ def parts_request_submit(
     warranty = bool(found_order and found_order.warranty_decision in FREE_TO_CUSTOMER)
     value = sum((p.price * q for p, q in wanted.values()), Decimal("0.00"))
     request = PartsRequest.objects.create(
-        company_id=actor.company_id,
+        company_id=company_of(actor),
         station_id=dst.station_id,
         target=dst,
         order=found_order,
@@ -171,7 +172,7 @@ def parts_request_approve(
     )
     _ship_backorders(actor, row, lines, found_src, now)
     if row.order_id:
-        _pause_order_for_parts(row, now)
+        _pause_order_for_parts(row, row.order_id, now)
     return row
 
 
@@ -222,9 +223,9 @@ def parts_request_ship(
     return _ship_backorders(actor, row, lines, found_src, now)
 
 
-def _pause_order_for_parts(row: PartsRequest, now: dt.datetime) -> None:
+def _pause_order_for_parts(row: PartsRequest, order_id: int, now: dt.datetime) -> None:
 
-    order = ServiceOrder.objects.get(pk=row.order_id)
+    order = ServiceOrder.objects.get(pk=order_id)
     if order.status in PAUSABLE:
         order_wait_parts(
             actor=None,
@@ -234,10 +235,10 @@ def _pause_order_for_parts(row: PartsRequest, now: dt.datetime) -> None:
         )
 
 
-def _request_received(actor: User, transfer: Transfer, now: dt.datetime) -> None:
-    """A shipment of a request arrived: count it; when every approved unit is in, the request
-    is fulfilled and an order waiting only for these parts resumes."""
-    line = PartsRequestLine.objects.select_related("request").get(pk=transfer.request_line_id)
+def _request_received(actor: User, transfer: Transfer, line_id: int, now: dt.datetime) -> None:
+    """A shipment of a request (its line `line_id`) arrived: count it; when every approved unit
+    is in, the request is fulfilled and an order waiting only for these parts resumes."""
+    line = PartsRequestLine.objects.select_related("request").get(pk=line_id)
     row = lock_request(line.request_id)
     assert row is not None
     line.received += transfer.quantity
@@ -246,12 +247,12 @@ def _request_received(actor: User, transfer: Transfer, now: dt.datetime) -> None
     if all(x.received >= x.approved for x in lines):
         _apply_request(row, "fulfil", actor=actor, at=now)
         if row.order_id:
-            _resume_order(row, now)
+            _resume_order(row, row.order_id, now)
 
 
-def _resume_order(row: PartsRequest, now: dt.datetime) -> None:
+def _resume_order(row: PartsRequest, order_id: int, now: dt.datetime) -> None:
 
-    order = ServiceOrder.objects.get(pk=row.order_id)
+    order = ServiceOrder.objects.get(pk=order_id)
     still_waiting = PartsRequest.objects.filter(
         order_id=order.pk, status__in=(RequestStatus.SUBMITTED, RequestStatus.APPROVED)
     ).exists()

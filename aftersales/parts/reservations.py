@@ -56,7 +56,7 @@ def stock_reserve(
     level.reserved += q
     level.save(update_fields=["reserved"])
     row = Reservation.objects.create(
-        company_id=actor.company_id,
+        company_id=company_of(actor),
         warehouse=found,
         part=found_part,
         order=found_order,

@@ -199,11 +199,12 @@ def returns_charge_overdue(*, now: dt.datetime | None = None, limit: int = 1000)
 
 
 @transaction.atomic
-def parts_settings_update(*, actor: User, return_days: int) -> PartsSettings:
-    """Days a station has to send an old part back (applies to parts issued from now on)."""
+def parts_settings_update(*, actor: User, return_days: int | str | None) -> PartsSettings:
+    """Days a station has to send an old part back (applies to parts issued from now on); as
+    a number or the text of a form."""
     require(actor, Perm.WAREHOUSE_EDIT)
     try:
-        days = int(return_days)
+        days = int(return_days or 0)
     except (TypeError, ValueError):
         days = 0
     if not 1 <= days <= 365:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Region, Station, User
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.permissions import Perm, company_of, require
 from aftersales.core import clock
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import Conflict, PermissionDenied
@@ -71,7 +71,7 @@ def warehouse_create(
         errors.add("name", _("This field is required."))
     if kind not in WarehouseKind.values:
         errors.add("kind", _("Unknown kind."))
-    company = actor.company_id
+    company = company_of(actor)
     region_row = Region.objects.filter(company_id=company, pk=as_id(region)).first()
     station_row = Station.objects.filter(company_id=company, pk=as_id(station)).first()
     tech_row = User.objects.filter(

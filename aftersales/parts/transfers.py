@@ -103,5 +103,5 @@ def transfer_receive(*, actor: User, transfer: Any, now: dt.datetime | None = No
         transfer=locked,
     )
     if locked.request_line_id:
-        _request_received(actor, locked, now)
+        _request_received(actor, locked, locked.request_line_id, now)
     return locked

@@ -137,10 +137,9 @@ def rewrite(
     audited: Q = Q(object_type=customer._meta.label_lower, object_id=str(customer.pk))
     for label, lookup in sections:
         model = apps.get_model(label)
+        base: models.QuerySet[models.Model] = models.QuerySet(model).filter(**{lookup: customer.pk})
         if not issubclass(model, AppendOnlyModel):
-            pks = (
-                models.QuerySet(model).filter(**{lookup: customer.pk}).values_list("pk", flat=True)
-            )
+            pks = base.values_list("pk", flat=True)
             audited |= Q(object_type=model._meta.label_lower, object_id__in=[str(p) for p in pks])
         fields = _text_fields(model)
         if not fields:
@@ -158,7 +157,6 @@ def rewrite(
                 digits = re.sub(r"\D", "", v)
                 if len(digits) >= 7:
                     probe |= Q(**{f"{f.attname}__contains": digits[-4:]})
-        base = models.QuerySet(model).filter(**{lookup: customer.pk})
         rows = base.filter(probe).values("pk", *[f.attname for f in fields])
         count = 0
         for row in rows:

@@ -119,9 +119,11 @@ def warranty_policy_save(
     errors = Errors()
     if not (row.name or "").strip():
         errors.add("name", _("Give the policy a name."))
-    if row.category_id and row.category.company_id != actor.company_id:
+    category = row.category if row.category_id else None
+    if category is not None and category.company_id != actor.company_id:
         errors.add("category", _("Unknown product category."))
-    if row.product_model_id and row.product_model.category.company_id != actor.company_id:
+    product_model = row.product_model if row.product_model_id else None
+    if product_model is not None and product_model.category.company_id != actor.company_id:
         errors.add("product_model", _("Unknown product model."))
     row.wear_parts = _clean_wear_parts(errors, row.wear_parts)
     try:

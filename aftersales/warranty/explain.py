@@ -5,12 +5,15 @@ Used by the intake screen, the order page, the PDF report and the API."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aftersales.warranty.engine import CLAUSES
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 DECISIONS = {
     "return": gettext_lazy("Return (退货)"),
@@ -273,7 +276,7 @@ def explain(
     detail = detail or {}
     evidence = detail.get("evidence") or {}
     rule = detail.get("rule", "")
-    reason = RULES.get(rule)
+    reason: StrOrPromise | None = RULES.get(rule)
     if reason is None:
         reason = ERRORS.get(detail.get("error", "")) or detail.get("message") or ""
     facts = []

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Q
 from django.utils import timezone
@@ -66,17 +66,20 @@ def repairs_of(
     if before is not None:
         done = done.filter(completed_at__lt=before)
     out: dict[int, list[engine.Repair]] = {}
-    done = list(done)
-    replaced = _replaced_components([o.pk for o in done])
-    for o in done:
-        out.setdefault(o.unit_id, []).append(
+    orders = list(done)
+    replaced = _replaced_components([o.pk for o in orders])
+    for o in orders:
+        # Set on every row by the filter (unit_id__in, completed_at__isnull=False).
+        unit_id = cast(int, o.unit_id)
+        completed_at = cast(dt.datetime, o.completed_at)
+        out.setdefault(unit_id, []).append(
             engine.Repair(
-                date=timezone.localtime(o.completed_at).date(),
+                date=timezone.localtime(completed_at).date(),
                 fault=o.fault_code.code if o.fault_code else "",
                 performance=o.fault_code.is_performance_fault if o.fault_code else True,
-                days_in_repair=max(0, (o.completed_at - (o.arrived_at or o.completed_at)).days),
+                days_in_repair=max(0, (completed_at - (o.arrived_at or completed_at)).days),
                 hours_in_repair=max(
-                    0.0, (o.completed_at - (o.arrived_at or o.completed_at)).total_seconds() / 3600
+                    0.0, (completed_at - (o.arrived_at or completed_at)).total_seconds() / 3600
                 ),
                 replaced_parts=tuple(sorted(replaced.get(o.pk, ()))),
             )

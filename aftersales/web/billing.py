@@ -84,7 +84,7 @@ def statement_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     lines = list(st.lines.select_related("order").order_by("position"))
     events = list(st.events.select_related("actor"))
     for e in events:
-        e.label = EVENT_LABELS.get(e.action) or STATEMENT_MACHINE.verb_label(e.action)  # type: ignore[attr-defined]
+        e.label = EVENT_LABELS.get(e.action) or STATEMENT_MACHINE.verb_label(e.action)
     steps = [
         (verb, STATEMENT_MACHINE.verb_label(verb))
         for verb in STATEMENT_MACHINE.available(st.status)
@@ -483,7 +483,7 @@ def claim_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     events = list(claim.events.select_related("actor"))
     labels = {"create": _("Drafted"), "decide_line": _("Line decided")}
     for e in events:
-        e.label = labels.get(e.action) or CLAIM_MACHINE.verb_label(e.action)  # type: ignore[attr-defined]
+        e.label = labels.get(e.action) or CLAIM_MACHINE.verb_label(e.action)
     return render(
         request,
         "web/billing/claim.html",

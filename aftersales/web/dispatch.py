@@ -37,7 +37,7 @@ from aftersales.dispatch.models import (
 )
 from aftersales.orders.choices import Priority, ServiceType
 from aftersales.orders.selectors import orders_visible_to
-from aftersales.web.shortcuts import day_param, flash_error, page
+from aftersales.web.shortcuts import day_param, flash_error, page, posted_version
 
 BOARD_FROM, BOARD_TO = 8, 20  # hours shown on the board
 
@@ -177,7 +177,7 @@ def optimise(request: AuthedRequest) -> HttpResponse:
     station = request.POST.get("station", "")
     try:
         plan = actions.plan_propose(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             station=int(station) if station.isdigit() else 0,
             day=day,
         )
@@ -236,7 +236,7 @@ def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def plan_commit(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
-        plan = actions.plan_commit(actor=request.user, plan=pk)  # type: ignore[arg-type]
+        plan = actions.plan_commit(actor=request.user, plan=pk)
         messages.success(request, _("The plan is committed; the technicians have their visits."))
         return redirect(f"{reverse('dispatch-board')}?station={plan.station_id}&day={plan.day}")
     except ApplicationError as exc:
@@ -247,7 +247,7 @@ def plan_commit(request: AuthedRequest, pk: int) -> HttpResponse:
 @page(Perm.ORDER_ASSIGN)
 @require_POST
 def plan_discard(request: AuthedRequest, pk: int) -> HttpResponse:
-    plan = actions.plan_discard(actor=request.user, plan=pk)  # type: ignore[arg-type]
+    plan = actions.plan_discard(actor=request.user, plan=pk)
     return redirect(f"{reverse('dispatch-board')}?station={plan.station_id}&day={plan.day}")
 
 
@@ -260,7 +260,7 @@ def move(request: AuthedRequest) -> HttpResponse:
         hours, minutes = (int(x) for x in (request.POST.get("time") or "").split(":")[:2])
         start = dt.datetime.combine(day, dt.time(hours, minutes), tzinfo=capacity.tz())
         actions.visit_move(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             order=order,
             technician=int(request.POST.get("technician") or 0),
             start=start,
@@ -285,11 +285,11 @@ def order_appointment(request: AuthedRequest, pk: int) -> HttpResponse:
             return redirect("order-appointment", pk=pk)
         try:
             actions.appointment_book(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 order=order,
                 start=start,
                 end=end,
-                version=request.POST.get("version") or None,
+                version=posted_version(request),
                 by_customer=request.POST.get("by_customer") == "1",
                 reason=request.POST.get("reason", ""),
                 force=request.POST.get("force") == "1",
@@ -300,7 +300,7 @@ def order_appointment(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.success(request, _("The appointment is booked; the customer is told."))
         return redirect("order-detail", pk=pk)
     first = day_param(request.GET.get("first"))
-    slots = dispatch_selectors.appointment_slots(actor=request.user, order=order, first=first)  # type: ignore[arg-type]
+    slots = dispatch_selectors.appointment_slots(actor=request.user, order=order, first=first)
     days: dict[dt.date, list[Any]] = {}
     for slot in slots:
         days.setdefault(slot.day, []).append(slot)

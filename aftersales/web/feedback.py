@@ -35,7 +35,7 @@ from aftersales.feedback.selectors import (
     script,
 )
 from aftersales.orders.selectors import orders_visible_to
-from aftersales.web.shortcuts import error_page, flash_error, page
+from aftersales.web.shortcuts import error_page, flash_error, page, posted_version
 
 ACTION_LABELS = COMPLAINT_MACHINE.labels
 
@@ -168,7 +168,7 @@ def complaint_new(request: AuthedRequest) -> HttpResponse:
     if request.GET.get("order"):
         order = orders_visible_to(user).filter(pk=request.GET["order"]).first()
     if request.method == "POST":
-        customer = request.POST.get("customer")
+        customer: str | int | None = request.POST.get("customer")
         if not customer and request.POST.get("phone"):
             from aftersales.core.phones import normalize_phone
             from aftersales.customers.selectors import customers_visible_to
@@ -239,19 +239,19 @@ def complaint_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     try:
         if action in actions.VALIDITY_ACTIONS:
             actions.complaint_validity_set(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 complaint=row,
                 valid=actions.VALIDITY_ACTIONS[action],
                 reason=request.POST.get("text", ""),
-                version=request.POST.get("version") or None,
+                version=posted_version(request),
             )
             return redirect("complaint-detail", pk=pk)
         actions.complaint_transition(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             complaint=row,
             action=action,
             text=request.POST.get("text", ""),
-            version=request.POST.get("version") or None,
+            version=posted_version(request),
         )
     except ApplicationError as exc:
         flash_error(request, exc)

@@ -204,7 +204,7 @@ def signature(request: AuthedRequest, pk: int, signature_pk: int) -> HttpRespons
 
 
 def _report_page(
-    request: AuthedRequest, order: Any, customer_copy: bool, pdf_url: str
+    request: HttpRequest, order: Any, customer_copy: bool, pdf_url: str
 ) -> HttpResponse:
     data = selectors.report(order)
     for record in data["records"]:

@@ -306,7 +306,7 @@ def featured_export(request: AuthedRequest) -> HttpResponse:
             " ".join(m.code for m in a.product_models.all()),
             " ".join(c.code for c in a.fault_codes.all()),
             a.author.get_full_name() or a.author.username,
-            a.source_order.number if a.source_order_id else "",
+            a.source_order.number if a.source_order is not None else "",
             local(a.published_at),
             local(a.featured_at),
             a.helped_count,

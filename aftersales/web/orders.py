@@ -239,7 +239,7 @@ def intake(request: AuthedRequest) -> HttpResponse:
             }
         try:
             order = actions.order_intake(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 new_customer=new_customer,
                 new_unit=new_unit,
                 files=request.FILES.getlist("attachments"),
@@ -283,7 +283,7 @@ def intake(request: AuthedRequest) -> HttpResponse:
 
             try:
                 order_solved_by_phone(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     order=order,
                     article=int(request.POST["solved_by"]),
                 )
@@ -489,7 +489,7 @@ def order_bulk(request: AuthedRequest) -> HttpResponse:
     operation = request.POST.get("operation", "")
     value = request.POST.get("station") if operation == "dispatch" else request.POST.get("priority")
     result = actions.orders_bulk(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         order_ids=[i for i in ids if i > 0],
         operation=operation,
         value=value,
@@ -583,6 +583,12 @@ def workshop_job_for_order(user: Any, order: Any) -> Any:
     return jobs_visible_to(user).filter(order_id=order.pk).only("id", "status").first()
 
 
+def _posted_id(request: AuthedRequest, name: str) -> int | None:
+    """A record chosen in a form (its id as text); None when none was chosen."""
+    text = request.POST.get(name)
+    return as_id(text) if text else None
+
+
 @page(Perm.ORDER_VIEW)
 @require_POST
 def order_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
@@ -590,20 +596,20 @@ def order_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     try:
         if action == "reopen":
             new = actions.order_reopen(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 order=order,
                 reason=request.POST.get("reason", ""),
                 version=as_id(request.POST.get("version")),
             )
             return redirect("order-detail", pk=new.pk)
         actions.order_transition(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             order=order,
             action=action,
             reason=request.POST.get("reason", ""),
             version=as_id(request.POST.get("version")),
-            station=request.POST.get("station") or None,
-            technician=request.POST.get("technician") or None,
+            station=_posted_id(request, "station"),
+            technician=_posted_id(request, "technician"),
         )
     except ApplicationError as exc:
         flash_error(request, exc)
@@ -616,7 +622,7 @@ def warranty_override(request: AuthedRequest, pk: int) -> HttpResponse:
     order = get_visible(orders_visible_to(request.user), pk)
     try:
         actions.order_warranty_override(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             order=order,
             decision=request.POST.get("decision", ""),
             reason=request.POST.get("reason", ""),
@@ -633,7 +639,7 @@ def warranty_fulfil(request: AuthedRequest, pk: int) -> HttpResponse:
     order = get_visible(orders_visible_to(request.user), pk)
     try:
         new_unit = actions.order_warranty_fulfil(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             order=order,
             outcome=request.POST.get("outcome", ""),
             new_serial=request.POST.get("new_serial", ""),

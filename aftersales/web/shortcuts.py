@@ -42,6 +42,20 @@ def page(perm: str | None = None) -> Callable[[View], View]:
     return decorate
 
 
+def posted_version(request: HttpRequest) -> int | None:
+    """The record's `version` a form posted with it, or None when the form sent none (the
+    action then does not check it). Anything but a whole number is refused (422), not a 500."""
+    version = request.POST.get("version")
+    if not version:
+        return None
+    try:
+        return int(version)
+    except ValueError:
+        raise ValidationFailed(
+            {"version": gettext("Someone else changed this record; reload it and try again.")}
+        ) from None
+
+
 def error_page(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     """A refused request as a page with the error's status (403, 404, 409...)."""
     return render(

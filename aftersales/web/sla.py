@@ -26,10 +26,10 @@ BLANK = [("", "—")]
 class PolicyForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     priority = forms.ChoiceField(
-        label=_("Priority"), choices=BLANK + Priority.choices, required=False
+        label=_("Priority"), choices=[*BLANK, *Priority.choices], required=False
     )
     service_type = forms.ChoiceField(
-        label=_("Service type"), choices=BLANK + ServiceType.choices, required=False
+        label=_("Service type"), choices=[*BLANK, *ServiceType.choices], required=False
     )
     region = forms.ModelChoiceField(
         label=_("Region"), queryset=Region.objects.none(), required=False

@@ -324,8 +324,8 @@ def request_change(request: AuthedRequest, pk: int | None = None) -> HttpRespons
             return redirect("stock-request", pk=row.pk)
         if op == "approve":
             quantities = {
-                int(key[4:]): int(value or 0)
-                for key, value in post.items()
+                int(key[4:]): int(post.get(key) or 0)
+                for key in post
                 if key.startswith("qty-") and key[4:].isdigit()
             }
             actions.parts_request_approve(

@@ -330,18 +330,20 @@ def policy_list(request: AuthedRequest) -> HttpResponse:
         )
     )
     # Main components by their names (a policy stores their codes).
-    names = {
+    names: dict[tuple[int | None, str], str] = {
         (c.category_id, c.code): c.name
         for c in MainComponent.objects.filter(category__company_id=user.company_id)
     }
     any_name = {code: name for (_cat, code), name in names.items()}
+    rows = []  # (policy, [(component name, months)])
     for p in policies:
         category_id = p.category_id or (p.product_model.category_id if p.product_model else None)
-        p.component_rows = [
+        components = [
             (names.get((category_id, code)) or any_name.get(code) or code, months)
             for code, months in (p.components or {}).items()
         ]
-    return render(request, "web/warranty/policies.html", {"policies": policies})
+        rows.append((p, components))
+    return render(request, "web/warranty/policies.html", {"policies": rows})
 
 
 @page(Perm.WARRANTY_EDIT)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.http import AuthedRequest
-from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.accounts.permissions import Perm, company_of, has_perm
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError, NotFound, PermissionDenied
 from aftersales.core.selectors import as_id, get_visible
@@ -511,7 +511,7 @@ def mail_in(request: AuthedRequest) -> HttpResponse:
             "query": query,
             "units": units,
             "waiting": waiting,
-            "stations": actions.mail_in_stations(request.user.company_id),
+            "stations": actions.mail_in_stations(company_of(request.user)),
         },
     )
 
@@ -849,7 +849,7 @@ def settings_page(request: AuthedRequest) -> HttpResponse:
         request,
         "web/workshop/settings.html",
         {
-            "company_settings": selectors.workshop_settings(user.company_id)
+            "company_settings": selectors.workshop_settings(company_of(user))
             if not (user.station_id or user.region_id)
             else None,
             "stations": stations,
@@ -859,6 +859,6 @@ def settings_page(request: AuthedRequest) -> HttpResponse:
             ],
             "service_types": ServiceType.choices,
             "company_wide": not (user.station_id or user.region_id),
-            "default_turnaround": selectors.workshop_settings(user.company_id).turnaround_days,
+            "default_turnaround": selectors.workshop_settings(company_of(user)).turnaround_days,
         },
     )

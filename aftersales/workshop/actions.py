@@ -1201,7 +1201,7 @@ def _mail_in(
     channel: str,
     allow_duplicate: bool = False,
 ) -> WorkshopJob:
-    found = mail_in_stations(actor.company_id).filter(pk=as_id(station)).first()
+    found = mail_in_stations(company_of(actor)).filter(pk=as_id(station)).first()
     errors = Errors()
     if found is None:
         errors.add("station", _("Choose a workshop that takes mail-in units."))
@@ -1637,11 +1637,12 @@ def loaner_lend(
         raise ValidationFailed({"deposit": _("Give the deposit in yuan.")}) from None
     now = clock.now()
     period = days if days is not None else workshop_settings(locked.company_id).loaner_days
+    due_at = now + dt.timedelta(days=max(1, int(period)))
     loan = LoanerLoan.objects.create(
         loaner=row,
         job=locked,
         lent_at=now,
-        due_at=now + dt.timedelta(days=max(1, int(period))),
+        due_at=due_at,
         deposit=money,
         lent_by=actor,
         statutory=locked.loaner_due_at is not None,
@@ -1656,7 +1657,7 @@ def loaner_lend(
         payload={
             "loaner": row.serial,
             "deposit": str(money),
-            "due": loan.due_at.isoformat(),
+            "due": due_at.isoformat(),
             "statutory": loan.statutory,
         },
     )
@@ -1703,7 +1704,7 @@ def workshop_settings_update(*, actor: User, **changes: Any) -> Any:
     require(actor, Perm.WORKSHOP_RULES)
     if actor.station_id or actor.region_id:
         raise PermissionDenied("forbidden", _("You do not have permission to do this."))
-    row = workshop_settings(actor.company_id)
+    row = workshop_settings(company_of(actor))
     errors = Errors()
     before = {f: getattr(row, f) for f in SETTING_FIELDS}
     for name, value in changes.items():
