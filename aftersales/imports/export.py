@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from aftersales.accounts.models import Station, User
+from aftersales.accounts.models import Company, Station, User
 from aftersales.accounts.permissions import Perm, require
 from aftersales.customers.models import Address, Customer, InstalledUnit, MeterReading
 from aftersales.feedback.models import Complaint, ComplaintEvent, FollowUpResult
@@ -187,15 +187,17 @@ def history_export(*, actor: User, customer: Customer | int | None = None) -> Ex
 def _articles(company_id: int, ids: _Ids) -> Iterator[dict[str, Any]]:
     """Knowledge articles as drafts at their creation, then their review steps at theirs."""
     from aftersales.imports.format import ARTICLE_STEPS
+    from aftersales.imports.replay import import_username
     from aftersales.knowledge.models import Article, ArticleEvent
 
     articles = list(
         Article.objects.filter(company_id=company_id)
-        .select_related("category")
+        .select_related("category", "author")
         .prefetch_related("product_models__category", "fault_codes__category", "parts")
         .order_by("created_at", "pk")
     )
     ids.load("article", [a.pk for a in articles])
+    import_user = import_username(Company.objects.get(pk=company_id))
     steps_of: dict[int, list[ArticleEvent]] = {}
     for found in ArticleEvent.objects.filter(article__in=articles).order_by("at", "pk"):
         steps_of.setdefault(found.article_id, []).append(found)
@@ -214,6 +216,8 @@ def _articles(company_id: int, ids: _Ids) -> Iterator[dict[str, Any]]:
                 "fault_codes": _category_codes(a, a.fault_codes.all()) or None,
                 "parts": sorted(p.code for p in a.parts.all()) or None,
                 "tags": a.tags,
+                # the import's own user stands for "no author in the source": left out
+                "author": None if a.author.username == import_user else a.author.username,
             }
         )
         for step in steps_of.get(a.pk, []):

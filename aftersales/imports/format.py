@@ -146,7 +146,7 @@ SPECS: dict[str, Spec] = {
     # A knowledge article (a draft at its time) and the steps of its review, at theirs.
     "article": Spec(
         ("type", "title"),
-        ("body", "language", "category", "models", "fault_codes", "parts", "tags"),
+        ("body", "language", "category", "models", "fault_codes", "parts", "tags", "author"),
     ),
     "article_step": Spec(
         ("article", "action"), ("reason",), {"article": "article"}, parent="article"

@@ -60,12 +60,16 @@ class Context:
         return self.ids[key]
 
 
+def import_username(company: Company) -> str:
+    return f"history-import-{company.code}"[:150]
+
+
 def import_actor(company: Company) -> User:
     """The company's history-import user: a service manager nobody logs in as, in whose name
     the office steps of the source (intake, dispatch, follow-up, complaints) are replayed."""
     from aftersales.accounts import actions as org
 
-    username = f"history-import-{company.code}"[:150]
+    username = import_username(company)
     found = User.objects.filter(username=username, company=company).first()
     if found is not None:
         return found
@@ -603,8 +607,19 @@ def _category_codes(
     return out
 
 
+def _author(ctx: Context, username: Any) -> User:
+    """The member of staff who wrote an article: a user of the company by username (through
+    the staff map, as technicians are), whatever their role; the draft is theirs."""
+    name = ctx.staff.get(str(username), str(username))
+    found = User.objects.filter(company=ctx.company, username=name).first()
+    if found is None:
+        raise _refused("author", _("Unknown member of staff “%(u)s”.") % {"u": username})
+    return found
+
+
 def article(ctx: Context, check: Check) -> int:
-    """A knowledge article, written as a draft by the import's user at the row's time."""
+    """A knowledge article, written as a draft at the row's time by its `author` (a member of
+    staff here who may write drafts), else by the import's user."""
     from aftersales.catalog.models import Part, ProductCategory
     from aftersales.knowledge.actions import article_create
 
@@ -614,7 +629,7 @@ def article(ctx: Context, check: Check) -> int:
     if row.get("category"):
         category = _codes(ctx, ProductCategory, "category", [row["category"]], company=company)[0]
     made = article_create(
-        actor=ctx.actor,
+        actor=_author(ctx, row["author"]) if row.get("author") else ctx.actor,
         kind=str(row["type"]),
         title=str(row["title"]),
         body=str(row.get("body") or ""),

@@ -217,3 +217,26 @@ def test_articles_linking_shared_codes_round_trip_into_an_empty_company(
         ]
 
     assert links(empty) == links(ac.company)
+
+
+def test_an_article_keeps_its_author_through_import_and_export(importer, tech):
+    """The source's author (a member of staff here, through the staff map like technicians)
+    writes the draft; the export names them; an author nobody here is refuses the row."""
+    rows = [
+        dict(ROWS[0], author="wang"),
+        dict(ROWS[0], id="KB-2", title="外机异响", author="nobody"),
+        ROWS[1],
+    ]
+    job = actions.history_import_create(
+        actor=importer, name="kb.jsonl", data=jsonl(rows).encode(), staff={"wang": tech.username}
+    )
+    done = actions.history_import_apply(import_id=job.pk)
+    assert (done.applied, done.refused) == (2, 1), list(done.issues.values_list("line", "params"))
+    refused = done.issues.get()
+    assert refused.line == 2 and "nobody" in refused.params["detail"]
+    article = Article.objects.get()
+    assert article.author == tech and article.status == "in_review"
+    created = ArticleEvent.objects.get(article=article, action="created")
+    assert created.actor == tech and created.source == "import"
+    exported = [r for r in history_export(actor=importer).rows if r["kind"] == "article"]
+    assert [r.get("author") for r in exported] == [tech.username]
