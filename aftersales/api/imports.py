@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -15,8 +16,11 @@ from aftersales.api.customers import ERRORS
 from aftersales.api.types import Id
 from aftersales.core.errors import NotFound
 from aftersales.core.queue import trigger
+from aftersales.customers.selectors import customers_visible_to
 from aftersales.imports import actions, selectors
+from aftersales.imports.export import history_export
 from aftersales.imports.format import KIND_LABELS, message
+from aftersales.imports.tasks import history_import_task
 
 router = Router(tags=["history import"])
 
@@ -84,11 +88,6 @@ def import_list(request: AuthedRequest) -> Any:
 @router.get("/imports/export", response={200: None, **ERRORS})
 def import_export(request: AuthedRequest, customer: Id | None = None) -> Any:
     """The company's history (or one customer's) as JSON Lines, the shape POST /imports reads."""
-    from django.http import HttpResponse
-
-    from aftersales.customers.selectors import customers_visible_to
-    from aftersales.imports.export import history_export
-
     if customer is not None and not customers_visible_to(request.user).filter(pk=customer).exists():
         raise NotFound("not_found", _("Not found."))
     out = history_export(actor=request.user, customer=customer)
@@ -149,8 +148,6 @@ def import_issues(request: AuthedRequest, import_id: Id) -> Any:
 @router.post("/imports/{import_id}/apply", response={202: ImportOut, **ERRORS})
 def import_apply(request: AuthedRequest, import_id: Id) -> Any:
     """Apply in the background (resumes a stopped import); poll GET /imports/{id}."""
-    from aftersales.imports.tasks import history_import_task
-
     job = actions.history_import_get(actor=request.user, import_id=import_id)
     trigger(history_import_task, job.pk)  # the import row is committed already
     return Status(202, job)

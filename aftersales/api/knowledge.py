@@ -12,6 +12,7 @@ from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
 from aftersales.core.selectors import get_visible
+from aftersales.fieldwork.models import ServiceRecord
 from aftersales.knowledge import actions
 from aftersales.knowledge.markdown import render
 from aftersales.knowledge.selectors import (
@@ -246,8 +247,6 @@ def article_step(
 @router.get("/orders/{order_id}/knowledge", response={200: list[HitOut], **ERRORS})
 def order_suggestions(request: AuthedRequest, order_id: int) -> Any:
     """Solutions and cases for an order: its unit's model, fault codes and description."""
-    from aftersales.fieldwork.models import ServiceRecord
-
     require(request.user, Perm.KNOWLEDGE_VIEW)
     order = get_visible(
         orders_visible_to(request.user).select_related("unit", "fault_code"), order_id

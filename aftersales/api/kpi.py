@@ -13,6 +13,7 @@ from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, company_of, require
 from aftersales.api.customers import ERRORS
 from aftersales.core import clock
+from aftersales.core.errors import NotFound
 from aftersales.kpi import actions, selectors
 from aftersales.kpi.formulas import DEFINITIONS
 
@@ -254,8 +255,6 @@ def _run(run: Any) -> dict[str, Any]:
 
 
 def _visible_run(request: AuthedRequest, run_id: int) -> Any:
-    from aftersales.core.errors import NotFound
-
     run = selectors.assessment_runs_visible_to(request.user).filter(pk=run_id).first()
     if run is None:
         raise NotFound("not_found", _("Not found."))

@@ -14,6 +14,7 @@ from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
 from aftersales.core.selectors import get_visible
 from aftersales.maintenance import actions, selectors
+from aftersales.maintenance.models import ChecklistEntry
 from aftersales.orders.selectors import orders_visible_to
 
 router = Router(tags=["maintenance"])
@@ -447,8 +448,6 @@ def checklist_record(request: AuthedRequest, order_id: int, payload: ChecklistIn
 def checklist_repair(request: AuthedRequest, order_id: int, entry_id: int) -> Any:
     get_visible(orders_visible_to(request.user), order_id)
     actions.checklist_open_repair(actor=request.user, entry=entry_id)
-    from aftersales.maintenance.models import ChecklistEntry
-
     return _entry(ChecklistEntry.objects.get(pk=entry_id))
 
 

@@ -13,10 +13,23 @@ from ninja import Field, Router, Schema, Status
 from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, require
 from aftersales.api.customers import ERRORS
+from aftersales.catalog.models import ProductCategory
+from aftersales.catalog.selectors import component_names, components_visible_to
 from aftersales.core.errors import ApplicationError
 from aftersales.core.selectors import get_visible
 from aftersales.customers.selectors import units_visible_to
 from aftersales.warranty import engine
+from aftersales.warranty.actions import (
+    decision_detail,
+    km_on,
+    policy_for,
+    policy_for_unit,
+    statutory_day_off,
+    unit_facts,
+    warranty_policy_save,
+)
+from aftersales.warranty.explain import WARNINGS, explain
+from aftersales.warranty.models import WarrantyPolicy
 
 router = Router(tags=["warranty"])
 
@@ -168,9 +181,6 @@ def _policy(value: str | PolicyIn) -> engine.Policy:
 
 
 def _category_policy(request: AuthedRequest, category_id: int) -> engine.Policy:
-    from aftersales.catalog.models import ProductCategory
-    from aftersales.warranty.actions import policy_for
-
     user: Any = request.user
     category = ProductCategory.objects.filter(pk=category_id, company_id=user.company_id).first()
     if category is None:
@@ -193,8 +203,6 @@ def _unit_facts(
         return engine.UnitFacts(**data)
     if payload.unit_id is None:
         raise ApplicationError("invalid", _("Give the unit inline or by unit_id."), status=422)
-    from aftersales.warranty.actions import km_on, unit_facts
-
     unit = get_visible(units_visible_to(request.user), payload.unit_id)
     km = payload.mileage_km
     if km is None and policy.kind == "car":
@@ -291,16 +299,11 @@ def evaluate(request: AuthedRequest, payload: EvaluateIn) -> Any:
     voucher and invoice gets the law's decision (paid repair, outside 三包), not an error.
     The company calendar moves a last day off a statutory day off. `explanation` says it all
     in the caller's language. Nothing is stored."""
-    from aftersales.warranty.actions import decision_detail, statutory_day_off
-    from aftersales.warranty.explain import WARNINGS, explain
-
     user: Any = request.user
     require(user, Perm.UNIT_VIEW)
     if payload.category_id is not None:
         policy = _category_policy(request, payload.category_id)
     elif payload.unit_id is not None and payload.unit is None and payload.policy == "general":
-        from aftersales.warranty.actions import policy_for_unit
-
         policy = policy_for_unit(get_visible(units_visible_to(user), payload.unit_id))
     else:
         policy = _policy(payload.policy)
@@ -334,8 +337,6 @@ def evaluate(request: AuthedRequest, payload: EvaluateIn) -> Any:
 
 def _component_names(user: Any, payload: EvaluateIn, detail: dict[str, Any]) -> dict[str, str]:
     """The main components' names for the explanation: the category's, or the unit's."""
-    from aftersales.catalog.selectors import component_names, components_visible_to
-
     if payload.category_id is not None:
         rows = components_visible_to(user).filter(category_id=payload.category_id)
         return dict(rows.values_list("code", "name"))
@@ -437,8 +438,6 @@ def _stored_fields(payload: StoredPolicyIn) -> dict[str, Any]:
 
 
 def _stored(request: AuthedRequest) -> Any:
-    from aftersales.warranty.models import WarrantyPolicy
-
     user: Any = request.user
     require(user, Perm.WARRANTY_EDIT)
     return WarrantyPolicy.objects.filter(company_id=user.company_id)
@@ -459,8 +458,6 @@ def policy_get(request: AuthedRequest, policy_id: int) -> Any:
 def policy_create(request: AuthedRequest, payload: StoredPolicyIn) -> Any:
     """A new promise. A car policy's periods, km, loaner day, repair-day and repeat limits and
     its wear parts are checked against the 2021 car rule: never less than the law."""
-    from aftersales.warranty.actions import warranty_policy_save
-
     _stored(request)
     row = warranty_policy_save(actor=request.user, **_stored_fields(payload))
     return Status(201, row)
@@ -468,7 +465,5 @@ def policy_create(request: AuthedRequest, payload: StoredPolicyIn) -> Any:
 
 @router.patch("/warranty/policies/{policy_id}", response={200: StoredPolicyOut, **ERRORS})
 def policy_update(request: AuthedRequest, policy_id: int, payload: StoredPolicyIn) -> Any:
-    from aftersales.warranty.actions import warranty_policy_save
-
     row = get_visible(_stored(request), policy_id)
     return warranty_policy_save(actor=request.user, policy=row, **_stored_fields(payload))

@@ -14,13 +14,13 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, Field, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.accounts.models import Station
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.models import Company, Station
+from aftersales.accounts.permissions import Perm, has_perm, require
 from aftersales.billing import fees, selectors
 from aftersales.billing.choices import (
     CLAIM_MACHINE,
@@ -42,6 +42,7 @@ from aftersales.billing.choices import (
 )
 from aftersales.billing.lock_objects import lock_statement, lock_statement_of
 from aftersales.billing.models import (
+    BillingSettings,
     ClaimEvent,
     ClaimLine,
     FeeRule,
@@ -57,11 +58,21 @@ from aftersales.billing.models import (
     StationTerms,
     WarrantyClaim,
 )
+from aftersales.calendars.selectors import work_calendar
 from aftersales.core import clock
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from aftersales.core.transitions import apply, record
-from aftersales.orders.models import ServiceOrder
+from aftersales.core.validation import Errors, set_whole_numbers
+from aftersales.feedback.choices import ComplaintStatus
+from aftersales.feedback.models import Complaint
+from aftersales.fieldwork.models import Receipt
+from aftersales.kpi.selectors import approved_results
+from aftersales.orders.models import OrderEvent, ServiceOrder
+from aftersales.orders.selectors import orders_visible_to
+from aftersales.parts.choices import ReturnStatus
+from aftersales.parts.models import Chargeback, ReturnObligation
+from aftersales.warranty.engine import FREE_TO_CUSTOMER
 
 ZERO = Decimal("0.00")
 # Members as plain strings (the type checker has no Django plugin).
@@ -273,8 +284,6 @@ def assessment_periods(period: dt.date) -> list[tuple[dt.date, dt.date]]:
 def assessment_results(company_id: int, station_id: int, period: dt.date) -> list[dict[str, Any]]:
     """The station's approved assessment results a statement for `period` may settle, read
     through `kpi.selectors.approved_results` (in a fixed order: deterministic)."""
-    from aftersales.kpi.selectors import approved_results
-
     out = []
     for start, end in assessment_periods(period):
         for row in approved_results(company_id, start, end, subject="station"):
@@ -310,8 +319,6 @@ def _changed_since_snapshot(
     an order event after the snapshot was taken (the statement's generation) and after the
     generation of the last statement that priced a late change of the order. The order's
     `updated_at` is not read: only what the order's history records counts."""
-    from aftersales.orders.models import OrderEvent
-
     snapshots = list(
         StatementOrder.objects.filter(statement__station=station, statement__period__lt=period)
         .exclude(statement__status=StatementStatus.GENERATED)
@@ -348,8 +355,6 @@ def _changed_since_snapshot(
 
 
 def _changed_after(order_id: int, moment: dt.datetime) -> bool:
-    from aftersales.orders.models import OrderEvent
-
     return (
         OrderEvent.objects.filter(order_id=order_id, at__gt=moment, at__lte=clock.now())
         .filter(_PRICED_EVENTS)
@@ -363,10 +368,6 @@ def _build_lines(
     """The statement's automatic lines for these inputs, in a fixed order (deterministic):
     order fees by completion time and id, then chargebacks, complaint penalties, late
     changes and the amount carried in. Returns (lines, order snapshots, carried periods)."""
-    from aftersales.feedback.choices import ComplaintStatus
-    from aftersales.feedback.models import Complaint
-    from aftersales.parts.models import Chargeback
-
     company_id = station.company_id
     _start, end = period_bounds(period)
     cfg = selectors.billing_settings(company_id)
@@ -519,8 +520,6 @@ def _insert(model: Any, fields: list[str], rows: Iterable[Sequence[Any]]) -> Non
     """Insert many rows with one prepared statement (executemany): the statement's lines and
     snapshot are written in bulk without building a model instance per row. JSON columns are
     prepared by their field for the database in use."""
-    from django.db import connection
-
     meta = model._meta
     columns = [meta.get_field(name).column for name in fields]
     json_at = [
@@ -717,8 +716,6 @@ def statements_month_end() -> list[Statement]:
     station with a statement is skipped, each station is one transaction (a crash leaves a
     whole statement or none; the next run makes the missing ones), and a run racing another
     loses on the unique (station, period) and skips that station. Returns what it made."""
-    from aftersales.accounts.models import Company
-
     period = period_start(period_start(clock.today()) - dt.timedelta(days=1))
     made = []
     for company_id in Company.objects.order_by("id").values_list("id", flat=True):
@@ -907,8 +904,6 @@ class LineDispute:
 def answer_deadline(company_id: int, disputed_at: dt.datetime, days: int) -> dt.datetime:
     """The end of the `days`-th working day (company calendar, Asia/Shanghai) after the day of
     the dispute: disputed on a Friday with 2 days, it is due by Tuesday midnight."""
-    from aftersales.calendars.selectors import work_calendar
-
     tz = ZoneInfo(settings.TIME_ZONE)
     calendar = work_calendar(company_id)
     day = disputed_at.astimezone(tz).date()
@@ -1142,9 +1137,6 @@ def check_station(actor: Any, station_id: int) -> None:
 def refund_request(*, actor: Any, receipt_id: int, amount: Any, reason: str) -> Refund:
     """Ask to give money back against a receipt (at most what was paid, less earlier refunds
     not rejected); finance approves or rejects it."""
-    from aftersales.fieldwork.models import Receipt
-    from aftersales.orders.selectors import orders_visible_to
-
     require(actor, Perm.ORDER_VIEW)
     value = _money(amount, "amount")
     reason = (reason or "").strip()
@@ -1232,8 +1224,6 @@ def invoice_record(
     receipt_id: int | None = None,
 ) -> InvoiceRecord:
     """Record an invoice (发票) as the company's invoicing system issued it."""
-    from aftersales.orders.selectors import orders_visible_to
-
     require(actor, Perm.SETTLEMENT_MANAGE)
     title, number, tax_number = title.strip(), number.strip(), tax_number.strip().upper()
     if not title or not number:
@@ -1272,8 +1262,6 @@ def invoice_record(
 
 
 def _require_claims(actor: Any) -> None:
-    from aftersales.accounts.permissions import has_perm
-
     if not (has_perm(actor, Perm.SETTLEMENT_MANAGE) or has_perm(actor, Perm.SETTLEMENT_ANSWER)):
         raise PermissionDenied("forbidden", _("You do not have permission to do this."))
 
@@ -1282,10 +1270,6 @@ def claim_create(*, actor: Any, order_id: int) -> WarrantyClaim:
     """Draft the warranty claim of a completed 三包 order: its fees at the claim rules (the
     fee rules in force on the completion date) and its warranty parts at their price. One
     claim per order: a second is refused as a duplicate."""
-    from aftersales.orders.selectors import orders_visible_to
-    from aftersales.parts.models import ReturnObligation
-    from aftersales.warranty.engine import FREE_TO_CUSTOMER
-
     _require_claims(actor)
     with transaction.atomic():
         order = (
@@ -1371,8 +1355,6 @@ def claim_submit(*, actor: Any, claim_id: int, today: dt.date | None = None) -> 
     """Submit a claim. It waits (409 `waiting_for_return`) while an old part is still due
     back; a part line whose return is overdue is rejected (part not returned in time); a
     claim past the submission window is rejected line by line (submitted too late)."""
-    from aftersales.parts.choices import ReturnStatus
-
     _require_claims(actor)
     today = today or clock.today()
     with transaction.atomic():
@@ -1517,9 +1499,6 @@ def billing_settings_save(*, actor: Any, changes: dict[str, Any]) -> Any:
     """Change the company's settlement settings (the fields given): deadlines, roll-over,
     complaint penalties, night hours, voucher accounts, and the bonus or deduction per
     assessment grade (`assessment_amounts`: {grade: yuan}, negative = deduction)."""
-    from aftersales.billing.models import BillingSettings
-    from aftersales.core.validation import Errors, set_whole_numbers
-
     require(actor, Perm.SETTLEMENT_MANAGE)
     errors = Errors()
     with transaction.atomic():

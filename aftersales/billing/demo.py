@@ -10,6 +10,10 @@ from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Station, User
 from aftersales.billing import actions
 from aftersales.core import clock
+from aftersales.core.errors import ApplicationError
+from aftersales.fieldwork.models import Receipt
+from aftersales.orders.models import ServiceOrder
+from aftersales.warranty.engine import FREE_TO_CUSTOMER
 
 RULES: list[tuple[str, str, str, dict[str, str], dict[str, Any]]] = [
     ("labour", "工时费（标准）", "labour", {}, {"hours": "1.5", "rate": "40"}),
@@ -68,11 +72,6 @@ def demo_settlement(company: Any) -> int:
 
 def _demo_money(company: Any, finance: Any) -> None:
     """Settings with grade amounts, a warranty claim, a refund request and an invoice record."""
-    from aftersales.core.errors import ApplicationError
-    from aftersales.fieldwork.models import Receipt
-    from aftersales.orders.models import ServiceOrder
-    from aftersales.warranty.engine import FREE_TO_CUSTOMER
-
     actions.billing_settings_save(
         actor=finance, changes={"assessment_amounts": {"A": "300", "B": "100", "D": "-200"}}
     )

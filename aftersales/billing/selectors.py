@@ -13,21 +13,31 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Count, QuerySet, Sum
 
+from aftersales.accounts.models import Station
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.billing import fees
 from aftersales.billing.models import (
     BillingSettings,
     FeeRule,
+    InvoiceRecord,
     LedgerEntry,
+    Payout,
+    Refund,
     Statement,
     StationTerms,
+    WarrantyClaim,
 )
+from aftersales.billing.vouchers import Accounts, Settlement, vouchers
 from aftersales.calendars.selectors import work_calendar
 from aftersales.core import clock
 from aftersales.core.errors import NotFound
+from aftersales.core.selectors import get_visible
 from aftersales.dispatch.optimizer.travel import Point, haversine_m
+from aftersales.fieldwork.models import ServiceRecord
 from aftersales.orders.choices import Priority, Status
 from aftersales.orders.models import ServiceOrder
+from aftersales.orders.selectors import orders_visible_to
+from aftersales.parts.models import StockMove, SupplierClaim
 
 # Orders whose work is done: they are settled with the station.
 DONE = (Status.COMPLETED, Status.FOLLOWED_UP, Status.CLOSED)
@@ -92,8 +102,6 @@ def _done_at(order: ServiceOrder) -> dt.datetime:
 
 def order_facts(orders: Sequence[ServiceOrder], *, company_id: int) -> dict[int, fees.OrderFacts]:
     """The pricing facts of these orders (loaded with `orders_to_price`), in bulk."""
-    from aftersales.parts.models import StockMove
-
     if not orders:
         return {}
     tz = ZoneInfo(settings.TIME_ZONE)
@@ -167,8 +175,6 @@ def order_facts(orders: Sequence[ServiceOrder], *, company_id: int) -> dict[int,
 def orders_to_price(queryset: QuerySet[ServiceOrder]) -> list[ServiceOrder]:
     """The orders with what pricing reads (station, region, address, model, fault code) and
     their number of finished visits (`billing_visits`, one grouped query)."""
-    from aftersales.fieldwork.models import ServiceRecord
-
     orders = list(
         queryset.select_related(
             "station__region", "address", "unit__product_model__category", "fault_code"
@@ -241,9 +247,6 @@ def line_total(lines: Iterable[Any]) -> Decimal:
 
 def voucher_lines(user: Any, start: dt.date, end: dt.date) -> list[Any]:
     """The vouchers of statements settled from `start` to `end` (inclusive, Shanghai dates)."""
-    from aftersales.billing.models import Payout
-    from aftersales.billing.vouchers import Accounts, Settlement, vouchers
-
     tz = ZoneInfo(settings.TIME_ZONE)
     lo = dt.datetime.combine(start, dt.time(), tz)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz)
@@ -274,9 +277,6 @@ def voucher_lines(user: Any, start: dt.date, end: dt.date) -> list[Any]:
 def preview(user: Any, order_id: int) -> dict[str, Any]:
     """How an order is (or would be) priced for its station: its facts, the lines with their
     formulas, and per kind the matching rules with the winner first."""
-    from aftersales.core.selectors import get_visible
-    from aftersales.orders.selectors import orders_visible_to
-
     order = get_visible(orders_visible_to(user), order_id)
     if order.station_id is None or order.completed_at is None:
         order.completed_at = order.completed_at or clock.now()
@@ -300,8 +300,6 @@ def preview(user: Any, order_id: int) -> dict[str, Any]:
 def supplier_recovery(claim: Any) -> list[dict[str, Any]]:
     """The parts of a claim confirmed faulty at inspection, with what is claimed back from
     their supplier (parts.SupplierClaim)."""
-    from aftersales.parts.models import SupplierClaim
-
     out = []
     for line in claim.lines.filter(obligation__isnull=False).select_related("obligation"):
         found = SupplierClaim.objects.filter(obligation_id=line.obligation_id).first()
@@ -315,8 +313,6 @@ def supplier_recovery(claim: Any) -> list[dict[str, Any]]:
 
 def claims_visible_to(user: Any) -> QuerySet[Any]:
     """Warranty claims of the user's company; a station's people see their station's."""
-    from aftersales.billing.models import WarrantyClaim
-
     qs = WarrantyClaim.objects.filter(company_id=user.company_id).select_related("station", "order")
     if not has_perm(user, Perm.SETTLEMENT_VIEW):
         return qs.none()
@@ -327,9 +323,6 @@ def claims_visible_to(user: Any) -> QuerySet[Any]:
 
 def refunds_visible_to(user: Any) -> QuerySet[Any]:
     """Refunds of the orders the user sees."""
-    from aftersales.billing.models import Refund
-    from aftersales.orders.selectors import orders_visible_to
-
     return Refund.objects.filter(
         company_id=user.company_id, order__in=orders_visible_to(user)
     ).select_related("order", "customer", "receipt", "requested_by")
@@ -337,9 +330,6 @@ def refunds_visible_to(user: Any) -> QuerySet[Any]:
 
 def invoices_visible_to(user: Any) -> QuerySet[Any]:
     """Invoice records of the orders the user sees."""
-    from aftersales.billing.models import InvoiceRecord
-    from aftersales.orders.selectors import orders_visible_to
-
     return InvoiceRecord.objects.filter(
         company_id=user.company_id, order__in=orders_visible_to(user)
     ).select_related("order", "customer")
@@ -348,8 +338,6 @@ def invoices_visible_to(user: Any) -> QuerySet[Any]:
 def station_terms_rows(user: Any) -> list[dict[str, Any]]:
     """Every station of the user's company (a station's people: their own) with its grade,
     payout mode and account balance."""
-    from aftersales.accounts.models import Station
-
     stations = Station.objects.filter(company_id=user.company_id).select_related("region")
     if user.is_station_user:
         stations = stations.filter(pk=user.station_id)

@@ -7,7 +7,9 @@ transaction, with one audit entry for the load.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import io
 import json
 import random
 import secrets
@@ -18,11 +20,13 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from aftersales.accounts import actions as org
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Company, Region, Skill, Station, User
 from aftersales.billing.demo import demo_settlement
+from aftersales.calendars.selectors import work_calendar
 from aftersales.catalog.models import (
     FaultCode,
     MainComponent,
@@ -32,11 +36,21 @@ from aftersales.catalog.models import (
 )
 from aftersales.core import clock
 from aftersales.core.audit import audit_record
+from aftersales.core.errors import ApplicationError
 from aftersales.customers.choices import ConsentChannel, ConsentPurpose, CustomerKind
 from aftersales.customers.models import Address, Consent, Customer, InstalledUnit
+from aftersales.dispatch import actions as dispatch_actions
+from aftersales.dispatch import selectors as dispatch_selectors
+from aftersales.feedback import actions as feedback
+from aftersales.fieldwork import actions as field
+from aftersales.fieldwork.actions import fee_item_save
 from aftersales.knowledge import demo as knowledge_demo
 from aftersales.kpi.demo import kpi_demo
 from aftersales.maintenance.demo import demo_maintenance
+from aftersales.orders import actions as order_actions
+from aftersales.parts import actions as stock
+from aftersales.parts.models import Warehouse
+from aftersales.warranty.actions import warranty_policy_save
 from aftersales.workshop.demo import demo_workshop
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -461,8 +475,6 @@ STEPS = [
 def _warranty_policies(ctx: Ctx) -> None:
     """The brand's promises: serials carry year and month at positions 2-6 (KF2403012345);
     air conditioners 6 years on the compressor, TVs 3 years on the panel."""
-    from aftersales.warranty.actions import warranty_policy_save
-
     manager = User.objects.get(company=ctx.company, username="manager")
     serials = {"year": [2, 4], "month": [4, 6]}
     warranty_policy_save(
@@ -486,8 +498,6 @@ def _warranty_policies(ctx: Ctx) -> None:
 def _orders(ctx: Ctx, count: int) -> int:
     """Historical orders over the last 60 days, walked through the real actions so that every
     one has its events and due times; recent ones are still open."""
-    from aftersales.orders import actions as order_actions
-
     if count <= 0:
         return 0
     rng = ctx.rng
@@ -574,11 +584,6 @@ DIAGNOSES = [
 
 def _signature_png() -> str:
     """A drawn signature as the phone page sends it (a PNG data URL)."""
-    import base64
-    import io
-
-    from PIL import Image, ImageDraw
-
     img = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
     ImageDraw.Draw(img).line(
         [(15, 70), (70, 20), (130, 80), (210, 25), (285, 60)], fill="black", width=4
@@ -590,8 +595,6 @@ def _signature_png() -> str:
 
 def _finish_visit(ctx: Ctx, tech: Any, order: Any, at: dt.datetime) -> None:
     """The on-site record of a historical visit, through the field-work actions, at `at`."""
-    from aftersales.fieldwork import actions as field
-
     rng = ctx.rng
     diagnosis, cause, work = rng.choice(DIAGNOSES)
     signature = _signature_png()
@@ -614,8 +617,6 @@ def _finish_visit(ctx: Ctx, tech: Any, order: Any, at: dt.datetime) -> None:
 def _follow_up(ctx: Ctx, agent: Any, order: Any, at: dt.datetime) -> None:
     """The follow-up call of a historical order, through the follow-up actions: most
     customers are satisfied, a few are not (and those open complaints)."""
-    from aftersales.feedback import actions as feedback
-
     rng = ctx.rng
     task = feedback.follow_up_open(order=order, now=at)
     score = rng.choice([5] * 6 + [4] * 3 + [3, 2, 1])
@@ -632,8 +633,6 @@ def _follow_up(ctx: Ctx, agent: Any, order: Any, at: dt.datetime) -> None:
 
 def _fees(ctx: Ctx) -> None:
     """The fee schedule (收费标准) that on-site quotes are made from."""
-    from aftersales.fieldwork.actions import fee_item_save
-
     manager = User.objects.get(company=ctx.company, username="manager")
     for code, name, kind, price in [
         ("SM", "上门服务费", "travel", "50.00"),
@@ -648,10 +647,6 @@ def _fees(ctx: Ctx) -> None:
 def _technician_day(ctx: Ctx, count: int = 4) -> dt.date | None:
     """Orders assigned to the demo technician with visits placed on their day (today, or the
     next day when today is nearly over), so that "My day" has work to open."""
-    from aftersales.core.errors import ApplicationError
-    from aftersales.dispatch import actions as dispatch_actions
-    from aftersales.orders import actions as order_actions
-
     tech = User.objects.get(company=ctx.company, username="technician")
     agent = User.objects.get(company=ctx.company, username="agent")
     dispatcher = User.objects.get(company=ctx.company, username="dispatcher")
@@ -692,9 +687,6 @@ def _technician_day(ctx: Ctx, count: int = 4) -> dt.date | None:
 def _stock(ctx: Ctx) -> int:
     """A central warehouse, one per station and a van per technician, stocked from the central
     one by received transfers; non-serialised parts only. Returns the number of warehouses."""
-    from aftersales.parts import actions as stock
-    from aftersales.parts.models import Warehouse
-
     rng = ctx.rng
     manager = User.objects.get(company=ctx.company, username="manager")
     central = stock.warehouse_create(actor=manager, kind="central", code="ZK", name="总库")
@@ -750,11 +742,6 @@ def _stock(ctx: Ctx) -> int:
 def _plannable_day(ctx: Ctx, count: int = 14) -> dt.date | None:
     """Open orders at one station (the dispatch board's first) for its next working day, some
     with a booked window, so that the board has a day to optimise. Returns that day."""
-    from aftersales.calendars.selectors import work_calendar
-    from aftersales.dispatch import actions as dispatch_actions
-    from aftersales.dispatch import selectors as dispatch_selectors
-    from aftersales.orders import actions as order_actions
-
     rng = ctx.rng
     station = min(ctx.stations, key=lambda s: s.name)  # the board shows this one first
     agent = User.objects.get(company=ctx.company, username="agent")

@@ -28,6 +28,8 @@ from aftersales.core.validation import ValidationFailed
 from aftersales.imports import format as fmt
 from aftersales.imports import replay
 from aftersales.imports.models import ExternalRef, HistoryImport, ImportIssue, ImportStatus
+from aftersales.imports.workbook import to_jsonl
+from aftersales.orders.models import ServiceOrder
 
 BATCH = 500
 # Above this many rows a report checks the file without replaying it (the replay of a large
@@ -154,8 +156,6 @@ def _note_gap(ctx: replay.Context, check: fmt.Check, gap: replay.Gap) -> None:
     """The order's history says what the source lacks: a note event, with the step it held."""
     if check.kind != "event" or gap.object_id is None:
         return
-    from aftersales.orders.models import ServiceOrder
-
     replay.note_gap(ctx, ServiceOrder.objects.get(pk=gap.object_id), gap.detail, check.row)
 
 
@@ -211,8 +211,6 @@ def history_import_create(
     """Store a file and check it (schema, references, times; already imported rows)."""
     require(actor, Perm.HISTORY_IMPORT)
     if data[:4] == b"PK\x03\x04":  # an xlsx workbook (the template): its rows as lines
-        from aftersales.imports.workbook import to_jsonl
-
         data = to_jsonl(data).encode()
     try:
         text = data.decode("utf-8-sig")

@@ -24,7 +24,10 @@ from aftersales.customers.models import Address, Customer, InstalledUnit, MeterR
 from aftersales.feedback.models import Complaint, ComplaintEvent, FollowUpResult
 from aftersales.fieldwork.choices import QuoteStatus
 from aftersales.fieldwork.models import Quote, Receipt, ServiceRecord
+from aftersales.imports.format import ARTICLE_STEPS
 from aftersales.imports.models import ExternalRef
+from aftersales.imports.replay import import_username
+from aftersales.knowledge.models import Article, ArticleEvent
 from aftersales.maintenance.choices import VisitState
 from aftersales.maintenance.models import MaintenanceVisit
 from aftersales.orders.choices import EventKind
@@ -186,10 +189,6 @@ def history_export(*, actor: User, customer: Customer | int | None = None) -> Ex
 
 def _articles(company_id: int, ids: _Ids) -> Iterator[dict[str, Any]]:
     """Knowledge articles as drafts at their creation, then their review steps at theirs."""
-    from aftersales.imports.format import ARTICLE_STEPS
-    from aftersales.imports.replay import import_username
-    from aftersales.knowledge.models import Article, ArticleEvent
-
     articles = list(
         Article.objects.filter(company_id=company_id)
         .select_related("category", "author")

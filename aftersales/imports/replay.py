@@ -18,13 +18,39 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from aftersales.accounts import actions as org
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Company, Station, User
-from aftersales.catalog.models import FaultCode, ProductModel
-from aftersales.core.errors import ApplicationError
+from aftersales.catalog.models import FaultCode, Part, ProductCategory, ProductModel
+from aftersales.core import clock
+from aftersales.core.errors import ApplicationError, Conflict
 from aftersales.core.validation import ValidationFailed
+from aftersales.customers.actions import (
+    address_add,
+    customer_create,
+    unit_create,
+    unit_meter_record,
+)
+from aftersales.customers.models import Customer, InstalledUnit
+from aftersales.customers.validation import normalize_phone
+from aftersales.dispatch.models import Visit
+from aftersales.feedback.actions import (
+    complaint_create,
+    complaint_transition,
+    follow_up_open,
+    follow_up_record,
+)
+from aftersales.fieldwork import actions as field_actions
+from aftersales.fieldwork.actions import payment_record_at, quote_accept_recorded
+from aftersales.fieldwork.models import FeeItem
 from aftersales.imports.format import Check
 from aftersales.imports.models import ExternalRef
+from aftersales.knowledge.actions import article_create, article_transition
+from aftersales.maintenance.actions import service_done_record
+from aftersales.orders import actions as orders
+from aftersales.orders.actions import order_create, order_event
+from aftersales.orders.choices import EventKind, Status
+from aftersales.orders.models import ServiceOrder
 
 
 class Gap(Exception):
@@ -67,8 +93,6 @@ def import_username(company: Company) -> str:
 def import_actor(company: Company) -> User:
     """The company's history-import user: a service manager nobody logs in as, in whose name
     the office steps of the source (intake, dispatch, follow-up, complaints) are replayed."""
-    from aftersales.accounts import actions as org
-
     username = import_username(company)
     found = User.objects.filter(username=username, company=company).first()
     if found is not None:
@@ -111,8 +135,6 @@ def _fault_code(ctx: Context, code: Any, unit: int | None = None) -> int | None:
         return None
     found = FaultCode.objects.filter(category__company=ctx.company, code=str(code))
     if unit is not None:
-        from aftersales.customers.models import InstalledUnit
-
         category = InstalledUnit.objects.filter(pk=unit).values("product_model__category_id")
         own = found.filter(category_id__in=category).values_list("pk", flat=True).first()
         if own is not None:
@@ -137,10 +159,6 @@ def _fault_code(ctx: Context, code: Any, unit: int | None = None) -> int | None:
 
 def customer(ctx: Context, check: Check) -> int:
     """A customer the company already has with this phone is resolved to, not duplicated."""
-    from aftersales.customers.actions import customer_create
-    from aftersales.customers.models import Customer
-    from aftersales.customers.validation import normalize_phone
-
     row = check.row
     known = (
         Customer.objects.filter(company=ctx.company, phone=normalize_phone(str(row["phone"])))
@@ -163,9 +181,6 @@ def customer(ctx: Context, check: Check) -> int:
 
 
 def address(ctx: Context, check: Check) -> int:
-    from aftersales.customers.actions import address_add
-    from aftersales.customers.models import Customer
-
     row = check.row
     owner = Customer.objects.get(pk=ctx.ref("customer", row["customer"]) or 0)
     known = owner.addresses.filter(line=str(row["line"]).strip()).values_list("pk", flat=True)
@@ -204,10 +219,6 @@ def _product_model(ctx: Context, code: Any, category: Any) -> ProductModel:
 
 
 def unit(ctx: Context, check: Check) -> int:
-
-    from aftersales.customers.actions import unit_create
-    from aftersales.customers.models import InstalledUnit
-
     row = check.row
     model = _product_model(ctx, row["model"], row.get("category"))
     # A unit the company already has (same model and serial) is resolved to, if it is the
@@ -237,9 +248,6 @@ def unit(ctx: Context, check: Check) -> int:
 
 
 def reading(ctx: Context, check: Check) -> int:
-    from aftersales.core import clock
-    from aftersales.customers.actions import unit_meter_record
-
     row = check.row
     made = unit_meter_record(
         actor=ctx.actor,
@@ -255,8 +263,6 @@ def reading(ctx: Context, check: Check) -> int:
 
 
 def order(ctx: Context, check: Check) -> int:
-    from aftersales.orders.actions import order_create
-
     row = check.row
     made, _created = order_create(
         actor=ctx.actor,
@@ -277,11 +283,6 @@ def order(ctx: Context, check: Check) -> int:
 
 
 def event(ctx: Context, check: Check) -> int | None:
-    from aftersales.fieldwork import actions as field
-    from aftersales.orders import actions as orders
-    from aftersales.orders.choices import Status
-    from aftersales.orders.models import ServiceOrder
-
     row = check.row
     action = str(row["action"])
     the_order = ServiceOrder.objects.get(pk=ctx.ref("order", row["order"]) or 0)
@@ -315,16 +316,16 @@ def event(ctx: Context, check: Check) -> int | None:
             actor=ctx.actor, order=the_order, action="cancel", reason=reason
         )
     elif action == "accept":
-        done = field.visit_accept(actor=tech(), order=the_order)
+        done = field_actions.visit_accept(actor=tech(), order=the_order)
     elif action == "depart":
-        done = field.visit_depart(actor=tech(), order=the_order)
+        done = field_actions.visit_depart(actor=tech(), order=the_order)
     elif action == "check_in":
-        done = field.visit_arrive(actor=tech(), order=the_order)
+        done = field_actions.visit_arrive(actor=tech(), order=the_order)
     elif action == "diagnosis":
         if the_order.status != Status.ON_SITE:
             raise Gap("check_in", the_order.pk)
         codes = [_fault_code(ctx, c, the_order.unit_id) for c in row.get("fault_codes") or []]
-        field.record_diagnosis(
+        field_actions.record_diagnosis(
             actor=tech(),
             order=the_order,
             diagnosis=str(row.get("diagnosis") or ""),
@@ -335,15 +336,12 @@ def event(ctx: Context, check: Check) -> int | None:
         done = the_order
     elif action == "part_used":
         # Out of the technician's van, through the stock ledger (never below zero).
-
-        from aftersales.catalog.models import Part
-
         if the_order.status != Status.ON_SITE:
             raise Gap("check_in", the_order.pk)
         part = Part.objects.filter(company=ctx.company, code=str(row["part"])).first()
         if part is None:
             raise _refused("part", _("Unknown part “%(c)s”.") % {"c": row["part"]})
-        move = field.record_part_used(
+        move = field_actions.record_part_used(
             actor=tech(),
             order=the_order,
             part=part.pk,
@@ -355,7 +353,7 @@ def event(ctx: Context, check: Check) -> int | None:
     elif action == "charge":
         if the_order.status != Status.ON_SITE:
             raise Gap("check_in", the_order.pk)
-        quote = field.quote_propose(
+        quote = field_actions.quote_propose(
             actor=tech(), order=the_order, items=_quote_items(ctx, row["items"]), reason=reason
         )
         _accept_charged(ctx, quote)
@@ -377,8 +375,6 @@ def _accept_charged(ctx: Context, quote: Any) -> None:
     """The source charged the customer: the quote counts as accepted at the charge's time (the
     customer's account shows it), without a signature (the source has none): fieldwork's
     recorded acceptance, as any acceptance recorded from another system."""
-    from aftersales.fieldwork.actions import quote_accept_recorded
-
     quote_accept_recorded(actor=ctx.actor, order=quote.order, note=SOURCE_NOTE)
 
 
@@ -390,9 +386,6 @@ def _payment(ctx: Context, the_order: Any, row: dict[str, Any], external_id: str
     """A customer payment of the order's charges, at its original time: fieldwork's recorded
     payment (the same receipt — the amount must be the charge's total — and `payment` event as
     the live payment, in the customer's account). Without a charge before it, a gap."""
-    from aftersales.core.errors import Conflict
-    from aftersales.fieldwork.actions import payment_record_at
-
     method = str(row.get("method") or "cash")
     reference = str(row.get("reference") or "")
     if method != "cash" and not reference:  # the source's own id stands for its reference
@@ -415,9 +408,6 @@ def _payment(ctx: Context, the_order: Any, row: dict[str, Any], external_id: str
 
 def _quote_items(ctx: Context, items: list[Any]) -> list[dict[str, Any]]:
     """The source's charge lines (fee item or part code, quantity) as the quote takes them."""
-
-    from aftersales.catalog.models import Part
-    from aftersales.fieldwork.models import FeeItem
 
     out: list[dict[str, Any]] = []
     for item in items:
@@ -444,13 +434,6 @@ def _complete(ctx: Context, the_order: Any, tech: Callable[[], User], row: dict[
     import records the completion (the same transition and the same `finish` event) through
     the order's recorded-transition path and opens the follow-up as the live finish does. An
     order that never checked in is not completed: the gap is recorded."""
-    from aftersales.core import clock
-    from aftersales.dispatch.models import Visit
-    from aftersales.feedback.actions import follow_up_open
-    from aftersales.fieldwork import actions as field
-    from aftersales.orders import actions as orders
-    from aftersales.orders.choices import EventKind, Status
-
     if the_order.status != Status.ON_SITE:
         raise Gap("check_in", the_order.pk)
     technician = tech()
@@ -470,7 +453,7 @@ def _complete(ctx: Context, the_order: Any, tech: Callable[[], User], row: dict[
     )
     # The visit's service record is closed with the result, as the live finish leaves it
     # (`record_close`, the record's closing action); what the source lacks is noted.
-    field.record_close(order=done, now=now, result=result)
+    field_actions.record_close(order=done, now=now, result=result)
     Visit.objects.filter(order=done, ended_at__isnull=True).update(ended_at=now)
     note_gap(ctx, done, "signature", row)
     follow_up_open(order=done, now=now)
@@ -480,9 +463,6 @@ def _complete(ctx: Context, the_order: Any, tech: Callable[[], User], row: dict[
 def note_gap(ctx: Context, the_order: Any, missing: str, step: dict[str, Any]) -> None:
     """The order's history says what the source lacks: a note event holding the source's
     step (the caller's moment and source)."""
-    from aftersales.orders.actions import order_event
-    from aftersales.orders.choices import EventKind
-
     order_event(
         the_order,
         actor=ctx.actor,
@@ -505,9 +485,6 @@ def gap_words(detail: str) -> str:
 
 
 def follow_up(ctx: Context, check: Check) -> int:
-    from aftersales.feedback.actions import follow_up_open, follow_up_record
-    from aftersales.orders.models import ServiceOrder
-
     row = check.row
     the_order = ServiceOrder.objects.get(pk=ctx.ref("order", row["order"]) or 0)
     task = follow_up_open(order=the_order)
@@ -516,8 +493,6 @@ def follow_up(ctx: Context, check: Check) -> int:
 
 
 def complaint(ctx: Context, check: Check) -> int:
-    from aftersales.feedback.actions import complaint_create
-
     row = check.row
     made = complaint_create(
         actor=ctx.actor,
@@ -532,8 +507,6 @@ def complaint(ctx: Context, check: Check) -> int:
 
 
 def complaint_step(ctx: Context, check: Check) -> int:
-    from aftersales.feedback.actions import complaint_transition
-
     row = check.row
     made = complaint_transition(
         actor=ctx.actor,
@@ -547,8 +520,6 @@ def complaint_step(ctx: Context, check: Check) -> int:
 def maintenance(ctx: Context, check: Check) -> int:
     """A maintenance service done: the imported (completed) order counts as the unit's next
     service under its plan, so the plan's next due date counts from it."""
-    from aftersales.maintenance.actions import service_done_record
-
     row = check.row
     visit = service_done_record(
         actor=ctx.actor,
@@ -620,9 +591,6 @@ def _author(ctx: Context, username: Any) -> User:
 def article(ctx: Context, check: Check) -> int:
     """A knowledge article, written as a draft at the row's time by its `author` (a member of
     staff here who may write drafts), else by the import's user."""
-    from aftersales.catalog.models import Part, ProductCategory
-    from aftersales.knowledge.actions import article_create
-
     row = check.row
     company = ctx.company
     category = None
@@ -648,8 +616,6 @@ def article(ctx: Context, check: Check) -> int:
 
 
 def article_step(ctx: Context, check: Check) -> int:
-    from aftersales.knowledge.actions import article_transition
-
     row = check.row
     made = article_transition(
         actor=ctx.actor,

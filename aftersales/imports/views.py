@@ -17,6 +17,7 @@ from aftersales.core.queue import trigger
 from aftersales.imports import actions, selectors, workbook
 from aftersales.imports.format import KIND_LABELS, message
 from aftersales.imports.models import ImportStatus
+from aftersales.imports.tasks import history_import_task
 from aftersales.web.shortcuts import page, xlsx_response
 
 OUTCOMES = {
@@ -130,8 +131,6 @@ def history_template(request: AuthedRequest) -> HttpResponse:
 @require_POST
 @page(Perm.HISTORY_IMPORT)
 def history_apply(request: AuthedRequest, pk: int) -> HttpResponse:
-    from aftersales.imports.tasks import history_import_task
-
     job = actions.history_import_get(actor=request.user, import_id=pk)
     trigger(history_import_task, job.pk)
     return redirect("history-detail", pk=job.pk)

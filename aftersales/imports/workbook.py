@@ -11,6 +11,7 @@ import io
 import json
 from typing import Any
 
+from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
 from aftersales.core.validation import ValidationFailed
@@ -61,8 +62,6 @@ def _cell(name: str, value: Any) -> Any:
 def to_jsonl(data: bytes) -> str:
     """The workbook's rows as JSON Lines (empty cells left out; blank rows kept as blank lines
     so line numbers match the sheet's rows)."""
-    from django.utils.translation import gettext as _
-
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # not a workbook at all

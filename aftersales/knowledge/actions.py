@@ -21,6 +21,7 @@ from aftersales.core import clock
 from aftersales.core.errors import Conflict, NotFound, PermissionDenied, check_version
 from aftersales.core.transitions import apply, record
 from aftersales.core.validation import Errors
+from aftersales.fieldwork.models import ServiceRecord, SitePhoto
 from aftersales.knowledge import cases, search
 from aftersales.knowledge.choices import LIFECYCLE, REVIEWER_VERBS, Kind, Language, Status
 from aftersales.knowledge.models import (
@@ -32,8 +33,12 @@ from aftersales.knowledge.models import (
     SynonymList,
 )
 from aftersales.knowledge.selectors import articles_visible_to, is_reviewer
+from aftersales.orders import uploads
+from aftersales.orders.actions import order_transition
 from aftersales.orders.choices import Status as OrderStatus
 from aftersales.orders.models import ServiceOrder
+from aftersales.orders.selectors import orders_visible_to
+from aftersales.parts.choices import MoveKind
 
 TITLE_MAX = 200
 BODY_MAX = 50_000
@@ -349,8 +354,6 @@ def article_feature(*, actor: User, article: Article | int, featured: bool = Tru
 @transaction.atomic
 def photo_add(*, actor: User, article: Article | int, files: list[Any]) -> list[ArticlePhoto]:
     """Attach photos (checked and re-encoded like the orders' uploads)."""
-    from aftersales.orders import uploads
-
     locked = _locked(actor, article)
     _may_edit(actor, locked)
     rows = []
@@ -391,9 +394,6 @@ def _order_secrets(order: ServiceOrder) -> list[str]:
 
 
 def _case_source(order: ServiceOrder) -> tuple[cases.CaseSource, list[Any], list[Any]]:
-    from aftersales.fieldwork.models import ServiceRecord
-    from aftersales.parts.choices import MoveKind
-
     records = list(
         ServiceRecord.objects.filter(order=order).prefetch_related("fault_codes").order_by("id")
     )
@@ -446,9 +446,6 @@ def case_from_order(*, actor: User, order: ServiceOrder | int) -> Article:
     """A draft service case from a completed order in one step: fault, diagnosis, cause, work,
     parts, fault codes and the visit's photos carried over; the customer's personal data
     (names, phones, addresses, the serial) removed."""
-    from aftersales.fieldwork.models import SitePhoto
-    from aftersales.orders.selectors import orders_visible_to
-
     require(actor, Perm.KNOWLEDGE_DRAFT)
     pk = order.pk if isinstance(order, ServiceOrder) else order
     found = (
@@ -524,9 +521,6 @@ def order_solved_by_phone(
 ) -> ServiceOrder:
     """The agent read `article` to the customer and that solved it: the order closes as
     solved remotely (its own event) and the article is credited with having helped."""
-    from aftersales.orders.actions import order_transition
-    from aftersales.orders.selectors import orders_visible_to
-
     pk = order.pk if isinstance(order, ServiceOrder) else order
     found = orders_visible_to(actor).filter(pk=pk).first()
     if found is None:

@@ -12,6 +12,7 @@ from aftersales.catalog.models import FaultCode, Part, ProductCategory, ProductM
 from aftersales.core import clock
 from aftersales.core.models import AppendOnlyModel, TransitionEvent
 from aftersales.knowledge.choices import Kind, Language, Status
+from aftersales.knowledge.markdown import plain
 from aftersales.orders.models import ServiceOrder
 
 
@@ -85,8 +86,6 @@ class Article(models.Model):
 
     @property
     def snippet(self) -> str:
-        from aftersales.knowledge.markdown import plain
-
         return plain(self.body)
 
     @property

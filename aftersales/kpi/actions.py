@@ -17,10 +17,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.choices import Role
-from aftersales.accounts.models import User
+from aftersales.accounts.models import Company, Station, User
 from aftersales.accounts.permissions import Perm, company_of, require
 from aftersales.calendars.selectors import work_calendar
 from aftersales.core import clock, transitions
@@ -30,6 +31,7 @@ from aftersales.core.validation import Errors, ValidationFailed
 from aftersales.feedback.models import ComplaintEvent
 from aftersales.kpi import assessment, formulas, gbt27922, selectors
 from aftersales.kpi.choices import RUN_LIFECYCLE
+from aftersales.kpi.dashboards import HEADLINE
 from aftersales.kpi.formulas import Contribution
 from aftersales.kpi.models import (
     AMOUNT_PLACES,
@@ -50,6 +52,8 @@ from aftersales.kpi.models import (
     SelfAssessment,
     TrainingRecord,
 )
+from aftersales.notifications.actions import notify
+from aftersales.notifications.models import OutboxMessage
 from aftersales.orders.choices import OPEN
 from aftersales.orders.models import OrderEvent, ServiceOrder
 from aftersales.parts.choices import ReturnStatus
@@ -520,8 +524,6 @@ def kpi_rebuild(
 
 
 def kpi_refresh_all() -> int:
-    from aftersales.accounts.models import Company
-
     return sum(kpi_refresh(company_id=pk) for pk in Company.objects.values_list("pk", flat=True))
 
 
@@ -697,8 +699,6 @@ def _kpis_of(definition: dict[str, Any]) -> list[str]:
 
 
 def _subjects(company_id: int, subject: str) -> list[tuple[int, str]]:
-    from aftersales.accounts.models import Station
-
     if subject == "station":
         return list(
             Station.objects.filter(company_id=company_id, is_active=True)
@@ -997,8 +997,6 @@ def kpi_subscribe(*, actor: User, channel: str | None) -> KpiSubscription | None
 
 
 def monthly_report_text(user: User, month_start: dt.date, month_end: dt.date) -> str:
-    from aftersales.kpi.dashboards import HEADLINE
-
     lines = []
     for code in (*HEADLINE, "training_hours"):
         d = selectors.definition(code)
@@ -1020,15 +1018,11 @@ def monthly_report_text(user: User, month_start: dt.date, month_end: dt.date) ->
 def kpi_monthly_reports(*, today: dt.date | None = None) -> int:
     """Send last month's figures to every subscriber, once per month (the outbox's dedupe
     key makes a rerun send nothing twice). Returns the number queued."""
-    from django.utils import translation
-
-    from aftersales.notifications.actions import notify
 
     today = today or clock.today()
     end = today.replace(day=1) - dt.timedelta(days=1)
     start = end.replace(day=1)
     sent = 0
-    from aftersales.notifications.models import OutboxMessage
 
     for sub in KpiSubscription.objects.select_related("user").filter(user__is_active=True):
         user = sub.user

@@ -23,18 +23,22 @@ from aftersales.core.errors import NotFound
 from aftersales.core.validation import ValidationFailed
 from aftersales.customers.models import InstalledUnit
 from aftersales.feedback.models import Complaint, ComplaintEvent
-from aftersales.kpi import formulas
+from aftersales.kpi import formulas, gbt27922
 from aftersales.kpi.formulas import BY_CODE, Dims, Event, KpiDefinition, OrderRow
 from aftersales.kpi.models import (
     MONTHLY_ROLLUPS,
+    AssessmentResult,
+    AssessmentRun,
     KpiDaily,
     KpiFact,
     KpiMonthly,
     KpiSnapshot,
+    SelfAssessment,
     TrainingRecord,
 )
+from aftersales.orders.choices import ServiceType
 from aftersales.orders.models import OrderEvent, ServiceOrder
-from aftersales.parts.models import ReturnEvent, ReturnObligation
+from aftersales.parts.models import PartsRequest, PartsRequestEvent, ReturnEvent, ReturnObligation
 
 GROUPS = ("station", "technician", "region", "model", "fault_code", "category", "service_type")
 FILTERS = GROUPS
@@ -213,8 +217,6 @@ def parts_request_rows(
     company_id: int, ids: Iterable[int] | None = None
 ) -> list[formulas.PartsRequestRow]:
     """Parts requests with the moments of their submit and fulfil events."""
-    from aftersales.parts.models import PartsRequest, PartsRequestEvent
-
     qs = PartsRequest.objects.filter(company_id=company_id)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
@@ -654,8 +656,6 @@ def labels(group_by: str | None, keys: Iterable[Any]) -> dict[Any, str]:
     if group_by == "category":
         return dict(ProductCategory.objects.filter(pk__in=keys).values_list("pk", "name"))
     if group_by == "service_type":
-        from aftersales.orders.choices import ServiceType
-
         return {k: str(ServiceType(k).label) for k in keys if k in ServiceType.values}
     if group_by == "month":
         return {k: k.strftime("%Y-%m") for k in keys}
@@ -694,8 +694,6 @@ def training_visible_to(user: Any) -> QuerySet[TrainingRecord]:
 
 def assessment_runs_visible_to(user: Any) -> QuerySet[Any]:
     """Runs of the user's company (the results inside are scoped by `results_visible_to`)."""
-    from aftersales.kpi.models import AssessmentRun
-
     return AssessmentRun.objects.filter(company_id=user.company_id).select_related("scheme")
 
 
@@ -722,8 +720,6 @@ def approved_results(
     (`lines`: the arithmetic, `[{"code", "name", "kind", "detail", "points"}]`). Draft and
     reviewed runs are left out; an approved run never changes (frozen snapshots), so reading
     it twice gives the same numbers. See docs/kpi.md, "What settlement reads"."""
-    from aftersales.kpi.models import AssessmentResult
-
     rows = AssessmentResult.objects.filter(
         run__company_id=company_id,
         run__status="approved",
@@ -764,8 +760,6 @@ def self_assessment_evidence(
     """What the system knows for the items it has evidence for, over the last 12 months:
     {evidence key: {"value", "numerator", "denominator", "count", "suggest"}}. With `user`,
     only what that user may see (a station manager: their station)."""
-    from aftersales.kpi import gbt27922
-
     start = today.replace(year=today.year - 1) + dt.timedelta(days=1)
     out: dict[str, dict[str, Any]] = {}
     for key in ("training_hours", "first_time_fix", "old_part_return_on_time", "follow_up_rate"):
@@ -788,6 +782,4 @@ def self_assessment_evidence(
 
 
 def latest_self_assessment(company_id: int) -> Any:
-    from aftersales.kpi.models import SelfAssessment
-
     return SelfAssessment.objects.filter(company_id=company_id).first()

@@ -22,6 +22,8 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -31,15 +33,22 @@ from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Company, User
 from aftersales.accounts.permissions import Perm, company_of, has_perm, require
 from aftersales.calendars.selectors import work_calendar
+from aftersales.catalog.models import Part, ProductCategory, ProductModel
 from aftersales.core import clock, transitions
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import ApplicationError, Conflict, NotFound
+from aftersales.core.queue import trigger
 from aftersales.core.selectors import as_id
 from aftersales.core.validation import Errors, ValidationFailed
+from aftersales.customers import meters
+from aftersales.customers.actions import unit_create, unit_meter_record, unit_update
 from aftersales.customers.choices import MeterKind, UnitStatus
 from aftersales.customers.models import Address, InstalledUnit, MeterReading
-from aftersales.customers.selectors import meter_history
-from aftersales.maintenance import campaigns, checklist, schedule
+from aftersales.customers.selectors import customers_visible_to, meter_history, units_visible_to
+from aftersales.customers.validation import clean_serial
+from aftersales.fieldwork import signatures
+from aftersales.fieldwork.rules import Line
+from aftersales.maintenance import campaigns, checklist, schedule, selectors, tasks
 from aftersales.maintenance.choices import (
     ACCEPTANCE_MACHINE,
     CAMPAIGN_MACHINE,
@@ -56,6 +65,7 @@ from aftersales.maintenance.choices import (
     TaskKind,
     VisitState,
 )
+from aftersales.maintenance.contracts import covered, price_with_coverage
 from aftersales.maintenance.models import (
     AcceptanceDefect,
     AcceptanceEvent,
@@ -76,9 +86,20 @@ from aftersales.maintenance.models import (
     UnitPlanOverride,
     UnitSchedule,
 )
-from aftersales.orders.choices import REOPENABLE, Priority, Status
+from aftersales.notifications.actions import notify_customer
+from aftersales.orders import uploads
+from aftersales.orders.actions import order_create, order_event
+from aftersales.orders.bulk import OrderRequest, orders_create_bulk
+from aftersales.orders.choices import REOPENABLE, EventKind, Priority, Status
+from aftersales.orders.installation import order_unit_link
 from aftersales.orders.intake import Calendars
-from aftersales.orders.models import ServiceOrder
+from aftersales.orders.models import ServiceOrder, SlaPolicy
+from aftersales.orders.selectors import orders_visible_to
+from aftersales.orders.service_levels import sla_policies_seed, sla_policy_save
+from aftersales.parts.actions import reservation_release, stock_reserve
+from aftersales.parts.models import Reservation, Warehouse
+from aftersales.warranty.actions import policy_for
+from aftersales.warranty.engine import WarrantyInputError
 
 logger = logging.getLogger(__name__)
 
@@ -151,8 +172,6 @@ def plan_create(
     **fields: Any,
 ) -> MaintenancePlan:
     """A new plan (draft) for a product model or a category."""
-    from aftersales.catalog.models import ProductCategory, ProductModel
-
     require(actor, Perm.MAINTENANCE_PLANS)
     errors = Errors()
     plan = MaintenancePlan(company_id=company_of(actor))
@@ -391,8 +410,6 @@ def task_save(
     position: Any = None,
 ) -> LevelTask:
     """Add a task to a level: check, measure (with limits) or replace (with the kit's part)."""
-    from aftersales.catalog.models import Part
-
     require(actor, Perm.MAINTENANCE_PLANS)
     the_level = (
         MaintenanceLevel.objects.select_related("rule")
@@ -442,8 +459,6 @@ def unit_plan_override(
     *, actor: User, unit: Any, plan: Any = None, blackout_months: Any = None
 ) -> UnitPlanOverride:
     """Give a unit its own plan (empty: none) and the customer's blackout months."""
-    from aftersales.customers.selectors import units_visible_to
-
     require(actor, Perm.MAINTENANCE_PLANS)
     found = units_visible_to(actor).filter(pk=as_id(unit)).first()
     if found is None:
@@ -704,8 +719,6 @@ def _visit(
 def _create_order(
     unit: InstalledUnit, plan: MaintenancePlan, due: schedule.Due, attempt: int
 ) -> MaintenanceVisit:
-    from aftersales.orders.actions import order_create
-
     level = _level(plan, due)
     key = _visit_key(plan, unit.pk, due, attempt)
     start, end = _window(due)
@@ -744,10 +757,7 @@ def _remind_later(visit_ids: list[int]) -> None:
         return
 
     def queue() -> None:
-        from aftersales.core.queue import trigger
-        from aftersales.maintenance.tasks import remind_task
-
-        trigger(remind_task, visit_ids)
+        trigger(tasks.remind_task, visit_ids)
 
     transaction.on_commit(queue)
 
@@ -762,8 +772,6 @@ def visits_remind(*, visit_ids: list[int]) -> int:
 def _remind(visit_id: int) -> None:
     """Tell the customer the service is due and when (their channel, with their consent; the
     portal lists the order)."""
-    from aftersales.notifications.actions import notify_customer
-
     visit = (
         MaintenanceVisit.objects.select_related("order__customer", "plan")
         .filter(pk=visit_id)
@@ -952,8 +960,6 @@ def units_generate(
     links and the projections written in bulk. `calendars`: the company's calendars read once
     for the whole run (passed on to the order actions). Returns (orders created, blocked
     reasons)."""
-    from aftersales.orders.bulk import OrderRequest, orders_create_bulk
-
     blocked: Counter[str] = Counter()
     with transaction.atomic():
         locked = list(
@@ -1111,8 +1117,6 @@ def _project_chunk(
 ) -> tuple[list[int], list[UnitSchedule], Counter[str]]:
     """(units for the locked path, the others' schedule rows that changed, the others' blocked
     reasons counted) for one chunk of units."""
-    from aftersales.customers import meters
-
     # Id ranges rather than long IN lists (chunks are consecutive ids of the plan's units).
     lo, hi, members = chunk[0], chunk[-1], set(chunk)
     units = [
@@ -1307,12 +1311,6 @@ def kit_reserve(order: ServiceOrder, booked: Any) -> dict[str, list[Any]]:
     and reserved at the new one; parts already reserved where the visit now is are not reserved
     again. A part short in stock is recorded on the order's timeline and does not stop the
     booking. Returns the reserved, short and released lines."""
-    from aftersales.catalog.models import Part
-    from aftersales.orders.actions import order_event
-    from aftersales.orders.choices import EventKind
-    from aftersales.parts.actions import reservation_release, stock_reserve
-    from aftersales.parts.models import Reservation, Warehouse
-
     out: dict[str, list[Any]] = {"reserved": [], "short": [], "released": []}
     visit = (
         MaintenanceVisit.objects.filter(order=order)
@@ -1394,9 +1392,6 @@ def kit_release(order: ServiceOrder) -> list[int]:
     """orders' CANCEL_HOOKS: a cancelled planned service's kit is released from the station's
     stock (`parts.actions.reservation_release`), in the cancel's transaction. Returns the
     released reservations' ids."""
-    from aftersales.parts.actions import reservation_release
-    from aftersales.parts.models import Reservation
-
     if not MaintenanceVisit.objects.filter(order_id=order.pk).exists():
         return []
     actor = system_user(order.company_id)
@@ -1411,8 +1406,6 @@ def kit_release(order: ServiceOrder) -> list[int]:
 
 
 def _visit_for(actor: User, order: Any) -> MaintenanceVisit:
-    from aftersales.orders.selectors import orders_visible_to
-
     require(actor, Perm.ORDER_WORK)
     found = orders_visible_to(actor).filter(pk=as_id(order)).first()
     visit = (
@@ -1437,8 +1430,6 @@ def checklist_record(
     """The technician's answers to the level's tasks (task id -> done, value, note), and the
     meter read on the visit (it moves the next service). Measurements outside their limits are
     flagged. Only on site."""
-    from aftersales.customers.actions import unit_meter_record
-
     visit = _visit_for(actor, order)
     locked = ServiceOrder.objects.select_for_update().get(pk=visit.order_id)
     if locked.status != Status.ON_SITE:
@@ -1480,7 +1471,6 @@ def checklist_record(
             source="visit",
             reference=locked.number,
         )
-    from aftersales.orders.actions import order_event
 
     order_event(
         locked,
@@ -1516,9 +1506,7 @@ def checklist_report_section(order: ServiceOrder) -> dict[str, Any] | None:
     """REPORT_SECTIONS: a planned service's checklist in the service report PDF (each task
     with its result: done, the measured value against its limits, flagged when out of them;
     and the meter reading of the visit)."""
-    from aftersales.maintenance.selectors import checklist_for
-
-    checklist = checklist_for(order)
+    checklist = selectors.checklist_for(order)
     if checklist is None or not checklist["rows"]:
         return None
     visit = checklist["visit"]
@@ -1563,8 +1551,6 @@ def checklist_report_section(order: ServiceOrder) -> dict[str, Any] | None:
 
 def checklist_open_repair(*, actor: User, entry: Any) -> ServiceOrder:
     """A measurement out of limits opens a repair order for the unit (once per entry)."""
-    from aftersales.orders.actions import order_create
-
     found = (
         ChecklistEntry.objects.select_related("visit", "task", "visit__order")
         .filter(pk=as_id(entry))
@@ -1669,8 +1655,6 @@ def contract_create(
     *, actor: User, customer: Any, units: list[Any] | None = None, **fields: Any
 ) -> ServiceContract:
     """A draft contract for a customer's units."""
-    from aftersales.customers.selectors import customers_visible_to
-
     require(actor, Perm.CONTRACT_EDIT)
     errors = Errors()
     cust = customers_visible_to(actor).filter(pk=as_id(customer)).first()
@@ -1837,8 +1821,6 @@ def contracts_sweep(*, today: dt.date | None = None) -> dict[str, int]:
 
 
 def _tell_renewal(contract_id: int) -> None:
-    from aftersales.notifications.actions import notify_customer
-
     row = ServiceContract.objects.select_related("customer").get(pk=contract_id)
     notify_customer(
         company_id=row.company_id,
@@ -1874,8 +1856,6 @@ def covered_price(
     contract: ServiceContract | None, *, parts: Decimal, labour: Decimal, travel: Decimal
 ) -> dict[str, Decimal]:
     """What the customer pays with the contract's coverage (parts %, labour %, travel %)."""
-    from aftersales.maintenance.contracts import price_with_coverage
-
     if contract is None:
         return price_with_coverage(parts=parts, labour=labour, travel=travel, pct=(0, 0, 0))
     return price_with_coverage(
@@ -1896,9 +1876,6 @@ def contract_policy_sync(*, contract: ServiceContract) -> Any:
     contract's respond / arrive / resolve minutes (working time). New orders on its units carry
     the number (`CONTRACT_LEVEL_HOOKS`), so the policy applies to them; orders already taken
     keep their goals. Returns the policy (None when the contract sets no service level)."""
-    from aftersales.orders.models import SlaPolicy
-    from aftersales.orders.service_levels import sla_policies_seed, sla_policy_save
-
     existing = (
         SlaPolicy.objects.filter(company_id=contract.company_id, contract_level=contract.number)
         .order_by("id")
@@ -1986,9 +1963,6 @@ def quote_coverage(order: ServiceOrder, lines: list[Any]) -> list[Any]:
     """QUOTE_HOOKS: on an order under an active service contract, one negative line per kind
     for what the contract pays (parts %, labour %, travel %; an included visit's labour and
     travel in full), so the quote's total is the customer's share."""
-    from aftersales.fieldwork.rules import Line
-    from aftersales.maintenance.contracts import covered
-
     contract = contract_for_order(order)
     if contract is None:
         return []
@@ -2026,9 +2000,6 @@ def _selection(campaign: Campaign) -> campaigns.Selection:
 
 def campaign_units_query(campaign: Campaign) -> Any:
     """The units the campaign selects (the ORM form of `campaigns.selects`)."""
-    from django.db.models import Q
-    from django.db.models.functions import Coalesce
-
     s = _selection(campaign)
     units = InstalledUnit.objects.filter(company_id=campaign.company_id)
     listed = Q(serial__in=sorted(s.serials)) if s.serials else Q(pk__in=[])
@@ -2066,8 +2037,6 @@ def campaign_create(
     serials: list[str] | None = None,
 ) -> Campaign:
     """A draft campaign and its selection (model, serial range, sale dates, a serial list)."""
-    from aftersales.catalog.models import ProductModel
-
     require(actor, Perm.MAINTENANCE_PLANS)
     errors = Errors()
     name = (name or "").strip()[:100]
@@ -2163,9 +2132,7 @@ def campaign_launch(*, actor: User, campaign: Any) -> Campaign:
 
 
 def _campaign_trigger(campaign_id: int) -> None:
-    from aftersales.maintenance.tasks import campaign_orders_task
-
-    campaign_orders_task(campaign_id)
+    tasks.campaign_orders_task(campaign_id)
 
 
 def campaign_orders_create(*, campaign: Any, limit: int = 100000) -> int:
@@ -2203,8 +2170,6 @@ def campaign_orders_create(*, campaign: Any, limit: int = 100000) -> int:
 
 
 def _campaign_order(campaign: Campaign, unit: InstalledUnit) -> ServiceOrder:
-    from aftersales.orders.actions import order_create
-
     order, _created = order_create(
         actor=planner_user(campaign.company_id),
         customer=unit.customer_id,
@@ -2220,8 +2185,6 @@ def _campaign_order(campaign: Campaign, unit: InstalledUnit) -> ServiceOrder:
 
 
 def _campaign_tell(campaign_unit_id: int) -> None:
-    from aftersales.notifications.actions import notify_customer
-
     row = CampaignUnit.objects.select_related("campaign", "order__customer", "unit").get(
         pk=campaign_unit_id
     )
@@ -2297,8 +2260,6 @@ ACCEPTANCE_TYPES = ("installation", "acceptance")
 
 
 def _acceptance_order(actor: User, order: Any) -> ServiceOrder:
-    from aftersales.orders.selectors import orders_visible_to
-
     if not (has_perm(actor, Perm.ORDER_WORK) or has_perm(actor, Perm.ORDER_EDIT)):
         require(actor, Perm.ORDER_WORK)
     found = orders_visible_to(actor).select_for_update().filter(pk=as_id(order)).first()
@@ -2343,9 +2304,6 @@ def _clean_acceptance(
 
 
 def _store_signature(record: AcceptanceRecord, signature: str, signer_name: str) -> None:
-    from aftersales.fieldwork import signatures
-    from aftersales.orders import uploads
-
     data = signatures.decode(signature)
     record.signature = uploads.store(data, "png")
     record.signer_name = (signer_name or "").strip()[:100] or record.order.customer.name
@@ -2379,8 +2337,6 @@ def acceptance_record(
     record.checklist, record.measurements, record.recorded_by = items, values, actor
     known = set(record.defects.values_list("text", flat=True))
     if listed:
-        from aftersales.orders.actions import order_create
-
         for text in listed:
             if text in known:
                 continue
@@ -2418,9 +2374,6 @@ def acceptance_record(
 def _serial_fits_model(serial: str, model: Any) -> bool:
     """Whether the serial carries a production date in the model's format (when its 三包
     policy names one; without a format every serial fits)."""
-    from aftersales.warranty.actions import policy_for
-    from aftersales.warranty.engine import WarrantyInputError
-
     policy = policy_for(
         company_id=model.category.company_id,
         product_model_id=model.pk,
@@ -2453,11 +2406,6 @@ def installation_unit(
     it, and the maintenance plans count from it. `meter_value` (with `meter_kind`, km or
     running hours): the meter read at the installation, recorded on the unit for that day
     (`customers.actions.unit_meter_record`, which refuses a reading lower than an earlier one)."""
-    from aftersales.catalog.models import ProductModel
-    from aftersales.customers.actions import unit_create, unit_meter_record, unit_update
-    from aftersales.customers.validation import clean_serial
-    from aftersales.orders.installation import order_unit_link
-
     locked = _acceptance_order(actor, order)
     if locked.service_type != "installation":
         raise Conflict("not_installation", _("Only an installation order installs a unit."))
@@ -2530,8 +2478,6 @@ def installation_unit(
 
 
 def _accept(record: AcceptanceRecord, actor: User) -> AcceptanceRecord:
-    from aftersales.customers.actions import unit_update
-
     order = record.order
     if order.service_type == "installation" and order.unit_id:
         unit = InstalledUnit.objects.get(pk=order.unit_id)
@@ -2553,7 +2499,6 @@ def _accept(record: AcceptanceRecord, actor: User) -> AcceptanceRecord:
         actor=actor,
         payload={"certificate": record.certificate_no},
     )
-    from aftersales.orders.actions import order_event
 
     order_event(
         record.order,
@@ -2635,8 +2580,6 @@ def service_done_record(*, actor: User, unit: Any, order: Any) -> MaintenanceVis
     visit.done_on = timezone.localtime(the_order.completed_at).date()
     visit.done_meter = _done_meter(visit, plan.meter_kind)
     visit.save()
-    from aftersales.orders.actions import order_event
-    from aftersales.orders.choices import EventKind
 
     order_event(
         the_order,

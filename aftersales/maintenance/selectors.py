@@ -7,11 +7,15 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Count, Q, QuerySet
 
+from aftersales.catalog.models import ProductModel
 from aftersales.core import clock
+from aftersales.core.selectors import get_visible
+from aftersales.customers.choices import MeterKind
 from aftersales.customers.models import InstalledUnit
-from aftersales.customers.selectors import latest_meter, units_visible_to
-from aftersales.maintenance import actions, schedule
+from aftersales.customers.selectors import customers_visible_to, latest_meter, units_visible_to
+from aftersales.maintenance import actions, campaigns, schedule
 from aftersales.maintenance.choices import (
+    ACCEPTANCE_ITEMS,
     PLAN_MACHINE,
     CampaignProgress,
     PlanStatus,
@@ -30,6 +34,7 @@ from aftersales.maintenance.models import (
     ServiceContract,
     UnitSchedule,
 )
+from aftersales.orders.choices import OPEN, REOPENABLE
 from aftersales.orders.models import ServiceOrder
 
 if TYPE_CHECKING:
@@ -83,8 +88,6 @@ def generation_log(user: Any) -> QuerySet[GenerationRun]:
 def unit_schedule(user: Any, unit: Any) -> dict[str, Any]:
     """A unit's maintenance: its plan, past services (orders, done dates and meters) and the
     next ones projected from the last done service and the readings."""
-    from aftersales.core.selectors import get_visible
-
     found: InstalledUnit = get_visible(
         units_visible_to(user).select_related("product_model__category", "customer"), unit
     )
@@ -158,8 +161,6 @@ class ContractCounts(TypedDict):
 def contracts_visible_to(
     user: Any,
 ) -> QuerySet[WithAnnotations[ServiceContract, ContractCounts]]:
-    from aftersales.customers.selectors import customers_visible_to
-
     return (
         ServiceContract.objects.filter(customer__in=customers_visible_to(user))
         .select_related("customer")
@@ -194,10 +195,6 @@ def maintenance_for_order(order: ServiceOrder) -> dict[str, Any] | None:
 def installation_form(order: ServiceOrder) -> dict[str, Any] | None:
     """The installed-unit form of an open installation order: the company's product models
     and the meter kinds (the unit's model is fixed once the order names a unit)."""
-    from aftersales.catalog.models import ProductModel
-    from aftersales.customers.choices import MeterKind
-    from aftersales.orders.choices import OPEN
-
     if order.service_type != "installation" or order.status not in OPEN:
         return None
     models = (
@@ -219,8 +216,6 @@ def campaigns_visible_to(user: Any) -> QuerySet[Campaign]:
 def campaign_progress(campaign: Campaign, *, user: Any = None) -> dict[str, Any]:
     """Each unit's state (pending, owner told, booked, done, unreachable, cancelled) and the
     counts; the units limited to the user's scope when a user is given."""
-    from aftersales.maintenance import campaigns
-
     qs = CampaignUnit.objects.filter(campaign=campaign).select_related(
         "unit__product_model", "unit__customer", "order"
     )
@@ -245,9 +240,6 @@ def campaign_progress(campaign: Campaign, *, user: Any = None) -> dict[str, Any]
 def acceptance_for(order: ServiceOrder) -> dict[str, Any] | None:
     """An installation or acceptance order's acceptance: the record (if any), the checklist to
     start from, the defects with their orders, and whether it can be accepted now."""
-    from aftersales.maintenance.choices import ACCEPTANCE_ITEMS
-    from aftersales.orders.choices import REOPENABLE
-
     if order.service_type not in actions.ACCEPTANCE_TYPES:
         return None
     record = AcceptanceRecord.objects.filter(order_id=order.pk).first()

@@ -17,14 +17,22 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts import actions as org
 from aftersales.accounts.choices import Role
-from aftersales.accounts.models import User
+from aftersales.accounts.models import Company, User
 from aftersales.catalog.models import ProductModel
 from aftersales.core import clock
+from aftersales.core.audit import audit_record
 from aftersales.core.errors import ApplicationError, Conflict, NotFound
 from aftersales.core.phones import is_valid_phone, normalize_phone
 from aftersales.core.selectors import as_id
 from aftersales.core.validation import ValidationFailed
+from aftersales.customers.actions import consent_record, unit_create
 from aftersales.customers.models import Customer, InstalledUnit
+from aftersales.dispatch.actions import appointment_book
+from aftersales.dispatch.selectors import appointment_slots as slots
+from aftersales.feedback.actions import complaint_create, follow_up_answer_by_customer
+from aftersales.notifications.actions import may_contact, notify_customer
+from aftersales.orders import uploads
+from aftersales.orders.actions import order_attach, order_create, order_transition
 from aftersales.orders.models import ServiceOrder
 from aftersales.portal.models import PortalCode, UnitInvoice
 
@@ -84,8 +92,6 @@ def code_request(*, phone: str, ip: str = "", now: dt.datetime | None = None) ->
         )
         customer = Customer.objects.filter(phone=digits).order_by("id").first()
         if customer is not None:
-            from aftersales.notifications.actions import notify_customer
-
             notify_customer(
                 company_id=customer.company_id,
                 customer=customer,
@@ -141,8 +147,6 @@ def code_verify(*, phone: str, code: str, now: dt.datetime | None = None) -> lis
 def portal_user(company_id: int) -> User:
     """The company's portal account: the actor of what customers do in the portal (it has no
     password and cannot sign in)."""
-    from aftersales.accounts.models import Company
-
     company = Company.objects.get(pk=company_id)
     username = f"portal-{company.code}"
     found = User.objects.filter(username=username).first()
@@ -193,9 +197,6 @@ def unit_register(
 ) -> InstalledUnit:
     """A customer registers a unit they own (serial typed or read from the QR code), with
     the invoice photo as the 三包 evidence."""
-    from aftersales.customers.actions import unit_create
-    from aftersales.orders import uploads
-
     model = ProductModel.objects.filter(pk=as_id(product_model), is_active=True).first()
     customer = (
         Customer.objects.filter(pk__in=customer_ids, company_id=model.category.company_id)
@@ -230,8 +231,6 @@ def fault_report(
     *, customer_ids: list[int], unit: Any, fault_description: str, photos: list[Any] | None = None
 ) -> ServiceOrder:
     """A customer reports a fault of one of their units, with photos."""
-    from aftersales.orders.actions import order_attach, order_create
-
     found = _own_unit(customer_ids, unit)
     if not (fault_description or "").strip():
         raise ValidationFailed({"fault_description": _("Describe the fault.")})
@@ -259,8 +258,6 @@ def fault_report(
 
 
 def appointment_slots(*, customer_ids: list[int], order: Any) -> list[Any]:
-    from aftersales.dispatch.selectors import appointment_slots as slots
-
     found = _own_order(customer_ids, order)
     if found.status not in CUSTOMER_MAY_CHANGE:
         return []
@@ -273,8 +270,6 @@ def appointment_choose(
 ) -> ServiceOrder:
     """The customer books (or moves) the visit in one of the offered windows, until the
     technician sets off."""
-    from aftersales.dispatch.actions import appointment_book
-
     found = _own_order(customer_ids, order)
     if found.status not in CUSTOMER_MAY_CHANGE:
         raise Conflict("too_late", _("The technician is on the way; call us to change the visit."))
@@ -287,8 +282,6 @@ def appointment_choose(
 @transaction.atomic
 def order_cancel(*, customer_ids: list[int], order: Any, reason: str) -> ServiceOrder:
     """The customer cancels, until the technician sets off."""
-    from aftersales.orders.actions import order_transition
-
     found = _own_order(customer_ids, order)
     if found.status not in CUSTOMER_MAY_CHANGE:
         raise Conflict("too_late", _("The technician is on the way; call us to cancel."))
@@ -301,8 +294,6 @@ def order_cancel(*, customer_ids: list[int], order: Any, reason: str) -> Service
 @transaction.atomic
 def visit_rate(*, customer_ids: list[int], order: Any, answers: dict[str, Any]) -> Any:
     """The customer answers the follow-up questions for a completed visit (once)."""
-    from aftersales.feedback.actions import follow_up_answer_by_customer
-
     found = _own_order(customer_ids, order)
     task = getattr(found, "follow_up", None)
     if task is None:
@@ -314,8 +305,6 @@ def visit_rate(*, customer_ids: list[int], order: Any, answers: dict[str, Any]) 
 def complaint_file(
     *, customer_ids: list[int], description: str, category: str, order: Any = None
 ) -> Any:
-    from aftersales.feedback.actions import complaint_create
-
     found = _own_order(customer_ids, order) if order not in (None, "") else None
     customer = found.customer_id if found else min(customer_ids, default=None)
     if customer is None:
@@ -337,10 +326,6 @@ def preferences_set(
 ) -> None:
     """The customer's own choices: how and in which language we write, and whether they want
     follow-up surveys (recorded as a consent given or withdrawn from the portal)."""
-    from aftersales.core.audit import audit_record
-    from aftersales.customers.actions import consent_record
-    from aftersales.notifications.actions import may_contact
-
     if notify_channel not in ("", "sms", "email") or language not in ("", "zh-hans", "en"):
         raise ValidationFailed({"notify_channel": _("Choose one of the offered options.")})
     for customer in Customer.objects.select_for_update().filter(pk__in=customer_ids):

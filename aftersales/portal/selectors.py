@@ -11,6 +11,8 @@ from aftersales.catalog.models import ProductModel
 from aftersales.core.errors import NotFound
 from aftersales.core.phones import mask_phone
 from aftersales.customers.models import Customer, InstalledUnit
+from aftersales.feedback.models import Complaint
+from aftersales.fieldwork.models import ServiceRecord
 from aftersales.orders.models import OrderAttachment, ServiceOrder
 
 # Steps of an order as the customer reads them (status reached -> text).
@@ -58,8 +60,6 @@ def attachment_of(customer_ids: list[int], order_pk: Any, pk: Any) -> OrderAttac
 
 
 def complaints_of(customer_ids: list[int]) -> QuerySet[Any]:
-    from aftersales.feedback.models import Complaint
-
     return Complaint.objects.filter(customer_id__in=customer_ids).select_related("order")
 
 
@@ -100,8 +100,6 @@ def technician_card(order: ServiceOrder) -> dict[str, Any] | None:
     tech = order.technician
     if tech is None:
         return None
-    from aftersales.fieldwork.models import ServiceRecord
-
     record = ServiceRecord.objects.filter(order=order).order_by("-id").first()
     return {
         "name": tech.get_full_name() or tech.username,

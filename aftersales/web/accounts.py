@@ -11,6 +11,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -19,14 +20,18 @@ from django.views.decorators.http import require_POST
 from aftersales.accounts import actions
 from aftersales.accounts.choices import Role, TokenScope
 from aftersales.accounts.http import AuthedRequest
+from aftersales.accounts.models import User
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.core import clock
+from aftersales.core.audit_labels import audit_rows, record_choices
 from aftersales.core.errors import ApplicationError
 from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.models import AuditEntry
 from aftersales.core.selectors import as_id
 from aftersales.core.validation import ValidationFailed
 from aftersales.customers.selectors import customers_visible_to, units_visible_to
+from aftersales.notifications.models import OutboxMessage
+from aftersales.orders.selectors import order_queue
 from aftersales.web.listing import list_links, sorted_page
 from aftersales.web.navigation import landing_url
 from aftersales.web.shortcuts import page, xlsx_response
@@ -74,8 +79,6 @@ def home(request: AuthedRequest) -> HttpResponse:
             units_visible_to(user).select_related("product_model").order_by("-id")[:5]
         )
     if has_perm(user, Perm.ORDER_VIEW):
-        from aftersales.orders.selectors import order_queue
-
         context["queue_counts"] = [
             (key, label, order_queue(user, key).count())
             for key, label in (
@@ -84,8 +87,6 @@ def home(request: AuthedRequest) -> HttpResponse:
                 ("mine", _("Mine")),
             )
         ]
-    from aftersales.notifications.models import OutboxMessage
-
     context["inbox"] = OutboxMessage.objects.filter(recipient=user).order_by("-id")[:8]
     return render(request, "web/home.html", context)
 
@@ -181,9 +182,6 @@ def _audit_entries(request: AuthedRequest) -> Any:
 def audit_list(request: AuthedRequest) -> HttpResponse:
     """The company's audit trail, newest first, filtered by person, kind of record (and its
     number) and a date range, sortable; actions and fields shown by their labels."""
-    from aftersales.accounts.models import User
-    from aftersales.core.audit_labels import audit_rows, record_choices
-
     user: Any = request.user
     get = request.GET
     people = User.objects.filter(company_id=user.company_id).order_by("username")
@@ -218,8 +216,6 @@ def audit_list(request: AuthedRequest) -> HttpResponse:
 def audit_export(request: AuthedRequest) -> HttpResponse:
     """The audit trail as an Excel file: the same filters and sort as on the page (at most
     10,000 rows), actions, records and fields by their labels."""
-    from aftersales.core.audit_labels import audit_rows
-
     ordering = AUDIT_SORTS.get(request.GET.get("sort", ""), ("-at",))
     tie = "-pk" if ordering[0].startswith("-") else "pk"
     entries = list(_audit_entries(request).order_by(*ordering, tie)[:AUDIT_EXPORT_LIMIT])
@@ -250,6 +246,4 @@ AUDIT_EXPORT_COLUMNS = [
 
 def favicon(request: HttpRequest) -> HttpResponse:
     """/favicon.ico, which browsers ask for on every site: the icon in the static files."""
-    from django.templatetags.static import static
-
     return redirect(static("favicon.svg"), permanent=True)

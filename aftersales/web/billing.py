@@ -19,19 +19,28 @@ from aftersales.accounts.models import Station
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.billing import actions, customers, exports, selectors
 from aftersales.billing.choices import (
+    CLAIM_MACHINE,
     MANUAL_KINDS,
     STATEMENT_MACHINE,
+    ClaimDecision,
+    ClaimReason,
+    ClaimStatus,
     DisputeAnswer,
     FeeKind,
     LineKind,
     LineStatus,
+    PayoutMode,
+    RefundStatus,
     TravelPer,
 )
 from aftersales.billing.models import FeeRule
 from aftersales.core import clock
-from aftersales.core.errors import ApplicationError
+from aftersales.core.errors import ApplicationError, NotFound
+from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.selectors import get_visible
 from aftersales.customers.selectors import customers_visible_to
+from aftersales.fieldwork.models import Receipt
+from aftersales.orders.choices import ServiceType
 from aftersales.orders.selectors import orders_visible_to
 from aftersales.web.shortcuts import flash_error, page, xlsx_response
 
@@ -210,8 +219,6 @@ PARAMS = [
 def _criterion(name: str, value: str) -> str:
     """A criterion's value as people read it (the service type's label, not its code)."""
     if name == "service_type":
-        from aftersales.orders.choices import ServiceType
-
         return str(dict(ServiceType.choices).get(value, value))
     return value
 
@@ -312,8 +319,6 @@ def station_account(request: AuthedRequest, station_id: int) -> HttpResponse:
     station = get_visible(Station.objects.filter(company_id=user.company_id), station_id)
     entries = list(selectors.account_entries(user, station.pk).select_related("statement"))
     if user.is_station_user and user.station_id != station.pk:
-        from aftersales.core.errors import NotFound
-
         raise NotFound("not_found", _("Not found."))
     return render(
         request,
@@ -326,8 +331,6 @@ def station_account(request: AuthedRequest, station_id: int) -> HttpResponse:
 def outstanding(request: AuthedRequest) -> HttpResponse:
     rows = customers.outstanding(orders_visible_to(request.user))
     if request.GET.get("format") == "xlsx":
-        from aftersales.core.excel import Column, write_xlsx
-
         columns = [
             Column("order", _("Order")),
             Column("customer", _("Customer")),
@@ -379,8 +382,6 @@ def _local(moment: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def _xlsx(columns: list[tuple[str, Any]], rows: Any, name: str) -> HttpResponse:
-    from aftersales.core.excel import Column, write_xlsx
-
     content = write_xlsx([Column(k, label) for k, label in columns], rows, sheet_title=name)
     return xlsx_response(content, f"{name}.xlsx")
 
@@ -393,8 +394,6 @@ def _can_claim(user: Any) -> bool:
 def claim_list(request: AuthedRequest) -> HttpResponse:
     """Warranty claims to the manufacturer or supplier (三包索赔): draft one from a completed
     三包 order, filter by status, export."""
-    from aftersales.billing.choices import ClaimStatus
-
     user: Any = request.user
     if request.method == "POST":
         number = request.POST.get("order", "").strip()
@@ -452,8 +451,6 @@ def claim_list(request: AuthedRequest) -> HttpResponse:
 
 @page(Perm.SETTLEMENT_VIEW)
 def claim_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    from aftersales.billing.choices import CLAIM_MACHINE, ClaimDecision, ClaimReason
-
     user: Any = request.user
     claim = get_visible(selectors.claims_visible_to(user), pk)
     if request.method == "POST":
@@ -502,9 +499,6 @@ def claim_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @page(Perm.ORDER_VIEW)
 def refund_list(request: AuthedRequest) -> HttpResponse:
     """Customer refunds: ask for one against a receipt; finance approves or rejects."""
-    from aftersales.billing.choices import RefundStatus
-    from aftersales.fieldwork.models import Receipt
-
     user: Any = request.user
     if request.method == "POST":
         post = request.POST
@@ -662,8 +656,6 @@ def invoice_list(request: AuthedRequest) -> HttpResponse:
 @page(Perm.SETTLEMENT_VIEW)
 def station_grades(request: AuthedRequest) -> HttpResponse:
     """Each station's grade (fee rules may depend on it), payout mode and account balance."""
-    from aftersales.billing.choices import PayoutMode
-
     user: Any = request.user
     if request.method == "POST":
         station = get_visible(

@@ -16,7 +16,9 @@ from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
+from aftersales.core.phones import normalize_phone
 from aftersales.core.selectors import get_visible
+from aftersales.customers.selectors import customers_visible_to
 from aftersales.feedback import actions, rules
 from aftersales.feedback.choices import (
     COMPLAINT_MACHINE,
@@ -34,6 +36,9 @@ from aftersales.feedback.selectors import (
     follow_ups_visible_to,
     script,
 )
+from aftersales.notifications.actions import message_template_save, notification_settings_update
+from aftersales.notifications.selectors import notification_settings, template_rows
+from aftersales.orders.choices import ServiceType
 from aftersales.orders.selectors import orders_visible_to
 from aftersales.web.shortcuts import error_page, flash_error, page, posted_version
 
@@ -170,9 +175,6 @@ def complaint_new(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST":
         customer: str | int | None = request.POST.get("customer")
         if not customer and request.POST.get("phone"):
-            from aftersales.core.phones import normalize_phone
-            from aftersales.customers.selectors import customers_visible_to
-
             found = (
                 customers_visible_to(user)
                 .filter(phone=normalize_phone(request.POST["phone"]))
@@ -304,13 +306,6 @@ def _script_from(post: Any) -> list[dict[str, Any]]:
 def settings_page(request: AuthedRequest) -> HttpResponse:
     """The follow-up rules and script, the complaint deadlines, quiet hours and the wording of
     the messages to customers."""
-
-    from aftersales.notifications.actions import (
-        message_template_save,
-        notification_settings_update,
-    )
-    from aftersales.notifications.selectors import notification_settings, template_rows
-    from aftersales.orders.choices import ServiceType
 
     user: Any = request.user
     if request.method == "POST":

@@ -21,6 +21,8 @@ from aftersales.core.errors import ApplicationError
 from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.selectors import get_visible
 from aftersales.core.validation import ValidationFailed
+from aftersales.customers.selectors import units_visible_to
+from aftersales.fieldwork.models import ServiceRecord
 from aftersales.knowledge import actions
 from aftersales.knowledge.choices import EVENT_LABELS, LIFECYCLE, REVIEWER_VERBS, Kind, Language
 from aftersales.knowledge.choices import Status as ArticleStatus
@@ -362,8 +364,6 @@ def suggest(request: AuthedRequest) -> HttpResponse:
     model_id = None
     unit_id = _int(g.get("unit"))
     if unit_id:
-        from aftersales.customers.selectors import units_visible_to
-
         unit = units_visible_to(user).filter(pk=unit_id).first()
         model_id = unit.product_model_id if unit else None
     model_id = model_id or _int(g.get("new_model"))
@@ -387,8 +387,6 @@ def suggest(request: AuthedRequest) -> HttpResponse:
 def for_order(request: AuthedRequest, pk: int) -> HttpResponse:
     """Visit page and order page (htmx): solutions for the unit's model and the diagnosed fault
     codes, and similar past cases."""
-    from aftersales.fieldwork.models import ServiceRecord
-
     user: Any = request.user
     order = get_visible(
         orders_visible_to(user).select_related("unit__product_model", "fault_code"), pk

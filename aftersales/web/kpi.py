@@ -26,7 +26,7 @@ from aftersales.core import clock
 from aftersales.core.errors import ApplicationError, NotFound, PermissionDenied
 from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.validation import ValidationFailed
-from aftersales.kpi import actions, dashboards, gbt27922, scheme_form, selectors
+from aftersales.kpi import actions, dashboards, gbt27922, report, scheme_form, selectors
 from aftersales.kpi.assessment import DEFAULT_SCHEME
 from aftersales.kpi.choices import RUN_LIFECYCLE
 from aftersales.kpi.formulas import BY_CODE, DEFINITIONS
@@ -687,8 +687,6 @@ def region_comparison(request: AuthedRequest) -> HttpResponse:
 @page(Perm.KPI_VIEW)
 def self_assessment_pdf(request: AuthedRequest) -> HttpResponse:
     """The saved self-assessment (the latest version) as a PDF report."""
-    from aftersales.kpi import report
-
     user: Any = request.user
     _company_level(user)
     latest = selectors.latest_self_assessment(user.company_id)

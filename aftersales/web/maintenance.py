@@ -24,15 +24,17 @@ from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.selectors import get_visible
 from aftersales.customers.choices import MeterKind
 from aftersales.customers.selectors import customers_visible_to
-from aftersales.maintenance import actions, selectors
+from aftersales.maintenance import actions, certificate, selectors
 from aftersales.maintenance.choices import (
     CONTRACT_MACHINE,
+    BlockReason,
     CampaignKind,
     CampaignProgress,
     RuleKind,
     ScheduleState,
     TaskKind,
 )
+from aftersales.maintenance.models import AcceptanceRecord
 from aftersales.orders.choices import Priority
 from aftersales.orders.selectors import orders_visible_to
 from aftersales.web.shortcuts import flash_error, page, xlsx_response
@@ -203,8 +205,6 @@ def plan(request: AuthedRequest, pk: int) -> HttpResponse:
 @page(Perm.ORDER_VIEW)
 def runs(request: AuthedRequest) -> HttpResponse:
     """The generation log: every run, what it created and why units could not be ordered."""
-    from aftersales.maintenance.choices import BlockReason
-
     labels = dict(BlockReason.choices)
     rows = list(selectors.generation_log(request.user)[:200])
     reasons = [[(labels.get(k, k), n) for k, n in (run.blocked or {}).items()] for run in rows]
@@ -638,9 +638,6 @@ def acceptance_page(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @page(Perm.ORDER_VIEW)
 def acceptance_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
-    from aftersales.maintenance import certificate
-    from aftersales.maintenance.models import AcceptanceRecord
-
     order = get_visible(orders_visible_to(request.user), pk)
     record = AcceptanceRecord.objects.filter(order=order, status="accepted").first()
     if record is None:

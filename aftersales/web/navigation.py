@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.kpi.selectors import self_assessment_scope
 from aftersales.spreadsheets import TRANSFER_PERMS
 
 Allow = str | Callable[[Any], bool] | None
@@ -47,8 +48,6 @@ def _company_kpi(user: Any) -> bool:
 
 def _self_assessment(user: Any) -> bool:
     """The page's own rule: the company's people, and a station manager for their station."""
-    from aftersales.kpi.selectors import self_assessment_scope
-
     return self_assessment_scope(user) is not None
 
 

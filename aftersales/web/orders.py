@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
+import segno
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -40,6 +41,7 @@ from aftersales.customers.selectors import (
 )
 from aftersales.dispatch import selectors as dispatch_selectors
 from aftersales.dispatch.choices import KEEP_TECHNICIAN, PLANNABLE, REFUSAL_LABELS
+from aftersales.knowledge.actions import order_solved_by_phone
 from aftersales.maintenance.selectors import maintenance_for_order
 from aftersales.orders import actions
 from aftersales.orders.choices import (
@@ -61,6 +63,7 @@ from aftersales.orders.selectors import (
     orders_visible_to,
 )
 from aftersales.parts.selectors import parts_used
+from aftersales.warranty.actions import decide_for_unit, policy_for, policy_for_unit
 from aftersales.warranty.explain import DECISIONS as WARRANTY_DECISIONS
 from aftersales.warranty.explain import explain as explain_warranty
 from aftersales.web.listing import sorted_page
@@ -72,6 +75,7 @@ from aftersales.web.shortcuts import (
     stored_image,
     xlsx_response,
 )
+from aftersales.workshop.selectors import jobs_visible_to
 
 QUEUE_LABELS = {
     "open": _("Open"),
@@ -182,15 +186,11 @@ def _recent_orders(user: Any, customer: Any, unit: Any) -> list[Any]:
 
 def _needs_km(unit: Any) -> bool:
     """The unit's 三包 policy decides by km (household cars): intake asks for the reading."""
-    from aftersales.warranty.actions import policy_for_unit
-
     return policy_for_unit(unit).kind == "car"
 
 
 def _new_model_needs_km(user: Any, model_id: Any) -> bool:
     """A unit created inline: the chosen model's 三包 policy decides by km (cars)."""
-    from aftersales.warranty.actions import policy_for
-
     try:
         pk = int(model_id)
     except (TypeError, ValueError):
@@ -206,8 +206,6 @@ def _new_model_needs_km(user: Any, model_id: Any) -> bool:
 
 def _intake_warranty(unit: Any) -> dict[str, Any]:
     """The decision the order would get today (a performance fault assumed)."""
-    from aftersales.warranty.actions import decide_for_unit
-
     decision, detail = decide_for_unit(unit, fault_code=None, at=clock.now())
     return explain_warranty(decision, detail, component_names(unit.pk, detail))
 
@@ -279,8 +277,6 @@ def intake(request: AuthedRequest) -> HttpResponse:
             )
         messages.success(request, _("Order %(number)s registered.") % {"number": order.number})
         if request.POST.get("solved_by"):  # a knowledge-base solution read to the customer
-            from aftersales.knowledge.actions import order_solved_by_phone
-
             try:
                 order_solved_by_phone(
                     actor=request.user,
@@ -578,8 +574,6 @@ def order_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def workshop_job_for_order(user: Any, order: Any) -> Any:
     """The order's workshop job, if it has one the user may open (for the link)."""
-    from aftersales.workshop.selectors import jobs_visible_to
-
     return jobs_visible_to(user).filter(order_id=order.pk).only("id", "status").first()
 
 
@@ -663,8 +657,6 @@ def attachment(request: AuthedRequest, pk: int, attachment_pk: int) -> HttpRespo
 def unit_qr(request: AuthedRequest, pk: int) -> HttpResponse:
     """A printable QR code for the unit's label: scanning it opens intake with the unit for
     staff, and for the customer the portal's fault report (or registration) of the unit."""
-    import segno
-
     unit = get_visible(units_visible_to(request.user).select_related("product_model"), pk)
     target = request.build_absolute_uri(reverse("unit-scan", kwargs={"serial": unit.serial}))
     qr = segno.make(target, error="m")

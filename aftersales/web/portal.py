@@ -12,14 +12,21 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
+from aftersales.customers.models import Customer
+from aftersales.customers.selectors import units_visible_to
 from aftersales.feedback.choices import ComplaintCategory, FollowUpStatus
 from aftersales.feedback.selectors import answers_from, questions_of, script
+from aftersales.fieldwork.actions import customer_report_path
+from aftersales.notifications.actions import may_contact
 from aftersales.portal import actions, selectors
 from aftersales.web.shortcuts import error_page, flash_error, stored_image
 
@@ -170,8 +177,6 @@ def order(request: HttpRequest, ids: list[int], pk: int) -> HttpResponse:
     task = getattr(found, "follow_up", None)
     report_link = None
     if found.completed_at:
-        from aftersales.fieldwork.actions import customer_report_path
-
         report_link = customer_report_path(found)
     return render(
         request,
@@ -285,9 +290,6 @@ def complaint(request: HttpRequest, ids: list[int], pk: int) -> HttpResponse:
 @portal_page
 def preferences(request: HttpRequest, ids: list[int]) -> HttpResponse:
     """How we contact the customer, in which language, and whether they want surveys."""
-    from aftersales.customers.models import Customer
-    from aftersales.notifications.actions import may_contact
-
     if request.method == "POST":
         try:
             actions.preferences_set(
@@ -312,12 +314,6 @@ def preferences(request: HttpRequest, ids: list[int]) -> HttpResponse:
 def scan(request: HttpRequest, serial: str) -> HttpResponse:
     """Where a unit's QR label leads: staff to intake with the unit, the customer to a fault
     report for it (or to register it when it is not theirs yet), after signing in."""
-    from django.urls import reverse
-    from django.utils.http import urlencode
-
-    from aftersales.accounts.permissions import Perm, has_perm
-    from aftersales.customers.selectors import units_visible_to
-
     user = request.user
     if user.is_authenticated and has_perm(user, Perm.ORDER_CREATE):
         unit = units_visible_to(user).filter(serial=serial).first()

@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.permissions import require
 from aftersales.core import clock
-from aftersales.core.errors import ApplicationError
+from aftersales.core.errors import ApplicationError, NotFound
 from aftersales.core.validation import ValidationFailed
+from aftersales.orders import uploads
 
 View = Callable[..., HttpResponse]
 
@@ -69,9 +70,6 @@ def error_page(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
 def stored_image(row: Any) -> HttpResponse:
     """An uploaded image (attachment, photo, signature) from outside the static root: never
     sniffed as anything else, cached only by the user's browser. The caller checked scope."""
-    from aftersales.core.errors import NotFound
-    from aftersales.orders import uploads
-
     if row is None:
         raise NotFound("not_found", _("Not found."))
     try:

@@ -13,6 +13,7 @@ from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.models import Region
 from aftersales.accounts.permissions import Perm
 from aftersales.calendars import actions as calendar_actions
+from aftersales.calendars.selectors import work_calendar
 from aftersales.core.errors import ApplicationError
 from aftersales.core.selectors import get_visible
 from aftersales.orders import service_levels
@@ -99,8 +100,6 @@ class HoursForm(forms.Form):
 
 @page(Perm.CALENDAR_EDIT)
 def hours_edit(request: AuthedRequest) -> HttpResponse:
-    from aftersales.calendars.selectors import work_calendar
-
     user: Any = request.user
     cal = work_calendar(user.company_id)
     initial = {

@@ -18,14 +18,17 @@ from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, company_of, has_perm
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError, NotFound, PermissionDenied
+from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.selectors import as_id, get_visible
+from aftersales.customers.models import Customer
 from aftersales.customers.selectors import units_visible_to
 from aftersales.fieldwork.choices import Cause, PaymentMethod, PhotoKind
 from aftersales.fieldwork.models import FeeItem
 from aftersales.orders.choices import ServiceType
+from aftersales.portal import selectors as portal_selectors
 from aftersales.web.orders import WARRANTY_LABELS
 from aftersales.web.portal import portal_page
-from aftersales.web.shortcuts import error_page, flash_error, page, stored_image
+from aftersales.web.shortcuts import error_page, flash_error, page, stored_image, xlsx_response
 from aftersales.workshop import actions, receipt, rules, selectors
 from aftersales.workshop.choices import (
     AT_WORKSHOP,
@@ -612,8 +615,6 @@ def job_counter_form(request: AuthedRequest, pk: int, what: str) -> HttpResponse
 @portal_page
 def portal_mail_in(request: HttpRequest, ids: list[int]) -> HttpResponse:
     """The customer's mail-in requests and a new one."""
-    from aftersales.portal import selectors as portal_selectors
-
     if request.method == "POST":
         p = request.POST
         try:
@@ -631,8 +632,6 @@ def portal_mail_in(request: HttpRequest, ids: list[int]) -> HttpResponse:
             request, _("Your mail-in request is registered; send the unit to the address below.")
         )
         return redirect("portal-mail-in-job", pk=job.pk)
-    from aftersales.customers.models import Customer
-
     units = portal_selectors.units_of(ids)
     company_ids = set(Customer.objects.filter(pk__in=ids).values_list("company_id", flat=True))
     stations = [s for c in company_ids for s in actions.mail_in_stations(c)]
@@ -709,9 +708,6 @@ def _progress(job: WorkshopJob) -> list[dict[str, Any]]:
 @page(Perm.WORKSHOP_COUNTER)
 def loaners(request: AuthedRequest) -> HttpResponse:
     """The loaner pools of the stations in scope and the loans overdue (xlsx export)."""
-    from aftersales.core.excel import Column, write_xlsx
-    from aftersales.web.shortcuts import xlsx_response
-
     overdue = list(selectors.overdue_loans(request.user))
     if request.GET.get("export") == "xlsx":
         columns = [

@@ -14,14 +14,17 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Station, User
-from aftersales.accounts.permissions import Perm, company_of, require
+from aftersales.accounts.permissions import Perm, company_of, has_perm, require
+from aftersales.calendars.selectors import work_calendar
 from aftersales.core import clock
+from aftersales.core.audit import audit_record
 from aftersales.core.errors import (
     ApplicationError,
     Conflict,
@@ -31,10 +34,30 @@ from aftersales.core.errors import (
 from aftersales.core.selectors import as_id
 from aftersales.core.transitions import apply, record
 from aftersales.core.validation import Errors, ValidationFailed
+from aftersales.customers.models import InstalledUnit
+from aftersales.customers.selectors import units_visible_to
+from aftersales.feedback.actions import follow_up_open
+from aftersales.fieldwork import signatures
+from aftersales.fieldwork.actions import (
+    quote_propose,
+    receipt_issue,
+    record_close,
+    record_diagnosis,
+    record_photos,
+)
+from aftersales.fieldwork.choices import QuoteStatus
+from aftersales.fieldwork.models import Quote
+from aftersales.notifications.actions import notify_customer
 from aftersales.orders import uploads
-from aftersales.orders.actions import order_create, order_transition
-from aftersales.orders.choices import Status
+from aftersales.orders.actions import order_create, order_event, order_transition
+from aftersales.orders.choices import OPEN, EventKind, ServiceType, Status
 from aftersales.orders.models import ServiceOrder
+from aftersales.orders.selectors import orders_visible_to
+from aftersales.orders.sla import Pause, run_clock
+from aftersales.parts.actions import stock_issue
+from aftersales.parts.models import Warehouse
+from aftersales.portal.actions import portal_user
+from aftersales.warranty.actions import RepairStay, decide_for_order
 from aftersales.workshop import rules
 from aftersales.workshop.choices import (
     AT_WORKSHOP,
@@ -60,7 +83,14 @@ from aftersales.workshop.models import (
     WorkshopEvent,
     WorkshopJob,
 )
-from aftersales.workshop.selectors import jobs_visible_to, station_workshop
+from aftersales.workshop.selectors import (
+    jobs_visible_to,
+    station_workshop,
+    tickets_visible_to,
+    turnaround_days_for,
+    workshop_settings,
+    workshop_stations,
+)
 
 COUNTER_VERBS = frozenset(
     {"receive", "accept_quote", "decline_quote", "hand_over", "ship_back", "deliver", "cancel"}
@@ -157,9 +187,6 @@ def _bring_in(job: WorkshopJob, order: ServiceOrder, now: dt.datetime) -> None:
 def _complete_order(order: ServiceOrder, now: dt.datetime) -> None:
     """The repair passed its quality check: the order is completed and followed up as an
     on-site one is (the bench's service record, if any, is finished with it)."""
-    from aftersales.feedback.actions import follow_up_open
-    from aftersales.fieldwork.actions import record_close
-
     done = order_transition(actor=None, order=order, action="complete", at=now, recorded=True)
     record_close(order=done, now=now)
     follow_up_open(order=done, now=now)
@@ -203,10 +230,6 @@ def plan_turnaround(job: WorkshopJob, *, start: bool = False) -> list[str]:
     days for the job's station and service type (a turnaround rule, else the company's) from the brought-in moment on the working calendar, later by every
     stretch spent waiting for parts (while it waits, the last promise stays on display).
     `start`: the unit was just brought in, the promise is taken from the settings."""
-    from aftersales.calendars.selectors import work_calendar
-    from aftersales.orders.sla import Pause, run_clock
-    from aftersales.workshop.selectors import turnaround_days_for
-
     if job.received_at is None:
         return []
     cal = work_calendar(job.company_id)
@@ -248,8 +271,6 @@ def turnaround_state(job: WorkshopJob, now: dt.datetime | None = None) -> str:
 def storage_due(job: WorkshopJob, now: dt.datetime | None = None) -> tuple[int, Decimal]:
     """The storage fee a unit waiting for pickup owes now: (days charged, yuan). Counted from
     the pickup notice (the day it became ready), after the company's free days."""
-    from aftersales.workshop.selectors import workshop_settings
-
     if (
         job.ready_at is None
         or job.return_method != ReturnMethod.PICKUP
@@ -278,8 +299,6 @@ def repair_stay(order: Any, now: dt.datetime | None = None) -> Any:
     """The order's stay at the workshop for the warranty decision (registered with the
     warranty app as a hook): the brought-in moment, the days with the repairer so far (to
     now, or to when it was ready) and, of them, the days waiting for parts."""
-    from aftersales.warranty.actions import RepairStay
-
     job = getattr(order, "workshop_job", None) if order.pk else None
     if job is None or job.received_at is None:
         return None
@@ -305,8 +324,6 @@ def repair_stay(order: Any, now: dt.datetime | None = None) -> Any:
 def decide_warranty(job: WorkshopJob) -> None:
     """The 三包 decision for the unit on the day it was brought in (送修日期), with the days
     it has been in repair and waiting for parts (the warranty app asks `repair_stay`)."""
-    from aftersales.warranty.actions import decide_for_order
-
     order = job.order
     if order.unit_id is None or job.received_at is None:
         return
@@ -321,9 +338,6 @@ def _order_decision(order: ServiceOrder, decision: str, detail: dict[str, Any]) 
     """The order keeps the same decision as its job (the stock issue's charge and return
     obligation and the quote's free-repair rule read the order's), unless a manager overrode
     it; a changed decision is an order event."""
-    from aftersales.orders.actions import order_event
-    from aftersales.orders.choices import EventKind
-
     locked = ServiceOrder.objects.select_for_update().get(pk=order.pk)
     if (locked.warranty_detail or {}).get("override"):
         return
@@ -342,8 +356,6 @@ def _order_decision(order: ServiceOrder, decision: str, detail: dict[str, Any]) 
 
 
 def _tell_customer(job: WorkshopJob, event: str, context: dict[str, Any], key: str) -> None:
-    from aftersales.notifications.actions import notify_customer
-
     order = job.order
 
     def send() -> None:
@@ -425,8 +437,6 @@ def job_from_visit(
 ) -> WorkshopJob:
     """A unit the technician took back from a visit (004 第十八条) continues at the workshop."""
     require(actor, Perm.WORKSHOP_COUNTER)
-    from aftersales.orders.selectors import orders_visible_to
-
     found = orders_visible_to(actor).filter(pk=as_id(order)).first()
     if found is None:
         raise NotFound("not_found", _("Not found."))
@@ -493,8 +503,6 @@ def job_step(
 
 def bench_available(actor: User, job: WorkshopJob) -> list[str]:
     """The verbs the actor may take on the job from its status (for buttons)."""
-    from aftersales.accounts.permissions import has_perm
-
     return [
         v
         for v in MACHINE.available(job.status)
@@ -512,8 +520,6 @@ def pickup_secret() -> str:
 
 
 def _station_for(actor: User, station: Any) -> Station:
-    from aftersales.workshop.selectors import workshop_stations
-
     found = workshop_stations(actor).filter(pk=as_id(station)).first()
     if found is None:
         raise NotFound("not_found", _("Not found."))
@@ -578,8 +584,6 @@ def ticket_call_next(
 def ticket_close(*, actor: User, ticket: Any, served: bool = True) -> QueueTicket:
     """The called number was served at the desk (or did not come: skipped)."""
     require(actor, Perm.WORKSHOP_COUNTER)
-    from aftersales.workshop.selectors import tickets_visible_to
-
     if not tickets_visible_to(actor).filter(pk=as_id(ticket)).exists():
         raise NotFound("not_found", _("Not found."))
     locked = lock_ticket(as_id(ticket))
@@ -596,8 +600,6 @@ def ticket_close(*, actor: User, ticket: Any, served: bool = True) -> QueueTicke
 
 
 def _signature_png(data_url: str, field: str, errors: Errors) -> str:
-    from aftersales.fieldwork import signatures
-
     try:
         png = signatures.decode(data_url, field=field)
     except ValidationFailed as exc:
@@ -629,12 +631,6 @@ def customer_receipt_path(job: WorkshopJob) -> str:
 def _open_order_for_counter(actor: User, station: Station, order: Any, unit: Any) -> ServiceOrder:
     """An open order of the unit the customer brings in (registered by phone or the portal):
     one the actor sees, or one not yet given to any station (or given to this one)."""
-    from django.db.models import Q
-
-    from aftersales.customers.selectors import units_visible_to
-    from aftersales.orders.choices import OPEN
-    from aftersales.orders.selectors import orders_visible_to
-
     candidates = ServiceOrder.objects.filter(
         pk=as_id(order), unit_id=as_id(unit), status__in=OPEN
     ).filter(
@@ -791,9 +787,6 @@ def counter_intake(
 
 def unpaid_quote(job: WorkshopJob) -> Any:
     """The accepted quote of repaired paid work that still waits for its payment, if any."""
-    from aftersales.fieldwork.choices import QuoteStatus
-    from aftersales.fieldwork.models import Quote
-
     if job.outcome != Outcome.REPAIRED:
         return None
     return (
@@ -815,8 +808,6 @@ def _payment(
 ) -> Any:
     """The customer pays at pickup: the accepted quote and the storage fee, if any, on one
     receipt (收费凭证) numbered as on site, once (the field-work receipt action)."""
-    from aftersales.fieldwork.actions import receipt_issue
-
     order = ServiceOrder.objects.select_for_update().get(pk=job.order_id)
     return receipt_issue(
         actor=actor,
@@ -927,8 +918,6 @@ def _loan_return(loan: Any, actor: User, now: dt.datetime, deposit_refunded: Any
 
 def unclaimed_remind(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     """Remind customers of units ready for pickup and not collected (company setting)."""
-    from aftersales.workshop.selectors import workshop_settings
-
     now = now or clock.now()
     sent = 0
     ids = list(
@@ -978,8 +967,6 @@ def repair_days_check(*, limit: int = 500) -> int:
     a loaner from day 6) has the loaner marked due on its job, once, with an event, and the
     customer is offered it; a unit past 30 days gets the new decision (exchange) recorded.
     Under `clock.at(past)` it sees the jobs as of that moment and sends nothing."""
-    from django.db.models import Q
-
     now = clock.now()
     ids = list(
         WorkshopJob.objects.filter(status__in=IN_WORKSHOP_REPAIR, received_at__lte=now)
@@ -1059,8 +1046,6 @@ def bench_diagnosis(
 ) -> Any:
     """The bench diagnosis on the order's service record (the same record and report as a
     visit): what was found, the cause, the fault codes."""
-    from aftersales.fieldwork.actions import record_diagnosis
-
     locked = _locked(actor, job, Perm.WORKSHOP_BENCH)
     _on_bench(locked, BENCH_WORK)
     _record_holder(locked)
@@ -1077,8 +1062,6 @@ def bench_diagnosis(
 @transaction.atomic
 def bench_photos(*, actor: User, job: Any, kind: str, files: list[Any]) -> list[Any]:
     """Photos on the bench (before / after), on the order's service record."""
-    from aftersales.fieldwork.actions import record_photos
-
     locked = _locked(actor, job, Perm.WORKSHOP_BENCH)
     _on_bench(locked, BENCH_WORK | {J.QUALITY_CHECK})
     _record_holder(locked)
@@ -1091,8 +1074,6 @@ def bench_quote(
 ) -> WorkshopJob:
     """The quote from the fee schedule and the price list (the field-work quote), sent to the
     customer for acceptance: the job waits for it."""
-    from aftersales.fieldwork.actions import quote_propose
-
     locked = _locked(actor, job, Perm.WORKSHOP_BENCH)
     MACHINE.target(locked.status, "quote")
     _record_holder(locked)
@@ -1109,8 +1090,6 @@ def bench_quote(
 
 def station_shelf(station_id: int) -> Any:
     """The station's own warehouse (not a van) the bench takes parts from."""
-    from aftersales.parts.models import Warehouse
-
     return (
         Warehouse.objects.filter(station_id=station_id, technician__isnull=True, is_active=True)
         .order_by("id")
@@ -1130,8 +1109,6 @@ def bench_part_used(
 ) -> Any:
     """A part fitted on the bench, out of the station's stock (not a van); the old part's
     return obligation follows the 三包 decision as on site."""
-    from aftersales.parts.actions import stock_issue
-
     locked = _locked(actor, job, Perm.WORKSHOP_BENCH)
     _on_bench(locked, frozenset({J.APPROVED, J.IN_REPAIR}))
     shelf = station_shelf(locked.station_id)
@@ -1276,9 +1253,6 @@ def portal_mail_in(
     return_address: str,
 ) -> WorkshopJob:
     """A customer asks for a mail-in repair of one of their units in the portal."""
-    from aftersales.customers.models import InstalledUnit
-    from aftersales.portal.actions import portal_user
-
     found = (
         InstalledUnit.objects.filter(pk=as_id(unit), customer_id__in=customer_ids)
         .select_related("customer")
@@ -1538,8 +1512,6 @@ def mail_in_cancel(*, actor: User, job: Any, reason: str) -> WorkshopJob:
 def never_sent_follow_up(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     """Remind customers of mail-in requests whose unit has not arrived after the company's
     days (once per request); the list for a call is the same query."""
-    from aftersales.workshop.selectors import workshop_settings
-
     now = now or clock.now()
     sent = 0
     for pk in list(
@@ -1619,8 +1591,6 @@ def loaner_lend(
 ) -> LoanerLoan:
     """Lend a loaner from the job's station's pool while the unit is at the workshop, with the
     deposit taken; due back after the company's loaner days (or `days`)."""
-    from aftersales.workshop.selectors import workshop_settings
-
     locked = _locked(actor, job, Perm.WORKSHOP_COUNTER)
     if locked.status not in AT_WORKSHOP - {JobStatus.READY}:
         raise Conflict("not_at_workshop", _("A loaner is lent while the unit is at the workshop."))
@@ -1698,9 +1668,6 @@ SETTING_FIELDS = (*SETTING_DAYS, "storage_fee_per_day")
 def workshop_settings_update(*, actor: User, **changes: Any) -> Any:
     """The company's workshop knobs: reminders, unsent follow-up, loans, turnaround and free
     storage days (whole days, 0-365), the storage fee per day (yuan, 0-10,000)."""
-    from aftersales.core.audit import audit_record
-    from aftersales.workshop.selectors import workshop_settings
-
     require(actor, Perm.WORKSHOP_RULES)
     if actor.station_id or actor.region_id:
         raise PermissionDenied("forbidden", _("You do not have permission to do this."))
@@ -1757,9 +1724,6 @@ def turnaround_rule_set(
     """Promise `days` working days for a station, a service type, or both (0: no promise);
     replaces the rule already there for the same pair. Every station: company-level managers
     only; a station: whoever may run its workshop settings."""
-    from aftersales.core.audit import audit_record
-    from aftersales.orders.choices import ServiceType
-
     require(actor, Perm.WORKSHOP_RULES)
     found = _rule_scope(actor, station)
     service_type = (service_type or "").strip()
@@ -1798,8 +1762,6 @@ def turnaround_rule_set(
 @transaction.atomic
 def turnaround_rule_delete(*, actor: User, rule: Any) -> None:
     """Remove a turnaround rule (the next less specific one, or the company's, applies)."""
-    from aftersales.core.audit import audit_record
-
     require(actor, Perm.WORKSHOP_RULES)
     row = TurnaroundRule.objects.filter(company_id=company_of(actor), pk=as_id(rule)).first()
     if row is None:
@@ -1832,8 +1794,6 @@ def station_workshop_update(
     before = {"address": row.mail_in_address, "qc_by_other": row.qc_by_other}
     row.qc_by_other = bool(qc_by_other)
     row.save()
-    from aftersales.core.audit import audit_record
-
     audit_record(
         actor=actor,
         action="workshop.station",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.notifications import labels, rendering
+
 EVENTS: dict[str, tuple[str, ...]] = {
     "workshop_received": ("number", "station", "code", "link"),
     "workshop_ready": ("number", "station"),
@@ -93,8 +95,6 @@ LABELS = {
 
 
 def register() -> None:
-    from aftersales.notifications import labels, rendering
-
     rendering.EVENTS.update(EVENTS)
     labels.EVENTS.update(LABELS)
     rendering.DEFAULTS.update(DEFAULTS)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import quote
 
 from django.db.models import Count, Q, QuerySet
 
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.accounts.selectors import scope, stations_visible_to
 from aftersales.core import clock
+from aftersales.workshop import rules
 from aftersales.workshop.choices import AT_WORKSHOP, JobStatus, TicketStatus
 from aftersales.workshop.models import (
     Loaner,
@@ -126,8 +128,6 @@ def workshop_settings(company_id: int) -> WorkshopSettings:
 def turnaround_days_for(company_id: int, station_id: int | None, service_type: str) -> int:
     """The working days a job at this station for this service type is promised ready in:
     the most specific turnaround rule, else the company's setting (`rules.turnaround_days`)."""
-    from aftersales.workshop import rules
-
     found = TurnaroundRule.objects.filter(company_id=company_id).filter(
         Q(station__isnull=True) | Q(station_id=station_id)
     )
@@ -243,6 +243,4 @@ def portal_jobs(customer_ids: list[int]) -> QuerySet[WorkshopJob]:
 
 def tracking_url(tracking_no: str) -> str:
     """Where a tracking number is looked up (no courier integration: the number links out)."""
-    from urllib.parse import quote
-
     return f"https://www.kuaidi100.com/chaxun?nu={quote(tracking_no)}"

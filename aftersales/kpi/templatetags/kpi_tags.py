@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.html import format_html
 
 from aftersales.accounts.permissions import Perm, has_perm
 from aftersales.core import clock
@@ -31,8 +32,6 @@ def kpi_home_figures(context: Any) -> dict[str, Any]:
 def field_input(name: str, value: Any, label: Any, error: Any = None) -> str:
     """A small labelled input of the scheme editor (one of a row's repeated fields), marked
     and explained when the row has an error there."""
-    from django.utils.html import format_html
-
     return format_html(
         '<label class="form-label small mb-0 d-block w-100">{label}'
         '<input class="form-control form-control-sm{invalid}" name="{name}" value="{value}">'
