@@ -17,7 +17,7 @@ urlpatterns = [
 ]
 
 
-def _superuser_only(request):  # type: ignore[no-untyped-def]
+def _superuser_only(request):
     return request.user.is_active and request.user.is_superuser
 
 

@@ -85,8 +85,8 @@ def _rule(r: FeeRule) -> dict[str, Any]:
 @router.get("/settlement/fee-rules", response={200: list[FeeRuleOut], **ERRORS})
 def fee_rule_list(request: AuthedRequest) -> Any:
     require(request.user, Perm.SETTLEMENT_VIEW)
-    user: Any = request.user
-    return [_rule(r) for r in FeeRule.objects.filter(company_id=user.company_id)]
+    user = request.user
+    return [_rule(r) for r in FeeRule.objects.filter(company_id=company_of(user))]
 
 
 @router.post("/settlement/fee-rules", response={201: FeeRuleOut, **ERRORS})
@@ -195,10 +195,10 @@ class GenerateIn(Schema):
 
 @router.post("/settlement/statements/generate", response={200: list[StatementOut], **ERRORS})
 def statement_generate(request: AuthedRequest, payload: GenerateIn) -> Any:
-    user: Any = request.user
+    user = request.user
     if payload.station_id is not None:
         station = get_visible(
-            Station.objects.filter(company_id=user.company_id), payload.station_id
+            Station.objects.filter(company_id=company_of(user)), payload.station_id
         )
         return [
             _statement(
@@ -675,8 +675,8 @@ def station_terms_list(request: AuthedRequest) -> Any:
 
 @router.put("/settlement/station-terms/{station_id}", response={200: StationTermsOut, **ERRORS})
 def station_terms_set(request: AuthedRequest, station_id: int, payload: StationTermsIn) -> Any:
-    user: Any = request.user
-    station = get_visible(Station.objects.filter(company_id=user.company_id), station_id)
+    user = request.user
+    station = get_visible(Station.objects.filter(company_id=company_of(user)), station_id)
     actions.station_terms_set(
         actor=user, station=station, grade=payload.grade[:16], payout_mode=payload.payout_mode
     )

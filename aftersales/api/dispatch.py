@@ -181,7 +181,7 @@ def plan_propose(request: AuthedRequest, payload: PlanIn) -> Any:
 def _plan(request: AuthedRequest, plan_id: int) -> DispatchPlan:
     require(request.user, Perm.ORDER_ASSIGN)
     qs = DispatchPlan.objects.filter(station__in=stations_visible_to(request.user))
-    return get_visible(qs, plan_id)  # type: ignore[no-any-return]
+    return get_visible(qs, plan_id)
 
 
 @router.get("/dispatch/plans/{plan_id}", response={200: PlanOut, **ERRORS})

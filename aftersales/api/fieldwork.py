@@ -225,8 +225,8 @@ class FeeIn(Schema):
 def fee_list(request: AuthedRequest) -> Any:
     """The fee schedule (收费标准) that on-site quotes are made from."""
     require(request.user, Perm.ORDER_VIEW)
-    user: Any = request.user
-    return list(FeeItem.objects.filter(company_id=user.company_id))
+    user = request.user
+    return list(FeeItem.objects.filter(company_id=company_of(user)))
 
 
 @router.post("/fees", response={201: FeeOut, **ERRORS})

@@ -230,7 +230,7 @@ def article_step(
     request: AuthedRequest, article_id: int, verb: str, payload: KnowledgeStepIn
 ) -> Any:
     """submit, return, publish, retire, restore; `feature` / `unfeature` (优质案例)."""
-    user: Any = request.user
+    user = request.user
     if verb in ("feature", "unfeature"):
         a = actions.article_feature(actor=user, article=article_id, featured=verb == "feature")
     else:

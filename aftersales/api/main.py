@@ -59,7 +59,7 @@ class MeOut(Schema):
 
 @api.get("/me", response=MeOut, tags=["accounts"])
 def me(request: AuthedRequest) -> Any:
-    user: Any = request.user
+    user = request.user
     return {
         "id": user.pk,
         "username": user.username,

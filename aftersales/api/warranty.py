@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 
 from aftersales.accounts.http import AuthedRequest
-from aftersales.accounts.permissions import Perm, require
+from aftersales.accounts.permissions import Perm, company_of, require
 from aftersales.api.customers import ERRORS
 from aftersales.catalog.models import ProductCategory
 from aftersales.catalog.selectors import component_names, components_visible_to
@@ -181,8 +181,8 @@ def _policy(value: str | PolicyIn) -> engine.Policy:
 
 
 def _category_policy(request: AuthedRequest, category_id: int) -> engine.Policy:
-    user: Any = request.user
-    category = ProductCategory.objects.filter(pk=category_id, company_id=user.company_id).first()
+    user = request.user
+    category = ProductCategory.objects.filter(pk=category_id, company_id=company_of(user)).first()
     if category is None:
         raise ApplicationError(
             "unknown_category",
@@ -190,7 +190,7 @@ def _category_policy(request: AuthedRequest, category_id: int) -> engine.Policy:
             status=422,
             details={"fields": {"category_id": _("Unknown product category.")}},
         )
-    return policy_for(company_id=user.company_id, product_model_id=None, category_id=category.pk)
+    return policy_for(company_id=company_of(user), product_model_id=None, category_id=category.pk)
 
 
 def _unit_facts(
@@ -299,7 +299,7 @@ def evaluate(request: AuthedRequest, payload: EvaluateIn) -> Any:
     voucher and invoice gets the law's decision (paid repair, outside 三包), not an error.
     The company calendar moves a last day off a statutory day off. `explanation` says it all
     in the caller's language. Nothing is stored."""
-    user: Any = request.user
+    user = request.user
     require(user, Perm.UNIT_VIEW)
     if payload.category_id is not None:
         policy = _category_policy(request, payload.category_id)
@@ -314,7 +314,7 @@ def evaluate(request: AuthedRequest, payload: EvaluateIn) -> Any:
             facts,
             engine.FaultFacts(**payload.fault.dict()) if payload.fault else engine.FaultFacts(),
             payload.service_date,
-            is_day_off=statutory_day_off(user.company_id) if payload.use_calendar else None,
+            is_day_off=statutory_day_off(company_of(user)) if payload.use_calendar else None,
         )
     except engine.WarrantyInputError as exc:
         raise ApplicationError(
@@ -438,9 +438,9 @@ def _stored_fields(payload: StoredPolicyIn) -> dict[str, Any]:
 
 
 def _stored(request: AuthedRequest) -> Any:
-    user: Any = request.user
+    user = request.user
     require(user, Perm.WARRANTY_EDIT)
-    return WarrantyPolicy.objects.filter(company_id=user.company_id)
+    return WarrantyPolicy.objects.filter(company_id=company_of(user))
 
 
 @router.get("/warranty/policies", response={200: list[StoredPolicyOut], **ERRORS})

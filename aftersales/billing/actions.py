@@ -76,8 +76,8 @@ from aftersales.warranty.engine import FREE_TO_CUSTOMER
 
 ZERO = Decimal("0.00")
 # Members as plain strings (the type checker has no Django plugin).
-LK: Any = LineKind
-CR: Any = ClaimReason
+LK = LineKind
+CR = ClaimReason
 
 
 def _money(value: Any, field: str) -> Decimal:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -55,7 +53,7 @@ class StatementStatus(models.TextChoices):
     ROLLED_OVER = "rolled_over", _("Carried to the next period")
 
 
-S: Any = StatementStatus
+S = StatementStatus
 
 STATEMENT_MACHINE = Machine(
     name="statement",
@@ -135,7 +133,7 @@ class RefundStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-R: Any = RefundStatus
+R = RefundStatus
 
 REFUND_MACHINE = Machine(
     name="refund",
@@ -158,7 +156,7 @@ class ClaimStatus(models.TextChoices):
     DECIDED = "decided", _("Decided")
 
 
-C: Any = ClaimStatus
+C = ClaimStatus
 
 CLAIM_MACHINE = Machine(
     name="claim",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -35,7 +33,7 @@ class Language(models.TextChoices):
     EN = "en", _("English")
 
 
-S: Any = Status
+S = Status
 
 LIFECYCLE = Machine(
     name="article",

@@ -28,16 +28,16 @@ def _parser() -> MarkdownIt:
 
     def link_open(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
         tokens[idx].attrSet("rel", "nofollow noopener noreferrer")
-        return self.renderToken(tokens, idx, options, env)  # type: ignore[no-any-return]
+        return self.renderToken(tokens, idx, options, env)
 
     def heading_open(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
         # Headings inside an article are small (the page has its own title).
         tokens[idx].attrSet("class", "h5 mt-3" if tokens[idx].tag in ("h1", "h2") else "h6 mt-2")
-        return self.renderToken(tokens, idx, options, env)  # type: ignore[no-any-return]
+        return self.renderToken(tokens, idx, options, env)
 
     def table_open(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
         tokens[idx].attrSet("class", "table table-sm table-bordered w-auto")
-        return self.renderToken(tokens, idx, options, env)  # type: ignore[no-any-return]
+        return self.renderToken(tokens, idx, options, env)
 
     md.add_render_rule("link_open", link_open)
     md.add_render_rule("heading_open", heading_open)

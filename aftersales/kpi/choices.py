@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +17,7 @@ class RunStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
 
 
-S: Any = RunStatus
+S = RunStatus
 
 RUN_LIFECYCLE = Machine(
     name="assessment_run",

@@ -22,7 +22,7 @@ class PlanStatus(models.TextChoices):
     RETIRED = "retired", pgettext_lazy("plan", "Retired")
 
 
-P: Any = PlanStatus
+P = PlanStatus
 
 PLAN_MACHINE = Machine(
     name="maintenance_plan",
@@ -94,7 +94,7 @@ class ContractStatus(models.TextChoices):
     TERMINATED = "terminated", pgettext_lazy("contract", "Terminated")
 
 
-C: Any = ContractStatus
+C = ContractStatus
 
 CONTRACT_MACHINE = Machine(
     name="service_contract",
@@ -131,7 +131,7 @@ class CampaignStatus(models.TextChoices):
     CLOSED = "closed", pgettext_lazy("campaign", "Closed")
 
 
-K: Any = CampaignStatus
+K = CampaignStatus
 
 CAMPAIGN_MACHINE = Machine(
     name="campaign",

@@ -7,7 +7,6 @@ and the status it leads to. `ServiceOrder.can()` reads it; the actions enforce i
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -48,7 +47,7 @@ class Status(models.TextChoices):
 
 
 # Members as plain strings for the tables below (the type checker has no Django plugin).
-S: Any = Status
+S = Status
 
 # Statuses in which the service-level clock is stopped.
 PAUSED = frozenset({S.WAITING_PARTS, S.WAITING_CUSTOMER})

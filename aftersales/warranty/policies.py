@@ -30,9 +30,9 @@ def to_engine(row: Any) -> engine.Policy:
         depreciation_per_day=row.depreciation_per_day,
         void_without_documents=row.void_without_documents,
         serial_format=engine.SerialFormat(
-            year=tuple(fmt["year"]),  # type: ignore[arg-type]
-            month=tuple(fmt["month"]) if fmt.get("month") else None,  # type: ignore[arg-type]
-            week=tuple(fmt["week"]) if fmt.get("week") else None,  # type: ignore[arg-type]
+            year=tuple(fmt["year"]),
+            month=tuple(fmt["month"]) if fmt.get("month") else None,
+            week=tuple(fmt["week"]) if fmt.get("week") else None,
         )
         if fmt
         else None,

@@ -21,7 +21,7 @@ from aftersales.accounts import actions
 from aftersales.accounts.choices import Role, TokenScope
 from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.models import User
-from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.accounts.permissions import Perm, company_of, has_perm
 from aftersales.core import clock
 from aftersales.core.audit_labels import audit_rows, record_choices
 from aftersales.core.errors import ApplicationError
@@ -70,7 +70,7 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     context: dict[str, Any] = {"role_label": user.get_role_display()}
     if has_perm(user, Perm.CUSTOMER_VIEW):
         context["recent_customers"] = customers_visible_to(user).order_by("-id")[:5]
@@ -103,7 +103,7 @@ def _token_expiry(value: str) -> dt.datetime | None:
 def token_list(request: AuthedRequest) -> HttpResponse:
     """The caller's API tokens; a new one with a name, a scope (read only or full) and an
     optional last day. The key is shown once."""
-    user: Any = request.user
+    user = request.user
     new_key = None
     errors: list[str] = []
     if request.method == "POST":
@@ -160,9 +160,9 @@ AUDIT_EXPORT_LIMIT = 10_000
 
 
 def _audit_entries(request: AuthedRequest) -> Any:
-    user: Any = request.user
+    user = request.user
     get = request.GET
-    qs = AuditEntry.objects.filter(actor__company_id=user.company_id).select_related("actor")
+    qs = AuditEntry.objects.filter(actor__company_id=company_of(user)).select_related("actor")
     if get.get("actor"):
         qs = qs.filter(actor_id=as_id(get["actor"]))
     if get.get("object_type"):
@@ -182,11 +182,11 @@ def _audit_entries(request: AuthedRequest) -> Any:
 def audit_list(request: AuthedRequest) -> HttpResponse:
     """The company's audit trail, newest first, filtered by person, kind of record (and its
     number) and a date range, sortable; actions and fields shown by their labels."""
-    user: Any = request.user
+    user = request.user
     get = request.GET
-    people = User.objects.filter(company_id=user.company_id).order_by("username")
+    people = User.objects.filter(company_id=company_of(user)).order_by("username")
     types = (
-        AuditEntry.objects.filter(actor__company_id=user.company_id)
+        AuditEntry.objects.filter(actor__company_id=company_of(user))
         .values_list("object_type", flat=True)
         .distinct()
     )

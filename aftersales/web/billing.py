@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.models import Station
-from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.accounts.permissions import Perm, company_of, has_perm
 from aftersales.billing import actions, customers, exports, selectors
 from aftersales.billing.choices import (
     CLAIM_MACHINE,
@@ -62,7 +62,7 @@ def _period(value: str | None) -> dt.date:
 
 @page(Perm.SETTLEMENT_VIEW)
 def statement_list(request: AuthedRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     period = _period(request.GET.get("period"))
     if request.method == "POST":
         try:
@@ -88,7 +88,7 @@ def statement_list(request: AuthedRequest) -> HttpResponse:
 
 @page(Perm.SETTLEMENT_VIEW)
 def statement_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     st = selectors.statement_for(user, pk)
     lines = list(st.lines.select_related("order").order_by("position"))
     events = list(st.events.select_related("actor"))
@@ -123,7 +123,7 @@ def statement_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 @page(Perm.SETTLEMENT_VIEW)
 def statement_act(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     selectors.statement_for(user, pk)
     post = request.POST
     try:
@@ -226,7 +226,7 @@ def _criterion(name: str, value: str) -> str:
 @page(Perm.SETTLEMENT_VIEW)
 def fee_rules(request: AuthedRequest) -> HttpResponse:
     """The fee rules (结算标准) and a preview of how an order is priced."""
-    user: Any = request.user
+    user = request.user
     if request.method == "POST":
         post = request.POST
         try:
@@ -269,7 +269,9 @@ def fee_rules(request: AuthedRequest) -> HttpResponse:
             except ApplicationError as exc:
                 flash_error(request, exc)
     rows = []
-    for r in FeeRule.objects.filter(company_id=user.company_id).order_by("kind", "code", "version"):
+    for r in FeeRule.objects.filter(company_id=company_of(user)).order_by(
+        "kind", "code", "version"
+    ):
         r.criteria_text = " · ".join(  # type: ignore[attr-defined]
             f"{label}={_criterion(c, getattr(r, c))}" for c, label in CRITERIA if getattr(r, c)
         )
@@ -315,8 +317,8 @@ def fee_rules(request: AuthedRequest) -> HttpResponse:
 
 @page(Perm.SETTLEMENT_VIEW)
 def station_account(request: AuthedRequest, station_id: int) -> HttpResponse:
-    user: Any = request.user
-    station = get_visible(Station.objects.filter(company_id=user.company_id), station_id)
+    user = request.user
+    station = get_visible(Station.objects.filter(company_id=company_of(user)), station_id)
     entries = list(selectors.account_entries(user, station.pk).select_related("statement"))
     if user.is_station_user and user.station_id != station.pk:
         raise NotFound("not_found", _("Not found."))
@@ -360,7 +362,7 @@ def outstanding(request: AuthedRequest) -> HttpResponse:
 
 @page(Perm.ORDER_VIEW)
 def customer_account(request: AuthedRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     customer = get_visible(customers_visible_to(user), pk)
     account = customers.customer_account(customer, orders_visible_to(user))
     return render(
@@ -394,7 +396,7 @@ def _can_claim(user: Any) -> bool:
 def claim_list(request: AuthedRequest) -> HttpResponse:
     """Warranty claims to the manufacturer or supplier (三包索赔): draft one from a completed
     三包 order, filter by status, export."""
-    user: Any = request.user
+    user = request.user
     if request.method == "POST":
         number = request.POST.get("order", "").strip()
         order = orders_visible_to(user).filter(number=number).first() if number else None
@@ -451,7 +453,7 @@ def claim_list(request: AuthedRequest) -> HttpResponse:
 
 @page(Perm.SETTLEMENT_VIEW)
 def claim_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     claim = get_visible(selectors.claims_visible_to(user), pk)
     if request.method == "POST":
         post = request.POST
@@ -499,7 +501,7 @@ def claim_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @page(Perm.ORDER_VIEW)
 def refund_list(request: AuthedRequest) -> HttpResponse:
     """Customer refunds: ask for one against a receipt; finance approves or rejects."""
-    user: Any = request.user
+    user = request.user
     if request.method == "POST":
         post = request.POST
         try:
@@ -507,7 +509,7 @@ def refund_list(request: AuthedRequest) -> HttpResponse:
                 number = post.get("receipt", "").strip()
                 receipt = (
                     Receipt.objects.filter(
-                        company_id=user.company_id,
+                        company_id=company_of(user),
                         number=number,
                         order__in=orders_visible_to(user),
                     ).first()
@@ -586,7 +588,7 @@ def refund_list(request: AuthedRequest) -> HttpResponse:
 @page(Perm.SETTLEMENT_VIEW)
 def invoice_list(request: AuthedRequest) -> HttpResponse:
     """Invoices (发票) as the company's invoicing system issued them: record, list, export."""
-    user: Any = request.user
+    user = request.user
     if request.method == "POST":
         post = request.POST
         number = post.get("order", "").strip()
@@ -656,10 +658,10 @@ def invoice_list(request: AuthedRequest) -> HttpResponse:
 @page(Perm.SETTLEMENT_VIEW)
 def station_grades(request: AuthedRequest) -> HttpResponse:
     """Each station's grade (fee rules may depend on it), payout mode and account balance."""
-    user: Any = request.user
+    user = request.user
     if request.method == "POST":
         station = get_visible(
-            Station.objects.filter(company_id=user.company_id),
+            Station.objects.filter(company_id=company_of(user)),
             int(request.POST.get("station", "0")),
         )
         try:
@@ -729,8 +731,8 @@ GRADE_ROWS = 6
 @page(Perm.SETTLEMENT_MANAGE)
 def billing_settings(request: AuthedRequest) -> HttpResponse:
     """The company's settlement settings, and the bonus or deduction per assessment grade."""
-    user: Any = request.user
-    cfg = selectors.billing_settings(user.company_id)
+    user = request.user
+    cfg = selectors.billing_settings(company_of(user))
     if request.method == "POST":
         post = request.POST
         grades = {

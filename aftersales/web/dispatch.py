@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.models import Region, Skill, TechnicianProfile
-from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.accounts.permissions import Perm, company_of, has_perm
 from aftersales.accounts.selectors import stations_visible_to
 from aftersales.catalog.models import ProductCategory, ProductModel
 from aftersales.core import clock
@@ -410,7 +410,7 @@ def team(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def team_change(request: AuthedRequest) -> HttpResponse:
     """One form handler for the team page: `op` names the capacity action."""
-    actor: Any = request.user
+    actor = request.user
     post = request.POST
     op = post.get("op", "")
     try:
@@ -483,7 +483,7 @@ SETTINGS_FORM_FIELDS = (
 def rules(request: AuthedRequest) -> HttpResponse:
     """Company-wide: time on site by service type / category / model, and the skills a
     category of product needs."""
-    actor: Any = request.user
+    actor = request.user
     if request.method == "POST":
         post = request.POST
         op = post.get("op", "")
@@ -523,7 +523,7 @@ def rules(request: AuthedRequest) -> HttpResponse:
         except ApplicationError as exc:
             flash_error(request, exc)
         return redirect("dispatch-rules")
-    company = actor.company_id
+    company = company_of(actor)
     conf = capacity.dispatch_settings(company)
     return render(
         request,

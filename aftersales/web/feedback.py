@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.http import AuthedRequest
-from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.accounts.permissions import Perm, company_of, has_perm
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
 from aftersales.core.phones import normalize_phone
@@ -59,7 +59,7 @@ def _script(company_id: int) -> list[dict[str, Any]]:
 
 @page(Perm.ORDER_FOLLOW_UP)
 def queue(request: AuthedRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     rows = list(follow_up_queue(user)[:200])
     return render(
         request,
@@ -71,7 +71,7 @@ def queue(request: AuthedRequest) -> HttpResponse:
 @page(Perm.ORDER_FOLLOW_UP)
 def follow_up(request: AuthedRequest, pk: int) -> HttpResponse:
     """One follow-up: the order, the calls so far, the script to fill in."""
-    user: Any = request.user
+    user = request.user
     task = get_visible(
         follow_ups_visible_to(user).select_related(
             "order__customer", "order__technician", "order__unit__product_model"
@@ -147,7 +147,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
 
 @page(Perm.COMPLAINT_HANDLE)
 def complaint_list(request: AuthedRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     status = request.GET.get("status", "open")
     qs = complaints_visible_to(user).select_related("customer", "order", "station")
     if status == "open":
@@ -168,7 +168,7 @@ def complaint_list(request: AuthedRequest) -> HttpResponse:
 
 @page(Perm.COMPLAINT_HANDLE)
 def complaint_new(request: AuthedRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     order = None
     if request.GET.get("order"):
         order = orders_visible_to(user).filter(pk=request.GET["order"]).first()
@@ -210,7 +210,7 @@ def complaint_new(request: AuthedRequest) -> HttpResponse:
 
 @page(Perm.COMPLAINT_HANDLE)
 def complaint_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     row = get_visible(
         complaints_visible_to(user).select_related("customer", "order", "technician", "station"),
         pk,
@@ -307,7 +307,7 @@ def settings_page(request: AuthedRequest) -> HttpResponse:
     """The follow-up rules and script, the complaint deadlines, quiet hours and the wording of
     the messages to customers."""
 
-    user: Any = request.user
+    user = request.user
     if request.method == "POST":
         post = request.POST
         op = post.get("op")
@@ -354,12 +354,12 @@ def settings_page(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
         return redirect("feedback-settings")
-    conf = feedback_settings(user.company_id)
+    conf = feedback_settings(company_of(user))
     service_types = dict(ServiceType.choices)
     severities = dict(Severity.choices)
     due = {**rules.DEFAULT_DUE_HOURS, **(conf.due_hours or {})}
     minutes = {**rules.DEFAULT_COMPLAINT_MINUTES, **(conf.complaint_minutes or {})}
-    quiet = notification_settings(user.company_id)
+    quiet = notification_settings(company_of(user))
     return render(
         request,
         "web/feedback/settings.html",
@@ -381,6 +381,6 @@ def settings_page(request: AuthedRequest) -> HttpResponse:
             "blank_questions": range(3),
             "question_kinds": QUESTION_KIND_LABELS.items(),
             "quiet": quiet,
-            "templates": template_rows(user.company_id),
+            "templates": template_rows(company_of(user)),
         },
     )

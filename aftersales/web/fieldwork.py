@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.http import AuthedRequest
-from aftersales.accounts.permissions import Perm
+from aftersales.accounts.permissions import Perm, company_of
 from aftersales.core.errors import ApplicationError, NotFound
 from aftersales.core.selectors import get_visible
 from aftersales.fieldwork import actions, report, selectors, steps
@@ -82,7 +82,7 @@ def my_day(request: AuthedRequest) -> HttpResponse:
 @page(Perm.ORDER_WORK)
 def visit(request: AuthedRequest, pk: int) -> HttpResponse:
     """The visit on the phone: the next move and the service record."""
-    user: Any = request.user
+    user = request.user
     order = get_visible(
         orders_visible_to(user).select_related(
             "customer", "address", "unit__product_model__category", "fault_code", "company"
@@ -155,7 +155,7 @@ def visit_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
 @page(Perm.FIELD_RULES)
 def field_rules(request: AuthedRequest) -> HttpResponse:
     """The fee schedule (收费标准) and the field-work settings."""
-    user: Any = request.user
+    user = request.user
     if request.method == "POST":
         post = request.POST
         try:
@@ -186,9 +186,9 @@ def field_rules(request: AuthedRequest) -> HttpResponse:
         request,
         "web/fieldwork/rules.html",
         {
-            "fees": FeeItem.objects.filter(company_id=user.company_id),
+            "fees": FeeItem.objects.filter(company_id=company_of(user)),
             "kinds": [(v, label) for v, label in ChargeKind.choices if v != ChargeKind.PART],
-            "conf": actions.field_settings(user.company_id),
+            "conf": actions.field_settings(company_of(user)),
         },
     )
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.http import AuthedRequest
-from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.accounts.permissions import Perm, company_of, has_perm
 from aftersales.catalog.models import FaultCode, Part, ProductCategory, ProductModel
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
@@ -60,7 +60,7 @@ def _catalog(user: Any) -> dict[str, Any]:
 
 @page(Perm.KNOWLEDGE_VIEW)
 def search_page(request: AuthedRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     g = request.GET
     status = g.get("status", "") if is_reviewer(user) or g.get("status") == "draft" else ""
     filters = Filters(
@@ -96,7 +96,7 @@ def _article(user: Any, pk: int) -> Any:
 
 @page(Perm.KNOWLEDGE_VIEW)
 def article_page(request: AuthedRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     article = _article(user, pk)
     reviewer = is_reviewer(user)
     own_draft = article.author_id == user.pk and article.status == ArticleStatus.DRAFT
@@ -146,7 +146,7 @@ def _form_values(post: Any) -> dict[str, Any]:
 
 @page(Perm.KNOWLEDGE_DRAFT)
 def article_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     article = _article(user, pk) if pk else None
     errors: dict[str, Any] = {}
     if request.method == "POST":
@@ -192,7 +192,7 @@ def article_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
             "errors": errors,
             "kinds": Kind.choices,
             "languages": Language.choices,
-            "parts": Part.objects.filter(company_id=user.company_id, is_active=True)[:500],
+            "parts": Part.objects.filter(company_id=company_of(user), is_active=True)[:500],
             "preview": markdown(current.get("body", "")),
             **_catalog(user),
         },
@@ -213,7 +213,7 @@ def preview(request: AuthedRequest) -> HttpResponse:
 @page(Perm.KNOWLEDGE_VIEW)
 @require_POST
 def article_step(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     article = _article(user, pk)
     try:
         actions.article_transition(
@@ -232,7 +232,7 @@ def article_step(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
 @page(Perm.KNOWLEDGE_REVIEW)
 @require_POST
 def article_feature(request: AuthedRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     try:
         actions.article_feature(
             actor=user, article=pk, featured=request.POST.get("featured", "1") == "1"
@@ -245,7 +245,7 @@ def article_feature(request: AuthedRequest, pk: int) -> HttpResponse:
 @page(Perm.KNOWLEDGE_VIEW)
 @require_POST
 def article_feedback(request: AuthedRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     order = None
     order_id = _int(request.POST.get("order"))
     if order_id:
@@ -265,14 +265,14 @@ def article_feedback(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @page(Perm.KNOWLEDGE_VIEW)
 def photo(request: AuthedRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     row = ArticlePhoto.objects.filter(pk=pk, article__in=articles_visible_to(user)).first()
     return stored_image(row)
 
 
 @page(Perm.KNOWLEDGE_REVIEW)
 def review(request: AuthedRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     return render(
         request,
         "web/knowledge/review.html",
@@ -296,7 +296,7 @@ FEATURED_COLUMNS = [
 @page(Perm.KNOWLEDGE_REVIEW)
 def featured_export(request: AuthedRequest) -> HttpResponse:
     """The 优质案例 for headquarters (xlsx)."""
-    user: Any = request.user
+    user = request.user
     tz = timezone.get_current_timezone()
 
     def local(value: Any) -> Any:
@@ -322,7 +322,7 @@ def featured_export(request: AuthedRequest) -> HttpResponse:
 
 @page(Perm.KNOWLEDGE_REVIEW)
 def synonyms(request: AuthedRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     if request.method == "POST":
         try:
             actions.synonyms_update(actor=user, text=request.POST.get("text", ""))
@@ -330,13 +330,13 @@ def synonyms(request: AuthedRequest) -> HttpResponse:
             return redirect("knowledge-synonyms")
         except ApplicationError as exc:
             flash_error(request, exc)
-    return render(request, "web/knowledge/synonyms.html", {"text": synonyms_text(user.company_id)})
+    return render(request, "web/knowledge/synonyms.html", {"text": synonyms_text(company_of(user))})
 
 
 @page(Perm.KNOWLEDGE_DRAFT)
 @require_POST
 def case_from_order(request: AuthedRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     try:
         article = actions.case_from_order(actor=user, order=pk)
     except ApplicationError as exc:
@@ -352,12 +352,12 @@ def case_from_order(request: AuthedRequest, pk: int) -> HttpResponse:
 @page(Perm.KNOWLEDGE_VIEW)
 def suggest(request: AuthedRequest) -> HttpResponse:
     """Intake (htmx): the best solutions for the fault typed so far and the unit's model."""
-    user: Any = request.user
+    user = request.user
     g = request.GET
     text = g.get("fault_description", "").strip()[:500]
     codes = []
     code = FaultCode.objects.filter(
-        pk=_int(g.get("fault_code")) or 0, category__company_id=user.company_id
+        pk=_int(g.get("fault_code")) or 0, category__company_id=company_of(user)
     ).first()
     if code:
         codes.append(code.code)
@@ -387,7 +387,7 @@ def suggest(request: AuthedRequest) -> HttpResponse:
 def for_order(request: AuthedRequest, pk: int) -> HttpResponse:
     """Visit page and order page (htmx): solutions for the unit's model and the diagnosed fault
     codes, and similar past cases."""
-    user: Any = request.user
+    user = request.user
     order = get_visible(
         orders_visible_to(user).select_related("unit__product_model", "fault_code"), pk
     )

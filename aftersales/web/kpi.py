@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from aftersales.accounts.choices import Role
 from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.models import Region, User
-from aftersales.accounts.permissions import Perm, has_perm, require
+from aftersales.accounts.permissions import Perm, company_of, has_perm, require
 from aftersales.accounts.selectors import stations_visible_to
 from aftersales.catalog.models import ProductCategory
 from aftersales.core import clock
@@ -109,7 +109,7 @@ def _filter_choices(user: Any) -> dict[str, Any]:
 
 def _context(request: AuthedRequest, **more: Any) -> dict[str, Any]:
     period, filters = _params(request)
-    user: Any = request.user
+    user = request.user
     return {
         "period": period,
         "filters": filters,
@@ -123,7 +123,7 @@ def _context(request: AuthedRequest, **more: Any) -> dict[str, Any]:
 def dashboard(request: AuthedRequest) -> HttpResponse:
     """The company dashboard (a station manager's shows their station, a technician's their
     own work: the selectors scope every number)."""
-    user: Any = request.user
+    user = request.user
     period, filters = _params(request)
     data = dashboards.company_dashboard(user, period, filters)
     charts = data["charts"]
@@ -144,7 +144,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def subscription(request: AuthedRequest) -> HttpResponse:
     """Receive the monthly report in-app or by e-mail, or stop it."""
-    user: Any = request.user
+    user = request.user
     channel = request.POST.get("channel") or None
     try:
         actions.kpi_subscribe(actor=user, channel=None if channel == "off" else channel)
@@ -156,7 +156,7 @@ def subscription(request: AuthedRequest) -> HttpResponse:
 
 @page(Perm.KPI_VIEW)
 def chart_export(request: AuthedRequest, chart_id: str) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     period, filters = _params(request)
     chart = dashboards.chart_by_id(user, chart_id, period, filters)
     if chart is None:
@@ -168,7 +168,7 @@ def chart_export(request: AuthedRequest, chart_id: str) -> HttpResponse:
 
 @page(Perm.KPI_VIEW)
 def kpi_detail(request: AuthedRequest, code: str) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     d = selectors.definition(code)
     period, filters = _params(request)
     group_by = request.GET.get("group_by") or "station"
@@ -209,7 +209,7 @@ DRILL_COLUMNS = [
 @page(Perm.KPI_VIEW)
 def kpi_orders(request: AuthedRequest, code: str) -> HttpResponse:
     """The drill-down: the orders (or complaints, returns...) behind a figure."""
-    user: Any = request.user
+    user = request.user
     d = selectors.definition(code)
     period, filters = _params(request)
     part = request.GET.get("part") or "denominator"
@@ -244,7 +244,7 @@ def kpi_orders(request: AuthedRequest, code: str) -> HttpResponse:
 
 @page(Perm.KPI_VIEW)
 def station_scorecard(request: AuthedRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     station = stations_visible_to(user).filter(pk=pk).first()
     if station is None or user.role == Role.TECHNICIAN:
         raise NotFound("not_found", _("Not found."))
@@ -272,8 +272,8 @@ def station_scorecard(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @page(Perm.KPI_VIEW)
 def technician_scorecard(request: AuthedRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
-    tech = User.objects.filter(pk=pk, company_id=user.company_id, role=Role.TECHNICIAN).first()
+    user = request.user
+    tech = User.objects.filter(pk=pk, company_id=company_of(user), role=Role.TECHNICIAN).first()
     allowed = tech is not None and (
         (user.role == Role.TECHNICIAN and tech.pk == user.pk)
         or (
@@ -325,7 +325,7 @@ def _last_month() -> tuple[dt.date, dt.date]:
 
 @page(Perm.KPI_VIEW)
 def assessment_list(request: AuthedRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     if request.method == "POST":
         require(user, Perm.ASSESSMENT_EDIT)
         try:
@@ -351,7 +351,7 @@ def assessment_list(request: AuthedRequest) -> HttpResponse:
         except ApplicationError as exc:
             flash_error(request, exc)
         return redirect("assessment-list")
-    schemes = AssessmentScheme.objects.filter(company_id=user.company_id, active=True)
+    schemes = AssessmentScheme.objects.filter(company_id=company_of(user), active=True)
     start, end = _last_month()
     return render(
         request,
@@ -369,7 +369,7 @@ def assessment_list(request: AuthedRequest) -> HttpResponse:
 
 @page(Perm.KPI_VIEW)
 def assessment_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     run = selectors.assessment_runs_visible_to(user).filter(pk=pk).first()
     if run is None:
         raise NotFound("not_found", _("Not found."))
@@ -453,7 +453,7 @@ def _decimal(text: str | None) -> Decimal:
 
 @page(Perm.KPI_VIEW)
 def training_list(request: AuthedRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     if request.method == "POST":
         require(user, Perm.TRAINING_EDIT)
         try:
@@ -473,7 +473,7 @@ def training_list(request: AuthedRequest) -> HttpResponse:
     totals: dict[Any, Decimal] = {}
     for r in rows.filter(date__year=year):
         totals[r.technician] = totals.get(r.technician, Decimal(0)) + r.hours
-    techs = User.objects.filter(company_id=user.company_id, role=Role.TECHNICIAN, is_active=True)
+    techs = User.objects.filter(company_id=company_of(user), role=Role.TECHNICIAN, is_active=True)
     if user.station_id:
         techs = techs.filter(station_id=user.station_id)
     if user.role == Role.TECHNICIAN:
@@ -517,12 +517,12 @@ LEVEL_LABELS = {
 def self_assessment(request: AuthedRequest) -> HttpResponse:
     """The company's self-assessment (saved versions, PDF); a station manager sees their
     station's, scored from its own figures and read-only (the same rule as the menu)."""
-    user: Any = request.user
+    user = request.user
     seen = selectors.self_assessment_scope(user)
     if seen is None:
         raise PermissionDenied("forbidden", _("You do not have permission to do this."))
     station = seen == "station"
-    latest = None if station else selectors.latest_self_assessment(user.company_id)
+    latest = None if station else selectors.latest_self_assessment(company_of(user))
     table = latest.table if latest else [dict(i) for i in gbt27922.DEFAULT_TABLE]
     if request.method == "POST":
         if station:  # the saved self-assessment is the company's
@@ -542,7 +542,7 @@ def self_assessment(request: AuthedRequest) -> HttpResponse:
             flash_error(request, exc)
         return redirect("self-assessment")
     evidence = selectors.self_assessment_evidence(
-        user.company_id, clock.today(), user=user if station else None
+        company_of(user), clock.today(), user=user if station else None
     )
     saved = latest.answers if latest else {}
     zh = (get_language() or "").startswith("zh")
@@ -593,10 +593,10 @@ def self_assessment(request: AuthedRequest) -> HttpResponse:
 @page(Perm.ASSESSMENT_EDIT)
 def scheme_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     """A scheme's items, rules and grades as form rows, checked line by line."""
-    user: Any = request.user
+    user = request.user
     scheme = None
     if pk is not None:
-        scheme = AssessmentScheme.objects.filter(pk=pk, company_id=user.company_id).first()
+        scheme = AssessmentScheme.objects.filter(pk=pk, company_id=company_of(user)).first()
         if scheme is None:
             raise NotFound("not_found", _("Not found."))
     errors: dict[str, str] = {}
@@ -663,7 +663,7 @@ def _company_level(user: Any) -> None:
 @page(Perm.KPI_VIEW)
 def region_comparison(request: AuthedRequest) -> HttpResponse:
     """Every region side by side: the headline figures per region, a chart, an xlsx."""
-    user: Any = request.user
+    user = request.user
     _company_level(user)
     period, filters = _params(request)
     filters.pop("region", None)
@@ -687,9 +687,9 @@ def region_comparison(request: AuthedRequest) -> HttpResponse:
 @page(Perm.KPI_VIEW)
 def self_assessment_pdf(request: AuthedRequest) -> HttpResponse:
     """The saved self-assessment (the latest version) as a PDF report."""
-    user: Any = request.user
+    user = request.user
     _company_level(user)
-    latest = selectors.latest_self_assessment(user.company_id)
+    latest = selectors.latest_self_assessment(company_of(user))
     if latest is None:
         raise NotFound("not_found", _("Save the self-assessment first."))
     zh = (get_language() or "").startswith("zh")

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.http import AuthedRequest
-from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.accounts.permissions import Perm, company_of, has_perm
 from aftersales.catalog.models import Part, ProductCategory, ProductModel
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError, NotFound
@@ -82,7 +82,7 @@ def _months(post: Any) -> list[int]:
 
 @page(Perm.ORDER_VIEW)
 def plans(request: AuthedRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     if request.method == "POST":
         post = request.POST
         try:
@@ -108,8 +108,8 @@ def plans(request: AuthedRequest) -> HttpResponse:
         {
             "rows": selectors.plans_visible_to(user),
             "may_edit": has_perm(user, Perm.MAINTENANCE_PLANS),
-            "models": ProductModel.objects.filter(category__company_id=user.company_id),
-            "categories": ProductCategory.objects.filter(company_id=user.company_id),
+            "models": ProductModel.objects.filter(category__company_id=company_of(user)),
+            "categories": ProductCategory.objects.filter(company_id=company_of(user)),
             "meter_kinds": MeterKind.choices,
             "priorities": Priority.choices,
         },
@@ -173,7 +173,7 @@ def _plan_post(user: Any, plan: Any, post: Any) -> Any:
 
 @page(Perm.ORDER_VIEW)
 def plan(request: AuthedRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     found = get_visible(selectors.plans_visible_to(user), pk)
     if request.method == "POST":
         try:
@@ -193,7 +193,7 @@ def plan(request: AuthedRequest, pk: int) -> HttpResponse:
             "task_kinds": TaskKind.choices,
             "meter_kinds": MeterKind.choices,
             "priorities": Priority.choices,
-            "parts": Part.objects.filter(company_id=user.company_id, is_active=True),
+            "parts": Part.objects.filter(company_id=company_of(user), is_active=True),
             "weekdays": WEEKDAYS,
             "nths": NTH,
             "months": range(1, 13),
@@ -238,7 +238,7 @@ def runs(request: AuthedRequest) -> HttpResponse:
 
 @page(Perm.UNIT_VIEW)
 def unit_schedule(request: AuthedRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     if request.method == "POST":
         try:
             actions.unit_plan_override(
@@ -313,7 +313,7 @@ def checklist_repair(request: AuthedRequest, pk: int, entry: int) -> HttpRespons
 
 @page(Perm.ORDER_VIEW)
 def contracts(request: AuthedRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     if request.method == "POST":
         post = request.POST
         try:
@@ -375,7 +375,7 @@ def contracts(request: AuthedRequest) -> HttpResponse:
 
 @page(Perm.ORDER_VIEW)
 def contract(request: AuthedRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     found = get_visible(selectors.contracts_visible_to(user), pk)
     if request.method == "POST":
         post = request.POST
@@ -445,7 +445,7 @@ def _date(value: str | None) -> dt.date | None:
 
 @page(Perm.ORDER_VIEW)
 def campaigns(request: AuthedRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     if request.method == "POST":
         post = request.POST
         try:
@@ -473,14 +473,14 @@ def campaigns(request: AuthedRequest) -> HttpResponse:
             "rows": selectors.campaigns_visible_to(user),
             "may_edit": has_perm(user, Perm.MAINTENANCE_PLANS),
             "kinds": CampaignKind.choices,
-            "models": ProductModel.objects.filter(category__company_id=user.company_id),
+            "models": ProductModel.objects.filter(category__company_id=company_of(user)),
         },
     )
 
 
 @page(Perm.ORDER_VIEW)
 def campaign(request: AuthedRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     found = get_visible(selectors.campaigns_visible_to(user), pk)
     if request.method == "POST":
         post = request.POST

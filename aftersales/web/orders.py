@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.http import AuthedRequest
-from aftersales.accounts.permissions import Perm, has_perm, require
+from aftersales.accounts.permissions import Perm, company_of, has_perm, require
 from aftersales.accounts.selectors import stations_visible_to
 from aftersales.calendars import actions as calendar_actions
 from aftersales.calendars.models import CalendarDay, CalendarYear, DayKind
@@ -89,7 +89,7 @@ QUEUE_LABELS = {
     "all": _("All"),
 }
 # The queue each role starts from.
-DEFAULT_QUEUE = {
+DEFAULT_QUEUE: dict[str, str] = {
     Role.DISPATCHER: "unassigned",
     Role.STATION_MANAGER: "unassigned",
     Role.TECHNICIAN: "mine",
@@ -138,7 +138,7 @@ class IntakeForm(forms.Form):
 
 
 def _intake_context(request: AuthedRequest, form: IntakeForm, **extra: Any) -> dict[str, Any]:
-    user: Any = request.user
+    user = request.user
     unit = customer = None
     unit_id = form["unit"].value()
     customer_id = form["customer"].value()
@@ -153,7 +153,7 @@ def _intake_context(request: AuthedRequest, form: IntakeForm, **extra: Any) -> d
             customer = unit.customer
     if customer is None and customer_id:
         customer = customer_search(user, "").filter(pk=as_id(customer_id)).first()
-    codes = FaultCode.objects.filter(category__company_id=user.company_id)
+    codes = FaultCode.objects.filter(category__company_id=company_of(user))
     if unit is not None:
         codes = codes.filter(category_id=unit.product_model.category_id)
     return {
@@ -307,7 +307,7 @@ def intake_search(request: AuthedRequest) -> HttpResponse:
 
 @page(Perm.ORDER_VIEW)
 def order_list(request: AuthedRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     params = {k: request.GET.get(k, "") for k in FILTER_KEYS}
     queue = params["queue"] if params["queue"] in QUEUES else DEFAULT_QUEUE.get(user.role, "open")
     qs, refine = order_filter_capped(order_queue(user, queue), params, company_id=user.company_id)
@@ -419,7 +419,7 @@ def order_export(request: AuthedRequest) -> HttpResponse:
     """The orders list as an Excel file: the same queue, filters and sort as on the page (at
     most 10,000 rows, or the capped search's; a last row says when rows were left out; phones
     masked as on the page)."""
-    user: Any = request.user
+    user = request.user
     params = {k: request.GET.get(k, "") for k in FILTER_KEYS}
     queue = params["queue"] if params["queue"] in QUEUES else DEFAULT_QUEUE.get(user.role, "open")
     qs, capped = order_filter_capped(order_queue(user, queue), params, company_id=user.company_id)
@@ -502,7 +502,7 @@ def order_bulk(request: AuthedRequest) -> HttpResponse:
 
 @page(Perm.ORDER_VIEW)
 def order_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     order = get_visible(
         orders_visible_to(user).select_related(
             "customer",
@@ -672,7 +672,7 @@ def unit_qr(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @page(Perm.ORDER_VIEW)
 def calendar_page(request: AuthedRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     year = as_id(request.GET.get("year")) if request.GET.get("year") else clock.today().year
     can_edit = has_perm(user, Perm.CALENDAR_EDIT)
     if request.method == "POST":
@@ -681,7 +681,7 @@ def calendar_page(request: AuthedRequest) -> HttpResponse:
             op = request.POST.get("op")
             if op == "load":
                 n = calendar_actions.calendar_year_load(
-                    actor=user, company_id=user.company_id, year=as_id(request.POST.get("year"))
+                    actor=user, company_id=company_of(user), year=as_id(request.POST.get("year"))
                 )
                 messages.success(request, _("%(n)d days loaded.") % {"n": n})
             elif op == "closure_add":
@@ -697,9 +697,9 @@ def calendar_page(request: AuthedRequest) -> HttpResponse:
         except ApplicationError as exc:
             flash_error(request, exc)
         return redirect(reverse("calendar") + f"?year={year}")
-    loaded = list(CalendarYear.objects.filter(company_id=user.company_id))
-    cal = work_calendar(user.company_id)
-    days = CalendarDay.objects.filter(company_id=user.company_id, date__year=year)
+    loaded = list(CalendarYear.objects.filter(company_id=company_of(user)))
+    cal = work_calendar(company_of(user))
+    days = CalendarDay.objects.filter(company_id=company_of(user), date__year=year)
     provisional = orders_visible_to(user).filter(due_provisional=True, status__in=OPEN).count()
     return render(
         request,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.models import Region
-from aftersales.accounts.permissions import Perm
+from aftersales.accounts.permissions import Perm, company_of
 from aftersales.calendars import actions as calendar_actions
 from aftersales.calendars.selectors import work_calendar
 from aftersales.core.errors import ApplicationError
@@ -52,15 +52,15 @@ class PolicyForm(forms.Form):
 
 @page(Perm.SLA_EDIT)
 def policy_list(request: AuthedRequest) -> HttpResponse:
-    user: Any = request.user
-    policies = SlaPolicy.objects.filter(company_id=user.company_id).select_related("region")
+    user = request.user
+    policies = SlaPolicy.objects.filter(company_id=company_of(user)).select_related("region")
     return render(request, "web/orders/sla.html", {"policies": policies})
 
 
 @page(Perm.SLA_EDIT)
 def policy_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
-    user: Any = request.user
-    policy = get_visible(SlaPolicy.objects.filter(company_id=user.company_id), pk) if pk else None
+    user = request.user
+    policy = get_visible(SlaPolicy.objects.filter(company_id=company_of(user)), pk) if pk else None
     initial: dict[str, Any] = {}
     if policy is not None:
         initial = {f: getattr(policy, f) for f in service_levels.POLICY_FIELDS if f != "region"}
@@ -100,8 +100,8 @@ class HoursForm(forms.Form):
 
 @page(Perm.CALENDAR_EDIT)
 def hours_edit(request: AuthedRequest) -> HttpResponse:
-    user: Any = request.user
-    cal = work_calendar(user.company_id)
+    user = request.user
+    cal = work_calendar(company_of(user))
     initial = {
         "intervals": ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in cal.intervals),
         "weekdays": [str(d) for d in sorted(cal.weekdays)],

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.http import AuthedRequest
-from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.accounts.permissions import Perm, company_of, has_perm
 from aftersales.catalog.models import Part
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError, NotFound
@@ -62,7 +62,7 @@ def _chosen(request: AuthedRequest, source: Any) -> tuple[list[Warehouse], Wareh
 
 @page(Perm.STOCK_VIEW)
 def stock(request: AuthedRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     warehouses, warehouse = _chosen(request, request.GET)
     ctx: dict[str, Any] = {"warehouses": warehouses, "warehouse": warehouse, "kinds": MoveKind}
     if warehouse is not None:
@@ -78,11 +78,11 @@ def stock(request: AuthedRequest) -> HttpResponse:
         ctx["moves"] = ledger(user, filters)[:LEDGER_ROWS]
         ctx["can_move"] = may_move_stock(user, warehouse)
         ctx["can_adjust"] = ctx["can_move"] and user.role != Role.TECHNICIAN
-        ctx["parts"] = Part.objects.filter(company_id=user.company_id, is_active=True).order_by(
+        ctx["parts"] = Part.objects.filter(company_id=company_of(user), is_active=True).order_by(
             "code"
         )[:1000]
         ctx["targets"] = Warehouse.objects.filter(
-            company_id=user.company_id, is_active=True
+            company_id=company_of(user), is_active=True
         ).exclude(pk=warehouse.pk)
     return render(request, "web/stock/stock.html", ctx)
 
@@ -150,7 +150,7 @@ def _moment(value: str | None) -> dt.datetime | None:
 @require_POST
 def stock_change(request: AuthedRequest) -> HttpResponse:
     """One handler for the movement forms: `op` names the action."""
-    actor: Any = request.user
+    actor = request.user
     post = request.POST
     wh, part, op = post.get("warehouse"), post.get("part"), post.get("op", "")
     try:
@@ -274,7 +274,7 @@ def requests_queue(request: AuthedRequest) -> HttpResponse:
 
 @page(Perm.STOCK_VIEW)
 def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     row = get_visible(
         requests_visible_to(user).select_related("target", "order", "requested_by"), pk
     )
@@ -288,7 +288,7 @@ def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "can_decide": row.status == "submitted" and may_approve(user.role, row.approver_level),
             "can_cancel": row.status == "submitted" and row.requested_by_id == user.pk,
             "can_ship": row.status == "approved" and has_perm(user, Perm.STOCK_MOVE),
-            "sources": Warehouse.objects.filter(company_id=user.company_id, is_active=True)
+            "sources": Warehouse.objects.filter(company_id=company_of(user), is_active=True)
             .exclude(pk=row.target_id)
             .order_by("code"),
             "level_label": Role(row.approver_level).label,
@@ -303,7 +303,7 @@ def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def request_change(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     """Submit, approve, reject, withdraw or ship a parts request (`op`)."""
-    actor: Any = request.user
+    actor = request.user
     post = request.POST
     op = post.get("op", "")
     try:
@@ -358,7 +358,7 @@ def request_change(request: AuthedRequest, pk: int | None = None) -> HttpRespons
 @page(Perm.STOCK_VIEW)
 def returns_queue(request: AuthedRequest) -> HttpResponse:
     """Old parts to send back, earliest deadline first; overdue ones in red."""
-    user: Any = request.user
+    user = request.user
     status = request.GET.get("status", "")
     qs = returns_visible_to(user).select_related("order", "part", "station")
     qs = (
@@ -383,7 +383,7 @@ def returns_queue(request: AuthedRequest) -> HttpResponse:
             "outcomes": InspectionOutcome.choices,
             "can_ship": has_perm(user, Perm.STOCK_MOVE),
             "can_inspect": has_perm(user, Perm.WAREHOUSE_EDIT),
-            "return_days": actions.parts_settings(user.company_id).return_days,
+            "return_days": actions.parts_settings(company_of(user)).return_days,
         },
     )
 
@@ -391,7 +391,7 @@ def returns_queue(request: AuthedRequest) -> HttpResponse:
 @page(Perm.STOCK_VIEW)
 @require_POST
 def return_change(request: AuthedRequest, pk: int) -> HttpResponse:
-    actor: Any = request.user
+    actor = request.user
     op = request.POST.get("op", "")
     try:
         if op == "ship":

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.http import AuthedRequest
-from aftersales.accounts.permissions import Perm
+from aftersales.accounts.permissions import Perm, company_of
 from aftersales.catalog.models import MainComponent, ProductCategory, ProductModel
 from aftersales.core.errors import ApplicationError
 from aftersales.core.selectors import get_visible
@@ -255,7 +255,7 @@ class WearPartRowForm(forms.Form):
         return data
 
 
-class BaseRows(forms.BaseFormSet):  # type: ignore[type-arg]
+class BaseRows(forms.BaseFormSet):
     """Rows keyed by `key` (each key once; a row without it is ignored)."""
 
     key = "component"
@@ -323,16 +323,16 @@ def component_choices(company_id: int, stored: dict[str, int]) -> list[tuple[str
 
 @page(Perm.WARRANTY_EDIT)
 def policy_list(request: AuthedRequest) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     policies = list(
-        WarrantyPolicy.objects.filter(company_id=user.company_id).select_related(
+        WarrantyPolicy.objects.filter(company_id=company_of(user)).select_related(
             "category", "product_model"
         )
     )
     # Main components by their names (a policy stores their codes).
     names: dict[tuple[int | None, str], str] = {
         (c.category_id, c.code): c.name
-        for c in MainComponent.objects.filter(category__company_id=user.company_id)
+        for c in MainComponent.objects.filter(category__company_id=company_of(user))
     }
     any_name = {code: name for (_cat, code), name in names.items()}
     rows = []  # (policy, [(component name, months)])
@@ -348,9 +348,9 @@ def policy_list(request: AuthedRequest) -> HttpResponse:
 
 @page(Perm.WARRANTY_EDIT)
 def policy_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
-    user: Any = request.user
+    user = request.user
     policy = (
-        get_visible(WarrantyPolicy.objects.filter(company_id=user.company_id), pk) if pk else None
+        get_visible(WarrantyPolicy.objects.filter(company_id=company_of(user)), pk) if pk else None
     )
     initial: dict[str, Any] = {}
     if policy is not None:
@@ -392,7 +392,7 @@ def policy_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     kinds: dict[str, tuple[Any, dict[str, Any]]] = {
         "components": (
             ComponentRows,
-            {"choices": component_choices(user.company_id, stored["components"])},
+            {"choices": component_choices(company_of(user), stored["components"])},
         ),
         "accessories": (AccessoryRows, {}),
         "wear_parts": (WearPartRows, {}),

@@ -7,8 +7,6 @@ each verb and move the job's service order alongside (see docs/workshop.md).
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -44,7 +42,7 @@ class JobStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-J: Any = JobStatus
+J = JobStatus
 
 # Statuses in which the unit is in the workshop's hands (the board's columns).
 AT_WORKSHOP = frozenset(
