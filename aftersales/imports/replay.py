@@ -111,9 +111,14 @@ def _refused(field_name: str, text: str) -> ValidationFailed:
     return ValidationFailed({field_name: text})
 
 
-def _technician(ctx: Context, username: Any) -> User:
+def _staff(ctx: Context, username: Any, **only: Any) -> User | None:
+    """A user of the company by the source's name for them (through the staff map)."""
     name = ctx.staff.get(str(username), str(username))
-    found = User.objects.filter(company=ctx.company, username=name, role=Role.TECHNICIAN).first()
+    return User.objects.filter(company=ctx.company, username=name, **only).first()
+
+
+def _technician(ctx: Context, username: Any) -> User:
+    found = _staff(ctx, username, role=Role.TECHNICIAN)
     if found is None:
         raise _refused("technician", _("Unknown technician “%(u)s”.") % {"u": username})
     return found
@@ -581,8 +586,7 @@ def _category_codes(
 def _author(ctx: Context, username: Any) -> User:
     """The member of staff who wrote an article: a user of the company by username (through
     the staff map, as technicians are), whatever their role; the draft is theirs."""
-    name = ctx.staff.get(str(username), str(username))
-    found = User.objects.filter(company=ctx.company, username=name).first()
+    found = _staff(ctx, username)
     if found is None:
         raise _refused("author", _("Unknown member of staff “%(u)s”.") % {"u": username})
     return found

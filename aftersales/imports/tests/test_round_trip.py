@@ -46,6 +46,14 @@ def _empty_company() -> dict[str, Any]:
     return {"company": company, "tech": tech, "admin": admin}
 
 
+def _import(actor: Any, text: str, staff: dict[str, str] | None = None) -> Any:
+    """Store a file as `actor` and apply it: the finished import."""
+    job = actions.history_import_create(
+        actor=actor, name="history.jsonl", data=text.encode(), staff=staff
+    )
+    return actions.history_import_apply(import_id=job.pk)
+
+
 def _history(company_id: int) -> list[Any]:
     orders = ServiceOrder.objects.filter(company_id=company_id).order_by("created_at", "pk")
     return [
@@ -83,18 +91,11 @@ def test_round_trip_gives_the_same_records_kpi_figures_and_warranty_decisions(im
     # Three repairs a year for three years: within the first year's 三包 period the third
     # repair of the unit is an exchange (repaired twice before), later ones are paid.
     text = jsonl(legacy_rows(technician=tech.username, years=3, per_year=3))
-    job = actions.history_import_create(actor=importer, name="legacy.jsonl", data=text.encode())
-    actions.history_import_apply(import_id=job.pk)
+    _import(importer, text)
     exported = history_export(actor=importer)
     assert exported.skipped == 0
     fresh = _empty_company()
-    again = actions.history_import_create(
-        actor=fresh["admin"],
-        name="export.jsonl",
-        data=exported.text().encode(),
-        staff={tech.username: "fresh-tech"},
-    )
-    done = actions.history_import_apply(import_id=again.pk)
+    done = _import(fresh["admin"], exported.text(), staff={tech.username: "fresh-tech"})
     assert (done.refused, done.gaps) == (0, 0), list(done.issues.values("line", "params"))
     a, b = importer.company_id, fresh["company"].pk
     assert _history(a) == _history(b)
@@ -114,8 +115,7 @@ def test_round_trip_gives_the_same_records_kpi_figures_and_warranty_decisions(im
 
 def test_a_customers_export_holds_only_their_records(importer, tech, data):
     text = jsonl(legacy_rows(technician=tech.username, years=1))
-    job = actions.history_import_create(actor=importer, name="legacy.jsonl", data=text.encode())
-    actions.history_import_apply(import_id=job.pk)
+    _import(importer, text)
     mine = history_export(actor=importer, customer=data["c1"])
     assert {r["kind"] for r in mine.rows} == {"customer", "address", "unit"}
     assert all(r.get("customer") in (None, f"customer-{data['c1'].pk}") for r in mine.rows)
@@ -169,8 +169,7 @@ def test_charges_and_payments_make_the_round_trip(importer, tech):
     text = jsonl(
         base + charged(1, dt.date(2022, 1, 4), True) + charged(2, dt.date(2022, 3, 8), False)
     )
-    job = actions.history_import_create(actor=importer, name="legacy.jsonl", data=text.encode())
-    first = actions.history_import_apply(import_id=job.pk)
+    first = _import(importer, text)
     assert (first.refused, first.gaps) == (0, 0), list(first.issues.values("line", "params"))
 
     exported = history_export(actor=importer)
@@ -184,13 +183,7 @@ def test_charges_and_payments_make_the_round_trip(importer, tech):
         ("95.00", "qr", "WX-1")
     ]
 
-    again = actions.history_import_create(
-        actor=fresh["admin"],
-        name="export.jsonl",
-        data=exported.text().encode(),
-        staff={tech.username: "fresh-tech"},
-    )
-    done = actions.history_import_apply(import_id=again.pk)
+    done = _import(fresh["admin"], exported.text(), staff={tech.username: "fresh-tech"})
     assert (done.refused, done.gaps) == (0, 0), list(done.issues.values("line", "params"))
 
     def receipts(company_id: int) -> list[Any]:
