@@ -1,9 +1,10 @@
 """The same JSON Lines shape, exported for a company or one customer (PIPL: a person's data).
 
 Records first (customers, addresses, units, meter readings), then each order's history in time
-order (the order, its events, its charges and payments, its follow-up), then complaints with
-their steps. Ids are the external ids the records were imported with, else `<kind>-<id>`. Order
-steps the format does not carry (no-show, revisit, workshop bring-in, solved on the phone...),
+order (the order, its events, its charges and payments, its workshop job with its steps, its
+follow-up), then complaints with their steps. Ids are the external ids the records were
+imported with, else `<kind>-<id>`. Order steps the format does not carry (no-show, revisit,
+solved on the phone...),
 and a charge with a line from neither the fee schedule nor the price list, are counted in
 `skipped` and left out. A charge's lines name their fee item or part and quantity: imported
 again, they are priced from the catalogue of the day of the import (as the live quote is), so
@@ -13,6 +14,7 @@ the amounts are the same while the prices are.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,6 +34,7 @@ from aftersales.maintenance.choices import VisitState
 from aftersales.maintenance.models import MaintenanceVisit
 from aftersales.orders.choices import EventKind
 from aftersales.orders.models import OrderEvent, ServiceOrder
+from aftersales.workshop.models import WorkshopEvent, WorkshopJob
 
 # The order transitions the format carries: live action -> file action.
 TRANSITION_ACTIONS = {
@@ -251,10 +254,19 @@ def _category_codes(article: Any, linked: Any) -> list[Any]:
 
 def _orders(orders: list[ServiceOrder], ids: _Ids, out: Exported) -> Iterator[list[dict[str, Any]]]:
     stations = dict(Station.objects.values_list("pk", "code"))
+    company_id = ids.company_id
+    # who took a workshop step (the import's own user stands for nobody in particular)
+    staff = dict(
+        User.objects.filter(company_id=company_id)
+        .exclude(username=import_username(Company.objects.get(pk=company_id)))
+        .values_list("pk", "username")
+    )
     users = dict(User.objects.filter(role="technician").values_list("pk", "username"))
     reopened = {o.pk for o in orders if o.reopened_from_id}
     for start in range(0, len(orders), CHUNK):
-        yield from _order_chunk(orders[start : start + CHUNK], ids, out, stations, users, reopened)
+        chunk = orders[start : start + CHUNK]
+        jobs = _workshop(chunk, ids, stations, staff)
+        yield from _order_chunk(chunk, ids, out, stations, users, reopened, jobs)
 
 
 # Orders read together: their events, service records and follow-up answers in three queries per
@@ -269,6 +281,7 @@ def _order_chunk(
     stations: dict[int, str],
     users: dict[int, str],
     reopened: set[int],
+    jobs: dict[int, tuple[dt.datetime, list[dict[str, Any]]]],
 ) -> Iterator[list[dict[str, Any]]]:
     pks = [o.pk for o in orders]
     events_of: dict[int, list[OrderEvent]] = {}
@@ -284,7 +297,7 @@ def _order_chunk(
         .order_by("pk")
     ):
         results_of.setdefault(answer.follow_up.order_id, []).append(answer)
-    charges_of = _charges(pks, out)
+    charges_of = _charges([pk for pk in pks if pk not in jobs], out)
     services = {
         v.order_id: v
         for v in MaintenanceVisit.objects.filter(order_id__in=pks, state=VisitState.DONE)
@@ -317,7 +330,10 @@ def _order_chunk(
         }
         last_result = None
         record = record_of.get(o.pk)
+        job_since = jobs[o.pk][0] if o.pk in jobs else None
         for e in events:
+            if job_since is not None and e.at >= job_since and _job_driven(e):
+                continue  # the workshop job's steps below carry it
             row = _event_row(e, o, ids, stations, users, record)
             if e.pk in results:
                 last_result = results[e.pk]
@@ -329,6 +345,8 @@ def _order_chunk(
                 row["result"] = last_result
             rows.append(row)
         rows += [{**row, "order": ids.of("order", o.pk)} for row in charges_of.get(o.pk, [])]
+        if o.pk in jobs:
+            rows += jobs[o.pk][1]
         for result in results_of.get(o.pk, []):
             rows.append(
                 {
@@ -354,6 +372,186 @@ def _order_chunk(
         yield rows
 
 
+# Order events a workshop job makes as it moves (the job's `workshop_step` rows carry them):
+# its transitions, made without an actor, and the bench's records on the order.
+JOB_TRANSITIONS = frozenset({"bring_in", "complete", "wait_parts", "resume", "cancel"})
+
+
+def _job_driven(e: OrderEvent) -> bool:
+    if e.kind == EventKind.TRANSITION:
+        return e.action in JOB_TRANSITIONS and (e.actor_id is None or e.action == "bring_in")
+    return e.kind == EventKind.FIELD and e.action in ("diagnosis", "quote", "quote_accepted")
+
+
+# Job steps the format carries as they are (with who took them and the reason).
+PLAIN_STEPS = frozenset(
+    {
+        "diagnose",
+        "confirm_warranty",
+        "accept_quote",
+        "decline_quote",
+        "wait_parts",
+        "parts_arrived",
+        "start_repair",
+        "finish_repair",
+        "qc_pass",
+        "qc_fail",
+        "deliver",
+        "cancel",
+    }
+)
+
+
+def _workshop(
+    orders: list[ServiceOrder], ids: _Ids, stations: dict[int, str], staff: dict[int, str]
+) -> dict[int, tuple[dt.datetime, list[dict[str, Any]]]]:
+    """The orders' workshop jobs as rows, by order: the `workshop` row (at the job's creation,
+    from when the job moves the order) and its `workshop_step` rows. The bench diagnosis is the
+    order's service record's; a quote names its lines; a payment taken at the hand-over comes
+    as a payment step just before it (without a storage fee: the recorded hand-over of an
+    import charges none). Photos, notes, tests and loaners are not carried."""
+    found = list(
+        WorkshopJob.objects.filter(order__in=orders).select_related("order").order_by("pk")
+    )
+    if not found:
+        return {}
+    ids.load("workshop", [j.pk for j in found])
+    events_of: dict[int, list[WorkshopEvent]] = {}
+    for event in WorkshopEvent.objects.filter(job__in=found).order_by("at", "pk"):
+        events_of.setdefault(event.job_id, []).append(event)
+    order_ids = [j.order_id for j in found]
+    diagnoses: dict[int, list[OrderEvent]] = {}
+    for e in OrderEvent.objects.filter(
+        order_id__in=order_ids, kind=EventKind.FIELD, action="diagnosis"
+    ).order_by("at", "pk"):
+        diagnoses.setdefault(e.order_id, []).append(e)
+    records = {r.order_id: r for r in ServiceRecord.objects.filter(order_id__in=order_ids)}
+    quotes = {
+        q.pk: q
+        for q in Quote.objects.filter(order_id__in=order_ids).prefetch_related(
+            "lines__fee_item", "lines__part"
+        )
+    }
+    receipts = {r.number: r for r in Receipt.objects.filter(order_id__in=order_ids)}
+    out: dict[int, tuple[dt.datetime, list[dict[str, Any]]]] = {}
+    for job in found:
+        job_id = ids.of("workshop", job.pk)
+        rows: list[dict[str, Any]] = []
+        step = functools.partial(_step_row, job_id, staff)
+        for e in events_of.get(job.pk, []):
+            if e.action == "created":
+                rows.append(
+                    _clean(
+                        {
+                            "kind": "workshop",
+                            "id": job_id,
+                            "at": _at(e.at),
+                            "order": ids.of("order", job.order_id),
+                            "station": stations.get(job.station_id),
+                            "route": job.route,
+                            "return_method": job.return_method,
+                            "return_address": job.return_address,
+                            "condition": job.condition if job.route != "courier" else "",
+                        }
+                    )
+                )
+            elif e.action in PLAIN_STEPS:
+                rows.append(step(e, e.action, reason=e.reason))
+            elif e.action == "receive":
+                rows.append(
+                    step(e, "receive", condition=job.condition, accessories=job.accessories)
+                )
+            elif e.action == "quote":
+                quote = quotes.get(e.payload.get("quote") or 0)
+                items = _items(quote) if quote is not None else []
+                if items:
+                    rows.append(step(e, "quote", items=items, reason=quote and quote.reason))
+            elif e.action == "part_used":
+                rows.append(
+                    step(
+                        e,
+                        "part_used",
+                        part=e.payload.get("part"),
+                        quantity=e.payload.get("quantity"),
+                        serial=e.payload.get("serial"),
+                        old_serial=e.payload.get("old_serial"),
+                    )
+                )
+            elif e.action in ("payment", "hand_over") and e.payload.get("receipt"):
+                receipt = receipts.get(e.payload["receipt"])
+                if receipt is not None:
+                    extra = job.storage_fee if e.action == "hand_over" else 0
+                    rows.append(
+                        step(
+                            e,
+                            "payment",
+                            amount=str(receipt.amount - extra),
+                            method=receipt.method,
+                            reference=receipt.reference,
+                        )
+                    )
+                if e.action == "hand_over":
+                    rows.append(step(e, "hand_over", picked_up_by=job.picked_up_by))
+            elif e.action == "hand_over":
+                rows.append(step(e, "hand_over", picked_up_by=job.picked_up_by))
+            elif e.action == "ship_back":
+                rows.append(
+                    step(
+                        e,
+                        "ship_back",
+                        carrier=e.payload.get("carrier"),
+                        tracking_no=e.payload.get("tracking"),
+                    )
+                )
+        record = records.get(job.order_id)
+        for e in diagnoses.get(job.order_id, []):
+            if record is not None and e.at >= job.created_at:
+                rows.append(
+                    step(
+                        e,
+                        "diagnosis",
+                        diagnosis=record.diagnosis,
+                        cause=record.cause,
+                        work_done=record.work_done,
+                        fault_codes=e.payload.get("fault_codes") or None,
+                    )
+                )
+        rows.sort(key=lambda r: (r["kind"] != "workshop", r["at"]))
+        out[job.order_id] = (job.created_at, rows)
+    return out
+
+
+def _step_row(
+    job_id: str | None, staff: dict[int, str], e: Any, action: str, **more: Any
+) -> dict[str, Any]:
+    # a job's event, or its order's (the bench diagnosis): ids apart
+    prefix = "workshop_step" if isinstance(e, WorkshopEvent) else "workshop_order_event"
+    return _clean(
+        {
+            "kind": "workshop_step",
+            "id": f"{prefix}-{e.pk}-{action}",
+            "at": _at(e.at),
+            "job": job_id,
+            "action": action,
+            "by": staff.get(e.actor_id or 0),
+            **more,
+        }
+    )
+
+
+def _items(quote: Quote) -> list[dict[str, Any]]:
+    """A quote's lines by fee item or part code and quantity; none if a line has neither."""
+    items: list[dict[str, Any]] = []
+    for line in quote.lines.all():
+        if line.fee_item is not None:
+            items.append({"fee_item": line.fee_item.code, "quantity": _number(line.quantity)})
+        elif line.part is not None:
+            items.append({"part": line.part.code, "quantity": _number(line.quantity)})
+        else:  # a free line the format cannot name
+            return []
+    return items
+
+
 def _charges(pks: list[int], out: Exported) -> dict[int, list[dict[str, Any]]]:
     """The orders' accepted charges (`charge`, at the quote's time) and their payments
     (`payment`, at the receipt's), by order. Proposed, declined and void quotes are not
@@ -366,15 +564,7 @@ def _charges(pks: list[int], out: Exported) -> dict[int, list[dict[str, Any]]]:
     )
     charged: set[int] = set()
     for q in quotes:
-        items = []
-        for line in q.lines.all():
-            if line.fee_item is not None:
-                items.append({"fee_item": line.fee_item.code, "quantity": _number(line.quantity)})
-            elif line.part is not None:
-                items.append({"part": line.part.code, "quantity": _number(line.quantity)})
-            else:  # a free line the format cannot name
-                items = []
-                break
+        items = _items(q)
         if not items:
             out.skipped += 1
             continue

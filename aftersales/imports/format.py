@@ -55,6 +55,31 @@ ARTICLE_STEPS = {
     "retire": _("Retired"),
     "restore": _("Restored as a draft"),
 }
+# A workshop job's steps (送修 / 寄修): the job's verbs, and what the bench and the counter record.
+WORKSHOP_STEPS = {
+    "receive": _("Mail-in unit received"),
+    "diagnose": _("Bench diagnosis started"),
+    "diagnosis": _("Bench diagnosis recorded"),
+    "quote": _("Quote sent"),
+    "accept_quote": _("Quote accepted"),
+    "decline_quote": _("Quote declined"),
+    "confirm_warranty": _("Warranty confirmed"),
+    "wait_parts": _("Waiting for parts"),
+    "parts_arrived": _("Parts arrived"),
+    "start_repair": _("Repair started"),
+    "part_used": _("Part used on the bench"),
+    "finish_repair": _("Repair done"),
+    "qc_pass": _("Quality check passed"),
+    "qc_fail": _("Quality check failed"),
+    "payment": _("Payment"),
+    "hand_over": _("Handed over at the counter"),
+    "ship_back": _("Shipped back"),
+    "deliver": _("Delivered back"),
+    "cancel": _("Mail-in request cancelled"),
+}
+WORKSHOP_ROUTES = frozenset({"counter", "courier", "visit"})
+RETURN_METHODS = frozenset({"pickup", "ship"})
+WORKSHOP_NEEDS_REASON = frozenset({"decline_quote", "wait_parts", "qc_fail", "cancel"})
 ARTICLE_TYPES = frozenset({"solution", "case", "answer"})
 # Event actions that need a reason, as the live flow asks.
 NEEDS_REASON = frozenset({"pause_parts", "pause_customer", "cancel", "reopen"})
@@ -72,6 +97,8 @@ KIND_LABELS = {
     "complaint": pgettext_lazy("history kind", "Complaint"),
     "complaint_step": pgettext_lazy("history kind", "Complaint step"),
     "maintenance": pgettext_lazy("history kind", "Maintenance service done"),
+    "workshop": pgettext_lazy("history kind", "Workshop job"),
+    "workshop_step": pgettext_lazy("history kind", "Workshop step"),
     "article": pgettext_lazy("history kind", "Knowledge article"),
     "article_step": pgettext_lazy("history kind", "Article step"),
 }
@@ -143,6 +170,40 @@ SPECS: dict[str, Spec] = {
     ),
     # A completed order of the unit that was its planned service (the plan counts from it).
     "maintenance": Spec(("unit", "order"), (), {"unit": "unit", "order": "order"}, parent="order"),
+    # A unit repaired at a station's workshop (brought to the counter, mailed in, or taken
+    # back from a visit), and the job's steps at their times.
+    "workshop": Spec(
+        ("order", "station", "route"),
+        ("return_method", "return_address", "condition"),
+        {"order": "order"},
+        parent="order",
+    ),
+    "workshop_step": Spec(
+        ("job", "action"),
+        (
+            "by",
+            "reason",
+            "condition",
+            "accessories",
+            "diagnosis",
+            "cause",
+            "work_done",
+            "fault_codes",
+            "items",
+            "part",
+            "quantity",
+            "serial",
+            "old_serial",
+            "amount",
+            "method",
+            "reference",
+            "picked_up_by",
+            "carrier",
+            "tracking_no",
+        ),
+        {"job": "workshop"},
+        parent="job",
+    ),
     # A knowledge article (a draft at its time) and the steps of its review, at theirs.
     "article": Spec(
         ("type", "title"),
@@ -160,6 +221,7 @@ DERIVED_ID = {
     "follow_up": "",
     "complaint_step": "action",
     "maintenance": "",
+    "workshop_step": "action",
     "article_step": "action",
 }
 
@@ -322,6 +384,15 @@ def _values(check: Check, kind: str, row: dict[str, Any]) -> None:
             check.refuse("missing", field="part")
         if action == "reopen" and not row.get("new_order"):
             check.refuse("missing", field="new_order")
+    if kind == "workshop":
+        if row.get("route") not in WORKSHOP_ROUTES:
+            check.refuse("bad_value", field="route", value=str(row.get("route"))[:40])
+        if row.get("return_method", "pickup") not in RETURN_METHODS:
+            check.refuse(
+                "bad_value", field="return_method", value=str(row.get("return_method"))[:40]
+            )
+    if kind == "workshop_step":
+        _workshop_step(check, row)
     if kind == "follow_up" and not isinstance(row.get("answers"), dict):
         check.refuse("bad_value", field="answers", value=str(row.get("answers"))[:40])
     if kind == "complaint_step" and row.get("action") not in COMPLAINT_STEPS:
@@ -340,6 +411,28 @@ def _values(check: Check, kind: str, row: dict[str, Any]) -> None:
             check.refuse("bad_value", field="action", value=str(row.get("action"))[:40])
         if row.get("action") in ("return", "retire") and not str(row.get("reason") or "").strip():
             check.refuse("reason_needed")
+
+
+def _workshop_step(check: Check, row: dict[str, Any]) -> None:
+    action = row.get("action")
+    if action not in WORKSHOP_STEPS:
+        check.refuse("bad_value", field="action", value=str(action)[:40])
+    if action in WORKSHOP_NEEDS_REASON and not str(row.get("reason") or "").strip():
+        check.refuse("reason_needed")
+    if action == "diagnosis" and row.get("cause", "product_fault") not in CAUSES:
+        check.refuse("bad_value", field="cause", value=str(row.get("cause"))[:40])
+    if action == "quote" and not isinstance(row.get("items"), list):
+        check.refuse("missing", field="items")
+    if action == "payment" and row.get("amount") in (None, ""):
+        check.refuse("missing", field="amount")
+    if action == "part_used" and not row.get("part"):
+        check.refuse("missing", field="part")
+    if action == "ship_back":
+        for name in ("carrier", "tracking_no"):
+            if not str(row.get(name) or "").strip():
+                check.refuse("missing", field=name)
+    if not isinstance(row.get("accessories", []), list):
+        check.refuse("bad_value", field="accessories", value=str(row.get("accessories"))[:40])
 
 
 def _code_entry(entry: Any, *, qualified: bool) -> bool:
@@ -365,6 +458,8 @@ def check_rows(rows: Iterable[tuple[int, Any]], known: set[tuple[str, str]]) -> 
     seen: dict[tuple[str, str], Check] = {}
     # (kind, id) -> (time, line) of the last step along that history
     last: dict[tuple[str, str], tuple[dt.datetime, int]] = {}
+    # a workshop job's id -> its order's (a job's steps move its order along too)
+    order_of_job: dict[str, str] = {}
     for number, row in rows:
         check = Check(line=number)
         checks.append(check)
@@ -398,6 +493,10 @@ def check_rows(rows: Iterable[tuple[int, Any]], known: set[tuple[str, str]]) -> 
             along = (
                 [(spec.refs[spec.parent], str(check.row.get(spec.parent)))] if spec.parent else []
             )
+            if check.kind == "workshop":
+                order_of_job[check.external_id] = str(check.row.get("order"))
+            elif check.kind == "workshop_step" and str(check.row.get("job")) in order_of_job:
+                along.append(("order", order_of_job[str(check.row.get("job"))]))
             for ref in along:
                 if ref in last and check.at < last[ref][0]:
                     check.refuse(

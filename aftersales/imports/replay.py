@@ -51,6 +51,8 @@ from aftersales.orders import actions as orders
 from aftersales.orders.actions import order_create, order_event
 from aftersales.orders.choices import EventKind, Status
 from aftersales.orders.models import ServiceOrder
+from aftersales.workshop import actions as workshop_actions
+from aftersales.workshop.models import WorkshopJob
 
 
 class Gap(Exception):
@@ -485,6 +487,7 @@ def gap_words(detail: str) -> str:
         "quote_acceptance": _("no signed acceptance of the quote before the payment"),
         "signature": _("no customer signature in the source"),
         "charge": _("no charge before this payment"),
+        "payment": _("no payment of the charges before the hand-over"),
     }
     return words.get(detail, detail)
 
@@ -532,6 +535,140 @@ def maintenance(ctx: Context, check: Check) -> int:
         order=ctx.ref("order", row["order"]) or 0,
     )
     return int(visit.pk)
+
+
+# --- workshop jobs ---------------------------------------------------------------------------
+
+
+def workshop(ctx: Context, check: Check) -> int:
+    """A workshop job of an imported order, received at the row's time (a mail-in job waits
+    for its unit: its `receive` step), through the same job creation as the counter's."""
+    row = check.row
+    the_order = ServiceOrder.objects.select_for_update().get(pk=ctx.ref("order", row["order"]) or 0)
+    job = workshop_actions.job_create(
+        actor=ctx.actor,
+        order=the_order,
+        station=_station(ctx, row["station"]),
+        route=str(row["route"]),
+        return_method=str(row.get("return_method") or "pickup"),
+        received_at=clock.now(),
+        return_address=str(row.get("return_address") or ""),
+        condition=str(row.get("condition") or ""),
+    )
+    return int(job.pk)
+
+
+# Workshop steps done at the bench (by the job's technician unless the row says who); the
+# others are the counter's (by the import's user unless the row says who).
+BENCH_STEPS = frozenset(
+    {
+        "diagnose",
+        "diagnosis",
+        "quote",
+        "confirm_warranty",
+        "wait_parts",
+        "parts_arrived",
+        "start_repair",
+        "part_used",
+        "finish_repair",
+        "qc_pass",
+        "qc_fail",
+    }
+)
+
+
+def _step_actor(ctx: Context, job: WorkshopJob, row: dict[str, Any]) -> User:
+    action = str(row["action"])
+    if row.get("by"):
+        found = _staff(ctx, row["by"])
+        if found is None:
+            raise _refused("by", _("Unknown member of staff “%(u)s”.") % {"u": row["by"]})
+        return found
+    if action not in BENCH_STEPS:
+        return ctx.actor
+    if job.technician is not None:
+        return job.technician
+    raise _refused("by", _("Say which member of staff did this bench step (“by”)."))
+
+
+def workshop_step(ctx: Context, check: Check) -> int:
+    """A step of a workshop job at its time, through the bench's and the counter's actions (the
+    same guards: the transition table, the quality check by someone else where the station
+    asks it, the station's stock, payment before shipping back). The source has no pickup
+    code or signature: a hand-over is recorded as such and the gap noted on the order."""
+    row = check.row
+    job = WorkshopJob.objects.select_related("technician").get(
+        pk=ctx.ref("workshop", row["job"]) or 0
+    )
+    action = str(row["action"])
+    actor = _step_actor(ctx, job, row)
+    reason = str(row.get("reason") or "")
+    ws = workshop_actions
+    if action == "receive":
+        ws.mail_in_receive(
+            actor=actor,
+            job=job.pk,
+            condition=str(row.get("condition") or ""),
+            accessories=[str(a) for a in row.get("accessories") or []],
+        )
+    elif action == "diagnosis":
+        codes = [_fault_code(ctx, c, job.order.unit_id) for c in row.get("fault_codes") or []]
+        ws.bench_diagnosis(
+            actor=actor,
+            job=job.pk,
+            diagnosis=str(row.get("diagnosis") or ""),
+            cause=str(row.get("cause") or "product_fault"),
+            work_done=str(row.get("work_done") or ""),
+            fault_codes=codes,
+        )
+    elif action == "quote":
+        items = _quote_items(ctx, row["items"])
+        ws.bench_quote(actor=actor, job=job.pk, items=items, reason=reason)
+    elif action == "part_used":
+        part = Part.objects.filter(company=ctx.company, code=str(row["part"])).first()
+        if part is None:
+            raise _refused("part", _("Unknown part “%(c)s”.") % {"c": row["part"]})
+        ws.bench_part_used(
+            actor=actor,
+            job=job.pk,
+            part=part.pk,
+            quantity=row.get("quantity", 1),
+            serial=str(row.get("serial") or ""),
+            old_serial=str(row.get("old_serial") or ""),
+        )
+    elif action == "payment":
+        method = str(row.get("method") or "cash")
+        reference = str(row.get("reference") or "")
+        if method != "cash" and not reference:
+            reference = f"import:{check.external_id}"[:100]
+        ws.job_payment(
+            actor=actor, job=job.pk, method=method, amount=row["amount"], reference=reference
+        )
+    elif action == "hand_over":
+        unpaid = ws.unpaid_quote(job)
+        ws.job_hand_over_recorded(
+            actor=actor,
+            job=job.pk,
+            picked_up_by=str(row.get("picked_up_by") or ""),
+            note=SOURCE_NOTE,
+        )
+        note_gap(ctx, job.order, "signature", row)
+        if unpaid is not None:
+            note_gap(ctx, job.order, "payment", row)
+    elif action == "ship_back":
+        ws.job_ship_back(
+            actor=actor,
+            job=job.pk,
+            carrier=str(row["carrier"]),
+            tracking_no=str(row["tracking_no"]),
+        )
+    elif action == "deliver":
+        ws.job_deliver(actor=actor, job=job.pk)
+    elif action == "cancel":
+        ws.mail_in_cancel(actor=actor, job=job.pk, reason=reason)
+    else:  # the job's own verbs (the format refuses any other action)
+        ws.job_step(actor=actor, job=job.pk, verb=action, reason=reason)
+    return int(job.pk)
 
 
 def _codes(ctx: Context, model: Any, field_name: str, codes: list[Any], **scope: Any) -> list[int]:
@@ -641,6 +778,8 @@ REPLAY: dict[str, Callable[[Context, Check], int | None]] = {
     "complaint": complaint,
     "complaint_step": complaint_step,
     "maintenance": maintenance,
+    "workshop": workshop,
+    "workshop_step": workshop_step,
     "article": article,
     "article_step": article_step,
 }

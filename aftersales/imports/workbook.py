@@ -1,7 +1,7 @@
 """The xlsx template of the history file: one sheet, one row per line of the JSON Lines file.
 
 Columns: `kind`, `id`, `at`, then every field of every kind (a row fills those of its kind);
-`answers` and `fault_codes` hold JSON. Also the dry-run report as a workbook.
+`answers`, `accessories`, `fault_codes`, `items`, `models` and `parts` hold JSON. Also the dry-run report as a workbook.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ for _spec in SPECS.values():
     for _name in (*_spec.required, *_spec.optional):
         if _name not in COLUMNS:
             COLUMNS.append(_name)
-JSON_COLUMNS = frozenset({"answers", "fault_codes", "items", "models", "parts"})
+JSON_COLUMNS = frozenset({"answers", "accessories", "fault_codes", "items", "models", "parts"})
 
 
 def template() -> bytes:

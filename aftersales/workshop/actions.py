@@ -387,9 +387,10 @@ def job_create(
     return_method: str = "pickup",
     received_at: dt.datetime | None = None,
     return_address: str = "",
+    condition: str = "",
 ) -> WorkshopJob:
     """A job for an order (one per order), inside the caller's transaction. A mail-in job
-    waits for its unit; a counter or visit job is received at `received_at`."""
+    waits for its unit; a counter or visit job is received at `received_at` in `condition`."""
     if route not in Route.values:
         raise ApplicationError("invalid", _("Unknown route."), status=422)
     if return_method not in ReturnMethod.values:
@@ -411,6 +412,7 @@ def job_create(
         received_at=None if mail_in else now,
         status_since=now,
         return_address=(return_address or "").strip()[:300],
+        condition=(condition or "").strip()[:2000],
         created_by=actor if getattr(actor, "pk", None) else None,
         created_at=now,
     )
@@ -445,11 +447,7 @@ def job_from_visit(
         raise ApplicationError("invalid", _("Choose a service station."), status=422)
     if actor.station_id and as_id(target) != actor.station_id:
         raise PermissionDenied("forbidden", _("You do not have permission to do this."))
-    job = job_create(actor=actor, order=found, station=target, route="visit")
-    if note:
-        job.condition = note.strip()[:2000]
-        job.save(update_fields=["condition"])
-    return job
+    return job_create(actor=actor, order=found, station=target, route="visit", condition=note)
 
 
 @transaction.atomic
@@ -892,6 +890,36 @@ def job_hand_over(
             "pickup_signature",
             "pickup_code_digest",
         ),
+    )
+    return locked
+
+
+@transaction.atomic
+def job_hand_over_recorded(
+    *, actor: User, job: Any, picked_up_by: str = "", note: str = ""
+) -> WorkshopJob:
+    """The customer's pickup as another system recorded it (a legacy system, a paper form):
+    no pickup code and no signature; the event says it was recorded, by whom the unit was
+    picked up (default the customer) and the source `note`. A loaner must be back first, as
+    at the counter; a payment the source recorded comes before it (`job_payment`), none is
+    taken here and no storage fee is charged after the fact."""
+    locked = _locked(actor, job, Perm.WORKSHOP_COUNTER)
+    MACHINE.target(locked.status, "hand_over")
+    if locked.return_method != ReturnMethod.PICKUP:
+        raise Conflict("ships_back", _("This unit is to be shipped back, not picked up."))
+    if locked.loans.filter(returned_at__isnull=True).exists():
+        raise ValidationFailed({"loaner_returned": _("The loaner must be returned first.")})
+    now = clock.now()
+    locked.picked_up_at, locked.returned_at = now, now
+    locked.picked_up_by = (picked_up_by or "").strip()[:100] or locked.order.customer.name
+    locked.pickup_code_digest = ""
+    _move(
+        locked,
+        "hand_over",
+        actor=actor,
+        now=now,
+        payload={"recorded": True, "note": (note or "").strip()[:200]},
+        extra_fields=("picked_up_at", "returned_at", "picked_up_by", "pickup_code_digest"),
     )
     return locked
 
