@@ -139,6 +139,37 @@ def test_pickup_with_an_id_document_is_recorded(intake, step, people) -> None:
     assert done.events.get(action="hand_over").payload["id_document"] is True
 
 
+def test_a_pickup_recorded_elsewhere_needs_no_code_nor_signature(intake, step, people) -> None:
+    job, code = intake()
+    with pytest.raises(ApplicationError) as exc:  # not before the unit is ready
+        actions.job_hand_over_recorded(actor=people["agent"], job=job)
+    assert exc.value.code == "illegal_transition"
+    job = _ready(job, step)
+    with pytest.raises(ApplicationError) as exc:  # the counter's permission, as live
+        actions.job_hand_over_recorded(actor=people["tech"], job=job)
+    assert exc.value.code == "forbidden"
+    done = actions.job_hand_over_recorded(
+        actor=people["agent"], job=job, picked_up_by="张三", note="paper form 17"
+    )
+    assert done.status == JobStatus.HANDED_OVER and done.picked_up_by == "张三"
+    assert done.pickup_signature == "" and done.picked_up_at is not None
+    event = done.events.get(action="hand_over")
+    assert event.payload == {"recorded": True, "note": "paper form 17"}
+    # the pickup code opens nothing any more
+    with pytest.raises(ApplicationError):
+        actions.job_hand_over(
+            actor=people["agent"], job=job, code=code, signature=drawn_signature()
+        )
+
+
+def test_a_recorded_pickup_refuses_a_unit_to_ship_back(new_job, step, people) -> None:
+    job = new_job(return_method="ship")
+    job = _ready(job, step)
+    with pytest.raises(ApplicationError) as exc:
+        actions.job_hand_over_recorded(actor=people["agent"], job=job)
+    assert exc.value.code == "ships_back"
+
+
 def test_pickup_needs_code_or_id_and_signature(intake, step, people) -> None:
     job, _code = intake()
     job = _ready(job, step)
