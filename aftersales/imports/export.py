@@ -3,8 +3,8 @@
 Records first (customers, addresses, units, meter readings), then each order's history in time
 order (the order, its events, its charges and payments, its workshop job with its steps, its
 follow-up), then complaints with their steps. Ids are the external ids the records were
-imported with, else `<kind>-<id>`. Order steps the format does not carry (no-show, revisit,
-solved on the phone...),
+imported with, else `<kind>-<id>`. Order steps the format does not carry (revisit, solved on
+the phone...),
 and a charge with a line from neither the fee schedule nor the price list, are counted in
 `skipped` and left out. A charge's lines name their fee item or part and quantity: imported
 again, they are priced from the catalogue of the day of the import (as the live quote is), so
@@ -45,6 +45,9 @@ TRANSITION_ACTIONS = {
     "accept": "accept",
     "depart": "depart",
     "arrive": "check_in",
+    "no_show": "no_show",
+    "decline": "decline",
+    "cannot_keep": "cannot_keep",
     "wait_parts": "pause_parts",
     "wait_customer": "pause_customer",
     "resume": "resume",
@@ -626,6 +629,8 @@ def _event_row(
                 "fault_codes": e.payload.get("fault_codes") or None,
             }
         )
+    if e.kind == EventKind.FIELD and e.action == "call_attempt":
+        return _clean({**base, "action": "call", "reason": e.reason})
     if e.kind == EventKind.FIELD and e.action == "part_used":
         return _clean(
             {

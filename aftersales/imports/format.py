@@ -28,6 +28,10 @@ EVENT_ACTIONS = {
     "accept": _("Accepted"),
     "depart": _("Departed"),
     "check_in": _("Checked in on site"),
+    "call": _("Customer called"),
+    "no_show": _("Customer absent"),
+    "decline": _("Assignment declined"),
+    "cannot_keep": _("Appointment cannot be kept"),
     "diagnosis": _("Diagnosis recorded"),
     "part_used": _("Part used"),
     "charge": _("Charges quoted"),
@@ -82,7 +86,9 @@ RETURN_METHODS = frozenset({"pickup", "ship"})
 WORKSHOP_NEEDS_REASON = frozenset({"decline_quote", "wait_parts", "qc_fail", "cancel"})
 ARTICLE_TYPES = frozenset({"solution", "case", "answer"})
 # Event actions that need a reason, as the live flow asks.
-NEEDS_REASON = frozenset({"pause_parts", "pause_customer", "cancel", "reopen"})
+NEEDS_REASON = frozenset(
+    {"pause_parts", "pause_customer", "cancel", "reopen", "decline", "cannot_keep"}
+)
 RESULTS = frozenset({"fixed", "replaced_part", "not_fixed"})
 CAUSES = frozenset({"product_fault", "not_product_fault"})
 

@@ -328,6 +328,27 @@ def event(ctx: Context, check: Check) -> int | None:
         done = field_actions.visit_depart(actor=tech(), order=the_order)
     elif action == "check_in":
         done = field_actions.visit_arrive(actor=tech(), order=the_order)
+    elif action == "call":
+        field_actions.visit_call(actor=tech(), order=the_order, note=reason)
+        done = the_order
+    elif action == "no_show":
+        # The live rules: checked in, the wait past the appointment, a call tried first; a
+        # source without the call has a gap (the no-show is not recorded without it).
+        if the_order.status != Status.ON_SITE:
+            raise Gap("check_in", the_order.pk)
+        try:
+            done = field_actions.visit_no_show(actor=tech(), order=the_order, reason=reason)
+        except Conflict as exc:
+            if exc.code != "call_first":
+                raise
+            raise Gap("call", the_order.pk) from None
+    elif action == "decline":
+        done = field_actions.visit_decline(actor=tech(), order=the_order, reason=reason)
+    elif action == "cannot_keep":
+        # The source says the appointment was called off: a late notice is recorded as such.
+        done = field_actions.visit_cannot_keep(
+            actor=tech(), order=the_order, reason=reason, late_ok=True
+        )
     elif action == "diagnosis":
         if the_order.status != Status.ON_SITE:
             raise Gap("check_in", the_order.pk)
@@ -488,6 +509,7 @@ def gap_words(detail: str) -> str:
         "signature": _("no customer signature in the source"),
         "charge": _("no charge before this payment"),
         "payment": _("no payment of the charges before the hand-over"),
+        "call": _("no call to the customer before the no-show"),
     }
     return words.get(detail, detail)
 
