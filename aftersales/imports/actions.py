@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import Company, User
 from aftersales.accounts.permissions import Perm, company_of, require
+from aftersales.calendars.actions import calendar_load_published_years
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError, NotFound
 from aftersales.core.validation import ValidationFailed
@@ -159,6 +160,16 @@ def _note_gap(ctx: replay.Context, check: fmt.Check, gap: replay.Gap) -> None:
     replay.note_gap(ctx, ServiceOrder.objects.get(pk=gap.object_id), gap.detail, check.row)
 
 
+def _calendar_years(company: Company, checks: list[fmt.Check]) -> None:
+    """The holiday schedule of every year the file covers (as far as the installed package
+    publishes it), so the imported orders' due times are on the working calendar, as live
+    ones are, rather than provisional (and the admins are not told of each missing year per
+    order)."""
+    years = [c.at.astimezone(fmt.BEIJING).year for c in checks if c.at is not None and c.ok]
+    if years:
+        calendar_load_published_years(company_id=company.pk, since=min(years))
+
+
 def history_check(
     *, actor: User, text: str, replay_rows: bool = True, staff: dict[str, str] | None = None
 ) -> Report:
@@ -182,6 +193,7 @@ def history_check(
     rows: list[RowReport] = []
     try:
         with transaction.atomic():
+            _calendar_years(company, checks)
             ctx = replay.Context(
                 company=company, actor=replay.import_actor(company), staff=dict(staff or {})
             )
@@ -272,6 +284,8 @@ def history_import_apply(
     HistoryImport.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, error="")
     if job.done_line == 0:  # from here on `refused` counts the rows refused so far
         HistoryImport.objects.filter(pk=job.pk).update(refused=0)
+    with transaction.atomic():
+        _calendar_years(company, checks)
     ctx = replay.Context(
         company=company, actor=replay.import_actor(company), staff=dict(job.staff or {})
     )

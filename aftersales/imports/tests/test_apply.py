@@ -111,6 +111,26 @@ def test_a_completion_without_a_check_in_is_recorded_as_a_gap_not_invented(impor
     assert gap.payload["missing"] == "check_in" and gap.source == "import"
 
 
+def test_the_years_the_file_covers_are_on_the_working_calendar(importer, tech):
+    """Orders of 2021 get their due times from 2021's holiday schedule, loaded by the import
+    (a new company has the last two years only), not provisional ones; the admins are not
+    told of a missing year."""
+    from aftersales.calendars.models import CalendarDay, CalendarYear
+
+    company = importer.company
+    assert not CalendarYear.objects.filter(company=company, year=2021).exists()
+    before = actions.history_check(actor=importer, text=jsonl(legacy_rows(technician="x")))
+    assert before.rows  # the dry run loads them in its own rolled-back transaction
+    assert not CalendarYear.objects.filter(company=company, year=2021).exists()
+    _apply(importer, jsonl(legacy_rows(technician=tech.username)))
+    years = set(CalendarYear.objects.filter(company=company).values_list("year", flat=True))
+    assert {2021, 2022, 2023} <= years
+    # 2021-10-01 (National Day) is a holiday of the company's calendar now
+    assert CalendarDay.objects.filter(company=company, date=dt.date(2021, 10, 1)).exists()
+    assert not ServiceOrder.objects.filter(due_provisional=True).exists()
+    assert not OutboxMessage.objects.filter(dedupe_key__startswith="calendar-missing").exists()
+
+
 def test_a_dry_run_writes_nothing_and_reports_every_row(importer, tech):
     rows = legacy_rows(technician=tech.username, years=1)
     rows.append({"kind": "event", "order": "WO-404", "action": "accept", "at": "2023-01-01"})
