@@ -34,6 +34,7 @@ from aftersales.maintenance.choices import VisitState
 from aftersales.maintenance.models import MaintenanceVisit
 from aftersales.orders.choices import EventKind
 from aftersales.orders.models import OrderEvent, ServiceOrder
+from aftersales.workshop.choices import BENCH_VERBS
 from aftersales.workshop.models import WorkshopEvent, WorkshopJob
 
 # The order transitions the format carries: live action -> file action.
@@ -387,22 +388,7 @@ def _job_driven(e: OrderEvent) -> bool:
 
 
 # Job steps the format carries as they are (with who took them and the reason).
-PLAIN_STEPS = frozenset(
-    {
-        "diagnose",
-        "confirm_warranty",
-        "accept_quote",
-        "decline_quote",
-        "wait_parts",
-        "parts_arrived",
-        "start_repair",
-        "finish_repair",
-        "qc_pass",
-        "qc_fail",
-        "deliver",
-        "cancel",
-    }
-)
+PLAIN_STEPS = frozenset({*BENCH_VERBS, "accept_quote", "decline_quote", "deliver", "cancel"})
 
 
 def _workshop(
@@ -470,16 +456,7 @@ def _workshop(
                 if items:
                     rows.append(step(e, "quote", items=items, reason=quote and quote.reason))
             elif e.action == "part_used":
-                rows.append(
-                    step(
-                        e,
-                        "part_used",
-                        part=e.payload.get("part"),
-                        quantity=e.payload.get("quantity"),
-                        serial=e.payload.get("serial"),
-                        old_serial=e.payload.get("old_serial"),
-                    )
-                )
+                rows.append(step(e, "part_used", **_part_fields(e.payload)))
             elif e.action in ("payment", "hand_over") and e.payload.get("receipt"):
                 receipt = receipts.get(e.payload["receipt"])
                 if receipt is not None:
@@ -540,6 +517,11 @@ def _step_row(
             **more,
         }
     )
+
+
+def _part_fields(payload: dict[str, Any]) -> dict[str, Any]:
+    """A part used (on site or on the bench), as its event's payload holds it."""
+    return {name: payload.get(name) for name in ("part", "quantity", "serial", "old_serial")}
 
 
 def _items(quote: Quote) -> list[dict[str, Any]]:
@@ -632,16 +614,7 @@ def _event_row(
     if e.kind == EventKind.FIELD and e.action == "call_attempt":
         return _clean({**base, "action": "call", "reason": e.reason})
     if e.kind == EventKind.FIELD and e.action == "part_used":
-        return _clean(
-            {
-                **base,
-                "action": "part_used",
-                "part": e.payload.get("part"),
-                "quantity": e.payload.get("quantity"),
-                "serial": e.payload.get("serial"),
-                "old_serial": e.payload.get("old_serial"),
-            }
-        )
+        return _clean({**base, "action": "part_used", **_part_fields(e.payload)})
     if e.kind != EventKind.TRANSITION or e.action not in TRANSITION_ACTIONS:
         return None
     row: dict[str, Any] = {**base, "action": TRANSITION_ACTIONS[e.action]}

@@ -369,25 +369,13 @@ def _values(check: Check, kind: str, row: dict[str, Any]) -> None:
         if not isinstance(row.get("value"), int | float | str):
             check.refuse("bad_value", field="value", value=str(row.get("value"))[:40])
     if kind == "event":
-        action = row.get("action")
-        if action not in EVENT_ACTIONS:
-            check.refuse("bad_value", field="action", value=str(action)[:40])
-        if action in NEEDS_REASON and not str(row.get("reason") or "").strip():
-            check.refuse("reason_needed")
+        action = _step(check, row, EVENT_ACTIONS, NEEDS_REASON, charge="charge")
         if action == "complete" and row.get("result", "fixed") not in RESULTS:
             check.refuse("bad_value", field="result", value=str(row.get("result"))[:40])
-        if action == "diagnosis" and row.get("cause", "product_fault") not in CAUSES:
-            check.refuse("bad_value", field="cause", value=str(row.get("cause"))[:40])
         if action in ("dispatch", "redispatch") and not row.get("station"):
             check.refuse("missing", field="station")
         if action == "assign" and not row.get("technician"):
             check.refuse("missing", field="technician")
-        if action == "charge" and not isinstance(row.get("items"), list):
-            check.refuse("missing", field="items")
-        if action == "payment" and row.get("amount") in (None, ""):
-            check.refuse("missing", field="amount")
-        if action == "part_used" and not row.get("part"):
-            check.refuse("missing", field="part")
         if action == "reopen" and not row.get("new_order"):
             check.refuse("missing", field="new_order")
     if kind == "workshop":
@@ -419,20 +407,33 @@ def _values(check: Check, kind: str, row: dict[str, Any]) -> None:
             check.refuse("reason_needed")
 
 
-def _workshop_step(check: Check, row: dict[str, Any]) -> None:
+def _step(
+    check: Check,
+    row: dict[str, Any],
+    known: Mapping[str, Any],
+    needs_reason: frozenset[str],
+    *,
+    charge: str,
+) -> Any:
+    """The checks an order's and a workshop job's steps share; returns the action."""
     action = row.get("action")
-    if action not in WORKSHOP_STEPS:
+    if action not in known:
         check.refuse("bad_value", field="action", value=str(action)[:40])
-    if action in WORKSHOP_NEEDS_REASON and not str(row.get("reason") or "").strip():
+    if action in needs_reason and not str(row.get("reason") or "").strip():
         check.refuse("reason_needed")
     if action == "diagnosis" and row.get("cause", "product_fault") not in CAUSES:
         check.refuse("bad_value", field="cause", value=str(row.get("cause"))[:40])
-    if action == "quote" and not isinstance(row.get("items"), list):
+    if action == charge and not isinstance(row.get("items"), list):
         check.refuse("missing", field="items")
     if action == "payment" and row.get("amount") in (None, ""):
         check.refuse("missing", field="amount")
     if action == "part_used" and not row.get("part"):
         check.refuse("missing", field="part")
+    return action
+
+
+def _workshop_step(check: Check, row: dict[str, Any]) -> None:
+    action = _step(check, row, WORKSHOP_STEPS, WORKSHOP_NEEDS_REASON, charge="quote")
     if action == "ship_back":
         for name in ("carrier", "tracking_no"):
             if not str(row.get(name) or "").strip():

@@ -52,6 +52,7 @@ from aftersales.orders.actions import order_create, order_event
 from aftersales.orders.choices import EventKind, Status
 from aftersales.orders.models import ServiceOrder
 from aftersales.workshop import actions as workshop_actions
+from aftersales.workshop.choices import BENCH_VERBS
 from aftersales.workshop.models import WorkshopJob
 
 
@@ -582,21 +583,7 @@ def workshop(ctx: Context, check: Check) -> int:
 
 # Workshop steps done at the bench (by the job's technician unless the row says who); the
 # others are the counter's (by the import's user unless the row says who).
-BENCH_STEPS = frozenset(
-    {
-        "diagnose",
-        "diagnosis",
-        "quote",
-        "confirm_warranty",
-        "wait_parts",
-        "parts_arrived",
-        "start_repair",
-        "part_used",
-        "finish_repair",
-        "qc_pass",
-        "qc_fail",
-    }
-)
+BENCH_STEPS = frozenset({*BENCH_VERBS, "diagnosis", "quote", "part_used"})
 
 
 def _step_actor(ctx: Context, job: WorkshopJob, row: dict[str, Any]) -> User:
