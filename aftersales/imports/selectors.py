@@ -7,6 +7,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from aftersales.imports.models import ExternalRef, HistoryImport, ImportIssue
+from aftersales.workshop.models import WorkshopJob
+from aftersales.workshop.selectors import jobs_visible_to
 
 
 def object_ids(company_id: int | None, kind: str, external_id: str) -> list[int]:
@@ -36,3 +38,12 @@ def imports_of(user: Any) -> QuerySet[HistoryImport]:
 
 def issues_of(history_import: HistoryImport) -> QuerySet[ImportIssue]:
     return history_import.issues.all()
+
+
+def record_page(user: Any, kind: str, object_id: int, page: str) -> tuple[str, int]:
+    """The page (URL name, id) to show an imported record on: a workshop job's own page for
+    whoever works in the workshop, else its order's (an administrator's view of it)."""
+    if kind == "workshop" and not jobs_visible_to(user).filter(pk=object_id).exists():
+        order = WorkshopJob.objects.filter(pk=object_id).values_list("order_id", flat=True)
+        return "order-detail", int(order.get())
+    return page, object_id

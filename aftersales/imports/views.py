@@ -27,7 +27,12 @@ OUTCOMES = {
     "refuse": _("Refused"),
 }
 # Where a record found by its external id is shown.
-RECORD_PAGES = {"order": "order-detail", "customer": "customer-detail", "unit": "unit-detail"}
+RECORD_PAGES = {
+    "order": "order-detail",
+    "customer": "customer-detail",
+    "unit": "unit-detail",
+    "workshop": "workshop-job",
+}
 
 
 @page(Perm.HISTORY_IMPORT)
@@ -147,4 +152,5 @@ def history_find(request: AuthedRequest) -> HttpResponse:
     )
     if not ids:
         raise NotFound("not_found", _("No record has this external id."))
-    return redirect(reverse(RECORD_PAGES[kind], kwargs={"pk": ids[0]}))
+    name, pk = selectors.record_page(request.user, kind, ids[0], RECORD_PAGES[kind])
+    return redirect(reverse(name, kwargs={"pk": pk}))

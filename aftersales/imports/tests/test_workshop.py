@@ -371,3 +371,25 @@ def test_a_payment_taken_at_a_live_pickup_is_exported_before_the_hand_over(
         moved.status == "handed_over" and moved.picked_up_at == ws.events.get(action="hand_over").at
     )
     assert Receipt.objects.get(order=moved.order).amount == Decimal("80.00")
+
+
+def test_an_imported_job_is_found_by_its_external_id_on_the_page(
+    login, make_user, importer, tech, checker, fee
+):
+    rows = legacy_rows(technician=tech.username, years=0)[:3] + walk_in(
+        8, tech.username, checker.username
+    )
+    assert _apply(importer, jsonl(rows)).refused == 0
+    client = login(importer)
+    listing = client.get("/history/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "送修工单" in listing  # the finder offers the kind, in the user's language
+    found = client.get("/history/find/?kind=workshop&external_id=WS-8")
+    job = WorkshopJob.objects.get()
+    # an administrator (no workshop role) lands on the job's order instead
+    assert found.status_code == 302 and found["Location"] == f"/orders/{job.order_id}/"
+    assert client.get(found["Location"]).status_code == 200
+    manager = make_user(Role.SERVICE_MANAGER)
+    found = login(manager).get("/history/find/?kind=workshop&external_id=WS-8")
+    assert found.status_code == 302 and found["Location"] == f"/workshop/jobs/{job.pk}/"
+    page = login(manager).get(found["Location"])
+    assert page.status_code == 200 and job.order.number in page.content.decode()
