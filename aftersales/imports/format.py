@@ -513,6 +513,7 @@ def check_rows(rows: Iterable[tuple[int, Any]], known: set[tuple[str, str]]) -> 
                         before=last[ref][0].isoformat(),
                         line=last[ref][1],
                     )
+                    break  # once: a step of a job goes back along its order too
             if check.ok:
                 for ref in [*along, key]:
                     last[ref] = (check.at, number)

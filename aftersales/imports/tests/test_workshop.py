@@ -152,6 +152,12 @@ def test_the_workshop_rows_are_checked_like_any_other():
     checks = fmt.check_rows(fmt.read_lines(jsonl([order, job, late, early])), {("customer", "C-1")})
     assert [c.ok for c in checks] == [True, True, True, False]
     assert checks[3].problems[0][0] == "time_back"
+    # before the job's own last step too: said once
+    again = _step(1, "diagnose", 8)
+    checks = fmt.check_rows(
+        fmt.read_lines(jsonl([order, job, early, again])), {("customer", "C-1")}
+    )
+    assert [code for code, _params in checks[3].problems] == ["time_back"]
 
 
 def test_a_walk_in_repair_is_replayed_through_the_counter_and_the_bench(

@@ -48,6 +48,15 @@ def test_administrator_imports_history_from_a_workbook(page, data, make_user, tm
         10 + 2
     )  # the order, its steps, its complaint
     expect(report.locator("tr.table-danger").first).to_contain_text("C-9")
+    # on a phone the reason shows under the row's id, on the screen
+    page.set_viewport_size({"width": 360, "height": 800})
+    why = report.locator("tr.table-danger").first.get_by_test_id("history-why-narrow")
+    expect(why).to_be_visible()
+    expect(why).to_contain_text("C-9")
+    box = why.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 360
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect(why).to_be_hidden()
     expect(page.get_by_test_id("history-fix")).to_be_visible()
     with page.expect_download() as download:
         page.get_by_test_id("history-report-xlsx").click()
