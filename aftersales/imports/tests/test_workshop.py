@@ -397,5 +397,7 @@ def test_an_imported_job_is_found_by_its_external_id_on_the_page(
     manager = make_user(Role.SERVICE_MANAGER)
     found = login(manager).get("/history/find/?kind=workshop&external_id=WS-8")
     assert found.status_code == 302 and found["Location"] == f"/workshop/jobs/{job.pk}/"
-    page = login(manager).get(found["Location"])
+    page = login(manager).get(found["Location"], HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert page.status_code == 200 and job.order.number in page.content.decode()
+    # the recorded hand-over says so in the job's history
+    assert "由其他系统记录，无客户签名" in page.content.decode()
