@@ -60,15 +60,8 @@ class Report:
         return sum(1 for r in self.rows if r.outcome == outcome)
 
 
-def _known(company: Company, checks: list[fmt.Check]) -> set[tuple[str, str]]:
-    """The (kind, external id) pairs of the file, and of the ids its rows name, already here."""
-    wanted: dict[str, set[str]] = {}
-    for c in checks:
-        if c.kind and c.external_id:
-            wanted.setdefault(c.kind, set()).add(c.external_id)
-            for name, kind in fmt.SPECS[c.kind].refs.items():
-                if c.row.get(name) not in (None, ""):
-                    wanted.setdefault(kind, set()).add(str(c.row[name]))
+def _existing(company: Company, wanted: dict[str, set[str]]) -> set[tuple[str, str]]:
+    """Which of these (kind: external ids) the company has (one query per kind and 500 ids)."""
     found: set[tuple[str, str]] = set()
     for kind, ids in wanted.items():
         listed = list(ids)
@@ -80,6 +73,18 @@ def _known(company: Company, checks: list[fmt.Check]) -> set[tuple[str, str]]:
                 ).values_list("external_id", flat=True)
             }
     return found
+
+
+def _known(company: Company, checks: list[fmt.Check]) -> set[tuple[str, str]]:
+    """The (kind, external id) pairs of the file, and of the ids its rows name, already here."""
+    wanted: dict[str, set[str]] = {}
+    for c in checks:
+        if c.kind and c.external_id:
+            wanted.setdefault(c.kind, set()).add(c.external_id)
+            for name, kind in fmt.SPECS[c.kind].refs.items():
+                if c.row.get(name) not in (None, ""):
+                    wanted.setdefault(kind, set()).add(str(c.row[name]))
+    return _existing(company, wanted)
 
 
 def check_text(company: Company, text: str) -> list[fmt.Check]:
@@ -98,15 +103,17 @@ class _Rollback(Exception):
     pass
 
 
-def _replay_one(ctx: replay.Context, check: fmt.Check) -> RowReport:
-    """Apply one checked row (in a savepoint, at its time); record its external id."""
+def _replay_one(
+    ctx: replay.Context, check: fmt.Check, made: set[tuple[str, str]], refs: list[ExternalRef]
+) -> RowReport:
+    """Apply one checked row (in a savepoint, at its time); its external id (and a reopened
+    order's) goes to `refs`, for the caller to write with the rest of the batch. `made` holds
+    the (kind, external id) pairs already imported: those rows are skipped."""
     report = RowReport(check.line, check.kind, check.external_id, "create")
     if not check.ok:
         report.outcome, report.problems = "refuse", list(check.problems)
         return report
-    if ExternalRef.objects.filter(
-        company=ctx.company, kind=check.kind, external_id=check.external_id
-    ).exists():
+    if (check.kind, check.external_id) in made:
         report.outcome, report.problems = "skip", [("imported", {})]
         return report
     for name, kind in fmt.SPECS[check.kind].refs.items():
@@ -129,24 +136,33 @@ def _replay_one(ctx: replay.Context, check: fmt.Check) -> RowReport:
         report.outcome = "refuse"
         report.problems = [("action_refused", {"detail": _detail(exc), "code": exc.code})]
         return report
-    ExternalRef.objects.create(
-        company=ctx.company,
-        kind=check.kind,
-        external_id=check.external_id,
-        object_id=object_id,
-        line=check.line,
-    )
-    ctx.ids[(check.kind, check.external_id)] = object_id
+    pairs = [(check.kind, check.external_id)]
     if check.kind == "event" and check.row.get("action") == "reopen" and report.outcome == "create":
         # The new order is a record of its own: later rows (and the API) name it by its id.
-        ExternalRef.objects.create(
-            company=ctx.company,
-            kind="order",
-            external_id=str(check.row["new_order"]),
-            object_id=object_id,
-            line=check.line,
+        pairs.append(("order", str(check.row["new_order"])))
+    for kind, external_id in pairs:
+        refs.append(
+            ExternalRef(
+                company=ctx.company,
+                kind=kind,
+                external_id=external_id,
+                object_id=object_id,
+                line=check.line,
+            )
         )
+        made.add((kind, external_id))
+        ctx.ids[(kind, external_id)] = object_id
     return report
+
+
+def _made(company: Company, checks: list[fmt.Check]) -> set[tuple[str, str]]:
+    """The (kind, external id) pairs of these rows already imported (read once for a batch,
+    not once per row)."""
+    wanted: dict[str, set[str]] = {}
+    for c in checks:
+        if c.ok and c.kind:
+            wanted.setdefault(c.kind, set()).add(c.external_id)
+    return _existing(company, wanted)
 
 
 def _gap_words(detail: str) -> str:
@@ -197,7 +213,8 @@ def history_check(
             ctx = replay.Context(
                 company=company, actor=replay.import_actor(company), staff=dict(staff or {})
             )
-            rows = [_replay_one(ctx, c) for c in checks]
+            made, refs = _made(company, checks), []
+            rows = [_replay_one(ctx, c, made, refs) for c in checks]
             raise _Rollback
     except _Rollback:
         pass
@@ -296,13 +313,16 @@ def history_import_apply(
         # Work handed to `on_commit` (messages) runs when the batch commits: still replaying.
         with clock.at(last, source="import"), transaction.atomic():
             locked = HistoryImport.objects.select_for_update().get(pk=job.pk)
+            # read under the import's lock: a second run of the same import waits here, then
+            # finds this batch's rows made and skips them
+            made, refs = _made(company, chunk), []
             counts = {"create": 0, "skip": 0, "refuse": 0, "gap": 0}
             issues = []
             for check in chunk:
                 if fail_after is not None and seen >= fail_after:
                     raise RuntimeError("import interrupted (test)")
                 seen += 1
-                report = _replay_one(ctx, check)
+                report = _replay_one(ctx, check, made, refs)
                 counts[report.outcome] += 1
                 if on_row is not None:
                     on_row(report)
@@ -318,6 +338,7 @@ def history_import_apply(
                     for code, params in report.problems
                     if report.outcome in ("refuse", "gap")
                 ]
+            ExternalRef.objects.bulk_create(refs)
             ImportIssue.objects.bulk_create(issues)
             locked.done_line = chunk[-1].line
             locked.done += len(chunk)

@@ -293,7 +293,9 @@ def order(ctx: Context, check: Check) -> int:
 def event(ctx: Context, check: Check) -> int | None:
     row = check.row
     action = str(row["action"])
-    the_order = ServiceOrder.objects.get(pk=ctx.ref("order", row["order"]) or 0)
+    the_order = ServiceOrder.objects.select_related("technician").get(
+        pk=ctx.ref("order", row["order"]) or 0
+    )
     reason = str(row.get("reason") or "")
 
     def tech() -> User:
