@@ -213,7 +213,7 @@ def history_check(
             ctx = replay.Context(
                 company=company, actor=replay.import_actor(company), staff=dict(staff or {})
             )
-            made, refs = _made(company, checks), []
+            made, refs = _made(company, checks), list[ExternalRef]()
             rows = [_replay_one(ctx, c, made, refs) for c in checks]
             raise _Rollback
     except _Rollback:
@@ -315,7 +315,7 @@ def history_import_apply(
             locked = HistoryImport.objects.select_for_update().get(pk=job.pk)
             # read under the import's lock: a second run of the same import waits here, then
             # finds this batch's rows made and skips them
-            made, refs = _made(company, chunk), []
+            made, refs = _made(company, chunk), list[ExternalRef]()
             counts = {"create": 0, "skip": 0, "refuse": 0, "gap": 0}
             issues = []
             for check in chunk:
