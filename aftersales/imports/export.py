@@ -414,7 +414,10 @@ def _workshop(
         order_id__in=order_ids, kind=EventKind.FIELD, action="diagnosis"
     ).order_by("at", "pk"):
         diagnoses.setdefault(e.order_id, []).append(e)
-    records = {r.order_id: r for r in ServiceRecord.objects.filter(order_id__in=order_ids)}
+    # the bench's service record: the order's last (a visit's, if any, came before it)
+    records = {
+        r.order_id: r for r in ServiceRecord.objects.filter(order_id__in=order_ids).order_by("pk")
+    }
     quotes = {
         q.pk: q
         for q in Quote.objects.filter(order_id__in=order_ids).prefetch_related(

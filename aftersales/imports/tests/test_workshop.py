@@ -401,3 +401,54 @@ def test_an_imported_job_is_found_by_its_external_id_on_the_page(
     assert page.status_code == 200 and job.order.number in page.content.decode()
     # the recorded hand-over says so in the job's history
     assert "由其他系统记录，无客户签名" in page.content.decode()
+
+
+def test_a_unit_taken_back_from_a_visit_makes_the_round_trip(importer, tech, checker, fee):
+    from aftersales.imports.tests.legacy import order_rows
+    from aftersales.imports.tests.test_round_trip import _import
+
+    # in the unit's first year: free repair under 三包, the warranty confirmed on the bench
+    day = dt.date(2021, 6, 7)
+
+    def step(action: str, hour: int, minute: int = 0, **more: Any) -> dict[str, Any]:
+        return {**_step(9, action, hour, minute, **more), "at": at(day, hour, minute)}
+
+    visit = order_rows(9, day, technician=tech.username, customer="C-1", unit="U-1")[:7]
+    job = [
+        {
+            "kind": "workshop",
+            "id": "WS-9",
+            "at": at(day, 15),
+            "order": "WO-9",
+            "station": "sh-1",
+            "route": "visit",
+            "condition": "带回网点维修",
+        },
+        step("diagnose", 16, by=tech.username),
+        step("diagnosis", 16, 30, diagnosis="压缩机损坏", cause="product_fault"),
+        step("confirm_warranty", 16, 40),
+        step("start_repair", 17),
+        step("finish_repair", 18),
+        step("qc_pass", 18, 30, by=checker.username),
+        step("hand_over", 19),
+    ]
+    rows = legacy_rows(technician=tech.username, years=0)[:3] + visit + job
+    done = _apply(importer, jsonl(rows))
+    assert done.refused == 0, _issues(done)
+    ws = WorkshopJob.objects.get()
+    assert (ws.route, ws.status, ws.order.status) == ("visit", "handed_over", Status.COMPLETED)
+    out = history_export(actor=importer)
+    exported = [(r["kind"], r.get("action")) for r in out.rows if r.get("order") == "WO-9"]
+    # the visit's steps stay order events; the bench's diagnosis is the job's
+    assert ("event", "diagnosis") in exported and ("workshop", None) in exported
+    bench = next(r for r in out.rows if r.get("action") == "diagnosis" and "job" in r)
+    assert bench["diagnosis"] == "压缩机损坏"
+    fresh = _fresh_company()
+    staff = {tech.username: fresh["tech"].username, checker.username: "fresh-manager"}
+    again = _import(fresh["admin"], out.text(), staff=staff)
+    assert again.refused == 0, _issues(again)
+    moved = WorkshopJob.objects.get(company=fresh["company"])
+    assert [(e.action, e.at) for e in moved.events.order_by("at", "pk")] == [
+        (e.action, e.at) for e in ws.events.order_by("at", "pk")
+    ]
+    assert moved.order.completed_at == ws.order.completed_at
