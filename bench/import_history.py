@@ -2,14 +2,18 @@
 
     AFTERSALES_DATA_DIR=/tmp/bench-ih python bench/import_history.py --orders 2000
     DATABASE_URL=postgres://... python bench/import_history.py --orders 2000
-    python bench/import_history.py --tiny        # smoke test (CI): 20 orders
+    python bench/import_history.py --orders 2000 --workshop-every 10   # 1 in 10 a walk-in
+    python bench/import_history.py --tiny        # smoke test (CI): 20 orders, 5 walk-ins
 
 Writes a legacy JSON Lines file of `--orders` historical orders (one customer with a unit per
 five orders; each order with its full life: created, dispatched, assigned, accepted, departed,
-checked in, diagnosis, completed, follow-up, closed: 10 rows), then times
+checked in, diagnosis, completed, follow-up, closed: 10 rows; with `--workshop-every N` every
+Nth order is instead a walk-in repaired at the station's workshop: job, bench diagnosis, quote,
+acceptance, repair, quality check, payment, pickup: 11 rows), then times
 `history_import_apply` on it (every row replayed through the actions at its own time, in
 committed batches). Prints JSON: rows, seconds, rows/s, orders/s, and the hours 1,000,000
-orders would take at that rate."""
+orders would take at that rate; exits non-zero if any row was refused (so the smoke run
+catches a change that breaks the replay)."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ import os
 import platform
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -39,11 +44,57 @@ from aftersales.accounts import actions as org  # noqa: E402
 from aftersales.accounts.choices import Role  # noqa: E402
 from aftersales.accounts.models import Company  # noqa: E402
 from aftersales.catalog.models import ProductCategory, ProductModel  # noqa: E402
+from aftersales.fieldwork.models import FeeItem  # noqa: E402
 from aftersales.imports import actions  # noqa: E402
-from aftersales.imports.tests.legacy import jsonl, order_rows  # noqa: E402
+from aftersales.imports.tests.legacy import at, jsonl, order_rows  # noqa: E402
 
 
-def legacy(orders: int, technician: str) -> str:
+def walk_in(n: int, day: dt.date, technician: str, customer: str, unit: str) -> list[dict]:
+    """A unit brought to the counter, quoted, repaired, checked, paid and picked up (11 rows)."""
+    o, j = f"WO-{n}", f"WS-{n}"
+
+    def step(action: str, hour: int, minute: int = 0, **more: object) -> dict:
+        return {
+            "kind": "workshop_step",
+            "job": j,
+            "action": action,
+            "at": at(day, hour, minute),
+            **more,
+        }
+
+    return [
+        {
+            "kind": "order",
+            "id": o,
+            "at": at(day, 9),
+            "customer": customer,
+            "unit": unit,
+            "channel": "walk_in",
+            "fault": "不开机",
+        },
+        {
+            "kind": "workshop",
+            "id": j,
+            "at": at(day, 9, 5),
+            "order": o,
+            "station": "sh-1",
+            "route": "counter",
+            "condition": "外壳完好",
+        },
+        step("diagnose", 10, by=technician),
+        step("diagnosis", 10, 30, diagnosis="电源板故障", cause="product_fault"),
+        step("quote", 10, 40, items=[{"fee_item": "L1", "quantity": 1}], reason="更换电源板"),
+        step("accept_quote", 11),
+        step("start_repair", 11, 10),
+        step("finish_repair", 12),
+        step("qc_pass", 12, 30),
+        step("payment", 16, amount="80.00", method="cash"),
+        step("hand_over", 16, 1),
+    ]
+
+
+def legacy(orders: int, technician: str, workshop_every: int = 0) -> str:
+    """`orders` orders; with `workshop_every` N, every Nth is a walk-in workshop repair."""
     rows: list[dict] = []
     start = dt.date(2021, 1, 4)
     for n in range(orders):
@@ -71,7 +122,10 @@ def legacy(orders: int, technician: str) -> str:
             )
         day = start + dt.timedelta(days=(n * 3) % 1000)
         c = n // 5
-        rows += order_rows(n, day, technician=technician, customer=f"C-{c}", unit=f"U-{c}")
+        if workshop_every and n % workshop_every == workshop_every - 1:
+            rows += walk_in(n, day, technician, customer=f"C-{c}", unit=f"U-{c}")
+        else:
+            rows += order_rows(n, day, technician=technician, customer=f"C-{c}", unit=f"U-{c}")
     return jsonl(rows)
 
 
@@ -83,6 +137,9 @@ def setup() -> tuple[object, str]:
         station = org.station_create(actor=None, region=region, name="上海一站", code="sh-1")
         category = ProductCategory.objects.create(company=company, code="ac", name="空调")
         ProductModel.objects.create(category=category, code="KFR-35GW", name="挂式空调")
+        FeeItem.objects.create(
+            company=company, code="L1", name="维修工时", kind="labour", price=Decimal("80.00")
+        )
         org.user_create(
             actor=None,
             username="bench-tech",
@@ -107,12 +164,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=actions.BATCH)
+    parser.add_argument(
+        "--workshop-every", type=int, default=0, help="every Nth order a walk-in workshop repair"
+    )
     parser.add_argument("--tiny", action="store_true")
     args = parser.parse_args()
     orders = 20 if args.tiny else args.orders
+    workshop_every = 4 if args.tiny else args.workshop_every
     call_command("migrate", verbosity=0)
     admin, technician = setup()
-    text = legacy(orders, technician)
+    text = legacy(orders, technician, workshop_every)
     job = actions.history_import_create(actor=admin, name="bench.jsonl", data=text.encode())  # type: ignore[arg-type]
     t0 = time.perf_counter()
     done = actions.history_import_apply(import_id=job.pk, batch=args.batch)
@@ -127,6 +188,7 @@ def main() -> None:
                 "rows": rows,
                 "applied": done.applied,
                 "refused": done.refused,
+                "workshop_jobs": orders // workshop_every if workshop_every else 0,
                 "seconds": round(seconds, 1),
                 "rows_per_s": round(rows / seconds, 1),
                 "orders_per_s": round(orders / seconds, 2),
@@ -135,6 +197,8 @@ def main() -> None:
             indent=2,
         )
     )
+    if done.refused or done.applied != rows:  # the smoke run fails on a refused row
+        sys.exit(f"{done.refused} rows refused, {done.applied} of {rows} applied")
 
 
 if __name__ == "__main__":
