@@ -301,7 +301,7 @@ def _order_chunk(
         .order_by("pk")
     ):
         results_of.setdefault(answer.follow_up.order_id, []).append(answer)
-    charges_of = _charges([pk for pk in pks if pk not in jobs], out)
+    charges_of = _charges(pks, out, {pk: since for pk, (since, _rows) in jobs.items()})
     services = {
         v.order_id: v
         for v in MaintenanceVisit.objects.filter(order_id__in=pks, state=VisitState.DONE)
@@ -540,10 +540,14 @@ def _items(quote: Quote) -> list[dict[str, Any]]:
     return items
 
 
-def _charges(pks: list[int], out: Exported) -> dict[int, list[dict[str, Any]]]:
+def _charges(
+    pks: list[int], out: Exported, job_since: dict[int, dt.datetime]
+) -> dict[int, list[dict[str, Any]]]:
     """The orders' accepted charges (`charge`, at the quote's time) and their payments
     (`payment`, at the receipt's), by order. Proposed, declined and void quotes are not
-    history the customer's account holds; they are left out without counting."""
+    history the customer's account holds; they are left out without counting. Of an order
+    with a workshop job, only the charges of its visit before the job (the job's steps carry
+    the bench's)."""
     found: dict[int, list[dict[str, Any]]] = {}
     quotes = (
         Quote.objects.filter(order_id__in=pks, status__in=(QuoteStatus.ACCEPTED, QuoteStatus.PAID))
@@ -552,6 +556,8 @@ def _charges(pks: list[int], out: Exported) -> dict[int, list[dict[str, Any]]]:
     )
     charged: set[int] = set()
     for q in quotes:
+        if q.order_id in job_since and q.created_at >= job_since[q.order_id]:
+            continue
         items = _items(q)
         if not items:
             out.skipped += 1

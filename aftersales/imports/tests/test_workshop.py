@@ -414,6 +414,26 @@ def test_a_unit_taken_back_from_a_visit_makes_the_round_trip(importer, tech, che
         return {**_step(9, action, hour, minute, **more), "at": at(day, hour, minute)}
 
     visit = order_rows(9, day, technician=tech.username, customer="C-1", unit="U-1")[:7]
+    # a call-out fee charged and paid on site, before the unit went to the workshop
+    visit += [
+        {
+            "kind": "event",
+            "id": "CH-9",
+            "order": "WO-9",
+            "action": "charge",
+            "at": at(day, 14, 45),
+            "items": [{"fee_item": "L1", "quantity": 1}],
+            "reason": "上门检测费",
+        },
+        {
+            "kind": "event",
+            "id": "PAY-9",
+            "order": "WO-9",
+            "action": "payment",
+            "at": at(day, 14, 50),
+            "amount": "80.00",
+        },
+    ]
     job = [
         {
             "kind": "workshop",
@@ -441,6 +461,7 @@ def test_a_unit_taken_back_from_a_visit_makes_the_round_trip(importer, tech, che
     exported = [(r["kind"], r.get("action")) for r in out.rows if r.get("order") == "WO-9"]
     # the visit's steps stay order events; the bench's diagnosis is the job's
     assert ("event", "diagnosis") in exported and ("workshop", None) in exported
+    assert ("event", "charge") in exported and ("event", "payment") in exported
     bench = next(r for r in out.rows if r.get("action") == "diagnosis" and "job" in r)
     assert bench["diagnosis"] == "压缩机损坏"
     fresh = _fresh_company()
@@ -452,3 +473,8 @@ def test_a_unit_taken_back_from_a_visit_makes_the_round_trip(importer, tech, che
         (e.action, e.at) for e in ws.events.order_by("at", "pk")
     ]
     assert moved.order.completed_at == ws.order.completed_at
+    paid = Receipt.objects.get(order=moved.order)
+    assert (paid.amount, paid.paid_at) == (
+        Decimal("80.00"),
+        Receipt.objects.get(order=ws.order).paid_at,
+    )
