@@ -269,7 +269,7 @@ def _orders(orders: list[ServiceOrder], ids: _Ids, out: Exported) -> Iterator[li
     reopened = {o.pk for o in orders if o.reopened_from_id}
     for start in range(0, len(orders), CHUNK):
         chunk = orders[start : start + CHUNK]
-        jobs = _workshop(chunk, ids, stations, staff)
+        jobs = _workshop(chunk, ids, out, stations, staff)
         yield from _order_chunk(chunk, ids, out, stations, users, reopened, jobs)
 
 
@@ -392,7 +392,11 @@ PLAIN_STEPS = frozenset({*BENCH_VERBS, "accept_quote", "decline_quote", "deliver
 
 
 def _workshop(
-    orders: list[ServiceOrder], ids: _Ids, stations: dict[int, str], staff: dict[int, str]
+    orders: list[ServiceOrder],
+    ids: _Ids,
+    out: Exported,
+    stations: dict[int, str],
+    staff: dict[int, str],
 ) -> dict[int, tuple[dt.datetime, list[dict[str, Any]]]]:
     """The orders' workshop jobs as rows, by order: the `workshop` row (at the job's creation,
     from when the job moves the order) and its `workshop_step` rows. The bench diagnosis is the
@@ -425,7 +429,7 @@ def _workshop(
         )
     }
     receipts = {r.number: r for r in Receipt.objects.filter(order_id__in=order_ids)}
-    out: dict[int, tuple[dt.datetime, list[dict[str, Any]]]] = {}
+    by_order: dict[int, tuple[dt.datetime, list[dict[str, Any]]]] = {}
     for job in found:
         job_id = ids.of("workshop", job.pk)
         rows: list[dict[str, Any]] = []
@@ -458,6 +462,8 @@ def _workshop(
                 items = _items(quote) if quote is not None else []
                 if items:
                     rows.append(step(e, "quote", items=items, reason=quote and quote.reason))
+                else:  # a line the format cannot name: left out, counted
+                    out.skipped += 1
             elif e.action == "part_used":
                 rows.append(step(e, "part_used", **_part_fields(e.payload)))
             elif e.action in ("payment", "hand_over") and e.payload.get("receipt"):
@@ -500,8 +506,8 @@ def _workshop(
                     )
                 )
         rows.sort(key=lambda r: (r["kind"] != "workshop", r["at"]))
-        out[job.order_id] = (job.created_at, rows)
-    return out
+        by_order[job.order_id] = (job.created_at, rows)
+    return by_order
 
 
 def _step_row(

@@ -23,7 +23,7 @@ from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Company, Station, User
 from aftersales.catalog.models import FaultCode, Part, ProductCategory, ProductModel
 from aftersales.core import clock
-from aftersales.core.errors import ApplicationError, Conflict
+from aftersales.core.errors import ApplicationError, Conflict, NotFound
 from aftersales.core.validation import ValidationFailed
 from aftersales.customers.actions import (
     address_add,
@@ -611,8 +611,23 @@ def workshop_step(ctx: Context, check: Check) -> int:
     job = WorkshopJob.objects.select_related("technician").get(
         pk=ctx.ref("workshop", row["job"]) or 0
     )
-    action = str(row["action"])
     actor = _step_actor(ctx, job, row)
+    try:
+        _job_step(ctx, check, job, actor)
+    except NotFound as exc:
+        if exc.code != "not_found":
+            raise
+        # the job is there: the actions' "not found" means out of the member of staff's scope
+        raise _refused(
+            "by",
+            _("%(u)s does not work at this job's station.") % {"u": actor.username},
+        ) from None
+    return int(job.pk)
+
+
+def _job_step(ctx: Context, check: Check, job: WorkshopJob, actor: User) -> None:
+    row = check.row
+    action = str(row["action"])
     reason = str(row.get("reason") or "")
     ws = workshop_actions
     if action == "receive":
@@ -679,7 +694,6 @@ def workshop_step(ctx: Context, check: Check) -> int:
         ws.mail_in_cancel(actor=actor, job=job.pk, reason=reason)
     else:  # the job's own verbs (the format refuses any other action)
         ws.job_step(actor=actor, job=job.pk, verb=action, reason=reason)
-    return int(job.pk)
 
 
 def _codes(ctx: Context, model: Any, field_name: str, codes: list[Any], **scope: Any) -> list[int]:

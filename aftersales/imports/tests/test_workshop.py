@@ -478,3 +478,19 @@ def test_a_unit_taken_back_from_a_visit_makes_the_round_trip(importer, tech, che
         Decimal("80.00"),
         Receipt.objects.get(order=ws.order).paid_at,
     )
+
+
+def test_a_step_by_someone_of_another_station_is_refused_saying_so(
+    importer, tech, checker, fee, data, make_user
+):
+    elsewhere = make_user(Role.TECHNICIAN, station=data["s2"])
+    rows = (
+        legacy_rows(technician=tech.username, years=0)[:3]
+        + walk_in(10, elsewhere.username, checker.username)[:3]
+    )
+    job = _apply(importer, jsonl(rows))
+    issue = job.issues.get()
+    assert (issue.line, issue.code) == (6, "action_refused")
+    assert elsewhere.username in issue.params["detail"]
+    assert "不在此送修单所属网点工作" in issue.params["detail"]  # the importer's language
+    assert WorkshopJob.objects.get().status == "received"
