@@ -85,3 +85,22 @@ def test_the_english_policy_page_has_no_chinese_labels(login, people, data):
     assert "Car: exchange and return period (months)" in page
     labels = re.findall(r"<label[^>]*>(.*?)</label>", page, re.S)
     assert labels and not [t for t in labels if re.search(r"[\u4e00-\u9fff]", t)]
+
+
+def test_the_policies_list_names_the_main_components_on_a_phone_too(login, people, data):
+    """The fourth column is hidden on a phone: the components go under the policy's name."""
+    from aftersales.catalog.models import MainComponent
+
+    MainComponent.objects.create(category=data["category"], code="compressor", name="压缩机")
+    WarrantyPolicy.objects.create(
+        company=data["company"],
+        name="空调三包",
+        category=data["category"],
+        whole_unit_months=12,
+        components={"compressor": 72},
+    )
+    page = login(people["service_manager"]).get("/warranty/").content.decode()
+    narrow = re.search(r'data-testid="policy-components-narrow">([^<]*)<', page)
+    assert narrow is not None and "压缩机 72" in narrow.group(1)
+    assert page.count("压缩机 72") == 2  # and in the column of a wider screen
+    assert '<th class="d-none d-md-table-cell">' in page
