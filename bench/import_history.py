@@ -46,51 +46,7 @@ from aftersales.accounts.models import Company  # noqa: E402
 from aftersales.catalog.models import ProductCategory, ProductModel  # noqa: E402
 from aftersales.fieldwork.models import FeeItem  # noqa: E402
 from aftersales.imports import actions  # noqa: E402
-from aftersales.imports.tests.legacy import at, jsonl, order_rows  # noqa: E402
-
-
-def walk_in(n: int, day: dt.date, technician: str, customer: str, unit: str) -> list[dict]:
-    """A unit brought to the counter, quoted, repaired, checked, paid and picked up (11 rows)."""
-    o, j = f"WO-{n}", f"WS-{n}"
-
-    def step(action: str, hour: int, minute: int = 0, **more: object) -> dict:
-        return {
-            "kind": "workshop_step",
-            "job": j,
-            "action": action,
-            "at": at(day, hour, minute),
-            **more,
-        }
-
-    return [
-        {
-            "kind": "order",
-            "id": o,
-            "at": at(day, 9),
-            "customer": customer,
-            "unit": unit,
-            "channel": "walk_in",
-            "fault": "不开机",
-        },
-        {
-            "kind": "workshop",
-            "id": j,
-            "at": at(day, 9, 5),
-            "order": o,
-            "station": "sh-1",
-            "route": "counter",
-            "condition": "外壳完好",
-        },
-        step("diagnose", 10, by=technician),
-        step("diagnosis", 10, 30, diagnosis="电源板故障", cause="product_fault"),
-        step("quote", 10, 40, items=[{"fee_item": "L1", "quantity": 1}], reason="更换电源板"),
-        step("accept_quote", 11),
-        step("start_repair", 11, 10),
-        step("finish_repair", 12),
-        step("qc_pass", 12, 30),
-        step("payment", 16, amount="80.00", method="cash"),
-        step("hand_over", 16, 1),
-    ]
+from aftersales.imports.tests.legacy import jsonl, order_rows, walk_in  # noqa: E402
 
 
 def legacy(orders: int, technician: str, workshop_every: int = 0) -> str:
@@ -123,7 +79,9 @@ def legacy(orders: int, technician: str, workshop_every: int = 0) -> str:
         day = start + dt.timedelta(days=(n * 3) % 1000)
         c = n // 5
         if workshop_every and n % workshop_every == workshop_every - 1:
-            rows += walk_in(n, day, technician, customer=f"C-{c}", unit=f"U-{c}")
+            rows += walk_in(
+                f"WO-{n}", f"WS-{n}", day, technician=technician, customer=f"C-{c}", unit=f"U-{c}"
+            )
         else:
             rows += order_rows(n, day, technician=technician, customer=f"C-{c}", unit=f"U-{c}")
     return jsonl(rows)

@@ -68,6 +68,59 @@ def order_rows(n: int, day: dt.date, *, technician: str, customer: str, unit: st
     ]
 
 
+def walk_in(
+    order: str,
+    job: str,
+    day: dt.date,
+    *,
+    technician: str,
+    checker: str = "",
+    customer: str = "C-1",
+    unit: str = "U-1",
+) -> list[dict[str, Any]]:
+    """A unit brought to the counter, quoted (fee item `L1`, ¥80), repaired, checked (by
+    `checker`, else the technician), paid and picked up the same day: 11 rows."""
+
+    def step(action: str, hour: int, minute: int = 0, **more: Any) -> dict[str, Any]:
+        return {
+            "kind": "workshop_step",
+            "job": job,
+            "action": action,
+            "at": at(day, hour, minute),
+            **more,
+        }
+
+    return [
+        {
+            "kind": "order",
+            "id": order,
+            "at": at(day, 9),
+            "customer": customer,
+            "unit": unit,
+            "channel": "walk_in",
+            "fault": "不开机",
+        },
+        {
+            "kind": "workshop",
+            "id": job,
+            "at": at(day, 9, 5),
+            "order": order,
+            "station": "sh-1",
+            "route": "counter",
+            "condition": "外壳有划痕",
+        },
+        step("diagnose", 10, by=technician),
+        step("diagnosis", 10, 30, diagnosis="电源板烧坏", cause="product_fault"),
+        step("quote", 10, 40, items=[{"fee_item": "L1", "quantity": 1}], reason="保外维修"),
+        step("accept_quote", 11),
+        step("start_repair", 11, 10),
+        step("finish_repair", 12),
+        step("qc_pass", 12, 30, **({"by": checker} if checker else {})),
+        step("payment", 16, amount="80.00", method="cash"),
+        step("hand_over", 16, 1, picked_up_by="王五"),
+    ]
+
+
 def legacy_rows(*, technician: str, years: int = 3, per_year: int = 2) -> list[dict[str, Any]]:
     """One customer with one unit, repaired `per_year` times a year from 2021 on."""
     rows: list[dict[str, Any]] = [

@@ -17,6 +17,7 @@ from aftersales.imports import format as fmt
 from aftersales.imports.export import history_export
 from aftersales.imports.models import ExternalRef
 from aftersales.imports.tests.legacy import at, jsonl, legacy_rows
+from aftersales.imports.tests.legacy import walk_in as legacy_walk_in
 from aftersales.notifications.models import OutboxMessage, OutboxStatus
 from aftersales.orders.choices import Status
 from aftersales.orders.models import ServiceOrder
@@ -60,35 +61,7 @@ def _step(n: int, action: str, hour: int, minute: int = 0, **more: Any) -> dict[
 
 def walk_in(n: int, tech: str, checker: str) -> list[dict[str, Any]]:
     """A unit brought to the counter, repaired for a fee and picked up the same day."""
-    return [
-        {
-            "kind": "order",
-            "id": f"WO-W{n}",
-            "at": at(DAY, 9),
-            "customer": "C-1",
-            "unit": "U-1",
-            "channel": "walk_in",
-            "fault": "不开机",
-        },
-        {
-            "kind": "workshop",
-            "id": f"WS-{n}",
-            "at": at(DAY, 9, 5),
-            "order": f"WO-W{n}",
-            "station": "sh-1",
-            "route": "counter",
-            "condition": "外壳有划痕",
-        },
-        _step(n, "diagnose", 10, by=tech),
-        _step(n, "diagnosis", 10, 30, diagnosis="电源板烧坏", cause="product_fault"),
-        _step(n, "quote", 10, 40, items=[{"fee_item": "L1", "quantity": 1}], reason="保外维修"),
-        _step(n, "accept_quote", 11),
-        _step(n, "start_repair", 11, 10),
-        _step(n, "finish_repair", 12),
-        _step(n, "qc_pass", 12, 30, by=checker),
-        _step(n, "payment", 16, amount="80.00", method="cash"),
-        _step(n, "hand_over", 16, 1, picked_up_by="王五"),
-    ]
+    return legacy_walk_in(f"WO-W{n}", f"WS-{n}", DAY, technician=tech, checker=checker)
 
 
 def mail_in(n: int, tech: str) -> list[dict[str, Any]]:
