@@ -35,6 +35,31 @@ def scope(
     return qs
 
 
+def in_scope(
+    user: Any,
+    row: Model,
+    *,
+    company_field: str = "company",
+    region_field: str | None = "region",
+    station_field: str | None = "station",
+) -> bool:
+    """`scope` judged on one loaded row, without a query: True when `scope(user, …)` would
+    hold it. For a row just read (under lock) from the database; the fields are direct ones."""
+    if not getattr(user, "is_authenticated", False) or not user.company_id:
+        return False
+    if getattr(row, f"{company_field}_id") != user.company_id:
+        return False
+    if user.role in STATION_ROLES or user.station_id:
+        if not user.station_id or station_field is None:
+            return False
+        return bool(getattr(row, f"{station_field}_id") == user.station_id)
+    if user.region_id:
+        if region_field is None:
+            return False
+        return bool(getattr(row, f"{region_field}_id") == user.region_id)
+    return True
+
+
 def stations_visible_to(user: Any) -> QuerySet[Station]:
     if not getattr(user, "is_authenticated", False) or not user.company_id:
         return Station.objects.none()

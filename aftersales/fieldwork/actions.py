@@ -65,7 +65,7 @@ from aftersales.orders import uploads
 from aftersales.orders.actions import order_event, order_transition
 from aftersales.orders.choices import EventKind, Status
 from aftersales.orders.models import ServiceOrder
-from aftersales.orders.selectors import orders_visible_to
+from aftersales.orders.selectors import order_visible
 from aftersales.parts import actions as stock
 from aftersales.parts.choices import ReservationStatus
 from aftersales.parts.models import Reservation, StockMove, Warehouse
@@ -184,12 +184,18 @@ def _lock(actor: User, order: Any) -> ServiceOrder:
     """The order, locked, if the actor may work on it: order.work, in scope, and for a
     technician only their own."""
     require(actor, Perm.ORDER_WORK)
-    pk = as_id(order.pk if isinstance(order, ServiceOrder) else order)
-    if pk is None or not orders_visible_to(actor).filter(pk=pk).exists():
-        raise NotFound("not_found", _("Not found."))
-    locked = ServiceOrder.objects.select_for_update().get(pk=pk)
+    locked = _locked_visible(actor, order)
     if actor.role == Role.TECHNICIAN and locked.technician_id != actor.pk:
         raise PermissionDenied("not_your_order", _("This order is assigned to someone else."))
+    return locked
+
+
+def _locked_visible(actor: User, order: Any) -> ServiceOrder:
+    """The order, read under lock, if the actor sees it (judged on the row just read)."""
+    pk = as_id(order.pk if isinstance(order, ServiceOrder) else order)
+    locked = None if pk is None else ServiceOrder.objects.select_for_update().filter(pk=pk).first()
+    if locked is None or not order_visible(actor, locked):
+        raise NotFound("not_found", _("Not found."))
     return locked
 
 
@@ -908,10 +914,7 @@ def _lock_recorded(actor: User, order: Any) -> ServiceOrder:
     company."""
     if not has_perm(actor, Perm.HISTORY_IMPORT):
         return _lock(actor, order)
-    pk = as_id(order.pk if isinstance(order, ServiceOrder) else order)
-    if pk is None or not orders_visible_to(actor).filter(pk=pk).exists():
-        raise NotFound("not_found", _("Not found."))
-    return ServiceOrder.objects.select_for_update().get(pk=pk)
+    return _locked_visible(actor, order)
 
 
 def _recorded_time(at: dt.datetime | None) -> dt.datetime:

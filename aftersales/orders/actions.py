@@ -66,7 +66,7 @@ from aftersales.orders.selectors import ACTION_PERMS as ACTION_PERMS
 from aftersales.orders.selectors import TECHNICIAN_OWN as TECHNICIAN_OWN
 from aftersales.orders.selectors import available_actions as available_actions
 from aftersales.orders.selectors import order_settings as order_settings
-from aftersales.orders.selectors import orders_visible_to, technician_may_act
+from aftersales.orders.selectors import order_visible, orders_visible_to, technician_may_act
 from aftersales.warranty.selectors import decide_for_order
 
 EDIT_FIELDS = (
@@ -124,8 +124,8 @@ def _check_version(order: ServiceOrder, version: int | None) -> None:
 
 
 def _check_visible(actor: User, order: ServiceOrder) -> None:
-
-    if not orders_visible_to(actor).filter(pk=order.pk).exists():
+    """The actor sees this order: judged on the row as it was just read under lock."""
+    if not order_visible(actor, order):
         raise NotFound("not_found", _("Not found."))
 
 
@@ -1291,8 +1291,9 @@ def orders_bulk(*, actor: User, order_ids: list[int], operation: str, value: Any
 @transaction.atomic
 def order_attach(*, actor: User, order: ServiceOrder, files: list[Any]) -> list[Any]:
     """Attach images (checked, re-encoded, stored under generated names)."""
-
-    _check_visible(actor, order)
+    # The caller's instance, not read here: the database says whether the actor sees it.
+    if not orders_visible_to(actor).filter(pk=order.pk).exists():
+        raise NotFound("not_found", _("Not found."))
     if order.attachments.count() + len(files) > uploads.MAX_FILES:
         raise ApplicationError(
             "too_many_files",

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 
 from aftersales.accounts.choices import Role
 from aftersales.accounts.permissions import Perm, has_perm
-from aftersales.accounts.selectors import scope
+from aftersales.accounts.selectors import in_scope, scope
 from aftersales.core import clock
 from aftersales.core.selectors import as_id, matching_ids
 from aftersales.customers import search
@@ -112,6 +112,14 @@ def orders_visible_to(user: Any) -> QuerySet[ServiceOrder]:
     if getattr(user, "role", None) == Role.TECHNICIAN:
         qs = qs.filter(technician_id=user.pk)
     return qs
+
+
+def order_visible(user: Any, order: ServiceOrder) -> bool:
+    """`orders_visible_to(user)` holds this order, judged on the loaded row (no query): for an
+    order just read under lock, where the exists() probe would read it a second time."""
+    if not in_scope(user, order):
+        return False
+    return getattr(user, "role", None) != Role.TECHNICIAN or order.technician_id == user.pk
 
 
 def breached_q(now: dt.datetime) -> Q:
