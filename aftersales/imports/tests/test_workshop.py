@@ -467,3 +467,46 @@ def test_a_step_by_someone_of_another_station_is_refused_saying_so(
     assert elsewhere.username in issue.params["detail"]
     assert "不在此送修单所属网点工作" in issue.params["detail"]  # the importer's language
     assert WorkshopJob.objects.get().status == "received"
+
+
+def test_a_job_quote_with_a_contracts_coverage_is_left_out_of_the_export_and_counted(
+    importer, tech, checker, fee, agent
+):
+    """A service contract's coverage adds a line with neither fee item nor part (the quote's
+    hook): the format cannot name it, and without it the lines would charge the customer more
+    than their account shows. The quote is left out and counted, never exported short."""
+    from aftersales.customers.models import InstalledUnit
+    from aftersales.fieldwork.models import QuoteLine
+    from aftersales.maintenance import actions as maintenance
+
+    head = legacy_rows(technician=tech.username, years=0)[:3]
+    assert _apply(importer, jsonl(head)).refused == 0
+    unit = InstalledUnit.objects.get(serial="KF2101000009")
+    made = maintenance.contract_create(
+        actor=agent,
+        customer=unit.customer_id,
+        units=[unit.pk],
+        number="HT-2022-001",
+        starts_on=dt.date(2022, 1, 1),
+        ends_on=dt.date(2022, 12, 31),
+        respond_minutes=60,
+        resolve_minutes=480,
+        parts_pct=0,
+        labour_pct=50,
+        travel_pct=0,
+        visits_per_year=0,
+    )
+    maintenance.contract_transition(actor=agent, contract=made, action="activate")
+    rows = [
+        r
+        for r in walk_in(9, tech.username, checker.username)
+        if r.get("action") not in ("payment", "hand_over")
+    ]
+    assert _apply(importer, jsonl(head + rows)).refused == 0
+    free = QuoteLine.objects.get(fee_item=None, part=None)  # the contract's half of labour
+    quote = free.quote
+    assert free.amount == Decimal("-40.00") and quote.total == Decimal("40.00")
+    out = history_export(actor=importer)
+    steps = [(r["job"], r["action"]) for r in out.rows if r["kind"] == "workshop_step"]
+    assert ("WS-9", "diagnosis") in steps and ("WS-9", "quote") not in steps
+    assert out.skipped == 1
