@@ -73,6 +73,15 @@ class Context:
     ids: dict[tuple[str, str], int | None] = field(default_factory=dict)
     # the source's staff names -> usernames here
     staff: dict[str, str] = field(default_factory=dict)
+    # people and stations found so far (the replay changes neither): read once an import
+    people: dict[Any, User] = field(default_factory=dict)
+    stations: dict[str, Station] = field(default_factory=dict)
+
+    def user(self, pk: int) -> User:
+        """A user of the company by id (an order's technician), read once an import."""
+        if pk not in self.people:
+            self.people[pk] = User.objects.get(pk=pk, company=self.company)
+        return self.people[pk]
 
     def ref(self, kind: str, external_id: Any) -> int | None:
         if external_id in (None, ""):
@@ -117,7 +126,13 @@ def _refused(field_name: str, text: str) -> ValidationFailed:
 def _staff(ctx: Context, username: Any, **only: Any) -> User | None:
     """A user of the company by the source's name for them (through the staff map)."""
     name = ctx.staff.get(str(username), str(username))
-    return User.objects.filter(company=ctx.company, username=name, **only).first()
+    key = (name, tuple(sorted(only.items())))
+    if key not in ctx.people:
+        found = User.objects.filter(company=ctx.company, username=name, **only).first()
+        if found is None:
+            return None
+        ctx.people[key] = found
+    return ctx.people[key]
 
 
 def _technician(ctx: Context, username: Any) -> User:
@@ -128,10 +143,12 @@ def _technician(ctx: Context, username: Any) -> User:
 
 
 def _station(ctx: Context, code: Any) -> Station:
-    found = Station.objects.filter(region__company=ctx.company, code=str(code)).first()
-    if found is None:
-        raise _refused("station", _("Unknown service station “%(c)s”.") % {"c": code})
-    return found
+    if str(code) not in ctx.stations:
+        found = Station.objects.filter(region__company=ctx.company, code=str(code)).first()
+        if found is None:
+            raise _refused("station", _("Unknown service station “%(c)s”.") % {"c": code})
+        ctx.stations[str(code)] = found
+    return ctx.stations[str(code)]
 
 
 def _fault_code(ctx: Context, code: Any, unit: int | None = None) -> int | None:
@@ -293,7 +310,8 @@ def order(ctx: Context, check: Check) -> int:
 def event(ctx: Context, check: Check) -> int | None:
     row = check.row
     action = str(row["action"])
-    the_order = ServiceOrder.objects.select_related("technician").get(
+    # What the replay reads of the order itself; each action reads it again under lock.
+    the_order = ServiceOrder.objects.only("id", "company", "status", "technician", "unit").get(
         pk=ctx.ref("order", row["order"]) or 0
     )
     reason = str(row.get("reason") or "")
@@ -301,9 +319,9 @@ def event(ctx: Context, check: Check) -> int | None:
     def tech() -> User:
         if row.get("technician"):
             return _technician(ctx, row["technician"])
-        if the_order.technician is None:
+        if the_order.technician_id is None:
             raise Gap("technician", the_order.pk)
-        return the_order.technician
+        return ctx.user(the_order.technician_id)
 
     if action in ("triage", "close", "resume"):
         done = orders.order_transition(actor=ctx.actor, order=the_order, action=action)
@@ -423,7 +441,7 @@ def _payment(ctx: Context, the_order: Any, row: dict[str, Any], external_id: str
         reference = f"import:{external_id}"[:100]
     try:
         receipt = payment_record_at(
-            actor=the_order.technician or ctx.actor,
+            actor=ctx.user(the_order.technician_id) if the_order.technician_id else ctx.actor,
             order=the_order,
             method=method,
             amount=row["amount"],
