@@ -73,7 +73,12 @@ class Part(models.Model):
     code = models.CharField(_("part number"), max_length=64)
     name = models.CharField(_("name"), max_length=200)
     category = models.ForeignKey(
-        ProductCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="parts"
+        ProductCategory,
+        verbose_name=_("product category"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="parts",
     )
     component = models.ForeignKey(
         MainComponent, on_delete=models.SET_NULL, null=True, blank=True, related_name="parts"

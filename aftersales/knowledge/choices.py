@@ -62,8 +62,8 @@ REVIEWER_VERBS = frozenset({"return", "publish", "retire", "restore"})
 EVENT_LABELS = {
     "created": _("Created"),
     "edited": _("Edited"),
-    "featured": _("Marked as 优质案例"),
-    "unfeatured": _("No longer 优质案例"),
+    "featured": _("Marked as a featured case"),
+    "unfeatured": _("No longer a featured case"),
     "feedback": _("Feedback"),
     **LIFECYCLE.labels,
 }

@@ -64,15 +64,21 @@ class SlaPolicy(models.Model):
     respond_minutes = models.PositiveIntegerField(
         _("respond within (minutes)"), null=True, blank=True
     )
-    respond_clock = models.CharField(max_length=16, choices=Clock.choices, default=Clock.WORKING)
+    respond_clock = models.CharField(
+        _("first response clock"), max_length=16, choices=Clock.choices, default=Clock.WORKING
+    )
     arrive_minutes = models.PositiveIntegerField(
         _("arrive within (minutes)"), null=True, blank=True
     )
-    arrive_clock = models.CharField(max_length=16, choices=Clock.choices, default=Clock.WORKING)
+    arrive_clock = models.CharField(
+        _("arrival clock"), max_length=16, choices=Clock.choices, default=Clock.WORKING
+    )
     resolve_minutes = models.PositiveIntegerField(
         _("resolve within (minutes)"), null=True, blank=True
     )
-    resolve_clock = models.CharField(max_length=16, choices=Clock.choices, default=Clock.WORKING)
+    resolve_clock = models.CharField(
+        _("resolution clock"), max_length=16, choices=Clock.choices, default=Clock.WORKING
+    )
     rank = models.PositiveIntegerField(_("rank"), default=100)
     active = models.BooleanField(_("active"), default=True)
 

@@ -136,7 +136,9 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
     )
     links = list_links(result, {"q": q}, ("name", "region", "station"))
     refine = search_is_capped(q, result.total)
-    return render(request, template, {"page": result, "q": q, "refine": refine, **links})
+    can_create = has_perm(request.user, Perm.CUSTOMER_EDIT)
+    context = {"page": result, "q": q, "refine": refine, "can_create": can_create, **links}
+    return render(request, template, context)
 
 
 @page(Perm.CUSTOMER_VIEW)

@@ -367,7 +367,12 @@ def team(request: AuthedRequest) -> HttpResponse:
     station = next((s for s in stations if str(s.pk) == request.GET.get("station")), None)
     station = station or (stations[0] if stations else None)
     today = clock.today()
-    ctx: dict[str, Any] = {"stations": stations, "station": station, "today": today}
+    ctx: dict[str, Any] = {
+        "stations": stations,
+        "station": station,
+        "today": today,
+        "can_dispatch": has_perm(request.user, Perm.ORDER_ASSIGN),
+    }
     if station is not None:
         ctx["technicians"] = (
             TechnicianProfile.objects.filter(station=station, is_active=True)
@@ -529,6 +534,7 @@ def rules(request: AuthedRequest) -> HttpResponse:
         request,
         "web/dispatch/rules.html",
         {
+            "can_dispatch": has_perm(actor, Perm.ORDER_ASSIGN),
             "conf": conf,
             "rest_text": ", ".join(f"{a}-{b}" for a, b in conf.rest_periods or []),
             "durations": ServiceDuration.objects.filter(company_id=company)

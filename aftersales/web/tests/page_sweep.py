@@ -156,12 +156,14 @@ def shape(path: str) -> str:
 def crawl(
     client: Any, start: list[str], *, per_shape: int = 2, limit: int = 150
 ) -> Iterator[tuple[str, str]]:
-    """(path, html) of each page reached from `start` by GET links on the same site."""
+    """(path, html) of each page reached from `start` by GET links on the same site. A link
+    that leads to a refusal (403) gives "forbidden …, linked from …" as its page: a page shows
+    no link its reader may not follow."""
     seen: set[str] = set()
     shapes: dict[str, int] = {}
-    queue = list(start)
+    queue = [(path, "") for path in start]
     while queue and len(seen) < limit:
-        path = queue.pop(0)
+        path, linked_from = queue.pop(0)
         if path in seen or SKIP_PATHS.search(urlsplit(path).path):
             continue
         if shapes.get(shape(path), 0) >= per_shape:
@@ -172,6 +174,9 @@ def crawl(
         if response.status_code >= 500:
             yield path, f"<p>server error {response.status_code}</p>"
             continue
+        if response.status_code == 403:
+            yield path, f"<p>forbidden, linked from {linked_from or 'the menu'}</p>"
+            continue
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             continue
         html = response.content.decode()
@@ -181,4 +186,4 @@ def crawl(
             if href.startswith("?"):
                 href = path.split("?")[0] + href
             if href.startswith("/") and not href.startswith("//") and href not in seen:
-                queue.append(href)
+                queue.append((href, path))

@@ -102,3 +102,61 @@ def test_default_service_levels_are_named_in_the_readers_language(data):
     with translation.override("zh-hans"):
         assert policy.label == "高优先级"
     assert SlaPolicy(name="大客户").label == "大客户"
+
+
+def test_an_escalation_on_the_order_page_names_its_target(login, people, new_order):
+    from aftersales.orders.actions import order_event
+    from aftersales.orders.choices import EventKind
+
+    order = new_order()
+    order_event(
+        order,
+        actor=None,
+        kind=EventKind.ESCALATION,
+        action="escalate",
+        payload={"target": "arrive", "level": 2, "due": None, "breached": True},
+    )
+    client = login(people["service_manager"])
+    page = client.get(f"/orders/{order.pk}/").content.decode()
+    assert "到场 · 等级 2" in page or "到场 · 级别 2" in page, page[page.find("升级") :][:200]
+    assert ": arrive" not in page
+
+
+def test_every_audited_field_has_a_label_in_chinese():
+    """The fields the actions record in the audit trail (their snapshots) are named in the
+    reader's language, not by their code ("respond clock")."""
+    from aftersales.catalog.actions import PART_FIELDS
+    from aftersales.core.audit_labels import _model
+    from aftersales.customers.actions import CUSTOMER_FIELDS, UNIT_FIELDS
+    from aftersales.dispatch.actions import SETTINGS_FIELDS as DISPATCH
+    from aftersales.feedback.actions import SETTINGS_FIELDS as FEEDBACK
+    from aftersales.fieldwork.actions import FEE_FIELDS
+    from aftersales.fieldwork.actions import SETTINGS_FIELDS as FIELD
+    from aftersales.maintenance.actions import CONTRACT_FIELDS, PLAN_FIELDS
+    from aftersales.orders.actions import EDIT_FIELDS
+    from aftersales.orders.service_levels import POLICY_FIELDS
+    from aftersales.workshop.actions import SETTING_FIELDS as WORKSHOP
+
+    audited = {
+        "catalog.part": PART_FIELDS,
+        "customers.customer": CUSTOMER_FIELDS,
+        "customers.installedunit": UNIT_FIELDS,
+        "dispatch.dispatchsettings": DISPATCH,
+        "feedback.feedbacksettings": FEEDBACK,
+        "fieldwork.feeitem": FEE_FIELDS,
+        "fieldwork.fieldsettings": FIELD,
+        "maintenance.maintenanceplan": PLAN_FIELDS,
+        "maintenance.servicecontract": CONTRACT_FIELDS,
+        "orders.serviceorder": EDIT_FIELDS,
+        "orders.slapolicy": POLICY_FIELDS,
+        "workshop.workshopsettings": WORKSHOP,
+    }
+    unnamed = []
+    with translation.override("zh-hans"):
+        for object_type, fields in audited.items():
+            assert _model(object_type) is not None, object_type
+            for name in fields:
+                label = field_label(object_type, name)
+                if not re.search(r"[\u4e00-\u9fff]", label) or label == "其他信息":
+                    unnamed.append((object_type, name, label))
+    assert unnamed == []
