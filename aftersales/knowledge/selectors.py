@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from aftersales.accounts.permissions import Perm, has_perm
+from aftersales.catalog.models import ProductModel
 from aftersales.knowledge import search
 from aftersales.knowledge.choices import Status
 from aftersales.knowledge.models import Article, SynonymList
@@ -137,7 +138,10 @@ def suggestions(
     limit: int = 5,
 ) -> list[tuple[Article, float]]:
     """Published solutions (and cases) for a fault description, a unit's model and the
-    diagnosed fault codes: any clause may match; the model narrows when given."""
+    diagnosed fault codes: any clause may match. The model narrows when given: its own
+    articles and those for no model in particular first, then those of other models of its
+    product category; never an article written for another kind of product (a fridge's for a
+    washing machine)."""
     qs = articles_visible_to(user).filter(status=Status.PUBLISHED)
     if kinds:
         qs = qs.filter(kind__in=kinds)
@@ -153,6 +157,11 @@ def suggestions(
         ranked = search.search_ids(for_model.distinct(), query, require_all=False, limit=limit)
         if ranked:
             return _articles(ranked)
+        category = (
+            ProductModel.objects.filter(pk=model_id).values_list("category_id", flat=True).first()
+        )
+        same_kind = qs.filter(product_models__category_id=category).distinct()
+        return _articles(search.search_ids(same_kind, query, require_all=False, limit=limit))
     if query.empty:
         return []
     return _articles(search.search_ids(qs, query, require_all=False, limit=limit))

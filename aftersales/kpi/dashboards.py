@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from aftersales.core import clock
 from aftersales.kpi import formulas, selectors
@@ -161,6 +161,17 @@ def sla(user: Any, period: tuple[dt.date, dt.date], filters: dict[str, Any]) -> 
     )
 
 
+# The label of the orders outside every group of a breakdown.
+UNGROUPED = {
+    "station": gettext_lazy("Not at a station"),
+    "technician": gettext_lazy("No technician"),
+    "region": gettext_lazy("No region"),
+    "model": gettext_lazy("No product model"),
+    "fault_code": gettext_lazy("No fault code"),
+    "category": gettext_lazy("No product category"),
+}
+
+
 def by_group(
     user: Any,
     code: str,
@@ -182,8 +193,13 @@ def by_group(
         user=user,
     )
     names = selectors.labels(group_by, [r["key"] for r in rows])
-    rows = [r for r in rows if r["key"] is not None]
-    cats = [names.get(r["key"], "—") for r in rows]
+    # The orders without a group (not at a station yet, no technician) keep their row, last:
+    # the rows add up to the headline.
+    rows = sorted(rows, key=lambda r: r["key"] is None)
+    cats = [
+        names.get(r["key"], "—") if r["key"] is not None else str(UNGROUPED.get(group_by, "—"))
+        for r in rows
+    ]
     return Chart(
         id=chart_id or f"{code}-{group_by}",
         title=title or selectors.kpi_name(d),

@@ -255,6 +255,7 @@ def station_scorecard(request: AuthedRequest, pk: int) -> HttpResponse:
     people = [
         (key, name, dashboards.headline(user, period, {**filters, "technician": key}))
         for key, name in zip(techs.keys, techs.categories, strict=True)
+        if key is not None
     ]
     return render(
         request,

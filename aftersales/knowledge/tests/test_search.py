@@ -4,6 +4,7 @@ characters, codes by prefix, synonyms, filters, drafts, feedback ranking."""
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -102,6 +103,28 @@ def test_suggestions_match_any_part_of_a_free_description(people, publish, data)
         suggestions(people["agent"], text="客户说空调外机不转，很热", model_id=data["model"].pk)
     )
     assert found[0] == "外机不转怎么办"
+
+
+def test_suggestions_for_a_model_never_bring_another_kind_of_product(people, publish, data):
+    from aftersales.catalog.models import ProductCategory, ProductModel
+
+    fridges = ProductCategory.objects.create(company=data["company"], code="fr", name="冰箱")
+    fridge = ProductModel.objects.create(category=fridges, code="BCD-520", name="对开门冰箱")
+    sibling = ProductModel.objects.create(category=data["category"], code="KFR-50", name="柜机")
+    publish("冰箱冷藏室不制冷", "检查温控器", product_models=[fridge])
+    publish("柜机不制冷", "加氟", product_models=[sibling])
+
+    def found(model: Any) -> list[str]:
+        return titles(suggestions(people["agent"], text="不制冷", model_id=model.pk))
+
+    # the air conditioner's own articles are none: its category's sibling model's, not the fridge's
+    assert found(data["model"]) == ["柜机不制冷"]
+    assert found(fridge) == ["冰箱冷藏室不制冷"]
+    # without a model, any article of the company
+    assert sorted(titles(suggestions(people["agent"], text="不制冷"))) == [
+        "冰箱冷藏室不制冷",
+        "柜机不制冷",
+    ]
 
 
 def test_other_companies_articles_are_never_found(people, publish, make_user, data):

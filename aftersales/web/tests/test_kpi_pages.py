@@ -3,6 +3,7 @@ and scope (a station manager sees only their station)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -245,3 +246,32 @@ def test_home_figures_tag_shows_the_users_own_month(
     assert 'data-testid="home-figures"' in html and "100.00 %" in html
     request.user = people["agent"]
     assert "home-figures" not in tpl.render(Context({"request": request}))
+
+
+def test_a_breakdown_adds_up_to_the_headline_with_the_orders_of_no_station(
+    login: Any, people: dict[str, Any], history: Any, new_order: Any, data: dict[str, Any]
+) -> None:
+    from aftersales.core import clock
+    from aftersales.kpi import dashboards
+
+    with clock.at(clock.now() - dt.timedelta(days=3)):
+        new_order()  # taken three days ago, never sent to a station: its response is late
+    actions.kpi_refresh(company_id=data["company"].pk)
+    head = people["department_head"]
+    (start, end), _filters = _period_and_filters()
+    query = f"period_from={start}&period_to={end}&group_by=station"
+    page = login(head).get(f"/kpi/timely_response/?{query}").content.decode()
+    assert "未派网点" in page
+    total = dashboards.headline(head, *_period_and_filters(), ["timely_response"])[0]
+    chart = dashboards.by_group(head, "timely_response", *_period_and_filters(), "station")
+    assert chart.keys[-1] is None
+    assert sum(row[2] for row in chart.rows) == total["denominator"] > 0
+    assert sum(row[1] for row in chart.rows) == total["numerator"]
+
+
+def _period_and_filters() -> tuple[Any, dict[str, Any]]:
+    from aftersales.core import clock
+
+    today = clock.today()
+    keys = ("station", "region", "technician", "category", "model", "fault_code", "service_type")
+    return (today - dt.timedelta(days=10), today), dict.fromkeys(keys)
