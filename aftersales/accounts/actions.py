@@ -24,13 +24,19 @@ from aftersales.calendars.actions import calendar_load_published_years
 from aftersales.core import clock
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import ApplicationError, NotFound
-from aftersales.core.validation import Errors
+from aftersales.core.selectors import as_id
+from aftersales.core.validation import Errors, ValidationFailed
 from aftersales.orders.service_levels import sla_policies_seed
 
 
 @transaction.atomic
 def company_create(*, actor: User | None, name: str, code: str, hotline: str = "") -> Company:
-
+    errors = Errors()
+    if Company.objects.filter(name=name).exists():
+        errors.add("name", _("This name is taken."))
+    if Company.objects.filter(code=code).exists():
+        errors.add("code", _("This code is taken."))
+    errors.raise_if_any()
     company = Company.objects.create(name=name, code=code, hotline=hotline)
     audit_record(actor=actor, action="company.create", obj=company, changes={"name": [None, name]})
     # A new company starts with the published holiday schedules and the default service levels.
@@ -41,6 +47,8 @@ def company_create(*, actor: User | None, name: str, code: str, hotline: str = "
 
 @transaction.atomic
 def region_create(*, actor: User | None, company: Company, name: str, code: str) -> Region:
+    if Region.objects.filter(company=company, code=code).exists():
+        raise ValidationFailed({"code": _("This code is taken.")})
     region = Region.objects.create(company=company, name=name, code=code)
     audit_record(actor=actor, action="region.create", obj=region, changes={"name": [None, name]})
     return region
@@ -58,6 +66,8 @@ def station_create(
     latitude: float | None = None,
     longitude: float | None = None,
 ) -> Station:
+    if Station.objects.filter(company_id=region.company_id, code=code).exists():
+        raise ValidationFailed({"code": _("This code is taken.")})
     station = Station.objects.create(
         company=region.company,
         region=region,
@@ -93,6 +103,10 @@ def user_create(
         errors.add("station", _("Technicians and station managers belong to a station."))
     if station is not None and station.company_id != company.pk:
         errors.add("station", _("Unknown service station."))
+    if region is not None and region.company_id != company.pk:
+        errors.add("region", _("Unknown region."))
+    elif region is not None and station is not None and region.pk != station.region_id:
+        errors.add("region", _("A station's people belong to the station's region."))
     if User.objects.filter(username=username).exists():
         errors.add("username", _("This user name is taken."))
     errors.raise_if_any()
@@ -129,6 +143,8 @@ def technician_profile_set(
         raise ApplicationError("not_a_technician", _("Only a station's technician has a profile."))
     if work_end <= work_start:
         raise ApplicationError("invalid_hours", _("Work must end after it starts."))
+    if any(s.company_id != user.company_id for s in skills):
+        raise ApplicationError("unknown_skill", _("Unknown skill."))
     profile, _created = TechnicianProfile.objects.update_or_create(
         user=user,
         defaults={
@@ -176,7 +192,7 @@ def api_token_create(
     key = ApiToken.new_key()
     token = ApiToken.objects.create(
         user=actor,
-        name=(name or "token").strip()[:100],
+        name=((name or "").strip() or "token")[:100],
         key_hash=ApiToken.hash_key(key),
         prefix=key[:8],
         scope=scope,
@@ -188,7 +204,7 @@ def api_token_create(
 
 @transaction.atomic
 def api_token_revoke(*, actor: User, token_id: Any) -> None:
-    token = ApiToken.objects.filter(pk=token_id, user=actor, revoked=False).first()
+    token = ApiToken.objects.filter(pk=as_id(token_id), user=actor, revoked=False).first()
     if token is None:
         raise NotFound("not_found", _("Not found."))
     token.revoked = True
