@@ -228,7 +228,7 @@ def test_portal_pages_need_the_sign_in(data) -> None:
 
 @pytest.mark.parametrize(
     ("language", "labels"),
-    [("zh-hans", ("寄修地址", "收件人", "收件人电话")), ("en", ("mail-in address", "recipient"))],
+    [("zh-hans", ("寄修地址", "收件人", "收件人电话")), ("en", ("Mail-in address", "Recipient"))],
 )
 def test_the_station_forms_have_labels(people, data, settings, language, labels) -> None:
     """Each station's mail-in fields are labelled (a label tied to the input), not only a
