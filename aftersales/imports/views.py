@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm
-from aftersales.core.errors import ApplicationError, NotFound
+from aftersales.core.errors import ApplicationError
 from aftersales.core.queue import trigger
 from aftersales.imports import actions, selectors, workbook
 from aftersales.imports.format import KIND_LABELS, message
@@ -37,14 +39,14 @@ RECORD_PAGES = {
 
 @page(Perm.HISTORY_IMPORT)
 def history_list(request: AuthedRequest) -> HttpResponse:
-    return render(
-        request,
-        "web/history/list.html",
-        {
-            "imports": selectors.imports_of(request.user)[:20],
-            "kinds": [(k, KIND_LABELS[k]) for k in RECORD_PAGES],
-        },
-    )
+    return render(request, "web/history/list.html", _list_context(request))
+
+
+def _list_context(request: AuthedRequest) -> dict[str, Any]:
+    return {
+        "imports": selectors.imports_of(request.user)[:20],
+        "kinds": [(k, KIND_LABELS[k]) for k in RECORD_PAGES],
+    }
 
 
 @require_POST
@@ -150,7 +152,17 @@ def history_find(request: AuthedRequest) -> HttpResponse:
         if kind in RECORD_PAGES
         else []
     )
-    if not ids:
-        raise NotFound("not_found", _("No record has this external id."))
+    if not ids:  # back to the finder, which keeps what was typed, with the answer
+        return render(
+            request,
+            "web/history/list.html",
+            {
+                **_list_context(request),
+                "find_kind": kind,
+                "find_id": external_id,
+                "find_error": _("No record has this external id."),
+            },
+            status=404,
+        )
     name, pk = selectors.record_page(request.user, kind, ids[0], RECORD_PAGES[kind])
     return redirect(reverse(name, kwargs={"pk": pk}))

@@ -29,7 +29,12 @@ def test_upload_report_apply_and_find_through_the_pages(login, importer, tech):
     assert 'data-status="done"' in progress and "hx-trigger" not in progress
     found = client.get("/history/find/?kind=order&external_id=WO-1")
     assert found.status_code == 302 and found["Location"].startswith("/orders/")
-    assert client.get("/history/find/?kind=order&external_id=nope").status_code == 404
+    missing = client.get("/history/find/?kind=workshop&external_id=nope")
+    # the finder again, with what was typed and the answer, not an error page
+    assert missing.status_code == 404
+    html = missing.content.decode()
+    assert 'data-testid="history-find-error"' in html and "没有记录使用此外部编号" in html
+    assert 'value="nope"' in html and '<option value="workshop" selected>' in html
 
 
 def test_others_do_not_see_the_pages(login, data, make_user):
