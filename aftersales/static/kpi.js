@@ -25,14 +25,16 @@
 
   function option(spec) {
     var narrow = window.innerWidth < 576;
+    var rotate = narrow || spec.categories.length > 6 ? 35 : 0;
     var base = {
       tooltip: { trigger: "axis", renderMode: "richText" },  // not HTML: no inline style (CSP)
       legend: { type: "scroll", top: 0 },
-      grid: { left: 8, right: 8, top: 32, bottom: 8, containLabel: true },
+      // a slanted first label reaches left of the axis: room for it
+      grid: { left: rotate ? 48 : 8, right: 8, top: 32, bottom: 8, containLabel: true },
       xAxis: {
         type: "category",
         data: spec.categories,
-        axisLabel: { interval: 0, rotate: narrow || spec.categories.length > 6 ? 35 : 0, width: 90, overflow: "truncate" }
+        axisLabel: { interval: 0, rotate: rotate, width: 90, overflow: "truncate" }
       },
       yAxis: [{ type: "value" }]
     };
