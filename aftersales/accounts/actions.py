@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -171,6 +172,22 @@ def technician_profile_set(
         changes={"skills": [None, {s.code: lvl for s, lvl in skills.items()}]},
     )
     return profile
+
+
+@transaction.atomic
+def user_language_set(*, actor: User, language: str) -> User:
+    """The person's interface language (the footer's switch), kept for what is written to them
+    while they are away (messages)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationFailed({"language": _("Unknown language.")})
+    if actor.language != language:
+        before = actor.language
+        actor.language = language
+        actor.save(update_fields=["language"])
+        audit_record(
+            actor=actor, action="user.language", obj=actor, changes={"language": [before, language]}
+        )
+    return actor
 
 
 @transaction.atomic

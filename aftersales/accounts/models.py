@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from typing import ClassVar, Self
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -85,8 +86,17 @@ class User(AbstractUser):
         Station, verbose_name=_("station"), on_delete=models.PROTECT, null=True, blank=True
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # The language the person reads the interface in (chosen with the footer's switch): their
+    # messages (escalations, alerts, reports) are written in it. Empty: the company's.
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, choices=settings.LANGUAGES
+    )
 
     objects: ClassVar[UserManager[Self]] = UserManager()
+
+    def reads(self) -> str:
+        """The language to write to this person in."""
+        return self.language or settings.LANGUAGE_CODE
 
     class Meta:
         verbose_name = _("user")

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.choices import Role
@@ -726,7 +726,9 @@ def complaint_validity_set(
     return row
 
 
-def _tell_level(row: Complaint, level: int, why: str) -> None:
+def _tell_level(row: Complaint, level: int, why: Any) -> None:
+    """Tell the level's people, each in their language (`why`: the person's reason, or a
+    lazy text of the system's)."""
     role = ESCALATION_ROLES.get(level)
     people = User.objects.filter(company_id=row.company_id, role=role, is_active=True)
     if role == Role.STATION_MANAGER:
@@ -736,13 +738,17 @@ def _tell_level(row: Complaint, level: int, why: str) -> None:
         else:
             people = people.filter(station_id=row.station_id)
     for person in people:
+        with translation.override(person.reads()):  # in the language they read
+            subject = str(
+                _("Complaint %(n)s escalated to level %(l)d") % {"n": row.number, "l": level}
+            )
+            head = f"{row.get_category_display()} · {row.get_severity_display()}"
+            body = f"{head}: {row.description[:200]}\n{why}"
         notify(
             company_id=row.company_id,
             recipient=person,
-            subject=str(
-                _("Complaint %(n)s escalated to level %(l)d") % {"n": row.number, "l": level}
-            ),
-            body=f"{row.get_category_display()} · {row.get_severity_display()}: {row.description[:200]}\n{why}",
+            subject=subject,
+            body=body,
             dedupe_key=f"complaint:{row.pk}:level:{level}:{person.pk}",
             channel="in_app",
         )
@@ -791,5 +797,5 @@ def complaints_escalate_due(*, now: dt.datetime | None = None, limit: int = 1000
                     payload={"level": level},
                     at=now,
                 )
-                _tell_level(row, level, str(_("The deadline has passed.")))
+                _tell_level(row, level, _("The deadline has passed."))
     return done

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, TypeVar, overload
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
@@ -1029,7 +1028,7 @@ def kpi_monthly_reports(*, today: dt.date | None = None) -> int:
         key = f"kpi-month-{user.pk}-{start:%Y-%m}"
         if OutboxMessage.objects.filter(dedupe_key=key).exists():
             continue
-        with translation.override(settings.LANGUAGE_CODE):
+        with translation.override(user.reads()):
             subject = _("Service figures for %(month)s") % {"month": start.strftime("%Y-%m")}
             body = monthly_report_text(user, start, end)
         _msg, created = notify(

@@ -10,7 +10,6 @@ import hashlib
 import json
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -147,8 +146,8 @@ def alert_missing_calendar(company_id: int, year: int) -> None:
     admins = User.objects.filter(
         company_id=company_id, role__in=[Role.ADMIN, Role.SERVICE_MANAGER], is_active=True
     )
-    with translation.override(settings.LANGUAGE_CODE):
-        for admin in admins:
+    for admin in admins:
+        with translation.override(admin.reads()):
             notify(
                 company_id=company_id,
                 recipient=admin,

@@ -9,7 +9,6 @@ import datetime as dt
 from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -252,7 +251,7 @@ def _notify_escalation(order_id: int, target: str, level: int) -> None:
         people = people.filter(Q(region_id__isnull=True) | Q(region_id=order.region_id))
     due = getattr(order, f"{target}_due")
     for person in people:
-        with translation.override(settings.LANGUAGE_CODE):
+        with translation.override(person.reads()):
             label = Target(target).label
             if level == 1:
                 subject = gettext("Order %(number)s: %(target)s due soon") % {

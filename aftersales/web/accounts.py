@@ -15,6 +15,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts import actions
@@ -66,6 +67,35 @@ class LoginView(auth_views.LoginView):
     def get_default_redirect_url(self) -> str:
         # Without a `next`, each role lands on its work page (navigation.LANDING).
         return landing_url(self.request.user)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        # The interface in the language the person chose last time (on any device).
+        language = getattr(form.get_user(), "language", "")
+        if language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]
+            )
+        return response
+
+
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """The footer's switch: Django's (the language cookie), and for a signed-in member of
+    staff their language kept, so what is written to them follows it."""
+    response = i18n_views.set_language(request)
+    user = request.user
+    language = request.POST.get("language", "")
+    if isinstance(user, User) and user.is_authenticated and language in dict(settings.LANGUAGES):
+        actions.user_language_set(actor=user, language=language)
+    return response
 
 
 @login_required

@@ -160,3 +160,49 @@ def test_every_audited_field_has_a_label_in_chinese():
                 if not re.search(r"[\u4e00-\u9fff]", label) or label == "其他信息":
                     unnamed.append((object_type, name, label))
     assert unnamed == []
+
+
+def test_the_language_switch_is_kept_and_messages_follow_it(client, people, data, settings):
+    """A member of staff who switches to English gets their messages in English (the
+    company's other people keep Chinese), and their next sign-in opens in English."""
+    from aftersales.accounts.models import User
+    from aftersales.notifications.models import OutboxMessage
+    from aftersales.orders.intake import alert_missing_calendar
+
+    manager, admin = people["service_manager"], people["admin"]
+    client.force_login(manager)
+    switched = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert switched.status_code == 302
+    assert switched.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert User.objects.get(pk=manager.pk).language == "en"
+    assert client.post("/i18n/setlang/", {"language": "xx", "next": "/"}).status_code == 302
+    assert User.objects.get(pk=manager.pk).language == "en"  # an unknown one changes nothing
+    alert_missing_calendar(data["company"].pk, 2031)
+    subjects = dict(
+        OutboxMessage.objects.filter(recipient__in=[manager, admin]).values_list(
+            "recipient_id", "subject"
+        )
+    )
+    assert subjects[manager.pk].startswith("The holiday schedule for 2031")
+    assert "2031" in subjects[admin.pk] and "holiday" not in subjects[admin.pk]
+    # signing in again (another browser): the interface opens in the kept language
+    from django.test import Client
+
+    fresh = Client()
+    signed = fresh.post("/login/", {"username": manager.username, "password": "pw-for-tests-1"})
+    assert signed.status_code == 302
+    assert signed.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+
+
+def test_an_unknown_language_is_refused_by_the_action(people):
+    from aftersales.accounts.actions import user_language_set
+    from aftersales.core.models import AuditEntry
+    from aftersales.core.validation import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as exc:
+        user_language_set(actor=people["agent"], language="fr")
+    assert set(exc.value.errors) == {"language"}
+    user_language_set(actor=people["agent"], language="en")
+    user_language_set(actor=people["agent"], language="en")  # no change: no second row
+    rows = AuditEntry.objects.filter(action="user.language", object_id=str(people["agent"].pk))
+    assert rows.count() == 1
