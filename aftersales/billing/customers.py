@@ -18,6 +18,7 @@ from aftersales.fieldwork.choices import QuoteStatus
 from aftersales.fieldwork.models import Quote, Receipt
 from aftersales.orders.models import ServiceOrder
 from aftersales.warranty.engine import FREE_TO_CUSTOMER
+from aftersales.warranty.explain import explain
 
 ZERO = Decimal("0.00")
 CHARGED = (QuoteStatus.ACCEPTED, QuoteStatus.PAID)
@@ -67,8 +68,8 @@ def customer_account(customer: Any, orders: QuerySet[ServiceOrder]) -> CustomerA
                     }
                 )
         if order.warranty_decision in FREE_TO_CUSTOMER:
-            detail = order.warranty_detail or {}
-            entry.free_reason = str(detail.get("rule") or order.warranty_decision)
+            said = explain(order.warranty_decision, order.warranty_detail)
+            entry.free_reason = said["reason"] or said["decision"]  # the rule, in words
         if entry.lines or entry.free_reason:
             rows.append(entry)
     receipts = list(

@@ -32,6 +32,7 @@ ACTIONS = {
     "customer.personal_data_export": _("Personal data exported"),
     "customer.anonymise": _("Personal data removed"),
     "demo.load": _("Demo data loaded"),
+    "kpi.snapshot": _("KPI figures frozen for an assessment"),
     "order.warranty_override": _("Warranty decision overridden"),
     "unit.repaired": _("Unit repaired"),
     "unit.exchanged": _("Unit exchanged"),
@@ -51,7 +52,13 @@ FIELDS = {
     "technician": _("technician"),
     "skills": _("skills"),
     "days": _("days"),
+    "kpi": _("KPI"),
+    "period": _("period"),
 }
+
+# Labels of change values that are codes of another app (registered by it when it loads, so
+# that this module depends on none): change key -> code -> label.
+VALUE_LABELS: dict[str, Any] = {}
 
 
 @dataclass
@@ -162,6 +169,8 @@ def value_label(
         return "—"
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
+    if key in VALUE_LABELS and isinstance(value, str):
+        return str(VALUE_LABELS[key](value))
     f = _field(_model(object_type), key)
     choices = dict(getattr(f, "flatchoices", None) or []) if f is not None else {}
     if isinstance(value, str) and value in choices:

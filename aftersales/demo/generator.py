@@ -44,6 +44,7 @@ from aftersales.dispatch import selectors as dispatch_selectors
 from aftersales.feedback import actions as feedback
 from aftersales.fieldwork import actions as field
 from aftersales.fieldwork.actions import fee_item_save
+from aftersales.fieldwork.models import FeeItem
 from aftersales.knowledge import demo as knowledge_demo
 from aftersales.kpi.demo import kpi_demo
 from aftersales.maintenance.demo import demo_maintenance
@@ -51,6 +52,7 @@ from aftersales.orders import actions as order_actions
 from aftersales.parts import actions as stock
 from aftersales.parts.models import Warehouse
 from aftersales.warranty.actions import warranty_policy_save
+from aftersales.warranty.engine import FREE_TO_CUSTOMER
 from aftersales.workshop.demo import demo_workshop
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -604,6 +606,8 @@ def _finish_visit(ctx: Ctx, tech: Any, order: Any, at: dt.datetime) -> None:
     field.record_diagnosis(
         actor=tech, order=order, diagnosis=diagnosis, cause=cause, work_done=work, now=at
     )
+    if cause == "product_fault" and order.warranty_decision not in FREE_TO_CUSTOMER:
+        _charge(ctx, tech, order, at, signature)
     field.visit_finish(
         actor=tech,
         order=order,
@@ -612,6 +616,25 @@ def _finish_visit(ctx: Ctx, tech: Any, order: Any, at: dt.datetime) -> None:
         rating=rng.choice([5, 5, 5, 4, 4, 3, 2]),
         now=at,
     )
+
+
+def _charge(ctx: Ctx, tech: Any, order: Any, at: dt.datetime, signature: str) -> None:
+    """A repair out of 三包 charged on site: the quote from the fee schedule, the customer's
+    signed acceptance and the payment (a receipt), at the visit's time."""
+    fees = FeeItem.objects.filter(company=ctx.company, code__in=("SM", "WX"))
+    with clock.at(at, source=""):  # history, not an import: nothing is sent for the past
+        field.quote_propose(
+            actor=tech, order=order, items=[{"fee_item": f.pk, "quantity": 1} for f in fees]
+        )
+        quote = field.quote_accept(actor=tech, order=order, signature=signature)
+        method = ctx.rng.choice(["cash", "qr", "qr"])
+        field.payment_record(
+            actor=tech,
+            order=order,
+            method=method,
+            amount=quote.total,
+            reference="" if method == "cash" else f"WX{ctx.rng.randint(10**11, 10**12)}",
+        )
 
 
 def _follow_up(ctx: Ctx, agent: Any, order: Any, at: dt.datetime) -> None:
@@ -801,8 +824,8 @@ def generate(
         m.category  # noqa: B018 - cache the category for serial prefixes
     n_customers, n_units = _customers(ctx, models, customers)
     _warranty_policies(ctx)
+    _fees(ctx)  # before the orders: the visits out of 三包 are charged from it
     n_orders = _orders(ctx, orders)
-    _fees(ctx)
     knowledge_demo.load(ctx.company)
     n_warehouses = _stock(ctx)
     demo_settlement(ctx.company)

@@ -9,7 +9,8 @@ from decimal import Decimal
 from aftersales.accounts.choices import Role
 from aftersales.accounts.models import Company, User
 from aftersales.core import clock
-from aftersales.kpi.actions import kpi_rebuild
+from aftersales.kpi.actions import assessment_run_create, assessment_scheme_save, kpi_rebuild
+from aftersales.kpi.assessment import DEFAULT_SCHEME
 from aftersales.kpi.models import TrainingRecord
 
 COURSES = ("变频空调维修", "安全规范与登高作业", "服务礼仪与沟通", "新品技术培训", "制冷剂回收")
@@ -32,4 +33,20 @@ def kpi_demo(company: Company, seed: int = 1) -> int:
                 )
             )
     TrainingRecord.objects.bulk_create(rows)
-    return kpi_rebuild(company_id=company.pk)
+    made = kpi_rebuild(company_id=company.pk)
+    _assessment(company, today)
+    return made
+
+
+def _assessment(company: Company, today: dt.date) -> None:
+    """The stations' monthly assessment scheme (the default one) and last month's run."""
+    manager = User.objects.filter(company=company, role=Role.SERVICE_MANAGER).order_by("pk").first()
+    if manager is None:
+        return
+    scheme = assessment_scheme_save(
+        actor=manager, name="网点月度考核", period_kind="month", definition=DEFAULT_SCHEME
+    )
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    assessment_run_create(
+        actor=manager, scheme=scheme, period_from=last.replace(day=1), period_to=last
+    )

@@ -82,12 +82,15 @@ def test_free_orders_under_sanbao_show_their_reason(
     new_order: Any, people: dict[str, Any], data: dict[str, Any]
 ) -> None:
     order = new_order()
+    from django.utils import translation
+
     ServiceOrder.objects.filter(pk=order.pk).update(
-        warranty_decision="free_repair", warranty_detail={"rule": "general.free_repair"}
+        warranty_decision="free_repair", warranty_detail={"rule": "general.whole_unit_period"}
     )
-    account = customers.customer_account(data["c1"], orders_visible_to(people["finance"]))
+    with translation.override("en"):  # the rule in words, never its code
+        account = customers.customer_account(data["c1"], orders_visible_to(people["finance"]))
     assert [(r.order.pk, r.free_reason, r.charged) for r in account.orders] == [
-        (order.pk, "general.free_repair", D("0.00"))
+        (order.pk, "Inside the whole-unit 三包 period: free repair.", D("0.00"))
     ]
 
 

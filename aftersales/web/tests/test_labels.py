@@ -206,3 +206,15 @@ def test_an_unknown_language_is_refused_by_the_action(people):
     user_language_set(actor=people["agent"], language="en")  # no change: no second row
     rows = AuditEntry.objects.filter(action="user.language", object_id=str(people["agent"].pk))
     assert rows.count() == 1
+
+
+def test_a_frozen_kpi_reads_as_the_kpis_name_in_the_audit():
+    with translation.override("en"):
+        assert action_label("kpi.snapshot", "kpi.kpisnapshot") == (
+            "KPI figures frozen for an assessment"
+        )
+        assert field_label("kpi.kpisnapshot", "kpi") == "KPI"
+        assert value_label("kpi.kpisnapshot", "kpi", "first_time_fix") == "First-time fix"
+        assert value_label("kpi.kpisnapshot", "kpi", "no_such_kpi") == "no_such_kpi"
+    with translation.override("zh-hans"):
+        assert value_label("kpi.kpisnapshot", "kpi", "first_time_fix") == "一次修复率"

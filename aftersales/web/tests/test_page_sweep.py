@@ -65,7 +65,7 @@ def test_no_page_shows_a_code_or_the_other_language(demo):
                 for kind, text in checker.check(texts):
                     found.setdefault((language, kind, text), page_sweep.shape(path))
     assert walked > 300
-    assert found == {}
+    assert found == {}, sorted(found.items())
     assert forbidden == [], forbidden
 
 
