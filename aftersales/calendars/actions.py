@@ -108,6 +108,9 @@ def calendar_closure_add(*, actor: User, date: dt.date, name: str) -> CalendarDa
     existing = CalendarDay.objects.filter(company_id=company_id, date=date).first()
     if existing is not None and existing.kind == DayKind.CLOSURE:
         raise Conflict("closure_exists", _("That day is already a closure."))
+    if existing is not None and existing.kind == DayKind.HOLIDAY:
+        # a statutory day off stays one (the 三包 last-day rule reads it): nothing to close
+        raise Conflict("holiday", _("That day is already a public holiday."))
     if existing is not None:
         existing.kind, existing.name = DayKind.CLOSURE, name
         existing.save(update_fields=["kind", "name"])
@@ -134,6 +137,14 @@ def calendar_closure_remove(*, actor: User, date: dt.date) -> None:
         actor=actor, action="calendar.closure_remove", obj=day, changes={"date": [str(date), None]}
     )
     day.delete()
+    # A closure on a make-up working day (调休) gives the make-up day back, as the loaded
+    # year has it.
+    if CalendarYear.objects.filter(company_id=company_id, year=date.year).exists():
+        _off, work = holidays.statutory_schedule(date.year)
+        if date in work:
+            CalendarDay.objects.create(
+                company_id=company_id, date=date, kind=DayKind.MAKE_UP, name=work[date]
+            )
     _recompute_after_commit(company_id, provisional_only=False)
 
 
@@ -150,6 +161,8 @@ def company_hours_set(
         try:
             a = [int(x) for x in start.split(":")]
             b = [int(x) for x in end.split(":")]
+            if len(a) != 2 or len(b) != 2 or not (0 <= a[1] < 60 and 0 <= b[1] < 60):
+                raise ValueError
             sa, sb = a[0] * 60 + a[1], b[0] * 60 + b[1]
             if not (0 <= sa < sb <= 24 * 60) or sa < previous_end:
                 raise ValueError

@@ -13,7 +13,7 @@ from aftersales.accounts.permissions import Perm, company_of, require
 from aftersales.catalog.models import FaultCode, MainComponent, Part, ProductCategory, ProductModel
 from aftersales.core.audit import audit_record, changed, snapshot
 from aftersales.core.deletion import delete_with_audit
-from aftersales.core.errors import Conflict
+from aftersales.core.errors import Conflict, NotFound
 from aftersales.core.validation import Errors
 from aftersales.customers.validation import clean_name
 
@@ -55,6 +55,17 @@ def _category(errors: Errors, actor: User, value: Any, *, required: bool = True)
     return found
 
 
+def _own(actor: User, obj: models.Model | None) -> None:
+    """A row being changed is of the actor's company (read from the database, not the
+    instance); another company's is Not found, as it is on the pages."""
+    if obj is None:
+        return
+    owner = "company" if isinstance(obj, ProductCategory | Part) else "category__company"
+    found = type(obj)._default_manager.filter(pk=obj.pk, **{f"{owner}_id": company_of(actor)})
+    if obj.pk is None or not found.exists():
+        raise NotFound("not_found", _("Not found."))
+
+
 def _persist(
     *, actor: User, obj: models.Model, fields: tuple[str, ...], before: dict[str, Any] | None
 ) -> Any:
@@ -90,6 +101,7 @@ def category_save(
     *, actor: User, code: str, name: str, category: ProductCategory | None = None
 ) -> ProductCategory:
     require(actor, Perm.CATALOG_EDIT)
+    _own(actor, category)
     errors = Errors()
     clean_code = _clean_code(errors, code)
     clean_nm = clean_name(errors, "name", name, max_length=100)
@@ -113,6 +125,7 @@ def product_model_save(
     product_model: ProductModel | None = None,
 ) -> ProductModel:
     require(actor, Perm.CATALOG_EDIT)
+    _own(actor, product_model)
     errors = Errors()
     cat = _category(errors, actor, category)
     clean_code = _clean_code(errors, code, max_length=64)
@@ -136,6 +149,7 @@ def component_save(
     component: MainComponent | None = None,
 ) -> MainComponent:
     require(actor, Perm.CATALOG_EDIT)
+    _own(actor, component)
     errors = Errors()
     cat = _category(errors, actor, category)
     clean_code = _clean_code(errors, code)
@@ -174,6 +188,7 @@ def clean_part(errors: Errors, actor: User, data: dict[str, Any]) -> dict[str, A
 @transaction.atomic
 def part_save(*, actor: User, part: Part | None = None, **data: Any) -> Part:
     require(actor, Perm.CATALOG_EDIT)
+    _own(actor, part)
     errors = Errors()
     if part is not None:
         data = {**snapshot_part(part), **data}
@@ -212,6 +227,7 @@ def fault_code_save(
     fault_code: FaultCode | None = None,
 ) -> FaultCode:
     require(actor, Perm.CATALOG_EDIT)
+    _own(actor, fault_code)
     errors = Errors()
     cat = _category(errors, actor, category)
     clean_code = _clean_code(errors, code)
@@ -243,5 +259,6 @@ def fault_code_save(
 def catalog_delete(*, actor: User, obj: models.Model) -> None:
     """Delete a category, model, component, part or fault code that nothing uses."""
     require(actor, Perm.CATALOG_EDIT)
+    _own(actor, obj)
     fields = tuple(f.name for f in obj._meta.concrete_fields if f.name != "id")
     delete_with_audit(actor=actor, obj=obj, fields=fields)

@@ -58,7 +58,8 @@ class WorkCalendar:
 
     def __post_init__(self) -> None:
         for start, end in self.intervals:
-            if not start < end and not (end == dt.time(0) and start == dt.time(0)):
+            # an interval ending at 00:00 ends at midnight (the day's end)
+            if not (start < end or end == dt.time(0)):
                 raise ValueError(f"bad interval {start}-{end}")
 
     @classmethod

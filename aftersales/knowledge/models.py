@@ -48,7 +48,7 @@ class Article(models.Model):
         ServiceOrder, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     # 优质案例: picked by the service manager for headquarters.
-    is_featured = models.BooleanField(_("优质案例"), default=False)
+    is_featured = models.BooleanField(_("featured case"), default=False)
     featured_at = models.DateTimeField(null=True, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
