@@ -4,6 +4,7 @@ exports, the fee rules with a pricing preview, the station account; customer bal
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -42,7 +43,7 @@ from aftersales.customers.selectors import customers_visible_to
 from aftersales.fieldwork.models import Receipt
 from aftersales.orders.choices import ServiceType
 from aftersales.orders.selectors import orders_visible_to
-from aftersales.web.shortcuts import flash_error, page, xlsx_response
+from aftersales.web.shortcuts import EXPORT_LIMIT, export_rows, flash_error, page, xlsx_response
 
 EVENT_LABELS = {
     "generate": _("Generated"),
@@ -329,35 +330,81 @@ def station_account(request: AuthedRequest, station_id: int) -> HttpResponse:
     )
 
 
+CENT = Decimal("0.01")
+OUTSTANDING_EXPORT_COLUMNS = [
+    Column("order", _("Order")),
+    Column("customer", _("Customer")),
+    Column("amount", _("Amount (yuan)")),
+    Column("since", _("Quote accepted at")),
+]
+CLAIM_EXPORT_COLUMNS = [
+    Column("number", _("Claim no.")),
+    Column("station", _("Station")),
+    Column("order", _("Order")),
+    Column("status", _("Status")),
+    Column("claimed", _("Claimed (yuan)")),
+    Column("approved", _("Approved (yuan)")),
+    Column("submitted", _("Submitted on")),
+]
+REFUND_EXPORT_COLUMNS = [
+    Column("requested", _("Requested")),
+    Column("order", _("Order")),
+    Column("customer", _("Customer")),
+    Column("receipt", _("Receipt no.")),
+    Column("amount", _("Amount (yuan)")),
+    Column("reason", _("Reason")),
+    Column("status", _("Status")),
+]
+INVOICE_EXPORT_COLUMNS = [
+    Column("number", _("Invoice no.")),
+    Column("issued_on", _("Issued on")),
+    Column("title", _("Invoice title")),
+    Column("tax_number", _("Tax number")),
+    Column("amount", _("Amount (yuan)")),
+    Column("order", _("Order")),
+    Column("customer", _("Customer")),
+]
+
+
+def _money(value: Decimal | None) -> Decimal | None:
+    return value.quantize(CENT) if value is not None else None
+
+
+def _export(columns: list[Column], rows: Any, name: str) -> HttpResponse:
+    """`rows` (give it EXPORT_LIMIT + 1) as the list's Excel file, at most EXPORT_LIMIT rows
+    and a last row that says when rows were left out."""
+    content = write_xlsx(columns, export_rows(rows, limit=EXPORT_LIMIT), sheet_title=name)
+    return xlsx_response(content, f"{name}-{clock.today():%Y%m%d}.xlsx")
+
+
+def _outstanding_xlsx(rows: list[dict[str, Any]]) -> HttpResponse:
+    return _export(
+        OUTSTANDING_EXPORT_COLUMNS,
+        (
+            (r["order"].number, r["customer"].name, _money(r["amount"]), _local(r["since"]))
+            for r in rows[: EXPORT_LIMIT + 1]
+        ),
+        "outstanding",
+    )
+
+
 @page(Perm.ORDER_VIEW)
 def outstanding(request: AuthedRequest) -> HttpResponse:
     rows = customers.outstanding(orders_visible_to(request.user))
-    if request.GET.get("format") == "xlsx":
-        columns = [
-            Column("order", _("Order")),
-            Column("customer", _("Customer")),
-            Column("amount", _("Amount")),
-            Column("since", _("Accepted")),
-        ]
-        content = write_xlsx(
-            columns,
-            (
-                [
-                    r["order"].number,
-                    r["customer"].name,
-                    r["amount"],
-                    timezone.localtime(r["since"]).strftime("%Y-%m-%d %H:%M"),
-                ]
-                for r in rows
-            ),
-            sheet_title="outstanding",
-        )
-        return xlsx_response(content, "outstanding.xlsx")
+    if request.GET.get("format") == "xlsx":  # the export's former address
+        return _outstanding_xlsx(rows)
     return render(
         request,
         "web/billing/outstanding.html",
         {"rows": rows, "total": sum(r["amount"] for r in rows)},
     )
+
+
+@page(Perm.ORDER_VIEW)
+def outstanding_export(request: AuthedRequest) -> HttpResponse:
+    """The customer balances (accepted quotes not paid yet) as an Excel file, oldest first as
+    on the page (at most 10,000 rows; a last row says when rows were left out)."""
+    return _outstanding_xlsx(customers.outstanding(orders_visible_to(request.user)))
 
 
 @page(Perm.ORDER_VIEW)
@@ -392,6 +439,41 @@ def _can_claim(user: Any) -> bool:
     return has_perm(user, Perm.SETTLEMENT_MANAGE) or has_perm(user, Perm.SETTLEMENT_ANSWER)
 
 
+def _claims(request: AuthedRequest) -> tuple[Any, str]:
+    """The claims the list shows (the status filter), newest first, and the status asked for."""
+    status = request.GET.get("status", "")
+    rows = selectors.claims_visible_to(request.user).order_by("-created_at", "-id")
+    if status in ClaimStatus.values:
+        rows = rows.filter(status=status)
+    return rows, status
+
+
+def _claims_xlsx(claims: Any) -> HttpResponse:
+    return _export(
+        CLAIM_EXPORT_COLUMNS,
+        (
+            (
+                c.number,
+                c.station.name,
+                c.order.number,
+                c.get_status_display(),
+                _money(c.claimed),
+                _money(c.approved),
+                _local(c.submitted_at),
+            )
+            for c in claims[: EXPORT_LIMIT + 1]
+        ),
+        "claims",
+    )
+
+
+@page(Perm.SETTLEMENT_VIEW)
+def claim_export(request: AuthedRequest) -> HttpResponse:
+    """The warranty claims list as an Excel file: the same status filter and order as on the
+    page (at most 10,000 rows; a last row says when rows were left out)."""
+    return _claims_xlsx(_claims(request)[0])
+
+
 @page(Perm.SETTLEMENT_VIEW)
 def claim_list(request: AuthedRequest) -> HttpResponse:
     """Warranty claims to the manufacturer or supplier (三包索赔): draft one from a completed
@@ -410,35 +492,9 @@ def claim_list(request: AuthedRequest) -> HttpResponse:
             return redirect("claim-list")
         messages.success(request, _("Claim %(number)s drafted.") % {"number": claim.number})
         return redirect("claim-detail", pk=claim.pk)
-    status = request.GET.get("status", "")
-    rows = selectors.claims_visible_to(user).order_by("-created_at", "-id")
-    if status in ClaimStatus.values:
-        rows = rows.filter(status=status)
-    if request.GET.get("format") == "xlsx":
-        return _xlsx(
-            [
-                ("number", _("Claim no.")),
-                ("station", _("Station")),
-                ("order", _("Order")),
-                ("status", _("Status")),
-                ("claimed", _("Claimed (yuan)")),
-                ("approved", _("Approved (yuan)")),
-                ("submitted", _("Submitted on")),
-            ],
-            (
-                [
-                    c.number,
-                    c.station.name,
-                    c.order.number,
-                    str(c.get_status_display()),
-                    _money_text(c.claimed),
-                    _money_text(c.approved),
-                    _local(c.submitted_at),
-                ]
-                for c in rows.iterator()
-            ),
-            "claims",
-        )
+    rows, status = _claims(request)
+    if request.GET.get("format") == "xlsx":  # the export's former address
+        return _claims_xlsx(rows)
     return render(
         request,
         "web/billing/claims.html",
@@ -498,6 +554,41 @@ def claim_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
+def _refunds(request: AuthedRequest) -> tuple[Any, str]:
+    """The refunds the list shows (the status filter), newest first, and the status asked for."""
+    status = request.GET.get("status", "")
+    rows = selectors.refunds_visible_to(request.user).order_by("-requested_at", "-id")
+    if status in RefundStatus.values:
+        rows = rows.filter(status=status)
+    return rows, status
+
+
+def _refunds_xlsx(refunds: Any) -> HttpResponse:
+    return _export(
+        REFUND_EXPORT_COLUMNS,
+        (
+            (
+                _local(r.requested_at),
+                r.order.number,
+                r.customer.name,
+                r.receipt.number,
+                _money(r.amount),
+                r.reason,
+                r.get_status_display(),
+            )
+            for r in refunds[: EXPORT_LIMIT + 1]
+        ),
+        "refunds",
+    )
+
+
+@page(Perm.ORDER_VIEW)
+def refund_export(request: AuthedRequest) -> HttpResponse:
+    """The refunds list as an Excel file: the same status filter and order as on the page (at
+    most 10,000 rows; a last row says when rows were left out)."""
+    return _refunds_xlsx(_refunds(request)[0])
+
+
 @page(Perm.ORDER_VIEW)
 def refund_list(request: AuthedRequest) -> HttpResponse:
     """Customer refunds: ask for one against a receipt; finance approves or rejects."""
@@ -544,35 +635,9 @@ def refund_list(request: AuthedRequest) -> HttpResponse:
         except ValueError:
             messages.error(request, _("Please check the form."))
         return redirect("refund-list")
-    status = request.GET.get("status", "")
-    rows = selectors.refunds_visible_to(user).order_by("-requested_at", "-id")
-    if status in RefundStatus.values:
-        rows = rows.filter(status=status)
-    if request.GET.get("format") == "xlsx":
-        return _xlsx(
-            [
-                ("requested", _("Requested")),
-                ("order", _("Order")),
-                ("customer", _("Customer")),
-                ("receipt", _("Receipt no.")),
-                ("amount", _("Amount (yuan)")),
-                ("reason", _("Reason")),
-                ("status", _("Status")),
-            ],
-            (
-                [
-                    _local(r.requested_at),
-                    r.order.number,
-                    r.customer.name,
-                    r.receipt.number,
-                    _money_text(r.amount),
-                    r.reason,
-                    str(r.get_status_display()),
-                ]
-                for r in rows.iterator()
-            ),
-            "refunds",
-        )
+    rows, status = _refunds(request)
+    if request.GET.get("format") == "xlsx":  # the export's former address
+        return _refunds_xlsx(rows)
     return render(
         request,
         "web/billing/refunds.html",
@@ -583,6 +648,44 @@ def refund_list(request: AuthedRequest) -> HttpResponse:
             "can_decide": has_perm(user, Perm.SETTLEMENT_MANAGE),
         },
     )
+
+
+def _invoices(request: AuthedRequest) -> tuple[Any, str]:
+    """The invoices the list shows (the search by number, title or order), newest first, and
+    the search."""
+    rows = selectors.invoices_visible_to(request.user).order_by("-issued_on", "-id")
+    q = request.GET.get("q", "").strip()
+    if q:
+        rows = rows.filter(
+            Q(number__icontains=q) | Q(title__icontains=q) | Q(order__number__icontains=q)
+        )
+    return rows, q
+
+
+def _invoices_xlsx(invoices: Any) -> HttpResponse:
+    return _export(
+        INVOICE_EXPORT_COLUMNS,
+        (
+            (
+                i.number,
+                i.issued_on.isoformat(),
+                i.title,
+                i.tax_number,
+                _money(i.amount),
+                i.order.number,
+                i.customer.name,
+            )
+            for i in invoices[: EXPORT_LIMIT + 1]
+        ),
+        "invoices",
+    )
+
+
+@page(Perm.SETTLEMENT_VIEW)
+def invoice_export(request: AuthedRequest) -> HttpResponse:
+    """The invoices list as an Excel file: the same search and order as on the page (at most
+    10,000 rows; a last row says when rows were left out)."""
+    return _invoices_xlsx(_invoices(request)[0])
 
 
 @page(Perm.SETTLEMENT_VIEW)
@@ -612,37 +715,9 @@ def invoice_list(request: AuthedRequest) -> HttpResponse:
         except ValueError:
             messages.error(request, _("Please check the form."))
         return redirect("invoice-list")
-    rows = selectors.invoices_visible_to(user).order_by("-issued_on", "-id")
-    q = request.GET.get("q", "").strip()
-    if q:
-        rows = rows.filter(
-            Q(number__icontains=q) | Q(title__icontains=q) | Q(order__number__icontains=q)
-        )
-    if request.GET.get("format") == "xlsx":
-        return _xlsx(
-            [
-                ("number", _("Invoice no.")),
-                ("issued_on", _("Issued on")),
-                ("title", _("Invoice title")),
-                ("tax_number", _("Tax number")),
-                ("amount", _("Amount (yuan)")),
-                ("order", _("Order")),
-                ("customer", _("Customer")),
-            ],
-            (
-                [
-                    i.number,
-                    i.issued_on.isoformat(),
-                    i.title,
-                    i.tax_number,
-                    _money_text(i.amount),
-                    i.order.number,
-                    i.customer.name,
-                ]
-                for i in rows.iterator()
-            ),
-            "invoices",
-        )
+    rows, q = _invoices(request)
+    if request.GET.get("format") == "xlsx":  # the export's former address
+        return _invoices_xlsx(rows)
     return render(
         request,
         "web/billing/invoices.html",

@@ -43,7 +43,7 @@ from aftersales.customers.selectors import (
 from aftersales.orders.selectors import orders_of_unit
 from aftersales.web.listing import list_links, sorted_page
 from aftersales.web.privacy import privacy_context
-from aftersales.web.shortcuts import apply_errors, export_rows, page, xlsx_response
+from aftersales.web.shortcuts import EXPORT_LIMIT, apply_errors, export_rows, page, xlsx_response
 
 
 class CustomerForm(forms.Form):
@@ -103,8 +103,6 @@ CUSTOMER_EXPORT_COLUMNS = [
     Column("region", _("Region")),
     Column("station", _("Servicing station")),
 ]
-# Rows in one export (the orders list's limit).
-EXPORT_LIMIT = 10_000
 
 
 def _capped_at(request: AuthedRequest, qs: Any) -> int | None:

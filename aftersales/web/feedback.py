@@ -8,7 +8,8 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, pgettext_lazy
+from django.utils import timezone
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -16,6 +17,7 @@ from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.permissions import Perm, company_of, has_perm
 from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
+from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.phones import normalize_phone
 from aftersales.core.selectors import get_visible
 from aftersales.customers.selectors import customers_visible_to
@@ -40,7 +42,15 @@ from aftersales.notifications.actions import message_template_save, notification
 from aftersales.notifications.selectors import notification_settings, template_rows
 from aftersales.orders.choices import ServiceType
 from aftersales.orders.selectors import orders_visible_to
-from aftersales.web.shortcuts import error_page, flash_error, page, posted_version
+from aftersales.web.shortcuts import (
+    EXPORT_LIMIT,
+    error_page,
+    export_rows,
+    flash_error,
+    page,
+    posted_version,
+    xlsx_response,
+)
 
 ACTION_LABELS = COMPLAINT_MACHINE.labels
 
@@ -57,6 +67,42 @@ def _script(company_id: int) -> list[dict[str, Any]]:
     return script(company_id, get_language() or "zh-hans")
 
 
+FOLLOW_UP_EXPORT_COLUMNS = [
+    Column("order", _("Order no.")),
+    Column("customer", _("Customer")),
+    Column("phone", _("Phone")),
+    Column("service_type", _("Service type")),
+    Column("technician", _("Technician")),
+    Column("station", _("Station")),
+    Column("due", _("Due")),
+    Column("calls", _("Number of calls")),
+]
+COMPLAINT_EXPORT_COLUMNS = [
+    Column("number", _("Complaint no.")),
+    Column("customer", _("Customer")),
+    Column("phone", _("Phone")),
+    Column("order", _("Order")),
+    Column("station", _("Station")),
+    Column("source", _("Source")),
+    Column("category", _("Category")),
+    Column("severity", _("Severity")),
+    Column("status", _("Status")),
+    Column("escalation_level", _("Escalation level")),
+    Column("repeat", _("Repeat complaint")),
+    Column("received", _("Received at")),
+    Column("due", _("Answer by")),
+    Column("closed", _("Closed at")),
+]
+
+
+def _local(value: dt.datetime | None) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _person(user: Any) -> str:
+    return (user.get_full_name() or user.username) if user else ""
+
+
 @page(Perm.ORDER_FOLLOW_UP)
 def queue(request: AuthedRequest) -> HttpResponse:
     user = request.user
@@ -66,6 +112,31 @@ def queue(request: AuthedRequest) -> HttpResponse:
         "web/feedback/queue.html",
         {"rows": rows, "now": clock.now(), "outcomes": AttemptOutcome.choices},
     )
+
+
+@page(Perm.ORDER_FOLLOW_UP)
+def follow_up_export(request: AuthedRequest) -> HttpResponse:
+    """The follow-up queue as an Excel file, most urgent first as on the page (at most 10,000
+    rows; a last row says when rows were left out; phones masked as on the order list)."""
+    rows = (
+        (
+            t.order.number,
+            t.order.customer.name,
+            t.order.customer.masked_phone,
+            t.order.get_service_type_display(),
+            _person(t.order.technician),
+            t.order.station.name if t.order.station else "",
+            _local(t.due_at),
+            t.attempts,
+        )
+        for t in follow_up_queue(request.user)[: EXPORT_LIMIT + 1]
+    )
+    content = write_xlsx(
+        FOLLOW_UP_EXPORT_COLUMNS,
+        export_rows(rows, limit=EXPORT_LIMIT),
+        sheet_title="follow-ups",
+    )
+    return xlsx_response(content, f"follow-ups-{clock.today():%Y%m%d}.xlsx")
 
 
 @page(Perm.ORDER_FOLLOW_UP)
@@ -145,25 +216,63 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
 # --- complaints ------------------------------------------------------------------------------
 
 
-@page(Perm.COMPLAINT_HANDLE)
-def complaint_list(request: AuthedRequest) -> HttpResponse:
-    user = request.user
+def _complaints(request: AuthedRequest) -> tuple[Any, str]:
+    """The complaints the list shows (the status filter, open by default), soonest due first,
+    and the status asked for."""
     status = request.GET.get("status", "open")
-    qs = complaints_visible_to(user).select_related("customer", "order", "station")
+    qs = complaints_visible_to(request.user).select_related("customer", "order", "station")
     if status == "open":
         qs = qs.filter(status__in=rules.OPEN_COMPLAINT)
     elif status in ComplaintStatus.values:
         qs = qs.filter(status=status)
+    return qs.order_by("due_at", "id"), status
+
+
+@page(Perm.COMPLAINT_HANDLE)
+def complaint_list(request: AuthedRequest) -> HttpResponse:
+    qs, status = _complaints(request)
     return render(
         request,
         "web/feedback/complaints.html",
         {
-            "rows": qs.order_by("due_at", "id")[:200],
+            "rows": qs[:200],
             "status": status,
             "statuses": ComplaintStatus.choices,
             "now": clock.now(),
         },
     )
+
+
+@page(Perm.COMPLAINT_HANDLE)
+def complaint_export(request: AuthedRequest) -> HttpResponse:
+    """The complaints list as an Excel file: the same status filter and order as on the page
+    (at most 10,000 rows; a last row says when rows were left out; phones masked)."""
+    qs, _status = _complaints(request)
+    rows = (
+        (
+            c.number,
+            c.customer.name,
+            c.customer.masked_phone,
+            c.order.number if c.order else "",
+            c.station.name if c.station else "",
+            c.get_source_display(),
+            c.get_category_display(),
+            c.get_severity_display(),
+            c.get_status_display(),
+            c.escalation_level,
+            gettext("Yes") if c.is_repeat else gettext("No"),
+            _local(c.created_at),
+            _local(c.due_at),
+            _local(c.closed_at),
+        )
+        for c in qs[: EXPORT_LIMIT + 1]
+    )
+    content = write_xlsx(
+        COMPLAINT_EXPORT_COLUMNS,
+        export_rows(rows, limit=EXPORT_LIMIT),
+        sheet_title="complaints",
+    )
+    return xlsx_response(content, f"complaints-{clock.today():%Y%m%d}.xlsx")
 
 
 @page(Perm.COMPLAINT_HANDLE)

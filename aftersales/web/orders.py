@@ -68,6 +68,7 @@ from aftersales.warranty.explain import DECISIONS as WARRANTY_DECISIONS
 from aftersales.warranty.explain import explain as explain_warranty
 from aftersales.web.listing import sorted_page
 from aftersales.web.shortcuts import (
+    EXPORT_LIMIT,
     apply_errors,
     export_rows,
     flash_error,
@@ -407,7 +408,6 @@ ORDER_EXPORT_COLUMNS = [
     Column("resolve_due", _("Resolve by")),
     Column("completed", _("Completed at")),
 ]
-EXPORT_LIMIT = 10_000
 
 
 def _local(value: dt.datetime | None) -> str:

@@ -114,6 +114,10 @@ def day_param(value: str | None) -> dt.date:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+# Rows in one export of a list (a last row says when more were left out).
+EXPORT_LIMIT = 10_000
+
+
 def export_rows(
     rows: Iterable[Sequence[Any]], *, limit: int, capped_at: int | None = None
 ) -> Iterator[Sequence[Any]]:

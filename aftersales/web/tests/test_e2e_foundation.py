@@ -1,6 +1,8 @@
 """End to end in Chromium: an agent logs in, finds a unit by serial, opens its history and
 switches the language."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -49,3 +51,29 @@ def test_pages_fit_a_phone_screen(phone_page, data, agent):
         page.goto(path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, (path, width)
+
+
+def test_generic_form_is_styled_on_a_phone(phone_page, data, agent):
+    """web/form.html (here: a unit's edit page) at 360 px: Bootstrap inputs across the width,
+    each label above its input, an error marks its input and shows under it."""
+    page = phone_page
+    page.goto("/login/")
+    page.fill("#id_username", agent.username)
+    page.fill("#id_password", "pw-for-tests-1")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+    page.goto(f"/units/{data['u1'].pk}/edit/")
+    serial = page.locator("#id_serial")
+    expect(serial).to_have_class(re.compile(r"\bform-control\b"))
+    expect(page.locator("#id_product_model")).to_have_class(re.compile(r"\bform-select\b"))
+    box = serial.bounding_box()
+    assert box and box["width"] > 250, box
+    label = page.locator("label[for=id_serial]").bounding_box()
+    assert label and label["y"] + label["height"] <= box["y"], (label, box)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    page.fill("#id_purchase_price", "-5")
+    page.click("main form button[type=submit].btn-primary")
+    price = page.locator("#id_purchase_price")
+    expect(price).to_have_class(re.compile(r"\bis-invalid\b"))
+    expect(page.locator("#id_purchase_price ~ .invalid-feedback")).to_be_visible()

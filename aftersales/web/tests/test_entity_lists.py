@@ -3,24 +3,16 @@ next with a total, the filters kept from page to page, and the list taken to Exc
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from openpyxl import load_workbook
 
+from aftersales.accounts.choices import Role
+from aftersales.accounts.models import User
 from aftersales.catalog.models import Part
 from aftersales.core.models import AuditEntry
 from aftersales.customers import actions as customer_actions
+from aftersales.web.tests.sheets import xlsx_rows
 
 pytestmark = pytest.mark.django_db
-
-
-def _sheet(response):
-    assert response.status_code == 200, response.content[:300]
-    assert response["Content-Type"].startswith(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml"
-    )
-    return list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
 
 
 @pytest.fixture
@@ -62,7 +54,7 @@ def test_units_page_forward_and_back_with_a_total_keeping_the_search(login, peop
 
 def test_units_export_has_the_filters_sort_and_labels(login, people, data, many_units):
     response = login(people["agent"]).get("/units/export.xlsx", {"q": "ZZ", "sort": "-serial"})
-    rows = _sheet(response)
+    rows = xlsx_rows(response)
     assert rows[0][:3] == ("序列号", "产品型号", "用户")
     assert [r[0] for r in rows[1:4]] == ["ZZ0099", "ZZ0098", "ZZ0097"]
     assert len(rows) == 28
@@ -85,7 +77,7 @@ def test_customers_sort_page_and_export(login, people, data):
     assert "共 28 条" in page
     second = client.get("/customers/", {"sort": "name", "page": "2"}).content.decode()
     assert 'data-testid="previous-page"' in second
-    rows = _sheet(client.get("/customers/export.xlsx", {"q": "客户", "sort": "-name"}))
+    rows = xlsx_rows(client.get("/customers/export.xlsx", {"q": "客户", "sort": "-name"}))
     assert rows[0][:2] == ("名称", "电话")
     assert [r[0] for r in rows[1:3]] == ["客户25", "客户24"]
     assert len(rows) == 27
@@ -103,7 +95,7 @@ def test_audit_sorts_pages_keeps_filters_and_exports(login, people, data):
     next_link = first[first.index('data-testid="next-page" href="') :].split('"')[3]
     assert f"actor={admin.pk}" in next_link and "page=2" in next_link
     assert "sort=-actor" not in first and "sort=actor" in first
-    rows = _sheet(client.get("/audit/export.xlsx", {"actor": admin.pk, "sort": "at"}))
+    rows = xlsx_rows(client.get("/audit/export.xlsx", {"actor": admin.pk, "sort": "at"}))
     assert rows[0][:3] == ("时间", "用户", "操作")
     assert len(rows) == 56
     assert rows[1][3].endswith(" 0")  # oldest first as asked
@@ -128,3 +120,36 @@ def test_the_generic_form_shows_help_texts(login, people, data):
     html = login(people["agent"]).get(f"/units/{data['u1'].pk}/edit/").content.decode()
     assert "汽车：退车时的使用补偿按此价格计算。" in html
     assert 'aria-describedby="id_purchase_price_helptext"' in html
+
+
+def test_the_parts_export_has_the_search_money_and_labels(login, people, data, make_user):
+    company = data["company"]
+    Part.objects.create(company=company, code="YSJ-1", name="压缩机", price="300", category=None)
+    Part.objects.create(
+        company=company,
+        code="YSJ-2",
+        name="变频压缩机",
+        price="1280.5",
+        category=data["category"],
+        is_serialised=True,
+    )
+    Part.objects.create(company=company, code="FL-1", name="滤网", price="12")
+    Part.objects.create(company=data["other"], code="YSJ-9", name="别家压缩机", price="1")
+    client = login(people["agent"])
+    page = client.get("/catalog/parts/", {"q": "压缩机"}).content.decode()
+    assert 'data-testid="part-export"' in page
+    assert "/catalog/parts/export.xlsx?q=%E5%8E%8B%E7%BC%A9%E6%9C%BA" in page
+    response = client.get("/catalog/parts/export.xlsx", {"q": "压缩机"})
+    assert response["Content-Disposition"].startswith('attachment; filename="parts-')
+    rows = xlsx_rows(response)
+    assert rows[0] == ("配件编号", "名称", "产品类别", "价格（元）", "单位", "按序列号管理", "启用")
+    assert rows[1:] == [  # newest first, as on the page; no other company's part
+        ("YSJ-2", "变频压缩机", "空调", "1280.50", "个", "是", "是"),
+        ("YSJ-1", "压缩机", None, "300.00", "个", "否", "是"),
+    ]
+
+
+def test_the_parts_export_is_refused_without_the_lists_permission(client, org_tree):
+    loose = User.objects.create_user(username="loose", password="pw-for-tests-1", role=Role.ADMIN)
+    client.force_login(loose)  # staff of no company: no permission at all
+    assert client.get("/catalog/parts/export.xlsx").status_code == 403

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from aftersales.customers import actions as customer_actions
 from aftersales.feedback import actions
 from aftersales.feedback.models import Complaint, FollowUp, SurveyInvite
 from aftersales.fieldwork.tests.fixtures import finish_simply
 from aftersales.orders.models import ServiceOrder
+from aftersales.web.tests.sheets import xlsx_rows
 
 pytestmark = pytest.mark.django_db
 GOOD = {
@@ -193,3 +195,82 @@ def test_settings_change_the_script_deadlines_quiet_hours_and_wording(login, peo
     )
     assert not MessageTemplate.objects.exists()
     assert login(people["agent"]).get("/follow-ups/settings/").status_code == 403
+
+
+# --- Excel exports of the complaints list and the follow-up queue ----------------------------
+
+
+@pytest.fixture
+def other_customer(make_user, org_tree):
+    """A customer of another company."""
+    return customer_actions.customer_create(
+        actor=make_user("agent", company=org_tree["other"]),
+        name="别家客户",
+        phone="13700001111",
+        address_line="广州市天河区",
+    )
+
+
+def _complaint(customer, **kw):
+    fields = {"source": "hotline", "category": "delay", "severity": "high"}
+    fields.update(kw)
+    return actions.complaint_create(
+        actor=None, customer=customer.pk, description="一直没人上门", **fields
+    )
+
+
+def test_the_complaints_export_has_the_lists_filter_and_labels(login, people, data, other_customer):
+    received = _complaint(data["c1"])
+    investigated = _complaint(data["c1"], category="other", severity="low")
+    foreign = _complaint(other_customer)
+    client = login(people["agent"])
+    client.post(f"/complaints/{investigated.pk}/act/investigate/", {"text": ""})
+    page = client.get("/complaints/", {"status": "received"}).content.decode()
+    assert 'data-testid="complaint-export"' in page
+    assert "/complaints/export.xlsx?status=received" in page
+    response = client.get("/complaints/export.xlsx", {"status": "received"})
+    assert response["Content-Disposition"].startswith('attachment; filename="complaints-')
+    rows = xlsx_rows(response)
+    assert rows[0][:3] == ("投诉编号", "客户", "电话")
+    assert [r[0] for r in rows[1:]] == [received.number]
+    assert rows[1][1:3] == ("张三", "138****5678")  # masked as on the other lists
+    assert rows[1][5:9] == ("热线", "延误", "高", "已受理")  # labels, not codes
+    every = xlsx_rows(client.get("/complaints/export.xlsx", {"status": "all"}))[1:]
+    assert sorted(r[0] for r in every) == sorted([received.number, investigated.number])
+    assert foreign.customer.name not in [r[1] for r in every]  # another company's complaint
+
+
+def test_the_complaints_export_speaks_the_users_language(login, people, data):
+    _complaint(data["c1"])
+    client = login(people["agent"])
+    client.cookies["aftersales_language"] = "en"
+    rows = xlsx_rows(client.get("/complaints/export.xlsx"))
+    assert rows[0][:3] == ("Complaint no.", "Customer", "Phone")
+    assert rows[1][7:9] == ("High", "Received")
+
+
+def test_the_complaints_export_refuses_who_may_not_handle_complaints(login, people, client):
+    assert login(people["tech"]).get("/complaints/export.xlsx").status_code == 403
+    assert client.get("/complaints/export.xlsx").status_code == 302  # to the login page
+
+
+def test_the_follow_up_export_has_the_queue(login, people, completed):
+    client = login(people["agent"])
+    assert 'data-testid="follow-up-export"' in client.get("/follow-ups/").content.decode()
+    response = client.get("/follow-ups/export.xlsx")
+    assert response["Content-Disposition"].startswith('attachment; filename="follow-ups-')
+    rows = xlsx_rows(response)
+    assert rows[0][:4] == ("工单号", "客户", "电话", "服务类型")
+    assert [r[0] for r in rows[1:]] == [completed.number]
+    assert rows[1][2] == "138****5678" and rows[1][3] == completed.get_service_type_display()
+    assert rows[1][7] == 0  # no call yet
+
+
+def test_the_follow_up_export_keeps_to_the_users_scope(login, people, completed, make_user, data):
+    assert login(people["tech"]).get("/follow-ups/export.xlsx").status_code == 403
+    north_agent = make_user("agent", region=data["north"])
+    rows = xlsx_rows(login(north_agent).get("/follow-ups/export.xlsx"))
+    assert rows[1:] == []
+    other_agent = make_user("agent", company=data["other"])
+    rows = xlsx_rows(login(other_agent).get("/follow-ups/export.xlsx"))
+    assert rows[1:] == []  # another company's follow-ups are not in it

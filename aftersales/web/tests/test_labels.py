@@ -218,3 +218,19 @@ def test_a_frozen_kpi_reads_as_the_kpis_name_in_the_audit():
         assert value_label("kpi.kpisnapshot", "kpi", "no_such_kpi") == "no_such_kpi"
     with translation.override("zh-hans"):
         assert value_label("kpi.kpisnapshot", "kpi", "first_time_fix") == "一次修复率"
+
+
+def test_english_labels_headings_and_placeholders_start_with_a_capital():
+    """A label, a heading, a column or a placeholder given as a lower-case message is shown
+    through `capfirst` (the message may be lower case: it is used inside sentences too)."""
+    root = Path(__file__).resolve().parents[2]
+    pattern = re.compile(
+        r"""(?:<label[^>]*>|<dt[^>]*>|<th[^>]*>|<h[1-6][^>]*>|placeholder=["'])"""
+        r"""\{% trans ["'][a-z]"""
+    )
+    found = [
+        f"{path.relative_to(root)}: {m.group(0)}"
+        for path in sorted(root.glob("**/templates/**/*.html"))
+        for m in pattern.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []

@@ -4,13 +4,17 @@ checklist on the visit page and in the report, the plan and contract on the orde
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
+from aftersales.accounts.choices import Role
+from aftersales.accounts.models import User
 from aftersales.fieldwork import actions as field
 from aftersales.maintenance import actions
 from aftersales.maintenance.models import ChecklistEntry, MaintenanceVisit, ServiceContract
+from aftersales.web.tests.sheets import xlsx_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -211,3 +215,65 @@ def test_the_installation_order_page_registers_the_installed_unit(data, people, 
     # With the unit named, the form asks only to confirm (no model to choose).
     again = client.get(f"/orders/{order.pk}/").content.decode()
     assert 'name="product_model"' not in again and "KF2612000888" in again
+
+
+# --- Excel exports of the plans and contracts lists ------------------------------------------
+
+
+@pytest.fixture
+def no_company():
+    """Staff of no company: no permission at all."""
+    return User.objects.create_user(username="loose", password="pw-for-tests-1", role=Role.ADMIN)
+
+
+def test_the_plans_export_has_the_plans_with_labels(plan, data, people, login, make_user):
+    actions.plan_create(actor=people["service_manager"], name="空调年检", category=data["category"])
+    client = login(people["agent"])
+    page = client.get("/maintenance/plans/").content.decode()
+    assert 'data-testid="maint-plan-export"' in page
+    response = client.get("/maintenance/plans/export.xlsx")
+    assert response["Content-Disposition"].startswith('attachment; filename="maintenance-plans-')
+    rows = xlsx_rows(response)
+    assert rows[0][:5] == ("名称", "产品型号", "产品类别", "表计", "状态")
+    by_name = {r[0]: r for r in rows[1:]}
+    assert set(by_name) == {"WP12 保养", "空调年检"}
+    assert by_name["WP12 保养"][1:4] == ("挂式空调 KFR-35GW", None, "运行小时")
+    assert by_name["空调年检"][1:3] == (None, "空调")
+    assert by_name["空调年检"][4] == "草稿"  # the label, not "draft"
+    other = make_user(Role.SERVICE_MANAGER, company=data["other"])
+    assert xlsx_rows(login(other).get("/maintenance/plans/export.xlsx"))[1:] == []
+
+
+def test_the_plans_export_is_refused_without_the_lists_permission(no_company, login, client):
+    assert login(no_company).get("/maintenance/plans/export.xlsx").status_code == 403
+    assert client.get("/maintenance/plans/export.xlsx").status_code == 302  # to sign in
+
+
+def test_the_contracts_export_has_the_contracts_with_labels_and_money(
+    data, people, login, make_user, no_company
+):
+    today = timezone.localdate()
+    actions.contract_create(
+        actor=people["agent"],
+        customer=data["c1"].pk,
+        units=[data["u1"].pk],
+        number="HT-100",
+        starts_on=today.isoformat(),
+        ends_on=(today + dt.timedelta(days=365)).isoformat(),
+        price="1200.5",
+    )
+    client = login(people["agent"])
+    page = client.get("/maintenance/contracts/").content.decode()
+    assert 'data-testid="maint-contract-export"' in page
+    response = client.get("/maintenance/contracts/export.xlsx")
+    assert response["Content-Disposition"].startswith('attachment; filename="contracts-')
+    rows = xlsx_rows(response)
+    assert rows[0] == ("合同编号", "客户", "状态", "从", "至", "设备", "价格")
+    assert len(rows) == 2
+    number, customer, status, _from, _until, units, price = rows[1]
+    assert (number, customer, units, price) == ("HT-100", "张三", 1, "1200.50")
+    assert status == str(ServiceContract.objects.get().get_status_display())
+    assert Decimal(price) == Decimal("1200.50")
+    other = make_user(Role.SERVICE_MANAGER, company=data["other"])
+    assert xlsx_rows(login(other).get("/maintenance/contracts/export.xlsx"))[1:] == []
+    assert login(no_company).get("/maintenance/contracts/export.xlsx").status_code == 403
