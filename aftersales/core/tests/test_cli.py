@@ -60,7 +60,8 @@ def test_demo_orders_are_walked_through_the_actions(settings, tmp_path):
 
     settings.DATA_DIR = tmp_path
     call_command("demo", customers=30, orders=40, open_orders=0, seed=5)
-    assert ServiceOrder.objects.count() == 40
+    # 40 taken; a follow-up that found the fault not fixed reopens its order as a new one
+    assert ServiceOrder.objects.filter(reopened_from__isnull=True).count() == 40
     statuses = set(ServiceOrder.objects.values_list("status", flat=True))
     assert "closed" in statuses and len(statuses) >= 3
     for order in ServiceOrder.objects.all():
@@ -129,6 +130,11 @@ def test_demo_gives_the_demo_technician_visits_and_finished_orders_a_record(sett
     assert {v.day for v in day} <= {today, today + dt.timedelta(days=1)}
     for order in ServiceOrder.objects.filter(completed_at__isnull=False):
         record = ServiceRecord.objects.get(order=order)
-        assert record.result == "fixed" and record.signatures.count() == 2
+        assert record.result == "fixed"
+        signed = set(record.signatures.values_list("purpose", flat=True))
+        # the condition and the completion; a repair out of 三包 also the quote's acceptance
+        assert signed in ({"condition", "completion"}, {"condition", "quote", "completion"})
+        if "quote" in signed:
+            assert order.receipts.count() == 1
         assert record.finished_at == order.completed_at
     assert FeeItem.objects.count() == 5

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -130,6 +131,16 @@ def _where(values: set[str]) -> list[str]:
     return found
 
 
+def _unique_fields(model: Any) -> set[str]:
+    """The fields a unique constraint (or `unique=True`) holds."""
+    names = {f.name for f in model._meta.concrete_fields if f.unique}
+    for c in model._meta.constraints:
+        names |= set(getattr(c, "fields", ()) or ())
+    for group in model._meta.unique_together:
+        names |= set(group)
+    return names
+
+
 def _mention_everywhere(customer: Customer) -> str:
     """Staff free text quoting the person in every text column of every record about the
     customer (a note, a diagnosis, a remark, an event's reason and details, an audit reason):
@@ -145,13 +156,16 @@ def _mention_everywhere(customer: Customer) -> str:
         model = apps.get_model(label)
         fields = redact._text_fields(model)
         rows = list(model._default_manager.filter(**{lookup: customer.pk}).order_by("pk")[:3])
+        unique = _unique_fields(model)
         for row in rows:
             for f in fields:
                 if isinstance(f, models.JSONField):
                     value: object = {"note": full, "list": [short]}
                 else:
                     size = getattr(f, "max_length", None) or 10_000
-                    value = full if len(full) <= size else short if len(short) <= size else None
+                    # a field that must be unique (a receipt's number) gets the row's own tail
+                    tail = f"#{written}" if f.name in unique else ""
+                    value = next((v + tail for v in (full, short) if len(v + tail) <= size), None)
                 if value is not None:
                     setattr(row, f.attname, value)
             if issubclass(model, AppendOnlyModel):
