@@ -178,7 +178,13 @@ def run_import(
 def export_cell(sheet: Any, value: Any) -> Any:
     """A value as an export cell: text without the control characters XML cannot hold (a
     name saved before they were refused still exports), and text starting with "=" kept as
-    text, never run as a formula."""
+    text, never run as a formula; an amount (`Decimal`) a number cell shown with its places
+    ("398.00"), so that a spreadsheet sums it."""
+    if isinstance(value, Decimal):
+        cell = WriteOnlyCell(sheet, value)
+        places = -int(value.as_tuple().exponent) if value.is_finite() else 0
+        cell.number_format = "0." + "0" * places if places > 0 else "0"
+        return cell
     if not isinstance(value, str):
         return value
     cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("", value))
@@ -194,7 +200,7 @@ def write_xlsx(
     sheet = book.create_sheet(title=sheet_title[:31])
     sheet.append([export_cell(sheet, str(c.label)) for c in columns])
     for row in rows:
-        sheet.append([export_cell(sheet, str(v) if isinstance(v, Decimal) else v) for v in row])
+        sheet.append([export_cell(sheet, v) for v in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -4,12 +4,10 @@ through the client, its xlsx export, scope, and labels in both languages."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal as D
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook
 
 from aftersales.billing.models import (
     BillingSettings,
@@ -20,14 +18,9 @@ from aftersales.billing.models import (
 )
 from aftersales.billing.tests.test_claims import warranty_order  # noqa: F401 (fixture)
 from aftersales.billing.tests.test_customers import quoted  # noqa: F401 (fixture)
+from aftersales.web.tests.sheets import xlsx_rows
 
 pytestmark = pytest.mark.django_db
-
-
-def _sheet(response: Any) -> list[tuple[Any, ...]]:
-    assert response.status_code == 200
-    book = load_workbook(io.BytesIO(response.content))
-    return list(book.active.iter_rows(values_only=True))
 
 
 def test_a_claim_through_the_pages(
@@ -69,9 +62,9 @@ def test_a_claim_through_the_pages(
     assert claim.status == "decided" and claim.approved == D("90.00")
     page = mgr.get(f"/settlement/claims/{claim.pk}/").content.decode()
     assert "里程按导航" in page and ">part_not_returned<" not in page
-    rows = _sheet(mgr.get("/settlement/claims/?format=xlsx"))
+    rows = xlsx_rows(mgr.get("/settlement/claims/?format=xlsx"))
     assert rows[1][0] == claim.number and rows[1][4:6] == ("398.00", "90.00")
-    assert len(_sheet(mgr.get("/settlement/claims/?status=open&format=xlsx"))) == 1
+    assert len(xlsx_rows(mgr.get("/settlement/claims/?status=open&format=xlsx"))) == 1
     # A station's people see their own station's claims only.
     other = login(make_user("station_manager", station=data["s2"]))
     assert claim.number not in other.get("/settlement/claims/").content.decode()
@@ -104,7 +97,7 @@ def test_a_refund_requested_and_approved_through_the_pages(
     finance.post("/billing/refunds/", {"step": "approve", "refund": refund.pk})
     refund.refresh_from_db()
     assert refund.status == "approved"
-    rows = _sheet(finance.get("/billing/refunds/?format=xlsx"))
+    rows = xlsx_rows(finance.get("/billing/refunds/?format=xlsx"))
     assert rows[1][1:5] == (quoted.number, quoted.customer.name, receipt.number, "20.00")
     # Too much: refused with a message, nothing written.
     r = agent.post(
@@ -136,7 +129,7 @@ def test_invoices_recorded_searched_and_exported(
     assert InvoiceRecord.objects.count() == 1  # the number is recorded once
     assert "04410001" in finance.get("/billing/invoices/?q=某某").content.decode()
     assert "04410001" not in finance.get("/billing/invoices/?q=无此").content.decode()
-    rows = _sheet(finance.get("/billing/invoices/?format=xlsx"))
+    rows = xlsx_rows(finance.get("/billing/invoices/?format=xlsx"))
     assert rows[1][:5] == (
         "04410001",
         "2026-11-12",
@@ -160,7 +153,7 @@ def test_station_grades_and_payout_set_on_the_page(
     )
     terms = StationTerms.objects.get(station=station)
     assert (terms.grade, terms.payout_mode) == ("A", "credit")
-    rows = _sheet(finance.get("/settlement/grades/?format=xlsx"))
+    rows = xlsx_rows(finance.get("/settlement/grades/?format=xlsx"))
     mine = [r for r in rows if r[0] == station.code][0]
     assert (mine[3], mine[5]) == ("A", "0.00")
     sm = login(people["station_manager"])

@@ -168,7 +168,9 @@ def test_parts_round_trip_through_export_and_import(data, make_user, api):
     sheet = load_workbook(io.BytesIO(exported.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][:2] == ("AC-CAP-01", "启动电容")
-    assert rows[2][4] == "260.50"
+    # an amount is a number cell (a spreadsheet sums it) shown with its two places
+    price = sheet.cell(row=3, column=5)
+    assert (price.value, price.number_format) == (260.5, "0.00")
 
 
 def test_bad_prices_are_reported(data, make_user, api):
