@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -41,9 +40,17 @@ from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.selectors import get_visible
 from aftersales.customers.selectors import customers_visible_to
 from aftersales.fieldwork.models import Receipt
+from aftersales.fieldwork.rules import money
 from aftersales.orders.choices import ServiceType
 from aftersales.orders.selectors import orders_visible_to
-from aftersales.web.shortcuts import EXPORT_LIMIT, export_rows, flash_error, page, xlsx_response
+from aftersales.web.shortcuts import (
+    EXPORT_LIMIT,
+    export_rows,
+    flash_error,
+    local_time,
+    page,
+    xlsx_response,
+)
 
 EVENT_LABELS = {
     "generate": _("Generated"),
@@ -330,7 +337,6 @@ def station_account(request: AuthedRequest, station_id: int) -> HttpResponse:
     )
 
 
-CENT = Decimal("0.01")
 OUTSTANDING_EXPORT_COLUMNS = [
     Column("order", _("Order")),
     Column("customer", _("Customer")),
@@ -367,7 +373,7 @@ INVOICE_EXPORT_COLUMNS = [
 
 
 def _money(value: Decimal | None) -> Decimal | None:
-    return value.quantize(CENT) if value is not None else None
+    return money(value) if value is not None else None
 
 
 def _export(columns: list[Column], rows: Any, name: str) -> HttpResponse:
@@ -381,7 +387,7 @@ def _outstanding_xlsx(rows: list[dict[str, Any]]) -> HttpResponse:
     return _export(
         OUTSTANDING_EXPORT_COLUMNS,
         (
-            (r["order"].number, r["customer"].name, _money(r["amount"]), _local(r["since"]))
+            (r["order"].number, r["customer"].name, _money(r["amount"]), local_time(r["since"]))
             for r in rows[: EXPORT_LIMIT + 1]
         ),
         "outstanding",
@@ -426,10 +432,6 @@ def _money_text(value: Any) -> str:
     return f"{value:.2f}" if value is not None else ""
 
 
-def _local(moment: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return timezone.localtime(moment).strftime(fmt) if moment else ""
-
-
 def _xlsx(columns: list[tuple[str, Any]], rows: Any, name: str) -> HttpResponse:
     content = write_xlsx([Column(k, label) for k, label in columns], rows, sheet_title=name)
     return xlsx_response(content, f"{name}.xlsx")
@@ -459,7 +461,7 @@ def _claims_xlsx(claims: Any) -> HttpResponse:
                 c.get_status_display(),
                 _money(c.claimed),
                 _money(c.approved),
-                _local(c.submitted_at),
+                local_time(c.submitted_at),
             )
             for c in claims[: EXPORT_LIMIT + 1]
         ),
@@ -568,7 +570,7 @@ def _refunds_xlsx(refunds: Any) -> HttpResponse:
         REFUND_EXPORT_COLUMNS,
         (
             (
-                _local(r.requested_at),
+                local_time(r.requested_at),
                 r.order.number,
                 r.customer.name,
                 r.receipt.number,

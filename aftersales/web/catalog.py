@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -19,6 +18,7 @@ from aftersales.core import clock
 from aftersales.core.errors import ApplicationError
 from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.selectors import get_visible, keyset_page
+from aftersales.fieldwork.rules import money
 from aftersales.web.shortcuts import EXPORT_LIMIT, apply_errors, export_rows, page, xlsx_response
 
 
@@ -43,7 +43,6 @@ PART_EXPORT_COLUMNS = [
     Column("is_serialised", _("Serialised")),
     Column("is_active", _("Active")),
 ]
-CENT = Decimal("0.01")
 
 
 def _parts(request: AuthedRequest) -> tuple[Any, str]:
@@ -77,7 +76,7 @@ def part_export(request: AuthedRequest) -> HttpResponse:
             p.code,
             p.name,
             p.category.name if p.category else "",
-            p.price.quantize(CENT),
+            money(p.price),
             p.unit_of_measure,
             yes if p.is_serialised else no,
             yes if p.is_active else no,

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -47,6 +46,7 @@ from aftersales.web.shortcuts import (
     error_page,
     export_rows,
     flash_error,
+    local_time,
     page,
     posted_version,
     xlsx_response,
@@ -95,10 +95,6 @@ COMPLAINT_EXPORT_COLUMNS = [
 ]
 
 
-def _local(value: dt.datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
 def _person(user: Any) -> str:
     return (user.get_full_name() or user.username) if user else ""
 
@@ -126,7 +122,7 @@ def follow_up_export(request: AuthedRequest) -> HttpResponse:
             t.order.get_service_type_display(),
             _person(t.order.technician),
             t.order.station.name if t.order.station else "",
-            _local(t.due_at),
+            local_time(t.due_at),
             t.attempts,
         )
         for t in follow_up_queue(request.user)[: EXPORT_LIMIT + 1]
@@ -261,9 +257,9 @@ def complaint_export(request: AuthedRequest) -> HttpResponse:
             c.get_status_display(),
             c.escalation_level,
             gettext("Yes") if c.is_repeat else gettext("No"),
-            _local(c.created_at),
-            _local(c.due_at),
-            _local(c.closed_at),
+            local_time(c.created_at),
+            local_time(c.due_at),
+            local_time(c.closed_at),
         )
         for c in qs[: EXPORT_LIMIT + 1]
     )

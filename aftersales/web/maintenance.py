@@ -24,6 +24,7 @@ from aftersales.core.excel import Column, write_xlsx
 from aftersales.core.selectors import get_visible
 from aftersales.customers.choices import MeterKind
 from aftersales.customers.selectors import customers_visible_to
+from aftersales.fieldwork.rules import money
 from aftersales.maintenance import actions, certificate, selectors
 from aftersales.maintenance.choices import (
     CONTRACT_MACHINE,
@@ -37,7 +38,14 @@ from aftersales.maintenance.choices import (
 from aftersales.maintenance.models import AcceptanceRecord
 from aftersales.orders.choices import Priority
 from aftersales.orders.selectors import orders_visible_to
-from aftersales.web.shortcuts import EXPORT_LIMIT, export_rows, flash_error, page, xlsx_response
+from aftersales.web.shortcuts import (
+    EXPORT_LIMIT,
+    export_rows,
+    flash_error,
+    local_time,
+    page,
+    xlsx_response,
+)
 
 WEEKDAYS = [
     (0, _("Monday")),
@@ -77,7 +85,6 @@ PLAN_COLUMNS = [
     Column("blocked", _("Not ordered")),
     Column("last_run", _("Last generation")),
 ]
-CENT = Decimal("0.01")
 EVENT_LABELS = {
     "create": _("Created"),
     "renewal_due": _("Renewal due: the customer is told"),
@@ -143,16 +150,12 @@ def plan_export(request: AuthedRequest) -> HttpResponse:
             p.get_priority_display(),
             p.ordered_count,
             p.blocked_count,
-            _local(p.last_run_at),
+            local_time(p.last_run_at),
         )
         for p in found[: EXPORT_LIMIT + 1]
     )
     content = write_xlsx(PLAN_COLUMNS, export_rows(rows, limit=EXPORT_LIMIT), sheet_title="plans")
     return xlsx_response(content, f"maintenance-plans-{clock.today():%Y%m%d}.xlsx")
-
-
-def _local(value: dt.datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def _plan_post(user: Any, plan: Any, post: Any) -> Any:
@@ -412,7 +415,7 @@ def _contracts_xlsx(contracts: Any) -> HttpResponse:
             c.starts_on,
             c.ends_on,
             c.unit_count,
-            c.price.quantize(CENT),
+            money(c.price),
         )
         for c in contracts[: EXPORT_LIMIT + 1]
     )

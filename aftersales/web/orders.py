@@ -72,6 +72,7 @@ from aftersales.web.shortcuts import (
     apply_errors,
     export_rows,
     flash_error,
+    local_time,
     page,
     stored_image,
     xlsx_response,
@@ -410,10 +411,6 @@ ORDER_EXPORT_COLUMNS = [
 ]
 
 
-def _local(value: dt.datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
 @page(Perm.ORDER_VIEW)
 def order_export(request: AuthedRequest) -> HttpResponse:
     """The orders list as an Excel file: the same queue, filters and sort as on the page (at
@@ -438,9 +435,9 @@ def order_export(request: AuthedRequest) -> HttpResponse:
             o.unit.product_model.name if o.unit else "",
             o.station.name if o.station else "",
             (o.technician.get_full_name() or o.technician.username) if o.technician else "",
-            _local(o.created_at),
-            _local(o.resolve_due),
-            _local(o.completed_at),
+            local_time(o.created_at),
+            local_time(o.resolve_due),
+            local_time(o.completed_at),
         )
         for o in qs.order_by(*ordering, "-pk")[: EXPORT_LIMIT + 1]
     )

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -112,6 +113,11 @@ def day_param(value: str | None) -> dt.date:
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def local_time(moment: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A moment as a list or an export shows it: local time, minutes; "" for none."""
+    return timezone.localtime(moment).strftime(fmt) if moment else ""
 
 
 # Rows in one export of a list (a last row says when more were left out).
